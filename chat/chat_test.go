@@ -1,0 +1,79 @@
+package chat
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewIDSortableAndValid(t *testing.T) {
+	prev := ""
+	for i := 0; i < 1000; i++ {
+		id := NewID()
+		if len(id) != IDLen || !ValidID(id) {
+			t.Fatalf("bad id %q", id)
+		}
+		if id <= prev {
+			t.Fatalf("ids not increasing: %q then %q", prev, id)
+		}
+		prev = id
+	}
+	a := newIDAt(time.UnixMilli(1_000_000))
+	b := newIDAt(time.UnixMilli(2_000_000_000_000))
+	if a >= b {
+		t.Fatalf("later time sorts first: %q %q", a, b)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Message
+		want error
+	}{
+		{"ok", Message{ID: "abc", Text: "hi"}, nil},
+		{"no id", Message{Text: "hi"}, ErrMissingID},
+		{"bad id", Message{ID: "a b", Text: "hi"}, ErrBadID},
+		{"long id", Message{ID: strings.Repeat("a", 65), Text: "hi"}, ErrBadID},
+		{"empty", Message{ID: "a"}, ErrEmptyText},
+		{"big", Message{ID: "a", Text: strings.Repeat("x", MaxTextBytes+1)}, ErrTooLarge},
+		{"exactly limit", Message{ID: "a", Text: strings.Repeat("x", MaxTextBytes)}, nil},
+		{"utf8", Message{ID: "a", Text: "\xff\xfe"}, ErrInvalidUTF8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.m.Validate(0)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvelopeCheck(t *testing.T) {
+	e := Envelope{V: 1, Tenant: "demo", Message: Message{ID: "x", Text: "hi"}}
+	if err := e.Check(0); err != nil {
+		t.Fatal(err)
+	}
+	e.V = 2
+	if err := e.Check(0); !errors.Is(err, ErrVersion) {
+		t.Fatalf("got %v", err)
+	}
+	e.V, e.Tenant = 1, ""
+	if err := e.Check(0); !errors.Is(err, ErrNoTenant) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestSubjectToken(t *testing.T) {
+	tests := map[string]string{"demo": "demo", "": "_", "a.b*>": "a_b__", "shop-1_x": "shop-1_x"}
+	for in, want := range tests {
+		if got := SubjectToken(in); got != want {
+			t.Errorf("SubjectToken(%q) = %q want %q", in, got, want)
+		}
+	}
+	if got := OutboundSubject("eu", "de.mo"); got != "kefu.outbound.eu.de_mo" {
+		t.Errorf("OutboundSubject = %q", got)
+	}
+}

@@ -1,0 +1,82 @@
+package chat
+
+import "strings"
+
+// NATS subjects and streams between edge and central. Tokens that come from
+// users (tenant, region) pass through SubjectToken first.
+const (
+	// StreamInbound is the JetStream stream holding shopper→central envelopes.
+	// Edge publishes with Nats-Msg-Id = Message.ID (duplicate window 2 min);
+	// central's durable consumer acks only after its store commits.
+	StreamInbound = "KEFU_INBOUND"
+	// SubjectInboundPrefix + tenant is where edges publish inbound envelopes.
+	SubjectInboundPrefix = "kefu.inbound."
+	// SubjectOutboundPrefix + region + "." + tenant carries replies
+	// (Envelope, Direction Outbound) to the edges of one region (core NATS;
+	// a missed reply is recovered by the history request on resume).
+	SubjectOutboundPrefix = "kefu.outbound."
+	// SubjectHistory is the request-reply subject edges use on resume:
+	// request HistoryRequest, reply HistoryReply.
+	SubjectHistory = "kefu.history"
+	// SubjectEventsPrefix + tenant carries conversation Events.
+	SubjectEventsPrefix = "kefu.events."
+)
+
+// InboundSubject is the subject for a tenant's inbound envelopes.
+func InboundSubject(tenant string) string { return SubjectInboundPrefix + SubjectToken(tenant) }
+
+// OutboundSubject is the subject for replies to one region's edges.
+func OutboundSubject(region, tenant string) string {
+	return SubjectOutboundPrefix + SubjectToken(region) + "." + SubjectToken(tenant)
+}
+
+// EventsSubject is the subject for a tenant's conversation events.
+func EventsSubject(tenant string) string { return SubjectEventsPrefix + SubjectToken(tenant) }
+
+// SubjectToken makes s safe as one NATS subject token: characters other
+// than [0-9A-Za-z_-] become '_'; an empty s becomes "_".
+func SubjectToken(s string) string {
+	if s == "" {
+		return "_"
+	}
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if !tokenByte(s[i]) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if tokenByte(s[i]) {
+			b.WriteByte(s[i])
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func tokenByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
+}
+
+// HistoryRequest asks central for a conversation's messages after an id.
+type HistoryRequest struct {
+	Tenant         string `json:"tenant"`
+	Visitor        string `json:"visitor"`
+	ConversationID string `json:"conversation_id"`
+	// After is the last message id the client acknowledged; "" means from the start.
+	After string `json:"after,omitempty"`
+	Limit int    `json:"limit,omitempty"`
+}
+
+// HistoryReply answers a HistoryRequest. Error is set instead of Messages
+// when the request was refused (unknown conversation, visitor mismatch).
+type HistoryReply struct {
+	Messages []Message `json:"messages,omitempty"`
+	Error    string    `json:"error,omitempty"`
+}
