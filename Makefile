@@ -1,0 +1,65 @@
+# Kefu — build, run and test. `make run` and `make test` are the two commands
+# a new user needs (README.md); every other target is a step of those two.
+SHELL := /bin/bash
+GO ?= go
+ADDR ?= 127.0.0.1:8080
+DATA ?= ./data
+BIN := bin/kefu
+PLUGINS := pii-redact gdpr-residency sensitive-alert order-status geo-campaign
+GOROOT := $(shell $(GO) env GOROOT)
+
+.PHONY: all build run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean
+
+all: build
+
+## wasm: the widget core (GOOS=js) plus wasm_exec.js from the same GOROOT, and kefu.wasm.br
+wasm:
+	@mkdir -p assets/dist
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
+	@$(GO) run ./internal/tools/brsize -write assets/dist/kefu.wasm >/dev/null
+
+## plugins: the built-in edge plugins (GOOS=wasip1 reactors) into plugins/dist
+plugins:
+	@mkdir -p plugins/dist
+	@for d in $(PLUGINS) $(wildcard plugins/examples/*/main.go); do \
+	  case $$d in *main.go) d=$$(dirname $$d); n=$$(basename $$d);; *) n=$$d; d=plugins/$$d;; esac; \
+	  if [ -d "$$d" ]; then echo "plugin $$n"; \
+	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o plugins/dist/$$n.wasm ./$$d || exit 1; fi; \
+	done
+
+## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
+plugins-as:
+	@for s in plugins/examples/*/build.sh; do [ ! -f "$$s" ] || bash "$$s" || exit 1; done
+
+## build: the single kefu binary, with the widget and plugins embedded
+build: wasm plugins
+	$(GO) build -trimpath -o $(BIN) ./cmd/kefu
+
+## run: build everything and start the all-in-one embedded default
+run: build
+	./$(BIN) dev --addr $(ADDR) --data $(DATA)
+
+## size: raw / gzip / brotli bytes of what a shopper's browser downloads
+size: wasm
+	@$(GO) run ./internal/tools/brsize assets/widget/kefu.js assets/widget/kefu.css assets/dist/kefu.wasm assets/dist/wasm_exec.js
+
+-include models/models.mk
+
+## chromium: Debian's chromium for the browser tests
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## postgres: the PostgreSQL server that the image ships, on loopback
+postgres:
+	@./scripts/pg-start.sh >/dev/null
+
+vet:
+	$(GO) vet ./...
+
+## test: installs what tests need, starts it, runs every test
+test: chromium postgres wasm plugins plugins-as vet
+	KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)" $(GO) test -race -timeout 20m ./...
+
+clean:
+	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm
