@@ -1,0 +1,213 @@
+package core
+
+import (
+	"errors"
+	"math"
+	"strings"
+)
+
+// Entry is one FAQ entry as the widget sees it. It mirrors chat.FAQEntry
+// (without Tags) so that this package does not import chat (see the package
+// doc for why).
+type Entry struct {
+	// ID names the entry ("return_policy"); it is reported with every local hit.
+	ID string
+	// Intent is the intent label the entry answers, if an intent model is used.
+	Intent string
+	// Questions are paraphrases keyed by language (zh, en, de…).
+	Questions map[string][]string
+	// Answers are keyed by language.
+	Answers map[string]string
+	// Local says the browser may answer this entry. Entries whose answer
+	// depends on the shopper or on live data are false.
+	Local bool
+}
+
+// Answer returns the entry's answer in lang, falling back to en, then to the
+// first language in sorted order.
+func (e *Entry) Answer(lang string) (text, gotLang string) {
+	if a := e.Answers[lang]; a != "" {
+		return a, lang
+	}
+	if a := e.Answers["en"]; a != "" {
+		return a, "en"
+	}
+	best := ""
+	for l, a := range e.Answers {
+		if a != "" && (best == "" || l < best) {
+			best = l
+		}
+	}
+	return e.Answers[best], best
+}
+
+// Errors LoadFAQ returns, wrapped in an *EntryError.
+var (
+	ErrNoID        = errors.New("core: faq entry without id")
+	ErrDuplicateID = errors.New("core: duplicate faq entry id")
+	ErrNoQuestions = errors.New("core: faq entry without questions")
+	ErrNoAnswers   = errors.New("core: faq entry without answers")
+)
+
+// EntryError says which entry of a pack was refused and why.
+type EntryError struct {
+	Index int    // position in the slice passed to LoadFAQ
+	ID    string // the entry's id, may be empty
+	Err   error  // one of the Err* sentinels
+}
+
+func (e *EntryError) Error() string {
+	return "core: faq entry " + itoa(e.Index) + " " + quote(e.ID) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the sentinel.
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// index is an immutable search structure over one FAQ pack.
+type index struct {
+	entries []Entry
+	docs    []doc
+	idf     map[uint32]float32
+	unknown float32 // idf of a feature no paraphrase has
+	intents map[string][]int
+}
+
+// doc is one paraphrase.
+type doc struct {
+	entry int
+	lang  string
+	vec   vector
+}
+
+// buildIndex validates entries and builds their vectors. It copies nothing
+// the caller could later mutate except the maps inside entries, which the
+// caller must not change afterwards.
+func buildIndex(entries []Entry) (*index, error) {
+	seen := make(map[string]bool, len(entries))
+	type raw struct {
+		entry int
+		lang  string
+		tc    termCounts
+	}
+	var raws []raw
+	df := map[uint32]int{}
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case strings.TrimSpace(e.ID) == "":
+			return nil, &EntryError{Index: i, ID: e.ID, Err: ErrNoID}
+		case seen[e.ID]:
+			return nil, &EntryError{Index: i, ID: e.ID, Err: ErrDuplicateID}
+		}
+		seen[e.ID] = true
+		hasA := false
+		for _, a := range e.Answers {
+			if strings.TrimSpace(a) != "" {
+				hasA = true
+			}
+		}
+		if !hasA {
+			return nil, &EntryError{Index: i, ID: e.ID, Err: ErrNoAnswers}
+		}
+		n := 0
+		for lang, qs := range e.Questions {
+			for _, q := range qs {
+				tc := features(q)
+				if len(tc) == 0 {
+					continue
+				}
+				n++
+				raws = append(raws, raw{entry: i, lang: lang, tc: tc})
+				for k := range tc {
+					df[k]++
+				}
+			}
+		}
+		if n == 0 {
+			return nil, &EntryError{Index: i, ID: e.ID, Err: ErrNoQuestions}
+		}
+	}
+	ix := &index{
+		entries: entries,
+		idf:     make(map[uint32]float32, len(df)),
+		intents: map[string][]int{},
+	}
+	nd := float64(len(raws))
+	for k, n := range df {
+		ix.idf[k] = float32(math.Log(1 + nd/float64(n)))
+	}
+	ix.unknown = float32(math.Log(1 + nd))
+	idf := func(k uint32) float32 {
+		if w, ok := ix.idf[k]; ok {
+			return w
+		}
+		return ix.unknown
+	}
+	ix.docs = make([]doc, len(raws))
+	for i, r := range raws {
+		ix.docs[i] = doc{entry: r.entry, lang: r.lang, vec: weigh(r.tc, idf)}
+	}
+	for i, e := range entries {
+		if e.Intent != "" {
+			ix.intents[e.Intent] = append(ix.intents[e.Intent], i)
+		}
+	}
+	return ix, nil
+}
+
+// match is the similarity of a question to one entry.
+type match struct {
+	entry int
+	score float32
+	lang  string // language of the best paraphrase
+}
+
+// scores returns the best similarity of q to each entry, indexed by entry.
+func (ix *index) scores(q vector) []match {
+	out := make([]match, len(ix.entries))
+	for i := range out {
+		out[i].entry = i
+	}
+	for _, d := range ix.docs {
+		if s := cosine(q, d.vec); s > out[d.entry].score {
+			out[d.entry].score = s
+			out[d.entry].lang = d.lang
+		}
+	}
+	return out
+}
+
+func (ix *index) vectorize(text string) vector {
+	return weigh(features(text), func(k uint32) float32 {
+		if w, ok := ix.idf[k]; ok {
+			return w
+		}
+		return ix.unknown
+	})
+}
+
+// itoa formats a small non-negative int without strconv.
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// quote wraps s in double quotes (no escaping; ids are plain).
+func quote(s string) string { return `"` + s + `"` }

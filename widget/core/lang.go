@@ -1,0 +1,119 @@
+package core
+
+import (
+	"strings"
+	"unicode"
+)
+
+// stopwords are short, frequent words that tell Latin-script languages apart.
+// They are the fallback when no language model is loaded (see Core.SetModel).
+var stopwords = map[string][]string{
+	"en": {"the", "is", "are", "what", "how", "your", "you", "my", "do", "can", "i", "to", "of", "and", "a", "it", "for", "where", "when", "does", "with", "please", "hi", "hello", "there", "any", "an", "have", "has", "this", "that", "in", "on", "at", "or", "which", "be", "me", "we", "will", "would", "could", "should", "get", "there's", "what's", "isn't"},
+	"de": {"der", "die", "das", "ist", "und", "ich", "wie", "was", "wo", "ihr", "ihre", "mein", "meine", "nicht", "kann", "ein", "eine", "mit", "zu", "bitte", "hallo", "sie", "für", "wann", "gibt", "es"},
+	"fr": {"le", "la", "les", "est", "et", "je", "comment", "quelle", "quel", "votre", "vos", "mon", "ma", "pas", "un", "une", "des", "de", "du", "pour", "bonjour", "où", "avec", "puis", "vous", "quand", "qu", "j", "c"},
+	"es": {"el", "la", "los", "las", "es", "y", "yo", "cómo", "como", "cuál", "cual", "qué", "que", "su", "mi", "no", "un", "una", "de", "del", "para", "hola", "dónde", "donde", "con", "puedo", "cuándo", "por", "favor"},
+	"it": {"il", "lo", "gli", "è", "e", "io", "come", "qual", "quale", "vostro", "vostra", "mio", "mia", "non", "uno", "di", "per", "ciao", "dove", "con", "posso", "quando", "che"},
+	"pt": {"o", "os", "as", "é", "e", "eu", "como", "qual", "seu", "sua", "meu", "minha", "não", "um", "uma", "de", "do", "da", "para", "olá", "onde", "com", "posso", "quando", "que", "vocês"},
+}
+
+// letterHints are letters that occur in one Latin-script language far more
+// than in the others.
+var letterHints = map[rune]string{
+	'ß': "de", 'ä': "de", 'ö': "de", 'ü': "de",
+	'ñ': "es", '¿': "es", '¡': "es", 'á': "es", 'í': "es", 'ó': "es", 'ú': "es",
+	'ç': "fr", 'è': "fr", 'ê': "fr", 'à': "fr", 'ù': "fr", 'û': "fr", 'ô': "fr", 'î': "fr", 'œ': "fr",
+	'ã': "pt", 'õ': "pt",
+	'ò': "it", 'ì': "it",
+}
+
+var stopIndex = func() map[string][]string {
+	idx := make(map[string][]string)
+	for lang, words := range stopwords {
+		for _, w := range words {
+			idx[w] = append(idx[w], lang)
+		}
+	}
+	return idx
+}()
+
+// DetectLanguage guesses the BCP-47 primary language subtag of text from its
+// script and, for Latin script, from stop words and telling letters. conf is
+// in [0,1]: 1 for an unambiguous script (kana → ja, Hangul → ko), lower when
+// the guess rests on few words. It returns "en" with conf 0 when it has no
+// evidence at all.
+func DetectLanguage(text string) (lang string, conf float32) {
+	var han, kana, hangul, cyr, arabic, thai, latin int
+	votes := map[string]float32{}
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
+			kana++
+		case unicode.Is(unicode.Han, r):
+			han++
+		case unicode.Is(unicode.Hangul, r):
+			hangul++
+		case unicode.Is(unicode.Cyrillic, r):
+			cyr++
+		case unicode.Is(unicode.Arabic, r):
+			arabic++
+		case unicode.Is(unicode.Thai, r):
+			thai++
+		case unicode.Is(unicode.Latin, r):
+			latin++
+			if l, ok := letterHints[unicode.ToLower(r)]; ok {
+				votes[l] += 0.75
+			}
+		}
+	}
+	switch {
+	case kana > 0:
+		return "ja", 1
+	case hangul > 0 && hangul >= han:
+		return "ko", 1
+	case han > 0 && han >= latin/3:
+		return "zh", 1
+	case cyr > latin:
+		return "ru", 0.9
+	case arabic > latin:
+		return "ar", 0.9
+	case thai > latin:
+		return "th", 0.9
+	case latin == 0:
+		return "en", 0
+	}
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '\''
+	})
+	for _, w := range words {
+		// Elisions: j'ai, qu'est, l'article.
+		if i := strings.IndexByte(w, '\''); i > 0 {
+			if ls, ok := stopIndex[w[:i]]; ok {
+				for _, l := range ls {
+					votes[l] += 0.5 / float32(len(ls))
+				}
+			}
+			w = w[i+1:]
+		}
+		for _, l := range stopIndex[w] {
+			votes[l] += 1 / float32(len(stopIndex[w]))
+		}
+	}
+	best, second := "", float32(0)
+	var top float32
+	for l, v := range votes {
+		if v > top || (v == top && l < best) {
+			second = top
+			best, top = l, v
+		} else if v > second {
+			second = v
+		}
+	}
+	if best == "" {
+		return "en", 0
+	}
+	conf = (top - second) / (top + 1)
+	if conf > 0.95 {
+		conf = 0.95
+	}
+	return best, conf
+}
