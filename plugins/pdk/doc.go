@@ -1,0 +1,49 @@
+// Package pdk is the Go plugin development kit for Kefu edge plugins. It
+// hides the WebAssembly ABI (plugins/ABI.md, version 1) behind typed Go: a
+// plugin registers a handler per hook in an init function and calls host
+// functions through plain Go wrappers.
+//
+//	package main
+//
+//	import "github.com/kefu-io/kefu/plugins/pdk"
+//
+//	func init() {
+//		pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
+//			if strings.Contains(env.Message.Text, "lawyer") {
+//				return pdk.Escalate("legal threat")
+//			}
+//			return pdk.Pass()
+//		})
+//	}
+//
+//	func main() {}
+//
+// Build with
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o name.wasm .
+//
+// (or `kefu plugin build DIR`). The module is a WASI reactor: the host runs
+// `_initialize` (package init functions, so handlers must be registered in
+// init, not in main) and then calls the exported hooks.
+//
+// # Native tests
+//
+// The package also compiles for the host platform so that plugin logic can
+// be unit-tested with plain `go test`: Handle runs the registered handler,
+// and the host functions are served by TestHost (config, KV, HTTP, alerts and
+// logs in memory).
+//
+// # Dependencies
+//
+// Standard library only. The PDK uses encoding/json for the envelope and the
+// result: plugins are not size-critical like the widget (a Go guest is ~2 MB
+// and is compiled once by the edge), and JSON keeps the ABI the same for
+// every language. Handlers run one at a time per instance; the PDK keeps no
+// locks.
+//
+// # What survives between calls
+//
+// Package-level variables live as long as the instance; the host runs
+// several instances per plugin and discards one after any failure, so keep
+// only caches there and use KVGet/KVSet for state that must be shared.
+package pdk

@@ -1,0 +1,156 @@
+package pdk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors the host functions return (plugins/ABI.md section 6). Test with
+// errors.Is.
+var (
+	ErrNotFound   = errors.New("pdk: not found")
+	ErrNotGranted = errors.New("pdk: capability not granted to this plugin in this region")
+	ErrDenied     = errors.New("pdk: denied by the host")
+	ErrQuota      = errors.New("pdk: tenant quota spent")
+	ErrInvalid    = errors.New("pdk: invalid host call")
+	ErrIO         = errors.New("pdk: upstream failed")
+	ErrTooLarge   = errors.New("pdk: value too large")
+)
+
+// ABI error codes.
+const (
+	codeNotFound   = -1
+	codeNotGranted = -2
+	codeDenied     = -3
+	codeQuota      = -4
+	codeInvalid    = -5
+	codeIO         = -6
+	codeTooLarge   = -7
+)
+
+func codeErr(op string, code int32) error {
+	var err error
+	switch code {
+	case codeNotFound:
+		err = ErrNotFound
+	case codeNotGranted:
+		err = ErrNotGranted
+	case codeDenied:
+		err = ErrDenied
+	case codeQuota:
+		err = ErrQuota
+	case codeInvalid:
+		err = ErrInvalid
+	case codeIO:
+		err = ErrIO
+	case codeTooLarge:
+		err = ErrTooLarge
+	default:
+		return fmt.Errorf("pdk: %s: host error code %d", op, code)
+	}
+	return fmt.Errorf("pdk: %s: %w", op, err)
+}
+
+// Level is a log level.
+type Level int32
+
+// Log levels.
+const (
+	LevelDebug Level = 0
+	LevelInfo  Level = 1
+	LevelWarn  Level = 2
+	LevelError Level = 3
+)
+
+// Log writes one line to the edge's log under the plugin's name.
+func Log(level Level, msg string) { platLog(int32(level), msg) }
+
+// Logf formats and logs one line.
+func Logf(level Level, format string, args ...any) { Log(level, fmt.Sprintf(format, args...)) }
+
+// Now returns the host's wall clock.
+func Now() time.Time { return time.Unix(0, platNow()) }
+
+// Config returns the operator's config value for key in this region; ok is
+// false when it is not set.
+func Config(key string) (value string, ok bool) {
+	b, code := platConfig(key)
+	if code < 0 {
+		return "", false
+	}
+	return string(b), true
+}
+
+// KVGet returns the value stored under key for this tenant and plugin, or
+// an error wrapping ErrNotFound (or ErrNotGranted without the kv grant).
+func KVGet(key string) ([]byte, error) {
+	b, code := platKVGet(key)
+	if code < 0 {
+		return nil, codeErr("kv_get "+key, code)
+	}
+	return b, nil
+}
+
+// KVSet stores value under key for this tenant and plugin; ttl 0 keeps it
+// until evicted; an empty value deletes the key.
+func KVSet(key string, value []byte, ttl time.Duration) error {
+	if code := platKVSet(key, value, int32(ttl/time.Second)); code < 0 {
+		return codeErr("kv_set "+key, code)
+	}
+	return nil
+}
+
+// Request is an outbound HTTP request (only to hosts the region allows).
+type Request struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body,omitempty"`
+}
+
+// Response is the answer to a Request.
+type Response struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+}
+
+// HTTP performs req through the host. It needs the "http" grant and counts
+// against the tenant's HTTP quota.
+func HTTP(req Request) (Response, error) {
+	in, err := json.Marshal(req)
+	if err != nil {
+		return Response{}, fmt.Errorf("pdk: encoding request: %w", err)
+	}
+	out, code := platHTTP(in)
+	if code < 0 {
+		return Response{}, codeErr("http_request "+req.URL, code)
+	}
+	var resp Response
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return Response{}, fmt.Errorf("pdk: decoding response: %w", err)
+	}
+	return resp, nil
+}
+
+// AlertMsg is an alert for the region's alert webhook. The host adds tenant,
+// region, plugin and conversation id.
+type AlertMsg struct {
+	Level string `json:"level"`
+	Text  string `json:"text"`
+	Link  string `json:"link,omitempty"`
+}
+
+// Alert queues an alert. It needs the "alert" grant.
+func Alert(a AlertMsg) error {
+	in, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("pdk: encoding alert: %w", err)
+	}
+	if code := platAlert(in); code < 0 {
+		return codeErr("alert", code)
+	}
+	return nil
+}

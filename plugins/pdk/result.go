@@ -1,0 +1,92 @@
+package pdk
+
+import "encoding/json"
+
+// Verdict is what a handler decided (plugins/ABI.md section 5).
+type Verdict string
+
+// Verdicts.
+const (
+	VerdictPass     Verdict = "pass"
+	VerdictModify   Verdict = "modify"
+	VerdictAnswer   Verdict = "answer"
+	VerdictDrop     Verdict = "drop"
+	VerdictEscalate Verdict = "escalate"
+)
+
+// Result is a handler's answer. Build it with Pass, Modify, Answer, Drop or
+// Escalate, then add labels with WithLabel. It is a value: copy freely.
+type Result struct {
+	Verdict Verdict           `json:"verdict,omitempty"`
+	Text    *string           `json:"text,omitempty"`
+	Lang    *string           `json:"lang,omitempty"`
+	Intent  *string           `json:"intent,omitempty"`
+	Labels  map[string]string `json:"labels,omitempty"`
+	Answer  string            `json:"answer,omitempty"`
+	Reason  string            `json:"reason,omitempty"`
+}
+
+// Pass leaves the envelope unchanged.
+func Pass() Result { return Result{Verdict: VerdictPass} }
+
+// ModifyText replaces the message text.
+func ModifyText(text string) Result { return Result{Verdict: VerdictModify, Text: &text} }
+
+// Modify reports env's text, lang, intent and labels as the new values.
+// Fields a plugin may not change (tenant, ids, …) are ignored by the host.
+// Labels removed from env are not deleted; use WithLabel(k, "") for that.
+func Modify(env *Envelope) Result {
+	r := Result{Verdict: VerdictModify}
+	text, lang, intent := env.Message.Text, env.Message.Lang, env.Message.Intent
+	r.Text = &text
+	if lang != "" {
+		r.Lang = &lang
+	}
+	if intent != "" {
+		r.Intent = &intent
+	}
+	for k, v := range env.Labels {
+		r = r.WithLabel(k, v)
+	}
+	return r
+}
+
+// Answer replies to the shopper directly and stops the pipeline.
+func Answer(text string) Result { return Result{Verdict: VerdictAnswer, Answer: text} }
+
+// Drop refuses the message and stops the pipeline.
+func Drop(reason string) Result { return Result{Verdict: VerdictDrop, Reason: reason} }
+
+// Escalate forwards the message and asks central for a human.
+func Escalate(reason string) Result { return Result{Verdict: VerdictEscalate, Reason: reason} }
+
+// WithLabel returns r with label k set to v ("" deletes the label on the
+// envelope). Keys are lower-case ASCII letters, digits, '_', '.', '-'.
+func (r Result) WithLabel(k, v string) Result {
+	m := make(map[string]string, len(r.Labels)+1)
+	for k2, v2 := range r.Labels {
+		m[k2] = v2
+	}
+	m[k] = v
+	r.Labels = m
+	return r
+}
+
+// isPlainPass reports whether r carries nothing but pass, so the guest can
+// answer 0 without encoding.
+func (r *Result) isPlainPass() bool {
+	return (r.Verdict == "" || r.Verdict == VerdictPass) && len(r.Labels) == 0
+}
+
+// Encode returns the result's wire form (plugins/ABI.md section 5). A plain
+// pass encodes to nil.
+func (r Result) Encode() []byte {
+	if r.isPlainPass() {
+		return nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil { // only strings and maps of strings: cannot fail
+		panic("pdk: encoding result: " + err.Error())
+	}
+	return b
+}
