@@ -1,0 +1,694 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// dialect holds what differs between SQLite and PostgreSQL. The queries are
+// written with ? placeholders and rebound to $n for PostgreSQL.
+type dialect struct {
+	name string
+	// dollar rebinds ? to $1, $2…
+	dollar bool
+	// forUpdate is appended to a SELECT that must lock its row ("" on SQLite,
+	// where the write transaction already excludes other writers).
+	forUpdate string
+	// skipLocked is appended to the queue pick of ClaimNext.
+	skipLocked string
+	schema     []string
+}
+
+// sqlStore is the Store over database/sql shared by both dialects.
+type sqlStore struct {
+	db *sql.DB
+	d  dialect
+}
+
+var _ Store = (*sqlStore)(nil)
+
+func (s *sqlStore) q(query string) string {
+	if !s.d.dollar {
+		return query
+	}
+	return rebind(query)
+}
+
+// rebind turns ? placeholders into $1, $2… (the queries here hold no literal '?').
+func rebind(query string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// withTx runs f in a write transaction and commits it.
+func (s *sqlStore) withTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// ---- tenants ----
+
+func (s *sqlStore) PutTenant(ctx context.Context, t Tenant) error {
+	if t.ID == "" {
+		return fmt.Errorf("store: put tenant: %w: empty id", ErrInvalid)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sla_ms) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, sla_ms = excluded.sla_ms`),
+		t.ID, t.Name, t.SLA.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("store: put tenant %q: %w", t.ID, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Tenant(ctx context.Context, id string) (Tenant, error) {
+	var t Tenant
+	var sla int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, name, sla_ms FROM tenants WHERE id = ?`), id).Scan(&t.ID, &t.Name, &sla)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Tenant{}, fmt.Errorf("store: tenant %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Tenant{}, fmt.Errorf("store: tenant %q: %w", id, err)
+	}
+	t.SLA = time.Duration(sla) * time.Millisecond
+	return t, nil
+}
+
+// ---- agents ----
+
+const agentCols = `id, tenant, email, name, password_hash, created_at`
+
+func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
+	var a Agent
+	var created int64
+	err := row.Scan(&a.ID, &a.Tenant, &a.Email, &a.Name, &a.PasswordHash, &created)
+	a.CreatedAt = fromMS(created)
+	return a, err
+}
+
+func (s *sqlStore) PutAgent(ctx context.Context, a Agent) (Agent, error) {
+	a.Email = strings.ToLower(strings.TrimSpace(a.Email))
+	if a.Tenant == "" || a.Email == "" {
+		return Agent{}, fmt.Errorf("store: put agent: %w: tenant and email are required", ErrInvalid)
+	}
+	if a.ID == "" {
+		a.ID = chat.NewID()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = time.Now()
+	}
+	var out Agent
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash`),
+			a.ID, a.Tenant, a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt))
+		if err != nil {
+			return err
+		}
+		out, err = scanAgent(tx.QueryRowContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE tenant = ? AND email = ?`), a.Tenant, a.Email))
+		return err
+	})
+	if err != nil {
+		return Agent{}, fmt.Errorf("store: put agent %q/%q: %w", a.Tenant, a.Email, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) AgentByEmail(ctx context.Context, tenant, email string) (Agent, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	a, err := scanAgent(s.db.QueryRowContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE tenant = ? AND email = ?`), tenant, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Agent{}, fmt.Errorf("store: agent %q/%q: %w", tenant, email, ErrNotFound)
+	}
+	if err != nil {
+		return Agent{}, fmt.Errorf("store: agent %q/%q: %w", tenant, email, err)
+	}
+	return a, nil
+}
+
+func (s *sqlStore) Agent(ctx context.Context, tenant, id string) (Agent, error) {
+	a, err := scanAgent(s.db.QueryRowContext(ctx, s.q(`SELECT `+agentCols+` FROM agents WHERE tenant = ? AND id = ?`), tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Agent{}, fmt.Errorf("store: agent %q/%q: %w", tenant, id, ErrNotFound)
+	}
+	if err != nil {
+		return Agent{}, fmt.Errorf("store: agent %q/%q: %w", tenant, id, err)
+	}
+	return a, nil
+}
+
+// ---- sessions ----
+
+func (s *sqlStore) PutSession(ctx context.Context, se Session) error {
+	if se.TokenHash == "" || se.Tenant == "" || se.AgentID == "" {
+		return fmt.Errorf("store: put session: %w: missing field", ErrInvalid)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO sessions (token_hash, tenant, agent_id, expires) VALUES (?, ?, ?, ?)`),
+		se.TokenHash, se.Tenant, se.AgentID, ms(se.Expires))
+	if err != nil {
+		return fmt.Errorf("store: put session: %w", err)
+	}
+	// Opportunistic clean-up of expired sessions.
+	_, _ = s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE expires < ?`), ms(time.Now()))
+	return nil
+}
+
+func (s *sqlStore) Session(ctx context.Context, tokenHash string, now time.Time) (Session, error) {
+	var se Session
+	var exp int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT token_hash, tenant, agent_id, expires FROM sessions WHERE token_hash = ? AND expires > ?`),
+		tokenHash, ms(now)).Scan(&se.TokenHash, &se.Tenant, &se.AgentID, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fmt.Errorf("store: session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: session: %w", err)
+	}
+	se.Expires = fromMS(exp)
+	return se, nil
+}
+
+func (s *sqlStore) DeleteSession(ctx context.Context, tokenHash string) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM sessions WHERE token_hash = ?`), tokenHash); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}
+
+// ---- conversations ----
+
+const convCols = `tenant, id, visitor, channel, region, lang, status, priority, anger, vip, agent, reason, last_text, bot_failures, queued_at, created_at, updated_at`
+
+func scanConv(row interface{ Scan(...any) error }) (Conversation, error) {
+	var c Conversation
+	var channel, status string
+	var vip int
+	var queued, created, updated int64
+	err := row.Scan(&c.Tenant, &c.ID, &c.Visitor, &channel, &c.Region, &c.Lang, &status, &c.Priority, &c.Anger,
+		&vip, &c.Agent, &c.Reason, &c.LastText, &c.BotFailures, &queued, &created, &updated)
+	c.Channel, c.Status, c.VIP = chat.Channel(channel), Status(status), vip != 0
+	c.QueuedAt, c.CreatedAt, c.UpdatedAt = fromMS(queued), fromMS(created), fromMS(updated)
+	return c, err
+}
+
+func (s *sqlStore) getConv(ctx context.Context, q querier, tenant, id string, lock bool) (Conversation, error) {
+	query := `SELECT ` + convCols + ` FROM conversations WHERE tenant = ? AND id = ?`
+	if lock {
+		query += s.d.forUpdate
+	}
+	c, err := scanConv(q.QueryRowContext(ctx, s.q(query), tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Conversation{}, fmt.Errorf("store: conversation %q/%q: %w", tenant, id, ErrNotFound)
+	}
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: conversation %q/%q: %w", tenant, id, err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) Conversation(ctx context.Context, tenant, id string) (Conversation, error) {
+	return s.getConv(ctx, s.db, tenant, id, false)
+}
+
+func (s *sqlStore) Conversations(ctx context.Context, tenant string, f Filter) ([]Conversation, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	var rows *sql.Rows
+	var err error
+	switch f.Status {
+	case "":
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+convCols+` FROM conversations WHERE tenant = ? AND status <> 'closed'
+			ORDER BY updated_at DESC LIMIT ?`), tenant, limit)
+	case StatusQueued:
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+convCols+` FROM conversations WHERE tenant = ? AND status = 'queued'
+			ORDER BY priority DESC, queued_at ASC LIMIT ?`), tenant, limit)
+	default:
+		if !f.Status.Valid() {
+			return nil, fmt.Errorf("store: conversations: %w: status %q", ErrInvalid, f.Status)
+		}
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+convCols+` FROM conversations WHERE tenant = ? AND status = ?
+			ORDER BY updated_at DESC LIMIT ?`), tenant, string(f.Status), limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
+	}
+	defer rows.Close()
+	out := []Conversation{}
+	for rows.Next() {
+		c, err := scanConv(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
+	}
+	return out, nil
+}
+
+// ---- messages ----
+
+const msgCols = `id, conversation_id, role, text, source, reply_to, author, lang, intent, anger, at`
+
+func scanMsg(row interface{ Scan(...any) error }) (chat.Message, error) {
+	var m chat.Message
+	var role, source string
+	var at int64
+	err := row.Scan(&m.ID, &m.ConversationID, &role, &m.Text, &source, &m.ReplyTo, &m.Author, &m.Lang, &m.Intent, &m.Anger, &at)
+	m.Role, m.Source, m.At = chat.Role(role), chat.Source(source), fromMS(at)
+	return m, err
+}
+
+// insertMsg inserts m unless its id is taken; it reports whether it did.
+func (s *sqlStore) insertMsg(ctx context.Context, tx *sql.Tx, tenant string, m chat.Message) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO NOTHING`),
+		tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo, m.Author, m.Lang, m.Intent, m.Anger, ms(m.At))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
+
+func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, bool, bool, error) {
+	m := in.Message
+	if in.Tenant == "" || in.Visitor == "" {
+		return Conversation{}, false, false, fmt.Errorf("store: save inbound: %w: tenant and visitor are required", ErrInvalid)
+	}
+	if err := m.Validate(0); err != nil {
+		return Conversation{}, false, false, fmt.Errorf("store: save inbound: %w: %w", ErrInvalid, err)
+	}
+	now := time.Now()
+	if m.At.IsZero() {
+		m.At = now
+	}
+	if m.Role == "" {
+		m.Role = chat.RoleShopper
+	}
+	var c Conversation
+	var created, stored bool
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		created, stored = false, false
+		// A redelivery: the message is already there.
+		var convID string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT conversation_id FROM messages WHERE tenant = ? AND id = ?`), in.Tenant, m.ID).Scan(&convID)
+		if err == nil {
+			c, err = s.getConv(ctx, tx, in.Tenant, convID, false)
+			return err
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if m.ConversationID == "" {
+			err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM conversations WHERE tenant = ? AND visitor = ? AND status <> 'closed'
+				ORDER BY updated_at DESC LIMIT 1`), in.Tenant, in.Visitor).Scan(&m.ConversationID)
+			if errors.Is(err, sql.ErrNoRows) {
+				m.ConversationID = chat.NewID()
+			} else if err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, 'bot', 0, 0, 0, '', '', '', 0, 0, ?, ?) ON CONFLICT (tenant, id) DO NOTHING`),
+			in.Tenant, m.ConversationID, in.Visitor, string(in.Channel), in.Region, m.Lang, ms(now), ms(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			created = true
+		}
+		c, err = s.getConv(ctx, tx, in.Tenant, m.ConversationID, true)
+		if err != nil {
+			return err
+		}
+		if c.Visitor != in.Visitor {
+			return fmt.Errorf("%w: conversation %q belongs to another visitor", ErrInvalid, c.ID)
+		}
+		ok, err := s.insertMsg(ctx, tx, in.Tenant, m)
+		if err != nil {
+			return err
+		}
+		if !ok { // lost a race with the same id
+			created = false
+			return nil
+		}
+		stored = true
+		status, agent, reason, fails := c.Status, c.Agent, c.Reason, c.BotFailures
+		if status == StatusClosed {
+			status, agent, reason, fails = StatusBot, "", "", 0
+		}
+		lang := c.Lang
+		if m.Lang != "" {
+			lang = m.Lang
+		}
+		region := c.Region
+		if in.Region != "" {
+			region = in.Region
+		}
+		channel := c.Channel
+		if in.Channel != "" {
+			channel = in.Channel
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = ?, agent = ?, reason = ?, bot_failures = ?, lang = ?,
+			region = ?, channel = ?, anger = ?, vip = ?, last_text = ?, updated_at = ? WHERE tenant = ? AND id = ?`),
+			string(status), agent, reason, fails, lang, region, string(channel), m.Anger, b2i(c.VIP || in.VIP), m.Text, ms(now),
+			in.Tenant, c.ID)
+		if err != nil {
+			return err
+		}
+		c, err = s.getConv(ctx, tx, in.Tenant, c.ID, false)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, false, false, fmt.Errorf("store: save inbound %q/%q: %w", in.Tenant, m.ID, err)
+	}
+	return c, created, stored, nil
+}
+
+func (s *sqlStore) SaveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool) (Conversation, bool, error) {
+	if err := m.Validate(0); err != nil {
+		return Conversation{}, false, fmt.Errorf("store: save reply: %w: %w", ErrInvalid, err)
+	}
+	if m.ConversationID == "" {
+		return Conversation{}, false, fmt.Errorf("store: save reply %q: %w: no conversation", m.ID, ErrInvalid)
+	}
+	now := time.Now()
+	if m.At.IsZero() {
+		m.At = now
+	}
+	var c Conversation
+	var stored bool
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.getConv(ctx, tx, tenant, m.ConversationID, true)
+		if err != nil {
+			return err
+		}
+		stored, err = s.insertMsg(ctx, tx, tenant, m)
+		if err != nil || !stored {
+			return err
+		}
+		fails := c.BotFailures
+		if m.Role == chat.RoleBot {
+			if botFailed {
+				fails++
+			} else {
+				fails = 0
+			}
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET bot_failures = ?, last_text = ?, updated_at = ? WHERE tenant = ? AND id = ?`),
+			fails, m.Text, ms(now), tenant, c.ID)
+		if err != nil {
+			return err
+		}
+		c, err = s.getConv(ctx, tx, tenant, c.ID, false)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("store: save reply %q/%q: %w", tenant, m.ID, err)
+	}
+	return c, stored, nil
+}
+
+func (s *sqlStore) Message(ctx context.Context, tenant, id string) (chat.Message, error) {
+	m, err := scanMsg(s.db.QueryRowContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE tenant = ? AND id = ?`), tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.Message{}, fmt.Errorf("store: message %q/%q: %w", tenant, id, ErrNotFound)
+	}
+	if err != nil {
+		return chat.Message{}, fmt.Errorf("store: message %q/%q: %w", tenant, id, err)
+	}
+	return m, nil
+}
+
+func (s *sqlStore) Messages(ctx context.Context, tenant, conversation, after string, limit int) ([]chat.Message, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	var seq int64
+	if after != "" {
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT seq FROM messages WHERE tenant = ? AND id = ? AND conversation_id = ?`),
+			tenant, after, conversation).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("store: messages of %q after %q: %w", conversation, after, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: messages of %q after %q: %w", conversation, after, err)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE tenant = ? AND conversation_id = ? AND seq > ?
+		ORDER BY seq ASC LIMIT ?`), tenant, conversation, seq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
+	}
+	defer rows.Close()
+	out := []chat.Message{}
+	for rows.Next() {
+		m, err := scanMsg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
+	}
+	return out, nil
+}
+
+// ---- queue ----
+
+func (s *sqlStore) Handoff(ctx context.Context, tenant, id string, priority int, reason string, now time.Time) (Conversation, bool, error) {
+	var c Conversation
+	var changed bool
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.getConv(ctx, tx, tenant, id, true)
+		if err != nil {
+			return err
+		}
+		switch c.Status {
+		case StatusClosed:
+			return ErrClosed
+		case StatusBot:
+			changed = true
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = 'queued', priority = ?, reason = ?, queued_at = ?, updated_at = ?
+				WHERE tenant = ? AND id = ?`), priority, reason, ms(now), ms(now), tenant, id)
+		case StatusQueued:
+			if priority > c.Priority {
+				_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET priority = ? WHERE tenant = ? AND id = ?`), priority, tenant, id)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		c, err = s.getConv(ctx, tx, tenant, id, false)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("store: handoff %q/%q: %w", tenant, id, err)
+	}
+	return c, changed, nil
+}
+
+func (s *sqlStore) SetPriority(ctx context.Context, tenant, id string, priority int) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE conversations SET priority = ? WHERE tenant = ? AND id = ? AND status = 'queued'`), priority, tenant, id)
+	if err != nil {
+		return fmt.Errorf("store: set priority %q/%q: %w", tenant, id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.Conversation(ctx, tenant, id); err != nil {
+			return fmt.Errorf("store: set priority: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) assign(ctx context.Context, tx *sql.Tx, tenant, id, agent string, now time.Time) (Conversation, error) {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = 'assigned', agent = ?, updated_at = ? WHERE tenant = ? AND id = ?`),
+		agent, ms(now), tenant, id)
+	if err != nil {
+		return Conversation{}, err
+	}
+	return s.getConv(ctx, tx, tenant, id, false)
+}
+
+func (s *sqlStore) Claim(ctx context.Context, tenant, id, agent string, now time.Time) (Conversation, error) {
+	if agent == "" {
+		return Conversation{}, fmt.Errorf("store: claim: %w: no agent", ErrInvalid)
+	}
+	var c Conversation
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.getConv(ctx, tx, tenant, id, true)
+		if err != nil {
+			return err
+		}
+		switch c.Status {
+		case StatusClosed:
+			return ErrClosed
+		case StatusAssigned:
+			if c.Agent != agent {
+				return ErrTaken
+			}
+			return nil
+		}
+		c, err = s.assign(ctx, tx, tenant, id, agent, now)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: claim %q/%q by %q: %w", tenant, id, agent, err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) ClaimNext(ctx context.Context, tenant, agent string, now time.Time) (Conversation, error) {
+	if agent == "" {
+		return Conversation{}, fmt.Errorf("store: claim next: %w: no agent", ErrInvalid)
+	}
+	var c Conversation
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM conversations WHERE tenant = ? AND status = 'queued'
+			ORDER BY priority DESC, queued_at ASC LIMIT 1`+s.d.skipLocked), tenant).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrEmpty
+		}
+		if err != nil {
+			return err
+		}
+		c, err = s.assign(ctx, tx, tenant, id, agent, now)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: claim next of %q by %q: %w", tenant, agent, err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) CloseConversation(ctx context.Context, tenant, id string, now time.Time) (Conversation, error) {
+	var c Conversation
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = s.getConv(ctx, tx, tenant, id, true); err != nil {
+			return err
+		}
+		if c.Status == StatusClosed {
+			return nil
+		}
+		if _, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = 'closed', updated_at = ? WHERE tenant = ? AND id = ?`),
+			ms(now), tenant, id); err != nil {
+			return err
+		}
+		c, err = s.getConv(ctx, tx, tenant, id, false)
+		return err
+	})
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: close %q/%q: %w", tenant, id, err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) QueueDepth(ctx context.Context, tenant string) (int, error) {
+	var n int
+	var err error
+	if tenant == "" {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE status = 'queued'`).Scan(&n)
+	} else {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM conversations WHERE tenant = ? AND status = 'queued'`), tenant).Scan(&n)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: queue depth %q: %w", tenant, err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("store: close %s: %w", s.d.name, err)
+	}
+	return nil
+}
+
+// schema is the DDL both databases accept, given the dialect's
+// auto-increment column and floating-point type.
+func schema(seqCol, float string) []string {
+	return []string{
+		`CREATE TABLE IF NOT EXISTS tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL, sla_ms BIGINT NOT NULL DEFAULT 0)`,
+		`CREATE TABLE IF NOT EXISTS agents (id TEXT NOT NULL, tenant TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
+			password_hash TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id), UNIQUE (tenant, email))`,
+		`CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, agent_id TEXT NOT NULL, expires BIGINT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS conversations (tenant TEXT NOT NULL, id TEXT NOT NULL, visitor TEXT NOT NULL, channel TEXT NOT NULL,
+			region TEXT NOT NULL, lang TEXT NOT NULL, status TEXT NOT NULL, priority INTEGER NOT NULL, anger ` + float + ` NOT NULL,
+			vip INTEGER NOT NULL, agent TEXT NOT NULL, reason TEXT NOT NULL, last_text TEXT NOT NULL, bot_failures INTEGER NOT NULL,
+			queued_at BIGINT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`,
+		`CREATE INDEX IF NOT EXISTS conversations_queue ON conversations (tenant, status, priority DESC, queued_at)`,
+		`CREATE INDEX IF NOT EXISTS conversations_visitor ON conversations (tenant, visitor, status)`,
+		`CREATE TABLE IF NOT EXISTS messages (seq ` + seqCol + `, tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+			role TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL, reply_to TEXT NOT NULL, author TEXT NOT NULL,
+			lang TEXT NOT NULL, intent TEXT NOT NULL, anger ` + float + ` NOT NULL, at BIGINT NOT NULL, UNIQUE (tenant, id))`,
+		`CREATE INDEX IF NOT EXISTS messages_conversation ON messages (tenant, conversation_id, seq)`,
+	}
+}

@@ -1,0 +1,212 @@
+// Package store keeps central's source of truth: tenants (merchant sites),
+// agents and their login sessions, conversations with their queue state, and
+// messages.
+//
+// There is one Store interface and two implementations that share their SQL:
+// OpenSQLite (modernc.org/sqlite, pure Go, one file in WAL mode, the embedded
+// default) and OpenPostgres (github.com/jackc/pgx/v5 through database/sql, for
+// many central replicas). One contract test suite (store_test.go) runs against
+// both.
+//
+// # Guarantees
+//
+//   - A message id is unique per tenant. SaveInbound and SaveReply report
+//     stored=false for an id they already hold and change nothing, so a
+//     redelivered NATS message or a retried REST call is harmless.
+//   - Every method is one transaction: what a method returns without error is
+//     committed.
+//   - Queue assignment is race-free across processes: Claim and ClaimNext run
+//     in one write transaction (SQLite serialises writers; PostgreSQL locks the
+//     row with FOR UPDATE, and ClaimNext skips rows other replicas hold with
+//     SKIP LOCKED), so one conversation is never given to two agents.
+//
+// Times are stored as Unix milliseconds; messages are ordered by an insertion
+// sequence, not by id, so ids made elsewhere need not be sortable.
+//
+// All implementations are safe for concurrent use.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// Sentinel errors callers branch on (wrapped with context by the methods).
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrTaken    = errors.New("store: conversation assigned to another agent")
+	ErrClosed   = errors.New("store: conversation closed")
+	ErrEmpty    = errors.New("store: queue empty")
+	ErrExists   = errors.New("store: already exists")
+	ErrInvalid  = errors.New("store: invalid argument")
+)
+
+// Status is where a conversation stands.
+type Status string
+
+// Conversation states. A conversation starts with the bot, moves to the
+// queue on handoff, is assigned when an agent claims it and ends closed. A
+// shopper writing into a closed conversation reopens it with the bot.
+const (
+	StatusBot      Status = "bot"
+	StatusQueued   Status = "queued"
+	StatusAssigned Status = "assigned"
+	StatusClosed   Status = "closed"
+)
+
+// Valid reports whether s is one of the four states.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusBot, StatusQueued, StatusAssigned, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// Tenant is a merchant site.
+type Tenant struct {
+	ID   string
+	Name string
+	// SLA is how long a queued conversation may wait for an agent; zero means
+	// the service default.
+	SLA time.Duration
+}
+
+// Agent is a human who answers conversations of one tenant.
+type Agent struct {
+	ID     string
+	Tenant string
+	Email  string
+	Name   string
+	// PasswordHash is a bcrypt hash; the store never sees a clear password.
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Session is a bearer token's server side. Only the token's SHA-256 hash is kept.
+type Session struct {
+	TokenHash string
+	Tenant    string
+	AgentID   string
+	Expires   time.Time
+}
+
+// Conversation is one shopper's thread with a merchant.
+type Conversation struct {
+	ID      string
+	Tenant  string
+	Visitor string
+	Channel chat.Channel
+	// Region is the edge region of the shopper's latest message; replies go there.
+	Region string
+	Lang   string
+	Status Status
+	// Priority is the queue priority computed at the latest handoff or
+	// inbound message while queued (higher first).
+	Priority int
+	// Anger is the anger of the latest shopper message, in [0,1].
+	Anger float64
+	VIP   bool
+	// Agent is the id of the assigned agent ("" unless assigned).
+	Agent string
+	// Reason says why the conversation was handed off.
+	Reason   string
+	LastText string
+	// BotFailures counts the bot's consecutive fallback answers.
+	BotFailures int
+	// QueuedAt is when the conversation entered the queue (zero if never).
+	QueuedAt  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Inbound is a shopper message with the facts about its conversation that
+// arrive with it.
+type Inbound struct {
+	Tenant  string
+	Visitor string
+	Channel chat.Channel
+	Region  string
+	VIP     bool
+	// Message.ConversationID may be empty: the visitor's open conversation is
+	// used, or a new one is made.
+	Message chat.Message
+}
+
+// Filter selects conversations in Conversations.
+type Filter struct {
+	// Status selects one state; empty means every state but closed.
+	Status Status
+	// Limit caps the answer; 0 means 200.
+	Limit int
+}
+
+// Store is central's persistence. See the package doc for the guarantees.
+type Store interface {
+	// PutTenant creates or updates a tenant.
+	PutTenant(ctx context.Context, t Tenant) error
+	// Tenant returns a tenant or ErrNotFound.
+	Tenant(ctx context.Context, id string) (Tenant, error)
+
+	// PutAgent creates an agent, or updates the one with the same tenant and
+	// email (keeping its id). It returns the stored agent.
+	PutAgent(ctx context.Context, a Agent) (Agent, error)
+	// AgentByEmail returns the agent of tenant with that email (case-insensitive) or ErrNotFound.
+	AgentByEmail(ctx context.Context, tenant, email string) (Agent, error)
+	// Agent returns an agent of tenant by id or ErrNotFound.
+	Agent(ctx context.Context, tenant, id string) (Agent, error)
+
+	// PutSession stores a login session.
+	PutSession(ctx context.Context, s Session) error
+	// Session returns the unexpired session with that token hash or ErrNotFound.
+	Session(ctx context.Context, tokenHash string, now time.Time) (Session, error)
+	// DeleteSession removes a session (logout). Removing an unknown one is not an error.
+	DeleteSession(ctx context.Context, tokenHash string) error
+
+	// SaveInbound stores a shopper message and creates or updates its
+	// conversation in one transaction. stored is false when the message id
+	// was already stored; the conversation is then returned unchanged.
+	// A closed conversation is reopened with the bot.
+	SaveInbound(ctx context.Context, in Inbound) (c Conversation, created, stored bool, err error)
+	// SaveReply stores a bot, agent or system message in an existing
+	// conversation. For a bot message, botFailed says the bot could not
+	// answer: the conversation's BotFailures grows by one, otherwise it
+	// resets. Nothing changes when the id is already stored (stored=false).
+	SaveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool) (c Conversation, stored bool, err error)
+	// Message returns one message or ErrNotFound.
+	Message(ctx context.Context, tenant, id string) (chat.Message, error)
+	// Messages returns a conversation's messages in the order they were
+	// stored, after the message with id after ("" = from the start), at most
+	// limit (0 = 500). An unknown after id is ErrNotFound.
+	Messages(ctx context.Context, tenant, conversation, after string, limit int) ([]chat.Message, error)
+
+	// Conversation returns one conversation or ErrNotFound.
+	Conversation(ctx context.Context, tenant, id string) (Conversation, error)
+	// Conversations lists a tenant's conversations, queued ones by priority
+	// then wait, the others by latest activity.
+	Conversations(ctx context.Context, tenant string, f Filter) ([]Conversation, error)
+
+	// Handoff moves a bot conversation to the queue with priority and
+	// reason. changed is false if it was already queued or assigned (a
+	// higher priority is still recorded) ; a closed one is ErrClosed.
+	Handoff(ctx context.Context, tenant, id string, priority int, reason string, now time.Time) (c Conversation, changed bool, err error)
+	// SetPriority updates the priority of a queued conversation.
+	SetPriority(ctx context.Context, tenant, id string, priority int) error
+	// Claim assigns a bot or queued conversation to agent. Claiming one's own
+	// conversation again succeeds; another agent's is ErrTaken; a closed one
+	// ErrClosed.
+	Claim(ctx context.Context, tenant, id, agent string, now time.Time) (Conversation, error)
+	// ClaimNext assigns the highest-priority, longest-waiting queued
+	// conversation to agent, or returns ErrEmpty.
+	ClaimNext(ctx context.Context, tenant, agent string, now time.Time) (Conversation, error)
+	// CloseConversation closes a conversation (closing twice is fine).
+	CloseConversation(ctx context.Context, tenant, id string, now time.Time) (Conversation, error)
+	// QueueDepth counts queued conversations of tenant, or of every tenant when tenant is "".
+	QueueDepth(ctx context.Context, tenant string) (int, error)
+
+	// Close releases the database.
+	Close() error
+}

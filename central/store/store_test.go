@@ -1,0 +1,573 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/central/internal/pgtest"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+type opener func(t *testing.T) store.Store
+
+func openers() map[string]opener {
+	return map[string]opener{
+		"sqlite": func(t *testing.T) store.Store {
+			s, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "kefu.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		"postgres": func(t *testing.T) store.Store {
+			s, err := store.OpenPostgres(context.Background(), pgtest.DSN(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+	}
+}
+
+// TestContract runs the same suite against every implementation.
+func TestContract(t *testing.T) {
+	for name, open := range openers() {
+		t.Run(name, func(t *testing.T) {
+			for _, c := range contract {
+				t.Run(c.name, func(t *testing.T) { c.f(t, open(t)) })
+			}
+		})
+	}
+}
+
+var contract = []struct {
+	name string
+	f    func(t *testing.T, s store.Store)
+}{
+	{"tenants", testTenants},
+	{"agents", testAgents},
+	{"sessions", testSessions},
+	{"inbound idempotent", testInboundIdempotent},
+	{"conversation by visitor", testConversationByVisitor},
+	{"visitor mismatch", testVisitorMismatch},
+	{"bad input", testBadInput},
+	{"replies and bot failures", testReplies},
+	{"messages after", testMessagesAfter},
+	{"handoff claim close", testHandoffClaimClose},
+	{"tenant isolation", testTenantIsolation},
+	{"queue order", testQueueOrder},
+	{"concurrent claim", testConcurrentClaim},
+	{"concurrent claim next", testConcurrentClaimNext},
+	{"concurrent inbound same id", testConcurrentInboundSameID},
+}
+
+var ctx = context.Background()
+
+func msg(id, conv, text string) chat.Message {
+	return chat.Message{ID: id, ConversationID: conv, Role: chat.RoleShopper, Text: text, Lang: "en", At: time.UnixMilli(1_700_000_000_000)}
+}
+
+func inbound(tenant, visitor string, m chat.Message) store.Inbound {
+	return store.Inbound{Tenant: tenant, Visitor: visitor, Channel: chat.ChannelWeb, Region: "eu", Message: m}
+}
+
+func mustInbound(t *testing.T, s store.Store, in store.Inbound) store.Conversation {
+	t.Helper()
+	c, _, stored, err := s.SaveInbound(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !stored {
+		t.Fatalf("message %q not stored", in.Message.ID)
+	}
+	return c
+}
+
+func testTenants(t *testing.T, s store.Store) {
+	if _, err := s.Tenant(ctx, "demo"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing tenant: %v", err)
+	}
+	if err := s.PutTenant(ctx, store.Tenant{ID: "demo", Name: "Demo", SLA: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutTenant(ctx, store.Tenant{ID: "demo", Name: "Demo shop", SLA: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Tenant(ctx, "demo")
+	if err != nil || got.Name != "Demo shop" || got.SLA != 2*time.Minute {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	if err := s.PutTenant(ctx, store.Tenant{}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("empty id: %v", err)
+	}
+}
+
+func testAgents(t *testing.T, s store.Store) {
+	a, err := s.PutAgent(ctx, store.Agent{Tenant: "demo", Email: " Ann@Example.com", Name: "Ann", PasswordHash: "h1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ID == "" || a.Email != "ann@example.com" {
+		t.Fatalf("agent %+v", a)
+	}
+	b, err := s.PutAgent(ctx, store.Agent{Tenant: "demo", Email: "ann@example.com", Name: "Ann B", PasswordHash: "h2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.ID != a.ID || b.PasswordHash != "h2" || b.Name != "Ann B" {
+		t.Fatalf("update kept id? %+v vs %+v", b, a)
+	}
+	got, err := s.AgentByEmail(ctx, "demo", "ANN@example.com")
+	if err != nil || got.ID != a.ID {
+		t.Fatalf("by email: %+v %v", got, err)
+	}
+	if _, err := s.AgentByEmail(ctx, "other", "ann@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("other tenant: %v", err)
+	}
+	if _, err := s.Agent(ctx, "demo", a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Agent(ctx, "other", a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("other tenant by id: %v", err)
+	}
+	if _, err := s.PutAgent(ctx, store.Agent{Tenant: "demo"}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("no email: %v", err)
+	}
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	now := time.Now()
+	if err := s.PutSession(ctx, store.Session{TokenHash: "h", Tenant: "demo", AgentID: "a", Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Session(ctx, "h", now)
+	if err != nil || got.AgentID != "a" || got.Tenant != "demo" {
+		t.Fatalf("session %+v %v", got, err)
+	}
+	if _, err := s.Session(ctx, "h", now.Add(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired: %v", err)
+	}
+	if err := s.DeleteSession(ctx, "h"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session(ctx, "h", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted: %v", err)
+	}
+	if err := s.PutSession(ctx, store.Session{}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("empty: %v", err)
+	}
+}
+
+func testInboundIdempotent(t *testing.T, s store.Store) {
+	in := inbound("demo", "v1", msg("m1", "c1", "where is my order"))
+	in.VIP = true
+	c, created, stored, err := s.SaveInbound(ctx, in)
+	if err != nil || !created || !stored {
+		t.Fatalf("first: %v created=%v stored=%v", err, created, stored)
+	}
+	if c.ID != "c1" || c.Status != store.StatusBot || !c.VIP || c.LastText != "where is my order" || c.Region != "eu" {
+		t.Fatalf("conversation %+v", c)
+	}
+	for i := 0; i < 3; i++ {
+		c2, created, stored, err := s.SaveInbound(ctx, in)
+		if err != nil || created || stored {
+			t.Fatalf("again: %v created=%v stored=%v", err, created, stored)
+		}
+		if c2.ID != c.ID {
+			t.Fatalf("other conversation %q", c2.ID)
+		}
+	}
+	ms, err := s.Messages(ctx, "demo", "c1", "", 0)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("messages %v %v", ms, err)
+	}
+	if ms[0].ConversationID != "c1" || ms[0].Text != "where is my order" || ms[0].Role != chat.RoleShopper || !ms[0].At.Equal(time.UnixMilli(1_700_000_000_000)) {
+		t.Fatalf("message %+v", ms[0])
+	}
+}
+
+func testConversationByVisitor(t *testing.T, s store.Store) {
+	c1 := mustInbound(t, s, inbound("demo", "v1", msg("a1", "", "hello")))
+	if !chat.ValidID(c1.ID) {
+		t.Fatalf("id %q", c1.ID)
+	}
+	// Same visitor, no conversation id: the open conversation is reused.
+	c2 := mustInbound(t, s, inbound("demo", "v1", msg("a2", "", "again")))
+	if c2.ID != c1.ID {
+		t.Fatalf("new conversation %q, want %q", c2.ID, c1.ID)
+	}
+	// A redelivery without a conversation id finds the stored one.
+	c3, _, stored, err := s.SaveInbound(ctx, inbound("demo", "v1", msg("a1", "", "hello")))
+	if err != nil || stored || c3.ID != c1.ID {
+		t.Fatalf("redelivery: %v %v %q", err, stored, c3.ID)
+	}
+	// After close, a message with the same id reopens it with the bot.
+	if _, err := s.CloseConversation(ctx, "demo", c1.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c4 := mustInbound(t, s, inbound("demo", "v1", msg("a3", c1.ID, "back")))
+	if c4.Status != store.StatusBot || c4.ID != c1.ID {
+		t.Fatalf("reopen: %+v", c4)
+	}
+	// Another visitor gets another conversation.
+	c5 := mustInbound(t, s, inbound("demo", "v2", msg("a4", "", "hi")))
+	if c5.ID == c1.ID {
+		t.Fatal("visitors share a conversation")
+	}
+}
+
+func testVisitorMismatch(t *testing.T, s store.Store) {
+	mustInbound(t, s, inbound("demo", "v1", msg("b1", "cv", "mine")))
+	_, _, _, err := s.SaveInbound(ctx, inbound("demo", "intruder", msg("b2", "cv", "let me in")))
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("got %v", err)
+	}
+	ms, _ := s.Messages(ctx, "demo", "cv", "", 0)
+	if len(ms) != 1 {
+		t.Fatalf("intruder stored: %v", ms)
+	}
+}
+
+func testBadInput(t *testing.T, s store.Store) {
+	tests := []store.Inbound{
+		inbound("", "v", msg("x1", "", "t")),
+		inbound("demo", "", msg("x2", "", "t")),
+		inbound("demo", "v", msg("", "", "t")),
+		inbound("demo", "v", msg("bad id", "", "t")),
+		inbound("demo", "v", msg("x3", "", "")),
+		inbound("demo", "v", msg("x4", "", "\xff")),
+	}
+	for i, in := range tests {
+		if _, _, _, err := s.SaveInbound(ctx, in); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%d: got %v", i, err)
+		}
+	}
+	if _, _, err := s.SaveReply(ctx, "demo", chat.Message{ID: "r", Text: "x"}, false); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("reply without conversation: %v", err)
+	}
+	if _, _, err := s.SaveReply(ctx, "demo", chat.Message{ID: "r", ConversationID: "nope", Text: "x"}, false); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("reply to unknown conversation: %v", err)
+	}
+	if _, err := s.Conversations(ctx, "demo", store.Filter{Status: "weird"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("bad status: %v", err)
+	}
+}
+
+func testReplies(t *testing.T, s store.Store) {
+	c := mustInbound(t, s, inbound("demo", "v1", msg("s1", "c", "q")))
+	bot := func(id string, failed bool) store.Conversation {
+		t.Helper()
+		c, stored, err := s.SaveReply(ctx, "demo", chat.Message{ID: id, ConversationID: c.ID, Role: chat.RoleBot, Text: "a " + id, Source: chat.SourceCentral}, failed)
+		if err != nil || !stored {
+			t.Fatalf("reply %s: %v %v", id, err, stored)
+		}
+		return c
+	}
+	if got := bot("r1", true); got.BotFailures != 1 {
+		t.Fatalf("failures %d", got.BotFailures)
+	}
+	// A redelivered failing reply does not count twice.
+	got, stored, err := s.SaveReply(ctx, "demo", chat.Message{ID: "r1", ConversationID: c.ID, Role: chat.RoleBot, Text: "a r1"}, true)
+	if err != nil || stored || got.BotFailures != 1 {
+		t.Fatalf("redelivered reply: %v %v %d", err, stored, got.BotFailures)
+	}
+	if got := bot("r2", true); got.BotFailures != 2 {
+		t.Fatalf("failures %d", got.BotFailures)
+	}
+	if got := bot("r3", false); got.BotFailures != 0 || got.LastText != "a r3" {
+		t.Fatalf("reset: %+v", got)
+	}
+	m, err := s.Message(ctx, "demo", "r3")
+	if err != nil || m.Role != chat.RoleBot || m.Source != chat.SourceCentral {
+		t.Fatalf("message %+v %v", m, err)
+	}
+	if _, err := s.Message(ctx, "other", "r3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("other tenant message: %v", err)
+	}
+}
+
+func testMessagesAfter(t *testing.T, s store.Store) {
+	// Ids that do not sort in insertion order: order must follow insertion.
+	ids := []string{"zz", "aa", "mm", "bb"}
+	for _, id := range ids {
+		mustInbound(t, s, inbound("demo", "v1", msg(id, "c", "text "+id)))
+	}
+	all, err := s.Messages(ctx, "demo", "c", "", 0)
+	if err != nil || len(all) != 4 {
+		t.Fatalf("%v %v", all, err)
+	}
+	for i, m := range all {
+		if m.ID != ids[i] {
+			t.Fatalf("order: %d is %q", i, m.ID)
+		}
+	}
+	after, err := s.Messages(ctx, "demo", "c", "aa", 0)
+	if err != nil || len(after) != 2 || after[0].ID != "mm" {
+		t.Fatalf("after: %v %v", after, err)
+	}
+	lim, err := s.Messages(ctx, "demo", "c", "", 2)
+	if err != nil || len(lim) != 2 {
+		t.Fatalf("limit: %v %v", lim, err)
+	}
+	if _, err := s.Messages(ctx, "demo", "c", "unknown", 0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown after: %v", err)
+	}
+}
+
+func testHandoffClaimClose(t *testing.T, s store.Store) {
+	now := time.UnixMilli(1_700_000_100_000)
+	c := mustInbound(t, s, inbound("demo", "v1", msg("h1", "c", "human please")))
+	got, changed, err := s.Handoff(ctx, "demo", c.ID, 40, "asked", now)
+	if err != nil || !changed || got.Status != store.StatusQueued || got.Priority != 40 || got.Reason != "asked" || !got.QueuedAt.Equal(now) {
+		t.Fatalf("handoff %+v %v %v", got, changed, err)
+	}
+	got, changed, err = s.Handoff(ctx, "demo", c.ID, 60, "angry", now)
+	if err != nil || changed || got.Priority != 60 || got.Reason != "asked" {
+		t.Fatalf("second handoff %+v %v %v", got, changed, err)
+	}
+	if n, _ := s.QueueDepth(ctx, "demo"); n != 1 {
+		t.Fatalf("depth %d", n)
+	}
+	if err := s.SetPriority(ctx, "demo", c.ID, 70); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Claim(ctx, "demo", c.ID, "ann", now)
+	if err != nil || got.Status != store.StatusAssigned || got.Agent != "ann" || got.Priority != 70 {
+		t.Fatalf("claim %+v %v", got, err)
+	}
+	if _, err := s.Claim(ctx, "demo", c.ID, "ann", now); err != nil {
+		t.Fatalf("reclaim by owner: %v", err)
+	}
+	if _, err := s.Claim(ctx, "demo", c.ID, "bob", now); !errors.Is(err, store.ErrTaken) {
+		t.Fatalf("claim by other: %v", err)
+	}
+	if n, _ := s.QueueDepth(ctx, ""); n != 0 {
+		t.Fatalf("depth %d", n)
+	}
+	// Handoff of an assigned conversation changes nothing.
+	if got, changed, err := s.Handoff(ctx, "demo", c.ID, 99, "again", now); err != nil || changed || got.Status != store.StatusAssigned {
+		t.Fatalf("handoff assigned: %+v %v %v", got, changed, err)
+	}
+	got, err = s.CloseConversation(ctx, "demo", c.ID, now)
+	if err != nil || got.Status != store.StatusClosed {
+		t.Fatalf("close %+v %v", got, err)
+	}
+	if _, err := s.CloseConversation(ctx, "demo", c.ID, now); err != nil {
+		t.Fatalf("close twice: %v", err)
+	}
+	if _, err := s.Claim(ctx, "demo", c.ID, "ann", now); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("claim closed: %v", err)
+	}
+	if _, _, err := s.Handoff(ctx, "demo", c.ID, 1, "x", now); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("handoff closed: %v", err)
+	}
+	if _, err := s.Claim(ctx, "demo", "nope", "ann", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("claim unknown: %v", err)
+	}
+	if _, err := s.CloseConversation(ctx, "demo", "nope", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("close unknown: %v", err)
+	}
+	if err := s.SetPriority(ctx, "demo", "nope", 1); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("priority unknown: %v", err)
+	}
+	closed, err := s.Conversations(ctx, "demo", store.Filter{Status: store.StatusClosed})
+	if err != nil || len(closed) != 1 {
+		t.Fatalf("closed list %v %v", closed, err)
+	}
+	open, err := s.Conversations(ctx, "demo", store.Filter{})
+	if err != nil || len(open) != 0 {
+		t.Fatalf("open list %v %v", open, err)
+	}
+}
+
+func testTenantIsolation(t *testing.T, s store.Store) {
+	now := time.Now()
+	c := mustInbound(t, s, inbound("shop-a", "v1", msg("same-id", "conv", "a")))
+	// The same ids in another tenant are another message and conversation.
+	c2 := mustInbound(t, s, inbound("shop-b", "v9", msg("same-id", "conv", "b")))
+	if c2.Visitor != "v9" {
+		t.Fatalf("tenants share a conversation: %+v", c2)
+	}
+	if _, _, err := s.Handoff(ctx, "shop-a", c.ID, 1, "x", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Claim(ctx, "shop-b", c.ID, "bob", now); err != nil {
+		t.Fatalf("claim own conversation of b: %v", err)
+	}
+	got, err := s.Conversation(ctx, "shop-a", c.ID)
+	if err != nil || got.Status != store.StatusQueued {
+		t.Fatalf("a's conversation changed by b: %+v %v", got, err)
+	}
+	if _, err := s.ClaimNext(ctx, "shop-c", "carl", now); !errors.Is(err, store.ErrEmpty) {
+		t.Fatalf("c claimed a's queue: %v", err)
+	}
+	list, _ := s.Conversations(ctx, "shop-b", store.Filter{})
+	for _, x := range list {
+		if x.Tenant != "shop-b" {
+			t.Fatalf("b sees %+v", x)
+		}
+	}
+	ms, _ := s.Messages(ctx, "shop-b", "conv", "", 0)
+	if len(ms) != 1 || ms[0].Text != "b" {
+		t.Fatalf("b's messages %v", ms)
+	}
+}
+
+func testQueueOrder(t *testing.T, s store.Store) {
+	base := time.UnixMilli(1_700_000_000_000)
+	prio := []int{10, 50, 50, 30}
+	for i, p := range prio {
+		id := fmt.Sprintf("q%d", i)
+		mustInbound(t, s, inbound("demo", "v"+id, msg("m"+id, id, "x")))
+		if _, _, err := s.Handoff(ctx, "demo", id, p, "r", base.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"q1", "q2", "q3", "q0"}
+	list, err := s.Conversations(ctx, "demo", store.Filter{Status: store.StatusQueued})
+	if err != nil || len(list) != 4 {
+		t.Fatalf("%v %v", list, err)
+	}
+	for i, c := range list {
+		if c.ID != want[i] {
+			t.Fatalf("list order %d: %q want %q", i, c.ID, want[i])
+		}
+	}
+	for _, w := range want {
+		c, err := s.ClaimNext(ctx, "demo", "ann", base)
+		if err != nil || c.ID != w || c.Agent != "ann" {
+			t.Fatalf("claim next: %+v %v want %q", c, err, w)
+		}
+	}
+	if _, err := s.ClaimNext(ctx, "demo", "ann", base); !errors.Is(err, store.ErrEmpty) {
+		t.Fatalf("empty: %v", err)
+	}
+}
+
+// testConcurrentClaim: many agents claim one conversation at once; exactly one wins.
+func testConcurrentClaim(t *testing.T, s store.Store) {
+	c := mustInbound(t, s, inbound("demo", "v1", msg("cc", "race", "x")))
+	if _, _, err := s.Handoff(ctx, "demo", c.ID, 1, "r", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	winners, taken := []string{}, 0
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			agent := fmt.Sprintf("agent%d", i)
+			got, err := s.Claim(ctx, "demo", c.ID, agent, time.Now())
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				if got.Agent != agent {
+					t.Errorf("claim returned agent %q for %q", got.Agent, agent)
+				}
+				winners = append(winners, agent)
+			case errors.Is(err, store.ErrTaken):
+				taken++
+			default:
+				t.Errorf("claim: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(winners) != 1 || taken != n-1 {
+		t.Fatalf("winners %v, taken %d", winners, taken)
+	}
+	got, _ := s.Conversation(ctx, "demo", c.ID)
+	if got.Agent != winners[0] {
+		t.Fatalf("stored agent %q, winner %q", got.Agent, winners[0])
+	}
+}
+
+// testConcurrentClaimNext: agents drain a queue concurrently; every
+// conversation is given to exactly one agent.
+func testConcurrentClaimNext(t *testing.T, s store.Store) {
+	const convs, agents = 12, 4
+	for i := range convs {
+		id := fmt.Sprintf("n%d", i)
+		mustInbound(t, s, inbound("demo", "v"+id, msg("m"+id, id, "x")))
+		if _, _, err := s.Handoff(ctx, "demo", id, i%3, "r", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[string]string{}
+	for a := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			agent := fmt.Sprintf("agent%d", a)
+			for {
+				c, err := s.ClaimNext(ctx, "demo", agent, time.Now())
+				if errors.Is(err, store.ErrEmpty) {
+					return
+				}
+				if err != nil {
+					t.Errorf("claim next: %v", err)
+					return
+				}
+				mu.Lock()
+				if prev, dup := got[c.ID]; dup {
+					t.Errorf("%s given to %s and %s", c.ID, prev, agent)
+				}
+				got[c.ID] = agent
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != convs {
+		t.Fatalf("claimed %d of %d", len(got), convs)
+	}
+	list, _ := s.Conversations(ctx, "demo", store.Filter{Status: store.StatusAssigned})
+	for _, c := range list {
+		if got[c.ID] != c.Agent {
+			t.Fatalf("%s stored for %q, claimed by %q", c.ID, c.Agent, got[c.ID])
+		}
+	}
+}
+
+// testConcurrentInboundSameID: the same message saved by several replicas at
+// once is stored once.
+func testConcurrentInboundSameID(t *testing.T, s store.Store) {
+	const n = 6
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	stored := 0
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, ok, err := s.SaveInbound(ctx, inbound("demo", "v1", msg("dup", "dc", "once")))
+			if err != nil {
+				t.Errorf("save: %v", err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				stored++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	ms, _ := s.Messages(ctx, "demo", "dc", "", 0)
+	if stored != 1 || len(ms) != 1 {
+		t.Fatalf("stored %d times, %d rows", stored, len(ms))
+	}
+}
