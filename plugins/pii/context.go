@@ -1,0 +1,154 @@
+package pii
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// cue is what a context word says about the number after it.
+type cue int
+
+const (
+	cueNone     cue = iota
+	cuePhone        // a phone number follows
+	cueOrder        // an order, parcel, invoice, product, coupon or amount follows: not PII
+	cueCard         // a payment card number follows
+	cueID           // an identity document number follows
+	cuePassport     // a passport number follows
+)
+
+// keyword is one context word. Latin-script words match at the start of a
+// word; whole words (written with a leading "=") must also end there.
+// CJK, Hangul, Arabic words match anywhere.
+type keyword struct {
+	word  string
+	whole bool
+	cue   cue
+}
+
+// keywords are lower-case context words in the languages Kefu serves.
+var keywords = buildKeywords(map[cue][]string{
+	cuePhone: {
+		// en
+		"phone", "=tel", "=tel.", "telephone", "mobile", "=cell", "cellphone", "=call", "=ring", "=text me", "whatsapp", "=contact", "=reach me", "=landline", "=fax",
+		"=my number",
+		// zh
+		"电话", "手机", "手機", "电話", "電話", "联系", "聯繫", "聯絡", "致电", "打我", "回电", "號碼是", "号码是", "号码:", "号码：", "微信", "座机", "座機", "固话", "热线",
+		// de
+		"telefon", "handy", "=mobil", "mobilnummer", "rufnummer", "=anrufen", "erreichbar", "=ruf", "=rufen",
+		// fr
+		"téléphone", "=tél", "=tél.", "portable", "=appeler", "=appelez", "joindre", "=mon numéro", "=numéro de tel", "=mobile",
+		// es
+		"teléfono", "=telf", "=tlf", "móvil", "celular", "=llamar", "=llámame", "=llamen", "=mi número", "=número de contacto",
+		// it
+		"telefono", "cellulare", "=cell.", "=chiamare", "=chiamatemi", "=il mio numero", "=numero di telefono",
+		// pt
+		"telefone", "=ligar", "=liga", "=ligue", "=zap", "=meu número", "=meu numero", "=contato",
+		// ja, ko, ru, ar, others
+		"電話", "携帯", "けいたい", "連絡", "전화", "핸드폰", "휴대폰", "연락처", "연락", "번호는",
+		"телефон", "=тел", "=тел.", "мобильн", "позвон", "=номер:", "моб.", "هاتف", "جوال", "موبايل", "اتصل", "رقمي", "رقم الهاتف", "واتساب",
+		"=telefoon", "=telefonu", "=điện thoại", "=sđt", "โทร",
+	},
+	cueOrder: {
+		// en
+		"order", "=ord", "=ord.", "=#", "invoice", "tracking", "=track", "shipment", "parcel", "package", "=sku", "=item", "=article", "=product", "=model",
+		"coupon", "voucher", "promo", "=code", "=ref", "=ref.", "reference", "ticket", "=case", "=amount", "=price", "=total", "=refund of", "=rma", "receipt", "waybill", "=awb", "=serial", "=s/n", "=imei", "=batch", "=lot",
+		"=usd", "=eur", "=gbp", "=rmb", "=cny", "=jpy", "$", "€", "£", "¥", "￥", "₩", "₽", "r$",
+		// zh
+		"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "货号", "貨號", "商品", "编号", "編號", "优惠券", "優惠券", "优惠码", "券码", "兑换码", "金额", "金額", "价格", "價格", "发票", "發票", "工单", "序列号", "型号", "型號", "批号", "退款",
+		// de
+		"bestell", "auftrag", "sendung", "paket", "=artikel", "rechnung", "gutschein", "rabattcode", "=betrag", "=preis", "kundennummer", "vorgang",
+		// fr
+		"commande", "=colis", "=suivi", "facture", "=article", "référence", "=réf", "=réf.", "=montant", "=prix", "=bon",
+		// es
+		"pedido", "=envío", "=envio", "seguimiento", "factura", "artículo", "cupón", "=cupon", "=importe", "=precio", "=ref.", "=núm. de pedido",
+		// it
+		"ordine", "spedizione", "fattura", "=articolo", "=codice", "=importo", "=prezzo", "buono",
+		// pt
+		"encomenda", "rastreio", "rastreamento", "=nota fiscal", "cupom", "=valor", "=preço", "=código",
+		// ja, ko, ru, ar
+		"注文", "追跡", "伝票", "お問い合わせ番号", "品番", "クーポン", "金額",
+		"주문", "송장", "운송장", "쿠폰", "상품",
+		"заказ", "=трек", "посылк", "отправлени", "накладн", "купон", "артикул", "=сумма", "счёт", "счет",
+		"طلب", "الطلب", "تتبع", "الشحنة", "فاتورة", "كوبون", "=sar", "=aed",
+	},
+	cueCard: {
+		"=card", "credit card", "debit card", "=visa", "mastercard", "=amex", "卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "借记卡",
+		"karte", "kreditkarte", "=carte", "carte bancaire", "tarjeta", "=carta", "cartão", "cartao", "カード", "카드", "карт", "بطاقة",
+	},
+	cueID: {
+		"身份证", "身份證", "证件号", "證件號", "身分證", "=id number", "=id card", "=id no", "=id:", "=national id", "=dni", "=nie", "=cpf", "=rg", "주민등록", "주민번호", "マイナンバー", "個人番号",
+		"personalausweis", "ausweisnummer", "carte d'identité", "=cni", "=documento", "=codice fiscale", "=identidade", "удостоверени", "=снилс", "=инн", "الهوية", "=ssn", "social security",
+	},
+	cuePassport: {
+		"passport", "护照", "護照", "reisepass", "=pass-nr", "=passnummer", "passeport", "pasaporte", "passaporto", "passaporte", "パスポート", "旅券", "여권", "паспорт", "جواز",
+	},
+})
+
+func buildKeywords(m map[cue][]string) []keyword {
+	var ks []keyword
+	for c, words := range m {
+		for _, w := range words {
+			whole := strings.HasPrefix(w, "=")
+			ks = append(ks, keyword{word: strings.TrimPrefix(w, "="), whole: whole, cue: c})
+		}
+	}
+	return ks
+}
+
+// isWordRune reports whether r belongs to a Latin/Cyrillic/Greek word, where
+// keyword boundaries matter.
+func isWordRune(r rune) bool {
+	return r < 0x2E80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
+}
+
+// contextWindow is how many bytes before a candidate are searched for cues.
+const contextWindow = 60
+
+// cueBefore returns the cue of the context word nearest to (ending closest
+// before) text[at], looking no further back than floor, and how far from at
+// the word ends, in bytes.
+func cueBefore(text string, at, floor int) (cue, int) {
+	lo := max(at-contextWindow, floor, 0)
+	for lo < at && !utf8.RuneStart(text[lo]) {
+		lo++
+	}
+	if lo >= at {
+		return cueNone, 0
+	}
+	win := strings.ToLower(text[lo:at])
+	best, bestEnd := cueNone, -1
+	for _, k := range keywords {
+		from := 0
+		for {
+			i := strings.Index(win[from:], k.word)
+			if i < 0 {
+				break
+			}
+			i += from
+			end := i + len(k.word)
+			from = i + 1
+			if isWordRune(firstRune(k.word)) {
+				if r, _ := utf8.DecodeLastRuneInString(win[:i]); i > 0 && isWordRune(r) {
+					continue
+				}
+				if k.whole && end < len(win) {
+					if r, _ := utf8.DecodeRuneInString(win[end:]); isWordRune(r) && isWordRune(lastRune(k.word)) {
+						continue
+					}
+				}
+			}
+			if end > bestEnd || end == bestEnd && k.cue > best {
+				best, bestEnd = k.cue, end
+			}
+		}
+	}
+	if best == cueNone {
+		return cueNone, 0
+	}
+	return best, len(win) - bestEnd
+}
+
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
