@@ -1,6 +1,119 @@
 package pii
 
-// scanAddresses appends street addresses to c.
+import (
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// An address span is the street line: house number and street name (and a
+// flat/unit written with it), or for Chinese, Japanese and Korean the chain
+// of administrative areas down to the house number and room. Postal codes
+// and city names on their own are not masked: they identify no one.
+
+// streetGrammar is a street-line pattern for one language.
+type streetGrammar struct {
+	lang string
+	re   *regexp.Regexp
+}
+
+const (
+	upWord  = `\p{Lu}[\p{L}'’.-]*`            // a capitalised word
+	unitEN  = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
+	numEN   = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
+	typesEN = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir)`
+)
+
+var (
+	grammarsOnce sync.Once
+	grammars     []streetGrammar
+	zhCore       *regexp.Regexp
+	zhTail       *regexp.Regexp
+)
+
+func loadGrammars() {
+	g := func(lang, expr string) streetGrammar { return streetGrammar{lang, regexp.MustCompile(expr)} }
+	grammars = []streetGrammar{
+		// 221B Baker Street, 1600 Pennsylvania Ave NW, Apt 4B
+		g("en", `(?:(?:Flat|Apt|Apartment|Unit)\s+[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+(?:`+upWord+`\s+){0,3}`+upWord+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`+unitEN),
+		// Hauptstraße 5, Berliner Str. 12a, Kaiser-Wilhelm-Ring 3, Am Alten Markt 4
+		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`),
+		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`),
+		// 12 rue de la Paix, 3 bis avenue des Champs-Élysées
+		g("fr", `\b\d{1,4}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|chemin|impasse|quai|route|cours|square|passage)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3}`),
+		// Calle Mayor 12, 3º B; C/ de Alcalá, 45; Avda. de la Constitución nº 7
+		g("es", `(?i:calle|c/|avenida|avda\.|av\.|paseo|plaza|pza\.|camino|carrer|ronda|travesía|glorieta|carretera)\s*(?:(?:de la|de los|de las|del|de)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:de la|de los|del|de|y)\s+)?\p{Lu}[\p{L}.-]*){0,3},?\s*(?:n[º°o]\.?\s*|núm\.\s*)?\d{1,4}(?:,?\s*\d{1,2}\s?[º°ª]\s?[A-Z]?\b)?`),
+		// Via Roma 12, Piazza Garibaldi, 5
+		g("it", `(?i:via|viale|piazza|corso|largo|vicolo|piazzale|strada)\s+(?:(?:dei|degli|del|della|delle|di|san|santa)\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+(?:(?:dei|del|della|di)\s+)?\p{Lu}[\p{L}'’.-]*){0,3},?\s*(?:n\.\s*)?\d{1,4}\s?[a-zA-Z]?\b`),
+		// Rua Augusta, 1500, apto 52; Av. Paulista, 1000
+		g("pt", `(?i:rua|avenida|av\.|travessa|alameda|praça|estrada|rodovia)\s+(?:(?:da|do|das|dos|de)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*){0,4},?\s*(?:n[º°]\s*)?\d{1,5}(?:,?\s*(?:apto|apt\.|ap\.|casa|bloco|sala)\.?\s*\d{1,4}[A-Z]?)?`),
+		// ул. Ленина, д. 5, кв. 12
+		g("ru", `(?i:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|наб\.|набережная|бульвар|б-р|шоссе)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?,?\s*(?i:д\.|дом)\s*\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
+		// 東京都渋谷区神南1-2-3, 大阪市北区梅田3丁目1番1号
+		g("ja", `(?:\p{Han}{1,3}[都道府県])?\p{Han}{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}ー]{1,8}?\d{1,4}(?:丁目|[-−－])\d{1,4}(?:番地?|[-−－])\d{1,4}(?:号)?(?:\s?[\p{Katakana}\p{Han}ー]{1,12}\d{1,4}(?:号室)?)?`),
+		// 서울특별시 강남구 테헤란로 123, 부산 해운대구 해운대로 570번길 12
+		g("ko", `(?:[가-힣]{2,8}(?:특별시|광역시|시|도)\s)?(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,10}(?:로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?(?:-\d{1,4})?(?:,?\s?\d{1,4}(?:동|호)(?:\s?\d{1,5}호)?)?`),
+	}
+	// 北京市朝阳区建国路88号, 台北市信義區信義路五段7號12樓
+	zhCore = regexp.MustCompile(`(?:路|街|大道|大街|巷|弄|胡同|里)(?:[一二三四五六七八九十0-9]{1,3}段)?(?:\d{1,4}(?:巷|弄))*\d{1,5}(?:号|號)(?:之\d{1,3})?`)
+	zhTail = regexp.MustCompile(`^(?:\s?[\p{Han}A-Za-z0-9]{0,10}?(?:\d{1,4}|[A-Z一二三四五六七八九十])(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|号|號|F|f)(?:之\d{1,3})?)*`)
+}
+
+// zhStop ends the left extension of a Chinese address: characters that do
+// not occur in place names but around them ("地址是…", "寄到…", "改为…").
+const zhStop = "是在到寄送往至于於址：:，,。的我你他她请請把给給改为為成从從住换換收件人 \t\n"
+
+// scanAddresses appends street addresses in the enabled languages to c.
 func scanAddresses(text string, o *Options, c []Span) []Span {
+	grammarsOnce.Do(loadGrammars)
+	ascii := true
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	for _, g := range grammars {
+		if !o.locale(g.lang) || ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru") {
+			continue
+		}
+		for _, m := range g.re.FindAllStringIndex(text, -1) {
+			s, e := m[0], m[1]
+			for e > s && (text[e-1] == ' ' || text[e-1] == ',') {
+				e--
+			}
+			c = append(c, Span{Type: Address, Start: s, End: e})
+		}
+	}
+	if o.locale("zh") && !ascii {
+		c = scanZhAddresses(text, c)
+	}
+	return c
+}
+
+// scanZhAddresses finds "…路88号…室" and extends it left over the place
+// names in front and right over building, unit and room.
+func scanZhAddresses(text string, c []Span) []Span {
+	for _, m := range zhCore.FindAllStringIndex(text, -1) {
+		s, e := m[0], m[1]
+		// left: the road name and the areas before it, up to 24 runes
+		n := 0
+		for s > 0 && n < 24 {
+			r, w := utf8.DecodeLastRuneInString(text[:s])
+			if strings.ContainsRune(zhStop, r) || !(r >= 0x3400 && r <= 0x9FFF || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+				break
+			}
+			s -= w
+			n++
+		}
+		if n == 0 {
+			continue // "路" with no name before it
+		}
+		if t := zhTail.FindStringIndex(text[e:]); t != nil {
+			e += t[1]
+		}
+		c = append(c, Span{Type: Address, Start: s, End: e})
+	}
 	return c
 }
