@@ -1,0 +1,142 @@
+//go:build js && wasm
+
+// Command wasm is the widget's WebAssembly core (GOOS=js GOARCH=wasm). It
+// binds package widget/core to the page through syscall/js and registers
+//
+//	globalThis.kefuCore = {
+//	  load(name, Uint8Array) → null | "error text",   // "langid" or "intent" model (*.kmod)
+//	  loadFAQ(entries)       → null | "error text",   // array of chat.FAQEntry-shaped plain objects
+//	  answer(text)           → {lang, intent, score, anger, faqId, text} | null,
+//	  analyze(text)          → {lang, intent, score, anger},  // for messages sent to the edge
+//	  ready: true,
+//	}
+//
+// then blocks forever so the callbacks stay alive. It dispatches a
+// "kefucore" event on globalThis once registered.
+//
+// Build (assets/dist is embedded by package assets/dist):
+//
+//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
+//
+// It imports neither fmt nor encoding/json (see widget/core's package doc).
+package main
+
+import (
+	"syscall/js"
+
+	"github.com/kefu-io/kefu/widget/core"
+)
+
+func main() {
+	c := core.New(core.DefaultConfig())
+	api := js.Global().Get("Object").New()
+	api.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) < 2 || args[0].Type() != js.TypeString {
+			return "kefuCore.load(name, bytes): bad arguments"
+		}
+		b := make([]byte, args[1].Get("length").Int())
+		js.CopyBytesToGo(b, args[1])
+		if err := loadModel(c, args[0].String(), b); err != nil {
+			return err.Error()
+		}
+		return js.Null()
+	}))
+	api.Set("loadFAQ", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) < 1 || args[0].Type() != js.TypeObject {
+			return "kefuCore.loadFAQ(entries): bad arguments"
+		}
+		if err := c.LoadFAQ(entries(args[0])); err != nil {
+			return err.Error()
+		}
+		return js.Null()
+	}))
+	api.Set("answer", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) < 1 || args[0].Type() != js.TypeString {
+			return js.Null()
+		}
+		r, ok := c.Answer(args[0].String())
+		if !ok {
+			return js.Null()
+		}
+		o := result(r)
+		o.Set("faqId", r.FAQID)
+		o.Set("text", r.Text)
+		return o
+	}))
+	api.Set("analyze", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) < 1 || args[0].Type() != js.TypeString {
+			return js.Null()
+		}
+		return result(c.Analyze(args[0].String()))
+	}))
+	api.Set("ready", true)
+	js.Global().Set("kefuCore", api)
+	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
+		js.Global().Call("dispatchEvent", ev.New("kefucore"))
+	}
+	select {}
+}
+
+func result(r core.Result) js.Value {
+	o := js.Global().Get("Object").New()
+	o.Set("lang", r.Lang)
+	o.Set("intent", r.Intent)
+	o.Set("score", float64(r.Score))
+	o.Set("anger", r.Anger)
+	o.Set("orderSpecific", r.OrderSpecific)
+	return o
+}
+
+// entries converts an array of {id, intent, questions: {lang: [..]},
+// answers: {lang: ".."}, local} objects. Missing or mistyped fields become
+// zero values, which core.LoadFAQ then refuses with a clear error.
+func entries(arr js.Value) []core.Entry {
+	n := arr.Get("length")
+	if n.Type() != js.TypeNumber {
+		return nil
+	}
+	out := make([]core.Entry, n.Int())
+	keys := js.Global().Get("Object").Get("keys")
+	for i := range out {
+		v := arr.Index(i)
+		if v.Type() != js.TypeObject {
+			continue
+		}
+		e := &out[i]
+		e.ID = str(v.Get("id"))
+		e.Intent = str(v.Get("intent"))
+		e.Local = v.Get("local").Type() == js.TypeBoolean && v.Get("local").Bool()
+		if q := v.Get("questions"); q.Type() == js.TypeObject {
+			e.Questions = map[string][]string{}
+			ks := keys.Invoke(q)
+			for j := 0; j < ks.Length(); j++ {
+				k := ks.Index(j).String()
+				list := q.Get(k)
+				if list.Type() != js.TypeObject || list.Get("length").Type() != js.TypeNumber {
+					continue
+				}
+				for m := 0; m < list.Length(); m++ {
+					if s := str(list.Index(m)); s != "" {
+						e.Questions[k] = append(e.Questions[k], s)
+					}
+				}
+			}
+		}
+		if a := v.Get("answers"); a.Type() == js.TypeObject {
+			e.Answers = map[string]string{}
+			ks := keys.Invoke(a)
+			for j := 0; j < ks.Length(); j++ {
+				k := ks.Index(j).String()
+				e.Answers[k] = str(a.Get(k))
+			}
+		}
+	}
+	return out
+}
+
+func str(v js.Value) string {
+	if v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
+}
