@@ -1,0 +1,159 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+)
+
+// Plugins runs a region's plugin pipeline over one envelope. *pluginhost.Host
+// implements it; tests and benchmarks may pass their own. Run must be safe for
+// concurrent use. The edge recovers a panic in Run and treats it like an
+// error wrapping pluginhost.ErrPluginFailed: the message is refused with
+// code unavailable and the connection stays up.
+type Plugins interface {
+	Run(ctx context.Context, region string, hook pluginhost.Hook, env chat.Envelope) (pluginhost.Outcome, error)
+}
+
+// Site is one merchant site the edge serves, looked up by its site key (the
+// `site` query parameter of /ws and every /w/ route).
+type Site struct {
+	// Tenant is the merchant the site belongs to; envelopes carry it.
+	// Default: the site key.
+	Tenant string
+	// FAQ is the pack the widget caches to answer in the browser, served by
+	// /w/config.
+	FAQ chat.FAQPack
+	// Origins are the page origins ("https://shop.example") allowed to use
+	// the site. A request with an Origin header not in the list gets 403; a
+	// request without Origin (a native app) is allowed. Empty allows every
+	// origin.
+	Origins []string
+}
+
+// Config configures a Node. Zero values take the documented defaults.
+type Config struct {
+	// Region names this edge's region ("eu", "cn", "local"); envelopes carry
+	// it and the edge subscribes to chat.OutboundSubject(Region, "*").
+	// Default: "local".
+	Region string
+	// NATS is the connection to the NATS system shared with central. The
+	// Node does not close it. Required.
+	NATS *nats.Conn
+	// Plugins runs the inbound and outbound pipelines. Default: nil, no plugins.
+	Plugins Plugins
+	// Sites maps site keys to sites. An unknown key gets 403.
+	Sites map[string]Site
+	// WidgetFS holds kefu.js, kefu.css, kefu.wasm, kefu.wasm.br and
+	// wasm_exec.js, served at /<name>. Missing files answer 404.
+	// Default: nil, no widget files.
+	WidgetFS fs.FS
+	// DemoFS is served at /demo/ (the storefront demo). Default: nil.
+	DemoFS fs.FS
+	// Models maps a model name ("intent") to its artifact bytes, served at
+	// /w/models/<name>.kmod and listed by /w/config. Default: none.
+	Models map[string][]byte
+	// MaxText is the largest message text accepted, in bytes.
+	// Default: chat.MaxTextBytes.
+	MaxText int
+	// MaxFrame is the hard cap on one WebSocket frame in bytes; a bigger frame
+	// closes the connection (status 1009) with a reason. Default: 64 KiB,
+	// and at least 4×MaxText.
+	MaxFrame int
+	// MessageRate and MessageBurst limit message frames per connection
+	// (token bucket, per second). Default: 5 per second, burst 20.
+	MessageRate  float64
+	MessageBurst int
+	// FrameRate and FrameBurst limit all frames per connection.
+	// Default: 50 per second, burst 100.
+	FrameRate  float64
+	FrameBurst int
+	// PublishTimeout bounds the wait for JetStream's PubAck. Default: 5s.
+	PublishTimeout time.Duration
+	// HistoryTimeout bounds the history request made on resume. Default: 3s.
+	HistoryTimeout time.Duration
+	// PluginTimeout bounds one pipeline run. Default: 2s.
+	PluginTimeout time.Duration
+	// SendQueue is how many frames may wait for one slow client before the
+	// edge closes its connection (the client resumes). Default: 256.
+	SendQueue int
+	// PingInterval is how often the edge sends WebSocket pings; a connection
+	// silent for 2.5×PingInterval is closed. Default: 30s.
+	PingInterval time.Duration
+	// Logger receives structured logs. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// ErrNoNATS is returned by New when Config.NATS is nil.
+var ErrNoNATS = errors.New("edge: config has no NATS connection")
+
+func (c Config) withDefaults() (Config, error) {
+	if c.NATS == nil {
+		return c, ErrNoNATS
+	}
+	if c.Region == "" {
+		c.Region = "local"
+	}
+	if chat.SubjectToken(c.Region) != c.Region {
+		return c, fmt.Errorf("edge: region %q must be [0-9A-Za-z_-]+", c.Region)
+	}
+	if c.MaxText <= 0 {
+		c.MaxText = chat.MaxTextBytes
+	}
+	if c.MaxFrame <= 0 {
+		c.MaxFrame = 64 << 10
+	}
+	if c.MaxFrame < 4*c.MaxText {
+		c.MaxFrame = 4 * c.MaxText
+	}
+	if c.MessageRate <= 0 {
+		c.MessageRate = 5
+	}
+	if c.MessageBurst <= 0 {
+		c.MessageBurst = 20
+	}
+	if c.FrameRate <= 0 {
+		c.FrameRate = 50
+	}
+	if c.FrameBurst <= 0 {
+		c.FrameBurst = 100
+	}
+	if c.PublishTimeout <= 0 {
+		c.PublishTimeout = 5 * time.Second
+	}
+	if c.HistoryTimeout <= 0 {
+		c.HistoryTimeout = 3 * time.Second
+	}
+	if c.PluginTimeout <= 0 {
+		c.PluginTimeout = 2 * time.Second
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	sites := make(map[string]Site, len(c.Sites))
+	for k, s := range c.Sites {
+		if k == "" {
+			return c, errors.New("edge: a site has an empty key")
+		}
+		if s.Tenant == "" {
+			s.Tenant = k
+		}
+		sites[k] = s
+	}
+	c.Sites = sites
+	return c, nil
+}

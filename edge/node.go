@@ -1,0 +1,417 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+)
+
+// maxOutboundText is the largest reply text the edge delivers (central's
+// answers may be longer than what a shopper may type).
+const maxOutboundText = 64 << 10
+
+// Errors the edge reports.
+var (
+	errUnavailable = errors.New("edge: jetstream unavailable")
+	errPluginPanic = fmt.Errorf("%w: panic", pluginhost.ErrPluginFailed)
+	errClosed      = errors.New("edge: node closed")
+)
+
+// Node is one regional edge: it serves the widget files and the widget's
+// HTTP routes, speaks the WebSocket protocol (docs/PROTOCOL.md) with
+// shoppers, runs the region's plugins and forwards envelopes to central
+// over NATS JetStream. A Node is safe for concurrent use.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	widget   map[string]asset
+	models   map[string]asset
+	hub      hub
+	subs     []*nats.Subscription
+	ctx      context.Context
+	cancel   context.CancelFunc
+	conns    sync.WaitGroup
+	closed   atomic.Bool
+	streamM  sync.Mutex
+	streamOK atomic.Bool
+}
+
+// New starts an edge node: it makes sure the KEFU_INBOUND stream exists
+// (when JetStream is not reachable yet it logs and retries on the first
+// publish) and subscribes to the region's outbound replies and to
+// conversation events. Call Register to add the routes to a Fiber app and
+// Close to stop.
+func New(ctx context.Context, cfg Config) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(cfg.NATS)
+	if err != nil {
+		return nil, fmt.Errorf("edge: jetstream context: %w", err)
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), nc: cfg.NATS, js: js}
+	n.hub.init()
+	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if n.widget, err = loadWidget(cfg.WidgetFS); err != nil {
+		return nil, err
+	}
+	n.models = loadModels(cfg.Models)
+	if err := n.ensureStream(ctx); err != nil {
+		n.log.Warn("edge: inbound stream not ready; will retry on publish", "err", err)
+	}
+	out := chat.SubjectOutboundPrefix + chat.SubjectToken(cfg.Region) + ".*"
+	sub, err := n.nc.Subscribe(out, n.onOutbound)
+	if err != nil {
+		return nil, fmt.Errorf("edge: subscribe %q: %w", out, err)
+	}
+	n.subs = append(n.subs, sub)
+	ev := chat.SubjectEventsPrefix + "*"
+	if sub, err = n.nc.Subscribe(ev, n.onEvent); err != nil {
+		n.unsubscribe()
+		return nil, fmt.Errorf("edge: subscribe %q: %w", ev, err)
+	}
+	n.subs = append(n.subs, sub)
+	for _, s := range n.subs {
+		_ = s.SetPendingLimits(1<<16, 64<<20)
+	}
+	if err := n.nc.FlushTimeout(n.cfg.PublishTimeout); err != nil {
+		n.unsubscribe()
+		return nil, fmt.Errorf("edge: flush subscriptions: %w", err)
+	}
+	return n, nil
+}
+
+// Close closes every WebSocket connection (status 1001, the clients
+// reconnect and resume elsewhere), waits for them to end and drops the NATS
+// subscriptions. It does not close the NATS connection.
+func (n *Node) Close() error {
+	if n.closed.Swap(true) {
+		return nil
+	}
+	n.unsubscribe()
+	for _, s := range n.hub.closeAll() {
+		s.shutdown(1001, "edge shutting down")
+	}
+	done := make(chan struct{})
+	go func() { n.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		n.log.Warn("edge: connections still open after close")
+	}
+	n.cancel()
+	return nil
+}
+
+func (n *Node) unsubscribe() {
+	for _, s := range n.subs {
+		_ = s.Unsubscribe()
+	}
+}
+
+// StreamConfig is the KEFU_INBOUND stream both edge and central create
+// (docs/CONTRACTS.md): subjects kefu.inbound.>, file storage, 2 minute
+// duplicate window.
+func StreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       chat.StreamInbound,
+		Subjects:   []string{chat.SubjectInboundPrefix + ">"},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 2 * time.Minute,
+	}
+}
+
+func (n *Node) ensureStream(ctx context.Context) error {
+	if n.streamOK.Load() {
+		return nil
+	}
+	n.streamM.Lock()
+	defer n.streamM.Unlock()
+	if n.streamOK.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	if _, err := n.js.CreateOrUpdateStream(ctx, StreamConfig()); err != nil {
+		return fmt.Errorf("edge: create stream %s: %w", chat.StreamInbound, err)
+	}
+	n.streamOK.Store(true)
+	return nil
+}
+
+// publish stores env in KEFU_INBOUND with its message id as Nats-Msg-Id and
+// returns once JetStream acknowledged it.
+func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
+	data, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("edge: encode envelope %q: %w", env.Message.ID, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	if err := n.ensureStream(ctx); err != nil {
+		metricPublishFailures.Inc()
+		return fmt.Errorf("%w: %w", errUnavailable, err)
+	}
+	msg := nats.NewMsg(chat.InboundSubject(env.Tenant))
+	msg.Data = data
+	start := time.Now()
+	if _, err := n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Message.ID)); err != nil {
+		metricPublishFailures.Inc()
+		if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+			n.streamOK.Store(false) // the stream may be gone: re-create on the next try
+		}
+		return fmt.Errorf("%w: publish %q: %w", errUnavailable, env.Message.ID, err)
+	}
+	metricPublishSeconds.Observe(time.Since(start).Seconds())
+	return nil
+}
+
+// runPlugins runs the pipeline for hook; a nil Plugins passes everything.
+// A panic inside Plugins.Run is recovered and returned as an error wrapping
+// pluginhost.ErrPluginFailed. Plugins may change the text and the labels
+// only: the identity fields of env are restored on the result.
+func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.Envelope) (out pluginhost.Outcome, err error) {
+	if n.cfg.Plugins == nil {
+		return pluginhost.Outcome{Verdict: pluginhost.Pass, Envelope: env}, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out = pluginhost.Outcome{}
+			err = fmt.Errorf("%w: %v", errPluginPanic, r)
+			metricPluginOutcomes.WithLabelValues(string(hook), "panic").Inc()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PluginTimeout)
+	defer cancel()
+	out, err = n.cfg.Plugins.Run(ctx, n.cfg.Region, hook, env)
+	if err != nil {
+		metricPluginOutcomes.WithLabelValues(string(hook), "error").Inc()
+		return out, fmt.Errorf("edge: %s plugins on %q: %w", hook, env.Message.ID, err)
+	}
+	metricPluginOutcomes.WithLabelValues(string(hook), out.Verdict.String()).Inc()
+	if out.Envelope.Message.ID == "" { // an implementation that left Envelope empty
+		out.Envelope = env
+	}
+	got := out.Envelope
+	env.Message.Text = got.Message.Text
+	env.Labels = got.Labels
+	out.Envelope = env
+	return out, nil
+}
+
+// onOutbound delivers one reply from central to the sockets of its
+// conversation, after the outbound pipeline.
+func (n *Node) onOutbound(m *nats.Msg) {
+	var env chat.Envelope
+	if err := json.Unmarshal(m.Data, &env); err != nil {
+		metricDelivered.WithLabelValues("invalid").Inc()
+		n.log.Warn("edge: undecodable outbound envelope", "subject", m.Subject, "err", err)
+		return
+	}
+	if err := env.Check(maxOutboundText); err != nil || env.Message.ConversationID == "" {
+		metricDelivered.WithLabelValues("invalid").Inc()
+		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
+		return
+	}
+	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)
+	if len(sessions) == 0 {
+		metricDelivered.WithLabelValues("no_socket").Inc()
+		return
+	}
+	msg, ok := n.outboundMessage(n.ctx, env)
+	if !ok {
+		return
+	}
+	b := encodeFrame(messageFrame(msg))
+	for _, s := range sessions {
+		s.deliver(msg.ID, chat.FrameMessage, b)
+	}
+	metricDelivered.WithLabelValues("delivered").Inc()
+}
+
+// outboundMessage runs the outbound pipeline over a reply. ok is false when
+// the reply must not reach the shopper (dropped or a fail-closed failure).
+func (n *Node) outboundMessage(ctx context.Context, env chat.Envelope) (chat.Message, bool) {
+	env.Direction = chat.Outbound
+	out, err := n.runPlugins(ctx, pluginhost.HookOutbound, env)
+	if err != nil {
+		metricDelivered.WithLabelValues("failed").Inc()
+		n.log.Error("edge: outbound plugins failed; reply withheld", "id", env.Message.ID, "err", err)
+		return chat.Message{}, false
+	}
+	msg := out.Envelope.Message
+	switch out.Verdict {
+	case pluginhost.Drop:
+		metricDelivered.WithLabelValues("dropped").Inc()
+		n.log.Info("edge: outbound reply dropped by plugin", "id", msg.ID, "plugin", out.Plugin, "reason", out.Reason)
+		return chat.Message{}, false
+	case pluginhost.Answer:
+		msg.Text = out.Answer
+	}
+	if chat.ValidateText(msg.Text, maxOutboundText) != nil {
+		metricDelivered.WithLabelValues("failed").Inc()
+		n.log.Error("edge: outbound plugins left an invalid text; reply withheld", "id", msg.ID)
+		return chat.Message{}, false
+	}
+	return msg, true
+}
+
+// onEvent forwards conversation events (except conversation.message: the
+// messages themselves arrive on the outbound subject) to the sockets of
+// the conversation.
+func (n *Node) onEvent(m *nats.Msg) {
+	var ev chat.Event
+	if err := json.Unmarshal(m.Data, &ev); err != nil {
+		n.log.Warn("edge: undecodable event", "subject", m.Subject, "err", err)
+		return
+	}
+	if ev.Type == chat.EventMessage || ev.ConversationID == "" {
+		return
+	}
+	sessions := n.hub.lookup(ev.Tenant, ev.ConversationID)
+	if len(sessions) == 0 {
+		return
+	}
+	f := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameEvent, Event: string(ev.Type),
+		ConversationID: ev.ConversationID, Author: ev.Agent, Reason: ev.Reason}
+	if !ev.At.IsZero() {
+		f.At = ev.At.UnixMilli()
+	}
+	b := encodeFrame(f)
+	for _, s := range sessions {
+		s.deliver("", chat.FrameEvent, b)
+	}
+}
+
+// history asks central for the messages of a conversation after an id.
+func (n *Node) history(ctx context.Context, req chat.HistoryRequest) (chat.HistoryReply, error) {
+	var rep chat.HistoryReply
+	data, err := json.Marshal(req)
+	if err != nil {
+		return rep, fmt.Errorf("edge: encode history request: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.HistoryTimeout)
+	defer cancel()
+	m, err := n.nc.RequestWithContext(ctx, chat.SubjectHistory, data)
+	if err != nil {
+		return rep, fmt.Errorf("edge: history of %q: %w", req.ConversationID, err)
+	}
+	if err := json.Unmarshal(m.Data, &rep); err != nil {
+		return rep, fmt.Errorf("edge: decode history of %q: %w", req.ConversationID, err)
+	}
+	return rep, nil
+}
+
+func messageFrame(m chat.Message) chat.Frame {
+	f := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameMessage, ID: m.ID, ConversationID: m.ConversationID,
+		Text: m.Text, Role: m.Role, Source: m.Source, ReplyTo: m.ReplyTo, Author: m.Author, Lang: m.Lang}
+	if !m.At.IsZero() {
+		f.At = m.At.UnixMilli()
+	}
+	return f
+}
+
+func encodeFrame(f chat.Frame) []byte {
+	b, err := json.Marshal(f)
+	if err != nil { // chat.Frame has only strings, numbers and a string map
+		panic(fmt.Sprintf("edge: encode frame: %v", err))
+	}
+	return b
+}
+
+// hub indexes open sessions by tenant and conversation.
+type hub struct {
+	mu    sync.RWMutex
+	convs map[string]map[*session]struct{}
+	conns map[*session]struct{} // every open connection, with or without hello
+	shut  bool                  // the node is closing: refuse new connections
+}
+
+func (h *hub) init() {
+	h.convs = make(map[string]map[*session]struct{})
+	h.conns = make(map[*session]struct{})
+}
+
+// open records a new connection and adds it to wg; false once closeAll ran.
+func (h *hub) open(s *session, wg *sync.WaitGroup) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.shut {
+		return false
+	}
+	h.conns[s] = struct{}{}
+	wg.Add(1)
+	return true
+}
+
+func (h *hub) gone(s *session) {
+	h.mu.Lock()
+	delete(h.conns, s)
+	h.mu.Unlock()
+}
+
+func hubKey(tenant, conv string) string { return tenant + "\x00" + conv }
+
+func (h *hub) add(tenant, conv string, s *session) {
+	k := hubKey(tenant, conv)
+	h.mu.Lock()
+	set := h.convs[k]
+	if set == nil {
+		set = make(map[*session]struct{}, 1)
+		h.convs[k] = set
+	}
+	set[s] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *hub) remove(tenant, conv string, s *session) {
+	k := hubKey(tenant, conv)
+	h.mu.Lock()
+	if set := h.convs[k]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.convs, k)
+		}
+	}
+	h.mu.Unlock()
+}
+
+func (h *hub) lookup(tenant, conv string) []*session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	set := h.convs[hubKey(tenant, conv)]
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]*session, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	return out
+}
+
+// closeAll refuses new connections and returns the open ones.
+func (h *hub) closeAll() []*session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.shut = true
+	out := make([]*session, 0, len(h.conns))
+	for s := range h.conns {
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,473 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+)
+
+const (
+	writeWait    = 10 * time.Second
+	closeGrace   = 2 * time.Second
+	historyLimit = 500
+	seenCapacity = 1024
+)
+
+// outFrame is one encoded frame waiting for the writer.
+type outFrame struct {
+	typ chat.FrameType
+	b   []byte
+}
+
+// session is one WebSocket connection. The read loop (the upgrade handler's
+// goroutine) owns the fields above mu; a writer goroutine is the only one
+// writing data frames to conn.
+type session struct {
+	n       *Node
+	conn    *websocket.Conn
+	siteKey string
+	site    Site
+	channel chat.Channel
+
+	out        chan outFrame
+	done       chan struct{}
+	writerDone chan struct{}
+	once       sync.Once
+	closeCode  int
+	closeWhy   string
+
+	hello       bool
+	visitor     string
+	msgBucket   tokenBucket
+	frameBucket tokenBucket
+
+	mu        sync.Mutex
+	conv      string
+	replaying bool
+	pending   []pendingFrame
+	seen      idSet
+}
+
+type pendingFrame struct {
+	id  string
+	typ chat.FrameType
+	b   []byte
+}
+
+func (n *Node) serveWS(c *websocket.Conn) {
+	ref, _ := c.Locals(localSite).(siteRef)
+	ch := chat.ChannelWeb
+	if q := c.Query("channel"); q != "" {
+		ch = chat.Channel(q) // validated by the route guard
+	}
+	now := time.Now()
+	s := &session{
+		n: n, conn: c, siteKey: ref.key, site: ref.site, channel: ch,
+		out:         make(chan outFrame, n.cfg.SendQueue),
+		done:        make(chan struct{}),
+		writerDone:  make(chan struct{}),
+		msgBucket:   newTokenBucket(n.cfg.MessageRate, n.cfg.MessageBurst, now),
+		frameBucket: newTokenBucket(n.cfg.FrameRate, n.cfg.FrameBurst, now),
+		seen:        newIDSet(seenCapacity),
+	}
+	if !n.hub.open(s, &n.conns) {
+		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1001, "edge shutting down"), now.Add(writeWait))
+		return
+	}
+	defer n.conns.Done()
+	metricConnections.Inc()
+	metricConnectionsTotal.Inc()
+	defer metricConnections.Dec()
+
+	idle := n.cfg.PingInterval * 5 / 2
+	_ = c.SetReadDeadline(now.Add(idle))
+	c.SetPongHandler(func(string) error { return c.SetReadDeadline(time.Now().Add(idle)) })
+	go s.writeLoop()
+	s.readLoop(idle)
+	s.shutdown(websocket.CloseNormalClosure, "")
+	<-s.writerDone
+	s.mu.Lock()
+	conv := s.conv
+	s.mu.Unlock()
+	if conv != "" {
+		n.hub.remove(s.site.Tenant, conv, s)
+	}
+	n.hub.gone(s)
+}
+
+func (s *session) readLoop(idle time.Duration) {
+	maxFrame := s.n.cfg.MaxFrame
+	for {
+		mt, r, err := s.conn.NextReader()
+		if err != nil {
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(r, int64(maxFrame)+1))
+		if err != nil {
+			return
+		}
+		if s.closing() {
+			continue // closing handshake: discard until the peer's close arrives
+		}
+		if len(data) > maxFrame {
+			metricErrors.WithLabelValues("frame_too_large").Inc()
+			s.shutdown(websocket.CloseMessageTooBig, fmt.Sprintf("frame over %d bytes", maxFrame))
+			_, _ = io.Copy(io.Discard, io.LimitReader(r, 16*int64(maxFrame)))
+			continue
+		}
+		_ = s.conn.SetReadDeadline(time.Now().Add(idle))
+		if mt != websocket.TextMessage {
+			metricFramesIn.WithLabelValues("invalid").Inc()
+			s.sendError(chat.CodeBadFrame, "", "binary frames are not part of the protocol; send JSON text frames", 0)
+			continue
+		}
+		s.handle(data)
+	}
+}
+
+func (s *session) handle(data []byte) {
+	if !s.frameBucket.allow(time.Now()) {
+		metricFramesIn.WithLabelValues("limited").Inc()
+		s.sendError(chat.CodeRateLimited, "", "too many frames; slow down", 0)
+		return
+	}
+	f, err := DecodeFrame(data, s.n.cfg.MaxText)
+	if err != nil {
+		metricFramesIn.WithLabelValues("invalid").Inc()
+		var fe *FrameError
+		if errors.As(err, &fe) {
+			s.sendError(fe.Code, fe.ID, fe.Reason, fe.MaxText)
+		}
+		return
+	}
+	metricFramesIn.WithLabelValues(string(f.Type)).Inc()
+	switch f.Type {
+	case chat.FramePing:
+		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FramePong, ID: okID(f.ID)})
+	case chat.FrameHello:
+		if s.hello {
+			s.sendError(chat.CodeBadFrame, "", "hello already received on this connection", 0)
+			return
+		}
+		s.onHello(f)
+	case chat.FrameMessage:
+		if !s.hello {
+			s.sendError(chat.CodeNeedHello, f.ID, "send hello before messages", 0)
+			return
+		}
+		s.onMessage(f)
+	case chat.FrameAck:
+		if !s.hello {
+			s.sendError(chat.CodeNeedHello, f.ID, "send hello before acks", 0)
+			return
+		}
+		metricAcks.Inc()
+	}
+}
+
+func (s *session) onHello(f chat.Frame) {
+	if f.Site != "" && f.Site != s.siteKey {
+		s.sendError(chat.CodeBadFrame, "", fmt.Sprintf("hello site %q does not match the /ws?site= key", clip(f.Site)), 0)
+		return
+	}
+	s.hello = true
+	s.visitor = f.Visitor
+	if s.visitor == "" {
+		s.visitor = chat.NewID()
+	}
+	welcome := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameWelcome, Site: s.siteKey,
+		Visitor: s.visitor, MaxText: s.n.cfg.MaxText}
+	if f.ConversationID == "" {
+		s.attach(chat.NewID(), false)
+		welcome.ConversationID = s.conversation()
+		s.send(welcome)
+		return
+	}
+	// Resume: attach first (live replies wait in pending), then fetch what
+	// the client missed, replay it, then flush the pending live replies,
+	// skipping ids already sent. Nothing published meanwhile is lost and
+	// nothing is sent twice.
+	s.attach(f.ConversationID, true)
+	rep, err := s.n.history(s.n.ctx, chat.HistoryRequest{Tenant: s.site.Tenant, Visitor: s.visitor,
+		ConversationID: f.ConversationID, After: f.ResumeAfter, Limit: historyLimit})
+	switch {
+	case err != nil:
+		s.n.log.Warn("edge: resume without history", "conversation", f.ConversationID, "err", err)
+		welcome.ConversationID = f.ConversationID
+		welcome.Reason = "history_unavailable"
+		s.send(welcome)
+	case rep.Error != "":
+		// Refused (unknown conversation, another visitor's): start afresh.
+		s.detach()
+		s.attach(chat.NewID(), false)
+		welcome.ConversationID = s.conversation()
+		welcome.Reason = "resume_refused: " + clip(rep.Error)
+		s.send(welcome)
+		return
+	default:
+		welcome.ConversationID = f.ConversationID
+		s.send(welcome)
+		for _, m := range rep.Messages {
+			if m.ConversationID == "" {
+				m.ConversationID = f.ConversationID
+			}
+			if m.Role != chat.RoleShopper {
+				env := chat.Envelope{V: chat.ProtocolVersion, Tenant: s.site.Tenant, Region: s.n.cfg.Region,
+					Channel: s.channel, Visitor: s.visitor, Direction: chat.Outbound, Message: m}
+				var ok bool
+				if m, ok = s.n.outboundMessage(s.n.ctx, env); !ok {
+					continue
+				}
+			}
+			s.mu.Lock()
+			if s.seen.add(m.ID) {
+				s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(m)))
+			}
+			s.mu.Unlock()
+		}
+	}
+	s.mu.Lock()
+	for _, p := range s.pending {
+		if p.id == "" || s.seen.add(p.id) {
+			s.enqueue(p.typ, p.b)
+		}
+	}
+	s.pending, s.replaying = nil, false
+	s.mu.Unlock()
+}
+
+func (s *session) attach(conv string, replaying bool) {
+	s.mu.Lock()
+	s.conv, s.replaying = conv, replaying
+	s.mu.Unlock()
+	s.n.hub.add(s.site.Tenant, conv, s)
+}
+
+func (s *session) detach() {
+	s.mu.Lock()
+	conv := s.conv
+	s.conv, s.pending = "", nil
+	s.mu.Unlock()
+	s.n.hub.remove(s.site.Tenant, conv, s)
+}
+
+func (s *session) conversation() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conv
+}
+
+func (s *session) onMessage(f chat.Frame) {
+	if !s.msgBucket.allow(time.Now()) {
+		s.sendError(chat.CodeRateLimited, f.ID, fmt.Sprintf("more than %g messages per second; retry with the same id", s.n.cfg.MessageRate), 0)
+		return
+	}
+	conv := s.conversation()
+	if f.ConversationID != "" && f.ConversationID != conv {
+		s.sendError(chat.CodeBadFrame, f.ID, "conversation_id does not match the one in welcome", 0)
+		return
+	}
+	at := time.Now().UTC()
+	if f.At > 0 && time.Since(time.UnixMilli(f.At)).Abs() < 24*time.Hour {
+		at = time.UnixMilli(f.At).UTC()
+	}
+	env := chat.Envelope{
+		V: chat.ProtocolVersion, Tenant: s.site.Tenant, Region: s.n.cfg.Region, Channel: s.channel,
+		Visitor: s.visitor, Direction: chat.Inbound,
+		Message: chat.Message{ID: f.ID, ConversationID: conv, Role: chat.RoleShopper, Text: f.Text,
+			ReplyTo: f.ReplyTo, Lang: f.Lang, Intent: f.Intent, Anger: f.Anger, At: at},
+	}
+	for k, v := range f.Context {
+		env.SetLabel(k, v)
+	}
+	env.SetLabel("site", s.siteKey)
+	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
+	if err != nil {
+		s.n.log.Error("edge: inbound plugins failed; message refused", "id", f.ID, "err", err)
+		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
+		return
+	}
+	switch out.Verdict {
+	case pluginhost.Drop:
+		reason := out.Reason
+		if reason == "" {
+			reason = "refused by " + out.Plugin
+		}
+		s.sendError(chat.CodeDropped, f.ID, reason, 0)
+		return
+	case pluginhost.Answer:
+		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+		reply := chat.Message{ID: chat.NewID(), ConversationID: conv, Role: chat.RoleBot, Text: out.Answer,
+			Source: chat.SourceEdge, ReplyTo: f.ID, Author: out.Plugin, Lang: f.Lang, At: time.Now().UTC()}
+		s.mu.Lock()
+		s.seen.add(reply.ID)
+		s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(reply)))
+		s.mu.Unlock()
+		return
+	case pluginhost.Escalate:
+		out.Envelope.SetLabel("escalate", out.Reason)
+	}
+	env = out.Envelope
+	if err := env.Check(s.n.cfg.MaxText); err != nil {
+		s.n.log.Error("edge: plugins left an invalid envelope; message refused", "id", f.ID, "err", err)
+		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
+		return
+	}
+	if err := s.n.publish(s.n.ctx, &env); err != nil {
+		s.n.log.Warn("edge: message not accepted", "id", f.ID, "err", err)
+		s.sendError(chat.CodeUnavailable, f.ID, "could not store the message now; retry with the same id", 0)
+		return
+	}
+	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+}
+
+// deliver queues a frame from central (a reply or an event). id "" is never
+// deduplicated.
+func (s *session) deliver(id string, typ chat.FrameType, b []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.replaying {
+		s.pending = append(s.pending, pendingFrame{id: id, typ: typ, b: b})
+		return
+	}
+	if id != "" && !s.seen.add(id) {
+		return
+	}
+	s.enqueue(typ, b)
+}
+
+func (s *session) send(f chat.Frame) { s.enqueue(f.Type, encodeFrame(f)) }
+
+func (s *session) sendError(code, id, reason string, maxText int) {
+	metricErrors.WithLabelValues(code).Inc()
+	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: code, ID: id, Reason: reason, MaxText: maxText})
+}
+
+// enqueue hands a frame to the writer without blocking; a client that lets
+// SendQueue frames pile up is disconnected (it resumes on reconnect).
+func (s *session) enqueue(typ chat.FrameType, b []byte) {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	select {
+	case s.out <- outFrame{typ: typ, b: b}:
+		metricFramesOut.WithLabelValues(string(typ)).Inc()
+	default:
+		metricErrors.WithLabelValues("slow_consumer").Inc()
+		s.shutdown(websocket.ClosePolicyViolation, "slow consumer: send queue full; reconnect and resume")
+	}
+}
+
+func (s *session) closing() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// shutdown starts the closing handshake with code and reason; the writer
+// flushes the queued frames first. Safe to call from any goroutine, many times.
+func (s *session) shutdown(code int, reason string) {
+	s.once.Do(func() {
+		s.closeCode, s.closeWhy = code, reason
+		close(s.done)
+	})
+}
+
+func (s *session) writeLoop() {
+	defer close(s.writerDone)
+	t := time.NewTicker(s.n.cfg.PingInterval)
+	defer t.Stop()
+	write := func(f outFrame) bool {
+		_ = s.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return s.conn.WriteMessage(websocket.TextMessage, f.b) == nil
+	}
+	for {
+		select {
+		case f := <-s.out:
+			if !write(f) {
+				s.shutdown(websocket.CloseAbnormalClosure, "")
+				_ = s.conn.SetReadDeadline(time.Now()) // wake the reader
+				return
+			}
+		case <-t.C:
+			if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				s.shutdown(websocket.CloseAbnormalClosure, "")
+				_ = s.conn.SetReadDeadline(time.Now())
+				return
+			}
+		case <-s.done:
+			for ok := true; ok; {
+				select {
+				case f := <-s.out:
+					ok = write(f)
+				default:
+					ok = false
+				}
+			}
+			if s.closeCode != websocket.CloseAbnormalClosure {
+				_ = s.conn.WriteControl(websocket.CloseMessage,
+					websocket.FormatCloseMessage(s.closeCode, s.closeWhy), time.Now().Add(writeWait))
+			}
+			_ = s.conn.SetReadDeadline(time.Now().Add(closeGrace))
+			return
+		}
+	}
+}
+
+// tokenBucket is a per-connection rate limiter; only the read loop uses it.
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now time.Time) tokenBucket {
+	return tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now}
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	b.tokens += now.Sub(b.last).Seconds() * b.rate
+	if b.tokens > b.burst {
+		b.tokens = b.burst
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// idSet remembers the last n ids sent on a connection.
+type idSet struct {
+	ids  map[string]struct{}
+	ring []string
+	next int
+}
+
+func newIDSet(n int) idSet { return idSet{ids: make(map[string]struct{}, n), ring: make([]string, n)} }
+
+// add records id and reports whether it was new.
+func (s *idSet) add(id string) bool {
+	if _, ok := s.ids[id]; ok {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.ids, old)
+	}
+	s.ring[s.next] = id
+	s.next = (s.next + 1) % len(s.ring)
+	s.ids[id] = struct{}{}
+	return true
+}
