@@ -1,0 +1,417 @@
+package widget_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/coder/websocket"
+
+	"github.com/kefu-io/kefu/assets/demo"
+	"github.com/kefu-io/kefu/assets/widget"
+	"github.com/kefu-io/kefu/chat"
+)
+
+func TestFS(t *testing.T) {
+	fsys := widget.FS()
+	for _, name := range []string{"kefu.js", "kefu.css"} {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil || len(b) < 1000 {
+			t.Fatalf("%s: %v (%d bytes)", name, err, len(b))
+		}
+	}
+	for _, name := range []string{"widget.go", "README.md", "dist.go", "nope.js"} {
+		if _, err := fs.Stat(fsys, name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: got %v, want not exist", name, err)
+		}
+	}
+	list, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, e := range list {
+		names[e.Name()] = true
+	}
+	if !names["kefu.js"] || !names["kefu.css"] || names["dist.go"] {
+		t.Fatalf("ReadDir(.) = %v", names)
+	}
+	page, err := fs.ReadFile(demo.FS(), "index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(page), `<script src="/kefu.js" data-site="demo" async></script>`); n != 1 {
+		t.Fatalf("demo page has %d widget tags, want exactly 1", n)
+	}
+	for _, name := range []string{"index.html", "demo.css", "demo.js"} {
+		b, err := fs.ReadFile(demo.FS(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := external.FindString(string(b)); m != "" {
+			t.Errorf("%s references an external resource: %q", name, m)
+		}
+	}
+}
+
+// external matches a reference that would make the browser leave the origin.
+var external = regexp.MustCompile(`(?i)(src|href|action)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import|fetch\(\s*["']https?:`)
+
+// fakeEdge is a small but real server for the widget: it serves the real
+// assets (and a freshly built kefu.wasm), /w/config with a real FAQ pack,
+// records /w/hits, and speaks the WebSocket protocol: welcome, accepted, a
+// reply per message, pong, error frames.
+type fakeEdge struct {
+	mu     sync.Mutex
+	frames []chat.Frame // every frame received, in order
+	conns  int
+	hits   []json.RawMessage
+	flaky  map[string]int // message id → times dropped without accepting
+}
+
+func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []chat.Frame
+	for _, f := range e.frames {
+		if f.Type == typ {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("site") != "demo" {
+		http.Error(w, `{"code":"unknown_site"}`, http.StatusForbidden)
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	e.mu.Lock()
+	e.conns++
+	e.mu.Unlock()
+	ctx := r.Context()
+	send := func(f chat.Frame) {
+		f.V = chat.ProtocolVersion
+		b, _ := json.Marshal(f)
+		_ = c.Write(ctx, websocket.MessageText, b)
+	}
+	conv := ""
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		var f chat.Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			send(chat.Frame{Type: chat.FrameError, Code: chat.CodeBadFrame, Reason: "not JSON"})
+			continue
+		}
+		e.mu.Lock()
+		e.frames = append(e.frames, f)
+		e.mu.Unlock()
+		switch f.Type {
+		case chat.FrameHello:
+			conv = f.ConversationID
+			if conv == "" {
+				conv = chat.NewID()
+			}
+			send(chat.Frame{Type: chat.FrameWelcome, ConversationID: conv, MaxText: 200})
+		case chat.FramePing:
+			send(chat.Frame{Type: chat.FramePong, ID: f.ID})
+		case chat.FrameMessage:
+			switch {
+			case strings.Contains(f.Text, "flaky"):
+				e.mu.Lock()
+				e.flaky[f.ID]++
+				n := e.flaky[f.ID]
+				e.mu.Unlock()
+				if n == 1 {
+					return // drop the connection before accepting
+				}
+			case strings.Contains(f.Text, "forbidden"):
+				send(chat.Frame{Type: chat.FrameError, Code: chat.CodeDropped, ID: f.ID, Reason: "refused by a plugin"})
+				continue
+			}
+			send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+			send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Role: chat.RoleAgent, Author: "Mia",
+				Source: chat.SourceCentral, Text: "Hi, Mia here. You said: " + f.Text, ReplyTo: f.ID})
+		}
+	}
+}
+
+// buildWASM builds the widget core into dir and copies wasm_exec.js next to it.
+func buildWASM(t *testing.T, dir string) {
+	t.Helper()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "kefu.wasm"), "github.com/kefu-io/kefu/widget/wasm")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build kefu.wasm: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
+	t.Helper()
+	dist := t.TempDir()
+	buildWASM(t, dist)
+	faq, err := os.ReadFile("../../widget/core/testdata/faq.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &fakeEdge{flaky: map[string]int{}}
+	mux := http.NewServeMux()
+	static := http.FileServerFS(widget.FS())
+	mux.HandleFunc("GET /kefu.wasm", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/wasm")
+		http.ServeFile(w, r, filepath.Join(dist, "kefu.wasm"))
+	})
+	mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(dist, "wasm_exec.js"))
+	})
+	mux.Handle("GET /kefu.js", static)
+	mux.Handle("GET /kefu.css", static)
+	mux.Handle("GET /demo/", http.StripPrefix("/demo/", http.FileServerFS(demo.FS())))
+	mux.HandleFunc("GET /w/config", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("site") != "demo" {
+			http.Error(w, `{"code":"unknown_site"}`, http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"v":1,"site":"demo","ws":"/ws?site=demo","hits":"/w/hits?site=demo","max_text":200,"models":{},"faq":`+string(faq)+`}`)
+	})
+	mux.HandleFunc("POST /w/hits", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		e.mu.Lock()
+		e.hits = append(e.hits, b)
+		e.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /ws", e.serveWS)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, e
+}
+
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	exe := "/usr/bin/chromium"
+	if _, err := os.Stat(exe); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is required in CI (make chromium): %v", err)
+		}
+		t.Skip("chromium not installed; run `make chromium`")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1360, 900),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// checkFor polls f until it returns nil or the deadline passes.
+func checkFor(t *testing.T, wait time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+type jsMsg struct {
+	ID     string `json:"id"`
+	Role   string `json:"role"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
+	FAQID  string `json:"faqId"`
+	Author string `json:"author"`
+}
+
+func TestWidgetInBrowser(t *testing.T) {
+	srv, edge := newServer(t)
+	ctx := browser(t)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/demo/"),
+		chromedp.Poll[chromedp.Void](`window.Kefu && typeof Kefu.send === 'function'`),
+		chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => __msgs.push(m)); Kefu.open()`),
+		// The core loads in the background; wait until it registered.
+		chromedp.Poll[chromedp.Void](`!!(window.kefuCore && kefuCore.ready)`, chromedp.WithPollingTimeout(30*time.Second)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("local answers send no frame", func(t *testing.T) {
+		for _, q := range []struct{ text, want string }{
+			{"What is your return policy?", "You can return"},
+			{"退货政策是什么?", "收货后30天内"},
+		} {
+			m, err := eval[jsMsg](ctx, `Kefu.send(`+jsString(q.text)+`)`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Source != "local" || m.Role != "bot" || m.FAQID != "return_policy" || !strings.HasPrefix(m.Text, q.want) {
+				t.Fatalf("send(%q) = %+v", q.text, m)
+			}
+		}
+		if n := len(edge.received(chat.FrameMessage)); n != 0 {
+			t.Fatalf("%d message frames sent for local answers", n)
+		}
+		// Hits go by beacon, never on the socket.
+		if _, err := eval[bool](ctx, `dispatchEvent(new Event('pagehide'))`); err != nil {
+			t.Fatal(err)
+		}
+		checkFor(t, 5*time.Second, func() error {
+			edge.mu.Lock()
+			defer edge.mu.Unlock()
+			if len(edge.hits) == 0 || !strings.Contains(string(edge.hits[0]), `"faq_id":"return_policy"`) {
+				return errors.New("no hits beacon with return_policy")
+			}
+			return nil
+		})
+	})
+
+	t.Run("remote message is accepted and answered", func(t *testing.T) {
+		m, err := eval[jsMsg](ctx, `Kefu.send("Where is my order 12345678?")`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Role != "shopper" || m.Source != "edge" || !chat.ValidID(m.ID) || len(m.ID) != chat.IDLen {
+			t.Fatalf("accepted message = %+v", m)
+		}
+		msgs := edge.received(chat.FrameMessage)
+		if len(msgs) != 1 || msgs[0].ID != m.ID || msgs[0].Lang != "en" || msgs[0].Context["url"] == "" || msgs[0].Context["sku"] != "AUR-STORM-M-BLU" {
+			t.Fatalf("frames = %+v", msgs)
+		}
+		hello := edge.received(chat.FrameHello)
+		if len(hello) != 1 || hello[0].Site != "demo" || hello[0].Visitor == "" {
+			t.Fatalf("hello = %+v", hello)
+		}
+		checkFor(t, 10*time.Second, func() error {
+			agent, err := eval[[]jsMsg](ctx, `__msgs.filter(m => m.role === 'agent')`)
+			if err != nil {
+				return err
+			}
+			if len(agent) != 1 || agent[0].Source != "central" || agent[0].Author != "Mia" {
+				return errors.New("agent reply not rendered")
+			}
+			if len(edge.received(chat.FrameAck)) != 1 || edge.received(chat.FrameAck)[0].ID != agent[0].ID {
+				return errors.New("reply not acked")
+			}
+			return nil
+		})
+	})
+
+	t.Run("refused and oversized messages", func(t *testing.T) {
+		type result struct {
+			Code string `json:"code"`
+		}
+		res, err := eval[result](ctx, `Kefu.send("this is forbidden").then(() => ({code: "resolved"}), e => ({code: e.code}))`)
+		if err != nil || res.Code != chat.CodeDropped {
+			t.Fatalf("forbidden: %v %+v", err, res)
+		}
+		// welcome said max_text 200: refused in the browser, before any frame.
+		before := len(edge.received(chat.FrameMessage))
+		res, err = eval[result](ctx, `Kefu.send("x".repeat(201)).then(() => ({code: "resolved"}), e => ({code: e.code}))`)
+		if err != nil || res.Code != chat.CodeTooLarge {
+			t.Fatalf("too large: %v %+v", err, res)
+		}
+		if after := len(edge.received(chat.FrameMessage)); after != before {
+			t.Fatalf("oversized message was sent")
+		}
+		notes, _ := eval[[]string](ctx, `[...document.getElementById('kefu-widget').shadowRoot.querySelectorAll('.system')].map(e => e.textContent)`)
+		if len(notes) < 2 || !strings.Contains(strings.Join(notes, "|"), "too long") {
+			t.Fatalf("polite notes = %q", notes)
+		}
+	})
+
+	t.Run("resend after reconnect keeps the id", func(t *testing.T) {
+		m, err := eval[jsMsg](ctx, `Kefu.send("a flaky connection")`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, f := range edge.received(chat.FrameMessage) {
+			if strings.Contains(f.Text, "flaky") {
+				ids = append(ids, f.ID)
+			}
+		}
+		if len(ids) != 2 || ids[0] != ids[1] || ids[0] != m.ID {
+			t.Fatalf("flaky message ids = %v, accepted %q", ids, m.ID)
+		}
+		hello := edge.received(chat.FrameHello)
+		last := hello[len(hello)-1]
+		if len(hello) < 2 || last.ConversationID == "" || last.ConversationID != hello[0].ConversationID && hello[0].ConversationID != "" || last.ResumeAfter == "" {
+			t.Fatalf("resume hello = %+v", last)
+		}
+	})
+
+	t.Run("screenshot", func(t *testing.T) {
+		if _, err := eval[jsMsg](ctx, `Kefu.send("Do you have a size guide?")`); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(600 * time.Millisecond) // let the entry animation finish
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := os.Getenv("KEFU_ARTIFACTS")
+		if dir == "" {
+			dir = t.TempDir()
+		}
+		if err := os.WriteFile(filepath.Join(dir, "widget-demo.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// eval runs a script in the page, awaits it if it returns a promise, and
+// decodes the result into T.
+func eval[T any](ctx context.Context, expr string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
