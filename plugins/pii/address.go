@@ -19,7 +19,7 @@ type streetGrammar struct {
 }
 
 const (
-	upWord  = `\p{Lu}[\p{L}'’.-]*`            // a capitalised word
+	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
 	unitEN  = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
 	numEN   = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
 	typesEN = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir)`
@@ -38,7 +38,7 @@ func loadGrammars() {
 		// 221B Baker Street, 1600 Pennsylvania Ave NW, Apt 4B
 		g("en", `(?:(?:Flat|Apt|Apartment|Unit)\s+[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+(?:`+upWord+`\s+){0,3}`+upWord+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`+unitEN),
 		// Hauptstraße 5, Berliner Str. 12a, Kaiser-Wilhelm-Ring 3, Am Alten Markt 4
-		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`),
+		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`),
 		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`),
 		// 12 rue de la Paix, 3 bis avenue des Champs-Élysées
 		g("fr", `\b\d{1,4}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|chemin|impasse|quai|route|cours|square|passage)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3}`),

@@ -47,7 +47,7 @@ var keywords = buildKeywords(map[cue][]string{
 		"telefone", "=ligar", "=liga", "=ligue", "=zap", "=meu número", "=meu numero", "=contato",
 		// ja, ko, ru, ar, others
 		"電話", "携帯", "けいたい", "連絡", "전화", "핸드폰", "휴대폰", "연락처", "연락", "번호는",
-		"телефон", "=тел", "=тел.", "мобильн", "позвон", "=номер:", "моб.", "هاتف", "جوال", "موبايل", "اتصل", "رقمي", "رقم الهاتف", "واتساب",
+		"телефон", "=тел", "=тел.", "мобильн", "позвон", "звони", "звонит", "=номер:", "моб.", "هاتف", "جوال", "موبايل", "اتصل", "رقمي", "رقم الهاتف", "واتساب",
 		"=telefoon", "=telefonu", "=điện thoại", "=sđt", "โทร",
 	},
 	cueOrder: {
@@ -56,7 +56,7 @@ var keywords = buildKeywords(map[cue][]string{
 		"coupon", "voucher", "promo", "=code", "=ref", "=ref.", "reference", "ticket", "=case", "=amount", "=price", "=total", "=refund of", "=rma", "receipt", "waybill", "=awb", "=serial", "=s/n", "=imei", "=batch", "=lot",
 		"=usd", "=eur", "=gbp", "=rmb", "=cny", "=jpy", "$", "€", "£", "¥", "￥", "₩", "₽", "r$",
 		// zh
-		"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "货号", "貨號", "商品", "编号", "編號", "优惠券", "優惠券", "优惠码", "券码", "兑换码", "金额", "金額", "价格", "價格", "发票", "發票", "工单", "序列号", "型号", "型號", "批号", "退款",
+		"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "货号", "貨號", "商品", "编号", "編號", "优惠券", "優惠券", "优惠码", "券码", "兑换码", "金额", "金額", "价格", "價格", "发票", "發票", "工单", "序列号", "型号", "型號", "批号",
 		// de
 		"bestell", "auftrag", "sendung", "paket", "=artikel", "rechnung", "gutschein", "rabattcode", "=betrag", "=preis", "kundennummer", "vorgang",
 		// fr
@@ -71,10 +71,12 @@ var keywords = buildKeywords(map[cue][]string{
 		"注文", "追跡", "伝票", "お問い合わせ番号", "品番", "クーポン", "金額",
 		"주문", "송장", "운송장", "쿠폰", "상품",
 		"заказ", "=трек", "посылк", "отправлени", "накладн", "купон", "артикул", "=сумма", "счёт", "счет",
+		"sipariş", "đơn hàng", "mã đơn", "zamówieni", "bestelling", "bestelnummer",
+		"会员", "會員", "=member", "=account", "=acct", "账号", "帳號", "账户", "kundennr", "mitgliedsnummer", "=customer no", "=customer id", "=user id",
 		"طلب", "الطلب", "تتبع", "الشحنة", "فاتورة", "كوبون", "=sar", "=aed",
 	},
 	cueCard: {
-		"=card", "credit card", "debit card", "=visa", "mastercard", "=amex", "卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "借记卡",
+		"=card", "credit card", "debit card", "=visa", "mastercard", "=amex", "卡号", "卡號", "银行卡", "銀行卡", "信用卡", "储蓄卡", "借记卡", "这张卡", "這張卡", "卡:", "卡：",
 		"karte", "kreditkarte", "=carte", "carte bancaire", "tarjeta", "=carta", "cartão", "cartao", "カード", "카드", "карт", "بطاقة",
 	},
 	cueID: {

@@ -42,7 +42,7 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 			c = append(c, Span{Type: ID, Start: start, End: end})
 		case o.wants(ID) && o.locale("es") && nie(tok):
 			c = append(c, Span{Type: ID, Start: start, End: end})
-		case o.wants(Passport) && len(tok) >= 6 && len(tok) <= 12 && digits >= 5 && letters <= 3:
+		case o.wants(Passport) && len(tok) >= 6 && len(tok) <= 12 && digits >= 3:
 			if cu, dist := cueBefore(text, start, prevEnd); cu == cuePassport && dist <= 40 {
 				c = append(c, Span{Type: Passport, Start: start, End: end})
 			}

@@ -9,6 +9,7 @@ import (
 type group struct {
 	start, end int    // byte offsets of the digits in the text
 	open       bool   // preceded by "(" (part of the written number)
+	spaced     bool   // separated from the previous group by white space only
 	d          string // the digits, ASCII, full-width digits folded
 }
 
@@ -74,13 +75,13 @@ func readRun(text string, i int) numRun {
 		r.plus = true
 		i++
 	}
-	open := false
+	open, spaced := false, false
 	if i < len(text) && text[i] == '(' {
 		open = true
 		i++
 	}
 	for len(r.groups) < maxGroups {
-		g := group{start: i, open: open}
+		g := group{start: i, open: open, spaced: spaced}
 		var b []byte
 		for {
 			c, w := digitAt(text, i)
@@ -136,6 +137,7 @@ func readRun(text string, i int) numRun {
 		if _, w := digitAt(text, k); w == 0 {
 			break
 		}
+		spaced = strings.TrimLeft(text[i:k], " \u00a0\u3000") == ""
 		i = k
 	}
 	if i < len(text) && (text[i] == 'X' || text[i] == 'x') && len(r.digits()) == 17 {
@@ -239,7 +241,14 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 			continue
 		}
 		cu, _ := cueBefore(text, start, prevEnd)
-		c = splitRun(text, &r, 0, len(r.groups), cu, o, c)
+		if cardLike(&r) {
+			// 4-digit blocks: one card number (valid or not), never split
+			if t, ok := classify(&r, 0, len(r.groups), cu, o); ok {
+				c = append(c, Span{Type: t, Start: r.start, End: r.end})
+			}
+		} else {
+			c = splitRun(text, &r, 0, len(r.groups), cu, o, c)
+		}
 		prevEnd = r.end
 	}
 	return c
@@ -251,6 +260,11 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 func splitRun(text string, r *numRun, lo, hi int, cu cue, o *Options, c []Span) []Span {
 	for n := hi - lo; n >= 1; n-- {
 		for a := lo; a+n <= hi; a++ {
+			// a sub-run is cut only at white space: "229-0035212-8286453"
+			// is one token
+			if a > 0 && !r.groups[a].spaced || a+n < len(r.groups) && !r.groups[a+n].spaced {
+				continue
+			}
 			ctx := cueNone
 			if a == 0 {
 				ctx = cu
@@ -350,13 +364,27 @@ func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	if o.locale("it") && n == 10 && d[0] == '3' && (shape(gs, 3, 3, 4) || shape(gs, 3, 7) || shape(gs, 3, 4, 3)) {
 		return Phone, true
 	}
-	if o.locale("ru") && n == 11 && d[0] == '8' && multi {
+	if o.locale("ru") && n == 11 && d[0] == '8' && (multi || d[1] == '9') {
 		return Phone, true // 8 (912) 345-67-89
 	}
 	if o.locale("pt") && (n == 10 || n == 11) && multi && gs[0].open && len(gs[0].d) == 2 {
 		return Phone, true // (11) 91234-5678
 	}
 	return "", false
+}
+
+// cardLike reports whether r is written in blocks of four digits, as card
+// numbers are (the last block may be shorter).
+func cardLike(r *numRun) bool {
+	if len(r.groups) < 4 || r.plus {
+		return false
+	}
+	for i, g := range r.groups {
+		if len(g.d) != 4 && (i < len(r.groups)-1 || len(g.d) > 4) {
+			return false
+		}
+	}
+	return true
 }
 
 // shape reports whether the groups have exactly these lengths.

@@ -65,6 +65,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 var errUsage = errors.New("bad usage")
 
+// parseErr marks flag errors as usage errors (exit code 2).
+func parseErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errUsage, err)
+}
+
 func options(fs *flag.FlagSet) func() (pii.Options, error) {
 	types := fs.String("types", "", "comma-separated types to detect (default all): "+typeList())
 	locales := fs.String("locales", "", "comma-separated locales for national formats and addresses (default all)")
@@ -120,7 +128,7 @@ func scan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs.SetOutput(stderr)
 	opts := options(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return parseErr(err)
 	}
 	o, err := opts()
 	if err != nil {
@@ -159,7 +167,7 @@ func eval(args []string, stdout, stderr io.Writer) error {
 	misses := fs.Bool("misses", false, "list every missed and spurious span")
 	opts := options(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return parseErr(err)
 	}
 	if *data == "" {
 		return fmt.Errorf("%w: --data FILE is required", errUsage)
