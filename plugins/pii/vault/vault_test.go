@@ -1,0 +1,129 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
+
+func newVault(t *testing.T, region string, k []byte) *Vault {
+	t.Helper()
+	v, err := New(region, k, WithClock(func() time.Time { return time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestPutReveal(t *testing.T) {
+	var audit bytes.Buffer
+	v, err := New("eu", key(1), WithAuditLog(&audit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := v.Put("shop1", "conv1", "PHONE", "+49 151 23456789")
+	if err != nil || !strings.HasPrefix(tok, "pii_") {
+		t.Fatalf("Put = %q, %v", tok, err)
+	}
+	tok2, _ := v.Put("shop1", "conv1", "PHONE", "+49 151 23456789")
+	if tok2 == tok {
+		t.Fatal("tokens repeat")
+	}
+	ok := RevealRequest{Tenant: "shop1", Token: tok, Agent: "anna", AgentRegion: "eu", Reason: "courier needs to call"}
+	got, err := v.Reveal(ok)
+	if err != nil || got != "+49 151 23456789" {
+		t.Fatalf("Reveal = %q, %v", got, err)
+	}
+	tests := []struct {
+		name string
+		req  RevealRequest
+		want error
+	}{
+		{"other region", RevealRequest{Tenant: "shop1", Token: tok, Agent: "li", AgentRegion: "cn", Reason: "x"}, ErrWrongRegion},
+		{"other tenant", RevealRequest{Tenant: "shop2", Token: tok, Agent: "anna", AgentRegion: "eu", Reason: "x"}, ErrWrongTenant},
+		{"no reason", RevealRequest{Tenant: "shop1", Token: tok, Agent: "anna", AgentRegion: "eu"}, ErrNoReason},
+		{"no agent", RevealRequest{Tenant: "shop1", Token: tok, AgentRegion: "eu", Reason: "x"}, ErrNoReason},
+		{"unknown token", RevealRequest{Tenant: "shop1", Token: "pii_nope", Agent: "anna", AgentRegion: "eu", Reason: "x"}, ErrUnknownToken},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if v, err := v.Reveal(tc.req); !errors.Is(err, tc.want) || v != "" {
+				t.Fatalf("Reveal = %q, %v; want %v", v, err, tc.want)
+			}
+		})
+	}
+	recs := v.Audit("shop1")
+	if len(recs) != 5 || !recs[0].Granted || recs[0].Agent != "anna" || recs[0].Reason != "courier needs to call" || recs[0].Type != "PHONE" || recs[1].Granted {
+		t.Fatalf("audit = %+v", recs)
+	}
+	if lines := strings.Count(audit.String(), "\n"); lines != 6 {
+		t.Fatalf("audit log has %d lines, want 6", lines)
+	}
+	if strings.Contains(audit.String(), "23456789") {
+		t.Fatal("audit log holds the value")
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	v := newVault(t, "eu", key(1))
+	tok, _ := v.Put("shop1", "c", "EMAIL", "a@b.de")
+	var buf bytes.Buffer
+	if err := v.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "a@b.de") {
+		t.Fatal("saved file holds clear text")
+	}
+	w := newVault(t, "eu", key(1))
+	if err := w.Load(bytes.NewReader(buf.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "eu", Reason: "r"}); err != nil || got != "a@b.de" {
+		t.Fatalf("after load: %q %v", got, err)
+	}
+	// another key, or the same key in another region, does not open it
+	for _, x := range []*Vault{newVault(t, "eu", key(2)), newVault(t, "us", key(1))} {
+		if err := x.Load(bytes.NewReader(buf.Bytes())); !errors.Is(err, ErrCorrupt) || x.Len() != 0 {
+			t.Fatalf("foreign load: %v, %d entries", err, x.Len())
+		}
+	}
+	if err := w.Load(strings.NewReader("{bad\n")); err == nil {
+		t.Fatal("bad line accepted")
+	}
+	// a ciphertext moved to another token does not open
+	tampered := strings.Replace(buf.String(), tok, "pii_aaaaaaaaaaaaaaaaaaaaaaaa", 1)
+	if err := newVault(t, "eu", key(1)).Load(strings.NewReader(tampered)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("moved ciphertext: %v", err)
+	}
+}
+
+func TestErase(t *testing.T) {
+	v := newVault(t, "eu", key(1))
+	v.Put("shop1", "c1", "PHONE", "1")
+	v.Put("shop1", "c1", "EMAIL", "2")
+	keep, _ := v.Put("shop1", "c2", "PHONE", "3")
+	v.Put("shop2", "c1", "PHONE", "4")
+	if n := v.EraseConversation("shop1", "c1"); n != 2 || v.Len() != 2 {
+		t.Fatalf("erased %d, left %d", n, v.Len())
+	}
+	if _, err := v.Reveal(RevealRequest{Tenant: "shop1", Token: keep, Agent: "a", AgentRegion: "eu", Reason: "r"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	if _, err := New("eu", key(1)[:16]); !errors.Is(err, ErrBadKey) {
+		t.Fatalf("short key: %v", err)
+	}
+	if _, err := New("", key(1)); !errors.Is(err, ErrRegionMissing) {
+		t.Fatalf("no region: %v", err)
+	}
+	v := newVault(t, "eu", key(1))
+	if _, err := v.Put("t", "", "PHONE", ""); !errors.Is(err, ErrEmptyValue) {
+		t.Fatalf("empty value: %v", err)
+	}
+}
