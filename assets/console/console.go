@@ -1,0 +1,12 @@
+// Package console embeds the agent console, a single page served by central
+// at /console/: index.html, console.js and console.css, plain JavaScript with
+// no framework and nothing loaded from a CDN. The page talks to the REST API
+// under /v1 and listens to /v1/console/ws (docs/CONTRACTS.md).
+package console
+
+import "embed"
+
+// FS holds index.html, console.js and console.css at its root.
+//
+//go:embed index.html console.js console.css
+var FS embed.FS

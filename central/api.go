@@ -1,0 +1,527 @@
+package central
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kefu-io/kefu/assets/console"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// Error codes of the REST API ({"error": reason, "code": code}).
+const (
+	CodeBadRequest   = "bad_request"
+	CodeUnauthorized = "unauthorized"
+	CodeNotFound     = "not_found"
+	CodeTaken        = "taken"
+	CodeClosed       = "closed"
+	CodeInternal     = "internal"
+)
+
+// ConversationView is a conversation as the REST API shows it.
+type ConversationView struct {
+	ID        string       `json:"id"`
+	Visitor   string       `json:"visitor"`
+	Channel   chat.Channel `json:"channel"`
+	Status    store.Status `json:"status"`
+	Priority  int          `json:"priority"`
+	Anger     float64      `json:"anger"`
+	VIP       bool         `json:"vip"`
+	Agent     string       `json:"agent,omitempty"`
+	Lang      string       `json:"lang,omitempty"`
+	Reason    string       `json:"reason,omitempty"`
+	LastText  string       `json:"last_text"`
+	QueuedAt  *time.Time   `json:"queued_at,omitempty"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// AgentView is an agent as the REST API shows it (never the password hash).
+type AgentView struct {
+	ID     string `json:"id"`
+	Tenant string `json:"tenant"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+}
+
+// LoginRequest is the body of POST /v1/login.
+type LoginRequest struct {
+	Tenant   string `json:"tenant"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// LoginReply answers POST /v1/login.
+type LoginReply struct {
+	Token   string    `json:"token"`
+	Expires time.Time `json:"expires"`
+	Agent   AgentView `json:"agent"`
+}
+
+// ReplyRequest is the body of POST /v1/conversations/:id/messages. ID is
+// optional: a client that sets it may retry without doubling the message.
+type ReplyRequest struct {
+	ID   string `json:"id,omitempty"`
+	Text string `json:"text"`
+}
+
+// dummyHash is compared against when the email is unknown, so a login takes
+// as long for a missing agent as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kefu-dummy-password"), bcrypt.MinCost)
+
+func apiError(c *fiber.Ctx, status int, code, reason string) error {
+	return c.Status(status).JSON(fiber.Map{"error": reason, "code": code})
+}
+
+func storeError(c *fiber.Ctx, err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return apiError(c, fiber.StatusNotFound, CodeNotFound, "conversation not found")
+	case errors.Is(err, store.ErrTaken):
+		return apiError(c, fiber.StatusConflict, CodeTaken, "conversation is assigned to another agent")
+	case errors.Is(err, store.ErrClosed):
+		return apiError(c, fiber.StatusConflict, CodeClosed, "conversation is closed")
+	case errors.Is(err, store.ErrInvalid):
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+	}
+	return apiError(c, fiber.StatusInternalServerError, CodeInternal, "internal error")
+}
+
+func view(c store.Conversation, prio int) ConversationView {
+	v := ConversationView{ID: c.ID, Visitor: c.Visitor, Channel: c.Channel, Status: c.Status, Priority: prio,
+		Anger: c.Anger, VIP: c.VIP, Agent: c.Agent, Lang: c.Lang, Reason: c.Reason, LastText: c.LastText, UpdatedAt: c.UpdatedAt}
+	if !c.QueuedAt.IsZero() {
+		q := c.QueuedAt
+		v.QueuedAt = &q
+	}
+	return v
+}
+
+func agentView(a store.Agent) AgentView {
+	return AgentView{ID: a.ID, Tenant: a.Tenant, Email: a.Email, Name: a.Name}
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Register adds the REST API (/v1/*), the console WebSocket
+// (/v1/console/ws) and the console page (/console/) to app.
+func (s *Service) Register(app *fiber.App) {
+	v1 := app.Group("/v1")
+	v1.Post("/login", s.login)
+	v1.Get("/console/ws", s.wsUpgrade, websocket.New(s.consoleWS))
+	auth := v1.Group("", s.authenticate)
+	auth.Get("/me", s.me)
+	auth.Post("/logout", s.logout)
+	auth.Get("/conversations", s.listConversations)
+	auth.Get("/conversations/:id", s.getConversation)
+	auth.Get("/conversations/:id/messages", s.listMessages)
+	auth.Post("/conversations/:id/claim", s.claim)
+	auth.Post("/conversations/:id/messages", s.reply)
+	auth.Post("/conversations/:id/close", s.closeConversation)
+	auth.Post("/queue/next", s.claimNext)
+
+	app.Get("/console", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusMovedPermanently) })
+	app.Get("/console/*", s.consolePage)
+}
+
+func (s *Service) consolePage(c *fiber.Ctx) error {
+	name := c.Params("*")
+	if name == "" {
+		name = "index.html"
+	}
+	data, err := console.FS.ReadFile(name)
+	if err != nil {
+		return apiError(c, fiber.StatusNotFound, CodeNotFound, "no such console file")
+	}
+	switch {
+	case strings.HasSuffix(name, ".html"):
+		c.Set(fiber.HeaderContentType, "text/html; charset=utf-8")
+	case strings.HasSuffix(name, ".js"):
+		c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	case strings.HasSuffix(name, ".css"):
+		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+	}
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+	return c.Send(data)
+}
+
+// decodeBody decodes the JSON body into v; the error is a reason for the client.
+func decodeBody(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(body) == 0 {
+		return errors.New("empty body: JSON expected")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return errors.New("malformed JSON: " + err.Error())
+	}
+	return nil
+}
+
+func (s *Service) login(c *fiber.Ctx) error {
+	var req LoginRequest
+	if err := decodeBody(c, &req); err != nil {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+	}
+	if req.Tenant == "" || req.Email == "" || req.Password == "" {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "tenant, email and password are required")
+	}
+	ctx := c.UserContext()
+	a, err := s.st.AgentByEmail(ctx, req.Tenant, req.Email)
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(a.PasswordHash)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return storeError(c, err)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "wrong tenant, email or password")
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return apiError(c, fiber.StatusInternalServerError, CodeInternal, "no randomness")
+	}
+	token := hex.EncodeToString(raw[:])
+	exp := time.Now().Add(s.cfg.TokenTTL)
+	if err := s.st.PutSession(ctx, store.Session{TokenHash: hashToken(token), Tenant: a.Tenant, AgentID: a.ID, Expires: exp}); err != nil {
+		return storeError(c, err)
+	}
+	return c.JSON(LoginReply{Token: token, Expires: exp.UTC(), Agent: agentView(a)})
+}
+
+type principal struct {
+	agent     store.Agent
+	tokenHash string
+}
+
+// resolve turns a bearer token into its agent.
+func (s *Service) resolve(ctx context.Context, token string) (principal, error) {
+	if token == "" {
+		return principal{}, store.ErrNotFound
+	}
+	h := hashToken(token)
+	se, err := s.st.Session(ctx, h, time.Now())
+	if err != nil {
+		return principal{}, err
+	}
+	a, err := s.st.Agent(ctx, se.Tenant, se.AgentID)
+	if err != nil {
+		return principal{}, err
+	}
+	return principal{agent: a, tokenHash: h}, nil
+}
+
+func (s *Service) authenticate(c *fiber.Ctx) error {
+	h := c.Get(fiber.HeaderAuthorization)
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "missing bearer token")
+	}
+	p, err := s.resolve(c.UserContext(), strings.TrimSpace(token))
+	if err != nil {
+		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "invalid or expired token")
+	}
+	c.Locals("principal", p)
+	return c.Next()
+}
+
+func who(c *fiber.Ctx) principal { return c.Locals("principal").(principal) }
+
+func (s *Service) me(c *fiber.Ctx) error { return c.JSON(agentView(who(c).agent)) }
+
+func (s *Service) logout(c *fiber.Ctx) error {
+	if err := s.st.DeleteSession(c.UserContext(), who(c).tokenHash); err != nil {
+		return storeError(c, err)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// livePriority is a queued conversation's priority now: it grows with the wait.
+func (s *Service) livePriority(ctx context.Context, conv store.Conversation, sla time.Duration) int {
+	if conv.Status != store.StatusQueued {
+		return conv.Priority
+	}
+	return max(conv.Priority, s.rt.Priority(conv.Anger, conv.VIP, time.Since(conv.QueuedAt), sla))
+}
+
+func (s *Service) listConversations(c *fiber.Ctx) error {
+	st := store.Status(c.Query("status"))
+	if st != "" && !st.Valid() {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "status must be queued, assigned, bot or closed")
+	}
+	ctx := c.UserContext()
+	tenant := who(c).agent.Tenant
+	list, err := s.st.Conversations(ctx, tenant, store.Filter{Status: st})
+	if err != nil {
+		return storeError(c, err)
+	}
+	sla := s.sla(ctx, tenant)
+	out := make([]ConversationView, len(list))
+	for i, conv := range list {
+		out[i] = view(conv, s.livePriority(ctx, conv, sla))
+	}
+	if st == store.StatusQueued {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
+	}
+	return c.JSON(out)
+}
+
+// conversation loads the conversation :id of the caller's tenant. When ok
+// is false the error answer is written and the handler returns err.
+func (s *Service) conversation(c *fiber.Ctx) (conv store.Conversation, ok bool, err error) {
+	id := c.Params("id")
+	if !chat.ValidID(id) {
+		return store.Conversation{}, false, apiError(c, fiber.StatusBadRequest, CodeBadRequest, "malformed conversation id")
+	}
+	conv, err = s.st.Conversation(c.UserContext(), who(c).agent.Tenant, id)
+	if err != nil {
+		return store.Conversation{}, false, storeError(c, err)
+	}
+	return conv, true, nil
+}
+
+func (s *Service) getConversation(c *fiber.Ctx) error {
+	conv, ok, err := s.conversation(c)
+	if !ok {
+		return err
+	}
+	return c.JSON(view(conv, s.livePriority(c.UserContext(), conv, s.sla(c.UserContext(), conv.Tenant))))
+}
+
+func (s *Service) listMessages(c *fiber.Ctx) error {
+	conv, ok, err := s.conversation(c)
+	if !ok {
+		return err
+	}
+	msgs, err := s.st.Messages(c.UserContext(), conv.Tenant, conv.ID, c.Query("after"), c.QueryInt("limit", 0))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apiError(c, fiber.StatusNotFound, CodeNotFound, "unknown message id in after")
+		}
+		return storeError(c, err)
+	}
+	return c.JSON(msgs)
+}
+
+func (s *Service) claim(c *fiber.Ctx) error {
+	conv, ok, err := s.conversation(c)
+	if !ok {
+		return err
+	}
+	p := who(c)
+	got, err := s.st.Claim(c.UserContext(), conv.Tenant, conv.ID, p.agent.ID, time.Now())
+	if err != nil {
+		return storeError(c, err)
+	}
+	if conv.Status != store.StatusAssigned {
+		s.assigned(c.UserContext(), got, p.agent)
+	}
+	return c.JSON(view(got, got.Priority))
+}
+
+func (s *Service) claimNext(c *fiber.Ctx) error {
+	p := who(c)
+	got, err := s.st.ClaimNext(c.UserContext(), p.agent.Tenant, p.agent.ID, time.Now())
+	if errors.Is(err, store.ErrEmpty) {
+		return apiError(c, fiber.StatusNotFound, CodeNotFound, "the queue is empty")
+	}
+	if err != nil {
+		return storeError(c, err)
+	}
+	s.assigned(c.UserContext(), got, p.agent)
+	return c.JSON(view(got, got.Priority))
+}
+
+func (s *Service) assigned(ctx context.Context, conv store.Conversation, a store.Agent) {
+	s.emit(chat.Event{Type: chat.EventAssigned, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Agent: a.Name})
+	updateQueueDepth(ctx, s.st)
+}
+
+func (s *Service) reply(c *fiber.Ctx) error {
+	conv, ok, err := s.conversation(c)
+	if !ok {
+		return err
+	}
+	var req ReplyRequest
+	if err := decodeBody(c, &req); err != nil {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+	}
+	if req.ID == "" {
+		req.ID = chat.NewID()
+	}
+	m := chat.Message{ID: req.ID, ConversationID: conv.ID, Role: chat.RoleAgent, Source: chat.SourceCentral,
+		Text: strings.TrimSpace(req.Text), Lang: conv.Lang, At: time.Now()}
+	if err := m.Validate(0); err != nil {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+	}
+	p := who(c)
+	m.Author = p.agent.Name
+	ctx := c.UserContext()
+	if conv.Status != store.StatusAssigned || conv.Agent != p.agent.ID {
+		got, err := s.st.Claim(ctx, conv.Tenant, conv.ID, p.agent.ID, time.Now())
+		if err != nil {
+			return storeError(c, err)
+		}
+		s.assigned(ctx, got, p.agent)
+		conv = got
+	}
+	conv, stored, err := s.st.SaveReply(ctx, conv.Tenant, m, false)
+	if err != nil {
+		return storeError(c, err)
+	}
+	if !stored {
+		prev, err := s.st.Message(ctx, conv.Tenant, m.ID)
+		if err != nil {
+			return storeError(c, err)
+		}
+		if prev.ConversationID != conv.ID || prev.Role != chat.RoleAgent {
+			return apiError(c, fiber.StatusConflict, "duplicate_id", "message id already used")
+		}
+		return c.JSON(prev)
+	}
+	messagesStored.WithLabelValues(string(chat.RoleAgent)).Inc()
+	s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &m})
+	s.publishReply(chat.Envelope{Tenant: conv.Tenant, Region: conv.Region, Channel: conv.Channel, Visitor: conv.Visitor}, m)
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+func (s *Service) closeConversation(c *fiber.Ctx) error {
+	conv, ok, err := s.conversation(c)
+	if !ok {
+		return err
+	}
+	p := who(c)
+	if conv.Status == store.StatusAssigned && conv.Agent != p.agent.ID {
+		return storeError(c, store.ErrTaken)
+	}
+	got, err := s.st.CloseConversation(c.UserContext(), conv.Tenant, conv.ID, time.Now())
+	if err != nil {
+		return storeError(c, err)
+	}
+	if conv.Status != store.StatusClosed {
+		s.emit(chat.Event{Type: chat.EventClosed, Tenant: got.Tenant, ConversationID: got.ID, Visitor: got.Visitor, Agent: p.agent.Name})
+		updateQueueDepth(c.UserContext(), s.st)
+	}
+	return c.JSON(view(got, got.Priority))
+}
+
+// ---- console WebSocket ----
+
+func (s *Service) wsUpgrade(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return apiError(c, fiber.StatusUpgradeRequired, CodeBadRequest, "WebSocket upgrade expected")
+	}
+	p, err := s.resolve(c.UserContext(), c.Query("token"))
+	if err != nil {
+		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "invalid or expired token")
+	}
+	c.Locals("principal", p)
+	return c.Next()
+}
+
+func (s *Service) consoleWS(conn *websocket.Conn) {
+	p := conn.Locals("principal").(principal)
+	cl := s.hub.join(p.agent.Tenant)
+	defer s.hub.leave(p.agent.Tenant, cl)
+	// Reader: notices the client going away (the console sends nothing else).
+	go func() {
+		defer cl.stop()
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	ping := time.NewTicker(30 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case data := <-cl.send:
+			_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := conn.WriteMessage(websocket.TextMessage, data); err != nil {
+				return
+			}
+		case <-ping.C:
+			_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		case <-cl.done:
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(time.Second))
+			return
+		}
+	}
+}
+
+// hub fans events out to the console sockets of each tenant.
+type hub struct {
+	mu      sync.Mutex
+	clients map[string]map[*client]struct{}
+}
+
+type client struct {
+	send chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func (c *client) stop() { c.once.Do(func() { close(c.done) }) }
+
+func newHub() *hub { return &hub{clients: map[string]map[*client]struct{}{}} }
+
+func (h *hub) join(tenant string) *client {
+	c := &client{send: make(chan []byte, 256), done: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.clients[tenant] == nil {
+		h.clients[tenant] = map[*client]struct{}{}
+	}
+	h.clients[tenant][c] = struct{}{}
+	return c
+}
+
+func (h *hub) leave(tenant string, c *client) {
+	c.stop()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.clients[tenant], c)
+}
+
+// broadcast queues data for every console of tenant; a console too slow to
+// keep 256 events in hand is disconnected (it reloads on reconnect).
+func (h *hub) broadcast(tenant string, data []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients[tenant] {
+		select {
+		case c.send <- data:
+		default:
+			c.stop()
+		}
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.clients {
+		for c := range set {
+			c.stop()
+		}
+	}
+}

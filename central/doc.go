@@ -1,0 +1,63 @@
+// Package central is Kefu's central service: it consumes shoppers' messages
+// from the edges over NATS JetStream, stores them, routes each conversation to
+// the bot or to the human queue, answers from the knowledge hub, and serves
+// the agents' REST API, console WebSocket and console page.
+//
+// # Use
+//
+//	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: "./data", FAQ: pack,
+//		DemoAgentEmail: "agent@demo.kefu", DemoAgentPassword: pw})
+//	svc.Register(app) // /v1/* and /console/ on a *fiber.App
+//	defer svc.Close()
+//
+// # Config
+//
+//   - NATS (required): a connected *nats.Conn. The Service never closes it.
+//   - Store: a store.Store to use; the Service does not close one it was given.
+//     When nil, PostgresDSN selects PostgreSQL, else SQLite at DataDir/kefu.db.
+//   - DataDir: folder for the SQLite file. Default "./data".
+//   - PostgresDSN: PostgreSQL connection string (many replicas). Default "" (SQLite).
+//   - FAQ: the default FAQ pack (chat.FAQPack), as a value; the Service does
+//     not read files. A pack with an empty Tenant answers every tenant.
+//     MoreFAQ adds per-tenant packs.
+//   - KnowledgeThreshold: least knowledge score the bot answers with. Default
+//     knowledge.DefaultThreshold.
+//   - Intent, Sentiment: optional Classifier models. Without them the
+//     Service relies on the Intent and Anger the widget computed plus keyword
+//     rules (router.KeywordAnger). The anger used is the largest of the
+//     three. Sentiment is read as anger when its label is "negative" or "angry".
+//   - DemoTenant: tenant created at start. Default "demo".
+//   - DemoAgentEmail, DemoAgentPassword, DemoAgentName: seed (or reset) one
+//     agent of DemoTenant. No agent is seeded when email or password is empty.
+//   - Router: thresholds (anger, bot failures) and the default SLA.
+//   - AckWait: JetStream AckWait of the durable consumer. Default 30s.
+//   - TokenTTL: life of a console bearer token. Default 12h.
+//   - BcryptCost: cost of password hashes. Default bcrypt.DefaultCost.
+//   - Logger: slog logger. Default slog.Default().
+//
+// # Delivery
+//
+// The durable consumer "central" on stream KEFU_INBOUND (created idempotently
+// when missing: subjects kefu.inbound.>, file storage, 2 minute duplicate
+// window) delivers each envelope; the Service stores it (the message id is a
+// unique key), routes and answers, and acks only after the store committed.
+// A redelivered message is found in the store and not stored again; if its
+// reply was stored too, the same reply (same id) is published again so an
+// edge that missed it gets it, and the widget drops the duplicate by id. Bot
+// replies and handoff notes get ids derived from the shopper message id, so
+// they are idempotent across crashes and replicas. An envelope that cannot
+// be decoded or fails chat.Envelope.Check is terminated (never redelivered)
+// and logged with its reason.
+//
+// Replies go out on chat.OutboundSubject(region, tenant), conversation
+// events on chat.EventsSubject(tenant), and chat.SubjectHistory requests are
+// answered (queue group "central") only for the visitor who owns the
+// conversation.
+//
+// # Agents
+//
+// Agents log in with tenant, email and password (bcrypt). The bearer token
+// is 32 random bytes; the store keeps only its SHA-256. Every API call is
+// scoped to the token's tenant: another tenant's conversation answers 404,
+// exactly like a missing one, so ids cannot be probed.
+package central

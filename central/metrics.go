@@ -1,0 +1,45 @@
+package central
+
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/kefu-io/kefu/central/store"
+)
+
+// Metrics on the default Prometheus registry (served by cmd/kefu at /metrics).
+var (
+	messagesStored = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "messages_stored_total",
+		Help: "Messages stored, by author role (redeliveries are not counted).",
+	}, []string{"role"})
+	handoffs = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "handoffs_total",
+		Help: "Conversations moved to the human queue, by reason.",
+	}, []string{"reason"})
+	queueDepth = promauto.NewGauge(prometheus.GaugeOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "queue_depth",
+		Help: "Conversations waiting for an agent (all tenants).",
+	})
+	botAnswers = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "bot_answers_total",
+		Help: "Bot replies by outcome: answered (knowledge hit) or fallback.",
+	}, []string{"outcome"})
+	inboundRejected = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "inbound_rejected_total",
+		Help: "Inbound envelopes refused (terminated, not redelivered), by reason.",
+	}, []string{"reason"})
+	replyLatency = promauto.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "reply_seconds",
+		Help:    "Time from receiving an inbound message to acking it (stored, routed, answered).",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+)
+
+func updateQueueDepth(ctx context.Context, st store.Store) {
+	if n, err := st.QueueDepth(ctx, ""); err == nil {
+		queueDepth.Set(float64(n))
+	}
+}

@@ -1,0 +1,590 @@
+package central
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/router"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// ConsumerName is the durable JetStream consumer every central replica shares.
+const ConsumerName = "central"
+
+// Classifier is a text model: it returns its best label and that label's
+// score in [0,1]. Implementations must be safe for concurrent use.
+type Classifier interface {
+	Predict(text string) (label string, score float32)
+}
+
+// Config configures a Service; the package doc describes every field.
+type Config struct {
+	NATS        *nats.Conn
+	Store       store.Store
+	DataDir     string
+	PostgresDSN string
+
+	FAQ                chat.FAQPack
+	MoreFAQ            []chat.FAQPack
+	KnowledgeThreshold float64
+
+	Intent    Classifier
+	Sentiment Classifier
+
+	DemoTenant        string
+	DemoAgentEmail    string
+	DemoAgentPassword string
+	DemoAgentName     string
+
+	Router     router.Config
+	AckWait    time.Duration
+	TokenTTL   time.Duration
+	BcryptCost int
+	Logger     *slog.Logger
+
+	// beforeAck, in tests, runs after processing and before the ack; an
+	// error skips the ack (a simulated crash).
+	beforeAck func(chat.Envelope) error
+}
+
+// Sentinel errors of New.
+var (
+	ErrNoNATS = errors.New("central: no NATS connection")
+)
+
+// Service is a running central. It is safe for concurrent use.
+type Service struct {
+	cfg       Config
+	log       *slog.Logger
+	st        store.Store
+	ownsStore bool
+	kb        *knowledge.Index
+	rt        router.Router
+	nc        *nats.Conn
+	js        jetstream.JetStream
+	consume   jetstream.ConsumeContext
+	subs      []*nats.Subscription
+	hub       *hub
+
+	inflight  sync.WaitGroup
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// New starts a Service: it opens the store, seeds the demo tenant and agent,
+// indexes the FAQ packs, makes sure the inbound stream and the durable
+// consumer exist, and starts consuming.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.NATS == nil {
+		return nil, ErrNoNATS
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.DemoTenant == "" {
+		cfg.DemoTenant = "demo"
+	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 30 * time.Second
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = bcrypt.DefaultCost
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
+		hub: newHub(), closed: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			s.shutdown()
+		}
+	}()
+
+	s.st = cfg.Store
+	if s.st == nil {
+		var err error
+		if cfg.PostgresDSN != "" {
+			s.st, err = store.OpenPostgres(ctx, cfg.PostgresDSN)
+		} else {
+			s.st, err = store.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "kefu.db"))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("central: %w", err)
+		}
+		s.ownsStore = true
+	}
+	if err := s.seed(ctx); err != nil {
+		return nil, err
+	}
+
+	kb, err := knowledge.New(knowledge.Options{Threshold: cfg.KnowledgeThreshold})
+	if err != nil {
+		return nil, fmt.Errorf("central: %w", err)
+	}
+	s.kb = kb
+	for _, p := range append([]chat.FAQPack{cfg.FAQ}, cfg.MoreFAQ...) {
+		if len(p.Entries) == 0 {
+			continue
+		}
+		if err := kb.Add(ctx, p); err != nil {
+			return nil, fmt.Errorf("central: FAQ pack of %q: %w", p.Tenant, err)
+		}
+	}
+
+	// Console events: from every replica, through NATS.
+	sub, err := s.nc.Subscribe(chat.SubjectEventsPrefix+">", s.onEvent)
+	if err != nil {
+		return nil, fmt.Errorf("central: subscribe events: %w", err)
+	}
+	s.subs = append(s.subs, sub)
+	sub, err = s.nc.QueueSubscribe(chat.SubjectHistory, ConsumerName, s.onHistory)
+	if err != nil {
+		return nil, fmt.Errorf("central: subscribe history: %w", err)
+	}
+	s.subs = append(s.subs, sub)
+
+	if err := s.startConsumer(ctx); err != nil {
+		return nil, err
+	}
+	updateQueueDepth(ctx, s.st)
+	ok = true
+	return s, nil
+}
+
+// EnsureStream creates the inbound stream if it is missing, or updates it to
+// the contract's settings (the edge calls the same on its side).
+func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       chat.StreamInbound,
+		Subjects:   []string{chat.SubjectInboundPrefix + ">"},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("central: stream %s: %w", chat.StreamInbound, err)
+	}
+	return st, nil
+}
+
+func (s *Service) startConsumer(ctx context.Context) error {
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return fmt.Errorf("central: jetstream: %w", err)
+	}
+	s.js = js
+	if _, err := EnsureStream(ctx, js); err != nil {
+		return err
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, chat.StreamInbound, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       s.cfg.AckWait,
+		FilterSubject: chat.SubjectInboundPrefix + ">",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("central: consumer %s: %w", ConsumerName, err)
+	}
+	cc, err := cons.Consume(s.onInbound, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		s.log.Debug("consume", "err", err)
+	}))
+	if err != nil {
+		return fmt.Errorf("central: consume: %w", err)
+	}
+	s.consume = cc
+	return nil
+}
+
+// seed creates the demo tenant and agent.
+func (s *Service) seed(ctx context.Context) error {
+	if err := s.st.PutTenant(ctx, store.Tenant{ID: s.cfg.DemoTenant, Name: "Demo shop"}); err != nil {
+		return fmt.Errorf("central: seed tenant: %w", err)
+	}
+	if s.cfg.DemoAgentEmail == "" || s.cfg.DemoAgentPassword == "" {
+		return nil
+	}
+	if a, err := s.st.AgentByEmail(ctx, s.cfg.DemoTenant, s.cfg.DemoAgentEmail); err == nil &&
+		bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(s.cfg.DemoAgentPassword)) == nil {
+		return nil // already there with this password
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(s.cfg.DemoAgentPassword), s.cfg.BcryptCost)
+	if err != nil {
+		return fmt.Errorf("central: hash demo password: %w", err)
+	}
+	name := s.cfg.DemoAgentName
+	if name == "" {
+		name = "Demo agent"
+	}
+	if _, err := s.st.PutAgent(ctx, store.Agent{Tenant: s.cfg.DemoTenant, Email: s.cfg.DemoAgentEmail, Name: name, PasswordHash: string(hash)}); err != nil {
+		return fmt.Errorf("central: seed agent: %w", err)
+	}
+	return nil
+}
+
+// Store returns the store the Service uses (for commands and tests).
+func (s *Service) Store() store.Store { return s.st }
+
+// Knowledge returns the knowledge index.
+func (s *Service) Knowledge() *knowledge.Index { return s.kb }
+
+// Close stops consuming, waits for the message in hand, and releases what
+// the Service opened. It is safe to call more than once.
+func (s *Service) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = s.shutdown() })
+	return err
+}
+
+func (s *Service) shutdown() error {
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	if s.consume != nil {
+		s.consume.Stop()
+		select {
+		case <-s.consume.Closed():
+		case <-time.After(5 * time.Second):
+		}
+	}
+	for _, sub := range s.subs {
+		_ = sub.Unsubscribe()
+	}
+	s.inflight.Wait()
+	s.hub.closeAll()
+	var errs []error
+	if s.kb != nil {
+		errs = append(errs, s.kb.Close())
+	}
+	if s.ownsStore && s.st != nil {
+		errs = append(errs, s.st.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// onInbound handles one JetStream message. It acks only after processing
+// committed; a store failure naks it for a later retry.
+func (s *Service) onInbound(m jetstream.Msg) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	if s.isClosed() {
+		return // not acked: redelivered to another replica or after restart
+	}
+	var env chat.Envelope
+	if err := json.Unmarshal(m.Data(), &env); err != nil {
+		s.reject(m, "malformed envelope JSON", err)
+		return
+	}
+	if err := env.Check(0); err != nil {
+		s.reject(m, "invalid envelope", err)
+		return
+	}
+	if env.Visitor == "" {
+		s.reject(m, "invalid envelope", errors.New("missing visitor"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.process(ctx, env); err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			s.reject(m, "refused by the store", err)
+			return
+		}
+		s.log.Warn("inbound: will retry", "tenant", env.Tenant, "id", env.Message.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	if s.cfg.beforeAck != nil {
+		if err := s.cfg.beforeAck(env); err != nil {
+			return
+		}
+	}
+	if err := m.Ack(); err != nil {
+		s.log.Warn("inbound: ack", "id", env.Message.ID, "err", err)
+	}
+	replyLatency.Observe(time.Since(start).Seconds())
+}
+
+func (s *Service) reject(m jetstream.Msg, why string, err error) {
+	inboundRejected.WithLabelValues(why).Inc()
+	s.log.Warn("inbound: rejected", "reason", why, "err", err, "subject", m.Subject(), "bytes", len(m.Data()))
+	_ = m.Term()
+}
+
+// derivedID makes the id of a message central writes in answer to the
+// shopper message id (kind "r" = bot reply, "h" = handoff note): the same
+// input gives the same id, on any replica, after any crash.
+func derivedID(kind, tenant, id string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + tenant + "\x00" + id))
+	return kind + strings.ToUpper(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16]))
+}
+
+// process stores, routes and answers one inbound envelope.
+func (s *Service) process(ctx context.Context, env chat.Envelope) error {
+	msg := env.Message
+	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
+	if msg.Lang == "" {
+		msg.Lang = detectLang(msg.Text)
+	}
+	msg.Lang = primaryLang(msg.Lang)
+	if msg.Intent == "" && s.cfg.Intent != nil {
+		if label, score := s.cfg.Intent.Predict(msg.Text); score >= 0.5 {
+			msg.Intent = label
+		}
+	}
+	msg.Anger = s.anger(msg)
+	if msg.At.IsZero() {
+		msg.At = time.Now()
+	}
+	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
+		VIP: env.Label("vip") == "1", Message: msg}
+	conv, created, stored, err := s.st.SaveInbound(ctx, in)
+	if err != nil {
+		return err
+	}
+	msg.ConversationID = conv.ID
+	if stored {
+		messagesStored.WithLabelValues(string(chat.RoleShopper)).Inc()
+		if created {
+			s.emit(chat.Event{Type: chat.EventOpened, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor})
+		}
+		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &msg})
+	}
+	switch conv.Status {
+	case store.StatusQueued:
+		if stored {
+			p := s.rt.Priority(conv.Anger, conv.VIP, time.Since(conv.QueuedAt), s.sla(ctx, conv.Tenant))
+			if p > conv.Priority {
+				if err := s.st.SetPriority(ctx, conv.Tenant, conv.ID, p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case store.StatusAssigned, store.StatusClosed:
+		return nil
+	}
+
+	replyID, noteID := derivedID("r", env.Tenant, msg.ID), derivedID("h", env.Tenant, msg.ID)
+	if !stored {
+		// A redelivery: finish what the first delivery started.
+		if note, err := s.st.Message(ctx, env.Tenant, noteID); err == nil {
+			s.publishReply(env, note)
+			return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.Reason(conv.Reason)}, noteID)
+		}
+		if reply, err := s.st.Message(ctx, env.Tenant, replyID); err == nil {
+			s.publishReply(env, reply)
+			if conv.BotFailures >= s.rt.Config().MaxBotFailures {
+				return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.ReasonBotFailed}, noteID)
+			}
+			return nil
+		}
+	}
+	dec := s.rt.Decide(router.Input{Text: msg.Text, Intent: msg.Intent, Anger: msg.Anger, Labels: env.Labels, BotFailures: conv.BotFailures})
+	if dec.Human {
+		return s.handoff(ctx, env, conv, msg, dec, noteID)
+	}
+	return s.answer(ctx, env, msg, replyID, noteID)
+}
+
+// answer replies with the bot and hands off after repeated failures.
+func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Message, replyID, noteID string) error {
+	reply := chat.Message{ID: replyID, ConversationID: msg.ConversationID, Role: chat.RoleBot, Source: chat.SourceCentral,
+		ReplyTo: msg.ID, Author: "bot", At: time.Now()}
+	hit, ok, err := s.kb.Search(ctx, env.Tenant, msg.Lang, msg.Text)
+	if err != nil {
+		return err
+	}
+	if !ok && msg.Intent != "" {
+		if e, found := s.kb.ByIntent(env.Tenant, msg.Intent); found {
+			text, lang := e.Answer(msg.Lang)
+			hit, ok = knowledge.Hit{Entry: e, Answer: text, Lang: lang, Score: 1}, text != ""
+		}
+	}
+	failed := !ok
+	if ok {
+		reply.Text, reply.Lang, reply.Intent = hit.Answer, hit.Lang, hit.Entry.Intent
+		botAnswers.WithLabelValues("answered").Inc()
+	} else {
+		reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
+		botAnswers.WithLabelValues("fallback").Inc()
+	}
+	conv, stored, err := s.st.SaveReply(ctx, env.Tenant, reply, failed)
+	if err != nil {
+		return err
+	}
+	if stored {
+		messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &reply})
+	}
+	s.publishReply(env, reply)
+	if failed && conv.BotFailures >= s.rt.Config().MaxBotFailures {
+		return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.ReasonBotFailed}, noteID)
+	}
+	return nil
+}
+
+// handoff queues the conversation and tells the shopper a person is coming.
+func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Conversation, msg chat.Message, dec router.Decision, noteID string) error {
+	note := chat.Message{ID: noteID, ConversationID: conv.ID, Role: chat.RoleSystem, Source: chat.SourceCentral,
+		ReplyTo: msg.ID, Author: "router", Lang: msg.Lang, Text: handoffText(msg.Lang), At: time.Now()}
+	_, stored, err := s.st.SaveReply(ctx, env.Tenant, note, false)
+	if err != nil {
+		return err
+	}
+	if stored {
+		messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
+		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &note})
+		s.publishReply(env, note)
+	}
+	reason := string(dec.Reason)
+	if reason == "" {
+		reason = string(router.ReasonAsked)
+	}
+	prio := s.rt.Priority(max(msg.Anger, conv.Anger), conv.VIP || env.Label("vip") == "1", 0, s.sla(ctx, conv.Tenant))
+	c, changed, err := s.st.Handoff(ctx, env.Tenant, conv.ID, prio, reason, time.Now())
+	if errors.Is(err, store.ErrClosed) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if changed {
+		handoffs.WithLabelValues(reason).Inc()
+		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: reason, Priority: c.Priority})
+		updateQueueDepth(ctx, s.st)
+	}
+	return nil
+}
+
+func (s *Service) sla(ctx context.Context, tenant string) time.Duration {
+	if t, err := s.st.Tenant(ctx, tenant); err == nil && t.SLA > 0 {
+		return t.SLA
+	}
+	return s.rt.Config().SLA
+}
+
+// anger combines the widget's score, the sentiment model and keyword rules.
+func (s *Service) anger(m chat.Message) float64 {
+	a := min(max(m.Anger, 0), 1)
+	if s.cfg.Sentiment != nil {
+		if label, score := s.cfg.Sentiment.Predict(m.Text); label == "negative" || label == "angry" {
+			a = max(a, float64(score))
+		}
+	}
+	return max(a, router.KeywordAnger(m.Text))
+}
+
+// publishReply sends a message to the shopper through the edges of the
+// envelope's region.
+func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
+	out := chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
+		Visitor: in.Visitor, Direction: chat.Outbound, Message: m}
+	data, err := json.Marshal(out)
+	if err != nil {
+		s.log.Error("outbound: marshal", "err", err)
+		return
+	}
+	if err := s.nc.Publish(chat.OutboundSubject(in.Region, in.Tenant), data); err != nil {
+		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
+	}
+}
+
+// emit publishes a conversation event to every replica's consoles and to the edges.
+func (s *Service) emit(ev chat.Event) {
+	ev.V = chat.ProtocolVersion
+	if ev.At.IsZero() {
+		ev.At = time.Now().UTC()
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		s.log.Error("event: marshal", "err", err)
+		return
+	}
+	if err := s.nc.Publish(chat.EventsSubject(ev.Tenant), data); err != nil {
+		s.log.Warn("event: publish", "type", ev.Type, "err", err)
+	}
+}
+
+// onEvent forwards an event from NATS to the tenant's consoles.
+func (s *Service) onEvent(m *nats.Msg) {
+	var ev chat.Event
+	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Tenant == "" {
+		return
+	}
+	if chat.EventsSubject(ev.Tenant) != m.Subject {
+		return // a tenant field that does not match its subject is not trusted
+	}
+	s.hub.broadcast(ev.Tenant, m.Data)
+}
+
+// onHistory answers an edge's resume request.
+func (s *Service) onHistory(m *nats.Msg) {
+	reply := func(r chat.HistoryReply) {
+		data, _ := json.Marshal(r)
+		_ = m.Respond(data)
+	}
+	var req chat.HistoryRequest
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		reply(chat.HistoryReply{Error: "malformed request: " + err.Error()})
+		return
+	}
+	if req.Tenant == "" || req.Visitor == "" || req.ConversationID == "" {
+		reply(chat.HistoryReply{Error: "tenant, visitor and conversation_id are required"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conv, err := s.st.Conversation(ctx, req.Tenant, req.ConversationID)
+	if err != nil || conv.Visitor != req.Visitor {
+		// The same answer for "missing" and "not yours".
+		reply(chat.HistoryReply{Error: "unknown conversation"})
+		return
+	}
+	limit := req.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	msgs, err := s.st.Messages(ctx, req.Tenant, req.ConversationID, req.After, limit)
+	if errors.Is(err, store.ErrNotFound) {
+		// The client holds an id central never stored (a local answer): send everything.
+		msgs, err = s.st.Messages(ctx, req.Tenant, req.ConversationID, "", limit)
+	}
+	if err != nil {
+		s.log.Warn("history", "err", err)
+		reply(chat.HistoryReply{Error: "unavailable"})
+		return
+	}
+	reply(chat.HistoryReply{Messages: msgs})
+}
