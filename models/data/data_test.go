@@ -1,0 +1,272 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// row is one validated line of a data file.
+type row struct {
+	Text  string
+	Label string
+	Lang  string
+}
+
+// spec describes one data set folder.
+type spec struct {
+	dir string
+	// labelField is the JSON field that holds the label ("intent", "label", "lang").
+	labelField string
+	// intLabel says the label is a JSON number (0 or 1) rather than a string.
+	intLabel bool
+	// hasLang says rows carry a separate "lang" field.
+	hasLang bool
+	labels  []string
+	langs   []string
+	// min is, per split, the minimum rows for every (lang, label) pair; a
+	// lang missing from the map falls back to "*".
+	min map[string]map[string]int
+	// disjoint lists split pairs that must share no text.
+	disjoint [][2]string
+}
+
+var intentLabels = []string{
+	"order_status", "shipping_time", "shipping_cost", "return_policy", "refund_status",
+	"exchange_size", "cancel_order", "change_address", "payment_methods", "payment_failed",
+	"invoice", "stock_availability", "promotion", "coupon", "price_match", "product_info",
+	"size_guide", "warranty", "account_login", "membership_points", "complaint",
+	"human_agent", "greeting", "thanks_bye", "oos",
+}
+
+var specs = []spec{
+	{
+		dir:        "intent",
+		labelField: "intent",
+		hasLang:    true,
+		labels:     intentLabels,
+		langs:      []string{"zh", "zh-TW", "en", "de", "fr", "es", "ja", "ko", "ar", "ru", "pt", "it"},
+		min: map[string]map[string]int{
+			"train": {"zh": 40, "en": 40, "*": 10},
+			"dev":   {"zh": 8, "en": 8, "*": 3},
+			"test":  {"zh": 10, "en": 10, "*": 4},
+		},
+		disjoint: [][2]string{{"train", "test"}, {"dev", "test"}, {"train", "dev"}},
+	},
+}
+
+// parseJSONL reads a JSONL data file and checks every line against s.
+func parseJSONL(r io.Reader, s spec) ([]row, error) {
+	allowed := map[string]bool{"text": true, s.labelField: true}
+	if s.hasLang {
+		allowed["lang"] = true
+	}
+	var rows []row
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			return nil, fmt.Errorf("line %d: empty line", n)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		for k := range m {
+			if !allowed[k] {
+				return nil, fmt.Errorf("line %d: unexpected field %q", n, k)
+			}
+		}
+		for k := range allowed {
+			if _, ok := m[k]; !ok {
+				return nil, fmt.Errorf("line %d: missing field %q", n, k)
+			}
+		}
+		var rw row
+		if err := json.Unmarshal(m["text"], &rw.Text); err != nil {
+			return nil, fmt.Errorf("line %d: text: %w", n, err)
+		}
+		if strings.TrimSpace(rw.Text) == "" || rw.Text != strings.TrimSpace(rw.Text) {
+			return nil, fmt.Errorf("line %d: text %q is empty or has surrounding space", n, rw.Text)
+		}
+		if s.intLabel {
+			var v int
+			if err := json.Unmarshal(m[s.labelField], &v); err != nil {
+				return nil, fmt.Errorf("line %d: %s: %w", n, s.labelField, err)
+			}
+			rw.Label = fmt.Sprint(v)
+		} else if err := json.Unmarshal(m[s.labelField], &rw.Label); err != nil {
+			return nil, fmt.Errorf("line %d: %s: %w", n, s.labelField, err)
+		}
+		if !slices.Contains(s.labels, rw.Label) {
+			return nil, fmt.Errorf("line %d: unknown %s %q", n, s.labelField, rw.Label)
+		}
+		if s.hasLang {
+			if err := json.Unmarshal(m["lang"], &rw.Lang); err != nil {
+				return nil, fmt.Errorf("line %d: lang: %w", n, err)
+			}
+		} else {
+			rw.Lang = rw.Label
+		}
+		if !slices.Contains(s.langs, rw.Lang) {
+			return nil, fmt.Errorf("line %d: unknown lang %q", n, rw.Lang)
+		}
+		rows = append(rows, rw)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("no rows")
+	}
+	return rows, nil
+}
+
+// checkRows returns the problems of one split: conflicting labels for the
+// same text, and (lang, label) pairs below their minimum.
+func checkRows(rows []row, s spec, split string) []string {
+	var errs []string
+	label := map[string]string{}
+	for _, r := range rows {
+		if l, ok := label[r.Text]; ok && l != r.Label {
+			errs = append(errs, fmt.Sprintf("text %q has labels %q and %q", r.Text, l, r.Label))
+		}
+		label[r.Text] = r.Label
+	}
+	mins := s.min[split]
+	count := map[[2]string]int{}
+	for _, r := range rows {
+		count[[2]string{r.Lang, r.Label}]++
+	}
+	for _, lang := range s.langs {
+		want, ok := mins[lang]
+		if !ok {
+			want = mins["*"]
+		}
+		for _, l := range s.labels {
+			if s.labelField == "lang" && l != lang {
+				continue
+			}
+			if got := count[[2]string{lang, l}]; got < want {
+				errs = append(errs, fmt.Sprintf("%s/%s: %d rows, want at least %d", lang, l, got, want))
+			}
+		}
+	}
+	return errs
+}
+
+func readSplit(t *testing.T, s spec, split string) []row {
+	t.Helper()
+	p := filepath.Join(s.dir, split+".jsonl")
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatalf("opening %s: %v", p, err)
+	}
+	defer f.Close()
+	rows, err := parseJSONL(f, s)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return rows
+}
+
+func TestDataFiles(t *testing.T) {
+	for _, s := range specs {
+		t.Run(s.dir, func(t *testing.T) {
+			splits := map[string][]row{}
+			names := make([]string, 0, len(s.min))
+			for split := range s.min {
+				names = append(names, split)
+			}
+			sort.Strings(names)
+			for _, split := range names {
+				rows := readSplit(t, s, split)
+				splits[split] = rows
+				for _, e := range checkRows(rows, s, split) {
+					t.Errorf("%s/%s: %s", s.dir, split, e)
+				}
+				t.Logf("%s/%s: %d rows", s.dir, split, len(rows))
+			}
+			for _, pair := range s.disjoint {
+				in := map[string]bool{}
+				for _, r := range splits[pair[0]] {
+					in[r.Text] = true
+				}
+				shared := 0
+				for _, r := range splits[pair[1]] {
+					if in[r.Text] {
+						shared++
+						if shared <= 5 {
+							t.Errorf("%s: text %q is in both %s and %s", s.dir, r.Text, pair[0], pair[1])
+						}
+					}
+				}
+				if shared > 5 {
+					t.Errorf("%s: %d texts shared by %s and %s", s.dir, shared, pair[0], pair[1])
+				}
+			}
+		})
+	}
+}
+
+func TestParseJSONLRefusesBadLines(t *testing.T) {
+	intent := specs[0]
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty file", "", "no rows"},
+		{"blank line", "{\"text\":\"hi\",\"intent\":\"greeting\",\"lang\":\"en\"}\n\n", "empty line"},
+		{"not json", "hello\n", "line 1"},
+		{"missing lang", `{"text":"hi","intent":"greeting"}`, `missing field "lang"`},
+		{"extra field", `{"text":"hi","intent":"greeting","lang":"en","x":1}`, `unexpected field "x"`},
+		{"unknown intent", `{"text":"hi","intent":"weather","lang":"en"}`, `unknown intent "weather"`},
+		{"unknown lang", `{"text":"hi","intent":"greeting","lang":"xx"}`, `unknown lang "xx"`},
+		{"empty text", `{"text":"  ","intent":"greeting","lang":"en"}`, "empty"},
+		{"text not string", `{"text":5,"intent":"greeting","lang":"en"}`, "text"},
+		{"second line bad", "{\"text\":\"hi\",\"intent\":\"greeting\",\"lang\":\"en\"}\n{\"text\":\"yo\"}", "line 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseJSONL(strings.NewReader(tt.in), intent)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+	anger := spec{labelField: "label", intLabel: true, hasLang: true, labels: []string{"0", "1"}, langs: []string{"en"}}
+	for _, in := range []string{`{"text":"x","label":2,"lang":"en"}`, `{"text":"x","label":"1","lang":"en"}`} {
+		if _, err := parseJSONL(strings.NewReader(in), anger); err == nil {
+			t.Errorf("parseJSONL(%s) accepted a bad label", in)
+		}
+	}
+	if rows, err := parseJSONL(strings.NewReader(`{"text":"x","label":1,"lang":"en"}`), anger); err != nil || rows[0].Label != "1" {
+		t.Errorf("parseJSONL of a good anger row = %v, %v", rows, err)
+	}
+}
+
+func TestCheckRowsFindsProblems(t *testing.T) {
+	s := spec{labelField: "intent", hasLang: true, labels: []string{"a", "b"}, langs: []string{"en"},
+		min: map[string]map[string]int{"train": {"*": 2}}}
+	rows := []row{{"x", "a", "en"}, {"x", "b", "en"}, {"y", "a", "en"}}
+	errs := strings.Join(checkRows(rows, s, "train"), "\n")
+	for _, want := range []string{`text "x" has labels "a" and "b"`, "en/b: 1 rows, want at least 2"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("problems %q do not mention %q", errs, want)
+		}
+	}
+	ok := []row{{"x", "a", "en"}, {"y", "a", "en"}, {"z", "b", "en"}, {"w", "b", "en"}}
+	if errs := checkRows(ok, s, "train"); len(errs) != 0 {
+		t.Errorf("good rows reported problems: %v", errs)
+	}
+}
