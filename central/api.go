@@ -135,11 +135,13 @@ func (s *Service) Register(app *fiber.App) {
 	auth.Post("/conversations/:id/close", s.closeConversation)
 	auth.Post("/queue/next", s.claimNext)
 
-	app.Get("/console", func(c *fiber.Ctx) error { return c.Redirect("/console/", fiber.StatusMovedPermanently) })
 	app.Get("/console/*", s.consolePage)
 }
 
 func (s *Service) consolePage(c *fiber.Ctx) error {
+	if c.Path() == "/console" {
+		return c.Redirect("/console/", fiber.StatusMovedPermanently)
+	}
 	name := c.Params("*")
 	if name == "" {
 		name = "index.html"
