@@ -1,0 +1,35 @@
+// Command gdpr-residency is the built-in Kefu plugin that enforces a
+// region's data-residency rules at the edge and turns "delete my data"
+// requests into erasure requests.
+//
+// Inbound, in order:
+//
+//  1. Erasure: a shopper asking to delete their data ("delete my data",
+//     删除我的数据, "Daten löschen", "supprimer mes données", "borrar mis
+//     datos", …) gets label erasure=1 and the verdict escalate with reason
+//     "gdpr-erasure": central hands the conversation to a human and records
+//     the request (chat.EventErasure). With erasure = "label" in the config
+//     the message is only labelled and the pipeline goes on.
+//  2. Residency: PII types listed in "resident" (default: all types) are
+//     masked if still in clear text (so the rule holds even when pii-redact
+//     is not in the pipeline, or masks fewer types), and labels listed in
+//     "strip_labels" (default: "ip,geo,email,phone,address") are deleted so
+//     they never leave the region. Label residency=<region> records that the
+//     rules ran.
+//
+// Event hook: on conversation.erasure the plugin deletes what it keeps in KV
+// for the visitor (its own consent flags), if it has the kv grant.
+//
+// Config: resident, strip_labels, erasure ("escalate" | "label").
+//
+// Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o gdpr-residency.wasm .
+package main
+
+import "github.com/kefu-io/kefu/plugins/pdk"
+
+func init() {
+	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result { return inbound(env, rulesFromConfig(pdk.Config)) })
+	pdk.OnEvent(func(env *pdk.Envelope) pdk.Result { return event(env) })
+}
+
+func main() {}
