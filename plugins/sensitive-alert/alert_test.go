@@ -1,0 +1,82 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/plugins/pdk"
+)
+
+func TestMatch(t *testing.T) {
+	words := splitWords("投诉, 12315, 律师, chargeback, sue you，Lawyer")
+	tests := []struct{ text, want string }{
+		{"我要投诉你们", "投诉"},
+		{"再不退款我就打12315", "12315"},
+		{"电话 0123155555", ""},
+		{"I'll file a CHARGEBACK", "chargeback"},
+		{"my lawyer will call", "lawyer"},
+		{"lawyers are expensive", ""},
+		{"this issue you have", ""},
+		{"I will sue you", "sue you"},
+		{"where is my order", ""},
+	}
+	for _, tc := range tests {
+		if got := match(tc.text, words); got != tc.want {
+			t.Errorf("match(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+func env(tenant, conv, text string) *pdk.Envelope {
+	return &pdk.Envelope{V: 1, Tenant: tenant, Region: "cn", Visitor: "v1", Message: pdk.Message{ID: "m1", ConversationID: conv, Text: text}}
+}
+
+func TestInboundAlerts(t *testing.T) {
+	for _, withKV := range []bool{true, false} {
+		pdk.ResetTest()
+		clear(limiter)
+		if !withKV {
+			pdk.Test.Grants = []string{"alert"}
+		}
+		pdk.Test.Config = map[string]string{"console_url": "https://kefu.example/console#c=", "cooldown": "1m", "words.shop2": "refund"}
+		now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		get := pdk.Config
+		r := inbound(env("shop1", "c1", "我要投诉，电话13812345678"), get, now)
+		if r.Labels["alert"] != "投诉" || len(pdk.Test.Alerts) != 1 {
+			t.Fatalf("kv=%v first: %+v alerts %v", withKV, r, pdk.Test.Alerts)
+		}
+		a := pdk.Test.Alerts[0]
+		if a.Link != "https://kefu.example/console#c=c1" || a.Level != "high" || strings.Contains(a.Text, "13812345678") || !strings.Contains(a.Text, "[PHONE]") {
+			t.Fatalf("alert = %+v", a)
+		}
+		// same conversation within the cooldown: suppressed
+		r = inbound(env("shop1", "c1", "律师函已经准备好了"), get, now.Add(30*time.Second))
+		if r.Labels["alert_suppressed"] != "1" || len(pdk.Test.Alerts) != 1 {
+			t.Fatalf("kv=%v cooldown: %+v", withKV, r)
+		}
+		// another conversation alerts; after the cooldown the first alerts again
+		inbound(env("shop1", "c2", "12315"), get, now.Add(30*time.Second))
+		inbound(env("shop1", "c1", "12315"), get, now.Add(2*time.Minute))
+		if len(pdk.Test.Alerts) != 3 {
+			t.Fatalf("kv=%v alerts = %d, want 3", withKV, len(pdk.Test.Alerts))
+		}
+		// per-tenant list replaces the default
+		if r := inbound(env("shop2", "c9", "投诉"), get, now); r.Labels["alert"] != "" {
+			t.Fatalf("shop2 投诉: %+v", r)
+		}
+		if r := inbound(env("shop2", "c9", "I want a refund"), get, now); r.Labels["alert"] != "refund" {
+			t.Fatalf("shop2 refund: %+v", r)
+		}
+	}
+}
+
+func TestAlertNotGranted(t *testing.T) {
+	pdk.ResetTest()
+	clear(limiter)
+	pdk.Test.Grants = []string{"kv"}
+	r := inbound(env("shop1", "c1", "chargeback!"), pdk.Config, time.Now())
+	if r.Verdict != pdk.VerdictPass || !strings.Contains(r.Labels["alert_error"], "not granted") {
+		t.Fatalf("no grant: %+v", r)
+	}
+}
