@@ -1,0 +1,30 @@
+// Package artifacts embeds the trained model files shipped with kefu, so that
+// `kefu dev` and the widget need no download. Each file is a .kmod
+// (package models/textmodel) with a model card (<name>.md) beside it saying
+// what trained it, under which licence, and what it measures.
+//
+// Retrain every file with `make models` (models/models.mk).
+package artifacts
+
+import _ "embed"
+
+//go:embed intent.kmod
+var intent []byte
+
+//go:embed sentiment.kmod
+var sentiment []byte
+
+//go:embed langid.kmod
+var langid []byte
+
+// Intent returns the e-commerce intent model (labels such as order_status,
+// refund_status, human_agent and oos). The slice is shared: do not modify it.
+func Intent() []byte { return intent }
+
+// Sentiment returns the sentiment model (labels negative, positive); its
+// negative probability feeds models/anger. The slice is shared: do not modify it.
+func Sentiment() []byte { return sentiment }
+
+// LangID returns the language identification model; labels are BCP-47
+// primary language subtags (zh, en, de, …). The slice is shared: do not modify it.
+func LangID() []byte { return langid }

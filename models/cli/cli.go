@@ -1,0 +1,433 @@
+// Package cli implements `kefu model …`: train, eval, predict and
+// compare-langid for the text models (intent, sentiment, anger, langid).
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/kefu-io/kefu/models/anger"
+	"github.com/kefu-io/kefu/models/dataset"
+	"github.com/kefu-io/kefu/models/eval"
+	"github.com/kefu-io/kefu/models/textmodel"
+	"github.com/kefu-io/kefu/models/train"
+)
+
+const usage = `usage: kefu model <command> TASK [flags]
+
+commands:
+  train TASK --data DIR [--data DIR@LABEL ...] --out FILE   train a model (progress on stderr)
+  eval TASK [--model FILE] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
+  predict TASK [--model FILE]                              stdin: one text per line → {"label","score"} per line
+  compare-langid [--model FILE] --data DIR [--json]        our langid vs lingua-go and whatlanggo
+
+TASK is intent, sentiment, anger or langid. Without --model the shipped
+artifact (models/artifacts) is used. --data takes a dataset folder with
+train/dev/test.jsonl (no train.jsonl: trains on dev.jsonl); DIR@LABEL gives
+every row of DIR the label LABEL (e.g. extra text for langid).
+`
+
+// Main runs `kefu model` with args (after "model") and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var err error
+	switch args[0] {
+	case "train":
+		err = cmdTrain(ctx, args[1:], stderr)
+	case "eval":
+		err = cmdEval(args[1:], stdout)
+	case "predict":
+		err = cmdPredict(args[1:], stdin, stdout)
+	case "compare-langid":
+		err = cmdCompareLangID(args[1:], stdout)
+	default:
+		err = fmt.Errorf("unknown command %q", args[0])
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kefu model %s: %v\n", args[0], err)
+		if errors.Is(err, errUsage) {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("bad usage")
+
+func taskArg(args []string) (*taskSpec, []string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return nil, nil, fmt.Errorf("missing TASK: %w", errUsage)
+	}
+	t, ok := specs()[args[0]]
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown task %q (intent, sentiment, anger, langid): %w", args[0], errUsage)
+	}
+	return t, args[1:], nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: %w", fs.Arg(0), errUsage)
+	}
+	return nil
+}
+
+// source is one --data value: a folder, optionally with a forced label and
+// a cap on rows.
+type source struct {
+	dir   string
+	label string
+	limit int
+}
+
+func parseSource(v string) source {
+	s := source{dir: v}
+	if i := strings.LastIndexByte(v, '@'); i > 0 {
+		s.dir, s.label = v[:i], v[i+1:]
+		if j := strings.IndexByte(s.label, ':'); j >= 0 {
+			s.limit, _ = strconv.Atoi(s.label[j+1:])
+			s.label = s.label[:j]
+		}
+	}
+	return s
+}
+
+// load reads split from a source and normalizes labels for the task.
+func (t *taskSpec) load(src source, split string) ([]dataset.Example, error) {
+	var (
+		exs []dataset.Example
+		err error
+	)
+	if src.label != "" {
+		// every row gets the forced label: read any text field, ignore labels
+		exs, err = dataset.Load(src.dir, split, []string{"text", "utt", "review"})
+		for i := range exs {
+			exs[i].Label = src.label
+		}
+	} else {
+		exs, err = dataset.Load(src.dir, split, t.labelKeys)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for i := range exs {
+		exs[i].Label = t.mapLabel(exs[i].Label)
+	}
+	if src.limit > 0 && len(exs) > src.limit {
+		exs = exs[:src.limit]
+	}
+	return exs, nil
+}
+
+func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
+	t, rest, err := taskArg(args)
+	if err != nil {
+		return err
+	}
+	if t.name == "anger" {
+		return errors.New("anger is computed from the sentiment model plus intensity cues: train sentiment")
+	}
+	cfg := t.train
+	var data multiFlag
+	fs := newFlags("train")
+	fs.Var(&data, "data", "dataset folder (repeatable; DIR@LABEL[:N] forces a label, keeps N rows)")
+	out := fs.String("out", "", "output .kmod file")
+	dev := fs.String("dev", "", "folder whose dev.jsonl tunes the oos threshold (default: first --data with a train.jsonl)")
+	fs.IntVar(&cfg.Dim, "dim", cfg.Dim, "embedding width")
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "passes over the data")
+	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "examples per optimizer step")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "initial step size of the output layer (Adam)")
+	fs.Float64Var(&cfg.EmbLR, "emb-lr", cfg.EmbLR, "initial step size of the embedding rows (row-wise AdaGrad)")
+	holdout := fs.Int("holdout", 0, "hold out every Nth training example and report accuracy on it (for choosing settings)")
+	fs.StringVar(&cfg.Optimizer, "optimizer", cfg.Optimizer, "adam or adagrad")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	buckets := fs.Uint("buckets", uint(cfg.Features.Buckets), "hashed feature space size")
+	wordN := fs.Uint("wordngrams", uint(cfg.Features.WordNgrams), "word n-grams (0-2)")
+	minN := fs.Uint("minn", uint(cfg.Features.MinN), "shortest sub-word n-gram")
+	maxN := fs.Uint("maxn", uint(cfg.Features.MaxN), "longest sub-word n-gram (0: none)")
+	cjkN := fs.Uint("cjkn", uint(cfg.Features.CJKMaxN), "longest character n-gram in CJK runs")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if len(data) == 0 || *out == "" {
+		return fmt.Errorf("--data and --out are required: %w", errUsage)
+	}
+	cfg.Features.Buckets = uint32(*buckets)
+	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)
+
+	var examples, tune []dataset.Example
+	for _, d := range data {
+		src := parseSource(d)
+		exs, err := t.load(src, "train")
+		if err != nil {
+			return err
+		}
+		examples = append(examples, exs...)
+		if *dev == "" && src.label == "" {
+			if p, _ := dataset.SplitPath(src.dir, "train"); filepath.Base(p) == "train.jsonl" {
+				*dev = src.dir
+			}
+		}
+	}
+	labels := train.LabelsOf(examples)
+	var held []dataset.Example
+	if *holdout > 1 {
+		kept := examples[:0:0]
+		for i, ex := range examples {
+			if i%*holdout == 0 {
+				held = append(held, ex)
+			} else {
+				kept = append(kept, ex)
+			}
+		}
+		examples = kept
+	}
+	if t.oos != "" && contains(labels, t.oos) {
+		cfg.Fallback = t.oos
+		if *dev != "" {
+			if tune, err = t.load(source{dir: *dev}, "dev"); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, dim %d, %d epochs\n",
+		t.name, len(examples), len(labels), cfg.Features.Buckets, cfg.Dim, cfg.Epochs)
+	var bar *progressbar.ProgressBar
+	if !*quiet {
+		bar = progressbar.NewOptions(cfg.Epochs*len(examples),
+			progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("train "+t.name),
+			progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionSetPredictTime(true))
+	}
+	// spago's backward pass runs operators on goroutines; with more than one
+	// P the order in which gradients are summed varies and so do the weights.
+	// One P makes training byte-for-byte reproducible (and is polite on a
+	// shared machine); the arithmetic is single-threaded anyway.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	res, err := train.Fit(ctx, examples, labels, tune, cfg, func(done, total int, loss float64) {
+		if bar != nil {
+			_ = bar.Set(done)
+		}
+	})
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	blob, err := textmodel.Marshal(res.Weights)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out, blob, 0o644); err != nil {
+		return fmt.Errorf("writing model: %w", err)
+	}
+	fmt.Fprintf(stderr, "loss by epoch %s\nwrote %s (%d bytes", fmtLosses(res.Losses), *out, len(blob))
+	if res.Weights.Fallback != "" {
+		fmt.Fprintf(stderr, ", %s threshold %.2f", res.Weights.Fallback, res.Weights.Threshold)
+	}
+	fmt.Fprintln(stderr, ")")
+	if len(held) > 0 {
+		m, err := textmodel.Load(blob)
+		if err != nil {
+			return err
+		}
+		r := eval.Run(held, func(s string) string { return m.Predict(s).Label }, t.oos)
+		fmt.Fprintf(stderr, "holdout (every %dth row, %d rows): accuracy %.2f%%", *holdout, len(held), 100*r.Accuracy)
+		if r.OOSLabel != "" {
+			fmt.Fprintf(stderr, ", in-scope %.2f%%, oos recall %.2f%%", 100*r.InScopeAccuracy, 100*r.OOSRecall)
+		}
+		for _, g := range r.Groups {
+			fmt.Fprintf(stderr, ", %s %.2f%%", g.Name, 100*g.Accuracy)
+		}
+		fmt.Fprintln(stderr)
+	}
+	return nil
+}
+
+func fmtLosses(ls []float64) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = strconv.FormatFloat(l, 'f', 4, 64)
+	}
+	return strings.Join(parts, " ")
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// loadModel reads --model or the shipped artifact of the task.
+func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
+	var blob []byte
+	name := "artifact:" + t.name
+	if t.name == "anger" {
+		name = "artifact:sentiment"
+	}
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("reading model: %w", err)
+		}
+		blob, name = b, path
+	} else {
+		blob = t.artifact()
+	}
+	m, err := textmodel.Load(blob)
+	if err != nil {
+		return nil, "", fmt.Errorf("loading %s: %w", name, err)
+	}
+	return m, name, nil
+}
+
+// predictor returns the label function for a task: the model itself, or for
+// anger the sentiment model plus intensity cues.
+func (t *taskSpec) predictor(m *textmodel.Model) func(string) textmodel.Prediction {
+	if t.name != "anger" {
+		return m.Predict
+	}
+	neg := -1
+	for i, l := range m.Labels() {
+		if l == "negative" {
+			neg = i
+		}
+	}
+	var probs []float32
+	return func(text string) textmodel.Prediction {
+		p := float32(0.5)
+		if neg >= 0 {
+			probs = m.Probs(probs, text)
+			p = probs[neg]
+		}
+		s := anger.Score(text, p)
+		if s >= 0.5 {
+			return textmodel.Prediction{Label: "angry", Score: float32(s)}
+		}
+		return textmodel.Prediction{Label: "calm", Score: float32(s)}
+	}
+}
+
+func cmdEval(args []string, stdout io.Writer) error {
+	t, rest, err := taskArg(args)
+	if err != nil {
+		return err
+	}
+	fs := newFlags("eval")
+	modelPath := fs.String("model", "", "model file (default: shipped artifact)")
+	data := fs.String("data", "", "dataset folder")
+	split := fs.String("split", "test", "split to evaluate")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if *data == "" {
+		return fmt.Errorf("--data is required: %w", errUsage)
+	}
+	m, name, err := t.loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	exs, err := t.load(parseSource(*data), *split)
+	if err != nil {
+		return err
+	}
+	predict := t.predictor(m)
+	oos := ""
+	if t.oos != "" {
+		oos = t.oos
+	}
+	r := eval.Run(exs, func(s string) string { return predict(s).Label }, oos)
+	r.Task, r.Model, r.Data, r.ModelBytes = t.name, name, *data+" ("+*split+")", m.Size()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return r.WriteText(stdout)
+}
+
+func cmdPredict(args []string, stdin io.Reader, stdout io.Writer) error {
+	t, rest, err := taskArg(args)
+	if err != nil {
+		return err
+	}
+	fs := newFlags("predict")
+	modelPath := fs.String("model", "", "model file (default: shipped artifact)")
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	m, _, err := t.loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	predict := t.predictor(m)
+	sc := bufio.NewScanner(stdin)
+	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	w := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(w)
+	for sc.Scan() {
+		p := predict(sc.Text())
+		score, _ := strconv.ParseFloat(strconv.FormatFloat(float64(p.Score), 'f', 4, 32), 64)
+		if err := enc.Encode(struct {
+			Label string  `json:"label"`
+			Score float64 `json:"score"`
+		}{p.Label, score}); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading stdin: %w", err)
+	}
+	return w.Flush()
+}
+
+// sortedKeys is used by reports that print maps.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,343 @@
+package textmodel
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"math"
+
+	"github.com/kefu-io/kefu/models/features"
+)
+
+// File layout (.kmod), little endian:
+//
+//	"KMOD" | u16 format version | u16 features.Version | u16 flags (0)
+//	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
+//	u16 dim | u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
+//	buckets × f32 row scale | buckets×dim int8 embedding
+//	nlabels × f32 row scale | nlabels×dim int8 output | nlabels × f32 bias
+//	u32 CRC-32 (IEEE) of every byte before it
+//
+// str is u16 length + UTF-8 bytes. Quantization is symmetric per row:
+// value = int8 × scale, scale = max|row| / 127.
+
+// FormatVersion is the version of the .kmod layout written by Marshal.
+const FormatVersion = 1
+
+var magic = [4]byte{'K', 'M', 'O', 'D'}
+
+// Errors returned by Load; test with errors.Is.
+var (
+	ErrNotModel  = errors.New("textmodel: not a kefu model file (bad magic)")
+	ErrVersion   = errors.New("textmodel: unsupported model version")
+	ErrTruncated = errors.New("textmodel: model file truncated")
+	ErrChecksum  = errors.New("textmodel: model checksum mismatch (corrupt file)")
+	ErrCorrupt   = errors.New("textmodel: model file corrupt")
+	ErrWeights   = errors.New("textmodel: invalid weights")
+)
+
+// contextError adds what was being done to a sentinel without fmt.
+type contextError struct {
+	what string
+	err  error
+}
+
+func (e *contextError) Error() string { return "textmodel: " + e.what + ": " + e.err.Error() }
+func (e *contextError) Unwrap() error { return e.err }
+
+func wrap(what string, err error) error { return &contextError{what: what, err: err} }
+
+// Weights are the float parameters of a model, as produced by training.
+type Weights struct {
+	Task     string
+	Features features.Config
+	Dim      int
+	Labels   []string
+	// Fallback is the label returned when the best probability is below
+	// Threshold; empty for none. It must be one of Labels.
+	Fallback  string
+	Threshold float32
+	Emb       []float32 // Buckets×Dim, row-major
+	Out       []float32 // len(Labels)×Dim, row-major
+	Bias      []float32 // len(Labels)
+}
+
+// Marshal quantizes w to int8 and encodes it as a .kmod file.
+func Marshal(w *Weights) ([]byte, error) {
+	if err := w.Features.Validate(); err != nil {
+		return nil, wrap("marshal", err)
+	}
+	b := int(w.Features.Buckets)
+	c := len(w.Labels)
+	switch {
+	case w.Dim < 1 || w.Dim > math.MaxUint16:
+		return nil, wrap("marshal: dim out of range", ErrWeights)
+	case c < 2 || c > math.MaxUint16:
+		return nil, wrap("marshal: need 2..65535 labels", ErrWeights)
+	case len(w.Emb) != b*w.Dim:
+		return nil, wrap("marshal: embedding size is not buckets×dim", ErrWeights)
+	case len(w.Out) != c*w.Dim:
+		return nil, wrap("marshal: output size is not labels×dim", ErrWeights)
+	case len(w.Bias) != c:
+		return nil, wrap("marshal: bias size is not labels", ErrWeights)
+	case len(w.Task) > math.MaxUint16:
+		return nil, wrap("marshal: task name too long", ErrWeights)
+	}
+	fallback := -1
+	seen := make(map[string]bool, c)
+	for i, l := range w.Labels {
+		if l == "" || len(l) > math.MaxUint16 || seen[l] {
+			return nil, wrap("marshal: labels must be unique and non-empty: "+l, ErrWeights)
+		}
+		seen[l] = true
+		if l == w.Fallback {
+			fallback = i
+		}
+	}
+	if w.Fallback != "" && fallback < 0 {
+		return nil, wrap("marshal: fallback label "+w.Fallback+" is not a label", ErrWeights)
+	}
+	out := make([]byte, 0, 64+b*(w.Dim+4)+c*(w.Dim+8))
+	out = append(out, magic[:]...)
+	out = binary.LittleEndian.AppendUint16(out, FormatVersion)
+	out = binary.LittleEndian.AppendUint16(out, features.Version)
+	out = binary.LittleEndian.AppendUint16(out, 0)
+	out = appendStr(out, w.Task)
+	f := w.Features
+	out = binary.LittleEndian.AppendUint32(out, f.Buckets)
+	out = append(out, f.WordNgrams, f.MinN, f.MaxN, f.CJKMaxN)
+	out = binary.LittleEndian.AppendUint32(out, f.Seed)
+	out = binary.LittleEndian.AppendUint16(out, uint16(w.Dim))
+	out = binary.LittleEndian.AppendUint16(out, uint16(c))
+	for _, l := range w.Labels {
+		out = appendStr(out, l)
+	}
+	out = binary.LittleEndian.AppendUint16(out, uint16(int16(fallback)))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(w.Threshold))
+	out = appendQuantized(out, w.Emb, b, w.Dim)
+	out = appendQuantized(out, w.Out, c, w.Dim)
+	for _, v := range w.Bias {
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+	}
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	return out, nil
+}
+
+func appendStr(out []byte, s string) []byte {
+	out = binary.LittleEndian.AppendUint16(out, uint16(len(s)))
+	return append(out, s...)
+}
+
+// appendQuantized writes rows scales then rows×dim int8 values.
+func appendQuantized(out []byte, m []float32, rows, dim int) []byte {
+	scales := make([]float32, rows)
+	for r := 0; r < rows; r++ {
+		var maxAbs float32
+		for _, v := range m[r*dim : r*dim+dim] {
+			if a := float32(math.Abs(float64(v))); a > maxAbs {
+				maxAbs = a
+			}
+		}
+		scales[r] = maxAbs / 127
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scales[r]))
+	}
+	for r := 0; r < rows; r++ {
+		s := scales[r]
+		for _, v := range m[r*dim : r*dim+dim] {
+			var q float64
+			if s > 0 {
+				q = math.Round(float64(v / s))
+			}
+			q = math.Max(-127, math.Min(127, q))
+			out = append(out, byte(int8(q)))
+		}
+	}
+	return out
+}
+
+// reader walks the file; the first error sticks.
+type reader struct {
+	buf []byte
+	off int
+	err error
+}
+
+func (r *reader) take(n int, what string) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || len(r.buf)-r.off < n {
+		r.err = wrap("reading "+what, ErrTruncated)
+		return nil
+	}
+	p := r.buf[r.off : r.off+n]
+	r.off += n
+	return p
+}
+
+func (r *reader) u8(what string) uint8 {
+	if p := r.take(1, what); p != nil {
+		return p[0]
+	}
+	return 0
+}
+
+func (r *reader) u16(what string) uint16 {
+	if p := r.take(2, what); p != nil {
+		return binary.LittleEndian.Uint16(p)
+	}
+	return 0
+}
+
+func (r *reader) u32(what string) uint32 {
+	if p := r.take(4, what); p != nil {
+		return binary.LittleEndian.Uint32(p)
+	}
+	return 0
+}
+
+func (r *reader) str(what string) string {
+	n := r.u16(what)
+	return string(r.take(int(n), what))
+}
+
+func (r *reader) floats(n int, what string) []float32 {
+	p := r.take(4*n, what)
+	if p == nil {
+		return nil
+	}
+	out := make([]float32, n)
+	for i := range out {
+		v := math.Float32frombits(binary.LittleEndian.Uint32(p[4*i:]))
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			r.err = wrap(what+": not a finite number", ErrCorrupt)
+			return nil
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Load decodes a .kmod file. It verifies the magic, versions and checksum
+// before trusting any size in the header, and refuses truncated or corrupt
+// files with an error wrapping ErrNotModel, ErrVersion, ErrTruncated,
+// ErrChecksum or ErrCorrupt. The returned model keeps a reference to data's
+// int8 tables: do not modify data afterwards.
+func Load(data []byte) (*Model, error) {
+	if len(data) < 4 || [4]byte(data[:4]) != magic {
+		if len(data) < 4 && len(data) > 0 && string(data) == string(magic[:len(data)]) {
+			return nil, wrap("reading header", ErrTruncated)
+		}
+		return nil, ErrNotModel
+	}
+	if len(data) < 14 {
+		return nil, wrap("reading header", ErrTruncated)
+	}
+	if v := binary.LittleEndian.Uint16(data[4:]); v != FormatVersion {
+		return nil, wrap("format version "+itoa(int(v))+", want "+itoa(FormatVersion), ErrVersion)
+	}
+	if v := binary.LittleEndian.Uint16(data[6:]); v != features.Version {
+		return nil, wrap("features version "+itoa(int(v))+", want "+itoa(features.Version), ErrVersion)
+	}
+	body := data[:len(data)-4]
+	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		// a file cut short fails here too; say which when the header tells
+		if n, ok := expectedSize(data); ok && n > len(data) {
+			return nil, wrap("file has "+itoa(len(data))+" bytes, header says "+itoa(n), ErrTruncated)
+		}
+		return nil, ErrChecksum
+	}
+	r := &reader{buf: body, off: 8}
+	m := &Model{size: len(data)}
+	if flags := r.u16("flags"); flags != 0 && r.err == nil {
+		return nil, wrap("unknown flags", ErrVersion)
+	}
+	m.task = r.str("task")
+	m.feat.Buckets = r.u32("buckets")
+	m.feat.WordNgrams = r.u8("features")
+	m.feat.MinN = r.u8("features")
+	m.feat.MaxN = r.u8("features")
+	m.feat.CJKMaxN = r.u8("features")
+	m.feat.Seed = r.u32("features")
+	m.dim = int(r.u16("dim"))
+	nl := int(r.u16("labels"))
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := m.feat.Validate(); err != nil {
+		return nil, wrap("features", errors.Join(ErrCorrupt, err))
+	}
+	if m.dim < 1 || nl < 2 {
+		return nil, wrap("dim or label count is zero", ErrCorrupt)
+	}
+	m.labels = make([]string, nl)
+	seen := make(map[string]bool, nl)
+	for i := range m.labels {
+		l := r.str("labels")
+		if r.err == nil && (l == "" || seen[l]) {
+			return nil, wrap("empty or duplicate label "+l, ErrCorrupt)
+		}
+		seen[l] = true
+		m.labels[i] = l
+	}
+	m.fallback = int(int16(r.u16("fallback")))
+	m.threshold = math.Float32frombits(r.u32("threshold"))
+	if r.err == nil && (m.fallback < -1 || m.fallback >= nl) {
+		return nil, wrap("fallback index out of range", ErrCorrupt)
+	}
+	b := int(m.feat.Buckets)
+	m.embScale = r.floats(b, "embedding scales")
+	m.emb = r.take(b*m.dim, "embedding")
+	m.outScale = r.floats(nl, "output scales")
+	m.out = r.take(nl*m.dim, "output")
+	m.bias = r.floats(nl, "bias")
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.off != len(body) {
+		return nil, wrap(itoa(len(body)-r.off)+" trailing bytes", ErrCorrupt)
+	}
+	return m, nil
+}
+
+// expectedSize computes the file size the header announces, if the header
+// itself is readable.
+func expectedSize(data []byte) (int, bool) {
+	r := &reader{buf: data, off: 8}
+	r.u16("flags")
+	r.str("task")
+	buckets := int(r.u32("buckets"))
+	r.take(8, "features")
+	dim := int(r.u16("dim"))
+	nl := int(r.u16("labels"))
+	for i := 0; i < nl; i++ {
+		r.str("labels")
+	}
+	r.take(6, "fallback")
+	if r.err != nil {
+		return 0, false
+	}
+	return r.off + buckets*(4+dim) + nl*(4+dim+4) + 4, true
+}
+
+func itoa(v int) string {
+	if v == 0 {
+		return "0"
+	}
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	var buf [20]byte
+	i := len(buf)
+	for v > 0 {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	if neg {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
+}

@@ -1,0 +1,183 @@
+// Package textmodel runs the compact text classifiers shipped with kefu
+// (intent, sentiment, language id). It is pure Go inference over exported,
+// int8-quantized weights and does not import spago, fmt or encoding/json, so
+// the same package runs natively in central and inside the widget's
+// GOOS=js WASM binary.
+//
+// A model is a fastText-style embedding bag: the hashed features of a text
+// (package models/features) select rows of an embedding table, their mean is
+// multiplied by an output matrix and a softmax gives class probabilities.
+// Cost per message: one pass over the text plus Dim×Labels multiply-adds.
+package textmodel
+
+import (
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/kefu-io/kefu/models/features"
+)
+
+// Prediction is the best label of a text and its probability.
+type Prediction struct {
+	Label string
+	Score float32
+}
+
+// Model is a loaded classifier. It is immutable and safe for concurrent use.
+type Model struct {
+	task      string
+	feat      features.Config
+	dim       int
+	labels    []string
+	fallback  int // index of the label used below threshold, or -1
+	threshold float32
+	embScale  []float32 // per bucket
+	emb       []byte    // Buckets×Dim int8 (stored as bytes, not copied)
+	outScale  []float32 // per label
+	out       []byte    // Labels×Dim int8
+	bias      []float32
+	size      int
+	pool      sync.Pool
+}
+
+type scratch struct {
+	ids    []uint32
+	hidden []float32
+	logits []float32
+}
+
+// Task returns the task name recorded in the file (intent, sentiment, langid…).
+func (m *Model) Task() string { return m.task }
+
+// Labels returns the label table in model order. The slice is a copy.
+func (m *Model) Labels() []string { return append([]string(nil), m.labels...) }
+
+// Features returns the featurizer settings the model was trained with.
+func (m *Model) Features() features.Config { return m.feat }
+
+// Dim returns the embedding width.
+func (m *Model) Dim() int { return m.dim }
+
+// Size returns the size in bytes of the encoded model.
+func (m *Model) Size() int { return m.size }
+
+// Threshold returns the out-of-scope threshold and the fallback label it
+// selects; ok is false when the model has none.
+func (m *Model) Threshold() (threshold float32, fallback string, ok bool) {
+	if m.fallback < 0 {
+		return 0, "", false
+	}
+	return m.threshold, m.labels[m.fallback], true
+}
+
+func (m *Model) getScratch() *scratch {
+	if s, ok := m.pool.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{
+		ids:    make([]uint32, 0, 256),
+		hidden: make([]float32, m.dim),
+		logits: make([]float32, len(m.labels)),
+	}
+}
+
+// Probs writes the class probabilities of text into dst (grown to
+// len(Labels())) in label order and returns it. No threshold is applied.
+func (m *Model) Probs(dst []float32, text string) []float32 {
+	s := m.getScratch()
+	m.forward(s, text)
+	dst = append(dst[:0], s.logits...)
+	m.pool.Put(s)
+	return dst
+}
+
+// forward leaves the softmax probabilities in s.logits.
+func (m *Model) forward(s *scratch, text string) {
+	s.ids = m.feat.Append(s.ids[:0], text)
+	h := s.hidden
+	for i := range h {
+		h[i] = 0
+	}
+	d := m.dim
+	for _, id := range s.ids {
+		row := m.emb[int(id)*d : int(id)*d+d]
+		sc := m.embScale[id]
+		for j, q := range row {
+			h[j] += float32(int8(q)) * sc
+		}
+	}
+	if n := len(s.ids); n > 0 {
+		inv := 1 / float32(n)
+		for j := range h {
+			h[j] *= inv
+		}
+	}
+	maxLogit := float32(math.Inf(-1))
+	for c := range s.logits {
+		row := m.out[c*d : c*d+d]
+		var dot float32
+		for j, q := range row {
+			dot += float32(int8(q)) * h[j]
+		}
+		z := dot*m.outScale[c] + m.bias[c]
+		s.logits[c] = z
+		if z > maxLogit {
+			maxLogit = z
+		}
+	}
+	var sum float32
+	for c, z := range s.logits {
+		e := float32(math.Exp(float64(z - maxLogit)))
+		s.logits[c] = e
+		sum += e
+	}
+	for c := range s.logits {
+		s.logits[c] /= sum
+	}
+}
+
+// Predict returns the most probable label of text. When the model has an
+// out-of-scope threshold and the best probability is below it, the fallback
+// label (e.g. "oos") is returned instead, still with the best probability so
+// that callers see how unsure the model was.
+func (m *Model) Predict(text string) Prediction {
+	s := m.getScratch()
+	m.forward(s, text)
+	best := 0
+	for c, p := range s.logits {
+		if p > s.logits[best] {
+			best = c
+		}
+	}
+	p := Prediction{Label: m.labels[best], Score: s.logits[best]}
+	if m.fallback >= 0 && p.Score < m.threshold {
+		p.Label = m.labels[m.fallback]
+	}
+	m.pool.Put(s)
+	return p
+}
+
+// PredictTopK returns the k most probable labels of text, best first, with
+// their probabilities. No threshold is applied.
+func (m *Model) PredictTopK(text string, k int) []Prediction {
+	s := m.getScratch()
+	m.forward(s, text)
+	if k > len(m.labels) {
+		k = len(m.labels)
+	}
+	if k < 0 {
+		k = 0
+	}
+	idx := make([]int, len(m.labels))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return s.logits[idx[a]] > s.logits[idx[b]] })
+	out := make([]Prediction, k)
+	for i := range out {
+		out[i] = Prediction{Label: m.labels[idx[i]], Score: s.logits[idx[i]]}
+	}
+	m.pool.Put(s)
+	return out
+}

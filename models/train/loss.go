@@ -1,0 +1,56 @@
+package train
+
+import (
+	"math"
+
+	"github.com/nlpodyssey/spago/mat"
+)
+
+// softmaxCE is the cross-entropy of softmax(logits) against a gold class,
+// fused into one spago autograd function. spago's own losses.CrossEntropy
+// fans the logits out to two operators, whose gradients spago's concurrent
+// backward sums in varying order (irreproducible runs); losses.NLL over
+// ag.Softmax panics once a probability underflows to 0. Fused, it is a
+// single numerically stable node with gradient softmax − onehot.
+type softmaxCE struct {
+	x    mat.Tensor
+	gold int
+	p    []float64 // softmax, kept for Backward
+}
+
+func (f *softmaxCE) Operands() []mat.Tensor { return []mat.Tensor{f.x} }
+
+func (f *softmaxCE) Forward() (mat.Tensor, error) {
+	z := mat.Data[float32](f.x.Value())
+	maxZ := math.Inf(-1)
+	for _, v := range z {
+		maxZ = math.Max(maxZ, float64(v))
+	}
+	f.p = make([]float64, len(z))
+	var sum float64
+	for i, v := range z {
+		f.p[i] = math.Exp(float64(v) - maxZ)
+		sum += f.p[i]
+	}
+	for i := range f.p {
+		f.p[i] /= sum
+	}
+	loss := -(float64(z[f.gold]) - maxZ - math.Log(sum))
+	return mat.Scalar(float32(loss)), nil
+}
+
+func (f *softmaxCE) Backward(gy mat.Tensor) error {
+	if !f.x.RequiresGrad() {
+		return nil
+	}
+	g := float64(mat.Data[float32](gy)[0])
+	out := make([]float32, len(f.p))
+	for i, p := range f.p {
+		if i == f.gold {
+			p--
+		}
+		out[i] = float32(p * g)
+	}
+	f.x.AccGrad(mat.NewDense[float32](mat.WithShape(len(out)), mat.WithBacking(out)))
+	return nil
+}

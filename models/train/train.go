@@ -1,0 +1,320 @@
+// Package train fits the text classifiers of package models/textmodel with
+// spago (github.com/nlpodyssey/spago): its automatic differentiation (with a
+// fused softmax cross-entropy operator) and its Adam/AdaGrad optimizers.
+// The result is exported as textmodel.Weights, so inference never needs
+// spago.
+//
+// The network is fastText's: mean of the embedding rows selected by the
+// hashed features (package models/features), then an affine layer and a
+// softmax. spago builds the graph of the dense part, back-propagates the
+// loss and runs Adam on it; the gradient it returns for the bag vector
+// updates the used embedding rows sparsely (row-wise AdaGrad).
+//
+// Training is seeded. spago's backward pass runs operators on goroutines,
+// so runs are byte-for-byte reproducible with GOMAXPROCS=1 (which
+// `kefu model train` sets); with more Ps float sums may be reordered.
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/nlpodyssey/spago/ag"
+	"github.com/nlpodyssey/spago/mat"
+	"github.com/nlpodyssey/spago/nn"
+	"github.com/nlpodyssey/spago/optimizers"
+	"github.com/nlpodyssey/spago/optimizers/adagrad"
+	"github.com/nlpodyssey/spago/optimizers/adam"
+
+	"github.com/kefu-io/kefu/models/dataset"
+	"github.com/kefu-io/kefu/models/features"
+	"github.com/kefu-io/kefu/models/textmodel"
+)
+
+// ErrNoData reports an empty training set or a single class.
+var ErrNoData = errors.New("train: need examples of at least two labels")
+
+// Config holds the hyper-parameters of one training run.
+type Config struct {
+	Task      string
+	Features  features.Config
+	Dim       int     // embedding width
+	Epochs    int     // passes over the data
+	LR        float64 // initial step size of the output layer, decayed linearly
+	EmbLR     float64 // initial step size of the embedding rows (row-wise AdaGrad); 0 = 0.1
+	Batch     int     // examples per optimizer step
+	Optimizer string  // "adam" (default) or "adagrad"
+	Seed      uint64
+	// Fallback, when set, is the label predicted below the out-of-scope
+	// threshold; the threshold is chosen on the tuning set by Fit.
+	Fallback string
+}
+
+// Progress is called after every optimizer step with the number of examples
+// seen so far, the total to see and the mean loss of the last step.
+type Progress func(done, total int, loss float64)
+
+// Result is what a run produced.
+type Result struct {
+	Weights *textmodel.Weights
+	// Losses holds the mean training loss of each epoch.
+	Losses []float64
+}
+
+// head is the dense part of the network, trained by spago's autodiff and
+// optimizer: logits = W·h + B.
+type head struct {
+	nn.Module
+	W *nn.Param
+	B *nn.Param
+}
+
+// Fit trains a model on examples. labels fixes the label order (nil: sorted
+// labels of the examples). tune, if not empty, is used to choose the
+// out-of-scope threshold when cfg.Fallback is set.
+func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune []dataset.Example, cfg Config, progress Progress) (*Result, error) {
+	if err := cfg.Features.Validate(); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if cfg.Dim < 1 || cfg.Epochs < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
+		return nil, fmt.Errorf("train: dim, epochs, batch and lr must be positive (got %d, %d, %d, %g)", cfg.Dim, cfg.Epochs, cfg.Batch, cfg.LR)
+	}
+	if labels == nil {
+		labels = LabelsOf(examples)
+	}
+	index := make(map[string]int, len(labels))
+	for i, l := range labels {
+		index[l] = i
+	}
+	if len(labels) < 2 || len(examples) == 0 {
+		return nil, ErrNoData
+	}
+	type item struct {
+		ids []int
+		y   int
+	}
+	items := make([]item, 0, len(examples))
+	var buf []uint32
+	for _, ex := range examples {
+		y, ok := index[ex.Label]
+		if !ok {
+			return nil, fmt.Errorf("train: label %q is not in the label table", ex.Label)
+		}
+		buf = cfg.Features.Append(buf[:0], ex.Text)
+		ids := make([]int, len(buf))
+		for i, id := range buf {
+			ids[i] = int(id)
+		}
+		items = append(items, item{ids, y})
+	}
+
+	ag.SetForceSyncExecution(true)
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6b656675))
+	buckets, dim, nl := int(cfg.Features.Buckets), cfg.Dim, len(labels)
+	// The embedding table is updated sparsely (only the rows a message
+	// uses) with row-wise AdaGrad, from the gradient spago computes for the
+	// bag vector h. A spago Param per row (nn/embedding) costs ~4 ms per
+	// message in allocations and goroutines; this costs microseconds.
+	emb := make([]float32, buckets*dim)
+	acc := make([]float32, buckets) // AdaGrad accumulator per row
+	bound := 1 / float64(dim)
+	for j := range emb {
+		emb[j] = float32((rng.Float64()*2 - 1) * bound)
+	}
+	m := &head{
+		W: nn.NewParam(mat.NewDense[float32](mat.WithShape(nl, dim))),
+		B: nn.NewParam(mat.NewDense[float32](mat.WithShape(nl))),
+	}
+	var strategy optimizers.OptimizationStrategy
+	var adamOpt *adam.Adam
+	switch cfg.Optimizer {
+	case "", "adam":
+		adamOpt = adam.New(adam.NewConfig(cfg.LR, 0.9, 0.999, 1e-8))
+		strategy = adamOpt
+	case "adagrad":
+		strategy = adagrad.New[float32](adagrad.NewConfig(cfg.LR, 1e-8))
+	default:
+		return nil, fmt.Errorf("train: unknown optimizer %q (adam, adagrad)", cfg.Optimizer)
+	}
+	opt := optimizers.New(nn.Parameters(m), strategy)
+	embLR := cfg.EmbLR
+	if embLR <= 0 {
+		embLR = 0.1
+	}
+
+	total := cfg.Epochs * len(items)
+	done := 0
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	hv := make([]float32, dim)
+	res := &Result{}
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		var epochLoss float64
+		for start := 0; start < len(order); start += cfg.Batch {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("train: %w", err)
+			}
+			end := min(start+cfg.Batch, len(order))
+			// linear decay of the step sizes, as in fastText
+			frac := math.Max(1-float64(done)/float64(total), 0.01)
+			var stepLoss float64
+			for _, k := range order[start:end] {
+				it := items[k]
+				for j := range hv {
+					hv[j] = 0
+				}
+				for _, id := range it.ids {
+					row := emb[id*dim : id*dim+dim]
+					for j, v := range row {
+						hv[j] += v
+					}
+				}
+				if n := len(it.ids); n > 0 {
+					for j := range hv {
+						hv[j] /= float32(n)
+					}
+				}
+				h := mat.NewDense[float32](mat.WithShape(dim), mat.WithBacking(append([]float32(nil), hv...)), mat.WithGrad(true))
+				logits := ag.Affine(m.B, m.W, h)
+				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y}).Run()
+				if err := ag.Backward(loss); err != nil {
+					return nil, fmt.Errorf("train: backward: %w", err)
+				}
+				stepLoss += float64(loss.Value().Item().F64())
+				if len(it.ids) == 0 || h.Grad() == nil {
+					continue
+				}
+				g := mat.Data[float32](h.Grad())
+				inv := 1 / float32(len(it.ids))
+				var g2 float32
+				for _, v := range g {
+					g2 += v * v * inv * inv
+				}
+				g2 /= float32(dim)
+				lr := float32(embLR * frac)
+				for _, id := range it.ids {
+					acc[id] += g2
+					step := lr * inv / (float32(math.Sqrt(float64(acc[id]))) + 1e-6)
+					row := emb[id*dim : id*dim+dim]
+					for j := range row {
+						row[j] -= step * g[j]
+					}
+				}
+			}
+			if adamOpt != nil {
+				adamOpt.StepSize = cfg.LR * frac
+				adamOpt.IncExample()
+			}
+			if err := opt.Optimize(); err != nil {
+				return nil, fmt.Errorf("train: optimize: %w", err)
+			}
+			n := end - start
+			done += n
+			epochLoss += stepLoss
+			if progress != nil {
+				progress(done, total, stepLoss/float64(n))
+			}
+		}
+		res.Losses = append(res.Losses, epochLoss/float64(len(items)))
+	}
+
+	w := &textmodel.Weights{
+		Task:     cfg.Task,
+		Features: cfg.Features,
+		Dim:      dim,
+		Labels:   append([]string(nil), labels...),
+		Emb:      emb,
+		Out:      append([]float32(nil), mat.Data[float32](m.W)...),
+		Bias:     append([]float32(nil), mat.Data[float32](m.B)...),
+	}
+	if cfg.Fallback != "" {
+		if _, ok := index[cfg.Fallback]; !ok {
+			return nil, fmt.Errorf("train: fallback label %q is not a label", cfg.Fallback)
+		}
+		w.Fallback = cfg.Fallback
+		if len(tune) > 0 {
+			th, err := ChooseThreshold(w, tune)
+			if err != nil {
+				return nil, err
+			}
+			w.Threshold = th
+		}
+	}
+	res.Weights = w
+	return res, nil
+}
+
+// LabelsOf returns the sorted distinct labels of examples.
+func LabelsOf(examples []dataset.Example) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ex := range examples {
+		if !seen[ex.Label] {
+			seen[ex.Label] = true
+			out = append(out, ex.Label)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ChooseThreshold picks the out-of-scope threshold on tune (never on test):
+// the value that maximizes the mean of in-scope accuracy and fallback
+// recall, computed with the quantized model exactly as it will ship.
+func ChooseThreshold(w *textmodel.Weights, tune []dataset.Example) (float32, error) {
+	w.Threshold = 0
+	data, err := textmodel.Marshal(w)
+	if err != nil {
+		return 0, fmt.Errorf("train: choosing threshold: %w", err)
+	}
+	m, err := textmodel.Load(data)
+	if err != nil {
+		return 0, fmt.Errorf("train: choosing threshold: %w", err)
+	}
+	type scored struct {
+		p       float32
+		correct bool // argmax equals gold (in-scope rows)
+		oos     bool // gold is the fallback
+		predOOS bool // argmax is the fallback
+	}
+	rows := make([]scored, 0, len(tune))
+	var nIn, nOOS int
+	for _, ex := range tune {
+		p := m.PredictTopK(ex.Text, 1)[0]
+		s := scored{p: p.Score, correct: p.Label == ex.Label, oos: ex.Label == w.Fallback, predOOS: p.Label == w.Fallback}
+		if s.oos {
+			nOOS++
+		} else {
+			nIn++
+		}
+		rows = append(rows, s)
+	}
+	if nIn == 0 || nOOS == 0 {
+		return 0, nil
+	}
+	best, bestScore := float32(0), -1.0
+	for t := float32(0); t < 1; t += 0.01 {
+		var inOK, oosOK int
+		for _, s := range rows {
+			predOOS := s.predOOS || s.p < t
+			if s.oos && predOOS {
+				oosOK++
+			}
+			if !s.oos && !predOOS && s.correct {
+				inOK++
+			}
+		}
+		score := (float64(inOK)/float64(nIn) + float64(oosOK)/float64(nOOS)) / 2
+		if score > bestScore {
+			best, bestScore = t, score
+		}
+	}
+	return best, nil
+}
