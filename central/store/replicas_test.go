@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/central/internal/pgtest"
+	"github.com/kefu-io/kefu/central/store"
+)
+
+// TestReplicasClaimNext opens several stores on one database, as several
+// central replicas do, and drains a queue through all of them at once:
+// every conversation must go to exactly one agent.
+func TestReplicasClaimNext(t *testing.T) {
+	dbs := map[string]func(t *testing.T) func() store.Store{
+		"sqlite": func(t *testing.T) func() store.Store {
+			path := filepath.Join(t.TempDir(), "kefu.db")
+			return func() store.Store {
+				s, err := store.OpenSQLite(context.Background(), path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		},
+		"postgres": func(t *testing.T) func() store.Store {
+			dsn := pgtest.DSN(t)
+			return func() store.Store {
+				s, err := store.OpenPostgres(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		},
+	}
+	for name, mk := range dbs {
+		t.Run(name, func(t *testing.T) {
+			open := mk(t)
+			replicas := []store.Store{open(), open(), open()}
+			const convs = 15
+			for i := range convs {
+				id := fmt.Sprintf("r%d", i)
+				mustInbound(t, replicas[i%3], inbound("demo", "v"+id, msg("m"+id, id, "x")))
+				if _, _, err := replicas[i%3].Handoff(ctx, "demo", id, i%4, "r", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			got := map[string]string{}
+			for i, r := range replicas {
+				for a := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						agent := fmt.Sprintf("agent-%d-%d", i, a)
+						for {
+							c, err := r.ClaimNext(ctx, "demo", agent, time.Now())
+							if errors.Is(err, store.ErrEmpty) {
+								return
+							}
+							if err != nil {
+								t.Errorf("claim next: %v", err)
+								return
+							}
+							mu.Lock()
+							if prev, dup := got[c.ID]; dup {
+								t.Errorf("%s given to %s and %s", c.ID, prev, agent)
+							}
+							got[c.ID] = agent
+							mu.Unlock()
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			if len(got) != convs {
+				t.Fatalf("claimed %d of %d", len(got), convs)
+			}
+			for id, agent := range got {
+				c, err := replicas[0].Conversation(ctx, "demo", id)
+				if err != nil || c.Agent != agent || c.Status != store.StatusAssigned {
+					t.Fatalf("%s: stored %+v, claimed by %s (%v)", id, c, agent, err)
+				}
+			}
+		})
+	}
+}
