@@ -30,10 +30,10 @@ const MaxTextBytes = 4 << 10
 // useful; start from DefaultConfig.
 type Config struct {
 	// MinSimilarity is the similarity an entry needs to be answered on
-	// similarity alone. Default: 0.5.
+	// similarity alone. Default: 0.35.
 	MinSimilarity float32
 	// MinMargin is how much the best entry must beat the runner-up by when
-	// answering on similarity alone. Default: 0.06.
+	// answering on similarity alone. Default: 0.2.
 	MinMargin float32
 	// MinIntent is the intent probability that makes the model's intent
 	// decide the entry. Default: 0.6.
@@ -48,7 +48,7 @@ type Config struct {
 
 // DefaultConfig returns the thresholds documented on Config.
 func DefaultConfig() Config {
-	return Config{MinSimilarity: 0.5, MinMargin: 0.06, MinIntent: 0.6, ConfirmSimilarity: 0.2, MinLangConfidence: 0.5}
+	return Config{MinSimilarity: 0.35, MinMargin: 0.2, MinIntent: 0.6, ConfirmSimilarity: 0.2, MinLangConfidence: 0.5}
 }
 
 // Result is what the core knows about one shopper text.

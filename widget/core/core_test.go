@@ -54,7 +54,7 @@ func TestAnswerLocal(t *testing.T) {
 		{"how long does shipping take", "shipping_time", "en", "Orders ship"},
 		{"运费多少钱", "shipping_cost", "zh", "订单满50"},
 		{"Is shipping free?", "shipping_cost", "en", "Shipping is free"},
-		{"Can I pay with Alipay?", "payment_methods", "en", "We accept"},
+		{"Do you accept PayPal?", "payment_methods", "en", "We accept"},
 		{"有尺码表吗", "size_guide", "zh", "我们的夹克"},
 		{"返品できますか", "return_policy", "ja", "未着用"},
 		{"¿Cuál es la política de devoluciones?", "return_policy", "es", "Puede devolver"},

@@ -67,6 +67,7 @@ func (e *EntryError) Unwrap() error { return e.Err }
 type index struct {
 	entries []Entry
 	docs    []doc
+	cents   []doc // one per entry and language: all its paraphrases together
 	idf     map[uint32]float32
 	unknown float32 // idf of a feature no paraphrase has
 	intents map[string][]int
@@ -144,8 +145,24 @@ func buildIndex(entries []Entry) (*index, error) {
 		return ix.unknown
 	}
 	ix.docs = make([]doc, len(raws))
+	centIdx := map[string]int{}
+	var centTC []termCounts
 	for i, r := range raws {
 		ix.docs[i] = doc{entry: r.entry, lang: r.lang, vec: weigh(r.tc, idf)}
+		key := itoa(r.entry) + "/" + r.lang
+		j, ok := centIdx[key]
+		if !ok {
+			j = len(ix.cents)
+			centIdx[key] = j
+			ix.cents = append(ix.cents, doc{entry: r.entry, lang: r.lang})
+			centTC = append(centTC, termCounts{})
+		}
+		for k, v := range r.tc {
+			centTC[j][k] += v
+		}
+	}
+	for j := range ix.cents {
+		ix.cents[j].vec = weigh(centTC[j], idf)
 	}
 	for i, e := range entries {
 		if e.Intent != "" {
@@ -155,11 +172,17 @@ func buildIndex(entries []Entry) (*index, error) {
 	return ix, nil
 }
 
+// exactSimilarity is the paraphrase similarity above which a question counts
+// as one of the entry's own questions.
+const exactSimilarity = 0.85
+
 // match is the similarity of a question to one entry.
 type match struct {
-	entry int
-	score float32
-	lang  string // language of the best paraphrase
+	entry    int
+	score    float32
+	lang     string // language of the best paraphrase or profile
+	cent     float32
+	centLang string
 }
 
 // scores returns the best similarity of q to each entry, indexed by entry.
@@ -172,6 +195,25 @@ func (ix *index) scores(q vector) []match {
 		if s := cosine(q, d.vec); s > out[d.entry].score {
 			out[d.entry].score = s
 			out[d.entry].lang = d.lang
+		}
+	}
+	// Entry score: a near-exact paraphrase match counts as is; otherwise
+	// the entry's profile (all its paraphrases in one language, together)
+	// decides. Profiles generalise much better to unseen wordings (see
+	// TestLeaveOneOut): "退货要运费吗" shares 运费 with an exchange
+	// paraphrase but 退货 with many return paraphrases.
+	for _, d := range ix.cents {
+		if out[d.entry].score >= exactSimilarity {
+			continue
+		}
+		if s := cosine(q, d.vec); s > out[d.entry].cent {
+			out[d.entry].cent = s
+			out[d.entry].centLang = d.lang
+		}
+	}
+	for i := range out {
+		if out[i].score < exactSimilarity {
+			out[i].score, out[i].lang = out[i].cent, out[i].centLang
 		}
 	}
 	return out
