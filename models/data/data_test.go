@@ -61,6 +61,19 @@ var specs = []spec{
 		},
 		disjoint: [][2]string{{"train", "test"}, {"dev", "test"}, {"train", "dev"}},
 	},
+	{
+		dir:        "anger",
+		labelField: "label",
+		intLabel:   true,
+		hasLang:    true,
+		labels:     []string{"0", "1"},
+		langs:      []string{"zh", "en", "de", "fr", "es", "ja", "ko", "ru"},
+		min: map[string]map[string]int{
+			"train": {"zh": 100, "en": 100, "*": 40},
+			"test":  {"zh": 25, "en": 25, "*": 10},
+		},
+		disjoint: [][2]string{{"train", "test"}},
+	},
 }
 
 // parseJSONL reads a JSONL data file and checks every line against s.
