@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/kefu-io/kefu/plugins/pdk"
+)
+
+// orderQuestion finds an order id next to an order word, in the languages
+// Kefu serves. Group 1 is the id.
+var orderQuestion = regexp.MustCompile(`(?i)(?:order|bestellung|bestellnummer|commande|pedido|ordine|encomenda|订单号?|訂單(?:編號|號碼)?|注文番号|注文|주문번호|주문|заказ|طلب)\s*(?:number|no\.?|nr\.?|n[°º]|num(?:ber|éro|ero)?|号码|号|#|:|：)?\s*#?\s*([A-Za-z0-9][A-Za-z0-9-]{2,22}[A-Za-z0-9])`)
+
+// statusCue says the shopper asks where an order is, not something else
+// about it (cancel it, change it). With no cue but an order id alone in a
+// short message, the plugin answers too ("order 12345?").
+var statusCue = regexp.MustCompile(`(?i)where|status|track|when|arriv|deliver|ship|到哪|到了吗|物流|发货|什么时候|進度|到貨|wo ist|wann|status|liefer|versand|où|quand|suivi|livr|dónde|cuándo|estado|llega|envío|dove|quando|stato|cadê|onde|quando|chega|どこ|いつ|届|어디|언제|배송|где|когда|статус|أين|متى`)
+
+// extractOrderID returns the order id the message asks about, or "".
+func extractOrderID(text string) string {
+	m := orderQuestion.FindStringSubmatch(text)
+	if m == nil {
+		return ""
+	}
+	id := m[1]
+	digits := 0
+	for _, c := range id {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	if digits < 4 {
+		return ""
+	}
+	rest := strings.Replace(text, m[0], "", 1)
+	if !statusCue.MatchString(text) && len([]rune(strings.TrimSpace(rest))) > 6 {
+		return "" // an order is named but the question is about something else
+	}
+	return id
+}
+
+// Order is the order API's answer (README.md).
+type Order struct {
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	Carrier     string `json:"carrier"`
+	Tracking    string `json:"tracking"`
+	TrackingURL string `json:"tracking_url"`
+	ETA         string `json:"eta"`
+	LastEvent   string `json:"last_event"`
+}
+
+var errLookup = errors.New("order-status: lookup failed")
+var errNotFound = errors.New("order-status: no such order")
+
+// lookup asks the merchant's API for order id.
+func lookup(get func(string) (string, bool), do func(pdk.Request) (pdk.Response, error), tenant, id string) (Order, error) {
+	api, ok := get("api")
+	if !ok || api == "" {
+		return Order{}, fmt.Errorf("%w: no api configured", errLookup)
+	}
+	req := pdk.Request{Method: "GET", URL: strings.TrimRight(api, "/") + "/" + url.PathEscape(id),
+		Headers: map[string]string{"accept": "application/json", "x-kefu-tenant": tenant}}
+	if tok, ok := get("token"); ok && tok != "" {
+		req.Headers["authorization"] = "Bearer " + tok
+	}
+	resp, err := do(req)
+	if err != nil {
+		return Order{}, fmt.Errorf("%w: %w", errLookup, err)
+	}
+	switch {
+	case resp.Status == 404:
+		return Order{}, errNotFound
+	case resp.Status != 200:
+		return Order{}, fmt.Errorf("%w: status %d", errLookup, resp.Status)
+	}
+	var o Order
+	if err := json.Unmarshal([]byte(resp.Body), &o); err != nil {
+		return Order{}, fmt.Errorf("%w: decoding: %w", errLookup, err)
+	}
+	if _, ok := statusText["en"][o.Status]; !ok {
+		return Order{}, fmt.Errorf("%w: unknown status %q", errLookup, o.Status)
+	}
+	return o, nil
+}
+
+func inbound(env *pdk.Envelope, get func(string) (string, bool), do func(pdk.Request) (pdk.Response, error)) pdk.Result {
+	id := extractOrderID(env.Message.Text)
+	if id == "" {
+		return pdk.Pass()
+	}
+	lang := language(env)
+	o, err := lookup(get, do, env.Tenant, id)
+	switch {
+	case errors.Is(err, errNotFound):
+		return pdk.Answer(fmt.Sprintf(notFoundText[lang], id)).WithLabel("order_id", id).WithLabel("order_status", "not_found")
+	case err != nil:
+		pdk.Logf(pdk.LevelWarn, "%v", err)
+		return pdk.Pass().WithLabel("order_lookup", "error").WithLabel("order_id", id)
+	}
+	return pdk.Answer(render(lang, o)).WithLabel("order_id", id).WithLabel("order_status", o.Status)
+}
+
+// language picks the answer language: the message's lang if we have
+// texts for it, else a guess from the script, else English.
+func language(env *pdk.Envelope) string {
+	l := strings.ToLower(env.Message.Lang)
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	if _, ok := statusText[l]; ok {
+		return l
+	}
+	for _, r := range env.Message.Text {
+		if r >= 0x4E00 && r <= 0x9FFF {
+			return "zh"
+		}
+	}
+	low := strings.ToLower(env.Message.Text)
+	switch {
+	case strings.Contains(low, "bestell"):
+		return "de"
+	case strings.Contains(low, "commande"):
+		return "fr"
+	case strings.Contains(low, "pedido"):
+		return "es"
+	}
+	return "en"
+}
+
+func render(lang string, o Order) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, orderText[lang], o.ID, statusText[lang][o.Status])
+	if o.Carrier != "" || o.Tracking != "" {
+		fmt.Fprintf(&b, carrierText[lang], strings.TrimSpace(o.Carrier+" "+o.Tracking))
+	}
+	if o.ETA != "" && o.Status != "delivered" && o.Status != "cancelled" && o.Status != "returned" {
+		fmt.Fprintf(&b, etaText[lang], o.ETA)
+	}
+	if o.LastEvent != "" {
+		fmt.Fprintf(&b, lastText[lang], o.LastEvent)
+	}
+	if o.TrackingURL != "" {
+		b.WriteString(" " + o.TrackingURL)
+	}
+	return b.String()
+}
+
+var (
+	orderText    = map[string]string{"en": "Order %s: %s.", "zh": "订单 %s：%s。", "de": "Bestellung %s: %s.", "fr": "Commande %s : %s.", "es": "Pedido %s: %s."}
+	carrierText  = map[string]string{"en": " Carrier: %s.", "zh": "承运：%s。", "de": " Versand: %s.", "fr": " Transporteur : %s.", "es": " Transportista: %s."}
+	etaText      = map[string]string{"en": " Expected on %s.", "zh": "预计 %s 送达。", "de": " Voraussichtlich am %s.", "fr": " Livraison prévue le %s.", "es": " Llegada prevista el %s."}
+	lastText     = map[string]string{"en": " Latest: %s.", "zh": "最新：%s。", "de": " Zuletzt: %s.", "fr": " Dernier suivi : %s.", "es": " Último evento: %s."}
+	notFoundText = map[string]string{
+		"en": "I couldn't find order %s. Please check the number, or an agent will help you.",
+		"zh": "没有查到订单 %s，请核对订单号，或由人工客服为您处理。",
+		"de": "Ich konnte die Bestellung %s nicht finden. Bitte prüfen Sie die Nummer.",
+		"fr": "Je ne trouve pas la commande %s. Merci de vérifier le numéro.",
+		"es": "No encuentro el pedido %s. Por favor, revisa el número.",
+	}
+	statusText = map[string]map[string]string{
+		"en": {"pending": "awaiting payment", "paid": "paid, being prepared", "processing": "being prepared", "shipped": "shipped", "in_transit": "on its way", "out_for_delivery": "out for delivery today", "delivered": "delivered", "cancelled": "cancelled", "returned": "returned"},
+		"zh": {"pending": "待付款", "paid": "已付款，正在备货", "processing": "正在备货", "shipped": "已发货", "in_transit": "运输中", "out_for_delivery": "正在派送", "delivered": "已签收", "cancelled": "已取消", "returned": "已退货"},
+		"de": {"pending": "wartet auf Zahlung", "paid": "bezahlt, wird vorbereitet", "processing": "wird vorbereitet", "shipped": "versandt", "in_transit": "unterwegs", "out_for_delivery": "heute in Zustellung", "delivered": "zugestellt", "cancelled": "storniert", "returned": "zurückgesandt"},
+		"fr": {"pending": "en attente de paiement", "paid": "payée, en préparation", "processing": "en préparation", "shipped": "expédiée", "in_transit": "en cours d'acheminement", "out_for_delivery": "en cours de livraison", "delivered": "livrée", "cancelled": "annulée", "returned": "retournée"},
+		"es": {"pending": "pendiente de pago", "paid": "pagado, en preparación", "processing": "en preparación", "shipped": "enviado", "in_transit": "en camino", "out_for_delivery": "en reparto hoy", "delivered": "entregado", "cancelled": "cancelado", "returned": "devuelto"},
+	}
+)

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kefu-io/kefu/plugins/order-status/testserver"
+	"github.com/kefu-io/kefu/plugins/pdk"
+)
+
+func TestExtractOrderID(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"where is my order 12345", "12345"},
+		{"Where is my order #A-12345?", "A-12345"},
+		{"我的订单12345到哪了", "12345"},
+		{"订单号 2024112512345678 物流怎么不动了", "2024112512345678"},
+		{"Wo ist meine Bestellung 12345?", "12345"},
+		{"où est ma commande n° 98765", "98765"},
+		{"¿dónde está mi pedido 55501234?", "55501234"},
+		{"order 12345?", "12345"},
+		{"I want to cancel order 12345 and buy the red one instead", ""},
+		{"where is my order", ""},
+		{"order ABC", ""},
+		{"call 13812345678", ""},
+	}
+	for _, tc := range tests {
+		if got := extractOrderID(tc.text); got != tc.want {
+			t.Errorf("extractOrderID(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+// httpDo performs a pdk.Request with net/http, as the host would.
+func httpDo(req pdk.Request) (pdk.Response, error) {
+	r, err := http.NewRequest(req.Method, req.URL, strings.NewReader(req.Body))
+	if err != nil {
+		return pdk.Response{}, err
+	}
+	for k, v := range req.Headers {
+		r.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		return pdk.Response{}, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return pdk.Response{Status: resp.StatusCode, Body: string(b)}, nil
+}
+
+func TestInbound(t *testing.T) {
+	srv := testserver.New(
+		testserver.Order{ID: "12345", Status: "in_transit", Carrier: "SF Express", Tracking: "SF1234567890123", ETA: "2025-01-05", LastEvent: "到达深圳转运中心"},
+		testserver.Order{ID: "777", Status: "weird"},
+		testserver.Order{ID: "2024112512345678", Status: "delivered", ETA: "2025-01-01"},
+	)
+	defer srv.Close()
+	srv.Token = "s3cret"
+	cfg := map[string]string{"api": srv.URL + "/v1/orders/", "token": "s3cret"}
+	get := func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }
+	e := func(text, lang string) *pdk.Envelope {
+		return &pdk.Envelope{V: 1, Tenant: "shop1", Message: pdk.Message{ID: "m", Text: text, Lang: lang}}
+	}
+	tests := []struct {
+		name, text, lang string
+		verdict          pdk.Verdict
+		answerHas        []string
+		status           string
+	}{
+		{"en", "where is my order 12345?", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way", "SF Express SF1234567890123", "2025-01-05"}, "in_transit"},
+		{"zh", "我的订单12345到哪了", "", pdk.VerdictAnswer, []string{"订单 12345：运输中", "预计 2025-01-05 送达"}, "in_transit"},
+		{"de delivered no eta", "Wo ist meine Bestellung 2024112512345678?", "de", pdk.VerdictAnswer, []string{"zugestellt"}, "delivered"},
+		{"not found", "where is my order 99999", "en", pdk.VerdictAnswer, []string{"couldn't find order 99999"}, "not_found"},
+		{"unknown status passes", "where is order 7777", "en", pdk.VerdictAnswer, []string{"couldn't find"}, "not_found"},
+		{"bad status passes", "order 777 status?", "en", pdk.VerdictPass, nil, ""},
+		{"no question", "hello there", "en", pdk.VerdictPass, nil, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := inbound(e(tc.text, tc.lang), get, httpDo)
+			if r.Verdict != tc.verdict && !(tc.verdict == pdk.VerdictPass && r.Verdict == pdk.VerdictPass) {
+				t.Fatalf("verdict %q, want %q (%+v)", r.Verdict, tc.verdict, r)
+			}
+			for _, s := range tc.answerHas {
+				if !strings.Contains(r.Answer, s) {
+					t.Errorf("answer %q lacks %q", r.Answer, s)
+				}
+			}
+			if r.Labels["order_status"] != tc.status {
+				t.Errorf("order_status = %q, want %q", r.Labels["order_status"], tc.status)
+			}
+		})
+	}
+	// wrong token, unreachable API, missing config: pass with order_lookup=error
+	for name, c := range map[string]map[string]string{
+		"bad token":   {"api": srv.URL + "/v1/orders", "token": "nope"},
+		"unreachable": {"api": "http://127.0.0.1:1/v1/orders"},
+		"no api":      {},
+	} {
+		cfg = c
+		r := inbound(e("where is my order 12345", "en"), get, httpDo)
+		if r.Verdict != pdk.VerdictPass || r.Labels["order_lookup"] != "error" {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+}
+
+func TestThroughPDK(t *testing.T) {
+	srv := testserver.New(testserver.Order{ID: "12345", Status: "shipped"})
+	defer srv.Close()
+	pdk.ResetTest()
+	pdk.Test.Config = map[string]string{"api": srv.URL + "/v1/orders"}
+	pdk.Test.HTTP = httpDo
+	out, err := pdk.Handle(pdk.HookInbound, []byte(`{"v":1,"tenant":"t","message":{"id":"a","text":"where is my order 12345","at":"2025-01-01T00:00:00Z"}}`))
+	if err != nil || !strings.Contains(string(out), `"verdict":"answer"`) || !strings.Contains(string(out), "shipped") {
+		t.Fatalf("out = %s, %v", out, err)
+	}
+	pdk.Test.Grants = []string{}
+	r, _ := pdk.Run(pdk.HookInbound, &pdk.Envelope{Message: pdk.Message{Text: "where is my order 12345"}})
+	if r.Verdict != pdk.VerdictPass || r.Labels["order_lookup"] != "error" {
+		t.Fatalf("no http grant: %+v", r)
+	}
+}
