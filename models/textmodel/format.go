@@ -242,7 +242,11 @@ func Load(data []byte) (*Model, error) {
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		// a file cut short fails here too; say which when the header tells
-		if n, ok := expectedSize(data); ok && n > len(data) {
+		n, ok := expectedSize(data)
+		if !ok {
+			return nil, wrap("file ends inside the header", ErrTruncated)
+		}
+		if n > len(data) {
 			return nil, wrap("file has "+itoa(len(data))+" bytes, header says "+itoa(n), ErrTruncated)
 		}
 		return nil, ErrChecksum

@@ -1,0 +1,132 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/kefu-io/kefu/models/dataset"
+	"github.com/kefu-io/kefu/models/features"
+	"github.com/kefu-io/kefu/models/textmodel"
+)
+
+func tinyConfig() Config {
+	return Config{
+		Task:     "intent",
+		Features: features.Config{Buckets: 8192, WordNgrams: 2, MinN: 3, MaxN: 5, CJKMaxN: 2, Seed: 1},
+		Dim:      16, Epochs: 30, LR: 0.02, EmbLR: 0.3, Batch: 4, Seed: 42,
+	}
+}
+
+func load(t *testing.T, split string) []dataset.Example {
+	t.Helper()
+	exs, err := dataset.Load("testdata", split, []string{"intent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exs
+}
+
+func TestTinySliceLearns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	trainSet, testSet := load(t, "train"), load(t, "test")
+	res, err := Fit(context.Background(), trainSet, nil, nil, tinyConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := res.Losses[0], res.Losses[len(res.Losses)-1]; !(last < first/2) {
+		t.Fatalf("loss did not fall: first epoch %.4f, last %.4f", first, last)
+	}
+	data, err := textmodel.Marshal(res.Weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := textmodel.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	correct := 0
+	for _, ex := range append(trainSet, testSet...) {
+		if m.Predict(ex.Text).Label == ex.Label {
+			correct++
+		}
+	}
+	// three balanced classes: chance is 1/3
+	if acc := float64(correct) / float64(len(trainSet)+len(testSet)); acc < 0.8 {
+		t.Fatalf("accuracy %.2f on the slice, want well above chance (0.33)", acc)
+	}
+}
+
+func TestReproducible(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cfg := tinyConfig()
+	cfg.Epochs = 3
+	exs := load(t, "train")
+	var blobs [][]byte
+	for range 2 {
+		res, err := Fit(context.Background(), exs, nil, nil, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := textmodel.Marshal(res.Weights)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, b)
+	}
+	if !slices.Equal(blobs[0], blobs[1]) {
+		t.Fatal("same data, config and seed gave different models")
+	}
+	cfg.Seed++
+	res, _ := Fit(context.Background(), exs, nil, nil, cfg, nil)
+	b, _ := textmodel.Marshal(res.Weights)
+	if slices.Equal(blobs[0], b) {
+		t.Fatal("a different seed gave the same model")
+	}
+}
+
+func TestFitErrors(t *testing.T) {
+	exs := load(t, "train")
+	bad := tinyConfig()
+	bad.Dim = 0
+	if _, err := Fit(context.Background(), exs, nil, nil, bad, nil); err == nil {
+		t.Error("dim 0 accepted")
+	}
+	if _, err := Fit(context.Background(), exs[:1], nil, nil, tinyConfig(), nil); !errors.Is(err, ErrNoData) {
+		t.Errorf("one label: got %v, want ErrNoData", err)
+	}
+	if _, err := Fit(context.Background(), exs, []string{"greeting", "x"}, nil, tinyConfig(), nil); err == nil {
+		t.Error("label outside the table accepted")
+	}
+	opt := tinyConfig()
+	opt.Optimizer = "sgdx"
+	if _, err := Fit(context.Background(), exs, nil, nil, opt, nil); err == nil {
+		t.Error("unknown optimizer accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Fit(ctx, exs, nil, nil, tinyConfig(), nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: got %v", err)
+	}
+}
+
+func TestThresholdChosenOnTune(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	exs := load(t, "train")
+	// make greeting play the out-of-scope role
+	cfg := tinyConfig()
+	cfg.Fallback = "greeting"
+	res, err := Fit(context.Background(), exs, nil, load(t, "test"), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Weights.Fallback != "greeting" || res.Weights.Threshold < 0 || res.Weights.Threshold >= 1 {
+		t.Fatalf("fallback %q threshold %v", res.Weights.Fallback, res.Weights.Threshold)
+	}
+	cfg.Fallback = "nope"
+	if _, err := Fit(context.Background(), exs, nil, nil, cfg, nil); err == nil {
+		t.Fatal("unknown fallback accepted")
+	}
+}
