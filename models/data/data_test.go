@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // row is one validated line of a data file.
@@ -74,7 +75,20 @@ var specs = []spec{
 		},
 		disjoint: [][2]string{{"train", "test"}},
 	},
+	{
+		dir:        "langid-chat",
+		labelField: "lang",
+		labels:     langidLangs,
+		langs:      langidLangs,
+		min: map[string]map[string]int{
+			"train": {"*": 150},
+			"dev":   {"*": 50},
+		},
+		disjoint: [][2]string{{"train", "dev"}},
+	},
 }
+
+var langidLangs = []string{"zh", "en", "de", "fr", "es", "ja", "ko", "ar", "ru", "pt", "it"}
 
 // parseJSONL reads a JSONL data file and checks every line against s.
 func parseJSONL(r io.Reader, s spec) ([]row, error) {
@@ -157,6 +171,13 @@ func checkRows(rows []row, s spec, split string) []string {
 		}
 		label[r.Text] = r.Label
 	}
+	if s.labelField == "lang" {
+		for _, r := range rows {
+			if !hasScript(r.Text, r.Lang) {
+				errs = append(errs, fmt.Sprintf("text %q has no letter of the %s script", r.Text, r.Lang))
+			}
+		}
+	}
 	mins := s.min[split]
 	count := map[[2]string]int{}
 	for _, r := range rows {
@@ -177,6 +198,27 @@ func checkRows(rows []row, s spec, split string) []string {
 		}
 	}
 	return errs
+}
+
+// hasScript reports whether text has a letter of the script lang is written in.
+func hasScript(text, lang string) bool {
+	tables := map[string][]*unicode.RangeTable{
+		"zh": {unicode.Han},
+		"ja": {unicode.Hiragana, unicode.Katakana, unicode.Han},
+		"ko": {unicode.Hangul},
+		"ar": {unicode.Arabic},
+		"ru": {unicode.Cyrillic},
+	}
+	want, ok := tables[lang]
+	if !ok {
+		want = []*unicode.RangeTable{unicode.Latin}
+	}
+	for _, c := range text {
+		if unicode.IsOneOf(want, c) {
+			return true
+		}
+	}
+	return false
 }
 
 func readSplit(t *testing.T, s spec, split string) []row {
@@ -274,6 +316,14 @@ func TestCheckRowsFindsProblems(t *testing.T) {
 	rows := []row{{"x", "a", "en"}, {"x", "b", "en"}, {"y", "a", "en"}}
 	errs := strings.Join(checkRows(rows, s, "train"), "\n")
 	for _, want := range []string{`text "x" has labels "a" and "b"`, "en/b: 1 rows, want at least 2"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("problems %q do not mention %q", errs, want)
+		}
+	}
+	lid := spec{labelField: "lang", labels: []string{"zh", "en"}, langs: []string{"zh", "en"},
+		min: map[string]map[string]int{"train": {"*": 1}}}
+	errs = strings.Join(checkRows([]row{{"hi", "zh", "zh"}, {"你好", "en", "en"}}, lid, "train"), "\n")
+	for _, want := range []string{`"hi" has no letter of the zh script`, `"你好" has no letter of the en script`} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("problems %q do not mention %q", errs, want)
 		}
