@@ -22,10 +22,17 @@
 //     MoreFAQ adds per-tenant packs.
 //   - KnowledgeThreshold: least knowledge score the bot answers with. Default
 //     knowledge.DefaultThreshold.
-//   - Intent, Sentiment: optional Classifier models. Without them the
-//     Service relies on the Intent and Anger the widget computed plus keyword
-//     rules (router.KeywordAnger). The anger used is the largest of the
-//     three. Sentiment is read as anger when its label is "negative" or "angry".
+//   - Intent: Classifier for messages that arrive without an intent (the
+//     widget sends its own; other channels do not). When nil, the intent model
+//     shipped in models/artifacts is loaded (ShippedIntent) unless
+//     NoShippedModels is set. A label counts from IntentMinScore (default
+//     0.5); the human-agent label hands off only from 0.8.
+//   - Sentiment: optional Classifier; its negative probability feeds
+//     models/anger.Score. Not loaded by default: the interim sentiment
+//     artifact scores plain questions as negative (see the report in the
+//     repository history), so anger comes from the widget's score and keyword
+//     rules (router.KeywordAnger) until it improves. The anger used is the
+//     largest of the available scores.
 //   - DemoTenant: tenant created at start. Default "demo".
 //   - DemoAgentEmail, DemoAgentPassword, DemoAgentName: seed (or reset) one
 //     agent of DemoTenant. No agent is seeded when email or password is empty.

@@ -43,8 +43,12 @@ type Config struct {
 	MoreFAQ            []chat.FAQPack
 	KnowledgeThreshold float64
 
-	Intent    Classifier
-	Sentiment Classifier
+	Intent          Classifier
+	Sentiment       Classifier
+	NoShippedModels bool
+	// IntentMinScore is the least model score for an intent to count. Default 0.5;
+	// a handoff on the model's human intent alone needs at least 0.8.
+	IntentMinScore float32
 
 	DemoTenant        string
 	DemoAgentEmail    string
@@ -110,6 +114,16 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.IntentMinScore <= 0 {
+		cfg.IntentMinScore = 0.5
+	}
+	if cfg.Intent == nil && !cfg.NoShippedModels {
+		m, err := ShippedIntent()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Intent = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
 		hub: newHub(), closed: make(chan struct{})}
@@ -359,9 +373,15 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	}
 	msg.Lang = primaryLang(msg.Lang)
 	if msg.Intent == "" && s.cfg.Intent != nil {
-		if label, score := s.cfg.Intent.Predict(msg.Text); score >= 0.5 {
+		label, score := s.cfg.Intent.Predict(msg.Text)
+		switch {
+		case humanIntents[label] && score >= max(0.8, s.cfg.IntentMinScore):
+			msg.Intent = router.IntentHuman
+		case !humanIntents[label] && score >= s.cfg.IntentMinScore:
 			msg.Intent = label
 		}
+	} else if humanIntents[msg.Intent] {
+		msg.Intent = router.IntentHuman
 	}
 	msg.Anger = s.anger(msg)
 	if msg.At.IsZero() {
@@ -499,9 +519,8 @@ func (s *Service) sla(ctx context.Context, tenant string) time.Duration {
 func (s *Service) anger(m chat.Message) float64 {
 	a := min(max(m.Anger, 0), 1)
 	if s.cfg.Sentiment != nil {
-		if label, score := s.cfg.Sentiment.Predict(m.Text); label == "negative" || label == "angry" {
-			a = max(a, float64(score))
-		}
+		label, score := s.cfg.Sentiment.Predict(m.Text)
+		a = max(a, modelAnger(m.Text, label, score))
 	}
 	return max(a, router.KeywordAnger(m.Text))
 }
