@@ -388,16 +388,22 @@
           var err = k.loadFAQ((c.faq && c.faq.entries) || c.faq || []);
           if (err) throw new Error(err);
           core = k;
+          // Models sharpen language and intent; FAQ answers work without
+          // them, so they load in the background (only those the core uses).
           var models = c.models || {};
-          return Promise.all(Object.keys(models).map(function (name) {
-            return fetch(new URL(models[name], ROOT)).then(function (r) {
-              if (!r.ok) throw new Error(r.status);
+          ['langid', 'intent'].forEach(function (name) {
+            if (!models[name]) return;
+            fetch(new URL(models[name], ROOT)).then(function (r) {
+              if (!r.ok) throw new Error('HTTP ' + r.status);
               return r.arrayBuffer();
             }).then(function (b) {
               var e = k.load(name, new Uint8Array(b));
-              if (e && W.console) console.info('kefu: model ' + name + ': ' + e);
+              if (e) throw new Error(e);
+              emit('model', { name: name });
             }).catch(function (e) { if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
-          })).then(function () { emit('ready', { core: true }); return k; });
+          });
+          emit('ready', { core: true });
+          return k;
         });
       });
     }).catch(function (e) {

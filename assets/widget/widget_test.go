@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/models/artifacts"
 )
 
 func TestFS(t *testing.T) {
@@ -81,6 +83,7 @@ type fakeEdge struct {
 	conns  int
 	hits   []json.RawMessage
 	flaky  map[string]int // message id → times dropped without accepting
+	models []string       // model files fetched
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -203,7 +206,21 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"v":1,"site":"demo","ws":"/ws?site=demo","hits":"/w/hits?site=demo","max_text":200,"models":{},"faq":`+string(faq)+`}`)
+		_, _ = io.WriteString(w, `{"v":1,"site":"demo","ws":"/ws?site=demo","hits":"/w/hits?site=demo","max_text":200,`+
+			`"models":{"langid":"/w/models/langid.kmod?site=demo","intent":"/w/models/intent.kmod?site=demo","sentiment":"/w/models/sentiment.kmod?site=demo"},"faq":`+string(faq)+`}`)
+	})
+	mux.HandleFunc("GET /w/models/{file}", func(w http.ResponseWriter, r *http.Request) {
+		models := map[string][]byte{"langid.kmod": artifacts.LangID(), "intent.kmod": artifacts.Intent(), "sentiment.kmod": artifacts.Sentiment()}
+		b, ok := models[r.PathValue("file")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		e.mu.Lock()
+		e.models = append(e.models, r.PathValue("file"))
+		e.mu.Unlock()
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write(b)
 	})
 	mux.HandleFunc("POST /w/hits", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -280,6 +297,22 @@ func TestWidgetInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	t.Run("models load in the background", func(t *testing.T) {
+		checkFor(t, 20*time.Second, func() error {
+			intent, err := eval[string](ctx, `kefuCore.analyze("I want to talk to a human agent").intent`)
+			if err != nil || intent != "contact_human_agent" {
+				return fmt.Errorf("intent model not in use: %q %v", intent, err)
+			}
+			return nil
+		})
+		edge.mu.Lock()
+		got := strings.Join(edge.models, ",")
+		edge.mu.Unlock()
+		if strings.Contains(got, "sentiment") || !strings.Contains(got, "langid") {
+			t.Fatalf("models fetched: %s (want langid and intent only)", got)
+		}
+	})
 
 	t.Run("local answers send no frame", func(t *testing.T) {
 		for _, q := range []struct{ text, want string }{

@@ -182,8 +182,8 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 				chosen, score = i, intentScore
 			}
 		}
-		if chosen < 0 && len(ix.intents[r.Intent]) == 0 && intentScore >= 0.8 {
-			// The model is sure of an intent the FAQ has no entry for
+		if chosen < 0 && intentScore >= 0.8 && ix.needsEdge(r.Intent) {
+			// The model is sure the shopper wants live data or a person
 			// (order status, a complaint): leave it to the edge.
 			return r, false
 		}
@@ -219,3 +219,28 @@ type wrapError struct {
 
 func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
 func (e *wrapError) Unwrap() error { return e.err }
+
+// edgeIntents are intent labels that always need the edge: live order data,
+// a person, a complaint. Both the product's labels and those of the interim
+// Bitext-trained model are listed, so a model whose label set differs from
+// the FAQ's intents still guards these cases.
+var edgeIntents = map[string]bool{
+	"order_status": true, "refund_status": true, "cancel_order": true, "complaint": true, "human_agent": true,
+	"track_order": true, "track_refund": true, "contact_human_agent": true, "contact_customer_service": true,
+	"change_order": true, "get_refund": true, "payment_issue": true,
+}
+
+// needsEdge reports whether intent is one the browser must not answer: a
+// label of a non-local entry, or one of edgeIntents. Labels the FAQ does
+// not know otherwise say nothing, and similarity decides.
+func (ix *index) needsEdge(intent string) bool {
+	if edgeIntents[intent] {
+		return true
+	}
+	for _, i := range ix.intents[intent] {
+		if !ix.entries[i].Local {
+			return true
+		}
+	}
+	return false
+}

@@ -141,6 +141,10 @@ func TestIntentModel(t *testing.T) {
 		"can I send it back": {"return_policy", 0.93},
 		// The model is sure of an intent the FAQ has no local entry for.
 		"where's the thing I paid for": {"order_status", 0.9},
+		// A confident label the FAQ does not know says nothing: similarity decides.
+		"How long does shipping take?": {"delivery_period", 0.95},
+		// A confident escalation label blocks even a good similarity match.
+		"What is your return policy? I want a human": {"contact_human_agent", 0.97},
 		// The model names an entry the text has nothing in common with: no answer.
 		"banana": {"return_policy", 0.99},
 		// A weak model prediction is ignored; similarity decides.
@@ -157,6 +161,8 @@ func TestIntentModel(t *testing.T) {
 		{"What is your return policy?", "return_policy", "return_policy"},
 		{"banana", "", "return_policy"},
 		{"where's the thing I paid for", "", "order_status"},
+		{"How long does shipping take?", "shipping_time", "delivery_period"},
+		{"What is your return policy? I want a human", "", "contact_human_agent"},
 	}
 	for _, tt := range tests {
 		r, ok := c.Answer(tt.text)

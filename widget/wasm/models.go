@@ -3,18 +3,28 @@
 package main
 
 import (
-	"errors"
-
+	"github.com/kefu-io/kefu/models/textmodel"
 	"github.com/kefu-io/kefu/widget/core"
 )
 
-// errNoModels is returned until a model format is wired in (models/textmodel).
-var errNoModels = errors.New("kefuCore: model loading is not available in this build")
+// classifier adapts a textmodel.Model to core.Classifier.
+type classifier struct{ m *textmodel.Model }
 
-// loadModel installs the model called name ("langid", "intent") from its
-// serialized bytes.
+func (c classifier) Classify(text string) (string, float32) {
+	p := c.m.Predict(text)
+	return p.Label, p.Score
+}
+
+// loadModel installs the model called name ("langid", "intent") from the
+// bytes of a *.kmod file (models/textmodel format). Corrupt or truncated
+// files are refused and the previous model, if any, stays.
 func loadModel(c *core.Core, name string, data []byte) error {
-	_ = c
-	_ = data
-	return errors.New(errNoModels.Error() + ": " + name)
+	if name != core.ModelLangID && name != core.ModelIntent {
+		return c.SetModel(name, nil) // the error names the unknown model
+	}
+	m, err := textmodel.Load(data)
+	if err != nil {
+		return err
+	}
+	return c.SetModel(name, classifier{m})
 }
