@@ -89,7 +89,7 @@ def calm_noise(s, lang, rng):
     return s
 
 
-def expand(tpls, lang, label, target, rng, seen):
+def expand(tpls, lang, label, target, rng, seen, blocked):
     rows, tries = [], 0
     while len(rows) < target and tries < target * 50:
         for t in tpls:
@@ -98,7 +98,7 @@ def expand(tpls, lang, label, target, rng, seen):
             if s in seen or rng.random() < 0.6:
                 s = angry_noise(s, lang, rng) if label == "1" else calm_noise(s, lang, rng)
             s = s.strip()
-            if s and s not in seen:
+            if s and s not in seen and intentgen.norm(s) not in blocked:
                 seen.add(s)
                 rows.append(s)
             if len(rows) >= target:
@@ -106,9 +106,10 @@ def expand(tpls, lang, label, target, rng, seen):
     return rows
 
 
-def borrow(path, lang, n, rng, seen):
+def borrow(path, lang, n, rng, seen, blocked=frozenset()):
     rows = [json.loads(l) for l in open(path, encoding="utf-8")]
-    pool = [r["text"] for r in rows if r["lang"] == lang and r["intent"] in CALM_INTENTS and r["text"] not in seen]
+    pool = [r["text"] for r in rows if r["lang"] == lang and r["intent"] in CALM_INTENTS
+            and r["text"] not in seen and intentgen.norm(r["text"]) not in blocked]
     rng.shuffle(pool)
     out = pool[:n]
     seen.update(out)
@@ -129,13 +130,15 @@ def main():
                 test.append({"text": s, "label": int(label), "lang": lang})
         for s in borrow(os.path.join(OUT, "..", "intent", "test.jsonl"), lang, BORROW_TEST[lang in MAJOR], rng, seen):
             test.append({"text": s, "label": 0, "lang": lang})
+    # Training rows may not equal a test row even after intentgen.norm().
+    blocked = {intentgen.norm(r["text"]) for r in test}
     for lang in LANGS:
         p = os.path.join(HERE, "train", lang + ".txt")
         sec = parse(p)
         for label in ("1", "0"):
-            for s in expand(sec[label], lang, label, TEMPLATE_TARGET[lang in MAJOR][label], rng, seen):
+            for s in expand(sec[label], lang, label, TEMPLATE_TARGET[lang in MAJOR][label], rng, seen, blocked):
                 train.append({"text": s, "label": int(label), "lang": lang})
-        for s in borrow(os.path.join(OUT, "..", "intent", "train.jsonl"), lang, BORROW_TRAIN[lang in MAJOR], rng, seen):
+        for s in borrow(os.path.join(OUT, "..", "intent", "train.jsonl"), lang, BORROW_TRAIN[lang in MAJOR], rng, seen, blocked):
             train.append({"text": s, "label": 0, "lang": lang})
     for name, rows in (("train", train), ("test", test)):
         with open(os.path.join(OUT, name + ".jsonl"), "w", encoding="utf-8") as f:

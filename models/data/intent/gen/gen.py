@@ -176,7 +176,13 @@ def noise(s, lang, intent, rng):
     return s.strip()
 
 
-def expand(templates, lang, intent, target, rng, seen):
+def norm(s):
+    """The text without case, spaces, punctuation or emoji: rows of different
+    splits must differ in this form, not just in a trailing "?"."""
+    return re.sub(r"[\W_]+", "", s.lower())
+
+
+def expand(templates, lang, intent, target, rng, seen, blocked=frozenset()):
     rows = []
     if not templates:
         return rows
@@ -190,7 +196,7 @@ def expand(templates, lang, intent, target, rng, seen):
                 # The first rendering of a template stays clean, later ones get noise.
                 if (s in seen) or rng.random() < 0.6:
                     s = noise(s, lang, intent, rng)
-                if s and s not in seen:
+                if s and s not in seen and norm(s) not in blocked:
                     seen.add(s)
                     rows.append(s)
                 if len(rows) >= target:
@@ -222,11 +228,15 @@ def main():
                                     [t for i, t in enumerate(tpls) if i % 5 == 4])
     # One seen-set for everything: a text lands in one split, one intent and
     # one language only (train first, then dev).
+    # Train may not match a test row even after norm(); dev may match neither.
     seen = set(test_texts)
+    blocked = {norm(s) for s in test_texts}
     for which, out, target in ((0, train, TRAIN_TARGET), (1, dev, DEV_TARGET)):
+        if which == 1:
+            blocked |= {norm(r["text"]) for r in train}
         for lang in LANGS:
             for intent in INTENTS:
-                for s in expand(splits[lang, intent][which], lang, intent, target[lang in MAJOR], rng, seen):
+                for s in expand(splits[lang, intent][which], lang, intent, target[lang in MAJOR], rng, seen, blocked):
                     out.append({"text": s, "intent": intent, "lang": lang})
     for name, rows in (("train", train), ("dev", dev), ("test", test)):
         with open(os.path.join(OUT, name + ".jsonl"), "w", encoding="utf-8") as f:

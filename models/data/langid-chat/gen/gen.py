@@ -57,6 +57,10 @@ def keep(text, lang):
     return bool(script.search(text))
 
 
+def norm(s):
+    return re.sub(r"[\W_]+", "", s.lower())
+
+
 def jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(l) for l in f]
@@ -93,12 +97,18 @@ def main():
     ambiguous = {t for t, ls in langs_of.items() if len(ls) > 1}
     out = {}
     seen = set()
+    train_norm = set()
     for name, rows in (("train", train), ("dev", dev)):
         kept = []
         for text, lang in rows:
             if text in ambiguous or text in seen:
                 continue
+            # dev may not repeat a train text even up to case and punctuation
+            if name == "dev" and norm(text) in train_norm:
+                continue
             seen.add(text)
+            if name == "train":
+                train_norm.add(norm(text))
             kept.append({"text": text, "lang": lang})
         out[name] = kept
     for name, rows in out.items():
