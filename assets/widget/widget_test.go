@@ -420,8 +420,21 @@ func TestWidgetInBrowser(t *testing.T) {
 	})
 
 	t.Run("screenshot", func(t *testing.T) {
-		if _, err := eval[jsMsg](ctx, `Kefu.send("Do you have a size guide?")`); err != nil {
+		// A fresh visitor: clear the stored conversation and reload.
+		err := chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
+			chromedp.Reload(),
+			chromedp.Poll[chromedp.Void](`window.Kefu && typeof Kefu.send === 'function'`),
+			chromedp.Evaluate[chromedp.Void](`Kefu.open()`),
+			chromedp.Poll[chromedp.Void](`!!(window.kefuCore && kefuCore.ready)`, chromedp.WithPollingTimeout(30*time.Second)),
+		)
+		if err != nil {
 			t.Fatal(err)
+		}
+		for _, q := range []string{"What is your return policy?", "退货政策是什么?", "Can I get this by Friday? My number is 13812345678"} {
+			if _, err := eval[jsMsg](ctx, `Kefu.send(`+jsString(q)+`)`); err != nil {
+				t.Fatal(err)
+			}
 		}
 		time.Sleep(600 * time.Millisecond) // let the entry animation finish
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
