@@ -1,0 +1,507 @@
+package pluginhost
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// ABIVersion is the plugin ABI major version this host speaks.
+const ABIVersion = 1
+
+// ErrRefused is wrapped by the error of a bundle the host will not run
+// (bad signature, bad module, failing start function).
+var ErrRefused = errors.New("pluginhost: plugin bundle refused")
+
+// hookExport names the export of each hook.
+var hookExport = map[Hook]string{
+	HookInbound:  "kefu_on_inbound",
+	HookOutbound: "kefu_on_outbound",
+	HookEvent:    "kefu_on_event",
+}
+
+var hookBit = map[Hook]int32{HookInbound: 1, HookOutbound: 2, HookEvent: 4}
+
+// hookIndex orders hooks in per-instance arrays.
+func hookIndex(h Hook) int {
+	switch h {
+	case HookInbound:
+		return 0
+	case HookOutbound:
+		return 1
+	}
+	return 2
+}
+
+// deployment is one version of one plugin in one region: its own wazero
+// runtime (memory cap), compiled module and instance pool. It is immutable
+// once built; a reload builds a new one and retires this one, which closes
+// when its last in-flight call leaves.
+type deployment struct {
+	h        *Host
+	region   string
+	name     string
+	version  string // sha256 prefix of the bundle
+	settings Plugin
+	limits   Limits
+	allow    []string
+	webhook  string
+
+	rt       wazero.Runtime
+	compiled wazero.CompiledModule
+	hooks    int32 // bit set the guest handles
+
+	idle chan *instance
+	sem  chan struct{} // one token per live instance
+
+	mu      sync.Mutex
+	refs    int
+	retired bool
+	closed  bool
+	live    atomic.Int64
+}
+
+// instance is one guest instance with its cached exports.
+type instance struct {
+	mod    api.Module
+	mem    api.Memory
+	alloc  api.Function
+	free   api.Function
+	hooks  [3]api.Function
+	stderr *tailBuffer
+	stack  []uint64
+	state  callState
+}
+
+// knownImports are the kefu module's functions (plugins/ABI.md section 6).
+var knownImports = map[string][2][]api.ValueType{
+	"log":          {{i32, i32, i32}, nil},
+	"now":          {nil, {i64}},
+	"config_get":   {{i32, i32, i32, i32}, {i32}},
+	"take":         {{i32, i32}, {i32}},
+	"kv_get":       {{i32, i32, i32, i32}, {i32}},
+	"kv_set":       {{i32, i32, i32, i32, i32}, {i32}},
+	"http_request": {{i32, i32, i32, i32}, {i32}},
+	"alert":        {{i32, i32}, {i32}},
+}
+
+const (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+)
+
+// newDeployment compiles and checks wasm for (region, name), and warms its
+// pool. needHooks are the hooks the region's pipelines run it for.
+func (h *Host) newDeployment(ctx context.Context, region, name, version string, wasm []byte, needHooks []Hook) (*deployment, error) {
+	r := h.cfg.Regions[region]
+	d := &deployment{
+		h: h, region: region, name: name, version: version,
+		settings: r.Plugins[name],
+		limits:   h.cfg.limitsFor(r, name),
+		allow:    r.HTTPAllow,
+		webhook:  r.AlertWebhook,
+	}
+	if d.settings.Fail == "" {
+		d.settings.Fail = FailOpen
+	}
+	d.idle = make(chan *instance, d.limits.PoolSize)
+	d.sem = make(chan struct{}, d.limits.PoolSize)
+	rc := wazero.NewRuntimeConfigCompiler().
+		WithCompilationCache(h.cache).
+		WithMemoryLimitPages(d.limits.MaxMemoryPages).
+		WithCloseOnContextDone(true)
+	d.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	fail := func(err error) (*deployment, error) {
+		_ = d.rt.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("%w: %s: %w", ErrRefused, name, err)
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, d.rt); err != nil {
+		return fail(fmt.Errorf("wasi: %w", err))
+	}
+	if err := h.instantiateHostModule(ctx, d.rt); err != nil {
+		return fail(err)
+	}
+	compiled, err := d.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return fail(fmt.Errorf("compiling: %w", err))
+	}
+	d.compiled = compiled
+	if err := checkModule(compiled, needHooks); err != nil {
+		return fail(err)
+	}
+	// The first instance proves the start function returns and reports
+	// the ABI version and hooks.
+	in, err := d.instantiate(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if err := d.negotiate(ctx, in, needHooks); err != nil {
+		in.close(ctx)
+		return fail(err)
+	}
+	d.sem <- struct{}{}
+	d.live.Add(1)
+	d.idle <- in
+	for i := 1; i < min(d.limits.PoolWarm, d.limits.PoolSize); i++ {
+		in, err := d.instantiate(ctx)
+		if err != nil {
+			d.closeAll(ctx)
+			return nil, fmt.Errorf("%w: %s: %w", ErrRefused, name, err)
+		}
+		d.sem <- struct{}{}
+		d.live.Add(1)
+		d.idle <- in
+	}
+	h.metrics.instances.WithLabelValues(name, region).Set(float64(d.live.Load()))
+	return d, nil
+}
+
+// checkModule validates exports and imports against ABI v1 before any
+// instance exists.
+func checkModule(c wazero.CompiledModule, needHooks []Hook) error {
+	exp := c.ExportedFunctions()
+	want := func(name string, params, results []api.ValueType) error {
+		f, ok := exp[name]
+		if !ok {
+			return fmt.Errorf("missing export %s", name)
+		}
+		if !slices.Equal(f.ParamTypes(), params) || !slices.Equal(f.ResultTypes(), results) {
+			return fmt.Errorf("export %s has signature %v -> %v, ABI v1 wants %v -> %v", name,
+				typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), typeNames(params), typeNames(results))
+		}
+		return nil
+	}
+	for _, f := range c.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch mod {
+		case "wasi_snapshot_preview1":
+		case "kefu":
+			sig, ok := knownImports[name]
+			if !ok {
+				return fmt.Errorf("imports kefu.%s, which ABI v1 does not provide", name)
+			}
+			if !slices.Equal(f.ParamTypes(), sig[0]) || !slices.Equal(f.ResultTypes(), sig[1]) {
+				return fmt.Errorf("imports kefu.%s with signature %v -> %v, ABI v1 has %v -> %v", name,
+					typeNames(f.ParamTypes()), typeNames(f.ResultTypes()), typeNames(sig[0]), typeNames(sig[1]))
+			}
+		default:
+			return fmt.Errorf("imports %s.%s: only modules kefu and wasi_snapshot_preview1 exist", mod, name)
+		}
+	}
+	if _, ok := c.ExportedMemories()["memory"]; !ok {
+		return errors.New("missing export memory")
+	}
+	if err := want("kefu_abi_version", nil, []api.ValueType{i32}); err != nil {
+		return err
+	}
+	if err := want("kefu_alloc", []api.ValueType{i32}, []api.ValueType{i32}); err != nil {
+		return err
+	}
+	if _, ok := exp["kefu_free"]; ok {
+		if err := want("kefu_free", []api.ValueType{i32}, nil); err != nil {
+			return err
+		}
+	}
+	if _, ok := exp["kefu_hooks"]; ok {
+		if err := want("kefu_hooks", nil, []api.ValueType{i32}); err != nil {
+			return err
+		}
+	}
+	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
+		if _, ok := exp[hookExport[hk]]; ok || slices.Contains(needHooks, hk) {
+			if err := want(hookExport[hk], []api.ValueType{i32, i32}, []api.ValueType{i64}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func typeNames(ts []api.ValueType) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = api.ValueTypeName(t)
+	}
+	return "(" + strings.Join(s, ",") + ")"
+}
+
+// negotiate asks the first instance for its ABI version and hooks.
+func (d *deployment) negotiate(ctx context.Context, in *instance, needHooks []Hook) error {
+	res, err := in.mod.ExportedFunction("kefu_abi_version").Call(ctx)
+	if err != nil {
+		return fmt.Errorf("kefu_abi_version: %w", err)
+	}
+	if v := int32(res[0]); v != ABIVersion {
+		return fmt.Errorf("abi version %d not supported (host speaks %d)", v, ABIVersion)
+	}
+	d.hooks = 0
+	if f := in.mod.ExportedFunction("kefu_hooks"); f != nil {
+		res, err := f.Call(ctx)
+		if err != nil {
+			return fmt.Errorf("kefu_hooks: %w", err)
+		}
+		d.hooks = int32(res[0])
+	} else {
+		for hk, name := range hookExport {
+			if in.mod.ExportedFunction(name) != nil {
+				d.hooks |= hookBit[hk]
+			}
+		}
+	}
+	var missing []string
+	for _, hk := range needHooks {
+		if d.hooks&hookBit[hk] == 0 {
+			missing = append(missing, string(hk))
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("pipelines run it for %s but it handles no such hook", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// instantiate creates one instance, running its start function within
+// InitTimeout.
+func (d *deployment) instantiate(ctx context.Context) (*instance, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(d.limits.InitTimeout))
+	defer cancel()
+	in := &instance{stderr: &tailBuffer{}, stack: make([]uint64, 2)}
+	in.state.d = d
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions("_initialize").
+		WithStderr(in.stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithRandSource(rand.Reader)
+	if d.settings.granted(CapEnv) {
+		keys := make([]string, 0, len(d.settings.Env))
+		for k := range d.settings.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			mc = mc.WithEnv(k, d.settings.Env[k])
+		}
+	}
+	if d.settings.granted(CapFS) {
+		mc = mc.WithFSConfig(wazero.NewFSConfig().WithReadOnlyDirMount(d.settings.FSDir, "/data"))
+	}
+	// Host calls during start see the instance's state without a hook
+	// (context-bound imports answer INVALID).
+	mod, err := d.rt.InstantiateModule(withState(ctx, &in.state), d.compiled, mc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("start function did not return within %s", time.Duration(d.limits.InitTimeout))
+		}
+		return nil, fmt.Errorf("instantiating: %w%s", err, in.stderr.suffix())
+	}
+	in.mod = mod
+	in.mem = mod.Memory()
+	in.alloc = mod.ExportedFunction("kefu_alloc")
+	in.free = mod.ExportedFunction("kefu_free")
+	if in.mem == nil || in.alloc == nil {
+		_ = mod.Close(ctx)
+		return nil, errors.New("instance lacks memory or kefu_alloc")
+	}
+	for hk, name := range hookExport {
+		in.hooks[hookIndex(hk)] = mod.ExportedFunction(name)
+	}
+	return in, nil
+}
+
+func (in *instance) close(ctx context.Context) {
+	if in.mod != nil {
+		_ = in.mod.Close(context.WithoutCancel(ctx))
+	}
+}
+
+// enter registers a caller; false when the deployment is already closed.
+func (d *deployment) enter() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return false
+	}
+	d.refs++
+	return true
+}
+
+// leave ends a caller; the last one out of a retired deployment closes it.
+func (d *deployment) leave() {
+	d.mu.Lock()
+	d.refs--
+	last := d.retired && d.refs == 0 && !d.closed
+	if last {
+		d.closed = true
+	}
+	d.mu.Unlock()
+	if last {
+		d.closeAll(context.Background())
+	}
+}
+
+// retire marks d replaced: it closes now if idle, else when the last
+// in-flight call leaves.
+func (d *deployment) retire() {
+	d.mu.Lock()
+	d.retired = true
+	now := d.refs == 0 && !d.closed
+	if now {
+		d.closed = true
+	}
+	d.mu.Unlock()
+	if now {
+		d.closeAll(context.Background())
+	}
+}
+
+// closeAll closes every idle instance and the runtime.
+func (d *deployment) closeAll(ctx context.Context) {
+	for {
+		select {
+		case in := <-d.idle:
+			in.close(ctx)
+			continue
+		default:
+		}
+		break
+	}
+	_ = d.rt.Close(ctx)
+	d.h.metrics.instances.WithLabelValues(d.name, d.region).Sub(float64(d.live.Swap(0)))
+}
+
+// get takes an idle instance or creates one within the pool bound, waiting
+// for a free one up to ctx.
+func (d *deployment) get(ctx context.Context) (*instance, error) {
+	select {
+	case in := <-d.idle:
+		return in, nil
+	default:
+	}
+	select {
+	case in := <-d.idle:
+		return in, nil
+	case d.sem <- struct{}{}:
+		// A cold start is bounded by InitTimeout, not by the call's deadline.
+		in, err := d.instantiate(context.WithoutCancel(ctx))
+		if err != nil {
+			<-d.sem
+			return nil, err
+		}
+		d.live.Add(1)
+		d.h.metrics.instances.WithLabelValues(d.name, d.region).Inc()
+		return in, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free instance: %w", ctx.Err())
+	}
+}
+
+// put returns a healthy instance, or discards a broken one and refills the
+// warm pool in the background.
+func (d *deployment) put(in *instance, broken bool) {
+	if !broken {
+		d.mu.Lock()
+		retired := d.retired
+		d.mu.Unlock()
+		if !retired {
+			d.idle <- in
+			return
+		}
+	}
+	in.close(context.Background())
+	<-d.sem
+	d.live.Add(-1)
+	d.h.metrics.instances.WithLabelValues(d.name, d.region).Dec()
+	if broken && d.live.Load() < int64(d.limits.PoolWarm) {
+		d.h.refill(d)
+	}
+}
+
+// refill adds one warm instance to d in the background, if d is still
+// current.
+func (h *Host) refill(d *deployment) {
+	if !d.enter() {
+		return
+	}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer d.leave()
+		select {
+		case d.sem <- struct{}{}:
+		default:
+			return // pool full already
+		}
+		in, err := d.instantiate(h.ctx)
+		if err != nil {
+			<-d.sem
+			h.log.Warn("plugin refill failed", "plugin", d.name, "region", d.region, "err", err)
+			return
+		}
+		d.live.Add(1)
+		h.metrics.instances.WithLabelValues(d.name, d.region).Inc()
+		d.put(in, false)
+	}()
+}
+
+// tailBuffer keeps the first and the last 2 KiB written to it (a guest's
+// stderr: a Go panic puts the reason first and goroutine dumps after).
+type tailBuffer struct {
+	mu   sync.Mutex
+	head []byte
+	tail []byte
+	cut  bool
+}
+
+const tailHalf = 2 << 10
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	if room := tailHalf - len(t.head); room > 0 {
+		k := min(room, len(p))
+		t.head = append(t.head, p[:k]...)
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	t.tail = append(t.tail, p...)
+	if over := len(t.tail) - tailHalf; over > 0 {
+		t.tail = append(t.tail[:0], t.tail[over:]...)
+		t.cut = true
+	}
+	return n, nil
+}
+
+// String returns the kept text.
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sep := ""
+	if t.cut {
+		sep = "\n…\n"
+	}
+	return strings.TrimSpace(string(t.head) + sep + string(t.tail))
+}
+
+func (t *tailBuffer) suffix() string {
+	if s := t.String(); s != "" {
+		return " (stderr: " + s + ")"
+	}
+	return ""
+}

@@ -1,0 +1,141 @@
+// Package wasmbuild builds Go plugins (GOOS=wasip1, -buildmode=c-shared)
+// with the local Go toolchain, and caches test builds by content.
+package wasmbuild
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Build compiles the main package in dir to out. Compiler output goes to
+// stderr (may be nil).
+func Build(ctx context.Context, dir, out string, stderr io.Writer) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("wasmbuild: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fmt.Errorf("wasmbuild: %w", err)
+	}
+	var buf bytes.Buffer
+	w := io.Writer(&buf)
+	if stderr != nil {
+		w = io.MultiWriter(&buf, stderr)
+	}
+	cmd := exec.CommandContext(ctx, goBin(), "build", "-buildmode=c-shared", "-trimpath", "-o", abs, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	cmd.Stdout = w
+	cmd.Stderr = w
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("wasmbuild: go build %s: %w: %s", dir, err, strings.TrimSpace(buf.String()))
+	}
+	return nil
+}
+
+func goBin() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+var mu sync.Map // key → *sync.Mutex, so parallel tests build once
+
+// Cached builds dir (a plugin main package inside this module) unless a
+// build of the same sources (the package's and plugins/pdk's .go files and
+// the Go version) is already in the cache directory, and returns the path
+// of the .wasm. The cache is $KEFU_WASM_CACHE, else <user cache>/kefu/wasm.
+func Cached(ctx context.Context, dir string) (string, error) {
+	key, err := sourceKey(dir)
+	if err != nil {
+		return "", err
+	}
+	cacheDir := os.Getenv("KEFU_WASM_CACHE")
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		cacheDir = filepath.Join(base, "kefu", "wasm")
+	}
+	out := filepath.Join(cacheDir, filepath.Base(dir)+"-"+key+".wasm")
+	m, _ := mu.LoadOrStore(out, &sync.Mutex{})
+	m.(*sync.Mutex).Lock()
+	defer m.(*sync.Mutex).Unlock()
+	if fileExists(out) {
+		return out, nil
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", out, os.Getpid())
+	if err := Build(ctx, dir, tmp, nil); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return "", fmt.Errorf("wasmbuild: %w", err)
+	}
+	return out, nil
+}
+
+// ModuleRoot returns the directory of the go.mod above dir.
+func ModuleRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if fileExists(filepath.Join(d, "go.mod")) {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("wasmbuild: no go.mod above " + dir)
+		}
+		d = parent
+	}
+}
+
+func sourceKey(dir string) (string, error) {
+	root, err := ModuleRoot(dir)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version())
+	for _, d := range []string{dir, filepath.Join(root, "plugins", "pdk"), filepath.Join(root, "go.mod")} {
+		var files []string
+		_ = filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() && (strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".mod")) && !strings.HasSuffix(p, "_test.go") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		sort.Strings(files)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", fmt.Errorf("wasmbuild: %w", err)
+			}
+			fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+			h.Write(b)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}

@@ -1,0 +1,61 @@
+package pluginhost
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the Prometheus collectors of a Host.
+type metrics struct {
+	calls     *prometheus.CounterVec   // plugin, region, hook
+	errors    *prometheus.CounterVec   // plugin, region, kind
+	latency   *prometheus.HistogramVec // plugin, region
+	instances *prometheus.GaugeVec     // plugin, region
+	reloads   *prometheus.CounterVec   // plugin, result
+	quota     *prometheus.CounterVec   // tenant, kind
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_plugin_calls_total", Help: "Plugin hook calls.",
+		}, []string{"plugin", "region", "hook"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_plugin_errors_total", Help: "Plugin failures by kind (trap, exit, timeout, output, quota, unavailable).",
+		}, []string{"plugin", "region", "kind"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "kefu_plugin_call_seconds", Help: "Plugin hook call latency, host side.",
+			Buckets: []float64{5e-6, 2e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.02, 0.1, 0.5, 2},
+		}, []string{"plugin", "region"}),
+		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kefu_plugin_instances", Help: "Live plugin instances.",
+		}, []string{"plugin", "region"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_plugin_reloads_total", Help: "Plugin bundle installs by result (ok, refused).",
+		}, []string{"plugin", "result"}),
+		quota: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_plugin_quota_exceeded_total", Help: "Tenant quota refusals by kind (cpu, http).",
+		}, []string{"tenant", "kind"}),
+	}
+	m.calls = register(reg, m.calls)
+	m.errors = register(reg, m.errors)
+	m.latency = register(reg, m.latency)
+	m.instances = register(reg, m.instances)
+	m.reloads = register(reg, m.reloads)
+	m.quota = register(reg, m.quota)
+	return m
+}
+
+// register registers c, or returns the collector already registered under
+// the same name (several hosts in one process share metrics).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
