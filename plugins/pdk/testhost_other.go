@@ -46,7 +46,9 @@ func (t *TestHost) granted(c string) bool {
 	return false
 }
 
-func platLog(level int32, msg string) { Test.Logs = append(Test.Logs, fmt.Sprintf("%d %s", level, msg)) }
+func platLog(level int32, msg string) {
+	Test.Logs = append(Test.Logs, fmt.Sprintf("%d %s", level, msg))
+}
 
 func platNow() int64 {
 	if Test.Clock != nil {
