@@ -50,6 +50,9 @@ func DecodeFrame(data []byte, maxText int) (chat.Frame, error) {
 	if len(data) == 0 {
 		return f, badFrame("", "empty frame")
 	}
+	if !utf8.Valid(data) { // encoding/json would silently turn bad bytes into U+FFFD
+		return f, badFrame("", "frame is not valid UTF-8")
+	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

@@ -3,9 +3,12 @@ package edge_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +72,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 			"shop2": {Origins: []string{"https://shop2.example"}},
 		},
 		PluginTimeout:  5 * time.Second,
+		Logger:         slog.New(slog.DiscardHandler),
 		PublishTimeout: 2 * time.Second,
 	}
 	if o.config != nil {
@@ -198,4 +202,33 @@ func waitCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// do makes an HTTP request and returns the status and body.
+func (h *harness) do(method, path string, hdr http.Header, body string) (int, string) {
+	h.t.Helper()
+	st, b, _ := h.doFull(method, path, hdr, body)
+	return st, string(b)
+}
+
+func (h *harness) doFull(method, path string, hdr http.Header, body string) (int, []byte, http.Header) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.base+path, strings.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	tr := &http.Transport{DisableCompression: true}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, b, resp.Header
 }

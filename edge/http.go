@@ -7,14 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
+	"mime"
+	"path"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/kefu-io/kefu/chat"
 )
@@ -175,8 +175,7 @@ func (n *Node) Register(app *fiber.App) {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
 	})
 	if n.cfg.DemoFS != nil {
-		app.Get("/demo", func(c *fiber.Ctx) error { return c.Redirect("/demo/", fiber.StatusMovedPermanently) })
-		app.Use("/demo", filesystem.New(filesystem.Config{Root: http.FS(n.cfg.DemoFS), Index: "index.html", MaxAge: 60}))
+		app.Get("/demo/*", n.serveDemo)
 	}
 }
 
@@ -343,4 +342,29 @@ func (n *Node) serveHits(c *fiber.Ctx) error {
 	}
 	metricLocalHits.WithLabelValues(ref.site.Tenant).Add(float64(len(hb.Hits)))
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// serveDemo serves DemoFS; a path ending in / serves its index.html.
+func (n *Node) serveDemo(c *fiber.Ctx) error {
+	if c.Path() == "/demo" {
+		return c.Redirect("/demo/", fiber.StatusMovedPermanently)
+	}
+	p := c.Params("*")
+	if p == "" || strings.HasSuffix(p, "/") {
+		p += "index.html"
+	}
+	p = path.Clean(p)
+	if !fs.ValidPath(p) {
+		return jsonError(c, fiber.StatusNotFound, "not_found", "no such demo file")
+	}
+	b, err := fs.ReadFile(n.cfg.DemoFS, p)
+	if err != nil {
+		return jsonError(c, fiber.StatusNotFound, "not_found", "no such demo file")
+	}
+	ctype := mime.TypeByExtension(path.Ext(p))
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	return sendAsset(c, b, etag(b), ctype)
 }

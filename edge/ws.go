@@ -50,7 +50,8 @@ type session struct {
 
 	mu        sync.Mutex
 	conv      string
-	replaying bool
+	replaying bool // resume in progress: deliveries wait in pending
+	holding   bool // a publish is in flight: deliveries wait so accepted comes first
 	pending   []pendingFrame
 	seen      idSet
 }
@@ -234,12 +235,41 @@ func (s *session) onHello(f chat.Frame) {
 		}
 	}
 	s.mu.Lock()
+	s.replaying = false
+	s.flushLocked()
+	s.mu.Unlock()
+}
+
+// flushLocked sends the deliveries that waited, skipping ids already sent.
+func (s *session) flushLocked() {
 	for _, p := range s.pending {
 		if p.id == "" || s.seen.add(p.id) {
 			s.enqueue(p.typ, p.b)
 		}
 	}
-	s.pending, s.replaying = nil, false
+	s.pending = nil
+}
+
+// hold makes deliveries wait until release, so that the answer to a
+// message (accepted or error) is sent before any reply to it.
+func (s *session) hold() {
+	s.mu.Lock()
+	s.holding = true
+	s.mu.Unlock()
+}
+
+// release sends f, then the deliveries that waited.
+func (s *session) release(f chat.Frame) {
+	if f.Type == chat.FrameError {
+		metricErrors.WithLabelValues(f.Code).Inc()
+	}
+	b := encodeFrame(f)
+	s.mu.Lock()
+	s.enqueue(f.Type, b)
+	s.holding = false
+	if !s.replaying {
+		s.flushLocked()
+	}
 	s.mu.Unlock()
 }
 
@@ -320,12 +350,14 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
 		return
 	}
+	s.hold()
 	if err := s.n.publish(s.n.ctx, &env); err != nil {
 		s.n.log.Warn("edge: message not accepted", "id", f.ID, "err", err)
-		s.sendError(chat.CodeUnavailable, f.ID, "could not store the message now; retry with the same id", 0)
+		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: f.ID,
+			Reason: "could not store the message now; retry with the same id"})
 		return
 	}
-	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+	s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
 }
 
 // deliver queues a frame from central (a reply or an event). id "" is never
@@ -333,7 +365,7 @@ func (s *session) onMessage(f chat.Frame) {
 func (s *session) deliver(id string, typ chat.FrameType, b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.replaying {
+	if s.replaying || s.holding {
 		s.pending = append(s.pending, pendingFrame{id: id, typ: typ, b: b})
 		return
 	}
