@@ -1,0 +1,117 @@
+package central
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// TestConsoleInBrowser drives the console page in headless Chromium: log in,
+// see the queue sorted by priority with badges, open the top conversation,
+// claim it and reply; the reply reaches the shopper's region on NATS.
+// Set KEFU_SCREENSHOT=file.png to keep a screenshot.
+func TestConsoleInBrowser(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+
+	calm := queued(t, e, "calm-visitor")
+	en := envelope("demo", "vip-visitor", "", chat.NewID(), "This is a SCAM, WORST SHOP EVER!! I want a human", "en")
+	en.SetLabel("vip", "1")
+	e.publish(en)
+	urgent := e.event(chat.EventHandoff).ConversationID
+	e.consumerIdle()
+	for len(e.out) > 0 {
+		<-e.out
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.NoSandbox, chromedp.WindowSize(1280, 800))
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		opts = append(opts, chromedp.ExecPath(p))
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first call starts the browser and must not carry a timeout.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	attr := func(sel chromedp.CSS, name string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.AttributeValue(sel, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Value
+	}
+	do(
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), demoEmail),
+		chromedp.SetValue(chromedp.ID("login-password"), demoPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#list li.item:nth-child(2)")),
+		chromedp.WaitVisible(chromedp.CSS(".conn-on")),
+	)
+	first, second := attr("#list li.item:nth-child(1)", "data-id"), attr("#list li.item:nth-child(2)", "data-id")
+	badges := text("#list li.item:nth-child(1) .item-top")
+	do(
+		chromedp.Click(chromedp.CSS("#list li.item:nth-child(1)")),
+		chromedp.WaitVisible(chromedp.CSS("#messages li.msg-shopper")),
+		chromedp.Click(chromedp.ID("claim")),
+		chromedp.WaitNotVisible(chromedp.ID("claim")),
+		chromedp.SendKeys(chromedp.ID("reply-text"), "Hello, I am here to help."),
+		chromedp.Click(chromedp.ID("send")),
+		chromedp.WaitVisible(chromedp.CSS("#messages li.msg-agent")),
+	)
+	head := text("#conv-meta")
+	if first != urgent || second != calm {
+		t.Fatalf("queue order %q, %q; want %q, %q", first, second, urgent, calm)
+	}
+	if b := strings.ToLower(badges); !strings.Contains(b, "vip") || !strings.Contains(b, "angry") {
+		t.Fatalf("badges %q", badges)
+	}
+	if !strings.Contains(strings.ToLower(head), "assigned") {
+		t.Fatalf("header %q", head)
+	}
+	out := e.reply()
+	if out.Message.Text != "Hello, I am here to help." || out.Visitor != "vip-visitor" || out.Message.Role != chat.RoleAgent {
+		t.Fatalf("outbound %+v", out)
+	}
+	// A new shopper message appears live in the open conversation.
+	e.publish(envelope("demo", "vip-visitor", urgent, chat.NewID(), "thank you, finally", "en"))
+	do(chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"msg-shopper")]/div[text()="thank you, finally"]`)))
+	if path := os.Getenv("KEFU_SCREENSHOT"); path != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
