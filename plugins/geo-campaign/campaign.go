@@ -128,7 +128,7 @@ func outbound(env *pdk.Envelope, get func(string) (string, bool), now time.Time)
 		if !firstTime(c.ID, env.Tenant+":"+conv) {
 			return pdk.Pass()
 		}
-		return pdk.ModifyText(env.Message.Text + "\n\n" + c.text(env.Message.Lang)).WithLabel("campaign", c.ID)
+		return pdk.ModifyText(env.Message.Text+"\n\n"+c.text(env.Message.Lang)).WithLabel("campaign", c.ID)
 	}
 	return pdk.Pass()
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -74,9 +75,17 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 			break
 		}
 	}
-	for _, g := range grammars {
+	var low string
+	var words map[string]bool
+	for i, g := range grammars {
 		if !o.locale(g.lang) || ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru") {
 			continue
+		}
+		if words == nil {
+			low, words = strings.ToLower(text), wordSet(text)
+		}
+		if !triggered(i, g.lang, low, words) {
+			continue // cheap pre-check: no street word of this grammar in the text
 		}
 		for _, m := range g.re.FindAllStringIndex(text, -1) {
 			s, e := m[0], m[1]
@@ -116,4 +125,50 @@ func scanZhAddresses(text string, c []Span) []Span {
 		c = append(c, Span{Type: Address, Start: s, End: e})
 	}
 	return c
+}
+
+// wordSet returns the lower-case letter runs of text.
+func wordSet(text string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		m[w] = true
+	}
+	return m
+}
+
+// streetWords are the words without which grammar lang cannot match.
+var streetWords = map[string][]string{
+	"en": {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir"},
+	"fr": {"rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse", "quai", "route", "cours", "square", "passage"},
+	"es": {"calle", "c", "avenida", "avda", "av", "paseo", "plaza", "pza", "camino", "carrer", "ronda", "travesía", "glorieta", "carretera"},
+	"it": {"via", "viale", "piazza", "corso", "largo", "vicolo", "piazzale", "strada"},
+	"pt": {"rua", "avenida", "av", "travessa", "alameda", "praça", "estrada", "rodovia"},
+	"de": {"straße", "strasse", "str", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"},
+	"ru": {"ул", "улица", "пр", "пр-т", "т", "проспект", "пер", "переулок", "наб", "набережная", "бульвар", "б", "шоссе"},
+}
+
+// triggered reports whether grammar i (language lang) may match: one of its
+// street words is in the text (for German also as a word ending: Hauptstraße).
+func triggered(i int, lang, low string, words map[string]bool) bool {
+	switch lang {
+	case "ja":
+		return strings.ContainsAny(low, "市区町村郡")
+	case "ko":
+		return strings.ContainsAny(low, "로길")
+	}
+	for _, w := range streetWords[lang] {
+		if words[w] {
+			return true
+		}
+	}
+	if lang == "de" {
+		for w := range words {
+			for _, suf := range streetWords["de"] {
+				if strings.HasSuffix(w, suf) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -128,3 +128,11 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkScan(b *testing.B) {
+	text := "Hi, my order 2024112512345678 hasn't arrived. Call me on 138 1234 5678 or +49 151 23456789, mail li.lei@example.com, ship to 北京市朝阳区建国路88号 or 12 rue de la Paix."
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Scan(text, Options{})
+	}
+}
