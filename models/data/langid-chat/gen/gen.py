@@ -39,7 +39,7 @@ SCRIPT = {
 }
 LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
 MASH = {"asdfghjkl", "qwertyuiop", "jkdfhgkjdf", "azertyuiop", "asdfasdf", "ываыва",
-        "kkkkkkkk", "ahahahah", "lol", "hahaha"}
+        "kkkkkkkk", "ahahahah", "lol", "hahaha", "zzzzzz"}
 
 
 def norm_lang(l):
