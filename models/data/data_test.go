@@ -56,8 +56,8 @@ var specs = []spec{
 		labels:     intentLabels,
 		langs:      []string{"zh", "zh-TW", "en", "de", "fr", "es", "ja", "ko", "ar", "ru", "pt", "it"},
 		min: map[string]map[string]int{
-			"train": {"zh": 40, "en": 40, "*": 10},
-			"dev":   {"zh": 8, "en": 8, "*": 3},
+			"train": {"zh": 60, "en": 60, "*": 20},
+			"dev":   {"zh": 10, "en": 10, "*": 3},
 			"test":  {"zh": 10, "en": 10, "*": 4},
 		},
 		disjoint: [][2]string{{"train", "test"}, {"dev", "test"}, {"train", "dev"}},
