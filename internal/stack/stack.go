@@ -1,0 +1,212 @@
+// Package stack assembles the all-in-one embedded default that `kefu dev`
+// runs and the end-to-end tests drive: an embedded nats-server with
+// JetStream, central on SQLite, one edge node with the built-in plugins in
+// wazero sandboxes, the storefront demo and the agent console, all on one
+// Fiber app on one loopback address.
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kefu-io/kefu/assets/demo"
+	"github.com/kefu-io/kefu/assets/faq"
+	"github.com/kefu-io/kefu/assets/widget"
+	"github.com/kefu-io/kefu/central"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/models/artifacts"
+	"github.com/kefu-io/kefu/plugins/order-status/testserver"
+)
+
+// DemoSite is the site key (and tenant) of the demo storefront.
+const DemoSite = "demo"
+
+// Options configures a Stack.
+type Options struct {
+	// Addr is the listen address. Default: 127.0.0.1:8080; port 0 picks one.
+	Addr string
+	// DataDir holds kefu.db, the NATS store and the plugin cache. Default: ./data.
+	DataDir string
+	// AgentEmail and AgentPassword are the demo tenant's agent login.
+	// Default: agent@demo.kefu and a random password.
+	AgentEmail, AgentPassword string
+	// Plugins configures the edge plugin host; nil runs the default pipeline
+	// of the built-in plugins (DefaultPluginConfig).
+	Plugins *pluginhost.Config
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Stack is a running all-in-one Kefu.
+type Stack struct {
+	// URL is the base URL, e.g. http://127.0.0.1:8080.
+	URL string
+	// AgentEmail and AgentPassword log in to the console as the demo agent.
+	AgentEmail, AgentPassword string
+	// DBPath is the SQLite file of central.
+	DBPath string
+
+	nats    *natsembed.Server
+	ncEdge  *nats.Conn
+	ncCen   *nats.Conn
+	host    *pluginhost.Host
+	central *central.Service
+	edge    *edge.Node
+	app     *fiber.App
+	ln      net.Listener
+	orders  *testserver.Server
+	done    chan error
+}
+
+// Start starts every part and returns once /healthz would answer 200.
+func Start(ctx context.Context, o Options) (s *Stack, err error) {
+	o = o.withDefaults()
+	s = &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, done: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("stack: data folder: %w", err)
+	}
+	if s.nats, err = natsembed.Start(natsembed.Options{StoreDir: filepath.Join(o.DataDir, "nats")}); err != nil {
+		return nil, err
+	}
+	if s.ncCen, err = s.nats.Connect("kefu-central"); err != nil {
+		return nil, err
+	}
+	if s.ncEdge, err = s.nats.Connect("kefu-edge-local"); err != nil {
+		return nil, err
+	}
+	pack, err := DefaultFAQ()
+	if err != nil {
+		return nil, err
+	}
+	s.DBPath = filepath.Join(o.DataDir, "kefu.db")
+	if s.central, err = startCentral(ctx, s, o, pack); err != nil {
+		return nil, err
+	}
+	if s.ln, err = net.Listen("tcp", o.Addr); err != nil {
+		return nil, fmt.Errorf("stack: listen %s: %w", o.Addr, err)
+	}
+	s.URL = "http://" + s.ln.Addr().String()
+	s.orders = startOrderAPI()
+	pc := DefaultPluginConfig(filepath.Join(o.DataDir, "plugin-cache"), s.orders.URL+"/v1/orders", s.orders.Listener.Addr().String(), o.Logger)
+	if o.Plugins != nil {
+		pc = *o.Plugins
+	}
+	if s.host, err = pluginhost.NewHost(ctx, pc); err != nil {
+		return nil, fmt.Errorf("stack: plugin host: %w", err)
+	}
+	s.edge, err = edge.New(ctx, edge.Config{
+		Region:   "local",
+		NATS:     s.ncEdge,
+		Plugins:  s.host,
+		Sites:    map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack}},
+		WidgetFS: widget.FS(),
+		DemoFS:   demo.FS(),
+		Models:   map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
+		Logger:   o.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stack: edge: %w", err)
+	}
+	s.app = NewApp()
+	s.edge.Register(s.app)
+	s.central.Register(s.app)
+	go func() { s.done <- s.app.Listener(s.ln) }()
+	return s, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:8080"
+	}
+	if o.DataDir == "" {
+		o.DataDir = "data"
+	}
+	if o.AgentEmail == "" {
+		o.AgentEmail = "agent@demo.kefu"
+	}
+	if o.AgentPassword == "" {
+		o.AgentPassword = chat.NewID()[14:]
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// NewApp returns a Fiber app with what every Kefu server has: /healthz and
+// /metrics (Prometheus, default registry).
+func NewApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	return app
+}
+
+// DefaultFAQ decodes the default FAQ pack (assets/faq) for the demo tenant.
+func DefaultFAQ() (chat.FAQPack, error) {
+	var p chat.FAQPack
+	if err := json.Unmarshal(faq.Default(), &p); err != nil {
+		return p, fmt.Errorf("stack: default FAQ pack: %w", err)
+	}
+	p.Tenant = DemoSite
+	return p, nil
+}
+
+// Close stops every part, the listener first.
+func (s *Stack) Close() error {
+	var errs []error
+	if s.app != nil {
+		errs = append(errs, s.app.ShutdownWithTimeout(5*time.Second))
+	} else if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.edge != nil {
+		errs = append(errs, s.edge.Close())
+	}
+	if s.host != nil {
+		errs = append(errs, s.host.Close())
+	}
+	if s.central != nil {
+		errs = append(errs, s.central.Close())
+	}
+	for _, nc := range []*nats.Conn{s.ncEdge, s.ncCen} {
+		if nc != nil {
+			nc.Close()
+		}
+	}
+	if s.nats != nil {
+		s.nats.Shutdown()
+	}
+	if s.orders != nil {
+		s.orders.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// Wait blocks until the HTTP server stops.
+func (s *Stack) Wait() error { return <-s.done }
