@@ -176,6 +176,8 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	holdout := fs.Int("holdout", 0, "hold out every Nth training example and report accuracy on it (for choosing settings)")
 	fs.StringVar(&cfg.Optimizer, "optimizer", cfg.Optimizer, "adam or adagrad")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.Float64Var(&cfg.Dropout, "dropout", cfg.Dropout, "probability of dropping each feature in a training step")
+	fixedThreshold := fs.Float64("threshold", -1, "out-of-scope threshold to store instead of choosing one on dev")
 	buckets := fs.Uint("buckets", uint(cfg.Features.Buckets), "hashed feature space size")
 	wordN := fs.Uint("wordngrams", uint(cfg.Features.WordNgrams), "word n-grams (0-2)")
 	minN := fs.Uint("minn", uint(cfg.Features.MinN), "shortest sub-word n-gram")
@@ -250,6 +252,9 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *fixedThreshold >= 0 && res.Weights.Fallback != "" {
+		res.Weights.Threshold = float32(*fixedThreshold)
 	}
 	blob, err := textmodel.Marshal(res.Weights)
 	if err != nil {
@@ -358,6 +363,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	data := fs.String("data", "", "dataset folder")
 	split := fs.String("split", "test", "split to evaluate")
 	asJSON := fs.Bool("json", false, "print JSON")
+	threshold := fs.Float64("threshold", -1, "override the model's out-of-scope threshold (0: never fall back)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
@@ -367,6 +373,11 @@ func cmdEval(args []string, stdout io.Writer) error {
 	m, name, err := t.loadModel(*modelPath)
 	if err != nil {
 		return err
+	}
+	if *threshold >= 0 {
+		if m, err = m.WithThreshold(float32(*threshold)); err != nil {
+			return err
+		}
 	}
 	exs, err := t.load(parseSource(*data), *split)
 	if err != nil {

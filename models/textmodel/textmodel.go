@@ -11,6 +11,7 @@
 package textmodel
 
 import (
+	"errors"
 	"math"
 	"sort"
 	"sync"
@@ -180,4 +181,21 @@ func (m *Model) PredictTopK(text string, k int) []Prediction {
 	}
 	m.pool.Put(s)
 	return out
+}
+
+// ErrNoFallback reports WithThreshold on a model without a fallback label.
+var ErrNoFallback = errors.New("textmodel: model has no out-of-scope label")
+
+// WithThreshold returns a copy of m that falls back below threshold instead
+// of the threshold stored in the file (0 never falls back). It is for
+// evaluation; the weights are shared.
+func (m *Model) WithThreshold(threshold float32) (*Model, error) {
+	if m.fallback < 0 {
+		return nil, ErrNoFallback
+	}
+	c := &Model{
+		task: m.task, feat: m.feat, dim: m.dim, labels: m.labels, fallback: m.fallback, threshold: threshold,
+		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
+	}
+	return c, nil
 }

@@ -49,6 +49,9 @@ type Config struct {
 	Batch     int     // examples per optimizer step
 	Optimizer string  // "adam" (default) or "adagrad"
 	Seed      uint64
+	// Dropout is the probability of dropping each feature of a message in
+	// a training step (0 = none); it fights memorizing templated data.
+	Dropout float64
 	// Fallback, when set, is the label predicted below the out-of-scope
 	// threshold; the threshold is chosen on the tuning set by Fit.
 	Fallback string
@@ -153,6 +156,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		order[i] = i
 	}
 	hv := make([]float32, dim)
+	var scratchIDs []int
 	res := &Result{}
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
@@ -167,6 +171,19 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 			var stepLoss float64
 			for _, k := range order[start:end] {
 				it := items[k]
+				if cfg.Dropout > 0 && len(it.ids) > 1 {
+					kept := scratchIDs[:0]
+					for _, id := range it.ids {
+						if rng.Float64() >= cfg.Dropout {
+							kept = append(kept, id)
+						}
+					}
+					if len(kept) == 0 {
+						kept = append(kept, it.ids[rng.IntN(len(it.ids))])
+					}
+					scratchIDs = kept
+					it.ids = kept
+				}
 				for j := range hv {
 					hv[j] = 0
 				}
@@ -265,9 +282,17 @@ func LabelsOf(examples []dataset.Example) []string {
 	return out
 }
 
+// MinOOSRecall is the out-of-scope recall the threshold must reach on the
+// tuning set; among thresholds that reach it, the one with the best
+// in-scope accuracy wins. (A message wrongly sent out of scope goes to a
+// person; a wrong in-scope answer misleads the shopper, so recall matters
+// but in-scope accuracy is what is maximized.)
+const MinOOSRecall = 0.75
+
 // ChooseThreshold picks the out-of-scope threshold on tune (never on test):
-// the value that maximizes the mean of in-scope accuracy and fallback
-// recall, computed with the quantized model exactly as it will ship.
+// the value with the best in-scope accuracy among those whose fallback
+// recall is at least MinOOSRecall (if none reaches it, the best mean of the
+// two), computed with the quantized model exactly as it will ship.
 func ChooseThreshold(w *textmodel.Weights, tune []dataset.Example) (float32, error) {
 	w.Threshold = 0
 	data, err := textmodel.Marshal(w)
@@ -300,6 +325,7 @@ func ChooseThreshold(w *textmodel.Weights, tune []dataset.Example) (float32, err
 		return 0, nil
 	}
 	best, bestScore := float32(0), -1.0
+	bestIn, haveIn := float32(0), -1.0
 	for t := float32(0); t < 1; t += 0.01 {
 		var inOK, oosOK int
 		for _, s := range rows {
@@ -311,10 +337,16 @@ func ChooseThreshold(w *textmodel.Weights, tune []dataset.Example) (float32, err
 				inOK++
 			}
 		}
-		score := (float64(inOK)/float64(nIn) + float64(oosOK)/float64(nOOS)) / 2
-		if score > bestScore {
+		in, rec := float64(inOK)/float64(nIn), float64(oosOK)/float64(nOOS)
+		if score := (in + rec) / 2; score > bestScore {
 			best, bestScore = t, score
 		}
+		if rec >= MinOOSRecall && in > haveIn {
+			bestIn, haveIn = t, in
+		}
+	}
+	if haveIn >= 0 {
+		return bestIn, nil
 	}
 	return best, nil
 }

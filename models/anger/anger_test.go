@@ -1,0 +1,99 @@
+package anger
+
+import (
+	"math"
+	"testing"
+)
+
+func TestScoreRangeAndMonotonic(t *testing.T) {
+	texts := []string{"", "hello", "WHERE IS MY ORDER!!!", "垃圾客服，投诉！！！", "😡😡😡"}
+	for _, s := range texts {
+		prev := -1.0
+		for _, neg := range []float32{0, 0.25, 0.5, 0.75, 1} {
+			v := Score(s, neg)
+			if v < 0 || v > 1 || math.IsNaN(v) {
+				t.Fatalf("Score(%q, %v) = %v out of [0,1]", s, neg, v)
+			}
+			if v < prev {
+				t.Fatalf("Score(%q) not monotonic in negative: %v after %v", s, v, prev)
+			}
+			prev = v
+		}
+	}
+	if v := Score("x", float32(math.NaN())); math.IsNaN(v) {
+		t.Fatal("NaN negative must not give NaN")
+	}
+	if Score("x", 5) > 1 || Score("x", -5) < 0 {
+		t.Fatal("out-of-range negative not clamped")
+	}
+}
+
+func TestAngryVersusCalm(t *testing.T) {
+	calm := []struct {
+		text string
+		neg  float32
+	}{
+		{"Hi, where is my order?", 0.4},
+		{"请问什么时候发货", 0.3},
+		{"Danke, alles gut!", 0.05},
+		{"ありがとうございます", 0.05},
+	}
+	angry := []struct {
+		text string
+		neg  float32
+	}{
+		{"This is the WORST service ever!!! Refund NOW or I report you", 0.9},
+		{"你们这什么破服务，垃圾！我要投诉！！", 0.9},
+		{"Das ist eine Frechheit! Immer noch nicht geliefert, Betrug!", 0.85},
+		{"C'est une arnaque, remboursez-moi !!!", 0.85},
+		{"¡Esto es una estafa! Todavía no llega, qué vergüenza", 0.85},
+		{"ふざけるな！まだ届かない、詐欺だ", 0.85},
+		{"Это обман! Верните деньги, до сих пор не пришло!!!", 0.85},
+		{"씨발 아직도 안 와요 사기 아니야?", 0.85},
+		{"Che truffa! Vergogna!!!", 0.85},
+		{"Que golpe! Ainda não chegou, péssimo!!!", 0.85},
+		{"هذا احتيال! أسوأ خدمة", 0.85},
+	}
+	for _, c := range calm {
+		if v := Score(c.text, c.neg); v >= 0.5 {
+			t.Errorf("calm %q scored %.2f", c.text, v)
+		}
+	}
+	for _, a := range angry {
+		if v := Score(a.text, a.neg); v < 0.5 {
+			t.Errorf("angry %q scored %.2f (cues %+v)", a.text, v, Find(a.text))
+		}
+	}
+	// cues alone raise the score at the same sentiment
+	if Score("refund now!!! scam!!! 😡", 0.5) <= Score("refund please", 0.5) {
+		t.Error("intensity cues do not raise the score")
+	}
+}
+
+func TestFind(t *testing.T) {
+	tests := []struct {
+		text string
+		want Cues
+	}{
+		{"hello", Cues{}},
+		{"NO WAY!!", Cues{Exclamations: 2, ShoutWords: 1}},
+		{"sooooo slow", Cues{Repeats: 1}},
+		{"？？？", Cues{Repeats: 1}},
+		{"🤬", Cues{AngryEmoji: 1}},
+		{"what the fuck", Cues{Profanity: 1}},
+		{"i want to complain", Cues{Complaint: 1}},
+		{"class act", Cues{}}, // no lexicon match inside words
+		{"我要投诉", Cues{Complaint: 1}},
+	}
+	for _, tt := range tests {
+		if got := Find(tt.text); got != tt.want {
+			t.Errorf("Find(%q) = %+v, want %+v", tt.text, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	for b.Loop() {
+		Score("你们这什么破服务，垃圾！我要投诉！！ WORST service ever", 0.9)
+	}
+}

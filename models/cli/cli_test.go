@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func trainTiny(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tiny.kmod")
+	code, _, stderr := run(t, "", "train", "intent", "--data", "testdata/intent", "--out", path,
+		"--buckets", "4096", "--dim", "8", "--epochs", "20", "--emb-lr", "0.3", "--quiet")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "wrote "+path) {
+		t.Fatalf("train output: %s", stderr)
+	}
+	return path
+}
+
+func TestTrainEvalText(t *testing.T) {
+	path := trainTiny(t)
+	code, out, stderr := run(t, "", "eval", "intent", "--model", path, "--data", "testdata/intent")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"accuracy ", "macro-F1 ", "model size ", "µs/message", "class ", "precision", "greeting", "order_status"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestEvalJSON(t *testing.T) {
+	path := trainTiny(t)
+	code, out, stderr := run(t, "", "eval", "intent", "--model", path, "--data", "testdata/intent", "--json")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	var r struct {
+		N          int     `json:"n"`
+		Accuracy   float64 `json:"accuracy"`
+		MacroF1    float64 `json:"macro_f1"`
+		ModelBytes int     `json:"model_bytes"`
+		Classes    []struct {
+			Label   string `json:"label"`
+			Support int    `json:"support"`
+		} `json:"classes"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("eval --json is not JSON: %v\n%s", err, out)
+	}
+	if r.N != 6 || len(r.Classes) != 3 || r.ModelBytes == 0 || r.Accuracy < 0 || r.Accuracy > 1 {
+		t.Fatalf("unexpected report %+v", r)
+	}
+}
+
+func TestPredictStdin(t *testing.T) {
+	path := trainTiny(t)
+	code, out, stderr := run(t, "hello\nwhere is my order\n我的订单到哪了\n", "predict", "intent", "--model", path)
+	if code != 0 {
+		t.Fatalf("predict exit %d: %s", code, stderr)
+	}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	lines := 0
+	for sc.Scan() {
+		var p struct {
+			Label string   `json:"label"`
+			Score *float64 `json:"score"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &p); err != nil || p.Label == "" || p.Score == nil || *p.Score < 0 || *p.Score > 1 {
+			t.Fatalf("bad line %q (%v)", sc.Text(), err)
+		}
+		lines++
+	}
+	if lines != 3 {
+		t.Fatalf("%d output lines for 3 input lines", lines)
+	}
+}
+
+func TestPredictShippedArtifacts(t *testing.T) {
+	for _, task := range []string{"intent", "sentiment", "langid", "anger"} {
+		code, out, stderr := run(t, "Where is my order?!\n", "predict", task)
+		if code != 0 || !strings.HasPrefix(out, `{"label":"`) {
+			t.Fatalf("%s: exit %d, out %q, err %q", task, code, out, stderr)
+		}
+	}
+	code, out, _ := run(t, "Wo ist meine Bestellung?\n我的订单到哪了\n", "predict", "langid")
+	if code != 0 || !strings.Contains(out, `"de"`) || !strings.Contains(out, `"zh"`) {
+		t.Fatalf("langid: %s", out)
+	}
+}
+
+func TestSentimentLabelsAndAnger(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.kmod")
+	if code, _, stderr := run(t, "", "train", "sentiment", "--data", "testdata/sent", "--out", path, "--buckets", "2048", "--dim", "4", "--epochs", "30", "--quiet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, stderr := run(t, "", "eval", "sentiment", "--model", path, "--data", "testdata/sent")
+	if code != 0 || !strings.Contains(out, "negative") || !strings.Contains(out, "positive") {
+		t.Fatalf("exit %d %s %s", code, out, stderr)
+	}
+	code, out, _ = run(t, "thanks!\nWORST SERVICE EVER!!! I want my money back NOW, scam!!! 😡\n", "predict", "anger", "--model", path)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.Contains(lines[1], `"angry"`) {
+		t.Fatalf("anger predict: %s", out)
+	}
+}
+
+func TestBadUsageAndBadModel(t *testing.T) {
+	if code, _, _ := run(t, ""); code != 2 {
+		t.Errorf("no args: exit %d, want 2", code)
+	}
+	if code, _, stderr := run(t, "", "train", "nope", "--data", "x", "--out", "y"); code != 2 || !strings.Contains(stderr, "unknown task") {
+		t.Errorf("unknown task: exit %d %s", code, stderr)
+	}
+	if code, _, _ := run(t, "", "train", "intent", "--out", "y"); code != 2 {
+		t.Errorf("missing --data: exit %d, want 2", code)
+	}
+	if code, _, stderr := run(t, "", "train", "anger", "--data", "x", "--out", "y"); code != 1 || !strings.Contains(stderr, "train sentiment") {
+		t.Errorf("train anger: exit %d %s", code, stderr)
+	}
+	if code, _, stderr := run(t, "", "eval", "intent", "--data", "testdata/nowhere"); code != 1 || !strings.Contains(stderr, "split not found") {
+		t.Errorf("missing data: exit %d %s", code, stderr)
+	}
+	path := trainTiny(t)
+	blob, _ := os.ReadFile(path)
+	bad := filepath.Join(t.TempDir(), "bad.kmod")
+	os.WriteFile(bad, blob[:len(blob)/2], 0o644)
+	if code, _, stderr := run(t, "x\n", "predict", "intent", "--model", bad); code != 1 || !strings.Contains(stderr, "truncated") {
+		t.Errorf("truncated model: exit %d %s", code, stderr)
+	}
+	blob[len(blob)/3] ^= 1
+	os.WriteFile(bad, blob, 0o644)
+	if code, _, stderr := run(t, "x\n", "predict", "intent", "--model", bad); code != 1 || !strings.Contains(stderr, "checksum") {
+		t.Errorf("corrupt model: exit %d %s", code, stderr)
+	}
+}
+
+func TestParseSource(t *testing.T) {
+	tests := []struct {
+		in   string
+		want source
+	}{
+		{"/data/langid", source{dir: "/data/langid"}},
+		{"/data/sent@zh", source{dir: "/data/sent", label: "zh"}},
+		{"/data/sent@zh:300", source{dir: "/data/sent", label: "zh", limit: 300}},
+	}
+	for _, tt := range tests {
+		if got := parseSource(tt.in); got != tt.want {
+			t.Errorf("parseSource(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+	if langLabel("zh-TW") != "zh" || langLabel("en_US") != "en" || sentimentLabel("0") != "negative" || angerLabel("1") != "angry" {
+		t.Error("label mapping")
+	}
+}
