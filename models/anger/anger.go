@@ -26,37 +26,51 @@ type Cues struct {
 	Complaint    int // lexicon hits (refund now, scam, 投诉, 差评…)
 }
 
-// Weights of the logistic combination. They were set by hand from the
-// meaning of each cue (not fitted on the anger test set, which stays a test).
-const (
-	bias        = -2.2
-	wNegative   = 3.0 // × negative probability
-	wExclaim    = 0.35
-	wRepeat     = 0.45
-	wShout      = 0.5
-	wEmoji      = 0.9
-	wProfanity  = 1.5
-	wComplaint  = 0.9
-	capCount    = 3
-	capSingular = 2
-)
+// NumInputs is the number of inputs of the logistic combination.
+const NumInputs = 7
 
-// Score returns the anger of text in [0,1] given negative, the sentiment
-// model's probability that text is negative (pass 0.5 when unknown).
-func Score(text string, negative float32) float64 {
+// Weights of the logistic combination: Bias plus one weight per input of
+// Inputs. The shipped values (weights.go) are fitted on the product's anger
+// training set by `kefu model train anger`; the test set is never used.
+type Weights struct {
+	Bias float64
+	W    [NumInputs]float64
+}
+
+// Inputs returns the inputs of the combination for text: the negative
+// probability and the capped cue counts.
+func Inputs(text string, negative float32) [NumInputs]float64 {
 	c := Find(text)
 	neg := float64(negative)
 	if math.IsNaN(neg) {
 		neg = 0.5
 	}
 	neg = math.Max(0, math.Min(1, neg))
-	z := bias + wNegative*neg +
-		wExclaim*float64(min(c.Exclamations, capCount)) +
-		wRepeat*float64(min(c.Repeats, capSingular)) +
-		wShout*float64(min(c.ShoutWords, capSingular)) +
-		wEmoji*float64(min(c.AngryEmoji, capSingular)) +
-		wProfanity*float64(min(c.Profanity, capSingular)) +
-		wComplaint*float64(min(c.Complaint, capCount))
+	capAt := func(n, c int) float64 { return float64(min(n, c)) }
+	return [NumInputs]float64{
+		neg,
+		capAt(c.Exclamations, 3),
+		capAt(c.Repeats, 2),
+		capAt(c.ShoutWords, 2),
+		capAt(c.AngryEmoji, 2),
+		capAt(c.Profanity, 2),
+		capAt(c.Complaint, 3),
+	}
+}
+
+// Score returns the anger of text in [0,1] given negative, the sentiment
+// model's probability that text is negative (pass 0.5 when unknown).
+func Score(text string, negative float32) float64 {
+	return Shipped.Score(text, negative)
+}
+
+// Score is the anger of text under w.
+func (w Weights) Score(text string, negative float32) float64 {
+	x := Inputs(text, negative)
+	z := w.Bias
+	for i, v := range x {
+		z += w.W[i] * v
+	}
 	return 1 / (1 + math.Exp(-z))
 }
 

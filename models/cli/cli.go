@@ -29,7 +29,8 @@ import (
 const usage = `usage: kefu model <command> TASK [flags]
 
 commands:
-  train TASK --data DIR [--data DIR@LABEL ...] --out FILE   train a model (progress on stderr)
+  train TASK --data DIR [--data DIR@LABEL ...] --out FILE   train a model (progress on stderr);
+                                                           for anger: fit the cue weights, --out models/anger/weights.go
   eval TASK [--model FILE] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
   predict TASK [--model FILE]                              stdin: one text per line → {"label","score"} per line
   compare-langid [--model FILE] --data DIR [--json]        our langid vs lingua-go and whatlanggo
@@ -159,9 +160,6 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if t.name == "anger" {
-		return errors.New("anger is computed from the sentiment model plus intensity cues: train sentiment")
-	}
 	cfg := t.train
 	var data multiFlag
 	fs := newFlags("train")
@@ -184,11 +182,18 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	maxN := fs.Uint("maxn", uint(cfg.Features.MaxN), "longest sub-word n-gram (0: none)")
 	cjkN := fs.Uint("cjkn", uint(cfg.Features.CJKMaxN), "longest character n-gram in CJK runs")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	sentimentPath := fs.String("sentiment", "", "anger: sentiment model whose negative probability is an input (default: shipped)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("--data and --out are required: %w", errUsage)
+	}
+	if t.name == "anger" {
+		// anger is not a text model: it fits how the sentiment model's
+		// negative probability and the intensity cues combine, and writes
+		// the weights as Go source (models/anger/weights.go).
+		return trainAnger(t, data, *sentimentPath, *out, stderr)
 	}
 	cfg.Features.Buckets = uint32(*buckets)
 	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)

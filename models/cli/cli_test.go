@@ -132,8 +132,8 @@ func TestBadUsageAndBadModel(t *testing.T) {
 	if code, _, _ := run(t, "", "train", "intent", "--out", "y"); code != 2 {
 		t.Errorf("missing --data: exit %d, want 2", code)
 	}
-	if code, _, stderr := run(t, "", "train", "anger", "--data", "x", "--out", "y"); code != 1 || !strings.Contains(stderr, "train sentiment") {
-		t.Errorf("train anger: exit %d %s", code, stderr)
+	if code, _, stderr := run(t, "", "train", "anger", "--data", "x", "--out", "y"); code != 1 || !strings.Contains(stderr, "split not found") {
+		t.Errorf("train anger without data: exit %d %s", code, stderr)
 	}
 	if code, _, stderr := run(t, "", "eval", "intent", "--data", "testdata/nowhere"); code != 1 || !strings.Contains(stderr, "split not found") {
 		t.Errorf("missing data: exit %d %s", code, stderr)
@@ -168,5 +168,17 @@ func TestParseSource(t *testing.T) {
 	}
 	if langLabel("zh-TW") != "zh" || langLabel("en_US") != "en" || sentimentLabel("0") != "negative" || angerLabel("1") != "angry" {
 		t.Error("label mapping")
+	}
+}
+
+func TestTrainAngerWritesGo(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "weights.go")
+	code, _, stderr := run(t, "", "train", "anger", "--data", "testdata/anger", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	src, _ := os.ReadFile(out)
+	if !strings.Contains(string(src), "package anger") || !strings.Contains(string(src), "var Shipped = Weights{") {
+		t.Fatalf("generated source:\n%s", src)
 	}
 }
