@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/kefu-io/kefu/assets/demo"
+	"github.com/kefu-io/kefu/assets/widget"
+	"github.com/kefu-io/kefu/central"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/stack"
+	"github.com/kefu-io/kefu/models/artifacts"
+	builtin "github.com/kefu-io/kefu/plugins"
+)
+
+func init() {
+	register("central", "the central service (store, router, knowledge, REST API, console)", runCentral)
+	register("edge", "a regional edge node (widget, WebSocket, plugins)", runEdge)
+}
+
+// serverFlags are the flags kefu central and kefu edge share.
+type serverFlags struct {
+	addr, natsURL, faq string
+	verbose            bool
+}
+
+func (f *serverFlags) bind(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&f.natsURL, "nats", nats.DefaultURL, "NATS URL (JetStream enabled)")
+	fs.StringVar(&f.faq, "faq", "", "FAQ pack JSON (chat.FAQPack); default: the built-in demo pack")
+	fs.BoolVar(&f.verbose, "v", false, "debug logs")
+}
+
+func (f *serverFlags) logger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+	return log
+}
+
+func (f *serverFlags) pack() (chat.FAQPack, error) {
+	if f.faq == "" {
+		return stack.DefaultFAQ()
+	}
+	var p chat.FAQPack
+	b, err := os.ReadFile(f.faq)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil {
+		return p, fmt.Errorf("faq pack %s: %w", f.faq, err)
+	}
+	return p, nil
+}
+
+func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kefu central", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf serverFlags
+	sf.bind(fs)
+	data := fs.String("data", "./data", "data folder (SQLite when --postgres is empty)")
+	pg := fs.String("postgres", os.Getenv("KEFU_POSTGRES"), "PostgreSQL DSN (default $KEFU_POSTGRES; empty: SQLite)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := sf.logger(stderr)
+	pack, err := sf.pack()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	nc, err := nats.Connect(sf.natsURL, nats.Name("kefu-central"), nats.MaxReconnects(-1))
+	if err != nil {
+		return fail(stderr, fmt.Errorf("connect %s: %w", sf.natsURL, err))
+	}
+	defer nc.Close()
+	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, Logger: log})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer svc.Close()
+	app := stack.NewApp()
+	svc.Register(app)
+	return serve(ctx, app, sf.addr, log)
+}
+
+func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kefu edge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf serverFlags
+	sf.bind(fs)
+	region := fs.String("region", "local", "region name (eu, cn, us…)")
+	pluginCfg := fs.String("plugins", "", "plugin host config (TOML, see edge/pluginhost); empty: no plugins")
+	sites := fs.String("site", "demo", "the site key this edge serves")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := sf.logger(stderr)
+	pack, err := sf.pack()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	nc, err := nats.Connect(sf.natsURL, nats.Name("kefu-edge-"+*region), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return fail(stderr, fmt.Errorf("connect %s: %w", sf.natsURL, err))
+	}
+	defer nc.Close()
+	cfg := edge.Config{
+		Region: *region, NATS: nc, Logger: log,
+		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
+		WidgetFS: widget.FS(), DemoFS: demo.FS(),
+		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
+	}
+	if *pluginCfg != "" {
+		pc, err := pluginhost.LoadConfig(*pluginCfg)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		pc.Builtin, pc.Logger = builtin.Lookup, log
+		host, err := pluginhost.NewHost(ctx, pc)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer host.Close()
+		cfg.Plugins = host
+	}
+	node, err := edge.New(ctx, cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer node.Close()
+	app := stack.NewApp()
+	node.Register(app)
+	return serve(ctx, app, sf.addr, log)
+}
+
+func serve(ctx context.Context, app interface {
+	Listen(string) error
+	ShutdownWithTimeout(time.Duration) error
+}, addr string, log *slog.Logger) int {
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(addr) }()
+	log.Info("listening", "addr", addr)
+	select {
+	case <-ctx.Done():
+		_ = app.ShutdownWithTimeout(10 * time.Second)
+		return 0
+	case err := <-errc:
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+}
+
+func fail(w io.Writer, err error) int {
+	fmt.Fprintln(w, "kefu:", err)
+	return 1
+}
