@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
@@ -323,4 +324,77 @@ func TestUnknownSiteAndOrigin(t *testing.T) {
 			t.Errorf("%s %s: %d %s", r.method, r.path, st, body)
 		}
 	}
+}
+
+func TestCloseSendsGoingAway(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	c := h.dial("demo")
+	c.hello(chat.Frame{})
+	if err := h.node.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, _, err := c.conn.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway || ce.Text != "edge shutting down" {
+		t.Fatalf("want close 1001, got %v", err)
+	}
+	// New connections are refused the same way.
+	c2 := h.dial("demo")
+	_ = c2.conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, _, err := c2.conn.ReadMessage(); !errors.As(err, &ce) || ce.Code != websocket.CloseGoingAway {
+		t.Fatalf("after close: %v", err)
+	}
+}
+
+func TestMetricsCount(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	before := metricValue(t, "kefu_edge_errors_total", "code", chat.CodeBadFrame)
+	inBefore := metricValue(t, "kefu_edge_frames_in_total", "type", "message")
+	c := h.dial("demo")
+	c.hello(chat.Frame{})
+	c.sendRaw([]byte("nope"))
+	c.expectError(chat.CodeBadFrame)
+	c.send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Text: "hi"})
+	c.expect(chat.FrameAccepted)
+	if got := metricValue(t, "kefu_edge_errors_total", "code", chat.CodeBadFrame) - before; got != 1 {
+		t.Fatalf("bad_frame errors counted %v", got)
+	}
+	if got := metricValue(t, "kefu_edge_frames_in_total", "type", "message") - inBefore; got != 1 {
+		t.Fatalf("message frames counted %v", got)
+	}
+	if metricValue(t, "kefu_edge_publish_seconds", "", "") == 0 {
+		t.Fatal("publish latency not observed")
+	}
+}
+
+// metricValue reads a counter (or a histogram's sample count) from the
+// default registry.
+func metricValue(t *testing.T, name, label, value string) float64 {
+	t.Helper()
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			match := label == ""
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+			if h := m.GetHistogram(); h != nil {
+				return float64(h.GetSampleCount())
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }

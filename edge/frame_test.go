@@ -127,3 +127,14 @@ func TestAcceptsBrotli(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkDecodeFrame(b *testing.B) {
+	data := []byte(`{"v":1,"type":"message","id":"01HV7ZA1B2C3D4E5F6G7H8J9K0","text":"Where is my order 12345?","lang":"en","anger":0.1,"context":{"url":"https://shop.example/p/42"}}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := DecodeFrame(data, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -146,7 +146,9 @@ func (n *Node) ensureStream(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
-	if _, err := n.js.CreateOrUpdateStream(ctx, StreamConfig()); err != nil {
+	// Create, but never update: if central (or an operator) made the stream
+	// with other limits, theirs win; the edge only needs it to exist.
+	if _, err := n.js.CreateStream(ctx, StreamConfig()); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return fmt.Errorf("edge: create stream %s: %w", chat.StreamInbound, err)
 	}
 	n.streamOK.Store(true)

@@ -82,25 +82,35 @@ func (n *Node) serveWS(c *websocket.Conn) {
 		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1001, "edge shutting down"), now.Add(writeWait))
 		return
 	}
-	defer n.conns.Done()
 	metricConnections.Inc()
 	metricConnectionsTotal.Inc()
-	defer metricConnections.Dec()
+	defer func() {
+		s.mu.Lock()
+		conv := s.conv
+		s.mu.Unlock()
+		if conv != "" {
+			n.hub.remove(s.site.Tenant, conv, s)
+		}
+		n.hub.gone(s)
+		metricConnections.Dec()
+		n.conns.Done()
+	}()
 
 	idle := n.cfg.PingInterval * 5 / 2
 	_ = c.SetReadDeadline(now.Add(idle))
 	c.SetPongHandler(func(string) error { return c.SetReadDeadline(time.Now().Add(idle)) })
 	go s.writeLoop()
+	defer func() { // the writer must be done before the library recycles conn
+		if r := recover(); r != nil {
+			metricErrors.WithLabelValues("panic").Inc()
+			n.log.Error("edge: connection handler panicked", "panic", r)
+			s.shutdown(websocket.CloseInternalServerErr, "internal error; reconnect and resume")
+			<-s.writerDone
+		}
+	}()
 	s.readLoop(idle)
 	s.shutdown(websocket.CloseNormalClosure, "")
 	<-s.writerDone
-	s.mu.Lock()
-	conv := s.conv
-	s.mu.Unlock()
-	if conv != "" {
-		n.hub.remove(s.site.Tenant, conv, s)
-	}
-	n.hub.gone(s)
 }
 
 func (s *session) readLoop(idle time.Duration) {
@@ -342,7 +352,11 @@ func (s *session) onMessage(f chat.Frame) {
 		s.mu.Unlock()
 		return
 	case pluginhost.Escalate:
-		out.Envelope.SetLabel("escalate", out.Reason)
+		reason := out.Reason
+		if reason == "" {
+			reason = "plugin:" + out.Plugin
+		}
+		out.Envelope.SetLabel("escalate", reason)
 	}
 	env = out.Envelope
 	if err := env.Check(s.n.cfg.MaxText); err != nil {
