@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -115,15 +116,17 @@ func (n *Node) serveWS(c *websocket.Conn) {
 
 func (s *session) readLoop(idle time.Duration) {
 	maxFrame := s.n.cfg.MaxFrame
+	var buf bytes.Buffer // reused: DecodeFrame does not keep the bytes
 	for {
 		mt, r, err := s.conn.NextReader()
 		if err != nil {
 			return
 		}
-		data, err := io.ReadAll(io.LimitReader(r, int64(maxFrame)+1))
-		if err != nil {
+		buf.Reset()
+		if _, err := buf.ReadFrom(io.LimitReader(r, int64(maxFrame)+1)); err != nil {
 			return
 		}
+		data := buf.Bytes()
 		if s.closing() {
 			continue // closing handshake: discard until the peer's close arrives
 		}
