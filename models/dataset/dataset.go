@@ -95,9 +95,12 @@ func ReadFile(path string, labelKeys []string) ([]Example, error) {
 }
 
 // SplitPath returns the file of split ("train", "dev", "test") in dir. A
-// folder without train.jsonl trains on dev.jsonl. Files named
-// <prefix>_<split>.jsonl or <split>_*.jsonl are not considered.
+// folder without train.jsonl trains on dev.jsonl. When dir is itself a
+// .jsonl file, it is returned for every split.
 func SplitPath(dir, split string) (string, error) {
+	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
+		return dir, nil // a single JSONL file stands for every split
+	}
 	p := filepath.Join(dir, split+".jsonl")
 	if _, err := os.Stat(p); err == nil {
 		return p, nil

@@ -57,3 +57,11 @@ func TestSplitFallsBackToDev(t *testing.T) {
 		t.Fatalf("missing dir: %v", err)
 	}
 }
+
+func TestSplitPathFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "extra.jsonl")
+	os.WriteFile(f, []byte(`{"text":"a","label":1}`+"\n"), 0o644)
+	if p, err := SplitPath(f, "test"); err != nil || p != f {
+		t.Fatalf("%q %v", p, err)
+	}
+}

@@ -1,0 +1,37 @@
+# models/models.mk — retrain every shipped text model (issue 5).
+# Included by the top-level Makefile; run `make models`. Each step trains in
+# well under 10 minutes on 2 cores, single-threaded (GOMAXPROCS=1, which
+# also makes the bytes reproducible). Commands and numbers: models/RESULTS.md.
+
+KMODEL   ?= nice go run ./models/internal/kmodel
+DATASETS ?= ../shared/datasets
+
+.PHONY: models models-langid models-intent models-sentiment models-anger
+
+models: models-langid models-intent models-sentiment models-anger
+
+# Language id: lingua test data (dev split) + the product's chat utterances
+# (11 languages incl. ko) + extra zh reviews and en utterances.
+models-langid:
+	$(KMODEL) train langid --quiet --epochs 10 --emb-lr 0.3 \
+		--data $(DATASETS)/langid --data models/data/langid-chat \
+		--data $(DATASETS)/sentiment-zh@zh:3000 --data $(DATASETS)/intent-en/clinc150@en:3000 \
+		--out models/artifacts/langid.kmod
+
+# Shopper intents: the product's own CC0 set (12 languages, 25 intents);
+# the oos threshold is chosen on its dev split.
+models-intent:
+	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --dropout 0.3 \
+		--data models/data/intent --out models/artifacts/intent.kmod
+
+# Sentiment: Chinese shopping reviews (see models/artifacts/sentiment.md for
+# the licence note).
+models-sentiment:
+	$(KMODEL) train sentiment --quiet --buckets 120000 --dim 4 --epochs 5 --dropout 0.3 \
+		--data $(DATASETS)/sentiment-zh --out models/artifacts/sentiment.kmod
+
+# Anger: fit the cue weights on the anger training set with the sentiment
+# model just trained; writes Go source.
+models-anger: models-sentiment
+	$(KMODEL) train anger --data models/data/anger \
+		--sentiment models/artifacts/sentiment.kmod --out models/anger/weights.go
