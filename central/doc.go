@@ -27,6 +27,9 @@
 //     shipped in models/artifacts is loaded (ShippedIntent) unless
 //     NoShippedModels is set. A label counts from IntentMinScore (default
 //     0.5); the human-agent label hands off only from 0.8.
+//   - LangID: Classifier for messages without a language; labels are
+//     language subtags. When nil, the shipped language-id model is loaded
+//     unless NoShippedModels is set. CJK scripts are decided before it.
 //   - Sentiment: optional Classifier; its negative probability feeds
 //     models/anger.Score. Not loaded by default: the interim sentiment
 //     artifact scores plain questions as negative (see the report in the

@@ -33,7 +33,7 @@ func testPack(t testing.TB) chat.FAQPack {
 // env is one test world: a NATS server with JetStream, a client
 // connection, and the data folder central uses.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	srv *natsembed.Server
 	nc  *nats.Conn
 	js  jetstream.JetStream
@@ -42,7 +42,7 @@ type env struct {
 	evs chan chat.Event    // events seen on kefu.events.>
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv, err := natsembed.Start(natsembed.Options{StoreDir: t.TempDir()})
 	if err != nil {
@@ -168,7 +168,7 @@ func (e *env) event(typ chat.EventType) chat.Event {
 }
 
 // checkFor polls f until it returns nil or the wait is over.
-func checkFor(t *testing.T, wait time.Duration, f func() error) {
+func checkFor(t testing.TB, wait time.Duration, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for {

@@ -8,9 +8,9 @@ import (
 )
 
 // detectLang guesses the language of a message the widget did not label:
-// the script decides for Chinese, Japanese and Korean, whatlanggo for the
-// rest; "en" when unsure.
-func detectLang(text string) string {
+// the script decides for Chinese, Japanese and Korean, then the language-id
+// model (when given and sure), then whatlanggo when reliable; "en" otherwise.
+func detectLang(text string, model Classifier) string {
 	var han, kana, hangul, letters int
 	for _, r := range text {
 		switch {
@@ -31,6 +31,11 @@ func detectLang(text string) string {
 		return "ko"
 	case han > 0 && han*2 >= letters/3:
 		return "zh"
+	}
+	if model != nil {
+		if l, score := model.Predict(text); score >= 0.6 && len(l) >= 2 {
+			return primaryLang(l)
+		}
 	}
 	info := whatlanggo.Detect(text)
 	if code := info.Lang.Iso6391(); code != "" && info.IsReliable() {

@@ -26,6 +26,15 @@ func ShippedIntent() (Classifier, error) {
 	return ModelClassifier{Model: m}, nil
 }
 
+// ShippedLangID loads the language-id model embedded in models/artifacts.
+func ShippedLangID() (Classifier, error) {
+	m, err := textmodel.Load(artifacts.LangID())
+	if err != nil {
+		return nil, fmt.Errorf("central: shipped langid model: %w", err)
+	}
+	return ModelClassifier{Model: m}, nil
+}
+
 // ShippedSentiment loads the sentiment model embedded in models/artifacts.
 func ShippedSentiment() (Classifier, error) {
 	m, err := textmodel.Load(artifacts.Sentiment())

@@ -45,6 +45,7 @@ type Config struct {
 
 	Intent          Classifier
 	Sentiment       Classifier
+	LangID          Classifier
 	NoShippedModels bool
 	// IntentMinScore is the least model score for an intent to count. Default 0.5;
 	// a handoff on the model's human intent alone needs at least 0.8.
@@ -124,6 +125,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			return nil, err
 		}
 		cfg.Intent = m
+	}
+	if cfg.LangID == nil && !cfg.NoShippedModels {
+		m, err := ShippedLangID()
+		if err != nil {
+			return nil, err
+		}
+		cfg.LangID = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
 		hub: newHub(), closed: make(chan struct{})}
@@ -314,17 +322,9 @@ func (s *Service) onInbound(m jetstream.Msg) {
 	if s.isClosed() {
 		return // not acked: redelivered to another replica or after restart
 	}
-	var env chat.Envelope
-	if err := json.Unmarshal(m.Data(), &env); err != nil {
-		s.reject(m, "malformed envelope JSON", err)
-		return
-	}
-	if err := env.Check(0); err != nil {
-		s.reject(m, "invalid envelope", err)
-		return
-	}
-	if env.Visitor == "" {
-		s.reject(m, "invalid envelope", errors.New("missing visitor"))
+	env, why, err := decodeEnvelope(m.Data())
+	if err != nil {
+		s.reject(m, why, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -350,6 +350,27 @@ func (s *Service) onInbound(m jetstream.Msg) {
 	replyLatency.Observe(time.Since(start).Seconds())
 }
 
+// errNoVisitor refuses an envelope without a visitor.
+var errNoVisitor = errors.New("central: envelope has no visitor")
+
+// decodeEnvelope parses and checks an inbound envelope; why is the metric
+// label of a refusal.
+func decodeEnvelope(data []byte) (env chat.Envelope, why string, err error) {
+	if err := json.Unmarshal(data, &env); err != nil {
+		return chat.Envelope{}, "malformed envelope JSON", fmt.Errorf("central: decode envelope: %w", err)
+	}
+	if err := env.Check(0); err != nil {
+		return chat.Envelope{}, "invalid envelope", fmt.Errorf("central: check envelope: %w", err)
+	}
+	if env.Visitor == "" {
+		return chat.Envelope{}, "invalid envelope", errNoVisitor
+	}
+	if env.Direction != "" && env.Direction != chat.Inbound {
+		return chat.Envelope{}, "invalid envelope", fmt.Errorf("central: envelope direction %q on the inbound stream", env.Direction)
+	}
+	return env, "", nil
+}
+
 func (s *Service) reject(m jetstream.Msg, why string, err error) {
 	inboundRejected.WithLabelValues(why).Inc()
 	s.log.Warn("inbound: rejected", "reason", why, "err", err, "subject", m.Subject(), "bytes", len(m.Data()))
@@ -369,7 +390,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	msg := env.Message
 	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
 	if msg.Lang == "" {
-		msg.Lang = detectLang(msg.Text)
+		msg.Lang = detectLang(msg.Text, s.cfg.LangID)
 	}
 	msg.Lang = primaryLang(msg.Lang)
 	if msg.Intent == "" && s.cfg.Intent != nil {
