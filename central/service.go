@@ -392,7 +392,6 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if msg.Lang == "" {
 		msg.Lang = detectLang(msg.Text, s.cfg.LangID)
 	}
-	msg.Lang = primaryLang(msg.Lang)
 	if msg.Intent == "" && s.cfg.Intent != nil {
 		label, score := s.cfg.Intent.Predict(msg.Text)
 		switch {

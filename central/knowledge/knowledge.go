@@ -361,7 +361,10 @@ func (x *Index) Search(ctx context.Context, tenant, lang, text string) (hit Hit,
 	if best == nil {
 		return Hit{}, false, nil
 	}
-	ans, got := best.entry.Answer(primary(lang))
+	ans, got := best.entry.Answers[lang], lang // an exact tag first (zh-TW)
+	if ans == "" {
+		ans, got = best.entry.Answer(primary(lang))
+	}
 	hit = Hit{Entry: *best.entry, Answer: ans, Lang: got, Question: best.text, Score: bestScore}
 	return hit, bestScore >= x.opts.Threshold, nil
 }
