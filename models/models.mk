@@ -31,7 +31,8 @@ models-sentiment:
 		--data $(DATASETS)/sentiment-zh --out models/artifacts/sentiment.kmod
 
 # Anger: fit the cue weights on the anger training set with the sentiment
-# model just trained; writes Go source.
+# model just trained, after training the anger text model (artifacts/anger.kmod);
+# writes Go source.
 models-anger: models-sentiment
-	$(KMODEL) train anger --data models/data/anger \
+	$(KMODEL) train anger --data models/data/anger --model-out models/artifacts/anger.kmod \
 		--sentiment models/artifacts/sentiment.kmod --out models/anger/weights.go

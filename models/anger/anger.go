@@ -10,6 +10,7 @@
 package anger
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"unicode"
@@ -26,8 +27,10 @@ type Cues struct {
 	Complaint    int // lexicon hits (refund now, scam, 投诉, 差评…)
 }
 
-// NumInputs is the number of inputs of the logistic combination.
-const NumInputs = 7
+// NumInputs is the number of inputs of the logistic combination: the
+// sentiment model's negative probability, six capped cue counts and the
+// probability of an anger text model (0 when none is used).
+const NumInputs = 8
 
 // Weights of the logistic combination: Bias plus one weight per input of
 // Inputs. The shipped values (weights.go) are fitted on the product's anger
@@ -38,40 +41,91 @@ type Weights struct {
 }
 
 // Inputs returns the inputs of the combination for text: the negative
-// probability and the capped cue counts.
-func Inputs(text string, negative float32) [NumInputs]float64 {
+// probability, the capped cue counts and angry, the anger text model's
+// probability (pass 0 with weights fitted without a model).
+func Inputs(text string, negative, angry float32) [NumInputs]float64 {
 	c := Find(text)
-	neg := float64(negative)
-	if math.IsNaN(neg) {
-		neg = 0.5
-	}
-	neg = math.Max(0, math.Min(1, neg))
 	capAt := func(n, c int) float64 { return float64(min(n, c)) }
 	return [NumInputs]float64{
-		neg,
+		unit(negative),
 		capAt(c.Exclamations, 3),
 		capAt(c.Repeats, 2),
 		capAt(c.ShoutWords, 2),
 		capAt(c.AngryEmoji, 2),
 		capAt(c.Profanity, 2),
 		capAt(c.Complaint, 3),
+		unit(angry),
 	}
 }
 
-// Score returns the anger of text in [0,1] given negative, the sentiment
-// model's probability that text is negative (pass 0.5 when unknown).
-func Score(text string, negative float32) float64 {
-	return Shipped.Score(text, negative)
+func unit(p float32) float64 {
+	v := float64(p)
+	if math.IsNaN(v) {
+		return 0.5
+	}
+	return math.Max(0, math.Min(1, v))
 }
 
-// Score is the anger of text under w.
-func (w Weights) Score(text string, negative float32) float64 {
-	x := Inputs(text, negative)
+// Score returns the anger of text in [0,1] given negative, the sentiment
+// model's probability that text is negative (pass 0.5 when unknown). It
+// uses the cues and Shipped; Scorer adds the anger text model.
+func Score(text string, negative float32) float64 {
+	return Shipped.Apply(Inputs(text, negative, 0))
+}
+
+// Apply is the logistic combination of inputs x under w, in [0,1].
+func (w Weights) Apply(x [NumInputs]float64) float64 {
 	z := w.Bias
 	for i, v := range x {
 		z += w.W[i] * v
 	}
 	return 1 / (1 + math.Exp(-z))
+}
+
+// Classifier is what Scorer needs of a text model (models/textmodel.Model
+// fits): the probability of each label in label order.
+type Classifier interface {
+	Labels() []string
+	Probs(dst []float32, text string) []float32
+}
+
+// Scorer combines a sentiment model, an anger text model (trained on the
+// product's anger set, artifacts.Anger) and the cues with WithModel weights.
+// It is safe for concurrent use if the models are.
+type Scorer struct {
+	sentiment, anger Classifier
+	neg, angry       int
+	w                Weights
+}
+
+// NewScorer returns a Scorer. sentiment needs a "negative" label and
+// angerModel an "angry" label; w are the weights (ShippedWithModel).
+func NewScorer(sentiment, angerModel Classifier, w Weights) (*Scorer, error) {
+	s := &Scorer{sentiment: sentiment, anger: angerModel, neg: index(sentiment.Labels(), "negative"), angry: index(angerModel.Labels(), "angry"), w: w}
+	if s.neg < 0 || s.angry < 0 {
+		return nil, ErrLabels
+	}
+	return s, nil
+}
+
+// ErrLabels reports models without the labels a Scorer needs.
+var ErrLabels = errors.New("anger: sentiment model needs a negative label and the anger model an angry label")
+
+func index(labels []string, l string) int {
+	for i, x := range labels {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// Score returns the anger of text in [0,1].
+func (s *Scorer) Score(text string) float64 {
+	var buf [8]float32
+	neg := s.sentiment.Probs(buf[:0], text)[s.neg]
+	angry := s.anger.Probs(buf[:0], text)[s.angry]
+	return s.w.Apply(Inputs(text, neg, angry))
 }
 
 // Find returns the intensity cues of text.

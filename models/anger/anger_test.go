@@ -97,3 +97,34 @@ func BenchmarkScore(b *testing.B) {
 		Score("你们这什么破服务，垃圾！我要投诉！！ WORST service ever", 0.9)
 	}
 }
+
+type fixed struct {
+	labels []string
+	probs  []float32
+}
+
+func (f fixed) Labels() []string { return f.labels }
+func (f fixed) Probs(dst []float32, _ string) []float32 {
+	return append(dst[:0], f.probs...)
+}
+
+func TestScorer(t *testing.T) {
+	sent := fixed{[]string{"negative", "positive"}, []float32{0.9, 0.1}}
+	calmModel := fixed{[]string{"angry", "calm"}, []float32{0.05, 0.95}}
+	angryModel := fixed{[]string{"angry", "calm"}, []float32{0.95, 0.05}}
+	w := Weights{Bias: -3, W: [NumInputs]float64{1, 0, 0, 0, 0, 0, 0, 5}}
+	a, err := NewScorer(sent, angryModel, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewScorer(sent, calmModel, w)
+	if sa, sc := a.Score("hm"), c.Score("hm"); sa < 0.5 || sc > 0.5 {
+		t.Fatalf("angry model %.2f, calm model %.2f", sa, sc)
+	}
+	if _, err := NewScorer(calmModel, angryModel, w); err == nil {
+		t.Fatal("sentiment without a negative label accepted")
+	}
+	if _, err := NewScorer(sent, sent, w); err == nil {
+		t.Fatal("anger model without an angry label accepted")
+	}
+}

@@ -2,10 +2,13 @@
 
 package anger
 
-// Shipped holds the weights used by Score: fitted on 1188 rows of [models/data/anger]
-// with sentiment model models/artifacts/sentiment.kmod. Inputs: negative probability, exclamations,
-// repeats, shouted words, angry emoji, profanity, complaint phrases.
-var Shipped = Weights{
-	Bias: -1.8336,
-	W:    [NumInputs]float64{1.0054, 0.0037, 1.4768, 1.7638, 2.4656, 2.6737, 3.4538},
-}
+// Fitted on 1188 rows of [models/data/anger] with sentiment model models/artifacts/sentiment.kmod.
+// Inputs: negative probability, exclamations, repeats, shouted words, angry
+// emoji, profanity, complaint phrases, anger text model probability.
+var (
+	// Shipped is used by Score (no anger text model).
+	Shipped = Weights{Bias: -1.8336, W: [NumInputs]float64{1.0054, 0.0037, 1.4768, 1.7638, 2.4656, 2.6737, 3.4538, 0.0000}}
+	// ShippedWithModel is used by Scorer with artifacts.Anger (fitted on
+	// out-of-fold probabilities of that model).
+	ShippedWithModel = Weights{Bias: -4.7833, W: [NumInputs]float64{0.7970, 0.0000, 0.9111, 1.5135, 1.2172, 1.1943, 1.5638, 6.8573}}
+)

@@ -17,6 +17,9 @@ var sentiment []byte
 //go:embed langid.kmod
 var langid []byte
 
+//go:embed anger.kmod
+var anger []byte
+
 // Intent returns the e-commerce intent model (labels such as order_status,
 // refund_status, human_agent and oos). The slice is shared: do not modify it.
 func Intent() []byte { return intent }
@@ -28,3 +31,8 @@ func Sentiment() []byte { return sentiment }
 // LangID returns the language identification model; labels are BCP-47
 // primary language subtags (zh, en, de, …). The slice is shared: do not modify it.
 func LangID() []byte { return langid }
+
+// Anger returns the anger text model (labels angry, calm) that models/anger
+// combines with the sentiment model and intensity cues. The slice is shared:
+// do not modify it.
+func Anger() []byte { return anger }

@@ -174,6 +174,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	holdout := fs.Int("holdout", 0, "hold out every Nth training example and report accuracy on it (for choosing settings)")
 	fs.StringVar(&cfg.Optimizer, "optimizer", cfg.Optimizer, "adam or adagrad")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.BoolVar(&cfg.SqrtPool, "sqrtpool", cfg.SqrtPool, "bag = sum/√n instead of the mean")
 	fs.Float64Var(&cfg.Dropout, "dropout", cfg.Dropout, "probability of dropping each feature in a training step")
 	fixedThreshold := fs.Float64("threshold", -1, "out-of-scope threshold to store instead of choosing one on dev")
 	buckets := fs.Uint("buckets", uint(cfg.Features.Buckets), "hashed feature space size")
@@ -183,17 +184,23 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	cjkN := fs.Uint("cjkn", uint(cfg.Features.CJKMaxN), "longest character n-gram in CJK runs")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	sentimentPath := fs.String("sentiment", "", "anger: sentiment model whose negative probability is an input (default: shipped)")
+	modelOut := fs.String("model-out", "", "anger: also train the anger text model and write it here")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("--data and --out are required: %w", errUsage)
 	}
+	// spago's backward pass runs operators on goroutines; with more than one
+	// P the order in which gradients are summed varies and so do the weights.
+	// One P makes training byte-for-byte reproducible (and is polite on a
+	// shared machine); the arithmetic is single-threaded anyway.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	if t.name == "anger" {
 		// anger is not a text model: it fits how the sentiment model's
 		// negative probability and the intensity cues combine, and writes
 		// the weights as Go source (models/anger/weights.go).
-		return trainAnger(t, data, *sentimentPath, *out, stderr)
+		return trainAnger(ctx, t, cfg, data, *sentimentPath, *out, *modelOut, stderr)
 	}
 	cfg.Features.Buckets = uint32(*buckets)
 	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)
@@ -241,11 +248,6 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 			progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("train "+t.name),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionSetPredictTime(true))
 	}
-	// spago's backward pass runs operators on goroutines; with more than one
-	// P the order in which gradients are summed varies and so do the weights.
-	// One P makes training byte-for-byte reproducible (and is polite on a
-	// shared machine); the arithmetic is single-threaded anyway.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	res, err := train.Fit(ctx, examples, labels, tune, cfg, func(done, total int, loss float64) {
 		if bar != nil {
 			_ = bar.Set(done)
@@ -312,9 +314,6 @@ func contains(xs []string, s string) bool {
 func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
 	var blob []byte
 	name := "artifact:" + t.name
-	if t.name == "anger" {
-		name = "artifact:sentiment"
-	}
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -332,30 +331,27 @@ func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
 }
 
 // predictor returns the label function for a task: the model itself, or for
-// anger the sentiment model plus intensity cues.
-func (t *taskSpec) predictor(m *textmodel.Model) func(string) textmodel.Prediction {
+// anger models/anger's Scorer over the sentiment model (sentimentPath or the
+// shipped one), the anger text model m and the intensity cues.
+func (t *taskSpec) predictor(m *textmodel.Model, sentimentPath string) (func(string) textmodel.Prediction, error) {
 	if t.name != "anger" {
-		return m.Predict
+		return m.Predict, nil
 	}
-	neg := -1
-	for i, l := range m.Labels() {
-		if l == "negative" {
-			neg = i
-		}
+	sent, _, err := specs()["sentiment"].loadModel(sentimentPath)
+	if err != nil {
+		return nil, err
 	}
-	var probs []float32
+	sc, err := anger.NewScorer(sent, m, anger.ShippedWithModel)
+	if err != nil {
+		return nil, err
+	}
 	return func(text string) textmodel.Prediction {
-		p := float32(0.5)
-		if neg >= 0 {
-			probs = m.Probs(probs, text)
-			p = probs[neg]
-		}
-		s := anger.Score(text, p)
+		s := sc.Score(text)
 		if s >= 0.5 {
 			return textmodel.Prediction{Label: "angry", Score: float32(s)}
 		}
 		return textmodel.Prediction{Label: "calm", Score: float32(s)}
-	}
+	}, nil
 }
 
 func cmdEval(args []string, stdout io.Writer) error {
@@ -369,6 +365,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	split := fs.String("split", "test", "split to evaluate")
 	asJSON := fs.Bool("json", false, "print JSON")
 	threshold := fs.Float64("threshold", -1, "override the model's out-of-scope threshold (0: never fall back)")
+	sentimentPath := fs.String("sentiment", "", "anger: sentiment model (default: shipped)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
@@ -388,7 +385,10 @@ func cmdEval(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	predict := t.predictor(m)
+	predict, err := t.predictor(m, *sentimentPath)
+	if err != nil {
+		return err
+	}
 	oos := ""
 	if t.oos != "" {
 		oos = t.oos
@@ -410,6 +410,7 @@ func cmdPredict(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	fs := newFlags("predict")
 	modelPath := fs.String("model", "", "model file (default: shipped artifact)")
+	sentimentPath := fs.String("sentiment", "", "anger: sentiment model (default: shipped)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
@@ -417,7 +418,10 @@ func cmdPredict(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	predict := t.predictor(m)
+	predict, err := t.predictor(m, *sentimentPath)
+	if err != nil {
+		return err
+	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
 	w := bufio.NewWriter(stdout)

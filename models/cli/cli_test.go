@@ -115,7 +115,7 @@ func TestSentimentLabelsAndAnger(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "negative") || !strings.Contains(out, "positive") {
 		t.Fatalf("exit %d %s %s", code, out, stderr)
 	}
-	code, out, _ = run(t, "thanks!\nWORST SERVICE EVER!!! I want my money back NOW, scam!!! 😡\n", "predict", "anger", "--model", path)
+	code, out, _ = run(t, "thanks!\nWORST SERVICE EVER!!! I want my money back NOW, scam!!! 😡\n", "predict", "anger", "--sentiment", path)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 2 || !strings.Contains(lines[1], `"angry"`) {
 		t.Fatalf("anger predict: %s", out)
@@ -173,12 +173,17 @@ func TestParseSource(t *testing.T) {
 
 func TestTrainAngerWritesGo(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "weights.go")
-	code, _, stderr := run(t, "", "train", "anger", "--data", "testdata/anger", "--out", out)
+	model := filepath.Join(t.TempDir(), "anger.kmod")
+	code, _, stderr := run(t, "", "train", "anger", "--data", "testdata/anger", "--out", out, "--model-out", model, "--buckets", "2048", "--epochs", "5")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	src, _ := os.ReadFile(out)
-	if !strings.Contains(string(src), "package anger") || !strings.Contains(string(src), "var Shipped = Weights{") {
+	if !strings.Contains(string(src), "package anger") || !strings.Contains(string(src), "Shipped = Weights{") || !strings.Contains(string(src), "ShippedWithModel = Weights{") {
 		t.Fatalf("generated source:\n%s", src)
+	}
+	code, out2, stderr := run(t, "you are useless, refund NOW!!!\n", "predict", "anger", "--model", model)
+	if code != 0 || !strings.HasPrefix(out2, `{"label":"`) {
+		t.Fatalf("predict with the new anger model: %d %s %s", code, out2, stderr)
 	}
 }

@@ -89,7 +89,12 @@ func specs() map[string]*taskSpec {
 			name:      "anger",
 			labelKeys: []string{"label", "anger", "angry"},
 			mapLabel:  angerLabel,
-			artifact:  artifacts.Sentiment,
+			artifact:  artifacts.Anger,
+			train: train.Config{
+				Task:     "anger",
+				Features: features.Config{Buckets: 50000, WordNgrams: 2, MinN: 3, MaxN: 5, CJKMaxN: 2, Seed: 1},
+				Dim:      4, Epochs: 10, LR: 0.01, Batch: 8, Seed: 1, Dropout: 0.3,
+			},
 		},
 	}
 }

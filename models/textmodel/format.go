@@ -11,7 +11,8 @@ import (
 
 // File layout (.kmod), little endian:
 //
-//	"KMOD" | u16 format version | u16 features.Version | u16 flags (0)
+//	"KMOD" | u16 format version | u16 features.Version | u16 flags
+//	(bit 0: the bag is sum/√n instead of the mean; other bits must be 0)
 //	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
 //	u16 dim | u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
 //	buckets × f32 row scale | buckets×dim int8 embedding
@@ -25,6 +26,8 @@ import (
 const FormatVersion = 1
 
 var magic = [4]byte{'K', 'M', 'O', 'D'}
+
+const flagSqrtPool = 1
 
 // Errors returned by Load; test with errors.Is.
 var (
@@ -57,7 +60,10 @@ type Weights struct {
 	// Threshold; empty for none. It must be one of Labels.
 	Fallback  string
 	Threshold float32
-	Emb       []float32 // Buckets×Dim, row-major
+	// SqrtPool divides the sum of embedding rows by √n instead of n, so
+	// long texts carry more evidence than short ones.
+	SqrtPool bool
+	Emb      []float32 // Buckets×Dim, row-major
 	Out       []float32 // len(Labels)×Dim, row-major
 	Bias      []float32 // len(Labels)
 }
@@ -101,7 +107,11 @@ func Marshal(w *Weights) ([]byte, error) {
 	out = append(out, magic[:]...)
 	out = binary.LittleEndian.AppendUint16(out, FormatVersion)
 	out = binary.LittleEndian.AppendUint16(out, features.Version)
-	out = binary.LittleEndian.AppendUint16(out, 0)
+	var flags uint16
+	if w.SqrtPool {
+		flags |= flagSqrtPool
+	}
+	out = binary.LittleEndian.AppendUint16(out, flags)
 	out = appendStr(out, w.Task)
 	f := w.Features
 	out = binary.LittleEndian.AppendUint32(out, f.Buckets)
@@ -253,9 +263,11 @@ func Load(data []byte) (*Model, error) {
 	}
 	r := &reader{buf: body, off: 8}
 	m := &Model{size: len(data)}
-	if flags := r.u16("flags"); flags != 0 && r.err == nil {
+	flags := r.u16("flags")
+	if flags&^flagSqrtPool != 0 && r.err == nil {
 		return nil, wrap("unknown flags", ErrVersion)
 	}
+	m.sqrtPool = flags&flagSqrtPool != 0
 	m.task = r.str("task")
 	m.feat.Buckets = r.u32("buckets")
 	m.feat.WordNgrams = r.u8("features")

@@ -32,6 +32,7 @@ type Model struct {
 	dim       int
 	labels    []string
 	fallback  int // index of the label used below threshold, or -1
+	sqrtPool  bool
 	threshold float32
 	embScale  []float32 // per bucket
 	emb       []byte    // Buckets×Dim int8 (stored as bytes, not copied)
@@ -110,6 +111,9 @@ func (m *Model) forward(s *scratch, text string) {
 	}
 	if n := len(s.ids); n > 0 {
 		inv := 1 / float32(n)
+		if m.sqrtPool {
+			inv = 1 / float32(math.Sqrt(float64(n)))
+		}
 		for j := range h {
 			h[j] *= inv
 		}
@@ -194,7 +198,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 		return nil, ErrNoFallback
 	}
 	c := &Model{
-		task: m.task, feat: m.feat, dim: m.dim, labels: m.labels, fallback: m.fallback, threshold: threshold,
+		task: m.task, feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, labels: m.labels, fallback: m.fallback, threshold: threshold,
 		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
 	}
 	return c, nil

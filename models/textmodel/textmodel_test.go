@@ -41,7 +41,11 @@ func floatProbs(w *Weights, text string) []float32 {
 	}
 	for j := range h {
 		if len(ids) > 0 {
-			h[j] /= float64(len(ids))
+			if w.SqrtPool {
+				h[j] /= math.Sqrt(float64(len(ids)))
+			} else {
+				h[j] /= float64(len(ids))
+			}
 		}
 	}
 	out := make([]float32, len(w.Labels))
@@ -81,7 +85,14 @@ var sample = func() []string {
 }()
 
 func TestRoundTripQuantizedAgrees(t *testing.T) {
-	w := randomWeights(1)
+	for _, sqrt := range []bool{false, true} {
+		w := randomWeights(1)
+		w.SqrtPool = sqrt
+		testRoundTrip(t, w)
+	}
+}
+
+func testRoundTrip(t *testing.T, w *Weights) {
 	data, err := Marshal(w)
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +202,7 @@ func TestLoadRefusesDamage(t *testing.T) {
 		{"flipped checksum", flip(len(data) - 1), ErrChecksum},
 		{"future format", func() []byte { d := slices.Clone(data); d[4] = 9; return d }(), ErrVersion},
 		{"other featurizer", func() []byte { d := slices.Clone(data); d[6] = 9; return d }(), ErrVersion},
+		{"unknown flag", func() []byte { d := slices.Clone(data); d[8] = 2; return d }(), ErrChecksum},
 		{"trailing garbage", append(slices.Clone(data), 1, 2, 3, 4, 5), ErrChecksum},
 	}
 	for _, tt := range tests {
@@ -213,7 +225,7 @@ func TestLoadRefusesDamage(t *testing.T) {
 }
 
 func TestArtifactsLoad(t *testing.T) {
-	for name, blob := range map[string][]byte{"intent": artifacts.Intent(), "sentiment": artifacts.Sentiment(), "langid": artifacts.LangID()} {
+	for name, blob := range map[string][]byte{"intent": artifacts.Intent(), "sentiment": artifacts.Sentiment(), "langid": artifacts.LangID(), "anger": artifacts.Anger()} {
 		m, err := Load(blob)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

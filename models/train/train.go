@@ -52,6 +52,8 @@ type Config struct {
 	// Dropout is the probability of dropping each feature of a message in
 	// a training step (0 = none); it fights memorizing templated data.
 	Dropout float64
+	// SqrtPool makes the bag sum/√n instead of the mean.
+	SqrtPool bool
 	// Fallback, when set, is the label predicted below the out-of-scope
 	// threshold; the threshold is chosen on the tuning set by Fit.
 	Fallback string
@@ -193,9 +195,14 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 						hv[j] += v
 					}
 				}
+				inv := float32(1)
 				if n := len(it.ids); n > 0 {
+					inv = 1 / float32(n)
+					if cfg.SqrtPool {
+						inv = 1 / float32(math.Sqrt(float64(n)))
+					}
 					for j := range hv {
-						hv[j] /= float32(n)
+						hv[j] *= inv
 					}
 				}
 				h := mat.NewDense[float32](mat.WithShape(dim), mat.WithBacking(append([]float32(nil), hv...)), mat.WithGrad(true))
@@ -209,7 +216,6 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 					continue
 				}
 				g := mat.Data[float32](h.Grad())
-				inv := 1 / float32(len(it.ids))
 				var g2 float32
 				for _, v := range g {
 					g2 += v * v * inv * inv
@@ -248,6 +254,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		Dim:      dim,
 		Labels:   append([]string(nil), labels...),
 		Emb:      emb,
+		SqrtPool: cfg.SqrtPool,
 		Out:      append([]float32(nil), mat.Data[float32](m.W)...),
 		Bias:     append([]float32(nil), mat.Data[float32](m.B)...),
 	}
