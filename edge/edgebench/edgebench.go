@@ -56,6 +56,8 @@ type Options struct {
 	Text string
 	// SkipEcho skips the baseline.
 	SkipEcho bool
+	// Logger receives the edge's logs. Default: discarded.
+	Logger *slog.Logger
 }
 
 // Stats are the measurements of one side.
@@ -71,7 +73,12 @@ type Stats struct {
 	// JetStream-stored guarantee.
 	AcceptedP50 time.Duration `json:"accepted_p50_ns,omitempty"`
 	AcceptedP99 time.Duration `json:"accepted_p99_ns,omitempty"`
-	Errors      int           `json:"errors"`
+	// Retries counts messages re-sent (same id) after unavailable or
+	// rate_limited, as a real client does; latencies include them.
+	Retries int `json:"retries"`
+	// Errors counts clients that stopped on an error; FirstError is one.
+	Errors     int    `json:"errors"`
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // Result is the outcome of Run.
@@ -105,6 +112,9 @@ func (o Options) withDefaults() Options {
 		if o.Plugins != nil {
 			o.PluginsName = "custom"
 		}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Text == "" {
 		o.Text = "Where is my order 12345? Mail me at jane.doe@example.com or call +49 170 1234567."
@@ -158,7 +168,7 @@ func runEdge(ctx context.Context, o Options) (Stats, error) {
 	node, err := edge.New(ctx, edge.Config{
 		Region: "bench", NATS: nc, Plugins: o.Plugins, Sites: map[string]edge.Site{"bench": {}},
 		MessageRate: 1e9, MessageBurst: 1 << 30, FrameRate: 1e9, FrameBurst: 1 << 30,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger: o.Logger,
 	})
 	if err != nil {
 		return Stats{}, err
@@ -206,7 +216,14 @@ func serve(app *fiber.App) (string, func(), error) {
 }
 
 // sample is one measured message.
-type sample struct{ accepted, reply time.Duration }
+type sample struct {
+	accepted, reply time.Duration
+	retries         int
+}
+
+// maxRetries bounds a client's retries of one message refused with
+// unavailable or rate_limited.
+const maxRetries = 20
 
 // clientFunc runs one client: it sends o.Warmup+o.Messages messages and
 // returns the measured samples (warmup excluded).
@@ -265,12 +282,16 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 		return Stats{}, fmt.Errorf("edgebench: every client failed: %w", firstEr)
 	}
 	st := Stats{Messages: len(all), Seconds: elapsed.Seconds(), Errors: errs}
+	if firstEr != nil {
+		st.FirstError = firstEr.Error()
+	}
 	if elapsed > 0 {
 		st.PerSecond = float64(len(all)) / elapsed.Seconds()
 	}
 	reply := make([]time.Duration, len(all))
 	acc := make([]time.Duration, 0, len(all))
 	for i, s := range all {
+		st.Retries += s.retries
 		reply[i] = s.reply
 		if s.accepted > 0 {
 			acc = append(acc, s.accepted)
@@ -314,11 +335,12 @@ func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.W
 			return out, ctx.Err()
 		}
 		id := chat.NewID()
+		msg := chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: o.Text}
 		t0 := time.Now()
-		if err := c.WriteJSON(chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: o.Text}); err != nil {
+		if err := c.WriteJSON(msg); err != nil {
 			return out, fmt.Errorf("edgebench: send: %w", err)
 		}
-		var s sample
+		s := sample{}
 		for s.reply == 0 {
 			f, err := readFrame(c)
 			if err != nil {
@@ -329,8 +351,15 @@ func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.W
 				s.accepted = time.Since(t0)
 			case f.Type == chat.FrameMessage && f.ReplyTo == id:
 				s.reply = time.Since(t0)
+			case f.Type == chat.FrameError && (f.Code == chat.CodeUnavailable || f.Code == chat.CodeRateLimited) && s.retries < maxRetries:
+				// What a real client does (docs/PROTOCOL.md §6): back off, same id.
+				s.retries++
+				time.Sleep(time.Duration(s.retries) * 10 * time.Millisecond)
+				if err := c.WriteJSON(msg); err != nil {
+					return out, fmt.Errorf("edgebench: resend: %w", err)
+				}
 			case f.Type == chat.FrameError:
-				return out, fmt.Errorf("edgebench: edge refused a message: %s: %s", f.Code, f.Reason)
+				return out, fmt.Errorf("edgebench: edge refused a message (after %d retries): %s: %s", s.retries, f.Code, f.Reason)
 			}
 		}
 		if i >= o.Warmup {
@@ -412,6 +441,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	plugins := fs.String("plugins", "", "plugin pipeline to run at the edge (e.g. eu), resolved by the loader cmd/kefu installs")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	fs.BoolVar(&o.SkipEcho, "no-echo", false, "skip the Fiber WebSocket echo baseline")
+	verbose := fs.Bool("v", false, "log the edge's warnings and errors to stderr")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--json]")
 		fmt.Fprintln(stderr, "Measures an in-process edge (NATS JetStream + a central stand-in) against a bare Fiber WebSocket echo.")
@@ -426,6 +456,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "kefu bench edge: unexpected arguments %q\n", fs.Args())
 		return 2
+	}
+	if *verbose {
+		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	if *plugins != "" {
 		if PluginLoader == nil {
@@ -463,11 +496,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func Report(w io.Writer, r Result) {
 	fmt.Fprintf(w, "kefu bench edge: %d clients × %d messages, GOMAXPROCS=%d, plugins: %s\n\n",
 		r.Clients, r.Messages, r.GOMAXPROCS, r.Plugins)
-	fmt.Fprintf(w, "%-26s %10s %10s %10s %7s\n", "", "msgs/s", "p50", "p99", "errors")
-	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d\n", "edge send→accepted", r.Edge.PerSecond, round(r.Edge.AcceptedP50), round(r.Edge.AcceptedP99), r.Edge.Errors)
-	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d\n", "edge send→reply", r.Edge.PerSecond, round(r.Edge.P50), round(r.Edge.P99), r.Edge.Errors)
+	fmt.Fprintf(w, "%-26s %10s %10s %10s %7s %7s\n", "", "msgs/s", "p50", "p99", "retries", "errors")
+	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d %7d\n", "edge send→accepted", r.Edge.PerSecond, round(r.Edge.AcceptedP50), round(r.Edge.AcceptedP99), r.Edge.Retries, r.Edge.Errors)
+	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d %7d\n", "edge send→reply", r.Edge.PerSecond, round(r.Edge.P50), round(r.Edge.P99), r.Edge.Retries, r.Edge.Errors)
+	if r.Edge.FirstError != "" {
+		fmt.Fprintf(w, "%-26s %s\n", "  first edge error:", r.Edge.FirstError)
+	}
 	if r.Echo.Messages > 0 {
-		fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d\n", "fiber ws echo (baseline)", r.Echo.PerSecond, round(r.Echo.P50), round(r.Echo.P99), r.Echo.Errors)
+		fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7s %7d\n", "fiber ws echo (baseline)", r.Echo.PerSecond, round(r.Echo.P50), round(r.Echo.P99), "-", r.Echo.Errors)
 		fmt.Fprintf(w, "\nedge/echo: throughput %.3f×, p50 latency %.1f×\n", r.ThroughputRatio, r.LatencyRatio)
 	}
 	fmt.Fprintln(w, strings.Repeat("-", 66))
