@@ -176,6 +176,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.BoolVar(&cfg.SqrtPool, "sqrtpool", cfg.SqrtPool, "bag = sum/√n instead of the mean")
 	fs.Float64Var(&cfg.Dropout, "dropout", cfg.Dropout, "probability of dropping each feature in a training step")
+	refit := fs.Bool("refit-with-dev", false, "after choosing the threshold on dev, retrain on train+dev and keep it")
 	fixedThreshold := fs.Float64("threshold", -1, "out-of-scope threshold to store instead of choosing one on dev")
 	buckets := fs.Uint("buckets", uint(cfg.Features.Buckets), "hashed feature space size")
 	wordN := fs.Uint("wordngrams", uint(cfg.Features.WordNgrams), "word n-grams (0-2)")
@@ -259,6 +260,17 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *refit && len(tune) > 0 {
+		// settings and threshold were chosen on dev; the shipped model also
+		// learns from dev's phrasings, keeping that threshold.
+		th := res.Weights.Threshold
+		fmt.Fprintf(stderr, "refit on train+dev (%d+%d rows), keeping threshold %.2f chosen on dev\n", len(examples), len(tune), th)
+		all := append(append([]dataset.Example(nil), examples...), tune...)
+		if res, err = train.Fit(ctx, all, labels, nil, cfg, nil); err != nil {
+			return err
+		}
+		res.Weights.Threshold = th
 	}
 	if *fixedThreshold >= 0 && res.Weights.Fallback != "" {
 		res.Weights.Threshold = float32(*fixedThreshold)
