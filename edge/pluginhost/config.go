@@ -60,7 +60,24 @@ type Limits struct {
 	// PoolWarm is how many instances are kept ready (created at load and
 	// after a failure). Default: 1.
 	PoolWarm int `toml:"pool_warm"`
+	// Termination is how runaway guest code is stopped: TerminationFuel
+	// (default) counts loop iterations inline and traps past
+	// MaxLoopIterations; TerminationContext uses wazero's
+	// WithCloseOnContextDone (the Timeout then bounds guest compute too, but
+	// every loop iteration exits to Go: ~8× slower Go guests). Modules the
+	// fuel instrumenter cannot rewrite (SIMD) fall back to context.
+	Termination string `toml:"termination"`
+	// MaxLoopIterations is the loop budget of one call (and of a start
+	// function) under TerminationFuel. Default: 100,000,000 (~0.1–0.5 s
+	// of a tight loop).
+	MaxLoopIterations int64 `toml:"max_loop_iterations"`
 }
+
+// Termination modes (Limits.Termination).
+const (
+	TerminationFuel    = "fuel"
+	TerminationContext = "context"
+)
 
 // Built-in limit defaults (plugins/ABI.md section 7).
 var defaultLimits = Limits{
@@ -71,6 +88,9 @@ var defaultLimits = Limits{
 	MaxTextBytes:   4 << 10,
 	PoolSize:       4,
 	PoolWarm:       1,
+
+	Termination:       TerminationFuel,
+	MaxLoopIterations: 100_000_000,
 }
 
 // merge returns l with its zero fields taken from base.
@@ -95,6 +115,12 @@ func (l Limits) merge(base Limits) Limits {
 	}
 	if l.PoolWarm == 0 {
 		l.PoolWarm = base.PoolWarm
+	}
+	if l.Termination == "" {
+		l.Termination = base.Termination
+	}
+	if l.MaxLoopIterations == 0 {
+		l.MaxLoopIterations = base.MaxLoopIterations
 	}
 	return l
 }
@@ -276,7 +302,32 @@ func (c *Config) Validate() error {
 	if c.RequireSignature && len(c.TrustedKeys) == 0 {
 		return fmt.Errorf("%w: require_signature without trusted_keys", ErrConfig)
 	}
+	checkLimits := func(where string, l Limits) error {
+		switch l.Termination {
+		case "", TerminationFuel, TerminationContext:
+		default:
+			return fmt.Errorf("%w: %s: termination = %q (fuel or context)", ErrConfig, where, l.Termination)
+		}
+		if l.MaxLoopIterations < 0 || l.PoolSize < 0 || l.PoolWarm < 0 || l.MaxOutputBytes < 0 || l.MaxTextBytes < 0 {
+			return fmt.Errorf("%w: %s: negative limit", ErrConfig, where)
+		}
+		if l.MaxMemoryPages > 65536 {
+			return fmt.Errorf("%w: %s: max_memory_pages over 65536", ErrConfig, where)
+		}
+		return nil
+	}
+	if err := checkLimits("defaults", c.Defaults); err != nil {
+		return err
+	}
 	for rname, r := range c.Regions {
+		if err := checkLimits("region "+rname, r.Limits); err != nil {
+			return err
+		}
+		for pname, p := range r.Plugins {
+			if err := checkLimits("region "+rname+" plugin "+pname, p.Limits); err != nil {
+				return err
+			}
+		}
 		for hook, names := range r.Pipelines {
 			if hook != HookInbound && hook != HookOutbound && hook != HookEvent {
 				return fmt.Errorf("%w: region %q: unknown hook %q (inbound, outbound, event)", ErrConfig, rname, hook)

@@ -15,6 +15,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/kefu-io/kefu/edge/pluginhost/internal/fuel"
 )
 
 // ABIVersion is the plugin ABI major version this host speaks.
@@ -60,6 +62,7 @@ type deployment struct {
 
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
+	fuel     bool  // loop budget instrumented (else context-done checks)
 	hooks    int32 // bit set the guest handles
 
 	idle chan *instance
@@ -82,6 +85,9 @@ type instance struct {
 	stderr *tailBuffer
 	stack  []uint64
 	state  callState
+	fuel   api.MutableGlobal // nil without a loop budget
+	// bufPtr/bufLen: the last kefu_alloc buffer, reused while inputs fit.
+	bufPtr, bufLen uint32
 }
 
 // knownImports are the kefu module's functions (plugins/ABI.md section 6).
@@ -117,10 +123,19 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 	}
 	d.idle = make(chan *instance, d.limits.PoolSize)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
+	code := wasm
+	if d.limits.Termination == TerminationFuel {
+		inst, err := fuel.Instrument(wasm, d.limits.MaxLoopIterations)
+		if err == nil {
+			code, d.fuel = inst, true
+		} else {
+			h.log.Warn("plugin cannot take a loop budget; using context-done checks", "plugin", name, "region", region, "err", err)
+		}
+	}
 	rc := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(d.limits.MaxMemoryPages).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(!d.fuel)
 	d.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	fail := func(err error) (*deployment, error) {
 		_ = d.rt.Close(context.WithoutCancel(ctx))
@@ -132,7 +147,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 	if err := h.instantiateHostModule(ctx, d.rt); err != nil {
 		return fail(err)
 	}
-	compiled, err := d.rt.CompileModule(ctx, wasm)
+	compiled, err := d.rt.CompileModule(ctx, code)
 	if err != nil {
 		return fail(fmt.Errorf("compiling: %w", err))
 	}
@@ -306,9 +321,20 @@ func (d *deployment) instantiate(ctx context.Context) (*instance, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("start function did not return within %s", time.Duration(d.limits.InitTimeout))
 		}
+		if d.fuel && strings.Contains(err.Error(), "unreachable") && strings.Contains(err.Error(), "_initialize") && in.stderr.String() == "" {
+			return nil, fmt.Errorf("start function did not return within its loop budget of %d iterations: %w", d.limits.MaxLoopIterations, err)
+		}
 		return nil, fmt.Errorf("instantiating: %w%s", err, in.stderr.suffix())
 	}
 	in.mod = mod
+	if d.fuel {
+		g, ok := mod.ExportedGlobal(fuel.ExportName).(api.MutableGlobal)
+		if !ok {
+			_ = mod.Close(ctx)
+			return nil, errors.New("instrumented module lacks its fuel global")
+		}
+		in.fuel = g
+	}
 	in.mem = mod.Memory()
 	in.alloc = mod.ExportedFunction("kefu_alloc")
 	in.free = mod.ExportedFunction("kefu_free")

@@ -665,17 +665,28 @@ func (h *Host) invoke(ctx context.Context, d *deployment, in *instance, hook Hoo
 		return Result{Verdict: Pass}, nil
 	}
 	stack := in.stack
-	stack[0] = uint64(len(enc))
-	if err := in.alloc.CallWithStack(ctx, stack); err != nil {
-		return Result{}, classify(ctx, err)
+	if in.fuel != nil {
+		in.fuel.Set(uint64(d.limits.MaxLoopIterations))
 	}
-	ptr := uint32(stack[0])
+	// The last kefu_alloc buffer stays the host's until the next kefu_alloc
+	// (ABI section 3), so it is reused while the input fits: every call
+	// into the guest costs a goroutine with CloseOnContextDone.
+	ptr := in.bufPtr
+	if ptr == 0 || uint32(len(enc)) > in.bufLen || in.free != nil {
+		stack[0] = uint64(len(enc))
+		if err := in.alloc.CallWithStack(ctx, stack); err != nil {
+			return Result{}, classify(ctx, in, err)
+		}
+		ptr = uint32(stack[0])
+		in.bufPtr, in.bufLen = ptr, uint32(len(enc))
+	}
 	if ptr == 0 || !in.mem.Write(ptr, enc) {
+		in.bufPtr = 0
 		return Result{}, &callError{KindOutput, fmt.Errorf("kefu_alloc(%d) returned an unusable buffer %#x", len(enc), ptr)}
 	}
 	stack[0], stack[1] = uint64(ptr), uint64(len(enc))
 	if err := fn.CallWithStack(ctx, stack); err != nil {
-		return Result{}, classify(ctx, err)
+		return Result{}, classify(ctx, in, err)
 	}
 	r := stack[0]
 	var res Result
@@ -696,16 +707,20 @@ func (h *Host) invoke(ctx context.Context, d *deployment, in *instance, hook Hoo
 		}
 	}
 	if in.free != nil {
+		in.bufPtr = 0
 		stack[0] = uint64(ptr)
 		if err := in.free.CallWithStack(ctx, stack); err != nil {
-			return Result{}, classify(ctx, err)
+			return Result{}, classify(ctx, in, err)
 		}
 	}
 	return res, nil
 }
 
 // classify maps a wazero call error to a failure kind.
-func classify(ctx context.Context, err error) error {
+func classify(ctx context.Context, in *instance, err error) error {
+	if in.fuel != nil && int64(in.fuel.Get()) <= 0 {
+		return &callError{KindTimeout, fmt.Errorf("loop budget of %d iterations spent: %w", in.state.d.limits.MaxLoopIterations, err)}
+	}
 	if ee, ok := errors.AsType[*sys.ExitError](err); ok {
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:

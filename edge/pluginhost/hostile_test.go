@@ -28,7 +28,8 @@ func TestHostile(t *testing.T) {
 		config map[string]string
 		heavy  bool // run under fail-closed only
 	}{
-		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Timeout: Duration(300 * time.Millisecond)}},
+		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{MaxLoopIterations: 5_000_000}},
+		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Termination: TerminationContext, Timeout: Duration(300 * time.Millisecond)}},
 		{plugin: "membomb", heavy: true, text: "attack", kind: KindTrap, stderr: "out of memory", limits: slow},
 		{plugin: "recursion", heavy: true, text: "attack", kind: KindTrap, limits: slow},
 		{plugin: "panic", text: "attack", kind: KindTrap, stderr: "hostile plugin panics on purpose"},
@@ -43,6 +44,9 @@ func TestHostile(t *testing.T) {
 	for _, tc := range tests {
 		for _, policy := range []string{FailOpen, FailClosed} {
 			name := tc.plugin + "/" + tc.text + "/" + policy
+			if tc.limits.Termination != "" {
+				name += "/" + tc.limits.Termination
+			}
 			t.Run(name, func(t *testing.T) {
 				if (tc.kind == "" || tc.heavy) && policy == FailClosed {
 					return // no failure, or covered under the other policy
@@ -125,6 +129,7 @@ func TestHostileNeverInit(t *testing.T) {
 	never := hostile(t, "neverinit")
 	cfg := region("p")
 	cfg.Defaults.InitTimeout = Duration(300 * time.Millisecond)
+	cfg.Defaults.MaxLoopIterations = 5_000_000
 	cfg.Builtin = func(string) ([]byte, bool) { return never, true }
 	cfg.CacheDir = testCacheDir(t)
 	cfg.Registerer = newRegistry()
@@ -133,7 +138,7 @@ func TestHostileNeverInit(t *testing.T) {
 		t.Fatalf("NewHost with a never-returning start: %v", err)
 	}
 
-	h, _ := testHost(t, Config{Defaults: Limits{InitTimeout: Duration(300 * time.Millisecond)}, Regions: region("p").Regions},
+	h, _ := testHost(t, Config{Defaults: Limits{InitTimeout: Duration(300 * time.Millisecond), Termination: TerminationContext}, Regions: region("p").Regions},
 		map[string][]byte{"p": testPlugin(t, "kitchen")})
 	err := h.Install(context.Background(), "p", never, nil)
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "start function did not return") {

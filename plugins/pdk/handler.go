@@ -1,7 +1,6 @@
 package pdk
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -66,7 +65,7 @@ func Handle(hook Hook, input []byte) ([]byte, error) {
 		return nil, ErrNoHandler
 	}
 	var env Envelope
-	if err := json.Unmarshal(input, &env); err != nil {
+	if err := decodeEnvelope(input, &env); err != nil {
 		return nil, fmt.Errorf("pdk: decoding envelope: %w", err)
 	}
 	r := h(&env)

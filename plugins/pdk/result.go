@@ -1,6 +1,6 @@
 package pdk
 
-import "encoding/json"
+import "sort"
 
 // Verdict is what a handler decided (plugins/ABI.md section 5).
 type Verdict string
@@ -84,9 +84,48 @@ func (r Result) Encode() []byte {
 	if r.isPlainPass() {
 		return nil
 	}
-	b, err := json.Marshal(r)
-	if err != nil { // only strings and maps of strings: cannot fail
-		panic("pdk: encoding result: " + err.Error())
+	b := make([]byte, 0, 64)
+	b = append(b, `{"verdict":`...)
+	v := r.Verdict
+	if v == "" {
+		v = VerdictPass
 	}
-	return b
+	b = appendString(b, string(v))
+	for _, f := range []struct {
+		key string
+		val *string
+	}{{"text", r.Text}, {"lang", r.Lang}, {"intent", r.Intent}} {
+		if f.val != nil {
+			b = append(b, ',', '"')
+			b = append(b, f.key...)
+			b = append(b, '"', ':')
+			b = appendString(b, *f.val)
+		}
+	}
+	if len(r.Labels) > 0 {
+		keys := make([]string, 0, len(r.Labels))
+		for k := range r.Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, `,"labels":{`...)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, r.Labels[k])
+		}
+		b = append(b, '}')
+	}
+	if r.Answer != "" {
+		b = append(b, `,"answer":`...)
+		b = appendString(b, r.Answer)
+	}
+	if r.Reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendString(b, r.Reason)
+	}
+	return append(b, '}')
 }
