@@ -103,6 +103,7 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.unsubscribe()
+	n.cancel() // in-flight publishes and history requests give up; clients retry with the same ids
 	for _, s := range n.hub.closeAll() {
 		s.shutdown(1001, "edge shutting down")
 	}
@@ -113,7 +114,6 @@ func (n *Node) Close() error {
 	case <-time.After(5 * time.Second):
 		n.log.Warn("edge: connections still open after close")
 	}
-	n.cancel()
 	return nil
 }
 
