@@ -49,7 +49,6 @@ func TestHappyPath(t *testing.T) {
 	}
 }
 
-
 func TestResumeAfterReconnect(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c := h.dial("demo")
