@@ -268,8 +268,9 @@ func BenchmarkPredict(b *testing.B) {
 		"intent":    "hi, I ordered shoes last week and they still haven't arrived, where is my order?",
 		"sentiment": "物流太慢了，等了一个星期才到，包装也破了，很失望",
 		"langid":    "Wo ist meine Bestellung? Ich warte seit zehn Tagen.",
+		"anger":     "This is RIDICULOUS, still no refund!!! I'll report you",
 	}
-	for name, blob := range map[string][]byte{"intent": artifacts.Intent(), "sentiment": artifacts.Sentiment(), "langid": artifacts.LangID()} {
+	for name, blob := range map[string][]byte{"intent": artifacts.Intent(), "sentiment": artifacts.Sentiment(), "langid": artifacts.LangID(), "anger": artifacts.Anger()} {
 		m, err := Load(blob)
 		if err != nil {
 			b.Fatal(err)
