@@ -36,10 +36,25 @@
 // version, which closes when the last one leaves. A refused bundle leaves
 // the running version in place; the error says why.
 //
+// # Stopping runaway guests (why not only WithCloseOnContextDone)
+//
+// wazero's WithCloseOnContextDone makes compiled code exit to Go at every
+// loop header to look for a closed module. Go guests branch through a loop
+// at every basic block, so a 1 KiB pass-through cost ~330 µs of CPU instead
+// of ~37 µs (measured with wazero v1.12). By default (Limits.Termination =
+// "fuel") the host therefore rewrites each module once, before compiling it
+// (internal/fuel): a loop counter in a global, decremented inline at every
+// loop header, traps when spent; the host sets it to MaxLoopIterations
+// before each call. Time-outs then bound waits (pool, host HTTP) and the
+// loop budget bounds compute, deterministically. Termination = "context"
+// keeps the wall-clock close-on-context-done behaviour; modules the
+// rewriter refuses (SIMD) fall back to it.
+//
 // # Quotas
 //
 // Per tenant and per minute: guest time (wall time inside plugins, less the
 // time spent waiting on host HTTP; the per-call deadline is shortened to
-// what is left) and http_request calls. Refusals are failures of kind
+// what is left under "context" termination; under "fuel" a call that starts
+// within budget may overshoot it by one call) and http_request calls. Refusals are failures of kind
 // "quota" (metric kefu_plugin_quota_exceeded_total) and Usage reports them.
 package pluginhost

@@ -7,8 +7,8 @@
 //
 // Both guests are Go (GOOS=wasip1 reactors built by the local toolchain from
 // plugins/examples/passthrough and hostbench/testdata/extism-passthrough)
-// and do the same work: take the envelope's JSON into guest memory, decode
-// it with encoding/json, and pass. Both hosts use wazero's compiler and get
+// and do the same work with the same code: take the envelope's JSON into
+// guest memory, decode it with the PDK (pdk.Handle), and pass. Both hosts use wazero's compiler and get
 // the envelope as JSON encoded per call.
 package hostbench
 
@@ -101,13 +101,19 @@ type Extism struct {
 
 // NewExtism compiles wasm and creates poolSize instances; each runs its
 // _initialize on its first call, so NewExtism makes one warm-up call each.
-func NewExtism(ctx context.Context, wasm []byte, cache wazero.CompilationCache, poolSize int) (*Extism, error) {
+// timeout > 0 sets the manifest's per-call timeout, which Extism enforces
+// with wazero's WithCloseOnContextDone.
+func NewExtism(ctx context.Context, wasm []byte, cache wazero.CompilationCache, poolSize int, timeout time.Duration) (*Extism, error) {
 	rc := wazero.NewRuntimeConfigCompiler()
 	if cache != nil {
 		rc = rc.WithCompilationCache(cache)
 	}
-	manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}}}
-	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{EnableWasi: true, RuntimeConfig: rc}, nil)
+	manifest := extism.Manifest{Wasm: []extism.Wasm{extism.WasmData{Data: wasm, Name: "main"}}, Timeout: uint64(timeout / time.Millisecond)}
+	// The guest's PDK links kefu.log (its error path): give it a no-op.
+	logFn := extism.NewHostFunctionWithStack("log", func(context.Context, *extism.CurrentPlugin, []uint64) {},
+		[]extism.ValueType{extism.ValueTypeI32, extism.ValueTypeI32, extism.ValueTypeI32}, nil)
+	logFn.SetNamespace("kefu")
+	compiled, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{EnableWasi: true, RuntimeConfig: rc}, []extism.HostFunction{logFn})
 	if err != nil {
 		return nil, fmt.Errorf("hostbench: extism compile: %w", err)
 	}
@@ -246,7 +252,7 @@ func coldExtism(ctx context.Context, wasm []byte, cacheDir string) (time.Duratio
 		defer c.Close(ctx)
 		cache = c
 	}
-	e, err := NewExtism(ctx, wasm, cache, 1) // includes the first call
+	e, err := NewExtism(ctx, wasm, cache, 1, 0) // includes the first call
 	if err != nil {
 		return 0, err
 	}
@@ -330,11 +336,16 @@ func run(ctx context.Context, stdout io.Writer, n, size, conc, pool int, oursFil
 		return err
 	}
 	defer o.Close()
-	e, err := NewExtism(ctx, ext, nil, pool)
+	e, err := NewExtism(ctx, ext, nil, pool, 0)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	et, err := NewExtism(ctx, ext, nil, 1, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer et.Close()
 	po, err := perCall(ctx, o, env, n)
 	if err != nil {
 		return err
@@ -344,6 +355,11 @@ func run(ctx context.Context, stdout io.Writer, n, size, conc, pool int, oursFil
 		return err
 	}
 	rows = append(rows, row{fmt.Sprintf("per call, pass-through, %d B text", size), po, pe})
+	pt, err := perCall(ctx, et, env, max(n/10, 10))
+	if err != nil {
+		return err
+	}
+	rows = append(rows, row{"  same, Extism with a manifest timeout (context-done checks)", po, pt})
 
 	// (d) concurrent calls.
 	co, err := concurrent(ctx, o, env, conc)
@@ -356,15 +372,35 @@ func run(ctx context.Context, stdout io.Writer, n, size, conc, pool int, oursFil
 	}
 	rows = append(rows, row{fmt.Sprintf("%d concurrent calls, pool %d (wall)", conc, pool), co, ce})
 
+	rss := rssBytes()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "measure\tkefu pluginhost\tExtism go-sdk\tratio (kefu/Extism)\t\n")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f×\t\n", r.what, fmtDur(r.ours), fmtDur(r.ext), float64(r.ours)/float64(r.ext))
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "\n%s, %s/%s, GOMAXPROCS %d; guests: Go %s wasip1 reactors (%d B ours, %d B Extism)\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version(), len(ours), len(ext))
+	fmt.Fprintf(stdout, "\n%s, %s/%s, GOMAXPROCS %d; guests: Go wasip1 reactors (%d B ours, %d B Extism); ours stops runaway loops with an inline loop budget, Extism without a timeout has no limit\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), len(ours), len(ext))
+	if rss > 0 {
+		fmt.Fprintf(stdout, "process RSS after the runs: %.1f MiB (both hosts, %d instances each)\n", float64(rss)/(1<<20), pool)
+	}
 	return nil
+}
+
+// rssBytes reads VmRSS from /proc (0 elsewhere).
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func fmtDur(d time.Duration) string {

@@ -17,7 +17,7 @@ func TestMainTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"cold start, no cache", "on-disk compilation cache", "per call, pass-through, 1024 B text", "40 concurrent calls", "ratio"} {
+	for _, want := range []string{"manifest timeout", "RSS", "cold start, no cache", "on-disk compilation cache", "per call, pass-through, 1024 B text", "40 concurrent calls", "ratio"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
@@ -41,7 +41,7 @@ func benchHosts(b *testing.B) (*Ours, *Extism) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { o.Close() })
-	e, err := NewExtism(ctx, ext, wazero.NewCompilationCache(), 4)
+	e, err := NewExtism(ctx, ext, wazero.NewCompilationCache(), 4, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,8 +2,8 @@
 // plugins/examples/passthrough, for `kefu bench plugins`: it reads its input
 // the way github.com/extism/go-pdk's Input() does (input_length, then
 // input_load_u64 per 8 bytes and input_load_u8 for the rest), decodes the
-// envelope with encoding/json exactly as our PDK does, and returns 0 with no
-// output (pass). It calls the Extism host imports directly instead of
+// envelope with the same PDK code as ours, and returns 0 with no output
+// (pass). It calls the Extism host imports directly instead of
 // importing go-pdk, which would be one more module for the same calls.
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o extism-passthrough.wasm .
@@ -11,9 +11,16 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"time"
+
+	"github.com/kefu-io/kefu/plugins/pdk"
 )
+
+// The same handler as plugins/examples/passthrough, run by the same PDK
+// code (pdk.Handle decodes the envelope): only the ABI around it differs.
+// The PDK's kefu_* exports are also present but unused by Extism.
+func init() {
+	pdk.OnInbound(func(*pdk.Envelope) pdk.Result { return pdk.Pass() })
+}
 
 //go:wasmimport extism:host/env input_length
 func inputLength() uint64
@@ -23,32 +30,6 @@ func inputLoadU64(offs uint64) uint64
 
 //go:wasmimport extism:host/env input_load_u8
 func inputLoadU8(offs uint64) uint32
-
-// envelope mirrors pdk.Envelope.
-type envelope struct {
-	V         int               `json:"v"`
-	Tenant    string            `json:"tenant"`
-	Region    string            `json:"region"`
-	Channel   string            `json:"channel"`
-	Visitor   string            `json:"visitor"`
-	Direction string            `json:"direction"`
-	Message   message           `json:"message"`
-	Labels    map[string]string `json:"labels,omitempty"`
-}
-
-type message struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id,omitempty"`
-	Role           string    `json:"role"`
-	Text           string    `json:"text"`
-	Source         string    `json:"source,omitempty"`
-	ReplyTo        string    `json:"reply_to,omitempty"`
-	Author         string    `json:"author,omitempty"`
-	Lang           string    `json:"lang,omitempty"`
-	Intent         string    `json:"intent,omitempty"`
-	Anger          float64   `json:"anger,omitempty"`
-	At             time.Time `json:"at"`
-}
 
 func input() []byte {
 	n := inputLength()
@@ -65,8 +46,8 @@ func input() []byte {
 
 //go:wasmexport on_inbound
 func onInbound() int32 {
-	var env envelope
-	if err := json.Unmarshal(input(), &env); err != nil {
+	out, err := pdk.Handle(pdk.HookInbound, input())
+	if err != nil || len(out) != 0 {
 		return 1
 	}
 	return 0
