@@ -89,7 +89,10 @@ func taskArg(args []string) (*taskSpec, []string, error) {
 
 type multiFlag []string
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+// String joins the values.
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+// Set appends a value.
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func newFlags(name string) *flag.FlagSet {

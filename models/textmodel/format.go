@@ -45,7 +45,10 @@ type contextError struct {
 	err  error
 }
 
+// Error says what was being done and why it failed.
 func (e *contextError) Error() string { return "textmodel: " + e.what + ": " + e.err.Error() }
+
+// Unwrap returns the sentinel.
 func (e *contextError) Unwrap() error { return e.err }
 
 func wrap(what string, err error) error { return &contextError{what: what, err: err} }
@@ -64,8 +67,8 @@ type Weights struct {
 	// long texts carry more evidence than short ones.
 	SqrtPool bool
 	Emb      []float32 // Buckets×Dim, row-major
-	Out       []float32 // len(Labels)×Dim, row-major
-	Bias      []float32 // len(Labels)
+	Out      []float32 // len(Labels)×Dim, row-major
+	Bias     []float32 // len(Labels)
 }
 
 // Marshal quantizes w to int8 and encodes it as a .kmod file.

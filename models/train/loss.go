@@ -18,8 +18,10 @@ type softmaxCE struct {
 	p    []float64 // softmax, kept for Backward
 }
 
+// Operands returns the logits.
 func (f *softmaxCE) Operands() []mat.Tensor { return []mat.Tensor{f.x} }
 
+// Forward computes the loss and keeps the softmax for Backward.
 func (f *softmaxCE) Forward() (mat.Tensor, error) {
 	z := mat.Data[float32](f.x.Value())
 	maxZ := math.Inf(-1)
@@ -39,6 +41,7 @@ func (f *softmaxCE) Forward() (mat.Tensor, error) {
 	return mat.Scalar(float32(loss)), nil
 }
 
+// Backward accumulates (softmax − onehot)·gy into the logits.
 func (f *softmaxCE) Backward(gy mat.Tensor) error {
 	if !f.x.RequiresGrad() {
 		return nil
