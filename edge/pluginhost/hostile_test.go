@@ -29,7 +29,7 @@ func TestHostile(t *testing.T) {
 		heavy  bool // run under fail-closed only
 	}{
 		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{MaxLoopIterations: 5_000_000}},
-		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Termination: TerminationContext, Timeout: Duration(300 * time.Millisecond)}},
+		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Termination: TerminationContext, Timeout: Duration(2 * time.Second)}},
 		{plugin: "membomb", heavy: true, text: "attack", kind: KindTrap, stderr: "out of memory", limits: slow},
 		{plugin: "recursion", heavy: true, text: "attack", kind: KindTrap, limits: slow},
 		{plugin: "panic", text: "attack", kind: KindTrap, stderr: "hostile plugin panics on purpose"},
@@ -138,7 +138,8 @@ func TestHostileNeverInit(t *testing.T) {
 		t.Fatalf("NewHost with a never-returning start: %v", err)
 	}
 
-	h, _ := testHost(t, Config{Defaults: Limits{InitTimeout: Duration(300 * time.Millisecond), Termination: TerminationContext}, Regions: region("p").Regions},
+	// Context termination: the wall-clock InitTimeout cuts the start function.
+	h, _ := testHost(t, Config{Defaults: Limits{InitTimeout: Duration(3 * time.Second), Termination: TerminationContext}, Regions: region("p").Regions},
 		map[string][]byte{"p": testPlugin(t, "kitchen")})
 	err := h.Install(context.Background(), "p", never, nil)
 	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "start function did not return") {
