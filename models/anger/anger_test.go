@@ -128,3 +128,14 @@ func TestScorer(t *testing.T) {
 		t.Fatal("anger model without an angry label accepted")
 	}
 }
+
+func FuzzScore(f *testing.F) {
+	for _, s := range []string{"", "WORST!!!", "垃圾客服", "\xff\xfe", "😡😡😡"} {
+		f.Add(s, float32(0.5))
+	}
+	f.Fuzz(func(t *testing.T, s string, neg float32) {
+		if v := Score(s, neg); v < 0 || v > 1 || math.IsNaN(v) {
+			t.Fatalf("Score(%q, %v) = %v", s, neg, v)
+		}
+	})
+}

@@ -65,3 +65,20 @@ func TestSplitPathFile(t *testing.T) {
 		t.Fatalf("%q %v", p, err)
 	}
 }
+
+func FuzzRead(f *testing.F) {
+	f.Add(`{"text": "a", "intent": "b"}`)
+	f.Add(`{"utt": "今天", "intent": "w", "locale": "zh-CN"}` + "\n" + `{"text": "x", "label": 1}`)
+	f.Add(`{"text": ""}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		exs, err := Read(strings.NewReader(in), "fuzz", []string{"intent", "label"})
+		if err != nil {
+			return
+		}
+		for _, ex := range exs {
+			if ex.Text == "" || ex.Label == "" {
+				t.Fatalf("row without text or label accepted: %+v", ex)
+			}
+		}
+	})
+}
