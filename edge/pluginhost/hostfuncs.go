@@ -386,23 +386,36 @@ func (h *Host) hostAlert(ctx context.Context, m api.Module, s []uint64) {
 // alertLoop delivers queued alerts until the host closes.
 func (h *Host) alertLoop() {
 	defer h.wg.Done()
+	deliver := func(ctx context.Context, a Alert) {
+		if h.cfg.AlertSink != nil {
+			h.cfg.AlertSink(ctx, a)
+			return
+		}
+		h.postAlert(ctx, a)
+	}
 	for {
 		select {
 		case <-h.ctx.Done():
-			return
-		case a := <-h.alerts:
-			if h.cfg.AlertSink != nil {
-				h.cfg.AlertSink(h.ctx, a)
-				continue
+			// Close: deliver what is queued, each within a short deadline.
+			for {
+				select {
+				case a := <-h.alerts:
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					deliver(ctx, a)
+					cancel()
+				default:
+					return
+				}
 			}
-			h.postAlert(a)
+		case a := <-h.alerts:
+			deliver(h.ctx, a)
 		}
 	}
 }
 
-func (h *Host) postAlert(a Alert) {
+func (h *Host) postAlert(ctx context.Context, a Alert) {
 	body, _ := json.Marshal(a)
-	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.webhook, bytes.NewReader(body))
 	if err != nil {

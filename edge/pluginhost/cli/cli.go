@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -282,6 +283,8 @@ func cmdTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		p.Config[k] = v
 	}
+	var alertMu sync.Mutex
+	var alerts []pluginhost.Alert // delivered asynchronously; printed after Close
 	logOut := io.Discard
 	if *verbose {
 		logOut = stderr
@@ -296,7 +299,9 @@ func cmdTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		Logger:     slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Registerer: prometheus.NewRegistry(),
 		AlertSink: func(_ context.Context, a pluginhost.Alert) {
-			fmt.Fprintf(stdout, "alert level=%s text=%q link=%q\n", a.Level, a.Text, a.Link)
+			alertMu.Lock()
+			alerts = append(alerts, a)
+			alertMu.Unlock()
 		},
 	}
 	if dir, err := os.UserCacheDir(); err == nil {
@@ -309,7 +314,6 @@ func cmdTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	defer host.Close()
 	failed := 0
 	for i, env := range envs {
 		start := time.Now()
@@ -322,6 +326,12 @@ func cmdTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		fmt.Fprintf(stdout, "%d\t%s\t%s\t(%s)\n", i+1, out.Verdict, describe(env, out), took.Round(time.Microsecond))
 	}
+	_ = host.Close() // delivers queued alerts
+	alertMu.Lock()
+	for _, a := range alerts {
+		fmt.Fprintf(stdout, "alert level=%s text=%q link=%q conversation=%s\n", a.Level, a.Text, a.Link, a.ConversationID)
+	}
+	alertMu.Unlock()
 	if failed > 0 {
 		return fmt.Errorf("%d of %d calls failed", failed, len(envs))
 	}
