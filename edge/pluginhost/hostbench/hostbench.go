@@ -269,6 +269,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	size := fs.Int("size", 1024, "message text bytes")
 	conc := fs.Int("concurrent", 1000, "concurrent calls")
 	pool := fs.Int("pool", runtime.GOMAXPROCS(0)*2, "instances per host for the concurrent run")
+	pipeline := fs.Bool("pipeline", false, "also run the EU pipeline (pii-redact → gdpr-residency → sensitive-alert) and report throughput and RSS")
 	oursFile := fs.String("ours", "", "our pass-through .wasm (default: build plugins/examples/passthrough)")
 	extFile := fs.String("extism", "", "Extism pass-through .wasm (default: build hostbench/testdata/extism-passthrough)")
 	if len(args) > 0 && args[0] == "plugins" {
@@ -280,6 +281,15 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	if err := run(ctx, stdout, *n, *size, *conc, *pool, *oursFile, *extFile); err != nil {
 		fmt.Fprintf(stderr, "kefu bench plugins: %v\n", err)
 		return 1
+	}
+	if *pipeline {
+		r, err := RunPipeline(ctx, min(*n, 5000), 32, *pool)
+		if err != nil {
+			fmt.Fprintf(stderr, "kefu bench plugins: pipeline: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "\nEU pipeline %v: %s per message sequential, %.0f messages/s with %d callers (pool %d per plugin), RSS %.1f MiB, verdicts %v\n",
+			r.Plugins, fmtDur(r.PerMessage), r.Throughput, r.Concurrency, *pool, float64(r.RSS)/(1<<20), r.Verdicts)
 	}
 	return 0
 }

@@ -22,6 +22,13 @@ func TestMainTable(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
 	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"plugins", "-n", "20", "-concurrent", "10", "-pool", "2", "-pipeline"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("pipeline: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "EU pipeline [pii-redact gdpr-residency sensitive-alert]") {
+		t.Errorf("no pipeline line:\n%s", out.String())
+	}
 	if code := Main(context.Background(), []string{"-bogus"}, nil, &out, &errb); code != 2 {
 		t.Fatalf("bad flag: exit %d", code)
 	}
