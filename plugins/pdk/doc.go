@@ -35,11 +35,14 @@
 //
 // # Dependencies
 //
-// Standard library only. The PDK uses encoding/json for the envelope and the
-// result: plugins are not size-critical like the widget (a Go guest is ~2 MB
-// and is compiled once by the edge), and JSON keeps the ABI the same for
-// every language. Handlers run one at a time per instance; the PDK keeps no
-// locks.
+// Standard library only. The envelope decoder and the result encoder are
+// hand-written (json.go, fuzzed against encoding/json): inside the host every
+// loop iteration of guest code is metered, and reflection-driven decoding
+// was ~10× the work. encoding/json is linked only into plugins that call HTTP
+// or Alert (their small request/response bodies). Plugins are not
+// size-critical like the widget: a Go guest is ~2–3 MB and is compiled once
+// per edge (and cached on disk). Handlers run one at a time per instance;
+// the PDK keeps no locks.
 //
 // # What survives between calls
 //
