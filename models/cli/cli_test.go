@@ -187,3 +187,25 @@ func TestTrainAngerWritesGo(t *testing.T) {
 		t.Fatalf("predict with the new anger model: %d %s %s", code, out2, stderr)
 	}
 }
+
+func TestTrainOOSThresholdAndRefit(t *testing.T) {
+	dir := t.TempDir()
+	for _, refit := range []bool{false, true} {
+		path := filepath.Join(dir, "m.kmod")
+		args := []string{"train", "intent", "--data", "testdata/intentoos", "--out", path, "--buckets", "4096", "--dim", "8", "--epochs", "10", "--quiet"}
+		if refit {
+			args = append(args, "--refit-with-dev")
+		}
+		code, _, stderr := run(t, "", args...)
+		if code != 0 || !strings.Contains(stderr, "oos threshold") {
+			t.Fatalf("refit=%v: exit %d: %s", refit, code, stderr)
+		}
+		if refit != strings.Contains(stderr, "refit on train+dev") {
+			t.Fatalf("refit=%v: %s", refit, stderr)
+		}
+		code, out, _ := run(t, "", "eval", "intent", "--model", path, "--data", "testdata/intentoos", "--split", "dev")
+		if code != 0 || !strings.Contains(out, "oos recall") || !strings.Contains(out, "in-scope acc") {
+			t.Fatalf("eval: %s", out)
+		}
+	}
+}
