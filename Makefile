@@ -30,7 +30,7 @@ plugins:
 
 ## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
 plugins-as:
-	@for s in plugins/examples/*/build.sh; do [ ! -f "$$s" ] || bash "$$s" || exit 1; done
+	@for s in plugins/examples/*/build.sh; do [ ! -f "$$s" ] || sh "$$s" || exit 1; done
 
 ## build: the single kefu binary, with the widget and plugins embedded
 build: wasm plugins

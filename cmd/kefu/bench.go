@@ -10,17 +10,19 @@ import (
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/edgebench"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/edge/pluginhost/hostbench"
 	"github.com/kefu-io/kefu/internal/stack"
 )
 
 // benches are the `kefu bench` subcommands; each prints numbers that go in
 // README.md together with the command that produced them.
 var benches = map[string]command{
-	"edge": edgebench.Main,
+	"edge":    edgebench.Main,
+	"plugins": hostbench.Main,
 }
 
 func init() {
-	register("bench", "benchmarks: edge (edge vs bare Fiber echo)", runBench)
+	register("bench", "benchmarks: edge (edge vs bare Fiber echo), plugins (our host vs Extism)", runBench)
 	edgebench.PluginLoader = loadBenchPipeline
 }
 

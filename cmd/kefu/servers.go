@@ -20,7 +20,7 @@ import (
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/stack"
 	"github.com/kefu-io/kefu/models/artifacts"
-	builtin "github.com/kefu-io/kefu/plugins"
+	"github.com/kefu-io/kefu/plugins/builtin"
 )
 
 func init() {
