@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kefu-io/kefu/internal/procstat"
 	"io"
 	"log/slog"
 	"net"
@@ -93,6 +94,9 @@ type Result struct {
 	ThroughputRatio float64 `json:"throughput_ratio"`
 	// LatencyRatio is Edge.P50 / Echo.P50.
 	LatencyRatio float64 `json:"latency_ratio"`
+	// EdgeRSS is the process's resident set after the edge run (edge,
+	// plugin instances, embedded NATS and the central stand-in), in bytes.
+	EdgeRSS int64 `json:"edge_rss_bytes"`
 }
 
 func (o Options) withDefaults() Options {
@@ -130,6 +134,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if res.Edge, err = runEdge(ctx, o); err != nil {
 		return res, err
 	}
+	res.EdgeRSS = procstat.RSS()
 	if !o.SkipEcho {
 		if res.Echo, err = runEcho(ctx, o); err != nil {
 			return res, err
@@ -505,6 +510,9 @@ func Report(w io.Writer, r Result) {
 	if r.Echo.Messages > 0 {
 		fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7s %7d\n", "fiber ws echo (baseline)", r.Echo.PerSecond, round(r.Echo.P50), round(r.Echo.P99), "-", r.Echo.Errors)
 		fmt.Fprintf(w, "\nedge/echo: throughput %.3f×, p50 latency %.1f×\n", r.ThroughputRatio, r.LatencyRatio)
+	}
+	if r.EdgeRSS > 0 {
+		fmt.Fprintf(w, "process RSS after the edge run: %.1f MiB (edge, plugin pools, NATS, central stand-in)\n", float64(r.EdgeRSS)/(1<<20))
 	}
 	fmt.Fprintln(w, strings.Repeat("-", 66))
 	fmt.Fprintln(w, "edge = decode + plugins + JetStream publish/PubAck + central stand-in round trip; compare within one run.")

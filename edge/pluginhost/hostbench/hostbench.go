@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kefu-io/kefu/internal/procstat"
 	"io"
 	"log/slog"
 	"os"
@@ -382,7 +383,7 @@ func run(ctx context.Context, stdout io.Writer, n, size, conc, pool int, oursFil
 	}
 	rows = append(rows, row{fmt.Sprintf("%d concurrent calls, pool %d (wall)", conc, pool), co, ce})
 
-	rss := rssBytes()
+	rss := procstat.RSS()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "measure\tkefu pluginhost\tExtism go-sdk\tratio (kefu/Extism)\t\n")
 	for _, r := range rows {
@@ -395,22 +396,6 @@ func run(ctx context.Context, stdout io.Writer, n, size, conc, pool int, oursFil
 		fmt.Fprintf(stdout, "process RSS after the runs: %.1f MiB (both hosts, %d instances each)\n", float64(rss)/(1<<20), pool)
 	}
 	return nil
-}
-
-// rssBytes reads VmRSS from /proc (0 elsewhere).
-func rssBytes() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			var kb int64
-			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 func fmtDur(d time.Duration) string {

@@ -3,6 +3,7 @@ package hostbench
 import (
 	"context"
 	"fmt"
+	"github.com/kefu-io/kefu/internal/procstat"
 	"io"
 	"log/slog"
 	"os"
@@ -123,6 +124,6 @@ func RunPipeline(ctx context.Context, n, concurrency, pool int) (PipelineResult,
 		return res, err
 	}
 	res.Throughput = float64(per*concurrency) / time.Since(start).Seconds()
-	res.RSS = rssBytes()
+	res.RSS = procstat.RSS()
 	return res, nil
 }
