@@ -15,7 +15,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	builtin "github.com/kefu-io/kefu/plugins"
+	"github.com/kefu-io/kefu/plugins/builtin"
 )
 
 // TestBadInput runs the whole stack with a hostile plugin (it panics on
@@ -28,6 +28,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("pii-redact is not built in: run `make plugins` (make test does)")
 	}
 	pc := pluginhost.Config{
+		CacheDir:     testPluginCache(),
 		PollInterval: pluginhost.Duration(-1),
 		Builtin: func(name string) ([]byte, bool) {
 			switch name {

@@ -26,7 +26,7 @@ func TestEndToEnd(t *testing.T) {
 	browser := chromium(t)
 	requireBuilt(t)
 	data := t.TempDir()
-	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: data, AgentPassword: "e2e-secret", Logger: quietLogger()})
+	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: data, PluginCache: testPluginCache(), AgentPassword: "e2e-secret", Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,3 +249,8 @@ func must(t *testing.T, err error) {
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
+
+// testPluginCache is wazero's compilation cache shared by the tests of this
+// package and their reruns: compiling the built-in plugins is the slowest
+// part of starting a stack, and the cache is keyed by module and wazero version.
+func testPluginCache() string { return filepath.Join(os.TempDir(), "kefu-test-plugin-cache") }

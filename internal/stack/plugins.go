@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	builtin "github.com/kefu-io/kefu/plugins"
+	"github.com/kefu-io/kefu/plugins/builtin"
 	"github.com/kefu-io/kefu/plugins/order-status/testserver"
 )
 

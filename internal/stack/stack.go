@@ -48,6 +48,9 @@ type Options struct {
 	// Plugins configures the edge plugin host; nil runs the default pipeline
 	// of the built-in plugins (DefaultPluginConfig).
 	Plugins *pluginhost.Config
+	// PluginCache keeps wazero's compiled plugins across starts.
+	// Default: <DataDir>/plugin-cache.
+	PluginCache string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -107,7 +110,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 	}
 	s.URL = "http://" + s.ln.Addr().String()
 	s.orders = startOrderAPI()
-	pc := DefaultPluginConfig(filepath.Join(o.DataDir, "plugin-cache"), s.orders.URL+"/v1/orders", s.orders.Listener.Addr().String(), o.Logger)
+	pc := DefaultPluginConfig(o.PluginCache, s.orders.URL+"/v1/orders", s.orders.Listener.Addr().String(), o.Logger)
 	if o.Plugins != nil {
 		pc = *o.Plugins
 	}
@@ -140,6 +143,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DataDir == "" {
 		o.DataDir = "data"
+	}
+	if o.PluginCache == "" {
+		o.PluginCache = filepath.Join(o.DataDir, "plugin-cache")
 	}
 	if o.AgentEmail == "" {
 		o.AgentEmail = "agent@demo.kefu"
