@@ -28,7 +28,7 @@ models-intent:
 # Sentiment: Chinese shopping reviews (see models/artifacts/sentiment.md for
 # the licence note).
 models-sentiment:
-	$(KMODEL) train sentiment --quiet --buckets 120000 --dim 4 --epochs 5 --dropout 0.3 \
+	$(KMODEL) train sentiment --quiet --buckets 120000 --dim 4 --epochs 5 --dropout 0.3 --batch 64 \
 		--data $(DATASETS)/sentiment-zh --out models/artifacts/sentiment.kmod
 
 # Anger: fit the cue weights on the anger training set with the sentiment

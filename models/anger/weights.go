@@ -7,8 +7,8 @@ package anger
 // emoji, profanity, complaint phrases, anger text model probability.
 var (
 	// Shipped is used by Score (no anger text model).
-	Shipped = Weights{Bias: -1.8336, W: [NumInputs]float64{1.0054, 0.0037, 1.4768, 1.7638, 2.4656, 2.6737, 3.4538, 0.0000}}
+	Shipped = Weights{Bias: -2.1242, W: [NumInputs]float64{1.4183, 0.0016, 1.4370, 1.7596, 2.4700, 2.6651, 3.4231, 0.0000}}
 	// ShippedWithModel is used by Scorer with artifacts.Anger (fitted on
 	// out-of-fold probabilities of that model).
-	ShippedWithModel = Weights{Bias: -4.7833, W: [NumInputs]float64{0.7970, 0.0000, 0.9111, 1.5135, 1.2172, 1.1943, 1.5638, 6.8573}}
+	ShippedWithModel = Weights{Bias: -4.7450, W: [NumInputs]float64{0.6737, 0.0000, 0.8933, 1.5084, 1.2256, 1.2295, 1.5689, 6.8340}}
 )
