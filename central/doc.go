@@ -59,6 +59,13 @@
 // be decoded or fails chat.Envelope.Check is terminated (never redelivered)
 // and logged with its reason.
 //
+// An envelope labelled edge_answer_id was answered by a plugin at the edge
+// (docs/CONTRACTS.md): the Service stores the shopper message and the
+// edge's answer (role bot, source edge, author = the plugin, the id from the
+// label, so a redelivery stores nothing twice), emits their
+// conversation.message events, and neither routes nor answers it, nor
+// publishes a reply: the shopper has the answer already.
+//
 // Replies go out on chat.OutboundSubject(region, tenant), conversation
 // events on chat.EventsSubject(tenant), and chat.SubjectHistory requests are
 // answered (queue group "central") only for the visitor who owns the

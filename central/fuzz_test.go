@@ -11,7 +11,9 @@ import (
 func FuzzDecodeEnvelope(f *testing.F) {
 	good, _ := json.Marshal(envelope("demo", "v1", "", "m1", "hello", "en"))
 	for _, s := range []string{string(good), "", "{}", "null", `{"v":1,"tenant":"d","visitor":"v","message":{"id":"x","text":"\ud800"}}`,
-		`{"v":1,"tenant":"d","visitor":"v","direction":"outbound","message":{"id":"x","text":"hi"}}`} {
+		`{"v":1,"tenant":"d","visitor":"v","direction":"outbound","message":{"id":"x","text":"hi"}}`,
+		`{"v":1,"tenant":"d","visitor":"v","message":{"id":"x","text":"hi"},"labels":{"edge_answer_id":"e1","edge_answer_text":"ok","edge_answer_plugin":"p"}}`,
+		`{"v":1,"tenant":"d","visitor":"v","message":{"id":"x","text":"hi"},"labels":{"edge_answer_id":"e1"}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -26,6 +28,9 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		if env.Tenant == "" || env.Visitor == "" || !chat.ValidID(env.Message.ID) || env.Message.Text == "" ||
 			!utf8.ValidString(env.Message.Text) || len(env.Message.Text) > chat.MaxTextBytes {
 			t.Fatalf("accepted %+v", env)
+		}
+		if a, answered, err := edgeAnswer(env); err != nil || answered && (a.Validate(0) != nil || a.ID == env.Message.ID) {
+			t.Fatalf("accepted edge answer %+v (%v)", a, err)
 		}
 	})
 }

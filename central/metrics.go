@@ -25,7 +25,7 @@ var (
 	})
 	botAnswers = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "kefu", Subsystem: "central", Name: "bot_answers_total",
-		Help: "Bot replies by outcome: answered (knowledge hit) or fallback.",
+		Help: "Bot replies by outcome: answered (knowledge hit), fallback, or edge (a plugin answered at the edge; central records it).",
 	}, []string{"outcome"})
 	inboundRejected = promauto.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "kefu", Subsystem: "central", Name: "inbound_rejected_total",

@@ -368,7 +368,43 @@ func decodeEnvelope(data []byte) (env chat.Envelope, why string, err error) {
 	if env.Direction != "" && env.Direction != chat.Inbound {
 		return chat.Envelope{}, "invalid envelope", fmt.Errorf("central: envelope direction %q on the inbound stream", env.Direction)
 	}
+	if _, _, err := edgeAnswer(env); err != nil {
+		return chat.Envelope{}, "invalid edge answer", err
+	}
 	return env, "", nil
+}
+
+// Labels of an envelope whose message a plugin answered at the edge
+// (docs/CONTRACTS.md; package edge sets them).
+const (
+	labelEdgeAnswerID     = "edge_answer_id"
+	labelEdgeAnswerText   = "edge_answer_text"
+	labelEdgeAnswerPlugin = "edge_answer_plugin"
+)
+
+// errEdgeAnswer refuses an envelope whose edge-answer labels are unusable.
+var errEdgeAnswer = errors.New("central: bad edge answer labels")
+
+// edgeAnswer returns the bot answer an edge plugin already sent to the
+// shopper, from the envelope's labels; ok is false when the edge did not
+// answer. ConversationID and Lang are left to the caller.
+func edgeAnswer(env chat.Envelope) (m chat.Message, ok bool, err error) {
+	id, answered := env.Labels[labelEdgeAnswerID]
+	if !answered {
+		return chat.Message{}, false, nil
+	}
+	m = chat.Message{ID: id, Role: chat.RoleBot, Source: chat.SourceEdge, Text: env.Label(labelEdgeAnswerText),
+		Author: env.Label(labelEdgeAnswerPlugin), ReplyTo: env.Message.ID, At: env.Message.At}
+	if m.Author == "" {
+		m.Author = string(chat.SourceEdge)
+	}
+	if err := m.Validate(0); err != nil {
+		return chat.Message{}, false, fmt.Errorf("%w: answer to %q: %w", errEdgeAnswer, env.Message.ID, err)
+	}
+	if id == env.Message.ID {
+		return chat.Message{}, false, fmt.Errorf("%w: answer id %q is the message's own id", errEdgeAnswer, id)
+	}
+	return m, true, nil
 }
 
 func (s *Service) reject(m jetstream.Msg, why string, err error) {
@@ -421,6 +457,21 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		}
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &msg})
 	}
+	answer, answered, _ := edgeAnswer(env) // checked by decodeEnvelope
+	if answered {
+		// The shopper has the answer already: record it, whoever holds the
+		// conversation, and publish nothing to the shopper.
+		answer.ConversationID, answer.Lang, answer.At = conv.ID, msg.Lang, msg.At
+		c, stored, err := s.st.SaveReply(ctx, env.Tenant, answer, false)
+		if err != nil {
+			return err
+		}
+		if stored {
+			messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+			botAnswers.WithLabelValues("edge").Inc()
+			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &answer})
+		}
+	}
 	switch conv.Status {
 	case store.StatusQueued:
 		if stored {
@@ -434,6 +485,9 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		return nil
 	case store.StatusAssigned, store.StatusClosed:
 		return nil
+	}
+	if answered {
+		return nil // answered at the edge: neither routed nor answered again
 	}
 
 	replyID, noteID := derivedID("r", env.Tenant, msg.ID), derivedID("h", env.Tenant, msg.ID)

@@ -221,6 +221,7 @@ func TestBadEnvelopesTerminated(t *testing.T) {
 		mustJSON(t, chat.Envelope{V: 1, Tenant: "demo", Message: chat.Message{ID: "x3", Text: "hi"}}),
 		mustJSON(t, chat.Envelope{V: 1, Tenant: "demo", Visitor: "v", Message: chat.Message{ID: "bad id", Text: "hi"}}),
 		mustJSON(t, chat.Envelope{V: 1, Tenant: "demo", Visitor: "v", Message: chat.Message{ID: "x4", Text: ""}}),
+		mustJSON(t, answeredAtEdge(envelope("demo", "v", "", "x5", "hi", "en"), "x5", "an answer with the message's id", "p")),
 	}
 	for i, b := range bad {
 		e.publishRaw(chat.InboundSubject("demo"), b, "bad"+string(rune('a'+i)))

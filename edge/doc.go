@@ -13,13 +13,22 @@
 // # The life of a message
 //
 // A `message` frame is decoded and checked (DecodeFrame), rate limited, made
-// into a chat.Envelope, run through the inbound plugin pipeline (Answer →
-// a bot reply with source "edge"; Drop → error "dropped"; Escalate → label
-// escalate=<reason>; Modify → the modified text goes on), then published to
-// the JetStream stream KEFU_INBOUND with Nats-Msg-Id = message id. Only
-// after the PubAck does the client get `accepted`; if JetStream cannot take
-// it the client gets error "unavailable" and retries with the same id,
-// which JetStream's duplicate window stores once.
+// into a chat.Envelope, run through the inbound plugin pipeline (Drop →
+// error "dropped"; Escalate → label escalate=<reason>; Modify → the
+// modified text goes on; Answer → see below), then published to the
+// JetStream stream KEFU_INBOUND with Nats-Msg-Id = message id. Only after
+// the PubAck does the client get `accepted`; if JetStream cannot take it the
+// client gets error "unavailable" and retries with the same id, which
+// JetStream's duplicate window stores once.
+//
+// When a plugin answers, the shopper gets the answer at once (a bot message
+// with source "edge", author = the plugin, id EdgeAnswerID(tenant, message
+// id)), and the message is published as above with the answer in the labels
+// LabelEdgeAnswerID, LabelEdgeAnswerText and LabelEdgeAnswerPlugin, so that
+// central keeps one history (it stores both and answers nothing). A retry
+// gets the same answer id, which a connection never sends twice. Only the
+// edge sets those labels: it removes them from client context and plugin
+// output.
 //
 // Replies come from central on chat.OutboundSubject(region, tenant) (core
 // NATS), run through the outbound pipeline and go to every open socket of

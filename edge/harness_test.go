@@ -59,7 +59,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Cleanup(nc.Close)
 	h := &harness{t: t, srv: srv, nc: nc}
 	if !o.noCentral && !o.noJetStream {
-		if h.resp, err = minicentral.Start(ctx, nc, minicentral.Options{}); err != nil {
+		if h.resp, err = minicentral.Start(ctx, nc, minicentral.Options{Reply: echoLikeCentral}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(h.resp.Stop)
@@ -95,6 +95,15 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	})
 	h.base = "http://" + ln.Addr().String()
 	return h
+}
+
+// echoLikeCentral is minicentral's echo reply, except that, like central,
+// it does not answer a message a plugin answered at the edge.
+func echoLikeCentral(e chat.Envelope) string {
+	if e.Label(edge.LabelEdgeAnswerID) != "" {
+		return ""
+	}
+	return "echo: " + e.Message.Text
 }
 
 // client is a test WebSocket client.

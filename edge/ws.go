@@ -337,6 +337,9 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
 		return
 	}
+	for _, k := range edgeAnswerLabels { // only the edge sets them, below
+		delete(out.Envelope.Labels, k)
+	}
 	switch out.Verdict {
 	case pluginhost.Drop:
 		reason := out.Reason
@@ -346,13 +349,7 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeDropped, f.ID, reason, 0)
 		return
 	case pluginhost.Answer:
-		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
-		reply := chat.Message{ID: chat.NewID(), ConversationID: conv, Role: chat.RoleBot, Text: out.Answer,
-			Source: chat.SourceEdge, ReplyTo: f.ID, Author: out.Plugin, Lang: f.Lang, At: time.Now().UTC()}
-		s.mu.Lock()
-		s.seen.add(reply.ID)
-		s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(reply)))
-		s.mu.Unlock()
+		s.answerAtEdge(f, conv, out)
 		return
 	case pluginhost.Escalate:
 		reason := out.Reason
@@ -361,20 +358,56 @@ func (s *session) onMessage(f chat.Frame) {
 		}
 		out.Envelope.SetLabel("escalate", reason)
 	}
-	env = out.Envelope
-	if err := env.Check(s.n.cfg.MaxText); err != nil {
-		s.n.log.Error("edge: plugins left an invalid envelope; message refused", "id", f.ID, "err", err)
+	s.forward(out.Envelope)
+}
+
+// answerAtEdge sends a plugin's answer to the shopper at once, without
+// waiting for JetStream or central, then forwards the shopper's message
+// with the answer in its labels so that central records both in the
+// conversation. The answer's id derives from the message id: a retry gets
+// the same id, which this connection does not send twice.
+func (s *session) answerAtEdge(f chat.Frame, conv string, out pluginhost.Outcome) {
+	if err := chat.ValidateText(out.Answer, chat.MaxTextBytes); err != nil {
+		s.n.log.Error("edge: plugin answer is not a valid text; message refused", "id", f.ID, "plugin", out.Plugin, "err", err)
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
+		return
+	}
+	plugin := out.Plugin
+	if plugin == "" {
+		plugin = "plugin"
+	}
+	reply := chat.Message{ID: EdgeAnswerID(s.site.Tenant, f.ID), ConversationID: conv, Role: chat.RoleBot, Text: out.Answer,
+		Source: chat.SourceEdge, ReplyTo: f.ID, Author: plugin, Lang: f.Lang, At: time.Now().UTC()}
+	s.mu.Lock()
+	if s.seen.add(reply.ID) {
+		s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(reply)))
+	}
+	s.mu.Unlock()
+	env := out.Envelope
+	env.SetLabel(LabelEdgeAnswerID, reply.ID)
+	env.SetLabel(LabelEdgeAnswerText, reply.Text)
+	env.SetLabel(LabelEdgeAnswerPlugin, plugin)
+	s.forward(env)
+}
+
+// forward publishes env (the shopper's message after the plugins) to
+// JetStream and answers accepted, or unavailable to retry with the same id.
+// Replies that arrive meanwhile wait, so accepted goes first.
+func (s *session) forward(env chat.Envelope) {
+	id, conv := env.Message.ID, env.Message.ConversationID
+	if err := env.Check(s.n.cfg.MaxText); err != nil {
+		s.n.log.Error("edge: plugins left an invalid envelope; message refused", "id", id, "err", err)
+		s.sendError(chat.CodeUnavailable, id, "a plugin failed; retry later with the same id", 0)
 		return
 	}
 	s.hold()
 	if err := s.n.publish(s.n.ctx, &env); err != nil {
-		s.n.log.Warn("edge: message not accepted", "id", f.ID, "err", err)
-		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: f.ID,
+		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)
+		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: id,
 			Reason: "could not store the message now; retry with the same id"})
 		return
 	}
-	s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+	s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: id, ConversationID: conv})
 }
 
 // deliver queues a frame from central (a reply or an event). id "" is never
