@@ -15,7 +15,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbuild"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // wasmOf builds (or takes from the cache) the plugin in dir, relative to

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 	"github.com/kefu-io/kefu/plugins/builtin"
 )
 
@@ -162,17 +162,15 @@ func (w *wsClient) expectMatch(ok func(chat.Frame) bool) chat.Frame {
 	}
 }
 
-// buildPlugin builds a Go plugin (GOOS=wasip1 reactor) from a folder of the repo.
+// buildPlugin builds a Go plugin (GOOS=wasip1 reactor) from a folder of the
+// repo, cached by its sources.
 func buildPlugin(t *testing.T, dir string) []byte {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "p.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./"+dir)
-	cmd.Dir = repoRoot(t)
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build %s: %v\n%s", dir, err, b)
+	path, err := wasmbuild.Cached(t.Context(), filepath.Join(repoRoot(t), dir))
+	if err != nil {
+		t.Fatal(err)
 	}
-	b, err := os.ReadFile(out)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbuild"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 const usage = `usage: kefu plugin <command>

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbuild"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {

@@ -35,7 +35,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbuild"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // Envelope returns the benchmark's inbound envelope with a text of size

@@ -15,7 +15,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbuild"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // EUPipeline is the inbound pipeline the issue names for region eu, less

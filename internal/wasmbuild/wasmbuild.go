@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,30 +111,66 @@ func ModuleRoot(dir string) (string, error) {
 	}
 }
 
+// sourceKey hashes what a build of dir depends on inside the module: the
+// non-test .go files of every module package it imports (as `go list -deps`
+// reports for GOOS=wasip1), go.mod and the Go version.
 func sourceKey(dir string) (string, error) {
 	root, err := ModuleRoot(dir)
 	if err != nil {
 		return "", err
 	}
+	cmd := exec.Command(goBin(), "list", "-deps", "-f", "{{.Dir}}", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	listed, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: go list %s: %w", dir, err)
+	}
+	dirs := []string{filepath.Join(root, "go.mod")}
+	for _, d := range strings.Split(strings.TrimSpace(string(listed)), "\n") {
+		if strings.HasPrefix(d, root+string(filepath.Separator)) {
+			dirs = append(dirs, d)
+		}
+	}
 	h := sha256.New()
 	fmt.Fprintln(h, runtime.Version())
-	for _, d := range []string{dir, filepath.Join(root, "plugins", "pdk"), filepath.Join(root, "go.mod")} {
-		var files []string
-		_ = filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() && (strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".mod")) && !strings.HasSuffix(p, "_test.go") {
-				files = append(files, p)
-			}
-			return nil
-		})
-		sort.Strings(files)
+	for _, d := range dirs {
+		files, err := sourceFiles(d)
+		if err != nil {
+			return "", err
+		}
 		for _, f := range files {
 			b, err := os.ReadFile(f)
 			if err != nil {
 				return "", fmt.Errorf("wasmbuild: %w", err)
 			}
-			fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+			fmt.Fprintf(h, "%s %d\n", strings.TrimPrefix(f, root), len(b))
 			h.Write(b)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// sourceFiles lists the non-test .go files of one package folder (or the
+// file itself), sorted.
+func sourceFiles(d string) ([]string, error) {
+	st, err := os.Stat(d)
+	if err != nil {
+		return nil, fmt.Errorf("wasmbuild: %w", err)
+	}
+	if !st.IsDir() {
+		return []string{d}, nil
+	}
+	ents, err := os.ReadDir(d)
+	if err != nil {
+		return nil, fmt.Errorf("wasmbuild: %w", err)
+	}
+	var files []string
+	for _, e := range ents {
+		if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+			files = append(files, filepath.Join(d, n))
+		}
+	}
+	sort.Strings(files)
+	return files, nil
 }
