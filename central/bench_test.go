@@ -33,3 +33,14 @@ func BenchmarkProcess(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAnnotate measures what central computes for a message without
+// hints: language, intent and the combined anger (shipped models).
+func BenchmarkAnnotate(b *testing.B) {
+	e := newEnv(b)
+	s := e.start(e.config())
+	for b.Loop() {
+		m := chat.Message{Text: "This is the third time I ask, where is my money?! I'll call my lawyer"}
+		s.annotate(&m)
+	}
+}

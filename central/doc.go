@@ -30,12 +30,15 @@
 //   - LangID: Classifier for messages without a language; labels are
 //     language subtags. When nil, the shipped language-id model is loaded
 //     unless NoShippedModels is set. CJK scripts are decided before it.
-//   - Sentiment: optional Classifier; its negative probability feeds
-//     models/anger.Score. Not loaded by default: the interim sentiment
-//     artifact scores plain questions as negative (see the report in the
-//     repository history), so anger comes from the widget's score and keyword
-//     rules (router.KeywordAnger) until it improves. The anger used is the
-//     largest of the available scores.
+//   - Anger: AngerScorer for the anger the router uses. When nil, the
+//     shipped scorer (ShippedAnger: models/anger over the anger text model
+//     and the sentiment model of models/artifacts) is built unless
+//     NoShippedModels is set. Its score counts above 0.5 only with explicit
+//     evidence in the text (an intensity cue or lexicon hit of anger.Find, a
+//     router.KeywordAnger keyword, or the intent complaint), and the keyword
+//     rule's score is a floor under it; messageAnger documents why and
+//     TestAngerAccuracy measures it. The widget's anger hint counts only
+//     without a model.
 //   - DemoTenant: tenant created at start. Default "demo".
 //   - DemoAgentEmail, DemoAgentPassword, DemoAgentName: seed (or reset) one
 //     agent of DemoTenant. No agent is seeded when email or password is empty.

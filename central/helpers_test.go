@@ -167,6 +167,19 @@ func (e *env) event(typ chat.EventType) chat.Event {
 	}
 }
 
+// handoffReason waits for the handoff event of conversation conv (events of
+// other conversations are skipped) and returns its reason. The handoff note
+// reaches the shopper before the store commits the handoff: read the
+// reason here, not from the store right after the note.
+func (e *env) handoffReason(conv string) string {
+	e.t.Helper()
+	for {
+		if ev := e.event(chat.EventHandoff); ev.ConversationID == conv {
+			return ev.Reason
+		}
+	}
+}
+
 // checkFor polls f until it returns nil or the wait is over.
 func checkFor(t testing.TB, wait time.Duration, f func() error) {
 	t.Helper()

@@ -44,8 +44,8 @@ type Config struct {
 	KnowledgeThreshold float64
 
 	Intent          Classifier
-	Sentiment       Classifier
 	LangID          Classifier
+	Anger           AngerScorer
 	NoShippedModels bool
 	// IntentMinScore is the least model score for an intent to count. Default 0.5;
 	// a handoff on the model's human intent alone needs at least 0.8.
@@ -132,6 +132,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 			return nil, err
 		}
 		cfg.LangID = m
+	}
+	if cfg.Anger == nil && !cfg.NoShippedModels {
+		m, err := ShippedAnger()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Anger = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
 		hub: newHub(), closed: make(chan struct{})}
@@ -425,21 +432,7 @@ func derivedID(kind, tenant, id string) string {
 func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	msg := env.Message
 	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
-	if msg.Lang == "" {
-		msg.Lang = detectLang(msg.Text, s.cfg.LangID)
-	}
-	if msg.Intent == "" && s.cfg.Intent != nil {
-		label, score := s.cfg.Intent.Predict(msg.Text)
-		switch {
-		case humanIntents[label] && score >= max(0.8, s.cfg.IntentMinScore):
-			msg.Intent = router.IntentHuman
-		case !humanIntents[label] && score >= s.cfg.IntentMinScore:
-			msg.Intent = label
-		}
-	} else if humanIntents[msg.Intent] {
-		msg.Intent = router.IntentHuman
-	}
-	msg.Anger = s.anger(msg)
+	s.annotate(&msg)
 	if msg.At.IsZero() {
 		msg.At = time.Now()
 	}
@@ -589,14 +582,25 @@ func (s *Service) sla(ctx context.Context, tenant string) time.Duration {
 	return s.rt.Config().SLA
 }
 
-// anger combines the widget's score, the sentiment model and keyword rules.
-func (s *Service) anger(m chat.Message) float64 {
-	a := min(max(m.Anger, 0), 1)
-	if s.cfg.Sentiment != nil {
-		label, score := s.cfg.Sentiment.Predict(m.Text)
-		a = max(a, modelAnger(m.Text, label, score))
+// annotate sets what routing needs of a shopper message: its language and
+// intent when the edge sent none (the widget's hints are kept), and
+// central's anger (messageAnger).
+func (s *Service) annotate(m *chat.Message) {
+	if m.Lang == "" {
+		m.Lang = detectLang(m.Text, s.cfg.LangID)
 	}
-	return max(a, router.KeywordAnger(m.Text))
+	if m.Intent == "" && s.cfg.Intent != nil {
+		label, score := s.cfg.Intent.Predict(m.Text)
+		switch {
+		case humanIntents[label] && score >= max(0.8, s.cfg.IntentMinScore):
+			m.Intent = router.IntentHuman
+		case !humanIntents[label] && score >= s.cfg.IntentMinScore:
+			m.Intent = label
+		}
+	} else if humanIntents[m.Intent] {
+		m.Intent = router.IntentHuman
+	}
+	m.Anger = messageAnger(s.cfg.Anger, m.Text, m.Intent, m.Anger)
 }
 
 // publishReply sends a message to the shopper through the edges of the

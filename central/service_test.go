@@ -88,7 +88,10 @@ func TestHandoffReasons(t *testing.T) {
 	}{
 		{"asked zh", func(en *chat.Envelope) { en.Message.Text = "转人工" }, "asked", false},
 		{"intent", func(en *chat.Envelope) { en.Message.Intent = "human_agent"; en.Message.Text = "hmm" }, "intent", false},
-		{"anger from widget", func(en *chat.Envelope) { en.Message.Anger = 0.9; en.Message.Text = "where is my parcel" }, "anger", false},
+		{"anger from the model", func(en *chat.Envelope) {
+			en.Message.Anger = 0 // the widget's hint does not count when central has its model
+			en.Message.Text = "Third week without my parcel. I want my money back today or I go to my bank."
+		}, "anger", false},
 		{"anger keywords", func(en *chat.Envelope) { en.Message.Text = "this is a scam, worst shop ever!!" }, "anger", false},
 		{"plugin", func(en *chat.Envelope) { en.SetLabel("escalate", "legal"); en.Message.Text = "my lawyer says hi" }, "plugin", false},
 		{"vip asked", func(en *chat.Envelope) { en.SetLabel("vip", "1"); en.Message.Text = "I want a real person" }, "asked", true},
@@ -114,7 +117,7 @@ func TestHandoffReasons(t *testing.T) {
 			prios[tt.name] = c.Priority
 		})
 	}
-	if prios["vip asked"] <= prios["asked zh"] || prios["anger from widget"] <= prios["asked zh"] {
+	if prios["vip asked"] <= prios["asked zh"] || prios["anger from the model"] <= prios["asked zh"] {
 		t.Fatalf("priorities %v", prios)
 	}
 }

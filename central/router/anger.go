@@ -21,7 +21,7 @@ var angerWords = []string{
 
 // KeywordAnger estimates anger in [0,1] from complaint words, repeated
 // exclamation marks and shouting in capitals. It is the fallback when no
-// sentiment model is wired in, and a floor under the model's score.
+// anger model is wired in, and a floor under the model's score.
 func KeywordAnger(text string) float64 {
 	low := strings.ToLower(text)
 	score := 0.0
