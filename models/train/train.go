@@ -10,9 +10,9 @@
 // loss and runs Adam on it; the gradient it returns for the bag vector
 // updates the used embedding rows sparsely (row-wise AdaGrad).
 //
-// Training is seeded. spago's backward pass runs operators on goroutines,
-// so runs are byte-for-byte reproducible with GOMAXPROCS=1 (which
-// `kefu model train` sets); with more Ps float sums may be reordered.
+// Training is seeded and byte-for-byte reproducible (`kefu model train` also
+// runs it with GOMAXPROCS=1: it is single-threaded arithmetic, and polite on
+// a shared machine).
 package train
 
 import (
@@ -145,7 +145,12 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	default:
 		return nil, fmt.Errorf("train: unknown optimizer %q (adam, adagrad)", cfg.Optimizer)
 	}
-	opt := optimizers.New(nn.Parameters(m), strategy)
+	// The parameters are stepped one after another with the strategy
+	// itself: spago's optimizers.Optimizer.Optimize (v1.1.0) starts a
+	// goroutine per parameter and returns without waiting for them, so the
+	// next forward pass could read half-updated weights (a data race that
+	// made runs irreproducible and once crashed).
+	params := []*nn.Param{m.W, m.B}
 	embLR := cfg.EmbLR
 	if embLR <= 0 {
 		embLR = 0.1
@@ -235,8 +240,13 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 				adamOpt.StepSize = cfg.LR * frac
 				adamOpt.IncExample()
 			}
-			if err := opt.Optimize(); err != nil {
-				return nil, fmt.Errorf("train: optimize: %w", err)
+			for _, p := range params {
+				if !p.HasGrad() {
+					continue
+				}
+				if err := strategy.OptimizeParams(p); err != nil {
+					return nil, fmt.Errorf("train: optimize: %w", err)
+				}
 			}
 			n := end - start
 			done += n
