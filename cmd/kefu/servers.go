@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
 
 	"github.com/kefu-io/kefu/assets/demo"
@@ -104,6 +105,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	region := fs.String("region", "local", "region name (eu, cn, us…)")
 	pluginCfg := fs.String("plugins", "", "plugin host config (TOML, see edge/pluginhost); empty: no plugins")
 	sites := fs.String("site", "demo", "the site key this edge serves")
+	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -142,6 +144,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	}
 	defer node.Close()
 	app := stack.NewApp()
+	if host, ok := cfg.Plugins.(*pluginhost.Host); ok {
+		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))
+	}
 	node.Register(app)
 	return serve(ctx, app, sf.addr, log)
 }
