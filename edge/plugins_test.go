@@ -31,6 +31,11 @@ func (scriptedPlugins) Run(ctx context.Context, region string, hook pluginhost.H
 		out.Envelope.Message.Text = "[" + region + "] " + text
 	case text == "answer me":
 		out.Verdict, out.Answer, out.Plugin = pluginhost.Answer, "answered at the edge", "order-status"
+	case text == "answer badly":
+		out.Verdict, out.Answer, out.Plugin = pluginhost.Answer, "\xff\xfe", "broken"
+	case text == "answer and empty it":
+		out.Verdict, out.Answer, out.Plugin = pluginhost.Answer, "fine", "broken"
+		out.Envelope.Message.Text = ""
 	case text == "drop me":
 		out.Verdict, out.Reason, out.Plugin = pluginhost.Drop, "sensitive word", "sensitive-alert"
 	case text == "escalate me":
@@ -75,6 +80,8 @@ func TestPluginOutcomes(t *testing.T) {
 		{"fail closed", chat.CodeUnavailable},
 		{"panic", chat.CodeUnavailable},
 		{"empty it", chat.CodeUnavailable},
+		{"answer badly", chat.CodeUnavailable},        // no answer frame first
+		{"answer and empty it", chat.CodeUnavailable}, // nor here
 	} {
 		id := chat.NewID()
 		c.send(chat.Frame{Type: chat.FrameMessage, ID: id, Text: tt.text})

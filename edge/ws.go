@@ -358,7 +358,9 @@ func (s *session) onMessage(f chat.Frame) {
 		}
 		out.Envelope.SetLabel("escalate", reason)
 	}
-	s.forward(out.Envelope)
+	if s.valid(out.Envelope) {
+		s.forward(out.Envelope)
+	}
 }
 
 // answerAtEdge sends a plugin's answer to the shopper at once, without
@@ -378,28 +380,37 @@ func (s *session) answerAtEdge(f chat.Frame, conv string, out pluginhost.Outcome
 	}
 	reply := chat.Message{ID: EdgeAnswerID(s.site.Tenant, f.ID), ConversationID: conv, Role: chat.RoleBot, Text: out.Answer,
 		Source: chat.SourceEdge, ReplyTo: f.ID, Author: plugin, Lang: f.Lang, At: time.Now().UTC()}
+	env := out.Envelope
+	env.SetLabel(LabelEdgeAnswerID, reply.ID)
+	env.SetLabel(LabelEdgeAnswerText, reply.Text)
+	env.SetLabel(LabelEdgeAnswerPlugin, plugin)
+	if !s.valid(env) {
+		return
+	}
 	s.mu.Lock()
 	if s.seen.add(reply.ID) {
 		s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(reply)))
 	}
 	s.mu.Unlock()
-	env := out.Envelope
-	env.SetLabel(LabelEdgeAnswerID, reply.ID)
-	env.SetLabel(LabelEdgeAnswerText, reply.Text)
-	env.SetLabel(LabelEdgeAnswerPlugin, plugin)
 	s.forward(env)
 }
 
-// forward publishes env (the shopper's message after the plugins) to
-// JetStream and answers accepted, or unavailable to retry with the same id.
-// Replies that arrive meanwhile wait, so accepted goes first.
+// valid checks the envelope the plugins left; an invalid one refuses the
+// message with unavailable (a plugin failed).
+func (s *session) valid(env chat.Envelope) bool {
+	if err := env.Check(s.n.cfg.MaxText); err != nil {
+		s.n.log.Error("edge: plugins left an invalid envelope; message refused", "id", env.Message.ID, "err", err)
+		s.sendError(chat.CodeUnavailable, env.Message.ID, "a plugin failed; retry later with the same id", 0)
+		return false
+	}
+	return true
+}
+
+// forward publishes env (the shopper's message after the plugins, checked)
+// to JetStream and answers accepted, or unavailable to retry with the same
+// id. Replies that arrive meanwhile wait, so accepted goes first.
 func (s *session) forward(env chat.Envelope) {
 	id, conv := env.Message.ID, env.Message.ConversationID
-	if err := env.Check(s.n.cfg.MaxText); err != nil {
-		s.n.log.Error("edge: plugins left an invalid envelope; message refused", "id", id, "err", err)
-		s.sendError(chat.CodeUnavailable, id, "a plugin failed; retry later with the same id", 0)
-		return
-	}
 	s.hold()
 	if err := s.n.publish(s.n.ctx, &env); err != nil {
 		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)
