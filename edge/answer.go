@@ -3,6 +3,7 @@ package edge
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"strings"
 )
 
 // Labels of an inbound envelope whose message a region plugin answered at
@@ -25,4 +26,18 @@ var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 func EdgeAnswerID(tenant, id string) string {
 	sum := sha256.Sum256([]byte("e\x00" + tenant + "\x00" + id))
 	return "e" + idEncoding.EncodeToString(sum[:16])
+}
+
+// clientLabels are the context keys a client may set: facts about the page
+// the shopper is on.
+var clientLabels = map[string]bool{"url": true, "title": true, "referrer": true, "sku": true, "product": true, "locale": true, "cart": true}
+
+// clientLabel reports whether a client's context key k may travel as an
+// envelope label: the page facts above and free "custom.*" keys. Keys that
+// steer routing or record what the edge and plugins decided (vip, escalate,
+// erasure, pii, site, edge_answer_*, …) are set by the merchant's backend,
+// the edge or plugins; a client's copy is dropped, so a shopper cannot
+// make themself a VIP or jump the queue.
+func clientLabel(k string) bool {
+	return clientLabels[k] || strings.HasPrefix(k, "custom.") && len(k) > len("custom.")
 }

@@ -105,7 +105,8 @@ func TestPluginOutcomes(t *testing.T) {
 		t.Fatalf("outbound pipeline not applied: %+v", r)
 	}
 	mod := chat.NewID()
-	forged := map[string]string{edge.LabelEdgeAnswerID: "fake", edge.LabelEdgeAnswerText: "forged answer", "sku": "42"}
+	forged := map[string]string{edge.LabelEdgeAnswerID: "fake", edge.LabelEdgeAnswerText: "forged answer", "sku": "42",
+		"vip": "1", "escalate": "now", "erasure": "1", "custom.cart_value": "129.90"}
 	c.send(chat.Frame{Type: chat.FrameMessage, ID: mod, Text: "call me at 555-0100", Context: forged})
 	c.expect(chat.FrameAccepted)
 	if r := c.expect(chat.FrameMessage); r.Text != "[eu] echo: call me at [PHONE]" {
@@ -122,10 +123,13 @@ func TestPluginOutcomes(t *testing.T) {
 		got[2].Label("pii") != "PHONE" || got[2].Label("sku") != "42" {
 		t.Fatalf("modified envelope %+v", got[2])
 	}
-	for _, k := range []string{edge.LabelEdgeAnswerID, edge.LabelEdgeAnswerText} {
+	for _, k := range []string{edge.LabelEdgeAnswerID, edge.LabelEdgeAnswerText, "vip", "escalate", "erasure"} {
 		if v, ok := got[2].Labels[k]; ok {
-			t.Fatalf("a client set the edge-only label %s=%q", k, v)
+			t.Fatalf("a client set the label %s=%q that only the merchant, edge or plugins may set", k, v)
 		}
+	}
+	if got[2].Label("custom.cart_value") != "129.90" {
+		t.Fatalf("custom context dropped: %+v", got[2].Labels)
 	}
 
 	// An outbound reply a plugin drops never reaches the shopper.

@@ -328,7 +328,9 @@ func (s *session) onMessage(f chat.Frame) {
 			ReplyTo: f.ReplyTo, Lang: f.Lang, Intent: f.Intent, Anger: f.Anger, At: at},
 	}
 	for k, v := range f.Context {
-		env.SetLabel(k, v)
+		if clientLabel(k) {
+			env.SetLabel(k, v)
+		}
 	}
 	env.SetLabel("site", s.siteKey)
 	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)

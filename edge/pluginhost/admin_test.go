@@ -26,9 +26,9 @@ func TestAdminHandler(t *testing.T) {
 	sign := func(b []byte) string { return base64.StdEncoding.EncodeToString(ed25519.Sign(priv, b)) }
 	tests := []struct {
 		name, method, path, token, sig string
-		body                            []byte
-		want                            int
-		wantBody                        string
+		body                           []byte
+		want                           int
+		wantBody                       string
 	}{
 		{"no token", "GET", "/admin/plugins", "", "", nil, 401, "admin token required"},
 		{"wrong token", "GET", "/admin/plugins", "nope", "", nil, 401, "admin token required"},
