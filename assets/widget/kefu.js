@@ -60,6 +60,7 @@
   var conv = load('conv', '');
   var lastID = load('last', '');            // last message id rendered from the server
   var history = load('log', []);            // recent messages, re-rendered after a page load
+  var answered = {};                        // shopper message ids a reply already came for
   var outbox = load('outbox', []);          // shopper messages sent but not accepted yet
   var rendered = {};                         // id → true
   var handlers = {};
@@ -293,11 +294,13 @@
       case 'accepted':
         var m = takeOutbox(f.id);
         if (f.conversation_id && !conv) { conv = f.conversation_id; save('conv', conv); }
-        if (m) { setState(m, 'sent'); showTyping(); settle(f.id, true, pub(m)); }
+        // An edge plugin may have answered before accepted: no typing dots then.
+        if (m) { setState(m, 'sent'); if (!answered[f.id]) showTyping(); settle(f.id, true, pub(m)); }
         break;
       case 'message':
         if (!f.id || !f.text) break;
         var msg = { id: f.id, role: f.role || 'bot', text: f.text, source: f.source || 'central', author: f.author, at: f.at || Date.now() };
+        if (f.reply_to) answered[f.reply_to] = true;
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
         addMessage(msg);
         if (!lastID || msg.id > lastID) { lastID = msg.id; save('last', lastID); }

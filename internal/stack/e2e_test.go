@@ -77,6 +77,14 @@ func TestEndToEnd(t *testing.T) {
 	}
 	checkStoreMasked(t, s.DBPath, "13812345678", "li.lei@example.com")
 
+	// An order question is answered at the edge by the order-status plugin,
+	// from the demo store's order API.
+	send(t, shop, "Where is my order 12345?")
+	order := waitMessage(t, shop, `m.role === 'bot' && m.source === 'edge'`)
+	if !strings.Contains(fmt.Sprint(order["text"]), "12345") {
+		t.Fatalf("edge answer %q does not name the order", order["text"])
+	}
+
 	// Step 4: hand-off; the agent answers from the console.
 	send(t, shop, "转人工")
 	agentCtx, cancel := chromedp.NewContext(shop, chromedp.WithNewBrowserContext())
