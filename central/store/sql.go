@@ -665,6 +665,166 @@ func (s *sqlStore) QueueDepth(ctx context.Context, tenant string) (int, error) {
 	return n, nil
 }
 
+// ---- erasure ----
+
+const erasureCols = `tenant, id, visitor, conversation_id, message_id, status, agent, requested_at, completed_at, conversations, messages`
+
+func scanErasure(row interface{ Scan(...any) error }) (ErasureRequest, error) {
+	var r ErasureRequest
+	var status string
+	var req, done int64
+	err := row.Scan(&r.Tenant, &r.ID, &r.Visitor, &r.ConversationID, &r.MessageID, &status, &r.Agent, &req, &done, &r.Conversations, &r.Messages)
+	r.Status, r.RequestedAt, r.CompletedAt = ErasureStatus(status), fromMS(req), fromMS(done)
+	return r, err
+}
+
+func (s *sqlStore) getErasure(ctx context.Context, q querier, tenant, id string, lock bool) (ErasureRequest, error) {
+	query := `SELECT ` + erasureCols + ` FROM erasures WHERE tenant = ? AND id = ?`
+	if lock {
+		query += s.d.forUpdate
+	}
+	r, err := scanErasure(q.QueryRowContext(ctx, s.q(query), tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErasureRequest{}, ErrNotFound
+	}
+	return r, err
+}
+
+func (s *sqlStore) RequestErasure(ctx context.Context, r ErasureRequest) (ErasureRequest, bool, error) {
+	if r.Tenant == "" || r.Visitor == "" || !chat.ValidID(r.ID) {
+		return ErasureRequest{}, false, fmt.Errorf("store: request erasure: %w: tenant, visitor and a valid id are required", ErrInvalid)
+	}
+	if r.RequestedAt.IsZero() {
+		r.RequestedAt = time.Now()
+	}
+	r.Status, r.Agent, r.CompletedAt, r.Conversations, r.Messages = ErasureRequested, "", time.Time{}, 0, 0
+	var got ErasureRequest
+	var created bool
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		created = false
+		// No conflict target: the primary key (same request again) and the
+		// partial unique index (the visitor's open request) both make it a no-op.
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO erasures (`+erasureCols+`) VALUES (?, ?, ?, ?, ?, 'requested', '', ?, 0, 0, 0)
+			ON CONFLICT DO NOTHING`), r.Tenant, r.ID, r.Visitor, r.ConversationID, r.MessageID, ms(r.RequestedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			created = true
+		}
+		got, err = s.getErasure(ctx, tx, r.Tenant, r.ID, false)
+		if errors.Is(err, ErrNotFound) {
+			got, err = scanErasure(tx.QueryRowContext(ctx, s.q(`SELECT `+erasureCols+` FROM erasures
+				WHERE tenant = ? AND visitor = ? AND status = 'requested'`), r.Tenant, r.Visitor))
+		}
+		return err
+	})
+	if err != nil {
+		return ErasureRequest{}, false, fmt.Errorf("store: request erasure %q/%q: %w", r.Tenant, r.ID, err)
+	}
+	return got, created, nil
+}
+
+func (s *sqlStore) Erasure(ctx context.Context, tenant, id string) (ErasureRequest, error) {
+	r, err := s.getErasure(ctx, s.db, tenant, id, false)
+	if err != nil {
+		return ErasureRequest{}, fmt.Errorf("store: erasure %q/%q: %w", tenant, id, err)
+	}
+	return r, nil
+}
+
+func (s *sqlStore) OpenErasure(ctx context.Context, tenant, visitor string) (ErasureRequest, error) {
+	r, err := scanErasure(s.db.QueryRowContext(ctx, s.q(`SELECT `+erasureCols+` FROM erasures
+		WHERE tenant = ? AND visitor = ? AND status = 'requested'`), tenant, visitor))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErasureRequest{}, fmt.Errorf("store: open erasure of %q: %w", tenant, ErrNotFound)
+	}
+	if err != nil {
+		return ErasureRequest{}, fmt.Errorf("store: open erasure of %q: %w", tenant, err)
+	}
+	return r, nil
+}
+
+func (s *sqlStore) Erasures(ctx context.Context, tenant string, status ErasureStatus, limit int) ([]ErasureRequest, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	var rows *sql.Rows
+	var err error
+	switch status {
+	case "":
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+erasureCols+` FROM erasures WHERE tenant = ?
+			ORDER BY requested_at DESC, id DESC LIMIT ?`), tenant, limit)
+	case ErasureRequested, ErasureCompleted:
+		rows, err = s.db.QueryContext(ctx, s.q(`SELECT `+erasureCols+` FROM erasures WHERE tenant = ? AND status = ?
+			ORDER BY requested_at DESC, id DESC LIMIT ?`), tenant, string(status), limit)
+	default:
+		return nil, fmt.Errorf("store: erasures: %w: status %q", ErrInvalid, status)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
+	}
+	defer rows.Close()
+	out := []ErasureRequest{}
+	for rows.Next() {
+		r, err := scanErasure(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym string, now time.Time) (ErasureRequest, bool, error) {
+	if agent == "" || pseudonym == "" {
+		return ErasureRequest{}, false, fmt.Errorf("store: erase %q/%q: %w: agent and pseudonym are required", tenant, id, ErrInvalid)
+	}
+	var r ErasureRequest
+	var done bool
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		done = false
+		if r, err = s.getErasure(ctx, tx, tenant, id, true); err != nil || r.Status == ErasureCompleted {
+			return err
+		}
+		// Lock the visitor's conversations (PostgreSQL) so that a message
+		// stored meanwhile cannot escape the tombstones.
+		if s.d.forUpdate != "" {
+			if _, err := tx.ExecContext(ctx, s.q(`SELECT id FROM conversations WHERE tenant = ? AND visitor = ?`+s.d.forUpdate), tenant, r.Visitor); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET text = ? WHERE tenant = ? AND text <> ?
+			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`),
+			ErasedText, tenant, ErasedText, tenant, r.Visitor)
+		if err != nil {
+			return err
+		}
+		msgs, _ := res.RowsAffected()
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, last_text = ?, status = 'closed', updated_at = ?
+			WHERE tenant = ? AND visitor = ?`), pseudonym, ErasedText, ms(now), tenant, r.Visitor)
+		if err != nil {
+			return err
+		}
+		convs, _ := res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE erasures SET status = 'completed', visitor = ?, agent = ?, completed_at = ?,
+			conversations = ?, messages = ? WHERE tenant = ? AND id = ?`), pseudonym, agent, ms(now), convs, msgs, tenant, id); err != nil {
+			return err
+		}
+		done = true
+		r, err = s.getErasure(ctx, tx, tenant, id, false)
+		return err
+	})
+	if err != nil {
+		return ErasureRequest{}, false, fmt.Errorf("store: erase %q/%q: %w", tenant, id, err)
+	}
+	return r, done, nil
+}
+
 func (s *sqlStore) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("store: close %s: %w", s.d.name, err)
@@ -690,5 +850,11 @@ func schema(seqCol, float string) []string {
 			role TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL, reply_to TEXT NOT NULL, author TEXT NOT NULL,
 			lang TEXT NOT NULL, intent TEXT NOT NULL, anger ` + float + ` NOT NULL, at BIGINT NOT NULL, UNIQUE (tenant, id))`,
 		`CREATE INDEX IF NOT EXISTS messages_conversation ON messages (tenant, conversation_id, seq)`,
+		`CREATE TABLE IF NOT EXISTS erasures (tenant TEXT NOT NULL, id TEXT NOT NULL, visitor TEXT NOT NULL, conversation_id TEXT NOT NULL,
+			message_id TEXT NOT NULL, status TEXT NOT NULL, agent TEXT NOT NULL, requested_at BIGINT NOT NULL, completed_at BIGINT NOT NULL,
+			conversations INTEGER NOT NULL, messages INTEGER NOT NULL, PRIMARY KEY (tenant, id))`,
+		// One open request per visitor, also across central replicas.
+		`CREATE UNIQUE INDEX IF NOT EXISTS erasures_open ON erasures (tenant, visitor) WHERE status = 'requested'`,
+		`CREATE INDEX IF NOT EXISTS erasures_list ON erasures (tenant, status, requested_at)`,
 	}
 }

@@ -1,6 +1,6 @@
 // Package store keeps central's source of truth: tenants (merchant sites),
-// agents and their login sessions, conversations with their queue state, and
-// messages.
+// agents and their login sessions, conversations with their queue state,
+// messages, and the audit records of data-erasure requests.
 //
 // There is one Store interface and two implementations that share their SQL:
 // OpenSQLite (modernc.org/sqlite, pure Go, one file in WAL mode, the embedded
@@ -19,6 +19,10 @@
 //     in one write transaction (SQLite serialises writers; PostgreSQL locks the
 //     row with FOR UPDATE, and ClaimNext skips rows other replicas hold with
 //     SKIP LOCKED), so one conversation is never given to two agents.
+//   - Erasure requests (GDPR Art. 17) are recorded once per request id and
+//     at most one is open per visitor (a partial unique index, so also across
+//     replicas); Erase tombstones, pseudonymises and closes in one
+//     transaction and keeps the request as the audit record.
 //
 // Times are stored as Unix milliseconds; messages are ordered by an insertion
 // sequence, not by id, so ids made elsewhere need not be sortable.
@@ -207,6 +211,64 @@ type Store interface {
 	// QueueDepth counts queued conversations of tenant, or of every tenant when tenant is "".
 	QueueDepth(ctx context.Context, tenant string) (int, error)
 
+	// RequestErasure records a shopper's request to erase their data (GDPR
+	// Art. 17). r.ID is the idempotency key (central derives it from the
+	// message that asked). created is false, and the stored request is
+	// returned unchanged, when r.ID is already recorded or when the visitor
+	// already has a request in status ErasureRequested: one open request per
+	// (tenant, visitor).
+	RequestErasure(ctx context.Context, r ErasureRequest) (got ErasureRequest, created bool, err error)
+	// Erasure returns one erasure request of tenant by id, or ErrNotFound.
+	Erasure(ctx context.Context, tenant, id string) (ErasureRequest, error)
+	// OpenErasure returns the visitor's request in status ErasureRequested,
+	// or ErrNotFound.
+	OpenErasure(ctx context.Context, tenant, visitor string) (ErasureRequest, error)
+	// Erasures lists a tenant's erasure requests, newest first, in one status
+	// ("" = every status), at most limit (0 = 200).
+	Erasures(ctx context.Context, tenant string, status ErasureStatus, limit int) ([]ErasureRequest, error)
+	// Erase carries out the erasure request id of tenant in one transaction:
+	// every message text of the visitor's conversations becomes
+	// ErasedText, the conversations' visitor becomes pseudonym (their
+	// last_text ErasedText) and they are closed, and the request becomes
+	// ErasureCompleted with agent, now, the counts, and the pseudonym in
+	// place of the visitor id. Erasing a completed request again changes
+	// nothing and returns it with done=false.
+	Erase(ctx context.Context, tenant, id, agent, pseudonym string, now time.Time) (r ErasureRequest, done bool, err error)
+
 	// Close releases the database.
 	Close() error
+}
+
+// ErasedText replaces every message text Erase wipes (a tombstone).
+const ErasedText = "[erased]"
+
+// ErasureStatus is where an erasure request stands.
+type ErasureStatus string
+
+// Erasure request states.
+const (
+	ErasureRequested ErasureStatus = "requested"
+	ErasureCompleted ErasureStatus = "completed"
+)
+
+// ErasureRequest is the audit record of a data-erasure request: who asked
+// (the visitor, replaced by a pseudonym once completed), from which
+// conversation and message, when, and who carried it out when. It never
+// holds message text.
+type ErasureRequest struct {
+	ID     string
+	Tenant string
+	// Visitor is the shopper's id while requested, the pseudonym once completed.
+	Visitor string
+	// ConversationID and MessageID locate the request ("" when an agent
+	// erased without a shopper message).
+	ConversationID string
+	MessageID      string
+	Status         ErasureStatus
+	// Agent is the id of the agent who executed it, or "auto" (tenant policy).
+	Agent         string
+	RequestedAt   time.Time
+	CompletedAt   time.Time
+	Conversations int // conversations erased
+	Messages      int // message texts replaced by ErasedText
 }

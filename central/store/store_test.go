@@ -67,6 +67,8 @@ var contract = []struct {
 	{"concurrent claim", testConcurrentClaim},
 	{"concurrent claim next", testConcurrentClaimNext},
 	{"concurrent inbound same id", testConcurrentInboundSameID},
+	{"erasure request once", testErasureRequest},
+	{"erase tombstones and pseudonymises", testErase},
 }
 
 var ctx = context.Background()
@@ -569,5 +571,146 @@ func testConcurrentInboundSameID(t *testing.T, s store.Store) {
 	ms, _ := s.Messages(ctx, "demo", "dc", "", 0)
 	if stored != 1 || len(ms) != 1 {
 		t.Fatalf("stored %d times, %d rows", stored, len(ms))
+	}
+}
+
+func testErasureRequest(t *testing.T, s store.Store) {
+	at := time.UnixMilli(1_700_000_100_000).UTC()
+	r1 := store.ErasureRequest{ID: "g1", Tenant: "t1", Visitor: "v1", ConversationID: "c1", MessageID: "m1", RequestedAt: at}
+	got, created, err := s.RequestErasure(ctx, r1)
+	if err != nil || !created || got.ID != "g1" || got.Status != store.ErasureRequested || got.Visitor != "v1" ||
+		got.ConversationID != "c1" || got.MessageID != "m1" || !got.RequestedAt.Equal(at) || !got.CompletedAt.IsZero() {
+		t.Fatalf("first request: %+v %v %v", got, created, err)
+	}
+	// Redelivered: the same id again changes nothing.
+	if again, created, err := s.RequestErasure(ctx, r1); err != nil || created || again != got {
+		t.Fatalf("same id again: %+v %v %v", again, created, err)
+	}
+	// The visitor asks again: the open request stands.
+	r2 := store.ErasureRequest{ID: "g2", Tenant: "t1", Visitor: "v1", MessageID: "m2", RequestedAt: at.Add(time.Minute)}
+	if open, created, err := s.RequestErasure(ctx, r2); err != nil || created || open.ID != "g1" {
+		t.Fatalf("second ask: %+v %v %v", open, created, err)
+	}
+	// Other visitors and tenants have their own.
+	for _, r := range []store.ErasureRequest{{ID: "g3", Tenant: "t1", Visitor: "v2"}, {ID: "g1", Tenant: "t2", Visitor: "v1"}} {
+		if _, created, err := s.RequestErasure(ctx, r); err != nil || !created {
+			t.Fatalf("request %+v: %v %v", r, created, err)
+		}
+	}
+	if open, err := s.OpenErasure(ctx, "t1", "v1"); err != nil || open.ID != "g1" {
+		t.Fatalf("open: %+v %v", open, err)
+	}
+	if _, err := s.OpenErasure(ctx, "t1", "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("open of nobody: %v", err)
+	}
+	if e, err := s.Erasure(ctx, "t2", "g1"); err != nil || e.Tenant != "t2" || e.Visitor != "v1" {
+		t.Fatalf("t2 request: %+v %v", e, err)
+	}
+	if _, err := s.Erasure(ctx, "t3", "g1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("other tenant: %v", err)
+	}
+	list, err := s.Erasures(ctx, "t1", store.ErasureRequested, 0)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if list, err := s.Erasures(ctx, "t1", store.ErasureCompleted, 0); err != nil || len(list) != 0 {
+		t.Fatalf("completed list: %+v %v", list, err)
+	}
+	if _, err := s.Erasures(ctx, "t1", "bogus", 0); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad status: %v", err)
+	}
+	for _, bad := range []store.ErasureRequest{{ID: "g9", Visitor: "v"}, {ID: "g9", Tenant: "t"}, {Tenant: "t", Visitor: "v"}, {ID: "a b", Tenant: "t", Visitor: "v"}} {
+		if _, _, err := s.RequestErasure(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("bad request %+v: %v", bad, err)
+		}
+	}
+}
+
+func testErase(t *testing.T, s store.Store) {
+	// v1 of t1: a closed conversation and an open one with a reply; v2 of t1
+	// and v1 of t2 must stay untouched.
+	old := mustInbound(t, s, inbound("t1", "v1", msg("m1", "", "my phone is 13812345678")))
+	if _, err := s.CloseConversation(ctx, "t1", old.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cur := mustInbound(t, s, inbound("t1", "v1", msg("m2", "", "delete my data")))
+	if cur.ID == old.ID {
+		t.Fatal("closed conversation reused")
+	}
+	if _, _, err := s.SaveReply(ctx, "t1", chat.Message{ID: "r2", ConversationID: cur.ID, Role: chat.RoleBot, Text: "noted, Ann"}, false); err != nil {
+		t.Fatal(err)
+	}
+	other := mustInbound(t, s, inbound("t1", "v2", msg("m3", "", "hello from v2")))
+	foreign := mustInbound(t, s, inbound("t2", "v1", msg("m1", "", "hello from t2")))
+
+	req, _, err := s.RequestErasure(ctx, store.ErasureRequest{ID: "g1", Tenant: "t1", Visitor: "v1", ConversationID: cur.ID, MessageID: "m2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Erase(ctx, "t2", req.ID, "a1", "erased-x", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("erase from another tenant: %v", err)
+	}
+	if _, _, err := s.Erase(ctx, "t1", "nope", "a1", "erased-x", time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("erase unknown: %v", err)
+	}
+	if _, _, err := s.Erase(ctx, "t1", req.ID, "", "erased-x", time.Now()); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("erase without agent: %v", err)
+	}
+	now := time.UnixMilli(1_700_000_200_000).UTC()
+	done, ok, err := s.Erase(ctx, "t1", req.ID, "a1", "erased-x", now)
+	if err != nil || !ok {
+		t.Fatalf("erase: %+v %v %v", done, ok, err)
+	}
+	if done.Status != store.ErasureCompleted || done.Agent != "a1" || !done.CompletedAt.Equal(now) || done.Visitor != "erased-x" ||
+		done.Conversations != 2 || done.Messages != 3 || done.MessageID != "m2" {
+		t.Fatalf("completed request: %+v", done)
+	}
+	for _, id := range []string{old.ID, cur.ID} {
+		c, err := s.Conversation(ctx, "t1", id)
+		if err != nil || c.Visitor != "erased-x" || c.Status != store.StatusClosed || c.LastText != store.ErasedText {
+			t.Fatalf("erased conversation: %+v %v", c, err)
+		}
+		msgs, err := s.Messages(ctx, "t1", id, "", 0)
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("messages: %v %v", msgs, err)
+		}
+		for _, m := range msgs {
+			if m.Text != store.ErasedText {
+				t.Fatalf("message %q kept its text %q", m.ID, m.Text)
+			}
+		}
+	}
+	if m, err := s.Message(ctx, "t1", "m3"); err != nil || m.Text != "hello from v2" {
+		t.Fatalf("another visitor's message: %+v %v", m, err)
+	}
+	if c, _ := s.Conversation(ctx, "t1", other.ID); c.Visitor != "v2" || c.Status == store.StatusClosed {
+		t.Fatalf("another visitor's conversation: %+v", c)
+	}
+	if m, err := s.Message(ctx, "t2", "m1"); err != nil || m.Text != "hello from t2" {
+		t.Fatalf("another tenant's message: %+v %v", m, err)
+	}
+	if c, _ := s.Conversation(ctx, "t2", foreign.ID); c.Visitor != "v1" {
+		t.Fatalf("another tenant's conversation: %+v", c)
+	}
+	// Done twice: nothing changes.
+	if again, ok, err := s.Erase(ctx, "t1", req.ID, "a2", "erased-y", now.Add(time.Hour)); err != nil || ok || again != done {
+		t.Fatalf("erase again: %+v %v %v", again, ok, err)
+	}
+	if list, err := s.Erasures(ctx, "t1", store.ErasureCompleted, 0); err != nil || len(list) != 1 || list[0] != done {
+		t.Fatalf("audit list: %+v %v", list, err)
+	}
+	// A redelivered message is still recognised; the visitor starts afresh.
+	if c, _, stored, err := s.SaveInbound(ctx, inbound("t1", "v1", msg("m2", "", "delete my data"))); err != nil || stored || c.ID != cur.ID {
+		t.Fatalf("redelivery after erasure: %+v %v %v", c, stored, err)
+	}
+	if m, _ := s.Message(ctx, "t1", "m2"); m.Text != store.ErasedText {
+		t.Fatalf("redelivery restored the text: %q", m.Text)
+	}
+	fresh := mustInbound(t, s, inbound("t1", "v1", msg("m4", "", "hi again")))
+	if fresh.ID == cur.ID || fresh.ID == old.ID {
+		t.Fatalf("new message joined an erased conversation %q", fresh.ID)
+	}
+	if _, created, err := s.RequestErasure(ctx, store.ErasureRequest{ID: "g2", Tenant: "t1", Visitor: "v1"}); err != nil || !created {
+		t.Fatalf("new request after completion: %v %v", created, err)
 	}
 }
