@@ -26,21 +26,32 @@ var ErrUnknownModel = errors.New("core: unknown model name")
 // edge, which refuses them with a clear reason.
 const MaxTextBytes = 4 << 10
 
-// Config holds the thresholds of answer selection. The zero value is not
-// useful; start from DefaultConfig.
+// Config holds the thresholds of answer selection (see the package doc for
+// the rules they feed). The zero value is not useful; start from
+// DefaultConfig, whose values were chosen on the dev split of the product's
+// intent set (models/data/intent) with an intent model trained on its train
+// split only; TestIntentSet reports what they give on the test split.
 type Config struct {
 	// MinSimilarity is the similarity an entry needs to be answered on
-	// similarity alone. Default: 0.35.
+	// similarity (rule 3 of the package doc). Default: 0.4.
 	MinSimilarity float32
 	// MinMargin is how much the best entry must beat the runner-up by when
-	// answering on similarity alone. Default: 0.2.
+	// answering on similarity. Default: 0.2.
 	MinMargin float32
-	// MinIntent is the intent probability that makes the model's intent
-	// decide the entry. Default: 0.6.
+	// MinIntent is the intent probability at which the model alone decides:
+	// the intent's main entry (the Local entry whose ID is the intent) is
+	// answered whatever the wording. Default: 0.95.
 	MinIntent float32
-	// ConfirmSimilarity is the similarity the intent's entry still needs
-	// (the paraphrase check). Default: 0.2.
-	ConfirmSimilarity float32
+	// ContradictIntent is the intent probability at which a model label
+	// that differs from the intent of the best similarity match vetoes a
+	// similarity answer. Default: 0.5.
+	ContradictIntent float32
+	// EdgeIntent is the intent probability at which an intent that needs
+	// the edge (see the package doc) stops every local answer. The shipped
+	// model reports labels under its out-of-scope threshold (0.46) as "oos",
+	// so any value up to that threshold means "whenever the model names
+	// such an intent". Default: 0.3.
+	EdgeIntent float32
 	// MinLangConfidence is the language-model score under which the script
 	// heuristic decides the language. Default: 0.5.
 	MinLangConfidence float32
@@ -48,7 +59,7 @@ type Config struct {
 
 // DefaultConfig returns the thresholds documented on Config.
 func DefaultConfig() Config {
-	return Config{MinSimilarity: 0.35, MinMargin: 0.2, MinIntent: 0.6, ConfirmSimilarity: 0.2, MinLangConfidence: 0.5}
+	return Config{MinSimilarity: 0.35, MinMargin: 0.3, MinIntent: 0.95, ContradictIntent: 0.5, EdgeIntent: 0.3, MinLangConfidence: 0.5}
 }
 
 // Result is what the core knows about one shopper text.
@@ -161,41 +172,12 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 		return r, false
 	}
 	ms := ix.scores(ix.vectorize(text))
-	best, second := -1, -1
-	for i := range ms {
-		switch {
-		case best < 0 || ms[i].score > ms[best].score:
-			best, second = i, best
-		case second < 0 || ms[i].score > ms[second].score:
-			second = i
-		}
-	}
-	var runner float32
-	if second >= 0 {
-		runner = ms[second].score
-	}
-	chosen, score := -1, float32(0)
-	// The intent model decides when it is sure and the paraphrases agree.
-	if intentScore >= c.cfg.MinIntent {
-		for _, i := range ix.intents[r.Intent] {
-			if ms[i].score >= c.cfg.ConfirmSimilarity && (chosen < 0 || ms[i].score > ms[chosen].score) {
-				chosen, score = i, intentScore
-			}
-		}
-		if chosen < 0 && intentScore >= 0.8 && ix.needsEdge(r.Intent) {
-			// The model is sure the shopper wants live data or a person
-			// (order status, a complaint): leave it to the edge.
-			return r, false
-		}
-	}
-	if chosen < 0 && ms[best].score >= c.cfg.MinSimilarity && ms[best].score-runner >= c.cfg.MinMargin {
-		chosen, score = best, ms[best].score
-	}
+	chosen, score := c.cfg.choose(ix, ms, r.Intent, intentScore)
 	if chosen < 0 {
 		return r, false
 	}
 	e := &ix.entries[chosen]
-	if r.Intent == "" || intentScore < c.cfg.MinIntent {
+	if e.Intent != "" && (r.Intent == "" || intentScore < c.cfg.MinIntent) {
 		r.Intent = e.Intent
 	}
 	r.Score = score
@@ -203,7 +185,7 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 		// Few words to go on: trust the language of the paraphrase that matched.
 		r.Lang = ms[chosen].lang
 	}
-	if !answer || r.OrderSpecific || !e.Local {
+	if !answer || r.OrderSpecific || !ix.local[chosen] {
 		return r, false
 	}
 	r.FAQID = e.ID

@@ -71,6 +71,8 @@ type index struct {
 	idf     map[uint32]float32
 	unknown float32 // idf of a feature no paraphrase has
 	intents map[string][]int
+	main    map[string]int // intent → its answerable entry whose ID is the intent
+	local   []bool         // entry may be answered in the browser: Local and its intent does not need the edge
 }
 
 // doc is one paraphrase.
@@ -132,6 +134,7 @@ func buildIndex(entries []Entry) (*index, error) {
 		entries: entries,
 		idf:     make(map[uint32]float32, len(df)),
 		intents: map[string][]int{},
+		main:    map[string]int{},
 	}
 	nd := float64(len(raws))
 	for k, n := range df {
@@ -167,6 +170,13 @@ func buildIndex(entries []Entry) (*index, error) {
 	for i, e := range entries {
 		if e.Intent != "" {
 			ix.intents[e.Intent] = append(ix.intents[e.Intent], i)
+		}
+	}
+	ix.local = make([]bool, len(entries))
+	for i, e := range entries {
+		ix.local[i] = e.Local && !ix.needsEdge(e.Intent)
+		if ix.local[i] && e.ID == e.Intent {
+			ix.main[e.Intent] = i
 		}
 	}
 	return ix, nil

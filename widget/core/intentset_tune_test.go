@@ -1,0 +1,60 @@
+package core
+
+import (
+	"sort"
+	"testing"
+)
+
+// TestTuneOnDev sweeps the thresholds of Config on the dev split of the
+// intent set and logs the settings with the best coverage whose precision
+// and false-answer rate stay within the targets. DefaultConfig was chosen
+// from its output with a model trained on train.jsonl only (the shipped
+// model was refitted on train+dev, so on dev it is overconfident):
+//
+//	nice go run ./models/internal/kmodel train intent --quiet --epochs 10 --wordngrams 1 --dropout 0.3 \
+//	    --data models/data/intent --out /tmp/intent-train.kmod
+//	go test -v -run TuneOnDev ./widget/core -intentset.model /tmp/intent-train.kmod
+func TestTuneOnDev(t *testing.T) {
+	ix, err := buildIndex(defaultPack(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := localIntents(ix)
+	xs := prepare(ix, loadIntentModel(t, *intentModelPath), readIntentRows(t, "dev"))
+	type result struct {
+		cfg Config
+		st  setStats
+	}
+	var res []result
+	base := DefaultConfig()
+	for _, minIntent := range []float32{0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 1.01} {
+		for _, contra := range []float32{0.2, 0.3, 0.4, 0.5, 0.7, 1.01} {
+			for _, edge := range []float32{0.3, 0.5, 0.7, 0.9} {
+				for _, minSim := range []float32{0.3, 0.35, 0.4, 0.45, 0.5, 1.01} {
+					for _, margin := range []float32{0.1, 0.2, 0.3} {
+						cfg := base
+						cfg.MinIntent, cfg.ContradictIntent, cfg.EdgeIntent = minIntent, contra, edge
+						cfg.MinSimilarity, cfg.MinMargin = minSim, margin
+						res = append(res, result{cfg, *score(&cfg, ix, local, xs, nil)["all"]})
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(res, func(i, j int) bool { return res[i].st.coverage() > res[j].st.coverage() })
+	for _, target := range []float64{0.95, 0.96, 0.965, 0.97, 0.975, 0.98} {
+		shown := 0
+		for _, r := range res {
+			if r.st.precision() < target || r.st.falseRate() > 0.005 {
+				continue
+			}
+			t.Logf("≥%.3f: MinIntent %.2f ContradictIntent %.2f EdgeIntent %.2f MinSimilarity %.2f MinMargin %.2f: %v", target,
+				r.cfg.MinIntent, r.cfg.ContradictIntent, r.cfg.EdgeIntent, r.cfg.MinSimilarity, r.cfg.MinMargin, r.st)
+			if shown++; shown == 6 {
+				break
+			}
+		}
+	}
+	d := DefaultConfig()
+	t.Logf("DefaultConfig on dev: %v", score(&d, ix, local, xs, nil)["all"])
+}
