@@ -28,6 +28,7 @@ const (
 	CodeNotFound     = "not_found"
 	CodeTaken        = "taken"
 	CodeClosed       = "closed"
+	CodeErased       = "erased"
 	CodeInternal     = "internal"
 )
 
@@ -46,6 +47,8 @@ type ConversationView struct {
 	LastText  string       `json:"last_text"`
 	QueuedAt  *time.Time   `json:"queued_at,omitempty"`
 	UpdatedAt time.Time    `json:"updated_at"`
+	// Erasure is the visitor's latest GDPR erasure request, if any.
+	Erasure *ErasureView `json:"erasure,omitempty"`
 }
 
 // AgentView is an agent as the REST API shows it (never the password hash).
@@ -133,6 +136,8 @@ func (s *Service) Register(app *fiber.App) {
 	auth.Post("/conversations/:id/claim", s.claim)
 	auth.Post("/conversations/:id/messages", s.reply)
 	auth.Post("/conversations/:id/close", s.closeConversation)
+	auth.Post("/conversations/:id/erase", s.erase)
+	auth.Get("/erasures", s.listErasures)
 	auth.Post("/queue/next", s.claimNext)
 
 	app.Get("/console/*", s.consolePage)
@@ -273,9 +278,13 @@ func (s *Service) listConversations(c *fiber.Ctx) error {
 		return storeError(c, err)
 	}
 	sla := s.sla(ctx, tenant)
+	erasures := s.erasuresByVisitor(ctx, tenant)
 	out := make([]ConversationView, len(list))
 	for i, conv := range list {
 		out[i] = view(conv, s.livePriority(ctx, conv, sla))
+		if r, ok := erasures[conv.Visitor]; ok {
+			out[i].Erasure = erasureView(r)
+		}
 	}
 	if st == store.StatusQueued {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
@@ -302,7 +311,11 @@ func (s *Service) getConversation(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return c.JSON(view(conv, s.livePriority(c.UserContext(), conv, s.sla(c.UserContext(), conv.Tenant))))
+	v := view(conv, s.livePriority(c.UserContext(), conv, s.sla(c.UserContext(), conv.Tenant)))
+	if r, ok := s.erasuresByVisitor(c.UserContext(), conv.Tenant)[conv.Visitor]; ok {
+		v.Erasure = erasureView(r)
+	}
+	return c.JSON(v)
 }
 
 func (s *Service) listMessages(c *fiber.Ctx) error {

@@ -31,6 +31,10 @@ var (
 		Namespace: "kefu", Subsystem: "central", Name: "inbound_rejected_total",
 		Help: "Inbound envelopes refused (terminated, not redelivered), by reason.",
 	}, []string{"reason"})
+	erasureRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "erasures_total",
+		Help: "GDPR erasure requests by stage: requested (recorded) and completed (data erased).",
+	}, []string{"stage"})
 	replyLatency = promauto.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "kefu", Subsystem: "central", Name: "reply_seconds",
 		Help:    "Time from receiving an inbound message to acking it (stored, routed, answered).",

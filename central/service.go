@@ -56,6 +56,11 @@ type Config struct {
 	DemoAgentPassword string
 	DemoAgentName     string
 
+	// AutoErase lists the tenants whose shoppers' erasure requests are
+	// carried out at once, without an agent; "*" means every tenant.
+	// Default: none, an agent confirms (POST /v1/conversations/:id/erase).
+	AutoErase []string
+
 	Router     router.Config
 	AckWait    time.Duration
 	TokenTTL   time.Duration
@@ -464,6 +469,9 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 			botAnswers.WithLabelValues("edge").Inc()
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &answer})
 		}
+	}
+	if env.Label(labelErasure) == "1" {
+		return s.erasureRequested(ctx, env, conv, msg, stored)
 	}
 	switch conv.Status {
 	case store.StatusQueued:

@@ -90,6 +90,17 @@
     return null;
   }
 
+  // GDPR erasure: a requested one waits for an agent's "Erase data".
+  function erasureBadge(c) {
+    if (!c.erasure) return null;
+    var b = c.erasure.status === 'completed' ? el('span', 'badge badge-erased', 'data erased')
+      : el('span', 'badge badge-erasure', 'GDPR erasure requested');
+    b.title = c.erasure.status === 'completed'
+      ? 'Erased ' + new Date(c.erasure.completed_at).toLocaleString() + ' by ' + (c.erasure.agent || '?')
+      : 'Requested ' + new Date(c.erasure.requested_at).toLocaleString() + ' — complete within 30 days';
+    return b;
+  }
+
   function ago(ts) {
     if (!ts) return '';
     var s = Math.max(0, Math.round((Date.now() - new Date(ts).getTime()) / 1000));
@@ -119,6 +130,8 @@
     if (c.vip) top.appendChild(el('span', 'badge badge-vip', 'VIP'));
     var ab = angerBadge(c.anger);
     if (ab) top.appendChild(el('span', ab[0], ab[1]));
+    var eb = erasureBadge(c);
+    if (eb) top.appendChild(eb);
     li.appendChild(top);
     li.appendChild(el('div', 'item-text', c.last_text || ''));
     var bottom = el('div', 'item-bottom');
@@ -204,6 +217,10 @@
     meta.appendChild(el('span', '', 'priority ' + c.priority));
     meta.appendChild(el('span', '', '· ' + (c.channel || 'web') + (c.lang ? ' · ' + c.lang : '')));
     if (c.reason) meta.appendChild(el('span', '', '· handed off: ' + c.reason.replace('_', ' ')));
+    var eb = erasureBadge(c);
+    if (eb) meta.appendChild(eb);
+    $('erase').hidden = !!(c.erasure && c.erasure.status === 'completed');
+    $('erase').classList.toggle('primary-danger', !!(c.erasure && c.erasure.status === 'requested'));
     var mine = state.agent && c.agent === state.agent.id;
     $('claim').hidden = c.status === 'closed' || mine;
     $('claim').disabled = c.status === 'assigned' && !mine;
@@ -252,6 +269,16 @@
     api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/close').then(function (c) {
       renderHead(c); refreshList();
     }).catch(function (e) { $('reply-error').textContent = e.message; });
+  });
+
+  $('erase').addEventListener('click', function () {
+    if (!state.selected) return;
+    if (!confirm('Erase this shopper\'s data?\n\nEvery message of their conversations is replaced by "[erased]", their visitor id is pseudonymised and the conversations are closed. This cannot be undone.')) return;
+    $('erase').disabled = true;
+    api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/erase').then(function () {
+      openConversation(state.selected); refreshList();
+    }).catch(function (e) { $('reply-error').textContent = e.message; reloadHead(); })
+      .finally(function () { $('erase').disabled = false; });
   });
 
   function newID() {
@@ -306,6 +333,7 @@
       scheduleRefresh();
       if (ev.conversation_id === state.selected) {
         if (ev.type === 'conversation.message' && ev.message) renderMessage(ev.message);
+        else if (ev.type === 'conversation.erasure' && ev.reason === 'completed') openConversation(state.selected); // texts are tombstones now
         else reloadHead();
       }
     };

@@ -1,0 +1,233 @@
+package central
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// erasureEnvelope is a shopper message as the edge forwards it after the
+// gdpr-residency plugin spotted an erasure request.
+func erasureEnvelope(visitor, id, text, lang string) chat.Envelope {
+	en := envelope("demo", visitor, "", id, text, lang)
+	en.SetLabel("erasure", "1")
+	en.SetLabel("escalate", ReasonErasure)
+	return en
+}
+
+// erasureEvent waits for the next erasure event with reason.
+func (e *env) erasureEvent(reason string) chat.Event {
+	e.t.Helper()
+	for {
+		if ev := e.event(chat.EventErasure); ev.Reason == reason {
+			return ev
+		}
+	}
+}
+
+func TestErasureAgentConfirms(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	ann := a.login("demo", demoEmail, demoPassword)
+	addAgent(t, s, "other", "eve@other.kefu", "evepassword")
+	eve := a.login("other", "eve@other.kefu", "evepassword")
+	st := s.Store()
+
+	// Some history, then the request.
+	hello := envelope("demo", "v1", "", chat.NewID(), "Where is my order 12345? my email is ann@example.com", "en")
+	e.publish(hello)
+	conv := e.reply().Message.ConversationID
+	req := erasureEnvelope("v1", chat.NewID(), "Please delete my data", "en")
+	req.Message.ConversationID = conv
+	e.publish(req)
+	note := e.reply()
+	if note.Message.Role != chat.RoleSystem || note.Message.Text != erasureRequestedNotes["en"] || note.Message.ReplyTo != req.Message.ID ||
+		!strings.Contains(note.Message.Text, "30 days") || note.Visitor != "v1" || note.Message.ConversationID != conv {
+		t.Fatalf("acknowledgement %+v", note)
+	}
+	if ev := e.erasureEvent(ErasureEventRequested); ev.Visitor != "v1" || ev.ConversationID != conv || ev.Tenant != "demo" {
+		t.Fatalf("requested event %+v", ev)
+	}
+	if why := e.handoffReason(conv); why != ReasonErasure {
+		t.Fatalf("handoff reason %q", why)
+	}
+
+	// Redelivered (same message id, new JetStream message) and asked again:
+	// still one request, one acknowledgement.
+	e.publishRaw(chat.InboundSubject("demo"), mustJSON(t, req), "")
+	again := erasureEnvelope("v1", chat.NewID(), "请删除我的数据", "zh")
+	again.Message.ConversationID = conv
+	e.publish(again)
+	e.consumerIdle()
+	for len(e.out) > 0 { // the acknowledgements of the redelivery and of the second ask
+		<-e.out
+	}
+	list, err := st.Erasures(bg, "demo", "", 0)
+	if err != nil || len(list) != 1 || list[0].Status != store.ErasureRequested || list[0].MessageID != req.Message.ID || list[0].Visitor != "v1" {
+		t.Fatalf("requests after redelivery %+v %v", list, err)
+	}
+	msgs, err := st.Messages(bg, "demo", conv, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acks := 0
+	for _, m := range msgs {
+		if m.Author == "gdpr" {
+			acks++
+		}
+	}
+	if acks != 2 { // one per shopper message (en, zh), none for the redelivery
+		t.Fatalf("%d acknowledgements in %+v", acks, msgs)
+	}
+
+	// The console sees the request.
+	var cv ConversationView
+	if code := a.do("GET", "/v1/conversations/"+conv, ann, nil, &cv); code != 200 || cv.Erasure == nil ||
+		cv.Erasure.Status != store.ErasureRequested || cv.Reason != ReasonErasure || cv.Status != store.StatusQueued {
+		t.Fatalf("conversation view %d %+v", code, cv)
+	}
+	var queue []ConversationView
+	if code := a.do("GET", "/v1/conversations?status=queued", ann, nil, &queue); code != 200 || len(queue) != 1 || queue[0].Erasure == nil {
+		t.Fatalf("queue %d %+v", code, queue)
+	}
+
+	// Bad callers.
+	var r apiErr
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", eve, nil, &r); code != 404 || r.Code != CodeNotFound {
+		t.Fatalf("other tenant erases: %d %+v", code, r)
+	}
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", "", nil, &r); code != 401 {
+		t.Fatalf("no token: %d", code)
+	}
+	if code := a.do("POST", "/v1/conversations/bad%20id/erase", ann, nil, &r); code != 400 {
+		t.Fatalf("bad id: %d", code)
+	}
+	if m, _ := st.Message(bg, "demo", hello.Message.ID); m.Text != hello.Message.Text {
+		t.Fatalf("refused calls erased: %q", m.Text)
+	}
+
+	// Ann erases.
+	before := time.Now().Add(-time.Second)
+	var done ErasureView
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, &done); code != 200 {
+		t.Fatalf("erase: %d", code)
+	}
+	me, _ := st.AgentByEmail(bg, "demo", demoEmail)
+	if done.Status != store.ErasureCompleted || done.Agent != me.ID || done.CompletedAt == nil || done.CompletedAt.Before(before) ||
+		done.Conversations != 1 || done.Messages < 5 {
+		t.Fatalf("erasure %+v", done)
+	}
+	if last := e.reply(); last.Message.Text != erasureDoneNotes["zh"] /* the latest language */ || last.Message.ConversationID != conv {
+		t.Fatalf("last note %+v", last)
+	}
+	if ev := e.erasureEvent(ErasureEventCompleted); ev.Visitor != "v1" || ev.ConversationID != conv || ev.Agent != me.ID {
+		t.Fatalf("completed event %+v", ev)
+	}
+	msgs, err = st.Messages(bg, "demo", conv, "", 0)
+	if err != nil || len(msgs) < 5 {
+		t.Fatalf("messages %v %v", msgs, err)
+	}
+	for _, m := range msgs {
+		if m.Text != store.ErasedText {
+			t.Fatalf("message %s kept %q", m.ID, m.Text)
+		}
+	}
+	c, err := st.Conversation(bg, "demo", conv)
+	if err != nil || c.Status != store.StatusClosed || !strings.HasPrefix(c.Visitor, erasedVisitorPrefix) || c.LastText != store.ErasedText {
+		t.Fatalf("erased conversation %+v %v", c, err)
+	}
+	audit, err := st.Erasures(bg, "demo", store.ErasureCompleted, 0)
+	if err != nil || len(audit) != 1 || audit[0].Agent != me.ID || audit[0].Visitor != c.Visitor || audit[0].CompletedAt.IsZero() {
+		t.Fatalf("audit %+v %v", audit, err)
+	}
+	var views []ErasureView
+	if code := a.do("GET", "/v1/erasures?status=completed", ann, nil, &views); code != 200 || len(views) != 1 || views[0].ID != audit[0].ID {
+		t.Fatalf("GET erasures %d %+v", code, views)
+	}
+	if code := a.do("GET", "/v1/erasures", eve, nil, &views); code != 200 || len(views) != 0 {
+		t.Fatalf("other tenant's audit %d %+v", code, views)
+	}
+	if code := a.do("GET", "/v1/erasures?status=nope", ann, nil, &r); code != 400 {
+		t.Fatalf("bad status %d", code)
+	}
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, &r); code != 409 || r.Code != CodeErased {
+		t.Fatalf("erase twice: %d %+v", code, r)
+	}
+	// The shopper history is gone for the visitor.
+	if code := a.do("GET", "/v1/conversations/"+conv, ann, nil, &cv); code != 200 || cv.Erasure == nil || cv.Erasure.Status != store.ErasureCompleted {
+		t.Fatalf("view after erasure %d %+v", code, cv)
+	}
+
+	// A redelivery of the request after the erasure restores nothing.
+	e.publishRaw(chat.InboundSubject("demo"), mustJSON(t, req), "")
+	if ev := e.erasureEvent(ErasureEventCompleted); ev.Visitor != "v1" {
+		t.Fatalf("event on late redelivery %+v", ev)
+	}
+	e.consumerIdle()
+	if m, _ := st.Message(bg, "demo", req.Message.ID); m.Text != store.ErasedText {
+		t.Fatalf("redelivery restored %q", m.Text)
+	}
+}
+
+// An agent erases a visitor who asked another way (no request message).
+func TestEraseWithoutShopperRequest(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	ann := a.login("demo", demoEmail, demoPassword)
+	conv := queued(t, e, "v2")
+	keep := queued(t, e, "v3")
+	var done ErasureView
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, &done); code != 200 ||
+		done.Status != store.ErasureCompleted || done.MessageID != "" || done.ConversationID != conv || done.Messages < 2 {
+		t.Fatalf("erase %d %+v", code, done)
+	}
+	if n, _ := s.Store().QueueDepth(bg, "demo"); n != 1 {
+		t.Fatalf("queue depth %d", n)
+	}
+	msgs, _ := s.Store().Messages(bg, "demo", keep, "", 0)
+	for _, m := range msgs {
+		if m.Text == store.ErasedText {
+			t.Fatalf("another visitor's message erased: %+v", m)
+		}
+	}
+}
+
+func TestErasureAutomatic(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.AutoErase = []string{"demo"}
+	s := e.start(cfg)
+	req := erasureEnvelope("v1", chat.NewID(), "Bitte meine Daten löschen", "de")
+	e.publish(req)
+	if r := e.reply(); r.Message.Text != erasureRequestedNotes["de"] {
+		t.Fatalf("acknowledgement %+v", r)
+	}
+	if r := e.reply(); r.Message.Text != erasureDoneNotes["de"] {
+		t.Fatalf("done note %+v", r)
+	}
+	ev := e.erasureEvent(ErasureEventCompleted)
+	if ev.Visitor != "v1" || ev.Agent != agentAuto {
+		t.Fatalf("completed event %+v", ev)
+	}
+	e.consumerIdle()
+	c, err := s.Store().Conversation(bg, "demo", ev.ConversationID)
+	if err != nil || c.Status != store.StatusClosed || c.Reason != "" || !strings.HasPrefix(c.Visitor, erasedVisitorPrefix) {
+		t.Fatalf("conversation %+v %v", c, err)
+	}
+	if m, _ := s.Store().Message(bg, "demo", req.Message.ID); m.Text != store.ErasedText {
+		t.Fatalf("text kept: %q", m.Text)
+	}
+	if list, _ := s.Store().Erasures(bg, "demo", store.ErasureCompleted, 0); len(list) != 1 || list[0].Agent != agentAuto {
+		t.Fatalf("audit %+v", list)
+	}
+	// The visitor comes back: a new conversation, nothing linked.
+	e.publish(envelope("demo", "v1", "", chat.NewID(), "hello again", "en"))
+	if r := e.reply(); r.Message.ConversationID == c.ID {
+		t.Fatal("returning visitor joined the erased conversation")
+	}
+}
