@@ -67,6 +67,16 @@ func (f *serverFlags) pack() (chat.FAQPack, error) {
 	return p, nil
 }
 
+// connect opens the NATS connection; it reconnects forever, so a restart of
+// the NATS system loses nothing that JetStream holds.
+func (f *serverFlags) connect(name string) (*nats.Conn, error) {
+	nc, err := nats.Connect(f.natsURL, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", f.natsURL, err)
+	}
+	return nc, nil
+}
+
 func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kefu central", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -82,9 +92,9 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	if err != nil {
 		return fail(stderr, err)
 	}
-	nc, err := nats.Connect(sf.natsURL, nats.Name("kefu-central"), nats.MaxReconnects(-1))
+	nc, err := sf.connect("kefu-central")
 	if err != nil {
-		return fail(stderr, fmt.Errorf("connect %s: %w", sf.natsURL, err))
+		return fail(stderr, err)
 	}
 	defer nc.Close()
 	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, Logger: log})
@@ -114,9 +124,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	if err != nil {
 		return fail(stderr, err)
 	}
-	nc, err := nats.Connect(sf.natsURL, nats.Name("kefu-edge-"+*region), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	nc, err := sf.connect("kefu-edge-" + *region)
 	if err != nil {
-		return fail(stderr, fmt.Errorf("connect %s: %w", sf.natsURL, err))
+		return fail(stderr, err)
 	}
 	defer nc.Close()
 	cfg := edge.Config{
