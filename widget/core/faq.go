@@ -71,15 +71,23 @@ type index struct {
 	idf     map[uint32]float32
 	unknown float32 // idf of a feature no paraphrase has
 	intents map[string][]int
-	main    map[string]int // intent → its answerable entry whose ID is the intent
-	local   []bool         // entry may be answered in the browser: Local and its intent does not need the edge
+	post    map[uint32][]posting // feature → the docs, then cents, that have it
+	main    map[string]int       // intent → its answerable entry whose ID is the intent
+	local   []bool               // entry may be answered in the browser: Local and its intent does not need the edge
 }
 
-// doc is one paraphrase.
+// doc is one paraphrase, or one profile (cent): all the paraphrases of an
+// entry in one language together.
 type doc struct {
 	entry int
 	lang  string
-	vec   vector
+}
+
+// posting is one doc's weight for a feature. doc indexes ix.docs, then
+// ix.cents from len(ix.docs) on.
+type posting struct {
+	doc int32
+	w   float32
 }
 
 // buildIndex validates entries and builds their vectors. It copies nothing
@@ -150,8 +158,15 @@ func buildIndex(entries []Entry) (*index, error) {
 	ix.docs = make([]doc, len(raws))
 	centIdx := map[string]int{}
 	var centTC []termCounts
+	ix.post = map[uint32][]posting{}
+	addPostings := func(d int, v vector) {
+		for i, k := range v.keys {
+			ix.post[k] = append(ix.post[k], posting{doc: int32(d), w: v.vals[i]})
+		}
+	}
 	for i, r := range raws {
-		ix.docs[i] = doc{entry: r.entry, lang: r.lang, vec: weigh(r.tc, idf)}
+		ix.docs[i] = doc{entry: r.entry, lang: r.lang}
+		addPostings(i, weigh(r.tc, idf))
 		key := itoa(r.entry) + "/" + r.lang
 		j, ok := centIdx[key]
 		if !ok {
@@ -165,7 +180,7 @@ func buildIndex(entries []Entry) (*index, error) {
 		}
 	}
 	for j := range ix.cents {
-		ix.cents[j].vec = weigh(centTC[j], idf)
+		addPostings(len(ix.docs)+j, weigh(centTC[j], idf))
 	}
 	for i, e := range entries {
 		if e.Intent != "" {
@@ -196,13 +211,23 @@ type match struct {
 }
 
 // scores returns the best similarity of q to each entry, indexed by entry.
+// The cosine with every paraphrase and profile is accumulated through the
+// postings of q's features only (q and the docs are L2-normalised), in key
+// order, so each sum is the same as a merge of the two sorted vectors.
 func (ix *index) scores(q vector) []match {
 	out := make([]match, len(ix.entries))
 	for i := range out {
 		out[i].entry = i
 	}
-	for _, d := range ix.docs {
-		if s := cosine(q, d.vec); s > out[d.entry].score {
+	dot := make([]float32, len(ix.docs)+len(ix.cents))
+	for i, k := range q.keys {
+		qv := q.vals[i]
+		for _, p := range ix.post[k] {
+			dot[p.doc] += qv * p.w
+		}
+	}
+	for i, d := range ix.docs {
+		if s := min(dot[i], 1); s > out[d.entry].score {
 			out[d.entry].score = s
 			out[d.entry].lang = d.lang
 		}
@@ -212,11 +237,8 @@ func (ix *index) scores(q vector) []match {
 	// decides. Profiles generalise much better to unseen wordings (see
 	// TestLeaveOneOut): "退货要运费吗" shares 运费 with an exchange
 	// paraphrase but 退货 with many return paraphrases.
-	for _, d := range ix.cents {
-		if out[d.entry].score >= exactSimilarity {
-			continue
-		}
-		if s := cosine(q, d.vec); s > out[d.entry].cent {
+	for j, d := range ix.cents {
+		if s := min(dot[len(ix.docs)+j], 1); s > out[d.entry].cent {
 			out[d.entry].cent = s
 			out[d.entry].centLang = d.lang
 		}

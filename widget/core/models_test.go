@@ -46,3 +46,12 @@ func TestShippedModels(t *testing.T) {
 		}
 	}
 }
+
+func loadLangIDModel(t testing.TB) *textmodel.Model {
+	t.Helper()
+	m, err := textmodel.Load(artifacts.LangID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -151,25 +151,3 @@ func weigh(tc termCounts, idf func(uint32) float32) vector {
 	}
 	return v
 }
-
-// cosine is the dot product of two normalised vectors, in [0,1].
-func cosine(a, b vector) float32 {
-	var s float32
-	i, j := 0, 0
-	for i < len(a.keys) && j < len(b.keys) {
-		switch {
-		case a.keys[i] == b.keys[j]:
-			s += a.vals[i] * b.vals[j]
-			i++
-			j++
-		case a.keys[i] < b.keys[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	if s > 1 {
-		s = 1
-	}
-	return s
-}
