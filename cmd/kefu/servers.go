@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -19,6 +20,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/stack"
 	"github.com/kefu-io/kefu/models/artifacts"
 	"github.com/kefu-io/kefu/plugins/builtin"
@@ -84,8 +86,17 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	sf.bind(fs)
 	data := fs.String("data", "./data", "data folder (SQLite when --postgres is empty)")
 	pg := fs.String("postgres", os.Getenv("KEFU_POSTGRES"), "PostgreSQL DSN (default $KEFU_POSTGRES; empty: SQLite)")
+	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *embedPort > 0 {
+		ns, err := natsembed.Start(natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats")})
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer ns.Shutdown()
+		sf.natsURL = ns.URL()
 	}
 	log := sf.logger(stderr)
 	pack, err := sf.pack()
