@@ -25,6 +25,10 @@ var (
 		Name: "kefu_edge_frames_out_total",
 		Help: "Frames queued to clients by type.",
 	}, []string{"type"})
+	metricErasures = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "kefu_edge_erasures_total",
+		Help: "GDPR erasure events handled for served tenants, by stage (requested, completed) or plugin_failed.",
+	}, []string{"stage"})
 	metricErrors = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "kefu_edge_errors_total",
 		Help: "Error frames sent and connection-level failures by code.",

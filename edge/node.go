@@ -281,6 +281,9 @@ func (n *Node) onEvent(m *nats.Msg) {
 		n.log.Warn("edge: undecodable event", "subject", m.Subject, "err", err)
 		return
 	}
+	if ev.Type == chat.EventErasure {
+		defer n.onErasure(ev) // after the event frame is queued to the visitor's sockets
+	}
 	if ev.Type == chat.EventMessage || ev.ConversationID == "" {
 		return
 	}
@@ -402,6 +405,25 @@ func (h *hub) lookup(tenant, conv string) []*session {
 	out := make([]*session, 0, len(set))
 	for s := range set {
 		out = append(out, s)
+	}
+	return out
+}
+
+// visitorSessions returns the open connections of a visitor of tenant.
+func (h *hub) visitorSessions(tenant, visitor string) []*session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*session
+	for s := range h.conns {
+		if s.site.Tenant != tenant {
+			continue
+		}
+		s.mu.Lock()
+		match := s.who == visitor
+		s.mu.Unlock()
+		if match {
+			out = append(out, s)
+		}
 	}
 	return out
 }

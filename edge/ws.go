@@ -55,6 +55,7 @@ type session struct {
 	holding   bool // a publish is in flight: deliveries wait so accepted comes first
 	pending   []pendingFrame
 	seen      idSet
+	who       string // the visitor after hello, for other goroutines (erasure)
 }
 
 type pendingFrame struct {
@@ -196,6 +197,9 @@ func (s *session) onHello(f chat.Frame) {
 	if s.visitor == "" {
 		s.visitor = chat.NewID()
 	}
+	s.mu.Lock()
+	s.who = s.visitor
+	s.mu.Unlock()
 	welcome := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameWelcome, Site: s.siteKey,
 		Visitor: s.visitor, MaxText: s.n.cfg.MaxText}
 	if f.ConversationID == "" {

@@ -1,0 +1,93 @@
+package edge
+
+import (
+	"github.com/gofiber/contrib/websocket"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+)
+
+// Erasure at the edge (GDPR Art. 17).
+//
+// Central publishes chat.EventErasure on chat.EventsSubject(tenant) when a
+// shopper asks to delete their data (Reason "requested") and when the data
+// is erased (Reason "completed"); both carry the original visitor id. For
+// a tenant one of its sites belongs to, the edge
+//
+//  1. forwards the event to the conversation's sockets as an `event` frame
+//     (like every conversation event);
+//  2. runs the region's `event` pipeline (pluginhost.HookEvent) on
+//     ErasureEnvelope(region, ev), so that plugins drop what they keep for
+//     the visitor (gdpr-residency deletes its KV entries); a plugin failure
+//     is logged and counted, never retried;
+//  3. on "completed", closes every connection of that visitor of that
+//     tenant (status 1000, reason CloseReasonErased), which drops what the
+//     edge holds for them (conversation attachment, sent-id memory, pending
+//     frames). The widget reconnects; its resume is refused (the erased
+//     conversation no longer belongs to the visitor) and it starts afresh.
+//
+// Events of tenants the edge does not serve are ignored.
+
+// CloseReasonErased is the WebSocket close reason sent to a visitor's
+// connections once their data was erased.
+const CloseReasonErased = "data erased; reconnect to start a new conversation"
+
+// Labels of an event-hook envelope (plugins/ABI.md: labels["event"] holds
+// the event type).
+const (
+	LabelEvent        = "event"
+	LabelVisitor      = "visitor"
+	LabelConversation = "conversation"
+	LabelReason       = "reason"
+)
+
+// ErasureEnvelope is the envelope the event pipeline sees for an erasure
+// event: tenant, region and visitor set, the message carries only the
+// conversation id, and the labels event, visitor, conversation and reason.
+func ErasureEnvelope(region string, ev chat.Event) chat.Envelope {
+	env := chat.Envelope{V: chat.ProtocolVersion, Tenant: ev.Tenant, Region: region, Visitor: ev.Visitor,
+		Message: chat.Message{ID: chat.NewID(), ConversationID: ev.ConversationID, Role: chat.RoleSystem, At: ev.At}}
+	env.SetLabel(LabelEvent, string(ev.Type))
+	env.SetLabel(LabelVisitor, ev.Visitor)
+	env.SetLabel(LabelConversation, ev.ConversationID)
+	if ev.Reason != "" {
+		env.SetLabel(LabelReason, ev.Reason)
+	}
+	return env
+}
+
+// servesTenant reports whether one of the configured sites belongs to tenant.
+func (n *Node) servesTenant(tenant string) bool {
+	for _, s := range n.cfg.Sites {
+		if s.Tenant == tenant {
+			return true
+		}
+	}
+	return false
+}
+
+// onErasure handles a chat.EventErasure (see above). It runs on the events
+// subscription's goroutine; PluginTimeout bounds it.
+func (n *Node) onErasure(ev chat.Event) {
+	if ev.Tenant == "" || !n.servesTenant(ev.Tenant) {
+		return
+	}
+	out, err := n.runPlugins(n.ctx, pluginhost.HookEvent, ErasureEnvelope(n.cfg.Region, ev))
+	switch {
+	case err != nil:
+		metricErasures.WithLabelValues("plugin_failed").Inc()
+		n.log.Error("edge: erasure event plugins failed", "tenant", ev.Tenant, "conversation", ev.ConversationID, "err", err)
+	case ev.Reason == "requested" || ev.Reason == "completed":
+		metricErasures.WithLabelValues(ev.Reason).Inc()
+		fallthrough
+	default:
+		n.log.Info("edge: erasure handled", "tenant", ev.Tenant, "conversation", ev.ConversationID, "reason", ev.Reason,
+			"verdict", out.Verdict.String())
+	}
+	if ev.Reason != "completed" || ev.Visitor == "" {
+		return
+	}
+	for _, s := range n.hub.visitorSessions(ev.Tenant, ev.Visitor) {
+		s.shutdown(websocket.CloseNormalClosure, CloseReasonErased)
+	}
+}
