@@ -42,6 +42,9 @@
 //   - DemoTenant: tenant created at start. Default "demo".
 //   - DemoAgentEmail, DemoAgentPassword, DemoAgentName: seed (or reset) one
 //     agent of DemoTenant. No agent is seeded when email or password is empty.
+//   - AutoErase: tenants ("*" = all) whose shoppers' GDPR erasure requests
+//     are carried out at once. Default: none, an agent confirms with
+//     POST /v1/conversations/:id/erase (erasure.go describes the flow).
 //   - Router: thresholds (anger, bot failures) and the default SLA.
 //   - AckWait: JetStream AckWait of the durable consumer. Default 30s.
 //   - TokenTTL: life of a console bearer token. Default 12h.
