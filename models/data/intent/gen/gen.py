@@ -41,7 +41,7 @@ INTENTS = [
     "human_agent", "greeting", "thanks_bye", "oos",
 ]
 # Rows per (lang, intent): major languages / the others.
-TRAIN_TARGET = {True: 140, False: 80}
+TRAIN_TARGET = {True: 200, False: 120}
 DEV_TARGET = {True: 16, False: 10}
 FAQ = os.path.join(HERE, "..", "..", "..", "..", "assets", "faq", "default.json")
 
