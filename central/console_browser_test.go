@@ -115,3 +115,62 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleEraseInBrowser: an erasure request shows its badge in the
+// queue; "Erase data" asks for confirmation, calls the endpoint, and the
+// conversation then shows tombstones and the "data erased" badge.
+func TestConsoleEraseInBrowser(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+	e.publish(erasureEnvelope("gdpr-visitor", chat.NewID(), "Please delete my data", "en"))
+	id := e.erasureEvent(ErasureEventRequested).ConversationID
+	e.consumerIdle()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.NoSandbox, chromedp.WindowSize(1280, 800))
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		opts = append(opts, chromedp.ExecPath(p))
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), demoEmail),
+		chromedp.SetValue(chromedp.ID("login-password"), demoPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#list li.item .badge-erasure")),
+		chromedp.Click(chromedp.CSS("#list li.item:nth-child(1)")),
+		chromedp.WaitVisible(chromedp.ID("erase")),
+	)
+	// The confirm dialog: record its text and accept.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__asked = []; window.confirm = function (m) { window.__asked.push(m); return true; }; true`)); err != nil {
+		t.Fatal(err)
+	}
+	do(
+		chromedp.Click(chromedp.ID("erase")),
+		chromedp.WaitVisible(chromedp.CSS("#conv-meta .badge-erased")),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"msg-shopper")]/div[text()="[erased]"]`)),
+	)
+	asked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__asked`))
+	if err != nil || len(asked) != 1 || !strings.Contains(asked[0], "cannot be undone") {
+		t.Fatalf("confirm dialog %q %v", asked, err)
+	}
+	if m, _ := s.Store().Messages(bg, "demo", id, "", 0); len(m) == 0 || m[0].Text != "[erased]" {
+		t.Fatalf("store after console erase: %+v", m)
+	}
+}

@@ -2,6 +2,7 @@ package central
 
 import (
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,13 @@ func TestEdgeAnswerRecorded(t *testing.T) {
 			e.publish(en) // the same Nats-Msg-Id: JetStream drops it
 			e.consumerIdle()
 			e.publishRaw(chat.InboundSubject("demo"), mustJSON(t, en), "retry-"+en.Message.ID) // past the window: the store drops it
+			// The consumer's pending count may lag the publish: wait for the delivery itself.
+			checkFor(t, 15*time.Second, func() error {
+				if n := deliveries.Load(); n < 3 {
+					return fmt.Errorf("%d deliveries so far", n)
+				}
+				return nil
+			})
 			evs := e.drainEvents()
 			if deliveries.Load() != 3 {
 				t.Fatalf("%d deliveries, want 3 (crash, redelivery, retry)", deliveries.Load())
