@@ -42,6 +42,15 @@ type Config struct {
 	// the intent's main entry (the Local entry whose ID is the intent) is
 	// answered whatever the wording. Default: 0.95.
 	MinIntent float32
+	// SubtopicSimilarity is the similarity at which another answerable
+	// entry of the model's intent (a sub-topic such as
+	// international_shipping under shipping_cost) is answered instead of the
+	// main entry, when it is also the more similar of the two. Default: 0.35.
+	SubtopicSimilarity float32
+	// SubtopicMargin is, when the model's intent has sub-topic entries, how
+	// much more similar than each of them the main entry must be (and how
+	// similar at least) for the model alone to answer it. Default: 0.15.
+	SubtopicMargin float32
 	// ContradictIntent is the intent probability at which a model label
 	// that differs from the intent of the best similarity match vetoes a
 	// similarity answer. Default: 0.5.
@@ -59,7 +68,7 @@ type Config struct {
 
 // DefaultConfig returns the thresholds documented on Config.
 func DefaultConfig() Config {
-	return Config{MinSimilarity: 0.35, MinMargin: 0.3, MinIntent: 0.95, ContradictIntent: 0.5, EdgeIntent: 0.3, MinLangConfidence: 0.5}
+	return Config{MinSimilarity: 0.35, MinMargin: 0.3, MinIntent: 0.95, SubtopicSimilarity: 0.35, SubtopicMargin: 0.15, ContradictIntent: 0.5, EdgeIntent: 0.3, MinLangConfidence: 0.5}
 }
 
 // Result is what the core knows about one shopper text.

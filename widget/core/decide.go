@@ -17,16 +17,25 @@ func (cfg *Config) choose(ix *index, ms []match, intent string, p float32) (chos
 		return -1, 0
 	}
 	// 2. The model alone: the intent's main entry, or another answerable
-	// entry of the same intent that the paraphrases single out.
+	// entry of the same intent (a sub-topic) that the paraphrases single
+	// out. When the intent has sub-topics, the model cannot tell them from
+	// the main entry, so the main entry must also be clearly the more similar.
 	if model && p >= cfg.MinIntent {
 		if m, ok := ix.main[intent]; ok {
-			chosen = m
+			sub := -1
 			for _, i := range ix.intents[intent] {
-				if ix.local[i] && ms[i].score >= cfg.MinSimilarity && ms[i].score > ms[chosen].score {
-					chosen = i
+				if i != m && ix.local[i] && (sub < 0 || ms[i].score > ms[sub].score) {
+					sub = i
 				}
 			}
-			return chosen, p
+			switch {
+			case sub < 0:
+				return m, p
+			case ms[sub].score >= cfg.SubtopicSimilarity && ms[sub].score > ms[m].score:
+				return sub, p
+			case ms[m].score >= cfg.SubtopicMargin && ms[m].score-ms[sub].score >= cfg.SubtopicMargin:
+				return m, p
+			}
 		}
 	}
 	// 3. A strong, unambiguous paraphrase match the model does not

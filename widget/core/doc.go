@@ -43,7 +43,10 @@
 //  2. either the model names an intent with at least Config.MinIntent and
 //     the intent has a main entry: that entry is answered, or a sub-topic
 //     entry of the same intent whose similarity is at least
-//     Config.MinSimilarity and higher than the main entry's;
+//     Config.SubtopicSimilarity and higher than the main entry's. When the
+//     intent has sub-topics the model cannot tell them apart, so the main
+//     entry must then also beat each of them in similarity by
+//     Config.SubtopicMargin;
 //  3. or the most similar entry reaches Config.MinSimilarity, beats the
 //     runner-up by Config.MinMargin, is answerable, and the model does not
 //     contradict it (name another intent with at least

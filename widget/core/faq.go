@@ -194,6 +194,7 @@ func buildIndex(entries []Entry) (*index, error) {
 			ix.main[e.Intent] = i
 		}
 	}
+
 	return ix, nil
 }
 
