@@ -98,7 +98,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(strings.ToLower(head), "assigned") {
 		t.Fatalf("header %q", head)
 	}
-	out := e.reply()
+	out := e.replyBy(chat.RoleAgent)
 	if out.Message.Text != "Hello, I am here to help." || out.Visitor != "vip-visitor" || out.Message.Role != chat.RoleAgent {
 		t.Fatalf("outbound %+v", out)
 	}

@@ -151,6 +151,24 @@ func (e *env) reply() chat.Envelope {
 	return chat.Envelope{}
 }
 
+// replyBy waits for the next outbound envelope whose message role is role,
+// skipping others (handoff notes and bot replies of other conversations
+// go out asynchronously, in any order).
+func (e *env) replyBy(role chat.Role) chat.Envelope {
+	e.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case o := <-e.out:
+			if o.Message.Role == role {
+				return o
+			}
+		case <-deadline:
+			e.t.Fatalf("no outbound %s message", role)
+		}
+	}
+}
+
 // event waits for the next event of type typ, skipping others.
 func (e *env) event(typ chat.EventType) chat.Event {
 	e.t.Helper()
