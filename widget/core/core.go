@@ -180,7 +180,7 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 	if ix == nil || len(ix.entries) == 0 {
 		return r, false
 	}
-	ms := ix.scores(ix.vectorize(text))
+	ms := ix.match(text)
 	chosen, score := c.cfg.choose(ix, ms, r.Intent, intentScore)
 	if chosen < 0 {
 		return r, false

@@ -7,8 +7,8 @@
 // # Size discipline
 //
 // The package is compiled to GOOS=js WebAssembly and shipped to every
-// shopper, so it imports only errors, math, strings, unicode, unicode/utf8,
-// sort and sync/atomic: no fmt, no encoding/json, no reflection-heavy
+// shopper, so it imports only cmp, errors, math, slices, strings, sync,
+// sync/atomic, unicode and unicode/utf8: no fmt, no encoding/json, no reflection-heavy
 // packages, and not even the shared chat package (which pulls in fmt and
 // time). Entry mirrors chat.FAQEntry field for field; widget/wasm converts
 // the plain JS objects the loader passes. Check with

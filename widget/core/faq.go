@@ -1,9 +1,12 @@
 package core
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Entry is one FAQ entry as the widget sees it. It mirrors chat.FAQEntry
@@ -67,13 +70,12 @@ func (e *EntryError) Unwrap() error { return e.Err }
 type index struct {
 	entries []Entry
 	docs    []doc
-	cents   []doc // one per entry and language: all its paraphrases together
-	idf     map[uint32]float32
-	unknown float32 // idf of a feature no paraphrase has
+	cents   []doc              // one per entry and language: all its paraphrases together
+	feats   map[uint32]feature // every feature of a paraphrase
+	unknown float32            // idf of a feature no paraphrase has
 	intents map[string][]int
-	post    map[uint32][]posting // feature → the docs, then cents, that have it
-	main    map[string]int       // intent → its answerable entry whose ID is the intent
-	local   []bool               // entry may be answered in the browser: Local and its intent does not need the edge
+	main    map[string]int // intent → its answerable entry whose ID is the intent
+	local   []bool         // entry may be answered in the browser: Local and its intent does not need the edge
 }
 
 // doc is one paraphrase, or one profile (cent): all the paraphrases of an
@@ -81,6 +83,12 @@ type index struct {
 type doc struct {
 	entry int
 	lang  string
+}
+
+// feature is what the index knows of one n-gram feature.
+type feature struct {
+	idf  float32
+	post []posting // the docs, then the cents, that have it
 }
 
 // posting is one doc's weight for a feature. doc indexes ix.docs, then
@@ -140,28 +148,24 @@ func buildIndex(entries []Entry) (*index, error) {
 	}
 	ix := &index{
 		entries: entries,
-		idf:     make(map[uint32]float32, len(df)),
+		feats:   make(map[uint32]feature, len(df)),
 		intents: map[string][]int{},
 		main:    map[string]int{},
 	}
 	nd := float64(len(raws))
 	for k, n := range df {
-		ix.idf[k] = float32(math.Log(1 + nd/float64(n)))
+		ix.feats[k] = feature{idf: float32(math.Log(1 + nd/float64(n)))}
 	}
 	ix.unknown = float32(math.Log(1 + nd))
-	idf := func(k uint32) float32 {
-		if w, ok := ix.idf[k]; ok {
-			return w
-		}
-		return ix.unknown
-	}
+	idf := ix.idf
 	ix.docs = make([]doc, len(raws))
 	centIdx := map[string]int{}
 	var centTC []termCounts
-	ix.post = map[uint32][]posting{}
 	addPostings := func(d int, v vector) {
 		for i, k := range v.keys {
-			ix.post[k] = append(ix.post[k], posting{doc: int32(d), w: v.vals[i]})
+			f := ix.feats[k]
+			f.post = append(f.post, posting{doc: int32(d), w: v.vals[i]})
+			ix.feats[k] = f
 		}
 	}
 	for i, r := range raws {
@@ -211,20 +215,72 @@ type match struct {
 	centLang string
 }
 
-// scores returns the best similarity of q to each entry, indexed by entry.
-// The cosine with every paraphrase and profile is accumulated through the
-// postings of q's features only (q and the docs are L2-normalised), in key
-// order, so each sum is the same as a merge of the two sorted vectors.
-func (ix *index) scores(q vector) []match {
+// idf returns the inverse document frequency of feature k.
+func (ix *index) idf(k uint32) float32 {
+	if f, ok := ix.feats[k]; ok {
+		return f.idf
+	}
+	return ix.unknown
+}
+
+// queryTerm is one feature of a question with its weight and postings.
+type queryTerm struct {
+	key  uint32
+	w    float32
+	post []posting
+}
+
+// dotPool recycles the per-question buffers of match.
+var dotPool = sync.Pool{New: func() any { return new(matchScratch) }}
+
+type matchScratch struct {
+	terms []queryTerm
+	dot   []float32
+}
+
+// match returns the best similarity of text to each entry, indexed by
+// entry. The question's TF-IDF vector is the one weigh builds; its cosine
+// with every paraphrase and profile is accumulated through the postings of
+// its features only (all vectors are L2-normalised), in key order, so each
+// sum equals a merge of the two sorted vectors.
+func (ix *index) match(text string) []match {
 	out := make([]match, len(ix.entries))
 	for i := range out {
 		out[i].entry = i
 	}
-	dot := make([]float32, len(ix.docs)+len(ix.cents))
-	for i, k := range q.keys {
-		qv := q.vals[i]
-		for _, p := range ix.post[k] {
-			dot[p.doc] += qv * p.w
+	tc := features(text)
+	sc := dotPool.Get().(*matchScratch)
+	defer dotPool.Put(sc)
+	terms := sc.terms[:0]
+	var norm float64
+	for k, n := range tc {
+		f, ok := ix.feats[k]
+		idf := ix.unknown
+		if ok {
+			idf = f.idf
+		}
+		w := tf(n) * idf
+		norm += float64(w) * float64(w)
+		if ok {
+			terms = append(terms, queryTerm{key: k, w: w, post: f.post})
+		}
+	}
+	sc.terms = terms
+	if norm == 0 {
+		return out
+	}
+	slices.SortFunc(terms, func(a, b queryTerm) int { return cmp.Compare(a.key, b.key) })
+	inv := float32(1 / math.Sqrt(norm))
+	n := len(ix.docs) + len(ix.cents)
+	if cap(sc.dot) < n {
+		sc.dot = make([]float32, n)
+	}
+	dot := sc.dot[:n]
+	clear(dot)
+	for _, t := range terms {
+		w := t.w * inv
+		for _, p := range t.post {
+			dot[p.doc] += w * p.w
 		}
 	}
 	for i, d := range ix.docs {
@@ -250,15 +306,6 @@ func (ix *index) scores(q vector) []match {
 		}
 	}
 	return out
-}
-
-func (ix *index) vectorize(text string) vector {
-	return weigh(features(text), func(k uint32) float32 {
-		if w, ok := ix.idf[k]; ok {
-			return w
-		}
-		return ix.unknown
-	})
 }
 
 // itoa formats a small non-negative int without strconv.

@@ -2,7 +2,7 @@ package core
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -125,21 +125,26 @@ func features(text string) termCounts {
 	return tc
 }
 
-// weigh turns counts into an L2-normalised TF-IDF vector. idf returns the
-// weight of a key.
+// tf is the sub-linear term frequency of a weighted count: repeating a word
+// does not make it count double; stop words (count < 1) keep their weight.
+func tf(n float32) float32 {
+	if n < 1 {
+		return n
+	}
+	return float32(1 + math.Log(float64(n)))
+}
+
+// weigh turns counts into an L2-normalised TF-IDF vector sorted by key. idf
+// returns the weight of a key.
 func weigh(tc termCounts, idf func(uint32) float32) vector {
 	v := vector{keys: make([]uint32, 0, len(tc)), vals: make([]float32, 0, len(tc))}
 	for k := range tc {
 		v.keys = append(v.keys, k)
 	}
-	sort.Slice(v.keys, func(i, j int) bool { return v.keys[i] < v.keys[j] })
+	slices.Sort(v.keys)
 	var norm float64
 	for _, k := range v.keys {
-		// Sub-linear term frequency: repeating a word does not make it count double.
-		w := float32(1+math.Log(float64(tc[k]))) * idf(k)
-		if tc[k] < 1 {
-			w = tc[k] * idf(k)
-		}
+		w := tf(tc[k]) * idf(k)
 		v.vals = append(v.vals, w)
 		norm += float64(w) * float64(w)
 	}

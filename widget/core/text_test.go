@@ -25,7 +25,7 @@ func cosine(a, b vector) float32 {
 	return min(s, 1)
 }
 
-// TestScoresMatchCosine checks the postings of index.scores against a
+// TestScoresMatchCosine checks the postings of index.match against a
 // direct cosine with every paraphrase and every profile of the default pack.
 func TestScoresMatchCosine(t *testing.T) {
 	entries := defaultPack(t)
@@ -33,15 +33,10 @@ func TestScoresMatchCosine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idf := func(k uint32) float32 {
-		if w, ok := ix.idf[k]; ok {
-			return w
-		}
-		return ix.unknown
-	}
+	idf := ix.idf
 	for _, q := range []string{"What is your return policy?", "退货要运费吗", "Wie lange dauert der Versand?", "返品できますか", "xyzzy", "배송비 얼마예요"} {
-		qv := ix.vectorize(q)
-		got := ix.scores(qv)
+		qv := weigh(features(q), idf)
+		got := ix.match(q)
 		for i, e := range entries {
 			var para, prof float32
 			for _, qs := range e.Questions {
