@@ -35,7 +35,7 @@ func TestTuneOnDev(t *testing.T) {
 	}
 	var res []result
 	base := DefaultConfig()
-	for _, minIntent := range []float32{0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 1.01} {
+	for _, minIntent := range []float32{0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 1.01} {
 		for _, contra := range []float32{0.2, 0.3, 0.4, 0.5, 0.7, 1.01} {
 			for _, edge := range []float32{0.3, 0.5, 0.7, 0.9} {
 				for _, minSim := range []float32{0.3, 0.35, 0.4, 0.45, 0.5, 1.01} {
@@ -56,7 +56,7 @@ func TestTuneOnDev(t *testing.T) {
 			if r.st.precision() < target || r.st.falseRate() > 0.005 {
 				continue
 			}
-			t.Logf("≥%.3f: MinIntent %.2f ContradictIntent %.2f EdgeIntent %.2f MinSimilarity %.2f MinMargin %.2f: %v", target,
+			t.Logf("≥%.3f: MinIntent %.3f ContradictIntent %.2f EdgeIntent %.2f MinSimilarity %.2f MinMargin %.2f: %v", target,
 				r.cfg.MinIntent, r.cfg.ContradictIntent, r.cfg.EdgeIntent, r.cfg.MinSimilarity, r.cfg.MinMargin, r.st)
 			if shown++; shown == 6 {
 				break
