@@ -16,6 +16,13 @@ type FAQPack struct {
 
 // FAQEntry is one question with its paraphrases and answers, keyed by
 // language (BCP-47 primary subtag: zh, en, de, fr, es, ja, ko, ar, ru, pt, it).
+//
+// Intent names the intent model's label the entry answers. The entry whose
+// ID equals its Intent is that intent's main entry (return_policy); other
+// entries with the same Intent are sub-topics (international_shipping under
+// shipping_cost). The widget answers a main entry on a confident intent
+// alone, a sub-topic only when the question is also close to its
+// paraphrases.
 type FAQEntry struct {
 	ID        string              `json:"id"`
 	Intent    string              `json:"intent,omitempty"`
