@@ -3,7 +3,8 @@
 
 Sources (all written by the Kefu authors for this data set, CC0):
 
-  train/<lang>.txt  templates, one per line, under "# <intent>" headings.
+  train/<lang>.txt  templates, one per line, under "# <intent>" headings
+  (+ <lang>.r3.txt, the third round, appended after them; a heading may repeat).
                     Slots such as {order}, {product}, {size}, {color},
                     {coupon}, {n} are filled from SLOTS below. Within each
                     intent, every 5th template (the 5th, 10th, ...) is held
