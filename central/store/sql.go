@@ -289,16 +289,8 @@ func (s *sqlStore) Conversations(ctx context.Context, tenant string, f Filter) (
 	if err != nil {
 		return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
 	}
-	defer rows.Close()
-	out := []Conversation{}
-	for rows.Next() {
-		c, err := scanConv(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanConv)
+	if err != nil {
 		return nil, fmt.Errorf("store: conversations of %q: %w", tenant, err)
 	}
 	return out, nil
@@ -503,16 +495,8 @@ func (s *sqlStore) Messages(ctx context.Context, tenant, conversation, after str
 	if err != nil {
 		return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
 	}
-	defer rows.Close()
-	out := []chat.Message{}
-	for rows.Next() {
-		m, err := scanMsg(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanMsg)
+	if err != nil {
 		return nil, fmt.Errorf("store: messages of %q: %w", conversation, err)
 	}
 	return out, nil
@@ -764,16 +748,8 @@ func (s *sqlStore) Erasures(ctx context.Context, tenant string, status ErasureSt
 	if err != nil {
 		return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
 	}
-	defer rows.Close()
-	out := []ErasureRequest{}
-	for rows.Next() {
-		r, err := scanErasure(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanErasure)
+	if err != nil {
 		return nil, fmt.Errorf("store: erasures of %q: %w", tenant, err)
 	}
 	return out, nil
@@ -857,4 +833,18 @@ func schema(seqCol, float string) []string {
 		`CREATE UNIQUE INDEX IF NOT EXISTS erasures_open ON erasures (tenant, visitor) WHERE status = 'requested'`,
 		`CREATE INDEX IF NOT EXISTS erasures_list ON erasures (tenant, status, requested_at)`,
 	}
+}
+
+// collect scans every row with scan and closes rows. The result is never nil.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
