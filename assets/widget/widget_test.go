@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kefu-io/kefu/internal/browsertest"
 	"io"
 	"io/fs"
 	"net/http"
@@ -235,29 +236,7 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	return srv, e
 }
 
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	exe := "/usr/bin/chromium"
-	if _, err := os.Stat(exe); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("chromium is required in CI (make chromium): %v", err)
-		}
-		t.Skip("chromium not installed; run `make chromium`")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1360, 900),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
+func browser(t *testing.T) context.Context { return browsertest.New(t, 90*time.Second) }
 
 // checkFor polls f until it returns nil or the deadline passes.
 func checkFor(t *testing.T, wait time.Duration, f func() error) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,12 +17,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-io/kefu/assets/widget"
+	"github.com/kefu-io/kefu/internal/browsertest"
 )
 
 // TestEndToEnd drives the demo storefront and the agent console in real
 // headless chromium against a full in-process stack (issue 3, steps 2–4).
 func TestEndToEnd(t *testing.T) {
-	browser := chromium(t)
 	requireBuilt(t)
 	data := t.TempDir()
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: data, PluginCache: testPluginCache(), AgentPassword: "e2e-secret", Logger: quietLogger()})
@@ -32,15 +31,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer s.Close()
 
-	allocCtx, cancel := chromedp.NewExecAllocator(t.Context(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 860))...)
-	defer cancel()
-	shop, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	shop, cancel = context.WithTimeout(shop, 90*time.Second)
-	defer cancel()
+	shop := browsertest.New(t, 90*time.Second)
 
 	frames := &frameLog{}
 	must(t, chromedp.Listen(shop, func(ev any) {
@@ -195,22 +186,6 @@ func repoRoot(t *testing.T) string {
 		dir = filepath.Dir(dir)
 	}
 	t.Fatal("no go.mod above the test")
-	return ""
-}
-
-// chromium finds Debian's chromium; `make test` installs it. Without it the
-// test fails in CI and is skipped on a developer machine.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (make test installs it)")
-	}
-	t.Skip("chromium is not installed; run make test")
 	return ""
 }
 

@@ -1,0 +1,58 @@
+// Package browsertest starts Debian's headless chromium for the tests that
+// drive real pages with chromedp, with the flags a machine without internet
+// needs (no background networking, component updates or sync) and a fresh
+// user-data-dir per test. `make test` installs chromium; without it a test
+// fails when CI is set and is skipped on a developer machine.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Exec returns the path of the chromium binary ($CHROME_PATH first).
+func Exec(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p
+	}
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed (make test installs it)")
+	}
+	t.Skip("chromium is not installed; run `make chromium`")
+	return ""
+}
+
+// New starts a browser and returns a context of its first tab, with a
+// deadline of timeout for the test's steps. Everything is closed when the
+// test ends. Further tabs: chromedp.NewContext(ctx) (same profile) or
+// chromedp.NewContext(ctx, chromedp.WithNewBrowserContext()) (isolated).
+func New(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(Exec(t)), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 860))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	// The first call starts the browser and must not carry the deadline.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("browsertest: start chromium: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(bctx, timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
