@@ -1,0 +1,36 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		wantOut    string
+		wantErrOut string
+	}{
+		{"help", []string{"help"}, "", 0, "commands:", ""},
+		{"no args", nil, "", 0, "dev", ""},
+		{"unknown", []string{"teleport"}, "", 2, "", `unknown command "teleport"`},
+		{"bench without target", []string{"bench"}, "", 2, "", "usage: kefu bench"},
+		{"pii scan", []string{"pii", "scan"}, "call 13812345678\n", 0, `"text":"call [PHONE]"`, ""},
+		{"model predict", []string{"model", "predict", "intent"}, "What is your return policy?\n", 0, `"label":"return_policy"`, ""},
+		{"dev bad flag", []string{"dev", "--no-such-flag"}, "", 2, "", "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(t.Context(), tt.args, strings.NewReader(tt.stdin), &out, &errOut)
+			if code != tt.code || !strings.Contains(out.String(), tt.wantOut) || !strings.Contains(errOut.String(), tt.wantErrOut) {
+				t.Fatalf("kefu %v = %d\nstdout %q\nstderr %q\nwant %d, stdout ∋ %q, stderr ∋ %q",
+					tt.args, code, out.String(), errOut.String(), tt.code, tt.wantOut, tt.wantErrOut)
+			}
+		})
+	}
+}
