@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -138,13 +139,15 @@ const (
 	CapAlert = "alert" // alert to the region's alert_webhook
 	CapEnv   = "env"   // WASI environment variables from Plugin.Env
 	CapFS    = "fs"    // read-only WASI directory Plugin.FSDir mounted at /data
+	CapVault = "vault" // vault_put into the region's PII vault
 )
 
-var knownCaps = []string{CapKV, CapHTTP, CapAlert, CapEnv, CapFS}
+var knownCaps = []string{CapKV, CapHTTP, CapAlert, CapEnv, CapFS, CapVault}
 
 // Plugin is how one region runs one plugin.
 type Plugin struct {
-	// Grants lists capabilities (CapKV, CapHTTP, CapAlert, CapEnv, CapFS).
+	// Grants lists capabilities (CapKV, CapHTTP, CapAlert, CapEnv, CapFS,
+	// CapVault).
 	// Default: none.
 	Grants []string `toml:"grants"`
 	// Fail is FailOpen or FailClosed. Default: FailOpen.
@@ -215,6 +218,10 @@ type Config struct {
 	TenantQuotas map[string]Quota `toml:"tenant_quotas"`
 	// Regions by name ("eu", "cn", "local").
 	Regions map[string]Region `toml:"regions"`
+	// VaultKeys maps a region to the base64 AES-256 key (32 bytes) of its
+	// PII vault (vault_put, Host.Reveal). A region without a key gets a
+	// random key per process: its values do not survive a restart.
+	VaultKeys map[string]string `toml:"vault_keys"`
 
 	// Builtin returns the bundle of a plugin built into the binary
 	// (plugins/builtin.Lookup); used when PluginDir has no file for it.
@@ -229,6 +236,10 @@ type Config struct {
 	HTTPClient *http.Client `toml:"-"`
 	// AlertSink, when set, receives alerts instead of the region webhook.
 	AlertSink func(ctx context.Context, a Alert) `toml:"-"`
+	// VaultAudit, when set, receives every reveal's audit record as one JSON
+	// line (for example an append-only file). Records are also kept in
+	// memory (Host.VaultAudit) and logged.
+	VaultAudit io.Writer `toml:"-"`
 }
 
 // LoadConfig reads a TOML config file (see ParseConfig).
@@ -315,6 +326,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: %s: max_memory_pages over 65536", ErrConfig, where)
 		}
 		return nil
+	}
+	for region := range c.VaultKeys {
+		if _, err := vaultKey(c.VaultKeys, region); err != nil {
+			return err
+		}
 	}
 	if err := checkLimits("defaults", c.Defaults); err != nil {
 		return err

@@ -100,6 +100,7 @@ var knownImports = map[string][2][]api.ValueType{
 	"kv_set":       {{i32, i32, i32, i32, i32}, {i32}},
 	"http_request": {{i32, i32, i32, i32}, {i32}},
 	"alert":        {{i32, i32}, {i32}},
+	"vault_put":    {{i32, i32, i32, i32, i32, i32}, {i32}},
 }
 
 const (

@@ -36,5 +36,5 @@ config = { api = "https://orders.shop.example/v1" }
 	// Output:
 	// [pii-redact gdpr-residency sensitive-alert order-status]
 	// closed [http]
-	// pluginhost: bad config: region "eu" plugin "x": unknown grant "root" ([kv http alert env fs])
+	// pluginhost: bad config: region "eu" plugin "x": unknown grant "root" ([kv http alert env fs vault])
 }

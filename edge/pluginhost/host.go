@@ -26,6 +26,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/plugins/pii/vault"
 )
 
 // Errors callers branch on.
@@ -49,6 +50,7 @@ type Host struct {
 	client      *http.Client
 	alertClient *http.Client
 	alerts      chan Alert
+	vaults      map[string]*vault.Vault // region → PII vault, fixed after NewHost
 
 	// slots[region][plugin] holds the current deployment; pipelines[region][hook]
 	// lists the slots in order. Both are fixed after NewHost.
@@ -124,6 +126,9 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("pluginhost: kv cache: %w", err)
 	}
 	h.kv = kv
+	if h.vaults, err = newVaults(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.CacheDir != "" {
 		if h.cache, err = wazero.NewCompilationCacheWithDir(cfg.CacheDir); err != nil {
 			return nil, fmt.Errorf("pluginhost: compilation cache %s: %w", cfg.CacheDir, err)

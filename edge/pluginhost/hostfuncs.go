@@ -78,6 +78,7 @@ func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) err
 	add("kv_set", h.hostKVSet)
 	add("http_request", h.hostHTTP)
 	add("alert", h.hostAlert)
+	add("vault_put", h.hostVaultPut)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host module: %w", err)
 	}

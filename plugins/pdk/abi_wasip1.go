@@ -75,6 +75,9 @@ func kefuKVSet(kp unsafe.Pointer, kn uint32, vp unsafe.Pointer, vn uint32, ttl i
 //go:wasmimport kefu http_request
 func kefuHTTP(rp unsafe.Pointer, rn uint32, op unsafe.Pointer, on uint32) int32
 
+//go:wasmimport kefu vault_put
+func kefuVaultPut(tp unsafe.Pointer, tn uint32, vp unsafe.Pointer, vn uint32, op unsafe.Pointer, on uint32) int32
+
 //go:wasmimport kefu alert
 func kefuAlert(p unsafe.Pointer, n uint32) int32
 
@@ -134,4 +137,10 @@ func platHTTP(req []byte) ([]byte, int32) {
 
 func platAlert(payload []byte) int32 {
 	return kefuAlert(bytesPtr(payload), uint32(len(payload)))
+}
+
+func platVaultPut(typ, value string) ([]byte, int32) {
+	return readOut(func(op unsafe.Pointer, on uint32) int32 {
+		return kefuVaultPut(strPtr(typ), uint32(len(typ)), strPtr(value), uint32(len(value)), op, on)
+	})
 }

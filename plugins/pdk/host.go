@@ -154,3 +154,15 @@ func Alert(a AlertMsg) error {
 	}
 	return nil
 }
+
+// VaultPut stores value (personal data of PII type typ, e.g. "PHONE") in the
+// region's vault for this tenant and conversation and returns the token that
+// names it ("pii_…"). An agent of the same region may later reveal the value
+// through the edge, with an audit record. It needs the "vault" grant.
+func VaultPut(typ, value string) (string, error) {
+	out, code := platVaultPut(typ, value)
+	if code < 0 {
+		return "", codeErr("vault_put "+typ, code)
+	}
+	return string(out), nil
+}

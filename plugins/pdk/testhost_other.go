@@ -15,17 +15,25 @@ import (
 type TestHost struct {
 	// Config answers Config.
 	Config map[string]string
-	// Grants lists granted capabilities ("kv", "http", "alert"); nil grants all.
+	// Grants lists granted capabilities ("kv", "http", "alert", "vault"); nil grants all.
 	Grants []string
 	// KV backs KVGet/KVSet (TTL is ignored).
 	KV map[string][]byte
 	// HTTP answers HTTP; nil makes HTTP fail with ErrIO.
 	HTTP func(Request) (Response, error)
+	// Vault records VaultPut calls in order; the token of the i-th value
+	// is "tok<i+1>" (as seen by the plugin).
+	Vault []VaultEntry
 	// Alerts and Logs record what the plugin sent.
 	Alerts []AlertMsg
 	Logs   []string
 	// Clock answers Now; nil uses time.Now.
 	Clock func() time.Time
+}
+
+// VaultEntry is one value a plugin stored with VaultPut under a TestHost.
+type VaultEntry struct {
+	Token, Type, Value string
 }
 
 // Test is the TestHost used by native builds. Reset it with ResetTest.
@@ -120,4 +128,16 @@ func platAlert(in []byte) int32 {
 	}
 	Test.Alerts = append(Test.Alerts, a)
 	return 0
+}
+
+func platVaultPut(typ, value string) ([]byte, int32) {
+	if !Test.granted("vault") {
+		return nil, codeNotGranted
+	}
+	if typ == "" || value == "" {
+		return nil, codeInvalid
+	}
+	tok := fmt.Sprintf("tok%d", len(Test.Vault)+1)
+	Test.Vault = append(Test.Vault, VaultEntry{Token: tok, Type: typ, Value: value})
+	return []byte(tok), int32(len(tok))
 }

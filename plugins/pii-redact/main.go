@@ -2,14 +2,17 @@
 // shopper messages before they leave the edge: phones, e-mail, cards, ids,
 // IBANs, passports and street addresses become [PHONE], [EMAIL]… (package
 // plugins/pii), the verdict is modify, and label "pii" lists the types found
-// ("EMAIL,PHONE").
+// ("EMAIL,PHONE"). With the "vault" grant each masked value is also kept in
+// the region's vault and label "pii_tokens" lists "TYPE:token" in order of
+// appearance ("PHONE:pii_…,EMAIL:pii_…"), so that an agent of the same
+// region may reveal one (edge POST /v1/reveal, audited).
 //
 // Config (region TOML, [regions.X.plugins.pii-redact.config]):
 //
 //	types   = "PHONE,EMAIL,CARD,ID,IBAN,PASSPORT,ADDRESS"   # default: all
 //	locales = "zh,en,de"                                   # default: all
 //
-// Grants: none. Run it fail-closed where masking is a legal duty.
+// Grants: "vault" (optional). Run it fail-closed where masking is a legal duty.
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o pii-redact.wasm .
 package main
@@ -18,7 +21,7 @@ import "github.com/kefu-io/kefu/plugins/pdk"
 
 func init() {
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
-		return redact(env, optionsFromConfig(pdk.Config))
+		return redact(env, optionsFromConfig(pdk.Config), pdk.VaultPut)
 	})
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -37,13 +38,52 @@ func splitList(s string) []string {
 	return out
 }
 
-// redact masks env's text. It returns pass when nothing was found.
-func redact(env *pdk.Envelope, o pii.Options) pdk.Result {
+// maxLabel is the ABI's limit on a label value (plugins/ABI.md section 5).
+const maxLabel = 1 << 10
+
+// redact masks env's text. It returns pass when nothing was found. With
+// put (pdk.VaultPut, "vault" grant) each masked value is also stored in
+// the region's vault and label "pii_tokens" lists TYPE:token in order of
+// appearance; values past the label's 1 KiB limit are masked but not kept.
+func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (string, error)) pdk.Result {
 	r := pii.Redact(env.Message.Text, o)
 	if len(r.Spans) == 0 {
 		return pdk.Pass()
 	}
-	return pdk.ModifyText(r.Text).WithLabel("pii", typesLabel(r.Spans, env.Label("pii")))
+	res := pdk.ModifyText(r.Text).WithLabel("pii", typesLabel(r.Spans, env.Label("pii")))
+	if tokens := vaultTokens(r.Spans, put); tokens != "" {
+		res = res.WithLabel("pii_tokens", tokens)
+	}
+	return res
+}
+
+// vaultTokens stores each span's value through put and returns the
+// "TYPE:token,…" label value. It stops at the first ErrNotGranted (the
+// region keeps no vault for this plugin); other failures skip the value.
+func vaultTokens(spans []pii.Span, put func(typ, value string) (string, error)) string {
+	if put == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range spans {
+		tok, err := put(string(s.Type), s.Value)
+		if errors.Is(err, pdk.ErrNotGranted) {
+			return ""
+		}
+		if err != nil {
+			pdk.Logf(pdk.LevelWarn, "pii-redact: vault: %v", err)
+			continue
+		}
+		item := string(s.Type) + ":" + tok
+		if b.Len() > 0 {
+			item = "," + item
+		}
+		if b.Len()+len(item) > maxLabel {
+			break
+		}
+		b.WriteString(item)
+	}
+	return b.String()
 }
 
 // typesLabel merges the types of spans into an existing "pii" label value,

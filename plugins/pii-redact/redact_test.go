@@ -3,9 +3,12 @@
 package main
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
+	"github.com/kefu-io/kefu/plugins/pii"
 )
 
 func env(text string, labels map[string]string) *pdk.Envelope {
@@ -58,15 +61,72 @@ func deref(s *string) string {
 
 func TestHandleWire(t *testing.T) {
 	pdk.ResetTest()
+	pdk.Test.Grants = []string{} // no vault: no pii_tokens label
 	out, err := pdk.Handle(pdk.HookInbound, []byte(`{"v":1,"tenant":"t","message":{"id":"a","text":"tel 13812345678","at":"2025-01-01T00:00:00Z"}}`))
 	if err != nil || string(out) != `{"verdict":"modify","text":"tel [PHONE]","labels":{"pii":"PHONE"}}` {
 		t.Fatalf("out = %s, %v", out, err)
 	}
 }
 
+func TestVaultTokens(t *testing.T) {
+	tests := []struct {
+		name       string
+		grants     []string
+		text       string
+		wantTokens string
+		wantVault  []pdk.VaultEntry
+	}{
+		{"granted", []string{"vault"}, "call 13812345678 or a@b.de", "PHONE:tok1,EMAIL:tok2",
+			[]pdk.VaultEntry{{Token: "tok1", Type: "PHONE", Value: "13812345678"}, {Token: "tok2", Type: "EMAIL", Value: "a@b.de"}}},
+		{"not granted", []string{"kv"}, "call 13812345678 or a@b.de", "", nil},
+		{"nothing found", []string{"vault"}, "where is my order 12345?", "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pdk.ResetTest()
+			pdk.Test.Grants = tc.grants
+			r, err := pdk.Run(pdk.HookInbound, env(tc.text, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Labels["pii_tokens"]; got != tc.wantTokens {
+				t.Errorf("pii_tokens = %q, want %q", got, tc.wantTokens)
+			}
+			if len(pdk.Test.Vault) != len(tc.wantVault) {
+				t.Fatalf("vault %+v, want %+v", pdk.Test.Vault, tc.wantVault)
+			}
+			for i := range tc.wantVault {
+				if pdk.Test.Vault[i] != tc.wantVault[i] {
+					t.Errorf("vault[%d] = %+v, want %+v", i, pdk.Test.Vault[i], tc.wantVault[i])
+				}
+			}
+		})
+	}
+}
+
+func TestVaultTokensLabelLimit(t *testing.T) {
+	spans := make([]pii.Span, 100)
+	for i := range spans {
+		spans[i] = pii.Span{Type: pii.Phone, Value: "13812345678"}
+	}
+	n := 0
+	put := func(typ, value string) (string, error) {
+		n++
+		return "pii_" + strings.Repeat("x", 24), nil
+	}
+	got := vaultTokens(spans, put)
+	if len(got) > maxLabel || len(got) < maxLabel-40 || strings.HasSuffix(got, ",") {
+		t.Fatalf("label of %d bytes: %q", len(got), got)
+	}
+	failing := func(typ, value string) (string, error) { return "", fmt.Errorf("x: %w", pdk.ErrIO) }
+	if got := vaultTokens(spans[:2], failing); got != "" {
+		t.Fatalf("failed puts gave %q", got)
+	}
+}
+
 func BenchmarkRedact(b *testing.B) {
 	e := env("Hi, my order 2024112512345678 hasn't arrived, call me on 138 1234 5678 or mail li.lei@example.com, address 北京市朝阳区建国路88号", nil)
 	for b.Loop() {
-		redact(e, optionsFromConfig(func(string) (string, bool) { return "", false }))
+		redact(e, optionsFromConfig(func(string) (string, bool) { return "", false }), nil)
 	}
 }

@@ -56,6 +56,13 @@ func handle(env *pdk.Envelope) pdk.Result {
 			return pdk.Answer("alert error: " + err.Error())
 		}
 		return pdk.Answer("alerted")
+	case "vault":
+		typ, val, _ := strings.Cut(arg, " ")
+		tok, err := pdk.VaultPut(typ, val)
+		if err != nil {
+			return pdk.Answer("vault error: " + err.Error())
+		}
+		return pdk.Answer("token " + tok)
 	case "log":
 		pdk.Log(pdk.LevelWarn, "kitchen says "+arg)
 		return pdk.Pass()
