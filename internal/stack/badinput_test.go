@@ -176,3 +176,18 @@ func buildPlugin(t *testing.T, dir string) []byte {
 	}
 	return b
 }
+
+// TestStartFailsCleanly: a start that fails half-way (the address is taken)
+// returns the error and stops what it had started.
+func TestStartFailsCleanly(t *testing.T) {
+	first, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	addr := strings.TrimPrefix(first.URL, "http://")
+	s, err := Start(t.Context(), Options{Addr: addr, DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
+	if err == nil || s != nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("Start on a taken address = %v, %v; want a listen error", s, err)
+	}
+}

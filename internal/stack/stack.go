@@ -77,36 +77,39 @@ type Stack struct {
 }
 
 // Start starts every part and returns once /healthz would answer 200.
-func Start(ctx context.Context, o Options) (s *Stack, err error) {
+func Start(ctx context.Context, o Options) (*Stack, error) {
 	o = o.withDefaults()
-	s = &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, done: make(chan error, 1)}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
+	s := &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, done: make(chan error, 1)}
+	if err := s.start(ctx, o); err != nil {
+		s.Close() // stops what did start
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("stack: data folder: %w", err)
+		return fmt.Errorf("stack: data folder: %w", err)
 	}
 	if s.nats, err = natsembed.Start(natsembed.Options{StoreDir: filepath.Join(o.DataDir, "nats")}); err != nil {
-		return nil, err
+		return err
 	}
 	if s.ncCen, err = s.nats.Connect("kefu-central"); err != nil {
-		return nil, err
+		return err
 	}
 	if s.ncEdge, err = s.nats.Connect("kefu-edge-local"); err != nil {
-		return nil, err
+		return err
 	}
 	pack, err := DefaultFAQ()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.DBPath = filepath.Join(o.DataDir, "kefu.db")
 	if s.central, err = startCentral(ctx, s, o, pack); err != nil {
-		return nil, err
+		return err
 	}
 	if s.ln, err = net.Listen("tcp", o.Addr); err != nil {
-		return nil, fmt.Errorf("stack: listen %s: %w", o.Addr, err)
+		return fmt.Errorf("stack: listen %s: %w", o.Addr, err)
 	}
 	s.URL = "http://" + s.ln.Addr().String()
 	s.orders = startOrderAPI()
@@ -115,7 +118,7 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		pc = *o.Plugins
 	}
 	if s.host, err = pluginhost.NewHost(ctx, pc); err != nil {
-		return nil, fmt.Errorf("stack: plugin host: %w", err)
+		return fmt.Errorf("stack: plugin host: %w", err)
 	}
 	s.edge, err = edge.New(ctx, edge.Config{
 		Region:   "local",
@@ -128,13 +131,13 @@ func Start(ctx context.Context, o Options) (s *Stack, err error) {
 		Logger:   o.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("stack: edge: %w", err)
+		return fmt.Errorf("stack: edge: %w", err)
 	}
 	s.app = NewApp()
 	s.edge.Register(s.app)
 	s.central.Register(s.app)
 	go func() { s.done <- s.app.Listener(s.ln) }()
-	return s, nil
+	return nil
 }
 
 func (o Options) withDefaults() Options {
