@@ -122,8 +122,13 @@ func hashToken(token string) string {
 }
 
 // Register adds the REST API (/v1/*), the console WebSocket
-// (/v1/console/ws) and the console page (/console/) to app.
+// (/v1/console/ws) and the console page (/console/) to app, and starts the
+// REST API's NATS twin for the edges: the bearer-token responder on
+// SubjectAuthVerify.
 func (s *Service) Register(app *fiber.App) {
+	if err := s.serveAuthVerify(); err != nil {
+		s.log.Error("auth verify responder not started: edge routes for agents will answer 401", "err", err)
+	}
 	v1 := app.Group("/v1")
 	v1.Post("/login", s.login)
 	v1.Get("/console/ws", s.wsUpgrade, websocket.New(s.consoleWS))
