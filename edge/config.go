@@ -50,6 +50,10 @@ type Config struct {
 	NATS *nats.Conn
 	// Plugins runs the inbound and outbound pipelines. Default: nil, no plugins.
 	Plugins Plugins
+	// Vault reveals PII values kept in this region (POST /v1/reveal).
+	// Default: Plugins, when it implements Revealer (*pluginhost.Host
+	// does); else none and every token is unknown.
+	Vault Revealer
 	// Sites maps site keys to sites. An unknown key gets 403.
 	Sites map[string]Site
 	// WidgetFS holds kefu.js, kefu.css, kefu.wasm, kefu.wasm.br and
@@ -78,7 +82,8 @@ type Config struct {
 	FrameBurst int
 	// PublishTimeout bounds the wait for JetStream's PubAck. Default: 5s.
 	PublishTimeout time.Duration
-	// HistoryTimeout bounds the history request made on resume. Default: 3s.
+	// HistoryTimeout bounds the history request made on resume and the
+	// agent token check of POST /v1/reveal. Default: 3s.
 	HistoryTimeout time.Duration
 	// PluginTimeout bounds one pipeline run. Default: 2s.
 	PluginTimeout time.Duration
@@ -143,6 +148,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Vault == nil {
+		if r, ok := c.Plugins.(Revealer); ok {
+			c.Vault = r
+		}
 	}
 	sites := make(map[string]Site, len(c.Sites))
 	for k, s := range c.Sites {

@@ -37,6 +37,7 @@ type harness struct {
 type harnessOpts struct {
 	noJetStream bool
 	noCentral   bool
+	reply       func(chat.Envelope) string // minicentral's reply; default echoLikeCentral
 	config      func(*edge.Config)
 }
 
@@ -59,7 +60,11 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Cleanup(nc.Close)
 	h := &harness{t: t, srv: srv, nc: nc}
 	if !o.noCentral && !o.noJetStream {
-		if h.resp, err = minicentral.Start(ctx, nc, minicentral.Options{Reply: echoLikeCentral}); err != nil {
+		reply := o.reply
+		if reply == nil {
+			reply = echoLikeCentral
+		}
+		if h.resp, err = minicentral.Start(ctx, nc, minicentral.Options{Reply: reply}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(h.resp.Stop)

@@ -141,6 +141,7 @@ func etag(b []byte) string {
 //	GET  /w/config?site=S                             site settings, FAQ pack, model URLs
 //	GET  /w/models/<name>.kmod?site=S                 model artifacts
 //	POST /w/hits?site=S                               batched local-answer hits
+//	POST /v1/reveal                                   an agent reveals a PII value of this region (bearer token)
 //	GET  /demo/                                       the storefront demo (DemoFS)
 func (n *Node) Register(app *fiber.App) {
 	for name := range widgetFiles {
@@ -174,6 +175,7 @@ func (n *Node) Register(app *fiber.App) {
 	app.All("/w/*", n.guard, func(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
 	})
+	app.Post("/v1/reveal", n.serveReveal)
 	if n.cfg.DemoFS != nil {
 		app.Get("/demo/*", n.serveDemo)
 	}
