@@ -25,11 +25,13 @@ const demoCampaigns = `[{"id":"winter-sale","text":{
 // outbound geo-campaign. orderAPI is the merchant order API order-status
 // asks ("http://127.0.0.1:PORT/v1/orders"), allowHost its host:port.
 // Masking plugins fail closed: if they cannot run, the message is refused
-// rather than forwarded in clear text. Plugins missing from the build are
-// left out.
+// rather than forwarded in clear text. pii-redact keeps the masked values in
+// the region's vault (random key per process: dev values do not survive a
+// restart) for agents to reveal at the edge (POST /v1/reveal). Plugins
+// missing from the build are left out.
 func DefaultPluginConfig(cacheDir, orderAPI, allowHost string, log *slog.Logger) pluginhost.Config {
 	settings := map[string]pluginhost.Plugin{
-		"pii-redact":      {Fail: pluginhost.FailClosed},
+		"pii-redact":      {Fail: pluginhost.FailClosed, Grants: []string{pluginhost.CapVault}},
 		"gdpr-residency":  {Fail: pluginhost.FailClosed, Grants: []string{pluginhost.CapKV}},
 		"sensitive-alert": {Grants: []string{pluginhost.CapAlert, pluginhost.CapKV}, Config: map[string]string{"console_url": "/console/#c="}},
 		"order-status":    {Grants: []string{pluginhost.CapHTTP}, Config: map[string]string{"api": orderAPI}},
