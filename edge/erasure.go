@@ -56,6 +56,13 @@ func ErasureEnvelope(region string, ev chat.Event) chat.Envelope {
 	return env
 }
 
+// VaultEraser is a Revealer that can also forget a visitor's values: on a
+// completed erasure the edge deletes them from the region's vault.
+// *pluginhost.Host implements it.
+type VaultEraser interface {
+	EraseVault(region, tenant, visitor, conversation string) int
+}
+
 // servesTenant reports whether one of the configured sites belongs to tenant.
 func (n *Node) servesTenant(tenant string) bool {
 	for _, s := range n.cfg.Sites {
@@ -84,7 +91,13 @@ func (n *Node) onErasure(ev chat.Event) {
 		n.log.Info("edge: erasure handled", "tenant", ev.Tenant, "conversation", ev.ConversationID, "reason", ev.Reason,
 			"verdict", out.Verdict.String())
 	}
-	if ev.Reason != "completed" || ev.Visitor == "" {
+	if ev.Reason != "completed" {
+		return
+	}
+	if e, ok := n.cfg.Vault.(VaultEraser); ok {
+		e.EraseVault(n.cfg.Region, ev.Tenant, ev.Visitor, ev.ConversationID)
+	}
+	if ev.Visitor == "" {
 		return
 	}
 	for _, s := range n.hub.visitorSessions(ev.Tenant, ev.Visitor) {

@@ -176,6 +176,21 @@ func TestReveal(t *testing.T) {
 		t.Fatalf("audit log:\n%s", log)
 	}
 
+	// A completed erasure of the visitor deletes the values from the vault.
+	publishEvent(t, h.nc, chat.Event{Type: chat.EventErasure, Tenant: "demo-tenant", ConversationID: env.Message.ConversationID,
+		Visitor: env.Visitor, Reason: "completed"})
+	ctx := waitCtx(t)
+	for {
+		code, got := h.do("POST", "/v1/reveal", bearer("tok-ana"), body(phone, "after erasure"))
+		if code == 404 {
+			break
+		}
+		if code != 200 || ctx.Err() != nil {
+			t.Fatalf("after erasure: %d %s", code, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
 	// Central unreachable: the token cannot be checked, nothing is revealed.
 	if err := auth.Unsubscribe(); err != nil {
 		t.Fatal(err)

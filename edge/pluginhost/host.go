@@ -51,6 +51,7 @@ type Host struct {
 	alertClient *http.Client
 	alerts      chan Alert
 	vaults      map[string]*vault.Vault // region → PII vault, fixed after NewHost
+	vaultConvs  vaultIndex              // which conversations of a visitor hold vault values
 
 	// slots[region][plugin] holds the current deployment; pipelines[region][hook]
 	// lists the slots in order. Both are fixed after NewHost.
@@ -647,6 +648,7 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	}
 	st := &in.state
 	st.active, st.tenant, st.conv, st.pending, st.logLines, st.hostWait = true, env.Tenant, env.Message.ConversationID, nil, 0, 0
+	st.visitor = env.Visitor
 	start := time.Now()
 	res, err := h.invoke(withState(cctx, st), d, in, hook, enc)
 	elapsed := time.Since(start)

@@ -47,6 +47,7 @@ type callState struct {
 	active   bool // inside a hook call (not _initialize)
 	tenant   string
 	conv     string
+	visitor  string
 	pending  []byte
 	logLines int
 	hostWait time.Duration // time spent waiting on host HTTP

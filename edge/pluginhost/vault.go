@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/tetratelabs/wazero/api"
@@ -107,6 +108,7 @@ func (h *Host) hostVaultPut(ctx context.Context, m api.Module, s []uint64) {
 		ret(s, codeIO)
 		return
 	}
+	h.vaultConvs.add(st.d.region, st.tenant, st.visitor, st.conv)
 	deliver(m, st, s, []byte(token), s[4], s[5])
 }
 
@@ -150,4 +152,67 @@ func (h *Host) VaultAudit(region, tenant string) []vault.Record {
 		return nil
 	}
 	return v.Audit(tenant)
+}
+
+// vaultIndex remembers, per (region, tenant, visitor), the conversations
+// whose values are in the vault, so that a visitor's erasure finds them all.
+type vaultIndex struct {
+	mu sync.Mutex
+	m  map[string]map[string]struct{}
+}
+
+func vaultIndexKey(region, tenant, visitor string) string {
+	return region + "\x00" + tenant + "\x00" + visitor
+}
+
+func (x *vaultIndex) add(region, tenant, visitor, conv string) {
+	if visitor == "" || conv == "" {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.m == nil {
+		x.m = map[string]map[string]struct{}{}
+	}
+	k := vaultIndexKey(region, tenant, visitor)
+	if x.m[k] == nil {
+		x.m[k] = map[string]struct{}{}
+	}
+	x.m[k][conv] = struct{}{}
+}
+
+func (x *vaultIndex) take(region, tenant, visitor string) []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	k := vaultIndexKey(region, tenant, visitor)
+	convs := make([]string, 0, len(x.m[k]))
+	for c := range x.m[k] {
+		convs = append(convs, c)
+	}
+	delete(x.m, k)
+	return convs
+}
+
+// EraseVault deletes every value plugins stored in region's vault for the
+// visitor of tenant (a completed GDPR erasure) and for conversation, if not
+// empty (a conversation of the visitor the host did not see, for example
+// after a restart with a configured key). It returns how many values were
+// deleted. Audit records stay: they hold no values.
+func (h *Host) EraseVault(region, tenant, visitor, conversation string) int {
+	v := h.vaults[region]
+	if v == nil {
+		return 0
+	}
+	convs := h.vaultConvs.take(region, tenant, visitor)
+	if conversation != "" && !slices.Contains(convs, conversation) {
+		convs = append(convs, conversation)
+	}
+	n := 0
+	for _, c := range convs {
+		n += v.EraseConversation(tenant, c)
+	}
+	if n > 0 {
+		h.log.Info("pii vault erased", "region", region, "tenant", tenant, "conversations", len(convs), "values", n)
+	}
+	return n
 }

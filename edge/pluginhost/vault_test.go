@@ -106,3 +106,49 @@ func TestVaultKeysConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestEraseVault(t *testing.T) {
+	cfg := region("k")
+	cfg.Regions["t"].Plugins["k"] = Plugin{Grants: []string{CapVault}}
+	h, _ := testHost(t, cfg, map[string][]byte{"k": testPlugin(t, "kitchen")})
+	ctx := context.Background()
+	put := func(visitor, conv string) string {
+		t.Helper()
+		env := envelope("vault EMAIL a@b.de")
+		env.Visitor, env.Message.ConversationID = visitor, conv
+		out, err := h.Run(ctx, "t", HookInbound, env)
+		tok, ok := strings.CutPrefix(out.Answer, "token ")
+		if err != nil || !ok {
+			t.Fatalf("put: %q, %v", out.Answer, err)
+		}
+		return tok
+	}
+	reveal := func(tok string) error {
+		_, err := h.Reveal(ctx, "t", vault.RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "t", Reason: "r"})
+		return err
+	}
+	v1a, v1b, v2 := put("v1", "c1"), put("v1", "c2"), put("v2", "c3")
+	for _, tc := range []struct {
+		name                  string
+		tenant, visitor, conv string
+		want                  int
+	}{
+		{"other tenant", "shop2", "v1", "", 0},
+		{"other region visitor", "shop1", "nobody", "", 0},
+		{"visitor v1", "shop1", "v1", "", 2},
+		{"again", "shop1", "v1", "", 0},
+		{"by conversation", "shop1", "unknown-visitor", "c3", 1},
+	} {
+		if n := h.EraseVault("t", tc.tenant, tc.visitor, tc.conv); n != tc.want {
+			t.Errorf("%s: erased %d, want %d", tc.name, n, tc.want)
+		}
+	}
+	for _, tok := range []string{v1a, v1b, v2} {
+		if err := reveal(tok); !errors.Is(err, vault.ErrUnknownToken) {
+			t.Errorf("reveal %s after erasure: %v", tok, err)
+		}
+	}
+	if n := h.EraseVault("nowhere", "shop1", "v1", "c1"); n != 0 {
+		t.Errorf("unknown region erased %d", n)
+	}
+}
