@@ -152,3 +152,19 @@ func TestEraseVault(t *testing.T) {
 		t.Errorf("unknown region erased %d", n)
 	}
 }
+
+// BenchmarkVaultPut is one hook call that seals one value (kitchen's
+// "vault" command: host call, AES-GCM, token back to the guest).
+func BenchmarkVaultPut(b *testing.B) {
+	cfg := region("k")
+	cfg.Regions["t"].Plugins["k"] = Plugin{Grants: []string{CapVault}}
+	h, _ := testHost(b, cfg, map[string][]byte{"k": testPlugin(b, "kitchen")})
+	env := envelope("vault PHONE 13812345678")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if out, err := h.Run(ctx, "t", HookInbound, env); err != nil || !strings.HasPrefix(out.Answer, "token ") {
+			b.Fatal(out.Answer, err)
+		}
+	}
+}
