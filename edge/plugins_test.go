@@ -90,6 +90,11 @@ func TestPluginOutcomes(t *testing.T) {
 		}
 		c.alive()
 	}
+	// accepted means JetStream stored it; central's consumer may still be on
+	// its way, so wait for it before checking that nothing else arrived.
+	if _, err := h.resp.WaitInbound(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
 	if e := h.resp.Inbound(); len(e) != 1 || e[0].Message.ID != id {
 		t.Fatalf("refused messages reached central: %+v", e)
 	}
