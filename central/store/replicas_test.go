@@ -2,10 +2,8 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,35 +51,7 @@ func TestReplicasClaimNext(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			got := map[string]string{}
-			for i, r := range replicas {
-				for a := range 2 {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						agent := fmt.Sprintf("agent-%d-%d", i, a)
-						for {
-							c, err := r.ClaimNext(ctx, "demo", agent, time.Now())
-							if errors.Is(err, store.ErrEmpty) {
-								return
-							}
-							if err != nil {
-								t.Errorf("claim next: %v", err)
-								return
-							}
-							mu.Lock()
-							if prev, dup := got[c.ID]; dup {
-								t.Errorf("%s given to %s and %s", c.ID, prev, agent)
-							}
-							got[c.ID] = agent
-							mu.Unlock()
-						}
-					}()
-				}
-			}
-			wg.Wait()
+			got := drainQueue(t, replicas, 2)
 			if len(got) != convs {
 				t.Fatalf("claimed %d of %d", len(got), convs)
 			}

@@ -506,33 +506,7 @@ func testConcurrentClaimNext(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	got := map[string]string{}
-	for a := range agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			agent := fmt.Sprintf("agent%d", a)
-			for {
-				c, err := s.ClaimNext(ctx, "demo", agent, time.Now())
-				if errors.Is(err, store.ErrEmpty) {
-					return
-				}
-				if err != nil {
-					t.Errorf("claim next: %v", err)
-					return
-				}
-				mu.Lock()
-				if prev, dup := got[c.ID]; dup {
-					t.Errorf("%s given to %s and %s", c.ID, prev, agent)
-				}
-				got[c.ID] = agent
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	got := drainQueue(t, []store.Store{s}, agents)
 	if len(got) != convs {
 		t.Fatalf("claimed %d of %d", len(got), convs)
 	}
@@ -713,4 +687,40 @@ func testErase(t *testing.T, s store.Store) {
 	if _, created, err := s.RequestErasure(ctx, store.ErasureRequest{ID: "g2", Tenant: "t1", Visitor: "v1"}); err != nil || !created {
 		t.Fatalf("new request after completion: %v %v", created, err)
 	}
+}
+
+// drainQueue has agentsPer agents on each of stores claim from the demo
+// queue concurrently until it is empty, and returns who got each
+// conversation; a conversation given twice fails the test.
+func drainQueue(t *testing.T, stores []store.Store, agentsPer int) map[string]string {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[string]string{}
+	for i, r := range stores {
+		for a := range agentsPer {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				agent := fmt.Sprintf("agent-%d-%d", i, a)
+				for {
+					c, err := r.ClaimNext(ctx, "demo", agent, time.Now())
+					if errors.Is(err, store.ErrEmpty) {
+						return
+					}
+					if err != nil {
+						t.Errorf("claim next: %v", err)
+						return
+					}
+					mu.Lock()
+					if prev, dup := got[c.ID]; dup {
+						t.Errorf("%s given to %s and %s", c.ID, prev, agent)
+					}
+					got[c.ID] = agent
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return got
 }
