@@ -59,14 +59,17 @@ vet:
 
 # Packages that compile many wasm modules with wazero's compiler (the full
 # stack, the host benchmarks) run without -race: the race detector slows the
-# compiler ~10x. Everything else runs with -race.
+# compiler ~10x. Everything else runs with -race. Allocation tests run once
+# more without -race, which makes sync.Pool drop items on purpose.
 NORACE := ./internal/stack ./edge/pluginhost/hostbench
+ALLOCS := -run 'NoAllocs$$' ./models/...
 
 ## test: installs what tests need, starts it, runs every test
 test: chromium postgres wasm plugins plugins-as vet
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$($(GO) list ./... | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
-	$(GO) test -race -timeout 15m $$pkgs; rc=$$?; $(GO) test -timeout 10m $(NORACE) || rc=1; exit $$rc
+	$(GO) test -race -timeout 15m $$pkgs; rc=$$?; $(GO) test -timeout 10m $(NORACE) || rc=1; \
+	$(GO) test -count=1 $(ALLOCS) || rc=1; exit $$rc
 
 clean:
 	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm
