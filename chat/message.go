@@ -86,6 +86,11 @@ type Message struct {
 	Anger float64 `json:"anger,omitempty"`
 	// At is when the message was born.
 	At time.Time `json:"at"`
+	// PII lists the values masked in Text ([PHONE], [EMAIL]…) that the edge
+	// kept in its region's vault, in order of appearance. Central fills it
+	// from the envelope label LabelPIITokens (whatever a client sent is
+	// replaced) for the agents' REST API and console; shoppers never get it.
+	PII []PIIToken `json:"pii,omitempty"`
 }
 
 // Validate checks a message against the limit maxBytes (MaxTextBytes when

@@ -34,7 +34,7 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 				return fmt.Errorf("%q: %w", stmt, err)
 			}
 		}
-		return nil
+		return s.migrate(ctx, tx)
 	})
 	if err != nil {
 		db.Close()

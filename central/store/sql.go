@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -298,22 +299,44 @@ func (s *sqlStore) Conversations(ctx context.Context, tenant string, f Filter) (
 
 // ---- messages ----
 
-const msgCols = `id, conversation_id, role, text, source, reply_to, author, lang, intent, anger, at`
+const msgCols = `id, conversation_id, role, text, source, reply_to, author, lang, intent, anger, at, pii`
 
 func scanMsg(row interface{ Scan(...any) error }) (chat.Message, error) {
 	var m chat.Message
-	var role, source string
+	var role, source, pii string
 	var at int64
-	err := row.Scan(&m.ID, &m.ConversationID, &role, &m.Text, &source, &m.ReplyTo, &m.Author, &m.Lang, &m.Intent, &m.Anger, &at)
+	err := row.Scan(&m.ID, &m.ConversationID, &role, &m.Text, &source, &m.ReplyTo, &m.Author, &m.Lang, &m.Intent, &m.Anger, &at, &pii)
 	m.Role, m.Source, m.At = chat.Role(role), chat.Source(source), fromMS(at)
+	if err == nil && pii != "" {
+		if jerr := json.Unmarshal([]byte(pii), &m.PII); jerr != nil {
+			err = fmt.Errorf("message %q: pii column: %w", m.ID, jerr)
+		}
+	}
 	return m, err
+}
+
+// piiColumn encodes Message.PII for the pii column: a JSON array, or "" when
+// the message has none.
+func piiColumn(toks []chat.PIIToken) (string, error) {
+	if len(toks) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(toks)
+	if err != nil {
+		return "", fmt.Errorf("pii column: %w", err)
+	}
+	return string(b), nil
 }
 
 // insertMsg inserts m unless its id is taken; it reports whether it did.
 func (s *sqlStore) insertMsg(ctx context.Context, tx *sql.Tx, tenant string, m chat.Message) (bool, error) {
-	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	pii, err := piiColumn(m.PII)
+	if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, id) DO NOTHING`),
-		tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo, m.Author, m.Lang, m.Intent, m.Anger, ms(m.At))
+		tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo, m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), pii)
 	if err != nil {
 		return false, err
 	}
@@ -781,6 +804,11 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 			return err
 		}
 		msgs, _ := res.RowsAffected()
+		// The vault tokens go too: the edge deletes their values.
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET pii = '' WHERE tenant = ? AND pii <> ''
+			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`), tenant, tenant, r.Visitor); err != nil {
+			return err
+		}
 		res, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, last_text = ?, status = 'closed', updated_at = ?
 			WHERE tenant = ? AND visitor = ?`), pseudonym, ErasedText, ms(now), tenant, r.Visitor)
 		if err != nil {
@@ -833,6 +861,54 @@ func schema(seqCol, float string) []string {
 		`CREATE UNIQUE INDEX IF NOT EXISTS erasures_open ON erasures (tenant, visitor) WHERE status = 'requested'`,
 		`CREATE INDEX IF NOT EXISTS erasures_list ON erasures (tenant, status, requested_at)`,
 	}
+}
+
+// migrations change what schema created in an earlier version. Each runs
+// once per database, in order, inside the transaction that records its
+// version in schema_migrations (see migrate). Append only: never edit or
+// reorder a released entry.
+var migrations = []struct {
+	version int
+	stmt    string
+}{
+	// Message.PII: the vault tokens of the values masked in the text, JSON.
+	{1, `ALTER TABLE messages ADD COLUMN pii TEXT NOT NULL DEFAULT ''`},
+}
+
+// migrate applies the migrations the database lacks, in tx. Callers hold
+// the database's write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+// advisory lock), so replicas starting at once apply each migration once.
+func (s *sqlStore) migrate(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	done := map[int]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	versions, err := collect(rows, func(r interface{ Scan(...any) error }) (int, error) {
+		var v int
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return fmt.Errorf("schema_migrations: %w", err)
+	}
+	for _, v := range versions {
+		done[v] = true
+	}
+	for _, m := range migrations {
+		if done[m.version] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.stmt); err != nil {
+			return fmt.Errorf("migration %d: %w", m.version, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`), m.version, ms(time.Now())); err != nil {
+			return fmt.Errorf("migration %d: %w", m.version, err)
+		}
+	}
+	return nil
 }
 
 // collect scans every row with scan and closes rows. The result is never nil.

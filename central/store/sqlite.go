@@ -41,5 +41,9 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 			return nil, fmt.Errorf("store: sqlite schema %q: %w", path, err)
 		}
 	}
+	if err := s.withTx(ctx, func(tx *sql.Tx) error { return s.migrate(ctx, tx) }); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: sqlite schema %q: %w", path, err)
+	}
 	return s, nil
 }

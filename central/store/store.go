@@ -24,6 +24,16 @@
 //     replicas); Erase tombstones, pseudonymises and closes in one
 //     transaction and keeps the request as the audit record.
 //
+// A message keeps the vault tokens of the values masked in its text
+// (chat.Message.PII, column pii, JSON); Erase drops them with the texts.
+//
+// # Schema changes
+//
+// Tables are created with CREATE … IF NOT EXISTS as first released; later
+// changes are numbered migrations (sql.go), each applied once per database
+// inside the write lock and recorded in schema_migrations, so an older
+// database is upgraded in place when it is opened.
+//
 // Times are stored as Unix milliseconds; messages are ordered by an insertion
 // sequence, not by id, so ids made elsewhere need not be sortable.
 //

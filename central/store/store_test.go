@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -69,6 +70,7 @@ var contract = []struct {
 	{"concurrent inbound same id", testConcurrentInboundSameID},
 	{"erasure request once", testErasureRequest},
 	{"erase tombstones and pseudonymises", testErase},
+	{"pii tokens", testPIITokens},
 }
 
 var ctx = context.Background()
@@ -603,7 +605,9 @@ func testErasureRequest(t *testing.T, s store.Store) {
 func testErase(t *testing.T, s store.Store) {
 	// v1 of t1: a closed conversation and an open one with a reply; v2 of t1
 	// and v1 of t2 must stay untouched.
-	old := mustInbound(t, s, inbound("t1", "v1", msg("m1", "", "my phone is 13812345678")))
+	m1 := msg("m1", "", "my phone is [PHONE]")
+	m1.PII = []chat.PIIToken{{Type: "PHONE", Token: "pii_erase1", Region: "eu"}}
+	old := mustInbound(t, s, inbound("t1", "v1", m1))
 	if _, err := s.CloseConversation(ctx, "t1", old.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -649,8 +653,8 @@ func testErase(t *testing.T, s store.Store) {
 			t.Fatalf("messages: %v %v", msgs, err)
 		}
 		for _, m := range msgs {
-			if m.Text != store.ErasedText {
-				t.Fatalf("message %q kept its text %q", m.ID, m.Text)
+			if m.Text != store.ErasedText || m.PII != nil {
+				t.Fatalf("message %q kept its text %q or vault tokens %v", m.ID, m.Text, m.PII)
 			}
 		}
 	}
@@ -723,4 +727,43 @@ func drainQueue(t *testing.T, stores []store.Store, agentsPer int) map[string]st
 	}
 	wg.Wait()
 	return got
+}
+
+// testPIITokens: the vault tokens of a shopper message are kept with it, in
+// order, returned by Message and Messages of its tenant only; a redelivery
+// does not change them; messages without any return nil.
+func testPIITokens(t *testing.T, s store.Store) {
+	toks := []chat.PIIToken{
+		{Type: "PHONE", Token: "pii_aaaaaaaaaaaaaaaaaaaaaaaa", Region: "eu"},
+		{Type: "EMAIL", Token: "pii_bbbbbbbbbbbbbbbbbbbbbbbb", Region: "eu"},
+		{Type: "PHONE", Token: "pii_cccccccccccccccccccccccc", Region: "eu"},
+	}
+	m := msg("p1", "pc", "call [PHONE] or [EMAIL], else [PHONE]")
+	m.PII = toks
+	mustInbound(t, s, inbound("shop-a", "v1", m))
+	mustInbound(t, s, inbound("shop-a", "v1", msg("p2", "pc", "no personal data")))
+	// The same ids in another tenant, without tokens.
+	mustInbound(t, s, inbound("shop-b", "v1", msg("p1", "pc", "call [PHONE]")))
+	again := m
+	again.PII = toks[:1]
+	if _, _, stored, err := s.SaveInbound(ctx, inbound("shop-a", "v1", again)); err != nil || stored {
+		t.Fatalf("redelivery: stored=%v %v", stored, err)
+	}
+	got, err := s.Message(ctx, "shop-a", "p1")
+	if err != nil || !slices.Equal(got.PII, toks) {
+		t.Fatalf("Message: %+v %v", got.PII, err)
+	}
+	list, err := s.Messages(ctx, "shop-a", "pc", "", 0)
+	if err != nil || len(list) != 2 || !slices.Equal(list[0].PII, toks) || list[1].PII != nil {
+		t.Fatalf("Messages: %+v %v", list, err)
+	}
+	if m, err := s.Message(ctx, "shop-b", "p1"); err != nil || m.PII != nil {
+		t.Fatalf("another tenant's message with the same id: %+v %v", m.PII, err)
+	}
+	if _, _, err := s.SaveReply(ctx, "shop-a", chat.Message{ID: "p3", ConversationID: "pc", Role: chat.RoleBot, Text: "ok"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.Message(ctx, "shop-a", "p3"); err != nil || m.PII != nil {
+		t.Fatalf("reply: %+v %v", m.PII, err)
+	}
 }
