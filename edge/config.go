@@ -90,6 +90,14 @@ type Config struct {
 	// SendQueue is how many frames may wait for one slow client before the
 	// edge closes its connection (the client resumes). Default: 256.
 	SendQueue int
+	// MaxConns caps the open WebSocket connections of this edge; one more
+	// gets 503 edge_full before the upgrade. Default: 50,000; negative: no cap.
+	MaxConns int
+	// MaxConnsPerIP caps the open WebSocket connections from one client
+	// address (c.IP(), which honours Fiber's ProxyHeader when the app sets
+	// it); one more gets 429 too_many_connections. Shoppers behind one NAT
+	// share an address, so the default is generous: 1,000; negative: no cap.
+	MaxConnsPerIP int
 	// PingInterval is how often the edge sends WebSocket pings; a connection
 	// silent for 2.5×PingInterval is closed. Default: 30s.
 	PingInterval time.Duration
@@ -142,6 +150,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = 50_000
+	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 1_000
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 30 * time.Second

@@ -152,7 +152,7 @@ func (n *Node) Register(app *fiber.App) {
 			return jsonError(c, fiber.StatusUpgradeRequired, "upgrade_required", "this route speaks WebSocket (docs/PROTOCOL.md)")
 		}
 		return c.Next()
-	}, websocket.New(n.serveWS, websocket.Config{
+	}, n.admitConn, websocket.New(n.serveLimited, websocket.Config{
 		// The site guard checked Origin already; the library default would refuse nothing either.
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,

@@ -40,6 +40,7 @@ type Node struct {
 	widget   map[string]asset
 	models   map[string]asset
 	hub      hub
+	limits   *connLimiter
 	subs     []*nats.Subscription
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -65,6 +66,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), nc: cfg.NATS, js: js}
 	n.hub.init()
+	n.limits = newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP)
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if n.widget, err = loadWidget(cfg.WidgetFS); err != nil {
 		return nil, err
