@@ -178,6 +178,8 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.Optimizer, "optimizer", cfg.Optimizer, "adam or adagrad")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.BoolVar(&cfg.SqrtPool, "sqrtpool", cfg.SqrtPool, "bag = sum/√n instead of the mean")
+	fs.BoolVar(&cfg.Linear, "linear", cfg.Linear, "wide linear model (one weight per feature and label) instead of an embedding bag")
+	fs.BoolVar(&cfg.Unique, "unique", cfg.Unique, "linear: count each distinct feature once")
 	fs.Float64Var(&cfg.Dropout, "dropout", cfg.Dropout, "probability of dropping each feature in a training step")
 	refit := fs.Bool("refit-with-dev", false, "after choosing the threshold on dev, retrain on train+dev and keep it")
 	fixedThreshold := fs.Float64("threshold", -1, "out-of-scope threshold to store instead of choosing one on dev")
@@ -244,8 +246,12 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, dim %d, %d epochs\n",
-		t.name, len(examples), len(labels), cfg.Features.Buckets, cfg.Dim, cfg.Epochs)
+	arch := fmt.Sprintf("dim %d", cfg.Dim)
+	if cfg.Linear {
+		arch = "linear"
+	}
+	fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, %s, %d epochs\n",
+		t.name, len(examples), len(labels), cfg.Features.Buckets, arch, cfg.Epochs)
 	var bar *progressbar.ProgressBar
 	if !*quiet {
 		bar = progressbar.NewOptions(cfg.Epochs*len(examples),

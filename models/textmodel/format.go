@@ -9,9 +9,13 @@ import (
 	"github.com/kefu-io/kefu/models/features"
 )
 
-// File layout (.kmod), little endian:
+// File layout (.kmod), little endian. The format version says which layout
+// follows the common header; Load reads every version listed here and
+// refuses others (ErrVersion), so old files stay loadable.
 //
-//	"KMOD" | u16 format version | u16 features.Version | u16 flags
+// Version 1, the embedding bag (written for every bag model):
+//
+//	"KMOD" | u16 format version = 1 | u16 features.Version | u16 flags
 //	(bit 0: the bag is sum/√n instead of the mean; other bits must be 0)
 //	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
 //	u16 dim | u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
@@ -19,15 +23,36 @@ import (
 //	nlabels × f32 row scale | nlabels×dim int8 output | nlabels × f32 bias
 //	u32 CRC-32 (IEEE) of every byte before it
 //
-// str is u16 length + UTF-8 bytes. Quantization is symmetric per row:
-// value = int8 × scale, scale = max|row| / 127.
+// Version 2, the wide linear model (logistic regression on the hashed
+// features, no embedding bottleneck):
+//
+//	"KMOD" | u16 format version = 2 | u16 features.Version | u16 flags
+//	(bit 0: scores are summed over features and divided by √n, else by n;
+//	bit 1: each distinct feature counts once; other bits must be 0)
+//	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
+//	u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
+//	u16 cols (nlabels, or 1 for two labels: the score of the second label
+//	minus the first) | cols × f32 column scale | buckets×cols int8 weights
+//	nlabels × f32 bias
+//	u32 CRC-32 (IEEE) of every byte before it
+//
+// str is u16 length + UTF-8 bytes. Quantization is symmetric: value = int8 ×
+// scale, scale = max|row| / 127, per row in version 1 and per column in
+// version 2 (a weight table of one byte per bucket and label).
 
-// FormatVersion is the version of the .kmod layout written by Marshal.
-const FormatVersion = 1
+// FormatVersion is the newest .kmod layout: Marshal writes version 1 for an
+// embedding bag and version 2 (this one) for a linear model.
+const FormatVersion = 2
+
+// formatBag is the layout of embedding-bag models.
+const formatBag = 1
 
 var magic = [4]byte{'K', 'M', 'O', 'D'}
 
-const flagSqrtPool = 1
+const (
+	flagSqrtPool = 1
+	flagUnique   = 2 // version 2 only
+)
 
 // Errors returned by Load; test with errors.Is.
 var (
@@ -69,12 +94,26 @@ type Weights struct {
 	Emb      []float32 // Buckets×Dim, row-major
 	Out      []float32 // len(Labels)×Dim, row-major
 	Bias     []float32 // len(Labels)
+
+	// Linear, when not nil, makes this a wide linear model (format version
+	// 2) instead of an embedding bag: Buckets×Cols weights, row-major, where
+	// Cols is len(Labels), or 1 for two labels (the score of Labels[1] minus
+	// that of Labels[0]). Dim, Emb and Out must then be empty.
+	Linear []float32
+	// Unique counts each distinct feature of a text once (linear models).
+	Unique bool
 }
 
 // Marshal quantizes w to int8 and encodes it as a .kmod file.
 func Marshal(w *Weights) ([]byte, error) {
 	if err := w.Features.Validate(); err != nil {
 		return nil, wrap("marshal", err)
+	}
+	if w.Linear != nil {
+		return marshalLinear(w)
+	}
+	if w.Unique {
+		return nil, wrap("marshal: unique features need a linear model", ErrWeights)
 	}
 	b := int(w.Features.Buckets)
 	c := len(w.Labels)
@@ -92,41 +131,18 @@ func Marshal(w *Weights) ([]byte, error) {
 	case len(w.Task) > math.MaxUint16:
 		return nil, wrap("marshal: task name too long", ErrWeights)
 	}
-	fallback := -1
-	seen := make(map[string]bool, c)
-	for i, l := range w.Labels {
-		if l == "" || len(l) > math.MaxUint16 || seen[l] {
-			return nil, wrap("marshal: labels must be unique and non-empty: "+l, ErrWeights)
-		}
-		seen[l] = true
-		if l == w.Fallback {
-			fallback = i
-		}
-	}
-	if w.Fallback != "" && fallback < 0 {
-		return nil, wrap("marshal: fallback label "+w.Fallback+" is not a label", ErrWeights)
+	fallback, err := checkLabels(w)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]byte, 0, 64+b*(w.Dim+4)+c*(w.Dim+8))
-	out = append(out, magic[:]...)
-	out = binary.LittleEndian.AppendUint16(out, FormatVersion)
-	out = binary.LittleEndian.AppendUint16(out, features.Version)
 	var flags uint16
 	if w.SqrtPool {
 		flags |= flagSqrtPool
 	}
-	out = binary.LittleEndian.AppendUint16(out, flags)
-	out = appendStr(out, w.Task)
-	f := w.Features
-	out = binary.LittleEndian.AppendUint32(out, f.Buckets)
-	out = append(out, f.WordNgrams, f.MinN, f.MaxN, f.CJKMaxN)
-	out = binary.LittleEndian.AppendUint32(out, f.Seed)
+	out = appendHeader(out, formatBag, flags, w)
 	out = binary.LittleEndian.AppendUint16(out, uint16(w.Dim))
-	out = binary.LittleEndian.AppendUint16(out, uint16(c))
-	for _, l := range w.Labels {
-		out = appendStr(out, l)
-	}
-	out = binary.LittleEndian.AppendUint16(out, uint16(int16(fallback)))
-	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(w.Threshold))
+	out = appendLabels(out, w, fallback)
 	out = appendQuantized(out, w.Emb, b, w.Dim)
 	out = appendQuantized(out, w.Out, c, w.Dim)
 	for _, v := range w.Bias {
@@ -134,6 +150,118 @@ func Marshal(w *Weights) ([]byte, error) {
 	}
 	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
 	return out, nil
+}
+
+// marshalLinear writes format version 2.
+func marshalLinear(w *Weights) ([]byte, error) {
+	b := int(w.Features.Buckets)
+	c := len(w.Labels)
+	if c < 2 || c > math.MaxUint16 {
+		return nil, wrap("marshal: need 2..65535 labels", ErrWeights)
+	}
+	cols := linearCols(c)
+	switch {
+	case w.Dim != 0 || w.Emb != nil || w.Out != nil:
+		return nil, wrap("marshal: a linear model has no embedding or output layer", ErrWeights)
+	case len(w.Linear) != b*cols:
+		return nil, wrap("marshal: linear weights are not buckets×"+itoa(cols), ErrWeights)
+	case len(w.Bias) != c:
+		return nil, wrap("marshal: bias size is not labels", ErrWeights)
+	case len(w.Task) > math.MaxUint16:
+		return nil, wrap("marshal: task name too long", ErrWeights)
+	}
+	fallback, err := checkLabels(w)
+	if err != nil {
+		return nil, err
+	}
+	var flags uint16
+	if w.SqrtPool {
+		flags |= flagSqrtPool
+	}
+	if w.Unique {
+		flags |= flagUnique
+	}
+	out := make([]byte, 0, 64+b*cols+c*12)
+	out = appendHeader(out, FormatVersion, flags, w)
+	out = appendLabels(out, w, fallback)
+	out = binary.LittleEndian.AppendUint16(out, uint16(cols))
+	scales := make([]float32, cols)
+	for i, v := range w.Linear {
+		if a := float32(math.Abs(float64(v))); a > scales[i%cols] {
+			scales[i%cols] = a
+		}
+	}
+	for k := range scales {
+		scales[k] /= 127
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scales[k]))
+	}
+	for i, v := range w.Linear {
+		out = append(out, byte(quantize(v, scales[i%cols])))
+	}
+	for _, v := range w.Bias {
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+	}
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	return out, nil
+}
+
+// linearCols is the number of weight columns of a linear model with c labels.
+func linearCols(c int) int {
+	if c == 2 {
+		return 1
+	}
+	return c
+}
+
+// checkLabels validates the label table and returns the fallback index (-1
+// for none).
+func checkLabels(w *Weights) (int, error) {
+	fallback := -1
+	seen := make(map[string]bool, len(w.Labels))
+	for i, l := range w.Labels {
+		if l == "" || len(l) > math.MaxUint16 || seen[l] {
+			return 0, wrap("marshal: labels must be unique and non-empty: "+l, ErrWeights)
+		}
+		seen[l] = true
+		if l == w.Fallback {
+			fallback = i
+		}
+	}
+	if w.Fallback != "" && fallback < 0 {
+		return 0, wrap("marshal: fallback label "+w.Fallback+" is not a label", ErrWeights)
+	}
+	return fallback, nil
+}
+
+// appendHeader writes magic, versions, flags, task and features.
+func appendHeader(out []byte, version, flags uint16, w *Weights) []byte {
+	out = append(out, magic[:]...)
+	out = binary.LittleEndian.AppendUint16(out, version)
+	out = binary.LittleEndian.AppendUint16(out, features.Version)
+	out = binary.LittleEndian.AppendUint16(out, flags)
+	out = appendStr(out, w.Task)
+	f := w.Features
+	out = binary.LittleEndian.AppendUint32(out, f.Buckets)
+	out = append(out, f.WordNgrams, f.MinN, f.MaxN, f.CJKMaxN)
+	return binary.LittleEndian.AppendUint32(out, f.Seed)
+}
+
+// appendLabels writes the label count, labels, fallback and threshold.
+func appendLabels(out []byte, w *Weights, fallback int) []byte {
+	out = binary.LittleEndian.AppendUint16(out, uint16(len(w.Labels)))
+	for _, l := range w.Labels {
+		out = appendStr(out, l)
+	}
+	out = binary.LittleEndian.AppendUint16(out, uint16(int16(fallback)))
+	return binary.LittleEndian.AppendUint32(out, math.Float32bits(w.Threshold))
+}
+
+func quantize(v, scale float32) int8 {
+	var q float64
+	if scale > 0 {
+		q = math.Round(float64(v / scale))
+	}
+	return int8(math.Max(-127, math.Min(127, q)))
 }
 
 func appendStr(out []byte, s string) []byte {
@@ -155,14 +283,8 @@ func appendQuantized(out []byte, m []float32, rows, dim int) []byte {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(scales[r]))
 	}
 	for r := 0; r < rows; r++ {
-		s := scales[r]
 		for _, v := range m[r*dim : r*dim+dim] {
-			var q float64
-			if s > 0 {
-				q = math.Round(float64(v / s))
-			}
-			q = math.Max(-127, math.Min(127, q))
-			out = append(out, byte(int8(q)))
+			out = append(out, byte(quantize(v, scales[r])))
 		}
 	}
 	return out
@@ -246,8 +368,9 @@ func Load(data []byte) (*Model, error) {
 	if len(data) < 14 {
 		return nil, wrap("reading header", ErrTruncated)
 	}
-	if v := binary.LittleEndian.Uint16(data[4:]); v != FormatVersion {
-		return nil, wrap("format version "+itoa(int(v))+", want "+itoa(FormatVersion), ErrVersion)
+	version := binary.LittleEndian.Uint16(data[4:])
+	if version != formatBag && version != FormatVersion {
+		return nil, wrap("format version "+itoa(int(version))+", want "+itoa(formatBag)+" or "+itoa(FormatVersion), ErrVersion)
 	}
 	if v := binary.LittleEndian.Uint16(data[6:]); v != features.Version {
 		return nil, wrap("features version "+itoa(int(v))+", want "+itoa(features.Version), ErrVersion)
@@ -255,7 +378,7 @@ func Load(data []byte) (*Model, error) {
 	body := data[:len(data)-4]
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		// a file cut short fails here too; say which when the header tells
-		n, ok := expectedSize(data)
+		n, ok := expectedSize(data, version)
 		if !ok {
 			return nil, wrap("file ends inside the header", ErrTruncated)
 		}
@@ -267,10 +390,15 @@ func Load(data []byte) (*Model, error) {
 	r := &reader{buf: body, off: 8}
 	m := &Model{size: len(data)}
 	flags := r.u16("flags")
-	if flags&^flagSqrtPool != 0 && r.err == nil {
+	known := uint16(flagSqrtPool)
+	if version == FormatVersion {
+		known |= flagUnique
+	}
+	if flags&^known != 0 && r.err == nil {
 		return nil, wrap("unknown flags", ErrVersion)
 	}
 	m.sqrtPool = flags&flagSqrtPool != 0
+	m.unique = flags&flagUnique != 0
 	m.task = r.str("task")
 	m.feat.Buckets = r.u32("buckets")
 	m.feat.WordNgrams = r.u8("features")
@@ -278,7 +406,9 @@ func Load(data []byte) (*Model, error) {
 	m.feat.MaxN = r.u8("features")
 	m.feat.CJKMaxN = r.u8("features")
 	m.feat.Seed = r.u32("features")
-	m.dim = int(r.u16("dim"))
+	if version == formatBag {
+		m.dim = int(r.u16("dim"))
+	}
 	nl := int(r.u16("labels"))
 	if r.err != nil {
 		return nil, r.err
@@ -286,7 +416,7 @@ func Load(data []byte) (*Model, error) {
 	if err := m.feat.Validate(); err != nil {
 		return nil, wrap("features", errors.Join(ErrCorrupt, err))
 	}
-	if m.dim < 1 || nl < 2 {
+	if (version == formatBag && m.dim < 1) || nl < 2 {
 		return nil, wrap("dim or label count is zero", ErrCorrupt)
 	}
 	m.labels = make([]string, nl)
@@ -305,10 +435,19 @@ func Load(data []byte) (*Model, error) {
 		return nil, wrap("fallback index out of range", ErrCorrupt)
 	}
 	b := int(m.feat.Buckets)
-	m.embScale = r.floats(b, "embedding scales")
-	m.emb = r.take(b*m.dim, "embedding")
-	m.outScale = r.floats(nl, "output scales")
-	m.out = r.take(nl*m.dim, "output")
+	if version == formatBag {
+		m.embScale = r.floats(b, "embedding scales")
+		m.emb = r.take(b*m.dim, "embedding")
+		m.outScale = r.floats(nl, "output scales")
+		m.out = r.take(nl*m.dim, "output")
+	} else {
+		m.cols = int(r.u16("columns"))
+		if r.err == nil && m.cols != linearCols(nl) {
+			return nil, wrap(itoa(m.cols)+" weight columns for "+itoa(nl)+" labels", ErrCorrupt)
+		}
+		m.linScale = r.floats(m.cols, "column scales")
+		m.lin = r.take(b*m.cols, "linear weights")
+	}
 	m.bias = r.floats(nl, "bias")
 	if r.err != nil {
 		return nil, r.err
@@ -321,18 +460,28 @@ func Load(data []byte) (*Model, error) {
 
 // expectedSize computes the file size the header announces, if the header
 // itself is readable.
-func expectedSize(data []byte) (int, bool) {
+func expectedSize(data []byte, version uint16) (int, bool) {
 	r := &reader{buf: data, off: 8}
 	r.u16("flags")
 	r.str("task")
 	buckets := int(r.u32("buckets"))
 	r.take(8, "features")
-	dim := int(r.u16("dim"))
+	dim := 0
+	if version == formatBag {
+		dim = int(r.u16("dim"))
+	}
 	nl := int(r.u16("labels"))
 	for i := 0; i < nl; i++ {
 		r.str("labels")
 	}
 	r.take(6, "fallback")
+	if version != formatBag {
+		cols := int(r.u16("columns"))
+		if r.err != nil {
+			return 0, false
+		}
+		return r.off + cols*4 + buckets*cols + nl*4 + 4, true
+	}
 	if r.err != nil {
 		return 0, false
 	}

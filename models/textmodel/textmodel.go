@@ -8,11 +8,19 @@
 // (package models/features) select rows of an embedding table, their mean is
 // multiplied by an output matrix and a softmax gives class probabilities.
 // Cost per message: one pass over the text plus Dim×Labels multiply-adds.
+//
+// A model can also be wide and linear (format version 2): each hashed
+// feature has its own int8 weight per label (one weight for two labels) and
+// the scores are the features' weights summed and divided by √n, with no
+// embedding in between. For two labels an embedding bag is already linear
+// in the pooled features; the wide model spends the bytes on more buckets
+// instead of per-row scales and an embedding width.
 package textmodel
 
 import (
 	"errors"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -39,8 +47,13 @@ type Model struct {
 	outScale  []float32 // per label
 	out       []byte    // Labels×Dim int8
 	bias      []float32
-	size      int
-	pool      sync.Pool
+	// linear models (format version 2)
+	unique   bool      // each distinct feature counts once
+	cols     int       // weight columns: labels, or 1 for two labels; 0 for a bag
+	linScale []float32 // per column
+	lin      []byte    // Buckets×cols int8
+	size     int
+	pool     sync.Pool
 }
 
 type scratch struct {
@@ -58,8 +71,12 @@ func (m *Model) Labels() []string { return append([]string(nil), m.labels...) }
 // Features returns the featurizer settings the model was trained with.
 func (m *Model) Features() features.Config { return m.feat }
 
-// Dim returns the embedding width.
+// Dim returns the embedding width; 0 for a linear model.
 func (m *Model) Dim() int { return m.dim }
+
+// Linear reports whether m is a wide linear model rather than an embedding
+// bag.
+func (m *Model) Linear() bool { return m.cols > 0 }
 
 // Size returns the size in bytes of the encoded model.
 func (m *Model) Size() int { return m.size }
@@ -79,7 +96,7 @@ func (m *Model) getScratch() *scratch {
 	}
 	return &scratch{
 		ids:    make([]uint32, 0, 256),
-		hidden: make([]float32, m.dim),
+		hidden: make([]float32, max(m.dim, m.cols)),
 		logits: make([]float32, len(m.labels)),
 	}
 }
@@ -97,6 +114,11 @@ func (m *Model) Probs(dst []float32, text string) []float32 {
 // forward leaves the softmax probabilities in s.logits.
 func (m *Model) forward(s *scratch, text string) {
 	s.ids = m.feat.Append(s.ids[:0], text)
+	if m.cols > 0 {
+		m.linearScores(s)
+		softmax(s.logits)
+		return
+	}
 	h := s.hidden
 	for i := range h {
 		h[i] = 0
@@ -118,27 +140,69 @@ func (m *Model) forward(s *scratch, text string) {
 			h[j] *= inv
 		}
 	}
-	maxLogit := float32(math.Inf(-1))
 	for c := range s.logits {
 		row := m.out[c*d : c*d+d]
 		var dot float32
 		for j, q := range row {
 			dot += float32(int8(q)) * h[j]
 		}
-		z := dot*m.outScale[c] + m.bias[c]
-		s.logits[c] = z
-		if z > maxLogit {
-			maxLogit = z
+		s.logits[c] = dot*m.outScale[c] + m.bias[c]
+	}
+	softmax(s.logits)
+}
+
+// linearScores leaves the scores of a linear model in s.logits.
+func (m *Model) linearScores(s *scratch) {
+	ids := s.ids
+	if m.unique {
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+	}
+	inv := float32(1)
+	if n := len(ids); n > 0 {
+		inv = 1 / float32(n)
+		if m.sqrtPool {
+			inv = 1 / float32(math.Sqrt(float64(n)))
 		}
 	}
+	copy(s.logits, m.bias)
+	if m.cols == 1 {
+		var sum int32
+		for _, id := range ids {
+			sum += int32(int8(m.lin[id]))
+		}
+		s.logits[1] += float32(sum) * m.linScale[0] * inv
+		return
+	}
+	c := m.cols
+	for k := range s.hidden {
+		s.hidden[k] = 0
+	}
+	for _, id := range ids {
+		row := m.lin[int(id)*c : int(id)*c+c]
+		for k, q := range row {
+			s.hidden[k] += float32(int8(q))
+		}
+	}
+	for k := range s.logits {
+		s.logits[k] += s.hidden[k] * m.linScale[k] * inv
+	}
+}
+
+// softmax turns scores into probabilities in place.
+func softmax(z []float32) {
+	maxZ := float32(math.Inf(-1))
+	for _, v := range z {
+		maxZ = max(maxZ, v)
+	}
 	var sum float32
-	for c, z := range s.logits {
-		e := float32(math.Exp(float64(z - maxLogit)))
-		s.logits[c] = e
+	for c, v := range z {
+		e := float32(math.Exp(float64(v - maxZ)))
+		z[c] = e
 		sum += e
 	}
-	for c := range s.logits {
-		s.logits[c] /= sum
+	for c := range z {
+		z[c] /= sum
 	}
 }
 
@@ -200,6 +264,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 	c := &Model{
 		task: m.task, feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, labels: m.labels, fallback: m.fallback, threshold: threshold,
 		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
+		unique: m.unique, cols: m.cols, linScale: m.linScale, lin: m.lin,
 	}
 	return c, nil
 }

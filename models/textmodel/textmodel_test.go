@@ -257,6 +257,8 @@ func FuzzLoad(f *testing.F) {
 	data, _ := Marshal(randomWeights(5))
 	f.Add(data)
 	f.Add(data[:100])
+	lin, _ := Marshal(randomLinear(5, []string{"a", "b"}))
+	f.Add(lin)
 	f.Add([]byte("KMOD"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Load(b)

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/nlpodyssey/spago/ag"
@@ -57,6 +58,13 @@ type Config struct {
 	// Fallback, when set, is the label predicted below the out-of-scope
 	// threshold; the threshold is chosen on the tuning set by Fit.
 	Fallback string
+	// Linear trains a wide linear model (textmodel format version 2) instead
+	// of an embedding bag: one weight per hashed feature and label (one per
+	// feature for two labels), stepped with per-weight AdaGrad at EmbLR
+	// (0 = 0.2); Dim is ignored.
+	Linear bool
+	// Unique counts each distinct feature of a text once (linear models).
+	Unique bool
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -85,6 +93,11 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	if err := cfg.Features.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
+	if cfg.Linear {
+		cfg.Dim = 1 // unused
+	} else if cfg.Unique {
+		return nil, fmt.Errorf("train: unique features are for linear models")
+	}
 	if cfg.Dim < 1 || cfg.Epochs < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
 		return nil, fmt.Errorf("train: dim, epochs, batch and lr must be positive (got %d, %d, %d, %g)", cfg.Dim, cfg.Epochs, cfg.Batch, cfg.LR)
 	}
@@ -110,6 +123,10 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 			return nil, fmt.Errorf("train: label %q is not in the label table", ex.Label)
 		}
 		buf = cfg.Features.Append(buf[:0], ex.Text)
+		if cfg.Unique {
+			slices.Sort(buf)
+			buf = slices.Compact(buf)
+		}
 		ids := make([]int, len(buf))
 		for i, id := range buf {
 			ids[i] = int(id)
@@ -119,6 +136,20 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 
 	ag.SetForceSyncExecution(true)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6b656675))
+	if cfg.Linear {
+		lin := make([]linItem, len(items))
+		for i, it := range items {
+			lin[i] = linItem{it.ids, it.y}
+		}
+		res, err := fitLinear(ctx, lin, labels, cfg, rng, progress)
+		if err != nil {
+			return nil, err
+		}
+		if err := setThreshold(res.Weights, index, tune, cfg.Fallback); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	buckets, dim, nl := int(cfg.Features.Buckets), cfg.Dim, len(labels)
 	// The embedding table is updated sparsely (only the rows a message
 	// uses) with row-wise AdaGrad, from the gradient spago computes for the
@@ -268,21 +299,30 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		Out:      append([]float32(nil), mat.Data[float32](m.W)...),
 		Bias:     append([]float32(nil), mat.Data[float32](m.B)...),
 	}
-	if cfg.Fallback != "" {
-		if _, ok := index[cfg.Fallback]; !ok {
-			return nil, fmt.Errorf("train: fallback label %q is not a label", cfg.Fallback)
-		}
-		w.Fallback = cfg.Fallback
-		if len(tune) > 0 {
-			th, err := ChooseThreshold(w, tune)
-			if err != nil {
-				return nil, err
-			}
-			w.Threshold = th
-		}
+	if err := setThreshold(w, index, tune, cfg.Fallback); err != nil {
+		return nil, err
 	}
 	res.Weights = w
 	return res, nil
+}
+
+// setThreshold records the fallback label and chooses its threshold on tune.
+func setThreshold(w *textmodel.Weights, index map[string]int, tune []dataset.Example, fallback string) error {
+	if fallback == "" {
+		return nil
+	}
+	if _, ok := index[fallback]; !ok {
+		return fmt.Errorf("train: fallback label %q is not a label", fallback)
+	}
+	w.Fallback = fallback
+	if len(tune) > 0 {
+		th, err := ChooseThreshold(w, tune)
+		if err != nil {
+			return err
+		}
+		w.Threshold = th
+	}
+	return nil
 }
 
 // LabelsOf returns the sorted distinct labels of examples.
