@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge"
 )
 
 // StartNATS runs a nats-server on 127.0.0.1 with a random port. With
@@ -187,7 +188,10 @@ func (r *Responder) onInbound(m jetstream.Msg) {
 	r.inbound = append(r.inbound, env)
 	r.convs[key] = append(r.convs[key], env.Message)
 	r.cond.Broadcast()
-	text := r.reply(env)
+	text := ""
+	if env.Label(edge.LabelEdgeAnswerID) == "" { // a plugin at the edge answered already: record only, as central does
+		text = r.reply(env)
+	}
 	var out chat.Envelope
 	if text != "" {
 		out = chat.Envelope{V: chat.ProtocolVersion, Tenant: env.Tenant, Region: env.Region, Channel: env.Channel,
