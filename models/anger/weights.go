@@ -7,8 +7,8 @@ package anger
 // emoji, profanity, complaint phrases, anger text model probability.
 var (
 	// Shipped is used by Score (no anger text model).
-	Shipped = Weights{Bias: -2.1242, W: [NumInputs]float64{1.4183, 0.0016, 1.4370, 1.7596, 2.4700, 2.6651, 3.4231, 0.0000}}
+	Shipped = Weights{Bias: -3.5299, W: [NumInputs]float64{3.0192, 0.0000, 1.4442, 1.7790, 2.4861, 2.7415, 3.4044, 0.0000}}
 	// ShippedWithModel is used by Scorer with artifacts.Anger (fitted on
 	// out-of-fold probabilities of that model).
-	ShippedWithModel = Weights{Bias: -4.7450, W: [NumInputs]float64{0.6737, 0.0000, 0.8933, 1.5084, 1.2256, 1.2295, 1.5689, 6.8340}}
+	ShippedWithModel = Weights{Bias: -4.8679, W: [NumInputs]float64{0.7131, 0.0000, 0.8916, 1.4674, 1.2337, 1.2578, 1.5853, 6.8117}}
 )
