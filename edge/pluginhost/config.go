@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -219,9 +220,27 @@ type Config struct {
 	// Regions by name ("eu", "cn", "local").
 	Regions map[string]Region `toml:"regions"`
 	// VaultKeys maps a region to the base64 AES-256 key (32 bytes) of its
-	// PII vault (vault_put, Host.Reveal). A region without a key gets a
-	// random key per process: its values do not survive a restart.
+	// PII vault (vault_put, Host.Reveal). A region without a key gets the
+	// key of VaultKeyFile when VaultDir is set, else a random key per
+	// process: its values do not survive a restart.
 	VaultKeys map[string]string `toml:"vault_keys"`
+	// VaultDir keeps the vaults on disk: <region>.vault (sealed values,
+	// replaced atomically every VaultSaveInterval when changed, after an
+	// erasure and at Close) and audit.jsonl (reveal audit, appended and
+	// fsynced per record, unless VaultAudit is set); vaultfile.go says
+	// what survives a crash. Values saved there are loaded by NewHost; a
+	// file the region's key does not open fails NewHost.
+	// Default: "", in memory only.
+	VaultDir string `toml:"vault_dir"`
+	// VaultKeyFile holds the base64 key of every region without an entry in
+	// VaultKeys when VaultDir is set; it is created (32 random bytes, mode
+	// 0600) when missing. Keep it away from backups of VaultDir in
+	// production (a secrets mount), or use VaultKeys.
+	// Default: VaultDir/vault.key.
+	VaultKeyFile string `toml:"vault_key_file"`
+	// VaultSaveInterval is how often changed vaults are written to VaultDir.
+	// Default: 2s.
+	VaultSaveInterval Duration `toml:"vault_save_interval"`
 
 	// Builtin returns the bundle of a plugin built into the binary
 	// (plugins/builtin.Lookup); used when PluginDir has no file for it.
@@ -330,6 +349,14 @@ func (c *Config) Validate() error {
 	for region := range c.VaultKeys {
 		if _, err := vaultKey(c.VaultKeys, region); err != nil {
 			return err
+		}
+	}
+	if c.VaultKeyFile != "" && c.VaultDir == "" {
+		return fmt.Errorf("%w: vault_key_file without vault_dir", ErrConfig)
+	}
+	for region := range c.Regions {
+		if c.VaultDir != "" && (region == "" || strings.ContainsAny(region, `/\`) || strings.HasPrefix(region, ".")) {
+			return fmt.Errorf("%w: region %q cannot name a vault file", ErrConfig, region)
 		}
 	}
 	if err := checkLimits("defaults", c.Defaults); err != nil {

@@ -51,7 +51,7 @@ type Host struct {
 	alertClient *http.Client
 	alerts      chan Alert
 	vaults      map[string]*vault.Vault // region → PII vault, fixed after NewHost
-	vaultConvs  vaultIndex              // which conversations of a visitor hold vault values
+	vaultFiles  *vaultFiles             // nil unless Config.VaultDir
 
 	// slots[region][plugin] holds the current deployment; pipelines[region][hook]
 	// lists the slots in order. Both are fixed after NewHost.
@@ -127,7 +127,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		return nil, fmt.Errorf("pluginhost: kv cache: %w", err)
 	}
 	h.kv = kv
-	if h.vaults, err = newVaults(cfg); err != nil {
+	if h.vaults, h.vaultFiles, err = newVaults(cfg, h.log); err != nil {
 		return nil, err
 	}
 	if cfg.CacheDir != "" {
@@ -174,6 +174,14 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	h.wg.Add(1)
 	go h.alertLoop()
+	if h.vaultFiles != nil {
+		every := time.Duration(cfg.VaultSaveInterval)
+		if every <= 0 {
+			every = defaultVaultSaveInterval
+		}
+		h.wg.Add(1)
+		go h.vaultSaveLoop(every)
+	}
 	if cfg.PluginDir != "" && cfg.PollInterval >= 0 {
 		every := time.Duration(cfg.PollInterval)
 		if every == 0 {
@@ -471,6 +479,11 @@ func (h *Host) Close() error {
 	}
 	if h.kv != nil {
 		h.kv.Close()
+	}
+	if h.vaultFiles != nil {
+		// Plugins are retired: no vault_put runs any more.
+		err := h.vaultFiles.saveChanged(h.vaults)
+		return errors.Join(err, h.vaultFiles.close())
 	}
 	return nil
 }

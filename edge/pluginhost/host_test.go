@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ func TestPassthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Verdict != Pass || out.Envelope.Message != in.Message || out.Envelope.Labels["sku"] != "A1" {
+	if out.Verdict != Pass || !reflect.DeepEqual(out.Envelope.Message, in.Message) || out.Envelope.Labels["sku"] != "A1" {
 		t.Fatalf("outcome %+v", out)
 	}
 	if got := metricValue(h.metrics.calls.WithLabelValues("passthrough", "t", "inbound")); got != 1 {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"log/slog"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 
@@ -25,26 +27,53 @@ const (
 )
 
 // newVaults opens one vault per configured region, sealing with the region's
-// key from VaultKeys or, when absent, a random key of this process (values
-// then do not survive a restart).
-func newVaults(cfg Config) (map[string]*vault.Vault, error) {
+// key from VaultKeys, else (VaultDir set) the key file's, else a random key
+// of this process (values then do not survive a restart). With VaultDir the
+// values saved there are loaded and vf persists them (vaultfile.go).
+func newVaults(cfg Config, log *slog.Logger) (_ map[string]*vault.Vault, vf *vaultFiles, err error) {
+	cfg, err = withVaultKeys(cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	audit := cfg.VaultAudit
+	if cfg.VaultDir != "" {
+		vf = &vaultFiles{dir: cfg.VaultDir, log: log, saved: map[string]uint64{}}
+		if err := os.MkdirAll(cfg.VaultDir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("pluginhost: vault dir: %w", err)
+		}
+		if audit == nil {
+			if audit, err = vf.openAudit(); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	defer func() {
+		if err != nil && vf != nil {
+			vf.close()
+		}
+	}()
 	var opts []vault.Option
-	if cfg.VaultAudit != nil {
-		opts = append(opts, vault.WithAuditLog(&lockedWriter{w: cfg.VaultAudit}))
+	if audit != nil {
+		opts = append(opts, vault.WithAuditLog(&lockedWriter{w: audit}))
 	}
 	out := make(map[string]*vault.Vault, len(cfg.Regions))
 	for region := range cfg.Regions {
 		key, err := vaultKey(cfg.VaultKeys, region)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		v, err := vault.New(region, key, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("pluginhost: vault of region %q: %w", region, err)
+			return nil, nil, fmt.Errorf("pluginhost: vault of region %q: %w", region, err)
 		}
 		out[region] = v
 	}
-	return out, nil
+	if vf != nil {
+		if err := vf.load(out); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, vf, nil
 }
 
 func vaultKey(keys map[string]string, region string) ([]byte, error) {
@@ -102,13 +131,12 @@ func (h *Host) hostVaultPut(ctx context.Context, m api.Module, s []uint64) {
 		ret(s, codeInvalid)
 		return
 	}
-	token, err := v.Put(st.tenant, st.conv, string(typ), string(val))
+	token, err := v.PutVisitor(st.tenant, st.visitor, st.conv, string(typ), string(val))
 	if err != nil {
 		h.log.Error("plugin vault_put", "plugin", st.d.name, "region", st.d.region, "err", err)
 		ret(s, codeIO)
 		return
 	}
-	h.vaultConvs.add(st.d.region, st.tenant, st.visitor, st.conv)
 	deliver(m, st, s, []byte(token), s[4], s[5])
 }
 
@@ -154,65 +182,44 @@ func (h *Host) VaultAudit(region, tenant string) []vault.Record {
 	return v.Audit(tenant)
 }
 
-// vaultIndex remembers, per (region, tenant, visitor), the conversations
-// whose values are in the vault, so that a visitor's erasure finds them all.
-type vaultIndex struct {
-	mu sync.Mutex
-	m  map[string]map[string]struct{}
-}
-
-func vaultIndexKey(region, tenant, visitor string) string {
-	return region + "\x00" + tenant + "\x00" + visitor
-}
-
-func (x *vaultIndex) add(region, tenant, visitor, conv string) {
-	if visitor == "" || conv == "" {
-		return
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.m == nil {
-		x.m = map[string]map[string]struct{}{}
-	}
-	k := vaultIndexKey(region, tenant, visitor)
-	if x.m[k] == nil {
-		x.m[k] = map[string]struct{}{}
-	}
-	x.m[k][conv] = struct{}{}
-}
-
-func (x *vaultIndex) take(region, tenant, visitor string) []string {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	k := vaultIndexKey(region, tenant, visitor)
-	convs := make([]string, 0, len(x.m[k]))
-	for c := range x.m[k] {
-		convs = append(convs, c)
-	}
-	delete(x.m, k)
-	return convs
-}
-
 // EraseVault deletes every value plugins stored in region's vault for the
-// visitor of tenant (a completed GDPR erasure) and for conversation, if not
-// empty (a conversation of the visitor the host did not see, for example
-// after a restart with a configured key). It returns how many values were
-// deleted. Audit records stay: they hold no values.
+// visitor of tenant (a completed GDPR erasure), in every conversation, and
+// for conversation, if not empty (values stored before vault entries
+// recorded their visitor). It returns how many values were deleted. With
+// Config.VaultDir the region's file is rewritten before EraseVault
+// returns; a failure to write is logged and retried at the next save.
+// Audit records stay: they hold no values.
 func (h *Host) EraseVault(region, tenant, visitor, conversation string) int {
 	v := h.vaults[region]
 	if v == nil {
 		return 0
 	}
-	convs := h.vaultConvs.take(region, tenant, visitor)
-	if conversation != "" && !slices.Contains(convs, conversation) {
-		convs = append(convs, conversation)
+	n := v.EraseVisitor(tenant, visitor) + v.EraseConversation(tenant, conversation)
+	if n == 0 {
+		return 0
 	}
-	n := 0
-	for _, c := range convs {
-		n += v.EraseConversation(tenant, c)
-	}
-	if n > 0 {
-		h.log.Info("pii vault erased", "region", region, "tenant", tenant, "conversations", len(convs), "values", n)
+	h.log.Info("pii vault erased", "region", region, "tenant", tenant, "values", n)
+	if h.vaultFiles != nil {
+		if err := h.vaultFiles.save(region, v); err != nil {
+			h.log.Error("pii vault: erasure not yet on disk; retried at the next save", "region", region, "err", err)
+		}
 	}
 	return n
+}
+
+// vaultSaveLoop saves the changed vaults every interval until the host closes.
+func (h *Host) vaultSaveLoop(every time.Duration) {
+	defer h.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+			if err := h.vaultFiles.saveChanged(h.vaults); err != nil {
+				h.log.Error("pii vault: save failed; retrying", "err", err)
+			}
+		}
+	}
 }

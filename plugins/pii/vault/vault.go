@@ -5,8 +5,13 @@
 // Values are sealed with AES-256-GCM under the region's key; the additional
 // data binds each ciphertext to its region, tenant and token, so a sealed
 // value copied to another token, tenant or region does not open. What is
-// kept in memory and what Save writes is ciphertext only; the key never
-// leaves the Vault.
+// kept in memory and what Save writes is ciphertext only (with the tenant,
+// visitor and conversation ids and the PII type in clear, so erasures find
+// values); the key never leaves the Vault.
+//
+// A Vault lives in memory. Save and Load move its values to and from a
+// file; Changes tells a caller that persists it whether it changed since the
+// last save (edge/pluginhost keeps one file per region).
 //
 // A Vault is safe for concurrent use.
 package vault
@@ -42,6 +47,7 @@ var (
 type entry struct {
 	Token        string    `json:"token"`
 	Tenant       string    `json:"tenant"`
+	Visitor      string    `json:"visitor,omitempty"`
 	Conversation string    `json:"conversation,omitempty"`
 	Type         string    `json:"type"`
 	Sealed       []byte    `json:"sealed"` // nonce || ciphertext
@@ -73,6 +79,7 @@ type Vault struct {
 	mu      sync.Mutex
 	entries map[string]entry
 	records []Record
+	changes uint64 // grows with every change of entries
 }
 
 // Option configures New.
@@ -121,6 +128,12 @@ var tokenEnc = base32.StdEncoding.WithPadding(base32.NoPadding)
 // fresh token that names it ("pii_…"). conversation may be empty; it lets
 // EraseConversation find the values of one conversation.
 func (v *Vault) Put(tenant, conversation, typ, value string) (string, error) {
+	return v.PutVisitor(tenant, "", conversation, typ, value)
+}
+
+// PutVisitor is Put that also records the visitor (the shopper's id) the
+// value came from, so that EraseVisitor finds it, also after Save and Load.
+func (v *Vault) PutVisitor(tenant, visitor, conversation, typ, value string) (string, error) {
 	if value == "" {
 		return "", ErrEmptyValue
 	}
@@ -135,7 +148,8 @@ func (v *Vault) Put(tenant, conversation, typ, value string) (string, error) {
 	}
 	sealed := v.aead.Seal(nonce, nonce, []byte(value), v.aad(tenant, token))
 	v.mu.Lock()
-	v.entries[token] = entry{Token: token, Tenant: tenant, Conversation: conversation, Type: typ, Sealed: sealed, At: v.now().UTC()}
+	v.entries[token] = entry{Token: token, Tenant: tenant, Visitor: visitor, Conversation: conversation, Type: typ, Sealed: sealed, At: v.now().UTC()}
+	v.changes++
 	v.mu.Unlock()
 	return token, nil
 }
@@ -216,16 +230,45 @@ func (v *Vault) Audit(tenant string) []Record {
 // tenant (a GDPR erasure) and returns how many were deleted. Audit records
 // stay: they hold no values.
 func (v *Vault) EraseConversation(tenant, conversation string) int {
+	if conversation == "" {
+		return 0
+	}
+	return v.erase(func(e entry) bool { return e.Tenant == tenant && e.Conversation == conversation })
+}
+
+// EraseVisitor deletes every value PutVisitor stored for one visitor of a
+// tenant, in all their conversations, and returns how many were deleted.
+func (v *Vault) EraseVisitor(tenant, visitor string) int {
+	if visitor == "" {
+		return 0
+	}
+	return v.erase(func(e entry) bool { return e.Tenant == tenant && e.Visitor == visitor })
+}
+
+func (v *Vault) erase(match func(entry) bool) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	n := 0
 	for k, e := range v.entries {
-		if e.Tenant == tenant && e.Conversation == conversation {
+		if match(e) {
 			delete(v.entries, k)
 			n++
 		}
 	}
+	if n > 0 {
+		v.changes++
+	}
 	return n
+}
+
+// Changes returns a number that grows with every change of the stored
+// values (Put, an erasure that deleted something, Load). A caller that
+// persists the vault saves when it differs from the number it read before
+// its last Save.
+func (v *Vault) Changes() uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.changes
 }
 
 // Len returns the number of stored values.
@@ -280,6 +323,9 @@ func (v *Vault) Load(r io.Reader) error {
 	defer v.mu.Unlock()
 	for _, e := range add {
 		v.entries[e.Token] = e
+	}
+	if len(add) > 0 {
+		v.changes++
 	}
 	return nil
 }

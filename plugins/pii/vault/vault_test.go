@@ -127,3 +127,47 @@ func TestNewErrors(t *testing.T) {
 		t.Fatalf("empty value: %v", err)
 	}
 }
+
+func TestEraseVisitorAndChanges(t *testing.T) {
+	v := newVault(t, "eu", key(1))
+	c0 := v.Changes()
+	a, _ := v.PutVisitor("shop1", "v1", "c1", "PHONE", "1")
+	b, _ := v.PutVisitor("shop1", "v1", "c2", "EMAIL", "2")
+	keep, _ := v.PutVisitor("shop1", "v2", "c3", "PHONE", "3")
+	other, _ := v.PutVisitor("shop2", "v1", "c1", "PHONE", "4")
+	if v.Changes() == c0 {
+		t.Fatal("Put did not count as a change")
+	}
+	// Visitors survive Save and Load.
+	var buf bytes.Buffer
+	if err := v.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	w := newVault(t, "eu", key(1))
+	if err := w.Load(&buf); err != nil {
+		t.Fatal(err)
+	}
+	c1 := w.Changes()
+	for _, tc := range []struct {
+		tenant, visitor string
+		want            int
+	}{{"shop1", "", 0}, {"shop1", "nobody", 0}, {"shop1", "v1", 2}, {"shop1", "v1", 0}} {
+		if n := w.EraseVisitor(tc.tenant, tc.visitor); n != tc.want {
+			t.Errorf("EraseVisitor(%q, %q) = %d, want %d", tc.tenant, tc.visitor, n, tc.want)
+		}
+	}
+	if w.Changes() != c1+1 {
+		t.Fatalf("changes %d → %d, want one step for the erasure that deleted", c1, w.Changes())
+	}
+	if n := w.EraseConversation("shop1", ""); n != 0 {
+		t.Fatalf("empty conversation erased %d", n)
+	}
+	for tok, want := range map[string]error{a: ErrUnknownToken, b: ErrUnknownToken, keep: nil} {
+		if _, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "x", AgentRegion: "eu", Reason: "r"}); !errors.Is(err, want) {
+			t.Errorf("reveal %s: %v, want %v", tok, err, want)
+		}
+	}
+	if _, err := w.Reveal(RevealRequest{Tenant: "shop2", Token: other, Agent: "x", AgentRegion: "eu", Reason: "r"}); err != nil {
+		t.Errorf("another tenant's visitor v1 lost a value: %v", err)
+	}
+}
