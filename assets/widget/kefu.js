@@ -220,6 +220,13 @@
     clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, ms || 25000);
   }
   function hideTyping() { clearTimeout(typingTimer); if (typingRow && typingRow.parentNode) typingRow.parentNode.removeChild(typingRow); }
+  // Central usually says the handoff in the conversation's language; the
+  // widget's own notice only stands in when no such message comes with it.
+  var lastSystemAt = 0;
+  function handoffNotice() {
+    var at = Date.now();
+    setTimeout(function () { if (lastSystemAt < at - 3000) system(T.handoff); }, 1500);
+  }
   function system(text, warn) { render({ id: 'sys-' + newID(), role: 'system', text: text, warn: warn }, true); }
 
   function remember(m) {
@@ -301,6 +308,7 @@
         if (!f.id || !f.text) break;
         var msg = { id: f.id, role: f.role || 'bot', text: f.text, source: f.source || 'central', author: f.author, at: f.at || Date.now() };
         if (f.reply_to) answered[f.reply_to] = true;
+        if (msg.role === 'system') lastSystemAt = Date.now();
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
         addMessage(msg);
         if (!lastID || msg.id > lastID) { lastID = msg.id; save('last', lastID); }
@@ -308,7 +316,7 @@
         break;
       case 'event':
         var ev = f.event || '';
-        if (ev === 'conversation.handoff') { system(T.handoff); showTyping(60000); }
+        if (ev === 'conversation.handoff') { handoffNotice(); showTyping(60000); }
         else if (ev === 'conversation.assigned') system(T.assigned.replace('{a}', f.author || f.reason || 'Agent'));
         else if (ev === 'conversation.closed') { hideTyping(); system(T.closed); }
         emit('event', { event: ev, reason: f.reason, author: f.author });
