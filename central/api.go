@@ -34,9 +34,11 @@ const (
 
 // ConversationView is a conversation as the REST API shows it.
 type ConversationView struct {
-	ID        string       `json:"id"`
-	Visitor   string       `json:"visitor"`
-	Channel   chat.Channel `json:"channel"`
+	ID      string       `json:"id"`
+	Visitor string       `json:"visitor"`
+	Channel chat.Channel `json:"channel"`
+	// Region is the edge region of the shopper's latest message.
+	Region    string       `json:"region,omitempty"`
 	Status    store.Status `json:"status"`
 	Priority  int          `json:"priority"`
 	Anger     float64      `json:"anger"`
@@ -103,7 +105,7 @@ func storeError(c *fiber.Ctx, err error) error {
 }
 
 func view(c store.Conversation, prio int) ConversationView {
-	v := ConversationView{ID: c.ID, Visitor: c.Visitor, Channel: c.Channel, Status: c.Status, Priority: prio,
+	v := ConversationView{ID: c.ID, Visitor: c.Visitor, Channel: c.Channel, Region: c.Region, Status: c.Status, Priority: prio,
 		Anger: c.Anger, VIP: c.VIP, Agent: c.Agent, Lang: c.Lang, Reason: c.Reason, LastText: c.LastText, UpdatedAt: c.UpdatedAt}
 	if !c.QueuedAt.IsZero() {
 		q := c.QueuedAt
@@ -134,6 +136,7 @@ func (s *Service) Register(app *fiber.App) {
 	v1.Get("/console/ws", s.wsUpgrade, websocket.New(s.consoleWS))
 	auth := v1.Group("", s.authenticate)
 	auth.Get("/me", s.me)
+	auth.Get("/console/config", s.consoleConfig)
 	auth.Post("/logout", s.logout)
 	auth.Get("/conversations", s.listConversations)
 	auth.Get("/conversations/:id", s.getConversation)
@@ -169,7 +172,7 @@ func (s *Service) consolePage(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:")
+	c.Set("Content-Security-Policy", "default-src 'self'; connect-src "+s.consoleConnectSrc()+"; img-src 'self' data:")
 	return c.Send(data)
 }
 

@@ -3,6 +3,7 @@ package central
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -439,5 +440,131 @@ func TestConsoleRedirect(t *testing.T) {
 	}
 	if res.StatusCode != 301 || res.Header.Get("Location") != "/console/" {
 		t.Fatalf("%d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// TestPIITokens: the vault tokens the edge's pii-redact labels a message
+// with (pii_tokens) are stored with it and shown to the agents of its tenant
+// (REST, console events) with the region that keeps the values; a client's
+// own "pii" field is ignored; the shopper's history never carries them.
+func TestPIITokens(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.EdgeURLs = map[string]string{"eu": "https://eu.edge.example/", "cn": "http://127.0.0.1:9001"}
+	s := e.start(cfg)
+	a := newApp(t, s)
+	addAgent(t, s, "shop-b", "bob@b.example", "bob-password-1")
+	tok := a.login("demo", demoEmail, demoPassword)
+	other := a.login("shop-b", "bob@b.example", "bob-password-1")
+
+	const phone, mail = "pii_aaaaaaaaaaaaaaaaaaaaaaaa", "pii_bbbbbbbbbbbbbbbbbbbbbbbb"
+	forged := []chat.PIIToken{{Type: "PHONE", Token: "pii_forgedforgedforged", Region: "cn"}}
+	en := envelope("demo", "pii-visitor", "", chat.NewID(), "call me on [PHONE] or write to [EMAIL]", "en")
+	en.SetLabel(chat.LabelPIITokens, "PHONE:"+phone+",EMAIL:"+mail+",bad item")
+	en.Message.PII = forged
+	e.publish(en)
+	var ev chat.Event
+	for ev.Message == nil || ev.Message.ID != en.Message.ID {
+		ev = e.event(chat.EventMessage)
+	}
+	want := []chat.PIIToken{{Type: "PHONE", Token: phone, Region: "eu"}, {Type: "EMAIL", Token: mail, Region: "eu"}}
+	if !equalPII(ev.Message.PII, want) {
+		t.Fatalf("console event pii %+v, want %+v", ev.Message.PII, want)
+	}
+	conv := ev.ConversationID
+	// A second message whose client claims tokens but the edge labelled none.
+	en2 := envelope("demo", "pii-visitor", conv, chat.NewID(), "my phone is [PHONE]", "en")
+	en2.Message.PII = forged
+	e.publish(en2)
+	e.consumerIdle()
+
+	var msgs []chat.Message
+	if code := a.do("GET", "/v1/conversations/"+conv+"/messages", tok, nil, &msgs); code != 200 {
+		t.Fatalf("messages: %d", code)
+	}
+	got := map[string][]chat.PIIToken{}
+	for _, m := range msgs {
+		got[m.ID] = m.PII
+	}
+	if !equalPII(got[en.Message.ID], want) || got[en2.Message.ID] != nil {
+		t.Fatalf("REST pii: %+v", got)
+	}
+	var raw []map[string]any
+	a.do("GET", "/v1/conversations/"+conv+"/messages", tok, nil, &raw)
+	if b, _ := json.Marshal(raw[0]["pii"]); !strings.Contains(string(b), `{"region":"eu","token":"`+phone+`","type":"PHONE"}`) {
+		t.Fatalf("message JSON pii = %s", b)
+	}
+	var cv ConversationView
+	if code := a.do("GET", "/v1/conversations/"+conv, tok, nil, &cv); code != 200 || cv.Region != "eu" {
+		t.Fatalf("conversation %d %+v", code, cv)
+	}
+	// Another tenant's agent sees nothing of it.
+	var ae apiErr
+	if code := a.do("GET", "/v1/conversations/"+conv+"/messages", other, nil, &ae); code != 404 {
+		t.Fatalf("other tenant's agent: %d %+v", code, ae)
+	}
+	// The shopper's history (edge resume) carries no tokens.
+	req, _ := json.Marshal(chat.HistoryRequest{Tenant: "demo", Visitor: "pii-visitor", ConversationID: conv})
+	hm, err := e.nc.Request(chat.SubjectHistory, req, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(hm.Data), "pii_") || !strings.Contains(string(hm.Data), "[PHONE]") {
+		t.Fatalf("history reply %s", hm.Data)
+	}
+
+	// Where the console sends reveals: the configured edges, also allowed by the page's CSP.
+	var cc ConsoleConfig
+	if code := a.do("GET", "/v1/console/config", tok, nil, &cc); code != 200 ||
+		cc.Edges["eu"] != "https://eu.edge.example" || cc.Edges["cn"] != "http://127.0.0.1:9001" || len(cc.Edges) != 2 {
+		t.Fatalf("console config %d %+v", code, cc)
+	}
+	if code := a.do("GET", "/v1/console/config", "", nil, nil); code != 401 {
+		t.Fatalf("console config without token: %d", code)
+	}
+	res, err := a.app.Test(httptest.NewRequest("GET", "/console/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' ws: wss: http://127.0.0.1:9001 https://eu.edge.example;") {
+		t.Fatalf("CSP %q", csp)
+	}
+}
+
+func equalPII(a, b []chat.PIIToken) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEdgeURLsConfig(t *testing.T) {
+	e := newEnv(t)
+	for _, bad := range []map[string]string{
+		{"eu": "eu.edge.example"},
+		{"eu": "ftp://eu.edge.example"},
+		{"eu": "https://eu.edge.example/some/path"},
+		{"eu": "https://user:pw@eu.edge.example"},
+		{"e u": "https://eu.edge.example"},
+		{"": "https://eu.edge.example"},
+	} {
+		cfg := e.config()
+		cfg.EdgeURLs = bad
+		if s, err := New(bg, cfg); err == nil {
+			s.Close()
+			t.Errorf("EdgeURLs %v accepted", bad)
+		}
+	}
+	s := e.start(e.config())
+	var cc map[string]any
+	a := newApp(t, s)
+	if code := a.do("GET", "/v1/console/config", a.login("demo", demoEmail, demoPassword), nil, &cc); code != 200 || fmt.Sprint(cc["edges"]) != "map[]" {
+		t.Fatalf("no edges configured: %d %v", code, cc)
 	}
 }

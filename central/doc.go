@@ -42,6 +42,11 @@
 //   - DemoTenant: tenant created at start. Default "demo".
 //   - DemoAgentEmail, DemoAgentPassword, DemoAgentName: seed (or reset) one
 //     agent of DemoTenant. No agent is seeded when email or password is empty.
+//   - EdgeURLs: edge region → base URL ("https://eu.edge.example"), served
+//     to the console by GET /v1/console/config and allowed by the console
+//     page's CSP, so that it sends reveal requests to the edge of the region
+//     that keeps a value. Default: none, the console asks its own origin
+//     (kefu dev). A value that is not an http(s) origin fails New.
 //   - AutoErase: tenants ("*" = all) whose shoppers' GDPR erasure requests
 //     are carried out at once. Default: none, an agent confirms with
 //     POST /v1/conversations/:id/erase (erasure.go describes the flow).
@@ -71,6 +76,13 @@
 // label, so a redelivery stores nothing twice), emits their
 // conversation.message events, and neither routes nor answers it, nor
 // publishes a reply: the shopper has the answer already.
+//
+// An envelope labelled pii_tokens (chat.LabelPIITokens, set by the edge's
+// pii-redact plugin) gives the stored shopper message its Message.PII: the
+// vault tokens of the values masked in its text, with the envelope's region
+// (whatever "pii" the client put in the message is replaced). Agents get
+// them in the REST API and console events and reveal a value at that
+// region's edge (POST /v1/reveal); history replies to the edges omit them.
 //
 // Replies go out on chat.OutboundSubject(region, tenant), conversation
 // events on chat.EventsSubject(tenant), and chat.SubjectHistory requests are

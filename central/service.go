@@ -56,6 +56,11 @@ type Config struct {
 	DemoAgentPassword string
 	DemoAgentName     string
 
+	// EdgeURLs maps an edge region to its base URL, for the console's
+	// reveal requests (GET /v1/console/config). Default: none, the console
+	// asks its own origin.
+	EdgeURLs map[string]string
+
 	// AutoErase lists the tenants whose shoppers' erasure requests are
 	// carried out at once, without an agent; "*" means every tenant.
 	// Default: none, an agent confirms (POST /v1/conversations/:id/erase).
@@ -121,6 +126,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	edges, err := checkEdgeURLs(cfg.EdgeURLs)
+	if err != nil {
+		return nil, err
+	}
+	cfg.EdgeURLs = edges
 	if cfg.IntentMinScore <= 0 {
 		cfg.IntentMinScore = 0.5
 	}
@@ -437,6 +447,8 @@ func derivedID(kind, tenant, id string) string {
 func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	msg := env.Message
 	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
+	// Vault tokens come from the edge's plugins, never from the client.
+	msg.PII = chat.ParsePIITokens(env.Label(chat.LabelPIITokens), env.Region)
 	s.annotate(&msg)
 	if msg.At.IsZero() {
 		msg.At = time.Now()
@@ -690,6 +702,9 @@ func (s *Service) onHistory(m *nats.Msg) {
 		s.log.Warn("history", "err", err)
 		reply(chat.HistoryReply{Error: "unavailable"})
 		return
+	}
+	for i := range msgs {
+		msgs[i].PII = nil // for agents only
 	}
 	reply(chat.HistoryReply{Messages: msgs})
 }
