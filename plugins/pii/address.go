@@ -66,25 +66,25 @@ func loadGrammars() {
 const zhStop = "是在到寄送往至于於址：:，,。的我你他她请請把给給改为為成从從住换換收件人 \t\n"
 
 // scanAddresses appends street addresses in the enabled languages to c.
+// Every grammar needs an ASCII digit (\d) and a street word of its
+// language, so texts without them skip the regular expressions, which are
+// most of the cost of Scan (and more so inside a wasm plugin).
 func scanAddresses(text string, o *Options, c []Span) []Span {
-	grammarsOnce.Do(loadGrammars)
-	ascii := true
-	for i := 0; i < len(text); i++ {
-		if text[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
+	f := addressCues(text)
+	if !f.digit {
+		return c
 	}
-	var low string
-	var words map[string]bool
-	for i, g := range grammars {
-		if !o.locale(g.lang) || ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru") {
+	grammarsOnce.Do(loadGrammars)
+	var langs langSet
+	checked := false
+	for _, g := range grammars {
+		if !o.locale(g.lang) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru") {
 			continue
 		}
-		if words == nil {
-			low, words = strings.ToLower(text), wordSet(text)
+		if !checked {
+			langs, checked = triggeredLangs(text, f), true
 		}
-		if !triggered(i, g.lang, low, words) {
+		if langs&langBit[g.lang] == 0 {
 			continue // cheap pre-check: no street word of this grammar in the text
 		}
 		for _, m := range g.re.FindAllStringIndex(text, -1) {
@@ -95,7 +95,7 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 			c = append(c, Span{Type: Address, Start: s, End: e})
 		}
 	}
-	if o.locale("zh") && !ascii {
+	if o.locale("zh") && f.zhStreet && f.zhNumber {
 		c = scanZhAddresses(text, c)
 	}
 	return c
@@ -127,15 +127,6 @@ func scanZhAddresses(text string, c []Span) []Span {
 	return c
 }
 
-// wordSet returns the lower-case letter runs of text.
-func wordSet(text string) map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		m[w] = true
-	}
-	return m
-}
-
 // streetWords are the words without which grammar lang cannot match.
 var streetWords = map[string][]string{
 	"en": {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir"},
@@ -147,28 +138,102 @@ var streetWords = map[string][]string{
 	"ru": {"ул", "улица", "пр", "пр-т", "т", "проспект", "пер", "переулок", "наб", "набережная", "бульвар", "б", "шоссе"},
 }
 
-// triggered reports whether grammar i (language lang) may match: one of its
-// street words is in the text (for German also as a word ending: Hauptstraße).
-func triggered(i int, lang, low string, words map[string]bool) bool {
-	switch lang {
-	case "ja":
-		return strings.ContainsAny(low, "市区町村郡")
-	case "ko":
-		return strings.ContainsAny(low, "로길")
-	}
-	for _, w := range streetWords[lang] {
-		if words[w] {
-			return true
+// langSet is a bit set of grammar languages (langBit).
+type langSet uint16
+
+var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256}
+
+// streetWordLangs maps each street word to the languages it triggers.
+var streetWordLangs = func() map[string]langSet {
+	m := map[string]langSet{}
+	for lang, ws := range streetWords {
+		for _, w := range ws {
+			m[w] |= langBit[lang]
 		}
 	}
-	if lang == "de" {
-		for w := range words {
+	return m
+}()
+
+// cues are what one pass over a text tells about which address grammars
+// may match.
+type cues struct {
+	ascii, digit       bool
+	zhStreet, zhNumber bool // 路街道巷弄同里, 号號: zhCore needs one of each
+	jaArea, jaDash     bool // 市区町村郡; 丁目 or a dash (the ja grammar needs both)
+	ko                 bool // 로길
+}
+
+func addressCues(text string) cues {
+	f := cues{ascii: true}
+	for i := 0; i < len(text); {
+		b := text[i]
+		if b < utf8.RuneSelf {
+			switch {
+			case b >= '0' && b <= '9':
+				f.digit = true
+			case b == '-':
+				f.jaDash = true
+			}
+			i++
+			continue
+		}
+		f.ascii = false
+		r, w := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case '路', '街', '道', '巷', '弄', '同', '里':
+			f.zhStreet = true
+		case '号', '號':
+			f.zhNumber = true
+		case '市', '区', '町', '村', '郡':
+			f.jaArea = true
+		case '目', '−', '－':
+			f.jaDash = true
+		case '로', '길':
+			f.ko = true
+		}
+		i += w
+	}
+	return f
+}
+
+// triggeredLangs returns the languages whose grammar may match text: one
+// of its street words is a word of the text (lower-cased letter runs; for
+// German also a word ending: Hauptstraße), or for Japanese and Korean one
+// of their address characters occurs.
+func triggeredLangs(text string, f cues) langSet {
+	low := strings.ToLower(text)
+	var set langSet
+	if f.jaArea && f.jaDash {
+		set |= langBit["ja"]
+	}
+	if f.ko {
+		set |= langBit["ko"]
+	}
+	for i := 0; i < len(low); {
+		r, w := utf8.DecodeRuneInString(low[i:])
+		if !unicode.IsLetter(r) {
+			i += w
+			continue
+		}
+		j := i + w
+		for j < len(low) {
+			r, w := utf8.DecodeRuneInString(low[j:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			j += w
+		}
+		word := low[i:j]
+		set |= streetWordLangs[word]
+		if set&langBit["de"] == 0 {
 			for _, suf := range streetWords["de"] {
-				if strings.HasSuffix(w, suf) {
-					return true
+				if strings.HasSuffix(word, suf) {
+					set |= langBit["de"]
+					break
 				}
 			}
 		}
+		i = j
 	}
-	return false
+	return set
 }

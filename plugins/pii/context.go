@@ -99,6 +99,19 @@ func buildKeywords(m map[cue][]string) []keyword {
 	return ks
 }
 
+// keywordsByByte lists, for each first byte, the keywords starting with it,
+// so that cueBefore walks its window once instead of searching it for every
+// keyword (strings.Index has no vector code under GOOS=wasip1, where this
+// package runs inside the pii-redact and gdpr-residency plugins).
+var keywordsByByte = func() (idx [256][]keyword) {
+	for _, k := range keywords {
+		if k.word != "" {
+			idx[k.word[0]] = append(idx[k.word[0]], k)
+		}
+	}
+	return idx
+}()
+
 // isWordRune reports whether r belongs to a Latin/Cyrillic/Greek word, where
 // keyword boundaries matter.
 func isWordRune(r rune) bool {
@@ -121,16 +134,14 @@ func cueBefore(text string, at, floor int) (cue, int) {
 	}
 	win := strings.ToLower(text[lo:at])
 	best, bestEnd := cueNone, -1
-	for _, k := range keywords {
-		from := 0
-		for {
-			i := strings.Index(win[from:], k.word)
-			if i < 0 {
-				break
+	// Every occurrence of every keyword is a candidate; the nearest end
+	// wins, ties go to the higher cue, so the order of the walk is free.
+	for i := 0; i < len(win); i++ {
+		for _, k := range keywordsByByte[win[i]] {
+			if len(k.word) > len(win)-i || len(k.word) > 1 && win[i+1] != k.word[1] || win[i:i+len(k.word)] != k.word {
+				continue
 			}
-			i += from
 			end := i + len(k.word)
-			from = i + 1
 			if isWordRune(firstRune(k.word)) {
 				if r, _ := utf8.DecodeLastRuneInString(win[:i]); i > 0 && isWordRune(r) {
 					continue

@@ -1,5 +1,7 @@
 package pii
 
+import "strings"
+
 // scanPassports appends document numbers written as one ASCII word of
 // letters and digits: passport numbers after a passport keyword in any
 // language ("护照号 E12345678", "Reisepass C01X00T47", "паспорт 45 06 123456"),
@@ -13,12 +15,12 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 			continue
 		}
 		start := i
-		digits, letters := 0, 0
-		var buf []byte
+		digits, letters, spaced := 0, 0, false
 		for i < len(text) {
 			ch := text[i]
 			if ch == ' ' && i+1 < len(text) && isDigit(text[i+1]) && i > start && isDigit(text[i-1]) && letters == 0 {
 				i++ // "45 06 123456": spaces between digit groups
+				spaced = true
 				continue
 			}
 			if !isASCIIAlnum(ch) {
@@ -29,14 +31,16 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 			} else {
 				letters++
 			}
-			buf = append(buf, ch)
 			i++
 		}
 		end := i
 		if end < len(text) && (text[end] == '@' || text[end] == '_' || text[end] == '-' && end+1 < len(text) && isASCIIAlnum(text[end+1])) {
 			continue
 		}
-		tok := string(buf)
+		tok := text[start:end]
+		if spaced {
+			tok = strings.ReplaceAll(tok, " ", "")
+		}
 		switch {
 		case o.wants(ID) && o.locale("zh") && len(tok) == 10 && letters == 1 && taiwanID(tok):
 			c = append(c, Span{Type: ID, Start: start, End: end})
