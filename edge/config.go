@@ -54,6 +54,11 @@ type Config struct {
 	// Default: Plugins, when it implements Revealer (*pluginhost.Host
 	// does); else none and every token is unknown.
 	Vault Revealer
+	// ConsoleOrigins are the origins of agent consoles served elsewhere
+	// ("https://central.shop.example") that may call POST /v1/reveal from
+	// a browser (CORS with the Authorization header). Default: none; a
+	// console on the edge's own origin (kefu dev) needs no entry.
+	ConsoleOrigins []string
 	// Sites maps site keys to sites. An unknown key gets 403.
 	Sites map[string]Site
 	// WidgetFS holds kefu.js, kefu.css, kefu.wasm, kefu.wasm.br and

@@ -175,6 +175,7 @@ func (n *Node) Register(app *fiber.App) {
 	app.All("/w/*", n.guard, func(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
 	})
+	app.Options("/v1/reveal", n.revealPreflight)
 	app.Post("/v1/reveal", n.serveReveal)
 	if n.cfg.DemoFS != nil {
 		app.Get("/demo/*", n.serveDemo)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -81,10 +82,37 @@ func (n *Node) verifyAgent(ctx context.Context, token string) (authReply, error)
 	return r, nil
 }
 
+// revealCORS sets the CORS answer headers when the request comes from one
+// of the configured console origins; it reports whether it did.
+func (n *Node) revealCORS(c *fiber.Ctx) bool {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" || !slices.Contains(n.cfg.ConsoleOrigins, origin) {
+		return false
+	}
+	c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
+	c.Set(fiber.HeaderVary, fiber.HeaderOrigin)
+	return true
+}
+
+// revealPreflight answers the browser's CORS preflight of POST /v1/reveal
+// from a console on another origin (Config.ConsoleOrigins).
+func (n *Node) revealPreflight(c *fiber.Ctx) error {
+	if !n.revealCORS(c) {
+		return jsonError(c, fiber.StatusForbidden, "origin_refused", "this origin may not call /v1/reveal")
+	}
+	c.Set(fiber.HeaderAccessControlAllowMethods, "POST, OPTIONS")
+	c.Set(fiber.HeaderAccessControlAllowHeaders, "Authorization, Content-Type")
+	c.Set(fiber.HeaderAccessControlMaxAge, "600")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 // serveReveal is POST /v1/reveal: an agent, with the bearer token central
 // issued, asks for the clear value behind a PII token of its tenant. The
-// value comes from this edge's region vault and is audited there.
+// value comes from this edge's region vault and is audited there. A
+// console on another origin listed in Config.ConsoleOrigins gets CORS
+// headers; other origins get none, so their browsers hide the answer.
 func (n *Node) serveReveal(c *fiber.Ctx) error {
+	n.revealCORS(c)
 	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if token = strings.TrimSpace(token); !ok || token == "" {
 		return jsonError(c, fiber.StatusUnauthorized, "unauthorized", "missing bearer token")

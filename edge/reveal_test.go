@@ -199,3 +199,33 @@ func TestReveal(t *testing.T) {
 		t.Fatalf("without central: %d %s", code, got)
 	}
 }
+
+// TestRevealCORS: a console served by central on another origin may call
+// POST /v1/reveal when its origin is configured; other origins get no CORS
+// grant (their browsers hide the answer) and a refused preflight.
+func TestRevealCORS(t *testing.T) {
+	const console = "https://central.shop.example"
+	h := newHarness(t, harnessOpts{config: func(c *edge.Config) { c.ConsoleOrigins = []string{console} }})
+	fakeAuth(t, h.nc)
+	pre := func(origin string) http.Header {
+		return http.Header{"Origin": {origin}, "Access-Control-Request-Method": {"POST"},
+			"Access-Control-Request-Headers": {"authorization,content-type"}}
+	}
+	code, _, hdr := h.doFull("OPTIONS", "/v1/reveal", pre(console), "")
+	if code != 204 || hdr.Get("Access-Control-Allow-Origin") != console ||
+		!strings.Contains(hdr.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Fatalf("preflight from the console: %d %v", code, hdr)
+	}
+	if code, _, hdr := h.doFull("OPTIONS", "/v1/reveal", pre("https://evil.example"), ""); code != 403 || hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from another origin: %d %v", code, hdr)
+	}
+	post := http.Header{"Origin": {console}, "Authorization": {"Bearer tok-ana"}, "Content-Type": {"application/json"}}
+	code, body, hdr := h.doFull("POST", "/v1/reveal", post, `{"token":"pii_nope","reason":"check"}`)
+	if code != 404 || hdr.Get("Access-Control-Allow-Origin") != console {
+		t.Fatalf("reveal from the console: %d %s %v", code, body, hdr)
+	}
+	post.Set("Origin", "https://evil.example")
+	if _, _, hdr := h.doFull("POST", "/v1/reveal", post, `{"token":"pii_nope","reason":"check"}`); hdr.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("reveal from another origin got a CORS grant: %v", hdr)
+	}
+}

@@ -19,7 +19,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	fs := flag.NewFlagSet("kefu dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	data := fs.String("data", "./data", "data folder (SQLite, NATS store, plugin cache)")
+	data := fs.String("data", "./data", "data folder (SQLite, NATS store, plugin cache, PII vault)")
 	email := fs.String("agent-email", "agent@demo.kefu", "demo agent login")
 	password := fs.String("agent-password", "", "demo agent password (default: random, printed)")
 	verbose := fs.Bool("v", false, "debug logs")

@@ -21,6 +21,8 @@ func TestRun(t *testing.T) {
 		{"bench without target", []string{"bench"}, "", 2, "", "usage: kefu bench"},
 		{"pii scan", []string{"pii", "scan"}, "call 13812345678\n", 0, `"text":"call [PHONE]"`, ""},
 		{"model predict", []string{"model", "predict", "intent"}, "What is your return policy?\n", 0, `"label":"return_policy"`, ""},
+		{"edge vault without plugins", []string{"edge", "--vault-dir", "x"}, "", 1, "", "need --plugins"},
+		{"central bad edge url", []string{"central", "--edge-url", "eu"}, "", 2, "", "want REGION=URL"},
 		{"dev bad flag", []string{"dev", "--no-such-flag"}, "", 2, "", "flag provided but not defined"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -86,6 +87,15 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	sf.bind(fs)
 	data := fs.String("data", "./data", "data folder (SQLite when --postgres is empty)")
 	pg := fs.String("postgres", os.Getenv("KEFU_POSTGRES"), "PostgreSQL DSN (default $KEFU_POSTGRES; empty: SQLite)")
+	edgeURLs := map[string]string{}
+	fs.Func("edge-url", "REGION=URL of the edge serving a region, for the console's reveal requests (repeat per region; default: the console's own origin)", func(v string) error {
+		region, u, ok := strings.Cut(v, "=")
+		if !ok || region == "" || u == "" {
+			return fmt.Errorf("want REGION=URL, got %q", v)
+		}
+		edgeURLs[region] = u
+		return nil
+	})
 	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -108,7 +118,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return fail(stderr, err)
 	}
 	defer nc.Close()
-	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, Logger: log})
+	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -126,9 +136,15 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	region := fs.String("region", "local", "region name (eu, cn, us…)")
 	pluginCfg := fs.String("plugins", "", "plugin host config (TOML, see edge/pluginhost); empty: no plugins")
 	sites := fs.String("site", "demo", "the site key this edge serves")
+	vaultDir := fs.String("vault-dir", "", "keep the PII vault and its audit log in this folder (overrides vault_dir of --plugins; empty: the config's, else memory only)")
+	vaultKeyFile := fs.String("vault-key-file", "", "base64 AES-256 key of the vault for regions without vault_keys; created 0600 when missing (default: VAULT_DIR/vault.key)")
+	consoleOrigins := fs.String("console-origin", "", "comma-separated origins of agent consoles served elsewhere that may call POST /v1/reveal (CORS)")
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *pluginCfg == "" && (*vaultDir != "" || *vaultKeyFile != "") {
+		return fail(stderr, fmt.Errorf("--vault-dir and --vault-key-file need --plugins (the vault belongs to the plugin host)"))
 	}
 	log := sf.logger(stderr)
 	pack, err := sf.pack()
@@ -146,12 +162,26 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
 		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
 	}
+	for _, o := range strings.Split(*consoleOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.ConsoleOrigins = append(cfg.ConsoleOrigins, o)
+		}
+	}
 	if *pluginCfg != "" {
 		pc, err := pluginhost.LoadConfig(*pluginCfg)
 		if err != nil {
 			return fail(stderr, err)
 		}
 		pc.Builtin, pc.Logger = builtin.Lookup, log
+		if *vaultDir != "" {
+			pc.VaultDir = *vaultDir
+		}
+		if *vaultKeyFile != "" {
+			pc.VaultKeyFile = *vaultKeyFile
+		}
+		if err := pc.Validate(); err != nil {
+			return fail(stderr, err)
+		}
 		host, err := pluginhost.NewHost(ctx, pc)
 		if err != nil {
 			return fail(stderr, err)

@@ -26,8 +26,8 @@ const demoCampaigns = `[{"id":"winter-sale","text":{
 // asks ("http://127.0.0.1:PORT/v1/orders"), allowHost its host:port.
 // Masking plugins fail closed: if they cannot run, the message is refused
 // rather than forwarded in clear text. pii-redact keeps the masked values in
-// the region's vault (random key per process: dev values do not survive a
-// restart) for agents to reveal at the edge (POST /v1/reveal). Plugins
+// the region's vault for agents to reveal at the edge (POST /v1/reveal);
+// Start keeps the vault under the data folder (Config.VaultDir). Plugins
 // missing from the build are left out.
 func DefaultPluginConfig(cacheDir, orderAPI, allowHost string, log *slog.Logger) pluginhost.Config {
 	settings := map[string]pluginhost.Plugin{

@@ -40,7 +40,8 @@ const DemoSite = "demo"
 type Options struct {
 	// Addr is the listen address. Default: 127.0.0.1:8080; port 0 picks one.
 	Addr string
-	// DataDir holds kefu.db, the NATS store and the plugin cache. Default: ./data.
+	// DataDir holds kefu.db, the NATS store, the plugin cache and the PII
+	// vault (vault/: sealed values, audit.jsonl, vault.key). Default: ./data.
 	DataDir string
 	// AgentEmail and AgentPassword are the demo tenant's agent login.
 	// Default: agent@demo.kefu and a random password.
@@ -116,6 +117,11 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	pc := DefaultPluginConfig(o.PluginCache, s.orders.URL+"/v1/orders", s.orders.Listener.Addr().String(), o.Logger)
 	if o.Plugins != nil {
 		pc = *o.Plugins
+	}
+	if pc.VaultDir == "" {
+		// The vault and its audit log survive restarts; the key is made
+		// once, 0600, beside them (edge/pluginhost vaultfile.go).
+		pc.VaultDir = filepath.Join(o.DataDir, "vault")
 	}
 	if s.host, err = pluginhost.NewHost(ctx, pc); err != nil {
 		return fmt.Errorf("stack: plugin host: %w", err)
