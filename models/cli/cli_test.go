@@ -209,3 +209,38 @@ func TestTrainOOSThresholdAndRefit(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainLinear(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.kmod")
+	code, _, stderr := run(t, "", "train", "sentiment", "--data", "testdata/sent", "--out", path,
+		"--linear", "--unique", "--sqrtpool", "--buckets", "2048", "--emb-lr", "0.5", "--epochs", "30", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "linear") {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	blob, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blob) < 2048 || len(blob) > 2048+200 {
+		t.Fatalf("two-label linear model is %d bytes, want one byte per bucket plus a header", len(blob))
+	}
+	code, out, stderr := run(t, "", "eval", "sentiment", "--model", path, "--data", "testdata/sent", "--split", "train")
+	if code != 0 || !strings.Contains(out, "negative") || !strings.Contains(out, "accuracy ") {
+		t.Fatalf("eval exit %d %s %s", code, out, stderr)
+	}
+	code, out, _ = run(t, "thanks!\nWORST SERVICE EVER!!! I want my money back NOW, scam!!! 😡\n", "predict", "anger", "--sentiment", path)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); code != 0 || len(lines) != 2 {
+		t.Fatalf("anger predict with a linear sentiment model: %s", out)
+	}
+	// a linear intent model still gets its oos threshold from dev
+	ipath := filepath.Join(dir, "i.kmod")
+	code, _, stderr = run(t, "", "train", "intent", "--data", "testdata/intentoos", "--out", ipath, "--linear", "--buckets", "4096", "--epochs", "10", "--quiet")
+	if code != 0 || !strings.Contains(stderr, "oos threshold") {
+		t.Fatalf("linear intent: exit %d: %s", code, stderr)
+	}
+	code, out, _ = run(t, "", "eval", "intent", "--model", ipath, "--data", "testdata/intentoos", "--split", "dev")
+	if code != 0 || !strings.Contains(out, "oos recall") {
+		t.Fatalf("eval: %s", out)
+	}
+}
