@@ -243,13 +243,16 @@ func TestPredictNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("-race makes sync.Pool drop scratch buffers; make test runs this without -race")
 	}
-	m, err := Load(artifacts.LangID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Predict("warm up")
-	if n := testing.AllocsPerRun(100, func() { m.Predict("Wo ist meine Bestellung?") }); n > 0 {
-		t.Fatalf("%v allocations per Predict, want 0", n)
+	// langid is an embedding bag, sentiment a linear model (format 2)
+	for name, blob := range map[string][]byte{"langid": artifacts.LangID(), "sentiment": artifacts.Sentiment()} {
+		m, err := Load(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Predict("warm up")
+		if n := testing.AllocsPerRun(100, func() { m.Predict("Wo ist meine Bestellung? 物流太慢了，包装也破了") }); n > 0 {
+			t.Fatalf("%s: %v allocations per Predict, want 0", name, n)
+		}
 	}
 }
 
