@@ -113,10 +113,27 @@ func platLog(level int32, msg string) { kefuLog(level, strPtr(msg), uint32(len(m
 
 func platNow() int64 { return kefuNow() }
 
+// configCache keeps config_get answers: the host fixes an instance's config
+// for its whole life (a reload replaces the instances; plugins/ABI.md
+// section 6), so each key crosses the boundary once per instance.
+var configCache = map[string]configAnswer{}
+
+type configAnswer struct {
+	val  []byte
+	code int32
+}
+
 func platConfig(key string) ([]byte, int32) {
-	return readOut(func(op unsafe.Pointer, on uint32) int32 {
+	if a, ok := configCache[key]; ok {
+		return a.val, a.code
+	}
+	val, code := readOut(func(op unsafe.Pointer, on uint32) int32 {
 		return kefuConfigGet(strPtr(key), uint32(len(key)), op, on)
 	})
+	if code >= 0 || code == codeNotFound { // not INVALID (outside a hook call)
+		configCache[key] = configAnswer{val, code}
+	}
+	return val, code
 }
 
 func platKVGet(key string) ([]byte, int32) {

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The envelope decoder and result encoder below are hand-written instead of
@@ -20,6 +21,13 @@ var errSyntax = errors.New("pdk: malformed envelope JSON")
 type decoder struct {
 	b []byte
 	i int
+	// owned: b is a private copy that nothing writes again, so strings
+	// without escapes are views into it (one allocation per envelope
+	// instead of one per field; allocation is dear inside wasm).
+	owned bool
+	// valid: all of b is UTF-8, so every string in it is (its quotes are
+	// ASCII): one check for the whole envelope instead of one per string.
+	valid bool
 }
 
 func (d *decoder) ws() {
@@ -110,7 +118,10 @@ func (d *decoder) str() (string, error) {
 		if c == '"' {
 			s := d.b[start:d.i]
 			d.i++
-			if utf8.Valid(s) {
+			if d.valid || utf8.Valid(s) {
+				if d.owned && len(s) > 0 {
+					return unsafe.String(&s[0], len(s)), nil
+				}
 				return string(s), nil
 			}
 			return string([]rune(string(s))), nil // invalid bytes → U+FFFD, as encoding/json
@@ -221,6 +232,9 @@ func (d *decoder) number() (string, error) {
 	if start == d.i {
 		return "", errSyntax
 	}
+	if d.owned {
+		return unsafe.String(&d.b[start], d.i-start), nil
+	}
 	return string(d.b[start:d.i]), nil
 }
 
@@ -270,9 +284,10 @@ func (d *decoder) skip() error {
 	}
 }
 
-// decodeEnvelope parses the envelope JSON into env.
+// decodeEnvelope parses the envelope JSON into env. b is not retained:
+// the strings of env live in one private copy of it.
 func decodeEnvelope(b []byte, env *Envelope) error {
-	d := &decoder{b: b}
+	d := &decoder{b: append([]byte(nil), b...), owned: true, valid: utf8.Valid(b)}
 	err := d.object(func(k string) error {
 		var err error
 		switch k {

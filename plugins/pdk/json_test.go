@@ -60,6 +60,23 @@ func TestDecodeEnvelopeSeeds(t *testing.T) {
 	}
 }
 
+// TestDecodeEnvelopeOwnsStrings: the decoded strings are views into a
+// private copy, so reusing the input buffer (the wasm exports reuse it for
+// every call) does not change an envelope a plugin kept.
+func TestDecodeEnvelopeOwnsStrings(t *testing.T) {
+	in := []byte(`{"v":1,"tenant":"shop","labels":{"k":"v"},"message":{"id":"m1","text":"hello","anger":0.5}}`)
+	var env Envelope
+	if err := decodeEnvelope(in, &env); err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		in[i] = 'x'
+	}
+	if env.Tenant != "shop" || env.Message.Text != "hello" || env.Message.ID != "m1" || env.Labels["k"] != "v" || env.Message.Anger != 0.5 {
+		t.Fatalf("envelope changed with its input: %+v", env)
+	}
+}
+
 // FuzzResultEncode: every result encodes to JSON that decodes back to it.
 func FuzzResultEncode(f *testing.F) {
 	f.Add("modify", "t\"ext\n\x01é", "k", "v\\", "ans", "why")
