@@ -13,6 +13,7 @@
     seen: {},        // message ids shown in the open conversation
     ws: null,
     wsRetry: 0,
+    edges: {},       // region → edge base URL (GET /v1/console/config); none: this origin
     refreshTimer: 0
   };
 
@@ -51,6 +52,7 @@
     $('me').textContent = state.agent ? (state.agent.name + ' · ' + state.agent.tenant) : '';
     refreshList();
     connect();
+    api('GET', '/v1/console/config').then(function (c) { state.edges = (c && c.edges) || {}; }).catch(function () {});
   }
 
   $('login-form').addEventListener('submit', function (e) {
@@ -198,11 +200,124 @@
     if (m.role === 'agent' && m.author) who = m.author;
     var when = m.at ? new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
     if (who || when) li.appendChild(el('span', 'who', [who, when].filter(Boolean).join(' · ')));
-    li.appendChild(el('div', 'bubble', m.text));
+    li.appendChild(bubble(m));
     var ol = $('messages');
     var atBottom = ol.scrollHeight - ol.scrollTop - ol.clientHeight < 60;
     ol.appendChild(li);
     if (atBottom || m.role === 'agent') ol.scrollTop = ol.scrollHeight;
+  }
+
+  // ---- PII reveal ----
+  // A shopper message's text holds placeholders ([PHONE], [EMAIL]…) where the
+  // edge masked personal data; m.pii lists the vault tokens in order of
+  // appearance. The n-th [TYPE] of the text is the n-th token of that type.
+  // With a token, the placeholder is a button: the agent gives a reason and
+  // the edge of the token's region (POST /v1/reveal, audited there) answers
+  // with the value, shown inline until the conversation is reloaded.
+  function bubble(m) {
+    var div = el('div', 'bubble');
+    var toks = (m.role === 'shopper' && m.pii) || [];
+    if (!toks.length) { div.textContent = m.text; return div; }
+    var byType = {};
+    toks.forEach(function (t) { (byType[t.type] = byType[t.type] || []).push(t); });
+    var re = /\[([A-Z0-9_]{1,32})\]/g, last = 0, hit;
+    while ((hit = re.exec(m.text)) !== null) {
+      var t = byType[hit[1]] && byType[hit[1]].shift();
+      if (!t) continue;
+      div.appendChild(document.createTextNode(m.text.slice(last, hit.index)));
+      div.appendChild(piiButton(hit[0], t));
+      last = hit.index + hit[0].length;
+    }
+    div.appendChild(document.createTextNode(m.text.slice(last)));
+    return div;
+  }
+
+  function piiButton(label, t) {
+    var b = el('button', 'pii', label);
+    b.type = 'button';
+    b.dataset.token = t.token;
+    b.dataset.type = t.type;
+    b.dataset.region = t.region || (state.conv && state.conv.region) || '';
+    b.title = 'Masked ' + t.type.toLowerCase() + ' — click to reveal (your reason is audited)';
+    b.addEventListener('click', function () { askReason(b); });
+    return b;
+  }
+
+  var revealTarget = null; // the placeholder button the reason form is for
+
+  // askReason opens the inline reason form under the message of button b.
+  function askReason(b) {
+    var form = revealForm();
+    revealTarget = b;
+    b.closest('li').appendChild(form);
+    $('reveal-what').textContent = 'Reveal the masked ' + b.dataset.type.toLowerCase() +
+      (b.dataset.region ? ' (kept in region ' + b.dataset.region + ')' : '') + '. Why do you need it? Your reason is recorded in the audit log.';
+    $('reveal-error').textContent = '';
+    $('reveal-reason').value = '';
+    form.hidden = false;
+    $('reveal-reason').focus();
+  }
+
+  function revealForm() {
+    var form = $('reveal-form');
+    if (form) return form;
+    form = el('form', 'reveal-form');
+    form.id = 'reveal-form';
+    form.hidden = true;
+    var what = el('p', 'reveal-what'); what.id = 'reveal-what';
+    var reason = el('input'); reason.id = 'reveal-reason'; reason.maxLength = 1024;
+    reason.placeholder = 'Reason, e.g. "courier needs to call the shopper"';
+    var ok = el('button', 'primary', 'Reveal'); ok.id = 'reveal-submit'; ok.type = 'submit';
+    var cancel = el('button', 'ghost', 'Cancel'); cancel.id = 'reveal-cancel'; cancel.type = 'button';
+    var err = el('p', 'error'); err.id = 'reveal-error'; err.setAttribute('role', 'alert');
+    var row = el('div', 'reveal-row');
+    row.appendChild(reason); row.appendChild(ok); row.appendChild(cancel);
+    form.appendChild(what); form.appendChild(row); form.appendChild(err);
+    cancel.addEventListener('click', function () { form.hidden = true; revealTarget = null; });
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var b = revealTarget, why = reason.value.trim();
+      if (!b) return;
+      if (!why) { err.textContent = 'Give a reason: every reveal is audited.'; reason.focus(); return; }
+      ok.disabled = true;
+      err.textContent = '';
+      reveal(b.dataset.token, b.dataset.region, why).then(function (value) {
+        var v = el('span', 'pii-revealed', value);
+        v.title = 'Revealed for: ' + why + ' (audited)';
+        v.dataset.token = b.dataset.token;
+        var tag = el('span', 'pii-tag', 'revealed');
+        b.replaceWith(v);
+        v.after(tag);
+        form.hidden = true; revealTarget = null;
+      }).catch(function (e2) { err.textContent = e2.message; })
+        .finally(function () { ok.disabled = false; });
+    });
+    return form;
+  }
+
+  // reveal asks the edge of region for the value of token.
+  function reveal(token, region, reason) {
+    var base = (region && state.edges[region]) || '';
+    var where = region ? 'the edge of region ' + region : 'the edge';
+    return fetch(base + '/v1/reveal', {
+      method: 'POST',
+      headers: { 'Authorization': 'Bearer ' + state.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: token, reason: reason })
+    }).catch(function () {
+      throw new Error('Cannot reach ' + where + (base ? ' (' + base + ')' : '') + '.');
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (d) {
+        if (res.ok && typeof d.value === 'string') return d.value;
+        var msg = {
+          400: 'Refused: ' + (d.error || 'bad request') + '.',
+          401: 'Refused: your session is not accepted (expired?). Sign in again.',
+          403: 'Refused: the value is kept in another region; ' + where + ' cannot reveal it.',
+          404: 'Unknown or expired token: ' + where + ' no longer keeps this value (erased, or lost in a restart).',
+          503: where.charAt(0).toUpperCase() + where.slice(1) + ' cannot check your session right now; try again.'
+        }[res.status] || ('Reveal failed (HTTP ' + res.status + ').');
+        throw new Error(msg);
+      });
+    });
   }
 
   function renderHead(c) {
