@@ -12,7 +12,10 @@
 //     the message is only labelled and the pipeline goes on.
 //  2. Residency: PII types listed in "resident" (default: all types) are
 //     masked if still in clear text (so the rule holds even when pii-redact
-//     is not in the pipeline, or masks fewer types), and labels listed in
+//     is not in the pipeline, failed open, or masks fewer types or
+//     locales; when label pii_checked says an earlier plugin already
+//     masked every resident type in every locale, the text is not scanned
+//     again), and labels listed in
 //     "strip_labels" (default: "ip,geo,email,phone,address") are deleted so
 //     they never leave the region. Label residency=<region> records that the
 //     rules ran.

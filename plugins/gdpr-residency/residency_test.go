@@ -76,6 +76,21 @@ func TestInbound(t *testing.T) {
 	if r.Text != nil {
 		t.Fatalf("empty resident masked: %+v", r)
 	}
+	// pii_checked covering every resident type: no second scan
+	all := "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"
+	r = run(t, nil, env("call 13812345678", map[string]string{"pii_checked": all}))
+	if r.Text != nil || r.Labels["residency"] != "eu" {
+		t.Fatalf("checked text scanned again: %+v", r)
+	}
+	r = run(t, map[string]string{"resident": "PHONE"}, env("call 13812345678", map[string]string{"pii_checked": "EMAIL,PHONE"}))
+	if r.Text != nil {
+		t.Fatalf("checked PHONE scanned again: %+v", r)
+	}
+	// a label that misses a resident type: scanned as before
+	r = run(t, nil, env("call 13812345678", map[string]string{"pii_checked": "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT"}))
+	if r.Text == nil || *r.Text != "call [PHONE]" {
+		t.Fatalf("partial pii_checked skipped the scan: %+v", r)
+	}
 }
 
 func TestEvent(t *testing.T) {

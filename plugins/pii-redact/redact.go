@@ -41,18 +41,23 @@ func splitList(s string) []string {
 // maxLabel is the ABI's limit on a label value (plugins/ABI.md section 5).
 const maxLabel = 1 << 10
 
-// redact masks env's text. It returns pass when nothing was found. With
+// redact masks env's text. It returns pass when nothing was found, with
+// label pii_checked listing the types it looked for when it looked in
+// every locale (pii.LabelChecked). With
 // put (pdk.VaultPut, "vault" grant) each masked value is also stored in
 // the region's vault and label "pii_tokens" lists TYPE:token in order of
 // appearance; values past the label's 1 KiB limit are masked but not kept.
 func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (string, error)) pdk.Result {
 	r := pii.Redact(env.Message.Text, o)
-	if len(r.Spans) == 0 {
-		return pdk.Pass()
+	res := pdk.Pass()
+	if len(r.Spans) > 0 {
+		res = pdk.ModifyText(r.Text).WithLabel("pii", typesLabel(r.Spans, env.Label("pii")))
+		if tokens := vaultTokens(r.Spans, put); tokens != "" {
+			res = res.WithLabel("pii_tokens", tokens)
+		}
 	}
-	res := pdk.ModifyText(r.Text).WithLabel("pii", typesLabel(r.Spans, env.Label("pii")))
-	if tokens := vaultTokens(r.Spans, put); tokens != "" {
-		res = res.WithLabel("pii_tokens", tokens)
+	if checked := pii.CheckedLabel(o); checked != "" {
+		res = res.WithLabel(pii.LabelChecked, checked) // gdpr-residency need not scan again
 	}
 	return res
 }

@@ -39,6 +39,15 @@ func TestRedactHandler(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			wantChecked := "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"
+			if tc.config["locales"] != "" {
+				wantChecked = "" // a scan of some locales does not spare gdpr-residency its own
+			} else if tc.config["types"] == "email" {
+				wantChecked = "EMAIL"
+			}
+			if got := r.Labels["pii_checked"]; got != wantChecked {
+				t.Fatalf("pii_checked = %q, want %q", got, wantChecked)
+			}
 			if tc.wantText == "" {
 				if r.Verdict != pdk.VerdictPass || r.Text != nil {
 					t.Fatalf("want pass, got %+v", r)
@@ -63,7 +72,7 @@ func TestHandleWire(t *testing.T) {
 	pdk.ResetTest()
 	pdk.Test.Grants = []string{} // no vault: no pii_tokens label
 	out, err := pdk.Handle(pdk.HookInbound, []byte(`{"v":1,"tenant":"t","message":{"id":"a","text":"tel 13812345678","at":"2025-01-01T00:00:00Z"}}`))
-	if err != nil || string(out) != `{"verdict":"modify","text":"tel [PHONE]","labels":{"pii":"PHONE"}}` {
+	if err != nil || string(out) != `{"verdict":"modify","text":"tel [PHONE]","labels":{"pii":"PHONE","pii_checked":"ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"}}` {
 		t.Fatalf("out = %s, %v", out, err)
 	}
 }

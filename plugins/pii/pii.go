@@ -46,6 +46,49 @@ const (
 // candidates overlap with the same length.
 var AllTypes = []Type{Email, IBAN, Card, ID, Passport, Phone, Address}
 
+// LabelChecked is the envelope label with which a plugin that masked a
+// message's text in every locale lists the types it masked (sorted,
+// comma-separated: "ADDRESS,CARD,…"), so that a later plugin of the same
+// pipeline need not scan the text again (gdpr-residency after pii-redact).
+// Shoppers cannot set it: the edge keeps only whitelisted client labels.
+const LabelChecked = "pii_checked"
+
+// CheckedLabel returns the LabelChecked value for a scan with o, or "" when
+// o restricts the locales (such a scan does not cover every grammar).
+func CheckedLabel(o Options) string {
+	if len(o.Locales) > 0 {
+		return ""
+	}
+	ts := make([]string, 0, len(AllTypes))
+	for _, t := range AllTypes {
+		if o.wants(t) {
+			ts = append(ts, string(t))
+		}
+	}
+	slices.Sort(ts)
+	return strings.Join(ts, ",")
+}
+
+// Checked reports whether label (a LabelChecked value) lists every type
+// of ts.
+func Checked(label string, ts []Type) bool {
+	if label == "" {
+		return false
+	}
+	for _, t := range ts {
+		found := false
+		for rest := label; rest != "" && !found; {
+			var item string
+			item, rest, _ = strings.Cut(rest, ",")
+			found = item == string(t)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
 // Placeholder returns the mask written in place of a value of type t.
 func Placeholder(t Type) string { return "[" + string(t) + "]" }
 

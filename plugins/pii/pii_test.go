@@ -136,3 +136,37 @@ func BenchmarkScan(b *testing.B) {
 		Scan(text, Options{})
 	}
 }
+
+func TestCheckedLabel(t *testing.T) {
+	all := "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"
+	for _, tc := range []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"all", Options{}, all},
+		{"types", Options{Types: []Type{Phone, Email}}, "EMAIL,PHONE"},
+		{"locales", Options{Locales: []string{"de"}}, ""},
+	} {
+		if got := CheckedLabel(tc.o); got != tc.want {
+			t.Errorf("%s: CheckedLabel = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		label string
+		ts    []Type
+		want  bool
+	}{
+		{all, AllTypes, true},
+		{"EMAIL,PHONE", []Type{Phone}, true},
+		{"EMAIL,PHONE", []Type{Phone, Card}, false},
+		{"", []Type{Phone}, false},
+		{"", nil, false},
+		{"PHONEX", []Type{Phone}, false},
+		{"EMAIL,,PHONE", []Type{Phone, Email}, true},
+	} {
+		if got := Checked(tc.label, tc.ts); got != tc.want {
+			t.Errorf("Checked(%q, %v) = %v, want %v", tc.label, tc.ts, got, tc.want)
+		}
+	}
+}
