@@ -278,13 +278,19 @@ func (v *Vault) Len() int {
 	return len(v.entries)
 }
 
-// Save writes the sealed values as JSON lines (ciphertext only).
+// Save writes the sealed values as JSON lines (ciphertext only). It holds
+// the vault's lock only to copy the entries, not while encoding and
+// writing, so Put and Reveal are not held up by a slow disk.
 func (v *Vault) Save(w io.Writer) error {
 	v.mu.Lock()
-	defer v.mu.Unlock()
+	snap := make([]entry, 0, len(v.entries))
+	for _, e := range v.entries {
+		snap = append(snap, e) // Sealed is never modified after Put: sharing it is safe
+	}
+	v.mu.Unlock()
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	for _, e := range v.entries {
+	for _, e := range snap {
 		if err := enc.Encode(e); err != nil {
 			return fmt.Errorf("vault: saving: %w", err)
 		}
