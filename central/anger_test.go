@@ -67,92 +67,136 @@ func TestAngerRoutesRealMessages(t *testing.T) {
 	}
 }
 
-// TestAngerAccuracy measures central's combined anger (messageAnger over
-// the shipped models, after central's own intent) at the router's threshold
-// on the anger test set, and its false alarms on calm shopper messages.
-//
-// Floors: accuracy 0.66, above the 0.615 of answering "calm" always (which
-// is what the keyword rule alone scores on this set: it never reaches the
-// threshold there) and below the 0.71 measured, leaving room for retrained
-// models; angry precision 0.75; false alarms on calm messages 1%, the reason
-// for the corroboration rule (the model alone raises about 3%).
-func TestAngerAccuracy(t *testing.T) {
-	e := newEnv(t)
-	s := e.start(e.config())
+// angerTally counts central's anger decisions against labels.
+type angerTally struct{ tp, fp, fn, tn int }
+
+func (c *angerTally) add(angry, said bool) {
+	switch {
+	case angry && said:
+		c.tp++
+	case said:
+		c.fp++
+	case angry:
+		c.fn++
+	default:
+		c.tn++
+	}
+}
+
+func (c angerTally) accuracy() float64 {
+	return float64(c.tp+c.tn) / max(1, float64(c.tp+c.fp+c.fn+c.tn))
+}
+func (c angerTally) precision() float64 { return float64(c.tp) / max(1, float64(c.tp+c.fp)) }
+func (c angerTally) recall() float64    { return float64(c.tp) / max(1, float64(c.tp+c.fn)) }
+
+// angerMeasure is central's anger at the router's threshold on a labelled
+// anger split, and its false alarms on calm shopper messages.
+type angerMeasure struct {
+	all, model, keyword angerTally
+	byLang              map[string]*angerTally
+	falseAlarms         float64 // central, on the calm messages
+	modelFalseAlarms    float64 // anger.Scorer alone
+	calm                int
+}
+
+// measureAnger annotates every row of the anger split file and every calm
+// message (rows of calmFile whose intent is not complaint, except those
+// whose text is in skip) through the running central s.
+func measureAnger(t *testing.T, s *Service, split, calmFile string, skip map[string]bool) angerMeasure {
+	t.Helper()
 	threshold := s.rt.Config().AngerThreshold
-	rows, err := dataset.ReadFile("../models/data/anger/test.jsonl", []string{"label"})
+	rows, err := dataset.ReadFile(split, []string{"label"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	type tally struct{ tp, fp, fn, tn int }
-	add := func(c *tally, angry, said bool) {
-		switch {
-		case angry && said:
-			c.tp++
-		case said:
-			c.fp++
-		case angry:
-			c.fn++
-		default:
-			c.tn++
-		}
-	}
-	var all, model, keyword tally
-	byLang := map[string]*tally{}
+	m := angerMeasure{byLang: map[string]*angerTally{}}
 	for _, r := range rows {
 		angry := r.Label == "1"
-		m := chat.Message{Text: r.Text}
-		s.annotate(&m)
-		if byLang[r.Locale] == nil {
-			byLang[r.Locale] = &tally{}
+		msg := chat.Message{Text: r.Text}
+		s.annotate(&msg)
+		if m.byLang[r.Locale] == nil {
+			m.byLang[r.Locale] = &angerTally{}
 		}
-		add(&all, angry, m.Anger >= threshold)
-		add(byLang[r.Locale], angry, m.Anger >= threshold)
-		add(&model, angry, s.cfg.Anger.Score(r.Text) >= threshold)
-		add(&keyword, angry, router.KeywordAnger(r.Text) >= threshold)
+		m.all.add(angry, msg.Anger >= threshold)
+		m.byLang[r.Locale].add(angry, msg.Anger >= threshold)
+		m.model.add(angry, s.cfg.Anger.Score(r.Text) >= threshold)
+		m.keyword.add(angry, router.KeywordAnger(r.Text) >= threshold)
 	}
-	acc := func(c tally) float64 { return float64(c.tp+c.tn) / float64(c.tp+c.fp+c.fn+c.tn) }
-	prec := func(c tally) float64 { return float64(c.tp) / max(1, float64(c.tp+c.fp)) }
-	rec := func(c tally) float64 { return float64(c.tp) / max(1, float64(c.tp+c.fn)) }
 	for _, x := range []struct {
 		name string
-		c    tally
-	}{{"central (combined)", all}, {"anger.Scorer alone", model}, {"router.KeywordAnger alone", keyword}} {
+		c    angerTally
+	}{{"central (combined)", m.all}, {"anger.Scorer alone", m.model}, {"router.KeywordAnger alone", m.keyword}} {
 		t.Logf("%-26s accuracy %.2f%%  angry precision %.2f%% recall %.2f%%  (%d rows, threshold %.2f)",
-			x.name, 100*acc(x.c), 100*prec(x.c), 100*rec(x.c), len(rows), threshold)
+			x.name, 100*x.c.accuracy(), 100*x.c.precision(), 100*x.c.recall(), len(rows), threshold)
 	}
 	for _, l := range []string{"zh", "en", "de", "fr", "es", "ja", "ko", "ru"} {
-		if c := byLang[l]; c != nil {
-			t.Logf("  %s accuracy %.2f%%", l, 100*acc(*c))
+		if c := m.byLang[l]; c != nil {
+			t.Logf("  %s accuracy %.2f%%  angry precision %.2f%% recall %.2f%%", l, 100*c.accuracy(), 100*c.precision(), 100*c.recall())
 		}
 	}
-
-	// False alarms on calm messages: the intent dev set (12 languages; not
-	// used by the anger model or its weights), without complaints.
-	calm, err := dataset.ReadFile("../models/data/intent/dev.jsonl", []string{"intent"})
+	calm, err := dataset.ReadFile(calmFile, []string{"intent"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n, alarms, modelAlarms int
+	var alarms, modelAlarms int
 	for _, r := range calm {
-		if r.Label == intentComplaint {
+		if r.Label == intentComplaint || skip[r.Text] {
 			continue
 		}
-		n++
-		m := chat.Message{Text: r.Text}
-		s.annotate(&m)
-		if m.Anger >= threshold {
+		m.calm++
+		msg := chat.Message{Text: r.Text}
+		s.annotate(&msg)
+		if msg.Anger >= threshold {
 			alarms++
 		}
 		if s.cfg.Anger.Score(r.Text) >= threshold {
 			modelAlarms++
 		}
 	}
-	fa, modelFA := float64(alarms)/float64(n), float64(modelAlarms)/float64(n)
-	t.Logf("false alarms on %d calm messages: central %.2f%%, anger.Scorer alone %.2f%%", n, 100*fa, 100*modelFA)
+	m.falseAlarms, m.modelFalseAlarms = float64(alarms)/float64(max(1, m.calm)), float64(modelAlarms)/float64(max(1, m.calm))
+	t.Logf("false alarms on %d calm messages: central %.2f%%, anger.Scorer alone %.2f%%", m.calm, 100*m.falseAlarms, 100*m.modelFalseAlarms)
+	return m
+}
 
-	if acc(all) < 0.66 || prec(all) < 0.75 || rec(all) <= rec(keyword) || fa > 0.01 {
+// TestAngerAccuracy measures central's combined anger (messageAnger over
+// the shipped models, after central's own intent) at the router's threshold
+// on the anger test set, and its false alarms on calm shopper messages: the
+// intent dev set (12 languages; used by neither the anger model nor its
+// weights), without complaints. Report these numbers once; choose on dev
+// (TestAngerDev).
+//
+// Floors, below the measured numbers (models/RESULTS.md) with room for
+// retrained models: accuracy 0.80, angry precision 0.85, recall 0.60 and
+// above the keyword rule's, false alarms on calm messages 1%.
+func TestAngerAccuracy(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	m := measureAnger(t, s, "../models/data/anger/test.jsonl", "../models/data/intent/dev.jsonl", nil)
+	if m.all.accuracy() < 0.80 || m.all.precision() < 0.85 || m.all.recall() < 0.60 || m.all.recall() <= m.keyword.recall() || m.falseAlarms > 0.01 {
 		t.Fatalf("accuracy %.3f, precision %.3f, recall %.3f (keyword rule %.3f), false alarms %.3f: under the floors",
-			acc(all), prec(all), rec(all), rec(keyword), fa)
+			m.all.accuracy(), m.all.precision(), m.all.recall(), m.keyword.recall(), m.falseAlarms)
+	}
+}
+
+// TestAngerDev is TestAngerAccuracy on the anger dev split, the numbers
+// settings are chosen on. Its calm messages are the intent training rows
+// that the anger training set did not borrow (the intent dev set stays for
+// TestAngerAccuracy).
+func TestAngerDev(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	used := map[string]bool{}
+	for _, f := range []string{"train", "dev", "test"} {
+		rows, err := dataset.ReadFile("../models/data/anger/"+f+".jsonl", []string{"label"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			used[r.Text] = true
+		}
+	}
+	m := measureAnger(t, s, "../models/data/anger/dev.jsonl", "../models/data/intent/train.jsonl", used)
+	if m.all.precision() < 0.85 || m.all.recall() < 0.60 || m.falseAlarms > 0.01 {
+		t.Fatalf("dev precision %.3f, recall %.3f, false alarms %.3f: under the floors", m.all.precision(), m.all.recall(), m.falseAlarms)
 	}
 }

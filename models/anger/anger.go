@@ -24,13 +24,14 @@ type Cues struct {
 	ShoutWords   int // words of 3+ letters written in capitals
 	AngryEmoji   int
 	Profanity    int // lexicon hits
-	Complaint    int // lexicon hits (refund now, scam, 投诉, 差评…)
+	Complaint    int // lexicon hits (worst, refund now, 投诉, 差评…)
+	Threat       int // lexicon hits (lawyer, chargeback, scam, 12315…)
 }
 
 // NumInputs is the number of inputs of the logistic combination: the
-// sentiment model's negative probability, six capped cue counts and the
+// sentiment model's negative probability, seven capped cue counts and the
 // probability of an anger text model (0 when none is used).
-const NumInputs = 8
+const NumInputs = 9
 
 // Weights of the logistic combination: Bias plus one weight per input of
 // Inputs. The shipped values (weights.go) are fitted on the product's anger
@@ -54,6 +55,7 @@ func Inputs(text string, negative, angry float32) [NumInputs]float64 {
 		capAt(c.AngryEmoji, 2),
 		capAt(c.Profanity, 2),
 		capAt(c.Complaint, 3),
+		capAt(c.Threat, 2),
 		unit(angry),
 	}
 }
@@ -175,6 +177,7 @@ func Find(text string) Cues {
 	norm := normalize(text)
 	c.Profanity = count(norm, profanity)
 	c.Complaint = count(norm, complaint)
+	c.Threat = count(norm, threat)
 	return c
 }
 
@@ -204,8 +207,8 @@ func normalize(text string) string {
 	return b.String()
 }
 
-// count returns how many lexicon entries occur in norm. Entries in scripts
-// written without spaces match anywhere; others must start a word.
+// count returns how many lexicon entries occur in norm. Unspaced entries
+// match anywhere; others must start a word.
 func count(norm string, lexicon []string) int {
 	n := 0
 	for _, e := range lexicon {
@@ -220,7 +223,17 @@ func count(norm string, lexicon []string) int {
 	return n
 }
 
+// unspaced reports entries that match anywhere: those starting in a script
+// written without spaces, and numbers ("12315" in "我就去12315投诉").
 func unspaced(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
+	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+		return true
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

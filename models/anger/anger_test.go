@@ -84,6 +84,17 @@ func TestFind(t *testing.T) {
 		{"i want to complain", Cues{Complaint: 1}},
 		{"class act", Cues{}}, // no lexicon match inside words
 		{"我要投诉", Cues{Complaint: 1}},
+		{"I'm calling my lawyer", Cues{Threat: 1}},
+		{"can I pay with my bank card?", Cues{}}, // "my bank" alone is no threat
+		{"thanks for your courtesy", Cues{}},     // "court " only as a word
+		{"no robot please, a person", Cues{}},    // es "robo " does not match "robot"
+		{"再不退款我就去12315", Cues{Complaint: 1}},     // 12315, the consumer hotline
+		{"变态", Cues{}},
+		{"変な色", Cues{}},
+		{"сколько стоит доставка", Cues{}},
+		{"Сколько можно ждать!", Cues{Exclamations: 1, Complaint: 1}},
+		{"弁護士に相談します", Cues{Threat: 1}},
+		{"변호사한테 연락할게요", Cues{Threat: 1}},
 	}
 	for _, tt := range tests {
 		if got := Find(tt.text); got != tt.want {
@@ -112,7 +123,10 @@ func TestScorer(t *testing.T) {
 	sent := fixed{[]string{"negative", "positive"}, []float32{0.9, 0.1}}
 	calmModel := fixed{[]string{"angry", "calm"}, []float32{0.05, 0.95}}
 	angryModel := fixed{[]string{"angry", "calm"}, []float32{0.95, 0.05}}
-	w := Weights{Bias: -3, W: [NumInputs]float64{1, 0, 0, 0, 0, 0, 0, 5}}
+	var w Weights
+	w.Bias = -3
+	w.W[0] = 1           // negative probability
+	w.W[NumInputs-1] = 5 // anger model probability
 	a, err := NewScorer(sent, angryModel, w)
 	if err != nil {
 		t.Fatal(err)

@@ -1,58 +1,114 @@
 package anger
 
-// profanity lists insults and swear words, lower case, by language. Entries
-// in spaced scripts match at the start of a word ("scam" matches "scammers").
+// The lexicons are lower case and by language. Entries in scripts written
+// without spaces (Han, kana) match anywhere; the others match at the start
+// of a word ("scam" matches "scammers", "class act" does not match "ass"),
+// after normalize, so punctuation inside an entry is written as a space
+// ("1 star" matches "1-star"). An entry counts once however often it
+// occurs. Words a calm shopper uses too ("refund", "manager", "退款",
+// "返品") are not listed alone: only the demanding or accusing forms are.
+
+// profanity lists insults and swear words.
 var profanity = []string{
 	// en
-	"fuck", "shit", "bullshit", "damn", "crap", "idiot", "stupid", "moron", "wtf", "asshole", "bastard", "bloody hell",
+	"fuck", "f ck", "f cking", "fck", "shit", "bullshit", "damn", "crap", "idiot", "stupid", "moron", "wtf", "asshole", "bastard", "bloody hell",
+	"the hell", "hell no", "screw you", "screw this", "pissed", "clowns", "jerks", "scumbag", "dumb", "bs ",
 	// zh (Simplified and Traditional)
 	"他妈", "他媽", "妈的", "媽的", "操你", "傻逼", "傻屄", "sb客服", "垃圾", "狗屎", "混蛋", "王八蛋", "滚", "滾", "去死", "脑残", "腦殘", "坑爹", "尼玛", "尼瑪",
+	"放屁", "老子", "有病", "神经病", "神經病", "死人", "死哪", "白痴", "蠢货", "蠢貨", "废物", "廢物", "什么玩意", "什麼玩意", "搞笑呢", "耍我", "糊弄", "要你们何用", "要你們何用",
 	// de
-	"scheiß", "scheiss", "verdammt", "arschloch", "idiot", "blöd", "verarsch",
+	"scheiß", "scheiss", "verdammt", "arschloch", "idiot", "blöd", "verarsch", "mist", "saftladen", "spinnt ihr", "angepisst", "kotz", "dreck", "schrott", "penner", "gauner", "das letzte",
 	// fr
-	"merde", "putain", "connard", "bordel", "foutu", "nul ", "débile",
+	"merde", "putain", "connard", "bordel", "foutu", "nul ", "débile", "vous foutez", "se fout", "foutez", "abruti", "crétin", "camelote", "ras le bol", "bande d",
 	// es
-	"mierda", "joder", "cabrón", "cabron", "idiota", "estúpido", "coño", "maldit",
+	"mierda", "joder", "cabrón", "cabron", "idiota", "estúpido", "coño", "maldit", "porquería", "porqueria", "cabreado", "cabreadísimo", "hasta las narices", "hostia", "me cago", "sinvergüenza", "vacilando", "tomando el pelo",
 	// ja
-	"ふざけんな", "ふざけるな", "くそ", "クソ", "最悪", "バカ", "ばか", "死ね", "むかつく", "ムカつく",
+	"ふざけんな", "ふざけるな", "ふざけて", "くそ", "クソ", "最悪", "最低", "バカ", "ばか", "馬鹿", "死ね", "むかつく", "ムカつく", "なめてる", "なめてんの", "ナメてる", "ゴミ", "使えない", "無能", "泥棒", "腹が立", "頭にくる", "呆れ", "あきれ",
 	// ko
-	"씨발", "시발", "개새끼", "병신", "빡치", "짜증", "미친",
+	"씨발", "시발", "ㅅㅂ", "개새끼", "병신", "빡치", "짜증", "미친", "개판", "젠장", "열받", "장난해", "장난하", "무능", "쓰레기", "한심", "제정신", "도둑", "어이없", "어이가 없", "기가 막", "개같", "꺼져",
 	// ar
 	"تبا", "لعنة", "غبي", "حقير", "زفت", "كلب",
 	// ru
-	"блять", "блядь", "бля", "хрен", "херня", "дерьмо", "сука", "идиот", "тупые", "достали",
+	"блять", "блядь", "бля", "хрен", "херня", "дерьмо", "сука", "идиот", "тупые", "достали", "чёрт", "черт", "задолбал", "осточертел", "бесит", "жулик", "воры", "ворюг", "барахло", "издеваетесь", "издевательство", "цирк", "кинули",
 	// pt
 	"merda", "porra", "caralho", "droga", "idiota", "palhaçada",
 	// it
 	"cazzo", "merda", "vaffanculo", "stronz", "schifo", "idiota",
 }
 
-// complaint lists phrases of customers who are fed up: threats to complain,
-// demands, fraud accusations, "worst ever", "still not", by language.
+// complaint lists phrases of customers who are fed up: "worst ever",
+// "still not", "unacceptable", "sick of", demands for money back now.
 var complaint = []string{
 	// en
-	"worst", "terrible", "horrible", "awful", "ridiculous", "unacceptable", "scam", "fraud", "rip off", "ripoff",
-	"still not", "still haven", "never again", "complain", "lawyer", "sue you", "report you", "disgusting", "furious",
-	"angry", "fed up", "sick of", "useless", "refund now", "money back", "waste of",
+	"worst", "terrible", "horrible", "awful", "ridiculous", "unacceptable", "rip off", "ripoff", "ripped off",
+	"still not", "still haven", "still no ", "never again", "complain", "disgusting", "furious", "livid",
+	"angry", "fed up", "sick of", "sick and tired", "tired of", "had enough", "last straw", "useless", "refund now", "money back now", "refund me", "give me my money",
+	"waste of", "wasted", "pathetic", "outrageous", "disgrace", "shame on", "incompetent", "unbelievable", "insane", "joke",
+	"garbage", "junk", "trash", "rubbish", "kidding me", "are you serious", "i demand", "immediately", "now or",
+	"nobody", "no one ever", "ignoring me", "ignored", "sort it out", "done with", "lied", "lying", "liars",
+	"never buy", "never order", "never shop", "avoid this", "beyond frustrat", "so frustrat", "enough with", "excuses",
 	// zh
-	"投诉", "投訴", "差评", "差評", "骗子", "騙子", "欺诈", "欺詐", "退钱", "退錢", "太差", "恶心", "噁心", "气死", "氣死",
-	"还没到", "還沒到", "到底", "什么破", "什麼破", "消协", "消協", "工商", "12315", "举报", "舉報", "忍无可忍", "忍無可忍", "坑人", "不给退", "不給退",
+	"投诉", "投訴", "差评", "差評", "骗子", "騙子", "骗钱", "騙錢", "骗人", "騙人", "欺诈", "欺詐", "退钱", "退錢", "太差", "恶心", "噁心", "气死", "氣死", "火大", "火冒",
+	"还没到", "還沒到", "到底", "什么破", "什麼破", "破服务", "破服務", "消协", "消協", "工商", "12315", "举报", "舉報", "忍无可忍", "忍無可忍", "坑人", "不给退", "不給退",
+	"受够", "受夠", "受不了", "敷衍", "无语", "無語", "太过分", "太過分", "过分", "過分", "什么态度", "什麼態度", "态度差", "態度差", "态度恶劣", "態度惡劣", "黑店", "黑心", "无良", "無良",
+	"欺负", "欺負", "赶紧", "趕緊", "马上给我", "馬上給我", "给个说法", "給個說法", "一个说法", "一個說法", "给我一个解释", "給我一個解釋", "赔偿", "賠償", "假货", "假貨", "虚假", "虛假",
+	"踢皮球", "装死", "裝死", "拖到", "一动不动", "一動不動", "再也不", "拉黑", "倒闭", "倒閉", "没完", "沒完", "烂", "爛", "别废话", "別廢話", "搞什么", "搞什麼", "干什么吃", "幹什麼吃", "摆设", "擺設", "想干嘛", "想幹嘛",
 	// de
-	"beschwerde", "unverschämt", "frechheit", "betrug", "betrüg", "katastrophe", "nie wieder", "immer noch nicht", "sofort", "anwalt", "schlecht",
+	"beschwerde", "unverschämt", "frechheit", "betrug", "betrüg", "katastrophe", "nie wieder", "immer noch nicht", "immer noch kein", "sofort", "schlecht",
+	"reicht", "schnauze voll", "lächerlich", "erbärmlich", "unfähig", "nutzlos", "abzocke", "zumutung", "wütend", "stinksauer", "sauer", "ärger", "frust",
+	"ausreden", "textbausteine", "jetzt ist schluss", "witz", "gelogen", "lügen", "unmöglich",
 	// fr
-	"plainte", "inadmissible", "arnaque", "escroquer", "honteux", "inacceptable", "toujours pas", "jamais plus", "remboursez", "scandaleux", "avocat",
+	"plainte", "inadmissible", "arnaque", "escroc", "honteux", "honte", "inacceptable", "toujours pas", "jamais plus", "plus jamais", "remboursez", "scandaleux", "scandale",
+	"j en ai marre", "en ai assez", "ridicule", "lamentable", "incompétent", "incapable", "furieux", "énervé", "hors de moi", "n importe quoi", "menti", "mentir", "menteur", "excuses", "vol ", "voleur", "volé", "tout de suite", "immédiatement", "exige", "inutile", "blague",
 	// es
-	"queja", "reclamación", "reclamacion", "estafa", "vergüenza", "inaceptable", "todavía no", "todavia no", "nunca más", "fatal", "denuncia", "abogado",
+	"queja", "reclamación", "reclamacion", "estafa", "timo", "timador", "vergüenza", "inaceptable", "todavía no", "todavia no", "nunca más", "nunca mas", "fatal", "denuncia", "denunciar",
+	"harto", "harta", "ya basta", "basta ya", "ridículo", "ridiculo", "lamentable", "inútil", "inutil", "incompetente", "furioso", "furiosa", "indignante", "indignado", "exijo",
+	"ya mismo", "inmediatamente", "ahora mismo", "excusas", "mentir", "mentido", "mentisteis", "ladrones", "robo ", "robado", "pésimo", "pesimo", "peor", "no puede ser", "broma", "no aguanto",
 	// ja
 	"クレーム", "詐欺", "返金しろ", "いい加減", "ひどい", "酷い", "まだ届かない", "二度と", "訴え", "責任者",
+	"ありえない", "あり得ない", "信じられない", "うんざり", "我慢の限界", "限界", "許せない", "許せません", "ぼったくり", "騙さ", "だまさ", "嘘", "金を返せ", "返金して", "今すぐ", "すぐに返金",
+	"どうなってる", "どうなって", "怒", "激怒", "対応しろ", "出せ", "消費者センター", "生活センター", "法的措置", "誠意", "謝罪はいらない", "役に立たない",
 	// ko
 	"환불해", "사기", "최악", "어이없", "불만", "신고", "아직도", "고소",
+	"화나", "화가 나", "화납", "너무하", "말이 돼", "말이 됩", "말도 안", "못 참", "더는", "지겹", "바가지", "거짓말", "당장", "책임자", "엉망", "실망", "민원", "소비자원", "법적", "돈 돌려", "돈이나", "사람 무시", "무시하", "속았", "뭐 하는", "뭐하는", "다신 안", "다시는 안",
 	// ar
 	"شكوى", "احتيال", "نصب", "سيء", "أسوأ", "غير مقبول", "حتى الآن لم", "محامي",
 	// ru
 	"жалоб", "мошенн", "обман", "ужасн", "отвратительн", "безобраз", "до сих пор не", "верните деньги", "суд",
+	"возмутительн", "надоел", "хватит врать", "с меня хватит", "сколько можно", "терпение", "бесполезн", "в ярости", "в бешенстве", "на грани", "позор", "стыд", "наврали", "врать", "враньё", "вранье",
+	"немедленно", "сейчас же", "требую", "худш", "кошмар", "развод", "грабёж", "грабеж", "никогда у вас", "больше никогда", "некомпетентн", "убог", "смешно", "отговорк",
 	// pt
 	"reclamação", "reclamacao", "golpe", "fraude", "absurdo", "inaceitável", "ainda não", "nunca mais", "péssimo", "pessimo", "advogado",
 	// it
 	"reclamo", "truffa", "vergogna", "inaccettabile", "ancora non", "mai più", "pessimo", "assurdo", "avvocato", "denuncia",
+}
+
+// threat lists escalations beyond the chat: lawyers, courts, police,
+// consumer agencies, card and payment disputes, fraud accusations, public
+// reviews and the press.
+var threat = []string{
+	// en
+	"scam", "fraud", "lawyer", "attorney", "sue you", "sue ", "legal action", "court ", "small claims", "police", "report you", "report this", "reporting you", "reporting this",
+	"chargeback", "charge back", "dispute", "reverse the charge", "call my bank", "calling my bank", "contact my bank", "going to my bank", "credit card company", "bbb", "better business", "trading standards", "ftc", "consumer protection",
+	"trustpilot", "1 star", "one star", "bad review", "reviews everywhere", "review everywhere", "the press", "tell everyone", "thief", "thieves", "stole", "crook", "fake", "counterfeit",
+	// zh
+	"律师", "律師", "起诉", "起訴", "法院", "报警", "報警", "拒付", "曝光", "黑猫", "黑貓", "市场监管", "市場監管", "平台介入", "诈骗", "詐騙", "所有平台",
+	// de
+	"anwalt", "anzeige", "gericht", "polizei", "verbraucherzentrale", "zurückbuchen", "zurück buchen", "zurückholen", "käuferschutz", "rückbuchung", "schlechte bewertung", "1 stern", "einen stern", "presse", "trustpilot", "gefälscht", "fälschung", "geklaut", "diebstahl", "betrüger",
+	// fr
+	"avocat", "tribunal", "justice", "police", "dgccrf", "60 millions", "opposition", "litige", "conteste", "contester", "avis négatif", "avis à une", "une étoile", "journalistes", "presse", "trustpilot", "faux ", "contrefaçon", "porter plainte", "porte plainte", "escroqu",
+	// es
+	"abogado", "juicio", "juzgado", "tribunal", "policía", "policia", "omic ", "ocu ", "consumo", "contracargo", "retrocesión", "disputa", "mala reseña", "reseñas negativas", "una estrella", "prensa", "trustpilot", "falso", "falsificad", "estafador",
+	// ja
+	"弁護士", "法的", "裁判", "警察", "通報", "消費者庁", "チャージバック", "異議申し立て", "支払いを取り消", "カード会社", "星1", "マスコミ", "拡散", "晒", "偽物", "詐欺師",
+	// ko
+	"변호사", "소송", "경찰", "고소", "소비자원", "공정위", "이의 제기", "분쟁", "결제 취소 요청", "카드사", "별점 테러", "별 하나", "언론", "제보", "가품", "짝퉁", "사기꾼",
+	// ar
+	"محكمة", "الشرطة", "حماية المستهلك",
+	// ru
+	"юрист", "адвокат", "суд", "полици", "прокуратур", "роспотребнадзор", "чарджбэк", "оспор", "спор в", "гневн", "отзовик", "одной звезд", "сми ", "подделк", "кинул",
+	// pt
+	"procon", "reclame aqui", "processo", "polícia",
+	// it
+	"polizia", "tribunale", "chargeback",
 }

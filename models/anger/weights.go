@@ -2,13 +2,13 @@
 
 package anger
 
-// Fitted on 1188 rows of [models/data/anger] with sentiment model models/artifacts/sentiment.kmod.
+// Fitted on 3120 rows of [models/data/anger] with sentiment model models/artifacts/sentiment.kmod.
 // Inputs: negative probability, exclamations, repeats, shouted words, angry
-// emoji, profanity, complaint phrases, anger text model probability.
+// emoji, profanity, complaint phrases, threats, anger text model probability.
 var (
 	// Shipped is used by Score (no anger text model).
-	Shipped = Weights{Bias: -3.5299, W: [NumInputs]float64{3.0192, 0.0000, 1.4442, 1.7790, 2.4861, 2.7415, 3.4044, 0.0000}}
+	Shipped = Weights{Bias: -3.5292, W: [NumInputs]float64{1.6429, 0.1389, 0.9702, 1.6715, 2.1247, 3.9682, 4.3174, 4.1036, 0.0000}}
 	// ShippedWithModel is used by Scorer with artifacts.Anger (fitted on
 	// out-of-fold probabilities of that model).
-	ShippedWithModel = Weights{Bias: -4.8679, W: [NumInputs]float64{0.7131, 0.0000, 0.8916, 1.4674, 1.2337, 1.2578, 1.5853, 6.8117}}
+	ShippedWithModel = Weights{Bias: -4.9642, W: [NumInputs]float64{0.3696, 0.1687, 0.3916, 1.4725, 0.9863, 2.1368, 2.4916, 1.8921, 5.9798}}
 )

@@ -71,9 +71,10 @@ var specs = []spec{
 		langs:      []string{"zh", "en", "de", "fr", "es", "ja", "ko", "ru"},
 		min: map[string]map[string]int{
 			"train": {"zh": 100, "en": 100, "*": 40},
+			"dev":   {"zh": 30, "en": 30, "*": 20},
 			"test":  {"zh": 25, "en": 25, "*": 10},
 		},
-		disjoint: [][2]string{{"train", "test"}},
+		disjoint: [][2]string{{"train", "test"}, {"dev", "test"}, {"train", "dev"}},
 	},
 	{
 		dir:        "langid-chat",

@@ -39,9 +39,13 @@ MAJOR = {"zh", "en"}
 CALM_INTENTS = {"order_status", "shipping_time", "shipping_cost", "return_policy", "product_info",
                 "size_guide", "greeting", "thanks_bye", "payment_methods", "invoice", "promotion",
                 "stock_availability", "membership_points", "exchange_size"}
+# Train and dev borrow from every intent but complaint: refund, payment,
+# cancel and human-agent requests are calm too, and are what the router sees
+# most from shoppers who are not angry.
 # Rows per (lang, label) from templates, and calm rows borrowed from the intent set.
-TEMPLATE_TARGET = {True: {"1": 120, "0": 90}, False: {"1": 48, "0": 36}}
-BORROW_TRAIN = {True: 60, False: 24}
+TEMPLATE_TARGET = {True: {"1": 260, "0": 160}, False: {"1": 150, "0": 100}}
+BORROW_TRAIN = {True: 150, False: 80}
+BORROW_DEV = {True: 20, False: 10}
 BORROW_TEST = {True: 15, False: 6}
 ANGRY_EMOJI = ["😡", "🤬", "😤", "👎", "💢"]
 CALM_EMOJI = ["😊", "🙏", "👍", "😅", "❤️"]
@@ -106,9 +110,10 @@ def expand(tpls, lang, label, target, rng, seen, blocked):
     return rows
 
 
-def borrow(path, lang, n, rng, seen, blocked=frozenset()):
+def borrow(path, lang, n, rng, seen, blocked=frozenset(), everything=False):
     rows = [json.loads(l) for l in open(path, encoding="utf-8")]
-    pool = [r["text"] for r in rows if r["lang"] == lang and r["intent"] in CALM_INTENTS
+    calm = (lambda i: i != "complaint") if everything else (lambda i: i in CALM_INTENTS)
+    pool = [r["text"] for r in rows if r["lang"] == lang and calm(r["intent"])
             and r["text"] not in seen and intentgen.norm(r["text"]) not in blocked]
     rng.shuffle(pool)
     out = pool[:n]
@@ -118,7 +123,7 @@ def borrow(path, lang, n, rng, seen, blocked=frozenset()):
 
 def main():
     rng = random.Random(SEED)
-    test, train = [], []
+    test, dev, train = [], [], []
     seen = set()
     for lang in LANGS:
         p = os.path.join(HERE, "test", lang + ".txt")
@@ -130,17 +135,30 @@ def main():
                 test.append({"text": s, "label": int(label), "lang": lang})
         for s in borrow(os.path.join(OUT, "..", "intent", "test.jsonl"), lang, BORROW_TEST[lang in MAJOR], rng, seen):
             test.append({"text": s, "label": 0, "lang": lang})
-    # Training rows may not equal a test row even after intentgen.norm().
+    # Dev rows may not equal a test row, nor training rows a test or dev row,
+    # even after intentgen.norm().
     blocked = {intentgen.norm(r["text"]) for r in test}
+    intent_train = os.path.join(OUT, "..", "intent", "train.jsonl")
+    for lang in LANGS:
+        p = os.path.join(HERE, "dev", lang + ".txt")
+        for label, lines in parse(p).items():
+            for s in lines:
+                if s in seen or intentgen.norm(s) in blocked:
+                    sys.exit(f"{p}: text {s!r} is already in test or dev")
+                seen.add(s)
+                dev.append({"text": s, "label": int(label), "lang": lang})
+        for s in borrow(intent_train, lang, BORROW_DEV[lang in MAJOR], rng, seen, blocked, everything=True):
+            dev.append({"text": s, "label": 0, "lang": lang})
+    blocked |= {intentgen.norm(r["text"]) for r in dev}
     for lang in LANGS:
         p = os.path.join(HERE, "train", lang + ".txt")
         sec = parse(p)
         for label in ("1", "0"):
             for s in expand(sec[label], lang, label, TEMPLATE_TARGET[lang in MAJOR][label], rng, seen, blocked):
                 train.append({"text": s, "label": int(label), "lang": lang})
-        for s in borrow(os.path.join(OUT, "..", "intent", "train.jsonl"), lang, BORROW_TRAIN[lang in MAJOR], rng, seen, blocked):
+        for s in borrow(intent_train, lang, BORROW_TRAIN[lang in MAJOR], rng, seen, blocked, everything=True):
             train.append({"text": s, "label": 0, "lang": lang})
-    for name, rows in (("train", train), ("test", test)):
+    for name, rows in (("train", train), ("dev", dev), ("test", test)):
         with open(os.path.join(OUT, name + ".jsonl"), "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
