@@ -35,9 +35,12 @@ models-sentiment:
 	$(KMODEL) train sentiment --quiet --linear --unique --sqrtpool --buckets 990000 --cjkn 4 --epochs 8 \
 		--data $(DATASETS)/sentiment-zh --out models/artifacts/sentiment.kmod
 
-# Anger: fit the cue weights on the anger training set with the sentiment
-# model just trained, after training the anger text model (artifacts/anger.kmod);
-# writes Go source.
+# Anger: train the anger text model (artifacts/anger.kmod: a wide linear
+# model, 500,000 one-byte weights, chosen on dev), fit the combination weights
+# on the anger training set (out-of-fold model probabilities, the sentiment
+# model just trained, the cues) and move the threshold chosen on the anger
+# dev split to anger.Threshold; writes Go source.
 models-anger: models-sentiment
-	$(KMODEL) train anger --data models/data/anger --model-out models/artifacts/anger.kmod \
+	$(KMODEL) train anger --linear --unique --sqrtpool --buckets 500000 \
+		--data models/data/anger --model-out models/artifacts/anger.kmod \
 		--sentiment models/artifacts/sentiment.kmod --out models/anger/weights.go

@@ -33,6 +33,12 @@ type Cues struct {
 // probability of an anger text model (0 when none is used).
 const NumInputs = 9
 
+// Threshold is the score from which a message counts as angry: the shipped
+// weights are calibrated so that it is the operating point chosen on the
+// anger dev split, and central's router hands off from the same default
+// (router.DefaultAngerThreshold).
+const Threshold = 0.7
+
 // Weights of the logistic combination: Bias plus one weight per input of
 // Inputs. The shipped values (weights.go) are fitted on the product's anger
 // training set by `kefu model train anger`; the test set is never used.

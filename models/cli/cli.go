@@ -202,14 +202,15 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	// One P makes training byte-for-byte reproducible (and is polite on a
 	// shared machine); the arithmetic is single-threaded anyway.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	cfg.Features.Buckets = uint32(*buckets)
+	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)
 	if t.name == "anger" {
 		// anger is not a text model: it fits how the sentiment model's
 		// negative probability and the intensity cues combine, and writes
-		// the weights as Go source (models/anger/weights.go).
+		// the weights as Go source (models/anger/weights.go); with
+		// --model-out it trains the anger text model (these settings) first.
 		return trainAnger(ctx, t, cfg, data, *sentimentPath, *out, *modelOut, stderr)
 	}
-	cfg.Features.Buckets = uint32(*buckets)
-	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)
 
 	var examples, tune []dataset.Example
 	for _, d := range data {
@@ -368,7 +369,7 @@ func (t *taskSpec) predictor(m *textmodel.Model, sentimentPath string) (func(str
 	}
 	return func(text string) textmodel.Prediction {
 		s := sc.Score(text)
-		if s >= 0.5 {
+		if s >= anger.Threshold {
 			return textmodel.Prediction{Label: "angry", Score: float32(s)}
 		}
 		return textmodel.Prediction{Label: "calm", Score: float32(s)}
