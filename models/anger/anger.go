@@ -29,9 +29,15 @@ type Cues struct {
 }
 
 // NumInputs is the number of inputs of the logistic combination: the
-// sentiment model's negative probability, seven capped cue counts and the
-// probability of an anger text model (0 when none is used).
-const NumInputs = 9
+// sentiment model's negative probability, seven capped cue counts, the
+// capped counts of delay and reassurance phrases and the probability of an
+// anger text model (0 when none is used).
+const NumInputs = 11
+
+// CalmingInput is the index of the input that can only lower the score:
+// reassurances ("not a complaint", "no rush", "thanks"). Every other
+// weight is ≥ 0.
+const CalmingInput = 9
 
 // Threshold is the score from which a message counts as angry: the shipped
 // weights are calibrated so that it is the operating point chosen on the
@@ -51,7 +57,7 @@ type Weights struct {
 // probability, the capped cue counts and angry, the anger text model's
 // probability (pass 0 with weights fitted without a model).
 func Inputs(text string, negative, angry float32) [NumInputs]float64 {
-	c := Find(text)
+	c, extra := find(text)
 	capAt := func(n, c int) float64 { return float64(min(n, c)) }
 	return [NumInputs]float64{
 		unit(negative),
@@ -62,6 +68,8 @@ func Inputs(text string, negative, angry float32) [NumInputs]float64 {
 		capAt(c.Profanity, 2),
 		capAt(c.Complaint, 3),
 		capAt(c.Threat, 2),
+		capAt(extra[0], 1),
+		capAt(extra[1], 2),
 		unit(angry),
 	}
 }
@@ -138,6 +146,13 @@ func (s *Scorer) Score(text string) float64 {
 
 // Find returns the intensity cues of text.
 func Find(text string) Cues {
+	c, _ := find(text)
+	return c
+}
+
+// find returns the cues of text and its counts of delay and reassurance
+// phrases.
+func find(text string) (Cues, [2]int) {
 	var c Cues
 	var prev rune
 	run := 0
@@ -180,11 +195,9 @@ func Find(text string) Cues {
 		}
 	}
 	endWord()
-	norm := normalize(text)
-	c.Profanity = count(norm, profanity)
-	c.Complaint = count(norm, complaint)
-	c.Threat = count(norm, threat)
-	return c
+	n := count(normalize(text))
+	c.Profanity, c.Complaint, c.Threat = n[listProfanity], n[listComplaint], n[listThreat]
+	return c, [2]int{n[listDelay], n[listReassure]}
 }
 
 var angryEmoji = map[rune]struct{}{
@@ -213,17 +226,75 @@ func normalize(text string) string {
 	return b.String()
 }
 
-// count returns how many lexicon entries occur in norm. Unspaced entries
-// match anywhere; others must start a word.
-func count(norm string, lexicon []string) int {
-	n := 0
-	for _, e := range lexicon {
-		if unspaced(e) {
-			if strings.Contains(norm, e) {
-				n++
+// The lexicons, in the order of the counts count returns.
+const (
+	listProfanity = iota
+	listComplaint
+	listThreat
+	listDelay
+	listReassure
+	numLists
+)
+
+// lexEntry is one distinct entry of one lexicon.
+type lexEntry struct {
+	text   string
+	list   uint8
+	spaced bool // must start a word
+}
+
+// lexEntries holds every lexicon entry once per lexicon; lexIndex lists
+// them by their first rune, so count looks only at the entries that can
+// start at each position of the text.
+var (
+	lexEntries []lexEntry
+	lexIndex   = map[rune][]uint16{}
+)
+
+const maxEntries = 64 * len(seenSet{})
+
+type seenSet [32]uint64
+
+func init() {
+	seen := map[lexEntry]bool{}
+	for list, words := range [numLists][]string{profanity, complaint, threat, delay, reassure} {
+		for _, w := range words {
+			e := lexEntry{text: w, list: uint8(list), spaced: !unspaced(w)}
+			if seen[e] {
+				continue
 			}
-		} else if strings.Contains(norm, " "+e) {
-			n++
+			seen[e] = true
+			r, _ := utf8.DecodeRuneInString(w)
+			lexIndex[r] = append(lexIndex[r], uint16(len(lexEntries)))
+			lexEntries = append(lexEntries, e)
+		}
+	}
+	if len(lexEntries) > maxEntries {
+		panic("anger: too many lexicon entries")
+	}
+}
+
+// count returns how many distinct entries of each lexicon occur in norm
+// (normalize's output). Unspaced entries match anywhere; others must start
+// a word.
+func count(norm string) [numLists]int {
+	var n [numLists]int
+	var seen seenSet
+	for i, r := range norm {
+		cands := lexIndex[r]
+		if len(cands) == 0 {
+			continue
+		}
+		atWord := i > 0 && norm[i-1] == ' '
+		for _, k := range cands {
+			e := &lexEntries[k]
+			if e.spaced && !atWord || seen[k/64]&(1<<(k%64)) != 0 {
+				continue
+			}
+			if strings.HasPrefix(norm[i:], e.text) {
+				seen[k/64] |= 1 << (k % 64)
+				n[e.list]++
+			}
 		}
 	}
 	return n

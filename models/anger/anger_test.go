@@ -103,6 +103,25 @@ func TestFind(t *testing.T) {
 	}
 }
 
+// Every lexicon entry must be able to match: lower case, and nothing that
+// normalize turns into a space except single spaces between words.
+func TestLexiconEntriesMatchThemselves(t *testing.T) {
+	for list, words := range [numLists][]string{profanity, complaint, threat, delay, reassure} {
+		for _, w := range words {
+			if n := count(normalize(w)); n[list] == 0 {
+				t.Errorf("lexicon %d entry %q does not match its own text", list, w)
+			}
+		}
+	}
+}
+
+func TestCountsEachEntryOnce(t *testing.T) {
+	// "merda" is listed for pt and it; "scam" occurs twice.
+	if n := count(normalize("merda, scam scam")); n[listProfanity] != 1 || n[listThreat] != 1 {
+		t.Fatalf("counts %v, want one profanity and one threat", n)
+	}
+}
+
 func BenchmarkScore(b *testing.B) {
 	for b.Loop() {
 		Score("你们这什么破服务，垃圾！我要投诉！！ WORST service ever", 0.9)

@@ -40,7 +40,7 @@ func TestCalibrateAnger(t *testing.T) {
 			for i, p := range tt.ps {
 				xs[i] = row(p)
 			}
-			cw, c := calibrateAnger(w, xs, tt.ys, tt.minPrecision)
+			cw, c := calibrateAnger(w, xs, tt.ys, tt.minPrecision, 1)
 			if math.Abs(c.precision-tt.wantPrecision) > 1e-9 || math.Abs(c.recall-tt.wantRecall) > 1e-9 {
 				t.Fatalf("cut %+v, want precision %.3f recall %.3f", c, tt.wantPrecision, tt.wantRecall)
 			}
