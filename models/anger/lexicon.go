@@ -40,6 +40,7 @@ var profanity = []string{
 // "unacceptable", "sick of", demands for money back now.
 var complaint = []string{
 	// en
+	"ruined", "nightmare", "appalling", "shocking", "rude", "enough is enough", "cheated", "robbed", "con artist", "swindl", "deceiv", "misleading", "false advertising", "lost a customer", "take my business", "what is wrong with you",
 	"worst", "terrible", "horrible", "awful", "ridiculous", "unacceptable", "rip off", "ripoff", "ripped off",
 	"still not", "never again", "complain", "disgusting", "furious", "livid",
 	"angry", "fed up", "sick of", "sick and tired", "tired of", "had enough", "last straw", "useless", "refund now", "money back now", "refund me", "give me my money",
@@ -48,32 +49,39 @@ var complaint = []string{
 	"nobody", "no one ever", "ignoring me", "ignored", "sort it out", "done with", "lied", "lying", "liars",
 	"never buy", "never order", "never shop", "avoid this", "beyond frustrat", "so frustrat", "enough with", "excuses", "what a joke", "a joke ", "is a joke",
 	// zh
+	"凭什么", "憑什麼", "离谱", "離譜", "服了", "差劲", "差勁", "生气", "生氣", "愤怒", "憤怒", "失望透顶", "失望透頂", "气人", "氣人", "人呢", "什么意思", "什麼意思",
 	"投诉", "投訴", "差评", "差評", "骗子", "騙子", "骗钱", "騙錢", "骗人", "騙人", "欺诈", "欺詐", "给我退钱", "給我退錢", "赶紧退钱", "趕緊退錢", "马上退钱", "馬上退錢", "快退钱", "快退錢", "太差", "恶心", "噁心", "气死", "氣死", "火大", "火冒",
 	"到底", "什么破", "什麼破", "破服务", "破服務", "消协", "消協", "工商", "12315", "举报", "舉報", "忍无可忍", "忍無可忍", "坑人", "不给退", "不給退",
 	"受够", "受夠", "受不了", "敷衍", "无语", "無語", "太过分", "太過分", "过分", "過分", "什么态度", "什麼態度", "态度差", "態度差", "态度恶劣", "態度惡劣", "黑店", "黑心", "无良", "無良",
 	"欺负", "欺負", "赶紧", "趕緊", "马上给我", "馬上給我", "给个说法", "給個說法", "一个说法", "一個說法", "给我一个解释", "給我一個解釋", "赔偿", "賠償", "假货", "假貨", "虚假", "虛假",
 	"踢皮球", "装死", "裝死", "拖到", "一动不动", "一動不動", "再也不", "拉黑", "倒闭", "倒閉", "没完", "沒完", "烂", "爛", "别废话", "別廢話", "搞什么", "搞什麼", "干什么吃", "幹什麼吃", "摆设", "擺設", "想干嘛", "想幹嘛",
 	// de
+	"sauerei", "schweinerei", "abgezockt", "betrogen", "unzumutbar", "inakzeptabel", "kundenunfreundlich", "nervt", "genervt",
 	"beschwerde", "unverschämt", "frechheit", "betrug", "betrüg", "katastrophe", "nie wieder", "sofort ", "schlecht",
 	"reicht", "schnauze voll", "lächerlich", "erbärmlich", "unfähig", "nutzlos", "abzocke", "zumutung", "wütend", "stinksauer", "sauer", "ärger", "frust",
 	"ausreden", "textbausteine", "jetzt ist schluss", "ein witz", "gelogen", "lügen", "unmöglich",
 	// fr
+	"dégoûté", "foutage", "moquez", "arnaqué", "catastrophique", "exaspéré", "marre",
 	"plainte", "inadmissible", "arnaque", "escroc", "honteux", "honte", "inacceptable", "jamais plus", "plus jamais", "remboursez moi", "remboursez nous", "scandaleux", "scandale",
 	"j en ai marre", "en ai assez", "ridicule", "lamentable", "incompétent", "incapable", "furieux", "énervé", "hors de moi", "n importe quoi", "menti", "mentir", "menteur", "excuses", "vol ", "voleur", "volé", "tout de suite", "immédiatement", "exige", "inutile", "blague",
 	// es
+	"timado", "estafado", "engañ", "cachondeo", "tomadura de pelo", "cabreo", "asco", "asqueroso", "mentiros",
 	"queja", "reclamación", "reclamacion", "estafa", "timo", "timador", "vergüenza", "inaceptable", "nunca más", "nunca mas", "fatal", "denuncia", "denunciar",
 	"harto", "harta", "ya basta", "basta ya", "ridículo", "ridiculo", "lamentable", "inútil", "inutil", "incompetente", "furioso", "furiosa", "indignante", "indignado", "exijo",
 	"ya mismo", "inmediatamente", "ahora mismo", "excusas", "mentir", "mentido", "mentisteis", "ladrones", "robo ", "robado", "pésimo", "pesimo", "peor", "no puede ser", "broma", "no aguanto",
 	// ja
+	"腹立", "イライラ", "頭に来", "話にならない", "どういうこと", "誠意がない", "責任取", "金返せ", "二度と使わない",
 	"クレーム", "詐欺", "返金しろ", "いい加減", "ひどい", "酷い", "二度と", "訴え", "責任者",
 	"ありえない", "あり得ない", "信じられない", "うんざり", "我慢の限界", "限界", "許せない", "許せません", "ぼったくり", "騙さ", "だまさ", "嘘", "金を返せ", "返金して", "今すぐ", "すぐに返金",
 	"どうなってる", "どうなって", "怒", "激怒", "対応しろ", "出せ", "消費者センター", "生活センター", "法的措置", "誠意", "謝罪はいらない", "役に立たない",
 	// ko
+	"빡쳐", "어이상실", "황당", "양심", "뭐하자는", "장난치", "실화", "짜증나",
 	"환불해", "사기", "최악", "어이없", "불만", "신고", "고소",
 	"화나", "화가 나", "화납", "너무하", "말이 돼", "말이 됩", "말도 안", "못 참", "더는", "지겹", "바가지", "거짓말", "당장", "책임자", "엉망", "실망", "민원", "소비자원", "법적", "돈 돌려", "돈이나", "사람 무시", "무시하", "속았", "뭐 하는", "뭐하는", "다신 안", "다시는 안",
 	// ar
 	"شكوى", "احتيال", "نصب", "سيء", "أسوأ", "غير مقبول", "محامي",
 	// ru
+	"обнаглел", "наглость", "хамство", "беспредел", "ужас", "отстой", "лохотрон", "обманщик", "позорище",
 	"жалоб", "мошенн", "обман", "ужасн", "отвратительн", "безобраз", "верните деньги", "суд",
 	"возмутительн", "надоел", "хватит врать", "с меня хватит", "сколько можно", "терпение", "бесполезн", "в ярости", "в бешенстве", "на грани", "позор", "стыд", "наврали", "врать", "враньё", "вранье",
 	"немедленно", "сейчас же", "требую", "худш", "кошмар", "развод", "грабёж", "грабеж", "никогда у вас", "больше никогда", "некомпетентн", "убог", "смешно", "отговорк",
