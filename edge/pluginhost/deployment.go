@@ -64,6 +64,7 @@ type deployment struct {
 	compiled wazero.CompiledModule
 	fuel     bool  // loop budget instrumented (else context-done checks)
 	hooks    int32 // bit set the guest handles
+	binary   bool  // the guest takes the binary envelope (kefu_envelope_formats)
 
 	idle chan *instance
 	sem  chan struct{} // one token per live instance
@@ -229,9 +230,11 @@ func checkModule(c wazero.CompiledModule, needHooks []Hook) error {
 			return err
 		}
 	}
-	if _, ok := exp["kefu_hooks"]; ok {
-		if err := want("kefu_hooks", nil, []api.ValueType{i32}); err != nil {
-			return err
+	for _, name := range []string{"kefu_hooks", "kefu_envelope_formats"} {
+		if _, ok := exp[name]; ok {
+			if err := want(name, nil, []api.ValueType{i32}); err != nil {
+				return err
+			}
 		}
 	}
 	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
@@ -274,6 +277,14 @@ func (d *deployment) negotiate(ctx context.Context, in *instance, needHooks []Ho
 				d.hooks |= hookBit[hk]
 			}
 		}
+	}
+	d.binary = false
+	if f := in.mod.ExportedFunction("kefu_envelope_formats"); f != nil {
+		res, err := f.Call(ctx)
+		if err != nil {
+			return fmt.Errorf("kefu_envelope_formats: %w", err)
+		}
+		d.binary = int32(res[0])&formatBinary != 0
 	}
 	var missing []string
 	for _, hk := range needHooks {

@@ -526,16 +526,14 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 			out.Envelope.Labels[k] = v
 		}
 	}
-	var enc []byte
+	enc := encodings{env: &out.Envelope}
 	for _, s := range pipeline {
-		if enc == nil {
-			b, err := json.Marshal(&out.Envelope)
-			if err != nil {
-				return out, fmt.Errorf("pluginhost: encoding envelope: %w", err)
+		if d := s.cur.Load(); d != nil {
+			if _, err := enc.get(d.binary); err != nil {
+				return out, err // not the plugin's failure
 			}
-			enc = b
 		}
-		res, d, err := h.call(ctx, s, hook, &out.Envelope, enc)
+		res, d, err := h.call(ctx, s, hook, &out.Envelope, &enc)
 		if err != nil {
 			if ctx.Err() != nil {
 				return out, fmt.Errorf("pluginhost: %s/%s: %w", region, s.name, ctx.Err())
@@ -564,10 +562,35 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 			return out, nil
 		}
 		if changed {
-			enc = nil
+			enc.json, enc.bin = nil, nil
 		}
 	}
 	return out, nil
+}
+
+// encodings holds the envelope as each input format encodes it, made when
+// a plugin first needs it and kept until a plugin changes the envelope
+// (plugins/ABI.md section 4).
+type encodings struct {
+	env       *chat.Envelope
+	json, bin []byte
+}
+
+func (e *encodings) get(binary bool) ([]byte, error) {
+	if binary {
+		if e.bin == nil {
+			e.bin = appendBinaryEnvelope(make([]byte, 0, 256+len(e.env.Message.Text)), e.env)
+		}
+		return e.bin, nil
+	}
+	if e.json == nil {
+		b, err := json.Marshal(e.env)
+		if err != nil {
+			return nil, fmt.Errorf("pluginhost: encoding envelope: %w", err)
+		}
+		e.json = b
+	}
+	return e.json, nil
 }
 
 func applyLabels(env *chat.Envelope, labels map[string]string) bool {
@@ -619,7 +642,7 @@ func FailureKind(err error) string {
 
 // call runs one plugin on enc. It returns the deployment used (for its
 // policy) even on failure.
-func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope, enc []byte) (Result, *deployment, error) {
+func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope, enc *encodings) (Result, *deployment, error) {
 	var d *deployment
 	for {
 		d = s.cur.Load()
@@ -642,8 +665,12 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 	return res, d, err
 }
 
-func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, enc []byte) (Result, error) {
+func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
 	h.metrics.calls.WithLabelValues(d.name, d.region, string(hook)).Inc()
+	enc, err := encs.get(d.binary)
+	if err != nil {
+		return Result{}, err
+	}
 	timeout := time.Duration(d.limits.Timeout)
 	left, ok, unlimited := h.quotas.cpuLeft(env.Tenant)
 	if !ok {

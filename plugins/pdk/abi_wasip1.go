@@ -16,6 +16,11 @@ func kefuABIVersion() int32 { return 1 }
 //go:wasmexport kefu_hooks
 func kefuHooks() int32 { return hookBits() }
 
+// kefu_envelope_formats: JSON and the binary envelope (ABI.md section 4.1).
+//
+//go:wasmexport kefu_envelope_formats
+func kefuEnvelopeFormats() int32 { return formatJSON | formatBinary }
+
 //go:wasmexport kefu_alloc
 func kefuAlloc(n int32) uint32 {
 	if n < 0 {

@@ -38,7 +38,12 @@
 // Standard library only. The envelope decoder and the result encoder are
 // hand-written (json.go, fuzzed against encoding/json): inside the host every
 // loop iteration of guest code is metered, and reflection-driven decoding
-// was ~10× the work. encoding/json is linked only into plugins that call HTTP
+// was ~10× the work. The PDK tells the host (kefu_envelope_formats) that it
+// also takes the binary envelope (ABI.md section 4.1, binary.go), which the
+// host then sends: decoding it is slicing, not a pass over every byte.
+// Strings of a decoded envelope share one private copy of the input (one
+// allocation), and config values are cached per instance (the host fixes
+// them for an instance's life). encoding/json is linked only into plugins that call HTTP
 // or Alert (their small request/response bodies). Plugins are not
 // size-critical like the widget: a Go guest is ~2–3 MB and is compiled once
 // per edge (and cached on disk). Handlers run one at a time per instance;

@@ -56,7 +56,8 @@ func hookBits() int32 {
 // ErrNoHandler is returned by Handle when no handler is registered for the hook.
 var ErrNoHandler = errors.New("pdk: no handler registered for hook")
 
-// Handle decodes input (an envelope as JSON), runs the handler registered
+// Handle decodes input (an envelope as JSON, or in the binary format of
+// plugins/ABI.md section 4.1), runs the handler registered
 // for hook and returns the encoded result (nil for a plain pass). The wasm
 // exports call it; native tests may too.
 func Handle(hook Hook, input []byte) ([]byte, error) {
@@ -65,7 +66,11 @@ func Handle(hook Hook, input []byte) ([]byte, error) {
 		return nil, ErrNoHandler
 	}
 	var env Envelope
-	if err := decodeEnvelope(input, &env); err != nil {
+	decode := decodeEnvelope
+	if isBinaryEnvelope(input) {
+		decode = decodeBinaryEnvelope
+	}
+	if err := decode(input, &env); err != nil {
 		return nil, fmt.Errorf("pdk: decoding envelope: %w", err)
 	}
 	r := h(&env)
