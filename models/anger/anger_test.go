@@ -85,6 +85,7 @@ func TestFind(t *testing.T) {
 		{"class act", Cues{}}, // no lexicon match inside words
 		{"我要投诉", Cues{Complaint: 1}},
 		{"I'm calling my lawyer", Cues{Threat: 1}},
+		{"refund today or I go to my bank", Cues{Threat: 1}},
 		{"can I pay with my bank card?", Cues{}}, // "my bank" alone is no threat
 		{"thanks for your courtesy", Cues{}},     // "court " only as a word
 		{"no robot please, a person", Cues{}},    // es "robo " does not match "robot"

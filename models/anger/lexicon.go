@@ -97,7 +97,7 @@ var complaint = []string{
 var threat = []string{
 	// en
 	"scam", "fraud", "lawyer", "attorney", "sue you", "sue ", "legal action", "court ", "small claims", "police", "report you", "report this", "reporting you", "reporting this",
-	"chargeback", "charge back", "dispute", "reverse the charge", "call my bank", "calling my bank", "contact my bank", "going to my bank", "credit card company", "bbb", "better business", "trading standards", "ftc", "consumer protection",
+	"chargeback", "charge back", "dispute", "reverse the charge", "call my bank", "calling my bank", "contact my bank", "go to my bank", "going to my bank", "ask my bank", "credit card company", "bbb", "better business", "trading standards", "ftc", "consumer protection",
 	"trustpilot", "1 star", "one star", "bad review", "reviews everywhere", "review everywhere", "the press", "tell everyone", "thief", "thieves", "stole", "crook", "fake", "counterfeit",
 	// zh
 	"律师", "律師", "起诉", "起訴", "法院", "报警", "報警", "拒付", "曝光", "黑猫", "黑貓", "市场监管", "市場監管", "平台介入", "诈骗", "詐騙", "所有平台",
