@@ -84,8 +84,9 @@ const uncorroborated = 0.5
 //   - the model (models/anger: anger text model, sentiment and intensity
 //     cues in a fitted logistic regression), which finds far more angry
 //     messages but raises false alarms on short plain ones ("哈喽", "Wo ist
-//     meine Bestellung?", "human": about 3% of the calm messages of the
-//     intent dev set, TestAngerAccuracy). So the model alone may not take a
+//     meine Bestellung?", "human": 1.8% of the calm messages of the intent
+//     dev set, TestAngerAccuracy; the cap below brings that to ~0.3% at a
+//     cost of 4–5 points of recall). So the model alone may not take a
 //     conversation from the bot:
 //     unless the text shows explicit evidence — an intensity cue or lexicon
 //     hit of anger.Find, a keyword of the rule, or the intent complaint — its
