@@ -143,6 +143,25 @@ type langSet uint16
 
 var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256}
 
+var deBit = langBit["de"]
+
+// maxStreetWord is the longest street word in bytes; deLastByte marks the
+// last bytes of the German street words (cheap filters before the map and
+// suffix look-ups).
+var maxStreetWord, deLastByte = func() (max int, last [256]bool) {
+	for lang, ws := range streetWords {
+		for _, w := range ws {
+			if len(w) > max {
+				max = len(w)
+			}
+			if lang == "de" {
+				last[w[len(w)-1]] = true
+			}
+		}
+	}
+	return max, last
+}()
+
 // streetWordLangs maps each street word to the languages it triggers.
 var streetWordLangs = func() map[string]langSet {
 	m := map[string]langSet{}
@@ -224,11 +243,13 @@ func triggeredLangs(text string, f cues) langSet {
 			j += w
 		}
 		word := low[i:j]
-		set |= streetWordLangs[word]
-		if set&langBit["de"] == 0 {
+		if len(word) <= maxStreetWord {
+			set |= streetWordLangs[word]
+		}
+		if set&deBit == 0 && deLastByte[word[len(word)-1]] {
 			for _, suf := range streetWords["de"] {
 				if strings.HasSuffix(word, suf) {
-					set |= langBit["de"]
+					set |= deBit
 					break
 				}
 			}

@@ -137,6 +137,9 @@ func cueBefore(text string, at, floor int) (cue, int) {
 	// Every occurrence of every keyword is a candidate; the nearest end
 	// wins, ties go to the higher cue, so the order of the walk is free.
 	for i := 0; i < len(win); i++ {
+		if c := win[i]; i > 0 && isASCIIWord(c) && isASCIIWord(win[i-1]) {
+			continue // inside a word: keywords starting with c need a boundary here
+		}
 		for _, k := range keywordsByByte[win[i]] {
 			if len(k.word) > len(win)-i || len(k.word) > 1 && win[i+1] != k.word[1] || win[i:i+len(k.word)] != k.word {
 				continue
@@ -161,6 +164,12 @@ func cueBefore(text string, at, floor int) (cue, int) {
 		return cueNone, 0
 	}
 	return best, len(win) - bestEnd
+}
+
+// isASCIIWord reports whether c is an ASCII letter, digit or '_' (a word
+// rune, see isWordRune).
+func isASCIIWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
