@@ -58,6 +58,14 @@ func appendBinaryEnvelope(b []byte, env *chat.Envelope) []byte {
 	return b
 }
 
+// BinaryEnvelope returns env in the binary envelope format of
+// plugins/ABI.md section 4.1, for tools that feed Kefu guests outside a
+// Host (kefu bench plugins gives it to the Extism twin of the pass-through
+// plugin, so that both hosts' guests decode the same bytes).
+func BinaryEnvelope(env *chat.Envelope) []byte {
+	return appendBinaryEnvelope(make([]byte, 0, 256+len(env.Message.Text)), env)
+}
+
 func appendBinaryString(b []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		s = string([]rune(s)) // each invalid byte → U+FFFD, as encoding/json

@@ -579,7 +579,7 @@ type encodings struct {
 func (e *encodings) get(binary bool) ([]byte, error) {
 	if binary {
 		if e.bin == nil {
-			e.bin = appendBinaryEnvelope(make([]byte, 0, 256+len(e.env.Message.Text)), e.env)
+			e.bin = BinaryEnvelope(e.env)
 		}
 		return e.bin, nil
 	}

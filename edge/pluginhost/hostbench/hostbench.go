@@ -7,14 +7,14 @@
 //
 // Both guests are Go (GOOS=wasip1 reactors built by the local toolchain from
 // plugins/examples/passthrough and hostbench/testdata/extism-passthrough)
-// and do the same work with the same code: take the envelope's JSON into
-// guest memory, decode it with the PDK (pdk.Handle), and pass. Both hosts use wazero's compiler and get
-// the envelope as JSON encoded per call.
+// and do the same work with the same code: take the envelope into guest
+// memory, decode it with the PDK (pdk.Handle), and pass. Both hosts use
+// wazero's compiler and get the same bytes, encoded per call: the binary
+// envelope (plugins/ABI.md section 4.1) that our host sends PDK guests.
 package hostbench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -119,7 +119,8 @@ func NewExtism(ctx context.Context, wasm []byte, cache wazero.CompilationCache, 
 		return nil, fmt.Errorf("hostbench: extism compile: %w", err)
 	}
 	e := &Extism{compiled: compiled, pool: make(chan *extism.Plugin, poolSize)}
-	warm, _ := json.Marshal(Envelope(16))
+	warm16 := Envelope(16)
+	warm := pluginhost.BinaryEnvelope(&warm16)
 	for range poolSize {
 		p, err := compiled.Instance(ctx, extism.PluginInstanceConfig{})
 		if err != nil {
@@ -138,10 +139,9 @@ func NewExtism(ctx context.Context, wasm []byte, cache wazero.CompilationCache, 
 
 // Call encodes env (as our host does) and calls the plugin once.
 func (e *Extism) Call(ctx context.Context, env chat.Envelope) error {
-	b, err := json.Marshal(&env)
-	if err != nil {
-		return err
-	}
+	// The bytes our host would send the same PDK guest (it takes the
+	// binary envelope), so both guests decode the same input.
+	b := pluginhost.BinaryEnvelope(&env)
 	var p *extism.Plugin
 	select {
 	case p = <-e.pool:
