@@ -216,14 +216,22 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 }
 
 // EnsureStream creates the inbound stream if it is missing, or updates it to
-// the contract's settings (the edge calls the same on its side).
+// the contract's settings (the edge calls the same on its side). The
+// stream's sources are kept: leaf edges declare their regional streams
+// there (edge.Leaf, docs/CONTRACTS.md).
 func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:       chat.StreamInbound,
 		Subjects:   []string{chat.SubjectInboundPrefix + ">"},
 		Storage:    jetstream.FileStorage,
 		Duplicates: 2 * time.Minute,
-	})
+	}
+	if st, err := js.Stream(ctx, chat.StreamInbound); err == nil {
+		cfg.Sources = st.CachedInfo().Config.Sources
+	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil, fmt.Errorf("central: stream %s: %w", chat.StreamInbound, err)
+	}
+	st, err := js.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("central: stream %s: %w", chat.StreamInbound, err)
 	}

@@ -11,6 +11,20 @@ const (
 	StreamInbound = "KEFU_INBOUND"
 	// SubjectInboundPrefix + tenant is where edges publish inbound envelopes.
 	SubjectInboundPrefix = "kefu.inbound."
+	// StreamRegion is the stream of an edge that is a NATS leaf node of
+	// central (kefu edge --leaf): it lives in the edge's own JetStream
+	// domain, holds the region's inbound envelopes (Nats-Msg-Id = Message.ID,
+	// duplicate window 2 min) while the link to central is down, and
+	// KEFU_INBOUND sources it across domains (docs/CONTRACTS.md).
+	StreamRegion = "KEFU_REGION"
+	// SubjectRegionPrefix + domain + "." + tenant is where a leaf edge
+	// publishes inbound envelopes into its StreamRegion; central's source
+	// maps them to InboundSubject(tenant).
+	SubjectRegionPrefix = "kefu.region."
+	// SubjectSourcingPrefix + domain is the deliver subject of the durable
+	// consumer through which central's KEFU_INBOUND sources a leaf edge's
+	// StreamRegion.
+	SubjectSourcingPrefix = "kefu.sourcing."
 	// SubjectOutboundPrefix + region + "." + tenant carries replies
 	// (Envelope, Direction Outbound) to the edges of one region (core NATS;
 	// a missed reply is recovered by the history request on resume).
@@ -24,6 +38,12 @@ const (
 
 // InboundSubject is the subject for a tenant's inbound envelopes.
 func InboundSubject(tenant string) string { return SubjectInboundPrefix + SubjectToken(tenant) }
+
+// RegionSubject is the subject a leaf edge of JetStream domain domain
+// publishes a tenant's inbound envelopes to.
+func RegionSubject(domain, tenant string) string {
+	return SubjectRegionPrefix + SubjectToken(domain) + "." + SubjectToken(tenant)
+}
 
 // OutboundSubject is the subject for replies to one region's edges.
 func OutboundSubject(region, tenant string) string {

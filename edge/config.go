@@ -48,6 +48,12 @@ type Config struct {
 	// NATS is the connection to the NATS system shared with central. The
 	// Node does not close it. Required.
 	NATS *nats.Conn
+	// Leaf, when set, says that NATS is a connection to the edge's own
+	// server, a leaf node of central's: the edge publishes into its regional
+	// stream and keeps it declared as a source of central's KEFU_INBOUND
+	// (see Leaf). Default: nil, NATS is central's NATS system and the edge
+	// publishes to KEFU_INBOUND directly.
+	Leaf *Leaf
 	// Plugins runs the inbound and outbound pipelines. Default: nil, no plugins.
 	Plugins Plugins
 	// Vault reveals PII values kept in this region (POST /v1/reveal).
@@ -122,6 +128,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if chat.SubjectToken(c.Region) != c.Region {
 		return c, fmt.Errorf("edge: region %q must be [0-9A-Za-z_-]+", c.Region)
+	}
+	if c.Leaf != nil {
+		l, err := c.Leaf.withDefaults()
+		if err != nil {
+			return c, err
+		}
+		c.Leaf = &l
 	}
 	if c.MaxText <= 0 {
 		c.MaxText = chat.MaxTextBytes

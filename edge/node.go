@@ -48,11 +48,15 @@ type Node struct {
 	closed   atomic.Bool
 	streamM  sync.Mutex
 	streamOK atomic.Bool
+	stream   jetstream.StreamConfig     // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
+	subject  func(tenant string) string // the subject of a tenant's inbound envelopes in stream
+	bg       sync.WaitGroup
 }
 
-// New starts an edge node: it makes sure the KEFU_INBOUND stream exists
-// (when JetStream is not reachable yet it logs and retries on the first
-// publish) and subscribes to the region's outbound replies and to
+// New starts an edge node: it makes sure the KEFU_INBOUND stream (with
+// Config.Leaf: its regional stream) exists (when JetStream is not reachable
+// yet it logs and retries on the first publish), with Config.Leaf keeps
+// declaring that stream as a source of central's, and subscribes to the region's outbound replies and to
 // conversation events. Call Register to add the routes to a Fiber app and
 // Close to stop.
 func New(ctx context.Context, cfg Config) (*Node, error) {
@@ -64,7 +68,12 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edge: jetstream context: %w", err)
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), nc: cfg.NATS, js: js}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), nc: cfg.NATS, js: js,
+		stream: StreamConfig(), subject: chat.InboundSubject}
+	if l := cfg.Leaf; l != nil {
+		n.stream = RegionStreamConfig(l.Domain)
+		n.subject = func(tenant string) string { return chat.RegionSubject(l.Domain, tenant) }
+	}
 	n.hub.init()
 	n.limits = newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP)
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -94,6 +103,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.unsubscribe()
 		return nil, fmt.Errorf("edge: flush subscriptions: %w", err)
 	}
+	if cfg.Leaf != nil {
+		n.bg.Add(1)
+		go n.keepSource()
+	}
 	return n, nil
 }
 
@@ -106,6 +119,7 @@ func (n *Node) Close() error {
 	}
 	n.unsubscribe()
 	n.cancel() // in-flight publishes and history requests give up; clients retry with the same ids
+	n.bg.Wait()
 	for _, s := range n.hub.closeAll() {
 		s.shutdown(1001, "edge shutting down")
 	}
@@ -150,15 +164,16 @@ func (n *Node) ensureStream(ctx context.Context) error {
 	defer cancel()
 	// Create, but never update: if central (or an operator) made the stream
 	// with other limits, theirs win; the edge only needs it to exist.
-	if _, err := n.js.CreateStream(ctx, StreamConfig()); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		return fmt.Errorf("edge: create stream %s: %w", chat.StreamInbound, err)
+	if _, err := n.js.CreateStream(ctx, n.stream); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return fmt.Errorf("edge: create stream %s: %w", n.stream.Name, err)
 	}
 	n.streamOK.Store(true)
 	return nil
 }
 
-// publish stores env in KEFU_INBOUND with its message id as Nats-Msg-Id and
-// returns once JetStream acknowledged it.
+// publish stores env in KEFU_INBOUND (a leaf edge: its regional stream)
+// with its message id as Nats-Msg-Id and returns once JetStream
+// acknowledged it.
 func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 	data, err := json.Marshal(env)
 	if err != nil {
@@ -170,7 +185,7 @@ func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 		metricPublishFailures.Inc()
 		return fmt.Errorf("%w: %w", errUnavailable, err)
 	}
-	msg := nats.NewMsg(chat.InboundSubject(env.Tenant))
+	msg := nats.NewMsg(n.subject(env.Tenant))
 	msg.Data = data
 	start := time.Now()
 	if _, err := n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Message.ID)); err != nil {

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,19 +98,32 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		edgeURLs[region] = u
 		return nil
 	})
-	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
+	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream (domain \""+edge.DefaultCentralDomain+"\") in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
+	leafPort := fs.Int("leaf-port", 0, "with --embed-nats: accept edges (kefu edge --leaf) as NATS leaf nodes on --leaf-host:PORT; 0: none")
+	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token leaf edges must present (default $KEFU_LEAF_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *leafPort > 0 && *embedPort <= 0 {
+		return fail(stderr, fmt.Errorf("--leaf-port needs --embed-nats (with --nats, configure leaf nodes and a JetStream domain on that NATS system)"))
+	}
+	log := sf.logger(stderr)
 	if *embedPort > 0 {
-		ns, err := natsembed.Start(natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats")})
+		o := natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats"), Domain: edge.DefaultCentralDomain, Logger: log}
+		if *leafPort > 0 {
+			o.LeafListen, o.LeafToken = net.JoinHostPort(*leafHost, strconv.Itoa(*leafPort)), *leafToken
+		}
+		ns, err := natsembed.Start(o)
 		if err != nil {
 			return fail(stderr, err)
 		}
 		defer ns.Shutdown()
 		sf.natsURL = ns.URL()
+		if o.LeafListen != "" {
+			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "token", o.LeafToken != "")
+		}
 	}
-	log := sf.logger(stderr)
 	pack, err := sf.pack()
 	if err != nil {
 		return fail(stderr, err)
@@ -140,8 +155,18 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	vaultKeyFile := fs.String("vault-key-file", "", "base64 AES-256 key of the vault for regions without vault_keys; created 0600 when missing (default: VAULT_DIR/vault.key)")
 	consoleOrigins := fs.String("console-origin", "", "comma-separated origins of agent consoles served elsewhere that may call POST /v1/reveal (CORS)")
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
+	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN)")
+	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
+	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
+	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	natsSet := false
+	fs.Visit(func(f *flag.Flag) { natsSet = natsSet || f.Name == "nats" })
+	if *leafURL != "" && natsSet {
+		return fail(stderr, fmt.Errorf("--leaf and --nats exclude each other: a leaf edge runs its own NATS"))
 	}
 	if *pluginCfg == "" && (*vaultDir != "" || *vaultKeyFile != "") {
 		return fail(stderr, fmt.Errorf("--vault-dir and --vault-key-file need --plugins (the vault belongs to the plugin host)"))
@@ -151,13 +176,41 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	if err != nil {
 		return fail(stderr, err)
 	}
-	nc, err := sf.connect("kefu-edge-" + *region)
-	if err != nil {
-		return fail(stderr, err)
+	var (
+		nc   *nats.Conn
+		leaf *edge.Leaf
+	)
+	if *leafURL != "" {
+		if *leafDomain == "" {
+			*leafDomain = "edge-" + chat.SubjectToken(*region)
+		}
+		leaf = &edge.Leaf{Domain: *leafDomain, CentralDomain: *centralDomain}
+		if *leafDomain == *centralDomain {
+			return fail(stderr, fmt.Errorf("--leaf-domain %q is central's domain: every JetStream domain must be distinct", *leafDomain))
+		}
+		ns, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: filepath.Join(*data, "nats"),
+			Domain: *leafDomain, Name: "kefu-" + *leafDomain, LeafRemote: *leafURL, LeafRemoteToken: *leafToken,
+			LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log})
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer ns.Shutdown()
+		if !ns.LeafConnected() {
+			log.Warn("leaf link to central is not up yet; accepting messages and keeping them in the region until it is", "leaf", *leafURL)
+		}
+		nc, err = ns.Connect("kefu-edge-" + *region)
+		if err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		nc, err = sf.connect("kefu-edge-" + *region)
+		if err != nil {
+			return fail(stderr, err)
+		}
 	}
 	defer nc.Close()
 	cfg := edge.Config{
-		Region: *region, NATS: nc, Logger: log,
+		Region: *region, NATS: nc, Logger: log, Leaf: leaf,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
 		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},

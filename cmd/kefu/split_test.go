@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -196,4 +197,176 @@ func ask(t *testing.T, ws *websocket.Conn, text string) (reply chat.Frame, resen
 	}
 	t.Fatalf("no reply to %q", text)
 	return reply, resent
+}
+
+// TestSplitDeploymentLeafEdge runs central (embedded NATS with a leaf port
+// and a token) and an edge that is a NATS leaf node (kefu edge --leaf) as
+// separate processes. With central killed (SIGKILL), a shopper's message is
+// accepted at once — stored in the region's own JetStream — and answered
+// exactly once, in the same conversation, after central restarts. A message
+// accepted just before the edge itself is killed is not lost: the restarted
+// edge hands it on and the shopper's resume brings the answer. An edge with
+// the wrong token fails at start with a clear error.
+func TestSplitDeploymentLeafEdge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	data, edgeData := t.TempDir(), t.TempDir()
+	natsPort, leafPort := freePort(t), freePort(t)
+	centralAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	edgeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	leafURL := fmt.Sprintf("nats://127.0.0.1:%d", leafPort)
+	startCentral := func() *exec.Cmd {
+		return startKefu(t, "central", "--embed-nats", strconv.Itoa(natsPort), "--leaf-port", strconv.Itoa(leafPort),
+			"--leaf-token", "leaf-secret", "--data", data, "--addr", centralAddr)
+	}
+	startEdge := func() *exec.Cmd {
+		return startKefu(t, "edge", "--region", "eu", "--leaf", leafURL, "--leaf-token", "leaf-secret",
+			"--data", edgeData, "--addr", edgeAddr)
+	}
+	central := startCentral()
+	waitHealthy(t, centralAddr)
+
+	t.Run("wrong token", func(t *testing.T) {
+		cmd := exec.Command(os.Args[0], "edge", "--leaf", leafURL, "--leaf-token", "guess",
+			"--data", t.TempDir(), "--addr", "127.0.0.1:"+strconv.Itoa(freePort(t)))
+		cmd.Env = append(os.Environ(), "KEFU_TEST_MAIN=1")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "leaf link refused") || strings.Contains(string(out), "guess") {
+			t.Fatalf("edge with a wrong token: %v\n%s", err, out)
+		}
+	})
+
+	edgeProc := startEdge()
+	waitHealthy(t, edgeAddr)
+	ws := dialEdge(t, edgeAddr, chat.Frame{Type: chat.FrameHello, V: 1, Visitor: "v-leaf"})
+	conv := next(t, ws, chat.FrameWelcome).ConversationID
+	first, _ := ask(t, ws, "How long does shipping take?")
+	if first.ConversationID != conv || first.Text == "" {
+		t.Fatalf("first reply %+v", first)
+	}
+
+	// Central down: accepted at once, answered once after the restart.
+	if err := central.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = central.Wait()
+	msg := chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Text: "What is your return policy?", Lang: "en"}
+	start := time.Now()
+	send(t, ws, msg)
+	if a := nextFor(t, ws, msg.ID); a.Type != chat.FrameAccepted {
+		t.Fatalf("while central is down the edge answered %+v, want accepted", a)
+	}
+	t.Logf("accepted %v after sending, central down", time.Since(start))
+	startCentral()
+	r := replyTo(t, ws, msg.ID)
+	if r.ConversationID != conv || r.Text == "" {
+		t.Fatalf("reply after central's restart %+v, conversation %s", r, conv)
+	}
+	t.Logf("answered %v after sending (central restarted meanwhile)", time.Since(start))
+	send(t, ws, chat.Frame{Type: chat.FrameAck, ID: r.ID})
+
+	// Edge killed right after accepting: nothing accepted is lost.
+	msg2 := chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Text: "Do you ship to Canada?", Lang: "en"}
+	send(t, ws, msg2)
+	if a := nextFor(t, ws, msg2.ID); a.Type != chat.FrameAccepted {
+		t.Fatalf("edge answered %+v, want accepted", a)
+	}
+	if err := edgeProc.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = edgeProc.Wait()
+	ws.Close()
+	startEdge()
+	waitHealthy(t, edgeAddr)
+	ws = dialEdge(t, edgeAddr, chat.Frame{Type: chat.FrameHello, V: 1, Visitor: "v-leaf", ConversationID: conv, ResumeAfter: r.ID})
+	if w := next(t, ws, chat.FrameWelcome); w.ConversationID != conv || w.Reason != "" {
+		t.Fatalf("resume after the edge restart: %+v", w)
+	}
+	r2 := replyTo(t, ws, msg2.ID)
+	if r2.ConversationID != conv || r2.Text == "" {
+		t.Fatalf("reply after the edge restart %+v", r2)
+	}
+	noSecondReply(t, ws, msg2.ID, r2.ID) // the last read: a timed-out read ends a websocket.Conn
+	ws.Close()
+
+	// Exactly once: the history after the first reply holds one answer to each.
+	ws = dialEdge(t, edgeAddr, chat.Frame{Type: chat.FrameHello, V: 1, Visitor: "v-leaf", ConversationID: conv, ResumeAfter: first.ID})
+	next(t, ws, chat.FrameWelcome)
+	answers := map[string]map[string]bool{msg.ID: {}, msg2.ID: {}}
+	_ = ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		var f chat.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			break
+		}
+		if f.Type == chat.FrameMessage && answers[f.ReplyTo] != nil {
+			answers[f.ReplyTo][f.ID] = true
+		}
+	}
+	for id, got := range answers {
+		if len(got) != 1 {
+			t.Errorf("message %s has %d answers in the conversation, want 1: %v", id, len(got), got)
+		}
+	}
+}
+
+func dialEdge(t *testing.T, addr string, hello chat.Frame) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+addr+"/ws?site=demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	send(t, ws, hello)
+	return ws
+}
+
+// nextFor reads until the accepted or error frame of message id.
+func nextFor(t *testing.T, ws *websocket.Conn, id string) chat.Frame {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		var f chat.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("waiting for accepted %s: %v", id, err)
+		}
+		if (f.Type == chat.FrameAccepted || f.Type == chat.FrameError) && f.ID == id {
+			return f
+		}
+	}
+}
+
+// replyTo reads until the reply to message id; an error frame fails.
+func replyTo(t *testing.T, ws *websocket.Conn, id string) chat.Frame {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for {
+		var f chat.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			t.Fatalf("waiting for the reply to %s: %v", id, err)
+		}
+		switch {
+		case f.Type == chat.FrameMessage && f.ReplyTo == id:
+			return f
+		case f.Type == chat.FrameError:
+			t.Fatalf("error frame while waiting for the reply to %s: %+v", id, f)
+		}
+	}
+}
+
+// noSecondReply fails when another answer (another id) to message id
+// arrives within 1.5 s.
+func noSecondReply(t *testing.T, ws *websocket.Conn, id, replyID string) {
+	t.Helper()
+	_ = ws.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
+	for {
+		var f chat.Frame
+		if err := ws.ReadJSON(&f); err != nil {
+			return
+		}
+		if f.Type == chat.FrameMessage && f.ReplyTo == id && f.ID != replyID {
+			t.Fatalf("second answer to %s: %+v", id, f)
+		}
+	}
 }

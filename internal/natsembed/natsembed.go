@@ -1,38 +1,107 @@
 // Package natsembed runs nats-server inside the process, the transport
-// between edge and central in `kefu dev` and in tests. It listens on
-// loopback only (a random port unless one is given) and keeps JetStream
-// state under a folder, so that a restart finds the streams it left.
+// between edge and central in `kefu dev`, in tests and in the leaf-node
+// deployment. It listens on loopback only (a random port unless one is
+// given) and keeps JetStream state under a folder, so that a restart finds
+// the streams it left.
+//
+// Two more roles serve a region's edge that keeps accepting while central is
+// away (kefu central --leaf-port, kefu edge --leaf; docs/CONTRACTS.md):
+//
+//   - a hub (central) also accepts leaf-node connections on LeafListen,
+//     with user LeafUser and password LeafToken when a token is set;
+//   - a leaf (an edge) runs its own JetStream in its own Domain, connects
+//     to the hub at LeafRemote, and needs no client port (NoListen: the
+//     process talks to it in memory through Connect).
+//
+// Start waits for the first leaf connection for a moment: a refused
+// credential is reported as ErrLeafRefused; an unreachable hub is not an
+// error (the leaf keeps trying and the edge buffers meanwhile), see
+// Server.LeafConnected.
 package natsembed
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
-// ErrNotReady is returned when the server did not accept connections in time.
-var ErrNotReady = errors.New("natsembed: server not ready")
+// LeafUser is the user name leaf nodes present with a token (the token is
+// its password).
+const LeafUser = "kefu-leaf"
+
+// Errors of Start.
+var (
+	// ErrNotReady is returned when the server did not accept connections in time.
+	ErrNotReady = errors.New("natsembed: server not ready")
+	// ErrLeafRefused is returned when the hub refused the leaf connection's
+	// credential (wrong or missing token).
+	ErrLeafRefused = errors.New("natsembed: leaf link refused by the hub: authorization violation (wrong or missing leaf token)")
+	// ErrOpenLeaf is returned for a leaf listener on a non-loopback address
+	// without a token: leaf links must not be open to anyone.
+	ErrOpenLeaf = errors.New("natsembed: a leaf listener off loopback needs a token")
+)
 
 // Options configures an embedded server. The zero value is usable: random
 // loopback port, JetStream off.
 type Options struct {
 	// Port to listen on; 0 picks a free one (the server's -1).
 	Port int
+	// NoListen opens no client port; clients of this process use Connect,
+	// which talks to the server in memory.
+	NoListen bool
 	// StoreDir enables JetStream with file storage there. Empty disables JetStream.
 	StoreDir string
+	// Domain is the JetStream domain of this server ("central", "edge-eu").
+	// Servers joined by leaf links need distinct domains; other servers
+	// reach this one's JetStream API at $JS.<Domain>.API. Default: none.
+	Domain string
 	// Name of the server. Defaults to "kefu".
 	Name string
+
+	// LeafListen is the host:port where the server accepts leaf-node
+	// connections ("127.0.0.1:7422"). Empty: none.
+	LeafListen string
+	// LeafToken, when set, is the password leaf nodes must present (user
+	// LeafUser). Required when LeafListen is not a loopback address.
+	LeafToken string
+
+	// LeafRemote is the URL of a hub's leaf port this server connects to as
+	// a leaf node ("nats://central:7422"). Empty: none.
+	LeafRemote string
+	// LeafRemoteToken is the token presented to the hub.
+	LeafRemoteToken string
+	// LeafDeny lists subjects that never cross the leaf link, either way.
+	LeafDeny []string
+	// LeafWait bounds how long Start waits for the first leaf connection.
+	// Default: 3s.
+	LeafWait time.Duration
+
+	// Logger receives the server's notices (debug level), warnings and
+	// errors. Default: none, the server is silent.
+	Logger *slog.Logger
 }
 
 // Server is a running embedded nats-server.
 type Server struct {
-	srv *server.Server
+	srv     *server.Server
+	log     *serverLog
+	leafs   bool
+	leafURL string
 }
 
-// Start starts a server and waits until it accepts connections.
+// Start starts a server and waits until it accepts connections and, with
+// LeafRemote, until its leaf link is up, refused (ErrLeafRefused) or
+// LeafWait has passed.
 func Start(o Options) (*Server, error) {
 	port := o.Port
 	if port == 0 {
@@ -46,7 +115,8 @@ func Start(o Options) (*Server, error) {
 		ServerName: name,
 		Host:       "127.0.0.1",
 		Port:       port,
-		NoLog:      true,
+		DontListen: o.NoListen,
+		NoLog:      o.Logger == nil,
 		NoSigs:     true,
 		HTTPPort:   0,
 		MaxPayload: 1 << 20,
@@ -54,25 +124,121 @@ func Start(o Options) (*Server, error) {
 	if o.StoreDir != "" {
 		opts.JetStream = true
 		opts.StoreDir = o.StoreDir
+		opts.JetStreamDomain = o.Domain
+	} else if o.Domain != "" {
+		return nil, fmt.Errorf("natsembed: domain %q needs a store dir (JetStream)", o.Domain)
+	}
+	if o.Domain != "" && (strings.ContainsAny(o.Domain, ".*> \t") || o.Domain != strings.TrimSpace(o.Domain)) {
+		return nil, fmt.Errorf("natsembed: domain %q: want one subject token", o.Domain)
+	}
+	if o.LeafListen != "" {
+		host, p, err := net.SplitHostPort(o.LeafListen)
+		if err != nil {
+			return nil, fmt.Errorf("natsembed: leaf listen %q: %w", o.LeafListen, err)
+		}
+		lport, err := strconv.Atoi(p)
+		if err != nil || lport <= 0 || lport > 65535 {
+			return nil, fmt.Errorf("natsembed: leaf listen %q: bad port", o.LeafListen)
+		}
+		if host == "" {
+			host = "0.0.0.0"
+		}
+		if o.LeafToken == "" && !isLoopback(host) {
+			return nil, fmt.Errorf("%w (%s)", ErrOpenLeaf, o.LeafListen)
+		}
+		opts.LeafNode.Host, opts.LeafNode.Port = host, lport
+		if o.LeafToken != "" {
+			opts.LeafNode.Username, opts.LeafNode.Password = LeafUser, o.LeafToken
+		}
+	}
+	if o.LeafRemote != "" {
+		u, err := url.Parse(o.LeafRemote)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("natsembed: leaf remote %q: want nats://host:port", o.LeafRemote)
+		}
+		if u.Scheme != "nats" && u.Scheme != "tls" {
+			return nil, fmt.Errorf("natsembed: leaf remote %q: scheme must be nats or tls", o.LeafRemote)
+		}
+		if o.LeafRemoteToken != "" {
+			u.User = url.UserPassword(LeafUser, o.LeafRemoteToken)
+		}
+		opts.LeafNode.ReconnectInterval = time.Second
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{u}, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: new server: %w", err)
 	}
+	s := &Server{srv: srv, log: &serverLog{log: o.Logger}, leafs: o.LeafRemote != ""}
+	if o.LeafListen != "" {
+		s.leafURL = "nats://" + net.JoinHostPort(opts.LeafNode.Host, strconv.Itoa(opts.LeafNode.Port))
+	}
+	srv.SetLoggerV2(s.log, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(10 * time.Second) {
 		srv.Shutdown()
 		return nil, ErrNotReady
 	}
-	return &Server{srv: srv}, nil
+	if s.leafs {
+		wait := o.LeafWait
+		if wait <= 0 {
+			wait = 3 * time.Second
+		}
+		deadline := time.Now().Add(wait)
+		for !s.LeafConnected() && time.Now().Before(deadline) {
+			if s.log.refused.Load() {
+				s.Shutdown()
+				return nil, fmt.Errorf("%w: %s", ErrLeafRefused, redact(o.LeafRemote))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return s, nil
 }
 
-// URL is the client URL of the server (nats://127.0.0.1:PORT).
-func (s *Server) URL() string { return s.srv.ClientURL() }
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
-// Connect opens a client connection named name that reconnects forever.
+// redact drops the user info of a URL for messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// URL is the client URL of the server (nats://127.0.0.1:PORT); empty with
+// NoListen.
+func (s *Server) URL() string {
+	if s.srv.Addr() == nil {
+		return ""
+	}
+	return s.srv.ClientURL()
+}
+
+// LeafURL is the URL leaf nodes connect to (nats://HOST:PORT); empty
+// without LeafListen.
+func (s *Server) LeafURL() string { return s.leafURL }
+
+// LeafConnected reports whether a leaf link is up (for a leaf: to its hub;
+// for a hub: from at least one leaf).
+func (s *Server) LeafConnected() bool { return s.srv.NumLeafNodes() > 0 }
+
+// Connect opens a client connection named name that reconnects forever
+// (in memory with NoListen).
 func (s *Server) Connect(name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(s.URL(), nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	url := s.URL()
+	if url == "" {
+		opts = append(opts, nats.InProcessServer(s.srv))
+	}
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: connect %s: %w", name, err)
 	}
@@ -84,3 +250,27 @@ func (s *Server) Shutdown() {
 	s.srv.Shutdown()
 	s.srv.WaitForShutdown()
 }
+
+// serverLog adapts the server's logger to slog and notices a refused leaf
+// credential.
+type serverLog struct {
+	log     *slog.Logger
+	refused atomic.Bool
+}
+
+func (l *serverLog) emit(level slog.Level, format string, v []any) {
+	msg := fmt.Sprintf(format, v...)
+	if level >= slog.LevelError && strings.Contains(msg, "Leafnode Error") && strings.Contains(msg, "Authorization Violation") {
+		l.refused.Store(true)
+	}
+	if l.log != nil {
+		l.log.Log(context.Background(), level, "nats: "+msg)
+	}
+}
+
+func (l *serverLog) Noticef(format string, v ...any) { l.emit(slog.LevelDebug, format, v) }
+func (l *serverLog) Warnf(format string, v ...any)   { l.emit(slog.LevelWarn, format, v) }
+func (l *serverLog) Fatalf(format string, v ...any)  { l.emit(slog.LevelError, format, v) }
+func (l *serverLog) Errorf(format string, v ...any)  { l.emit(slog.LevelError, format, v) }
+func (l *serverLog) Debugf(format string, v ...any)  {}
+func (l *serverLog) Tracef(format string, v ...any)  {}

@@ -1,9 +1,15 @@
 package natsembed
 
 import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -51,5 +57,114 @@ func TestStartJetStreamSurvivesRestart(t *testing.T) {
 	}
 	if info.State.Msgs != 1 {
 		t.Fatalf("stream holds %d messages after restart, want 1", info.State.Msgs)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startHub starts a hub in domain "central" whose leaf port wants token.
+func startHub(t *testing.T, token string) *Server {
+	t.Helper()
+	hub, err := Start(Options{StoreDir: t.TempDir(), Domain: "central", LeafToken: token,
+		LeafListen: "127.0.0.1:" + strconv.Itoa(freePort(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Shutdown)
+	return hub
+}
+
+func TestLeafLinkBadPaths(t *testing.T) {
+	hub := startHub(t, "s3cret")
+	tests := []struct {
+		name string
+		opts Options
+		want error
+	}{
+		{"wrong token", Options{LeafRemote: hub.LeafURL(), LeafRemoteToken: "guess"}, ErrLeafRefused},
+		{"no token", Options{LeafRemote: hub.LeafURL()}, ErrLeafRefused},
+		{"open leaf listener", Options{LeafListen: "0.0.0.0:" + strconv.Itoa(freePort(t))}, ErrOpenLeaf},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.NoListen, tt.opts.StoreDir, tt.opts.Domain = true, t.TempDir(), "edge-t"
+			s, err := Start(tt.opts)
+			if err == nil {
+				s.Shutdown()
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Start = %v, want %v", err, tt.want)
+			}
+			if strings.Contains(fmt.Sprint(err), "guess") {
+				t.Fatalf("error shows the token: %v", err)
+			}
+		})
+	}
+	for _, bad := range []string{"http://x:1", "nats://", "::"} {
+		if s, err := Start(Options{NoListen: true, LeafRemote: bad}); err == nil {
+			s.Shutdown()
+			t.Errorf("leaf remote %q accepted", bad)
+		}
+	}
+}
+
+// TestLeafLink joins a leaf (own domain, no client port) to a hub: core
+// request/reply crosses the link, and each side's JetStream API is its own.
+func TestLeafLink(t *testing.T) {
+	hub := startHub(t, "s3cret")
+	leaf, err := Start(Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
+		LeafRemote: hub.LeafURL(), LeafRemoteToken: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	if !leaf.LeafConnected() || leaf.URL() != "" {
+		t.Fatalf("leaf connected %v, url %q", leaf.LeafConnected(), leaf.URL())
+	}
+	hc, err := hub.Connect("hub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Close()
+	lc, err := leaf.Connect("leaf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	if _, err := hc.Subscribe("ping", func(m *nats.Msg) { _ = m.Respond([]byte("pong")) }); err != nil {
+		t.Fatal(err)
+	}
+	_ = hc.Flush()
+	var rep *nats.Msg
+	for range 50 { // the subscription's interest reaches the leaf asynchronously
+		if rep, err = lc.Request("ping", nil, 100*time.Millisecond); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || string(rep.Data) != "pong" {
+		t.Fatalf("request over the leaf link: %v %v", rep, err)
+	}
+	for _, side := range []struct {
+		nc     *nats.Conn
+		domain string
+	}{{lc, "edge-t"}, {hc, "central"}} {
+		js, _ := jetstream.New(side.nc)
+		info, err := js.AccountInfo(t.Context())
+		if err != nil || info.Domain != side.domain {
+			t.Fatalf("local JetStream: %+v %v, want domain %s", info, err, side.domain)
+		}
+	}
+	cjs, _ := jetstream.NewWithDomain(lc, "central")
+	if info, err := cjs.AccountInfo(t.Context()); err != nil || info.Domain != "central" {
+		t.Fatalf("central's JetStream from the leaf: %+v %v", info, err)
 	}
 }

@@ -1,0 +1,234 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// Leaf configures an edge whose NATS connection goes to its own
+// nats-server, a leaf node of central's (kefu edge --leaf; DESIGN.md
+// "Delivery guarantees"). The edge then:
+//
+//   - publishes each inbound envelope to chat.RegionSubject(Domain, tenant)
+//     in the stream chat.StreamRegion of its own JetStream domain; the
+//     PubAck comes from the edge's server, so `accepted` means stored in the
+//     region, whether or not central is reachable;
+//   - declares that stream as a source of central's KEFU_INBOUND through
+//     central's domain API ($JS.<CentralDomain>.API), with a subject
+//     transform back to chat.InboundSubject(tenant), so central consumes it
+//     as before; JetStream moves the buffered messages when the link is up.
+//
+// The edge owns the declaration because it is the one that knows its
+// domain: central needs no list of regions. It is idempotent (a source
+// with the same stream name and API prefix is left alone, or replaced when
+// its settings differ), retried until central's domain answers, and checked
+// again every CheckInterval, which also repairs a source lost to two edges
+// updating the stream at once or to KEFU_INBOUND being recreated. Central
+// keeps the sources of KEFU_INBOUND when it updates the stream.
+//
+// Replies, events, history requests and kefu.auth.verify are core NATS and
+// cross the leaf link like any subject with interest on the other side.
+type Leaf struct {
+	// Domain is the JetStream domain of the edge's own server ("edge-eu").
+	// It must differ from CentralDomain and from every other edge's.
+	// Required.
+	Domain string
+	// CentralDomain is central's JetStream domain. Default: "central".
+	CentralDomain string
+	// CheckInterval is how often the edge checks its source once declared.
+	// Default: 30s.
+	CheckInterval time.Duration
+}
+
+// DefaultCentralDomain is central's JetStream domain when it embeds NATS
+// (kefu central --embed-nats) and the default of Leaf.CentralDomain.
+const DefaultCentralDomain = "central"
+
+// regionMaxAge bounds how long the regional stream keeps a message: the
+// longest outage of the link to central that loses nothing.
+const regionMaxAge = 7 * 24 * time.Hour
+
+func (l Leaf) withDefaults() (Leaf, error) {
+	if l.CentralDomain == "" {
+		l.CentralDomain = DefaultCentralDomain
+	}
+	if l.CheckInterval <= 0 {
+		l.CheckInterval = 30 * time.Second
+	}
+	if l.Domain == "" || chat.SubjectToken(l.Domain) != l.Domain {
+		return l, fmt.Errorf("edge: leaf domain %q must be [0-9A-Za-z_-]+", l.Domain)
+	}
+	if chat.SubjectToken(l.CentralDomain) != l.CentralDomain {
+		return l, fmt.Errorf("edge: central domain %q must be [0-9A-Za-z_-]+", l.CentralDomain)
+	}
+	if l.Domain == l.CentralDomain {
+		return l, fmt.Errorf("edge: leaf domain %q is central's: each JetStream domain must be distinct", l.Domain)
+	}
+	return l, nil
+}
+
+// RegionConsumer is the durable consumer of a leaf edge's regional stream
+// that central's KEFU_INBOUND sources through.
+const RegionConsumer = "central"
+
+// RegionStreamConfig is the regional stream of a leaf edge in JetStream
+// domain domain: subjects chat.RegionSubject(domain, *), file storage,
+// 2 minute duplicate window, work-queue retention (a message leaves the
+// region once central's stream has stored it), kept at most 7 days.
+func RegionStreamConfig(domain string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       chat.StreamRegion,
+		Subjects:   []string{regionWildcard(domain)},
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.WorkQueuePolicy,
+		Duplicates: 2 * time.Minute,
+		MaxAge:     regionMaxAge,
+	}
+}
+
+// RegionConsumerConfig is the durable consumer RegionConsumer of the
+// regional stream of domain: it pushes to chat.SubjectSourcingPrefix +
+// domain and is acknowledged by central's flow-control replies (so a
+// message counts as delivered once central stored it). Durable sourcing
+// lets central resume within seconds after either side restarts.
+func RegionConsumerConfig(domain string) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:        RegionConsumer,
+		DeliverSubject: chat.SubjectSourcingPrefix + chat.SubjectToken(domain),
+		AckPolicy:      jetstream.AckFlowControlPolicy,
+		FlowControl:    true,
+		IdleHeartbeat:  time.Second,
+	}
+}
+
+// regionWildcard matches chat.RegionSubject(domain, tenant) for every tenant.
+func regionWildcard(domain string) string {
+	return chat.SubjectRegionPrefix + chat.SubjectToken(domain) + ".*"
+}
+
+// RegionSource is the source entry of KEFU_INBOUND for the regional stream
+// of domain: across domains by the API prefix $JS.<domain>.API, subjects
+// mapped to chat.InboundSubject(tenant).
+func RegionSource(domain string) jetstream.StreamSource {
+	cc := RegionConsumerConfig(domain)
+	return jetstream.StreamSource{
+		Name:     chat.StreamRegion,
+		External: &jetstream.ExternalStream{APIPrefix: "$JS." + domain + ".API"},
+		Consumer: &jetstream.StreamConsumerSource{Name: cc.Durable, DeliverSubject: cc.DeliverSubject},
+		SubjectTransforms: []jetstream.SubjectTransformConfig{{
+			Source:      regionWildcard(domain),
+			Destination: chat.SubjectInboundPrefix + "{{wildcard(1)}}",
+		}},
+	}
+}
+
+// DeclareSource makes KEFU_INBOUND in JetStream domain centralDomain
+// source the regional stream of edgeDomain (creating KEFU_INBOUND with
+// StreamConfig when it is missing). changed is false when the source was
+// already there as wanted. nc may be any connection that reaches
+// central's domain API, such as a leaf node's.
+func DeclareSource(ctx context.Context, nc *nats.Conn, centralDomain, edgeDomain string) (changed bool, err error) {
+	cjs, err := jetstream.NewWithDomain(nc, centralDomain)
+	if err != nil {
+		return false, fmt.Errorf("edge: jetstream domain %q: %w", centralDomain, err)
+	}
+	want := RegionSource(edgeDomain)
+	st, err := cjs.Stream(ctx, chat.StreamInbound)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		cfg := StreamConfig()
+		cfg.Sources = []*jetstream.StreamSource{&want}
+		if _, err = cjs.CreateStream(ctx, cfg); err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			return false, fmt.Errorf("edge: create %s in domain %q: %w", chat.StreamInbound, centralDomain, err)
+		}
+		st, err = cjs.Stream(ctx, chat.StreamInbound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("edge: %s in domain %q: %w", chat.StreamInbound, centralDomain, err)
+	}
+	cfg := st.CachedInfo().Config
+	i := slices.IndexFunc(cfg.Sources, func(s *jetstream.StreamSource) bool {
+		return s != nil && s.Name == want.Name && s.External != nil && s.External.APIPrefix == want.External.APIPrefix
+	})
+	switch {
+	case i < 0:
+		cfg.Sources = append(cfg.Sources, &want)
+	case sameSource(cfg.Sources[i], &want):
+		return false, nil
+	default:
+		cfg.Sources[i] = &want
+	}
+	if _, err := cjs.UpdateStream(ctx, cfg); err != nil {
+		return false, fmt.Errorf("edge: add source %s of domain %q to %s: %w", chat.StreamInbound, edgeDomain, chat.StreamInbound, err)
+	}
+	return true, nil
+}
+
+func sameSource(a, b *jetstream.StreamSource) bool {
+	return a.FilterSubject == b.FilterSubject && slices.Equal(a.SubjectTransforms, b.SubjectTransforms) &&
+		a.OptStartSeq == 0 && a.OptStartTime == nil && a.Consumer != nil && *a.Consumer == *b.Consumer
+}
+
+// ensureRegionConsumer creates the regional stream and its durable
+// consumer RegionConsumer when they are missing (never updates them).
+func (n *Node) ensureRegionConsumer(ctx context.Context) error {
+	if err := n.ensureStream(ctx); err != nil {
+		return err
+	}
+	_, err := n.js.CreatePushConsumer(ctx, chat.StreamRegion, RegionConsumerConfig(n.cfg.Leaf.Domain))
+	if err != nil && !errors.Is(err, jetstream.ErrConsumerExists) {
+		return fmt.Errorf("edge: consumer %s of %s: %w", RegionConsumer, chat.StreamRegion, err)
+	}
+	return nil
+}
+
+// keepSource declares the node's regional stream as a source of central's
+// KEFU_INBOUND until the node closes: retried every second or so until it
+// succeeds, then checked every Leaf.CheckInterval.
+func (n *Node) keepSource() {
+	defer n.bg.Done()
+	l := n.cfg.Leaf
+	declared, failures := false, 0
+	for {
+		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.PublishTimeout)
+		err := n.ensureRegionConsumer(ctx)
+		changed := false
+		if err == nil {
+			changed, err = DeclareSource(ctx, n.nc, l.CentralDomain, l.Domain)
+		}
+		cancel()
+		wait := l.CheckInterval
+		switch {
+		case err != nil && n.ctx.Err() != nil:
+			return
+		case err != nil:
+			failures++
+			if failures == 1 || failures%30 == 0 {
+				n.log.Warn("edge: cannot declare the regional stream as a source of central's; messages stay buffered in the region",
+					"central_domain", l.CentralDomain, "domain", l.Domain, "attempts", failures, "err", err)
+			}
+			wait = min(time.Duration(failures)*500*time.Millisecond, 5*time.Second, l.CheckInterval)
+		default:
+			if changed || !declared {
+				n.log.Info("edge: regional stream is a source of central's", "stream", chat.StreamRegion,
+					"central_domain", l.CentralDomain, "domain", l.Domain, "changed", changed)
+			}
+			declared, failures = true, 0
+		}
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}

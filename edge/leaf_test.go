@@ -1,0 +1,178 @@
+package edge_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/internal/natsembed"
+)
+
+// checkFor polls f until it returns nil or wait has passed.
+func checkFor(t *testing.T, wait time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func inboundCount(t *testing.T, js jetstream.JetStream) func() (uint64, error) {
+	return func() (uint64, error) {
+		st, err := js.Stream(t.Context(), chat.StreamInbound)
+		if err != nil {
+			return 0, err
+		}
+		return st.CachedInfo().State.Msgs, nil
+	}
+}
+
+// TestLeafRegionStreamSourcedByCentral runs a hub (central's domain) and a
+// leaf (an edge's domain): the edge's declaration of its regional stream as
+// a source of KEFU_INBOUND is idempotent, a message published twice with one
+// id reaches KEFU_INBOUND once under kefu.inbound.<tenant>, and a message
+// published while the hub is down is acknowledged by the leaf and arrives
+// after the hub restarts.
+func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
+	ctx := t.Context()
+	hubDir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	startHub := func() (*natsembed.Server, jetstream.JetStream) {
+		hub, err := natsembed.Start(natsembed.Options{StoreDir: hubDir, Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hc, err := hub.Connect("central")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(hc.Close)
+		js, _ := jetstream.New(hc)
+		return hub, js
+	}
+	hub, hjs := startHub()
+	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
+		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	lc, err := leaf.Connect("edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	ljs, _ := jetstream.New(lc)
+	if _, err := ljs.CreateStream(ctx, edge.RegionStreamConfig("edge-t")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ljs.CreatePushConsumer(ctx, chat.StreamRegion, edge.RegionConsumerConfig("edge-t")); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, want := range []bool{true, false} { // the second declaration changes nothing
+		changed, err := edge.DeclareSource(ctx, lc, "central", "edge-t")
+		if err != nil || changed != want {
+			t.Fatalf("declaration %d: changed %v, %v; want changed %v", i+1, changed, err, want)
+		}
+	}
+	if _, err := edge.DeclareSource(ctx, lc, "central", "edge-u"); err != nil { // another region's
+		t.Fatal(err)
+	}
+	st, err := hjs.Stream(ctx, chat.StreamInbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.CachedInfo().Config.Sources); n != 2 {
+		t.Fatalf("KEFU_INBOUND has %d sources, want 2: %+v", n, st.CachedInfo().Config.Sources)
+	}
+
+	publish := func(id string) {
+		t.Helper()
+		msg := nats.NewMsg(chat.RegionSubject("edge-t", "demo"))
+		msg.Data = []byte(`{"id":"` + id + `"}`)
+		if _, err := ljs.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
+			t.Fatalf("publish %s at the leaf: %v", id, err)
+		}
+	}
+	publish("m1")
+	publish("m1")
+	count := inboundCount(t, hjs)
+	checkFor(t, 10*time.Second, func() error {
+		if n, err := count(); err != nil || n != 1 {
+			return fmt.Errorf("KEFU_INBOUND holds %d messages (%v), want 1", n, err)
+		}
+		return nil
+	})
+	raw, err := st.GetLastMsgForSubject(ctx, chat.InboundSubject("demo"))
+	if err != nil || raw.Header.Get(jetstream.MsgIDHeader) != "m1" {
+		t.Fatalf("last message on %s: %+v %v", chat.InboundSubject("demo"), raw, err)
+	}
+
+	hub.Shutdown()
+	start := time.Now()
+	publish("m2") // acknowledged by the region while central is away
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("publish while the hub is down took %v", d)
+	}
+	hub, hjs = startHub()
+	defer hub.Shutdown()
+	count = inboundCount(t, hjs)
+	checkFor(t, 30*time.Second, func() error {
+		if n, err := count(); err != nil || n != 2 {
+			return fmt.Errorf("KEFU_INBOUND holds %d messages (%v) after the hub restarted, want 2", n, err)
+		}
+		return nil
+	})
+	t.Logf("drained %v after the hub restart", time.Since(start))
+	checkFor(t, 5*time.Second, func() error { // work queue: stored centrally, gone from the region
+		rs, err := ljs.Stream(ctx, chat.StreamRegion)
+		if err != nil || rs.CachedInfo().State.Msgs != 0 {
+			return fmt.Errorf("regional stream still holds messages: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestLeafConfigErrors(t *testing.T) {
+	srv, err := natsembed.Start(natsembed.Options{NoListen: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, l := range []edge.Leaf{{}, {Domain: "a.b"}, {Domain: "central"}, {Domain: "x", CentralDomain: "x"}, {Domain: "e", CentralDomain: "c*"}} {
+		n, err := edge.New(t.Context(), edge.Config{NATS: nc, Leaf: &l, Logger: slog.New(slog.DiscardHandler)})
+		if err == nil {
+			n.Close()
+			t.Errorf("leaf %+v accepted", l)
+		}
+	}
+	if _, err := edge.DeclareSource(t.Context(), nc, "central", "edge-t"); err == nil {
+		t.Errorf("declaration without central: %v", err)
+	}
+}
