@@ -202,8 +202,9 @@ func ask(t *testing.T, ws *websocket.Conn, text string) (reply chat.Frame, resen
 // TestSplitDeploymentLeafEdge runs central (embedded NATS with a leaf port
 // and a token) and an edge that is a NATS leaf node (kefu edge --leaf) as
 // separate processes. With central killed (SIGKILL), a shopper's message is
-// accepted at once — stored in the region's own JetStream — and answered
-// exactly once, in the same conversation, after central restarts. A message
+// accepted at once — stored in the region's own JetStream — and, though the
+// client sends it twice, answered exactly once, in the same conversation,
+// after central restarts. A message
 // accepted just before the edge itself is killed is not lost: the restarted
 // edge hands it on and the shopper's resume brings the answer. An edge with
 // the wrong token fails at start with a clear error.
@@ -258,6 +259,10 @@ func TestSplitDeploymentLeafEdge(t *testing.T) {
 		t.Fatalf("while central is down the edge answered %+v, want accepted", a)
 	}
 	t.Logf("accepted %v after sending, central down", time.Since(start))
+	send(t, ws, msg) // a client's resend (same id) is accepted and stored once
+	if a := nextFor(t, ws, msg.ID); a.Type != chat.FrameAccepted {
+		t.Fatalf("resend while central is down: %+v, want accepted", a)
+	}
 	startCentral()
 	r := replyTo(t, ws, msg.ID)
 	if r.ConversationID != conv || r.Text == "" {
