@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/kefu-io/kefu/edge/pluginhost/internal/fuel"
@@ -328,7 +329,8 @@ func (d *deployment) instantiate(ctx context.Context) (*instance, error) {
 	}
 	// Host calls during start see the instance's state without a hook
 	// (context-bound imports answer INVALID).
-	mod, err := d.rt.InstantiateModule(withState(ctx, &in.state), d.compiled, mc)
+	mctx := experimental.WithMemoryAllocator(withState(ctx, &in.state), newMemoryAllocator(uint64(d.limits.MaxMemoryPages)<<16))
+	mod, err := d.rt.InstantiateModule(mctx, d.compiled, mc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("start function did not return within %s", time.Duration(d.limits.InitTimeout))

@@ -27,6 +27,11 @@
 // evict, lost on restart). Nothing else survives: no files, no sockets, no
 // environment unless granted.
 //
+// An instance's linear memory is one mmap reservation of its memory cap
+// (address space only, outside the Go heap): memory.grow lengthens it in
+// place instead of copying the guest's heap into a bigger Go slice, and
+// closing the instance unmaps it.
+//
 // # Reload
 //
 // Install (admin API) and the plugin folder poller verify a new bundle's
