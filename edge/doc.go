@@ -21,6 +21,12 @@
 // client gets error "unavailable" and retries with the same id, which
 // JetStream's duplicate window stores once.
 //
+// With Config.Leaf the NATS connection goes to the edge's own nats-server,
+// a leaf node of central's: the envelope goes to the region's stream
+// KEFU_REGION instead, so `accepted` comes from the region even while
+// central is down, and central's KEFU_INBOUND sources that stream when the
+// link is up (see Leaf and docs/CONTRACTS.md).
+//
 // When a plugin answers, the shopper gets the answer at once (a bot message
 // with source "edge", author = the plugin, id EdgeAnswerID(tenant, message
 // id)), and the message is published as above with the answer in the labels

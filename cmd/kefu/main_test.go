@@ -23,6 +23,9 @@ func TestRun(t *testing.T) {
 		{"model predict", []string{"model", "predict", "intent"}, "What is your return policy?\n", 0, `"label":"return_policy"`, ""},
 		{"edge vault without plugins", []string{"edge", "--vault-dir", "x"}, "", 1, "", "need --plugins"},
 		{"central bad edge url", []string{"central", "--edge-url", "eu"}, "", 2, "", "want REGION=URL"},
+		{"edge leaf and nats", []string{"edge", "--leaf", "nats://127.0.0.1:1", "--nats", "nats://127.0.0.1:2"}, "", 1, "", "exclude each other"},
+		{"edge leaf domain is central's", []string{"edge", "--leaf", "nats://127.0.0.1:1", "--leaf-domain", "central"}, "", 1, "", "must be distinct"},
+		{"central leaf port without embedded nats", []string{"central", "--leaf-port", "7422"}, "", 1, "", "needs --embed-nats"},
 		{"dev bad flag", []string{"dev", "--no-such-flag"}, "", 2, "", "flag provided but not defined"},
 	}
 	for _, tt := range tests {
