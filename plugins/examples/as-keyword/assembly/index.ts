@@ -8,6 +8,10 @@
 //     the reason;
 //   - that start with "ping" are answered "pong from AssemblyScript";
 //   - anything else passes (result 0: no output at all).
+//
+// It exports no kefu_envelope_formats, so the host sends it the JSON
+// envelope (ABI.md section 4); a guest that exports it with bit 2 gets the
+// binary layout of section 4.1 instead (the Go PDK does).
 
 // ---- host imports (module "kefu") ----------------------------------------
 
