@@ -159,7 +159,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
-	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats)")
+	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -188,7 +188,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		if *leafDomain == *centralDomain {
 			return fail(stderr, fmt.Errorf("--leaf-domain %q is central's domain: every JetStream domain must be distinct", *leafDomain))
 		}
-		ns, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: filepath.Join(*data, "nats"),
+		ns, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: filepath.Join(*data, "nats-"+*leafDomain),
 			Domain: *leafDomain, Name: "kefu-" + *leafDomain, LeafRemote: *leafURL, LeafRemoteToken: *leafToken,
 			LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log})
 		if err != nil {
