@@ -1,14 +1,14 @@
-//go:build !unix
+//go:build !linux
 
 package pluginhost
 
 import "github.com/tetratelabs/wazero/experimental"
 
-// newMemoryAllocator: without mmap, a Go slice that grows by copying.
+// newMemoryAllocator: off Linux, a Go slice that grows by copying.
 func newMemoryAllocator(maxBytes uint64) experimental.MemoryAllocator {
 	return experimental.MemoryAllocatorFunc(func(_, max uint64) experimental.LinearMemory {
 		return &sliceMemory{max: min(max, maxBytes)}
 	})
 }
 
-const isUnix = false
+const isLinux = false

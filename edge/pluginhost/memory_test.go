@@ -18,7 +18,7 @@ func TestMemoryAllocator(t *testing.T) {
 	}{
 		{"platform", func() experimental.LinearMemory {
 			return newMemoryAllocator(8*page).Allocate(page, 1<<32)
-		}, unsafe.Sizeof(uintptr(0)) == 8 && isUnix},
+		}, unsafe.Sizeof(uintptr(0)) == 8 && isLinux},
 		{"slice", func() experimental.LinearMemory {
 			return &sliceMemory{max: 8 * page}
 		}, false},
