@@ -181,6 +181,9 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&cfg.Linear, "linear", cfg.Linear, "wide linear model (one weight per feature and label) instead of an embedding bag")
 	fs.BoolVar(&cfg.Unique, "unique", cfg.Unique, "linear: count each distinct feature once")
 	fs.Float64Var(&cfg.Dropout, "dropout", cfg.Dropout, "probability of dropping each feature in a training step")
+	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "width of a hidden layer between the bag and the output (0: none)")
+	fs.BoolVar(&cfg.Tanh, "tanh", cfg.Tanh, "hidden layer: tanh instead of ReLU")
+	fs.Float64Var(&cfg.Smoothing, "smoothing", cfg.Smoothing, "label smoothing (0: none)")
 	refit := fs.Bool("refit-with-dev", false, "after choosing the threshold on dev, retrain on train+dev and keep it")
 	fixedThreshold := fs.Float64("threshold", -1, "out-of-scope threshold to store instead of choosing one on dev")
 	buckets := fs.Uint("buckets", uint(cfg.Features.Buckets), "hashed feature space size")
@@ -250,6 +253,8 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	arch := fmt.Sprintf("dim %d", cfg.Dim)
 	if cfg.Linear {
 		arch = "linear"
+	} else if cfg.Hidden > 0 {
+		arch += fmt.Sprintf(", hidden %d", cfg.Hidden)
 	}
 	fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, %s, %d epochs\n",
 		t.name, len(examples), len(labels), cfg.Features.Buckets, arch, cfg.Epochs)

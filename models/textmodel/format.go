@@ -36,22 +36,41 @@ import (
 //	nlabels × f32 bias
 //	u32 CRC-32 (IEEE) of every byte before it
 //
+// Version 3, the embedding bag with a hidden layer (a server-side model:
+// logits = Out·act(Hidden·bag + HiddenBias) + bias):
+//
+//	"KMOD" | u16 format version = 3 | u16 features.Version | u16 flags
+//	(bit 0: sum/√n pooling; bit 2: the activation is tanh, else ReLU; other
+//	bits must be 0)
+//	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
+//	u16 dim | u16 hidden | u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
+//	buckets × f32 row scale | buckets×dim int8 embedding
+//	hidden × f32 row scale | hidden×dim int8 hidden layer | hidden × f32 hidden bias
+//	nlabels × f32 row scale | nlabels×hidden int8 output | nlabels × f32 bias
+//	u32 CRC-32 (IEEE) of every byte before it
+//
 // str is u16 length + UTF-8 bytes. Quantization is symmetric: value = int8 ×
 // scale, scale = max|row| / 127, per row in version 1 and per column in
 // version 2 (a weight table of one byte per bucket and label).
 
 // FormatVersion is the newest .kmod layout: Marshal writes version 1 for an
-// embedding bag and version 2 (this one) for a linear model.
-const FormatVersion = 2
+// embedding bag, version 2 for a linear model and version 3 (this one) for
+// an embedding bag with a hidden layer.
+const FormatVersion = 3
 
-// formatBag is the layout of embedding-bag models.
-const formatBag = 1
+// The layouts, by format version.
+const (
+	formatBag    = 1
+	formatLinear = 2
+	formatHidden = 3
+)
 
 var magic = [4]byte{'K', 'M', 'O', 'D'}
 
 const (
 	flagSqrtPool = 1
 	flagUnique   = 2 // version 2 only
+	flagTanh     = 4 // version 3 only
 )
 
 // Errors returned by Load; test with errors.Is.
@@ -102,6 +121,14 @@ type Weights struct {
 	Linear []float32
 	// Unique counts each distinct feature of a text once (linear models).
 	Unique bool
+
+	// Hidden, when not empty, puts a hidden layer between the bag and the
+	// output (format version 3): Hidden is H×Dim row-major, HiddenBias H,
+	// and Out becomes len(Labels)×H. Its activation is ReLU, or tanh when
+	// Tanh is set.
+	Hidden     []float32
+	HiddenBias []float32
+	Tanh       bool
 }
 
 // Marshal quantizes w to int8 and encodes it as a .kmod file.
@@ -117,6 +144,19 @@ func Marshal(w *Weights) ([]byte, error) {
 	}
 	b := int(w.Features.Buckets)
 	c := len(w.Labels)
+	hid := 0
+	if len(w.Hidden) > 0 || len(w.HiddenBias) > 0 {
+		hid = len(w.HiddenBias)
+		if hid < 1 || hid > math.MaxUint16 || w.Dim < 1 || len(w.Hidden) != hid*w.Dim {
+			return nil, wrap("marshal: hidden layer is not len(HiddenBias)×dim", ErrWeights)
+		}
+	} else if w.Tanh {
+		return nil, wrap("marshal: tanh needs a hidden layer", ErrWeights)
+	}
+	outDim := w.Dim
+	if hid > 0 {
+		outDim = hid
+	}
 	switch {
 	case w.Dim < 1 || w.Dim > math.MaxUint16:
 		return nil, wrap("marshal: dim out of range", ErrWeights)
@@ -124,8 +164,8 @@ func Marshal(w *Weights) ([]byte, error) {
 		return nil, wrap("marshal: need 2..65535 labels", ErrWeights)
 	case len(w.Emb) != b*w.Dim:
 		return nil, wrap("marshal: embedding size is not buckets×dim", ErrWeights)
-	case len(w.Out) != c*w.Dim:
-		return nil, wrap("marshal: output size is not labels×dim", ErrWeights)
+	case len(w.Out) != c*outDim:
+		return nil, wrap("marshal: output size is not labels×dim (labels×hidden with a hidden layer)", ErrWeights)
 	case len(w.Bias) != c:
 		return nil, wrap("marshal: bias size is not labels", ErrWeights)
 	case len(w.Task) > math.MaxUint16:
@@ -135,16 +175,32 @@ func Marshal(w *Weights) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, 64+b*(w.Dim+4)+c*(w.Dim+8))
+	out := make([]byte, 0, 64+b*(w.Dim+4)+hid*(w.Dim+8)+c*(outDim+8))
 	var flags uint16
 	if w.SqrtPool {
 		flags |= flagSqrtPool
 	}
-	out = appendHeader(out, formatBag, flags, w)
+	version := uint16(formatBag)
+	if hid > 0 {
+		version = formatHidden
+		if w.Tanh {
+			flags |= flagTanh
+		}
+	}
+	out = appendHeader(out, version, flags, w)
 	out = binary.LittleEndian.AppendUint16(out, uint16(w.Dim))
+	if hid > 0 {
+		out = binary.LittleEndian.AppendUint16(out, uint16(hid))
+	}
 	out = appendLabels(out, w, fallback)
 	out = appendQuantized(out, w.Emb, b, w.Dim)
-	out = appendQuantized(out, w.Out, c, w.Dim)
+	if hid > 0 {
+		out = appendQuantized(out, w.Hidden, hid, w.Dim)
+		for _, v := range w.HiddenBias {
+			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+		}
+	}
+	out = appendQuantized(out, w.Out, c, outDim)
 	for _, v := range w.Bias {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
 	}
@@ -161,7 +217,7 @@ func marshalLinear(w *Weights) ([]byte, error) {
 	}
 	cols := linearCols(c)
 	switch {
-	case w.Dim != 0 || w.Emb != nil || w.Out != nil:
+	case w.Dim != 0 || w.Emb != nil || w.Out != nil || w.Hidden != nil || w.HiddenBias != nil || w.Tanh:
 		return nil, wrap("marshal: a linear model has no embedding or output layer", ErrWeights)
 	case len(w.Linear) != b*cols:
 		return nil, wrap("marshal: linear weights are not buckets×"+itoa(cols), ErrWeights)
@@ -182,7 +238,7 @@ func marshalLinear(w *Weights) ([]byte, error) {
 		flags |= flagUnique
 	}
 	out := make([]byte, 0, 64+b*cols+c*12)
-	out = appendHeader(out, FormatVersion, flags, w)
+	out = appendHeader(out, formatLinear, flags, w)
 	out = appendLabels(out, w, fallback)
 	out = binary.LittleEndian.AppendUint16(out, uint16(cols))
 	scales := make([]float32, cols)
@@ -369,8 +425,8 @@ func Load(data []byte) (*Model, error) {
 		return nil, wrap("reading header", ErrTruncated)
 	}
 	version := binary.LittleEndian.Uint16(data[4:])
-	if version != formatBag && version != FormatVersion {
-		return nil, wrap("format version "+itoa(int(version))+", want "+itoa(formatBag)+" or "+itoa(FormatVersion), ErrVersion)
+	if version < formatBag || version > FormatVersion {
+		return nil, wrap("format version "+itoa(int(version))+", want "+itoa(formatBag)+" to "+itoa(FormatVersion), ErrVersion)
 	}
 	if v := binary.LittleEndian.Uint16(data[6:]); v != features.Version {
 		return nil, wrap("features version "+itoa(int(v))+", want "+itoa(features.Version), ErrVersion)
@@ -391,14 +447,18 @@ func Load(data []byte) (*Model, error) {
 	m := &Model{size: len(data)}
 	flags := r.u16("flags")
 	known := uint16(flagSqrtPool)
-	if version == FormatVersion {
+	switch version {
+	case formatLinear:
 		known |= flagUnique
+	case formatHidden:
+		known |= flagTanh
 	}
 	if flags&^known != 0 && r.err == nil {
 		return nil, wrap("unknown flags", ErrVersion)
 	}
 	m.sqrtPool = flags&flagSqrtPool != 0
 	m.unique = flags&flagUnique != 0
+	m.tanh = flags&flagTanh != 0
 	m.task = r.str("task")
 	m.feat.Buckets = r.u32("buckets")
 	m.feat.WordNgrams = r.u8("features")
@@ -406,17 +466,23 @@ func Load(data []byte) (*Model, error) {
 	m.feat.MaxN = r.u8("features")
 	m.feat.CJKMaxN = r.u8("features")
 	m.feat.Seed = r.u32("features")
-	if version == formatBag {
+	if version != formatLinear {
 		m.dim = int(r.u16("dim"))
+	}
+	if version == formatHidden {
+		m.hidden = int(r.u16("hidden"))
 	}
 	nl := int(r.u16("labels"))
 	if r.err != nil {
 		return nil, r.err
 	}
+	if version == formatHidden && m.hidden < 1 {
+		return nil, wrap("hidden width is zero", ErrCorrupt)
+	}
 	if err := m.feat.Validate(); err != nil {
 		return nil, wrap("features", errors.Join(ErrCorrupt, err))
 	}
-	if (version == formatBag && m.dim < 1) || nl < 2 {
+	if (version != formatLinear && m.dim < 1) || nl < 2 {
 		return nil, wrap("dim or label count is zero", ErrCorrupt)
 	}
 	m.labels = make([]string, nl)
@@ -435,11 +501,18 @@ func Load(data []byte) (*Model, error) {
 		return nil, wrap("fallback index out of range", ErrCorrupt)
 	}
 	b := int(m.feat.Buckets)
-	if version == formatBag {
+	if version != formatLinear {
 		m.embScale = r.floats(b, "embedding scales")
 		m.emb = r.take(b*m.dim, "embedding")
+		outDim := m.dim
+		if m.hidden > 0 {
+			m.hidScale = r.floats(m.hidden, "hidden scales")
+			m.hid = r.take(m.hidden*m.dim, "hidden layer")
+			m.hidBias = r.floats(m.hidden, "hidden bias")
+			outDim = m.hidden
+		}
 		m.outScale = r.floats(nl, "output scales")
-		m.out = r.take(nl*m.dim, "output")
+		m.out = r.take(nl*outDim, "output")
 	} else {
 		m.cols = int(r.u16("columns"))
 		if r.err == nil && m.cols != linearCols(nl) {
@@ -466,16 +539,19 @@ func expectedSize(data []byte, version uint16) (int, bool) {
 	r.str("task")
 	buckets := int(r.u32("buckets"))
 	r.take(8, "features")
-	dim := 0
-	if version == formatBag {
+	dim, hid := 0, 0
+	if version != formatLinear {
 		dim = int(r.u16("dim"))
+	}
+	if version == formatHidden {
+		hid = int(r.u16("hidden"))
 	}
 	nl := int(r.u16("labels"))
 	for i := 0; i < nl; i++ {
 		r.str("labels")
 	}
 	r.take(6, "fallback")
-	if version != formatBag {
+	if version == formatLinear {
 		cols := int(r.u16("columns"))
 		if r.err != nil {
 			return 0, false
@@ -484,6 +560,9 @@ func expectedSize(data []byte, version uint16) (int, bool) {
 	}
 	if r.err != nil {
 		return 0, false
+	}
+	if hid > 0 {
+		return r.off + buckets*(4+dim) + hid*(4+dim+4) + nl*(4+hid+4) + 4, true
 	}
 	return r.off + buckets*(4+dim) + nl*(4+dim+4) + 4, true
 }

@@ -15,6 +15,10 @@
 // embedding in between. For two labels an embedding bag is already linear
 // in the pooled features; the wide model spends the bytes on more buckets
 // instead of per-row scales and an embedding width.
+//
+// A bag model can also have a hidden layer (format version 3, meant for
+// server-side use): the pooled vector goes through Hidden×Dim weights and a
+// ReLU (or tanh) before the output layer.
 package textmodel
 
 import (
@@ -52,6 +56,12 @@ type Model struct {
 	cols     int       // weight columns: labels, or 1 for two labels; 0 for a bag
 	linScale []float32 // per column
 	lin      []byte    // Buckets×cols int8
+	// hidden layer (format version 3); the output layer is then Labels×hidden
+	hidden   int
+	tanh     bool
+	hidScale []float32 // per hidden unit
+	hid      []byte    // hidden×Dim int8
+	hidBias  []float32
 	size     int
 	pool     sync.Pool
 }
@@ -59,6 +69,7 @@ type Model struct {
 type scratch struct {
 	ids    []uint32
 	hidden []float32
+	act    []float32 // hidden-layer activations (format version 3)
 	logits []float32
 }
 
@@ -73,6 +84,9 @@ func (m *Model) Features() features.Config { return m.feat }
 
 // Dim returns the embedding width; 0 for a linear model.
 func (m *Model) Dim() int { return m.dim }
+
+// Hidden returns the width of the hidden layer; 0 when the model has none.
+func (m *Model) Hidden() int { return m.hidden }
 
 // Linear reports whether m is a wide linear model rather than an embedding
 // bag.
@@ -97,6 +111,7 @@ func (m *Model) getScratch() *scratch {
 	return &scratch{
 		ids:    make([]uint32, 0, 256),
 		hidden: make([]float32, max(m.dim, m.cols)),
+		act:    make([]float32, m.hidden),
 		logits: make([]float32, len(m.labels)),
 	}
 }
@@ -139,6 +154,23 @@ func (m *Model) forward(s *scratch, text string) {
 		for j := range h {
 			h[j] *= inv
 		}
+	}
+	if m.hidden > 0 {
+		for k := range s.act {
+			row := m.hid[k*d : k*d+d]
+			var dot float32
+			for j, q := range row {
+				dot += float32(int8(q)) * h[j]
+			}
+			z := dot*m.hidScale[k] + m.hidBias[k]
+			if m.tanh {
+				z = float32(math.Tanh(float64(z)))
+			} else if z < 0 {
+				z = 0
+			}
+			s.act[k] = z
+		}
+		h, d = s.act, m.hidden
 	}
 	for c := range s.logits {
 		row := m.out[c*d : c*d+d]
@@ -265,6 +297,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 		task: m.task, feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, labels: m.labels, fallback: m.fallback, threshold: threshold,
 		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
 		unique: m.unique, cols: m.cols, linScale: m.linScale, lin: m.lin,
+		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias,
 	}
 	return c, nil
 }

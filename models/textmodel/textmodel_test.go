@@ -262,6 +262,8 @@ func FuzzLoad(f *testing.F) {
 	f.Add(data[:100])
 	lin, _ := Marshal(randomLinear(5, []string{"a", "b"}))
 	f.Add(lin)
+	hid, _ := Marshal(randomHidden(5, 4, true))
+	f.Add(hid)
 	f.Add([]byte("KMOD"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Load(b)

@@ -15,7 +15,10 @@ import (
 type softmaxCE struct {
 	x    mat.Tensor
 	gold int
-	p    []float64 // softmax, kept for Backward
+	// smoothing spreads this probability mass over all labels in the target
+	// (label smoothing); 0 is plain cross-entropy.
+	smoothing float64
+	p         []float64 // softmax, kept for Backward
 }
 
 // Operands returns the logits.
@@ -37,20 +40,32 @@ func (f *softmaxCE) Forward() (mat.Tensor, error) {
 	for i := range f.p {
 		f.p[i] /= sum
 	}
-	loss := -(float64(z[f.gold]) - maxZ - math.Log(sum))
+	logSum := maxZ + math.Log(sum)
+	loss := -(float64(z[f.gold]) - logSum)
+	if f.smoothing > 0 {
+		var mean float64
+		for _, v := range z {
+			mean += float64(v) - logSum
+		}
+		mean /= float64(len(z))
+		loss = (1-f.smoothing)*loss - f.smoothing*mean
+	}
 	return mat.Scalar(float32(loss)), nil
 }
 
-// Backward accumulates (softmax − onehot)·gy into the logits.
+// Backward accumulates (softmax − target)·gy into the logits, the target
+// being the one-hot gold label, smoothed.
 func (f *softmaxCE) Backward(gy mat.Tensor) error {
 	if !f.x.RequiresGrad() {
 		return nil
 	}
 	g := float64(mat.Data[float32](gy)[0])
 	out := make([]float32, len(f.p))
+	u := f.smoothing / float64(len(f.p))
 	for i, p := range f.p {
+		p -= u
 		if i == f.gold {
-			p--
+			p -= 1 - f.smoothing
 		}
 		out[i] = float32(p * g)
 	}

@@ -65,6 +65,16 @@ type Config struct {
 	Linear bool
 	// Unique counts each distinct feature of a text once (linear models).
 	Unique bool
+	// Hidden, when positive, puts a hidden layer of that width between the
+	// bag and the output layer (textmodel format version 3): logits =
+	// W·act(W1·h + B1) + B, act ReLU (or tanh with Tanh). spago builds and
+	// back-propagates both layers.
+	Hidden int
+	// Tanh makes the hidden layer's activation tanh instead of ReLU.
+	Tanh bool
+	// Smoothing is the label-smoothing mass spread over all labels in the
+	// loss (0 = plain cross-entropy).
+	Smoothing float64
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -82,8 +92,24 @@ type Result struct {
 // optimizer: logits = W·h + B.
 type head struct {
 	nn.Module
-	W *nn.Param
-	B *nn.Param
+	W  *nn.Param
+	B  *nn.Param
+	W1 *nn.Param // hidden layer (Config.Hidden > 0), else nil
+	B1 *nn.Param
+}
+
+// forward returns the logits of bag vector h.
+func (m *head) forward(h mat.Tensor, tanh bool) mat.Tensor {
+	if m.W1 == nil {
+		return ag.Affine(m.B, m.W, h)
+	}
+	z := ag.Affine(m.B1, m.W1, h)
+	if tanh {
+		z = ag.Tanh(z)
+	} else {
+		z = ag.ReLU(z)
+	}
+	return ag.Affine(m.B, m.W, z)
 }
 
 // Fit trains a model on examples. labels fixes the label order (nil: sorted
@@ -95,8 +121,14 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	}
 	if cfg.Linear {
 		cfg.Dim = 1 // unused
+		if cfg.Hidden > 0 {
+			return nil, fmt.Errorf("train: a hidden layer is for embedding bags, not linear models")
+		}
 	} else if cfg.Unique {
 		return nil, fmt.Errorf("train: unique features are for linear models")
+	}
+	if cfg.Hidden < 0 || cfg.Smoothing < 0 || cfg.Smoothing >= 1 {
+		return nil, fmt.Errorf("train: hidden must be ≥ 0 and smoothing in [0, 1) (got %d, %g)", cfg.Hidden, cfg.Smoothing)
 	}
 	if cfg.Dim < 1 || cfg.Epochs < 1 || cfg.Batch < 1 || cfg.LR <= 0 {
 		return nil, fmt.Errorf("train: dim, epochs, batch and lr must be positive (got %d, %d, %d, %g)", cfg.Dim, cfg.Epochs, cfg.Batch, cfg.LR)
@@ -165,6 +197,25 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		W: nn.NewParam(mat.NewDense[float32](mat.WithShape(nl, dim))),
 		B: nn.NewParam(mat.NewDense[float32](mat.WithShape(nl))),
 	}
+	params := []*nn.Param{m.W, m.B}
+	if hid := cfg.Hidden; hid > 0 {
+		// Glorot-uniform for both layers: with a zero output layer the
+		// hidden layer would get no gradient at first.
+		w1 := make([]float32, hid*dim)
+		b1 := math.Sqrt(6 / float64(hid+dim))
+		for j := range w1 {
+			w1[j] = float32((rng.Float64()*2 - 1) * b1)
+		}
+		w2 := make([]float32, nl*hid)
+		b2 := math.Sqrt(6 / float64(hid+nl))
+		for j := range w2 {
+			w2[j] = float32((rng.Float64()*2 - 1) * b2)
+		}
+		m.W1 = nn.NewParam(mat.NewDense[float32](mat.WithShape(hid, dim), mat.WithBacking(w1)))
+		m.B1 = nn.NewParam(mat.NewDense[float32](mat.WithShape(hid)))
+		m.W = nn.NewParam(mat.NewDense[float32](mat.WithShape(nl, hid), mat.WithBacking(w2)))
+		params = []*nn.Param{m.W1, m.B1, m.W, m.B}
+	}
 	var strategy optimizers.OptimizationStrategy
 	var adamOpt *adam.Adam
 	switch cfg.Optimizer {
@@ -181,7 +232,6 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	// goroutine per parameter and returns without waiting for them, so the
 	// next forward pass could read half-updated weights (a data race that
 	// made runs irreproducible and once crashed).
-	params := []*nn.Param{m.W, m.B}
 	embLR := cfg.EmbLR
 	if embLR <= 0 {
 		embLR = 0.1
@@ -242,8 +292,8 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 					}
 				}
 				h := mat.NewDense[float32](mat.WithShape(dim), mat.WithBacking(append([]float32(nil), hv...)), mat.WithGrad(true))
-				logits := ag.Affine(m.B, m.W, h)
-				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y}).Run()
+				logits := m.forward(h, cfg.Tanh)
+				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y, smoothing: cfg.Smoothing}).Run()
 				if err := ag.Backward(loss); err != nil {
 					return nil, fmt.Errorf("train: backward: %w", err)
 				}
@@ -298,6 +348,11 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		SqrtPool: cfg.SqrtPool,
 		Out:      append([]float32(nil), mat.Data[float32](m.W)...),
 		Bias:     append([]float32(nil), mat.Data[float32](m.B)...),
+	}
+	if m.W1 != nil {
+		w.Hidden = append([]float32(nil), mat.Data[float32](m.W1)...)
+		w.HiddenBias = append([]float32(nil), mat.Data[float32](m.B1)...)
+		w.Tanh = cfg.Tanh
 	}
 	if err := setThreshold(w, index, tune, cfg.Fallback); err != nil {
 		return nil, err

@@ -3,9 +3,12 @@ package train
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"slices"
 	"testing"
+
+	"github.com/nlpodyssey/spago/mat"
 
 	"github.com/kefu-io/kefu/models/dataset"
 	"github.com/kefu-io/kefu/models/features"
@@ -100,6 +103,17 @@ func TestFitErrors(t *testing.T) {
 	if _, err := Fit(context.Background(), exs, []string{"greeting", "x"}, nil, tinyConfig(), nil); err == nil {
 		t.Error("label outside the table accepted")
 	}
+	for i, f := range []func(*Config){
+		func(c *Config) { c.Hidden = -1 },
+		func(c *Config) { c.Smoothing = 1 },
+		func(c *Config) { c.Linear, c.Hidden = true, 8 },
+	} {
+		c := tinyConfig()
+		f(&c)
+		if _, err := Fit(context.Background(), exs, nil, nil, c, nil); err == nil {
+			t.Errorf("bad config %d accepted", i)
+		}
+	}
 	opt := tinyConfig()
 	opt.Optimizer = "sgdx"
 	if _, err := Fit(context.Background(), exs, nil, nil, opt, nil); err == nil {
@@ -128,5 +142,96 @@ func TestThresholdChosenOnTune(t *testing.T) {
 	cfg.Fallback = "nope"
 	if _, err := Fit(context.Background(), exs, nil, nil, cfg, nil); err == nil {
 		t.Fatal("unknown fallback accepted")
+	}
+}
+
+func TestHiddenLayerLearns(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	trainSet, testSet := load(t, "train"), load(t, "test")
+	for _, tc := range []struct {
+		name      string
+		tanh      bool
+		smoothing float64
+	}{
+		{"relu", false, 0},
+		{"tanh, label smoothing", true, 0.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig()
+			cfg.Hidden, cfg.Tanh, cfg.Smoothing = 32, tc.tanh, tc.smoothing
+			res, err := Fit(context.Background(), trainSet, nil, nil, cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first, last := res.Losses[0], res.Losses[len(res.Losses)-1]; !(last < first/2) {
+				t.Fatalf("loss did not fall: first epoch %.4f, last %.4f", first, last)
+			}
+			w := res.Weights
+			if len(w.HiddenBias) != 32 || len(w.Hidden) != 32*cfg.Dim || len(w.Out) != len(w.Labels)*32 || w.Tanh != tc.tanh {
+				t.Fatalf("weights shaped %d/%d/%d, tanh %v", len(w.HiddenBias), len(w.Hidden), len(w.Out), w.Tanh)
+			}
+			data, err := textmodel.Marshal(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := textmodel.Load(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Hidden() != 32 {
+				t.Fatalf("loaded model has hidden width %d", m.Hidden())
+			}
+			correct := 0
+			for _, ex := range append(trainSet, testSet...) {
+				if m.Predict(ex.Text).Label == ex.Label {
+					correct++
+				}
+			}
+			if acc := float64(correct) / float64(len(trainSet)+len(testSet)); acc < 0.8 {
+				t.Fatalf("accuracy %.2f on the slice, want well above chance (0.33)", acc)
+			}
+		})
+	}
+}
+
+func TestSmoothedLoss(t *testing.T) {
+	// with smoothing ε over K labels the gradient is softmax − target, the
+	// target (1−ε)·onehot + ε/K; its entries sum to zero either way
+	for _, eps := range []float64{0, 0.1, 0.5} {
+		f := &softmaxCE{x: mat.NewDense[float32](mat.WithShape(4), mat.WithBacking([]float32{1, 2, 0.5, -1}), mat.WithGrad(true)), gold: 1, smoothing: eps}
+		loss, err := f.Forward()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Backward(mat.Scalar(float32(1))); err != nil {
+			t.Fatal(err)
+		}
+		g := mat.Data[float32](f.x.Grad())
+		var sum float64
+		for i, v := range g {
+			sum += float64(v)
+			want := f.p[i] - eps/4
+			if i == 1 {
+				want -= 1 - eps
+			}
+			if math.Abs(float64(v)-want) > 1e-6 {
+				t.Fatalf("ε=%g: gradient[%d] = %v, want %v", eps, i, v, want)
+			}
+		}
+		if math.Abs(sum) > 1e-6 {
+			t.Fatalf("ε=%g: gradient sums to %v", eps, sum)
+		}
+		// the loss is the cross-entropy against the smoothed target
+		var want float64
+		for i, p := range f.p {
+			target := eps / 4
+			if i == 1 {
+				target += 1 - eps
+			}
+			want -= target * math.Log(p)
+		}
+		if got := float64(loss.Item().F64()); math.Abs(got-want) > 1e-5 {
+			t.Fatalf("ε=%g: loss %v, want %v", eps, got, want)
+		}
 	}
 }
