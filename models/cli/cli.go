@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +32,8 @@ const usage = `usage: kefu model <command> TASK [flags]
 commands:
   train TASK --data DIR [--data DIR@LABEL ...] --out FILE   train a model (progress on stderr);
                                                            for anger: fit the cue weights, --out models/anger/weights.go
-  eval TASK [--model FILE] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
+  eval TASK [--model FILE ...] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
+                                                           (several --model: their averaged probabilities)
   predict TASK [--model FILE]                              stdin: one text per line → {"label","score"} per line
   compare-langid [--model FILE] --data DIR [--json]        our langid vs lingua-go and whatlanggo
 
@@ -175,6 +177,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "initial step size of the output layer (Adam)")
 	fs.Float64Var(&cfg.EmbLR, "emb-lr", cfg.EmbLR, "initial step size of the embedding rows (row-wise AdaGrad)")
 	holdout := fs.Int("holdout", 0, "hold out every Nth training example and report accuracy on it (for choosing settings)")
+	fold := fs.Int("fold", 0, "with --holdout N: hold out the rows whose index mod N is this (0..N-1), for N-fold cross-validation")
 	fs.StringVar(&cfg.Optimizer, "optimizer", cfg.Optimizer, "adam or adagrad")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.BoolVar(&cfg.SqrtPool, "sqrtpool", cfg.SqrtPool, "bag = sum/√n instead of the mean")
@@ -231,10 +234,13 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	labels := train.LabelsOf(examples)
 	var held []dataset.Example
+	if *fold < 0 || (*fold > 0 && *fold >= *holdout) {
+		return fmt.Errorf("--fold %d needs --holdout N > fold: %w", *fold, errUsage)
+	}
 	if *holdout > 1 {
 		kept := examples[:0:0]
 		for i, ex := range examples {
-			if i%*holdout == 0 {
+			if i%*holdout == *fold {
 				held = append(held, ex)
 			} else {
 				kept = append(kept, ex)
@@ -308,7 +314,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		r := eval.Run(held, func(s string) string { return m.Predict(s).Label }, t.oos)
-		fmt.Fprintf(stderr, "holdout (every %dth row, %d rows): accuracy %.2f%%", *holdout, len(held), 100*r.Accuracy)
+		fmt.Fprintf(stderr, "holdout (every %dth row from %d, %d rows): accuracy %.2f%%", *holdout, *fold, len(held), 100*r.Accuracy)
 		if r.OOSLabel != "" {
 			fmt.Fprintf(stderr, ", in-scope %.2f%%, oos recall %.2f%%", 100*r.InScopeAccuracy, 100*r.OOSRecall)
 		}
@@ -387,7 +393,8 @@ func cmdEval(args []string, stdout io.Writer) error {
 		return err
 	}
 	fs := newFlags("eval")
-	modelPath := fs.String("model", "", "model file (default: shipped artifact)")
+	var modelPaths multiFlag
+	fs.Var(&modelPaths, "model", "model file (default: shipped artifact); repeat it to average the probabilities of several models (an ensemble)")
 	data := fs.String("data", "", "dataset folder")
 	split := fs.String("split", "test", "split to evaluate")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -399,35 +406,87 @@ func cmdEval(args []string, stdout io.Writer) error {
 	if *data == "" {
 		return fmt.Errorf("--data is required: %w", errUsage)
 	}
-	m, name, err := t.loadModel(*modelPath)
-	if err != nil {
-		return err
+	if len(modelPaths) == 0 {
+		modelPaths = multiFlag{""}
 	}
-	if *threshold >= 0 {
-		if m, err = m.WithThreshold(float32(*threshold)); err != nil {
+	if len(modelPaths) > 1 && t.name == "anger" {
+		return fmt.Errorf("anger takes one --model: %w", errUsage)
+	}
+	models := make([]*textmodel.Model, len(modelPaths))
+	names := make([]string, len(modelPaths))
+	size := 0
+	for i, path := range modelPaths {
+		m, name, err := t.loadModel(path)
+		if err != nil {
 			return err
 		}
+		if *threshold >= 0 {
+			if m, err = m.WithThreshold(float32(*threshold)); err != nil {
+				return err
+			}
+		}
+		if i > 0 && !slices.Equal(m.Labels(), models[0].Labels()) {
+			return fmt.Errorf("%s and %s have different label tables: cannot average them", names[0], name)
+		}
+		models[i], names[i] = m, name
+		size += m.Size()
 	}
 	exs, err := t.load(parseSource(*data), *split)
 	if err != nil {
 		return err
 	}
-	predict, err := t.predictor(m, *sentimentPath)
-	if err != nil {
-		return err
+	var predict func(string) textmodel.Prediction
+	if len(models) == 1 {
+		if predict, err = t.predictor(models[0], *sentimentPath); err != nil {
+			return err
+		}
+	} else {
+		predict = ensemble(models)
 	}
 	oos := ""
 	if t.oos != "" {
 		oos = t.oos
 	}
 	r := eval.Run(exs, func(s string) string { return predict(s).Label }, oos)
-	r.Task, r.Model, r.Data, r.ModelBytes = t.name, name, *data+" ("+*split+")", m.Size()
+	r.Task, r.Model, r.Data, r.ModelBytes = t.name, strings.Join(names, " + "), *data+" ("+*split+")", size
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
 	return r.WriteText(stdout)
+}
+
+// ensemble predicts with the mean of the models' probabilities (same label
+// table); the first model's out-of-scope threshold, if any, applies to the
+// mean.
+func ensemble(models []*textmodel.Model) func(string) textmodel.Prediction {
+	labels := models[0].Labels()
+	th, fallback, hasTh := models[0].Threshold()
+	return func(text string) textmodel.Prediction {
+		var sum, probs []float32
+		for i, m := range models {
+			probs = m.Probs(probs, text)
+			if i == 0 {
+				sum = append(sum[:0], probs...)
+				continue
+			}
+			for c, p := range probs {
+				sum[c] += p
+			}
+		}
+		best := 0
+		for c, p := range sum {
+			if p > sum[best] {
+				best = c
+			}
+		}
+		p := textmodel.Prediction{Label: labels[best], Score: sum[best] / float32(len(models))}
+		if hasTh && p.Score < th {
+			p.Label = fallback
+		}
+		return p
+	}
 }
 
 func cmdPredict(args []string, stdin io.Reader, stdout io.Writer) error {

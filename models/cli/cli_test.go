@@ -244,3 +244,53 @@ func TestTrainLinear(t *testing.T) {
 		t.Fatalf("eval: %s", out)
 	}
 }
+
+func TestEvalEnsembleAndFold(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i, extra := range [][]string{{"--seed", "1"}, {"--seed", "2", "--hidden", "16", "--smoothing", "0.1"}} {
+		path := filepath.Join(dir, "m"+string(rune('0'+i))+".kmod")
+		args := append([]string{"train", "intent", "--data", "testdata/intent", "--out", path,
+			"--buckets", "4096", "--dim", "8", "--epochs", "20", "--emb-lr", "0.3", "--quiet"}, extra...)
+		if code, _, stderr := run(t, "", args...); code != 0 {
+			t.Fatalf("train %v: exit %d: %s", extra, code, stderr)
+		}
+		paths = append(paths, path)
+	}
+	code, out, stderr := run(t, "", "eval", "intent", "--model", paths[0], "--model", paths[1], "--data", "testdata/intent", "--json")
+	if code != 0 {
+		t.Fatalf("ensemble eval exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Model      string  `json:"model"`
+		Accuracy   float64 `json:"accuracy"`
+		ModelBytes int     `json:"model_bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.Stat(paths[0])
+	b, _ := os.Stat(paths[1])
+	if r.ModelBytes != int(a.Size()+b.Size()) || !strings.Contains(r.Model, " + ") || r.Accuracy < 0.5 {
+		t.Fatalf("ensemble report: %+v (files %d + %d bytes)", r, a.Size(), b.Size())
+	}
+	// models with different label tables cannot be averaged
+	other := filepath.Join(dir, "s.kmod")
+	if code, _, stderr := run(t, "", "train", "sentiment", "--data", "testdata/sent", "--out", other, "--buckets", "2048", "--epochs", "2", "--quiet"); code != 0 {
+		t.Fatalf("train sentiment: %s", stderr)
+	}
+	if code, _, stderr := run(t, "", "eval", "intent", "--model", paths[0], "--model", other, "--data", "testdata/intent"); code != 1 || !strings.Contains(stderr, "different label tables") {
+		t.Fatalf("mixed ensemble: exit %d %s", code, stderr)
+	}
+	// --fold picks which rows --holdout holds out; out of range is a usage error
+	for _, fold := range []string{"0", "1"} {
+		code, _, stderr := run(t, "", "train", "intent", "--data", "testdata/intent", "--out", filepath.Join(dir, "f.kmod"),
+			"--buckets", "4096", "--dim", "8", "--epochs", "5", "--quiet", "--holdout", "3", "--fold", fold)
+		if code != 0 || !strings.Contains(stderr, "holdout (every 3th row from "+fold+", 15 rows)") {
+			t.Fatalf("fold %s: exit %d: %s", fold, code, stderr)
+		}
+	}
+	if code, _, stderr := run(t, "", "train", "intent", "--data", "testdata/intent", "--out", filepath.Join(dir, "f.kmod"), "--holdout", "3", "--fold", "3"); code != 2 || !strings.Contains(stderr, "--fold") {
+		t.Fatalf("fold out of range: exit %d %s", code, stderr)
+	}
+}
