@@ -18,6 +18,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 type apiClient struct {
@@ -149,7 +150,7 @@ func TestTokenExpires(t *testing.T) {
 	s := e.start(cfg)
 	a := newApp(t, s)
 	tok := a.login("demo", demoEmail, demoPassword)
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		if code := a.do("GET", "/v1/me", tok, nil, nil); code != 401 {
 			return &fiber.Error{Code: code, Message: "token still valid"}
 		}
@@ -395,7 +396,7 @@ func TestConsoleWebSocket(t *testing.T) {
 	}
 	wsAnn, wsEve := dial(ann), dial(eve)
 	// Wait until both sockets joined the hub.
-	checkFor(t, 5*time.Second, func() error {
+	poll.Until(t, 5*time.Second, func() error {
 		s.hub.mu.Lock()
 		defer s.hub.mu.Unlock()
 		if len(s.hub.clients["demo"]) != 1 || len(s.hub.clients["shop-b"]) != 1 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // answeredAtEdge labels en the way the edge does when a plugin answered it.
@@ -73,7 +74,7 @@ func TestEdgeAnswerRecorded(t *testing.T) {
 			e.consumerIdle()
 			e.publishRaw(chat.InboundSubject("demo"), mustJSON(t, en), "retry-"+en.Message.ID) // past the window: the store drops it
 			// The consumer's pending count may lag the publish: wait for the delivery itself.
-			checkFor(t, 15*time.Second, func() error {
+			poll.Until(t, 15*time.Second, func() error {
 				if n := deliveries.Load(); n < 3 {
 					return fmt.Errorf("%d deliveries so far", n)
 				}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 //go:embed testdata/pack.json
@@ -198,26 +199,10 @@ func (e *env) handoffReason(conv string) string {
 	}
 }
 
-// checkFor polls f until it returns nil or the wait is over.
-func checkFor(t testing.TB, wait time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // consumerIdle waits until central acked everything in the stream.
 func (e *env) consumerIdle() {
 	e.t.Helper()
-	checkFor(e.t, 15*time.Second, func() error {
+	poll.Until(e.t, 15*time.Second, func() error {
 		c, err := e.js.Consumer(context.Background(), chat.StreamInbound, ConsumerName)
 		if err != nil {
 			return err

@@ -14,23 +14,8 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/internal/poll"
 )
-
-// checkFor polls f until it returns nil or wait has passed.
-func checkFor(t *testing.T, wait time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 func inboundCount(t *testing.T, js jetstream.JetStream) func() (uint64, error) {
 	return func() (uint64, error) {
@@ -118,7 +103,7 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	publish("m1")
 	publish("m1")
 	count := inboundCount(t, hjs)
-	checkFor(t, 10*time.Second, func() error {
+	poll.Until(t, 10*time.Second, func() error {
 		if n, err := count(); err != nil || n != 1 {
 			return fmt.Errorf("KEFU_INBOUND holds %d messages (%v), want 1", n, err)
 		}
@@ -138,14 +123,14 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	hub, hjs = startHub()
 	defer hub.Shutdown()
 	count = inboundCount(t, hjs)
-	checkFor(t, 30*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		if n, err := count(); err != nil || n != 2 {
 			return fmt.Errorf("KEFU_INBOUND holds %d messages (%v) after the hub restarted, want 2", n, err)
 		}
 		return nil
 	})
 	t.Logf("drained %v after the hub restart", time.Since(start))
-	checkFor(t, 5*time.Second, func() error { // work queue: stored centrally, gone from the region
+	poll.Until(t, 5*time.Second, func() error { // work queue: stored centrally, gone from the region
 		rs, err := ljs.Stream(ctx, chat.StreamRegion)
 		if err != nil || rs.CachedInfo().State.Msgs != 0 {
 			return fmt.Errorf("regional stream still holds messages: %v", err)

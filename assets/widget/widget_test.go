@@ -26,6 +26,7 @@ import (
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 	"github.com/kefu-io/kefu/models/artifacts"
 )
 
@@ -238,22 +239,6 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 
 func browser(t *testing.T) context.Context { return browsertest.New(t, 90*time.Second) }
 
-// checkFor polls f until it returns nil or the deadline passes.
-func checkFor(t *testing.T, wait time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 type jsMsg struct {
 	ID     string `json:"id"`
 	Role   string `json:"role"`
@@ -278,7 +263,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	}
 
 	t.Run("models load in the background", func(t *testing.T) {
-		checkFor(t, 20*time.Second, func() error {
+		poll.Until(t, 20*time.Second, func() error {
 			intent, err := eval[string](ctx, `kefuCore.analyze("I want to talk to a human agent").intent`)
 			if err != nil || intent != "human_agent" { // the shipped product intent set (models/data/intent)
 				return fmt.Errorf("intent model not in use: %q %v", intent, err)
@@ -313,7 +298,7 @@ func TestWidgetInBrowser(t *testing.T) {
 		if _, err := eval[bool](ctx, `dispatchEvent(new Event('pagehide'))`); err != nil {
 			t.Fatal(err)
 		}
-		checkFor(t, 5*time.Second, func() error {
+		poll.Until(t, 5*time.Second, func() error {
 			edge.mu.Lock()
 			defer edge.mu.Unlock()
 			if len(edge.hits) == 0 || !strings.Contains(string(edge.hits[0]), `"faq_id":"return_policy"`) {
@@ -339,7 +324,7 @@ func TestWidgetInBrowser(t *testing.T) {
 		if len(hello) != 1 || hello[0].Site != "demo" || hello[0].Visitor == "" {
 			t.Fatalf("hello = %+v", hello)
 		}
-		checkFor(t, 10*time.Second, func() error {
+		poll.Until(t, 10*time.Second, func() error {
 			agent, err := eval[[]jsMsg](ctx, `__msgs.filter(m => m.role === 'agent')`)
 			if err != nil {
 				return err
