@@ -528,6 +528,10 @@ func Load(data []byte) (*Model, error) {
 	if r.off != len(body) {
 		return nil, wrap(itoa(len(body)-r.off)+" trailing bytes", ErrCorrupt)
 	}
+	if m.hidden > 0 {
+		m.hidF = dequantize(m.hid, m.hidScale, m.dim)
+		m.outF = dequantize(m.out, m.outScale, m.hidden)
+	}
 	return m, nil
 }
 

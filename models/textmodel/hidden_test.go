@@ -215,3 +215,35 @@ func TestLoadRefusesDamagedHidden(t *testing.T) {
 		t.Fatalf("bag with the tanh flag: %v, want ErrVersion", err)
 	}
 }
+
+// BenchmarkPredictHidden times a model of the BANKING77 server shape (dim
+// 64, 256 hidden units, 77 labels) on an intent-length message; the bucket
+// count does not change the work per message.
+func BenchmarkPredictHidden(b *testing.B) {
+	labels := make([]string, 77)
+	for i := range labels {
+		labels[i] = "l" + itoa(i)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	w := randomWeights(7)
+	w.Labels, w.Fallback, w.Dim = labels, "", 64
+	norm := func(n int) []float32 {
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = float32(rng.NormFloat64())
+		}
+		return out
+	}
+	w.Emb, w.Hidden, w.HiddenBias, w.Out, w.Bias = norm(int(w.Features.Buckets)*64), norm(256*64), norm(256), norm(77*256), norm(77)
+	data, err := Marshal(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		m.Predict("I have been waiting over a week. Is the card still coming?")
+	}
+}

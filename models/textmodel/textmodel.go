@@ -62,8 +62,13 @@ type Model struct {
 	hidScale []float32 // per hidden unit
 	hid      []byte    // hidden×Dim int8
 	hidBias  []float32
-	size     int
-	pool     sync.Pool
+	// hidF and outF are the hidden and output layers of a version-3 model
+	// dequantized once at Load (a few hundred KB): the two matrix products
+	// are most of its time per message.
+	hidF []float32
+	outF []float32
+	size int
+	pool sync.Pool
 }
 
 type scratch struct {
@@ -156,21 +161,8 @@ func (m *Model) forward(s *scratch, text string) {
 		}
 	}
 	if m.hidden > 0 {
-		for k := range s.act {
-			row := m.hid[k*d : k*d+d]
-			var dot float32
-			for j, q := range row {
-				dot += float32(int8(q)) * h[j]
-			}
-			z := dot*m.hidScale[k] + m.hidBias[k]
-			if m.tanh {
-				z = float32(math.Tanh(float64(z)))
-			} else if z < 0 {
-				z = 0
-			}
-			s.act[k] = z
-		}
-		h, d = s.act, m.hidden
+		m.hiddenScores(s, h)
+		return
 	}
 	for c := range s.logits {
 		row := m.out[c*d : c*d+d]
@@ -181,6 +173,44 @@ func (m *Model) forward(s *scratch, text string) {
 		s.logits[c] = dot*m.outScale[c] + m.bias[c]
 	}
 	softmax(s.logits)
+}
+
+// hiddenScores leaves the softmax probabilities of a hidden-layer model in
+// s.logits, from the pooled bag h.
+func (m *Model) hiddenScores(s *scratch, h []float32) {
+	d := m.dim
+	for k := range s.act {
+		row := m.hidF[k*d : k*d+d]
+		z := m.hidBias[k]
+		for j, v := range row {
+			z += v * h[j]
+		}
+		if m.tanh {
+			z = float32(math.Tanh(float64(z)))
+		} else if z < 0 {
+			z = 0
+		}
+		s.act[k] = z
+	}
+	n := m.hidden
+	for c := range s.logits {
+		row := m.outF[c*n : c*n+n]
+		z := m.bias[c]
+		for k, v := range row {
+			z += v * s.act[k]
+		}
+		s.logits[c] = z
+	}
+	softmax(s.logits)
+}
+
+// dequantize returns rows×dim int8 values times their row scales.
+func dequantize(q []byte, scales []float32, dim int) []float32 {
+	out := make([]float32, len(q))
+	for i, v := range q {
+		out[i] = float32(int8(v)) * scales[i/dim]
+	}
+	return out
 }
 
 // linearScores leaves the scores of a linear model in s.logits.
@@ -297,7 +327,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 		task: m.task, feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, labels: m.labels, fallback: m.fallback, threshold: threshold,
 		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
 		unique: m.unique, cols: m.cols, linScale: m.linScale, lin: m.lin,
-		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias,
+		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias, hidF: m.hidF, outF: m.outF,
 	}
 	return c, nil
 }
