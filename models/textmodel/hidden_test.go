@@ -247,3 +247,21 @@ func BenchmarkPredictHidden(b *testing.B) {
 		m.Predict("I have been waiting over a week. Is the card still coming?")
 	}
 }
+
+func TestPredictHiddenNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("-race makes sync.Pool drop scratch buffers; make test runs this without -race")
+	}
+	data, err := Marshal(randomHidden(6, 32, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Predict("warm up")
+	if n := testing.AllocsPerRun(100, func() { m.Predict("Wo ist meine Bestellung? 物流太慢了") }); n > 0 {
+		t.Fatalf("%v allocations per Predict, want 0", n)
+	}
+}
