@@ -103,24 +103,7 @@ func TestHiddenRoundTripQuantizedAgrees(t *testing.T) {
 			if th, fb, ok := m.Threshold(); !ok || fb != "oos" || th != 0.3 {
 				t.Fatalf("threshold: %v %q %v", th, fb, ok)
 			}
-			agree := 0
-			var probs []float32
-			for _, s := range sample {
-				probs = m.Probs(probs, s)
-				if argmax(probs) == argmax(floatHidden(w, s)) {
-					agree++
-				}
-				var sum float32
-				for _, p := range probs {
-					sum += p
-				}
-				if math.Abs(float64(sum-1)) > 1e-4 {
-					t.Fatalf("probabilities sum to %v", sum)
-				}
-			}
-			if rate := float64(agree) / float64(len(sample)); rate < 0.99 {
-				t.Fatalf("quantized agrees with float on %.1f%% of the sample, want >= 99%%", 100*rate)
-			}
+			checkQuantized(t, m, func(s string) []float32 { return floatHidden(w, s) })
 			// the activation matters: the other one must disagree somewhere
 			other := *w
 			other.Tanh = !w.Tanh

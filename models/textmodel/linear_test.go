@@ -94,24 +94,7 @@ func TestLinearRoundTripQuantizedAgrees(t *testing.T) {
 			if !m.Linear() || m.Dim() != 0 || !slices.Equal(m.Labels(), tc.labels) || m.Features() != w.Features || m.Size() != len(data) {
 				t.Fatalf("header did not round-trip: linear %v dim %d %v %+v", m.Linear(), m.Dim(), m.Labels(), m.Features())
 			}
-			agree := 0
-			var probs []float32
-			for _, s := range sample {
-				probs = m.Probs(probs, s)
-				if argmax(probs) == argmax(floatLinear(w, s)) {
-					agree++
-				}
-				var sum float32
-				for _, p := range probs {
-					sum += p
-				}
-				if math.Abs(float64(sum-1)) > 1e-4 {
-					t.Fatalf("probabilities sum to %v", sum)
-				}
-			}
-			if rate := float64(agree) / float64(len(sample)); rate < 0.99 {
-				t.Fatalf("quantized agrees with float on %.1f%% of the sample, want >= 99%%", 100*rate)
-			}
+			checkQuantized(t, m, func(s string) []float32 { return floatLinear(w, s) })
 			again, _ := Marshal(w)
 			if !slices.Equal(data, again) {
 				t.Fatal("Marshal is not deterministic")

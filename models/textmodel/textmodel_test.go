@@ -107,24 +107,7 @@ func testRoundTrip(t *testing.T, w *Weights) {
 	if th, fb, ok := m.Threshold(); !ok || fb != "oos" || th != 0.3 {
 		t.Fatalf("threshold: %v %q %v", th, fb, ok)
 	}
-	agree := 0
-	var probs []float32
-	for _, s := range sample {
-		probs = m.Probs(probs, s)
-		if argmax(probs) == argmax(floatProbs(w, s)) {
-			agree++
-		}
-		var sum float32
-		for _, p := range probs {
-			sum += p
-		}
-		if math.Abs(float64(sum-1)) > 1e-4 {
-			t.Fatalf("probabilities sum to %v", sum)
-		}
-	}
-	if rate := float64(agree) / float64(len(sample)); rate < 0.99 {
-		t.Fatalf("quantized agrees with float on %.1f%% of the sample, want >= 99%%", 100*rate)
-	}
+	checkQuantized(t, m, func(s string) []float32 { return floatProbs(w, s) })
 	again, _ := Marshal(w)
 	if !slices.Equal(data, again) {
 		t.Fatal("Marshal is not deterministic")
@@ -290,5 +273,30 @@ func BenchmarkPredict(b *testing.B) {
 				m.Predict(msgs[name])
 			}
 		})
+	}
+}
+
+// checkQuantized fails t unless m's probabilities sum to 1 on every text of
+// sample and its top label agrees with float's (the unquantized weights) on
+// at least 99% of them.
+func checkQuantized(t *testing.T, m *Model, float func(string) []float32) {
+	t.Helper()
+	agree := 0
+	var probs []float32
+	for _, s := range sample {
+		probs = m.Probs(probs, s)
+		if argmax(probs) == argmax(float(s)) {
+			agree++
+		}
+		var sum float32
+		for _, p := range probs {
+			sum += p
+		}
+		if math.Abs(float64(sum-1)) > 1e-4 {
+			t.Fatalf("probabilities sum to %v", sum)
+		}
+	}
+	if rate := float64(agree) / float64(len(sample)); rate < 0.99 {
+		t.Fatalf("quantized agrees with float on %.1f%% of the sample, want >= 99%%", 100*rate)
 	}
 }
