@@ -4,9 +4,15 @@ import "strings"
 
 // LabelPIITokens is the envelope label in which the pii-redact plugin lists
 // the values it masked and kept in its region's vault: "TYPE:token,…" in
-// order of appearance in the text ("PHONE:pii_…,EMAIL:pii_…"). Central turns
-// it into Message.PII.
+// order of appearance in the text ("PHONE:pii_…,EMAIL:pii_…"). A value it
+// masked but could not keep is listed as "TYPE:-" (NotKept), so the n-th
+// token of a type still belongs to the n-th placeholder of that type.
+// Central turns it into Message.PII.
 const LabelPIITokens = "pii_tokens"
+
+// NotKept stands in LabelPIITokens (and as an empty PIIToken.Token) for a
+// value that was masked but not kept in the vault: nothing to reveal.
+const NotKept = "-"
 
 // maxPIITokens caps how many tokens one message keeps (the label itself is
 // at most 1 KiB, about 25 tokens).
@@ -18,7 +24,8 @@ const maxPIITokens = 64
 type PIIToken struct {
 	// Type is the PII type; the text shows the value as "[" + Type + "]".
 	Type string `json:"type"`
-	// Token names the sealed value ("pii_…").
+	// Token names the sealed value ("pii_…"); empty when the value was
+	// masked but not kept (nothing to reveal; the slot keeps the order).
 	Token string `json:"token"`
 	// Region is the edge region whose vault keeps the value.
 	Region string `json:"region,omitempty"`
@@ -26,14 +33,18 @@ type PIIToken struct {
 
 // ParsePIITokens parses a LabelPIITokens value of an envelope from region.
 // Items that are not TYPE:token with TYPE of 1–32 [A-Z0-9_] and token
-// "pii_" followed by 1–64 [a-z0-9] are skipped; at most 64 are kept. The
+// "pii_" followed by 1–64 [a-z0-9] (or NotKept, parsed as an empty token)
+// are skipped; at most 64 are kept. The
 // result is nil when nothing is valid.
 func ParsePIITokens(label, region string) []PIIToken {
 	var out []PIIToken
 	for item := range strings.SplitSeq(label, ",") {
 		typ, tok, ok := strings.Cut(strings.TrimSpace(item), ":")
-		if !ok || !validPIIType(typ) || !ValidPIIToken(tok) {
+		if !ok || !validPIIType(typ) || (tok != NotKept && !ValidPIIToken(tok)) {
 			continue
+		}
+		if tok == NotKept {
+			tok = ""
 		}
 		out = append(out, PIIToken{Type: typ, Token: tok, Region: region})
 		if len(out) == maxPIITokens {

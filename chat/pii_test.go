@@ -18,6 +18,8 @@ func TestParsePIITokens(t *testing.T) {
 		{"spaces", " PHONE:" + tok1 + " , ", []PIIToken{{"PHONE", tok1, "eu"}}},
 		{"bad items skipped", "phone:" + tok1 + ",PHONE:nope,:" + tok1 + ",PHONE:pii_A,EMAIL:" + tok2,
 			[]PIIToken{{"EMAIL", tok2, "eu"}}},
+		{"not kept keeps its slot", "PHONE:-,PHONE:" + tok1,
+			[]PIIToken{{"PHONE", "", "eu"}, {"PHONE", tok1, "eu"}}},
 		{"no colon", "PHONE" + tok1, nil},
 		{"token too long", "PHONE:pii_" + strings.Repeat("a", 65), nil},
 		{"type too long", strings.Repeat("A", 33) + ":" + tok1, nil},

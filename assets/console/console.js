@@ -223,7 +223,7 @@
     var re = /\[([A-Z0-9_]{1,32})\]/g, last = 0, hit;
     while ((hit = re.exec(m.text)) !== null) {
       var t = byType[hit[1]] && byType[hit[1]].shift();
-      if (!t) continue;
+      if (!t || !t.token) continue; // an empty token: masked, not kept
       div.appendChild(document.createTextNode(m.text.slice(last, hit.index)));
       div.appendChild(piiButton(hit[0], t));
       last = hit.index + hit[0].length;

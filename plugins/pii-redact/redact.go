@@ -38,6 +38,10 @@ func splitList(s string) []string {
 	return out
 }
 
+// notKept is chat.NotKept: a masked value the vault did not keep (the
+// plugin does not import chat, to stay small).
+const notKept = "-"
+
 // maxLabel is the ABI's limit on a label value (plugins/ABI.md section 5).
 const maxLabel = 1 << 10
 
@@ -64,7 +68,8 @@ func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (strin
 
 // vaultTokens stores each span's value through put and returns the
 // "TYPE:token,…" label value. It stops at the first ErrNotGranted (the
-// region keeps no vault for this plugin); other failures skip the value.
+// region keeps no vault for this plugin); a value that fails otherwise is
+// listed as "TYPE:-" (chat.NotKept), so later tokens keep their places.
 func vaultTokens(spans []pii.Span, put func(typ, value string) (string, error)) string {
 	if put == nil {
 		return ""
@@ -77,7 +82,7 @@ func vaultTokens(spans []pii.Span, put func(typ, value string) (string, error)) 
 		}
 		if err != nil {
 			pdk.Logf(pdk.LevelWarn, "pii-redact: vault: %v", err)
-			continue
+			tok = notKept
 		}
 		item := string(s.Type) + ":" + tok
 		if b.Len() > 0 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/plugins/pdk"
 	"github.com/kefu-io/kefu/plugins/pii"
 )
@@ -127,9 +128,19 @@ func TestVaultTokensLabelLimit(t *testing.T) {
 	if len(got) > maxLabel || len(got) < maxLabel-40 || strings.HasSuffix(got, ",") {
 		t.Fatalf("label of %d bytes: %q", len(got), got)
 	}
-	failing := func(typ, value string) (string, error) { return "", fmt.Errorf("x: %w", pdk.ErrIO) }
-	if got := vaultTokens(spans[:2], failing); got != "" {
-		t.Fatalf("failed puts gave %q", got)
+	calls := 0
+	second := func(typ, value string) (string, error) { // the second put fails
+		if calls++; calls == 2 {
+			return "", fmt.Errorf("x: %w", pdk.ErrIO)
+		}
+		return fmt.Sprintf("pii_%d", calls), nil
+	}
+	got = vaultTokens(spans[:3], second)
+	if got != "PHONE:pii_1,PHONE:-,PHONE:pii_3" {
+		t.Fatalf("a failed put gave %q; want its slot kept as PHONE:-", got)
+	}
+	if p := chat.ParsePIITokens(got, "eu"); len(p) != 3 || p[1].Token != "" || p[2].Token != "pii_3" {
+		t.Fatalf("central reads %+v", p)
 	}
 }
 
