@@ -164,11 +164,7 @@ func TestLoadRefusesDamagedHidden(t *testing.T) {
 	}
 	// header: magic 4, versions 4, flags 2, task 2+4, features 12, dim 2, hidden 2
 	hiddenAt := 4 + 4 + 2 + 2 + len("test") + 12 + 2
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
+	tests := []damaged{
 		{"header cut", data[:12], ErrTruncated},
 		{"cut in hidden layer", data[:len(data)-200], ErrTruncated},
 		{"last byte missing", data[:len(data)-1], ErrTruncated},
@@ -178,19 +174,7 @@ func TestLoadRefusesDamagedHidden(t *testing.T) {
 		{"wider hidden than stored", edit(func(d []byte) { binary.LittleEndian.PutUint16(d[hiddenAt:], 9) }), ErrTruncated},
 		{"future format", edit(func(d []byte) { d[4] = 4 }), ErrVersion},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m, err := Load(tt.data)
-			if m != nil || !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, %v; want error %v", m, err, tt.want)
-			}
-		})
-	}
-	for n := 0; n < len(data); n += 499 {
-		if _, err := Load(data[:n]); err == nil {
-			t.Fatalf("truncated to %d bytes but loaded", n)
-		}
-	}
+	checkRefused(t, data, tests)
 	// a version-1 file with the tanh flag is refused: the flag is version 3's
 	bag, _ := Marshal(randomWeights(4))
 	bag[8] |= flagTanh

@@ -2,7 +2,6 @@ package textmodel
 
 import (
 	"encoding/binary"
-	"errors"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
@@ -178,11 +177,7 @@ func TestLoadRefusesDamagedLinear(t *testing.T) {
 		return withCRC(d)
 	}
 	colsAt := len(data) - 4 - 3*4 - 4096*3 - 3*4 - 2
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
+	tests := []damaged{
 		{"header cut", data[:12], ErrTruncated},
 		{"cut in labels", data[:30], ErrTruncated},
 		{"cut in weights", data[:len(data)/2], ErrTruncated},
@@ -193,17 +188,5 @@ func TestLoadRefusesDamagedLinear(t *testing.T) {
 		{"NaN scale", edit(func(d []byte) { binary.LittleEndian.PutUint32(d[colsAt+2:], math.Float32bits(float32(math.NaN()))) }), ErrCorrupt},
 		{"future format", edit(func(d []byte) { d[4] = 4 }), ErrVersion},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m, err := Load(tt.data)
-			if m != nil || !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, %v; want error %v", m, err, tt.want)
-			}
-		})
-	}
-	for n := 0; n < len(data); n += 499 {
-		if _, err := Load(data[:n]); err == nil {
-			t.Fatalf("truncated to %d bytes but loaded", n)
-		}
-	}
+	checkRefused(t, data, tests)
 }

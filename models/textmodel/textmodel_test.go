@@ -168,11 +168,7 @@ func TestLoadRefusesDamage(t *testing.T) {
 		d[i] ^= 0x40
 		return d
 	}
-	tests := []struct {
-		name string
-		data []byte
-		want error
-	}{
+	tests := []damaged{
 		{"empty", nil, ErrNotModel},
 		{"not a model", []byte("hello world, not a model at all"), ErrNotModel},
 		{"magic only", data[:4], ErrTruncated},
@@ -188,23 +184,7 @@ func TestLoadRefusesDamage(t *testing.T) {
 		{"unknown flag", func() []byte { d := slices.Clone(data); d[8] = 2; return d }(), ErrChecksum},
 		{"trailing garbage", append(slices.Clone(data), 1, 2, 3, 4, 5), ErrChecksum},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m, err := Load(tt.data)
-			if m != nil || !errors.Is(err, tt.want) {
-				t.Fatalf("got %v, %v; want error %v", m, err, tt.want)
-			}
-			if err.Error() == "" {
-				t.Fatal("empty error message")
-			}
-		})
-	}
-	// every truncation point is refused
-	for n := 0; n < len(data); n += 997 {
-		if _, err := Load(data[:n]); err == nil {
-			t.Fatalf("truncated to %d bytes but loaded", n)
-		}
-	}
+	checkRefused(t, data, tests)
 }
 
 func TestArtifactsLoad(t *testing.T) {
@@ -298,5 +278,34 @@ func checkQuantized(t *testing.T, m *Model, float func(string) []float32) {
 	}
 	if rate := float64(agree) / float64(len(sample)); rate < 0.99 {
 		t.Fatalf("quantized agrees with float on %.1f%% of the sample, want >= 99%%", 100*rate)
+	}
+}
+
+// damaged is a model file Load must refuse with want.
+type damaged struct {
+	name string
+	data []byte
+	want error
+}
+
+// checkRefused fails t unless Load refuses each of tests with its error (and
+// a message), and refuses data cut at every 499th byte.
+func checkRefused(t *testing.T, data []byte, tests []damaged) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Load(tt.data)
+			if m != nil || !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, %v; want error %v", m, err, tt.want)
+			}
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+		})
+	}
+	for n := 0; n < len(data); n += 499 {
+		if _, err := Load(data[:n]); err == nil {
+			t.Fatalf("truncated to %d bytes but loaded", n)
+		}
 	}
 }
