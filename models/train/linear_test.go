@@ -79,26 +79,6 @@ func TestLinearTwoLabelsOneColumn(t *testing.T) {
 	}
 }
 
-func TestLinearReproducible(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	exs := load(t, "train")
-	var blobs [][]byte
-	for range 2 {
-		res, err := Fit(context.Background(), exs, nil, nil, linearConfig(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := textmodel.Marshal(res.Weights)
-		if err != nil {
-			t.Fatal(err)
-		}
-		blobs = append(blobs, b)
-	}
-	if !slices.Equal(blobs[0], blobs[1]) {
-		t.Fatal("same data, config and seed gave different models")
-	}
-}
-
 func TestUniqueNeedsLinear(t *testing.T) {
 	cfg := tinyConfig()
 	cfg.Unique = true

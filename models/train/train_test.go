@@ -64,30 +64,35 @@ func TestTinySliceLearns(t *testing.T) {
 
 func TestReproducible(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	cfg := tinyConfig()
-	cfg.Epochs = 3
+	bag := tinyConfig()
+	bag.Epochs = 3
 	exs := load(t, "train")
-	var blobs [][]byte
-	for range 2 {
-		res, err := Fit(context.Background(), exs, nil, nil, cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := textmodel.Marshal(res.Weights)
-		if err != nil {
-			t.Fatal(err)
-		}
-		blobs = append(blobs, b)
+	for name, cfg := range map[string]Config{"bag": bag, "linear": linearConfig()} {
+		t.Run(name, func(t *testing.T) {
+			first := fitBlob(t, exs, cfg)
+			if again := fitBlob(t, exs, cfg); !slices.Equal(first, again) {
+				t.Fatal("same data, config and seed gave different models")
+			}
+			cfg.Seed++
+			if other := fitBlob(t, exs, cfg); slices.Equal(first, other) {
+				t.Fatal("a different seed gave the same model")
+			}
+		})
 	}
-	if !slices.Equal(blobs[0], blobs[1]) {
-		t.Fatal("same data, config and seed gave different models")
+}
+
+// fitBlob trains cfg on exs and returns the model file.
+func fitBlob(t *testing.T, exs []dataset.Example, cfg Config) []byte {
+	t.Helper()
+	res, err := Fit(context.Background(), exs, nil, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cfg.Seed++
-	res, _ := Fit(context.Background(), exs, nil, nil, cfg, nil)
-	b, _ := textmodel.Marshal(res.Weights)
-	if slices.Equal(blobs[0], b) {
-		t.Fatal("a different seed gave the same model")
+	b, err := textmodel.Marshal(res.Weights)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
 }
 
 func TestFitErrors(t *testing.T) {
