@@ -183,17 +183,34 @@ func TestLoadRefusesDamagedHidden(t *testing.T) {
 	}
 }
 
-// BenchmarkPredictHidden times a model of the BANKING77 server shape (dim
-// 64, 256 hidden units, 77 labels) on an intent-length message; the bucket
-// count does not change the work per message.
+// BenchmarkPredictHidden times hidden-layer models of the shapes reported
+// in models/RESULTS.md — BANKING77 (dim 64, 256 hidden units, 77 labels)
+// and CLINC150 (dim 32, 256 hidden units, 151 labels) — on an intent-length
+// message; the bucket count does not change the work per message.
 func BenchmarkPredictHidden(b *testing.B) {
-	labels := make([]string, 77)
+	for _, shape := range []struct {
+		name                string
+		dim, hidden, labels int
+	}{{"banking77", 64, 256, 77}, {"clinc150", 32, 256, 151}} {
+		b.Run(shape.name, func(b *testing.B) {
+			m := randomHiddenModel(b, shape.dim, shape.hidden, shape.labels)
+			for b.Loop() {
+				m.Predict("I have been waiting over a week. Is the card still coming?")
+			}
+		})
+	}
+}
+
+// randomHiddenModel loads a hidden-layer model of the given shape with
+// random weights.
+func randomHiddenModel(b *testing.B, dim, hidden, nl int) *Model {
+	labels := make([]string, nl)
 	for i := range labels {
 		labels[i] = "l" + itoa(i)
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	w := randomWeights(7)
-	w.Labels, w.Fallback, w.Dim = labels, "", 64
+	w.Labels, w.Fallback, w.Dim = labels, "", dim
 	norm := func(n int) []float32 {
 		out := make([]float32, n)
 		for i := range out {
@@ -201,7 +218,7 @@ func BenchmarkPredictHidden(b *testing.B) {
 		}
 		return out
 	}
-	w.Emb, w.Hidden, w.HiddenBias, w.Out, w.Bias = norm(int(w.Features.Buckets)*64), norm(256*64), norm(256), norm(77*256), norm(77)
+	w.Emb, w.Hidden, w.HiddenBias, w.Out, w.Bias = norm(int(w.Features.Buckets)*dim), norm(hidden*dim), norm(hidden), norm(nl*hidden), norm(nl)
 	data, err := Marshal(w)
 	if err != nil {
 		b.Fatal(err)
@@ -210,9 +227,7 @@ func BenchmarkPredictHidden(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for b.Loop() {
-		m.Predict("I have been waiting over a week. Is the card still coming?")
-	}
+	return m
 }
 
 func TestPredictHiddenNoAllocs(t *testing.T) {
