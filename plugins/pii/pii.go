@@ -144,7 +144,20 @@ type Result struct {
 // Scan returns the personal data found in text, sorted by Start, never
 // overlapping. It is safe for concurrent use and never panics on any input,
 // including invalid UTF-8.
+//
+// Detection sees through characters that do not change what a reader sees
+// (fold: zero-width and other format characters, no-break spaces,
+// full-width and non-Latin digits); the spans are offsets into text itself,
+// so a span may include such characters and Value is the original text.
 func Scan(text string, opts Options) []Span {
+	if f, ok := fold(text); ok {
+		return f.spans(text, scan(f.text, opts))
+	}
+	return scan(text, opts)
+}
+
+// scan is Scan without folding.
+func scan(text string, opts Options) []Span {
 	var c []Span
 	if opts.wants(Email) {
 		c = scanEmails(text, c)
