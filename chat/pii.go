@@ -80,3 +80,12 @@ func validPIIType(s string) bool {
 	}
 	return true
 }
+
+// LabelShopperFields is the envelope label in which the edge lists, comma
+// separated and sorted, the other labels whose values a shopper typed or
+// controls (page context such as "url", "title", "custom.*"; names a page
+// gives later). They pass the region's inbound pipeline with the message
+// text, and a plugin that masks personal data masks their values as it
+// masks the text (pii-redact does). A shopper cannot set this label: the
+// edge keeps only whitelisted client labels and sets it itself.
+const LabelShopperFields = "shopper_fields"

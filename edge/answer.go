@@ -3,7 +3,10 @@ package edge
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"slices"
 	"strings"
+
+	"github.com/kefu-io/kefu/chat"
 )
 
 // Labels of an inbound envelope whose message a region plugin answered at
@@ -40,4 +43,26 @@ var clientLabels = map[string]bool{"url": true, "title": true, "referrer": true,
 // make themself a VIP or jump the queue.
 func clientLabel(k string) bool {
 	return clientLabels[k] || strings.HasPrefix(k, "custom.") && len(k) > len("custom.")
+}
+
+// setShopperFields copies the client's context entries that may travel
+// (clientLabel) into env's labels and lists their keys in
+// chat.LabelShopperFields, so that the region's inbound pipeline masks
+// them as it masks the text (pii-redact). This is the one way a
+// shopper-controlled text other than the message text enters an envelope:
+// a new shopper field (names given to identify(), say) is added here, never
+// set as a label elsewhere. Other keys are dropped.
+func setShopperFields(env *chat.Envelope, ctx map[string]string) {
+	delete(env.Labels, chat.LabelShopperFields)
+	keys := make([]string, 0, len(ctx))
+	for k, v := range ctx {
+		if clientLabel(k) && v != "" {
+			env.SetLabel(k, v)
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		slices.Sort(keys)
+		env.SetLabel(chat.LabelShopperFields, strings.Join(keys, ","))
+	}
 }

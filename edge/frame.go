@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/kefu-io/kefu/chat"
@@ -185,4 +186,69 @@ func clip(s string) string {
 		}
 	}
 	return ""
+}
+
+// maxHintDigits is the most digits a widget hint (lang, intent, FAQ id) may
+// hold: fewer than any phone, card or id number, so that a hint cannot
+// carry one past the region's pipeline (hints are not masked).
+const maxHintDigits = 6
+
+// hintLang returns lang when it has the shape of a BCP-47 tag ("en",
+// "zh-Hant", "es-419"), else "": the widget's language hint travels to
+// central without passing the plugins, so it may not hold free text.
+func hintLang(lang string) string {
+	if lang == "" || len(lang) > 16 {
+		return ""
+	}
+	digits := 0
+	for i, part := range strings.Split(lang, "-") {
+		if len(part) == 0 || len(part) > 8 || i == 0 && (len(part) < 2 || len(part) > 3) {
+			return ""
+		}
+		for j := 0; j < len(part); j++ {
+			c := part[j]
+			switch {
+			case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			case c >= '0' && c <= '9' && i > 0:
+				digits++
+			default:
+				return ""
+			}
+		}
+	}
+	if digits > maxHintDigits {
+		return ""
+	}
+	return lang
+}
+
+// hintTag returns s when it has the shape of an intent or FAQ id (a letter,
+// then up to 63 of [A-Za-z0-9_.:-], at most maxHintDigits digits), else "".
+// Like hintLang it keeps free text out of fields the plugins do not mask.
+func hintTag(s string) string {
+	if !validHintTag(s) {
+		return ""
+	}
+	return s
+}
+
+func validHintTag(s string) bool {
+	if len(s) == 0 || len(s) > maxShortField {
+		return false
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case i == 0:
+			return false
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '_' || c == '.' || c == ':' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digits <= maxHintDigits
 }

@@ -138,3 +138,25 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestHintsCannotCarryPersonalData: the widget's hints (lang, intent, FAQ
+// id) skip the region's plugins, so only id-shaped values pass; free text
+// and long digit runs are dropped (issue 8 item 1).
+func TestHintsCannotCarryPersonalData(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		lang bool
+		tag  bool
+	}{
+		{"en", true, true}, {"zh-Hant", true, true}, {"es-419", true, true}, {"return_policy", false, true},
+		{"human_agent", false, true}, {"4111111111111111", false, false}, {"x4111111111111111", false, false},
+		{"a@b.de", false, false}, {"en 13812345678", false, false}, {"de-12345678", false, false}, {"", false, false},
+	} {
+		if got := hintLang(tc.in) != ""; got != tc.lang {
+			t.Errorf("hintLang(%q) kept = %v, want %v", tc.in, got, tc.lang)
+		}
+		if got := hintTag(tc.in) != ""; got != tc.tag {
+			t.Errorf("hintTag(%q) kept = %v, want %v", tc.in, got, tc.tag)
+		}
+	}
+}

@@ -328,7 +328,9 @@ func (n *Node) serveHits(c *fiber.Ctx) error {
 		if h.FAQID == "" && h.Intent == "" {
 			return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("hit %d has neither faq_id nor intent", i))
 		}
-		if len(h.FAQID) > maxShortField || len(h.Intent) > maxShortField || len(h.Lang) > 16 ||
+		// Hits skip the plugins: their fields may only have the shape of
+		// ids, never free text that could carry personal data.
+		if h.FAQID != "" && !validHintTag(h.FAQID) || h.Intent != "" && !validHintTag(h.Intent) || h.Lang != "" && hintLang(h.Lang) == "" ||
 			(h.ConversationID != "" && !chat.ValidID(h.ConversationID)) {
 			return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("hit %d has an oversized or malformed field", i))
 		}

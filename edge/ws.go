@@ -329,13 +329,9 @@ func (s *session) onMessage(f chat.Frame) {
 		V: chat.ProtocolVersion, Tenant: s.site.Tenant, Region: s.n.cfg.Region, Channel: s.channel,
 		Visitor: s.visitor, Direction: chat.Inbound,
 		Message: chat.Message{ID: f.ID, ConversationID: conv, Role: chat.RoleShopper, Text: f.Text,
-			ReplyTo: f.ReplyTo, Lang: f.Lang, Intent: f.Intent, Anger: f.Anger, At: at},
+			ReplyTo: f.ReplyTo, Lang: hintLang(f.Lang), Intent: hintTag(f.Intent), Anger: f.Anger, At: at},
 	}
-	for k, v := range f.Context {
-		if clientLabel(k) {
-			env.SetLabel(k, v)
-		}
-	}
+	setShopperFields(&env, f.Context)
 	env.SetLabel("site", s.siteKey)
 	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
 	if err != nil {

@@ -42,6 +42,10 @@ func splitList(s string) []string {
 // plugin does not import chat, to stay small).
 const notKept = "-"
 
+// shopperFields is chat.LabelShopperFields: the labels whose values a
+// shopper controls, masked like the text.
+const shopperFields = "shopper_fields"
+
 // maxLabel is the ABI's limit on a label value (plugins/ABI.md section 5).
 const maxLabel = 1 << 10
 
@@ -51,14 +55,36 @@ const maxLabel = 1 << 10
 // put (pdk.VaultPut, "vault" grant) each masked value is also stored in
 // the region's vault and label "pii_tokens" lists TYPE:token in order of
 // appearance; values past the label's 1 KiB limit are masked but not kept.
+//
+// The values of the labels the edge lists in "shopper_fields"
+// (chat.LabelShopperFields: page context, names) are masked the same way;
+// their values are not kept in the vault (pii_tokens lists the text's
+// placeholders only), and their types join label "pii".
 func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (string, error)) pdk.Result {
 	r := pii.Redact(env.Message.Text, o)
 	res := pdk.Pass()
+	found := r.Spans
 	if len(r.Spans) > 0 {
-		res = pdk.ModifyText(r.Text).WithLabel("pii", typesLabel(r.Spans, env.Label("pii")))
+		res = pdk.ModifyText(r.Text)
 		if tokens := vaultTokens(r.Spans, put); tokens != "" {
 			res = res.WithLabel("pii_tokens", tokens)
 		}
+	}
+	for _, k := range splitList(env.Label(shopperFields)) {
+		v, ok := env.Labels[k]
+		if !ok {
+			continue
+		}
+		if lr := pii.Redact(v, o); len(lr.Spans) > 0 {
+			if res.Verdict == pdk.VerdictPass || res.Verdict == "" {
+				res.Verdict = pdk.VerdictModify
+			}
+			res = res.WithLabel(k, lr.Text)
+			found = append(found, lr.Spans...)
+		}
+	}
+	if len(found) > 0 {
+		res = res.WithLabel("pii", typesLabel(found, env.Label("pii")))
 	}
 	if checked := pii.CheckedLabel(o); checked != "" {
 		res = res.WithLabel(pii.LabelChecked, checked) // gdpr-residency need not scan again

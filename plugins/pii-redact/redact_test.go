@@ -150,3 +150,45 @@ func BenchmarkRedact(b *testing.B) {
 		redact(e, optionsFromConfig(func(string) (string, bool) { return "", false }), nil)
 	}
 }
+
+// TestRedactMasksShopperFields: every label the edge lists as shopper
+// controlled (page context) is masked like the text, whether or not the
+// text holds anything; other labels are left alone (issue 8 item 1).
+func TestRedactMasksShopperFields(t *testing.T) {
+	if shopperFields != chat.LabelShopperFields {
+		t.Fatalf("shopperFields %q != chat.LabelShopperFields %q", shopperFields, chat.LabelShopperFields)
+	}
+	pdk.ResetTest()
+	pdk.Test.Grants = []string{}
+	labels := map[string]string{
+		"url":            "https://shop.example/p?email=ctx.leak@example.com",
+		"title":          "Jane card 4111111111111111",
+		"custom.phone":   "+44 7700 900888",
+		"sku":            "SKU-1",
+		"site":           "demo 4111111111111111", // not listed: not the shopper's
+		"shopper_fields": "custom.phone,sku,title,url",
+	}
+	r, err := pdk.Run(pdk.HookInbound, env("hello there", labels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != pdk.VerdictModify || r.Text != nil {
+		t.Fatalf("want modify of labels only, got %+v", r)
+	}
+	want := map[string]string{
+		"url": "https://shop.example/p?email=[EMAIL]", "title": "Jane card [CARD]", "custom.phone": "[PHONE]",
+	}
+	for k, v := range want {
+		if r.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, r.Labels[k], v)
+		}
+	}
+	for _, k := range []string{"sku", "site"} {
+		if _, ok := r.Labels[k]; ok {
+			t.Errorf("label %s changed: %q", k, r.Labels[k])
+		}
+	}
+	if r.Labels["pii"] != "CARD,EMAIL,PHONE" || r.Labels["pii_tokens"] != "" {
+		t.Errorf("pii = %q, pii_tokens = %q", r.Labels["pii"], r.Labels["pii_tokens"])
+	}
+}

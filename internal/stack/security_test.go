@@ -1,0 +1,148 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
+)
+
+// This file holds the end-to-end regression tests of issue 8 (security and
+// data protection) that need the real stack: embedded NATS with JetStream,
+// central on SQLite, the edge with the built-in plugins in wazero.
+
+// startSecurityStack starts the default stack (built-in pipeline) for one test.
+func startSecurityStack(t *testing.T) *Stack {
+	t.Helper()
+	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// dialShopper opens a shopper socket on the demo site and says hello.
+func dialShopper(t *testing.T, s *Stack, hello chat.Frame) (*wsClient, chat.Frame) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	ws := &wsClient{t: t, ctx: ctx, c: c}
+	hello.V, hello.Type, hello.Site = 1, chat.FrameHello, "demo"
+	ws.send(hello)
+	return ws, ws.expect(chat.FrameWelcome)
+}
+
+// inboundRaw returns the raw bytes of every envelope KEFU_INBOUND holds.
+func inboundRaw(t *testing.T, s *Stack) []byte {
+	t.Helper()
+	js, err := jetstream.New(s.ncCen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(t.Context(), chat.StreamInbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for seq := info.State.FirstSeq; seq > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := st.GetMsg(t.Context(), seq)
+		if err != nil {
+			continue // deleted (consumed under work-queue retention)
+		}
+		all = append(all, m.Data...)
+		all = append(all, '\n')
+	}
+	return all
+}
+
+// TestPageContextIsMaskedBeforeItLeavesTheRegion: every value of a
+// message's page context passes the region's inbound pipeline with the
+// text, so neither KEFU_INBOUND nor central's store holds them in clear;
+// keys that are not page facts are dropped, and the widget's hints (lang,
+// intent) cannot smuggle a number (issue 8 item 1).
+func TestPageContextIsMaskedBeforeItLeavesTheRegion(t *testing.T) {
+	s := startSecurityStack(t)
+	sub, err := s.ncCen.SubscribeSync(chat.SubjectInboundPrefix + ">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := dialShopper(t, s, chat.Frame{Visitor: "v-context-leak"})
+	id := chat.NewID()
+	ws.send(chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: "Is this jacket waterproof?",
+		Lang: "4111111111111111", Intent: "x4111111111111111",
+		Context: map[string]string{
+			"url":          "https://shop.example/p?email=ctx.leak@example.com",
+			"title":        "Jane card 4111111111111111",
+			"custom.phone": "+44 7700 900888",
+			"vip":          "1",
+		}})
+	ws.expectAccepted(id)
+	clear := []string{"ctx.leak@example.com", "4111111111111111", "7700 900888"}
+
+	m, err := sub.NextMsg(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env chat.Envelope
+	if err := json.Unmarshal(m.Data, &env); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"url": "https://shop.example/p?email=[EMAIL]", "title": "Jane card [CARD]", "custom.phone": "[PHONE]"} {
+		if env.Labels[k] != want {
+			t.Errorf("published label %s = %q, want %q", k, env.Labels[k], want)
+		}
+	}
+	if env.Labels["vip"] != "" || env.Message.Lang != "" || env.Message.Intent != "" {
+		t.Errorf("published vip %q, lang %q, intent %q: want all dropped", env.Labels["vip"], env.Message.Lang, env.Message.Intent)
+	}
+	raw := inboundRaw(t, s)
+	for _, c := range clear {
+		if strings.Contains(string(m.Data), c) || strings.Contains(string(raw), c) {
+			t.Errorf("%q reached KEFU_INBOUND in clear", c)
+		}
+	}
+	// And central's store (its SQLite files, read raw).
+	checkFilesClean(t, "Is this jacket waterproof?", clear, s.DBPath, s.DBPath+"-wal")
+}
+
+// checkFilesClean waits until marker is in one of files, then fails if any
+// of clear is in them.
+func checkFilesClean(t *testing.T, marker string, clear []string, files ...string) {
+	t.Helper()
+	poll.Until(t, 15*time.Second, func() error {
+		var all []byte
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			all = append(all, b...)
+		}
+		if !bytes.Contains(all, []byte(marker)) {
+			return fmt.Errorf("%q not stored yet", marker)
+		}
+		for _, c := range clear {
+			if bytes.Contains(all, []byte(c)) {
+				t.Fatalf("%q is in %v in clear", c, files)
+			}
+		}
+		return nil
+	})
+}
