@@ -134,6 +134,7 @@ func (s *Service) Register(app *fiber.App) {
 	v1 := app.Group("/v1")
 	v1.Post("/login", s.login)
 	v1.Get("/console/ws", s.wsUpgrade, websocket.New(s.consoleWS))
+	v1.Post("/events", s.postEvent) // API keys (api_analytics.go)
 	auth := v1.Group("", s.authenticate)
 	auth.Get("/me", s.me)
 	auth.Get("/console/config", s.consoleConfig)
@@ -147,6 +148,7 @@ func (s *Service) Register(app *fiber.App) {
 	auth.Post("/conversations/:id/erase", s.erase)
 	auth.Get("/erasures", s.listErasures)
 	auth.Post("/queue/next", s.claimNext)
+	s.registerAnalytics(auth)
 
 	app.Get("/console/*", s.consolePage)
 }

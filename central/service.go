@@ -66,6 +66,11 @@ type Config struct {
 	// Default: none, an agent confirms (POST /v1/conversations/:id/erase).
 	AutoErase []string
 
+	// Settings reads tenant settings (cost.*, alert.*, analytics.*); nil: defaults.
+	Settings SettingsReader
+	// APIKeys verifies API keys (POST /v1/events); nil: agent tokens only.
+	APIKeys KeyVerifier
+
 	Router     router.Config
 	AckWait    time.Duration
 	TokenTTL   time.Duration
@@ -95,6 +100,10 @@ type Service struct {
 	consume   jetstream.ConsumeContext
 	subs      []*nats.Subscription
 	hub       *hub
+
+	// statsMu serialises refreshStats in this replica.
+	statsMu    sync.Mutex
+	eventHooks []func(store.MerchantEvent)
 
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
@@ -199,6 +208,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	sub, err := s.nc.Subscribe(chat.SubjectEventsPrefix+">", s.onEvent)
 	if err != nil {
 		return nil, fmt.Errorf("central: subscribe events: %w", err)
+	}
+	s.subs = append(s.subs, sub)
+	sub, err = s.nc.QueueSubscribe(subjectHits+">", ConsumerName, s.onHits)
+	if err != nil {
+		return nil, fmt.Errorf("central: subscribe hits: %w", err)
 	}
 	s.subs = append(s.subs, sub)
 	sub, err = s.nc.QueueSubscribe(chat.SubjectHistory, ConsumerName, s.onHistory)

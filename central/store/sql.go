@@ -873,6 +873,25 @@ var migrations = []struct {
 }{
 	// Message.PII: the vault tokens of the values masked in the text, JSON.
 	{1, `ALTER TABLE messages ADD COLUMN pii TEXT NOT NULL DEFAULT ''`},
+	// Issue 15 (analytics, store/analytics.go): one row of facts per conversation.
+	{1500, `CREATE TABLE IF NOT EXISTS conv_stats (tenant TEXT NOT NULL, id TEXT NOT NULL, visitor TEXT NOT NULL, contact TEXT NOT NULL,
+		channel TEXT NOT NULL, team TEXT NOT NULL, agents TEXT NOT NULL, tags TEXT NOT NULL, attrs TEXT NOT NULL, created_at BIGINT NOT NULL,
+		handoff_at BIGINT NOT NULL, first_agent_at BIGINT NOT NULL, closed_at BIGINT NOT NULL, messages INTEGER NOT NULL,
+		shopper_msgs INTEGER NOT NULL, bot_msgs INTEGER NOT NULL, agent_msgs INTEGER NOT NULL, frt_ms BIGINT NOT NULL,
+		avg_resp_ms BIGINT NOT NULL, resolution_ms BIGINT NOT NULL, handle_ms BIGINT NOT NULL, handed_off INTEGER NOT NULL,
+		deflected INTEGER NOT NULL, sla_breached INTEGER NOT NULL, max_anger DOUBLE PRECISION NOT NULL, csat INTEGER NOT NULL,
+		csat_comment TEXT NOT NULL, intent TEXT NOT NULL, demo INTEGER NOT NULL, computed_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1501, `CREATE INDEX IF NOT EXISTS conv_stats_created ON conv_stats (tenant, created_at)`},
+	{1502, `CREATE TABLE IF NOT EXISTS analytics_state (tenant TEXT PRIMARY KEY, watermark BIGINT NOT NULL)`},
+	{1503, `CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (tenant, updated_at)`},
+	{1504, `CREATE TABLE IF NOT EXISTS merchant_events (tenant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, contact TEXT NOT NULL,
+		visitor TEXT NOT NULL, order_id TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL, currency TEXT NOT NULL, at BIGINT NOT NULL,
+		data TEXT NOT NULL, demo INTEGER NOT NULL, received_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1505, `CREATE INDEX IF NOT EXISTS merchant_events_at ON merchant_events (tenant, at)`},
+	{1506, `CREATE TABLE IF NOT EXISTS widget_hits (tenant TEXT NOT NULL, visitor TEXT NOT NULL, conversation_id TEXT NOT NULL,
+		faq_id TEXT NOT NULL, intent TEXT NOT NULL, lang TEXT NOT NULL, region TEXT NOT NULL, score DOUBLE PRECISION NOT NULL,
+		at BIGINT NOT NULL, demo INTEGER NOT NULL, UNIQUE (tenant, visitor, at, faq_id, intent))`},
+	{1507, `CREATE INDEX IF NOT EXISTS widget_hits_at ON widget_hits (tenant, at)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

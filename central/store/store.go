@@ -160,6 +160,8 @@ type Filter struct {
 
 // Store is central's persistence. See the package doc for the guarantees.
 type Store interface {
+	AnalyticsStore
+
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.

@@ -71,6 +71,7 @@ var contract = []struct {
 	{"erasure request once", testErasureRequest},
 	{"erase tombstones and pseudonymises", testErase},
 	{"pii tokens", testPIITokens},
+	{"analytics", testAnalytics},
 }
 
 var ctx = context.Background()

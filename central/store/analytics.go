@@ -1,0 +1,420 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AnalyticsStore keeps what the reports read: one row of facts per
+// conversation (ConvStats, computed by package central/analytics from the
+// conversation and its messages and refreshed as conversations change), the
+// merchant's business events (POST /v1/events: orders placed, delayed…)
+// and the questions the widget answered in the browser (WidgetHit).
+//
+// Rows written with Demo set are synthetic demo history; DeleteDemo removes
+// them (and the demo conversations and messages) in one transaction.
+type AnalyticsStore interface {
+	// ChangedConversations returns the tenant's conversations whose
+	// updated_at is at or after since, oldest change first, at most limit
+	// (0 = 1000).
+	ChangedConversations(ctx context.Context, tenant string, since time.Time, limit int) ([]Conversation, error)
+	// PutConvStats inserts or replaces the facts of conversations.
+	PutConvStats(ctx context.Context, stats ...ConvStats) error
+	// ConvStats returns the facts of the conversations created in
+	// [q.From, q.To) that match q's filters, oldest first.
+	ConvStats(ctx context.Context, q StatsQuery) ([]ConvStats, error)
+	// ConvStat returns the facts of one conversation or ErrNotFound.
+	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
+	// StatsWatermark is the updated_at from which the tenant's
+	// ConvStats must be recomputed (zero: all of them).
+	StatsWatermark(ctx context.Context, tenant string) (time.Time, error)
+	// SetStatsWatermark records the watermark.
+	SetStatsWatermark(ctx context.Context, tenant string, at time.Time) error
+
+	// PutMerchantEvent stores a merchant event; stored is false when its id
+	// is already stored (a retried POST), and nothing changes.
+	PutMerchantEvent(ctx context.Context, e MerchantEvent) (stored bool, err error)
+	// MerchantEvents lists the tenant's events of type typ ("" = all) that
+	// happened in [from, to), oldest first.
+	MerchantEvents(ctx context.Context, tenant, typ string, from, to time.Time) ([]MerchantEvent, error)
+
+	// PutWidgetHits stores local-answer hits; a hit already stored (same
+	// tenant, visitor, time, FAQ id and intent) is skipped. It returns how
+	// many were new.
+	PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, error)
+	// WidgetHits lists the tenant's hits in [from, to), oldest first.
+	WidgetHits(ctx context.Context, tenant string, from, to time.Time) ([]WidgetHit, error)
+
+	// DeleteDemo removes every demo row of tenant: conversations and their
+	// messages and facts, merchant events, widget hits. It returns the
+	// number of conversations removed.
+	DeleteDemo(ctx context.Context, tenant string) (int, error)
+}
+
+// ConvStats are the facts of one conversation that the reports aggregate.
+// Durations are in milliseconds; -1 means "does not apply" (no human reply,
+// not closed…). Package central/analytics defines how each is computed.
+type ConvStats struct {
+	Tenant  string
+	ID      string
+	Visitor string
+	// Contact is the merchant's customer id when the shopper was identified.
+	Contact string
+	Channel string
+	Team    string
+	// Agents are the ids of the agents who wrote in it, in order of first reply.
+	Agents []string
+	Tags   []string
+	// Attrs are custom attributes (JSON object text, "" = none).
+	Attrs     string
+	CreatedAt time.Time
+	// HandoffAt is the first handoff to the human queue (zero: none).
+	HandoffAt time.Time
+	// FirstAgentAt is the first agent message (zero: none).
+	FirstAgentAt time.Time
+	// ClosedAt is when it was closed (zero: open).
+	ClosedAt time.Time
+	// Messages counts shopper, bot and agent messages (not system notes).
+	Messages    int
+	ShopperMsgs int
+	BotMsgs     int
+	AgentMsgs   int
+	// FirstResponseMS: first human reply − handoff.
+	FirstResponseMS int64
+	// AvgResponseMS: mean wait of a shopper message for the next agent reply.
+	AvgResponseMS int64
+	// ResolutionMS: closed − created.
+	ResolutionMS int64
+	// HandleMS: agent working time (analytics.HandleTime).
+	HandleMS    int64
+	HandedOff   bool
+	Deflected   bool
+	SLABreached bool
+	MaxAnger    float64
+	// CSAT is the shopper's rating 1–5 (0 = none) and its comment.
+	CSAT        int
+	CSATComment string
+	// Intent is the first shopper intent (topics), "" if none.
+	Intent string
+	Demo   bool
+	// ComputedAt is when the row was computed.
+	ComputedAt time.Time
+}
+
+// StatsQuery selects ConvStats rows.
+type StatsQuery struct {
+	Tenant   string
+	From, To time.Time
+	Team     string
+	Channel  string
+	// Agent selects conversations the agent wrote in.
+	Agent string
+}
+
+// MerchantEvent is a business event the merchant's backend posted.
+type MerchantEvent struct {
+	Tenant string
+	// ID is the idempotency key (the client's, or one made at receipt).
+	ID      string
+	Type    string
+	Contact string
+	Visitor string
+	// OrderID is the merchant's order id, if any.
+	OrderID  string
+	Amount   float64
+	Currency string
+	At       time.Time
+	// Data is the rest of the event, JSON object text.
+	Data       string
+	Demo       bool
+	ReceivedAt time.Time
+}
+
+// WidgetHit is one question the widget answered in the browser.
+type WidgetHit struct {
+	Tenant         string
+	Visitor        string
+	ConversationID string
+	FAQID          string
+	Intent         string
+	Lang           string
+	Region         string
+	Score          float64
+	At             time.Time
+	Demo           bool
+}
+
+var _ AnalyticsStore = (*sqlStore)(nil)
+
+const convStatsCols = `tenant, id, visitor, contact, channel, team, agents, tags, attrs, created_at, handoff_at, first_agent_at, closed_at,
+	messages, shopper_msgs, bot_msgs, agent_msgs, frt_ms, avg_resp_ms, resolution_ms, handle_ms, handed_off, deflected, sla_breached,
+	max_anger, csat, csat_comment, intent, demo, computed_at`
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func scanConvStats(row interface{ Scan(...any) error }) (ConvStats, error) {
+	var c ConvStats
+	var agents, tags string
+	var created, handoff, first, closed, computed int64
+	var handed, defl, breach, demo int
+	err := row.Scan(&c.Tenant, &c.ID, &c.Visitor, &c.Contact, &c.Channel, &c.Team, &agents, &tags, &c.Attrs, &created, &handoff, &first, &closed,
+		&c.Messages, &c.ShopperMsgs, &c.BotMsgs, &c.AgentMsgs, &c.FirstResponseMS, &c.AvgResponseMS, &c.ResolutionMS, &c.HandleMS,
+		&handed, &defl, &breach, &c.MaxAnger, &c.CSAT, &c.CSATComment, &c.Intent, &demo, &computed)
+	c.Agents, c.Tags = splitList(agents), splitList(tags)
+	c.CreatedAt, c.HandoffAt, c.FirstAgentAt, c.ClosedAt, c.ComputedAt = fromMS(created), fromMS(handoff), fromMS(first), fromMS(closed), fromMS(computed)
+	c.HandedOff, c.Deflected, c.SLABreached, c.Demo = handed != 0, defl != 0, breach != 0, demo != 0
+	return c, err
+}
+
+func (s *sqlStore) ChangedConversations(ctx context.Context, tenant string, since time.Time, limit int) ([]Conversation, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+convCols+` FROM conversations WHERE tenant = ? AND updated_at >= ?
+		ORDER BY updated_at ASC LIMIT ?`), tenant, ms(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: changed conversations of %q: %w", tenant, err)
+	}
+	out, err := collect(rows, scanConv)
+	if err != nil {
+		return nil, fmt.Errorf("store: changed conversations of %q: %w", tenant, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) PutConvStats(ctx context.Context, stats ...ConvStats) error {
+	if len(stats) == 0 {
+		return nil
+	}
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conv_stats (`+convStatsCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO UPDATE SET visitor = excluded.visitor, contact = excluded.contact, channel = excluded.channel,
+			team = excluded.team, agents = excluded.agents, tags = excluded.tags, attrs = excluded.attrs, created_at = excluded.created_at,
+			handoff_at = excluded.handoff_at, first_agent_at = excluded.first_agent_at, closed_at = excluded.closed_at,
+			messages = excluded.messages, shopper_msgs = excluded.shopper_msgs, bot_msgs = excluded.bot_msgs, agent_msgs = excluded.agent_msgs,
+			frt_ms = excluded.frt_ms, avg_resp_ms = excluded.avg_resp_ms, resolution_ms = excluded.resolution_ms, handle_ms = excluded.handle_ms,
+			handed_off = excluded.handed_off, deflected = excluded.deflected, sla_breached = excluded.sla_breached,
+			max_anger = excluded.max_anger, csat = excluded.csat, csat_comment = excluded.csat_comment, intent = excluded.intent,
+			demo = excluded.demo, computed_at = excluded.computed_at`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, c := range stats {
+			if c.Tenant == "" || c.ID == "" {
+				return fmt.Errorf("%w: conv stats need tenant and id", ErrInvalid)
+			}
+			if _, err := stmt.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
+				strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
+				c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
+				b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
+				ms(c.ComputedAt)); err != nil {
+				return fmt.Errorf("conversation %q: %w", c.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: put conv stats: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) ConvStats(ctx context.Context, q StatsQuery) ([]ConvStats, error) {
+	if q.Tenant == "" {
+		return nil, fmt.Errorf("store: conv stats: %w: no tenant", ErrInvalid)
+	}
+	query := `SELECT ` + convStatsCols + ` FROM conv_stats WHERE tenant = ? AND created_at >= ? AND created_at < ?`
+	args := []any{q.Tenant, ms(q.From), ms(q.To)}
+	if q.Team != "" {
+		query += ` AND team = ?`
+		args = append(args, q.Team)
+	}
+	if q.Channel != "" {
+		query += ` AND channel = ?`
+		args = append(args, q.Channel)
+	}
+	if q.Agent != "" {
+		// agents is a comma-separated list of ids (ids hold no comma).
+		query += ` AND (',' || agents || ',') LIKE ?`
+		args = append(args, "%,"+q.Agent+",%")
+	}
+	query += ` ORDER BY created_at ASC, id ASC`
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: conv stats of %q: %w", q.Tenant, err)
+	}
+	out, err := collect(rows, scanConvStats)
+	if err != nil {
+		return nil, fmt.Errorf("store: conv stats of %q: %w", q.Tenant, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) ConvStat(ctx context.Context, tenant, id string) (ConvStats, error) {
+	c, err := scanConvStats(s.db.QueryRowContext(ctx, s.q(`SELECT `+convStatsCols+` FROM conv_stats WHERE tenant = ? AND id = ?`), tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ConvStats{}, fmt.Errorf("store: conv stats %q/%q: %w", tenant, id, ErrNotFound)
+	}
+	if err != nil {
+		return ConvStats{}, fmt.Errorf("store: conv stats %q/%q: %w", tenant, id, err)
+	}
+	return c, nil
+}
+
+func (s *sqlStore) StatsWatermark(ctx context.Context, tenant string) (time.Time, error) {
+	var v int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT watermark FROM analytics_state WHERE tenant = ?`), tenant).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: stats watermark of %q: %w", tenant, err)
+	}
+	return fromMS(v), nil
+}
+
+func (s *sqlStore) SetStatsWatermark(ctx context.Context, tenant string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO analytics_state (tenant, watermark) VALUES (?, ?)
+		ON CONFLICT (tenant) DO UPDATE SET watermark = excluded.watermark`), tenant, ms(at))
+	if err != nil {
+		return fmt.Errorf("store: set stats watermark of %q: %w", tenant, err)
+	}
+	return nil
+}
+
+const eventCols = `tenant, id, type, contact, visitor, order_id, amount, currency, at, data, demo, received_at`
+
+func scanEvent(row interface{ Scan(...any) error }) (MerchantEvent, error) {
+	var e MerchantEvent
+	var at, recv int64
+	var demo int
+	err := row.Scan(&e.Tenant, &e.ID, &e.Type, &e.Contact, &e.Visitor, &e.OrderID, &e.Amount, &e.Currency, &at, &e.Data, &demo, &recv)
+	e.At, e.ReceivedAt, e.Demo = fromMS(at), fromMS(recv), demo != 0
+	return e, err
+}
+
+func (s *sqlStore) PutMerchantEvent(ctx context.Context, e MerchantEvent) (bool, error) {
+	if e.Tenant == "" || e.ID == "" || e.Type == "" || e.At.IsZero() {
+		return false, fmt.Errorf("store: put event: %w: tenant, id, type and time are required", ErrInvalid)
+	}
+	if e.ReceivedAt.IsZero() {
+		e.ReceivedAt = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO merchant_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO NOTHING`), e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
+		ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt))
+	if err != nil {
+		return false, fmt.Errorf("store: put event %q/%q: %w", e.Tenant, e.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+func (s *sqlStore) MerchantEvents(ctx context.Context, tenant, typ string, from, to time.Time) ([]MerchantEvent, error) {
+	query := `SELECT ` + eventCols + ` FROM merchant_events WHERE tenant = ? AND at >= ? AND at < ?`
+	args := []any{tenant, ms(from), ms(to)}
+	if typ != "" {
+		query += ` AND type = ?`
+		args = append(args, typ)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(query+` ORDER BY at ASC, id ASC`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of %q: %w", tenant, err)
+	}
+	out, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of %q: %w", tenant, err)
+	}
+	return out, nil
+}
+
+const hitCols = `tenant, visitor, conversation_id, faq_id, intent, lang, region, score, at, demo`
+
+func (s *sqlStore) PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, error) {
+	n := 0
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, h := range hits {
+			if h.Tenant == "" || h.Visitor == "" || h.At.IsZero() || (h.FAQID == "" && h.Intent == "") {
+				return fmt.Errorf("%w: a hit needs tenant, visitor, time and a FAQ id or intent", ErrInvalid)
+			}
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO widget_hits (`+hitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (tenant, visitor, at, faq_id, intent) DO NOTHING`), h.Tenant, h.Visitor, h.ConversationID, h.FAQID, h.Intent,
+				h.Lang, h.Region, h.Score, ms(h.At), b2i(h.Demo))
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: put widget hits: %w", err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) WidgetHits(ctx context.Context, tenant string, from, to time.Time) ([]WidgetHit, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+hitCols+` FROM widget_hits WHERE tenant = ? AND at >= ? AND at < ? ORDER BY at ASC`),
+		tenant, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("store: widget hits of %q: %w", tenant, err)
+	}
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (WidgetHit, error) {
+		var h WidgetHit
+		var at int64
+		var demo int
+		err := r.Scan(&h.Tenant, &h.Visitor, &h.ConversationID, &h.FAQID, &h.Intent, &h.Lang, &h.Region, &h.Score, &at, &demo)
+		h.At, h.Demo = fromMS(at), demo != 0
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: widget hits of %q: %w", tenant, err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM messages WHERE tenant = ?
+			AND conversation_id IN (SELECT id FROM conv_stats WHERE tenant = ? AND demo = 1)`), tenant, tenant); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM conversations WHERE tenant = ?
+			AND id IN (SELECT id FROM conv_stats WHERE tenant = ? AND demo = 1)`), tenant, tenant); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM conv_stats WHERE tenant = ? AND demo = 1`), tenant)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		for _, table := range demoTables {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE tenant = ? AND demo = 1`), tenant); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete demo of %q: %w", tenant, err)
+	}
+	return int(n), nil
+}
+
+// demoTables are the other tables with a demo column that DeleteDemo empties.
+var demoTables = []string{"merchant_events", "widget_hits"}
