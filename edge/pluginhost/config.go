@@ -151,8 +151,14 @@ type Plugin struct {
 	// CapVault).
 	// Default: none.
 	Grants []string `toml:"grants"`
-	// Fail is FailOpen or FailClosed. Default: FailOpen.
+	// Fail is FailOpen or FailClosed. Default: FailClosed for a plugin
+	// whose manifest declares it (kefu_policy, plugins/ABI.md section 2:
+	// pii-redact, gdpr-residency), else FailOpen. FailOpen for a plugin
+	// that declares FailClosed is refused unless OverridePolicy is set.
 	Fail string `toml:"fail"`
+	// OverridePolicy lets Fail weaken the policy the plugin's manifest
+	// declares (run a data-protecting plugin fail-open). Default: false.
+	OverridePolicy bool `toml:"override_policy"`
 	// Config is what config_get answers.
 	Config map[string]string `toml:"config"`
 	// Env is the WASI environment when CapEnv is granted.

@@ -66,6 +66,7 @@ type deployment struct {
 	fuel     bool  // loop budget instrumented (else context-done checks)
 	hooks    int32 // bit set the guest handles
 	binary   bool  // the guest takes the binary envelope (kefu_envelope_formats)
+	policy   int32 // the manifest's policies (kefu_policy): PolicyFailClosed
 
 	idle chan *instance
 	sem  chan struct{} // one token per live instance
@@ -120,9 +121,6 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		limits:   h.cfg.limitsFor(r, name),
 		allow:    r.HTTPAllow,
 		webhook:  r.AlertWebhook,
-	}
-	if d.settings.Fail == "" {
-		d.settings.Fail = FailOpen
 	}
 	d.idle = make(chan *instance, d.limits.PoolSize)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
@@ -279,6 +277,17 @@ func (d *deployment) negotiate(ctx context.Context, in *instance, needHooks []Ho
 			}
 		}
 	}
+	d.policy = 0
+	if f := in.mod.ExportedFunction("kefu_policy"); f != nil {
+		res, err := f.Call(ctx)
+		if err != nil {
+			return fmt.Errorf("kefu_policy: %w", err)
+		}
+		d.policy = int32(res[0])
+	}
+	if err := d.applyPolicy(); err != nil {
+		return err
+	}
 	d.binary = false
 	if f := in.mod.ExportedFunction("kefu_envelope_formats"); f != nil {
 		res, err := f.Call(ctx)
@@ -296,6 +305,38 @@ func (d *deployment) negotiate(ctx context.Context, in *instance, needHooks []Ho
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return fmt.Errorf("pipelines run it for %s but it handles no such hook", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// PolicyFailClosed is the kefu_policy bit of a plugin that protects data
+// and must fail closed (plugins/ABI.md section 2).
+const PolicyFailClosed = 1
+
+// ErrWeakerPolicy is wrapped when a region's settings would run a plugin
+// with a weaker failure policy than its manifest declares, without
+// override_policy.
+var ErrWeakerPolicy = errors.New("pluginhost: config weakens the plugin's declared policy")
+
+// applyPolicy resolves the failure policy from the region's settings and
+// the plugin's manifest: a plugin that declares PolicyFailClosed runs
+// closed unless the operator says fail = "open" and override_policy =
+// true; fail = "open" without the override refuses the plugin.
+func (d *deployment) applyPolicy() error {
+	if d.policy&PolicyFailClosed == 0 {
+		if d.settings.Fail == "" {
+			d.settings.Fail = FailOpen
+		}
+		return nil
+	}
+	switch {
+	case d.settings.Fail == "" || d.settings.Fail == FailClosed:
+		d.settings.Fail = FailClosed
+	case d.settings.OverridePolicy:
+		d.h.log.Warn("plugin declares fail = closed; region overrides it to open", "plugin", d.name, "region", d.region)
+	default:
+		return fmt.Errorf("%w: it declares fail = %q (it protects data) but region %q sets fail = %q; set override_policy = true to run it that way",
+			ErrWeakerPolicy, FailClosed, d.region, d.settings.Fail)
 	}
 	return nil
 }

@@ -21,6 +21,11 @@ func kefuHooks() int32 { return hookBits() }
 //go:wasmexport kefu_envelope_formats
 func kefuEnvelopeFormats() int32 { return formatJSON | formatBinary }
 
+// kefu_policy: the plugin's manifest of policies (ABI.md section 2, Declare).
+//
+//go:wasmexport kefu_policy
+func kefuPolicy() int32 { return int32(policy) }
+
 //go:wasmexport kefu_alloc
 func kefuAlloc(n int32) uint32 {
 	if n < 0 {

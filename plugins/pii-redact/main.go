@@ -12,7 +12,9 @@
 //	types   = "PHONE,EMAIL,CARD,ID,IBAN,PASSPORT,ADDRESS"   # default: all
 //	locales = "zh,en,de"                                   # default: all
 //
-// Grants: "vault" (optional). Run it fail-closed where masking is a legal duty.
+// Grants: "vault" (optional). Its manifest declares pdk.PolicyFailClosed:
+// a region runs it fail-closed unless the operator overrides that
+// explicitly (fail = "open" with override_policy = true).
 //
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o pii-redact.wasm .
 package main
@@ -20,6 +22,7 @@ package main
 import "github.com/kefu-io/kefu/plugins/pdk"
 
 func init() {
+	pdk.Declare(pdk.PolicyFailClosed) // it protects data: never skipped when it fails
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
 		return redact(env, optionsFromConfig(pdk.Config), pdk.VaultPut)
 	})

@@ -192,3 +192,11 @@ func TestRedactMasksShopperFields(t *testing.T) {
 		t.Errorf("pii = %q, pii_tokens = %q", r.Labels["pii"], r.Labels["pii_tokens"])
 	}
 }
+
+// TestManifestDeclaresFailClosed: pii-redact asks the host to fail closed
+// (issue 8 item 6).
+func TestManifestDeclaresFailClosed(t *testing.T) {
+	if pdk.Declared()&pdk.PolicyFailClosed == 0 {
+		t.Fatal("pii-redact does not declare pdk.PolicyFailClosed")
+	}
+}
