@@ -706,9 +706,15 @@ func (s *Service) onHistory(m *nats.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conv, err := s.st.Conversation(ctx, req.Tenant, req.ConversationID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		// A store error is not a refusal: the client must not start afresh.
+		s.log.Warn("history", "err", err)
+		reply(chat.HistoryReply{Error: "unavailable", Code: chat.HistoryUnavailable})
+		return
+	}
 	if err != nil || conv.Visitor != req.Visitor {
 		// The same answer for "missing" and "not yours".
-		reply(chat.HistoryReply{Error: "unknown conversation"})
+		reply(chat.HistoryReply{Error: "unknown conversation", Code: chat.HistoryRefused})
 		return
 	}
 	limit := req.Limit
@@ -722,7 +728,7 @@ func (s *Service) onHistory(m *nats.Msg) {
 	}
 	if err != nil {
 		s.log.Warn("history", "err", err)
-		reply(chat.HistoryReply{Error: "unavailable"})
+		reply(chat.HistoryReply{Error: "unavailable", Code: chat.HistoryUnavailable})
 		return
 	}
 	for i := range msgs {

@@ -99,4 +99,19 @@ type HistoryRequest struct {
 type HistoryReply struct {
 	Messages []Message `json:"messages,omitempty"`
 	Error    string    `json:"error,omitempty"`
+	// Code says why Error is set: HistoryRefused (the conversation is not
+	// this visitor's, or unknown: start afresh) or HistoryUnavailable
+	// (central could not check now: do not start afresh, retry). A reply
+	// with Error and no Code is a refusal.
+	Code string `json:"code,omitempty"`
 }
+
+// Codes of a HistoryReply that carries Error.
+const (
+	// HistoryRefused: unknown conversation, another visitor's, or a bad
+	// request. The edge starts a new conversation.
+	HistoryRefused = "refused"
+	// HistoryUnavailable: central's store could not answer now. The edge
+	// neither attaches nor starts afresh; the client retries.
+	HistoryUnavailable = "unavailable"
+)

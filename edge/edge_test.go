@@ -137,15 +137,41 @@ func TestResumeRefusedStartsNewConversation(t *testing.T) {
 	}
 }
 
-func TestResumeWithoutCentral(t *testing.T) {
+// TestResumeIsNotAttachedUntilOwnershipVerified: while central cannot
+// verify that a conversation is the visitor's, a hello naming it gets no
+// welcome into it: an unavailable error with reason resume_unavailable, the
+// connection closes with 1013 (try again later), and a reply published to
+// that conversation meanwhile reaches nobody on that socket (issue 8 item 7).
+func TestResumeIsNotAttachedUntilOwnershipVerified(t *testing.T) {
 	h := newHarness(t, harnessOpts{noCentral: true, config: func(c *edge.Config) { c.HistoryTimeout = 200 * time.Millisecond }})
 	c := h.dial("demo")
-	conv := chat.NewID()
-	w := c.hello(chat.Frame{ConversationID: conv})
-	if w.ConversationID != conv || w.Reason != "history_unavailable" {
-		t.Fatalf("welcome %+v", w)
+	victim := chat.NewID()
+	c.send(chat.Frame{V: 1, Type: chat.FrameHello, Visitor: "attacker", ConversationID: victim})
+	f := c.expectError(chat.CodeUnavailable)
+	if !strings.HasPrefix(f.Reason, edge.ReasonResumeUnavailable) || f.ConversationID != "" {
+		t.Fatalf("error %+v, want reason %s and no conversation", f, edge.ReasonResumeUnavailable)
 	}
-	c.alive()
+	// A reply to the victim's conversation, published now, must not arrive.
+	reply := chat.Envelope{V: 1, Tenant: "demo-tenant", Region: "eu", Channel: chat.ChannelWeb, Visitor: "victim", Direction: chat.Outbound,
+		Message: chat.Message{ID: chat.NewID(), ConversationID: victim, Role: chat.RoleAgent, Text: "your address is …", At: time.Now()}}
+	b, _ := json.Marshal(reply)
+	if err := h.nc.Publish(chat.OutboundSubject("eu", "demo-tenant"), b); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, data, err := c.conn.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != edge.CloseTryAgainLater {
+				t.Fatalf("connection ended with %v, want close %d", err, edge.CloseTryAgainLater)
+			}
+			break
+		}
+		if strings.Contains(string(data), reply.Message.ID) || strings.Contains(string(data), "welcome") {
+			t.Fatalf("unverified socket got %s", data)
+		}
+	}
 }
 
 func TestRepliesReachEverySocketOfTheConversation(t *testing.T) {

@@ -14,6 +14,16 @@ import (
 	"github.com/kefu-io/kefu/edge/pluginhost"
 )
 
+// ReasonResumeUnavailable starts the reason of the error frame (code
+// unavailable) an edge sends when it cannot verify that a resumed
+// conversation is the visitor's; the connection then closes with
+// CloseTryAgainLater and the client resumes later (docs/PROTOCOL.md §4).
+const ReasonResumeUnavailable = "resume_unavailable"
+
+// CloseTryAgainLater is the WebSocket close code (1013) after
+// ReasonResumeUnavailable.
+const CloseTryAgainLater = 1013
+
 const (
 	writeWait    = 10 * time.Second
 	closeGrace   = 2 * time.Second
@@ -208,19 +218,32 @@ func (s *session) onHello(f chat.Frame) {
 		s.send(welcome)
 		return
 	}
-	// Resume: attach first (live replies wait in pending), then fetch what
-	// the client missed, replay it, then flush the pending live replies,
-	// skipping ids already sent. Nothing published meanwhile is lost and
-	// nothing is sent twice.
+	// Resume: attach first (live replies wait in pending, unsent), then
+	// ask central, which verifies that the conversation is this visitor's
+	// and returns what the client missed; replay it, then flush the pending
+	// live replies, skipping ids already sent. Nothing published meanwhile
+	// is lost and nothing is sent twice. Until central has verified
+	// ownership nothing of the conversation reaches this socket: when it
+	// cannot be verified (central unreachable, store error) the session
+	// detaches, drops what waited and asks the client to come back later;
+	// a conversation id alone is not a credential (SECURITY.md).
 	s.attach(f.ConversationID, true)
 	rep, err := s.n.history(s.n.ctx, chat.HistoryRequest{Tenant: s.site.Tenant, Visitor: s.visitor,
 		ConversationID: f.ConversationID, After: f.ResumeAfter, Limit: historyLimit})
 	switch {
-	case err != nil:
-		s.n.log.Warn("edge: resume without history", "conversation", f.ConversationID, "err", err)
-		welcome.ConversationID = f.ConversationID
-		welcome.Reason = "history_unavailable"
-		s.send(welcome)
+	case err != nil || rep.Error != "" && rep.Code == chat.HistoryUnavailable:
+		why := "central unavailable"
+		if err == nil {
+			why = clip(rep.Error)
+		}
+		s.n.log.Warn("edge: resume not verified; connection held off", "conversation", f.ConversationID, "err", err, "reply", rep.Error)
+		s.detach()
+		s.hello = false
+		metricErrors.WithLabelValues("resume_unverified").Inc()
+		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable,
+			Reason: ReasonResumeUnavailable + ": the conversation cannot be verified now (" + why + "); reconnect and resume later"})
+		s.shutdown(CloseTryAgainLater, ReasonResumeUnavailable)
+		return
 	case rep.Error != "":
 		// Refused (unknown conversation, another visitor's): start afresh.
 		s.detach()
