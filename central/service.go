@@ -286,6 +286,9 @@ func (s *Service) seed(ctx context.Context) error {
 	if err := s.st.PutTenant(ctx, store.Tenant{ID: s.cfg.DemoTenant, Name: "Demo shop"}); err != nil {
 		return fmt.Errorf("central: seed tenant: %w", err)
 	}
+	if err := s.seedDemoSite(ctx); err != nil {
+		return err
+	}
 	if s.cfg.DemoAgentEmail == "" || s.cfg.DemoAgentPassword == "" {
 		return nil
 	}
@@ -301,7 +304,8 @@ func (s *Service) seed(ctx context.Context) error {
 	if name == "" {
 		name = "Demo agent"
 	}
-	if _, err := s.st.PutAgent(ctx, store.Agent{Tenant: s.cfg.DemoTenant, Email: s.cfg.DemoAgentEmail, Name: name, PasswordHash: string(hash)}); err != nil {
+	if _, err := s.st.PutAgent(ctx, store.Agent{Tenant: s.cfg.DemoTenant, Email: s.cfg.DemoAgentEmail, Name: name, PasswordHash: string(hash),
+		Role: store.RoleOwner}); err != nil {
 		return fmt.Errorf("central: seed agent: %w", err)
 	}
 	return nil

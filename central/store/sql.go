@@ -107,9 +107,12 @@ func (s *sqlStore) PutTenant(ctx context.Context, t Tenant) error {
 	if t.ID == "" {
 		return fmt.Errorf("store: put tenant: %w: empty id", ErrInvalid)
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sla_ms) VALUES (?, ?, ?)
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tenants (id, name, sla_ms, identity_secret, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, sla_ms = excluded.sla_ms`),
-		t.ID, t.Name, t.SLA.Milliseconds())
+		t.ID, t.Name, t.SLA.Milliseconds(), t.IdentitySecret, ms(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: put tenant %q: %w", t.ID, err)
 	}
@@ -117,28 +120,27 @@ func (s *sqlStore) PutTenant(ctx context.Context, t Tenant) error {
 }
 
 func (s *sqlStore) Tenant(ctx context.Context, id string) (Tenant, error) {
-	var t Tenant
-	var sla int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, name, sla_ms FROM tenants WHERE id = ?`), id).Scan(&t.ID, &t.Name, &sla)
+	t, err := scanTenant(s.db.QueryRowContext(ctx, s.q(`SELECT `+tenantCols+` FROM tenants WHERE id = ?`), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("store: tenant %q: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("store: tenant %q: %w", id, err)
 	}
-	t.SLA = time.Duration(sla) * time.Millisecond
 	return t, nil
 }
 
 // ---- agents ----
 
-const agentCols = `id, tenant, email, name, password_hash, created_at`
+const agentCols = `id, tenant, email, name, password_hash, created_at, role, lang, must_change, disabled`
 
 func scanAgent(row interface{ Scan(...any) error }) (Agent, error) {
 	var a Agent
 	var created int64
-	err := row.Scan(&a.ID, &a.Tenant, &a.Email, &a.Name, &a.PasswordHash, &created)
-	a.CreatedAt = fromMS(created)
+	var role string
+	var must, disabled int
+	err := row.Scan(&a.ID, &a.Tenant, &a.Email, &a.Name, &a.PasswordHash, &created, &role, &a.Lang, &must, &disabled)
+	a.CreatedAt, a.Role, a.MustChangePassword, a.Disabled = fromMS(created), Role(role), must != 0, disabled != 0
 	return a, err
 }
 
@@ -153,11 +155,18 @@ func (s *sqlStore) PutAgent(ctx context.Context, a Agent) (Agent, error) {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = time.Now()
 	}
+	if a.Role == "" {
+		a.Role = RoleAgent
+	}
+	if !a.Role.Valid() {
+		return Agent{}, fmt.Errorf("store: put agent: %w: role %q", ErrInvalid, a.Role)
+	}
 	var out Agent
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash`),
-			a.ID, a.Tenant, a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt))
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO agents (`+agentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
+			role = excluded.role, lang = excluded.lang, must_change = excluded.must_change, disabled = excluded.disabled`),
+			a.ID, a.Tenant, a.Email, a.Name, a.PasswordHash, ms(a.CreatedAt), string(a.Role), a.Lang, b2i(a.MustChangePassword), b2i(a.Disabled))
 		if err != nil {
 			return err
 		}
@@ -892,6 +901,25 @@ var migrations = []struct {
 		faq_id TEXT NOT NULL, intent TEXT NOT NULL, lang TEXT NOT NULL, region TEXT NOT NULL, score DOUBLE PRECISION NOT NULL,
 		at BIGINT NOT NULL, demo INTEGER NOT NULL, UNIQUE (tenant, visitor, at, faq_id, intent))`},
 	{1507, `CREATE INDEX IF NOT EXISTS widget_hits_at ON widget_hits (tenant, at)`},
+	// Issue 9 (900–999): administration — tenants' identity secrets,
+	// agents' roles, sites, API keys, tenant settings, the audit log.
+	{900, `ALTER TABLE tenants ADD COLUMN identity_secret TEXT NOT NULL DEFAULT ''`},
+	{901, `ALTER TABLE tenants ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0`},
+	{902, `ALTER TABLE agents ADD COLUMN role TEXT NOT NULL DEFAULT 'agent'`},
+	{903, `ALTER TABLE agents ADD COLUMN lang TEXT NOT NULL DEFAULT ''`},
+	{904, `ALTER TABLE agents ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0`},
+	{905, `ALTER TABLE agents ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0`},
+	{906, `CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, origins TEXT NOT NULL,
+		created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`},
+	{907, `CREATE INDEX IF NOT EXISTS sites_tenant ON sites (tenant, site)`},
+	{908, `CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL, prefix TEXT NOT NULL,
+		hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL, created_by TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT NOT NULL)`},
+	{909, `CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, created_at)`},
+	{910, `CREATE TABLE IF NOT EXISTS tenant_settings (tenant TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+		updated_at BIGINT NOT NULL, PRIMARY KEY (tenant, name))`},
+	{911, `CREATE TABLE IF NOT EXISTS audit_log (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,
+		action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL)`},
+	{912, `CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, at, id)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -87,6 +87,12 @@ type Tenant struct {
 	// SLA is how long a queued conversation may wait for an agent; zero means
 	// the service default.
 	SLA time.Duration
+	// IdentitySecret keys the HMAC-SHA256 a merchant's backend computes
+	// over a shopper's id (identity verification). PutTenant sets it only
+	// when it creates the tenant; SetIdentitySecret rotates it.
+	IdentitySecret string
+	// CreatedAt is when the tenant was first stored.
+	CreatedAt time.Time
 }
 
 // Agent is a human who answers conversations of one tenant.
@@ -97,7 +103,47 @@ type Agent struct {
 	Name   string
 	// PasswordHash is a bcrypt hash; the store never sees a clear password.
 	PasswordHash string
-	CreatedAt    time.Time
+	// Role is what the agent may do (RoleOwner, RoleAdmin, RoleAgent);
+	// empty is stored as RoleAgent.
+	Role Role
+	// Lang is the language the agent reads and writes ("" = unset).
+	Lang string
+	// MustChangePassword is set for a one-time password: the agent must
+	// choose a new one before doing anything else.
+	MustChangePassword bool
+	// Disabled agents cannot log in; their sessions are deleted.
+	Disabled  bool
+	CreatedAt time.Time
+}
+
+// Role is an agent's role in its tenant.
+type Role string
+
+// Roles, from most to least powerful: owners manage agents, keys, webhooks
+// and billing-like settings; admins manage configuration; agents handle
+// conversations.
+const (
+	RoleOwner Role = "owner"
+	RoleAdmin Role = "admin"
+	RoleAgent Role = "agent"
+)
+
+// Valid reports whether r is one of the three roles.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleAdmin || r == RoleAgent }
+
+// AtLeast reports whether r is as powerful as min or more.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
+
+func (r Role) rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleAdmin:
+		return 2
+	case RoleAgent:
+		return 1
+	}
+	return 0
 }
 
 // Session is a bearer token's server side. Only the token's SHA-256 hash is kept.
@@ -162,6 +208,7 @@ type Filter struct {
 type Store interface {
 	AnalyticsStore
 
+	AdminStore
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.
