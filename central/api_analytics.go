@@ -61,6 +61,7 @@ func (s *Service) registerAnalytics(auth fiber.Router) {
 	auth.Get("/analytics/timeseries", s.analyticsTimeseries)
 	auth.Get("/analytics/export.csv", s.analyticsExport)
 	auth.Get("/analytics/conversations", s.analyticsConversations)
+	auth.Get("/alerts", s.listAlerts)
 }
 
 // setting returns a tenant setting or "" when there is no settings source

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kefu-io/kefu/central/alert"
 	"github.com/kefu-io/kefu/central/knowledge"
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
@@ -70,6 +71,10 @@ type Config struct {
 	Settings SettingsReader
 	// APIKeys verifies API keys (POST /v1/events); nil: agent tokens only.
 	APIKeys KeyVerifier
+	// SMTPAddr is the mail relay (host:port) for alert.email; "" disables e-mail alerts.
+	SMTPAddr string
+	// SMTPFrom is the sender of alert e-mails. Default kefu-alerts@localhost.
+	SMTPFrom string
 
 	Router     router.Config
 	AckWait    time.Duration
@@ -104,6 +109,10 @@ type Service struct {
 	// statsMu serialises refreshStats in this replica.
 	statsMu    sync.Mutex
 	eventHooks []func(store.MerchantEvent)
+	alerts     *alert.Sender
+	alertWake  chan struct{}
+	// bg counts background loops (alert sender); shutdown waits for them.
+	bg sync.WaitGroup
 
 	inflight  sync.WaitGroup
 	closeOnce sync.Once
@@ -165,7 +174,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.Anger = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
-		hub: newHub(), closed: make(chan struct{})}
+		hub: newHub(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -210,6 +219,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("central: subscribe events: %w", err)
 	}
 	s.subs = append(s.subs, sub)
+	sub, err = s.nc.Subscribe(chat.SubjectStaffPrefix+">", s.onStaffEvent)
+	if err != nil {
+		return nil, fmt.Errorf("central: subscribe staff events: %w", err)
+	}
+	s.subs = append(s.subs, sub)
 	sub, err = s.nc.QueueSubscribe(subjectHits+">", ConsumerName, s.onHits)
 	if err != nil {
 		return nil, fmt.Errorf("central: subscribe hits: %w", err)
@@ -224,6 +238,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startConsumer(ctx); err != nil {
 		return nil, err
 	}
+	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
+	s.bg.Add(1)
+	go s.alertLoop()
 	updateQueueDepth(ctx, s.st)
 	ok = true
 	return s, nil
@@ -342,6 +359,7 @@ func (s *Service) shutdown() error {
 		_ = sub.Unsubscribe()
 	}
 	s.inflight.Wait()
+	s.bg.Wait()
 	s.hub.closeAll()
 	var errs []error
 	if s.kb != nil {
@@ -492,6 +510,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 			s.emit(chat.Event{Type: chat.EventOpened, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor})
 		}
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &msg})
+		s.maybeAlert(ctx, env, conv, msg)
 	}
 	answer, answered, _ := edgeAnswer(env) // checked by decodeEnvelope
 	if answered {

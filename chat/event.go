@@ -13,6 +13,9 @@ const (
 	EventAssigned EventType = "conversation.assigned" // an agent took it (Agent is set)
 	EventClosed   EventType = "conversation.closed"
 	EventErasure  EventType = "conversation.erasure" // the shopper asked to delete their data
+	// EventAlert: a staff alert was raised (Reason is "sensitive:word,…"
+	// or "anger:0.91"); published on StaffSubject only (central/alerts.go).
+	EventAlert EventType = "conversation.alert"
 )
 
 // Event is something that happened to a conversation.

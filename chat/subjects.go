@@ -34,6 +34,9 @@ const (
 	SubjectHistory = "kefu.history"
 	// SubjectEventsPrefix + tenant carries conversation Events.
 	SubjectEventsPrefix = "kefu.events."
+	// SubjectStaffPrefix + tenant carries Events for the agents' consoles
+	// only (staff alerts): edges never subscribe, so shoppers never see them.
+	SubjectStaffPrefix = "kefu.staff."
 )
 
 // InboundSubject is the subject for a tenant's inbound envelopes.
@@ -49,6 +52,9 @@ func RegionSubject(domain, tenant string) string {
 func OutboundSubject(region, tenant string) string {
 	return SubjectOutboundPrefix + SubjectToken(region) + "." + SubjectToken(tenant)
 }
+
+// StaffSubject is the subject for a tenant's staff-only events.
+func StaffSubject(tenant string) string { return SubjectStaffPrefix + SubjectToken(tenant) }
 
 // EventsSubject is the subject for a tenant's conversation events.
 func EventsSubject(tenant string) string { return SubjectEventsPrefix + SubjectToken(tenant) }

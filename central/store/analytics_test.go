@@ -44,7 +44,7 @@ func testAnalytics(t *testing.T, s store.Store) {
 		t.Fatalf("round trip: %+v", got)
 	}
 	for q, want := range map[store.StatsQuery]int{
-		{Tenant: "demo", From: t0, To: t0.Add(time.Hour)}:                     1,
+		{Tenant: "demo", From: t0, To: t0.Add(time.Hour)}:                      1,
 		{Tenant: "demo", From: t0, To: t0.Add(2 * time.Hour), Team: "support"}: 1,
 		{Tenant: "demo", From: t0, To: t0.Add(2 * time.Hour), Channel: "app"}:  1,
 		{Tenant: "demo", From: t0, To: t0.Add(2 * time.Hour), Agent: "a2"}:     1,
@@ -110,5 +110,63 @@ func testAnalytics(t *testing.T, s store.Store) {
 	}
 	if hits, _ := s.WidgetHits(ctx, "demo", t0, t0.Add(time.Second)); len(hits) != 1 {
 		t.Fatalf("hits after demo delete: %+v", hits)
+	}
+}
+
+func testAlerts(t *testing.T, s store.Store) {
+	c := mustInbound(t, s, inbound("demo", "v1", msg(chat.NewID(), "", "投诉")))
+	t0 := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	a := store.AlertRecord{Tenant: "demo", ID: "a1", ConversationID: c.ID, MessageID: "m1", Kind: "sensitive", Words: []string{"投诉", "12315"},
+		Text: "masked", Link: "/console/#c=" + c.ID, MessageAt: t0, CreatedAt: t0}
+	got, created, err := s.RaiseAlert(ctx, a, []string{"wecom", "dingtalk"}, 10*time.Minute)
+	if err != nil || !created || got.ID != "a1" {
+		t.Fatalf("raise: %+v %v %v", got, created, err)
+	}
+	if _, created, _ := s.RaiseAlert(ctx, a, []string{"wecom"}, 10*time.Minute); created {
+		t.Fatal("same id raised twice")
+	}
+	b := a
+	b.ID, b.CreatedAt = "a2", t0.Add(time.Minute)
+	if got, created, _ := s.RaiseAlert(ctx, b, []string{"wecom"}, 10*time.Minute); created || got.ID != "a1" {
+		t.Fatalf("within cooldown: %+v %v", got, created)
+	}
+	b.CreatedAt = t0.Add(11 * time.Minute)
+	if _, created, _ := s.RaiseAlert(ctx, b, nil, 10*time.Minute); !created {
+		t.Fatal("after cooldown not raised")
+	}
+	if _, _, err := s.RaiseAlert(ctx, store.AlertRecord{Tenant: "demo"}, nil, 0); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad alert: %v", err)
+	}
+	now := time.Now()
+	ds, err := s.ClaimDeliveries(ctx, now, 30*time.Second, 10)
+	if err != nil || len(ds) != 2 || ds[0].Alert == nil || ds[0].Alert.Words[1] != "12315" {
+		t.Fatalf("claim: %+v %v", ds, err)
+	}
+	if again, _ := s.ClaimDeliveries(ctx, now, 30*time.Second, 10); len(again) != 0 {
+		t.Fatalf("leased deliveries claimed again: %+v", again)
+	}
+	ds[0].Status, ds[0].Attempts, ds[0].SentAt, ds[0].LatencyMS = store.DeliverySent, 1, now, 420
+	ds[1].Status, ds[1].Attempts, ds[1].NextAt, ds[1].LastError = store.DeliveryPending, 1, now.Add(time.Hour), "503"
+	for _, d := range ds {
+		if err := s.FinishDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if due, _ := s.ClaimDeliveries(ctx, now.Add(time.Minute), time.Second, 10); len(due) != 0 {
+		t.Fatalf("not yet due: %+v", due)
+	}
+	if due, _ := s.ClaimDeliveries(ctx, now.Add(2*time.Hour), time.Second, 10); len(due) != 1 || due[0].Attempts != 1 {
+		t.Fatalf("due after backoff: %+v", due)
+	}
+	ds[0].Status = "lost"
+	if err := s.FinishDelivery(ctx, ds[0]); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("bad status: %v", err)
+	}
+	list, err := s.Alerts(ctx, "demo", 0)
+	if err != nil || len(list) != 2 || list[1].ID != "a1" || len(list[1].Deliveries) != 2 {
+		t.Fatalf("alerts: %+v %v", list, err)
+	}
+	if other, _ := s.Alerts(ctx, "shop-b", 0); len(other) != 0 {
+		t.Fatalf("other tenant sees %+v", other)
 	}
 }

@@ -920,6 +920,15 @@ var migrations = []struct {
 	{911, `CREATE TABLE IF NOT EXISTS audit_log (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, at BIGINT NOT NULL, actor TEXT NOT NULL,
 		action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL)`},
 	{912, `CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, at, id)`},
+	// Issue 15: staff alerts outbox (store/alerts.go).
+	{1508, `CREATE TABLE IF NOT EXISTS alerts (tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, message_id TEXT NOT NULL,
+		kind TEXT NOT NULL, words TEXT NOT NULL, anger DOUBLE PRECISION NOT NULL, text TEXT NOT NULL, link TEXT NOT NULL,
+		message_at BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1509, `CREATE INDEX IF NOT EXISTS alerts_conversation ON alerts (tenant, conversation_id, created_at)`},
+	{1510, `CREATE TABLE IF NOT EXISTS alert_deliveries (tenant TEXT NOT NULL, alert_id TEXT NOT NULL, adapter TEXT NOT NULL,
+		status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT NOT NULL, sent_at BIGINT NOT NULL,
+		latency_ms BIGINT NOT NULL, lease_until BIGINT NOT NULL, PRIMARY KEY (tenant, alert_id, adapter))`},
+	{1511, `CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries (status, next_at)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -207,6 +207,7 @@ type Filter struct {
 // Store is central's persistence. See the package doc for the guarantees.
 type Store interface {
 	AnalyticsStore
+	AlertStore
 
 	AdminStore
 	// PutTenant creates or updates a tenant.

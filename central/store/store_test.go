@@ -72,6 +72,7 @@ var contract = []struct {
 	{"erase tombstones and pseudonymises", testErase},
 	{"pii tokens", testPIITokens},
 	{"analytics", testAnalytics},
+	{"alerts", testAlerts},
 }
 
 var ctx = context.Background()
