@@ -11,36 +11,24 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
 )
 
-// SubjectAuthVerify is the core NATS request/reply subject on which central
-// answers "whose bearer token is this?" for the edges (docs/CONTRACTS.md):
-// an edge route an agent calls with the token central's POST /v1/login
-// issued (edge POST /v1/reveal) checks it here, so that tokens and agents
-// stay in central.
-const SubjectAuthVerify = "kefu.auth.verify"
+// SubjectAuthVerify is chat.SubjectAuthVerify, where central answers
+// "whose bearer token is this?" for the edges.
+const SubjectAuthVerify = chat.SubjectAuthVerify
 
-// AuthVerifyRequest is the request on SubjectAuthVerify.
-type AuthVerifyRequest struct {
-	V     int    `json:"v"`
-	Token string `json:"token"`
-}
+// AuthVerifyRequest is the request on SubjectAuthVerify (chat's type).
+type AuthVerifyRequest = chat.AuthVerifyRequest
 
-// AuthVerifyReply answers an AuthVerifyRequest: the agent the token belongs
-// to, or Error (CodeUnauthorized for a missing, unknown or expired token,
-// CodeBadRequest for a malformed request, CodeInternal) and nothing else.
-type AuthVerifyReply struct {
-	V      int    `json:"v"`
-	Tenant string `json:"tenant,omitempty"`
-	Agent  string `json:"agent,omitempty"` // agent id
-	Email  string `json:"email,omitempty"` // the agent's login
-	Error  string `json:"error,omitempty"`
-}
+// AuthVerifyReply answers an AuthVerifyRequest (chat's type); Error is
+// CodeUnauthorized, CodeBadRequest or CodeInternal.
+type AuthVerifyReply = chat.AuthVerifyReply
 
 // serveAuthVerify subscribes the SubjectAuthVerify responder (queue group
 // ConsumerName, so one replica answers). Close unsubscribes it.
 func (s *Service) serveAuthVerify() error {
-	sub, err := s.nc.QueueSubscribe(SubjectAuthVerify, ConsumerName, s.onAuthVerify)
+	sub, err := s.nc.QueueSubscribe(SubjectAuthVerify, chat.ConsumerCentral, s.onAuthVerify)
 	if err != nil {
 		return fmt.Errorf("central: subscribe %s: %w", SubjectAuthVerify, err)
 	}
@@ -61,15 +49,15 @@ func (s *Service) onAuthVerify(m *nats.Msg) {
 func (s *Service) verifyToken(ctx context.Context, data []byte) AuthVerifyReply {
 	var req AuthVerifyRequest
 	if err := json.Unmarshal(data, &req); err != nil {
-		return AuthVerifyReply{V: 1, Error: CodeBadRequest}
+		return AuthVerifyReply{V: chat.AuthVerifyVersion, Error: CodeBadRequest}
 	}
 	p, err := s.resolve(ctx, strings.TrimSpace(req.Token))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return AuthVerifyReply{V: 1, Error: CodeUnauthorized}
+		return AuthVerifyReply{V: chat.AuthVerifyVersion, Error: CodeUnauthorized}
 	case err != nil:
 		s.log.Error("auth verify", "err", err)
-		return AuthVerifyReply{V: 1, Error: CodeInternal}
+		return AuthVerifyReply{V: chat.AuthVerifyVersion, Error: CodeInternal}
 	}
-	return AuthVerifyReply{V: 1, Tenant: p.agent.Tenant, Agent: p.agent.ID, Email: p.agent.Email}
+	return AuthVerifyReply{V: chat.AuthVerifyVersion, Tenant: p.agent.Tenant, Agent: p.agent.ID, Email: p.agent.Email}
 }

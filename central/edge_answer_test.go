@@ -14,9 +14,9 @@ import (
 
 // answeredAtEdge labels en the way the edge does when a plugin answered it.
 func answeredAtEdge(en chat.Envelope, answerID, text, plugin string) chat.Envelope {
-	en.SetLabel(labelEdgeAnswerID, answerID)
-	en.SetLabel(labelEdgeAnswerText, text)
-	en.SetLabel(labelEdgeAnswerPlugin, plugin)
+	en.SetLabel(chat.LabelEdgeAnswerID, answerID)
+	en.SetLabel(chat.LabelEdgeAnswerText, text)
+	en.SetLabel(chat.LabelEdgeAnswerPlugin, plugin)
 	return en
 }
 
@@ -56,7 +56,7 @@ func TestEdgeAnswerRecorded(t *testing.T) {
 			cfg.AckWait = 300 * time.Millisecond
 			var deliveries atomic.Int32
 			cfg.beforeAck = func(en chat.Envelope) error {
-				if en.Label(labelEdgeAnswerID) != "" && deliveries.Add(1) == 1 {
+				if en.Label(chat.LabelEdgeAnswerID) != "" && deliveries.Add(1) == 1 {
 					return errors.New("crash before ack") // redelivered after AckWait
 				}
 				return nil

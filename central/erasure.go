@@ -43,9 +43,6 @@ import (
 // escalation reason of the gdpr-residency plugin.
 const ReasonErasure = "gdpr-erasure"
 
-// labelErasure is the label the gdpr-residency plugin sets on an erasure request.
-const labelErasure = "erasure"
-
 // Reasons of chat.EventErasure.
 const (
 	ErasureEventRequested = "requested"
@@ -113,7 +110,7 @@ func (s *Service) erasureRequested(ctx context.Context, env chat.Envelope, conv 
 	if conv.Status != store.StatusBot {
 		return nil // already with the humans
 	}
-	prio := s.rt.Priority(max(msg.Anger, conv.Anger), conv.VIP || env.Label("vip") == "1", 0, s.sla(ctx, conv.Tenant))
+	prio := s.rt.Priority(max(msg.Anger, conv.Anger), conv.VIP || env.Label(chat.LabelVIP) == "1", 0, s.sla(ctx, conv.Tenant))
 	c, changed, err := s.st.Handoff(ctx, env.Tenant, conv.ID, prio, ReasonErasure, time.Now())
 	if errors.Is(err, store.ErrClosed) {
 		return nil

@@ -22,10 +22,12 @@ import (
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/chat/jsconfig"
 )
 
-// ConsumerName is the durable JetStream consumer every central replica shares.
-const ConsumerName = "central"
+// ConsumerName is the durable JetStream consumer every central replica
+// shares (chat.ConsumerCentral).
+const ConsumerName = chat.ConsumerCentral
 
 // Classifier is a text model: it returns its best label and that label's
 // score in [0,1]. Implementations must be safe for concurrent use.
@@ -251,20 +253,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // stream's sources are kept: leaf edges declare their regional streams
 // there (edge.Leaf, docs/CONTRACTS.md).
 func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream, error) {
-	cfg := jetstream.StreamConfig{
-		Name:       chat.StreamInbound,
-		Subjects:   []string{chat.SubjectInboundPrefix + ">"},
-		Storage:    jetstream.FileStorage,
-		Duplicates: 2 * time.Minute,
-	}
-	if st, err := js.Stream(ctx, chat.StreamInbound); err == nil {
-		cfg.Sources = st.CachedInfo().Config.Sources
-	} else if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return nil, fmt.Errorf("central: stream %s: %w", chat.StreamInbound, err)
-	}
-	st, err := js.CreateOrUpdateStream(ctx, cfg)
+	st, err := jsconfig.EnsureInbound(ctx, js, 0)
 	if err != nil {
-		return nil, fmt.Errorf("central: stream %s: %w", chat.StreamInbound, err)
+		return nil, fmt.Errorf("central: %w", err)
 	}
 	return st, nil
 }
@@ -440,14 +431,6 @@ func decodeEnvelope(data []byte) (env chat.Envelope, why string, err error) {
 	return env, "", nil
 }
 
-// Labels of an envelope whose message a plugin answered at the edge
-// (docs/CONTRACTS.md; package edge sets them).
-const (
-	labelEdgeAnswerID     = "edge_answer_id"
-	labelEdgeAnswerText   = "edge_answer_text"
-	labelEdgeAnswerPlugin = "edge_answer_plugin"
-)
-
 // errEdgeAnswer refuses an envelope whose edge-answer labels are unusable.
 var errEdgeAnswer = errors.New("central: bad edge answer labels")
 
@@ -455,12 +438,12 @@ var errEdgeAnswer = errors.New("central: bad edge answer labels")
 // shopper, from the envelope's labels; ok is false when the edge did not
 // answer. ConversationID and Lang are left to the caller.
 func edgeAnswer(env chat.Envelope) (m chat.Message, ok bool, err error) {
-	id, answered := env.Labels[labelEdgeAnswerID]
+	id, answered := env.Labels[chat.LabelEdgeAnswerID]
 	if !answered {
 		return chat.Message{}, false, nil
 	}
-	m = chat.Message{ID: id, Role: chat.RoleBot, Source: chat.SourceEdge, Text: env.Label(labelEdgeAnswerText),
-		Author: env.Label(labelEdgeAnswerPlugin), ReplyTo: env.Message.ID, At: env.Message.At}
+	m = chat.Message{ID: id, Role: chat.RoleBot, Source: chat.SourceEdge, Text: env.Label(chat.LabelEdgeAnswerText),
+		Author: env.Label(chat.LabelEdgeAnswerPlugin), ReplyTo: env.Message.ID, At: env.Message.At}
 	if m.Author == "" {
 		m.Author = string(chat.SourceEdge)
 	}
@@ -498,7 +481,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		msg.At = time.Now()
 	}
 	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
-		VIP: env.Label("vip") == "1", Message: msg}
+		VIP: env.Label(chat.LabelVIP) == "1", Message: msg}
 	conv, created, stored, err := s.st.SaveInbound(ctx, in)
 	if err != nil {
 		return err
@@ -527,7 +510,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &answer})
 		}
 	}
-	if env.Label(labelErasure) == "1" {
+	if env.Label(chat.LabelErasure) == "1" {
 		return s.erasureRequested(ctx, env, conv, msg, stored)
 	}
 	switch conv.Status {
@@ -624,7 +607,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 	if reason == "" {
 		reason = string(router.ReasonAsked)
 	}
-	prio := s.rt.Priority(max(msg.Anger, conv.Anger), conv.VIP || env.Label("vip") == "1", 0, s.sla(ctx, conv.Tenant))
+	prio := s.rt.Priority(max(msg.Anger, conv.Anger), conv.VIP || env.Label(chat.LabelVIP) == "1", 0, s.sla(ctx, conv.Tenant))
 	c, changed, err := s.st.Handoff(ctx, env.Tenant, conv.ID, prio, reason, time.Now())
 	if errors.Is(err, store.ErrClosed) {
 		return nil

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -75,5 +76,29 @@ func TestSubjectToken(t *testing.T) {
 	}
 	if got := OutboundSubject("eu", "de.mo"); got != "kefu.outbound.eu.de_mo" {
 		t.Errorf("OutboundSubject = %q", got)
+	}
+}
+
+func TestAuthVerifyReplyOK(t *testing.T) {
+	tests := []struct {
+		name string
+		r    AuthVerifyReply
+		want bool
+	}{
+		{"agent", AuthVerifyReply{V: 1, Tenant: "t", Agent: "a1"}, true},
+		{"email only", AuthVerifyReply{V: 1, Tenant: "t", Email: "a@x"}, true},
+		{"error", AuthVerifyReply{V: 1, Tenant: "t", Agent: "a1", Error: "unauthorized"}, false},
+		{"no tenant", AuthVerifyReply{V: 1, Agent: "a1"}, false},
+		{"nobody", AuthVerifyReply{V: 1, Tenant: "t"}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.r.OK(); got != tt.want {
+			t.Errorf("%s: OK() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// Both sides omit empty fields: an error reply is just {v, error}.
+	b, err := json.Marshal(AuthVerifyReply{V: 1, Error: "unauthorized"})
+	if err != nil || string(b) != `{"v":1,"error":"unauthorized"}` {
+		t.Fatalf("error reply = %s, %v", b, err)
 	}
 }

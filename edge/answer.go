@@ -13,13 +13,13 @@ import (
 // the edge (docs/CONTRACTS.md). Central stores the answer after the
 // shopper's message and neither routes nor answers it again. Only the edge
 // sets them: the same keys from a client's context or a plugin are removed.
+// They are chat's names (chat.LabelEdgeAnswerID …), repeated here for
+// the edge's readers.
 const (
-	LabelEdgeAnswerID     = "edge_answer_id"     // the answer's message id (EdgeAnswerID)
-	LabelEdgeAnswerText   = "edge_answer_text"   // the answer's text, as the shopper got it
-	LabelEdgeAnswerPlugin = "edge_answer_plugin" // the plugin that answered (the answer's author)
+	LabelEdgeAnswerID     = chat.LabelEdgeAnswerID     // the answer's message id (EdgeAnswerID)
+	LabelEdgeAnswerText   = chat.LabelEdgeAnswerText   // the answer's text, as the shopper got it
+	LabelEdgeAnswerPlugin = chat.LabelEdgeAnswerPlugin // the plugin that answered (the answer's author)
 )
-
-var edgeAnswerLabels = [...]string{LabelEdgeAnswerID, LabelEdgeAnswerText, LabelEdgeAnswerPlugin}
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/chat/jsconfig"
 )
 
 // Leaf configures an edge whose NATS connection goes to its own
@@ -52,10 +53,6 @@ type Leaf struct {
 // (kefu central --embed-nats) and the default of Leaf.CentralDomain.
 const DefaultCentralDomain = "central"
 
-// regionMaxAge bounds how long the regional stream keeps a message: the
-// longest outage of the link to central that loses nothing.
-const regionMaxAge = 7 * 24 * time.Hour
-
 func (l Leaf) withDefaults() (Leaf, error) {
 	if l.CentralDomain == "" {
 		l.CentralDomain = DefaultCentralDomain
@@ -76,22 +73,16 @@ func (l Leaf) withDefaults() (Leaf, error) {
 }
 
 // RegionConsumer is the durable consumer of a leaf edge's regional stream
-// that central's KEFU_INBOUND sources through.
-const RegionConsumer = "central"
+// that central's KEFU_INBOUND sources through (chat.ConsumerRegion).
+const RegionConsumer = chat.ConsumerRegion
 
 // RegionStreamConfig is the regional stream of a leaf edge in JetStream
-// domain domain: subjects chat.RegionSubject(domain, *), file storage,
-// 2 minute duplicate window, work-queue retention (a message leaves the
-// region once central's stream has stored it), kept at most 7 days.
+// domain domain: chat.RegionStream (subjects chat.RegionSubject(domain, *),
+// file storage, 2 minute duplicate window, work-queue retention — a message
+// leaves the region once central's stream has stored it — kept at most 7
+// days).
 func RegionStreamConfig(domain string) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:       chat.StreamRegion,
-		Subjects:   []string{regionWildcard(domain)},
-		Storage:    jetstream.FileStorage,
-		Retention:  jetstream.WorkQueuePolicy,
-		Duplicates: 2 * time.Minute,
-		MaxAge:     regionMaxAge,
-	}
+	return jsconfig.Stream(chat.RegionStream(domain))
 }
 
 // RegionConsumerConfig is the durable consumer RegionConsumer of the
@@ -102,16 +93,11 @@ func RegionStreamConfig(domain string) jetstream.StreamConfig {
 func RegionConsumerConfig(domain string) jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:        RegionConsumer,
-		DeliverSubject: chat.SubjectSourcingPrefix + chat.SubjectToken(domain),
+		DeliverSubject: chat.SourcingSubject(domain),
 		AckPolicy:      jetstream.AckFlowControlPolicy,
 		FlowControl:    true,
 		IdleHeartbeat:  time.Second,
 	}
-}
-
-// regionWildcard matches chat.RegionSubject(domain, tenant) for every tenant.
-func regionWildcard(domain string) string {
-	return chat.SubjectRegionPrefix + chat.SubjectToken(domain) + ".*"
 }
 
 // RegionSource is the source entry of KEFU_INBOUND for the regional stream
@@ -124,7 +110,7 @@ func RegionSource(domain string) jetstream.StreamSource {
 		External: &jetstream.ExternalStream{APIPrefix: "$JS." + domain + ".API"},
 		Consumer: &jetstream.StreamConsumerSource{Name: cc.Durable, DeliverSubject: cc.DeliverSubject},
 		SubjectTransforms: []jetstream.SubjectTransformConfig{{
-			Source:      regionWildcard(domain),
+			Source:      chat.RegionWildcard(domain),
 			Destination: chat.SubjectInboundPrefix + "{{wildcard(1)}}",
 		}},
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 )
 
@@ -84,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.ensureStream(ctx); err != nil {
 		n.log.Warn("edge: inbound stream not ready; will retry on publish", "err", err)
 	}
-	out := chat.SubjectOutboundPrefix + chat.SubjectToken(cfg.Region) + ".*"
+	out := chat.OutboundWildcard(cfg.Region)
 	sub, err := n.nc.Subscribe(out, n.onOutbound)
 	if err != nil {
 		return nil, fmt.Errorf("edge: subscribe %q: %w", out, err)
@@ -139,17 +140,10 @@ func (n *Node) unsubscribe() {
 	}
 }
 
-// StreamConfig is the KEFU_INBOUND stream both edge and central create
-// (docs/CONTRACTS.md): subjects kefu.inbound.>, file storage, 2 minute
-// duplicate window.
-func StreamConfig() jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:       chat.StreamInbound,
-		Subjects:   []string{chat.SubjectInboundPrefix + ">"},
-		Storage:    jetstream.FileStorage,
-		Duplicates: 2 * time.Minute,
-	}
-}
+// StreamConfig is the KEFU_INBOUND stream both edge and central create:
+// chat.InboundStream (subjects kefu.inbound.>, file storage, 2 minute
+// duplicate window).
+func StreamConfig() jetstream.StreamConfig { return jsconfig.Stream(chat.InboundStream()) }
 
 func (n *Node) ensureStream(ctx context.Context) error {
 	if n.streamOK.Load() {

@@ -11,13 +11,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // SubjectAuthVerify is the core NATS request/reply subject where central
-// tells whose agent bearer token is (docs/CONTRACTS.md; central's
-// SubjectAuthVerify).
-const SubjectAuthVerify = "kefu.auth.verify"
+// tells whose agent bearer token is (chat.SubjectAuthVerify).
+const SubjectAuthVerify = chat.SubjectAuthVerify
 
 // Revealer opens the region's PII vault for an agent (plugins/ABI.md,
 // vault_put). *pluginhost.Host implements it.
@@ -46,38 +46,24 @@ type RevealReply struct {
 	Value string `json:"value"`
 }
 
-// authRequest and authReply are the SubjectAuthVerify messages.
-type authRequest struct {
-	V     int    `json:"v"`
-	Token string `json:"token"`
-}
-
-type authReply struct {
-	V      int    `json:"v"`
-	Tenant string `json:"tenant"`
-	Agent  string `json:"agent"`
-	Email  string `json:"email"`
-	Error  string `json:"error"`
-}
-
 // errUnauthorized is a missing, unknown or expired agent token.
 var errUnauthorized = errors.New("edge: agent token not accepted by central")
 
 // verifyAgent asks central whose bearer token is.
-func (n *Node) verifyAgent(ctx context.Context, token string) (authReply, error) {
-	data, _ := json.Marshal(authRequest{V: 1, Token: token})
+func (n *Node) verifyAgent(ctx context.Context, token string) (chat.AuthVerifyReply, error) {
+	data, _ := json.Marshal(chat.AuthVerifyRequest{V: chat.AuthVerifyVersion, Token: token})
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.HistoryTimeout)
 	defer cancel()
 	m, err := n.nc.RequestWithContext(ctx, SubjectAuthVerify, data)
 	if err != nil {
-		return authReply{}, fmt.Errorf("edge: %s: %w", SubjectAuthVerify, err)
+		return chat.AuthVerifyReply{}, fmt.Errorf("edge: %s: %w", SubjectAuthVerify, err)
 	}
-	var r authReply
+	var r chat.AuthVerifyReply
 	if err := json.Unmarshal(m.Data, &r); err != nil {
-		return authReply{}, fmt.Errorf("edge: %s reply: %w", SubjectAuthVerify, err)
+		return chat.AuthVerifyReply{}, fmt.Errorf("edge: %s reply: %w", SubjectAuthVerify, err)
 	}
-	if r.Error != "" || r.Tenant == "" || (r.Agent == "" && r.Email == "") {
-		return authReply{}, fmt.Errorf("%w (%s)", errUnauthorized, r.Error)
+	if !r.OK() {
+		return chat.AuthVerifyReply{}, fmt.Errorf("%w (%s)", errUnauthorized, r.Error)
 	}
 	return r, nil
 }

@@ -362,7 +362,7 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
 		return
 	}
-	for _, k := range edgeAnswerLabels { // only the edge sets them, below
+	for _, k := range chat.EdgeAnswerLabels { // only the edge sets them, below
 		delete(out.Envelope.Labels, k)
 	}
 	switch out.Verdict {
@@ -381,7 +381,7 @@ func (s *session) onMessage(f chat.Frame) {
 		if reason == "" {
 			reason = "plugin:" + out.Plugin
 		}
-		out.Envelope.SetLabel("escalate", reason)
+		out.Envelope.SetLabel(chat.LabelEscalate, reason)
 	}
 	if s.valid(out.Envelope) {
 		s.forward(out.Envelope)

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/kefu-io/kefu/chat"
 )
 
 // Reason says why a conversation was handed to a human.
@@ -106,7 +108,7 @@ func (r Router) Decide(in Input) Decision {
 	if in.Intent == IntentHuman {
 		return Decision{Human: true, Reason: ReasonIntent}
 	}
-	if why, ok := in.Labels["escalate"]; ok {
+	if why, ok := in.Labels[chat.LabelEscalate]; ok {
 		return Decision{Human: true, Reason: ReasonPlugin, Detail: why}
 	}
 	if in.Anger >= r.cfg.AngerThreshold {

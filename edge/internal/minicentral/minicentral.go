@@ -19,7 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/chat/jsconfig"
 )
 
 // StartNATS runs a nats-server on 127.0.0.1 with a random port. With
@@ -83,10 +83,7 @@ func Start(ctx context.Context, nc *nats.Conn, o Options) (*Responder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("minicentral: jetstream: %w", err)
 	}
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: chat.StreamInbound, Subjects: []string{chat.SubjectInboundPrefix + ">"},
-		Storage: jetstream.FileStorage, Duplicates: 2 * time.Minute,
-	})
+	st, err := jsconfig.EnsureInbound(ctx, js, 0)
 	if err != nil {
 		return nil, fmt.Errorf("minicentral: stream: %w", err)
 	}
@@ -189,7 +186,7 @@ func (r *Responder) onInbound(m jetstream.Msg) {
 	r.convs[key] = append(r.convs[key], env.Message)
 	r.cond.Broadcast()
 	text := ""
-	if env.Label(edge.LabelEdgeAnswerID) == "" { // a plugin at the edge answered already: record only, as central does
+	if env.Label(chat.LabelEdgeAnswerID) == "" { // a plugin at the edge answered already: record only, as central does
 		text = r.reply(env)
 	}
 	var out chat.Envelope

@@ -1,0 +1,70 @@
+package chat
+
+import "time"
+
+// StreamSpec is the data of a JetStream stream of the protocol: edge,
+// central and the test stand-ins derive their stream configurations from
+// it (package chat/jsconfig turns it into a jetstream.StreamConfig), so
+// they cannot drift. Storage is always file.
+type StreamSpec struct {
+	// Name is the stream name.
+	Name string
+	// Subjects are the subjects the stream captures.
+	Subjects []string
+	// Duplicates is the window in which a repeated Nats-Msg-Id is stored once.
+	Duplicates time.Duration
+	// MaxAge bounds how long a message is kept; 0 keeps it until removed.
+	MaxAge time.Duration
+	// WorkQueue removes a message once a consumer acknowledged it.
+	WorkQueue bool
+	// Replicas is the stream's replica count in a NATS cluster; 0 lets the
+	// deployment decide (1 on a single server).
+	Replicas int
+}
+
+// DuplicateWindow is the Nats-Msg-Id duplicate window of the inbound
+// streams: a publish retried within it is stored once.
+const DuplicateWindow = 2 * time.Minute
+
+// RegionMaxAge bounds how long a leaf edge's regional stream keeps a
+// message: the longest outage of the link to central that loses nothing.
+const RegionMaxAge = 7 * 24 * time.Hour
+
+// ConsumerCentral is the durable consumer of StreamInbound that every
+// central replica shares, and the queue group of central's request/reply
+// responders (SubjectHistory, SubjectAuthVerify).
+const ConsumerCentral = "central"
+
+// ConsumerRegion is the durable consumer of a leaf edge's StreamRegion
+// through which central's StreamInbound sources it.
+const ConsumerRegion = "central"
+
+// InboundStream is StreamInbound: subjects SubjectInboundPrefix + ">",
+// file storage, DuplicateWindow. Central creates or updates it (keeping
+// its sources); edges create it when missing and never update it.
+func InboundStream() StreamSpec {
+	return StreamSpec{Name: StreamInbound, Subjects: []string{SubjectInboundPrefix + ">"}, Duplicates: DuplicateWindow}
+}
+
+// RegionStream is StreamRegion of a leaf edge in JetStream domain domain:
+// subjects RegionWildcard(domain), file storage, DuplicateWindow,
+// work-queue retention (a message leaves the region once central's stream
+// stored it), kept at most RegionMaxAge.
+func RegionStream(domain string) StreamSpec {
+	return StreamSpec{Name: StreamRegion, Subjects: []string{RegionWildcard(domain)}, Duplicates: DuplicateWindow,
+		MaxAge: RegionMaxAge, WorkQueue: true}
+}
+
+// RegionWildcard matches RegionSubject(domain, tenant) for every tenant.
+func RegionWildcard(domain string) string {
+	return SubjectRegionPrefix + SubjectToken(domain) + ".*"
+}
+
+// SourcingSubject is the deliver subject of the durable consumer
+// ConsumerRegion of domain's regional stream.
+func SourcingSubject(domain string) string { return SubjectSourcingPrefix + SubjectToken(domain) }
+
+// OutboundWildcard matches OutboundSubject(region, tenant) for every tenant.
+func OutboundWildcard(region string) string {
+	return SubjectOutboundPrefix + SubjectToken(region) + ".*"
+}
