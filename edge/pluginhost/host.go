@@ -26,7 +26,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // Errors callers branch on.

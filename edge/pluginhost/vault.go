@@ -14,7 +14,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // ErrNoVault is returned by Reveal for a region the host does not run.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 func TestVaultPut(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // Persistence of the PII vaults (Config.VaultDir).

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // vaultDirConfig runs the kitchen plugin with the vault granted in region

@@ -16,7 +16,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
-	"github.com/kefu-io/kefu/plugins/pii/vault"
+	"github.com/kefu-io/kefu/edge/vault"
 )
 
 // TestInRealHost runs the wasip1 build of this plugin in edge/pluginhost
