@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kefu-io/kefu/central/admin"
 	"github.com/kefu-io/kefu/central/analytics"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
@@ -315,4 +316,51 @@ func FuzzCheckEvent(f *testing.F) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})
+}
+
+// TestRegistryWiring uses issue 9's pieces: a real API key with scope
+// events:write (and one without), and cost settings set through the admin
+// service and its registry.
+func TestRegistryWiring(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.NoShippedModels = true
+	s := e.start(cfg)
+	api := newApp(t, s)
+	adm := admin.New(s.Store(), 4)
+	key, _, err := adm.CreateAPIKey(bg, "test", "demo", "shop backend", []string{ScopeEventsWrite}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readKey, _, err := adm.CreateAPIKey(bg, "test", "demo", "reader", []string{"analytics:read"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.SetSettings(bg, "test", "demo", map[string]string{SettingCostInfraMonth: "300", SettingAlertDingTalk: "http://127.0.0.1:1/robot/send"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{SettingCostAgentHour: "-1", SettingAlertWeCom: "http://example.com/x", SettingAlertEmail: "not mail",
+		SettingBusinessHours: "Mon 9-5", SettingAlertAnger: "2"} {
+		if _, err := adm.SetSettings(bg, "test", "demo", map[string]string{k: v}, nil); err == nil {
+			t.Errorf("%s=%q accepted", k, v)
+		}
+	}
+	ev := map[string]any{"type": "order.placed", "visitor": "v", "amount": 10}
+	if code := api.do("POST", "/v1/events", key, ev, nil); code != 202 {
+		t.Fatalf("events:write key: %d", code)
+	}
+	if code := api.do("POST", "/v1/events", readKey, ev, nil); code != 401 {
+		t.Fatalf("key without the scope: %d", code)
+	}
+	tok := api.login("demo", demoEmail, demoPassword)
+	mustSave(t, s.Store(), "demo", "v", "hi", time.Now())
+	var sum analytics.Summary
+	from := time.Now().Add(-15 * 24 * time.Hour)
+	if code := api.do("GET", "/v1/analytics/summary?"+rangeQS(from, from.Add(30*24*time.Hour)), tok, nil, &sum); code != 200 {
+		t.Fatal(code)
+	}
+	// 30 days of a 300/month service for one conversation.
+	if sum.Conversations != 1 || sum.CostPerConversation == nil || *sum.CostPerConversation != 300 || sum.Orders != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
 }

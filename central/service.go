@@ -197,6 +197,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.ownsStore = true
 	}
+	if s.cfg.Settings == nil {
+		s.cfg.Settings = storeSettings{s.st}
+	}
+	if s.cfg.APIKeys == nil {
+		s.cfg.APIKeys = storeKeys{s.st}
+	}
 	if err := s.seed(ctx); err != nil {
 		return nil, err
 	}
