@@ -149,6 +149,7 @@ func (s *Service) Register(app *fiber.App) {
 	auth.Get("/erasures", s.listErasures)
 	auth.Post("/queue/next", s.claimNext)
 	s.registerAnalytics(auth)
+	s.registerKnowledge(auth)
 
 	app.Get("/console/*", s.consolePage)
 }

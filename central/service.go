@@ -107,6 +107,7 @@ type Service struct {
 	consume   jetstream.ConsumeContext
 	subs      []*nats.Subscription
 	hub       *hub
+	kbs       *kbState
 
 	// statsMu serialises refreshStats in this replica.
 	statsMu    sync.Mutex
@@ -249,6 +250,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
 	s.bg.Add(1)
 	go s.alertLoop()
+	if err := s.startKnowledge(ctx); err != nil {
+		return nil, err
+	}
 	updateQueueDepth(ctx, s.st)
 	ok = true
 	return s, nil
@@ -361,6 +365,9 @@ func (s *Service) shutdown() error {
 	var errs []error
 	if s.kb != nil {
 		errs = append(errs, s.kb.Close())
+	}
+	if s.kbs != nil {
+		errs = append(errs, s.kbs.hub.Close())
 	}
 	if s.ownsStore && s.st != nil {
 		errs = append(errs, s.st.Close())
@@ -563,23 +570,42 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Message, replyID, noteID string) error {
 	reply := chat.Message{ID: replyID, ConversationID: msg.ConversationID, Role: chat.RoleBot, Source: chat.SourceCentral,
 		ReplyTo: msg.ID, Author: "bot", At: time.Now()}
-	hit, ok, err := s.kb.Search(ctx, env.Tenant, msg.Lang, msg.Text)
+	ans, err := s.askHub(ctx, env, msg)
 	if err != nil {
 		return err
 	}
-	if !ok && msg.Intent != "" {
-		if e, found := s.kb.ByIntent(env.Tenant, msg.Intent); found {
-			text, lang := e.Answer(msg.Lang)
-			hit, ok = knowledge.Hit{Entry: e, Answer: text, Lang: lang, Score: 1}, text != ""
-		}
-	}
-	failed := !ok
-	if ok {
-		reply.Text, reply.Lang, reply.Intent = hit.Answer, hit.Lang, hit.Entry.Intent
-		botAnswers.WithLabelValues("answered").Inc()
+	failed := false
+	if ans.Confident() {
+		reply.Text, reply.Lang, reply.Intent = ans.Text, ans.Lang, msg.Intent
+		reply.Sources, reply.Card = citations(ans.Sources), ans.Card
+		botAnswers.WithLabelValues("knowledge").Inc()
 	} else {
-		reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
-		botAnswers.WithLabelValues("fallback").Inc()
+		hit, ok, err := s.kb.Search(ctx, env.Tenant, msg.Lang, msg.Text)
+		if err != nil {
+			return err
+		}
+		if !ok && msg.Intent != "" && len(ans.Entities) == 0 {
+			// The intent's generic entry, unless the question names a
+			// specific destination, product line or fee it does not cover.
+			if e, found := s.kb.ByIntent(env.Tenant, msg.Intent); found {
+				text, lang := e.Answer(msg.Lang)
+				hit, ok = knowledge.Hit{Entry: e, Answer: text, Lang: lang, Score: 1}, text != ""
+			}
+		}
+		switch {
+		case ok && len(ans.Entities) == 0:
+			reply.Text, reply.Lang, reply.Intent = hit.Answer, hit.Lang, hit.Entry.Intent
+			botAnswers.WithLabelValues("answered").Inc()
+		case ans.Kind == knowledge.AnswerClarify:
+			reply.Text, reply.Lang, reply.Intent, reply.QuickReplies = ans.Text, ans.Lang, "clarify", ans.QuickReplies
+			botAnswers.WithLabelValues("clarify").Inc()
+			s.recordMiss(ctx, env.Tenant, msg, "clarify", ans.Confidence)
+		default:
+			failed = true
+			reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
+			botAnswers.WithLabelValues("fallback").Inc()
+			s.recordMiss(ctx, env.Tenant, msg, "fallback", ans.Confidence)
+		}
 	}
 	conv, stored, err := s.st.SaveReply(ctx, env.Tenant, reply, failed)
 	if err != nil {

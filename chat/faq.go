@@ -12,6 +12,12 @@ type FAQPack struct {
 	Version int        `json:"version"`
 	Tenant  string     `json:"tenant,omitempty"`
 	Entries []FAQEntry `json:"entries"`
+	// Decline lists terms (lower case) naming specific things — a
+	// destination, a product line, a fee — that the knowledge hub has
+	// specific answers for. The browser does not answer a question naming
+	// one of them with an entry whose own questions and answers do not
+	// name it: the question goes to central, which knows the specific fact.
+	Decline []string `json:"decline,omitempty"`
 }
 
 // FAQEntry is one question with its paraphrases and answers, keyed by

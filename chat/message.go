@@ -91,6 +91,13 @@ type Message struct {
 	// from the envelope label LabelPIITokens (whatever a client sent is
 	// replaced) for the agents' REST API and console; shoppers never get it.
 	PII []PIIToken `json:"pii,omitempty"`
+	// QuickReplies are options a bot's clarifying question offers; the
+	// widget shows them as buttons that send their text.
+	QuickReplies []string `json:"quick_replies,omitempty"`
+	// Card is a product card of a product-linked bot answer.
+	Card *Card `json:"card,omitempty"`
+	// Sources are the knowledge passages a bot answer cites.
+	Sources []Citation `json:"sources,omitempty"`
 }
 
 // Validate checks a message against the limit maxBytes (MaxTextBytes when

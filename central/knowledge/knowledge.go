@@ -153,6 +153,21 @@ func New(opts Options) (*Index, error) {
 	if opts.Candidates <= 0 {
 		opts.Candidates = 10
 	}
+	im := indexMapping()
+	idx, err := bleve.NewMemOnly(im)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge: new index: %w", err)
+	}
+	return &Index{
+		opts: opts, idx: idx, mapng: im,
+		byDoc: map[string]*question{}, df: map[string]map[string]int{}, n: map[string]int{},
+		intents: map[string]map[string]*chat.FAQEntry{},
+	}, nil
+}
+
+// indexMapping maps tenant and lang as keywords and one text field per
+// analyzer (q_cjk, q_en…).
+func indexMapping() *mapping.IndexMappingImpl {
 	im := bleve.NewIndexMapping()
 	dm := bleve.NewDocumentStaticMapping()
 	kw := bleve.NewKeywordFieldMapping()
@@ -172,15 +187,7 @@ func New(opts Options) (*Index, error) {
 		dm.AddFieldMappingsAt("q_"+a, fm)
 	}
 	im.DefaultMapping = dm
-	idx, err := bleve.NewMemOnly(im)
-	if err != nil {
-		return nil, fmt.Errorf("knowledge: new index: %w", err)
-	}
-	return &Index{
-		opts: opts, idx: idx, mapng: im,
-		byDoc: map[string]*question{}, df: map[string]map[string]int{}, n: map[string]int{},
-		intents: map[string]map[string]*chat.FAQEntry{},
-	}, nil
+	return im
 }
 
 func mapsValues(m map[string]string) []string {

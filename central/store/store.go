@@ -210,6 +210,8 @@ type Store interface {
 	AlertStore
 
 	AdminStore
+	KnowledgeStore
+
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.

@@ -1,0 +1,204 @@
+package central
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/store"
+)
+
+// Gap is a cluster of similar questions the bot could not answer with
+// confidence: unanswered (fallback), clarified, and the widget's local
+// misses.
+type Gap struct {
+	ID       string    `json:"id"`
+	Count    int       `json:"count"`
+	Examples []string  `json:"examples"`
+	Lang     string    `json:"lang"`
+	Reasons  []string  `json:"reasons"`
+	Last     time.Time `json:"last"`
+	// Draft is the id of the draft made for the gap, if any.
+	Draft string `json:"draft,omitempty"`
+}
+
+// gapSimilarity is the least Jaccard similarity of two questions' terms
+// for them to share a gap.
+const gapSimilarity = 0.34
+
+// Gaps clusters tenant's misses since then, largest first.
+func (s *Service) Gaps(ctx context.Context, tenant string, since time.Time) ([]Gap, error) {
+	misses, err := s.st.Misses(ctx, tenant, since, 5000)
+	if err != nil {
+		return nil, err
+	}
+	type cluster struct {
+		gap   Gap
+		terms []map[string]struct{}
+	}
+	var cs []*cluster
+	for _, m := range misses {
+		t := knowledge.Terms(m.Text)
+		if len(t) == 0 {
+			continue
+		}
+		var best *cluster
+		bestSim := 0.0
+		for _, c := range cs {
+			for _, ct := range c.terms[:min(len(c.terms), 8)] {
+				if sim := jaccard(t, ct); sim > bestSim {
+					best, bestSim = c, sim
+				}
+			}
+		}
+		if best == nil || bestSim < gapSimilarity {
+			best = &cluster{gap: Gap{Lang: m.Lang, Last: m.At}}
+			cs = append(cs, best)
+		}
+		best.terms = append(best.terms, t)
+		g := &best.gap
+		g.Count++
+		if len(g.Examples) < 5 && !containsStr(g.Examples, m.Text) {
+			g.Examples = append(g.Examples, m.Text)
+		}
+		if !containsStr(g.Reasons, m.Reason) {
+			g.Reasons = append(g.Reasons, m.Reason)
+		}
+		if m.At.After(g.Last) {
+			g.Last = m.At
+		}
+	}
+	drafts, err := s.st.Drafts(ctx, tenant, "")
+	if err != nil {
+		return nil, err
+	}
+	byGap := map[string]string{}
+	for _, d := range drafts {
+		byGap[d.Gap] = d.ID
+	}
+	out := make([]Gap, 0, len(cs))
+	for _, c := range cs {
+		g := c.gap
+		g.ID = gapID(g.Examples[len(g.Examples)-1])
+		g.Draft = byGap[g.ID]
+		out = append(out, g)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
+}
+
+// gapID names a gap by its earliest example (misses come newest first),
+// so the id stays while the gap grows.
+func gapID(text string) string {
+	h := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(text))))
+	return "g" + hex.EncodeToString(h[:6])
+}
+
+func jaccard(a, b map[string]struct{}) float64 {
+	inter := 0
+	for t := range a {
+		if _, ok := b[t]; ok {
+			inter++
+		}
+	}
+	union := len(a) + len(b) - inter
+	if union == 0 {
+		return 0
+	}
+	return float64(inter) / float64(union)
+}
+
+func containsStr(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// DraftFor makes a pending FAQ draft: for a gap, its most frequent
+// question with the nearest passage's text as the suggested answer (an
+// agent's reply to such a question when there is one); otherwise from
+// the request's question and answer.
+func (s *Service) DraftFor(ctx context.Context, tenant string, req DraftRequest) (store.Draft, error) {
+	d := store.Draft{Tenant: tenant, Question: req.Question, Answer: req.Answer, Lang: req.Lang, Status: store.DraftPending, CreatedAt: time.Now()}
+	if req.Gap != "" {
+		gaps, err := s.Gaps(ctx, tenant, time.Now().Add(-90*24*time.Hour))
+		if err != nil {
+			return store.Draft{}, err
+		}
+		var g *Gap
+		for i := range gaps {
+			if gaps[i].ID == req.Gap {
+				g = &gaps[i]
+			}
+		}
+		if g == nil {
+			return store.Draft{}, fmt.Errorf("central: gap %q: %w", req.Gap, store.ErrNotFound)
+		}
+		d.Gap = g.ID
+		if d.Question == "" {
+			d.Question = g.Examples[len(g.Examples)-1]
+		}
+		if d.Lang == "" {
+			d.Lang = g.Lang
+		}
+		if d.Answer == "" {
+			if p, src, ok := s.kbs.hub.Nearest(ctx, tenant, strings.Join(g.Examples, " "), d.Lang); ok {
+				d.Answer, d.Sources = p.Text, src.Doc
+			}
+		}
+	}
+	if strings.TrimSpace(d.Question) == "" {
+		return store.Draft{}, fmt.Errorf("central: draft: %w: a gap or a question is required", store.ErrInvalid)
+	}
+	if d.Lang == "" {
+		d.Lang = knowledge.LangOf(d.Question)
+	}
+	d.ID = "d" + gapID(d.Question + "\x00" + d.Gap)[1:]
+	if err := s.st.PutDraft(ctx, d); err != nil {
+		return store.Draft{}, err
+	}
+	return d, nil
+}
+
+// ApproveDraft makes a draft live: it becomes a knowledge document (kind
+// draft) holding one FAQ pair and its passage, answered by central and
+// carried in the browser packs at the next rebuild (seconds).
+func (s *Service) ApproveDraft(ctx context.Context, tenant, id, question, answer string) (store.Draft, error) {
+	d, err := s.st.Draft(ctx, tenant, id)
+	if err != nil {
+		return store.Draft{}, err
+	}
+	if question != "" {
+		d.Question = question
+	}
+	if answer != "" {
+		d.Answer = answer
+	}
+	if strings.TrimSpace(d.Answer) == "" {
+		return store.Draft{}, fmt.Errorf("central: approve draft %q: %w: the answer is empty", id, store.ErrInvalid)
+	}
+	docID := "draft-" + d.ID
+	der := knowledge.Derived{Lang: d.Lang,
+		Passages: []knowledge.Passage{{ID: d.ID + "p", Heading: d.Question, Text: d.Answer, Lang: d.Lang}},
+		FAQ:      []knowledge.FAQPair{{ID: d.ID + "q", Question: d.Question, Answer: d.Answer, Lang: d.Lang, Passage: d.ID + "p"}}}
+	p := knowledge.Prepared{Derived: der}
+	sum := sha256.Sum256([]byte(d.Question + "\x00" + d.Answer))
+	if _, _, err := s.st.PutDocuments(ctx, tenant, []store.KBDocument{{ID: docID, Title: d.Question, Kind: "draft", Source: "draft:" + d.ID,
+		SHA: hex.EncodeToString(sum[:]), Body: "Q: " + d.Question + "\nA: " + d.Answer, Derived: p.DerivedJSON()}}); err != nil {
+		return store.Draft{}, err
+	}
+	d.Status, d.DecidedAt = store.DraftApproved, time.Now()
+	if err := s.st.PutDraft(ctx, d); err != nil {
+		return store.Draft{}, err
+	}
+	s.knowledgeChanged(tenant)
+	return d, nil
+}

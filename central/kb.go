@@ -1,0 +1,178 @@
+package central
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// kbPoll is how often a replica checks the store's knowledge revisions
+// (for changes made by another process, e.g. `kefu kb ingest --data`, or
+// a lost change notice).
+const kbPoll = time.Second
+
+// kbState is the replica's view of every tenant's knowledge.
+type kbState struct {
+	hub  *knowledge.Hub
+	mu   sync.Mutex
+	revs map[string]int64
+	kick chan string
+	kv   jetstream.KeyValue
+}
+
+// startKnowledge loads every tenant's knowledge, publishes the browser
+// packs, and starts following changes.
+func (s *Service) startKnowledge(ctx context.Context) error {
+	s.kbs = &kbState{hub: knowledge.NewHub(knowledge.HubOptions{}), revs: map[string]int64{}, kick: make(chan string, 64)}
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketKnowledgePacks, History: 1,
+		Description: "browser FAQ packs built from each tenant's knowledge (central/kb.go)"})
+	if err != nil {
+		return fmt.Errorf("central: knowledge packs bucket: %w", err)
+	}
+	s.kbs.kv = kv
+	if err := s.syncKnowledge(ctx); err != nil {
+		return err
+	}
+	sub, err := s.nc.Subscribe(chat.SubjectKnowledgeChangedPrefix+"*", func(m *nats.Msg) {
+		select {
+		case s.kbs.kick <- strings.TrimPrefix(m.Subject, chat.SubjectKnowledgeChangedPrefix):
+		default:
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("central: subscribe knowledge changes: %w", err)
+	}
+	s.subs = append(s.subs, sub)
+	go s.followKnowledge()
+	return nil
+}
+
+func (s *Service) followKnowledge() {
+	t := time.NewTicker(kbPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-t.C:
+		case <-s.kbs.kick:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := s.syncKnowledge(ctx); err != nil && !s.isClosed() {
+			s.log.Warn("knowledge: sync", "err", err)
+		}
+		cancel()
+	}
+}
+
+// syncKnowledge reloads every tenant whose revision changed.
+func (s *Service) syncKnowledge(ctx context.Context) error {
+	revs, err := s.st.KnowledgeRevisions(ctx)
+	if err != nil {
+		return err
+	}
+	s.kbs.mu.Lock()
+	defer s.kbs.mu.Unlock()
+	for tenant, rev := range revs {
+		if s.kbs.revs[tenant] == rev {
+			continue
+		}
+		if err := s.loadTenantKnowledge(ctx, tenant); err != nil {
+			return err
+		}
+		s.kbs.revs[tenant] = rev
+	}
+	return nil
+}
+
+// loadTenantKnowledge rebuilds one tenant's index part and browser pack.
+func (s *Service) loadTenantKnowledge(ctx context.Context, tenant string) error {
+	start := time.Now()
+	stored, err := s.st.Documents(ctx, tenant, false)
+	if err != nil {
+		return err
+	}
+	docs := make([]knowledge.Doc, 0, len(stored))
+	for _, d := range stored {
+		der, err := knowledge.DecodeDerived(d.Derived)
+		if err != nil {
+			s.log.Warn("knowledge: document skipped", "tenant", tenant, "doc", d.ID, "err", err)
+			continue
+		}
+		docs = append(docs, knowledge.Doc{ID: d.ID, Title: d.Title, Version: d.Version, Derived: der})
+	}
+	items, err := s.st.CatalogItems(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	products := make([]knowledge.Product, 0, len(items))
+	for _, it := range items {
+		var p knowledge.Product
+		if err := json.Unmarshal(it.Data, &p); err != nil {
+			s.log.Warn("knowledge: catalogue item skipped", "tenant", tenant, "sku", it.SKU, "err", err)
+			continue
+		}
+		products = append(products, p)
+	}
+	if err := s.kbs.hub.Load(ctx, tenant, docs, products); err != nil {
+		return err
+	}
+	entries, decline := s.kbs.hub.Pack(tenant)
+	pack := chat.FAQPack{Version: 1, Tenant: tenant, Entries: entries, Decline: decline}
+	if pack.Entries == nil {
+		pack.Entries = []chat.FAQEntry{}
+	}
+	b, err := json.Marshal(pack)
+	if err != nil {
+		return fmt.Errorf("central: knowledge pack of %q: %w", tenant, err)
+	}
+	if _, err := s.kbs.kv.Put(ctx, chat.SubjectToken(tenant), b); err != nil {
+		return fmt.Errorf("central: publish knowledge pack of %q: %w", tenant, err)
+	}
+	st := s.kbs.hub.Stats(tenant)
+	s.log.Info("knowledge loaded", "tenant", tenant, "documents", st.Documents, "passages", st.Passages,
+		"faq_pairs", st.FAQPairs, "entities", st.Entities, "products", st.Products, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// knowledgeChanged tells every replica (this one too) to rebuild tenant.
+func (s *Service) knowledgeChanged(tenant string) {
+	if err := s.nc.Publish(chat.SubjectKnowledgeChangedPrefix+chat.SubjectToken(tenant), nil); err != nil {
+		s.log.Warn("knowledge: change notice", "tenant", tenant, "err", err)
+	}
+}
+
+// Hub returns the knowledge hub (documents, graph, catalogue).
+func (s *Service) Hub() *knowledge.Hub { return s.kbs.hub }
+
+// askHub answers msg from the tenant's knowledge hub.
+func (s *Service) askHub(ctx context.Context, env chat.Envelope, msg chat.Message) (knowledge.Answer, error) {
+	return s.kbs.hub.Ask(ctx, env.Tenant, knowledge.Question{Text: msg.Text, Lang: msg.Lang, Intent: msg.Intent, SKU: env.Label("sku")})
+}
+
+// recordMiss keeps a question the bot could not answer with confidence.
+func (s *Service) recordMiss(ctx context.Context, tenant string, msg chat.Message, reason string, score float64) {
+	if err := s.st.RecordMiss(ctx, store.Miss{Tenant: tenant, Text: msg.Text, Lang: msg.Lang, Reason: reason, Score: score, At: time.Now()}); err != nil &&
+		!errors.Is(err, context.Canceled) {
+		s.log.Warn("knowledge: record miss", "tenant", tenant, "err", err)
+	}
+}
+
+func citations(src []knowledge.Source) []chat.Citation {
+	out := make([]chat.Citation, 0, len(src))
+	for _, c := range src {
+		out = append(out, chat.Citation{Doc: c.Doc, Title: c.Title, Version: c.Version, Passage: c.Passage})
+	}
+	return out
+}
