@@ -225,6 +225,7 @@ func (s *Service) login(c *fiber.Ctx) error {
 type principal struct {
 	agent     store.Agent
 	tokenHash string
+	expires   time.Time
 }
 
 // resolve turns a bearer token into its agent.
@@ -241,7 +242,7 @@ func (s *Service) resolve(ctx context.Context, token string) (principal, error) 
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{agent: a, tokenHash: h}, nil
+	return principal{agent: a, tokenHash: h, expires: se.Expires}, nil
 }
 
 func (s *Service) authenticate(c *fiber.Ctx) error {
@@ -266,6 +267,9 @@ func (s *Service) logout(c *fiber.Ctx) error {
 	if err := s.st.DeleteSession(c.UserContext(), who(c).tokenHash); err != nil {
 		return storeError(c, err)
 	}
+	// The session's console sockets on this replica close now; those on
+	// other replicas at their next session check (consoleCheckEvery).
+	s.hub.endSession(who(c).tokenHash, closeLoggedOut)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -460,21 +464,55 @@ func (s *Service) wsUpgrade(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// Console socket limits and close reasons.
+const (
+	// maxConsoleFrame caps a frame from a console, like the shopper
+	// socket's frame cap: a bigger one closes the socket with 1009.
+	maxConsoleFrame = 64 << 10
+	// consoleCheckEvery is how often an open console socket checks that its
+	// session still exists (logout on another replica, an agent removed).
+	consoleCheckEvery = 30 * time.Second
+	// closeSessionEnded is the close code when the session behind a
+	// console socket ended (logout, expiry): log in again.
+	closeSessionEnded = 4001
+	closeLoggedOut    = "logged out"
+	closeExpired      = "session expired"
+)
+
+// consoleWS serves one console socket: events of the agent's tenant until
+// the client leaves, its session ends (logout here or elsewhere, expiry)
+// or the service stops. It returns only after its reader goroutine has
+// returned: the websocket library recycles conn when the handler returns.
 func (s *Service) consoleWS(conn *websocket.Conn) {
 	p := conn.Locals("principal").(principal)
-	cl := s.hub.join(p.agent.Tenant)
+	cl := s.hub.join(p.agent.Tenant, p.tokenHash)
 	defer s.hub.leave(p.agent.Tenant, cl)
-	// Reader: notices the client going away (the console sends nothing else).
+	conn.SetReadLimit(maxConsoleFrame)
+	readerDone := make(chan struct{})
+	// Reader: notices the client going away (the console sends nothing
+	// else) and frames over the limit (the library answers 1009).
 	go func() {
-		defer cl.stop()
+		defer close(readerDone)
+		defer cl.stop("")
 		for {
 			if _, _, err := conn.ReadMessage(); err != nil {
 				return
 			}
 		}
 	}()
+	defer func() {
+		_ = conn.SetReadDeadline(time.Now()) // wake the reader
+		<-readerDone
+	}()
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
+	check := time.NewTicker(consoleCheckEvery)
+	defer check.Stop()
+	expiry := time.NewTimer(time.Until(p.expires))
+	defer expiry.Stop()
+	closeWith := func(code int, reason string) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	}
 	for {
 		select {
 		case data := <-cl.send:
@@ -487,8 +525,23 @@ func (s *Service) consoleWS(conn *websocket.Conn) {
 			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return
 			}
+		case <-check.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err := s.st.Session(ctx, p.tokenHash, time.Now())
+			cancel()
+			if errors.Is(err, store.ErrNotFound) {
+				closeWith(closeSessionEnded, closeLoggedOut)
+				return
+			}
+		case <-expiry.C:
+			closeWith(closeSessionEnded, closeExpired)
+			return
 		case <-cl.done:
-			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(time.Second))
+			if why := cl.reason(); why != "" {
+				closeWith(closeSessionEnded, why)
+			} else {
+				closeWith(websocket.CloseGoingAway, "")
+			}
 			return
 		}
 	}
@@ -501,17 +554,29 @@ type hub struct {
 }
 
 type client struct {
-	send chan []byte
-	done chan struct{}
-	once sync.Once
+	send      chan []byte
+	done      chan struct{}
+	once      sync.Once
+	tokenHash string // the session behind the socket
+	why       string // set once by stop: why the session ended ("" otherwise)
 }
 
-func (c *client) stop() { c.once.Do(func() { close(c.done) }) }
+// stop ends the socket; why, when not "", is sent as the close reason
+// (closeLoggedOut). Only the first call counts.
+func (c *client) stop(why string) {
+	c.once.Do(func() {
+		c.why = why
+		close(c.done)
+	})
+}
+
+// reason is stop's why; call it after done is closed.
+func (c *client) reason() string { return c.why }
 
 func newHub() *hub { return &hub{clients: map[string]map[*client]struct{}{}} }
 
-func (h *hub) join(tenant string) *client {
-	c := &client{send: make(chan []byte, 256), done: make(chan struct{})}
+func (h *hub) join(tenant, tokenHash string) *client {
+	c := &client{send: make(chan []byte, 256), done: make(chan struct{}), tokenHash: tokenHash}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.clients[tenant] == nil {
@@ -521,8 +586,21 @@ func (h *hub) join(tenant string) *client {
 	return c
 }
 
+// endSession stops every console socket of the session tokenHash.
+func (h *hub) endSession(tokenHash, why string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, set := range h.clients {
+		for c := range set {
+			if c.tokenHash == tokenHash {
+				c.stop(why)
+			}
+		}
+	}
+}
+
 func (h *hub) leave(tenant string, c *client) {
-	c.stop()
+	c.stop("")
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.clients[tenant], c)
@@ -537,7 +615,7 @@ func (h *hub) broadcast(tenant string, data []byte) {
 		select {
 		case c.send <- data:
 		default:
-			c.stop()
+			c.stop("")
 		}
 	}
 }
@@ -547,7 +625,7 @@ func (h *hub) closeAll() {
 	defer h.mu.Unlock()
 	for _, set := range h.clients {
 		for c := range set {
-			c.stop()
+			c.stop("")
 		}
 	}
 }

@@ -3,13 +3,17 @@ package central
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	fws "github.com/fasthttp/websocket"
+
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // flakyStore fails Conversation while broken is set, as a store does during
@@ -68,4 +72,142 @@ func TestHistoryTellsRefusedFromUnavailable(t *testing.T) {
 	if rep := ask("v1"); rep.Error != "" || len(rep.Messages) != 2 {
 		t.Fatalf("after the outage: %+v", rep)
 	}
+}
+
+// dialConsole opens a console socket with token.
+func dialConsole(t *testing.T, addr, tok string) *fws.Conn {
+	t.Helper()
+	c, _, err := fws.DefaultDialer.Dial("ws://"+addr+"/v1/console/ws?token="+tok, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readClose reads until the socket ends and returns the close error.
+func readClose(t *testing.T, c *fws.Conn) *fws.CloseError {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			ce, ok := errors.AsType[*fws.CloseError](err)
+			if !ok {
+				t.Fatalf("socket ended with %v, want a close frame", err)
+			}
+			return ce
+		}
+	}
+}
+
+// TestConsoleSocketEndsWithItsSession: logout closes the session's open
+// console sockets (close 4001 "logged out"), expiry closes them at the
+// expiry time ("session expired"), and a frame over the console read
+// limit closes the socket with 1009 instead of being buffered (issue 8
+// item 10).
+func TestConsoleSocketEndsWithItsSession(t *testing.T) {
+	t.Run("logout", func(t *testing.T) {
+		e := newEnv(t)
+		s := e.start(e.config())
+		a := newApp(t, s)
+		addr := listen(t, a.app)
+		tok := a.login("demo", demoEmail, demoPassword)
+		other := a.login("demo", demoEmail, demoPassword)
+		c, keep := dialConsole(t, addr, tok), dialConsole(t, addr, other)
+		waitJoined(t, s, 2)
+		if code := a.do("POST", "/v1/logout", tok, nil, nil); code != 204 {
+			t.Fatalf("logout = %d", code)
+		}
+		if ce := readClose(t, c); ce.Code != closeSessionEnded || ce.Text != closeLoggedOut {
+			t.Fatalf("close %d %q, want %d %q", ce.Code, ce.Text, closeSessionEnded, closeLoggedOut)
+		}
+		// Another session of the same agent stays open.
+		if err := keep.WriteMessage(fws.PingMessage, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitJoined(t, s, 1)
+	})
+	t.Run("expiry", func(t *testing.T) {
+		e := newEnv(t)
+		cfg := e.config()
+		cfg.TokenTTL = 1500 * time.Millisecond
+		s := e.start(cfg)
+		a := newApp(t, s)
+		addr := listen(t, a.app)
+		c := dialConsole(t, addr, a.login("demo", demoEmail, demoPassword))
+		start := time.Now()
+		if ce := readClose(t, c); ce.Code != closeSessionEnded || ce.Text != closeExpired {
+			t.Fatalf("close %d %q, want %d %q", ce.Code, ce.Text, closeSessionEnded, closeExpired)
+		}
+		if d := time.Since(start); d > 8*time.Second {
+			t.Fatalf("closed %v after dial, the session lasted 1.5s", d)
+		}
+	})
+	t.Run("read limit", func(t *testing.T) {
+		e := newEnv(t)
+		s := e.start(e.config())
+		a := newApp(t, s)
+		addr := listen(t, a.app)
+		c := dialConsole(t, addr, a.login("demo", demoEmail, demoPassword))
+		_ = c.WriteMessage(fws.TextMessage, make([]byte, 4<<20))
+		if ce := readClose(t, c); ce.Code != fws.CloseMessageTooBig {
+			t.Fatalf("close %d %q, want 1009", ce.Code, ce.Text)
+		}
+		waitJoined(t, s, 0)
+	})
+}
+
+func waitJoined(t *testing.T, s *Service, n int) {
+	t.Helper()
+	poll.Until(t, 5*time.Second, func() error {
+		s.hub.mu.Lock()
+		defer s.hub.mu.Unlock()
+		if got := len(s.hub.clients["demo"]); got != n {
+			return fmt.Errorf("%d console sockets joined, want %d", got, n)
+		}
+		return nil
+	})
+}
+
+// TestConsoleConnectDropLoop connects and drops console sockets in a loop
+// while events are broadcast, abruptly (TCP close without a close frame)
+// and politely; under -race it catches a handler that returns before its
+// reader goroutine (the library recycles the connection) (issue 8 item 11).
+func TestConsoleConnectDropLoop(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+	tok := a.login("demo", demoEmail, demoPassword)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // broadcast traffic all along
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.hub.broadcast("demo", []byte(`{"type":"test"}`))
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	for i := range 150 {
+		c, _, err := fws.DefaultDialer.Dial("ws://"+addr+"/v1/console/ws?token="+tok, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _, _ = c.ReadMessage()
+		if i%2 == 0 {
+			_ = c.UnderlyingConn().Close() // abrupt
+		} else {
+			_ = c.WriteControl(fws.CloseMessage, fws.FormatCloseMessage(fws.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			_ = c.Close()
+		}
+	}
+	close(stop)
+	<-done
+	waitJoined(t, s, 0)
 }
