@@ -12,12 +12,14 @@ GOROOT := $(shell $(GO) env GOROOT)
 
 all: build
 
-## wasm: the widget core (GOOS=js) plus wasm_exec.js from the same GOROOT, and kefu.wasm.br
+## wasm: the widget core (GOOS=js) plus wasm_exec.js from the same GOROOT; then the loaders,
+## bootstrap and CSS minified and every served file precompressed (brotli + gzip) into assets/dist
 wasm:
 	@mkdir -p assets/dist
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
-	@$(GO) run ./internal/tools/brsize -write assets/dist/kefu.wasm >/dev/null
+	@rm -f assets/dist/kefu.wasm.br
+	@$(GO) run ./internal/tools/widgetdist
 
 ## plugins: the built-in edge plugins (GOOS=wasip1 reactors) into plugins/dist
 plugins:

@@ -29,8 +29,8 @@ type Site struct {
 	// Tenant is the merchant the site belongs to; envelopes carry it.
 	// Default: the site key.
 	Tenant string
-	// FAQ is the pack the widget caches to answer in the browser, served by
-	// /w/config.
+	// FAQ is the pack the widget caches to answer in the browser, served
+	// split by language at /w/faq/<lang>.json (see SplitFAQ).
 	FAQ chat.FAQPack
 	// Origins are the page origins ("https://shop.example") allowed to use
 	// the site. A request with an Origin header not in the list gets 403; a
@@ -67,8 +67,12 @@ type Config struct {
 	ConsoleOrigins []string
 	// Sites maps site keys to sites. An unknown key gets 403.
 	Sites map[string]Site
-	// WidgetFS holds kefu.js, kefu.css, kefu.wasm, kefu.wasm.br and
-	// wasm_exec.js, served at /<name>. Missing files answer 404.
+	// WidgetFS holds the widget's sources and build outputs
+	// (assets/widget.FS()); the edge serves the files assets/widget.Build
+	// makes of them at /<name> (the bootstrap kefu.js and content-hashed,
+	// immutable loaders, style sheet and core), brotli or gzip as the client
+	// accepts, with the copies the build precompressed when they match.
+	// Without boot.js the files are served as they are. Missing files answer 404.
 	// Default: nil, no widget files.
 	WidgetFS fs.FS
 	// DemoFS is served at /demo/ (the storefront demo). Default: nil.

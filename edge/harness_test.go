@@ -73,7 +73,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		Region: "eu",
 		NATS:   nc,
 		Sites: map[string]edge.Site{
-			"demo":  {Tenant: "demo-tenant", FAQ: chat.FAQPack{Version: 1, Entries: []chat.FAQEntry{{ID: "return_policy", Answers: map[string]string{"en": "30 days"}, Local: true}}}},
+			"demo":  {Tenant: "demo-tenant", FAQ: chat.FAQPack{Version: 1, Entries: []chat.FAQEntry{{ID: "return_policy", Questions: map[string][]string{"en": {"What is your return policy?"}, "zh": {"退货政策是什么?"}}, Answers: map[string]string{"en": "30 days"}, Local: true}}}},
 			"shop2": {Origins: []string{"https://shop2.example"}},
 		},
 		PluginTimeout:  5 * time.Second,

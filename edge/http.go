@@ -1,15 +1,11 @@
 package edge
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"mime"
 	"path"
-	"sort"
 	"strings"
 	"time"
 
@@ -62,90 +58,26 @@ type hitsBody struct {
 	Hits    []Hit  `json:"hits"`
 }
 
-// SiteConfig is the answer of GET /w/config?site=S.
-type SiteConfig struct {
-	V       int               `json:"v"`
-	Site    string            `json:"site"`
-	Tenant  string            `json:"tenant"`
-	Region  string            `json:"region"`
-	WS      string            `json:"ws"`
-	Hits    string            `json:"hits"`
-	MaxText int               `json:"max_text"`
-	FAQ     chat.FAQPack      `json:"faq"`
-	Models  map[string]string `json:"models"`
-}
-
 type siteRef struct {
 	key  string
 	site Site
 }
 
-// asset is a file served from memory.
-type asset struct {
-	body  []byte
-	br    []byte // precompressed brotli, if any
-	etag  string
-	ctype string
-}
-
-var widgetFiles = map[string]string{
-	"kefu.js":      "text/javascript; charset=utf-8",
-	"kefu.css":     "text/css; charset=utf-8",
-	"kefu.wasm":    "application/wasm",
-	"wasm_exec.js": "text/javascript; charset=utf-8",
-}
-
-func loadWidget(fsys fs.FS) (map[string]asset, error) {
-	out := make(map[string]asset)
-	if fsys == nil {
-		return out, nil
-	}
-	for name, ctype := range widgetFiles {
-		b, err := fs.ReadFile(fsys, name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("edge: read widget file %q: %w", name, err)
-		}
-		a := asset{body: b, etag: etag(b), ctype: ctype}
-		if name == "kefu.wasm" {
-			br, err := fs.ReadFile(fsys, name+".br")
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("edge: read widget file %q: %w", name+".br", err)
-			}
-			a.br = br
-		}
-		out[name] = a
-	}
-	return out, nil
-}
-
-func loadModels(models map[string][]byte) map[string]asset {
-	out := make(map[string]asset, len(models))
-	for name, b := range models {
-		out[name] = asset{body: b, etag: etag(b), ctype: "application/octet-stream"}
-	}
-	return out
-}
-
-func etag(b []byte) string {
-	h := sha256.Sum256(b)
-	return `"` + hex.EncodeToString(h[:12]) + `"`
-}
-
 // Register adds the edge's routes to app:
 //
-//	GET  /kefu.js /kefu.css /kefu.wasm /wasm_exec.js   widget files
+//	GET  /kefu.js                                     the widget's bootstrap (stable URL, short cache)
+//	GET  /kefu.<hash>.<lang>.js, /kefu.<hash>.css…    the widget's files (content-hashed, immutable; see assets/widget.Build)
+//	GET  /kefu.css /kefu.wasm /wasm_exec.js           the same files under their old names
 //	GET  /ws?site=S                                   WebSocket (docs/PROTOCOL.md)
-//	GET  /w/config?site=S                             site settings, FAQ pack, model URLs
-//	GET  /w/models/<name>.kmod?site=S                 model artifacts
+//	GET  /w/config?site=S                             site settings, FAQ pack and model URLs (small)
+//	GET  /w/faq/<lang>.json?site=S&v=H                the site's FAQ pack in one language (immutable with v)
+//	GET  /w/models/<name>.kmod?site=S&v=H             model artifacts (immutable with v)
 //	POST /w/hits?site=S                               batched local-answer hits
 //	POST /v1/reveal                                   an agent reveals a PII value of this region (bearer token)
 //	GET  /demo/                                       the storefront demo (DemoFS)
 func (n *Node) Register(app *fiber.App) {
-	for name := range widgetFiles {
-		app.Get("/"+name, n.serveWidget(name))
+	for name, a := range n.widget {
+		app.Get("/"+name, n.serveWidget(a))
 	}
 	app.Get("/ws", n.guard, func(c *fiber.Ctx) error {
 		if !websocket.IsWebSocketUpgrade(c) {
@@ -171,6 +103,7 @@ func (n *Node) Register(app *fiber.App) {
 	})
 	app.Get("/w/config", n.guard, n.serveConfig)
 	app.Get("/w/models/:file", n.guard, n.serveModel)
+	app.Get("/w/faq/:file", n.guard, n.serveFAQ)
 	app.Post("/w/hits", n.guard, n.serveHits)
 	app.All("/w/*", n.guard, func(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
@@ -226,83 +159,6 @@ func contains(list []string, s string) bool {
 
 func jsonError(c *fiber.Ctx, status int, code, reason string) error {
 	return c.Status(status).JSON(fiber.Map{"error": reason, "code": code})
-}
-
-func (n *Node) serveWidget(name string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		a, ok := n.widget[name]
-		if !ok {
-			return jsonError(c, fiber.StatusNotFound, "not_found", name+" is not built into this edge")
-		}
-		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
-		c.Set(fiber.HeaderCacheControl, "public, max-age=300, must-revalidate")
-		body, tag := a.body, a.etag
-		if a.br != nil {
-			c.Vary(fiber.HeaderAcceptEncoding)
-			if acceptsBrotli(c.Get(fiber.HeaderAcceptEncoding)) {
-				body, tag = a.br, `W/`+a.etag
-				c.Set(fiber.HeaderContentEncoding, "br")
-			}
-		}
-		return sendAsset(c, body, tag, a.ctype)
-	}
-}
-
-func sendAsset(c *fiber.Ctx, body []byte, tag, ctype string) error {
-	c.Set(fiber.HeaderETag, tag)
-	c.Set(fiber.HeaderContentType, ctype)
-	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, strings.TrimPrefix(tag, "W/")) {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	if c.Method() == fiber.MethodHead {
-		c.Response().Header.SetContentLength(len(body))
-		return nil
-	}
-	return c.Send(body)
-}
-
-// acceptsBrotli reports whether an Accept-Encoding header allows br.
-func acceptsBrotli(h string) bool {
-	for part := range strings.SplitSeq(h, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "br") {
-			continue
-		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
-	}
-	return false
-}
-
-func (n *Node) serveConfig(c *fiber.Ctx) error {
-	ref := c.Locals(localSite).(siteRef)
-	q := "?site=" + ref.key
-	cfg := SiteConfig{V: chat.ProtocolVersion, Site: ref.key, Tenant: ref.site.Tenant, Region: n.cfg.Region,
-		WS: "/ws" + q, Hits: "/w/hits" + q, MaxText: n.cfg.MaxText, FAQ: ref.site.FAQ, Models: map[string]string{}}
-	if cfg.FAQ.Entries == nil {
-		cfg.FAQ.Entries = []chat.FAQEntry{}
-	}
-	names := make([]string, 0, len(n.models))
-	for name := range n.models {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		cfg.Models[name] = "/w/models/" + name + ".kmod" + q + "&v=" + strings.Trim(n.models[name].etag, `"`)
-	}
-	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return c.JSON(cfg)
-}
-
-func (n *Node) serveModel(c *fiber.Ctx) error {
-	file := c.Params("file")
-	name, ok := strings.CutSuffix(file, ".kmod")
-	a, found := n.models[name]
-	if !ok || !found {
-		return jsonError(c, fiber.StatusNotFound, "not_found", fmt.Sprintf("no model %q", clip(file)))
-	}
-	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
-	return sendAsset(c, a.body, a.etag, a.ctype)
 }
 
 func (n *Node) serveHits(c *fiber.Ctx) error {
@@ -371,5 +227,5 @@ func (n *Node) serveDemo(c *fiber.Ctx) error {
 		ctype = "application/octet-stream"
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
-	return sendAsset(c, b, etag(b), ctype)
+	return sendAsset(c, asset{body: b, etag: etag(b), ctype: ctype})
 }

@@ -1,13 +1,17 @@
 package edge_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/nats-io/nats.go"
 
 	"github.com/kefu-io/kefu/chat"
@@ -15,16 +19,18 @@ import (
 )
 
 func TestWidgetRoutes(t *testing.T) {
+	big := strings.Repeat("console.log('kefu widget loader');\n", 200)
+	wasm := "\x00asm" + strings.Repeat("\x01\x02 core ", 300)
 	widget := fstest.MapFS{
-		"kefu.js":      {Data: []byte("console.log('kefu')")},
+		"kefu.js":      {Data: []byte(big)},
 		"kefu.css":     {Data: []byte(".kefu{}")},
-		"kefu.wasm":    {Data: []byte("\x00asm raw")},
-		"kefu.wasm.br": {Data: []byte("brotli bytes")},
+		"kefu.wasm":    {Data: []byte(wasm)},
+		"kefu.wasm.br": {Data: []byte("stale brotli bytes of another build")},
 	}
 	demo := fstest.MapFS{"index.html": {Data: []byte("<h1>shop</h1>")}}
 	h := newHarness(t, harnessOpts{config: func(c *edge.Config) {
 		c.WidgetFS, c.DemoFS = widget, demo
-		c.Models = map[string][]byte{"intent": []byte("KMOD1 weights")}
+		c.Models = map[string][]byte{"intent": []byte(strings.Repeat("KMOD1 weights ", 100))}
 	}})
 
 	tests := []struct {
@@ -32,13 +38,15 @@ func TestWidgetRoutes(t *testing.T) {
 		status                int
 		body, ctype, encoding string
 	}{
-		{"loader", "/kefu.js", "", 200, "console.log('kefu')", "text/javascript; charset=utf-8", ""},
-		{"css", "/kefu.css", "gzip", 200, ".kefu{}", "text/css; charset=utf-8", ""},
-		{"wasm brotli", "/kefu.wasm", "gzip, deflate, br", 200, "brotli bytes", "application/wasm", "br"},
-		{"wasm br q=0", "/kefu.wasm", "br;q=0, gzip", 200, "\x00asm raw", "application/wasm", ""},
-		{"wasm raw", "/kefu.wasm", "", 200, "\x00asm raw", "application/wasm", ""},
+		{"loader brotli", "/kefu.js", "gzip, deflate, br", 200, big, "text/javascript; charset=utf-8", "br"},
+		{"loader gzip", "/kefu.js", "gzip, deflate", 200, big, "text/javascript; charset=utf-8", "gzip"},
+		{"loader raw", "/kefu.js", "", 200, big, "text/javascript; charset=utf-8", ""},
+		{"tiny css stays raw", "/kefu.css", "gzip, br", 200, ".kefu{}", "text/css; charset=utf-8", ""},
+		{"wasm brotli (stale copy ignored)", "/kefu.wasm", "gzip, deflate, br", 200, wasm, "application/wasm", "br"},
+		{"wasm br q=0", "/kefu.wasm", "br;q=0, gzip", 200, wasm, "application/wasm", "gzip"},
+		{"wasm raw", "/kefu.wasm", "identity", 200, wasm, "application/wasm", ""},
 		{"not built", "/wasm_exec.js", "", 404, "", "", ""},
-		{"model", "/w/models/intent.kmod?site=demo", "", 200, "KMOD1 weights", "application/octet-stream", ""},
+		{"model", "/w/models/intent.kmod?site=demo", "br", 200, strings.Repeat("KMOD1 weights ", 100), "application/octet-stream", "br"},
 		{"no model", "/w/models/nope.kmod?site=demo", "", 404, "", "", ""},
 		{"demo", "/demo/", "", 200, "<h1>shop</h1>", "", ""},
 	}
@@ -55,8 +63,8 @@ func TestWidgetRoutes(t *testing.T) {
 			if tt.status != 200 {
 				return
 			}
-			if string(body) != tt.body {
-				t.Fatalf("body %q want %q", body, tt.body)
+			if got := decode(t, rh.Get("Content-Encoding"), body); got != tt.body {
+				t.Fatalf("body %.60q want %.60q", got, tt.body)
 			}
 			if tt.ctype != "" && rh.Get("Content-Type") != tt.ctype {
 				t.Fatalf("content-type %q", rh.Get("Content-Type"))
@@ -87,15 +95,26 @@ func TestWidgetRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sc.Tenant != "demo-tenant" || sc.Region != "eu" || sc.WS != "/ws?site=demo" || sc.MaxText != chat.MaxTextBytes ||
-		len(sc.FAQ.Entries) != 1 || !strings.HasPrefix(sc.Models["intent"], "/w/models/intent.kmod?site=demo") {
+		len(sc.FAQPacks) != 2 || !strings.HasPrefix(sc.FAQPacks["en"], "/w/faq/en.json?site=demo&v=") ||
+		!strings.HasPrefix(sc.Models["intent"], "/w/models/intent.kmod?site=demo&v=") {
 		t.Fatalf("config %+v", sc)
 	}
-	// The model URL in the config works as is.
-	if st, b := h.do("GET", sc.Models["intent"], nil, ""); st != 200 || b != "KMOD1 weights" {
-		t.Fatalf("model via config url: %d %q", st, b)
+	// The model and pack URLs in the config work as they are, cacheable forever.
+	_, b, rh := h.doFull("GET", sc.Models["intent"], nil, "")
+	if !strings.HasPrefix(string(b), "KMOD1 weights") || !strings.Contains(rh.Get("Cache-Control"), "immutable") {
+		t.Fatalf("model via config url: %.20q %q", b, rh.Get("Cache-Control"))
+	}
+	_, b, rh = h.doFull("GET", sc.FAQPacks["zh"], nil, "")
+	var zh chat.FAQPack
+	if err := json.Unmarshal(b, &zh); err != nil || len(zh.Entries) != 1 || zh.Entries[0].Questions["en"] != nil ||
+		len(zh.Entries[0].Questions["zh"]) != 1 || !strings.Contains(rh.Get("Cache-Control"), "immutable") {
+		t.Fatalf("zh pack %s %v (%q)", b, err, rh.Get("Cache-Control"))
+	}
+	if st, _ := h.do("GET", "/w/faq/xx.json?site=demo", nil, ""); st != 404 {
+		t.Fatalf("unknown pack language got %d", st)
 	}
 	// CORS for an allowed origin of a restricted site.
-	_, _, rh := h.doFull("GET", "/w/config?site=shop2", http.Header{"Origin": {"https://shop2.example"}}, "")
+	_, _, rh = h.doFull("GET", "/w/config?site=shop2", http.Header{"Origin": {"https://shop2.example"}}, "")
 	if rh.Get("Access-Control-Allow-Origin") != "https://shop2.example" {
 		t.Fatalf("CORS header %q", rh.Get("Access-Control-Allow-Origin"))
 	}
@@ -152,4 +171,29 @@ func TestHits(t *testing.T) {
 	if _, err := sub.NextMsg(50 * time.Millisecond); err != nats.ErrTimeout {
 		t.Fatalf("bad batches were forwarded: %v", err)
 	}
+}
+
+// decode undoes a Content-Encoding.
+func decode(t *testing.T, enc string, body []byte) string {
+	t.Helper()
+	var r io.Reader
+	switch enc {
+	case "":
+		return string(body)
+	case "br":
+		r = brotli.NewReader(bytes.NewReader(body))
+	case "gzip":
+		gr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = gr
+	default:
+		t.Fatalf("unknown encoding %q", enc)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("decode %s: %v", enc, err)
+	}
+	return string(b)
 }

@@ -40,6 +40,7 @@ type Node struct {
 	js       jetstream.JetStream
 	widget   map[string]asset
 	models   map[string]asset
+	packs    packCache
 	hub      hub
 	limits   *connLimiter
 	subs     []*nats.Subscription
@@ -81,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if n.widget, err = loadWidget(cfg.WidgetFS); err != nil {
 		return nil, err
 	}
-	n.models = loadModels(cfg.Models)
+	n.models = loadModels(cfg.WidgetFS, cfg.Models)
 	if err := n.ensureStream(ctx); err != nil {
 		n.log.Warn("edge: inbound stream not ready; will retry on publish", "err", err)
 	}

@@ -1,5 +1,6 @@
-// Package dist embeds the built widget files (kefu.wasm, kefu.wasm.br,
-// wasm_exec.js) that `make wasm` writes into this folder; see README.md.
+// Package dist embeds the built widget files (kefu.wasm, wasm_exec.js, and
+// the minified and precompressed copies under min/ and z/) that `make wasm`
+// writes into this folder; see README.md.
 // The folder always holds README.md so the embed pattern matches even on a
 // fresh clone before any build.
 package dist

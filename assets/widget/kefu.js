@@ -1,39 +1,39 @@
 /*! Kefu widget loader — https://github.com/kefu-io/kefu (Apache-2.0)
- * One tag: <script src="/kefu.js" data-site="demo" async></script>
- * Optional: data-title, data-color, data-lang, data-position="left".
- * API: Kefu.open() Kefu.close() Kefu.send(text) → Promise, Kefu.on('message', cb)
- * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). */
+ * Loaded by the bootstrap kefu.js (boot.js): <script src="https://EDGE/kefu.js" data-site="SITE" async></script>
+ * Options (data- attributes of that tag): data-site, data-title, data-color, data-lang, data-position="left".
+ * API: Kefu.open() Kefu.close() Kefu.send(text) → Promise, Kefu.on(event, cb) / off, Kefu.setLanguage(code),
+ *      Kefu.track(event, data); calls made before this file arrived are queued by the bootstrap and run here.
+ * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). Built per language by assets/widget.Build:
+ * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names. */
 (function (W, D) {
   'use strict';
   if (W.Kefu && W.Kefu.version) return;
 
-  var script = D.currentScript || D.querySelector('script[src*="kefu.js"]');
-  var BASE = new URL(script && script.src ? script.src : '/kefu.js', location.href);
-  var ROOT = BASE.href.replace(/[^/]*$/, '');
-  var SITE = (script && script.getAttribute('data-site')) || 'demo';
+  var STRINGS = "@@STRINGS@@", ASSETS = "@@ASSETS@@";
+  var stub = W.Kefu || {};
+  var script = stub._tag || D.currentScript || D.querySelector('script[data-site][src*="kefu"]');
+  var self = D.currentScript && D.currentScript.src ? D.currentScript.src : (script && script.src) || '/kefu.js';
+  var ROOT = new URL(self, location.href).href.replace(/[^/]*$/, '');
   var attr = function (n) { return script && script.getAttribute('data-' + n); };
+  var SITE = attr('site') || 'demo';
   var Q = '?site=' + encodeURIComponent(SITE);
   var KEY = 'kefu:' + SITE + ':';
   var V = 1;
+  if (typeof ASSETS !== 'object') ASSETS = { css: 'kefu.css', wasm: 'kefu.wasm', exec: 'wasm_exec.js', langs: ['en'] };
 
-  /* ---------- i18n ---------- */
-  var I18N = {
-    en: { title: 'Customer support', online: 'We typically reply in a few minutes', connecting: 'Connecting…', offline: 'Offline — we will retry', greet: 'Hi there 👋 How can we help you today?', ph: 'Write a message…', send: 'Send', open: 'Open chat', close: 'Close chat', instant: 'Instant answer', sending: 'Sending…', sent: 'Sent', failed: 'Not sent', retry: 'Retry', typing: 'typing', you: 'You', bot: 'Assistant', today: 'Today', handoff: 'Connecting you with a human agent…', assigned: '{a} joined the conversation', closed: 'This conversation was closed. Write again any time.', powered: 'Powered by', suggest: 'Popular questions',
-      e: { too_large: 'That message is too long. Please shorten it and try again.', rate_limited: 'You are sending messages a bit fast — we will send it in a moment.', dropped: 'Sorry, we could not deliver that message.', bad_frame: 'Something went wrong sending that message.', unavailable: 'We could not deliver that right now — retrying…', bad_version: 'Please reload the page to keep chatting.', need_hello: 'Reconnecting…', x: 'Something went wrong. Please try again.' } },
-    zh: { title: '在线客服', online: '通常几分钟内回复', connecting: '正在连接…', offline: '网络已断开，正在重试', greet: '您好 👋 有什么可以帮您？', ph: '输入消息…', send: '发送', open: '打开客服', close: '关闭客服', instant: '即时回答', sending: '发送中…', sent: '已发送', failed: '发送失败', retry: '重试', typing: '正在输入', you: '我', bot: '智能助手', today: '今天', handoff: '正在为您转接人工客服…', assigned: '{a} 已加入对话', closed: '本次会话已结束，随时可以再次留言。', powered: '技术支持', suggest: '常见问题',
-      e: { too_large: '消息太长了，请缩短后再发送。', rate_limited: '发送太快了，稍后会自动发送。', dropped: '抱歉，这条消息无法送达。', bad_frame: '消息发送出错。', unavailable: '暂时无法送达，正在重试…', bad_version: '请刷新页面后继续对话。', need_hello: '正在重新连接…', x: '出错了，请重试。' } },
-    de: { title: 'Kundenservice', online: 'Wir antworten meist in wenigen Minuten', connecting: 'Verbinde…', offline: 'Offline – neuer Versuch folgt', greet: 'Hallo 👋 Wie können wir helfen?', ph: 'Nachricht schreiben…', send: 'Senden', open: 'Chat öffnen', close: 'Chat schließen', instant: 'Sofortantwort', sending: 'Wird gesendet…', sent: 'Gesendet', failed: 'Nicht gesendet', retry: 'Erneut senden', typing: 'schreibt', you: 'Sie', bot: 'Assistent', today: 'Heute', handoff: 'Sie werden mit einem Mitarbeiter verbunden…', assigned: '{a} ist dem Gespräch beigetreten', closed: 'Das Gespräch wurde beendet. Schreiben Sie uns jederzeit wieder.', powered: 'Bereitgestellt von', suggest: 'Häufige Fragen',
-      e: { too_large: 'Die Nachricht ist zu lang. Bitte kürzen Sie sie.', rate_limited: 'Etwas zu schnell – wir senden gleich.', dropped: 'Diese Nachricht konnte leider nicht zugestellt werden.', bad_frame: 'Beim Senden ist ein Fehler aufgetreten.', unavailable: 'Gerade nicht zustellbar – neuer Versuch…', bad_version: 'Bitte laden Sie die Seite neu.', need_hello: 'Verbinde neu…', x: 'Etwas ist schiefgelaufen. Bitte erneut versuchen.' } },
-    fr: { title: 'Service client', online: 'Nous répondons en quelques minutes', connecting: 'Connexion…', offline: 'Hors ligne — nouvel essai bientôt', greet: 'Bonjour 👋 Comment pouvons-nous vous aider ?', ph: 'Écrire un message…', send: 'Envoyer', open: 'Ouvrir le chat', close: 'Fermer le chat', instant: 'Réponse instantanée', sending: 'Envoi…', sent: 'Envoyé', failed: 'Non envoyé', retry: 'Réessayer', typing: 'écrit', you: 'Vous', bot: 'Assistant', today: "Aujourd'hui", handoff: 'Nous vous mettons en relation avec un conseiller…', assigned: '{a} a rejoint la conversation', closed: 'Conversation terminée. Écrivez-nous quand vous voulez.', powered: 'Propulsé par', suggest: 'Questions fréquentes',
-      e: { too_large: 'Ce message est trop long. Merci de le raccourcir.', rate_limited: 'Un peu trop rapide — envoi dans un instant.', dropped: "Désolé, ce message n'a pas pu être transmis.", bad_frame: "Une erreur est survenue lors de l'envoi.", unavailable: 'Envoi impossible pour le moment — nouvel essai…', bad_version: 'Veuillez recharger la page.', need_hello: 'Reconnexion…', x: 'Une erreur est survenue. Réessayez.' } },
-    es: { title: 'Atención al cliente', online: 'Solemos responder en pocos minutos', connecting: 'Conectando…', offline: 'Sin conexión — reintentando', greet: 'Hola 👋 ¿En qué podemos ayudarte?', ph: 'Escribe un mensaje…', send: 'Enviar', open: 'Abrir chat', close: 'Cerrar chat', instant: 'Respuesta instantánea', sending: 'Enviando…', sent: 'Enviado', failed: 'No enviado', retry: 'Reintentar', typing: 'escribiendo', you: 'Tú', bot: 'Asistente', today: 'Hoy', handoff: 'Te estamos conectando con un agente…', assigned: '{a} se unió a la conversación', closed: 'La conversación ha terminado. Escríbenos cuando quieras.', powered: 'Con la tecnología de', suggest: 'Preguntas frecuentes',
-      e: { too_large: 'El mensaje es demasiado largo. Acórtalo e inténtalo de nuevo.', rate_limited: 'Vas un poco rápido — lo enviaremos enseguida.', dropped: 'Lo sentimos, no pudimos entregar ese mensaje.', bad_frame: 'Hubo un error al enviar el mensaje.', unavailable: 'No se pudo entregar ahora — reintentando…', bad_version: 'Recarga la página para seguir.', need_hello: 'Reconectando…', x: 'Algo salió mal. Inténtalo de nuevo.' } },
-    ja: { title: 'カスタマーサポート', online: '通常数分以内に返信します', connecting: '接続中…', offline: 'オフライン — 再接続します', greet: 'こんにちは 👋 ご用件をお聞かせください。', ph: 'メッセージを入力…', send: '送信', open: 'チャットを開く', close: 'チャットを閉じる', instant: '即時回答', sending: '送信中…', sent: '送信済み', failed: '送信失敗', retry: '再送', typing: '入力中', you: 'あなた', bot: 'アシスタント', today: '今日', handoff: '担当者におつなぎしています…', assigned: '{a} が参加しました', closed: 'チャットは終了しました。いつでもご連絡ください。', powered: 'Powered by', suggest: 'よくある質問',
-      e: { too_large: 'メッセージが長すぎます。短くしてもう一度お試しください。', rate_limited: '送信が速すぎます。まもなく送信します。', dropped: '申し訳ありません。このメッセージは送信できませんでした。', bad_frame: '送信中にエラーが発生しました。', unavailable: '現在送信できません — 再試行中…', bad_version: 'ページを再読み込みしてください。', need_hello: '再接続中…', x: 'エラーが発生しました。もう一度お試しください。' } }
-  };
-  var LANG = (attr('lang') || D.documentElement.lang || navigator.language || 'en').toLowerCase().split('-')[0];
-  if (!I18N[LANG]) LANG = 'en';
-  var T = I18N[LANG];
+  /* ---------- i18n: one language's strings are built in; others are fetched (setLanguage) ---------- */
+  var T = typeof STRINGS === 'object' ? STRINGS : { e: {} };
+  var LANG = stub._lang || 'en';
+  // uiLang maps a language tag (the browser's "zh-Hant-TW", the core's "zh") to a UI language, or ''.
+  function uiLang(tag) {
+    var t = String(tag || '').toLowerCase();
+    if (/^zh/.test(t)) return /tw|hk|mo|hant/.test(t) ? 'zh-TW' : (/^zh-/.test(LANG) && t === 'zh' ? LANG : 'zh-CN');
+    t = t.split('-')[0];
+    return ASSETS.langs.indexOf(t) >= 0 ? t : '';
+  }
+  // packLang is the FAQ pack a UI language reads (zh-CN reads "zh").
+  function packLang(l) { return l === 'zh-CN' ? 'zh' : l; }
+  function t(k) { return T[k] != null ? T[k] : ''; }
 
   /* ---------- storage ---------- */
   function load(k, d) { try { var v = localStorage.getItem(KEY + k); return v == null ? d : JSON.parse(v); } catch (e) { return d; } }
@@ -69,12 +69,25 @@
   var config = null, core = null, coreP = null;
   var ws = null, wsState = 'idle', backoff = 0, retryTimer = 0, pingTimer = 0, pongTimer = 0;
   var hits = [], hitTimer = 0;
-  var isOpen = false, unread = 0, typingTimer = 0;
+  var isOpen = false, unread = 0, typingTimer = 0, opener = null;
+  var features = {};                         // what the edge's welcome frame says it supports
+  var tracked = [];                          // recent Kefu.track events, sent as context with the next message
+  var packs = {}, packP = {};                // FAQ pack language → entries / pending fetch
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
+  // track records an analytics event: the merchant's own (Kefu.track) or
+  // the widget's (open, close, local_answer, handoff, csat). Listeners of
+  // Kefu.on('track') receive each one; the latest go to the agent as
+  // context of the shopper's next message.
+  function track(name, data) {
+    var e = { event: String(name).slice(0, 64), data: data === undefined ? null : data, at: Date.now() };
+    tracked.push(e); if (tracked.length > 10) tracked.shift();
+    emit('track', e);
+  }
+  function byteLen(s) { return new TextEncoder().encode(s).length; }
 
-  /* ---------- DOM ---------- */
+  /* ---------- DOM (a Shadow DOM: no style leaks either way) ---------- */
   var host = D.createElement('div');
   host.id = 'kefu-widget';
   host.style.visibility = 'hidden';
@@ -82,48 +95,68 @@
   var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var color = attr('color');
   function h(tag, cls, text) { var e = D.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+  // Icons are fixed markup of this file, never text from anyone else.
   var ICON = {
-    chat: '<svg width="28" height="28" viewBox="0 0 24 24" fill="none"><path d="M12 3C6.9 3 3 6.6 3 11c0 2.2 1 4.2 2.6 5.6L5 21l4.2-2.1c.9.3 1.8.4 2.8.4 5.1 0 9-3.6 9-8.1S17.1 3 12 3z" fill="currentColor"/><circle cx="8.5" cy="11" r="1.2" fill="#4f46e5"/><circle cx="12" cy="11" r="1.2" fill="#4f46e5"/><circle cx="15.5" cy="11" r="1.2" fill="#4f46e5"/></svg>',
-    close: '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"><path d="M6 9l6 6 6-6"/></svg>',
-    x: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"><path d="M6 6l12 12M18 6L6 18"/></svg>',
-    send: '<svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor"><path d="M3.4 20.4l17.5-7.5c.8-.4.8-1.5 0-1.8L3.4 3.6c-.7-.3-1.4.3-1.2 1l1.9 6.4 8.4 1-8.4 1-1.9 6.4c-.2.7.5 1.3 1.2 1z"/></svg>',
-    bolt: '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>'
+    chat: '<svg width="28" height="28" viewBox="0 0 24 24" fill="none" aria-hidden="true"><path d="M12 3C6.9 3 3 6.6 3 11c0 2.2 1 4.2 2.6 5.6L5 21l4.2-2.1c.9.3 1.8.4 2.8.4 5.1 0 9-3.6 9-8.1S17.1 3 12 3z" fill="currentColor"/><circle cx="8.5" cy="11" r="1.2" fill="#4f46e5"/><circle cx="12" cy="11" r="1.2" fill="#4f46e5"/><circle cx="15.5" cy="11" r="1.2" fill="#4f46e5"/></svg>',
+    close: '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>',
+    x: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
+    send: '<svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3.4 20.4l17.5-7.5c.8-.4.8-1.5 0-1.8L3.4 3.6c-.7-.3-1.4.3-1.2 1l1.9 6.4 8.4 1-8.4 1-1.9 6.4c-.2.7.5 1.3 1.2 1z"/></svg>',
+    bolt: '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>',
+    bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
   };
-  var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + 'kefu.css';
+  var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css;
   css.onload = css.onerror = function () { host.style.visibility = ''; };
-  var title = attr('title') || T.title;
   var ui = {};
-  ui.panel = h('section', 'panel'); ui.panel.setAttribute('role', 'dialog'); ui.panel.setAttribute('aria-label', title);
+  ui.panel = h('section', 'panel'); ui.panel.id = 'kefu-panel'; ui.panel.setAttribute('role', 'dialog'); ui.panel.setAttribute('aria-modal', 'false');
   var head = h('header', 'head');
-  var avs = h('div', 'avatars');
-  avs.appendChild(h('div', 'avatar', (title.trim()[0] || 'K').toUpperCase()));
-  var a2 = h('div', 'avatar a2'); a2.innerHTML = '<svg width="18" height="18" viewBox="0 0 24 24" fill="#fff"><path d="M12 12a4 4 0 100-8 4 4 0 000 8zm0 2c-4 0-7 2-7 4.5V20h14v-1.5C19 16 16 14 12 14z"/></svg>';
+  var avs = h('div', 'avatars'); avs.setAttribute('aria-hidden', 'true');
+  ui.avatar = h('div', 'avatar'); avs.appendChild(ui.avatar);
+  var a2 = h('div', 'avatar a2'); a2.innerHTML = '<svg width="18" height="18" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 12a4 4 0 100-8 4 4 0 000 8zm0 2c-4 0-7 2-7 4.5V20h14v-1.5C19 16 16 14 12 14z"/></svg>';
   avs.appendChild(a2);
   var who = h('div', 'who');
-  who.appendChild(h('div', 'title', title));
-  ui.status = h('div', 'status'); ui.status.appendChild(h('span', 'dot')); ui.statusText = h('span', '', T.online); ui.status.appendChild(ui.statusText);
+  ui.title = h('h2', 'title'); who.appendChild(ui.title);
+  ui.status = h('div', 'status'); ui.status.appendChild(h('span', 'dot')); ui.statusText = h('span', ''); ui.status.appendChild(ui.statusText);
   who.appendChild(ui.status);
-  var xb = h('button', 'icon-btn'); xb.innerHTML = ICON.x; xb.setAttribute('aria-label', T.close); xb.onclick = function () { api.close(); };
-  head.appendChild(avs); head.appendChild(who); head.appendChild(xb);
-  ui.log = h('div', 'log'); ui.log.setAttribute('role', 'log'); ui.log.setAttribute('aria-live', 'polite');
+  ui.x = h('button', 'icon-btn'); ui.x.type = 'button'; ui.x.innerHTML = ICON.x; ui.x.onclick = function () { api.close(); };
+  head.appendChild(avs); head.appendChild(who); head.appendChild(ui.x);
+  ui.log = h('div', 'log'); ui.log.setAttribute('role', 'log'); ui.log.setAttribute('aria-live', 'polite'); ui.log.setAttribute('aria-relevant', 'additions'); ui.log.tabIndex = 0;
   var composer = h('div', 'composer'), field = h('div', 'field');
-  ui.input = h('textarea'); ui.input.rows = 1; ui.input.placeholder = T.ph; ui.input.setAttribute('aria-label', T.ph);
-  ui.send = h('button', 'send'); ui.send.innerHTML = ICON.send; ui.send.setAttribute('aria-label', T.send); ui.send.disabled = true;
+  ui.input = h('textarea'); ui.input.rows = 1; ui.input.setAttribute('enterkeyhint', 'send');
+  ui.send = h('button', 'send'); ui.send.type = 'button'; ui.send.innerHTML = ICON.send; ui.send.disabled = true;
   field.appendChild(ui.input); field.appendChild(ui.send);
-  var foot = h('div', 'foot'); var pw = h('span', '', T.powered + ' '); pw.appendChild(h('b', '', 'Kefu')); foot.appendChild(pw);
-  ui.count = h('span', 'count'); foot.appendChild(ui.count);
+  var foot = h('div', 'foot'); ui.powered = h('span', ''); foot.appendChild(ui.powered);
+  ui.count = h('span', 'count'); ui.count.setAttribute('aria-live', 'polite'); foot.appendChild(ui.count);
   composer.appendChild(field); composer.appendChild(foot);
   ui.panel.appendChild(head); ui.panel.appendChild(ui.log); ui.panel.appendChild(composer);
-  ui.launcher = h('button', 'launcher'); ui.launcher.setAttribute('aria-label', T.open);
+  ui.launcher = h('button', 'launcher'); ui.launcher.type = 'button';
+  ui.launcher.setAttribute('aria-expanded', 'false'); ui.launcher.setAttribute('aria-controls', 'kefu-panel');
   ui.launcher.innerHTML = '<span class="ico ico-chat">' + ICON.chat + '</span><span class="ico ico-close">' + ICON.close + '</span>';
   ui.badge = h('span', 'badge'); ui.launcher.appendChild(ui.badge);
   ui.launcher.onclick = function () { isOpen ? api.close() : api.open(); };
   root.appendChild(css); root.appendChild(ui.panel); root.appendChild(ui.launcher);
   if (color) { host.style.setProperty('--k-brand', color); host.style.setProperty('--k-brand-2', color); }
 
+  // label (re)applies every UI string: at boot and when the language changes.
+  function label() {
+    var title = attr('title') || t('title');
+    host.setAttribute('lang', LANG);
+    host.setAttribute('dir', T.dir === 'rtl' ? 'rtl' : 'ltr');
+    ui.panel.setAttribute('aria-label', title);
+    ui.avatar.textContent = (title.trim()[0] || 'K').toUpperCase();
+    ui.title.textContent = title;
+    ui.x.setAttribute('aria-label', t('close'));
+    ui.input.placeholder = t('ph'); ui.input.setAttribute('aria-label', t('ph'));
+    ui.send.setAttribute('aria-label', t('send'));
+    ui.powered.textContent = t('powered') + ' '; ui.powered.appendChild(h('b', '', 'Kefu'));
+    ui.launcher.setAttribute('aria-label', isOpen ? t('close') : t('open'));
+    setStatus(ui.statusState || 'online');
+    if (ui.chips) ui.chips.setAttribute('aria-label', t('suggest'));
+    if (ui.attach) ui.attach.setAttribute('aria-label', t('attach'));
+  }
+
   function autosize() {
     ui.input.style.height = 'auto'; ui.input.style.height = Math.min(ui.input.scrollHeight, 120) + 'px';
-    var n = new TextEncoder().encode(ui.input.value).length;
+    var n = byteLen(ui.input.value);
     ui.send.disabled = !ui.input.value.trim() || n > maxText;
     ui.count.textContent = n > maxText * 0.8 ? n + ' / ' + maxText : '';
     ui.count.className = 'count' + (n > maxText ? ' over' : '');
@@ -133,29 +166,70 @@
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
   ui.send.onclick = submit;
-  ui.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') api.close(); });
-  function submit() {
-    var t = ui.input.value.trim();
-    if (!t || ui.send.disabled) return;
-    ui.input.value = ''; autosize();
-    api.send(t).catch(function () { /* shown in the log */ });
+  ui.panel.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') { e.preventDefault(); api.close(); return; }
+    if (e.key === 'Tab') trapFocus(e);
+  });
+  // trapFocus keeps Tab inside the open panel (the launcher counts as inside).
+  function trapFocus(e) {
+    var f = [].filter.call(ui.panel.querySelectorAll('button:not([disabled]),textarea,a[href],[tabindex="0"]'), function (el) { return el.offsetParent !== null || el === ui.input; });
+    if (!f.length) return;
+    var first = f[0], last = f[f.length - 1], cur = root.activeElement;
+    if (e.shiftKey && (cur === first || !ui.panel.contains(cur))) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && cur === last) { e.preventDefault(); first.focus(); }
   }
+  function submit() {
+    var v = ui.input.value.trim();
+    if (!v || ui.send.disabled) return;
+    ui.input.value = ''; autosize();
+    api.send(v).catch(function () { /* shown in the log */ });
+  }
+  // On phones the panel follows the visual viewport, so the on-screen
+  // keyboard never covers the input.
+  function fitViewport() {
+    var vv = W.visualViewport;
+    if (!vv) return;
+    host.style.setProperty('--k-vh', vv.height + 'px');
+    host.style.setProperty('--k-vt', vv.offsetTop + 'px');
+  }
+  if (W.visualViewport) { W.visualViewport.addEventListener('resize', fitViewport); W.visualViewport.addEventListener('scroll', fitViewport); }
 
   function setStatus(s) {
+    ui.statusState = s;
     ui.status.className = 'status ' + s;
-    ui.statusText.textContent = s === 'connecting' ? T.connecting : s === 'offline' ? T.offline : T.online;
+    ui.statusText.textContent = s === 'connecting' ? t('connecting') : s === 'offline' ? t('offline') : t('online');
   }
 
-  /* ---------- rendering ---------- */
+  /* ---------- rendering: every text from anyone is rendered as text, never HTML ---------- */
   var lastRow = null, lastShopper = null;
+  // link appends an anchor for an http(s) URL, showing its real host (and
+  // path), never a text chosen by the sender.
+  function link(el, raw) {
+    var u;
+    try { u = new URL(raw); } catch (e) { u = null; }
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) { el.appendChild(D.createTextNode(raw)); return; }
+    var shown = u.host + (u.pathname === '/' ? '' : u.pathname);
+    if (shown.length > 48) shown = shown.slice(0, 47) + '…';
+    var a = h('a', '', shown); a.href = u.href; a.title = u.href; a.target = '_blank'; a.rel = 'noopener noreferrer nofollow';
+    el.appendChild(a);
+  }
   function linkify(el, text) {
-    var re = /\bhttps?:\/\/[^\s<>"')\]]+/g, i = 0, m;
+    var re = /\bhttps?:\/\/[^\s<>"'）)\]，。]+/g, i = 0, m;
     while ((m = re.exec(text))) {
       if (m.index > i) el.appendChild(D.createTextNode(text.slice(i, m.index)));
-      var a = h('a', '', m[0]); a.href = m[0]; a.target = '_blank'; a.rel = 'noopener noreferrer'; el.appendChild(a);
+      link(el, m[0]);
       i = m.index + m[0].length;
     }
     if (i < text.length) el.appendChild(D.createTextNode(text.slice(i)));
+  }
+  // typo sets Chinese and Japanese answers with full-width punctuation:
+  // an ASCII mark next to a CJK character becomes its full-width form.
+  var FULL = { ',': '，', '.': '。', '?': '？', '!': '！', ':': '：', ';': '；', '(': '（', ')': '）' };
+  var CJK = '\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff';
+  var typoRe = new RegExp('([' + CJK + '])[ ]?([,.?!:;)])(?![0-9a-zA-Z])|([,.?!:;(])[ ]?(?=[' + CJK + '])', 'g');
+  function typo(text) {
+    if (!new RegExp('[' + CJK + ']').test(text)) return text;
+    return text.replace(typoRe, function (all, c, p1, p2) { return c ? c + FULL[p1] : FULL[p2]; });
   }
   function initials(s) { return (s || '?').trim().slice(0, 1).toUpperCase(); }
   function render(m, quiet) {
@@ -164,6 +238,7 @@
     hideTyping();
     if (m.role === 'system') {
       var sys = h('div', 'system' + (m.warn ? ' warn' : ''), m.text);
+      sys.setAttribute('role', m.warn ? 'alert' : 'status');
       ui.log.appendChild(sys); lastRow = null; scroll();
       return sys;
     }
@@ -172,17 +247,19 @@
     row.setAttribute('data-id', m.id);
     if (m.role !== 'shopper') {
       var av = h('div', 'avatar' + (m.role === 'bot' ? ' bot' : ''), m.role === 'agent' ? initials(m.author) : '');
-      if (m.role === 'bot') av.innerHTML = '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>';
+      av.setAttribute('aria-hidden', 'true');
+      if (m.role === 'bot') av.innerHTML = ICON.bot;
       row.appendChild(av);
     }
     var st = h('div', 'stack');
     if (m.role === 'agent' && !cont && m.author) st.appendChild(h('div', 'author', m.author));
-    var b = h('div', 'bubble'); linkify(b, m.text); st.appendChild(b);
+    var b = h('div', 'bubble'); linkify(b, m.role === 'shopper' ? m.text : typo(m.text)); st.appendChild(b);
+    if (m.products && m.products.length) st.appendChild(cards(m.products));
     var meta = h('div', 'meta');
-    if (m.role === 'bot' && m.source === 'local') { var ins = h('span', 'instant'); ins.innerHTML = ICON.bolt; ins.appendChild(D.createTextNode(T.instant)); meta.appendChild(ins); }
+    if (m.role === 'bot' && m.source === 'local' && m.faqId) { var ins = h('span', 'instant'); ins.innerHTML = ICON.bolt; ins.appendChild(D.createTextNode(t('instant'))); meta.appendChild(ins); }
     st.appendChild(meta);
     row.appendChild(st);
-    ui.log.appendChild(row);
+    ui.log.insertBefore(row, ui.chips && ui.chips.parentNode === ui.log && m.id === 'greet' ? ui.chips : null);
     lastRow = { role: m.role, author: m.author || '', el: row };
     m.el = row; m.meta = meta;
     if (m.role === 'shopper') {
@@ -194,28 +271,48 @@
     scroll();
     return row;
   }
+  // cards renders product cards (image, name, price, stock, link) that a
+  // reply carries: every field is text; the image and link only http(s).
+  function cards(list) {
+    var box = h('div', 'cards');
+    list.slice(0, 6).forEach(function (p) {
+      if (!p || typeof p !== 'object') return;
+      var c = h('div', 'card');
+      if (safeURL(p.image)) { var img = h('img'); img.src = safeURL(p.image); img.alt = String(p.name || ''); img.loading = 'lazy'; img.referrerPolicy = 'no-referrer'; c.appendChild(img); }
+      var body = h('div', 'card-body');
+      body.appendChild(h('div', 'card-name', String(p.name || '')));
+      if (p.price != null) body.appendChild(h('div', 'card-price', String(p.price) + (p.currency ? ' ' + String(p.currency) : '')));
+      if (p.stock != null) body.appendChild(h('div', 'card-stock' + (p.stock > 0 || p.stock === true ? '' : ' out'), p.stock > 0 || p.stock === true ? t('stock_in') : t('stock_out')));
+      if (safeURL(p.url)) { var a = h('a', 'card-link', t('view')); a.href = safeURL(p.url); a.target = '_blank'; a.rel = 'noopener noreferrer nofollow'; a.title = safeURL(p.url); body.appendChild(a); }
+      c.appendChild(body); box.appendChild(c);
+    });
+    return box;
+  }
+  function safeURL(s) { try { var u = new URL(String(s)); return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : ''; } catch (e) { return ''; } }
   function scroll() { ui.log.scrollTop = ui.log.scrollHeight; }
   function setState(m, s) {
     m.state = s;
     if (!m.meta) return;
     m.meta.textContent = '';
-    m.el.classList.toggle('failed', s === 'failed');
+    m.el.classList.toggle('failed', s === 'failed' || s === 'refused');
     if (s === 'failed') {
-      m.meta.appendChild(h('span', 'fail', T.failed));
-      var r = h('button', 'retry', T.retry);
+      m.meta.appendChild(h('span', 'fail', t('failed')));
+      var r = h('button', 'retry', t('retry')); r.type = 'button';
       r.onclick = function () { setState(m, 'sending'); queue(m); };
       m.meta.appendChild(r);
-    } else if (s === 'sending') m.meta.textContent = T.sending;
-    else if (m.source === 'edge' || m.source === 'local') m.meta.textContent = s === 'sent' ? T.sent : '';
+    } else if (s === 'refused') m.meta.appendChild(h('span', 'fail', t('failed'))); // resending cannot succeed: no Retry
+    else if (s === 'sending') m.meta.textContent = t('sending');
+    else if (m.source === 'edge' || m.source === 'local') m.meta.textContent = s === 'sent' ? t('sent') : '';
   }
   var typingRow = null;
   function showTyping(ms) {
     if (!typingRow) {
       typingRow = h('div', 'row bot typing');
-      var av = h('div', 'avatar bot'); av.innerHTML = '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>';
-      var b = h('div', 'bubble'); b.setAttribute('aria-label', T.typing); b.innerHTML = '<i></i><i></i><i></i>';
+      var av = h('div', 'avatar bot'); av.innerHTML = ICON.bot; av.setAttribute('aria-hidden', 'true');
+      var b = h('div', 'bubble'); b.setAttribute('role', 'img'); b.innerHTML = '<i></i><i></i><i></i>';
       typingRow.appendChild(av); typingRow.appendChild(b);
     }
+    typingRow.lastChild.setAttribute('aria-label', t('typing'));
     ui.log.appendChild(typingRow); scroll();
     clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, ms || 25000);
   }
@@ -225,12 +322,34 @@
   var lastSystemAt = 0;
   function handoffNotice() {
     var at = Date.now();
-    setTimeout(function () { if (lastSystemAt < at - 3000) system(T.handoff); }, 1500);
+    setTimeout(function () { if (lastSystemAt < at - 3000) system(t('handoff')); }, 1500);
   }
   function system(text, warn) { render({ id: 'sys-' + newID(), role: 'system', text: text, warn: warn }, true); }
 
+  // csatPrompt asks for a 1–5 rating when central asks for one (event
+  // csat.request, or conversation.closed with reason "csat"); the choice is
+  // emitted as Kefu.on('csat') and sent as a csat frame when the edge
+  // supports it (welcome frame feature "csat").
+  function csatPrompt(convID) {
+    if (ui.csat && ui.csat.parentNode) return;
+    var box = ui.csat = h('div', 'csat'); box.setAttribute('role', 'group'); box.setAttribute('aria-label', t('csat_q'));
+    box.appendChild(h('div', 'csat-q', t('csat_q')));
+    var row = h('div', 'csat-stars');
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var b = h('button', 'star', '★'); b.type = 'button'; b.setAttribute('aria-label', t('star').replace('{n}', n));
+      b.onclick = function () {
+        box.textContent = t('csat_thanks');
+        var ev = { score: n, conversation_id: convID || conv || undefined };
+        if (features.csat) frame({ type: 'csat', id: newID(), conversation_id: ev.conversation_id, score: n });
+        emit('csat', ev); track('csat', ev);
+      };
+      row.appendChild(b);
+    });
+    box.appendChild(row); ui.log.appendChild(box); scroll();
+  }
+
   function remember(m) {
-    history.push({ id: m.id, role: m.role, text: m.text, source: m.source, author: m.author, at: m.at });
+    history.push({ id: m.id, role: m.role, text: m.text, source: m.source, author: m.author, at: m.at, faqId: m.faqId, products: m.products });
     if (history.length > 60) history = history.slice(-60);
     save('log', history);
   }
@@ -295,6 +414,7 @@
       case 'welcome':
         wsState = 'ready'; backoff = 0; setStatus('online');
         if (f.max_text) maxText = f.max_text;
+        (f.features || []).forEach(function (x) { features[x] = true; });
         if (f.conversation_id && f.conversation_id !== conv) { conv = f.conversation_id; save('conv', conv); }
         flush();
         break;
@@ -306,7 +426,7 @@
         break;
       case 'message':
         if (!f.id || !f.text) break;
-        var msg = { id: f.id, role: f.role || 'bot', text: f.text, source: f.source || 'central', author: f.author, at: f.at || Date.now() };
+        var msg = { id: f.id, role: f.role || 'bot', text: f.text, source: f.source || 'central', author: f.author, at: f.at || Date.now(), products: Array.isArray(f.products) ? f.products : undefined };
         if (f.reply_to) answered[f.reply_to] = true;
         if (msg.role === 'system') lastSystemAt = Date.now();
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
@@ -316,9 +436,12 @@
         break;
       case 'event':
         var ev = f.event || '';
-        if (ev === 'conversation.handoff') { handoffNotice(); showTyping(60000); }
-        else if (ev === 'conversation.assigned') system(T.assigned.replace('{a}', f.author || f.reason || 'Agent'));
-        else if (ev === 'conversation.closed') { hideTyping(); system(T.closed); }
+        // A handoff means a person will answer, later: no typing dots until one types.
+        if (ev === 'conversation.handoff') { hideTyping(); handoffNotice(); track('handoff', { reason: f.reason }); }
+        else if (ev === 'conversation.assigned') system(t('assigned').replace('{a}', f.author || f.reason || 'Agent'));
+        else if (ev === 'conversation.typing') showTyping(6000);
+        else if (ev === 'csat.request') csatPrompt(f.conversation_id);
+        else if (ev === 'conversation.closed') { hideTyping(); system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
         emit('event', { event: ev, reason: f.reason, author: f.author });
         break;
       case 'error':
@@ -327,7 +450,7 @@
     }
   }
   function onError(f) {
-    var code = f.code || 'x', text = T.e[code] || T.e.x;
+    var code = f.code || 'x', E = T.e || {}, text = E[code] || E.x || code;
     if (f.max_text) maxText = f.max_text;
     var m = f.id && findOutbox(f.id);
     if (code === 'unavailable' || code === 'rate_limited') {
@@ -337,7 +460,8 @@
     }
     if (code === 'need_hello') { if (ws) ws.close(); return; }
     if (m) {
-      takeOutbox(f.id); setState(m, 'failed'); hideTyping();
+      // Only a failure that another try could fix offers Retry.
+      takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' ? 'refused' : 'failed'); hideTyping();
       var err = new Error(f.reason || code); err.code = code;
       settle(f.id, false, err);
     }
@@ -364,31 +488,68 @@
       if (m.anger) f.anger = Math.round(m.anger * 1000) / 1000;
       var sku = D.querySelector('[data-kefu-sku]');
       if (sku) f.context.sku = sku.getAttribute('data-kefu-sku');
+      if (tracked.length) f.context.track = JSON.stringify(tracked).slice(0, 1024);
       if (frame(f)) m.inflight = true;
     });
   }
   function settle(id, ok, v) { var w = waiters[id]; if (!w) return; delete waiters[id]; ok ? w.resolve(v) : w.reject(v); }
 
-  /* ---------- config, WASM core, local answers ---------- */
+  /* ---------- config, FAQ packs, WASM core, local answers ---------- */
+  // /w/config is small: settings, model URLs and one FAQ pack URL per
+  // language; the packs themselves are fetched for the shopper's language only.
   function getConfig() {
     if (!config) config = fetch(ROOT + 'w/config' + Q, { credentials: 'omit' }).then(function (r) {
       if (!r.ok) throw new Error('kefu: config ' + r.status);
       return r.json();
     }).then(function (c) {
       config = c; if (c.max_text) maxText = c.max_text;
-      suggestions(c);
       return c;
     }, function (e) { config = null; throw e; });
     return config.then ? config : Promise.resolve(config);
   }
+  // pack fetches the FAQ pack of one language (once) and hands every pack
+  // fetched so far to the core; it resolves to the pack's entries or null.
+  function pack(lang) {
+    if (packP[lang]) return packP[lang];
+    packP[lang] = getConfig().then(function (c) {
+      var url = c.faq_packs && c.faq_packs[lang];
+      if (!url) return null;
+      return fetch(new URL(url, ROOT), { credentials: 'omit' }).then(function (r) {
+        if (!r.ok) throw new Error('kefu: FAQ pack ' + lang + ' ' + r.status);
+        return r.json();
+      }).then(function (p) {
+        packs[lang] = p.entries || [];
+        if (core) feed(core);
+        if (lang === packLang(LANG)) suggestions();
+        return packs[lang];
+      });
+    }).catch(function (e) { delete packP[lang]; if (W.console) console.info('kefu:', e); return null; });
+    return packP[lang];
+  }
+  // feed merges the fetched packs (by entry id) into the core's FAQ cache.
+  function feed(k) {
+    var byID = {}, list = [];
+    Object.keys(packs).forEach(function (l) {
+      packs[l].forEach(function (e) {
+        var m = byID[e.id];
+        if (!m) { m = byID[e.id] = { id: e.id, intent: e.intent, local: e.local, questions: {}, answers: {} }; list.push(m); }
+        Object.keys(e.questions || {}).forEach(function (q) { m.questions[q] = e.questions[q]; });
+        Object.keys(e.answers || {}).forEach(function (a) { m.answers[a] = e.answers[a]; });
+      });
+    });
+    var err = k.loadFAQ(list);
+    if (err && W.console) console.info('kefu: FAQ not loaded', err);
+  }
   function loadScript(src) {
-    return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; D.head.appendChild(s); });
+    return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
   }
   function loadCore() {
     if (coreP) return coreP;
+    if (!W.WebAssembly || !ASSETS.wasm) return (coreP = Promise.resolve(null));
+    pack(packLang(LANG));
     coreP = getConfig().then(function (c) {
-      return (W.Go ? Promise.resolve() : loadScript(ROOT + 'wasm_exec.js')).then(function () {
-        var go = new W.Go(), url = ROOT + 'kefu.wasm';
+      return (W.Go ? Promise.resolve() : loadScript(ROOT + ASSETS.exec)).then(function () {
+        var go = new W.Go(), url = ROOT + ASSETS.wasm;
         var inst = WebAssembly.instantiateStreaming
           ? WebAssembly.instantiateStreaming(fetch(url), go.importObject).catch(function () { return fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); }); })
           : fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
@@ -396,8 +557,7 @@
           go.run(res.instance);
           var k = W.kefuCore;
           if (!k) throw new Error('kefu: core did not register');
-          var err = k.loadFAQ((c.faq && c.faq.entries) || c.faq || []);
-          if (err) throw new Error(err);
+          feed(k);
           core = k;
           // Models sharpen language and intent; FAQ answers work without
           // them, so they load in the background (only those the core uses).
@@ -423,26 +583,31 @@
     });
     return coreP;
   }
-  function suggestions(c) {
-    var entries = (c.faq && c.faq.entries) || [];
-    if (!entries.length || ui.chips || history.some(function (m) { return m.role === 'shopper'; })) return;
+  // suggestions shows up to three popular questions of the shopper's
+  // language under the greeting, until the shopper writes.
+  function suggestions() {
+    var entries = packs[packLang(LANG)] || [];
+    if (!ui.greeted || !entries.length || history.some(function (m) { return m.role === 'shopper'; })) return;
+    removeChips();
     var picks = [];
     entries.forEach(function (e) {
-      var q = e.local && e.questions && (e.questions[LANG] || e.questions.en);
+      var q = e.local && e.questions && e.questions[packLang(LANG)];
       if (q && q[0] && picks.length < 3) picks.push(q[0]);
     });
     if (!picks.length) return;
-    ui.chips = h('div', 'chips'); ui.chips.setAttribute('aria-label', T.suggest);
+    ui.chips = h('div', 'chips'); ui.chips.setAttribute('role', 'group'); ui.chips.setAttribute('aria-label', t('suggest'));
     picks.forEach(function (q) {
-      var b = h('button', 'chip', q);
-      b.onclick = function () { removeChips(); api.send(q).catch(function () {}); };
+      var b = h('button', 'chip', q); b.type = 'button';
+      b.onclick = function () { removeChips(); ui.input.focus(); api.send(q).catch(function () {}); };
       ui.chips.appendChild(b);
     });
-    ui.log.appendChild(ui.chips); scroll();
+    // Always right under the greeting (or at the end of a restored log).
+    var g = ui.log.querySelector('[data-id="greet"]');
+    ui.log.insertBefore(ui.chips, g ? g.nextSibling : null); scroll();
   }
-  function removeChips() { if (ui.chips && ui.chips.parentNode) ui.chips.parentNode.removeChild(ui.chips); }
+  function removeChips() { if (ui.chips && ui.chips.parentNode) ui.chips.parentNode.removeChild(ui.chips); ui.chips = null; }
 
-  function hit(r, id) {
+  function hit(r) {
     hits.push({ faq_id: r.faqId, intent: r.intent || undefined, lang: r.lang, score: Math.round(r.score * 1000) / 1000, conversation_id: conv || undefined, at: Date.now() });
     if (hits.length >= 20) flushHits(); else if (!hitTimer) hitTimer = setTimeout(flushHits, 5000);
   }
@@ -457,25 +622,62 @@
   W.addEventListener('pagehide', flushHits);
   W.addEventListener('online', function () { if (!ws && (outbox.length || conv)) { backoff = 0; connect(); } });
 
-  function byteLen(s) { return new TextEncoder().encode(s).length; }
+  // scriptLang guesses a language from the writing system alone, for the
+  // messages sent before the core is there: enough to switch the labels for
+  // Chinese, Japanese, Korean, Arabic and Russian.
+  function scriptLang(s) {
+    if (/[\u3040-\u30ff]/.test(s)) return 'ja';
+    if (/[\uac00-\ud7af]/.test(s)) return 'ko';
+    if (/[\u4e00-\u9fff]/.test(s)) return 'zh';
+    if (/[\u0600-\u06ff]/.test(s)) return 'ar';
+    if (/[\u0400-\u04ff]/.test(s)) return 'ru';
+    return '';
+  }
+  // follow switches the labels to the language the shopper writes in.
+  function follow(lang) {
+    var l = uiLang(lang);
+    if (l && l !== LANG) setLanguage(l).catch(function () {});
+  }
+  function setLanguage(code) {
+    var l = uiLang(code);
+    if (!l) return Promise.reject(new Error('kefu: no UI language ' + code));
+    if (l === LANG) return Promise.resolve(l);
+    return fetch(ROOT + ASSETS.strings + l + '.json').then(function (r) {
+      if (!r.ok) throw new Error('kefu: strings ' + l + ' ' + r.status);
+      return r.json();
+    }).then(function (s) {
+      T = s; LANG = l; label();
+      pack(packLang(l));
+      emit('language', { lang: l });
+      return l;
+    });
+  }
 
   /* ---------- public API ---------- */
   var api = {
-    version: '1',
+    version: '2',
     open: function () {
       if (isOpen) return;
       isOpen = true; host.classList.add('open');
+      opener = root.activeElement || D.activeElement;
+      ui.launcher.setAttribute('aria-expanded', 'true'); ui.launcher.setAttribute('aria-label', t('close'));
       unread = 0; ui.badge.className = 'badge';
+      fitViewport();
       if (!ui.greeted) { ui.greeted = true; greet(); }
+      pack(packLang(LANG));
       loadCore();
       if (conv || outbox.length) connect();
       setTimeout(function () { ui.input.focus(); scroll(); }, 60);
-      emit('open', {});
+      emit('open', {}); track('open');
     },
     close: function () {
       if (!isOpen) return;
       isOpen = false; host.classList.remove('open');
-      emit('close', {});
+      ui.launcher.setAttribute('aria-expanded', 'false'); ui.launcher.setAttribute('aria-label', t('open'));
+      // Focus goes back where it was when the panel opened (the launcher by default).
+      var back = opener && opener !== D.body && opener.isConnected ? opener : ui.launcher;
+      if (root.activeElement || D.activeElement === host) back.focus();
+      emit('close', {}); track('close');
     },
     send: function (text) {
       text = String(text == null ? '' : text).trim();
@@ -483,50 +685,72 @@
       removeChips();
       var m = { id: newID(), role: 'shopper', text: text, source: 'edge', at: Date.now(), state: 'sending' };
       if (byteLen(text) > maxText) {
-        render(m); setState(m, 'failed'); system(T.e.too_large, true);
+        render(m); setState(m, 'refused'); system(T.e.too_large, true);
         var err = new Error('kefu: message over ' + maxText + ' bytes'); err.code = 'too_large';
         return Promise.reject(err);
       }
-      // Wait briefly for the core if it is on its way, so that FAQ questions
-      // are answered in the browser; never longer than 2.5 s.
-      var ready = core ? Promise.resolve(core) : Promise.race([loadCore(), new Promise(function (ok) { setTimeout(ok, 2500, null); })]);
-      if (!core) showTyping(3000);
-      return ready.then(function (k) {
-        var r = null;
-        try { r = k && k.answer(text); } catch (e) { r = null; }
-        if (r && r.text) {
-          m.source = 'local'; m.lang = r.lang;
-          addMessage(m);
-          setState(m, '');
-          var a = { id: newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
-          addMessage(a);
-          hit(r, a.id);
-          var out = pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = pub(m);
-          return out;
-        }
-        if (k) { try { var an = k.analyze(text); if (an) { m.lang = an.lang; m.intent = an.intent; m.anger = an.anger; } } catch (e) { /* send without hints */ } }
-        hideTyping();
-        addMessage(m);
-        setState(m, 'sending');
-        return new Promise(function (resolve, reject) {
-          waiters[m.id] = { resolve: resolve, reject: reject };
-          queue(m);
+      var guess = scriptLang(text);
+      if (guess) follow(guess);
+      if (!core) {
+        // The core is not there yet: the question goes over the WebSocket at once.
+        loadCore();
+        if (guess) m.lang = guess;
+        return remote(m);
+      }
+      var r = null, an = null;
+      try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
+      var lang = an && an.lang;
+      if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
+      var pl = lang ? packLang(uiLang(lang)) : '';
+      if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
+        // Another language than the packs we hold: fetch its pack, then try again (briefly).
+        return Promise.race([pack(pl), new Promise(function (ok) { setTimeout(ok, 1500, null); })]).then(function () {
+          var again = null;
+          try { again = core.answer(text); } catch (e) { again = null; }
+          return again && again.text ? local(m, again) : remote(m, an);
         });
-      });
+      }
+      return r && r.text ? Promise.resolve(local(m, r)) : remote(m, an);
     },
     on: function (ev, cb) { (handlers[ev] = handlers[ev] || []).push(cb); return api; },
-    off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; }
+    off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; },
+    setLanguage: function (code) { return setLanguage(code); },
+    track: function (event, data) { if (event) track(event, data); return api; },
+    lang: function () { return LANG; }
   };
+  // local shows a question the core answered, and its answer; no frame is sent.
+  function local(m, r) {
+    m.source = 'local'; m.lang = r.lang;
+    addMessage(m);
+    setState(m, '');
+    var a = { id: newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
+    addMessage(a);
+    hit(r); track('local_answer', { faq_id: r.faqId, lang: r.lang });
+    var out = pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = pub(m);
+    return out;
+  }
+  // remote sends a question over the WebSocket with what the core found.
+  function remote(m, an) {
+    if (!an && core) { try { an = core.analyze(m.text); } catch (e) { an = null; } }
+    if (an) { m.lang = an.lang || m.lang; m.intent = an.intent; m.anger = an.anger; }
+    hideTyping();
+    addMessage(m);
+    setState(m, 'sending');
+    return new Promise(function (resolve, reject) {
+      waiters[m.id] = { resolve: resolve, reject: reject };
+      queue(m);
+    });
+  }
 
   function greet() {
-    if (!history.length) { render({ id: 'greet', role: 'bot', text: T.greet, source: 'local' }, true); }
-    if (config && !config.then) suggestions(config);
-    else getConfig().catch(function () {});
+    if (!history.length) render({ id: 'greet', role: 'bot', text: t('greet'), source: 'greeting' }, true);
+    suggestions();
   }
 
   /* ---------- boot ---------- */
   function boot() {
     D.body.appendChild(host);
+    label();
     history.forEach(function (m) { render(m, true); });
     if (history.length) { ui.greeted = true; lastRow = null; }
     outbox = outbox.map(function (o) {
@@ -537,11 +761,16 @@
     if (outbox.length || conv) connect();
     var pre = W.requestIdleCallback || function (f) { setTimeout(f, 1200); };
     pre(function () { loadCore(); }, { timeout: 4000 });
-    var q = (W.Kefu && W.Kefu.q) || [];
+    // Calls queued before this file arrived ([name, args, resolve, reject]), in order.
+    var q = stub.q || [];
     W.Kefu = api;
-    q.forEach(function (c) { try { api[c[0]].apply(api, c[1] || []); } catch (e) { /* ignore bad queued call */ } });
+    q.forEach(function (c) {
+      try {
+        var r = api[c[0]].apply(api, c[1] || []);
+        if (c[2] && r && r.then) r.then(c[2], c[3]); else if (c[2]) c[2](r);
+      } catch (e) { if (c[3]) c[3](e); }
+    });
   }
-  // A stub that queued calls (window.Kefu = {q: [[name, args]]}) is replaced at boot.
-  if (!(W.Kefu && W.Kefu.q)) W.Kefu = api;
+  W.Kefu = api;
   if (D.body) boot(); else D.addEventListener('DOMContentLoaded', boot);
 })(window, document);

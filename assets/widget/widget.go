@@ -1,7 +1,10 @@
 // Package widget embeds the browser side of the Kefu widget that the edge
-// serves: the loader kefu.js (the one script a merchant adds), its style
-// sheet kefu.css, and — merged in from package assets/dist — the built
-// kefu.wasm, kefu.wasm.br and wasm_exec.js.
+// serves — the bootstrap boot.js (served as kefu.js, the one script a
+// merchant adds), the loader kefu.js, its style sheet kefu.css, the UI
+// strings i18n/<lang>.json and, merged in from package assets/dist, the
+// built kefu.wasm and wasm_exec.js with their minified and precompressed
+// copies — and assembles them into the content-hashed files the edge
+// serves (Build).
 //
 // The loader is plain JavaScript with no framework and no third-party
 // requests: it draws the launcher and the chat panel in a Shadow DOM, chats
@@ -19,10 +22,10 @@ import (
 	"github.com/kefu-io/kefu/assets/dist"
 )
 
-//go:embed kefu.js kefu.css
+//go:embed kefu.js kefu.css boot.js i18n
 var files embed.FS
 
-// FS returns kefu.js and kefu.css plus the built files of assets/dist, as
+// FS returns the sources (kefu.js, boot.js, kefu.css, i18n/) plus the built files of assets/dist, as
 // one flat read-only file system, safe for concurrent use. A name present
 // in both comes from this package.
 func FS() fs.FS { return union{files, dist.FS()} }

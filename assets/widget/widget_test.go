@@ -26,6 +26,7 @@ import (
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
+	edgepkg "github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/internal/poll"
 	"github.com/kefu-io/kefu/models/artifacts"
 )
@@ -86,6 +87,7 @@ type fakeEdge struct {
 	hits   []json.RawMessage
 	flaky  map[string]int // message id → times dropped without accepting
 	models []string       // model files fetched
+	packs  []string       // FAQ pack files fetched
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -191,25 +193,48 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	}
 	e := &fakeEdge{flaky: map[string]int{}}
 	mux := http.NewServeMux()
-	static := http.FileServerFS(widget.FS())
-	mux.HandleFunc("GET /kefu.wasm", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/wasm")
-		http.ServeFile(w, r, filepath.Join(dist, "kefu.wasm"))
-	})
-	mux.HandleFunc("GET /wasm_exec.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(dist, "wasm_exec.js"))
-	})
-	mux.Handle("GET /kefu.js", static)
-	mux.Handle("GET /kefu.css", static)
+	bundle, err := widget.Build(widget.FS(), os.DirFS(dist))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range bundle.Assets {
+		mux.HandleFunc("GET /"+a.Name, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", a.Type)
+			_, _ = w.Write(a.Body)
+		})
+	}
 	mux.Handle("GET /demo/", http.StripPrefix("/demo/", http.FileServerFS(demo.FS())))
+	var pack chat.FAQPack
+	if err := json.Unmarshal(faq, &pack); err != nil {
+		t.Fatal(err)
+	}
+	packs := edgepkg.SplitFAQ(pack)
+	packURLs := map[string]string{}
+	for l := range packs {
+		packURLs[l] = "/w/faq/" + l + ".json?site=demo"
+	}
+	config, _ := json.Marshal(map[string]any{"v": 1, "site": "demo", "ws": "/ws?site=demo", "hits": "/w/hits?site=demo", "max_text": 200,
+		"models":    map[string]string{"langid": "/w/models/langid.kmod?site=demo", "intent": "/w/models/intent.kmod?site=demo", "sentiment": "/w/models/sentiment.kmod?site=demo"},
+		"faq_packs": packURLs})
 	mux.HandleFunc("GET /w/config", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("site") != "demo" {
 			http.Error(w, `{"code":"unknown_site"}`, http.StatusForbidden)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"v":1,"site":"demo","ws":"/ws?site=demo","hits":"/w/hits?site=demo","max_text":200,`+
-			`"models":{"langid":"/w/models/langid.kmod?site=demo","intent":"/w/models/intent.kmod?site=demo","sentiment":"/w/models/sentiment.kmod?site=demo"},"faq":`+string(faq)+`}`)
+		_, _ = w.Write(config)
+	})
+	mux.HandleFunc("GET /w/faq/{file}", func(w http.ResponseWriter, r *http.Request) {
+		p, ok := packs[strings.TrimSuffix(r.PathValue("file"), ".json")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		e.mu.Lock()
+		e.packs = append(e.packs, r.PathValue("file"))
+		e.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p)
 	})
 	mux.HandleFunc("GET /w/models/{file}", func(w http.ResponseWriter, r *http.Request) {
 		models := map[string][]byte{"langid.kmod": artifacts.LangID(), "intent.kmod": artifacts.Intent(), "sentiment.kmod": artifacts.Sentiment()}
@@ -357,7 +382,8 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Fatalf("oversized message was sent")
 		}
 		notes, _ := eval[[]string](ctx, `[...document.getElementById('kefu-widget').shadowRoot.querySelectorAll('.system')].map(e => e.textContent)`)
-		if len(notes) < 2 || !strings.Contains(strings.Join(notes, "|"), "too long") {
+		// The labels follow the shopper's language: the Chinese question before switched them.
+		if len(notes) < 2 || !strings.Contains(strings.Join(notes, "|"), "消息太长了") {
 			t.Fatalf("polite notes = %q", notes)
 		}
 	})

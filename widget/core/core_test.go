@@ -228,7 +228,7 @@ func TestLoadFAQErrors(t *testing.T) {
 		{"dup", []Entry{good, good}, ErrDuplicateID},
 		{"no questions", []Entry{{ID: "x", Answers: good.Answers}}, ErrNoQuestions},
 		{"punctuation only", []Entry{{ID: "x", Questions: map[string][]string{"en": {"?!"}}, Answers: good.Answers}}, ErrNoQuestions},
-		{"no answers", []Entry{{ID: "x", Questions: good.Questions, Answers: map[string]string{"en": " "}}}, ErrNoAnswers},
+		{"no answers", []Entry{{ID: "x", Questions: good.Questions, Answers: map[string]string{"en": " "}, Local: true}}, ErrNoAnswers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,6 +246,11 @@ func TestLoadFAQErrors(t *testing.T) {
 				t.Fatalf("failed load replaced the cache")
 			}
 		})
+	}
+	// An entry the browser never answers needs no answer (the per-language packs leave them out).
+	c := New(DefaultConfig())
+	if err := c.LoadFAQ([]Entry{good, {ID: "x", Questions: map[string][]string{"en": {"where is my order"}}}}); err != nil || c.Entries() != 2 {
+		t.Fatalf("entry without answers that is not local: %v", err)
 	}
 }
 

@@ -125,7 +125,10 @@ func buildIndex(entries []Entry) (*index, error) {
 				hasA = true
 			}
 		}
-		if !hasA {
+		if !hasA && e.Local {
+			// An entry the browser never answers needs no answer text
+			// (the per-language packs leave it out); it still tells which
+			// intents need the edge.
 			return nil, &EntryError{Index: i, ID: e.ID, Err: ErrNoAnswers}
 		}
 		n := 0

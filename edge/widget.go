@@ -1,0 +1,339 @@
+package edge
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kefu-io/kefu/assets/widget"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// SiteConfig is the answer of GET /w/config?site=S. It stays small (a few
+// hundred bytes): the FAQ pack is split by language (FAQPacks) and the
+// widget fetches only the shopper's.
+type SiteConfig struct {
+	V       int               `json:"v"`
+	Site    string            `json:"site"`
+	Tenant  string            `json:"tenant"`
+	Region  string            `json:"region"`
+	WS      string            `json:"ws"`
+	Hits    string            `json:"hits"`
+	MaxText int               `json:"max_text"`
+	Models  map[string]string `json:"models"`
+	// FAQPacks maps a language of the site's FAQ pack (zh, zh-TW, en…) to
+	// the URL of that language's pack (/w/faq/<lang>.json?site=S&v=H).
+	FAQPacks map[string]string `json:"faq_packs"`
+}
+
+// asset is a file served from memory with its compressed copies.
+type asset struct {
+	body, br, gz []byte
+	etag         string
+	ctype        string
+	immutable    bool
+}
+
+// Cache-Control of the three kinds of files.
+const (
+	cacheImmutable = "public, max-age=31536000, immutable"
+	cacheShort     = "public, max-age=300, stale-while-revalidate=86400"
+	cacheConfig    = "public, max-age=60"
+)
+
+// loadWidget builds the widget's files from fsys (assets/widget.FS(): the
+// sources plus the build outputs) and compresses each: with the copies
+// `make wasm` made (z/<sha256>.br|.gz, checked against the file), else here.
+func loadWidget(fsys fs.FS) (map[string]asset, error) {
+	out := make(map[string]asset)
+	if fsys == nil {
+		return out, nil
+	}
+	b, err := widget.Build(fsys, fsys)
+	if errors.Is(err, widget.ErrNoLoader) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("edge: widget: %w", err)
+	}
+	for _, a := range b.Assets {
+		out[a.Name] = newAsset(fsys, a.Body, a.Type, a.Immutable)
+	}
+	return out, nil
+}
+
+func loadModels(fsys fs.FS, models map[string][]byte) map[string]asset {
+	out := make(map[string]asset, len(models))
+	for name, b := range models {
+		out[name] = newAsset(fsys, b, "application/octet-stream", true)
+	}
+	return out
+}
+
+// newAsset wraps body with its etag and compressed copies.
+func newAsset(fsys fs.FS, body []byte, ctype string, immutable bool) asset {
+	a := asset{body: body, etag: etag(body), ctype: ctype, immutable: immutable}
+	a.br = precompressed(fsys, body, ".br")
+	if a.br == nil {
+		a.br = compress(body, ".br")
+	}
+	a.gz = precompressed(fsys, body, ".gz")
+	if a.gz == nil {
+		a.gz = compress(body, ".gz")
+	}
+	return a
+}
+
+// precompressed returns the build's compressed copy of body when fsys has
+// one that decompresses to exactly body.
+func precompressed(fsys fs.FS, body []byte, ext string) []byte {
+	if fsys == nil {
+		return nil
+	}
+	z, err := fs.ReadFile(fsys, widget.CompressedName(body, ext))
+	if err != nil {
+		return nil
+	}
+	var r io.Reader
+	if ext == ".br" {
+		r = brotli.NewReader(bytes.NewReader(z))
+	} else {
+		gr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			return nil
+		}
+		r = gr
+	}
+	got, err := io.ReadAll(io.LimitReader(r, int64(len(body))+1))
+	if err != nil || !bytes.Equal(got, body) {
+		return nil
+	}
+	return z
+}
+
+// compress makes a copy at start-up for a file the build did not
+// compress (a development build): gzip at its best, brotli at level 11
+// for small files and 6 for large ones, to keep the start quick.
+func compress(body []byte, ext string) []byte {
+	var buf bytes.Buffer
+	if ext == ".br" {
+		level := brotli.BestCompression
+		if len(body) > 256<<10 {
+			level = 6
+		}
+		w := brotli.NewWriterLevel(&buf, level)
+		_, _ = w.Write(body)
+		_ = w.Close()
+	} else {
+		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = w.Write(body)
+		_ = w.Close()
+	}
+	if buf.Len() >= len(body) {
+		return nil // not worth it: send the file as it is
+	}
+	return buf.Bytes()
+}
+
+func etag(b []byte) string {
+	h := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(h[:12]) + `"`
+}
+
+func (n *Node) serveWidget(a asset) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		if a.immutable {
+			c.Set(fiber.HeaderCacheControl, cacheImmutable)
+		} else {
+			c.Set(fiber.HeaderCacheControl, cacheShort)
+		}
+		return sendAsset(c, a)
+	}
+}
+
+// sendAsset answers with a's body, brotli or gzip as the client accepts,
+// or 304 when its If-None-Match names the etag.
+func sendAsset(c *fiber.Ctx, a asset) error {
+	body, tag := a.body, a.etag
+	if a.br != nil || a.gz != nil {
+		c.Vary(fiber.HeaderAcceptEncoding)
+		ae := c.Get(fiber.HeaderAcceptEncoding)
+		switch {
+		case a.br != nil && accepts(ae, "br"):
+			body, tag = a.br, `W/`+a.etag
+			c.Set(fiber.HeaderContentEncoding, "br")
+		case a.gz != nil && accepts(ae, "gzip"):
+			body, tag = a.gz, `W/`+a.etag
+			c.Set(fiber.HeaderContentEncoding, "gzip")
+		}
+	}
+	c.Set(fiber.HeaderETag, tag)
+	c.Set(fiber.HeaderContentType, a.ctype)
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, strings.TrimPrefix(a.etag, "W/")) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if c.Method() == fiber.MethodHead {
+		c.Response().Header.SetContentLength(len(body))
+		return nil
+	}
+	return c.Send(body)
+}
+
+// accepts reports whether an Accept-Encoding header allows coding.
+func accepts(h, coding string) bool {
+	for part := range strings.SplitSeq(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, coding) && name != "*" {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+	}
+	return false
+}
+
+// acceptsBrotli reports whether an Accept-Encoding header allows br.
+func acceptsBrotli(h string) bool { return accepts(h, "br") }
+
+func (n *Node) serveConfig(c *fiber.Ctx) error {
+	ref := c.Locals(localSite).(siteRef)
+	q := "?site=" + ref.key
+	cfg := SiteConfig{V: chat.ProtocolVersion, Site: ref.key, Tenant: ref.site.Tenant, Region: n.cfg.Region,
+		WS: "/ws" + q, Hits: "/w/hits" + q, MaxText: n.cfg.MaxText, Models: map[string]string{}, FAQPacks: map[string]string{}}
+	names := make([]string, 0, len(n.models))
+	for name := range n.models {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		cfg.Models[name] = "/w/models/" + name + ".kmod" + q + "&v=" + strings.Trim(n.models[name].etag, `"`)
+	}
+	for lang, a := range n.faqPacks(ref) {
+		cfg.FAQPacks[lang] = "/w/faq/" + lang + ".json" + q + "&v=" + strings.Trim(a.etag, `"`)
+	}
+	c.Set(fiber.HeaderCacheControl, cacheConfig)
+	return c.JSON(cfg)
+}
+
+// versioned sets the cache of a file addressed with &v=<etag>: immutable
+// when v names this content, else short.
+func versioned(c *fiber.Ctx, a asset) {
+	if v := c.Query("v"); v != "" && v == strings.Trim(a.etag, `"`) {
+		c.Set(fiber.HeaderCacheControl, cacheImmutable)
+	} else {
+		c.Set(fiber.HeaderCacheControl, cacheShort)
+	}
+}
+
+func (n *Node) serveModel(c *fiber.Ctx) error {
+	file := c.Params("file")
+	name, ok := strings.CutSuffix(file, ".kmod")
+	a, found := n.models[name]
+	if !ok || !found {
+		return jsonError(c, fiber.StatusNotFound, "not_found", fmt.Sprintf("no model %q", clip(file)))
+	}
+	versioned(c, a)
+	return sendAsset(c, a)
+}
+
+func (n *Node) serveFAQ(c *fiber.Ctx) error {
+	ref := c.Locals(localSite).(siteRef)
+	file := c.Params("file")
+	lang, ok := strings.CutSuffix(file, ".json")
+	a, found := n.faqPacks(ref)[lang]
+	if !ok || !found {
+		return jsonError(c, fiber.StatusNotFound, "not_found", fmt.Sprintf("no FAQ pack %q for site %q", clip(file), ref.key))
+	}
+	versioned(c, a)
+	return sendAsset(c, a)
+}
+
+// packCache holds each site's per-language FAQ packs, made on first use.
+type packCache struct {
+	mu    sync.Mutex
+	sites map[string]map[string]asset
+}
+
+func (n *Node) faqPacks(ref siteRef) map[string]asset {
+	n.packs.mu.Lock()
+	defer n.packs.mu.Unlock()
+	if p, ok := n.packs.sites[ref.key]; ok {
+		return p
+	}
+	if n.packs.sites == nil {
+		n.packs.sites = map[string]map[string]asset{}
+	}
+	p := map[string]asset{}
+	for lang, pack := range SplitFAQ(ref.site.FAQ) {
+		b, err := json.Marshal(pack)
+		if err != nil {
+			n.log.Error("edge: FAQ pack not encoded", "site", ref.key, "lang", lang, "err", err)
+			continue
+		}
+		p[lang] = newAsset(n.cfg.WidgetFS, b, "application/json", true)
+	}
+	n.packs.sites[ref.key] = p
+	return p
+}
+
+// SplitFAQ splits a FAQ pack into one pack per language of its questions:
+// each entry with paraphrases in that language keeps its id, intent and Local flag, the paraphrases in that
+// language and, for Local entries only (the browser answers no other), the
+// answer in that language (or English). A zh-TW pack falls back to the zh
+// paraphrases of an entry without zh-TW ones, and keys its answers "zh":
+// the language model calls both scripts zh.
+func SplitFAQ(p chat.FAQPack) map[string]chat.FAQPack {
+	langs := map[string]bool{}
+	for _, e := range p.Entries {
+		for l := range e.Questions {
+			langs[l] = true
+		}
+	}
+	out := make(map[string]chat.FAQPack, len(langs))
+	for l := range langs {
+		sub := chat.FAQPack{Version: p.Version, Tenant: p.Tenant, Entries: make([]chat.FAQEntry, 0, len(p.Entries))}
+		for _, e := range p.Entries {
+			q := e.Questions[l]
+			if len(q) == 0 && l == "zh-TW" {
+				q = e.Questions["zh"]
+			}
+			if len(q) == 0 {
+				continue // the browser cannot match it in this language
+			}
+			s := chat.FAQEntry{ID: e.ID, Intent: e.Intent, Local: e.Local, Questions: map[string][]string{}, Answers: map[string]string{}}
+			s.Questions[l] = q
+			if e.Local {
+				key := l
+				if l == "zh-TW" {
+					key = "zh"
+				}
+				a := e.Answers[l]
+				if a == "" && l == "zh-TW" {
+					a = e.Answers["zh"]
+				}
+				if a != "" {
+					s.Answers[key] = a
+				} else if a, _ := e.Answer("en"); a != "" {
+					s.Answers["en"] = a
+				}
+			}
+			sub.Entries = append(sub.Entries, s)
+		}
+		out[l] = sub
+	}
+	return out
+}
