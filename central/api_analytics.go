@@ -62,6 +62,7 @@ func (s *Service) registerAnalytics(auth fiber.Router) {
 	auth.Get("/analytics/export.csv", s.analyticsExport)
 	auth.Get("/analytics/conversations", s.analyticsConversations)
 	auth.Get("/alerts", s.listAlerts)
+	auth.Get("/analytics/forecast", s.analyticsForecast)
 }
 
 // setting returns a tenant setting or "" when there is no settings source

@@ -364,3 +364,18 @@ func TestRegistryWiring(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 }
+
+func TestForecastBadInput(t *testing.T) {
+	_, _, api, _ := analyticsService(t)
+	tok := api.login("demo", demoEmail, demoPassword)
+	for _, qs := range []string{"days=0", "days=29", "level=1.5", "within=forever", "shrinkage=0.95"} {
+		var e apiErr
+		if code := api.do("GET", "/v1/analytics/forecast?"+qs, tok, nil, &e); code != 400 || e.Error == "" {
+			t.Errorf("%s: %d %+v", qs, code, e)
+		}
+	}
+	var e apiErr
+	if code := api.do("GET", "/v1/analytics/forecast?days=7", tok, nil, &e); code != 409 || e.Code != "not_enough_history" {
+		t.Errorf("empty history: %d %+v", code, e)
+	}
+}

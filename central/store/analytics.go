@@ -27,6 +27,10 @@ type AnalyticsStore interface {
 	// ConvStats returns the facts of the conversations created in
 	// [q.From, q.To) that match q's filters, oldest first.
 	ConvStats(ctx context.Context, q StatsQuery) ([]ConvStats, error)
+	// HourlyCounts returns, for each hour from from (truncated to the
+	// hour) up to to, how many of the tenant's conversations were created
+	// in it (from conv_stats).
+	HourlyCounts(ctx context.Context, tenant string, from, to time.Time) ([]float64, error)
 	// ConvStat returns the facts of one conversation or ErrNotFound.
 	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
 	// StatsWatermark is the updated_at from which the tenant's
@@ -418,3 +422,34 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 
 // demoTables are the other tables with a demo column that DeleteDemo empties.
 var demoTables = []string{"merchant_events", "widget_hits"}
+
+func (s *sqlStore) HourlyCounts(ctx context.Context, tenant string, from, to time.Time) ([]float64, error) {
+	from = from.Truncate(time.Hour)
+	n := int(to.Sub(from) / time.Hour)
+	if n <= 0 {
+		return []float64{}, nil
+	}
+	if n > 24*800 {
+		return nil, fmt.Errorf("store: hourly counts: %w: over 800 days", ErrInvalid)
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT (created_at - ?) / 3600000 AS h, COUNT(*) FROM conv_stats
+		WHERE tenant = ? AND created_at >= ? AND created_at < ? GROUP BY h`), ms(from), tenant, ms(from), ms(from.Add(time.Duration(n)*time.Hour)))
+	if err != nil {
+		return nil, fmt.Errorf("store: hourly counts of %q: %w", tenant, err)
+	}
+	defer rows.Close()
+	out := make([]float64, n)
+	for rows.Next() {
+		var h, c int64
+		if err := rows.Scan(&h, &c); err != nil {
+			return nil, fmt.Errorf("store: hourly counts of %q: %w", tenant, err)
+		}
+		if h >= 0 && h < int64(n) {
+			out[h] = float64(c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: hourly counts of %q: %w", tenant, err)
+	}
+	return out, nil
+}

@@ -54,6 +54,11 @@ func testAnalytics(t *testing.T, s store.Store) {
 			t.Errorf("%+v: %d %v", q, len(got), err)
 		}
 	}
+	hc, err := s.HourlyCounts(ctx, "demo", t0.Add(-30*time.Minute), t0.Add(2*time.Hour))
+	// From 21:00 (t0 is 22:13:20 UTC) to 00:13:20: three whole hours.
+	if err != nil || len(hc) != 3 || hc[0] != 0 || hc[1] != 1 || hc[2] != 1 {
+		t.Fatalf("hourly counts: %v %v", hc, err)
+	}
 	if _, err := s.ConvStat(ctx, "shop-b", c.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("other tenant's stats: %v", err)
 	}
