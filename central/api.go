@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +33,7 @@ const (
 	CodeClosed       = "closed"
 	CodeErased       = "erased"
 	CodeInternal     = "internal"
+	CodeRateLimited  = "rate_limited" // 429, with Retry-After
 )
 
 // ConversationView is a conversation as the REST API shows it.
@@ -81,10 +85,6 @@ type ReplyRequest struct {
 	ID   string `json:"id,omitempty"`
 	Text string `json:"text"`
 }
-
-// dummyHash is compared against when the email is unknown, so a login takes
-// as long for a missing agent as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kefu-dummy-password"), bcrypt.MinCost)
 
 func apiError(c *fiber.Ctx, status int, code, reason string) error {
 	return c.Status(status).JSON(fiber.Map{"error": reason, "code": code})
@@ -200,14 +200,23 @@ func (s *Service) login(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "tenant, email and password are required")
 	}
 	ctx := c.UserContext()
+	account := accountKey(req.Tenant, req.Email)
+	if wait := s.logins.attempt(c.IP(), account, time.Now()); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		return apiError(c, fiber.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("too many login attempts; retry in %d s", secs))
+	}
 	a, err := s.st.AgentByEmail(ctx, req.Tenant, req.Email)
-	hash := dummyHash
+	// An unknown account costs one comparison at the accounts' cost, like
+	// a wrong password does (dummyHashFor).
+	hash := dummyHashFor(s.cfg.BcryptCost)
 	if err == nil {
 		hash = []byte(a.PasswordHash)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return storeError(c, err)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
+		s.logins.failed(account, time.Now())
 		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "wrong tenant, email or password")
 	}
 	var raw [32]byte

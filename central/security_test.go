@@ -1,10 +1,13 @@
 package central
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -210,4 +213,97 @@ func TestConsoleConnectDropLoop(t *testing.T) {
 	close(stop)
 	<-done
 	waitJoined(t, s, 0)
+}
+
+// TestLoginTimeDoesNotRevealAccounts compares the time of a wrong password
+// for a real account with that of an unknown account: with accounts hashed
+// at cost 9 both must cost the same bcrypt work (medians within 2x; on
+// today's main the unknown account took the minimum cost, ~30x less)
+// (issue 8 item 12).
+func TestLoginTimeDoesNotRevealAccounts(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.BcryptCost = 9
+	s := e.start(cfg)
+	a := newApp(t, s)
+	timeIt := func(email string) time.Duration {
+		start := time.Now()
+		if code := a.do("POST", "/v1/login", "", LoginRequest{Tenant: "demo", Email: email, Password: "wrong password"}, nil); code != 401 {
+			t.Fatalf("login %s = %d, want 401", email, code)
+		}
+		return time.Since(start)
+	}
+	var known, unknown []time.Duration
+	for range 5 { // alternate, so that machine noise hits both alike
+		known = append(known, timeIt(demoEmail))
+		unknown = append(unknown, timeIt("nobody@demo.kefu"))
+	}
+	mk, mu := median(known), median(unknown)
+	t.Logf("median wrong password %v, unknown account %v", mk, mu)
+	if ratio := float64(mk) / float64(mu); ratio > 2 || ratio < 0.5 {
+		t.Fatalf("wrong password %v vs unknown account %v: ratio %.1f reveals which accounts exist", mk, mu, ratio)
+	}
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// TestLoginIsRateLimited: after loginAccountBurst failures on one account
+// the next attempt is 429 with Retry-After, even with the right password;
+// after loginAddrBurst attempts from one address any account gets 429
+// (issue 8 item 12).
+func TestLoginIsRateLimited(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	login := func(email, password string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest("POST", "/v1/login", bytes.NewReader(mustJSON(t, LoginRequest{Tenant: "demo", Email: email, Password: password})))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := a.app.Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode, res.Header.Get("Retry-After")
+	}
+	for i := range loginAccountBurst {
+		if code, _ := login(demoEmail, "guess"); code != 401 {
+			t.Fatalf("attempt %d = %d, want 401", i, code)
+		}
+	}
+	code, retry := login(demoEmail, demoPassword)
+	if code != 429 || retry == "" || retry == "0" {
+		t.Fatalf("after %d failures the right password got %d (Retry-After %q), want 429 with Retry-After", loginAccountBurst, code, retry)
+	}
+	for i := range loginAddrBurst - loginAccountBurst {
+		if code, _ := login(fmt.Sprintf("nobody%d@demo.kefu", i), "guess"); code != 401 {
+			t.Fatalf("other account %d = %d, want 401", i, code)
+		}
+	}
+	if code, retry := login("someone-new@demo.kefu", "guess"); code != 429 || retry == "" {
+		t.Fatalf("after %d attempts from one address: %d (Retry-After %q), want 429", loginAddrBurst, code, retry)
+	}
+}
+
+// TestLoginGuardRefills: buckets refill with time.
+func TestLoginGuardRefills(t *testing.T) {
+	g := newLoginGuard()
+	now := time.Now()
+	acct := accountKey("demo", "A@b.c")
+	for range loginAccountBurst {
+		if w := g.attempt("1.2.3.4", acct, now); w != 0 {
+			t.Fatal("limited too early")
+		}
+		g.failed(acct, now)
+	}
+	if w := g.attempt("1.2.3.4", accountKey("demo", " a@B.C "), now); w <= 0 || w > loginAccountEvery {
+		t.Fatalf("wait %v, want (0, %v]", w, loginAccountEvery)
+	}
+	if w := g.attempt("1.2.3.4", acct, now.Add(loginAccountEvery)); w != 0 {
+		t.Fatalf("still limited after a refill: %v", w)
+	}
 }

@@ -107,6 +107,7 @@ type Service struct {
 	consume   jetstream.ConsumeContext
 	subs      []*nats.Subscription
 	hub       *hub
+	logins    *loginGuard // login throttling (loginguard.go)
 	kbs       *kbState
 
 	// statsMu serialises refreshStats in this replica.
@@ -177,7 +178,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.Anger = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
-		hub: newHub(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
+		hub: newHub(), logins: newLoginGuard(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
 		if !ok {
