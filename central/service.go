@@ -245,6 +245,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s.subs = append(s.subs, sub)
 
+	if err := s.startChannels(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.startConsumer(ctx); err != nil {
 		return nil, err
 	}
@@ -696,6 +699,9 @@ func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
 	}
 	if err := s.nc.Publish(chat.OutboundSubject(in.Region, in.Tenant), data); err != nil {
 		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
+	}
+	if chat.PlatformChannel(in.Channel) {
+		s.publishChannel(out, data)
 	}
 }
 

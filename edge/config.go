@@ -116,6 +116,9 @@ type Config struct {
 	// PingInterval is how often the edge sends WebSocket pings; a connection
 	// silent for 2.5×PingInterval is closed. Default: 30s.
 	PingInterval time.Duration
+	// Channels configures the platform channels (/channels/<kind>/<id>,
+	// channel.go). Zero values take its documented defaults.
+	Channels ChannelOptions
 	// Logger receives structured logs. Default: slog.Default().
 	Logger *slog.Logger
 }

@@ -108,6 +108,7 @@ func (n *Node) Register(app *fiber.App) {
 	app.All("/w/*", n.guard, func(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
 	})
+	app.All("/channels/:kind/:id", n.serveChannel)
 	app.Options("/v1/reveal", n.revealPreflight)
 	app.Post("/v1/reveal", n.serveReveal)
 	if n.cfg.DemoFS != nil {
@@ -142,7 +143,8 @@ func (n *Node) guard(c *fiber.Ctx) error {
 
 func knownChannel(ch chat.Channel) bool {
 	switch ch {
-	case chat.ChannelWeb, chat.ChannelApp, chat.ChannelWeChat, chat.ChannelWeCom, chat.ChannelDouyin, chat.ChannelEmail, chat.ChannelAPI:
+	case chat.ChannelWeb, chat.ChannelApp, chat.ChannelWeChat, chat.ChannelWeCom, chat.ChannelDouyin, chat.ChannelEmail, chat.ChannelAPI,
+		chat.ChannelTelegram, chat.ChannelWhatsApp, chat.ChannelWebhook:
 		return true
 	}
 	return false

@@ -9,6 +9,23 @@ import (
 // /metrics). Label values are bounded: frame types and error codes come from
 // fixed sets, tenants from the configured sites.
 var (
+	metricChannelRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "kefu_edge_channel_requests_total",
+		Help: "Platform channel requests by kind and outcome (accepted, handshake, or the refusal code).",
+	}, []string{"kind", "outcome"})
+	metricChannelOut = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "kefu_edge_channel_replies_total",
+		Help: "Channel outbox deliveries by kind and outcome (sent, retry, already_sent).",
+	}, []string{"kind", "outcome"})
+	metricChannelPassive = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "kefu_edge_channel_passive_reply_seconds",
+		Help:    "Time from a WeChat message's arrival to its passive reply.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
+	})
+	metricChannelPassiveMiss = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "kefu_edge_channel_passive_misses_total",
+		Help: "WeChat messages whose answer did not come within the passive window (sent later through the API).",
+	})
 	metricConnections = promauto.NewGauge(prometheus.GaugeOpts{
 		Name: "kefu_edge_connections",
 		Help: "Open WebSocket connections.",

@@ -53,6 +53,7 @@ type Node struct {
 	stream   jetstream.StreamConfig     // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
 	subject  func(tenant string) string // the subject of a tenant's inbound envelopes in stream
 	bg       sync.WaitGroup
+	ch       *channelState // platform channels (channel.go)
 }
 
 // New starts an edge node: it makes sure the KEFU_INBOUND stream (with
@@ -85,6 +86,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.models = loadModels(cfg.WidgetFS, cfg.Models)
 	if err := n.ensureStream(ctx); err != nil {
 		n.log.Warn("edge: inbound stream not ready; will retry on publish", "err", err)
+	}
+	n.initChannels()
+	if err := n.startChannelOutbox(ctx); err != nil {
+		n.log.Warn("edge: channel outbox not consumed", "err", err)
 	}
 	out := chat.OutboundWildcard(cfg.Region)
 	sub, err := n.nc.Subscribe(out, n.onOutbound)
@@ -120,6 +125,9 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.unsubscribe()
+	if n.ch != nil && n.ch.consume != nil {
+		n.ch.consume.Stop()
+	}
 	n.cancel() // in-flight publishes and history requests give up; clients retry with the same ids
 	n.bg.Wait()
 	for _, s := range n.hub.closeAll() {
@@ -239,6 +247,10 @@ func (n *Node) onOutbound(m *nats.Msg) {
 	if err := env.Check(maxOutboundText); err != nil || env.Message.ConversationID == "" {
 		metricDelivered.WithLabelValues("invalid").Inc()
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
+		return
+	}
+	if chat.PlatformChannel(env.Channel) {
+		n.ch.offer(env) // a waiting passive reply; the channel outbox has it too
 		return
 	}
 	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)

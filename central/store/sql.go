@@ -929,6 +929,9 @@ var migrations = []struct {
 		status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT NOT NULL, sent_at BIGINT NOT NULL,
 		latency_ms BIGINT NOT NULL, lease_until BIGINT NOT NULL, PRIMARY KEY (tenant, alert_id, adapter))`},
 	{1511, `CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries (status, next_at)`},
+	// Platform channels (issue 12): store/channels.go.
+	{1200, channelSchema()[0]},
+	{1201, channelSchema()[1]},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

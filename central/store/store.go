@@ -212,6 +212,7 @@ type Store interface {
 	AdminStore
 	KnowledgeStore
 
+	ChannelStore
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.

@@ -54,6 +54,7 @@ var contract = []struct {
 	f    func(t *testing.T, s store.Store)
 }{
 	{"tenants", testTenants},
+	{"channels", testChannels},
 	{"agents", testAgents},
 	{"sessions", testSessions},
 	{"inbound idempotent", testInboundIdempotent},

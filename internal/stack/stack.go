@@ -52,6 +52,9 @@ type Options struct {
 	// PluginCache keeps wazero's compiled plugins across starts.
 	// Default: <DataDir>/plugin-cache.
 	PluginCache string
+	// Channels configures the edge's platform channels (/channels/…).
+	// Default: edge's defaults.
+	Channels edge.ChannelOptions
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -135,6 +138,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		DemoFS:   demo.FS(),
 		Models:   map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
 		Logger:   o.Logger,
+		Channels: o.Channels,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: edge: %w", err)

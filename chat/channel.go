@@ -1,0 +1,103 @@
+package chat
+
+import (
+	"strings"
+	"time"
+)
+
+// Channels spoken by the edge's channel adapters (edge/channels) besides
+// the ones declared in message.go.
+const (
+	ChannelTelegram Channel = "telegram"
+	ChannelWhatsApp Channel = "whatsapp"
+	// ChannelWebhook is a merchant's own channel: signed JSON in, signed
+	// JSON out (edge/channels, kind "webhook").
+	ChannelWebhook Channel = "webhook"
+)
+
+// Channel outbox: replies to shoppers who wrote through a platform channel
+// (WeChat, Telegram, a merchant webhook…) must reach the platform even if an
+// edge restarts, so central publishes them to a JetStream stream as well as
+// to the core NATS outbound subject, and the edges of the region deliver
+// them through the platform's API from a durable consumer.
+const (
+	// StreamChannelOut holds outbound envelopes for platform channels.
+	// Nats-Msg-Id is the reply's message id, so a reply is queued once.
+	StreamChannelOut = "KEFU_CHANNEL_OUT"
+	// SubjectChannelOutPrefix + region + "." + tenant is where central
+	// publishes them.
+	SubjectChannelOutPrefix = "kefu.chout."
+	// SubjectChannelLookup is the request-reply subject an edge asks central
+	// for a channel's configuration: request ChannelLookup, reply
+	// ChannelLookupReply.
+	SubjectChannelLookup = "kefu.channels.lookup"
+	// LabelChannelID is the envelope label carrying the id of the channel
+	// (as made by `kefu admin channel add`) a message came through.
+	LabelChannelID = "channel_id"
+)
+
+// ChannelOutSubject is the channel-outbox subject of one region and tenant.
+func ChannelOutSubject(region, tenant string) string {
+	return SubjectChannelOutPrefix + SubjectToken(region) + "." + SubjectToken(tenant)
+}
+
+// ChannelLookup asks for the configuration of one channel.
+type ChannelLookup struct {
+	ID string `json:"id"`
+}
+
+// ChannelLookupReply answers a ChannelLookup. Config is the channel's
+// configuration as JSON (edge/channels.Config); Error is set instead when
+// the channel is unknown ("not_found") or the store failed.
+type ChannelLookupReply struct {
+	Config []byte `json:"config,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// ChannelVisitor is the visitor id of a shopper who writes through a
+// platform channel: the channel id, a colon, and the shopper's id on the
+// platform (an openid, a Telegram chat id, a phone number…). Replies find
+// their way back from it alone, whoever writes them (bot or agent).
+func ChannelVisitor(channelID, user string) string { return channelID + ":" + user }
+
+// SplitChannelVisitor undoes ChannelVisitor; ok is false for a visitor that
+// is not a channel's (a widget visitor has no colon).
+func SplitChannelVisitor(v string) (channelID, user string, ok bool) {
+	channelID, user, ok = strings.Cut(v, ":")
+	if !ok || channelID == "" || user == "" || !ValidID(channelID) {
+		return "", "", false
+	}
+	return channelID, user, true
+}
+
+// PlatformChannel reports whether ch is served by a channel adapter whose
+// replies leave through the channel outbox (every channel but the widget's
+// web and app).
+func PlatformChannel(ch Channel) bool {
+	switch ch {
+	case ChannelWeb, ChannelApp, "":
+		return false
+	}
+	return true
+}
+
+// ChannelOutMaxAge is how long the channel outbox keeps an undelivered reply.
+const ChannelOutMaxAge = 7 * 24 * time.Hour
+
+// BucketChannelSent is the JetStream key-value bucket in which the edges
+// record the replies they delivered to a platform (key: reply id), so a
+// reply is sent once: passively in the HTTP response or by the outbox.
+const BucketChannelSent = "KEFU_CHANNEL_SENT"
+
+// ConsumerChannels is the prefix of the durable consumer of
+// StreamChannelOut that the edges of one region share: ConsumerChannels +
+// region.
+const ConsumerChannels = "channels-"
+
+// ChannelOutStream is StreamChannelOut: subjects SubjectChannelOutPrefix +
+// ">", file storage, DuplicateWindow on the reply id, kept ChannelOutMaxAge.
+// Central creates or updates it; edges create it when missing.
+func ChannelOutStream() StreamSpec {
+	return StreamSpec{Name: StreamChannelOut, Subjects: []string{SubjectChannelOutPrefix + ">"}, Duplicates: DuplicateWindow,
+		MaxAge: ChannelOutMaxAge}
+}

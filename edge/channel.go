@@ -1,0 +1,652 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/chat/jsconfig"
+	"github.com/kefu-io/kefu/edge/channels"
+	"github.com/kefu-io/kefu/edge/pluginhost"
+)
+
+// Platform channels (edge/channels): the edge serves
+// /channels/<kind>/<id> for every channel of the tenants it serves. A
+// request is rate-limited (per channel and per tenant), verified and parsed
+// by the kind's adapter, turned into the same Envelope the widget path
+// makes (visitor chat.ChannelVisitor(channel, platform user), message id
+// channels.MessageID(channel, platform id)), passed through the region's
+// inbound plugins and published to JetStream like a widget message.
+//
+// Replies leave through the channel outbox (chat.StreamChannelOut): central
+// puts every reply to a platform shopper there; the edges of the region
+// consume it with a durable consumer and deliver through the platform's
+// API, acknowledging after the platform accepted, retrying with backoff.
+// WeChat can also take one reply in the HTTP response of the shopper's
+// message: the edge waits up to PassiveWait for it, and the reply id is
+// claimed in the chat.BucketChannelSent bucket so that it is delivered
+// either passively or by the outbox, never both; the outbox leaves WeChat
+// replies alone until that window has passed.
+
+// ChannelSource looks up platform channel configurations by id.
+// Implementations must be safe for concurrent use.
+type ChannelSource interface {
+	Channel(ctx context.Context, id string) (channels.Config, error)
+}
+
+// ErrUnknownChannel is returned by a ChannelSource for an id it lacks.
+var ErrUnknownChannel = errors.New("edge: unknown channel")
+
+// ChannelOptions configures the platform channels of a Node.
+type ChannelOptions struct {
+	// Source finds a channel's configuration. Default: central, over NATS
+	// (chat.SubjectChannelLookup).
+	Source ChannelSource
+	// CacheTTL is how long a looked-up configuration is used before it is
+	// asked again (a changed secret applies within it). Default: 30s.
+	CacheTTL time.Duration
+	// HTTPClient makes the platform API calls. Default: 10s timeout.
+	HTTPClient *http.Client
+	// PassiveWait is how long a WeChat message waits for central's answer
+	// to put it in the HTTP response (WeChat allows 5 s). Default: 4s.
+	PassiveWait time.Duration
+	// Rate and Burst limit requests per channel (token bucket, per second).
+	// Default: 20 per second, burst 50.
+	Rate  float64
+	Burst int
+	// TenantRate and TenantBurst limit requests over all of a tenant's
+	// channels. Default: 50 per second, burst 100.
+	TenantRate  float64
+	TenantBurst int
+	// RetryBase is the first delay of the outbox's retry backoff (doubling
+	// per attempt, at most 10 minutes). Default: 2s.
+	RetryBase time.Duration
+}
+
+func (o ChannelOptions) withDefaults(nc *nats.Conn, timeout time.Duration) ChannelOptions {
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 30 * time.Second
+	}
+	if o.Source == nil {
+		o.Source = natsChannels{nc: nc, timeout: timeout}
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.PassiveWait <= 0 {
+		o.PassiveWait = 4 * time.Second
+	}
+	if o.Rate <= 0 {
+		o.Rate = 20
+	}
+	if o.Burst <= 0 {
+		o.Burst = 50
+	}
+	if o.TenantRate <= 0 {
+		o.TenantRate = 50
+	}
+	if o.TenantBurst <= 0 {
+		o.TenantBurst = 100
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 2 * time.Second
+	}
+	return o
+}
+
+// natsChannels asks central.
+type natsChannels struct {
+	nc      *nats.Conn
+	timeout time.Duration
+}
+
+func (s natsChannels) Channel(ctx context.Context, id string) (channels.Config, error) {
+	var cfg channels.Config
+	req, _ := json.Marshal(chat.ChannelLookup{ID: id})
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	m, err := s.nc.RequestWithContext(ctx, chat.SubjectChannelLookup, req)
+	if err != nil {
+		return cfg, fmt.Errorf("edge: channel %q lookup: %w", id, err)
+	}
+	var rep chat.ChannelLookupReply
+	if err := json.Unmarshal(m.Data, &rep); err != nil {
+		return cfg, fmt.Errorf("edge: channel %q lookup: %w", id, err)
+	}
+	switch rep.Error {
+	case "":
+	case "not_found":
+		return cfg, fmt.Errorf("%w: %q", ErrUnknownChannel, id)
+	default:
+		return cfg, fmt.Errorf("edge: channel %q lookup: %s", id, rep.Error)
+	}
+	if err := json.Unmarshal(rep.Config, &cfg); err != nil {
+		return cfg, fmt.Errorf("edge: channel %q config: %w", id, err)
+	}
+	return cfg, nil
+}
+
+// channelState is a Node's platform-channel machinery.
+type channelState struct {
+	opt      ChannelOptions
+	adapters map[string]channels.Adapter
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedChannel
+
+	limitMu sync.Mutex
+	limits  map[string]*tokenBucket
+
+	waitMu  sync.Mutex
+	waiters map[string]chan chat.Envelope
+
+	kvMu    sync.Mutex
+	kv      jetstream.KeyValue
+	streamM sync.Mutex
+	stream  bool
+	consume jetstream.ConsumeContext
+	sem     chan struct{}
+}
+
+type cachedChannel struct {
+	cfg channels.Config
+	err error
+	exp time.Time
+}
+
+func (n *Node) initChannels() {
+	o := n.cfg.Channels.withDefaults(n.nc, n.cfg.HistoryTimeout)
+	cs := &channelState{opt: o, adapters: map[string]channels.Adapter{}, cache: map[string]cachedChannel{},
+		limits: map[string]*tokenBucket{}, waiters: map[string]chan chat.Envelope{}, sem: make(chan struct{}, 8)}
+	for _, k := range channels.Kinds() {
+		cs.adapters[k] = channels.For(k, o.HTTPClient)
+	}
+	n.ch = cs
+}
+
+// lookupChannel returns a channel's configuration through the cache.
+// Unknown ids are cached for a few seconds so random ids cannot flood central.
+func (n *Node) lookupChannel(ctx context.Context, id string) (channels.Config, error) {
+	cs := n.ch
+	now := time.Now()
+	cs.cacheMu.Lock()
+	c, ok := cs.cache[id]
+	cs.cacheMu.Unlock()
+	if ok && now.Before(c.exp) {
+		return c.cfg, c.err
+	}
+	cfg, err := cs.opt.Source.Channel(ctx, id)
+	switch {
+	case err == nil:
+		if cfg.ID == "" {
+			cfg.ID = id
+		}
+		c = cachedChannel{cfg: cfg, exp: now.Add(cs.opt.CacheTTL)}
+	case errors.Is(err, ErrUnknownChannel):
+		c = cachedChannel{err: err, exp: now.Add(5 * time.Second)}
+	default:
+		return cfg, err // not cached: central may be back in a moment
+	}
+	cs.cacheMu.Lock()
+	if len(cs.cache) > 10_000 {
+		clear(cs.cache)
+	}
+	cs.cache[id] = c
+	cs.cacheMu.Unlock()
+	return c.cfg, c.err
+}
+
+// allowChannel takes a token from the channel's and the tenant's buckets.
+func (n *Node) allowChannel(cfg channels.Config, now time.Time) bool {
+	cs := n.ch
+	cs.limitMu.Lock()
+	defer cs.limitMu.Unlock()
+	bucket := func(key string, rate float64, burst int) *tokenBucket {
+		b := cs.limits[key]
+		if b == nil {
+			if len(cs.limits) > 100_000 {
+				clear(cs.limits)
+			}
+			nb := newTokenBucket(rate, burst, now)
+			b = &nb
+			cs.limits[key] = b
+		}
+		return b
+	}
+	cb := bucket("c\x00"+cfg.ID, cs.opt.Rate, cs.opt.Burst)
+	tb := bucket("t\x00"+cfg.Tenant, cs.opt.TenantRate, cs.opt.TenantBurst)
+	if !cb.allow(now) {
+		return false
+	}
+	return tb.allow(now)
+}
+
+// serveChannel handles /channels/:kind/:id.
+func (n *Node) serveChannel(c *fiber.Ctx) error {
+	kind, id := c.Params("kind"), c.Params("id")
+	start := time.Now()
+	refuse := func(status int, code, reason string) error {
+		metricChannelRequests.WithLabelValues(kindLabel(kind), code).Inc()
+		n.log.Warn("edge: channel request refused", "kind", clip(kind), "channel", clip(id), "status", status, "code", code, "reason", reason)
+		return jsonError(c, status, code, reason)
+	}
+	ad := n.ch.adapters[kind]
+	if ad == nil || !chat.ValidID(id) {
+		return refuse(fiber.StatusNotFound, "unknown_channel", "no such channel")
+	}
+	if len(c.Body()) > channels.MaxBody {
+		return refuse(fiber.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", channels.MaxBody))
+	}
+	cfg, err := n.lookupChannel(c.Context(), id)
+	if errors.Is(err, ErrUnknownChannel) || (err == nil && cfg.Kind != kind) {
+		return refuse(fiber.StatusNotFound, "unknown_channel", "no such channel")
+	}
+	if err != nil {
+		n.log.Error("edge: channel lookup failed", "channel", id, "err", err)
+		return refuse(fiber.StatusServiceUnavailable, "unavailable", "channel configuration unavailable; retry")
+	}
+	if !n.allowChannel(cfg, start) {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return refuse(fiber.StatusTooManyRequests, "rate_limited", "too many requests for this channel or tenant")
+	}
+	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return refuse(fiber.StatusBadRequest, "bad_request", "malformed query string")
+	}
+	h := http.Header{}
+	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	req := channels.Request{Method: c.Method(), Query: q, Header: h, Body: c.Body(), Now: start}
+	res, err := ad.Handle(cfg, req)
+	if err != nil {
+		if e, ok := errors.AsType[*channels.Error](err); ok {
+			return refuse(e.Status, e.Code, e.Reason)
+		}
+		return refuse(fiber.StatusBadRequest, "bad_request", err.Error())
+	}
+	if len(res.Messages) == 0 {
+		metricChannelRequests.WithLabelValues(kind, "handshake").Inc()
+		c.Set(fiber.HeaderContentType, res.ContentType)
+		return c.Status(res.Status).Send(res.Body)
+	}
+	passive, _ := ad.(channels.Passive)
+	if len(res.Messages) != 1 || !res.PassiveOK {
+		passive = nil
+	}
+	var waitFor string
+	var wait chan chat.Envelope
+	var edgeReply *chat.Message
+	for _, in := range res.Messages {
+		env, answer, ok, err := n.channelEnvelope(c.Context(), cfg, kind, in)
+		if err != nil {
+			return refuse(fiber.StatusServiceUnavailable, "unavailable", "could not take the message now; retry")
+		}
+		if !ok {
+			continue // dropped by a plugin: acknowledged, not stored
+		}
+		if passive != nil && answer == nil {
+			waitFor = env.Message.ID
+			wait = n.ch.wait(cfg.Tenant, waitFor)
+			defer n.ch.unwait(cfg.Tenant, waitFor)
+		}
+		if err := n.publish(c.Context(), &env); err != nil {
+			n.log.Warn("edge: channel message not accepted", "channel", cfg.ID, "id", env.Message.ID, "err", err)
+			return refuse(fiber.StatusServiceUnavailable, "unavailable", "could not store the message now; retry")
+		}
+		metricChannelRequests.WithLabelValues(kind, "accepted").Inc()
+		if answer != nil {
+			if passive != nil {
+				edgeReply = answer
+			} else if err := n.queueChannelReply(c.Context(), env, *answer); err != nil {
+				n.log.Error("edge: plugin answer not queued", "channel", cfg.ID, "id", answer.ID, "err", err)
+			}
+		}
+	}
+	if passive != nil {
+		in := res.Messages[0]
+		reply, ok := n.passiveReply(c.Context(), cfg, in, wait, edgeReply, start)
+		if ok {
+			ct, body, err := passive.PassiveReply(cfg, in, reply.Text, time.Now())
+			if err == nil {
+				metricChannelPassive.Observe(time.Since(start).Seconds())
+				c.Set(fiber.HeaderContentType, ct)
+				return c.Status(fiber.StatusOK).Send(body)
+			}
+			n.log.Error("edge: passive reply", "channel", cfg.ID, "err", err)
+		}
+	}
+	status, ct, body := ad.Ack(cfg, res.Messages)
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Status(status).Send(body)
+}
+
+// channelEnvelope builds the envelope of one platform message and runs the
+// inbound plugins. ok is false when a plugin dropped it; answer is set when
+// a plugin answered at the edge (the envelope then carries the answer
+// labels, as on the widget path).
+func (n *Node) channelEnvelope(ctx context.Context, cfg channels.Config, kind string, in channels.Inbound) (env chat.Envelope, answer *chat.Message, ok bool, err error) {
+	at := time.Now().UTC()
+	if !in.At.IsZero() && time.Since(in.At).Abs() < 24*time.Hour {
+		at = in.At
+	}
+	text := in.Text
+	if len(text) > n.cfg.MaxText { // a platform's long message: cut at a rune boundary
+		cut := n.cfg.MaxText - len("…")
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
+	}
+	env = chat.Envelope{V: chat.ProtocolVersion, Tenant: cfg.Tenant, Region: n.cfg.Region, Channel: chat.Channel(kind),
+		Visitor: chat.ChannelVisitor(cfg.ID, in.User), Direction: chat.Inbound,
+		Message: chat.Message{ID: channels.MessageID(cfg.ID, in.PlatformID), Role: chat.RoleShopper, Text: text, At: at}}
+	env.SetLabel(chat.LabelChannelID, cfg.ID)
+	out, err := n.runPlugins(ctx, pluginhost.HookInbound, env)
+	if err != nil {
+		n.log.Error("edge: inbound plugins failed on a channel message", "channel", cfg.ID, "id", env.Message.ID, "err", err)
+		return env, nil, false, err
+	}
+	for _, k := range chat.EdgeAnswerLabels {
+		delete(out.Envelope.Labels, k)
+	}
+	env = out.Envelope
+	switch out.Verdict {
+	case pluginhost.Drop:
+		n.log.Info("edge: channel message dropped by plugin", "channel", cfg.ID, "id", env.Message.ID, "plugin", out.Plugin, "reason", out.Reason)
+		return env, nil, false, nil
+	case pluginhost.Escalate:
+		reason := out.Reason
+		if reason == "" {
+			reason = "plugin:" + out.Plugin
+		}
+		env.SetLabel(chat.LabelEscalate, reason)
+	case pluginhost.Answer:
+		if chat.ValidateText(out.Answer, chat.MaxTextBytes) == nil {
+			plugin := out.Plugin
+			if plugin == "" {
+				plugin = "plugin"
+			}
+			a := chat.Message{ID: EdgeAnswerID(cfg.Tenant, env.Message.ID), Role: chat.RoleBot, Text: out.Answer,
+				Source: chat.SourceEdge, ReplyTo: env.Message.ID, Author: plugin, At: time.Now().UTC()}
+			env.SetLabel(LabelEdgeAnswerID, a.ID)
+			env.SetLabel(LabelEdgeAnswerText, a.Text)
+			env.SetLabel(LabelEdgeAnswerPlugin, plugin)
+			answer = &a
+		}
+	}
+	if err := env.Check(n.cfg.MaxText); err != nil {
+		n.log.Error("edge: plugins left an invalid channel envelope", "channel", cfg.ID, "id", env.Message.ID, "err", err)
+		return env, nil, false, err
+	}
+	return env, answer, true, nil
+}
+
+func waitKey(tenant, replyTo string) string { return tenant + "\x00" + replyTo }
+
+func (cs *channelState) wait(tenant, id string) chan chat.Envelope {
+	ch := make(chan chat.Envelope, 1)
+	cs.waitMu.Lock()
+	cs.waiters[waitKey(tenant, id)] = ch
+	cs.waitMu.Unlock()
+	return ch
+}
+
+func (cs *channelState) unwait(tenant, id string) {
+	cs.waitMu.Lock()
+	delete(cs.waiters, waitKey(tenant, id))
+	cs.waitMu.Unlock()
+}
+
+// offer hands a reply from central's core NATS subject to the request
+// waiting for it, if any.
+func (cs *channelState) offer(env chat.Envelope) {
+	if env.Message.ReplyTo == "" {
+		return
+	}
+	cs.waitMu.Lock()
+	ch := cs.waiters[waitKey(env.Tenant, env.Message.ReplyTo)]
+	cs.waitMu.Unlock()
+	if ch != nil {
+		select {
+		case ch <- env:
+		default: // one passive reply only; the rest go through the outbox
+		}
+	}
+}
+
+// passiveReply waits for the answer to a WeChat message within the passive
+// window and claims it; ok is false when nothing came in time or the
+// outbox has it.
+func (n *Node) passiveReply(ctx context.Context, cfg channels.Config, in channels.Inbound, wait chan chat.Envelope, edgeAnswer *chat.Message, start time.Time) (chat.Message, bool) {
+	var env chat.Envelope
+	if edgeAnswer != nil {
+		env = chat.Envelope{V: chat.ProtocolVersion, Tenant: cfg.Tenant, Region: n.cfg.Region, Channel: chat.Channel(cfg.Kind),
+			Visitor: chat.ChannelVisitor(cfg.ID, in.User), Direction: chat.Outbound, Message: *edgeAnswer}
+	} else {
+		t := time.NewTimer(n.ch.opt.PassiveWait - time.Since(start))
+		defer t.Stop()
+		select {
+		case env = <-wait:
+		case <-t.C:
+			metricChannelPassiveMiss.Inc()
+			return chat.Message{}, false
+		case <-ctx.Done():
+			return chat.Message{}, false
+		}
+	}
+	msg, ok := n.outboundMessage(ctx, env)
+	if !ok {
+		return chat.Message{}, false
+	}
+	kv, err := n.channelSent(ctx)
+	if err != nil {
+		n.log.Warn("edge: passive reply skipped; sent-bucket unavailable", "err", err)
+		return chat.Message{}, false
+	}
+	if _, err := kv.Create(ctx, msg.ID, []byte("passive")); err != nil {
+		return chat.Message{}, false // claimed already (a platform retry, or the outbox)
+	}
+	return msg, true
+}
+
+// channelSent opens (creating if needed) the bucket of delivered replies.
+func (n *Node) channelSent(ctx context.Context) (jetstream.KeyValue, error) {
+	cs := n.ch
+	cs.kvMu.Lock()
+	defer cs.kvMu.Unlock()
+	if cs.kv != nil {
+		return cs.kv, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	kv, err := n.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannelSent, TTL: 24 * time.Hour,
+		Storage: jetstream.FileStorage, Description: "replies delivered to platform channels (key: reply id)"})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = n.js.KeyValue(ctx, chat.BucketChannelSent)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("edge: bucket %s: %w", chat.BucketChannelSent, err)
+	}
+	cs.kv = kv
+	return kv, nil
+}
+
+// channelOutStream makes sure the channel outbox stream exists (central
+// declares the same; neither updates the other's).
+func (n *Node) channelOutStream(ctx context.Context) error {
+	cs := n.ch
+	cs.streamM.Lock()
+	defer cs.streamM.Unlock()
+	if cs.stream {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	_, err := n.js.CreateStream(ctx, jsconfig.Stream(chat.ChannelOutStream()))
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return fmt.Errorf("edge: stream %s: %w", chat.StreamChannelOut, err)
+	}
+	cs.stream = true
+	return nil
+}
+
+// queueChannelReply puts an edge-made reply (a plugin's answer) into the
+// channel outbox, like central does with its replies.
+func (n *Node) queueChannelReply(ctx context.Context, in chat.Envelope, m chat.Message) error {
+	if err := n.channelOutStream(ctx); err != nil {
+		return err
+	}
+	out := chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
+		Visitor: in.Visitor, Direction: chat.Outbound, Message: m}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(chat.ChannelOutSubject(in.Region, in.Tenant))
+	msg.Data = data
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	_, err = n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(m.ID))
+	return err
+}
+
+// startChannelOutbox starts the region's durable consumer of the channel
+// outbox. A leaf edge (its own JetStream domain) does not: its region's
+// replies are delivered by a non-leaf edge of the region.
+func (n *Node) startChannelOutbox(ctx context.Context) error {
+	if n.cfg.Leaf != nil {
+		n.log.Warn("edge: leaf edge; platform-channel replies are delivered by an edge on central's NATS system")
+		return nil
+	}
+	if err := n.channelOutStream(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	cons, err := n.js.CreateOrUpdateConsumer(ctx, chat.StreamChannelOut, jetstream.ConsumerConfig{
+		Durable:       chat.ConsumerChannels + chat.SubjectToken(n.cfg.Region),
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       time.Minute,
+		FilterSubject: chat.SubjectChannelOutPrefix + chat.SubjectToken(n.cfg.Region) + ".>",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 1000,
+	})
+	if err != nil {
+		return fmt.Errorf("edge: channel outbox consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		n.ch.sem <- struct{}{}
+		n.bg.Add(1)
+		go func() {
+			defer func() { <-n.ch.sem; n.bg.Done() }()
+			n.onChannelOut(m)
+		}()
+	})
+	if err != nil {
+		return fmt.Errorf("edge: channel outbox consume: %w", err)
+	}
+	n.ch.consume = cc
+	return nil
+}
+
+// onChannelOut delivers one reply from the outbox through its platform.
+func (n *Node) onChannelOut(m jetstream.Msg) {
+	var env chat.Envelope
+	if err := json.Unmarshal(m.Data(), &env); err != nil || env.Check(maxOutboundText) != nil {
+		n.log.Warn("edge: invalid channel outbox entry dropped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	id := env.Message.ID
+	chID, user, ok := chat.SplitChannelVisitor(env.Visitor)
+	if !ok {
+		n.log.Warn("edge: channel outbox entry without a channel visitor", "id", id)
+		_ = m.Term()
+		return
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+	defer cancel()
+	attempt := 1
+	if md, err := m.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	retry := func(why string, err error) {
+		d := n.ch.opt.RetryBase << min(attempt-1, 16)
+		if d > 10*time.Minute || d <= 0 {
+			d = 10 * time.Minute
+		}
+		metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "retry").Inc()
+		n.log.Warn("edge: channel reply not delivered; will retry", "channel", chID, "id", id, "attempt", attempt, "in", d, "why", why, "err", err)
+		_ = m.NakWithDelay(d)
+	}
+	cfg, err := n.lookupChannel(ctx, chID)
+	if errors.Is(err, ErrUnknownChannel) {
+		n.log.Warn("edge: reply for a deleted channel dropped", "channel", chID, "id", id)
+		_ = m.Term()
+		return
+	}
+	if err != nil {
+		retry("lookup", err)
+		return
+	}
+	ad := n.ch.adapters[cfg.Kind]
+	if ad == nil {
+		_ = m.Term()
+		return
+	}
+	if _, passive := ad.(channels.Passive); passive && !env.Message.At.IsZero() {
+		// Leave the reply to a waiting passive response first.
+		if left := time.Until(env.Message.At.Add(n.ch.opt.PassiveWait + time.Second)); left > 0 {
+			_ = m.NakWithDelay(left)
+			return
+		}
+	}
+	kv, err := n.channelSent(ctx)
+	if err != nil {
+		retry("sent bucket", err)
+		return
+	}
+	if _, err := kv.Get(ctx, id); err == nil {
+		metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "already_sent").Inc()
+		_ = m.Ack()
+		return
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		retry("sent bucket", err)
+		return
+	}
+	msg, ok := n.outboundMessage(ctx, env)
+	if !ok {
+		_ = m.Ack()
+		return
+	}
+	err = ad.Send(ctx, cfg, channels.Outbound{ID: msg.ID, User: user, Text: msg.Text, ReplyTo: msg.ReplyTo,
+		ConversationID: msg.ConversationID, At: msg.At})
+	if err != nil {
+		retry("send", err)
+		return
+	}
+	if _, err := kv.Put(ctx, id, []byte("api")); err != nil {
+		n.log.Warn("edge: sent mark", "id", id, "err", err)
+	}
+	metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "sent").Inc()
+	_ = m.Ack()
+}
+
+func kindLabel(kind string) string {
+	for _, k := range channels.Kinds() {
+		if k == kind {
+			return k
+		}
+	}
+	return "unknown"
+}

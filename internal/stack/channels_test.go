@@ -1,0 +1,563 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/edge/channels"
+	"github.com/kefu-io/kefu/internal/poll"
+)
+
+// platform is a local stand-in for the platforms' outbound APIs (WeChat's
+// customer-service API, Telegram's sendMessage, WhatsApp's messages
+// endpoint, a merchant's webhook receiver). It checks what it receives as
+// the real one would (tokens, signatures, bodies) and records it.
+type platform struct {
+	t   *testing.T
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []sent
+}
+
+type sent struct {
+	kind, user, text string
+}
+
+const (
+	wxAppID  = "wxb11529c136998cb6"
+	wxSecret = "wx-app-secret"
+	wxToken  = "pamtest"
+	wxAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	hookKey  = "merchant-secret"
+	tgToken  = "123456:ABC-DEF"
+	waToken  = "EAAG-test"
+)
+
+func newPlatform(t *testing.T) *platform {
+	p := &platform{t: t}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *platform) record(s sent) {
+	p.mu.Lock()
+	p.got = append(p.got, s)
+	p.mu.Unlock()
+}
+
+func (p *platform) sent(kind, user string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, s := range p.got {
+		if s.kind == kind && s.user == user {
+			out = append(out, s.text)
+		}
+	}
+	return out
+}
+
+func (p *platform) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	switch {
+	case r.URL.Path == "/wx/cgi-bin/token":
+		if r.URL.Query().Get("appid") != wxAppID || r.URL.Query().Get("secret") != wxSecret {
+			fmt.Fprint(w, `{"errcode":40001,"errmsg":"invalid credential"}`)
+			return
+		}
+		fmt.Fprint(w, `{"access_token":"ACCESS","expires_in":7200}`)
+	case r.URL.Path == "/wx/cgi-bin/message/custom/send":
+		var m struct {
+			ToUser, MsgType string
+			Text            struct{ Content string }
+		}
+		if r.URL.Query().Get("access_token") != "ACCESS" {
+			fmt.Fprint(w, `{"errcode":40014,"errmsg":"invalid access_token"}`)
+			return
+		}
+		if err := json.Unmarshal(body, &m); err != nil || m.MsgType != "text" || m.ToUser == "" || m.Text.Content == "" {
+			fmt.Fprint(w, `{"errcode":44002,"errmsg":"empty post data"}`)
+			return
+		}
+		p.record(sent{"wechat", m.ToUser, m.Text.Content})
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok"}`)
+	case r.URL.Path == "/hook":
+		if err := channels.VerifySignature(hookKey, r.Header.Get(channels.HeaderTimestamp), r.Header.Get(channels.HeaderSignature), body, time.Now()); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var o channels.WebhookOut
+		if err := json.Unmarshal(body, &o); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		p.record(sent{"webhook", o.User, o.Text})
+	case r.URL.Path == "/tg/bot"+tgToken+"/sendMessage":
+		var m struct {
+			ChatID int64  `json:"chat_id"`
+			Text   string `json:"text"`
+		}
+		if err := json.Unmarshal(body, &m); err != nil || m.ChatID == 0 || m.Text == "" {
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"ok":false,"description":"Bad Request"}`)
+			return
+		}
+		p.record(sent{"telegram", strconv.FormatInt(m.ChatID, 10), m.Text})
+		fmt.Fprint(w, `{"ok":true,"result":{"message_id":1}}`)
+	case r.URL.Path == "/wa/106540352242922/messages":
+		var m struct {
+			Product string `json:"messaging_product"`
+			To      string `json:"to"`
+			Text    struct {
+				Body string `json:"body"`
+			} `json:"text"`
+		}
+		if r.Header.Get("Authorization") != "Bearer "+waToken {
+			w.WriteHeader(401)
+			return
+		}
+		if err := json.Unmarshal(body, &m); err != nil || m.Product != "whatsapp" || m.To == "" {
+			w.WriteHeader(400)
+			return
+		}
+		p.record(sent{"whatsapp", m.To, m.Text.Body})
+		fmt.Fprint(w, `{"messaging_product":"whatsapp","messages":[{"id":"wamid.out"}]}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func addChannel(t *testing.T, s *Stack, c channels.Config) {
+	t.Helper()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(c)
+	if err := s.Store().PutChannel(context.Background(), store.Channel{ID: c.ID, Tenant: c.Tenant, Kind: c.Kind, Config: b}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type response struct {
+	status int
+	body   string
+	ctype  string
+}
+
+func do(t *testing.T, method, u string, h http.Header, body []byte) response {
+	t.Helper()
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, string(b), resp.Header.Get("Content-Type")}
+}
+
+// history is the messages of the visitor's conversation at central.
+func history(t *testing.T, s *Stack, visitor string) []chat.Message {
+	t.Helper()
+	ctx := context.Background()
+	convs, err := s.Store().Conversations(ctx, DemoSite, store.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []chat.Message
+	for _, c := range convs {
+		if c.Visitor == visitor {
+			msgs, err := s.Store().Messages(ctx, DemoSite, c.ID, "", 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, msgs...)
+		}
+	}
+	return out
+}
+
+func shopperTexts(msgs []chat.Message) []string {
+	var out []string
+	for _, m := range msgs {
+		if m.Role == chat.RoleShopper {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// outboxDrained waits until the edge's channel-outbox consumer has nothing
+// pending or unacknowledged.
+func outboxDrained(t *testing.T, s *Stack) {
+	t.Helper()
+	js, err := jetstream.New(s.ncCen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, func() error {
+		c, err := js.Consumer(context.Background(), chat.StreamChannelOut, "channels-local")
+		if err != nil {
+			return err
+		}
+		info, err := c.Info(context.Background())
+		if err != nil {
+			return err
+		}
+		if info.NumPending != 0 || info.NumAckPending != 0 {
+			return fmt.Errorf("outbox: %d pending, %d unacknowledged", info.NumPending, info.NumAckPending)
+		}
+		return nil
+	})
+}
+
+func wxQuery(token string, extra ...string) url.Values {
+	ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), chat.NewID()[16:]
+	q := url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {channels.WeChatSignature(token, ts, nonce)}, "openid": {"o1"}}
+	for i := 0; i < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
+	}
+	return q
+}
+
+func wxText(from, text string, msgID int64) []byte {
+	return fmt.Appendf(nil, `<xml><ToUserName><![CDATA[gh_7f083739789a]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%d</MsgId></xml>`,
+		from, time.Now().Unix(), text, msgID)
+}
+
+type wxReply struct {
+	ToUserName, FromUserName, MsgType, Content string
+	Encrypt, MsgSignature, TimeStamp, Nonce    string
+}
+
+var xmlCT = http.Header{"Content-Type": {"text/xml"}}
+
+// TestChannels drives every platform channel through a real edge and
+// central (embedded NATS, SQLite, the built-in plugins in wazero) with a
+// local stand-in for the platforms' APIs.
+func TestChannels(t *testing.T) {
+	requireBuilt(t)
+	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(),
+		AgentPassword: "channels-secret", Logger: quietLogger(),
+		Channels: edge.ChannelOptions{PassiveWait: 1500 * time.Millisecond, RetryBase: 200 * time.Millisecond, CacheTTL: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := newPlatform(t)
+	addChannel(t, s, channels.Config{ID: "wx1", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, APIBase: p.srv.URL + "/wx"})
+	addChannel(t, s, channels.Config{ID: "wx2", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, AESKey: wxAESKey, APIBase: p.srv.URL + "/wx"})
+	addChannel(t, s, channels.Config{ID: "hook1", Tenant: DemoSite, Kind: channels.KindWebhook, Secret: hookKey, OutboundURL: p.srv.URL + "/hook"})
+	addChannel(t, s, channels.Config{ID: "tg1", Tenant: DemoSite, Kind: channels.KindTelegram, BotToken: tgToken, Secret: "tg_secret", APIBase: p.srv.URL + "/tg"})
+	addChannel(t, s, channels.Config{ID: "wa1", Tenant: DemoSite, Kind: channels.KindWhatsApp, VerifyToken: "vt", AppSecret: "meta-secret", AccessToken: waToken, PhoneNumberID: "106540352242922", APIBase: p.srv.URL + "/wa"})
+
+	t.Run("wechat", func(t *testing.T) {
+		base := s.URL + "/channels/wechat/wx1"
+		// URL verification.
+		q := wxQuery(wxToken, "echostr", "5837397520521790331")
+		if r := do(t, "GET", base+"?"+q.Encode(), nil, nil); r.status != 200 || r.body != "5837397520521790331" {
+			t.Fatalf("verification: %+v", r)
+		}
+		q.Set("signature", strings.Repeat("a", 40))
+		if r := do(t, "GET", base+"?"+q.Encode(), nil, nil); r.status != 403 {
+			t.Fatalf("bad verification: %+v", r)
+		}
+		// A question the bot answers: the answer comes back passively.
+		user := "oWX-shopper-1"
+		msg := wxText(user, "What is your return policy?", 6046867556802961001)
+		start := time.Now()
+		r := do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), xmlCT, msg)
+		latency := time.Since(start)
+		var rep wxReply
+		if r.status != 200 || xml.Unmarshal([]byte(r.body), &rep) != nil || rep.MsgType != "text" || rep.ToUserName != user || rep.FromUserName != "gh_7f083739789a" || rep.Content == "" {
+			t.Fatalf("passive reply: %+v", r)
+		}
+		t.Logf("passive reply in %s: %q", latency, rep.Content)
+		// WeChat's retry of the same MsgId: stored once, answered once.
+		if r := do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), xmlCT, msg); r.status != 200 || r.body != "success" {
+			t.Fatalf("retry: %+v, want success (answered already)", r)
+		}
+		visitor := chat.ChannelVisitor("wx1", user)
+		if got := shopperTexts(history(t, s, visitor)); len(got) != 1 {
+			t.Fatalf("shopper messages %q, want one", got)
+		}
+		outboxDrained(t, s)
+		if got := p.sent("wechat", user); len(got) != 0 {
+			t.Fatalf("the passive answer was also sent through the API: %q", got)
+		}
+		// PII is masked by the region's plugins before it reaches central.
+		r = do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), xmlCT, wxText(user, "请打电话 13812345678 给我", 6046867556802961002))
+		if r.status != 200 {
+			t.Fatalf("pii message: %+v", r)
+		}
+		for _, m := range history(t, s, visitor) {
+			if strings.Contains(m.Text, "13812345678") {
+				t.Fatalf("central stored the phone number in clear: %q", m.Text)
+			}
+		}
+		// Signature failures: 403 and nothing stored.
+		bad := wxQuery(wxToken)
+		bad.Set("signature", strings.Repeat("0", 40))
+		if r := do(t, "POST", base+"?"+bad.Encode(), xmlCT, wxText("oWX-intruder", "hi", 1)); r.status != 403 {
+			t.Fatalf("bad signature: %+v", r)
+		}
+		if r := do(t, "POST", base+"?"+wxQuery("other-token").Encode(), xmlCT, wxText("oWX-intruder", "hi", 2)); r.status != 403 {
+			t.Fatalf("other token: %+v", r)
+		}
+		// Hostile bodies: clear 4xx.
+		for name, tc := range map[string]struct {
+			h    http.Header
+			body string
+			want int
+		}{
+			"bad xml":          {xmlCT, "<xml><FromUserName>", 400},
+			"entity expansion": {xmlCT, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><xml><FromUserName>oWX-intruder</FromUserName><MsgType>text</MsgType><Content>&b;</Content><MsgId>3</MsgId></xml>`, 400},
+			"invalid utf-8":    {xmlCT, "<xml><FromUserName>oWX-intruder</FromUserName><MsgType>text</MsgType><Content>\xff</Content><MsgId>4</MsgId></xml>", 400},
+			"content type":     {http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, "a=b", 415},
+			"huge body":        {xmlCT, "<xml>" + strings.Repeat("A", channels.MaxBody) + "</xml>", 413},
+		} {
+			if r := do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), tc.h, []byte(tc.body)); r.status != tc.want {
+				t.Errorf("%s: %+v, want %d", name, r, tc.want)
+			}
+		}
+		if got := history(t, s, chat.ChannelVisitor("wx1", "oWX-intruder")); len(got) != 0 {
+			t.Fatalf("refused requests stored %d messages", len(got))
+		}
+		// Unknown channel and wrong kind.
+		if r := do(t, "POST", s.URL+"/channels/wechat/nope?"+wxQuery(wxToken).Encode(), xmlCT, msg); r.status != 404 {
+			t.Fatalf("unknown channel: %+v", r)
+		}
+		if r := do(t, "POST", s.URL+"/channels/telegram/wx1", nil, nil); r.status != 404 {
+			t.Fatalf("wrong kind: %+v", r)
+		}
+
+		// Handoff, then the agent's reply goes out through the
+		// customer-service API (after the passive window).
+		user2 := "oWX-shopper-2"
+		do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), xmlCT, wxText(user2, "转人工", 6046867556802961003))
+		conv := conversationOf(t, s, chat.ChannelVisitor("wx1", user2))
+		agentReply(t, s, conv, "您好，我是客服小王，马上为您查询。")
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("wechat", user2); len(got) != 1 || !strings.HasPrefix(got[0], "您好，我是客服小王，马上为您查询。") {
+				return fmt.Errorf("customer-service API got %q", got)
+			}
+			return nil
+		})
+	})
+
+	t.Run("wechat safe mode", func(t *testing.T) {
+		base := s.URL + "/channels/wechat/wx2"
+		user := "oWX-safe-1"
+		sealed, err := channels.WeChatSeal(wxAESKey, wxAppID, wxText(user, "What is your return policy?", 6046867556802962001))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := wxQuery(wxToken, "encrypt_type", "aes")
+		q.Set("msg_signature", channels.WeChatSignature(wxToken, q.Get("timestamp"), q.Get("nonce"), sealed))
+		body := []byte(`<xml><ToUserName><![CDATA[gh_7f083739789a]]></ToUserName><Encrypt><![CDATA[` + sealed + `]]></Encrypt></xml>`)
+		r := do(t, "POST", base+"?"+q.Encode(), xmlCT, body)
+		var rep wxReply
+		if r.status != 200 || xml.Unmarshal([]byte(r.body), &rep) != nil || rep.Encrypt == "" {
+			t.Fatalf("encrypted passive reply: %+v", r)
+		}
+		if rep.MsgSignature != channels.WeChatSignature(wxToken, rep.TimeStamp, rep.Nonce, rep.Encrypt) {
+			t.Fatalf("reply signature does not verify")
+		}
+		plain, err := channels.WeChatOpen(wxAESKey, wxAppID, rep.Encrypt)
+		var inner wxReply
+		if err != nil || xml.Unmarshal(plain, &inner) != nil || inner.ToUserName != user || inner.Content == "" {
+			t.Fatalf("decrypted reply %s, %v", plain, err)
+		}
+		// A wrong msg_signature, and plain text to a safe-mode channel.
+		q.Set("msg_signature", strings.Repeat("1", 40))
+		if r := do(t, "POST", base+"?"+q.Encode(), xmlCT, body); r.status != 403 {
+			t.Fatalf("bad msg_signature: %+v", r)
+		}
+		if r := do(t, "POST", base+"?"+wxQuery(wxToken).Encode(), xmlCT, wxText(user, "plain", 7)); r.status != 403 {
+			t.Fatalf("plain text to a safe-mode channel: %+v", r)
+		}
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wx2", user))); len(got) != 1 {
+			t.Fatalf("stored %q, want one message", got)
+		}
+	})
+
+	t.Run("webhook", func(t *testing.T) {
+		u := s.URL + "/channels/webhook/hook1"
+		body := []byte(`{"id":"order-42-msg-1","user":"customer-17","text":"What is your return policy?"}`)
+		signed := func(secret string, b []byte) http.Header {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			return http.Header{"Content-Type": {"application/json"}, channels.HeaderTimestamp: {ts}, channels.HeaderSignature: {channels.Sign(secret, ts, b)}}
+		}
+		r := do(t, "POST", u, signed(hookKey, body), body)
+		if r.status != 202 || !strings.Contains(r.body, `"accepted":"order-42-msg-1"`) {
+			t.Fatalf("accepted: %+v", r)
+		}
+		if r := do(t, "POST", u, signed(hookKey, body), body); r.status != 202 { // the merchant's retry
+			t.Fatalf("retry: %+v", r)
+		}
+		if r := do(t, "POST", u, signed("wrong", body), body); r.status != 401 {
+			t.Fatalf("bad signature: %+v", r)
+		}
+		other := []byte(`{"id":"x","user":"intruder","text":"hi"}`)
+		if r := do(t, "POST", u, http.Header{"Content-Type": {"application/json"}}, other); r.status != 401 {
+			t.Fatalf("unsigned: %+v", r)
+		}
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("webhook", "customer-17"); len(got) != 1 {
+				return fmt.Errorf("outbound URL got %q", got)
+			}
+			return nil
+		})
+		outboxDrained(t, s)
+		if got := p.sent("webhook", "customer-17"); len(got) != 1 {
+			t.Fatalf("reply sent %d times", len(got))
+		}
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("hook1", "customer-17"))); len(got) != 1 {
+			t.Fatalf("stored %q, want one message", got)
+		}
+		if got := history(t, s, chat.ChannelVisitor("hook1", "intruder")); len(got) != 0 {
+			t.Fatalf("unsigned request stored %d messages", len(got))
+		}
+	})
+
+	t.Run("telegram", func(t *testing.T) {
+		u := s.URL + "/channels/telegram/tg1"
+		body := []byte(`{"update_id":10000,"message":{"message_id":1365,"from":{"id":1111111,"is_bot":false,"first_name":"Test"},"chat":{"id":1111111,"first_name":"Test","type":"private"},"date":` + strconv.FormatInt(time.Now().Unix(), 10) + `,"text":"What is your return policy?"}}`)
+		h := http.Header{"Content-Type": {"application/json"}, channels.HeaderTelegramSecret: {"tg_secret"}}
+		if r := do(t, "POST", u, h, body); r.status != 200 {
+			t.Fatalf("update: %+v", r)
+		}
+		if r := do(t, "POST", u, h, body); r.status != 200 {
+			t.Fatalf("retry: %+v", r)
+		}
+		if r := do(t, "POST", u, http.Header{"Content-Type": {"application/json"}, channels.HeaderTelegramSecret: {"nope"}}, body); r.status != 401 {
+			t.Fatalf("bad secret: %+v", r)
+		}
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("telegram", "1111111"); len(got) != 1 {
+				return fmt.Errorf("sendMessage got %q", got)
+			}
+			return nil
+		})
+		outboxDrained(t, s)
+		if got := p.sent("telegram", "1111111"); len(got) != 1 {
+			t.Fatalf("reply sent %d times", len(got))
+		}
+	})
+
+	t.Run("whatsapp", func(t *testing.T) {
+		u := s.URL + "/channels/whatsapp/wa1"
+		if r := do(t, "GET", u+"?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=1158201444", nil, nil); r.status != 200 || r.body != "1158201444" {
+			t.Fatalf("verification: %+v", r)
+		}
+		if r := do(t, "GET", u+"?hub.mode=subscribe&hub.verify_token=no&hub.challenge=1", nil, nil); r.status != 403 {
+			t.Fatalf("bad verification: %+v", r)
+		}
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"` + strconv.FormatInt(time.Now().Unix(), 10) + `","type":"text","text":{"body":"What is your return policy?"}}]},"field":"messages"}]}]}`)
+		h := http.Header{"Content-Type": {"application/json"}, channels.HeaderHubSignature: {"sha256=" + hmacHex("meta-secret", body)}}
+		if r := do(t, "POST", u, h, body); r.status != 200 {
+			t.Fatalf("message: %+v", r)
+		}
+		if r := do(t, "POST", u, h, body); r.status != 200 {
+			t.Fatalf("retry: %+v", r)
+		}
+		if r := do(t, "POST", u, http.Header{"Content-Type": {"application/json"}, channels.HeaderHubSignature: {"sha256=00"}}, body); r.status != 401 {
+			t.Fatalf("bad signature: %+v", r)
+		}
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("whatsapp", "16505551234"); len(got) != 1 {
+				return fmt.Errorf("messages endpoint got %q", got)
+			}
+			return nil
+		})
+		outboxDrained(t, s)
+		if got := p.sent("whatsapp", "16505551234"); len(got) != 1 {
+			t.Fatalf("reply sent %d times", len(got))
+		}
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wa1", "16505551234"))); len(got) != 1 {
+			t.Fatalf("stored %q, want one", got)
+		}
+	})
+
+	t.Run("rate limit", func(t *testing.T) {
+		// Per channel: burst 50, then 429 before anything is verified.
+		var limited int
+		for i := 0; i < 80; i++ {
+			if r := do(t, "POST", s.URL+"/channels/telegram/tg1", http.Header{"Content-Type": {"application/json"}}, []byte(`{}`)); r.status == 429 {
+				limited++
+			}
+		}
+		if limited == 0 {
+			t.Fatal("80 requests at once were never limited")
+		}
+	})
+}
+
+func conversationOf(t *testing.T, s *Stack, visitor string) string {
+	t.Helper()
+	var id string
+	poll.Until(t, 10*time.Second, func() error {
+		convs, err := s.Store().Conversations(context.Background(), DemoSite, store.Filter{Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			if c.Visitor == visitor {
+				id = c.ID
+				return nil
+			}
+		}
+		return fmt.Errorf("no conversation of %s yet", visitor)
+	})
+	return id
+}
+
+func agentReply(t *testing.T, s *Stack, conv, text string) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]string{"tenant": DemoSite, "email": s.AgentEmail, "password": s.AgentPassword})
+	r := do(t, "POST", s.URL+"/v1/login", http.Header{"Content-Type": {"application/json"}}, b)
+	var login struct {
+		Token string `json:"token"`
+	}
+	if r.status != 200 || json.Unmarshal([]byte(r.body), &login) != nil || login.Token == "" {
+		t.Fatalf("login: %+v", r)
+	}
+	b, _ = json.Marshal(map[string]string{"text": text})
+	r = do(t, "POST", s.URL+"/v1/conversations/"+conv+"/messages", http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + login.Token}}, b)
+	if r.status != 201 {
+		t.Fatalf("agent reply: %+v", r)
+	}
+}
+
+func hmacHex(key string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
