@@ -8,7 +8,7 @@ BIN := bin/kefu
 PLUGINS := pii-redact gdpr-residency sensitive-alert order-status geo-campaign
 GOROOT := $(shell $(GO) env GOROOT)
 
-.PHONY: all build run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean
+.PHONY: all build kefu run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean
 
 all: build
 
@@ -21,25 +21,37 @@ wasm:
 	@rm -f assets/dist/kefu.wasm.br
 	@$(GO) run ./internal/tools/widgetdist
 
-## plugins: the built-in edge plugins (GOOS=wasip1 reactors) into plugins/dist
+## plugins: the built-in edge plugins (GOOS=wasip1 reactors) into plugins/dist,
+## gzip-compressed (<name>.wasm.gz; plugins/builtin decompresses them)
 plugins:
 	@mkdir -p plugins/dist
 	@for d in $(PLUGINS) $(wildcard plugins/examples/*/main.go); do \
 	  case $$d in *main.go) d=$$(dirname $$d); n=$$(basename $$d);; *) n=$$d; d=plugins/$$d;; esac; \
 	  if [ -d "$$d" ]; then echo "plugin $$n"; \
-	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o plugins/dist/$$n.wasm ./$$d || exit 1; fi; \
+	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o plugins/dist/$$n.wasm ./$$d || exit 1; \
+	    gzip -9 -n -f plugins/dist/$$n.wasm || exit 1; fi; \
 	done
 
 ## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
 plugins-as:
 	@for s in plugins/examples/*/build.sh; do [ ! -f "$$s" ] || sh "$$s" || exit 1; done
 
-## build: the single kefu binary, with the widget and plugins embedded
-build: wasm plugins
-	$(GO) build -trimpath -o $(BIN) ./cmd/kefu
+# Release flags: no symbol table or DWARF (-s -w), reproducible paths.
+GOFLAGS_BUILD := -trimpath -ldflags="-s -w"
 
-## run: build everything and start the all-in-one embedded default
-run: build
+## build: the production kefu (widget and plugins embedded) and its
+## companions kefu-bench and kefu-model (benchmarks, training, comparisons),
+## which `kefu bench …` and `kefu model …` run from the same folder
+build: kefu
+	$(GO) build $(GOFLAGS_BUILD) -o bin/kefu-bench ./cmd/kefu-bench
+	$(GO) build $(GOFLAGS_BUILD) -o bin/kefu-model ./cmd/kefu-model
+
+## kefu: only the production binary
+kefu: wasm plugins
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kefu
+
+## run: build the production binary and start the all-in-one embedded default
+run: kefu
 	./$(BIN) dev --addr $(ADDR) --data $(DATA)
 
 ## size: raw / gzip / brotli bytes of what a shopper's browser downloads
@@ -74,4 +86,4 @@ test: chromium postgres wasm plugins plugins-as vet
 	$(GO) test -count=1 $(ALLOCS) || rc=1; exit $$rc
 
 clean:
-	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm
+	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm plugins/dist/*.wasm.gz

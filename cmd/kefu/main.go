@@ -5,8 +5,8 @@
 //	kefu central  the central service
 //	kefu plugin   scaffold, build, test and sign edge plugins
 //	kefu pii      scan text for personal data
-//	kefu model    train, evaluate and run the text models
-//	kefu bench    benchmarks whose numbers go in README.md
+//	kefu model    train, evaluate and run the text models (runs kefu-model)
+//	kefu bench    benchmarks whose numbers go in README.md (runs kefu-bench)
 package main
 
 import (

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"strings"
 
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/edgebench"
@@ -14,28 +12,10 @@ import (
 	"github.com/kefu-io/kefu/internal/stack"
 )
 
-// benches are the `kefu bench` subcommands; each prints numbers that go in
-// README.md together with the command that produced them.
-var benches = map[string]command{
-	"edge":    edgebench.Main,
-	"plugins": hostbench.Main,
-}
-
 func init() {
-	register("bench", "benchmarks: edge (edge vs bare Fiber echo), plugins (our host vs Extism)", runBench)
+	register("edge", "edge with the EU pipeline vs a bare Fiber echo (msg/s in one run)", edgebench.Main)
+	register("plugins", "our plugin host vs Extism (per-call cost in one run)", hostbench.Main)
 	edgebench.PluginLoader = loadBenchPipeline
-}
-
-func runBench(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || benches[args[0]] == nil {
-		names := make([]string, 0, len(benches))
-		for n := range benches {
-			names = append(names, n)
-		}
-		fmt.Fprintf(stderr, "usage: kefu bench {%s} [flags]\n", strings.Join(names, "|"))
-		return 2
-	}
-	return benches[args[0]](ctx, args[1:], stdin, stdout, stderr)
 }
 
 // benchPipelines are the pipelines `kefu bench edge --plugins NAME` runs,
