@@ -16,6 +16,16 @@ const (
 	// EventAlert: a staff alert was raised (Reason is "sensitive:word,…"
 	// or "anger:0.91"); published on StaffSubject only (central/alerts.go).
 	EventAlert EventType = "conversation.alert"
+	// The human queue and the workspace (chat/queue.go documents them).
+	EventQueuePosition EventType = "queue.position"           // the shopper's place in the queue (Position, WaitS)
+	EventTyping        EventType = "conversation.typing"      // an agent (Agent) or the shopper (Reason "shopper") is typing
+	EventCSAT          EventType = "csat.submitted"           // the shopper rated the conversation (CSAT)
+	EventCSATRequest   EventType = "csat.request"             // central asks the shopper for a rating (at close)
+	EventSLABreach     EventType = "sla.breached"             // a first-response or resolution target passed (Reason)
+	EventTransferred   EventType = "conversation.transferred" // moved to another agent or team (Agent, Team)
+	EventNote          EventType = "conversation.note"        // an internal note (never reaches the shopper)
+	EventTags          EventType = "conversation.tags"        // tags changed
+	EventPresence      EventType = "agent.presence"           // an agent's presence changed (Agent, Reason = status)
 )
 
 // Event is something that happened to a conversation.
@@ -31,4 +41,12 @@ type Event struct {
 	Priority int       `json:"priority,omitempty"`
 	Message  *Message  `json:"message,omitempty"`
 	At       time.Time `json:"at"`
+	// Queue: the queue.position facts (chat/queue.go).
+	Queue *QueueInfo `json:"queue,omitempty"`
+	// CSAT is the rating of csat.submitted.
+	CSAT *CSAT `json:"csat,omitempty"`
+	// Team is the team of a transfer or assignment.
+	Team string `json:"team,omitempty"`
+	// Tags are the conversation's tags (conversation.tags).
+	Tags []string `json:"tags,omitempty"`
 }

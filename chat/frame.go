@@ -11,6 +11,8 @@ const (
 	FrameMessage  FrameType = "message"
 	FrameAck      FrameType = "ack"
 	FramePing     FrameType = "ping"
+	FrameTyping   FrameType = "typing" // client → edge: the shopper is typing (may be lost)
+	FrameCSAT     FrameType = "csat"   // client → edge: the shopper's rating (chat/queue.go)
 	FrameWelcome  FrameType = "welcome"
 	FrameAccepted FrameType = "accepted"
 	FrameEvent    FrameType = "event"
@@ -61,4 +63,16 @@ type Frame struct {
 	Reason string `json:"reason,omitempty"`
 	// welcome: limits the edge enforces.
 	MaxText int `json:"max_text,omitempty"`
+	// event queue.position: the place in the queue (1 = next) and the
+	// estimated wait in seconds; both are always present in that event.
+	Position *int `json:"position,omitempty"`
+	WaitS    *int `json:"wait_s,omitempty"`
+	// message (edge → client): an agent's reply translated into the
+	// shopper's language keeps what the agent wrote here.
+	Original *Text `json:"original,omitempty"`
+	// csat (client → edge): the rating 1–5; the comment travels in text.
+	Rating int `json:"rating,omitempty"`
+	// message (client → edge): the widget answered this question locally;
+	// the edge records both at central (chat/queue.go, LocalAnswer).
+	Answer *LocalAnswer `json:"answer,omitempty"`
 }

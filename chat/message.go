@@ -98,6 +98,13 @@ type Message struct {
 	Card *Card `json:"card,omitempty"`
 	// Sources are the knowledge passages a bot answer cites.
 	Sources []Citation `json:"sources,omitempty"`
+	// Translation is the text in the reader's language when a translation
+	// provider is set: a shopper message in the agent's language (REST and
+	// console only).
+	Translation *Text `json:"translation,omitempty"`
+	// Original is what an agent wrote, in the agent's language, when Text
+	// was translated into the shopper's language.
+	Original *Text `json:"original,omitempty"`
 }
 
 // Validate checks a message against the limit maxBytes (MaxTextBytes when
