@@ -932,6 +932,31 @@ var migrations = []struct {
 	// Platform channels (issue 12): store/channels.go.
 	{1200, channelSchema()[0]},
 	{1201, channelSchema()[1]},
+	// Issue 10: the workspace and the human queue (store/workspace.go).
+	{1000, `ALTER TABLE conversations ADD COLUMN team TEXT NOT NULL DEFAULT ''`},
+	{1001, `ALTER TABLE conversations ADD COLUMN tags TEXT NOT NULL DEFAULT ''`},
+	{1002, `ALTER TABLE conversations ADD COLUMN assigned_at BIGINT NOT NULL DEFAULT 0`},
+	{1003, `ALTER TABLE conversations ADD COLUMN first_response_at BIGINT NOT NULL DEFAULT 0`},
+	{1004, `ALTER TABLE conversations ADD COLUMN closed_at BIGINT NOT NULL DEFAULT 0`},
+	{1005, `CREATE TABLE IF NOT EXISTS agent_state (tenant TEXT NOT NULL, agent TEXT NOT NULL, lang TEXT NOT NULL, capacity INTEGER NOT NULL,
+		teams TEXT NOT NULL, status TEXT NOT NULL, seen BIGINT NOT NULL, active BIGINT NOT NULL, PRIMARY KEY (tenant, agent))`},
+	{1006, `CREATE TABLE IF NOT EXISTS message_texts (tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+		translation TEXT NOT NULL, original TEXT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1007, `CREATE INDEX IF NOT EXISTS message_texts_conversation ON message_texts (tenant, conversation_id)`},
+	{1008, `CREATE TABLE IF NOT EXISTS notes (tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, author TEXT NOT NULL,
+		text TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1009, `CREATE INDEX IF NOT EXISTS notes_conversation ON notes (tenant, conversation_id, at)`},
+	{1010, `CREATE TABLE IF NOT EXISTS csat (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, visitor TEXT NOT NULL, rating INTEGER NOT NULL,
+		comment TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (tenant, conversation_id))`},
+	{1011, `CREATE INDEX IF NOT EXISTS csat_visitor ON csat (tenant, visitor, at)`},
+	{1012, `CREATE TABLE IF NOT EXISTS tickets (tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL, kind TEXT NOT NULL,
+		status TEXT NOT NULL, detail TEXT NOT NULL, created_at BIGINT NOT NULL, due_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1013, `CREATE TABLE IF NOT EXISTS teams (tenant TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, skills TEXT NOT NULL,
+		hours TEXT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1014, `CREATE TABLE IF NOT EXISTS routing_rules (tenant TEXT PRIMARY KEY, rules TEXT NOT NULL)`},
+	{1015, `CREATE TABLE IF NOT EXISTS canned (tenant TEXT NOT NULL, shortcut TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (tenant, shortcut))`},
+	{1016, `CREATE INDEX IF NOT EXISTS conversations_assigned ON conversations (tenant, status, agent)`},
+	{1017, `ALTER TABLE conversations ADD COLUMN page_context TEXT NOT NULL DEFAULT ''`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -213,6 +213,7 @@ type Store interface {
 	KnowledgeStore
 
 	ChannelStore
+	WorkStore // the agents' workspace and the human queue (workspace.go)
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.
