@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -150,6 +151,7 @@ func (s *Service) Register(app *fiber.App) {
 	auth.Post("/queue/next", s.claimNext)
 	s.registerAnalytics(auth)
 	s.registerKnowledge(auth)
+	s.registerWork(auth) // the workspace (api_queue.go)
 
 	app.Get("/console/*", s.consolePage)
 }
@@ -354,6 +356,8 @@ func (s *Service) listMessages(c *fiber.Ctx) error {
 		}
 		return storeError(c, err)
 	}
+	p := who(c)
+	s.withTexts(c.UserContext(), conv.Tenant, conv.ID, msgs, s.agentLang(c.UserContext(), p.agent.Tenant, p.agent.ID), true)
 	return c.JSON(msgs)
 }
 
@@ -368,6 +372,7 @@ func (s *Service) claim(c *fiber.Ctx) error {
 		return storeError(c, err)
 	}
 	if conv.Status != store.StatusAssigned {
+		_ = s.st.MarkAssigned(c.UserContext(), got.Tenant, got.ID, time.Now())
 		s.assigned(c.UserContext(), got, p.agent)
 	}
 	return c.JSON(view(got, got.Priority))
@@ -375,7 +380,7 @@ func (s *Service) claim(c *fiber.Ctx) error {
 
 func (s *Service) claimNext(c *fiber.Ctx) error {
 	p := who(c)
-	got, err := s.st.ClaimNext(c.UserContext(), p.agent.Tenant, p.agent.ID, time.Now())
+	got, err := s.takeNext(c.UserContext(), p.agent) // priority computed now (queue.go)
 	if errors.Is(err, store.ErrEmpty) {
 		return apiError(c, fiber.StatusNotFound, CodeNotFound, "the queue is empty")
 	}
@@ -389,6 +394,7 @@ func (s *Service) claimNext(c *fiber.Ctx) error {
 func (s *Service) assigned(ctx context.Context, conv store.Conversation, a store.Agent) {
 	s.emit(chat.Event{Type: chat.EventAssigned, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Agent: a.Name})
 	updateQueueDepth(ctx, s.st)
+	s.queueChanged(conv.Tenant)
 }
 
 func (s *Service) reply(c *fiber.Ctx) error {
@@ -416,8 +422,14 @@ func (s *Service) reply(c *fiber.Ctx) error {
 		if err != nil {
 			return storeError(c, err)
 		}
+		_ = s.st.MarkAssigned(ctx, got.Tenant, got.ID, time.Now())
 		s.assigned(ctx, got, p.agent)
 		conv = got
+	}
+	if prev, err := s.st.Message(ctx, conv.Tenant, m.ID); err == nil {
+		m = prev // a retry: never translate twice
+	} else {
+		s.translateReply(ctx, conv, p.agent, &m) // translation.go
 	}
 	conv, stored, err := s.st.SaveReply(ctx, conv.Tenant, m, false)
 	if err != nil {
@@ -434,6 +446,12 @@ func (s *Service) reply(c *fiber.Ctx) error {
 		return c.JSON(prev)
 	}
 	messagesStored.WithLabelValues(string(chat.RoleAgent)).Inc()
+	if m.Original != nil || m.Translation != nil {
+		if err := s.st.PutMessageText(ctx, conv.Tenant, m.ID, m.Translation, m.Original); err != nil {
+			s.log.Warn("store original", "id", m.ID, "err", err)
+		}
+	}
+	_ = s.st.MarkFirstResponse(ctx, conv.Tenant, conv.ID, time.Now())
 	s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &m})
 	s.publishReply(chat.Envelope{Tenant: conv.Tenant, Region: conv.Region, Channel: conv.Channel, Visitor: conv.Visitor}, m)
 	return c.Status(fiber.StatusCreated).JSON(m)
@@ -455,6 +473,7 @@ func (s *Service) closeConversation(c *fiber.Ctx) error {
 	if conv.Status != store.StatusClosed {
 		s.emit(chat.Event{Type: chat.EventClosed, Tenant: got.Tenant, ConversationID: got.ID, Visitor: got.Visitor, Agent: p.agent.Name})
 		updateQueueDepth(c.UserContext(), s.st)
+		s.afterClose(c.UserContext(), conv, got) // CSAT request, queue (api_queue.go)
 	}
 	return c.JSON(view(got, got.Priority))
 }
@@ -500,13 +519,21 @@ func (s *Service) consoleWS(conn *websocket.Conn) {
 	readerDone := make(chan struct{})
 	// Reader: notices the client going away (the console sends nothing
 	// else) and frames over the limit (the library answers 1009).
+	defer s.consoleGone(p.agent) // presence (api_queue.go)
+	s.consoleJoined(p.agent)
+	var status atomic.Value
+	status.Store(store.PresenceOnline)
+	// Reader: presence, activity and typing frames (work.go), and the
+	// client going away.
 	go func() {
 		defer close(readerDone)
 		defer cl.stop("")
 		for {
-			if _, _, err := conn.ReadMessage(); err != nil {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
 				return
 			}
+			s.onConsoleFrame(p.agent, &status, data)
 		}
 	}()
 	defer func() {
@@ -530,6 +557,7 @@ func (s *Service) consoleWS(conn *websocket.Conn) {
 				return
 			}
 		case <-ping.C:
+			s.consoleSeen(p.agent, status.Load().(string))
 			_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			if err := conn.WriteMessage(websocket.PingMessage, nil); err != nil {
 				return

@@ -406,16 +406,20 @@ func TestConsoleWebSocket(t *testing.T) {
 	})
 	read := func(c *fws.Conn) chat.Event {
 		t.Helper()
-		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, data, err := c.ReadMessage()
-		if err != nil {
-			t.Fatal(err)
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev chat.Event
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Type != chat.EventPresence { // consoles coming online (queue.go)
+				return ev
+			}
 		}
-		var ev chat.Event
-		if err := json.Unmarshal(data, &ev); err != nil {
-			t.Fatal(err)
-		}
-		return ev
 	}
 	e.publish(envelope("demo", "v1", "", chat.NewID(), "转人工", "zh"))
 	want := []chat.EventType{chat.EventOpened, chat.EventMessage, chat.EventMessage, chat.EventHandoff}

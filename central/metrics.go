@@ -35,6 +35,14 @@ var (
 		Namespace: "kefu", Subsystem: "central", Name: "erasures_total",
 		Help: "GDPR erasure requests by stage: requested (recorded) and completed (data erased).",
 	}, []string{"stage"})
+	slaBreaches = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "sla_breaches_total",
+		Help: "SLA targets passed, by target (first_response, resolution).",
+	}, []string{"target"})
+	translations = promauto.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "kefu", Subsystem: "central", Name: "translations_total",
+		Help: "Machine translations by outcome (ok, failed: the message went untranslated).",
+	}, []string{"outcome"})
 	replyLatency = promauto.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "kefu", Subsystem: "central", Name: "reply_seconds",
 		Help:    "Time from receiving an inbound message to acking it (stored, routed, answered).",

@@ -79,6 +79,13 @@ type Config struct {
 	SMTPFrom string
 
 	Router     router.Config
+	// WorkSettings, when set, returns a tenant's settings for the queue,
+	// hours and translation (tests); otherwise the store's tenant settings
+	// are read (worksettings.go).
+	WorkSettings func(ctx context.Context, tenant string) (map[string]string, error)
+	// Translator, when set, replaces the providers of the translate.*
+	// settings (tests).
+	Translator Translator
 	AckWait    time.Duration
 	TokenTTL   time.Duration
 	BcryptCost int
@@ -109,6 +116,7 @@ type Service struct {
 	hub       *hub
 	logins    *loginGuard // login throttling (loginguard.go)
 	kbs       *kbState
+	qw        *queueWatch // queue.position (queue.go)
 
 	// statsMu serialises refreshStats in this replica.
 	statsMu    sync.Mutex
@@ -178,7 +186,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.Anger = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
-		hub: newHub(), logins: newLoginGuard(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
+		hub: newHub(), logins: newLoginGuard(), qw: newQueueWatch(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -246,6 +254,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s.subs = append(s.subs, sub)
 
 	if err := s.startChannels(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startWork(); err != nil {
 		return nil, err
 	}
 	if err := s.startConsumer(ctx); err != nil {
@@ -489,6 +500,9 @@ func derivedID(kind, tenant, id string) string {
 
 // process stores, routes and answers one inbound envelope.
 func (s *Service) process(ctx context.Context, env chat.Envelope) error {
+	if env.Label(chat.LabelCSAT) != "" {
+		return s.csatInbound(ctx, env) // a rating, not a message (work.go)
+	}
 	msg := env.Message
 	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
 	// Vault tokens come from the edge's plugins, never from the client.
@@ -530,8 +544,12 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if env.Label(chat.LabelErasure) == "1" {
 		return s.erasureRequested(ctx, env, conv, msg, stored)
 	}
+	if handled, err := s.workInbound(ctx, env, conv, msg, stored); handled || err != nil {
+		return err // a local answer, a callback request (work.go)
+	}
 	switch conv.Status {
 	case store.StatusQueued:
+		s.queueChanged(conv.Tenant)
 		if stored {
 			p := s.rt.Priority(conv.Anger, conv.VIP, time.Since(conv.QueuedAt), s.sla(ctx, conv.Tenant))
 			if p > conv.Priority {
@@ -655,6 +673,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 		handoffs.WithLabelValues(reason).Inc()
 		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: reason, Priority: c.Priority})
 		updateQueueDepth(ctx, s.st)
+		s.afterHandoff(ctx, env, c, msg) // team, push assignment, queue.position (work.go)
 	}
 	return nil
 }
@@ -730,6 +749,9 @@ func (s *Service) onEvent(m *nats.Msg) {
 	if chat.EventsSubject(ev.Tenant) != m.Subject {
 		return // a tenant field that does not match its subject is not trusted
 	}
+	if ev.Type == chat.EventQueuePosition {
+		return // for shoppers; consoles follow the queue by handoff/assigned/closed
+	}
 	s.hub.broadcast(ev.Tenant, m.Data)
 }
 
@@ -776,8 +798,9 @@ func (s *Service) onHistory(m *nats.Msg) {
 		reply(chat.HistoryReply{Error: "unavailable", Code: chat.HistoryUnavailable})
 		return
 	}
+	s.withTexts(ctx, req.Tenant, req.ConversationID, msgs, "", false) // originals of translated replies
 	for i := range msgs {
-		msgs[i].PII = nil // for agents only
+		msgs[i].PII, msgs[i].Translation = nil, nil // for agents only
 	}
 	reply(chat.HistoryReply{Messages: msgs})
 }
