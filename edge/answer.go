@@ -33,7 +33,8 @@ func EdgeAnswerID(tenant, id string) string {
 
 // clientLabels are the context keys a client may set: facts about the page
 // the shopper is on.
-var clientLabels = map[string]bool{"url": true, "title": true, "referrer": true, "sku": true, "product": true, "locale": true, "cart": true}
+var clientLabels = map[string]bool{"url": true, "title": true, "referrer": true, "sku": true, "product": true, "locale": true, "cart": true,
+	chat.LabelCallback: true} // a callback contact: it only files a ticket (central/work.go)
 
 // clientLabel reports whether a client's context key k may travel as an
 // envelope label: the page facts above and free "custom.*" keys. Keys that

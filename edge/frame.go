@@ -79,8 +79,10 @@ func DecodeFrame(data []byte, maxText int) (chat.Frame, error) {
 			return f, badFrame("", "ack id %q is not 1-64 characters of [0-9A-Za-z_-]", clip(f.ID))
 		}
 		return f, nil
-	case chat.FramePing:
+	case chat.FramePing, chat.FrameTyping:
 		return f, nil
+	case chat.FrameCSAT:
+		return f, checkCSAT(&f)
 	case chat.FrameWelcome, chat.FrameAccepted, chat.FrameEvent, chat.FrameError, chat.FramePong:
 		return f, badFrame(okID(f.ID), "frame type %q is sent by the edge, not by clients", clip(string(f.Type)))
 	default:
@@ -137,6 +139,14 @@ func checkMessage(f *chat.Frame, maxText int) error {
 	}
 	if len(f.Lang) > 16 || len(f.Intent) > maxShortField {
 		return badFrame(f.ID, "lang or intent too long")
+	}
+	if a := f.Answer; a != nil {
+		if !chat.ValidID(a.ID) || a.ID == f.ID {
+			return badFrame(f.ID, "answer id %q is not 1-64 characters of [0-9A-Za-z_-] or is the message's own id", clip(a.ID))
+		}
+		if chat.ValidateText(a.Text, chat.MaxTextBytes) != nil || len(a.FAQID) > maxShortField {
+			return badFrame(f.ID, "answer needs a text of 1-%d bytes of UTF-8 and a faq_id of at most %d bytes", chat.MaxTextBytes, maxShortField)
+		}
 	}
 	if len(f.Context) > maxContextEntries {
 		return badFrame(f.ID, "context has %d entries, the limit is %d", len(f.Context), maxContextEntries)

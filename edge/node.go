@@ -308,7 +308,7 @@ func (n *Node) onEvent(m *nats.Msg) {
 	if ev.Type == chat.EventErasure {
 		defer n.onErasure(ev) // after the event frame is queued to the visitor's sockets
 	}
-	if ev.Type == chat.EventMessage || ev.ConversationID == "" {
+	if ev.Type == chat.EventMessage || ev.ConversationID == "" || !shopperEvents[ev.Type] {
 		return
 	}
 	sessions := n.hub.lookup(ev.Tenant, ev.ConversationID)
@@ -317,7 +317,14 @@ func (n *Node) onEvent(m *nats.Msg) {
 	}
 	f := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameEvent, Event: string(ev.Type),
 		ConversationID: ev.ConversationID, Author: ev.Agent, Reason: ev.Reason}
-	if !ev.At.IsZero() {
+	if q := ev.Queue; q != nil && ev.Type == chat.EventQueuePosition {
+		pos, wait := q.Position, q.WaitS
+		f.Position, f.WaitS, f.Reason = &pos, &wait, q.Reason
+		if q.OpensAt > 0 {
+			f.At = q.OpensAt
+		}
+	}
+	if !ev.At.IsZero() && f.At == 0 {
 		f.At = ev.At.UnixMilli()
 	}
 	b := encodeFrame(f)
@@ -345,9 +352,16 @@ func (n *Node) history(ctx context.Context, req chat.HistoryRequest) (chat.Histo
 	return rep, nil
 }
 
+// shopperEvents are the conversation events a shopper's sockets get;
+// the workspace's (notes, tags, transfers, presence, SLA) stay with agents.
+var shopperEvents = map[chat.EventType]bool{
+	chat.EventOpened: true, chat.EventHandoff: true, chat.EventAssigned: true, chat.EventClosed: true, chat.EventErasure: true,
+	chat.EventQueuePosition: true, chat.EventTyping: true, chat.EventCSATRequest: true,
+}
+
 func messageFrame(m chat.Message) chat.Frame {
 	f := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameMessage, ID: m.ID, ConversationID: m.ConversationID,
-		Text: m.Text, Role: m.Role, Source: m.Source, ReplyTo: m.ReplyTo, Author: m.Author, Lang: m.Lang}
+		Text: m.Text, Role: m.Role, Source: m.Source, ReplyTo: m.ReplyTo, Author: m.Author, Lang: m.Lang, Original: m.Original}
 	if !m.At.IsZero() {
 		f.At = m.At.UnixMilli()
 	}

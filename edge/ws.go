@@ -66,6 +66,7 @@ type session struct {
 	pending   []pendingFrame
 	seen      idSet
 	who       string // the visitor after hello, for other goroutines (erasure)
+	typingAt  time.Time // the last typing notice forwarded (read loop only)
 }
 
 type pendingFrame struct {
@@ -194,6 +195,12 @@ func (s *session) handle(data []byte) {
 			return
 		}
 		metricAcks.Inc()
+	case chat.FrameTyping, chat.FrameCSAT:
+		if !s.hello {
+			s.sendError(chat.CodeNeedHello, f.ID, "send hello first", 0)
+			return
+		}
+		s.onWork(f) // workframes.go
 	}
 }
 
@@ -364,6 +371,12 @@ func (s *session) onMessage(f chat.Frame) {
 	}
 	for _, k := range chat.EdgeAnswerLabels { // only the edge sets them, below
 		delete(out.Envelope.Labels, k)
+	}
+	if localAnswered(&out, f) { // the widget answered in the browser (workframes.go)
+		if s.valid(out.Envelope) {
+			s.forward(out.Envelope)
+		}
+		return
 	}
 	switch out.Verdict {
 	case pluginhost.Drop:
