@@ -72,6 +72,8 @@ type Frame struct {
 	Original *Text `json:"original,omitempty"`
 	// csat (client → edge): the rating 1–5; the comment travels in text.
 	Rating int `json:"rating,omitempty"`
+	// csat: "score" is accepted as another name of rating.
+	Score int `json:"score,omitempty"`
 	// message (client → edge): the widget answered this question locally;
 	// the edge records both at central (chat/queue.go, LocalAnswer).
 	Answer *LocalAnswer `json:"answer,omitempty"`

@@ -35,6 +35,9 @@ func checkCSAT(f *chat.Frame) error {
 	if f.ID == "" || !chat.ValidID(f.ID) {
 		return badFrame("", "csat needs an id of 1-64 characters of [0-9A-Za-z_-]")
 	}
+	if f.Rating == 0 {
+		f.Rating = f.Score
+	}
 	if f.Rating < 1 || f.Rating > 5 {
 		return badFrame(f.ID, "csat rating %d is not 1-5", f.Rating)
 	}

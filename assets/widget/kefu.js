@@ -2,7 +2,7 @@
  * Loaded by the bootstrap kefu.js (boot.js): <script src="https://EDGE/kefu.js" data-site="SITE" async></script>
  * Options (data- attributes of that tag): data-site, data-title, data-color, data-lang, data-position="left".
  * API: Kefu.open() Kefu.close() Kefu.send(text) → Promise, Kefu.on(event, cb) / off, Kefu.setLanguage(code),
- *      Kefu.track(event, data); calls made before this file arrived are queued by the bootstrap and run here.
+ *      Kefu.on('queue', cb) → {position, wait_s} while waiting for an agent; Kefu.track(event, data); calls made before this file arrived are queued by the bootstrap and run here.
  * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). Built per language by assets/widget.Build:
  * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names. */
 (function (W, D) {
@@ -422,7 +422,7 @@
         var m = takeOutbox(f.id);
         if (f.conversation_id && !conv) { conv = f.conversation_id; save('conv', conv); }
         // An edge plugin may have answered before accepted: no typing dots then.
-        if (m) { setState(m, 'sent'); if (!answered[f.id]) showTyping(); settle(f.id, true, pub(m)); }
+        if (m) { setState(m, 'sent'); if (!answered[f.id] && !work.human) showTyping(); settle(f.id, true, pub(m)); }
         break;
       case 'message':
         if (!f.id || !f.text) break;
@@ -437,11 +437,12 @@
       case 'event':
         var ev = f.event || '';
         // A handoff means a person will answer, later: no typing dots until one types.
-        if (ev === 'conversation.handoff') { hideTyping(); handoffNotice(); track('handoff', { reason: f.reason }); }
-        else if (ev === 'conversation.assigned') system(t('assigned').replace('{a}', f.author || f.reason || 'Agent'));
-        else if (ev === 'conversation.typing') showTyping(6000);
-        else if (ev === 'csat.request') csatPrompt(f.conversation_id);
-        else if (ev === 'conversation.closed') { hideTyping(); system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
+        if (ev === 'conversation.handoff') { work.human = true; hideTyping(); handoffNotice(); track('handoff', { reason: f.reason }); }
+        else if (ev === 'conversation.assigned') { work.assigned(); system(t('assigned').replace('{a}', f.author || f.reason || 'Agent')); }
+        else if (ev === 'conversation.typing') { if (f.author) showTyping(6000); }
+        else if (ev === 'queue.position') work.queue(f);
+        else if (ev === 'csat.request') work.csat();
+        else if (ev === 'conversation.closed') { hideTyping(); work.closed(); system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
         emit('event', { event: ev, reason: f.reason, author: f.author });
         break;
       case 'error':
@@ -473,7 +474,7 @@
     for (var i = 0; i < outbox.length; i++) if (outbox[i].id === id) { var m = outbox.splice(i, 1)[0]; saveOutbox(); return m; }
     return null;
   }
-  function saveOutbox() { save('outbox', outbox.map(function (m) { return { id: m.id, text: m.text, at: m.at, lang: m.lang, intent: m.intent, anger: m.anger }; })); }
+  function saveOutbox() { save('outbox', outbox.map(function (m) { return { id: m.id, text: m.text, at: m.at, lang: m.lang, intent: m.intent, anger: m.anger, answer: m.answer, ctx: m.ctx, hidden: m.hidden }; })); }
   function queue(m) {
     if (!findOutbox(m.id)) { outbox.push(m); saveOutbox(); }
     connect(); flush();
@@ -489,6 +490,8 @@
       var sku = D.querySelector('[data-kefu-sku]');
       if (sku) f.context.sku = sku.getAttribute('data-kefu-sku');
       if (tracked.length) f.context.track = JSON.stringify(tracked).slice(0, 1024);
+      if (m.answer) f.answer = m.answer;
+      if (m.ctx) for (var k in m.ctx) f.context[k] = m.ctx[k];
       if (frame(f)) m.inflight = true;
     });
   }
@@ -653,6 +656,91 @@
     });
   }
 
+  /* ---------- human queue: position, nobody available, callback, CSAT (docs/PROTOCOL.md §2.5, §2.8) ---------- */
+  var QT = {
+    en: { pos: 'You are number {p} in the queue', wait: 'Estimated wait: {w}', next: 'You are next in line', min: '{n} min', sec: 'under a minute', none: 'No agent is available right now.', after: 'We are closed right now — we open again {t}.', cb: 'Leave your e-mail or phone and we will get back to you:', cbph: 'E-mail or phone', cbsend: 'Call me back', cbbad: 'Please enter an e-mail address or a phone number.', cbok: 'Thanks — we will contact you.', rate: 'How did we do?', comment: 'Anything to add? (optional)', rsend: 'Send rating', rthanks: 'Thank you for your feedback!', star: '{n} of 5' },
+    zh: { pos: '您前面排队第 {p} 位', wait: '预计等待：{w}', next: '下一位就是您', min: '{n} 分钟', sec: '不到一分钟', none: '当前没有客服在线。', after: '现在是非工作时间，我们将于 {t} 恢复服务。', cb: '留下邮箱或电话，我们会联系您：', cbph: '邮箱或电话', cbsend: '请回电', cbbad: '请输入邮箱地址或电话号码。', cbok: '谢谢，我们会尽快联系您。', rate: '您对本次服务满意吗？', comment: '还有什么想说的？（选填）', rsend: '提交评价', rthanks: '感谢您的评价！', star: '{n} 分（满分 5 分）' },
+    de: { pos: 'Sie sind Nummer {p} in der Warteschlange', wait: 'Geschätzte Wartezeit: {w}', next: 'Sie sind als Nächstes dran', min: '{n} Min.', sec: 'unter einer Minute', none: 'Gerade ist kein Mitarbeiter erreichbar.', after: 'Wir haben gerade geschlossen — wieder für Sie da {t}.', cb: 'Hinterlassen Sie E-Mail oder Telefon, wir melden uns:', cbph: 'E-Mail oder Telefon', cbsend: 'Rückruf anfordern', cbbad: 'Bitte eine E-Mail-Adresse oder Telefonnummer eingeben.', cbok: 'Danke — wir melden uns.', rate: 'Wie zufrieden waren Sie?', comment: 'Möchten Sie etwas ergänzen? (optional)', rsend: 'Bewertung senden', rthanks: 'Danke für Ihr Feedback!', star: '{n} von 5' },
+    fr: { pos: 'Vous êtes n° {p} dans la file', wait: 'Attente estimée : {w}', next: 'Vous êtes le prochain', min: '{n} min', sec: "moins d'une minute", none: "Aucun conseiller n'est disponible pour le moment.", after: 'Nous sommes fermés — réouverture {t}.', cb: 'Laissez votre e-mail ou téléphone, nous vous recontacterons :', cbph: 'E-mail ou téléphone', cbsend: 'Être rappelé', cbbad: 'Saisissez une adresse e-mail ou un numéro de téléphone.', cbok: 'Merci — nous vous contacterons.', rate: 'Êtes-vous satisfait ?', comment: 'Un commentaire ? (facultatif)', rsend: 'Envoyer', rthanks: 'Merci pour votre avis !', star: '{n} sur 5' },
+    es: { pos: 'Eres el número {p} en la cola', wait: 'Espera estimada: {w}', next: 'Eres el siguiente', min: '{n} min', sec: 'menos de un minuto', none: 'No hay ningún agente disponible ahora.', after: 'Ahora estamos cerrados — volvemos {t}.', cb: 'Déjanos tu correo o teléfono y te contactaremos:', cbph: 'Correo o teléfono', cbsend: 'Que me llamen', cbbad: 'Introduce un correo o un número de teléfono.', cbok: 'Gracias — te contactaremos.', rate: '¿Qué tal te atendimos?', comment: '¿Algo más? (opcional)', rsend: 'Enviar valoración', rthanks: '¡Gracias por tu opinión!', star: '{n} de 5' },
+    ja: { pos: '順番待ち：{p} 番目です', wait: '待ち時間の目安：{w}', next: '次にご案内します', min: '{n} 分', sec: '1 分以内', none: '現在対応できる担当者がいません。', after: 'ただいま営業時間外です。{t} に再開します。', cb: 'メールまたは電話番号を残していただければご連絡します：', cbph: 'メールまたは電話番号', cbsend: '折り返し連絡を希望', cbbad: 'メールアドレスか電話番号を入力してください。', cbok: 'ありがとうございます。ご連絡いたします。', rate: '対応はいかがでしたか？', comment: 'ご意見（任意）', rsend: '評価を送信', rthanks: 'ご協力ありがとうございました！', star: '5 段階中 {n}' }
+  };
+  var work = (function () {
+    var bar = null, form = null, rated = {};
+    function q() { return QT[LANG] || QT[LANG.slice(0, 2)] || QT.en; }
+    function clear() { [bar, form].forEach(function (e) { if (e && e.parentNode) e.parentNode.removeChild(e); }); bar = form = null; }
+    function waitText(s) { return s < 60 ? q().sec : q().min.replace('{n}', Math.round(s / 60)); }
+    function callbackForm() {
+      if (form) return;
+      form = h('form', 'kefu-callback'); form.setAttribute('aria-label', q().cbsend);
+      form.appendChild(h('p', '', q().cb));
+      var inp = h('input'); inp.type = 'text'; inp.placeholder = q().cbph; inp.setAttribute('aria-label', q().cbph); inp.maxLength = 120; inp.autocomplete = 'email';
+      var b = h('button', 'send-cb', q().cbsend); b.type = 'submit';
+      form.appendChild(inp); form.appendChild(b);
+      form.onsubmit = function (e) {
+        e.preventDefault();
+        var v = inp.value.trim(), kind = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? 'email' : /^\+?[0-9 ().\-]{6,20}$/.test(v) ? 'phone' : '';
+        if (!kind) { system(q().cbbad, true); return; }
+        var m = { id: newID(), role: 'shopper', text: v, source: 'edge', at: Date.now(), state: 'sending', ctx: { callback: kind } };
+        answered[m.id] = true; addMessage(m); setState(m, 'sending'); queue(m);
+        if (form && form.parentNode) form.parentNode.removeChild(form);
+        form = null; work.cbDone = true; system(q().cbok);
+      };
+      ui.log.appendChild(form); scroll();
+    }
+    return {
+      human: !!load('human', false),
+      queue: function (f) {
+        work.human = true; save('human', true);
+        var p = f.position || 0, w = f.wait_s || 0;
+        emit('queue', { position: p, wait_s: w, reason: f.reason || undefined });
+        if (!bar) { bar = h('div', 'system queue'); bar.setAttribute('role', 'status'); }
+        var t = f.reason === 'after_hours' ? q().after.replace('{t}', f.at ? new Date(f.at).toLocaleString(LANG, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '')
+          : f.reason === 'no_agent' ? q().none
+          : (p <= 1 ? q().next : q().pos.replace('{p}', p)) + ' · ' + q().wait.replace('{w}', waitText(w));
+        bar.textContent = t;
+        ui.log.appendChild(bar); lastRow = null;
+        if (f.reason && !work.cbDone) callbackForm(); else if (!f.reason && form) { form.parentNode && form.parentNode.removeChild(form); form = null; }
+        scroll();
+      },
+      assigned: function () { work.human = true; save('human', true); clear(); },
+      closed: function () { work.human = false; save('human', false); clear(); },
+      csat: function () {
+        if (!conv || rated[conv]) return;
+        var c = conv, pick = 0, box = h('form', 'kefu-csat'); box.setAttribute('aria-label', q().rate);
+        box.appendChild(h('p', '', q().rate));
+        var stars = h('div', 'stars'); stars.setAttribute('role', 'radiogroup');
+        [1, 2, 3, 4, 5].forEach(function (n) {
+          var b = h('button', 'star', n <= 5 ? '★' : ''); b.type = 'button'; b.setAttribute('role', 'radio'); b.setAttribute('aria-label', q().star.replace('{n}', n)); b.setAttribute('data-n', n);
+          b.onclick = function () { pick = n; Array.prototype.forEach.call(stars.children, function (x, i) { x.classList.toggle('on', i < n); x.setAttribute('aria-checked', i === n - 1); }); send.disabled = false; };
+          stars.appendChild(b);
+        });
+        var txt = h('textarea'); txt.rows = 2; txt.maxLength = 1000; txt.placeholder = q().comment; txt.setAttribute('aria-label', q().comment);
+        var send = h('button', 'send-cb', q().rsend); send.type = 'submit'; send.disabled = true;
+        box.appendChild(stars); box.appendChild(txt); box.appendChild(send);
+        box.onsubmit = function (e) {
+          e.preventDefault(); if (!pick) return;
+          var f = { type: 'csat', id: newID(), rating: pick, conversation_id: c };
+          if (txt.value.trim()) f.text = txt.value.trim().slice(0, 1000);
+          rated[c] = true;
+          var tries = 0; (function go() { if (!frame(f) && tries++ < 20) { connect(); setTimeout(go, 500); } })();
+          if (box.parentNode) box.parentNode.removeChild(box);
+          system(q().rthanks); emit('csat', { rating: pick });
+        };
+        ui.log.appendChild(box); scroll();
+      },
+      // report sends a local answer to central with its question, so the
+      // agent reads what the shopper read (a hidden outbox entry).
+      report: function (m, a, r) {
+        var q = { id: m.id, role: 'shopper', text: m.text, source: 'local', at: m.at, lang: r.lang, hidden: true,
+          answer: { id: a.id, text: a.text, faq_id: r.faqId || undefined } };
+        answered[m.id] = true;
+        if (!findOutbox(q.id)) { outbox.push(q); saveOutbox(); }
+        if (ws) flush(); else connect();
+      }
+    };
+  })();
+
   /* ---------- public API ---------- */
   var api = {
     version: '2',
@@ -754,7 +842,9 @@
     history.forEach(function (m) { render(m, true); });
     if (history.length) { ui.greeted = true; lastRow = null; }
     outbox = outbox.map(function (o) {
-      var m = { id: o.id, role: 'shopper', text: o.text, source: 'edge', at: o.at, lang: o.lang, intent: o.intent, anger: o.anger, state: 'sending' };
+      var m = { id: o.id, role: 'shopper', text: o.text, source: 'edge', at: o.at, lang: o.lang, intent: o.intent, anger: o.anger, state: 'sending', answer: o.answer, ctx: o.ctx, hidden: o.hidden };
+      if (o.answer) answered[o.id] = true;
+      if (m.hidden || m.answer) return m;
       if (!rendered[m.id]) render(m, true); else { var el = ui.log.querySelector('[data-id="' + m.id + '"]'); if (el) { m.el = el; m.meta = el.querySelector('.meta'); setState(m, 'sending'); } }
       return m;
     });
