@@ -91,14 +91,10 @@ func (s *Service) rankQueue(ctx context.Context, tenant string, set map[string]s
 }
 
 // slaTargets returns the first-response targets (normal, VIP) of tenant:
-// sla.first_response when the tenant set it, else the tenant's SLA (or
-// the router's default); a VIP's is the smaller of that and
-// sla.first_response_vip.
+// the tenant's SLA (queue.sla, or the router's default) and, for VIPs, the
+// smaller of that and sla.first_response_vip.
 func (s *Service) slaTargets(ctx context.Context, tenant string, set map[string]string) (time.Duration, time.Duration) {
 	sla := s.sla(ctx, tenant)
-	if _, ok := set[SettingSLAFirst]; ok {
-		sla = settingDuration(set, SettingSLAFirst)
-	}
 	return sla, min(sla, settingDuration(set, SettingSLAFirstVIP))
 }
 

@@ -72,11 +72,13 @@ func (s *Service) agentLang(ctx context.Context, tenant, agent string) string {
 	if agent == "" {
 		return ""
 	}
-	p, err := s.st.AgentProfile(ctx, tenant, agent)
-	if err != nil {
-		return ""
+	if p, err := s.st.AgentProfile(ctx, tenant, agent); err == nil && p.Lang != "" {
+		return p.Lang
 	}
-	return p.Lang
+	if a, err := s.st.Agent(ctx, tenant, agent); err == nil {
+		return a.Lang // kefu admin agent add --lang
+	}
+	return ""
 }
 
 // teamLang is the language most of tenant's agents read.
@@ -88,12 +90,16 @@ func (s *Service) teamLang(ctx context.Context, tenant string) string {
 	n := map[string]int{}
 	best := ""
 	for _, p := range profs {
-		if p.Lang == "" {
+		lang := p.Lang
+		if lang == "" {
+			lang = s.agentLang(ctx, tenant, p.Agent)
+		}
+		if lang == "" {
 			continue
 		}
-		n[p.Lang]++
-		if best == "" || n[p.Lang] > n[best] {
-			best = p.Lang
+		n[lang]++
+		if best == "" || n[lang] > n[best] {
+			best = lang
 		}
 	}
 	return best

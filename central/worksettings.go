@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/kefu-io/kefu/central/settings"
 )
 
 // workSetting is a tenant setting the workspace reads: its name, doc,
@@ -68,7 +70,6 @@ const (
 	SettingAssign            = "queue.assign"
 	SettingCapacity          = "queue.capacity"
 	SettingAutoAway          = "queue.auto_away"
-	SettingSLAFirst          = "sla.first_response"
 	SettingSLAFirstVIP       = "sla.first_response_vip"
 	SettingSLAResolution     = "sla.resolution"
 )
@@ -83,9 +84,17 @@ var workSettings = []workSetting{
 	{SettingAssign, "assignment: pull (agents take next), least_busy or round_robin (pushed to an online agent with room)", "pull", oneOf("pull", "least_busy", "round_robin"), false},
 	{SettingCapacity, "default number of conversations an agent holds at once", "3", intSetting(1, 50), false},
 	{SettingAutoAway, "an online agent without activity for this long counts as away", "5m", durationSetting, false},
-	{SettingSLAFirst, "first-response target of a queued conversation", "5m", durationSetting, false},
 	{SettingSLAFirstVIP, "first-response target of a VIP conversation", "2m", durationSetting, false},
 	{SettingSLAResolution, "resolution target from handoff to close", "1h", durationSetting, false},
+}
+
+// init registers the workspace's keys in the tenant-settings registry
+// (`kefu admin tenant set --tenant T KEY=VALUE`, PUT /v1/admin/settings).
+// The first-response target is issue 9's queue.sla.
+func init() {
+	for _, w := range workSettings {
+		settings.Register(settings.Key{Name: w.name, Doc: w.doc, Default: w.def, Validate: w.validate, Public: w.public})
+	}
 }
 
 // settingsReader is the store's tenant settings (store.AdminStore of the
