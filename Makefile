@@ -8,7 +8,7 @@ BIN := bin/kefu
 PLUGINS := pii-redact gdpr-residency sensitive-alert order-status geo-campaign
 GOROOT := $(shell $(GO) env GOROOT)
 
-.PHONY: all build kefu run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean
+.PHONY: all build kefu run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean fuzz-channels
 
 all: build
 
@@ -79,11 +79,17 @@ NORACE := ./internal/stack ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
 
 ## test: installs what tests need, starts it, runs every test
-test: chromium postgres wasm plugins plugins-as vet
+test: chromium postgres wasm plugins plugins-as vet fuzz-channels
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$($(GO) list ./... | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
 	$(GO) test -race -timeout 15m $$pkgs; rc=$$?; $(GO) test -timeout 10m $(NORACE) || rc=1; \
 	$(GO) test -count=1 $(ALLOCS) || rc=1; exit $$rc
+
+## fuzz-channels: a short fuzz budget for every platform-channel parser (corpus in edge/channels/testdata/fuzz)
+FUZZTIME ?= 3s
+fuzz-channels:
+	@for f in $$($(GO) test -list '^Fuzz' ./edge/channels | grep '^Fuzz'); do \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./edge/channels || exit 1; done
 
 clean:
 	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm plugins/dist/*.wasm.gz

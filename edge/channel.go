@@ -62,11 +62,11 @@ type ChannelOptions struct {
 	// to put it in the HTTP response (WeChat allows 5 s). Default: 4s.
 	PassiveWait time.Duration
 	// Rate and Burst limit requests per channel (token bucket, per second).
-	// Default: 20 per second, burst 50.
+	// Default: 100 per second, burst 200.
 	Rate  float64
 	Burst int
 	// TenantRate and TenantBurst limit requests over all of a tenant's
-	// channels. Default: 50 per second, burst 100.
+	// channels. Default: 200 per second, burst 400.
 	TenantRate  float64
 	TenantBurst int
 	// RetryBase is the first delay of the outbox's retry backoff (doubling
@@ -88,16 +88,16 @@ func (o ChannelOptions) withDefaults(nc *nats.Conn, timeout time.Duration) Chann
 		o.PassiveWait = 4 * time.Second
 	}
 	if o.Rate <= 0 {
-		o.Rate = 20
+		o.Rate = 100
 	}
 	if o.Burst <= 0 {
-		o.Burst = 50
+		o.Burst = 200
 	}
 	if o.TenantRate <= 0 {
-		o.TenantRate = 50
+		o.TenantRate = 200
 	}
 	if o.TenantBurst <= 0 {
-		o.TenantBurst = 100
+		o.TenantBurst = 400
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 2 * time.Second

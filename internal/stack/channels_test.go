@@ -148,7 +148,7 @@ func (p *platform) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func addChannel(t *testing.T, s *Stack, c channels.Config) {
+func addChannel(t testing.TB, s *Stack, c channels.Config) {
 	t.Helper()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ type response struct {
 	ctype  string
 }
 
-func do(t *testing.T, method, u string, h http.Header, body []byte) response {
+func do(t testing.TB, method, u string, h http.Header, body []byte) response {
 	t.Helper()
 	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	if err != nil {
@@ -266,7 +266,7 @@ func TestChannels(t *testing.T) {
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(),
 		AgentPassword: "channels-secret", Logger: quietLogger(),
-		Channels: edge.ChannelOptions{PassiveWait: 1500 * time.Millisecond, RetryBase: 200 * time.Millisecond, CacheTTL: time.Second}})
+		Channels: edge.ChannelOptions{Rate: 20, Burst: 50, PassiveWait: 1500 * time.Millisecond, RetryBase: 200 * time.Millisecond, CacheTTL: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
