@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kefu-io/kefu/chat"
 )
 
 // AnalyticsStore keeps what the reports read: one row of facts per
@@ -52,6 +54,11 @@ type AnalyticsStore interface {
 	PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, error)
 	// WidgetHits lists the tenant's hits in [from, to), oldest first.
 	WidgetHits(ctx context.Context, tenant string, from, to time.Time) ([]WidgetHit, error)
+
+	// ImportConversations writes whole conversations (row, messages, facts)
+	// in one transaction: for demo history and benchmarks. A conversation
+	// id already present is skipped. It returns how many were written.
+	ImportConversations(ctx context.Context, convs []ImportedConversation) (int, error)
 
 	// DeleteDemo removes every demo row of tenant: conversations and their
 	// messages and facts, merchant events, widget hits. It returns the
@@ -107,6 +114,14 @@ type ConvStats struct {
 	Demo   bool
 	// ComputedAt is when the row was computed.
 	ComputedAt time.Time
+}
+
+// ImportedConversation is one conversation for ImportConversations; the
+// messages must carry the conversation's id.
+type ImportedConversation struct {
+	Conv     Conversation
+	Messages []chat.Message
+	Stats    ConvStats
 }
 
 // StatsQuery selects ConvStats rows.
@@ -199,37 +214,41 @@ func (s *sqlStore) PutConvStats(ctx context.Context, stats ...ConvStats) error {
 	if len(stats) == 0 {
 		return nil
 	}
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conv_stats (`+convStatsCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO UPDATE SET visitor = excluded.visitor, contact = excluded.contact, channel = excluded.channel,
-			team = excluded.team, agents = excluded.agents, tags = excluded.tags, attrs = excluded.attrs, created_at = excluded.created_at,
-			handoff_at = excluded.handoff_at, first_agent_at = excluded.first_agent_at, closed_at = excluded.closed_at,
-			messages = excluded.messages, shopper_msgs = excluded.shopper_msgs, bot_msgs = excluded.bot_msgs, agent_msgs = excluded.agent_msgs,
-			frt_ms = excluded.frt_ms, avg_resp_ms = excluded.avg_resp_ms, resolution_ms = excluded.resolution_ms, handle_ms = excluded.handle_ms,
-			handed_off = excluded.handed_off, deflected = excluded.deflected, sla_breached = excluded.sla_breached,
-			max_anger = excluded.max_anger, csat = excluded.csat, csat_comment = excluded.csat_comment, intent = excluded.intent,
-			demo = excluded.demo, computed_at = excluded.computed_at`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, c := range stats {
-			if c.Tenant == "" || c.ID == "" {
-				return fmt.Errorf("%w: conv stats need tenant and id", ErrInvalid)
-			}
-			if _, err := stmt.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
-				strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
-				c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
-				b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
-				ms(c.ComputedAt)); err != nil {
-				return fmt.Errorf("conversation %q: %w", c.ID, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.withTx(ctx, func(tx *sql.Tx) error { return s.putConvStats(ctx, tx, stats) }); err != nil {
 		return fmt.Errorf("store: put conv stats: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) putConvStats(ctx context.Context, tx *sql.Tx, stats []ConvStats) error {
+	if len(stats) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conv_stats (`+convStatsCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO UPDATE SET visitor = excluded.visitor, contact = excluded.contact, channel = excluded.channel,
+		team = excluded.team, agents = excluded.agents, tags = excluded.tags, attrs = excluded.attrs, created_at = excluded.created_at,
+		handoff_at = excluded.handoff_at, first_agent_at = excluded.first_agent_at, closed_at = excluded.closed_at,
+		messages = excluded.messages, shopper_msgs = excluded.shopper_msgs, bot_msgs = excluded.bot_msgs, agent_msgs = excluded.agent_msgs,
+		frt_ms = excluded.frt_ms, avg_resp_ms = excluded.avg_resp_ms, resolution_ms = excluded.resolution_ms, handle_ms = excluded.handle_ms,
+		handed_off = excluded.handed_off, deflected = excluded.deflected, sla_breached = excluded.sla_breached,
+		max_anger = excluded.max_anger, csat = excluded.csat, csat_comment = excluded.csat_comment, intent = excluded.intent,
+		demo = excluded.demo, computed_at = excluded.computed_at`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range stats {
+		if c.Tenant == "" || c.ID == "" {
+			return fmt.Errorf("%w: conv stats need tenant and id", ErrInvalid)
+		}
+		if _, err := stmt.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
+			strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
+			c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
+			b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
+			ms(c.ComputedAt)); err != nil {
+			return fmt.Errorf("conversation %q: %w", c.ID, err)
+		}
 	}
 	return nil
 }
@@ -407,6 +426,10 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
+		// The demo agents (package central/demo) have no login and no other use.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM agents WHERE tenant = ? AND email LIKE ?`), tenant, "demo-agent-%@demo.invalid"); err != nil {
+			return err
+		}
 		for _, table := range demoTables {
 			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE tenant = ? AND demo = 1`), tenant); err != nil {
 				return fmt.Errorf("%s: %w", table, err)
@@ -452,4 +475,59 @@ func (s *sqlStore) HourlyCounts(ctx context.Context, tenant string, from, to tim
 		return nil, fmt.Errorf("store: hourly counts of %q: %w", tenant, err)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) ImportConversations(ctx context.Context, convs []ImportedConversation) (int, error) {
+	n := 0
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		cs, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer cs.Close()
+		msgStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer msgStmt.Close()
+		var stats []ConvStats
+		for _, ic := range convs {
+			c := ic.Conv
+			if c.Tenant == "" || !chat.ValidID(c.ID) || !c.Status.Valid() {
+				return fmt.Errorf("%w: imported conversation %q: tenant, valid id and status required", ErrInvalid, c.ID)
+			}
+			res, err := cs.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, string(c.Channel), c.Region, c.Lang, string(c.Status), c.Priority, c.Anger,
+				b2i(c.VIP), c.Agent, c.Reason, c.LastText, c.BotFailures, ms(c.QueuedAt), ms(c.CreatedAt), ms(c.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("conversation %q: %w", c.ID, err)
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
+			}
+			for _, m := range ic.Messages {
+				if m.ConversationID != c.ID {
+					return fmt.Errorf("%w: message %q is not in conversation %q", ErrInvalid, m.ID, c.ID)
+				}
+				if err := m.Validate(0); err != nil {
+					return fmt.Errorf("%w: message %q: %w", ErrInvalid, m.ID, err)
+				}
+				if _, err := msgStmt.ExecContext(ctx, c.Tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo,
+					m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), ""); err != nil {
+					return fmt.Errorf("message %q: %w", m.ID, err)
+				}
+			}
+			st := ic.Stats
+			st.Tenant, st.ID = c.Tenant, c.ID
+			stats = append(stats, st)
+			n++
+		}
+		return s.putConvStats(ctx, tx, stats)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: import conversations: %w", err)
+	}
+	return n, nil
 }

@@ -534,4 +534,3 @@ func apiKeyJSON(k store.APIKey) map[string]any {
 	}
 	return m
 }
-

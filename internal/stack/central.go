@@ -3,8 +3,10 @@ package stack
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/kefu-io/kefu/central"
+	"github.com/kefu-io/kefu/central/demo"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -25,4 +27,17 @@ func startCentral(ctx context.Context, s *Stack, o Options, pack chat.FAQPack) (
 		return nil, fmt.Errorf("stack: central: %w", err)
 	}
 	return svc, nil
+}
+
+// seedDemo writes the demo history (kefu dev --demo-history).
+func seedDemo(ctx context.Context, svc *central.Service, o Options) {
+	start := time.Now()
+	res, seeded, err := svc.SeedDemo(ctx, demo.Options{Tenant: DemoSite, Days: o.DemoHistoryDays})
+	switch {
+	case err != nil:
+		o.Logger.Warn("demo history not seeded", "err", err)
+	case seeded:
+		o.Logger.Info("demo history seeded (remove with: kefu demo remove)", "days", o.DemoHistoryDays, "conversations", res.Conversations,
+			"messages", res.Messages, "orders", res.Orders, "browser_answers", res.Hits, "took", time.Since(start).Round(time.Millisecond))
+	}
 }

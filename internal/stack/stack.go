@@ -57,6 +57,10 @@ type Options struct {
 	Channels edge.ChannelOptions
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// DemoHistoryDays, when positive, seeds that many days of synthetic,
+	// removable demo history (package central/demo) in the background
+	// after start, unless the demo tenant has it already.
+	DemoHistoryDays int
 }
 
 // Stack is a running all-in-one Kefu.
@@ -147,6 +151,9 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	s.edge.Register(s.app)
 	s.central.Register(s.app)
 	go func() { s.done <- s.app.Listener(s.ln) }()
+	if o.DemoHistoryDays > 0 {
+		go seedDemo(ctx, s.central, o)
+	}
 	return nil
 }
 
