@@ -54,9 +54,10 @@ kefu: wasm plugins
 run: kefu
 	./$(BIN) dev --addr $(ADDR) --data $(DATA)
 
-## size: raw / gzip / brotli bytes of what a shopper's browser downloads
-size: wasm
-	@$(GO) run ./internal/tools/brsize assets/widget/kefu.js assets/widget/kefu.css assets/dist/kefu.wasm assets/dist/wasm_exec.js
+## size: bytes on the wire a shopper's browser receives for the widget (headless chromium on the
+## demo page: before the launcher shows, after three questions) and the local-answer latency
+size: wasm plugins
+	@$(GO) run ./cmd/kefu bench widget
 
 -include models/models.mk
 

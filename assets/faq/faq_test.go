@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -241,6 +242,23 @@ func TestDecodeStrictRefusesBadJSON(t *testing.T) {
 	} {
 		if _, err := decodeStrict([]byte(in)); err == nil {
 			t.Errorf("decodeStrict(%q) accepted bad input", in)
+		}
+	}
+}
+
+// TestFullWidthPunctuation: Chinese and Japanese answers use full-width
+// punctuation (，。？！：；（）) next to CJK characters, never the ASCII marks.
+func TestFullWidthPunctuation(t *testing.T) {
+	p, err := decodeStrict(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := regexp.MustCompile(`[\p{Han}\p{Hiragana}\p{Katakana}][,.?!:;()]|[,?!:;()][\p{Han}\p{Hiragana}\p{Katakana}]`)
+	for _, e := range p.Entries {
+		for _, lang := range []string{"zh", "zh-TW", "ja"} {
+			if m := half.FindString(e.Answers[lang]); m != "" {
+				t.Errorf("%s answer in %s has half-width punctuation %q", e.ID, lang, m)
+			}
 		}
 	}
 }

@@ -105,7 +105,11 @@
     bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
   };
   var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css;
-  css.onload = css.onerror = function () { host.style.visibility = ''; };
+  // The core is fetched when the page is idle after the launcher shows, so it never competes with first paint.
+  css.onload = css.onerror = function () {
+    host.style.visibility = '';
+    (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(function () { loadCore(); }, { timeout: 4000 });
+  };
   var ui = {};
   ui.panel = h('section', 'panel'); ui.panel.id = 'kefu-panel'; ui.panel.setAttribute('role', 'dialog'); ui.panel.setAttribute('aria-modal', 'false');
   var head = h('header', 'head');
@@ -289,7 +293,14 @@
     return box;
   }
   function safeURL(s) { try { var u = new URL(String(s)); return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : ''; } catch (e) { return ''; } }
-  function scroll() { ui.log.scrollTop = ui.log.scrollHeight; }
+  // scroll keeps the newest message in view at the next frame: reading
+  // scrollHeight now would force a layout on every message.
+  var scrollQueued = false;
+  function scroll() {
+    if (scrollQueued) return;
+    scrollQueued = true;
+    (W.requestAnimationFrame || setTimeout)(function () { scrollQueued = false; ui.log.scrollTop = ui.log.scrollHeight; });
+  }
   function setState(m, s) {
     m.state = s;
     if (!m.meta) return;
@@ -351,8 +362,11 @@
   function remember(m) {
     history.push({ id: m.id, role: m.role, text: m.text, source: m.source, author: m.author, at: m.at, faqId: m.faqId, products: m.products });
     if (history.length > 60) history = history.slice(-60);
-    save('log', history);
+    if (!saveTimer) saveTimer = setTimeout(function () { saveTimer = 0; save('log', history); }, 0);
+    // The panel keeps the latest 200 rows; older ones are in nobody's view and only cost layout.
+    while (ui.log.childElementCount > 200 && ui.log.firstElementChild !== ui.chips) ui.log.removeChild(ui.log.firstElementChild);
   }
+  var saveTimer = 0;
   function addMessage(m, quiet) {
     if (rendered[m.id]) return false;
     render(m, quiet);
@@ -489,9 +503,10 @@
       if (m.anger) f.anger = Math.round(m.anger * 1000) / 1000;
       var sku = D.querySelector('[data-kefu-sku]');
       if (sku) f.context.sku = sku.getAttribute('data-kefu-sku');
-      if (tracked.length) f.context.track = JSON.stringify(tracked).slice(0, 1024);
+      // The latest tracked events that fit the edge's 512-byte context value.
+      for (var k = tracked.length; k > 0; k--) { var tj = JSON.stringify(tracked.slice(-k)); if (byteLen(tj) <= 500) { f.context.track = tj; break; } }
       if (m.answer) f.answer = m.answer;
-      if (m.ctx) for (var k in m.ctx) f.context[k] = m.ctx[k];
+      if (m.ctx) for (var c in m.ctx) f.context[c] = m.ctx[c];
       if (frame(f)) m.inflight = true;
     });
   }
@@ -849,8 +864,6 @@
       return m;
     });
     if (outbox.length || conv) connect();
-    var pre = W.requestIdleCallback || function (f) { setTimeout(f, 1200); };
-    pre(function () { loadCore(); }, { timeout: 4000 });
     // Calls queued before this file arrived ([name, args, resolve, reject]), in order.
     var q = stub.q || [];
     W.Kefu = api;

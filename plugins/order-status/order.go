@@ -21,26 +21,35 @@ var orderQuestion = regexp.MustCompile(`(?i)(?:order|bestellung|bestellnummer|co
 var statusCue = regexp.MustCompile(`(?i)where|status|track|when|arriv|deliver|ship|到哪|到了吗|物流|发货|什么时候|進度|到貨|wo ist|wann|status|liefer|versand|où|quand|suivi|livr|dónde|cuándo|estado|llega|envío|dove|quando|stato|cadê|onde|quando|chega|どこ|いつ|届|어디|언제|배송|где|когда|статус|أين|متى`)
 
 // extractOrderID returns the order id the message asks about, or "".
+// Every order word is tried in turn: in "my order hasn't arrived, order
+// 10023" the first one is followed by a word, the second by the id.
 func extractOrderID(text string) string {
-	m := orderQuestion.FindStringSubmatch(text)
+	var m []string
+	for _, c := range orderQuestion.FindAllStringSubmatch(text, -1) {
+		if digitCount(c[1]) >= 4 {
+			m = c
+			break
+		}
+	}
 	if m == nil {
 		return ""
 	}
 	id := m[1]
-	digits := 0
-	for _, c := range id {
-		if c >= '0' && c <= '9' {
-			digits++
-		}
-	}
-	if digits < 4 {
-		return ""
-	}
 	rest := strings.Replace(text, m[0], "", 1)
 	if !statusCue.MatchString(text) && len([]rune(strings.TrimSpace(rest))) > 6 {
 		return "" // an order is named but the question is about something else
 	}
 	return id
+}
+
+func digitCount(s string) int {
+	n := 0
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			n++
+		}
+	}
+	return n
 }
 
 // Order is the order API's answer (README.md).

@@ -75,6 +75,7 @@ func TestInbound(t *testing.T) {
 		{"zh", "我的订单12345到哪了", "", pdk.VerdictAnswer, []string{"订单 12345：运输中", "预计 2025-01-05 送达"}, "in_transit"},
 		{"de delivered no eta", "Wo ist meine Bestellung 2024112512345678?", "de", pdk.VerdictAnswer, []string{"zugestellt"}, "delivered"},
 		{"not found", "where is my order 99999", "en", pdk.VerdictAnswer, []string{"couldn't find order 99999"}, "not_found"},
+		{"second order word names the id", "my order hasn't arrived, order 12345", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way"}, "in_transit"},
 		{"unknown status passes", "where is order 7777", "en", pdk.VerdictAnswer, []string{"couldn't find"}, "not_found"},
 		{"bad status passes", "order 777 status?", "en", pdk.VerdictPass, nil, ""},
 		{"no question", "hello there", "en", pdk.VerdictPass, nil, ""},

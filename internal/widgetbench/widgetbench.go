@@ -1,0 +1,369 @@
+// Package widgetbench measures the shopper widget the way a shopper's
+// browser sees it (`kefu bench widget`, `make size`): it starts the
+// all-in-one stack (internal/stack) on a loopback port, opens the
+// storefront demo in Debian's headless chromium and counts, from the
+// DevTools network events, the bytes the page receives on the wire
+// (encodedDataLength: compressed body plus headers) for the widget's files
+//
+//   - before the launcher is visible (the bootstrap, loader and style sheet),
+//   - after the shopper opened the chat and asked three questions (core,
+//     models, FAQ pack, config: everything),
+//
+// then asks N local questions (default 300) in the page and reports the
+// distribution of send → message-callback times of those answered in the
+// browser, and how many were.
+package widgetbench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/kefu-io/kefu/internal/stack"
+)
+
+// Request is one widget file or route the page fetched.
+type Request struct {
+	URL      string `json:"url"`
+	Encoding string `json:"encoding"` // Content-Encoding: br, gzip or ""
+	Wire     int64  `json:"wire"`     // bytes received: headers plus the (compressed) body
+	Phase    string `json:"phase"`    // "first-paint" or "after"
+	Cached   bool   `json:"cached,omitempty"`
+}
+
+// Latency is the local-answer time distribution in milliseconds.
+type Latency struct {
+	Questions int     `json:"questions"`
+	Local     int     `json:"local"`
+	P50       float64 `json:"p50_ms"`
+	P90       float64 `json:"p90_ms"`
+	P99       float64 `json:"p99_ms"`
+	Max       float64 `json:"max_ms"`
+	Mean      float64 `json:"mean_ms"`
+}
+
+// Result is what one run measured.
+type Result struct {
+	FirstPaint  int64     `json:"first_paint_bytes"` // widget bytes before the launcher was visible
+	AfterThree  int64     `json:"after_three_bytes"` // every widget byte after opening and three questions
+	WSBytes     int64     `json:"websocket_bytes"`   // WebSocket payload bytes both ways in that time
+	LauncherMS  float64   `json:"launcher_ms"`       // navigation start → launcher visible
+	Requests    []Request `json:"requests"`          // widget requests, in order
+	Latency     Latency   `json:"latency"`           // local answers in the page
+	RemoteFirst bool      `json:"remote_first"`      // the first question went over the WebSocket before the core was ready
+}
+
+// Main runs `kefu bench widget`.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kefu bench widget", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("questions", 300, "local questions asked for the latency distribution (0: only bytes)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	chromium := fs.String("chromium", "", "chromium binary (default: $CHROME_PATH, chromium, chromium-browser)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--json]")
+		fmt.Fprintln(stderr, "Bytes on the wire (before the launcher shows; after three questions) and local-answer latency, in headless chromium.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	r, err := Run(ctx, Options{Questions: *n, Chromium: *chromium})
+	if err != nil {
+		fmt.Fprintln(stderr, "kefu bench widget:", err)
+		return 1
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(r, "", "  ")
+		fmt.Fprintln(stdout, string(b))
+		return 0
+	}
+	Print(stdout, r)
+	return 0
+}
+
+// Options configures Run.
+type Options struct {
+	Questions int
+	Chromium  string
+}
+
+// Print writes r as the README's tables.
+func Print(w io.Writer, r Result) {
+	fmt.Fprintf(w, "| widget request | encoding | bytes on the wire | when |\n| --- | --- | --- | --- |\n")
+	for _, q := range r.Requests {
+		fmt.Fprintf(w, "| %s | %s | %d | %s |\n", q.URL, or(q.Encoding, "none"), q.Wire, q.Phase)
+	}
+	fmt.Fprintf(w, "\n| measure | bytes on the wire |\n| --- | --- |\n")
+	fmt.Fprintf(w, "| before the launcher is visible (%.0f ms after navigation) | %d |\n", r.LauncherMS, r.FirstPaint)
+	fmt.Fprintf(w, "| after opening and three questions | %d |\n", r.AfterThree)
+	fmt.Fprintf(w, "| WebSocket payloads in that time | %d |\n", r.WSBytes)
+	fmt.Fprintf(w, "\nfirst question sent over the WebSocket before the core was ready: %v\n", r.RemoteFirst)
+	if l := r.Latency; l.Questions > 0 {
+		fmt.Fprintf(w, "\n| local answers (send → message callback) | value |\n| --- | --- |\n")
+		fmt.Fprintf(w, "| questions asked | %d |\n| answered in the browser | %d (%.1f%%) |\n", l.Questions, l.Local, 100*float64(l.Local)/float64(l.Questions))
+		fmt.Fprintf(w, "| p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n| mean | %.2f ms |\n", l.P50, l.P90, l.P99, l.Max, l.Mean)
+	}
+}
+
+func or(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Run starts a stack and a browser, measures, and stops both.
+func Run(ctx context.Context, o Options) (Result, error) {
+	var res Result
+	data, err := os.MkdirTemp("", "kefu-bench-widget-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(data)
+	s, err := stack.Start(ctx, stack.Options{Addr: "127.0.0.1:0", DataDir: data,
+		PluginCache: os.TempDir() + "/kefu-test-plugin-cache", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return res, err
+	}
+	defer s.Close()
+	exe, err := chromiumPath(o.Chromium)
+	if err != nil {
+		return res, err
+	}
+	prof, err := os.MkdirTemp("", "kefu-bench-chromium-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(prof)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(prof),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 860))
+	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		return res, fmt.Errorf("start chromium: %w", err)
+	}
+	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
+		return res, fmt.Errorf("network events: %w", err)
+	}
+	if _, err := chromedp.Call(bctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
+		return res, fmt.Errorf("disable cache: %w", err)
+	}
+	rec := newRecorder(s.URL)
+	if err := chromedp.Listen(bctx, rec.on); err != nil {
+		return res, err
+	}
+	pctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	if err := chromedp.Do(pctx, chromedp.Navigate(s.URL+"/demo/"),
+		chromedp.Poll[chromedp.Void](launcherVisible, chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+		return res, fmt.Errorf("launcher: %w", err)
+	}
+	res.LauncherMS = float64(time.Since(start).Microseconds()) / 1000
+	rec.mark()
+	// Open and ask at once: the core is not there yet, so the first question goes over the WebSocket.
+	first, err := chromedp.Run(pctx, chromedp.Evaluate[map[string]any](`(async () => {
+		Kefu.open();
+		const core = !!window.kefuCore;
+		const m = await Kefu.send("What is your return policy?");
+		return {core, source: m.source, role: m.role};
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return res, fmt.Errorf("first question: %w", err)
+	}
+	res.RemoteFirst = first["core"] == false && first["source"] == "edge"
+	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](`(async () => {
+		const models = new Set();
+		Kefu.on('model', e => models.add(e.name));
+		for (let i = 0; i < 600 && !(window.kefuCore && kefuCore.ready); i++) await new Promise(r => setTimeout(r, 50));
+		for (const q of ["How long does shipping take?", "Which payment methods do you accept?"]) await Kefu.send(q);
+		for (let i = 0; i < 600 && models.size < 2; i++) await new Promise(r => setTimeout(r, 50));
+		return true;
+	})()`, chromedp.EvalAwaitPromise)); err != nil {
+		return res, fmt.Errorf("three questions: %w", err)
+	}
+	time.Sleep(500 * time.Millisecond) // the last loadingFinished events
+	res.Requests, res.FirstPaint, res.AfterThree, res.WSBytes = rec.totals()
+
+	if o.Questions > 0 {
+		lat, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
+		if err != nil {
+			return res, fmt.Errorf("latency run: %w", err)
+		}
+		res.Latency = summarize(lat, o.Questions)
+	}
+	return res, nil
+}
+
+// launcherVisible is true once the launcher is drawn with its style sheet.
+const launcherVisible = `(() => { const h = document.getElementById('kefu-widget');
+  if (!h || h.style.visibility === 'hidden' || !h.shadowRoot) return false;
+  const l = h.shadowRoot.querySelector('.launcher');
+  return !!l && l.getBoundingClientRect().width > 0 && getComputedStyle(l).borderRadius !== '0px'; })()`
+
+// benchJS asks %d questions drawn from the local entries' paraphrases in
+// the packs the page holds (English and Chinese), timing each from the
+// send call to the message callback of its answer; -1 marks a question
+// that went to the edge.
+const benchJS = `(async (n) => {
+  await Kefu.send("退货政策是什么?"); // fetches the Chinese pack too
+  const cfg = await (await fetch('/w/config?site=demo')).json();
+  const qs = [];
+  for (const l of ['en', 'zh']) {
+    const p = await (await fetch(cfg.faq_packs[l])).json();
+    for (const e of p.entries) if (e.local) for (const q of (e.questions[l] || [])) qs.push(q);
+  }
+  let t0 = 0, got = -1;
+  Kefu.on('message', m => { if (m.role === 'bot' && m.source === 'local' && got < 0) got = performance.now() - t0; });
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    got = -1;
+    t0 = performance.now();
+    const m = await Kefu.send(qs[i %% qs.length]);
+    out.push(m.source === 'local' ? got : -1);
+  }
+  return out;
+})(%[1]d)`
+
+func summarize(ms []float64, n int) Latency {
+	l := Latency{Questions: n}
+	var local []float64
+	for _, v := range ms {
+		if v >= 0 {
+			local = append(local, v)
+		}
+	}
+	l.Local = len(local)
+	if len(local) == 0 {
+		return l
+	}
+	sort.Float64s(local)
+	q := func(p float64) float64 {
+		i := int(p*float64(len(local))+0.999999) - 1
+		if i < 0 {
+			i = 0
+		}
+		return local[min(i, len(local)-1)]
+	}
+	sum := 0.0
+	for _, v := range local {
+		sum += v
+	}
+	l.P50, l.P90, l.P99, l.Max, l.Mean = q(0.5), q(0.9), q(0.99), local[len(local)-1], sum/float64(len(local))
+	return l
+}
+
+// recorder keeps the network events of widget requests.
+type recorder struct {
+	base   string
+	mu     sync.Mutex
+	order  []network.RequestID
+	reqs   map[network.RequestID]*Request
+	marked bool
+	ws     int64
+}
+
+func newRecorder(base string) *recorder {
+	return &recorder{base: base, reqs: map[network.RequestID]*Request{}}
+}
+
+func (r *recorder) on(ev any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		u, err := url.Parse(e.Request.URL)
+		if err != nil || !strings.HasPrefix(e.Request.URL, r.base) || strings.HasPrefix(u.Path, "/demo") {
+			return // the storefront's own files are not the widget's
+		}
+		if _, ok := r.reqs[e.RequestID]; ok {
+			return
+		}
+		phase := "first-paint"
+		if r.marked {
+			phase = "after"
+		}
+		name := u.Path
+		if u.RawQuery != "" {
+			name += "?" + strings.SplitN(u.RawQuery, "&v=", 2)[0]
+		}
+		r.reqs[e.RequestID] = &Request{URL: name, Phase: phase}
+		r.order = append(r.order, e.RequestID)
+	case *network.EventResponseReceived:
+		if q := r.reqs[e.RequestID]; q != nil && e.Response != nil {
+			for k, v := range e.Response.Headers {
+				if strings.EqualFold(k, "content-encoding") {
+					q.Encoding = fmt.Sprint(v)
+				}
+			}
+			q.Cached = e.Response.FromDiskCache
+		}
+	case *network.EventLoadingFinished:
+		if q := r.reqs[e.RequestID]; q != nil {
+			q.Wire = int64(e.EncodedDataLength)
+		}
+	case *network.EventWebSocketFrameSent:
+		r.ws += int64(len(e.Response.PayloadData))
+	case *network.EventWebSocketFrameReceived:
+		r.ws += int64(len(e.Response.PayloadData))
+	}
+}
+
+func (r *recorder) mark() {
+	r.mu.Lock()
+	r.marked = true
+	r.mu.Unlock()
+}
+
+func (r *recorder) totals() (list []Request, first, all, ws int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.order {
+		q := *r.reqs[id]
+		list = append(list, q)
+		all += q.Wire
+		if q.Phase == "first-paint" {
+			first += q.Wire
+		}
+	}
+	return list, first, all, r.ws
+}
+
+func chromiumPath(p string) (string, error) {
+	if p != "" {
+		return p, nil
+	}
+	if p := os.Getenv("CHROME_PATH"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path, nil
+		}
+	}
+	return "", errors.New("chromium is not installed (make chromium)")
+}
