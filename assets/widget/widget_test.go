@@ -333,6 +333,18 @@ func TestWidgetInBrowser(t *testing.T) {
 		})
 	})
 
+	t.Run("labels follow the shopper's language", func(t *testing.T) {
+		// The Chinese question above switched the widget's labels to Chinese.
+		poll.Until(t, 10*time.Second, func() error {
+			got, err := eval[[]string](ctx, `[Kefu.lang(), document.getElementById('kefu-widget').shadowRoot.querySelector('textarea').placeholder,
+				document.getElementById('kefu-widget').getAttribute('lang')]`)
+			if err != nil || len(got) != 3 || got[0] != "zh-CN" || got[1] != "输入消息…" || got[2] != "zh-CN" {
+				return fmt.Errorf("labels %q %v", got, err)
+			}
+			return nil
+		})
+	})
+
 	t.Run("remote message is accepted and answered", func(t *testing.T) {
 		m, err := eval[jsMsg](ctx, `Kefu.send("Where is my order 12345678?")`)
 		if err != nil {
@@ -382,8 +394,8 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Fatalf("oversized message was sent")
 		}
 		notes, _ := eval[[]string](ctx, `[...document.getElementById('kefu-widget').shadowRoot.querySelectorAll('.system')].map(e => e.textContent)`)
-		// The labels follow the shopper's language: the Chinese question before switched them.
-		if len(notes) < 2 || !strings.Contains(strings.Join(notes, "|"), "消息太长了") {
+		// The labels follow the shopper's language: the English order question switched them back.
+		if len(notes) < 2 || !strings.Contains(strings.Join(notes, "|"), "too long") {
 			t.Fatalf("polite notes = %q", notes)
 		}
 	})
