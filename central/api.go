@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/assets/console"
+	"github.com/kefu-io/kefu/central/scope"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 )
@@ -60,10 +60,16 @@ type ConversationView struct {
 
 // AgentView is an agent as the REST API shows it (never the password hash).
 type AgentView struct {
-	ID     string `json:"id"`
-	Tenant string `json:"tenant"`
-	Email  string `json:"email"`
-	Name   string `json:"name"`
+	ID     string     `json:"id"`
+	Tenant string     `json:"tenant"`
+	Email  string     `json:"email"`
+	Name   string     `json:"name"`
+	Role   store.Role `json:"role"`
+	Lang   string     `json:"lang,omitempty"`
+	// MustChangePassword: logged in with a one-time password; POST
+	// /v1/password before anything else.
+	MustChangePassword bool `json:"must_change_password"`
+	Disabled           bool `json:"disabled"`
 }
 
 // LoginRequest is the body of POST /v1/login.
@@ -116,7 +122,8 @@ func view(c store.Conversation, prio int) ConversationView {
 }
 
 func agentView(a store.Agent) AgentView {
-	return AgentView{ID: a.ID, Tenant: a.Tenant, Email: a.Email, Name: a.Name}
+	return AgentView{ID: a.ID, Tenant: a.Tenant, Email: a.Email, Name: a.Name, Role: a.Role, Lang: a.Lang,
+		MustChangePassword: a.MustChangePassword, Disabled: a.Disabled}
 }
 
 func hashToken(token string) string {
@@ -133,13 +140,15 @@ func (s *Service) Register(app *fiber.App) {
 		s.log.Error("auth verify responder not started: edge routes for agents will answer 401", "err", err)
 	}
 	v1 := app.Group("/v1")
+	v1.Get("/openapi.json", s.openapiDoc)
 	v1.Post("/login", s.login)
 	v1.Get("/console/ws", s.wsUpgrade, websocket.New(s.consoleWS))
 	v1.Post("/events", s.postEvent) // API keys (api_analytics.go)
 	auth := v1.Group("", s.authenticate)
 	auth.Get("/me", s.me)
 	auth.Get("/console/config", s.consoleConfig)
-	auth.Post("/logout", s.logout)
+	auth.Post("/logout", sessionOnly, s.logout)
+	auth.Post("/password", sessionOnly, s.changePassword)
 	auth.Get("/conversations", s.listConversations)
 	auth.Get("/conversations/:id", s.getConversation)
 	auth.Get("/conversations/:id/messages", s.listMessages)
@@ -152,6 +161,7 @@ func (s *Service) Register(app *fiber.App) {
 	s.registerAnalytics(auth)
 	s.registerKnowledge(auth)
 	s.registerWork(auth) // the workspace (api_queue.go)
+	s.registerAdmin(auth)
 
 	app.Get("/console/*", s.consolePage)
 }
@@ -221,22 +231,23 @@ func (s *Service) login(c *fiber.Ctx) error {
 		s.logins.failed(account, time.Now())
 		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "wrong tenant, email or password")
 	}
-	var raw [32]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return apiError(c, fiber.StatusInternalServerError, CodeInternal, "no randomness")
+	if a.Disabled {
+		return apiError(c, fiber.StatusUnauthorized, CodeDisabled, "this agent account is disabled")
 	}
-	token := hex.EncodeToString(raw[:])
-	exp := time.Now().Add(s.cfg.TokenTTL)
-	if err := s.st.PutSession(ctx, store.Session{TokenHash: hashToken(token), Tenant: a.Tenant, AgentID: a.ID, Expires: exp}); err != nil {
+	token, exp, err := s.newSession(ctx, a)
+	if err != nil {
 		return storeError(c, err)
 	}
 	return c.JSON(LoginReply{Token: token, Expires: exp.UTC(), Agent: agentView(a)})
 }
 
+// principal is who calls: an agent's session, or an API key (key set;
+// agent then names the key, with the key's tenant and no role).
 type principal struct {
 	agent     store.Agent
 	tokenHash string
 	expires   time.Time
+	key       *store.APIKey
 }
 
 // resolve turns a bearer token into its agent.
@@ -253,26 +264,35 @@ func (s *Service) resolve(ctx context.Context, token string) (principal, error) 
 	if err != nil {
 		return principal{}, err
 	}
+	if a.Disabled {
+		return principal{}, errDisabled
+	}
 	return principal{agent: a, tokenHash: h, expires: se.Expires}, nil
-}
-
-func (s *Service) authenticate(c *fiber.Ctx) error {
-	h := c.Get(fiber.HeaderAuthorization)
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
-		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "missing bearer token")
-	}
-	p, err := s.resolve(c.UserContext(), strings.TrimSpace(token))
-	if err != nil {
-		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "invalid or expired token")
-	}
-	c.Locals("principal", p)
-	return c.Next()
 }
 
 func who(c *fiber.Ctx) principal { return c.Locals("principal").(principal) }
 
-func (s *Service) me(c *fiber.Ctx) error { return c.JSON(agentView(who(c).agent)) }
+// MeView answers GET /v1/me: the caller, and the scopes it holds.
+type MeView struct {
+	AgentView
+	// APIKey is set when the caller is an API key (its id); Role is then empty.
+	APIKey string   `json:"api_key,omitempty"`
+	Scopes []string `json:"scopes"`
+}
+
+func (s *Service) me(c *fiber.Ctx) error {
+	p := who(c)
+	v := MeView{AgentView: agentView(p.agent)}
+	if p.key != nil {
+		v.APIKey, v.Scopes = p.key.ID, p.key.Scopes
+	} else {
+		v.Scopes = scope.ForRole(p.agent.Role)
+	}
+	if v.Scopes == nil {
+		v.Scopes = []string{}
+	}
+	return c.JSON(v)
+}
 
 func (s *Service) logout(c *fiber.Ctx) error {
 	if err := s.st.DeleteSession(c.UserContext(), who(c).tokenHash); err != nil {

@@ -56,6 +56,7 @@ func (a *apiClient) do(method, path, token string, body any, out any) int {
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
+	checkAgainstSpec(a.t, method, path, res.StatusCode, res.Header.Get("Content-Type"), data)
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
 			a.t.Fatalf("%s %s: %d %q: %v", method, path, res.StatusCode, data, err)

@@ -18,7 +18,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/central/alert"
+	"github.com/kefu-io/kefu/central/admin"
 	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/openapi"
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
@@ -117,6 +119,8 @@ type Service struct {
 	logins    *loginGuard // login throttling (loginguard.go)
 	kbs       *kbState
 	qw        *queueWatch // queue.position (queue.go)
+	spec      *openapi.Spec
+	admin     *admin.Service
 
 	// statsMu serialises refreshStats in this replica.
 	statsMu    sync.Mutex
@@ -214,6 +218,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.cfg.APIKeys = storeKeys{s.st}
 	}
 	if err := s.seed(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startAdmin(); err != nil {
 		return nil, err
 	}
 

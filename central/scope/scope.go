@@ -142,4 +142,5 @@ var (
 	WebhooksRead       = Register("webhooks:read", "list webhooks and their delivery logs", store.RoleOwner)
 	WebhooksWrite      = Register("webhooks:write", "create, change and delete webhooks", store.RoleOwner)
 	AuditRead          = Register("audit:read", "read the audit log", store.RoleOwner)
+	IdentityManage     = Register("identity:manage", "read and rotate the identity secret of identify()", store.RoleOwner)
 )
