@@ -63,6 +63,7 @@ func (s *Service) registerAnalytics(auth fiber.Router) {
 	auth.Get("/analytics/conversations", s.analyticsConversations)
 	auth.Get("/alerts", s.listAlerts)
 	auth.Get("/analytics/forecast", s.analyticsForecast)
+	s.registerQA(auth)
 }
 
 // setting returns a tenant setting or "" when there is no settings source

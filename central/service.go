@@ -80,7 +80,7 @@ type Config struct {
 	// SMTPFrom is the sender of alert e-mails. Default kefu-alerts@localhost.
 	SMTPFrom string
 
-	Router     router.Config
+	Router router.Config
 	// WorkSettings, when set, returns a tenant's settings for the queue,
 	// hours and translation (tests); otherwise the store's tenant settings
 	// are read (worksettings.go).

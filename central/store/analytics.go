@@ -426,6 +426,10 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM qa_reviews WHERE tenant = ?
+			AND conversation_id NOT IN (SELECT id FROM conversations WHERE tenant = ?)`), tenant, tenant); err != nil {
+			return err
+		}
 		// The demo agents (package central/demo) have no login and no other use.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM agents WHERE tenant = ? AND email LIKE ?`), tenant, "demo-agent-%@demo.invalid"); err != nil {
 			return err
@@ -444,7 +448,7 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 }
 
 // demoTables are the other tables with a demo column that DeleteDemo empties.
-var demoTables = []string{"merchant_events", "widget_hits"}
+var demoTables = []string{"merchant_events", "widget_hits", "qa_scores"}
 
 func (s *sqlStore) HourlyCounts(ctx context.Context, tenant string, from, to time.Time) ([]float64, error) {
 	from = from.Truncate(time.Hour)

@@ -929,6 +929,14 @@ var migrations = []struct {
 		status TEXT NOT NULL, attempts INTEGER NOT NULL, next_at BIGINT NOT NULL, last_error TEXT NOT NULL, sent_at BIGINT NOT NULL,
 		latency_ms BIGINT NOT NULL, lease_until BIGINT NOT NULL, PRIMARY KEY (tenant, alert_id, adapter))`},
 	{1511, `CREATE INDEX IF NOT EXISTS alert_deliveries_due ON alert_deliveries (status, next_at)`},
+	// Issue 15: QA scores and reviews (store/qa.go).
+	{1512, `CREATE TABLE IF NOT EXISTS qa_scores (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, agent TEXT NOT NULL,
+		score DOUBLE PRECISION NOT NULL, pass INTEGER NOT NULL, items TEXT NOT NULL, created_at BIGINT NOT NULL, scored_at BIGINT NOT NULL,
+		demo INTEGER NOT NULL, PRIMARY KEY (tenant, conversation_id))`},
+	{1513, `CREATE INDEX IF NOT EXISTS qa_scores_created ON qa_scores (tenant, created_at)`},
+	{1514, `CREATE TABLE IF NOT EXISTS qa_reviews (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, reviewer TEXT NOT NULL,
+		score DOUBLE PRECISION NOT NULL, pass INTEGER NOT NULL, items TEXT NOT NULL, comment TEXT NOT NULL, at BIGINT NOT NULL,
+		PRIMARY KEY (tenant, conversation_id, reviewer))`},
 	// Platform channels (issue 12): store/channels.go.
 	{1200, channelSchema()[0]},
 	{1201, channelSchema()[1]},

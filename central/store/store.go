@@ -208,6 +208,7 @@ type Filter struct {
 type Store interface {
 	AnalyticsStore
 	AlertStore
+	QAStore
 
 	AdminStore
 	KnowledgeStore
