@@ -89,6 +89,11 @@ const ChannelOutMaxAge = 7 * 24 * time.Hour
 // reply is sent once: passively in the HTTP response or by the outbox.
 const BucketChannelSent = "KEFU_CHANNEL_SENT"
 
+// BucketChannelCursors is the JetStream key-value bucket (no expiry) in
+// which the edges keep, per channel and account, the cursor of platforms
+// whose messages are pulled after a notice (WeCom's kf/sync_msg).
+const BucketChannelCursors = "KEFU_CHANNEL_CURSORS"
+
 // ConsumerChannels is the prefix of the durable consumer of
 // StreamChannelOut that the edges of one region share: ConsumerChannels +
 // region.

@@ -274,6 +274,25 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 		}
 		return refuse(fiber.StatusBadRequest, "bad_request", err.Error())
 	}
+	var commit func() // saves a pull cursor once the messages are published
+	if res.Pull != nil {
+		puller, ok := ad.(channels.Puller)
+		if !ok {
+			return refuse(fiber.StatusInternalServerError, "internal", "notice from a kind that cannot pull")
+		}
+		msgs, save, err := n.pullChannel(c.Context(), cfg, puller, *res.Pull)
+		if err != nil {
+			n.log.Warn("edge: channel pull failed", "channel", cfg.ID, "err", err)
+			return refuse(fiber.StatusServiceUnavailable, "unavailable", "could not read the messages now; retry")
+		}
+		res.Messages, commit = msgs, save
+		if len(msgs) == 0 {
+			commit()
+			status, ct, body := ad.Ack(cfg, nil)
+			c.Set(fiber.HeaderContentType, ct)
+			return c.Status(status).Send(body)
+		}
+	}
 	if len(res.Messages) == 0 {
 		metricChannelRequests.WithLabelValues(kind, "handshake").Inc()
 		c.Set(fiber.HeaderContentType, res.ContentType)
@@ -312,6 +331,9 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 			}
 		}
 	}
+	if commit != nil {
+		commit()
+	}
 	if passive != nil {
 		in := res.Messages[0]
 		reply, ok := n.passiveReply(c.Context(), cfg, in, wait, edgeReply, start)
@@ -328,6 +350,50 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 	status, ct, body := ad.Ack(cfg, res.Messages)
 	c.Set(fiber.HeaderContentType, ct)
 	return c.Status(status).Send(body)
+}
+
+// pullChannel reads the messages behind a notice from the cursor kept in
+// chat.BucketChannelCursors; save stores the new cursor and is to be called
+// only once the messages are published (a failure leaves the cursor, and
+// the platform's retry of the notice reads them again: ids deduplicate).
+func (n *Node) pullChannel(ctx context.Context, cfg channels.Config, p channels.Puller, req channels.PullRequest) (msgs []channels.Inbound, save func(), err error) {
+	kv, err := n.channelCursors(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	key := "c." + chat.SubjectToken(cfg.ID) + "." + chat.SubjectToken(req.Account)
+	var cursor string
+	if e, err := kv.Get(ctx, key); err == nil {
+		cursor = string(e.Value())
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil, err
+	}
+	msgs, next, err := p.Pull(ctx, cfg, req, cursor)
+	if err != nil {
+		return nil, nil, err
+	}
+	save = func() {
+		if next != cursor {
+			if _, err := kv.Put(context.WithoutCancel(ctx), key, []byte(next)); err != nil {
+				n.log.Warn("edge: channel cursor not saved", "channel", cfg.ID, "err", err)
+			}
+		}
+	}
+	return msgs, save, nil
+}
+
+func (n *Node) channelCursors(ctx context.Context) (jetstream.KeyValue, error) {
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	kv, err := n.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannelCursors, Storage: jetstream.FileStorage,
+		Description: "pull cursors of platform channels (WeCom sync_msg)"})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = n.js.KeyValue(ctx, chat.BucketChannelCursors)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("edge: bucket %s: %w", chat.BucketChannelCursors, err)
+	}
+	return kv, nil
 }
 
 // channelEnvelope builds the envelope of one platform message and runs the

@@ -41,6 +41,7 @@ const channelUsage = `usage: kefu admin [--data DIR | --postgres DSN] channel <c
 
 kinds and their options:
   wechat    --token TOKEN --app-id APPID [--app-secret S] [--aes-key KEY]
+  wecom     --token TOKEN --aes-key KEY --corp-id ID --corp-secret S   (微信客服 callbacks)
   telegram  --bot-token TOKEN --secret SECRET_TOKEN
   whatsapp  --verify-token T --app-secret S --access-token T --phone-number-id ID
   webhook   --outbound-url URL --secret S
@@ -91,7 +92,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(pg, "postgres", *pg, "PostgreSQL DSN")
 	var c channels.Config
 	cf.StringVar(&c.Tenant, "tenant", "", "tenant id")
-	cf.StringVar(&c.Kind, "kind", "", "wechat, telegram, whatsapp or webhook")
+	cf.StringVar(&c.Kind, "kind", "", "wechat, wecom, telegram, whatsapp or webhook")
 	cf.StringVar(&c.ID, "id", "", "channel id (default: a new one)")
 	cf.StringVar(&c.Token, "token", "", "WeChat server token")
 	cf.StringVar(&c.AppID, "app-id", "", "WeChat AppID")
@@ -103,6 +104,8 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(&c.VerifyToken, "verify-token", "", "WhatsApp hub.verify_token")
 	cf.StringVar(&c.AccessToken, "access-token", "", "WhatsApp Cloud API access token")
 	cf.StringVar(&c.PhoneNumberID, "phone-number-id", "", "WhatsApp phone number id")
+	cf.StringVar(&c.CorpID, "corp-id", "", "WeCom corp id")
+	cf.StringVar(&c.CorpSecret, "corp-secret", "", "WeCom 微信客服 secret")
 	cf.StringVar(&c.APIBase, "api-base", "", "platform API base URL (default: the platform's)")
 	address := cf.String("address", "", "e-mail address (kind email)")
 	if err := cf.Parse(rest); err != nil {
@@ -131,7 +134,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	switch sub {
 	case "add":
 		switch c.Kind {
-		case "wecom", "douyin", "email":
+		case "douyin", "email":
 			_ = address
 			return fail(2, fmt.Errorf("channel kind %q is not available in this build (available: %s)", c.Kind, strings.Join(channels.Kinds(), ", ")))
 		}
@@ -184,6 +187,8 @@ func channelInfo(c channels.Config) map[string]any {
 		out["app_id"] = c.AppID
 		out["safe_mode"] = c.AESKey != ""
 		out["customer_service_api"] = c.AppSecret != ""
+	case channels.KindWeCom:
+		out["corp_id"] = c.CorpID
 	case channels.KindWebhook:
 		out["outbound_url"] = c.OutboundURL
 	case channels.KindWhatsApp:

@@ -1,7 +1,7 @@
 // Package channels turns the webhooks of messaging platforms into Kefu
 // messages and Kefu replies into the platforms' outbound calls.
 //
-// Each kind of channel (wechat, webhook, telegram, whatsapp) is an Adapter:
+// Each kind of channel (wechat, wecom, webhook, telegram, whatsapp) is an Adapter:
 // Handle verifies a platform request (signature or token first, before
 // anything of the body is parsed), answers the platform's handshakes
 // (WeChat's echostr, WhatsApp's hub.challenge) and extracts the shopper
@@ -38,6 +38,7 @@ const (
 	KindWebhook  = "webhook"
 	KindTelegram = "telegram"
 	KindWhatsApp = "whatsapp"
+	KindWeCom    = "wecom"
 )
 
 // Config is one channel of a tenant, as stored by central and made by
@@ -71,6 +72,10 @@ type Config struct {
 	AccessToken string `json:"access_token,omitempty"`
 	// PhoneNumberID is the WhatsApp business phone number id replies are sent from.
 	PhoneNumberID string `json:"phone_number_id,omitempty"`
+	// CorpID is the WeCom corp id (the receiver id of its encryption).
+	CorpID string `json:"corp_id,omitempty"`
+	// CorpSecret is the secret of WeCom's 微信客服 application (access token).
+	CorpSecret string `json:"corp_secret,omitempty"`
 	// APIBase overrides the platform's API base URL (tests use a local
 	// stand-in). Default: the platform's public API.
 	APIBase string `json:"api_base,omitempty"`
@@ -123,6 +128,13 @@ func (c Config) Validate() error {
 	case KindWhatsApp:
 		if err := need("verify-token", c.VerifyToken, "app-secret", c.AppSecret, "access-token", c.AccessToken, "phone-number-id", c.PhoneNumberID); err != nil {
 			return err
+		}
+	case KindWeCom:
+		if err := need("token", c.Token, "aes-key", c.AESKey, "corp-id", c.CorpID, "corp-secret", c.CorpSecret); err != nil {
+			return err
+		}
+		if _, err := aesKey(c.AESKey); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
 	default:
 		return fmt.Errorf("%w: %q", ErrUnknownKind, c.Kind)
@@ -214,6 +226,9 @@ type Result struct {
 	Body        []byte
 	// Messages are the shopper messages in the request.
 	Messages []Inbound
+	// Pull, when set, says the request was a notice: the messages are to
+	// be read through the adapter's Puller.
+	Pull *PullRequest
 	// PassiveOK says the platform takes a reply in the HTTP response
 	// (WeChat); the edge then waits briefly for the answer.
 	PassiveOK bool
@@ -265,12 +280,14 @@ func For(kind string, client *http.Client) Adapter {
 		return &Telegram{Client: client}
 	case KindWhatsApp:
 		return &WhatsApp{Client: client}
+	case KindWeCom:
+		return &WeCom{Client: client, tokens: newTokenCache()}
 	}
 	return nil
 }
 
 // Kinds lists the kinds For knows.
-func Kinds() []string { return []string{KindWeChat, KindWebhook, KindTelegram, KindWhatsApp} }
+func Kinds() []string { return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp} }
 
 // MessageID makes the envelope message id of a platform message: the same
 // channel and platform id always give the same id (a retry is a duplicate),

@@ -220,6 +220,15 @@ func (w *WeChat) PassiveReply(cfg Config, in Inbound, text string, now time.Time
 	return "text/xml; charset=utf-8", e.Bytes(), nil
 }
 
+func xmlDecode(b []byte, v any) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	if err := d.Decode(v); err != nil {
+		return refuse(http.StatusBadRequest, "bad_xml", "%v", err)
+	}
+	return nil
+}
+
 // cdata writes s as CDATA sections, splitting any "]]>" inside it.
 func cdata(b *bytes.Buffer, s string) {
 	b.WriteString("<![CDATA[")

@@ -33,10 +33,12 @@ import (
 // endpoint, a merchant's webhook receiver). It checks what it receives as
 // the real one would (tokens, signatures, bodies) and records it.
 type platform struct {
-	t   *testing.T
-	srv *httptest.Server
-	mu  sync.Mutex
-	got []sent
+	t     *testing.T
+	srv   *httptest.Server
+	mu    sync.Mutex
+	got   []sent
+	kf    []string // WeCom sync_msg: the msg_list entries, the cursor is an index
+	pulls int
 }
 
 type sent struct {
@@ -51,6 +53,9 @@ const (
 	hookKey  = "merchant-secret"
 	tgToken  = "123456:ABC-DEF"
 	waToken  = "EAAG-test"
+	wcCorp   = "ww12345678910"
+	wcSecret = "wecom-kf-secret"
+	wcAESKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 )
 
 func newPlatform(t *testing.T) *platform {
@@ -102,6 +107,37 @@ func (p *platform) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		p.record(sent{"wechat", m.ToUser, m.Text.Content})
 		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok"}`)
+	case r.URL.Path == "/wecom/cgi-bin/gettoken":
+		if r.URL.Query().Get("corpid") != wcCorp || r.URL.Query().Get("corpsecret") != wcSecret {
+			fmt.Fprint(w, `{"errcode":40001,"errmsg":"invalid credential"}`)
+			return
+		}
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","access_token":"WCAT","expires_in":7200}`)
+	case r.URL.Path == "/wecom/cgi-bin/kf/sync_msg":
+		var req struct{ Cursor, Token, OpenKfid string }
+		if r.URL.Query().Get("access_token") != "WCAT" || json.Unmarshal(body, &req) != nil || req.Token != "NOTICE-TOKEN" {
+			fmt.Fprint(w, `{"errcode":95000,"errmsg":"invalid token"}`)
+			return
+		}
+		p.mu.Lock()
+		p.pulls++
+		from, _ := strconv.Atoi(req.Cursor)
+		list := strings.Join(p.kf[min(from, len(p.kf)):], ",")
+		next := len(p.kf)
+		p.mu.Unlock()
+		fmt.Fprintf(w, `{"errcode":0,"errmsg":"ok","next_cursor":"%d","has_more":0,"msg_list":[%s]}`, next, list)
+	case r.URL.Path == "/wecom/cgi-bin/kf/send_msg":
+		var m struct {
+			ToUser   string `json:"touser"`
+			OpenKfid string `json:"open_kfid"`
+			Text     struct{ Content string }
+		}
+		if r.URL.Query().Get("access_token") != "WCAT" || json.Unmarshal(body, &m) != nil || m.OpenKfid == "" {
+			fmt.Fprint(w, `{"errcode":40003,"errmsg":"invalid"}`)
+			return
+		}
+		p.record(sent{"wecom", m.OpenKfid + "|" + m.ToUser, m.Text.Content})
+		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","msgid":"x"}`)
 	case r.URL.Path == "/hook":
 		if err := channels.VerifySignature(hookKey, r.Header.Get(channels.HeaderTimestamp), r.Header.Get(channels.HeaderSignature), body, time.Now()); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -274,6 +310,7 @@ func TestChannels(t *testing.T) {
 	p := newPlatform(t)
 	addChannel(t, s, channels.Config{ID: "wx1", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, APIBase: p.srv.URL + "/wx"})
 	addChannel(t, s, channels.Config{ID: "wx2", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, AESKey: wxAESKey, APIBase: p.srv.URL + "/wx"})
+	addChannel(t, s, channels.Config{ID: "wc1", Tenant: DemoSite, Kind: channels.KindWeCom, Token: wxToken, AESKey: wcAESKey, CorpID: wcCorp, CorpSecret: wcSecret, APIBase: p.srv.URL + "/wecom"})
 	addChannel(t, s, channels.Config{ID: "hook1", Tenant: DemoSite, Kind: channels.KindWebhook, Secret: hookKey, OutboundURL: p.srv.URL + "/hook"})
 	addChannel(t, s, channels.Config{ID: "tg1", Tenant: DemoSite, Kind: channels.KindTelegram, BotToken: tgToken, Secret: "tg_secret", APIBase: p.srv.URL + "/tg"})
 	addChannel(t, s, channels.Config{ID: "wa1", Tenant: DemoSite, Kind: channels.KindWhatsApp, VerifyToken: "vt", AppSecret: "meta-secret", AccessToken: waToken, PhoneNumberID: "106540352242922", APIBase: p.srv.URL + "/wa"})
@@ -503,6 +540,58 @@ func TestChannels(t *testing.T) {
 		}
 		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wa1", "16505551234"))); len(got) != 1 {
 			t.Fatalf("stored %q, want one", got)
+		}
+	})
+
+	t.Run("wecom", func(t *testing.T) {
+		u := s.URL + "/channels/wecom/wc1"
+		sign := func(part string) url.Values {
+			ts, nonce := strconv.FormatInt(time.Now().Unix(), 10), chat.NewID()[18:]
+			return url.Values{"msg_signature": {channels.WeChatSignature(wxToken, ts, nonce, part)}, "timestamp": {ts}, "nonce": {nonce}}
+		}
+		echo, _ := channels.WeChatSeal(wcAESKey, wcCorp, []byte("1616140317555161061"))
+		q := sign(echo)
+		q.Set("echostr", echo)
+		if r := do(t, "GET", u+"?"+q.Encode(), nil, nil); r.status != 200 || r.body != "1616140317555161061" {
+			t.Fatalf("verification: %+v", r)
+		}
+		notice := func() (url.Values, []byte) {
+			ev := `<xml><ToUserName><![CDATA[ww12345678910]]></ToUserName><CreateTime>1348831860</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event><Token><![CDATA[NOTICE-TOKEN]]></Token><OpenKfId><![CDATA[wkKEFU]]></OpenKfId></xml>`
+			enc, _ := channels.WeChatSeal(wcAESKey, wcCorp, []byte(ev))
+			return sign(enc), []byte(`<xml><ToUserName><![CDATA[ww12345678910]]></ToUserName><AgentID><![CDATA[218]]></AgentID><Encrypt><![CDATA[` + enc + `]]></Encrypt></xml>`)
+		}
+		p.mu.Lock()
+		p.kf = append(p.kf, `{"msgid":"from_msgid_1","open_kfid":"wkKEFU","external_userid":"wmShopper1","send_time":`+strconv.FormatInt(time.Now().Unix(), 10)+`,"origin":3,"msgtype":"text","text":{"content":"What is your return policy?"}}`)
+		p.mu.Unlock()
+		q, body := notice()
+		if r := do(t, "POST", u+"?"+q.Encode(), xmlCT, body); r.status != 200 || r.body != "success" {
+			t.Fatalf("notice: %+v", r)
+		}
+		q, body = notice() // WeCom's second notice (or a retry): nothing new from the cursor
+		if r := do(t, "POST", u+"?"+q.Encode(), xmlCT, body); r.status != 200 {
+			t.Fatalf("second notice: %+v", r)
+		}
+		bad, _ := notice()
+		bad.Set("msg_signature", strings.Repeat("f", 40))
+		if r := do(t, "POST", u+"?"+bad.Encode(), xmlCT, body); r.status != 403 {
+			t.Fatalf("bad signature: %+v", r)
+		}
+		user := "wkKEFU|wmShopper1"
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("wecom", user); len(got) != 1 {
+				return fmt.Errorf("send_msg got %q", got)
+			}
+			return nil
+		})
+		outboxDrained(t, s)
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wc1", user))); len(got) != 1 || len(p.sent("wecom", user)) != 1 {
+			t.Fatalf("stored %q, sent %q: want one each", got, p.sent("wecom", user))
+		}
+		p.mu.Lock()
+		pulls := p.pulls
+		p.mu.Unlock()
+		if pulls != 2 {
+			t.Fatalf("%d sync_msg calls, want 2 (the bad signature pulls nothing)", pulls)
 		}
 	})
 
