@@ -155,6 +155,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	vaultKeyFile := fs.String("vault-key-file", "", "base64 AES-256 key of the vault for regions without vault_keys; created 0600 when missing (default: VAULT_DIR/vault.key)")
 	consoleOrigins := fs.String("console-origin", "", "comma-separated origins of agent consoles served elsewhere that may call POST /v1/reveal (CORS)")
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
+	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
 	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
@@ -226,6 +227,12 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 			return fail(stderr, err)
 		}
 		pc.Builtin, pc.Logger = builtin.Lookup, log
+		// A production edge runs only signed bundles (and the built-ins)
+		// unless the operator says otherwise on the command line.
+		pc.RequireSignature = !*allowUnsigned
+		if !pc.RequireSignature {
+			log.Warn("plugin signatures are not required (--allow-unsigned-plugins): anyone who can write the plugin folder or holds the admin token can replace a plugin")
+		}
 		if *vaultDir != "" {
 			pc.VaultDir = *vaultDir
 		}
@@ -250,6 +257,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	app := stack.NewApp()
 	if host, ok := cfg.Plugins.(*pluginhost.Host); ok {
 		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))
+		stack.LargeBody(app, "PUT", "/admin/plugins/", pluginhost.MaxBundleBytes)
 	}
 	node.Register(app)
 	return serve(ctx, app, sf.addr, log)

@@ -14,9 +14,14 @@ const MaxBundleBytes = 32 << 20
 
 // AdminHandler serves the plugin admin API of an edge, for regional ops:
 //
-//	GET /admin/plugins          → {"plugins": {"name": "version", …}}
-//	PUT /admin/plugins/{name}   body: the .wasm bundle;
-//	                            header X-Kefu-Signature: base64 ed25519 signature
+//	GET /admin/plugins          → {"plugins": {"name": "version", …},
+//	                               "releases": {"name": "1.4.0", …}}
+//	PUT /admin/plugins/{name}   body: the .wasm bundle (at most MaxBundleBytes);
+//	                            header X-Kefu-Signature: the bundle's signature
+//	                            file (one line of JSON from `kefu plugin sign`:
+//	                            name, version and SHA-256 signed together);
+//	                            ?force=1 installs an older signed version
+//	                            (a deliberate rollback)
 //
 // Every request needs "Authorization: Bearer <token>"; an empty token
 // disables the API (every request gets 404). An accepted bundle is swapped
@@ -26,7 +31,7 @@ const MaxBundleBytes = 32 << 20
 func (h *Host) AdminHandler(token string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/plugins", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"plugins": h.Versions()})
+		writeJSON(w, http.StatusOK, map[string]any{"plugins": h.Versions(), "releases": h.Releases()})
 	})
 	mux.HandleFunc("PUT /admin/plugins/{name}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
@@ -39,7 +44,8 @@ func (h *Host) AdminHandler(token string) http.Handler {
 		if s := r.Header.Get("X-Kefu-Signature"); s != "" {
 			sig = []byte(s)
 		}
-		if err := h.Install(r.Context(), name, wasm, sig); err != nil {
+		force := r.URL.Query().Get("force")
+		if err := h.InstallWith(r.Context(), name, wasm, sig, InstallOptions{Force: force == "1" || force == "true"}); err != nil {
 			status := http.StatusInternalServerError
 			if errors.Is(err, ErrRefused) {
 				status = http.StatusUnprocessableEntity

@@ -23,7 +23,7 @@ func TestAdminHandler(t *testing.T) {
 	before := h.Versions()["p"]
 
 	next := testPlugin(t, "kitchen")
-	sign := func(b []byte) string { return base64.StdEncoding.EncodeToString(ed25519.Sign(priv, b)) }
+	sign := func(b []byte) string { return strings.TrimSpace(string(signFile(t, priv, "p", "2", b))) }
 	tests := []struct {
 		name, method, path, token, sig string
 		body                           []byte

@@ -66,7 +66,6 @@ limits = { timeout = "800ms" }
 		{"bad grant", "[regions.eu.plugins.a]\ngrants = [\"root\"]", "unknown grant"},
 		{"fs no dir", "[regions.eu.plugins.a]\ngrants = [\"fs\"]", "fs_dir"},
 		{"bad key", `trusted_keys = ["abc"]`, "ed25519"},
-		{"sig no keys", `require_signature = true`, "without trusted_keys"},
 		{"not toml", `[[[`, "config"},
 	}
 	for _, tc := range bad {

@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"os"
@@ -145,4 +146,14 @@ func metricValue(m prometheus.Metric) float64 {
 		return d.Gauge.GetValue()
 	}
 	return 0
+}
+
+// signFile signs wasm as release version of plugin name (a signature file).
+func signFile(t testing.TB, priv ed25519.PrivateKey, name, version string, wasm []byte) []byte {
+	t.Helper()
+	b, err := SignBundle(priv, name, version, wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -61,6 +61,7 @@ type Host struct {
 	installMu sync.Mutex
 	versions  map[string]string // plugin → version (sha256 prefix) running
 	refused   map[string]string // plugin → version refused last (poller skips it)
+	signed    map[string]signedVersion // plugin → signed release running (downgrade check)
 	seen      map[string]fileStamp
 
 	ctx    context.Context
@@ -94,6 +95,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		slots:     map[string]map[string]*slot{},
 		pipelines: map[string]map[Hook][]*slot{},
 		versions:  map[string]string{},
+		signed:    map[string]signedVersion{},
 		refused:   map[string]string{},
 		seen:      map[string]fileStamp{},
 		alerts:    make(chan Alert, 256),
@@ -167,7 +169,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 			h.Close()
 			return nil, err
 		}
-		if err := h.install(ctx, name, wasm, sig, builtin, false); err != nil {
+		if err := h.install(ctx, name, wasm, sig, builtin, false, false); err != nil {
 			h.Close()
 			return nil, err
 		}
@@ -236,23 +238,41 @@ func (h *Host) readBundle(name string) (wasm, sig []byte, builtin bool, err erro
 	return nil, nil, false, fmt.Errorf("%w: %q (plugin_dir %q, built-ins)", ErrNotFound, name, h.cfg.PluginDir)
 }
 
+// InstallOptions modify Install.
+type InstallOptions struct {
+	// Force installs a signed bundle whose version is older than the
+	// running signed version (a deliberate rollback). Default: false.
+	Force bool
+}
+
+// signedVersion is the signed release of a running plugin.
+type signedVersion struct{ version, sha string }
+
 // Install verifies, compiles and starts a new version of plugin name, then
 // swaps it in atomically in every region that runs it; calls in flight
-// finish on the old version. sig is the ed25519 signature (raw 64 bytes or
-// base64) over wasm. A refused bundle leaves the running version in place
-// and the error (wrapping ErrRefused) says why. With a PluginDir the
-// accepted bundle is written there so a restart keeps it.
+// finish on the old version. sig is the bundle's signature file
+// (Signature: name, version and SHA-256 signed together), empty for an
+// unsigned bundle. A signed version older than the running signed one is
+// refused (ErrDowngrade; see InstallWith). A refused bundle leaves the
+// running version in place and the error (wrapping ErrRefused) says why.
+// With a PluginDir the accepted bundle is written there so a restart keeps
+// it.
 func (h *Host) Install(ctx context.Context, name string, wasm, sig []byte) error {
+	return h.InstallWith(ctx, name, wasm, sig, InstallOptions{})
+}
+
+// InstallWith is Install with options.
+func (h *Host) InstallWith(ctx context.Context, name string, wasm, sig []byte, o InstallOptions) error {
 	if h.closed.Load() {
 		return ErrClosed
 	}
 	if !pluginNameRE.MatchString(name) {
 		return fmt.Errorf("%w: bad plugin name %q", ErrRefused, name)
 	}
-	return h.install(ctx, name, wasm, sig, false, true)
+	return h.install(ctx, name, wasm, sig, false, true, o.Force)
 }
 
-func (h *Host) install(ctx context.Context, name string, wasm, sig []byte, builtin, persist bool) (err error) {
+func (h *Host) install(ctx context.Context, name string, wasm, sig []byte, builtin, persist, force bool) (err error) {
 	h.installMu.Lock()
 	defer h.installMu.Unlock()
 	sum := sha256.Sum256(wasm)
@@ -264,9 +284,16 @@ func (h *Host) install(ctx context.Context, name string, wasm, sig []byte, built
 			h.log.Error("plugin bundle refused", "plugin", name, "version", version, "err", err)
 		}
 	}()
+	var signed signedVersion
 	if !builtin {
-		if err := h.verify(name, wasm, sig); err != nil {
+		if signed.version, err = h.verify(name, wasm, sig); err != nil {
 			return err
+		}
+		if signed.version != "" {
+			signed.sha = hex.EncodeToString(sum[:])
+			if err := h.checkDowngrade(name, signed, force); err != nil {
+				return err
+			}
 		}
 	}
 	var regions []string
@@ -315,33 +342,48 @@ func (h *Host) install(ctx context.Context, name string, wasm, sig []byte, built
 	}
 	prev := h.versions[name]
 	h.versions[name] = version
+	if signed.version != "" {
+		h.signed[name] = signed
+	} else {
+		delete(h.signed, name)
+	}
 	delete(h.refused, name)
 	h.metrics.reloads.WithLabelValues(name, "ok").Inc()
 	h.log.Info("plugin installed", "plugin", name, "version", version, "previous", prev, "regions", regions)
 	return nil
 }
 
-// verify checks the bundle's signature against the trusted keys.
-func (h *Host) verify(name string, wasm, sig []byte) error {
+// verify checks the bundle's signature file against the trusted keys and
+// returns the signed version ("" for an unsigned bundle, allowed only
+// without RequireSignature).
+func (h *Host) verify(name string, wasm, sig []byte) (string, error) {
 	if len(sig) == 0 {
 		if h.cfg.RequireSignature {
-			return fmt.Errorf("%w: %s: unsigned bundle (require_signature is on)", ErrRefused, name)
+			return "", fmt.Errorf("%w: %s: unsigned bundle (require_signature is on)", ErrRefused, name)
 		}
+		return "", nil
+	}
+	v, err := verifySignature(h.keys, name, wasm, sig)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrRefused, name, err)
+	}
+	return v, nil
+}
+
+// checkDowngrade refuses a signed version older than the running signed
+// one, or the same version with other bytes, unless force.
+func (h *Host) checkDowngrade(name string, next signedVersion, force bool) error {
+	cur, ok := h.signed[name]
+	if !ok || force {
 		return nil
 	}
-	raw, err := DecodeSignature(sig)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrRefused, name, err)
+	switch c := compareVersions(next.version, cur.version); {
+	case c < 0:
+		return fmt.Errorf("%w: %s: %w: %s is older than the running %s (force to roll back)", ErrRefused, name, ErrDowngrade, next.version, cur.version)
+	case c == 0 && next.sha != cur.sha:
+		return fmt.Errorf("%w: %s: %w: version %s is running with other bytes (a new release needs a new version)", ErrRefused, name, ErrDowngrade, next.version)
 	}
-	if len(h.keys) == 0 {
-		return fmt.Errorf("%w: %s: signed bundle but no trusted_keys configured", ErrRefused, name)
-	}
-	for _, k := range h.keys {
-		if ed25519.Verify(k, wasm, raw) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: %s: signature does not verify with any trusted key", ErrRefused, name)
+	return nil
 }
 
 // DecodeSignature accepts a raw 64-byte ed25519 signature or its base64
@@ -370,7 +412,7 @@ func (h *Host) persist(name string, wasm, sig []byte) error {
 		return nil
 	}
 	if len(sig) > 0 {
-		if err := write(p+".sig", []byte(base64.StdEncoding.EncodeToString(mustSig(sig))+"\n")); err != nil {
+		if err := write(p+".sig", append([]byte(strings.TrimSpace(string(sig))), '\n')); err != nil {
 			return err
 		}
 	} else {
@@ -383,11 +425,6 @@ func (h *Host) persist(name string, wasm, sig []byte) error {
 		h.seen[name] = fileStamp{st.Size(), st.ModTime()}
 	}
 	return nil
-}
-
-func mustSig(sig []byte) []byte {
-	raw, _ := DecodeSignature(sig)
-	return raw
 }
 
 // pollLoop checks PluginDir for changed bundles.
@@ -439,7 +476,7 @@ func (h *Host) Poll(ctx context.Context) {
 		if skip {
 			continue
 		}
-		_ = h.install(ctx, name, wasm, sig, false, false)
+		_ = h.install(ctx, name, wasm, sig, false, false, false)
 	}
 }
 
@@ -450,6 +487,18 @@ func (h *Host) Versions() map[string]string {
 	out := make(map[string]string, len(h.versions))
 	for k, v := range h.versions {
 		out[k] = v
+	}
+	return out
+}
+
+// Releases returns the signed release version of every plugin running a
+// signed bundle.
+func (h *Host) Releases() map[string]string {
+	h.installMu.Lock()
+	defer h.installMu.Unlock()
+	out := make(map[string]string, len(h.signed))
+	for k, v := range h.signed {
+		out[k] = v.version
 	}
 	return out
 }

@@ -329,12 +329,13 @@ func TestInstallSwapsAtomicallyAndInFlightFinishesOnOld(t *testing.T) {
 		want string
 	}{
 		{"unsigned", next, nil, "unsigned bundle"},
-		{"wrong key", next, ed25519.Sign(otherPriv, next), "does not verify"},
-		{"tampered", append([]byte{}, next[:len(next)-1]...), ed25519.Sign(priv, next), "does not verify"},
-		{"garbage sig", next, []byte("nope"), "neither 64 raw bytes"},
-		{"not wasm", []byte("hello"), ed25519.Sign(priv, []byte("hello")), "compiling"},
-		{"abi mismatch", emptyModule, ed25519.Sign(priv, emptyModule), "missing export memory"},
-		{"bad import", badImportModule, ed25519.Sign(priv, badImportModule), "imports kefu.evil, which ABI v1 does not provide"},
+		{"wrong key", next, signFile(t, otherPriv, "p", "2", next), "does not verify"},
+		{"tampered", append([]byte{}, next[:len(next)-1]...), signFile(t, priv, "p", "2", next), "does not verify"},
+		{"garbage sig", next, []byte("nope"), "not a kefu signature file"},
+		{"legacy sig", next, ed25519.Sign(priv, next), "binds no name or version"},
+		{"not wasm", []byte("hello"), signFile(t, priv, "p", "2", []byte("hello")), "compiling"},
+		{"abi mismatch", emptyModule, signFile(t, priv, "p", "2", emptyModule), "missing export memory"},
+		{"bad import", badImportModule, signFile(t, priv, "p", "2", badImportModule), "imports kefu.evil, which ABI v1 does not provide"},
 	}
 	for _, r := range refusals {
 		err := h.Install(context.Background(), "p", r.wasm, r.sig)
@@ -342,8 +343,7 @@ func TestInstallSwapsAtomicallyAndInFlightFinishesOnOld(t *testing.T) {
 			t.Fatalf("%s: err %v, want refusal with %q", r.name, err, r.want)
 		}
 	}
-	// base64 text signatures work as well as raw ones.
-	sig := []byte(base64.StdEncoding.EncodeToString(ed25519.Sign(priv, next)) + "\n")
+	sig := signFile(t, priv, "p", "2", next)
 	if err := h.Install(context.Background(), "p", next, sig); err != nil {
 		t.Fatalf("Install: %v", err)
 	}

@@ -14,12 +14,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
 
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/faq"
@@ -191,6 +193,25 @@ func NewApp() *fiber.App {
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
 	return app
+}
+
+// LargeBody lets requests of method to paths under prefix carry bodies up to
+// limit bytes, while every other route keeps the app's BodyLimit (1 MiB
+// from NewApp): fasthttp decides per request, from the header, before it
+// reads the body. The plugin admin API uses it for bundles
+// (pluginhost.MaxBundleBytes).
+func LargeBody(app *fiber.App, method, prefix string, limit int) {
+	srv := app.Server()
+	prev := srv.HeaderReceived
+	srv.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if string(h.Method()) == method && strings.HasPrefix(string(h.RequestURI()), prefix) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: limit}
+		}
+		if prev != nil {
+			return prev(h)
+		}
+		return fasthttp.RequestConfig{}
+	}
 }
 
 // DefaultFAQ decodes the default FAQ pack (assets/faq) for the demo tenant.

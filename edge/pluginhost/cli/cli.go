@@ -5,7 +5,7 @@
 //	kefu plugin build DIR [-o OUT.wasm]
 //	kefu plugin test DIR|FILE.wasm --input FILE [--hook inbound] [--grant kv,http] [--config k=v]... [--allow host]...
 //	kefu plugin sign keygen --out KEYFILE
-//	kefu plugin sign --key KEYFILE BUNDLE.wasm
+//	kefu plugin sign --key KEYFILE --version V [--name N] BUNDLE.wasm
 //	kefu plugin verify --pub PUBFILE BUNDLE.wasm
 //
 // `test` runs the plugin in the real host (edge/pluginhost) on each
@@ -48,7 +48,8 @@ const usage = `usage: kefu plugin <command>
        [--hook inbound|outbound|event] [--grant kv,http,alert]
        [--config key=value]... [--allow host[:port]]... [--timeout 1s]
   sign keygen --out KEYFILE          make an ed25519 key pair (KEYFILE, KEYFILE.pub)
-  sign --key KEYFILE BUNDLE.wasm     write BUNDLE.wasm.sig
+  sign --key KEYFILE --version V [--name N] BUNDLE.wasm
+                                     write BUNDLE.wasm.sig (name, version, SHA-256 signed)
   verify --pub PUBFILE BUNDLE.wasm   check BUNDLE.wasm.sig
 `
 
@@ -479,12 +480,17 @@ func cmdSign(args []string, stdout io.Writer) error {
 	}
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	keyFile := fs.String("key", "", "private key file from `sign keygen`")
+	name := fs.String("name", "", "plugin name the bundle is installed as (default: the file name without .wasm)")
+	version := fs.String("version", "", "release version, dotted numbers (1.4.0); edges refuse older releases than the one they run")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if *keyFile == "" || len(pos) != 1 {
-		return usageError{"sign needs --key KEYFILE and one BUNDLE.wasm"}
+	if *keyFile == "" || *version == "" || len(pos) != 1 {
+		return usageError{"sign needs --key KEYFILE --version V and one BUNDLE.wasm"}
+	}
+	if *name == "" {
+		*name = strings.TrimSuffix(filepath.Base(pos[0]), ".wasm")
 	}
 	priv, err := readKey(*keyFile, ed25519.PrivateKeySize)
 	if err != nil {
@@ -494,11 +500,14 @@ func cmdSign(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reading bundle: %w", err)
 	}
-	sig := ed25519.Sign(ed25519.PrivateKey(priv), wasm)
-	if err := os.WriteFile(pos[0]+".sig", []byte(base64.StdEncoding.EncodeToString(sig)+"\n"), 0o644); err != nil {
+	sig, err := pluginhost.SignBundle(ed25519.PrivateKey(priv), *name, *version, wasm)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(pos[0]+".sig", sig, 0o644); err != nil {
 		return fmt.Errorf("writing signature: %w", err)
 	}
-	fmt.Fprintf(stdout, "signed %s -> %s.sig\n", pos[0], pos[0])
+	fmt.Fprintf(stdout, "signed %s as %s %s -> %s.sig\n", pos[0], *name, *version, pos[0])
 	return nil
 }
 
@@ -524,14 +533,14 @@ func cmdVerify(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("reading signature: %w", err)
 	}
-	sig, err := pluginhost.DecodeSignature(sigText)
+	sig, err := pluginhost.ParseSignature(sigText)
 	if err != nil {
 		return err
 	}
-	if !ed25519.Verify(ed25519.PublicKey(pub), wasm, sig) {
-		return fmt.Errorf("%s: signature does NOT verify", pos[0])
+	if err := pluginhost.VerifySignature([]ed25519.PublicKey{ed25519.PublicKey(pub)}, sig.Plugin, wasm, sigText); err != nil {
+		return fmt.Errorf("%s: signature does NOT verify: %w", pos[0], err)
 	}
-	fmt.Fprintf(stdout, "%s: signature ok\n", pos[0])
+	fmt.Fprintf(stdout, "%s: signature ok (%s %s)\n", pos[0], sig.Plugin, sig.Version)
 	return nil
 }
 

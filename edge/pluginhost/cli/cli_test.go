@@ -142,7 +142,7 @@ func TestSignVerify(t *testing.T) {
 	if err := os.WriteFile(bundle, []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCLI(t, "", "sign", "--key", key, bundle); code != 0 {
+	if code, _, stderr := runCLI(t, "", "sign", "--key", key, "--version", "1.0.0", bundle); code != 0 {
 		t.Fatalf("sign: %s", stderr)
 	}
 	if code, out, _ := runCLI(t, "", "verify", "--pub", key+".pub", bundle); code != 0 || !strings.Contains(out, "signature ok") {
@@ -152,9 +152,11 @@ func TestSignVerify(t *testing.T) {
 	pubText, _ := os.ReadFile(key + ".pub")
 	pub, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(string(pubText)))
 	sigText, _ := os.ReadFile(bundle + ".sig")
-	sig, err := pluginhost.DecodeSignature(sigText)
-	if err != nil || !ed25519.Verify(pub, []byte("\x00asm\x01\x00\x00\x00"), sig) {
+	if err := pluginhost.VerifySignature([]ed25519.PublicKey{pub}, "p", []byte("\x00asm\x01\x00\x00\x00"), sigText); err != nil {
 		t.Fatalf("signature file does not verify: %v", err)
+	}
+	if err := pluginhost.VerifySignature([]ed25519.PublicKey{pub}, "pii-redact", []byte("\x00asm\x01\x00\x00\x00"), sigText); err == nil {
+		t.Fatal("the signature of plugin p verified for pii-redact")
 	}
 	if err := os.WriteFile(bundle, []byte("\x00asm\x01\x00\x00\x01"), 0o644); err != nil {
 		t.Fatal(err)
@@ -162,7 +164,7 @@ func TestSignVerify(t *testing.T) {
 	if code, _, stderr := runCLI(t, "", "verify", "--pub", key+".pub", bundle); code != 1 || !strings.Contains(stderr, "does NOT verify") {
 		t.Fatalf("tampered bundle verified: %s", stderr)
 	}
-	if code, _, stderr := runCLI(t, "", "sign", "--key", key+".pub", bundle); code != 1 || !strings.Contains(stderr, "not a base64 ed25519 key") {
+	if code, _, stderr := runCLI(t, "", "sign", "--key", key+".pub", "--version", "1", bundle); code != 1 || !strings.Contains(stderr, "not a base64 ed25519 key") {
 		t.Fatalf("signing with the public key: %s", stderr)
 	}
 }
