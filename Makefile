@@ -8,7 +8,7 @@ BIN := bin/kefu
 PLUGINS := pii-redact gdpr-residency sensitive-alert order-status geo-campaign
 GOROOT := $(shell $(GO) env GOROOT)
 
-.PHONY: all build kefu run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean fuzz-channels
+.PHONY: all build kefu run test wasm plugins plugins-as size models vet deps-test chromium postgres e2e clean fuzz-channels axe
 
 all: build
 
@@ -65,6 +65,10 @@ size: wasm plugins
 chromium:
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 
+## axe: axe-core from npm for the widget's accessibility audit (assets/widget TestAccessibility)
+axe:
+	@cd assets/widget/testdata/axe && { [ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error; }
+
 ## postgres: the PostgreSQL server that the image ships, on loopback
 postgres:
 	@./scripts/pg-start.sh >/dev/null
@@ -80,7 +84,7 @@ NORACE := ./internal/stack ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
 
 ## test: installs what tests need, starts it, runs every test
-test: chromium postgres wasm plugins plugins-as vet fuzz-channels
+test: chromium postgres wasm plugins plugins-as vet fuzz-channels axe
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$($(GO) list ./... | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
 	$(GO) test -race -timeout 15m $$pkgs; rc=$$?; $(GO) test -timeout 10m $(NORACE) || rc=1; \

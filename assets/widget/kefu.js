@@ -90,8 +90,33 @@
   /* ---------- DOM (a Shadow DOM: no style leaks either way) ---------- */
   var host = D.createElement('div');
   host.id = 'kefu-widget';
-  host.style.visibility = 'hidden';
   if (attr('position') === 'left') host.setAttribute('data-position', 'left');
+  // The host element lives in the page, where any global rule (even
+  // "* { position: static !important }") reaches it. Its own style is
+  // therefore set inline with !important, which beats every style sheet:
+  // all: initial cuts off everything the page would pass down by
+  // inheritance, and the few properties the widget needs are set again.
+  // (CSSOM changes need no 'unsafe-inline' under a strict CSP.)
+  var phone = W.matchMedia ? W.matchMedia('(max-width: 480px)') : { matches: false };
+  var hostVars = {}, shown = false;
+  function hostStyle() {
+    var st = host.style, I = 'important', left = attr('position') === 'left', full = isOpen && phone.matches;
+    var gap = phone.matches ? '12px' : '20px';
+    st.cssText = '';
+    st.setProperty('all', 'initial', I);
+    st.setProperty('display', 'block', I);
+    st.setProperty('position', 'fixed', I);
+    st.setProperty('z-index', '2147483000', I);
+    st.setProperty('visibility', shown ? 'visible' : 'hidden', I);
+    st.setProperty('direction', T.dir === 'rtl' ? 'rtl' : 'ltr', I);
+    st.setProperty('top', full ? '0' : 'auto', I);
+    st.setProperty('bottom', full ? '0' : 'max(' + gap + ', env(safe-area-inset-bottom))', I);
+    st.setProperty(left ? 'left' : 'right', full ? '0' : 'max(' + gap + ', env(safe-area-inset-' + (left ? 'left' : 'right') + '))', I);
+    st.setProperty(left ? 'right' : 'left', full ? '0' : 'auto', I);
+    for (var k in hostVars) st.setProperty(k, hostVars[k]);
+  }
+  function hostVar(k, v) { hostVars[k] = v; host.style.setProperty(k, v); }
+  if (phone.addEventListener) phone.addEventListener('change', hostStyle);
   var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var color = attr('color');
   function h(tag, cls, text) { var e = D.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
@@ -107,7 +132,7 @@
   var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css;
   // The core is fetched when the page is idle after the launcher shows, so it never competes with first paint.
   css.onload = css.onerror = function () {
-    host.style.visibility = '';
+    shown = true; hostStyle();
     (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(function () { loadCore(); }, { timeout: 4000 });
   };
   var ui = {};
@@ -138,13 +163,14 @@
   ui.badge = h('span', 'badge'); ui.launcher.appendChild(ui.badge);
   ui.launcher.onclick = function () { isOpen ? api.close() : api.open(); };
   root.appendChild(css); root.appendChild(ui.panel); root.appendChild(ui.launcher);
-  if (color) { host.style.setProperty('--k-brand', color); host.style.setProperty('--k-brand-2', color); }
+  if (color) { hostVar('--k-brand', color); hostVar('--k-brand-2', color); }
 
   // label (re)applies every UI string: at boot and when the language changes.
   function label() {
     var title = attr('title') || t('title');
     host.setAttribute('lang', LANG);
     host.setAttribute('dir', T.dir === 'rtl' ? 'rtl' : 'ltr');
+    hostStyle();
     ui.panel.setAttribute('aria-label', title);
     ui.avatar.textContent = (title.trim()[0] || 'K').toUpperCase();
     ui.title.textContent = title;
@@ -156,6 +182,7 @@
     setStatus(ui.statusState || 'online');
     if (ui.chips) ui.chips.setAttribute('aria-label', t('suggest'));
     if (ui.attach) ui.attach.setAttribute('aria-label', t('attach'));
+    if (lastShopper && lastShopper.meta) setState(lastShopper, lastShopper.state);
   }
 
   function autosize() {
@@ -193,8 +220,8 @@
   function fitViewport() {
     var vv = W.visualViewport;
     if (!vv) return;
-    host.style.setProperty('--k-vh', vv.height + 'px');
-    host.style.setProperty('--k-vt', vv.offsetTop + 'px');
+    hostVar('--k-vh', vv.height + 'px');
+    hostVar('--k-vt', vv.offsetTop + 'px');
   }
   if (W.visualViewport) { W.visualViewport.addEventListener('resize', fitViewport); W.visualViewport.addEventListener('scroll', fitViewport); }
 
@@ -230,9 +257,11 @@
   // an ASCII mark next to a CJK character becomes its full-width form.
   var FULL = { ',': '，', '.': '。', '?': '？', '!': '！', ':': '：', ';': '；', '(': '（', ')': '）' };
   var CJK = '\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff';
-  var typoRe = new RegExp('([' + CJK + '])[ ]?([,.?!:;)])(?![0-9a-zA-Z])|([,.?!:;(])[ ]?(?=[' + CJK + '])', 'g');
+  var cjkRe = new RegExp('[' + CJK + ']');
+  var typoRe = new RegExp('([' + CJK + '])[ ]?([,?!:;]|\\.(?![0-9A-Za-z]))|([,?!:;])[ ]?(?=[' + CJK + '])', 'g');
   function typo(text) {
-    if (!new RegExp('[' + CJK + ']').test(text)) return text;
+    if (!cjkRe.test(text)) return text;
+    text = text.replace(/ ?\(([^()]*)\)/g, function (all, inner) { return cjkRe.test(inner) ? '（' + inner + '）' : all; });
     return text.replace(typoRe, function (all, c, p1, p2) { return c ? c + FULL[p1] : FULL[p2]; });
   }
   function initials(s) { return (s || '?').trim().slice(0, 1).toUpperCase(); }
@@ -761,7 +790,7 @@
     version: '2',
     open: function () {
       if (isOpen) return;
-      isOpen = true; host.classList.add('open');
+      isOpen = true; host.classList.add('open'); hostStyle();
       opener = root.activeElement || D.activeElement;
       ui.launcher.setAttribute('aria-expanded', 'true'); ui.launcher.setAttribute('aria-label', t('close'));
       unread = 0; ui.badge.className = 'badge';
@@ -775,7 +804,7 @@
     },
     close: function () {
       if (!isOpen) return;
-      isOpen = false; host.classList.remove('open');
+      isOpen = false; host.classList.remove('open'); hostStyle();
       ui.launcher.setAttribute('aria-expanded', 'false'); ui.launcher.setAttribute('aria-label', t('open'));
       // Focus goes back where it was when the panel opened (the launcher by default).
       var back = opener && opener !== D.body && opener.isConnected ? opener : ui.launcher;

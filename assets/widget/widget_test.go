@@ -157,6 +157,16 @@ func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
 			case strings.Contains(f.Text, "forbidden"):
 				send(chat.Frame{Type: chat.FrameError, Code: chat.CodeDropped, ID: f.ID, Reason: "refused by a plugin"})
 				continue
+			case strings.Contains(f.Text, "human please"):
+				// Central hands the conversation to a person; nobody types yet.
+				send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+				send(chat.Frame{Type: chat.FrameEvent, Event: "conversation.handoff", Reason: "asked"})
+				continue
+			case strings.Contains(f.Text, "links please"):
+				send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+				send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Role: chat.RoleBot, Source: chat.SourceCentral, ReplyTo: f.ID,
+					Text: "退货请看这里,https://paypal.com@evil.example/returns 谢谢!<b>bold</b> javascript:alert(1) (7天内)"})
+				continue
 			}
 			send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
 			send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Role: chat.RoleAgent, Author: "Mia",
@@ -165,28 +175,36 @@ func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// buildWASM builds the widget core into dir and copies wasm_exec.js next to it.
-func buildWASM(t *testing.T, dir string) {
-	t.Helper()
+// buildWASMInto builds the widget core into dir and copies wasm_exec.js next to it.
+func buildWASMInto(dir string) error {
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "kefu.wasm"), "github.com/kefu-io/kefu/widget/wasm")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build kefu.wasm: %v\n%s", err, out)
+		return fmt.Errorf("build kefu.wasm: %v\n%s", err, out)
 	}
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "wasm_exec.js"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), b, 0o644)
 }
+
+// wasmDist is a folder with kefu.wasm built once for all the tests.
+var wasmDist = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "kefu-widget-test-")
+	if err != nil {
+		return "", err
+	}
+	return dir, buildWASMInto(dir)
+})
 
 func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	t.Helper()
-	dist := t.TempDir()
-	buildWASM(t, dist)
+	dist, err := wasmDist()
+	if err != nil {
+		t.Fatal(err)
+	}
 	faq, err := os.ReadFile("../../widget/core/testdata/faq.json")
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +275,14 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /ws", e.serveWS)
+	// Test pages: a strict Content-Security-Policy on csp.html (README, "Content-Security-Policy").
+	pages := http.StripPrefix("/pages/", http.FileServerFS(os.DirFS("testdata/pages")))
+	mux.HandleFunc("GET /pages/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/csp.html") {
+			w.Header().Set("Content-Security-Policy", StrictCSP)
+		}
+		pages.ServeHTTP(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, e
