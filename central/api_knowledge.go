@@ -503,3 +503,8 @@ func (s *Service) rejectDraft(c *fiber.Ctx) error {
 	}
 	return c.JSON(draftView(d))
 }
+
+// ImportProducts stores catalogue items and tells every replica.
+func (s *Service) ImportProducts(ctx context.Context, tenant string, ps []knowledge.Product) error {
+	return PutProducts(ctx, s.st, tenant, ps, s.knowledgeChanged)
+}

@@ -42,6 +42,7 @@ type Node struct {
 	models   map[string]asset
 	packs    packCache
 	hub      hub
+	kbPacks  kbPacks
 	limits   *connLimiter
 	subs     []*nats.Subscription
 	ctx      context.Context
@@ -114,6 +115,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.bg.Add(1)
 		go n.keepSource()
 	}
+	n.bg.Add(1)
+	go n.watchKnowledgePacks()
 	return n, nil
 }
 

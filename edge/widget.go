@@ -50,7 +50,9 @@ type asset struct {
 const (
 	cacheImmutable = "public, max-age=31536000, immutable"
 	cacheShort     = "public, max-age=300, stale-while-revalidate=86400"
-	cacheConfig    = "public, max-age=60"
+	// The config names the FAQ packs by content; short, so a knowledge
+	// change (a new pack) reaches a reloaded page within seconds.
+	cacheConfig = "public, max-age=5"
 )
 
 // loadWidget builds the widget's files from fsys (assets/widget.FS(): the
@@ -278,7 +280,9 @@ func (n *Node) faqPacks(ref siteRef) map[string]asset {
 		n.packs.sites = map[string]map[string]asset{}
 	}
 	p := map[string]asset{}
-	for lang, pack := range SplitFAQ(ref.site.FAQ) {
+	site := n.sitePack(ref.site, "")
+	for lang, pack := range SplitFAQ(site) {
+		pack.Decline = site.Decline
 		b, err := json.Marshal(pack)
 		if err != nil {
 			n.log.Error("edge: FAQ pack not encoded", "site", ref.key, "lang", lang, "err", err)

@@ -72,7 +72,7 @@
   var isOpen = false, unread = 0, typingTimer = 0, opener = null;
   var features = {};                         // what the edge's welcome frame says it supports
   var tracked = [];                          // recent Kefu.track events, sent as context with the next message
-  var packs = {}, packP = {};                // FAQ pack language → entries / pending fetch
+  var packs = {}, packP = {}, declines = {};                // FAQ pack language → entries / pending fetch
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
@@ -566,6 +566,7 @@
         return r.json();
       }).then(function (p) {
         packs[lang] = p.entries || [];
+        declines[lang] = p.decline || [];
         if (core) feed(core);
         if (lang === packLang(LANG)) suggestions();
         return packs[lang];
@@ -584,7 +585,11 @@
         Object.keys(e.answers || {}).forEach(function (a) { m.answers[a] = e.answers[a]; });
       });
     });
-    var err = k.loadFAQ(list);
+    // Terms naming something specific (a destination, a fee…): the core
+    // leaves questions naming them to central (chat.FAQPack.Decline).
+    var decl = [];
+    Object.keys(declines).forEach(function (l) { decl = decl.concat(declines[l]); });
+    var err = k.loadFAQ(list, decl);
     if (err && W.console) console.info('kefu: FAQ not loaded', err);
   }
   function loadScript(src) {

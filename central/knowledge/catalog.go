@@ -1,11 +1,14 @@
 package knowledge
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/kefu-io/kefu/central/knowledge/ingest"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -243,4 +246,72 @@ func mentionsSize(low, size string) bool {
 		return true
 	}
 	return len(s) > 1 && containsAlias(low, s, false) || containsAlias(low, "size "+s, false) || containsAlias(low, "in "+s, false)
+}
+
+// CatalogColumns are the columns a catalogue CSV must name.
+var CatalogColumns = []string{"sku", "name", "variant", "color", "size", "stock", "price", "currency", "promo", "url"}
+
+// ParseCatalogCSV reads a catalogue CSV: a header row naming at least
+// CatalogColumns (product and image are optional; every other column is
+// kept in Attrs), then one row per SKU. A SKU may appear once.
+func ParseCatalogCSV(data []byte) ([]Product, error) {
+	rows, err := ingest.ReadCSV(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("empty file: a header row is required")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	var missing []string
+	for _, c := range CatalogColumns {
+		if _, ok := col[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("header lacks %s (needs at least %s)", strings.Join(missing, ","), strings.Join(CatalogColumns, ","))
+	}
+	var out []Product
+	seen := map[string]int{}
+	for n, r := range rows[1:] {
+		get := func(c string) string {
+			if i, ok := col[c]; ok && i < len(r) {
+				return strings.TrimSpace(r[i])
+			}
+			return ""
+		}
+		if strings.Join(r, "") == "" {
+			continue
+		}
+		p := Product{SKU: get("sku"), Name: get("name"), Variant: get("variant"), Color: get("color"), Size: get("size"),
+			Price: get("price"), Currency: get("currency"), Promo: get("promo"), URL: get("url"), Image: get("image"), Product: get("product")}
+		if s := get("stock"); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, fmt.Errorf("row %d: stock %q is not a whole number", n+2, s)
+			}
+			p.Stock = v
+		}
+		for name, i := range col {
+			if !slices.Contains(CatalogColumns, name) && name != "image" && name != "product" && i < len(r) && r[i] != "" {
+				if p.Attrs == nil {
+					p.Attrs = map[string]string{}
+				}
+				p.Attrs[name] = r[i]
+			}
+		}
+		if err := p.Check(); err != nil {
+			return nil, fmt.Errorf("row %d: %w", n+2, err)
+		}
+		if first, dup := seen[strings.ToLower(p.SKU)]; dup {
+			return nil, fmt.Errorf("row %d: sku %q repeats row %d", n+2, p.SKU, first)
+		}
+		seen[strings.ToLower(p.SKU)] = n + 2
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -143,6 +143,18 @@ func splitAliases(s string) []string {
 	f := strings.FieldsFunc(s, func(r rune) bool {
 		return r == '/' || r == '／' || r == '(' || r == ')' || r == '（' || r == '）' || r == '、' || r == '|' || r == ';' || r == '；'
 	})
+	// "智能手表和手环" names two things, as "Smartwatches and fitness bands" does.
+	for _, a := range f {
+		if parts := strings.Split(a, "和"); len(parts) > 1 && hasHan(a) {
+			ok := true
+			for _, p := range parts {
+				ok = ok && len([]rune(strings.TrimSpace(p))) >= 2
+			}
+			if ok {
+				f = append(f, parts...)
+			}
+		}
+	}
 	var out []string
 	seen := map[string]bool{}
 	for _, a := range f {
@@ -187,6 +199,9 @@ func Derive(docID string, d ingest.Document) Derived {
 			kind, names = "topic", e
 		}
 		al := splitAliases(names)
+		if strings.TrimSpace(kind) == "fee" {
+			al = feeAliases(al)
+		}
 		if len(al) > 0 {
 			ent := Entity{ID: shortID(docID, "entity", al[0]), Kind: strings.TrimSpace(kind), Name: al[0], Aliases: al}
 			out.Entities = append(out.Entities, ent)
@@ -375,5 +390,24 @@ func sortedKeys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// feeSuffixes are the words that make a name a fee's ("cash on delivery
+// fee"): shoppers name the fee by what it is for ("cash on delivery").
+var feeSuffixes = []string{" fee", " surcharge", " charge", "手续费", "附加费", "费用", "费"}
+
+// feeAliases adds to a fee's names each without its fee word.
+func feeAliases(names []string) []string {
+	out := append([]string{}, names...)
+	for _, n := range names {
+		low := strings.ToLower(n)
+		for _, s := range feeSuffixes {
+			if strings.HasSuffix(low, s) && len([]rune(low))-len([]rune(s)) >= 2 {
+				out = append(out, strings.TrimSpace(n[:len(n)-len(s)]))
+				break
+			}
+		}
+	}
 	return out
 }

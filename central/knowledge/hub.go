@@ -98,9 +98,23 @@ type unit struct {
 }
 
 type alias struct {
-	text   string // lower case
+	text   string // lower case, or as written for an acronym
 	entity string
 	cjk    bool
+}
+
+// acronym reports whether t is a short upper-case name (US, UK, HK, PRC),
+// matched case-sensitively so that "contact us" does not name the US.
+func acronym(t string) bool {
+	if len(t) < 2 || len(t) > 4 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] < 'A' || t[i] > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // Load builds tenant's part from its live documents and catalogue and
@@ -193,7 +207,10 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 			p.ents[e.ID] = e
 			p.stats.Entities++
 			for _, a := range append([]string{e.Name}, e.Aliases...) {
-				low := strings.ToLower(strings.TrimSpace(a))
+				low := strings.TrimSpace(a)
+				if !acronym(low) {
+					low = strings.ToLower(low)
+				}
 				if len([]rune(low)) < 2 || seenAlias[low+"\x00"+e.ID] {
 					continue
 				}
@@ -291,6 +308,13 @@ func (p *part) mentions(text string) []string {
 	seen := map[string]bool{}
 	for _, a := range p.aliases {
 		if seen[a.entity] {
+			continue
+		}
+		if acronym(a.text) {
+			if containsAlias(text, a.text, false) {
+				seen[a.entity] = true
+				out = append(out, a.entity)
+			}
 			continue
 		}
 		if containsAlias(low, a.text, a.cjk) {

@@ -14,8 +14,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -275,76 +275,6 @@ func kbIngest(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// catalogRequired are the columns a catalogue CSV must name.
-var catalogRequired = []string{"sku", "name", "variant", "color", "size", "stock", "price", "currency", "promo", "url"}
-
-// ParseCatalog reads a catalogue CSV (header row first).
-func parseCatalog(data []byte) ([]knowledge.Product, error) {
-	rows, err := ingest.ReadCSV(data)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("empty file: a header row is required")
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	var missing []string
-	for _, c := range catalogRequired {
-		if _, ok := col[c]; !ok {
-			missing = append(missing, c)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("header lacks %s (needs at least %s)", strings.Join(missing, ","), strings.Join(catalogRequired, ","))
-	}
-	var out []knowledge.Product
-	for n, r := range rows[1:] {
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(r) {
-				return strings.TrimSpace(r[i])
-			}
-			return ""
-		}
-		if strings.Join(r, "") == "" {
-			continue
-		}
-		p := knowledge.Product{SKU: get("sku"), Name: get("name"), Variant: get("variant"), Color: get("color"), Size: get("size"),
-			Price: get("price"), Currency: get("currency"), Promo: get("promo"), URL: get("url"), Image: get("image"), Product: get("product")}
-		if s := get("stock"); s != "" {
-			v, err := strconv.Atoi(s)
-			if err != nil {
-				return nil, fmt.Errorf("row %d: stock %q is not a whole number", n+2, s)
-			}
-			p.Stock = v
-		}
-		for name, i := range col {
-			if slicesIndex(catalogRequired, name) < 0 && name != "image" && name != "product" && i < len(r) && r[i] != "" {
-				if p.Attrs == nil {
-					p.Attrs = map[string]string{}
-				}
-				p.Attrs[name] = r[i]
-			}
-		}
-		if err := p.Check(); err != nil {
-			return nil, fmt.Errorf("row %d: %w", n+2, err)
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
-func slicesIndex(s []string, v string) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return -1
-}
-
 func kbCatalogImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kefu kb catalog import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -365,7 +295,7 @@ func kbCatalogImport(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return fail(stderr, err)
 	}
-	ps, err := parseCatalog(b)
+	ps, err := knowledge.ParseCatalogCSV(b)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("kb catalog import %s: %w", pos[0], err))
 	}
@@ -482,7 +412,7 @@ func evalHub(ctx context.Context, hub *knowledge.Hub, tenant string, qs []evalQu
 				return false
 			}
 			want := append([]string{q.ExpectDoc}, q.ExpectDocs...)
-			return slicesIndex(want, a.Ranked[i].Doc) >= 0
+			return slices.Contains(want, a.Ranked[i].Doc)
 		}
 		ok1 := hit(0)
 		ok3 := ok1 || hit(1) || hit(2)

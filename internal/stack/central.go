@@ -26,6 +26,12 @@ func startCentral(ctx context.Context, s *Stack, o Options, pack chat.FAQPack) (
 	if err != nil {
 		return nil, fmt.Errorf("stack: central: %w", err)
 	}
+	if !o.NoDemoKnowledge {
+		if err := seedKnowledge(ctx, svc, DemoSite); err != nil {
+			svc.Close()
+			return nil, err
+		}
+	}
 	return svc, nil
 }
 

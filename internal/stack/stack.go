@@ -63,6 +63,9 @@ type Options struct {
 	// removable demo history (package central/demo) in the background
 	// after start, unless the demo tenant has it already.
 	DemoHistoryDays int
+	// NoDemoKnowledge skips loading the demo knowledge pack (assets/kb)
+	// into an empty demo tenant.
+	NoDemoKnowledge bool
 }
 
 // Stack is a running all-in-one Kefu.

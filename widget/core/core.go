@@ -88,6 +88,9 @@ type Result struct {
 	Text string
 	// OrderSpecific is true when the text is about one specific order.
 	OrderSpecific bool
+	// Declined is true when an entry matched but the text names something
+	// specific (a pack decline term) the entry does not cover.
+	Declined bool
 }
 
 // Core answers shopper questions from an FAQ cache. The zero value is not
@@ -109,11 +112,17 @@ func New(cfg Config) *Core {
 
 // LoadFAQ replaces the FAQ cache. On error the previous cache stays. The
 // caller must not modify the entries' maps afterwards.
-func (c *Core) LoadFAQ(entries []Entry) error {
+func (c *Core) LoadFAQ(entries []Entry) error { return c.LoadPack(entries, nil) }
+
+// LoadPack replaces the FAQ cache and the pack's decline terms (see
+// decline.go): a question naming one of them is not answered in the
+// browser. On error the previous cache stays.
+func (c *Core) LoadPack(entries []Entry, decline []string) error {
 	ix, err := buildIndex(entries)
 	if err != nil {
 		return err
 	}
+	ix.decline = normTerms(decline)
 	c.ix.Store(ix)
 	return nil
 }
@@ -195,6 +204,10 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 		r.Lang = ms[chosen].lang
 	}
 	if !answer || r.OrderSpecific || !ix.local[chosen] {
+		return r, false
+	}
+	if ix.declines(text) {
+		r.Declined = true
 		return r, false
 	}
 	r.FAQID = e.ID

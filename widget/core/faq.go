@@ -76,6 +76,7 @@ type index struct {
 	intents map[string][]int
 	main    map[string]int // intent → its answerable entry whose ID is the intent
 	local   []bool         // entry may be answered in the browser: Local and its intent does not need the edge
+	decline []string       // lower-case decline terms of the pack (decline.go)
 }
 
 // doc is one paraphrase, or one profile (cent): all the paraphrases of an

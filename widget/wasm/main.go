@@ -5,7 +5,7 @@
 //
 //	globalThis.kefuCore = {
 //	  load(name, Uint8Array) → null | "error text",   // "langid" or "intent" model (*.kmod)
-//	  loadFAQ(entries)       → null | "error text",   // array of chat.FAQEntry-shaped plain objects
+//	  loadFAQ(entries, decline?) → null | "error text", // chat.FAQEntry-shaped plain objects; decline: chat.FAQPack.Decline
 //	  answer(text)           → {lang, intent, score, anger, faqId, text} | null,
 //	  analyze(text)          → {lang, intent, score, anger},  // for messages sent to the edge
 //	  ready: true,
@@ -45,7 +45,15 @@ func main() {
 		if len(args) < 1 || args[0].Type() != js.TypeObject {
 			return "kefuCore.loadFAQ(entries): bad arguments"
 		}
-		if err := c.LoadFAQ(entries(args[0])); err != nil {
+		var decline []string
+		if len(args) > 1 && args[1].Type() == js.TypeObject {
+			for i, n := 0, min(args[1].Get("length").Int(), 1<<14); i < n; i++ {
+				if v := args[1].Index(i); v.Type() == js.TypeString {
+					decline = append(decline, v.String())
+				}
+			}
+		}
+		if err := c.LoadPack(entries(args[0]), decline); err != nil {
 			return err.Error()
 		}
 		return js.Null()

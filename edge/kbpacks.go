@@ -1,0 +1,134 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// kbPacks are the browser FAQ packs central builds from each tenant's
+// knowledge (chat.BucketKnowledgePacks), kept current by a watch.
+type kbPacks struct {
+	mu sync.RWMutex
+	m  map[string]chat.FAQPack // by tenant token
+}
+
+func (k *kbPacks) get(tenant string) (chat.FAQPack, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	p, ok := k.m[chat.SubjectToken(tenant)]
+	return p, ok
+}
+
+func (k *kbPacks) set(key string, p *chat.FAQPack) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil {
+		k.m = map[string]chat.FAQPack{}
+	}
+	if p == nil {
+		delete(k.m, key)
+		return
+	}
+	k.m[key] = *p
+}
+
+// watchKnowledgePacks follows central's knowledge-pack bucket until the
+// node closes; while the bucket is unreachable (central not up yet, leaf
+// link down) it retries every two seconds and serves the packs it has.
+func (n *Node) watchKnowledgePacks() {
+	defer n.bg.Done()
+	js := n.js
+	if l := n.cfg.Leaf; l != nil {
+		var err error
+		if js, err = jetstream.NewWithDomain(n.nc, l.CentralDomain); err != nil {
+			n.log.Warn("edge: knowledge packs: jetstream", "err", err)
+			return
+		}
+	}
+	for n.ctx.Err() == nil {
+		if err := n.watchPacksOnce(js); err != nil && n.ctx.Err() == nil {
+			n.log.Debug("edge: knowledge packs: will retry", "err", err)
+		}
+		select {
+		case <-n.ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+func (n *Node) watchPacksOnce(js jetstream.JetStream) error {
+	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
+	kv, err := js.KeyValue(ctx, chat.BucketKnowledgePacks)
+	cancel()
+	if err != nil {
+		return err
+	}
+	w, err := kv.WatchAll(n.ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil
+			}
+			if e == nil {
+				continue // the initial values are in
+			}
+			if e.Operation() != jetstream.KeyValuePut {
+				n.kbPacks.set(e.Key(), nil)
+				n.packs.reset()
+				continue
+			}
+			var p chat.FAQPack
+			if err := json.Unmarshal(e.Value(), &p); err != nil {
+				n.log.Warn("edge: knowledge pack refused", "key", e.Key(), "err", err)
+				continue
+			}
+			n.kbPacks.set(e.Key(), &p)
+			n.packs.reset()
+			n.log.Debug("edge: knowledge pack", "tenant", p.Tenant, "entries", len(p.Entries), "decline", len(p.Decline))
+		}
+	}
+}
+
+// sitePack is the pack /w/config serves for a site: the site's own
+// entries, the tenant's knowledge entries (only those in lang when lang is
+// set), and the knowledge's decline terms.
+func (n *Node) sitePack(site Site, lang string) chat.FAQPack {
+	p := site.FAQ
+	kb, ok := n.kbPacks.get(site.Tenant)
+	if !ok {
+		return p
+	}
+	out := chat.FAQPack{Version: p.Version, Tenant: p.Tenant, Entries: append([]chat.FAQEntry{}, p.Entries...), Decline: kb.Decline}
+	lang = strings.ToLower(lang)
+	for _, e := range kb.Entries {
+		if lang != "" {
+			if _, has := e.Answers[lang]; !has {
+				continue
+			}
+		}
+		out.Entries = append(out.Entries, e)
+	}
+	return out
+}
+
+// reset drops every site's packs: the next request makes them again with
+// the current knowledge packs.
+func (pc *packCache) reset() {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	pc.sites = nil
+}
