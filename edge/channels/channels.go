@@ -287,7 +287,9 @@ func For(kind string, client *http.Client) Adapter {
 }
 
 // Kinds lists the kinds For knows.
-func Kinds() []string { return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp} }
+func Kinds() []string {
+	return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp}
+}
 
 // MessageID makes the envelope message id of a platform message: the same
 // channel and platform id always give the same id (a retry is a duplicate),
