@@ -11,8 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/kefu-io/kefu/central/alert"
 	"github.com/kefu-io/kefu/central/store"
@@ -63,14 +61,6 @@ const (
 	alertClaimBatch           = 32
 	alertConsoleDefaultLink   = "/console/#c="
 	alertEventReasonSeparator = ":"
-)
-
-var (
-	alertLatency = promauto.NewHistogram(prometheus.HistogramOpts{Name: "kefu_alert_latency_seconds",
-		Help:    "Shopper message birth to the alert adapter's answer.",
-		Buckets: []float64{.05, .1, .2, .3, .5, .75, 1, 2, 5, 10, 30}})
-	alertDeliveries = promauto.NewCounterVec(prometheus.CounterOpts{Name: "kefu_alert_deliveries_total",
-		Help: "Alert delivery attempts by adapter and outcome."}, []string{"adapter", "outcome"})
 )
 
 // alertTargets returns the adapters configured for tenant.
@@ -225,15 +215,15 @@ func (s *Service) deliver(ctx context.Context, d store.AlertDelivery) {
 		d.Status, d.SentAt, d.LastError = store.DeliverySent, now, ""
 		if !a.MessageAt.IsZero() {
 			d.LatencyMS = now.Sub(a.MessageAt).Milliseconds()
-			alertLatency.Observe(now.Sub(a.MessageAt).Seconds())
+			s.m.alertLatency.Observe(now.Sub(a.MessageAt).Seconds())
 		}
-		alertDeliveries.WithLabelValues(d.Adapter, "sent").Inc()
+		s.m.alertDeliveries.WithLabelValues(d.Adapter, "sent").Inc()
 	case errors.Is(err, alert.ErrRetry) && d.Attempts < alertMaxAttempts:
 		d.Status, d.LastError, d.NextAt = store.DeliveryPending, err.Error(), now.Add(backoff(d.Attempts))
-		alertDeliveries.WithLabelValues(d.Adapter, "retry").Inc()
+		s.m.alertDeliveries.WithLabelValues(d.Adapter, "retry").Inc()
 	default:
 		d.Status, d.LastError = store.DeliveryFailed, err.Error()
-		alertDeliveries.WithLabelValues(d.Adapter, "failed").Inc()
+		s.m.alertDeliveries.WithLabelValues(d.Adapter, "failed").Inc()
 		s.log.Warn("alert: delivery failed", "tenant", d.Tenant, "alert", d.AlertID, "adapter", d.Adapter, "err", err)
 	}
 	fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

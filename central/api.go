@@ -413,7 +413,7 @@ func (s *Service) claimNext(c *fiber.Ctx) error {
 
 func (s *Service) assigned(ctx context.Context, conv store.Conversation, a store.Agent) {
 	s.emit(chat.Event{Type: chat.EventAssigned, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Agent: a.Name})
-	updateQueueDepth(ctx, s.st)
+	s.updateQueueDepth(ctx)
 	s.queueChanged(conv.Tenant)
 }
 
@@ -465,7 +465,7 @@ func (s *Service) reply(c *fiber.Ctx) error {
 		}
 		return c.JSON(prev)
 	}
-	messagesStored.WithLabelValues(string(chat.RoleAgent)).Inc()
+	s.m.messagesStored.WithLabelValues(string(chat.RoleAgent)).Inc()
 	if m.Original != nil || m.Translation != nil {
 		if err := s.st.PutMessageText(ctx, conv.Tenant, m.ID, m.Translation, m.Original); err != nil {
 			s.log.Warn("store original", "id", m.ID, "err", err)
@@ -492,7 +492,7 @@ func (s *Service) closeConversation(c *fiber.Ctx) error {
 	}
 	if conv.Status != store.StatusClosed {
 		s.emit(chat.Event{Type: chat.EventClosed, Tenant: got.Tenant, ConversationID: got.ID, Visitor: got.Visitor, Agent: p.agent.Name})
-		updateQueueDepth(c.UserContext(), s.st)
+		s.updateQueueDepth(c.UserContext())
 		s.afterClose(c.UserContext(), conv, got) // CSAT request, queue (api_queue.go)
 	}
 	return c.JSON(view(got, got.Priority))

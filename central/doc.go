@@ -55,6 +55,9 @@
 //   - TokenTTL: life of a console bearer token. Default 12h.
 //   - BcryptCost: cost of password hashes. Default bcrypt.DefaultCost.
 //   - Logger: slog logger. Default slog.Default().
+//   - Registerer: where the kefu_central_* and kefu_alert_* metrics are
+//     registered. Default nil: counted, not exported (cmd/kefu passes the
+//     registry it serves at /metrics).
 //
 // # Delivery
 //

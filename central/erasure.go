@@ -72,7 +72,7 @@ func (s *Service) erasureRequested(ctx context.Context, env chat.Envelope, conv 
 	}
 	ours := req.ID == reqID
 	if created {
-		erasureRequests.WithLabelValues(ErasureEventRequested).Inc()
+		s.m.erasureRequests.WithLabelValues(ErasureEventRequested).Inc()
 		s.log.Info("gdpr: erasure requested", "tenant", env.Tenant, "request", req.ID, "conversation", conv.ID, "message", msg.ID)
 	}
 	if created || (!stored && ours && req.Status == store.ErasureRequested) {
@@ -93,7 +93,7 @@ func (s *Service) erasureRequested(ctx context.Context, env chat.Envelope, conv 
 		return err
 	}
 	if noted {
-		messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
+		s.m.messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &note})
 	} else if got, err := s.st.Message(ctx, env.Tenant, note.ID); err == nil {
 		note = got
@@ -119,9 +119,9 @@ func (s *Service) erasureRequested(ctx context.Context, env chat.Envelope, conv 
 		return err
 	}
 	if changed {
-		handoffs.WithLabelValues(ReasonErasure).Inc()
+		s.m.handoffs.WithLabelValues(ReasonErasure).Inc()
 		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: ReasonErasure, Priority: c.Priority})
-		updateQueueDepth(ctx, s.st)
+		s.updateQueueDepth(ctx)
 	}
 	return nil
 }
@@ -155,13 +155,13 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 		return store.ErasureRequest{}, err
 	}
 	if changed {
-		erasureRequests.WithLabelValues(ErasureEventCompleted).Inc()
+		s.m.erasureRequests.WithLabelValues(ErasureEventCompleted).Inc()
 		// The audit trail: the store row, and this log line.
 		s.log.Info("gdpr: erasure completed", "tenant", tenant, "request", done.ID, "agent", agent,
 			"conversations", done.Conversations, "messages", done.Messages, "at", done.CompletedAt)
 		s.emit(chat.Event{Type: chat.EventErasure, Tenant: tenant, ConversationID: conv, Visitor: visitor, Agent: agent,
 			Reason: ErasureEventCompleted, At: done.CompletedAt})
-		updateQueueDepth(ctx, s.st)
+		s.updateQueueDepth(ctx)
 	}
 	return done, nil
 }
@@ -223,7 +223,7 @@ func (s *Service) erase(c *fiber.Ctx) error {
 		req, created, err = s.st.RequestErasure(ctx, store.ErasureRequest{ID: chat.NewID(), Tenant: conv.Tenant, Visitor: conv.Visitor,
 			ConversationID: conv.ID, RequestedAt: time.Now()})
 		if err == nil && created {
-			erasureRequests.WithLabelValues(ErasureEventRequested).Inc()
+			s.m.erasureRequests.WithLabelValues(ErasureEventRequested).Inc()
 		}
 	}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/central/alert"
@@ -39,27 +40,50 @@ type Classifier interface {
 
 // Config configures a Service; the package doc describes every field.
 type Config struct {
-	NATS        *nats.Conn
-	Store       store.Store
-	DataDir     string
+	// NATS is the connection to the NATS system shared with the edges; the
+	// Service does not close it. Required.
+	NATS *nats.Conn
+	// Store is the conversation store. Default: nil, the Service opens
+	// PostgreSQL at PostgresDSN, else SQLite at DataDir/kefu.db (and closes
+	// it on Close).
+	Store store.Store
+	// DataDir holds the SQLite file when Store and PostgresDSN are unset.
+	// Default: "data".
+	DataDir string
+	// PostgresDSN opens PostgreSQL when Store is nil. Default: "", SQLite.
 	PostgresDSN string
 
-	FAQ                chat.FAQPack
-	MoreFAQ            []chat.FAQPack
+	// FAQ is the demo tenant's FAQ pack, indexed at start. Default: none.
+	FAQ chat.FAQPack
+	// MoreFAQ are further packs (other tenants) indexed at start. Default: none.
+	MoreFAQ []chat.FAQPack
+	// KnowledgeThreshold is the least knowledge-search score that answers.
+	// Default: knowledge.DefaultThreshold (0.35).
 	KnowledgeThreshold float64
 
-	Intent          Classifier
-	LangID          Classifier
-	Anger           AngerScorer
+	// Intent classifies shopper messages. Default: the shipped intent model
+	// (ShippedIntent), unless NoShippedModels.
+	Intent Classifier
+	// LangID guesses the language of unlabelled messages. Default: the
+	// shipped language-id model (ShippedLangID), unless NoShippedModels.
+	LangID Classifier
+	// Anger scores anger. Default: the shipped anger model (ShippedAnger),
+	// unless NoShippedModels.
+	Anger AngerScorer
+	// NoShippedModels leaves nil models nil (tests). Default: false.
 	NoShippedModels bool
 	// IntentMinScore is the least model score for an intent to count. Default 0.5;
 	// a handoff on the model's human intent alone needs at least 0.8.
 	IntentMinScore float32
 
-	DemoTenant        string
+	// DemoTenant is the tenant created at start (the FAQ's). Default: "demo".
+	DemoTenant string
+	// DemoAgentEmail and DemoAgentPassword create (or update) an agent of
+	// DemoTenant at start. Default: "", no agent.
 	DemoAgentEmail    string
 	DemoAgentPassword string
-	DemoAgentName     string
+	// DemoAgentName is that agent's display name. Default: "Demo agent".
+	DemoAgentName string
 
 	// EdgeURLs maps an edge region to its base URL, for the console's
 	// reveal requests (GET /v1/console/config). Default: none, the console
@@ -80,6 +104,8 @@ type Config struct {
 	// SMTPFrom is the sender of alert e-mails. Default kefu-alerts@localhost.
 	SMTPFrom string
 
+	// Router tunes handoff and priority. Zero fields take router's
+	// defaults (anger 0.7, 2 bot failures, SLA 5m).
 	Router router.Config
 	// WorkSettings, when set, returns a tenant's settings for the queue,
 	// hours and translation (tests); otherwise the store's tenant settings
@@ -88,10 +114,19 @@ type Config struct {
 	// Translator, when set, replaces the providers of the translate.*
 	// settings (tests).
 	Translator Translator
-	AckWait    time.Duration
-	TokenTTL   time.Duration
+	// AckWait is how long JetStream waits for central's ack before
+	// redelivering an inbound message. Default: 30s.
+	AckWait time.Duration
+	// TokenTTL is the lifetime of an agent's bearer token. Default: 12h.
+	TokenTTL time.Duration
+	// BcryptCost is the cost of agent password hashes. Default:
+	// bcrypt.DefaultCost (10).
 	BcryptCost int
-	Logger     *slog.Logger
+	// Logger receives structured logs. Default: slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the Service's Prometheus metrics (kefu_central_*,
+	// kefu_alert_*). Default: nil, the metrics are counted but not exported.
+	Registerer prometheus.Registerer
 
 	// beforeAck, in tests, runs after processing and before the ack; an
 	// error skips the ack (a simulated crash).
@@ -107,6 +142,7 @@ var (
 type Service struct {
 	cfg       Config
 	log       *slog.Logger
+	m         *metrics
 	st        store.Store
 	ownsStore bool
 	kb        *knowledge.Index
@@ -189,7 +225,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		cfg.Anger = m
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), nc: cfg.NATS, rt: router.New(cfg.Router),
+	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), m: newMetrics(cfg.Registerer), nc: cfg.NATS, rt: router.New(cfg.Router),
 		hub: newHub(), logins: newLoginGuard(), qw: newQueueWatch(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
@@ -275,7 +311,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startKnowledge(ctx); err != nil {
 		return nil, err
 	}
-	updateQueueDepth(ctx, s.st)
+	s.updateQueueDepth(ctx)
 	ok = true
 	return s, nil
 }
@@ -439,7 +475,7 @@ func (s *Service) onInbound(m jetstream.Msg) {
 	if err := m.Ack(); err != nil {
 		s.log.Warn("inbound: ack", "id", env.Message.ID, "err", err)
 	}
-	replyLatency.Observe(time.Since(start).Seconds())
+	s.m.replyLatency.Observe(time.Since(start).Seconds())
 }
 
 // errNoVisitor refuses an envelope without a visitor.
@@ -492,7 +528,7 @@ func edgeAnswer(env chat.Envelope) (m chat.Message, ok bool, err error) {
 }
 
 func (s *Service) reject(m jetstream.Msg, why string, err error) {
-	inboundRejected.WithLabelValues(why).Inc()
+	s.m.inboundRejected.WithLabelValues(why).Inc()
 	s.log.Warn("inbound: rejected", "reason", why, "err", err, "subject", m.Subject(), "bytes", len(m.Data()))
 	_ = m.Term()
 }
@@ -526,7 +562,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	}
 	msg.ConversationID = conv.ID
 	if stored {
-		messagesStored.WithLabelValues(string(chat.RoleShopper)).Inc()
+		s.m.messagesStored.WithLabelValues(string(chat.RoleShopper)).Inc()
 		if created {
 			s.emit(chat.Event{Type: chat.EventOpened, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor})
 		}
@@ -543,8 +579,8 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 			return err
 		}
 		if stored {
-			messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
-			botAnswers.WithLabelValues("edge").Inc()
+			s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+			s.m.botAnswers.WithLabelValues("edge").Inc()
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &answer})
 		}
 	}
@@ -607,7 +643,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 	if ans.Confident() {
 		reply.Text, reply.Lang, reply.Intent = ans.Text, ans.Lang, msg.Intent
 		reply.Sources, reply.Card = citations(ans.Sources), ans.Card
-		botAnswers.WithLabelValues("knowledge").Inc()
+		s.m.botAnswers.WithLabelValues("knowledge").Inc()
 	} else {
 		hit, ok, err := s.kb.Search(ctx, env.Tenant, msg.Lang, msg.Text)
 		if err != nil {
@@ -624,15 +660,15 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		switch {
 		case ok && len(ans.Entities) == 0:
 			reply.Text, reply.Lang, reply.Intent = hit.Answer, hit.Lang, hit.Entry.Intent
-			botAnswers.WithLabelValues("answered").Inc()
+			s.m.botAnswers.WithLabelValues("answered").Inc()
 		case ans.Kind == knowledge.AnswerClarify:
 			reply.Text, reply.Lang, reply.Intent, reply.QuickReplies = ans.Text, ans.Lang, "clarify", ans.QuickReplies
-			botAnswers.WithLabelValues("clarify").Inc()
+			s.m.botAnswers.WithLabelValues("clarify").Inc()
 			s.recordMiss(ctx, env.Tenant, msg, "clarify", ans.Confidence)
 		default:
 			failed = true
 			reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
-			botAnswers.WithLabelValues("fallback").Inc()
+			s.m.botAnswers.WithLabelValues("fallback").Inc()
 			s.recordMiss(ctx, env.Tenant, msg, "fallback", ans.Confidence)
 		}
 	}
@@ -641,7 +677,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		return err
 	}
 	if stored {
-		messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+		s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &reply})
 	}
 	s.publishReply(env, reply)
@@ -660,7 +696,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 		return err
 	}
 	if stored {
-		messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
+		s.m.messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &note})
 		s.publishReply(env, note)
 	}
@@ -677,9 +713,9 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 		return err
 	}
 	if changed {
-		handoffs.WithLabelValues(reason).Inc()
+		s.m.handoffs.WithLabelValues(reason).Inc()
 		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: reason, Priority: c.Priority})
-		updateQueueDepth(ctx, s.st)
+		s.updateQueueDepth(ctx)
 		s.afterHandoff(ctx, env, c, msg) // team, push assignment, queue.position (work.go)
 	}
 	return nil

@@ -109,15 +109,15 @@ func (s *Service) teamLang(ctx context.Context, tenant string) string {
 func differ(a, b string) bool { return a != "" && b != "" && base(a) != base(b) }
 
 // translateText translates with the timeout; the Text has Error on failure.
-func translateText(ctx context.Context, tr Translator, text, from, to string) chat.Text {
+func (s *Service) translateText(ctx context.Context, tr Translator, text, from, to string) chat.Text {
 	ctx, cancel := context.WithTimeout(ctx, TranslateTimeout)
 	defer cancel()
 	r, err := tr.Translate(ctx, text, from, to)
 	if err != nil {
-		translations.WithLabelValues("failed").Inc()
+		s.m.translations.WithLabelValues("failed").Inc()
 		return chat.Text{Lang: to, Error: err.Error()}
 	}
-	translations.WithLabelValues("ok").Inc()
+	s.m.translations.WithLabelValues("ok").Inc()
 	return chat.Text{Text: r.Text, Lang: to}
 }
 
@@ -143,7 +143,7 @@ func (s *Service) translateInbound(tenant string, conv store.Conversation, msg c
 		if !differ(msg.Lang, target) {
 			return
 		}
-		t := translateText(ctx, tr, msg.Text, msg.Lang, target)
+		t := s.translateText(ctx, tr, msg.Text, msg.Lang, target)
 		if err := s.st.PutMessageText(ctx, tenant, msg.ID, &t, nil); err != nil {
 			s.log.Warn("store translation", "id", msg.ID, "err", err)
 			return
@@ -165,7 +165,7 @@ func (s *Service) translateReply(ctx context.Context, conv store.Conversation, a
 	if tr == nil {
 		return
 	}
-	t := translateText(ctx, tr, m.Text, from, conv.Lang)
+	t := s.translateText(ctx, tr, m.Text, from, conv.Lang)
 	if t.Error != "" || chat.ValidateText(t.Text, chat.MaxTextBytes) != nil {
 		if t.Error == "" {
 			t.Error = "translation is not a valid message text"
@@ -211,7 +211,7 @@ func (s *Service) withTexts(ctx context.Context, tenant, conv string, msgs []cha
 			}
 		}
 		budget--
-		t := translateText(ctx, tr, msgs[i].Text, msgs[i].Lang, readerLang)
+		t := s.translateText(ctx, tr, msgs[i].Text, msgs[i].Lang, readerLang)
 		msgs[i].Translation = &t
 		if t.Error == "" {
 			_ = s.st.PutMessageText(ctx, tenant, msgs[i].ID, &t, nil)

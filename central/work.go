@@ -100,8 +100,8 @@ func (s *Service) workInbound(ctx context.Context, env chat.Envelope, conv store
 			return true, err
 		}
 		if ok {
-			messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
-			botAnswers.WithLabelValues("local").Inc()
+			s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+			s.m.botAnswers.WithLabelValues("local").Inc()
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &a})
 		}
 		return true, nil
@@ -447,7 +447,7 @@ func (s *Service) breach(ctx context.Context, tenant, conv, visitor, kind string
 	if err != nil || !created {
 		return
 	}
-	slaBreaches.WithLabelValues(kind).Inc()
+	s.m.slaBreaches.WithLabelValues(kind).Inc()
 	s.emit(chat.Event{Type: chat.EventSLABreach, Tenant: tenant, ConversationID: conv, Visitor: visitor, Reason: kind, At: at.UTC()})
 	s.webhook(ctx, tenant, string(chat.EventSLABreach), map[string]any{"conversation_id": conv, "target": kind, "at": at.UTC()})
 }

@@ -237,7 +237,7 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 	kind, id := c.Params("kind"), c.Params("id")
 	start := time.Now()
 	refuse := func(status int, code, reason string) error {
-		metricChannelRequests.WithLabelValues(kindLabel(kind), code).Inc()
+		n.m.channelRequests.WithLabelValues(kindLabel(kind), code).Inc()
 		n.log.Warn("edge: channel request refused", "kind", clip(kind), "channel", clip(id), "status", status, "code", code, "reason", reason)
 		return jsonError(c, status, code, reason)
 	}
@@ -294,7 +294,7 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 		}
 	}
 	if len(res.Messages) == 0 {
-		metricChannelRequests.WithLabelValues(kind, "handshake").Inc()
+		n.m.channelRequests.WithLabelValues(kind, "handshake").Inc()
 		c.Set(fiber.HeaderContentType, res.ContentType)
 		return c.Status(res.Status).Send(res.Body)
 	}
@@ -322,7 +322,7 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 			n.log.Warn("edge: channel message not accepted", "channel", cfg.ID, "id", env.Message.ID, "err", err)
 			return refuse(fiber.StatusServiceUnavailable, "unavailable", "could not store the message now; retry")
 		}
-		metricChannelRequests.WithLabelValues(kind, "accepted").Inc()
+		n.m.channelRequests.WithLabelValues(kind, "accepted").Inc()
 		if answer != nil {
 			if passive != nil {
 				edgeReply = answer
@@ -340,7 +340,7 @@ func (n *Node) serveChannel(c *fiber.Ctx) error {
 		if ok {
 			ct, body, err := passive.PassiveReply(cfg, in, reply.Text, time.Now())
 			if err == nil {
-				metricChannelPassive.Observe(time.Since(start).Seconds())
+				n.m.channelPassive.Observe(time.Since(start).Seconds())
 				c.Set(fiber.HeaderContentType, ct)
 				return c.Status(fiber.StatusOK).Send(body)
 			}
@@ -504,7 +504,7 @@ func (n *Node) passiveReply(ctx context.Context, cfg channels.Config, in channel
 		select {
 		case env = <-wait:
 		case <-t.C:
-			metricChannelPassiveMiss.Inc()
+			n.m.channelPassiveMiss.Inc()
 			return chat.Message{}, false
 		case <-ctx.Done():
 			return chat.Message{}, false
@@ -651,7 +651,7 @@ func (n *Node) onChannelOut(m jetstream.Msg) {
 		if d > 10*time.Minute || d <= 0 {
 			d = 10 * time.Minute
 		}
-		metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "retry").Inc()
+		n.m.channelOut.WithLabelValues(kindLabel(string(env.Channel)), "retry").Inc()
 		n.log.Warn("edge: channel reply not delivered; will retry", "channel", chID, "id", id, "attempt", attempt, "in", d, "why", why, "err", err)
 		_ = m.NakWithDelay(d)
 	}
@@ -683,7 +683,7 @@ func (n *Node) onChannelOut(m jetstream.Msg) {
 		return
 	}
 	if _, err := kv.Get(ctx, id); err == nil {
-		metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "already_sent").Inc()
+		n.m.channelOut.WithLabelValues(kindLabel(string(env.Channel)), "already_sent").Inc()
 		_ = m.Ack()
 		return
 	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -704,7 +704,7 @@ func (n *Node) onChannelOut(m jetstream.Msg) {
 	if _, err := kv.Put(ctx, id, []byte("api")); err != nil {
 		n.log.Warn("edge: sent mark", "id", id, "err", err)
 	}
-	metricChannelOut.WithLabelValues(kindLabel(string(env.Channel)), "sent").Inc()
+	n.m.channelOut.WithLabelValues(kindLabel(string(env.Channel)), "sent").Inc()
 	_ = m.Ack()
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
@@ -121,6 +122,9 @@ type Config struct {
 	Channels ChannelOptions
 	// Logger receives structured logs. Default: slog.Default().
 	Logger *slog.Logger
+	// Registerer receives the Node's Prometheus metrics (kefu_edge_*).
+	// Default: nil, the metrics are counted but not exported.
+	Registerer prometheus.Registerer
 }
 
 // ErrNoNATS is returned by New when Config.NATS is nil.

@@ -61,7 +61,7 @@ func (n *Node) admitConn(c *fiber.Ctx) error {
 	ip := c.IP()
 	ok, code, reason := n.limits.acquire(ip)
 	if !ok {
-		metricErrors.WithLabelValues(code).Inc()
+		n.m.errors.WithLabelValues(code).Inc()
 		c.Set(fiber.HeaderRetryAfter, "5")
 		status := fiber.StatusTooManyRequests
 		if code == "edge_full" {

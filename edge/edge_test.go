@@ -10,6 +10,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
@@ -374,30 +375,33 @@ func TestCloseSendsGoingAway(t *testing.T) {
 
 func TestMetricsCount(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
-	before := metricValue(t, "kefu_edge_errors_total", "code", chat.CodeBadFrame)
-	inBefore := metricValue(t, "kefu_edge_frames_in_total", "type", "message")
+	if n, _ := testutil.GatherAndCount(prometheus.DefaultGatherer, "kefu_edge_errors_total"); n != 0 {
+		t.Fatal("edge metrics are on the default registry")
+	}
+	before := metricValue(t, h.reg, "kefu_edge_errors_total", "code", chat.CodeBadFrame)
+	inBefore := metricValue(t, h.reg, "kefu_edge_frames_in_total", "type", "message")
 	c := h.dial("demo")
 	c.hello(chat.Frame{})
 	c.sendRaw([]byte("nope"))
 	c.expectError(chat.CodeBadFrame)
 	c.send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Text: "hi"})
 	c.expect(chat.FrameAccepted)
-	if got := metricValue(t, "kefu_edge_errors_total", "code", chat.CodeBadFrame) - before; got != 1 {
+	if got := metricValue(t, h.reg, "kefu_edge_errors_total", "code", chat.CodeBadFrame) - before; got != 1 {
 		t.Fatalf("bad_frame errors counted %v", got)
 	}
-	if got := metricValue(t, "kefu_edge_frames_in_total", "type", "message") - inBefore; got != 1 {
+	if got := metricValue(t, h.reg, "kefu_edge_frames_in_total", "type", "message") - inBefore; got != 1 {
 		t.Fatalf("message frames counted %v", got)
 	}
-	if metricValue(t, "kefu_edge_publish_seconds", "", "") == 0 {
+	if metricValue(t, h.reg, "kefu_edge_publish_seconds", "", "") == 0 {
 		t.Fatal("publish latency not observed")
 	}
 }
 
 // metricValue reads a counter (or a histogram's sample count) from the
-// default registry.
-func metricValue(t *testing.T, name, label, value string) float64 {
+// registry g.
+func metricValue(t *testing.T, g prometheus.Gatherer, name, label, value string) float64 {
 	t.Helper()
-	mfs, err := prometheus.DefaultGatherer.Gather()
+	mfs, err := g.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,10 +82,10 @@ func (n *Node) onErasure(ev chat.Event) {
 	out, err := n.runPlugins(n.ctx, pluginhost.HookEvent, ErasureEnvelope(n.cfg.Region, ev))
 	switch {
 	case err != nil:
-		metricErasures.WithLabelValues("plugin_failed").Inc()
+		n.m.erasures.WithLabelValues("plugin_failed").Inc()
 		n.log.Error("edge: erasure event plugins failed", "tenant", ev.Tenant, "conversation", ev.ConversationID, "err", err)
 	case ev.Reason == "requested" || ev.Reason == "completed":
-		metricErasures.WithLabelValues(ev.Reason).Inc()
+		n.m.erasures.WithLabelValues(ev.Reason).Inc()
 		fallthrough
 	default:
 		n.log.Info("edge: erasure handled", "tenant", ev.Tenant, "conversation", ev.ConversationID, "reason", ev.Reason,

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
@@ -32,6 +33,7 @@ type harness struct {
 	resp *minicentral.Responder
 	base string // http://127.0.0.1:port
 	cfg  edge.Config
+	reg  *prometheus.Registry // the node's metrics
 }
 
 type harnessOpts struct {
@@ -58,7 +60,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	h := &harness{t: t, srv: srv, nc: nc}
+	h := &harness{t: t, srv: srv, nc: nc, reg: prometheus.NewRegistry()}
 	if !o.noCentral && !o.noJetStream {
 		reply := o.reply
 		if reply == nil {
@@ -79,6 +81,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		PluginTimeout:  5 * time.Second,
 		Logger:         slog.New(slog.DiscardHandler),
 		PublishTimeout: 2 * time.Second,
+		Registerer:     h.reg,
 	}
 	if o.config != nil {
 		o.config(&cfg)

@@ -90,7 +90,7 @@ func (n *Node) Register(app *fiber.App) {
 		WriteBufferSize: 4096,
 		RecoverHandler: func(c *websocket.Conn) {
 			if r := recover(); r != nil {
-				metricErrors.WithLabelValues("panic").Inc()
+				n.m.errors.WithLabelValues("panic").Inc()
 				n.log.Error("edge: websocket handler panicked", "panic", r)
 			}
 		},
@@ -122,12 +122,12 @@ func (n *Node) guard(c *fiber.Ctx) error {
 	key := c.Query("site")
 	site, ok := n.cfg.Sites[key]
 	if !ok {
-		metricErrors.WithLabelValues("unknown_site").Inc()
+		n.m.errors.WithLabelValues("unknown_site").Inc()
 		return jsonError(c, fiber.StatusForbidden, "unknown_site", fmt.Sprintf("unknown site %q", clip(key)))
 	}
 	origin := c.Get(fiber.HeaderOrigin)
 	if origin != "" && len(site.Origins) > 0 && !contains(site.Origins, origin) {
-		metricErrors.WithLabelValues("origin_refused").Inc()
+		n.m.errors.WithLabelValues("origin_refused").Inc()
 		return jsonError(c, fiber.StatusForbidden, "origin_refused", fmt.Sprintf("origin %q is not allowed for site %q", clip(origin), key))
 	}
 	if ch := c.Query("channel"); ch != "" && !knownChannel(chat.Channel(ch)) {
@@ -203,7 +203,7 @@ func (n *Node) serveHits(c *fiber.Ctx) error {
 		n.log.Warn("edge: hits not forwarded", "tenant", ref.site.Tenant, "err", err)
 		return jsonError(c, fiber.StatusServiceUnavailable, chat.CodeUnavailable, "could not forward hits now")
 	}
-	metricLocalHits.WithLabelValues(ref.site.Tenant).Add(float64(len(hb.Hits)))
+	n.m.localHits.WithLabelValues(ref.site.Tenant).Add(float64(len(hb.Hits)))
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

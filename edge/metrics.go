@@ -1,78 +1,138 @@
 package edge
 
 import (
+	"errors"
+
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
-// Metrics live on the default Prometheus registry (cmd/kefu serves it at
-// /metrics). Label values are bounded: frame types and error codes come from
-// fixed sets, tenants from the configured sites.
-var (
-	metricChannelRequests = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_channel_requests_total",
-		Help: "Platform channel requests by kind and outcome (accepted, handshake, or the refusal code).",
-	}, []string{"kind", "outcome"})
-	metricChannelOut = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_channel_replies_total",
-		Help: "Channel outbox deliveries by kind and outcome (sent, retry, already_sent).",
-	}, []string{"kind", "outcome"})
-	metricChannelPassive = promauto.NewHistogram(prometheus.HistogramOpts{
-		Name:    "kefu_edge_channel_passive_reply_seconds",
-		Help:    "Time from a WeChat message's arrival to its passive reply.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
-	})
-	metricChannelPassiveMiss = promauto.NewCounter(prometheus.CounterOpts{
-		Name: "kefu_edge_channel_passive_misses_total",
-		Help: "WeChat messages whose answer did not come within the passive window (sent later through the API).",
-	})
-	metricConnections = promauto.NewGauge(prometheus.GaugeOpts{
-		Name: "kefu_edge_connections",
-		Help: "Open WebSocket connections.",
-	})
-	metricConnectionsTotal = promauto.NewCounter(prometheus.CounterOpts{
-		Name: "kefu_edge_connections_total",
-		Help: "WebSocket connections accepted since start.",
-	})
-	metricFramesIn = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_frames_in_total",
-		Help: "Frames received from clients by type (invalid: could not be decoded).",
-	}, []string{"type"})
-	metricFramesOut = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_frames_out_total",
-		Help: "Frames queued to clients by type.",
-	}, []string{"type"})
-	metricErasures = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_erasures_total",
-		Help: "GDPR erasure events handled for served tenants, by stage (requested, completed) or plugin_failed.",
-	}, []string{"stage"})
-	metricErrors = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_errors_total",
-		Help: "Error frames sent and connection-level failures by code.",
-	}, []string{"code"})
-	metricPluginOutcomes = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_plugin_outcomes_total",
-		Help: "Plugin pipeline results by hook and verdict (error: fail-closed failure, panic: recovered panic).",
-	}, []string{"hook", "verdict"})
-	metricPublishSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
-		Name:    "kefu_edge_publish_seconds",
-		Help:    "Time from JetStream publish to PubAck for inbound envelopes.",
-		Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
-	})
-	metricPublishFailures = promauto.NewCounter(prometheus.CounterOpts{
-		Name: "kefu_edge_publish_failures_total",
-		Help: "Inbound envelopes JetStream did not acknowledge (the client was told unavailable).",
-	})
-	metricDelivered = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_outbound_total",
-		Help: "Outbound envelopes from central by result (delivered, no_socket, dropped, failed, invalid).",
-	}, []string{"result"})
-	metricLocalHits = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "kefu_edge_local_hits_total",
-		Help: "Questions the widget answered in the browser, reported through POST /w/hits.",
-	}, []string{"tenant"})
-	metricAcks = promauto.NewCounter(prometheus.CounterOpts{
-		Name: "kefu_edge_acks_total",
-		Help: "Message ids clients acknowledged as rendered.",
-	})
-)
+// metrics are one Node's Prometheus collectors, registered on
+// Config.Registerer (cmd/kefu serves its registry at /metrics). Label
+// values are bounded: frame types and error codes come from fixed sets,
+// tenants from the configured sites.
+type metrics struct {
+	channelRequests    *prometheus.CounterVec
+	channelOut         *prometheus.CounterVec
+	channelPassive     prometheus.Histogram
+	channelPassiveMiss prometheus.Counter
+	connections        prometheus.Gauge
+	connectionsTotal   prometheus.Counter
+	framesIn           *prometheus.CounterVec
+	framesOut          *prometheus.CounterVec
+	erasures           *prometheus.CounterVec
+	errors             *prometheus.CounterVec
+	pluginOutcomes     *prometheus.CounterVec
+	publishSeconds     prometheus.Histogram
+	publishFailures    prometheus.Counter
+	delivered          *prometheus.CounterVec
+	localHits          *prometheus.CounterVec
+	acks               prometheus.Counter
+}
+
+// newMetrics makes a Node's collectors and registers them on reg (nil:
+// counted, not exported). A collector reg has already (a second Node on
+// the same registry) is shared.
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		channelRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_channel_requests_total",
+			Help: "Platform channel requests by kind and outcome (accepted, handshake, or the refusal code).",
+		}, []string{"kind", "outcome"}),
+		channelOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_channel_replies_total",
+			Help: "Channel outbox deliveries by kind and outcome (sent, retry, already_sent).",
+		}, []string{"kind", "outcome"}),
+		channelPassive: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kefu_edge_channel_passive_reply_seconds",
+			Help:    "Time from a WeChat message's arrival to its passive reply.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
+		}),
+		channelPassiveMiss: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_channel_passive_misses_total",
+			Help: "WeChat messages whose answer did not come within the passive window (sent later through the API).",
+		}),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kefu_edge_connections",
+			Help: "Open WebSocket connections.",
+		}),
+		connectionsTotal: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_connections_total",
+			Help: "WebSocket connections accepted since start.",
+		}),
+		framesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_frames_in_total",
+			Help: "Frames received from clients by type (invalid: could not be decoded).",
+		}, []string{"type"}),
+		framesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_frames_out_total",
+			Help: "Frames queued to clients by type.",
+		}, []string{"type"}),
+		erasures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_erasures_total",
+			Help: "GDPR erasure events handled for served tenants, by stage (requested, completed) or plugin_failed.",
+		}, []string{"stage"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_errors_total",
+			Help: "Error frames sent and connection-level failures by code.",
+		}, []string{"code"}),
+		pluginOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_plugin_outcomes_total",
+			Help: "Plugin pipeline results by hook and verdict (error: fail-closed failure, panic: recovered panic).",
+		}, []string{"hook", "verdict"}),
+		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kefu_edge_publish_seconds",
+			Help:    "Time from JetStream publish to PubAck for inbound envelopes.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
+		}),
+		publishFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_publish_failures_total",
+			Help: "Inbound envelopes JetStream did not acknowledge (the client was told unavailable).",
+		}),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_outbound_total",
+			Help: "Outbound envelopes from central by result (delivered, no_socket, dropped, failed, invalid).",
+		}, []string{"result"}),
+		localHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_local_hits_total",
+			Help: "Questions the widget answered in the browser, reported through POST /w/hits.",
+		}, []string{"tenant"}),
+		acks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_acks_total",
+			Help: "Message ids clients acknowledged as rendered.",
+		}),
+	}
+	if reg == nil {
+		return m
+	}
+	m.channelRequests = register(reg, m.channelRequests)
+	m.channelOut = register(reg, m.channelOut)
+	m.channelPassive = register(reg, m.channelPassive)
+	m.channelPassiveMiss = register(reg, m.channelPassiveMiss)
+	m.connections = register(reg, m.connections)
+	m.connectionsTotal = register(reg, m.connectionsTotal)
+	m.framesIn = register(reg, m.framesIn)
+	m.framesOut = register(reg, m.framesOut)
+	m.erasures = register(reg, m.erasures)
+	m.errors = register(reg, m.errors)
+	m.pluginOutcomes = register(reg, m.pluginOutcomes)
+	m.publishSeconds = register(reg, m.publishSeconds)
+	m.publishFailures = register(reg, m.publishFailures)
+	m.delivered = register(reg, m.delivered)
+	m.localHits = register(reg, m.localHits)
+	m.acks = register(reg, m.acks)
+	return m
+}
+
+// register registers c on reg, or returns the collector reg already has
+// under c's descriptor.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+			if prev, ok := are.ExistingCollector.(C); ok {
+				return prev
+			}
+		}
+		panic("edge: register metric: " + err.Error())
+	}
+	return c
+}

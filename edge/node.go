@@ -36,6 +36,7 @@ var (
 type Node struct {
 	cfg      Config
 	log      *slog.Logger
+	m        *metrics
 	nc       *nats.Conn
 	js       jetstream.JetStream
 	widget   map[string]asset
@@ -72,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("edge: jetstream context: %w", err)
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), nc: cfg.NATS, js: js,
+	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), m: newMetrics(cfg.Registerer), nc: cfg.NATS, js: js,
 		stream: StreamConfig(), subject: chat.InboundSubject}
 	if l := cfg.Leaf; l != nil {
 		n.stream = RegionStreamConfig(l.Domain)
@@ -188,20 +189,20 @@ func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
 	if err := n.ensureStream(ctx); err != nil {
-		metricPublishFailures.Inc()
+		n.m.publishFailures.Inc()
 		return fmt.Errorf("%w: %w", errUnavailable, err)
 	}
 	msg := nats.NewMsg(n.subject(env.Tenant))
 	msg.Data = data
 	start := time.Now()
 	if _, err := n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Message.ID)); err != nil {
-		metricPublishFailures.Inc()
+		n.m.publishFailures.Inc()
 		if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
 			n.streamOK.Store(false) // the stream may be gone: re-create on the next try
 		}
 		return fmt.Errorf("%w: publish %q: %w", errUnavailable, env.Message.ID, err)
 	}
-	metricPublishSeconds.Observe(time.Since(start).Seconds())
+	n.m.publishSeconds.Observe(time.Since(start).Seconds())
 	return nil
 }
 
@@ -217,17 +218,17 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 		if r := recover(); r != nil {
 			out = pluginhost.Outcome{}
 			err = fmt.Errorf("%w: %v", errPluginPanic, r)
-			metricPluginOutcomes.WithLabelValues(string(hook), "panic").Inc()
+			n.m.pluginOutcomes.WithLabelValues(string(hook), "panic").Inc()
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PluginTimeout)
 	defer cancel()
 	out, err = n.cfg.Plugins.Run(ctx, n.cfg.Region, hook, env)
 	if err != nil {
-		metricPluginOutcomes.WithLabelValues(string(hook), "error").Inc()
+		n.m.pluginOutcomes.WithLabelValues(string(hook), "error").Inc()
 		return out, fmt.Errorf("edge: %s plugins on %q: %w", hook, env.Message.ID, err)
 	}
-	metricPluginOutcomes.WithLabelValues(string(hook), out.Verdict.String()).Inc()
+	n.m.pluginOutcomes.WithLabelValues(string(hook), out.Verdict.String()).Inc()
 	if out.Envelope.Message.ID == "" { // an implementation that left Envelope empty
 		out.Envelope = env
 	}
@@ -243,12 +244,12 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 func (n *Node) onOutbound(m *nats.Msg) {
 	var env chat.Envelope
 	if err := json.Unmarshal(m.Data, &env); err != nil {
-		metricDelivered.WithLabelValues("invalid").Inc()
+		n.m.delivered.WithLabelValues("invalid").Inc()
 		n.log.Warn("edge: undecodable outbound envelope", "subject", m.Subject, "err", err)
 		return
 	}
 	if err := env.Check(maxOutboundText); err != nil || env.Message.ConversationID == "" {
-		metricDelivered.WithLabelValues("invalid").Inc()
+		n.m.delivered.WithLabelValues("invalid").Inc()
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
 		return
 	}
@@ -258,7 +259,7 @@ func (n *Node) onOutbound(m *nats.Msg) {
 	}
 	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)
 	if len(sessions) == 0 {
-		metricDelivered.WithLabelValues("no_socket").Inc()
+		n.m.delivered.WithLabelValues("no_socket").Inc()
 		return
 	}
 	msg, ok := n.outboundMessage(n.ctx, env)
@@ -269,7 +270,7 @@ func (n *Node) onOutbound(m *nats.Msg) {
 	for _, s := range sessions {
 		s.deliver(msg.ID, chat.FrameMessage, b)
 	}
-	metricDelivered.WithLabelValues("delivered").Inc()
+	n.m.delivered.WithLabelValues("delivered").Inc()
 }
 
 // outboundMessage runs the outbound pipeline over a reply. ok is false when
@@ -278,21 +279,21 @@ func (n *Node) outboundMessage(ctx context.Context, env chat.Envelope) (chat.Mes
 	env.Direction = chat.Outbound
 	out, err := n.runPlugins(ctx, pluginhost.HookOutbound, env)
 	if err != nil {
-		metricDelivered.WithLabelValues("failed").Inc()
+		n.m.delivered.WithLabelValues("failed").Inc()
 		n.log.Error("edge: outbound plugins failed; reply withheld", "id", env.Message.ID, "err", err)
 		return chat.Message{}, false
 	}
 	msg := out.Envelope.Message
 	switch out.Verdict {
 	case pluginhost.Drop:
-		metricDelivered.WithLabelValues("dropped").Inc()
+		n.m.delivered.WithLabelValues("dropped").Inc()
 		n.log.Info("edge: outbound reply dropped by plugin", "id", msg.ID, "plugin", out.Plugin, "reason", out.Reason)
 		return chat.Message{}, false
 	case pluginhost.Answer:
 		msg.Text = out.Answer
 	}
 	if chat.ValidateText(msg.Text, maxOutboundText) != nil {
-		metricDelivered.WithLabelValues("failed").Inc()
+		n.m.delivered.WithLabelValues("failed").Inc()
 		n.log.Error("edge: outbound plugins left an invalid text; reply withheld", "id", msg.ID)
 		return chat.Message{}, false
 	}

@@ -65,7 +65,7 @@ type session struct {
 	holding   bool // a publish is in flight: deliveries wait so accepted comes first
 	pending   []pendingFrame
 	seen      idSet
-	who       string // the visitor after hello, for other goroutines (erasure)
+	who       string    // the visitor after hello, for other goroutines (erasure)
 	typingAt  time.Time // the last typing notice forwarded (read loop only)
 }
 
@@ -95,8 +95,8 @@ func (n *Node) serveWS(c *websocket.Conn) {
 		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1001, "edge shutting down"), now.Add(writeWait))
 		return
 	}
-	metricConnections.Inc()
-	metricConnectionsTotal.Inc()
+	n.m.connections.Inc()
+	n.m.connectionsTotal.Inc()
 	defer func() {
 		s.mu.Lock()
 		conv := s.conv
@@ -105,7 +105,7 @@ func (n *Node) serveWS(c *websocket.Conn) {
 			n.hub.remove(s.site.Tenant, conv, s)
 		}
 		n.hub.gone(s)
-		metricConnections.Dec()
+		n.m.connections.Dec()
 		n.conns.Done()
 	}()
 
@@ -115,7 +115,7 @@ func (n *Node) serveWS(c *websocket.Conn) {
 	go s.writeLoop()
 	defer func() { // the writer must be done before the library recycles conn
 		if r := recover(); r != nil {
-			metricErrors.WithLabelValues("panic").Inc()
+			n.m.errors.WithLabelValues("panic").Inc()
 			n.log.Error("edge: connection handler panicked", "panic", r)
 			s.shutdown(websocket.CloseInternalServerErr, "internal error; reconnect and resume")
 			<-s.writerDone
@@ -143,14 +143,14 @@ func (s *session) readLoop(idle time.Duration) {
 			continue // closing handshake: discard until the peer's close arrives
 		}
 		if len(data) > maxFrame {
-			metricErrors.WithLabelValues("frame_too_large").Inc()
+			s.n.m.errors.WithLabelValues("frame_too_large").Inc()
 			s.shutdown(websocket.CloseMessageTooBig, fmt.Sprintf("frame over %d bytes", maxFrame))
 			_, _ = io.Copy(io.Discard, io.LimitReader(r, 16*int64(maxFrame)))
 			continue
 		}
 		_ = s.conn.SetReadDeadline(time.Now().Add(idle))
 		if mt != websocket.TextMessage {
-			metricFramesIn.WithLabelValues("invalid").Inc()
+			s.n.m.framesIn.WithLabelValues("invalid").Inc()
 			s.sendError(chat.CodeBadFrame, "", "binary frames are not part of the protocol; send JSON text frames", 0)
 			continue
 		}
@@ -160,20 +160,20 @@ func (s *session) readLoop(idle time.Duration) {
 
 func (s *session) handle(data []byte) {
 	if !s.frameBucket.allow(time.Now()) {
-		metricFramesIn.WithLabelValues("limited").Inc()
+		s.n.m.framesIn.WithLabelValues("limited").Inc()
 		s.sendError(chat.CodeRateLimited, "", "too many frames; slow down", 0)
 		return
 	}
 	f, err := DecodeFrame(data, s.n.cfg.MaxText)
 	if err != nil {
-		metricFramesIn.WithLabelValues("invalid").Inc()
+		s.n.m.framesIn.WithLabelValues("invalid").Inc()
 		var fe *FrameError
 		if errors.As(err, &fe) {
 			s.sendError(fe.Code, fe.ID, fe.Reason, fe.MaxText)
 		}
 		return
 	}
-	metricFramesIn.WithLabelValues(string(f.Type)).Inc()
+	s.n.m.framesIn.WithLabelValues(string(f.Type)).Inc()
 	switch f.Type {
 	case chat.FramePing:
 		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FramePong, ID: okID(f.ID)})
@@ -194,7 +194,7 @@ func (s *session) handle(data []byte) {
 			s.sendError(chat.CodeNeedHello, f.ID, "send hello before acks", 0)
 			return
 		}
-		metricAcks.Inc()
+		s.n.m.acks.Inc()
 	case chat.FrameTyping, chat.FrameCSAT:
 		if !s.hello {
 			s.sendError(chat.CodeNeedHello, f.ID, "send hello first", 0)
@@ -246,7 +246,7 @@ func (s *session) onHello(f chat.Frame) {
 		s.n.log.Warn("edge: resume not verified; connection held off", "conversation", f.ConversationID, "err", err, "reply", rep.Error)
 		s.detach()
 		s.hello = false
-		metricErrors.WithLabelValues("resume_unverified").Inc()
+		s.n.m.errors.WithLabelValues("resume_unverified").Inc()
 		s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable,
 			Reason: ReasonResumeUnavailable + ": the conversation cannot be verified now (" + why + "); reconnect and resume later"})
 		s.shutdown(CloseTryAgainLater, ReasonResumeUnavailable)
@@ -308,7 +308,7 @@ func (s *session) hold() {
 // release sends f, then the deliveries that waited.
 func (s *session) release(f chat.Frame) {
 	if f.Type == chat.FrameError {
-		metricErrors.WithLabelValues(f.Code).Inc()
+		s.n.m.errors.WithLabelValues(f.Code).Inc()
 	}
 	b := encodeFrame(f)
 	s.mu.Lock()
@@ -477,7 +477,7 @@ func (s *session) deliver(id string, typ chat.FrameType, b []byte) {
 func (s *session) send(f chat.Frame) { s.enqueue(f.Type, encodeFrame(f)) }
 
 func (s *session) sendError(code, id, reason string, maxText int) {
-	metricErrors.WithLabelValues(code).Inc()
+	s.n.m.errors.WithLabelValues(code).Inc()
 	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: code, ID: id, Reason: reason, MaxText: maxText})
 }
 
@@ -491,9 +491,9 @@ func (s *session) enqueue(typ chat.FrameType, b []byte) {
 	}
 	select {
 	case s.out <- outFrame{typ: typ, b: b}:
-		metricFramesOut.WithLabelValues(string(typ)).Inc()
+		s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
 	default:
-		metricErrors.WithLabelValues("slow_consumer").Inc()
+		s.n.m.errors.WithLabelValues("slow_consumer").Inc()
 		s.shutdown(websocket.ClosePolicyViolation, "slow consumer: send queue full; reconnect and resume")
 	}
 }

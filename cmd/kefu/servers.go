@@ -133,12 +133,13 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return fail(stderr, err)
 	}
 	defer nc.Close()
-	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log})
+	reg := stack.NewRegistry()
+	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg})
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer svc.Close()
-	app := stack.NewApp()
+	app := stack.NewAppWith(reg)
 	svc.Register(app)
 	return serve(ctx, app, sf.addr, log)
 }
@@ -210,8 +211,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		}
 	}
 	defer nc.Close()
+	reg := stack.NewRegistry()
 	cfg := edge.Config{
-		Region: *region, NATS: nc, Logger: log, Leaf: leaf,
+		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
 		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
@@ -226,7 +228,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		if err != nil {
 			return fail(stderr, err)
 		}
-		pc.Builtin, pc.Logger = builtin.Lookup, log
+		pc.Builtin, pc.Logger, pc.Registerer = builtin.Lookup, log, reg
 		// A production edge runs only signed bundles (and the built-ins)
 		// unless the operator says otherwise on the command line.
 		pc.RequireSignature = !*allowUnsigned
@@ -254,7 +256,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		return fail(stderr, err)
 	}
 	defer node.Close()
-	app := stack.NewApp()
+	app := stack.NewAppWith(reg)
 	if host, ok := cfg.Plugins.(*pluginhost.Host); ok {
 		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))
 		stack.LargeBody(app, "PUT", "/admin/plugins/", pluginhost.MaxBundleBytes)

@@ -22,6 +22,7 @@ func startCentral(ctx context.Context, s *Stack, o Options, pack chat.FAQPack) (
 		DemoAgentPassword: o.AgentPassword,
 		DemoAgentName:     "Demo Agent",
 		Logger:            o.Logger,
+		Registerer:        s.reg,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("stack: central: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 
@@ -86,13 +87,14 @@ type Stack struct {
 	app     *fiber.App
 	ln      net.Listener
 	orders  *testserver.Server
+	reg     *prometheus.Registry
 	done    chan error
 }
 
 // Start starts every part and returns once /healthz would answer 200.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	o = o.withDefaults()
-	s := &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, done: make(chan error, 1)}
+	s := &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, reg: NewRegistry(), done: make(chan error, 1)}
 	if err := s.start(ctx, o); err != nil {
 		s.Close() // stops what did start
 		return nil, err
@@ -135,24 +137,28 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		// once, 0600, beside them (edge/pluginhost vaultfile.go).
 		pc.VaultDir = filepath.Join(o.DataDir, "vault")
 	}
+	if pc.Registerer == nil {
+		pc.Registerer = s.reg
+	}
 	if s.host, err = pluginhost.NewHost(ctx, pc); err != nil {
 		return fmt.Errorf("stack: plugin host: %w", err)
 	}
 	s.edge, err = edge.New(ctx, edge.Config{
-		Region:   "local",
-		NATS:     s.ncEdge,
-		Plugins:  s.host,
-		Sites:    map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack}},
-		WidgetFS: widget.FS(),
-		DemoFS:   demo.FS(),
-		Models:   map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
-		Logger:   o.Logger,
-		Channels: o.Channels,
+		Region:     "local",
+		NATS:       s.ncEdge,
+		Plugins:    s.host,
+		Sites:      map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack}},
+		WidgetFS:   widget.FS(),
+		DemoFS:     demo.FS(),
+		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
+		Logger:     o.Logger,
+		Channels:   o.Channels,
+		Registerer: s.reg,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: edge: %w", err)
 	}
-	s.app = NewApp()
+	s.app = NewAppWith(s.reg)
 	s.edge.Register(s.app)
 	s.central.Register(s.app)
 	go func() { s.done <- s.app.Listener(s.ln) }()
@@ -185,8 +191,18 @@ func (o Options) withDefaults() Options {
 }
 
 // NewApp returns a Fiber app with what every Kefu server has: /healthz and
-// /metrics (Prometheus, default registry).
-func NewApp() *fiber.App {
+// /metrics (Prometheus: the default registry's Go and process metrics).
+func NewApp() *fiber.App { return NewAppWith(nil) }
+
+// NewRegistry returns the registry a Kefu process passes to its parts
+// (central.Config, edge.Config, pluginhost.Config Registerer); NewAppWith
+// serves it at /metrics beside the default registry's Go and process
+// metrics.
+func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// NewAppWith is NewApp whose /metrics also serves reg (nil: only the
+// default registry).
+func NewAppWith(reg prometheus.Gatherer) *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		BodyLimit:             1 << 20,
@@ -194,7 +210,12 @@ func NewApp() *fiber.App {
 		IdleTimeout:           120 * time.Second,
 	})
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.Handler()))
+	var g prometheus.Gatherer = prometheus.DefaultGatherer
+	if reg != nil {
+		g = prometheus.Gatherers{prometheus.DefaultGatherer, reg}
+	}
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
+		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))))
 	return app
 }
 
