@@ -537,14 +537,12 @@ func (s *Service) consoleWS(conn *websocket.Conn) {
 	defer s.hub.leave(p.agent.Tenant, cl)
 	conn.SetReadLimit(maxConsoleFrame)
 	readerDone := make(chan struct{})
-	// Reader: notices the client going away (the console sends nothing
-	// else) and frames over the limit (the library answers 1009).
 	defer s.consoleGone(p.agent) // presence (api_queue.go)
 	s.consoleJoined(p.agent)
 	var status atomic.Value
 	status.Store(store.PresenceOnline)
-	// Reader: presence, activity and typing frames (work.go), and the
-	// client going away.
+	// Reader: presence, activity and typing frames (work.go), the client
+	// going away, and frames over the limit (the library answers 1009).
 	go func() {
 		defer close(readerDone)
 		defer cl.stop("")

@@ -50,6 +50,13 @@ type Hit struct {
 	Score          float64 `json:"score,omitempty"`
 	ConversationID string  `json:"conversation_id,omitempty"`
 	At             int64   `json:"at,omitempty"` // unix milliseconds
+	// ID, Question, AnswerID and Answer report the local answer itself so
+	// the agent reads what the shopper read (workframes.go): sent once the
+	// widget knows its conversation. Never published in a HitsRecord.
+	ID       string `json:"id,omitempty"`
+	Question string `json:"question,omitempty"`
+	AnswerID string `json:"answer_id,omitempty"`
+	Answer   string `json:"answer,omitempty"`
 }
 
 // hitsBody is the JSON body of POST /w/hits.
@@ -192,6 +199,16 @@ func (n *Node) serveHits(c *fiber.Ctx) error {
 			(h.ConversationID != "" && !chat.ValidID(h.ConversationID)) {
 			return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("hit %d has an oversized or malformed field", i))
 		}
+		if err := checkLocalReport(h, hb.Visitor); err != nil {
+			return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("hit %d: %v", i, err))
+		}
+	}
+	if err := n.reportLocal(c.UserContext(), ref, hb.Visitor, hb.Hits); err != nil {
+		n.log.Warn("edge: local answers not forwarded", "tenant", ref.site.Tenant, "err", err)
+		return jsonError(c, fiber.StatusServiceUnavailable, chat.CodeUnavailable, "could not forward the local answers now; retry")
+	}
+	for i := range hb.Hits { // analytics get the shape, never the texts
+		hb.Hits[i].ID, hb.Hits[i].Question, hb.Hits[i].AnswerID, hb.Hits[i].Answer = "", "", "", ""
 	}
 	rec := HitsRecord{V: chat.ProtocolVersion, Type: "widget.hits", Tenant: ref.site.Tenant, Region: n.cfg.Region,
 		Site: ref.key, Visitor: hb.Visitor, Hits: hb.Hits, At: time.Now().UTC()}

@@ -3,6 +3,7 @@ package edge_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -196,4 +197,51 @@ func decode(t *testing.T, enc string, body []byte) string {
 		t.Fatalf("decode %s: %v", enc, err)
 	}
 	return string(b)
+}
+
+// TestHitsReportLocalAnswers: a hit that carries the question and the
+// widget's answer reaches central on JetStream (the question through the
+// plugins, the answer in local_answer_* labels); the analytics record never
+// holds the texts; a half-filled report is refused.
+func TestHitsReportLocalAnswers(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	sub, err := h.nc.SubscribeSync(edge.SubjectHitsPrefix + "demo-tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{
+		`{"visitor":"v1","hits":[{"faq_id":"x","question":"q?","conversation_id":"c1"}]}`,
+		`{"visitor":"v1","hits":[{"faq_id":"x","id":"q1","answer_id":"q1","question":"q?","answer":"a","conversation_id":"c1"}]}`,
+		`{"hits":[{"faq_id":"x","id":"q1","answer_id":"a1","question":"q?","answer":"a","conversation_id":"c1"}]}`,
+	} {
+		if st, body := h.do("POST", "/w/hits?site=demo", nil, bad); st != http.StatusBadRequest {
+			t.Fatalf("%s: %d %s", bad, st, body)
+		}
+	}
+	st, body := h.do("POST", "/w/hits?site=demo", nil, `{"visitor":"v1","hits":[{"faq_id":"return_policy","lang":"en","score":0.9,
+		"conversation_id":"c1","id":"q1","question":"What is your return policy?","answer_id":"a1","answer":"30 days, free returns."}]}`)
+	if st != http.StatusNoContent {
+		t.Fatalf("report %d %s", st, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := h.resp.WaitInbound(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := got[0]
+	if env.Message.ID != "q1" || env.Message.Text != "What is your return policy?" || env.Message.ConversationID != "c1" || env.Visitor != "v1" ||
+		env.Label(chat.LabelLocalAnswerID) != "a1" || env.Label(chat.LabelLocalAnswerText) != "30 days, free returns." || env.Label(chat.LabelLocalAnswerFAQ) != "return_policy" {
+		t.Fatalf("envelope %+v", env)
+	}
+	m, err := sub.NextMsg(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(m.Data), "return policy?") || strings.Contains(string(m.Data), "30 days") {
+		t.Fatalf("analytics record carries texts: %s", m.Data)
+	}
 }

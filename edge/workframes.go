@@ -1,7 +1,10 @@
 package edge
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -112,4 +115,64 @@ func localAnswered(out *pluginhost.Outcome, f chat.Frame) bool {
 	}
 	delete(out.Envelope.Labels, "escalate") // answered: nothing to escalate
 	return true
+}
+
+// checkLocalReport checks the local-answer fields of a hit: all or none.
+func checkLocalReport(h Hit, visitor string) error {
+	if h.Question == "" && h.Answer == "" && h.ID == "" && h.AnswerID == "" {
+		return nil
+	}
+	switch {
+	case visitor == "" || h.ConversationID == "":
+		return errors.New("a reported answer needs the visitor and conversation_id")
+	case !chat.ValidID(h.ID) || !chat.ValidID(h.AnswerID) || h.ID == h.AnswerID:
+		return errors.New("id and answer_id must be two different ids")
+	case chat.ValidateText(h.Question, chat.MaxTextBytes) != nil || chat.ValidateText(h.Answer, chat.MaxTextBytes) != nil:
+		return fmt.Errorf("question and answer must be 1-%d bytes of UTF-8", chat.MaxTextBytes)
+	}
+	return nil
+}
+
+// reportLocal forwards the reported local answers of a hits batch to
+// central like messages: the question passes the region's inbound plugins
+// (a refused one is skipped), then goes on JetStream with the answer in the
+// local_answer_* labels (Nats-Msg-Id = the question's id, so a repeated
+// report is stored once).
+func (n *Node) reportLocal(ctx context.Context, ref siteRef, visitor string, hits []Hit) error {
+	for _, h := range hits {
+		if h.Question == "" {
+			continue
+		}
+		at := time.Now().UTC()
+		if h.At > 0 && time.Since(time.UnixMilli(h.At)).Abs() < 24*time.Hour {
+			at = time.UnixMilli(h.At).UTC()
+		}
+		env := chat.Envelope{V: chat.ProtocolVersion, Tenant: ref.site.Tenant, Region: n.cfg.Region, Channel: chat.ChannelWeb,
+			Visitor: visitor, Direction: chat.Inbound,
+			Message: chat.Message{ID: h.ID, ConversationID: h.ConversationID, Role: chat.RoleShopper, Text: h.Question, Lang: hintLang(h.Lang), At: at}}
+		env.SetLabel("site", ref.key)
+		out, err := n.runPlugins(ctx, pluginhost.HookInbound, env)
+		if err != nil {
+			return err
+		}
+		if out.Verdict == pluginhost.Drop {
+			continue
+		}
+		for _, k := range chat.EdgeAnswerLabels {
+			delete(out.Envelope.Labels, k)
+		}
+		delete(out.Envelope.Labels, "escalate")
+		out.Envelope.SetLabel(chat.LabelLocalAnswerID, h.AnswerID)
+		out.Envelope.SetLabel(chat.LabelLocalAnswerText, h.Answer)
+		if h.FAQID != "" {
+			out.Envelope.SetLabel(chat.LabelLocalAnswerFAQ, h.FAQID)
+		}
+		if err := out.Envelope.Check(n.cfg.MaxText); err != nil {
+			continue // a plugin left it unusable: the answer stays unreported
+		}
+		if err := n.publish(ctx, &out.Envelope); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -459,6 +459,7 @@
         if (f.max_text) maxText = f.max_text;
         (f.features || []).forEach(function (x) { features[x] = true; });
         if (f.conversation_id && f.conversation_id !== conv) { conv = f.conversation_id; save('conv', conv); }
+        work.flushLocal();
         flush();
         break;
       case 'accepted':
@@ -659,9 +660,12 @@
   }
   function removeChips() { if (ui.chips && ui.chips.parentNode) ui.chips.parentNode.removeChild(ui.chips); ui.chips = null; }
 
-  function hit(r) {
-    hits.push({ faq_id: r.faqId, intent: r.intent || undefined, lang: r.lang, score: Math.round(r.score * 1000) / 1000, conversation_id: conv || undefined, at: Date.now() });
-    if (hits.length >= 20) flushHits(); else if (!hitTimer) hitTimer = setTimeout(flushHits, 5000);
+  function hit(r, m, a) {
+    var x = { faq_id: r.faqId, intent: r.intent || undefined, lang: r.lang, score: Math.round(r.score * 1000) / 1000, conversation_id: conv || undefined, at: Date.now() };
+    hits.push(x);
+    // The answer itself goes to the agent's view once the conversation is known (work.local).
+    if (m && a) work.local(x, m, a);
+    if (hits.length >= 20) flushHits(); else if (!hitTimer) hitTimer = setTimeout(flushHits, x.question ? 1000 : 5000);
   }
   function flushHits() {
     clearTimeout(hitTimer); hitTimer = 0;
@@ -778,14 +782,20 @@
         };
         ui.log.appendChild(box); scroll();
       },
-      // report sends a local answer to central with its question, so the
-      // agent reads what the shopper read (a hidden outbox entry).
-      report: function (m, a, r) {
-        var q = { id: m.id, role: 'shopper', text: m.text, source: 'local', at: m.at, lang: r.lang, hidden: true,
-          answer: { id: a.id, text: a.text, faq_id: r.faqId || undefined } };
-        answered[m.id] = true;
-        if (!findOutbox(q.id)) { outbox.push(q); saveOutbox(); }
-        if (ws) flush(); else connect();
+      // local adds the question and answer to a hit (reported through
+      // /w/hits, never as a frame) or keeps them until welcome gives the
+      // conversation (flushLocal).
+      local: function (x, m, a) {
+        var rep = { id: m.id, question: m.text, answer_id: a.id, answer: a.text };
+        if (conv) { for (var k in rep) x[k] = rep[k]; return; }
+        var p = load('pendlocal', []); p.push(Object.assign({}, x, rep)); save('pendlocal', p.slice(-20));
+      },
+      flushLocal: function () {
+        var p = load('pendlocal', []);
+        if (!conv || !p.length) return;
+        save('pendlocal', []);
+        p.forEach(function (x) { x.conversation_id = conv; hits.push(x); });
+        flushHits();
       }
     };
   })();
@@ -862,7 +872,7 @@
     setState(m, '');
     var a = { id: newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
     addMessage(a);
-    hit(r); track('local_answer', { faq_id: r.faqId, lang: r.lang });
+    hit(r, m, a); track('local_answer', { faq_id: r.faqId, lang: r.lang });
     var out = pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = pub(m);
     return out;
   }
