@@ -56,6 +56,9 @@ type ConversationView struct {
 	UpdatedAt time.Time    `json:"updated_at"`
 	// Erasure is the visitor's latest GDPR erasure request, if any.
 	Erasure *ErasureView `json:"erasure,omitempty"`
+	// Team and Tags are the workspace's (api_queue.go).
+	Team string   `json:"team,omitempty"`
+	Tags []string `json:"tags,omitempty"`
 }
 
 // AgentView is an agent as the REST API shows it (never the password hash).
@@ -332,6 +335,7 @@ func (s *Service) listConversations(c *fiber.Ctx) error {
 			out[i].Erasure = erasureView(r)
 		}
 	}
+	s.decorate(ctx, tenant, list, out) // team, tags, priority as take-next sees it (api_queue.go)
 	if st == store.StatusQueued {
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Priority > out[j].Priority })
 	}
@@ -358,6 +362,9 @@ func (s *Service) getConversation(c *fiber.Ctx) error {
 		return err
 	}
 	v := view(conv, s.livePriority(c.UserContext(), conv, s.sla(c.UserContext(), conv.Tenant)))
+	vs := []ConversationView{v}
+	s.decorate(c.UserContext(), conv.Tenant, []store.Conversation{conv}, vs)
+	v = vs[0]
 	if r, ok := s.erasuresByVisitor(c.UserContext(), conv.Tenant)[conv.Visitor]; ok {
 		v.Erasure = erasureView(r)
 	}

@@ -106,6 +106,32 @@ func (s *Service) afterClose(ctx context.Context, before, c store.Conversation) 
 
 // ---- views ----
 
+// decorate adds the team and tags to views (of convs, same order) and gives
+// queued ones the priority take-next ranks them by (VIP SLA target included).
+func (s *Service) decorate(ctx context.Context, tenant string, convs []store.Conversation, views []ConversationView) {
+	ids := make([]string, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
+	}
+	works, err := s.st.TeamsAndTags(ctx, tenant, ids)
+	if err != nil {
+		s.log.Warn("teams and tags", "tenant", tenant, "err", err)
+	}
+	set := s.tenantSettings(ctx, tenant)
+	sla, slaVIP := s.slaTargets(ctx, tenant, set)
+	now := time.Now()
+	for i, c := range convs {
+		views[i].Team, views[i].Tags = works[c.ID].Team, works[c.ID].Tags
+		if c.Status == store.StatusQueued {
+			target := sla
+			if c.VIP {
+				target = slaVIP
+			}
+			views[i].Priority = s.rt.Priority(c.Anger, c.VIP, now.Sub(c.QueuedAt), target)
+		}
+	}
+}
+
 // QueueEntry is a row of GET /v1/queue.
 type QueueEntry struct {
 	ConversationView

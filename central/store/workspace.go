@@ -31,6 +31,9 @@ type WorkStore interface {
 	ClaimQueued(ctx context.Context, tenant, id, agent string, now time.Time) (Conversation, error)
 	// Work returns a conversation's workspace facts (zero values when none).
 	Work(ctx context.Context, tenant, id string) (Work, error)
+	// TeamsAndTags returns the team and tags of the conversations ids
+	// (missing ones are left out).
+	TeamsAndTags(ctx context.Context, tenant string, ids []string) (map[string]Work, error)
 	// MarkAssigned, MarkFirstResponse and MarkClosed record the queue
 	// timestamps; MarkFirstResponse keeps the first one.
 	MarkAssigned(ctx context.Context, tenant, id string, now time.Time) error
@@ -314,6 +317,43 @@ func (s *sqlStore) Work(ctx context.Context, tenant, id string) (Work, error) {
 	}
 	w.AssignedAt, w.FirstResponseAt, w.ClosedAt = fromMS(as), fromMS(fr), fromMS(cl)
 	return w, nil
+}
+
+func (s *sqlStore) TeamsAndTags(ctx context.Context, tenant string, ids []string) (map[string]Work, error) {
+	out := make(map[string]Work, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 200)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, 0, n+1)
+		args = append(args, tenant)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, team, tags FROM conversations WHERE tenant = ? AND id IN (?`+
+			strings.Repeat(", ?", n-1)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: teams and tags: %w", err)
+		}
+		type row struct {
+			id string
+			w  Work
+		}
+		list, err := collect(rows, func(r interface{ Scan(...any) error }) (row, error) {
+			var x row
+			var tags string
+			err := r.Scan(&x.id, &x.w.Team, &tags)
+			x.w.Tags = splitList(tags)
+			return x, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: teams and tags: %w", err)
+		}
+		for _, x := range list {
+			out[x.id] = x.w
+		}
+	}
+	return out, nil
 }
 
 func (s *sqlStore) exec1(ctx context.Context, what, query string, args ...any) error {

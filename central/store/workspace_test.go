@@ -229,6 +229,9 @@ func testNotesTagsCSAT(t *testing.T, s store.Store) {
 	if w, _ := s.Work(ctx, "demo", "c1"); !slices.Equal(w.Tags, []string{"refund", "vip"}) {
 		t.Fatalf("tags %v", w.Tags)
 	}
+	if m, err := s.TeamsAndTags(ctx, "demo", []string{"c1", "nope"}); err != nil || len(m) != 1 || !slices.Equal(m["c1"].Tags, []string{"refund", "vip"}) {
+		t.Fatalf("teams and tags %+v %v", m, err)
+	}
 	if err := s.SetTags(ctx, "demo", "c1", []string{"a,b"}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("comma tag: %v", err)
 	}
