@@ -14,7 +14,17 @@
     ws: null,
     wsRetry: 0,
     edges: {},       // region → edge base URL (GET /v1/console/config); none: this origin
-    refreshTimer: 0
+    refreshTimer: 0,
+    // The workspace (issue 10): reply or internal note, canned replies,
+    // agents and teams for transfers, the open conversation's work view.
+    mode: 'reply',
+    canned: [],
+    agents: [],
+    teams: [],
+    myTeams: [],
+    work: null,
+    items: [],       // the list as shown, for Alt+↑/↓
+    suggestion: null
   };
 
   // ---- API ----
@@ -53,6 +63,7 @@
     refreshList();
     connect();
     api('GET', '/v1/console/config').then(function (c) { state.edges = (c && c.edges) || {}; }).catch(function () {});
+    loadWorkspace();
   }
 
   $('login-form').addEventListener('submit', function (e) {
@@ -142,29 +153,53 @@
     if (c.status === 'queued' && c.queued_at) bottom.appendChild(el('span', '', '· waiting ' + ago(c.queued_at)));
     else bottom.appendChild(el('span', '', '· ' + ago(c.updated_at) + ' ago'));
     if (c.reason) bottom.appendChild(el('span', '', '· ' + c.reason.replace('_', ' ')));
+    if (c.team) bottom.appendChild(el('span', 'badge badge-team', c.team));
     li.appendChild(bottom);
+    if (c.tags && c.tags.length) {
+      var tg = el('div', 'item-tags');
+      c.tags.forEach(function (x) { tg.appendChild(el('span', 'tag', x)); });
+      li.appendChild(tg);
+    }
     li.addEventListener('click', function () { openConversation(c.id); });
     return li;
   }
 
   function refreshList() {
     if (!state.token) return;
-    var status = state.tab === 'mine' ? 'assigned' : state.tab;
+    var status = { mine: 'assigned', team: '', all: '', tickets: 'queued' }[state.tab];
+    if (status === undefined) status = state.tab;
     Promise.all([
-      api('GET', '/v1/conversations?status=' + status),
+      api('GET', '/v1/conversations' + (status ? '?status=' + status : '')),
       api('GET', '/v1/conversations?status=queued'),
-      api('GET', '/v1/conversations?status=assigned')
+      api('GET', '/v1/conversations?status=assigned'),
+      api('GET', '/v1/tickets?status=open')
     ]).then(function (r) {
       var list = r[0];
       var mine = r[2].filter(function (c) { return state.agent && c.agent === state.agent.id; });
       if (state.tab === 'mine') list = mine;
+      if (state.tab === 'team') list = list.filter(function (c) { return c.team && state.myTeams.indexOf(c.team) >= 0; });
+      var tag = $('tag-filter').value.trim().toLowerCase();
+      if (tag) list = list.filter(function (c) { return (c.tags || []).indexOf(tag) >= 0; });
       $('count-queued').textContent = r[1].length;
       $('count-mine').textContent = mine.length;
+      var tickets = r[3].filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours'; });
+      $('count-tickets').textContent = tickets.length;
       var ul = $('list');
       ul.textContent = '';
-      list.forEach(function (c) { ul.appendChild(renderItem(c)); });
-      $('list-empty').hidden = list.length > 0;
+      if (state.tab === 'tickets') {
+        state.items = [];
+        tickets.forEach(function (t) { ul.appendChild(renderTicket(t)); });
+        $('list-empty').hidden = tickets.length > 0;
+      } else {
+        state.items = list.map(function (c) { return c.id; });
+        list.forEach(function (c) { ul.appendChild(renderItem(c)); });
+        $('list-empty').hidden = list.length > 0;
+      }
       $('take-next').disabled = r[1].length === 0;
+      var known = {};
+      r[0].concat(r[2]).forEach(function (c) { (c.tags || []).forEach(function (x) { known[x] = true; }); });
+      var dl = $('tag-list'); dl.textContent = '';
+      Object.keys(known).sort().forEach(function (x) { var o = el('option'); o.value = x; dl.appendChild(o); });
     }).catch(function () {});
   }
 
@@ -192,18 +227,48 @@
   // ---- conversation ----
   var roleLabel = { shopper: 'Shopper', bot: 'Bot', agent: 'Agent', system: '' };
 
+  // addTranslation shows a shopper message's translation, or what an agent
+  // wrote before it was translated for the shopper (translation.go).
+  function addTranslation(li, m) {
+    var old = li.querySelector('.tr');
+    if (old) old.remove();
+    var tr = m.translation, orig = m.original, line = null;
+    if (tr && tr.error) line = el('div', 'tr failed', 'Not translated (' + (tr.lang || '?') + '): ' + tr.error);
+    else if (tr && tr.text) line = el('div', 'tr', '🌐 ' + tr.lang + ': ' + tr.text);
+    else if (orig && orig.text) line = el('div', 'tr', 'You wrote (' + orig.lang + '): ' + orig.text + ' — sent in ' + (m.lang || '?'));
+    if (line) li.appendChild(line);
+  }
+
   function renderMessage(m) {
-    if (state.seen[m.id]) return;
+    if (state.seen[m.id]) {
+      // A later event may carry the message's translation.
+      if (m.translation || m.original) {
+        var li = $('messages').querySelector('li[data-id="' + CSS.escape(m.id) + '"]');
+        if (li) addTranslation(li, m);
+      }
+      return;
+    }
     state.seen[m.id] = true;
     var li = el('li', 'msg msg-' + (m.role || 'shopper'));
+    li.dataset.id = m.id;
+    li.dataset.at = m.at ? new Date(m.at).getTime() : Date.now();
     var who = roleLabel[m.role] || '';
     if (m.role === 'agent' && m.author) who = m.author;
+    if (m.role === 'note') who = '🔒 Note · ' + (m.author || '');
+    if (m.role === 'bot' && m.source === 'local') who = 'Answered in the browser';
+    if (m.role === 'bot' && m.source === 'edge') who = 'Answered at the edge' + (m.author ? ' (' + m.author + ')' : '');
     var when = m.at ? new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
     if (who || when) li.appendChild(el('span', 'who', [who, when].filter(Boolean).join(' · ')));
     li.appendChild(bubble(m));
+    addTranslation(li, m);
     var ol = $('messages');
     var atBottom = ol.scrollHeight - ol.scrollTop - ol.clientHeight < 60;
-    ol.appendChild(li);
+    // Keep time order (a note or a reported local answer may come late).
+    var next = null, at = Number(li.dataset.at);
+    for (var n = ol.lastElementChild; n; n = n.previousElementSibling) {
+      if (n.dataset && n.dataset.at && Number(n.dataset.at) > at) next = n; else if (n.dataset && n.dataset.at) break;
+    }
+    if (next) ol.insertBefore(li, next); else ol.appendChild(li);
     if (atBottom || m.role === 'agent') ol.scrollTop = ol.scrollHeight;
   }
 
@@ -341,11 +406,20 @@
     $('claim').disabled = c.status === 'assigned' && !mine;
     $('claim').textContent = c.status === 'assigned' && !mine ? 'Taken' : 'Claim';
     $('close').hidden = c.status === 'closed';
+    $('reopen').hidden = c.status !== 'closed';
+    $('transfer').hidden = c.status === 'closed' || (c.status === 'assigned' && !mine);
     $('reply-text').disabled = c.status === 'closed' || (c.status === 'assigned' && !mine);
     $('send').disabled = $('reply-text').disabled;
+    if (state.work) { renderPanel(state.work); tickSLA(); }
   }
 
+  var drafts = {}; // conversation id → unsent reply text
   function openConversation(id) {
+    closePopups();
+    if (state.selected) drafts[state.selected] = $('reply-text').value;
+    $('reply-text').value = drafts[id] || '';
+    delete $('reply-text').dataset.pendingId;
+    state.work = null; state.suggestion = null; $('suggest').hidden = true; $('typing').hidden = true;
     state.selected = id;
     state.seen = {};
     $('messages').textContent = '';
@@ -363,6 +437,8 @@
       msgs.forEach(renderMessage);
       var ol = $('messages'); ol.scrollTop = ol.scrollHeight;
     }).catch(function () {});
+    loadWork(id);
+    loadSuggestion(id);
   }
 
   function reloadHead() {
@@ -410,6 +486,16 @@
     var id = ta.dataset.pendingId || newID();
     ta.dataset.pendingId = id; // a retry after an error reuses the id: never doubled
     $('send').disabled = true;
+    if (state.mode === 'note') {
+      api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/notes', { id: id, text: text }).then(function (n) {
+        delete ta.dataset.pendingId;
+        ta.value = '';
+        $('reply-error').textContent = '';
+        renderMessage(noteMessage(n));
+      }).catch(function (err) { $('reply-error').textContent = err.message; })
+        .finally(function () { $('send').disabled = false; ta.focus(); });
+      return;
+    }
     api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/messages', { id: id, text: text }).then(function (m) {
       delete ta.dataset.pendingId;
       ta.value = '';
@@ -422,6 +508,7 @@
   });
 
   $('reply-text').addEventListener('keydown', function (e) {
+    if (cannedKey(e)) return;
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       $('reply-form').requestSubmit();
@@ -445,9 +532,13 @@
     ws.onmessage = function (e) {
       var ev;
       try { ev = JSON.parse(e.data); } catch (_) { return; }
+      if (ev.type === 'conversation.typing') { if (ev.conversation_id === state.selected && ev.reason === 'shopper') showTyping(); return; }
+      if (ev.type === 'agent.presence') { loadAgents(); return; }
       scheduleRefresh();
       if (ev.conversation_id === state.selected) {
-        if (ev.type === 'conversation.message' && ev.message) renderMessage(ev.message);
+        if (ev.type === 'conversation.message' && ev.message) { renderMessage(ev.message); if (ev.message.role === 'shopper') { $('typing').hidden = true; loadSuggestion(state.selected); } }
+        else if (ev.type === 'conversation.note' && ev.message) renderMessage(ev.message);
+        else if (ev.type === 'conversation.tags' || ev.type === 'csat.submitted' || ev.type === 'ticket.created') loadWork(state.selected);
         else if (ev.type === 'conversation.erasure' && ev.reason === 'completed') openConversation(state.selected); // texts are tombstones now
         else reloadHead();
       }
@@ -463,6 +554,327 @@
 
   // Waiting times and live priorities change with the clock.
   setInterval(function () { if (state.token && !document.hidden) refreshList(); }, 15000);
+
+  // ---- the workspace (issue 10) ----
+  function loadWorkspace() {
+    api('GET', '/v1/canned').then(function (l) { state.canned = l || []; }).catch(function () {});
+    api('GET', '/v1/teams').then(function (l) {
+      state.teams = l || [];
+      var sel = $('transfer-team'); sel.length = 1;
+      state.teams.forEach(function (t) { var o = el('option', '', t.name || t.id); o.value = t.id; sel.appendChild(o); });
+    }).catch(function () {});
+    loadAgents();
+    sendPresence('online');
+  }
+
+  function loadAgents() {
+    api('GET', '/v1/agents').then(function (l) {
+      state.agents = l || [];
+      var me = state.agents.filter(function (a) { return state.agent && a.id === state.agent.id; })[0];
+      state.myTeams = (me && me.teams) || [];
+      var sel = $('transfer-agent'), keep = sel.value; sel.length = 1;
+      state.agents.forEach(function (a) {
+        if (state.agent && a.id === state.agent.id) return;
+        var o = el('option', '', a.name + ' — ' + a.presence + ' (' + a.active + '/' + a.capacity + ')'); o.value = a.id; sel.appendChild(o);
+      });
+      sel.value = keep;
+    }).catch(function () {});
+  }
+
+  function wsSend(f) { if (state.ws && state.ws.readyState === 1) state.ws.send(JSON.stringify(f)); }
+
+  function sendPresence(p) {
+    $('presence').value = p;
+    $('presence-dot').className = 'pdot pdot-' + p;
+    wsSend({ type: 'presence', status: p });
+    api('POST', '/v1/me/presence', { status: p }).catch(function () {});
+  }
+  $('presence').addEventListener('change', function () { sendPresence($('presence').value); });
+
+  // Activity keeps the agent online (auto-away after the tenant's idle time).
+  var lastActivity = 0;
+  function activity() {
+    var now = Date.now();
+    if (now - lastActivity < 30000 || $('presence').value !== 'online') return;
+    lastActivity = now;
+    wsSend({ type: 'activity' });
+  }
+  document.addEventListener('keydown', activity, true);
+  document.addEventListener('click', activity, true);
+
+  // Typing reaches the shopper as "agent is typing" (at most every 2 s).
+  var lastTyping = 0;
+  $('reply-text').addEventListener('input', function () {
+    cannedUpdate();
+    if (state.mode !== 'reply' || !state.selected) return;
+    var now = Date.now();
+    if (now - lastTyping < 2000 || !$('reply-text').value.trim() || $('reply-text').value[0] === '/') return;
+    lastTyping = now;
+    wsSend({ type: 'typing', conversation_id: state.selected });
+  });
+
+  var typingTimer = 0;
+  function showTyping() {
+    $('typing').hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { $('typing').hidden = true; }, 5000);
+  }
+
+  function setMode(m) {
+    state.mode = m;
+    $('mode-reply').classList.toggle('active', m === 'reply');
+    $('mode-note').classList.toggle('active', m === 'note');
+    $('reply-form').classList.toggle('note-mode', m === 'note');
+    $('reply-text').placeholder = m === 'note' ? 'Internal note — only agents see it' : 'Write a reply… (Enter to send, Shift+Enter for a new line, / for canned replies)';
+    $('send').textContent = m === 'note' ? 'Add note' : 'Send';
+    $('reply-text').focus();
+  }
+  $('mode-reply').addEventListener('click', function () { setMode('reply'); });
+  $('mode-note').addEventListener('click', function () { setMode('note'); });
+
+  function noteMessage(n) { return { id: n.id, role: 'note', text: n.text, author: n.author, at: n.at }; }
+
+  // ---- work view: customer panel, SLA timers, notes ----
+  function loadWork(id) {
+    api('GET', '/v1/conversations/' + encodeURIComponent(id) + '/work').then(function (w) {
+      if (state.selected !== id) return;
+      state.work = w;
+      (w.notes || []).forEach(function (n) { renderMessage(noteMessage(n)); });
+      renderPanel(w);
+      tickSLA();
+    }).catch(function () {});
+  }
+
+  function fact(dl, k, v) {
+    if (v === undefined || v === null || v === '') return;
+    dl.appendChild(el('dt', '', k));
+    var dd = el('dd');
+    if (/^https?:\/\//.test(v)) { var a = el('a', '', v); a.href = v; a.target = '_blank'; a.rel = 'noopener noreferrer'; dd.appendChild(a); }
+    else dd.textContent = v;
+    dl.appendChild(dd);
+  }
+
+  function renderPanel(w) {
+    var c = state.conv || {};
+    $('panel-empty').hidden = true; $('panel-body').hidden = false;
+    var cust = $('cust'); cust.textContent = '';
+    fact(cust, 'Visitor', c.visitor); fact(cust, 'Channel', c.channel); fact(cust, 'Region', c.region); fact(cust, 'Language', c.lang);
+    fact(cust, 'VIP', c.vip ? 'yes' : ''); fact(cust, 'Team', w.team);
+    var page = $('page'); page.textContent = '';
+    var ctx = w.context || {};
+    ['url', 'title', 'product', 'sku', 'cart', 'referrer', 'locale'].forEach(function (k) { fact(page, k, ctx[k]); });
+    if (!page.childNodes.length) page.appendChild(el('dd', 'muted', 'No page context.'));
+    renderTags(w.tags || []);
+    var cs = $('csat'); cs.textContent = '';
+    (w.csat || []).forEach(function (r) {
+      cs.appendChild(el('li', '', '★'.repeat(r.rating) + '☆'.repeat(5 - r.rating) + (r.comment ? ' “' + r.comment + '”' : '') + ' · ' + new Date(r.at).toLocaleDateString()));
+    });
+    if (!cs.childNodes.length) cs.appendChild(el('li', 'muted', 'No rating yet.'));
+    var tk = $('tickets'); tk.textContent = '';
+    (w.tickets || []).filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours'; }).forEach(function (t) {
+      var li = el('li', '', (t.kind === 'callback' ? '📞 ' : '🌙 ') + t.detail + (t.due_at ? ' · due ' + new Date(t.due_at).toLocaleString() : '') + ' · ' + t.status);
+      tk.appendChild(li);
+    });
+    if (!tk.childNodes.length) tk.appendChild(el('li', 'muted', 'None.'));
+    var pv = $('previous'); pv.textContent = '';
+    (w.previous || []).forEach(function (p) {
+      var li = el('li', '', new Date(p.updated_at).toLocaleDateString() + ' · ' + (p.last_text || ''));
+      li.style.cursor = 'pointer';
+      li.addEventListener('click', function () { openConversation(p.id); });
+      pv.appendChild(li);
+    });
+    if (!pv.childNodes.length) pv.appendChild(el('li', 'muted', 'None.'));
+  }
+
+  function renderTags(tags) {
+    var box = $('tags'); box.textContent = '';
+    tags.forEach(function (x) {
+      var t = el('span', 'tag', x);
+      var rm = el('button', '', '×'); rm.type = 'button'; rm.setAttribute('aria-label', 'Remove tag ' + x);
+      rm.addEventListener('click', function () { saveTags(tags.filter(function (y) { return y !== x; })); });
+      t.appendChild(rm); box.appendChild(t);
+    });
+  }
+
+  function saveTags(tags) {
+    var id = state.selected;
+    api('PUT', '/v1/conversations/' + encodeURIComponent(id) + '/tags', { tags: tags }).then(function (r) {
+      if (state.work && state.selected === id) { state.work.tags = r.tags; renderTags(r.tags); }
+      scheduleRefresh();
+    }).catch(function (e) { $('reply-error').textContent = e.message; });
+  }
+  $('tag-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var v = $('tag-input').value.trim().toLowerCase();
+    if (!v || !state.work) return;
+    $('tag-input').value = '';
+    saveTags((state.work.tags || []).concat([v]));
+  });
+  $('tag-filter').addEventListener('input', scheduleRefresh);
+
+  // SLA timers: time left to the first response and to resolution.
+  function fmt(ms) {
+    var neg = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
+    var t = (s >= 3600 ? Math.floor(s / 3600) + 'h ' : '') + Math.floor(s % 3600 / 60) + 'm ' + ('0' + s % 60).slice(-2) + 's';
+    return neg ? '-' + t : t;
+  }
+  function timer(label, due, done) {
+    if (!due) return null;
+    var span = el('span', 'timer');
+    if (done) { span.className = 'timer met' + (done > due ? ' breached' : ''); span.textContent = label + (done > due ? ' missed' : ' met'); return span; }
+    var left = due - Date.now();
+    span.className = 'timer' + (left < 0 ? ' breached' : left < 60000 ? ' warn' : '');
+    span.textContent = label + ' ' + (left < 0 ? 'breached ' + fmt(-left) + ' ago' : fmt(left));
+    return span;
+  }
+  function tickSLA() {
+    var box = $('sla'); box.textContent = '';
+    var w = state.work;
+    if (!w || !w.sla || !state.conv) return;
+    var t1 = timer('First response', w.sla.first_response_due, w.sla.first_response_at);
+    var t2 = timer('Resolution', w.sla.resolution_due, w.sla.closed_at || (state.conv.status === 'closed' ? Date.now() : 0));
+    if (t1) box.appendChild(t1);
+    if (t2) box.appendChild(t2);
+  }
+  setInterval(tickSLA, 1000);
+
+  // ---- suggested answer ----
+  function loadSuggestion(id) {
+    api('GET', '/v1/conversations/' + encodeURIComponent(id) + '/suggest').then(function (sg) {
+      if (state.selected !== id) return;
+      state.suggestion = sg;
+      $('suggest-text').textContent = sg.answer;
+      $('suggest-score').textContent = 'for “' + sg.question.slice(0, 60) + '” · score ' + sg.score.toFixed(2);
+      $('suggest').hidden = !state.conv || state.conv.status === 'closed';
+    }).catch(function () { if (state.selected === id) { state.suggestion = null; $('suggest').hidden = true; } });
+  }
+  function insertSuggestion() {
+    if (!state.suggestion) return;
+    setMode('reply');
+    var ta = $('reply-text');
+    ta.value = (ta.value ? ta.value + '\n' : '') + state.suggestion.answer;
+    ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
+    $('suggest').hidden = true;
+  }
+  $('suggest-insert').addEventListener('click', insertSuggestion);
+  $('suggest-dismiss').addEventListener('click', function () { $('suggest').hidden = true; });
+
+  // ---- canned replies: "/" then type to search; variables filled in ----
+  var cannedSel = 0, cannedHits = [];
+  function vars(text) {
+    var c = state.conv || {}, ctx = (state.work && state.work.context) || {};
+    var order = '';
+    Array.prototype.forEach.call($('messages').querySelectorAll('li.msg-shopper .bubble'), function (b) {
+      var m = b.textContent.match(/\b\d{5,12}\b/);
+      if (m) order = m[0];
+    });
+    var v = { name: visitorName(c), visitor: c.visitor || '', order: order, agent: (state.agent && state.agent.name) || '', product: ctx.product || ctx.sku || '', url: ctx.url || '' };
+    return text.replace(/\{(\w+)\}/g, function (all, k) { return v[k] !== undefined && v[k] !== '' ? v[k] : all; });
+  }
+  function cannedUpdate() {
+    var t = $('reply-text').value, pop = $('canned-pop');
+    if (t[0] !== '/' || /\s/.test(t)) { pop.hidden = true; return; }
+    var q = t.slice(1).toLowerCase();
+    cannedHits = state.canned.filter(function (c) { return c.shortcut.toLowerCase().indexOf(q) === 0 || c.text.toLowerCase().indexOf(q) >= 0; }).slice(0, 8);
+    pop.textContent = '';
+    if (!cannedHits.length) { pop.appendChild(el('li', 'muted', state.canned.length ? 'No canned reply matches.' : 'No canned replies yet (PUT /v1/canned/:shortcut).')); pop.hidden = false; return; }
+    cannedSel = Math.min(cannedSel, cannedHits.length - 1);
+    cannedHits.forEach(function (c, i) {
+      var li = el('li', i === cannedSel ? 'active' : '');
+      li.setAttribute('role', 'option');
+      li.appendChild(el('b', '', '/' + c.shortcut)); li.appendChild(el('span', '', c.text));
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); pickCanned(i); });
+      pop.appendChild(li);
+    });
+    pop.hidden = false;
+  }
+  function pickCanned(i) {
+    var c = cannedHits[i];
+    if (!c) return;
+    $('reply-text').value = vars(c.text);
+    $('canned-pop').hidden = true;
+    $('reply-text').focus();
+  }
+  function cannedKey(e) {
+    if ($('canned-pop').hidden) return false;
+    if (e.key === 'ArrowDown') { cannedSel = Math.min(cannedSel + 1, cannedHits.length - 1); cannedUpdate(); }
+    else if (e.key === 'ArrowUp') { cannedSel = Math.max(cannedSel - 1, 0); cannedUpdate(); }
+    else if (e.key === 'Enter' || e.key === 'Tab') pickCanned(cannedSel);
+    else if (e.key === 'Escape') $('canned-pop').hidden = true;
+    else return false;
+    e.preventDefault();
+    return true;
+  }
+
+  // ---- transfer, reopen ----
+  $('transfer').addEventListener('click', function () { $('transfer-form').hidden = !$('transfer-form').hidden; $('transfer-error').textContent = ''; loadAgents(); });
+  $('transfer-cancel').addEventListener('click', function () { $('transfer-form').hidden = true; });
+  $('transfer-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var body = { agent: $('transfer-agent').value, team: $('transfer-team').value, note: $('transfer-note').value.trim() };
+    if (!body.agent && !body.team) { $('transfer-error').textContent = 'Choose an agent or a team.'; return; }
+    api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/transfer', body).then(function (c) {
+      $('transfer-form').hidden = true; $('transfer-note').value = '';
+      renderHead(c); refreshList(); loadWork(c.id);
+    }).catch(function (e2) { $('transfer-error').textContent = e2.message; });
+  });
+  $('reopen').addEventListener('click', function () {
+    api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/reopen').then(function (c) {
+      renderHead(c); refreshList();
+    }).catch(function (e) { $('reply-error').textContent = e.message; });
+  });
+
+  // ---- callbacks (tickets) ----
+  function renderTicket(t) {
+    var li = el('li', 'item');
+    li.dataset.id = t.conversation_id;
+    var top = el('div', 'item-top');
+    top.appendChild(el('span', 'item-name', (t.kind === 'callback' ? '📞 Callback' : '🌙 After hours')));
+    if (t.due_at) top.appendChild(el('span', 'badge badge-wait', 'due ' + new Date(t.due_at).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' })));
+    li.appendChild(top);
+    li.appendChild(el('div', 'item-text', t.detail));
+    var done = el('button', 'ghost', 'Done');
+    done.addEventListener('click', function (e) {
+      e.stopPropagation();
+      api('POST', '/v1/tickets/' + encodeURIComponent(t.id) + '/done').then(refreshList).catch(function () {});
+    });
+    li.appendChild(done);
+    li.addEventListener('click', function () { openConversation(t.conversation_id); });
+    return li;
+  }
+
+  // ---- keyboard shortcuts ----
+  function closePopups() {
+    $('canned-pop').hidden = true; $('shortcuts').hidden = true; $('transfer-form').hidden = true;
+  }
+  $('shortcuts-btn').addEventListener('click', function () { $('shortcuts').hidden = !$('shortcuts').hidden; });
+  $('shortcuts-close').addEventListener('click', function () { $('shortcuts').hidden = true; });
+  function move(d) {
+    if (!state.items.length) return;
+    var i = state.items.indexOf(state.selected) + d;
+    i = Math.max(0, Math.min(state.items.length - 1, i));
+    openConversation(state.items[i]);
+  }
+  document.addEventListener('keydown', function (e) {
+    if ($('app').hidden) return;
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test((e.target && e.target.tagName) || '');
+    if (e.key === 'Escape') { closePopups(); return; }
+    if (!e.altKey) {
+      if (e.key === '?' && !typing) { $('shortcuts').hidden = !$('shortcuts').hidden; e.preventDefault(); }
+      return;
+    }
+    var k = e.key.toLowerCase(), done = true;
+    if (e.code === 'KeyN' || k === 'n') $('take-next').click();
+    else if (e.key === 'ArrowDown') move(1);
+    else if (e.key === 'ArrowUp') move(-1);
+    else if (e.code === 'KeyR' || k === 'r') setMode('reply');
+    else if (e.code === 'KeyM' || k === 'm') setMode('note');
+    else if (e.code === 'KeyI' || k === 'i') insertSuggestion();
+    else if ((e.code === 'KeyT' || k === 't') && state.selected) $('transfer').click();
+    else if ((e.code === 'KeyC' || k === 'c') && state.selected && !$('close').hidden) $('close').click();
+    else done = false;
+    if (done) e.preventDefault();
+  });
 
   if (state.token) {
     api('GET', '/v1/me').then(function (a) {
