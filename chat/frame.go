@@ -77,4 +77,10 @@ type Frame struct {
 	// message (client → edge): the widget answered this question locally;
 	// the edge records both at central (chat/queue.go, LocalAnswer).
 	Answer *LocalAnswer `json:"answer,omitempty"`
+	// message (edge → client): product cards of a product-linked bot
+	// answer, options of a clarifying question (buttons that send their
+	// text), and the knowledge passages the answer cites.
+	Products     []Card     `json:"products,omitempty"`
+	QuickReplies []string   `json:"quick_replies,omitempty"`
+	Sources      []Citation `json:"sources,omitempty"`
 }

@@ -365,7 +365,11 @@ var shopperEvents = map[chat.EventType]bool{
 
 func messageFrame(m chat.Message) chat.Frame {
 	f := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameMessage, ID: m.ID, ConversationID: m.ConversationID,
-		Text: m.Text, Role: m.Role, Source: m.Source, ReplyTo: m.ReplyTo, Author: m.Author, Lang: m.Lang, Original: m.Original}
+		Text: m.Text, Role: m.Role, Source: m.Source, ReplyTo: m.ReplyTo, Author: m.Author, Lang: m.Lang, Original: m.Original,
+		QuickReplies: m.QuickReplies, Sources: m.Sources}
+	if m.Card != nil {
+		f.Products = []chat.Card{*m.Card}
+	}
 	if !m.At.IsZero() {
 		f.At = m.At.UnixMilli()
 	}

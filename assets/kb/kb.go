@@ -3,7 +3,7 @@
 //
 //	demo/docs/**.md    112 bilingual (zh + en) policy, shipping-by-destination,
 //	                   warranty-by-product-line, fee and product documents
-//	demo/catalog.csv   1,317 SKUs of 210 products with colour and size variants
+//	demo/catalog.csv   1,329 SKUs of 211 products (one is the storefront demo's Aurora Storm Jacket) with colour and size variants
 //
 // eval/questions.jsonl (not embedded) is the held-out test set of 306
 // shopper questions for `kefu kb eval`; it was written apart from the

@@ -471,10 +471,13 @@
       case 'message':
         if (!f.id || !f.text) break;
         var msg = { id: f.id, role: f.role || 'bot', text: f.text, source: f.source || 'central', author: f.author, at: f.at || Date.now(), products: Array.isArray(f.products) ? f.products : undefined };
+        // A clarifying question's options: chips that send their text.
+        if (Array.isArray(f.quick_replies)) msg.quickReplies = f.quick_replies.filter(function (q) { return typeof q === 'string' && q; }).slice(0, 4);
         if (f.reply_to) answered[f.reply_to] = true;
         if (msg.role === 'system') lastSystemAt = Date.now();
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
         addMessage(msg);
+        if (msg.quickReplies && msg.quickReplies.length) quickReplies(msg.quickReplies);
         if (!lastID || msg.id > lastID) { lastID = msg.id; save('last', lastID); }
         frame({ type: 'ack', id: f.id });
         break;
@@ -657,6 +660,16 @@
     // Always right under the greeting (or at the end of a restored log).
     var g = ui.log.querySelector('[data-id="greet"]');
     ui.log.insertBefore(ui.chips, g ? g.nextSibling : null); scroll();
+  }
+  function quickReplies(list) {
+    removeChips();
+    ui.chips = h('div', 'chips'); ui.chips.setAttribute('role', 'group'); ui.chips.setAttribute('aria-label', t('suggest'));
+    list.forEach(function (q) {
+      var b = h('button', 'chip', q); b.type = 'button';
+      b.onclick = function () { removeChips(); ui.input.focus(); api.send(q).catch(function () {}); };
+      ui.chips.appendChild(b);
+    });
+    ui.log.appendChild(ui.chips); scroll();
   }
   function removeChips() { if (ui.chips && ui.chips.parentNode) ui.chips.parentNode.removeChild(ui.chips); ui.chips = null; }
 
