@@ -137,6 +137,12 @@ func (s *Service) refreshStats(ctx context.Context, tenant string) error {
 	if h, err := analytics.ParseHours(s.setting(ctx, tenant, SettingBusinessHours)); err == nil {
 		opt.Hours = h
 	}
+	// Ratings arrive after the conversation closed without changing it.
+	rated, err := s.st.Ratings(ctx, tenant, since)
+	if err != nil {
+		return err
+	}
+	done := map[string]bool{}
 	for {
 		convs, err := s.st.ChangedConversations(ctx, tenant, since, 500)
 		if err != nil {
@@ -149,6 +155,7 @@ func (s *Service) refreshStats(ctx context.Context, tenant string) error {
 				return err
 			}
 			out = append(out, st)
+			done[c.ID] = true
 			wm = later(wm, c.UpdatedAt)
 		}
 		if err := s.st.PutConvStats(ctx, out...); err != nil {
@@ -158,6 +165,28 @@ func (s *Service) refreshStats(ctx context.Context, tenant string) error {
 			break
 		}
 		since = convs[len(convs)-1].UpdatedAt
+	}
+	var out []store.ConvStats
+	for id, r := range rated {
+		wm = later(wm, r.At)
+		if done[id] {
+			continue
+		}
+		c, err := s.st.Conversation(ctx, tenant, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		st, err := s.computeStats(ctx, c, opt)
+		if err != nil {
+			return err
+		}
+		out = append(out, st)
+	}
+	if err := s.st.PutConvStats(ctx, out...); err != nil {
+		return err
 	}
 	return s.st.SetStatsWatermark(ctx, tenant, wm)
 }
@@ -194,6 +223,30 @@ func (s *Service) computeStats(ctx context.Context, c store.Conversation, opt an
 			old.CSAT, old.CSATComment, old.Team, old.Tags, old.Attrs, old.Contact, old.Demo
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.ConvStats{}, err
+	}
+	// The workspace's facts (issue 10): team, tags, page context, rating.
+	w, err := s.st.Work(ctx, c.Tenant, c.ID)
+	if err != nil {
+		return store.ConvStats{}, err
+	}
+	if w.Team != "" {
+		st.Team = w.Team
+	}
+	if len(w.Tags) > 0 {
+		st.Tags = w.Tags
+	}
+	if len(w.Context) > 0 {
+		if b, err := json.Marshal(w.Context); err == nil {
+			st.Attrs = string(b)
+		}
+	}
+	if rs, err := s.st.CSATs(ctx, c.Tenant, c.Visitor); err == nil {
+		for _, r := range rs {
+			if r.ConversationID == c.ID {
+				st.CSAT, st.CSATComment = r.Rating, r.Comment
+				break
+			}
+		}
 	}
 	return st, nil
 }

@@ -379,3 +379,41 @@ func TestForecastBadInput(t *testing.T) {
 		t.Errorf("empty history: %d %+v", code, e)
 	}
 }
+
+// TestWorkspaceFactsReachReports: a rating given after the close (issue
+// 10's PutCSAT), the conversation's team and tags show in the summary,
+// the team filter and the CSV.
+func TestWorkspaceFactsReachReports(t *testing.T) {
+	_, s, api, _ := analyticsService(t)
+	st := s.Store()
+	tok := api.login("demo", demoEmail, demoPassword)
+	c := mustSave(t, st, "demo", "v-rated", "hello", time.Now())
+	if _, err := st.Transfer(bg, "demo", c.ID, "billing", "", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CloseConversation(bg, "demo", c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Now().Add(-time.Hour)
+	var sum analytics.Summary
+	api.do("GET", "/v1/analytics/summary?"+rangeQS(from, time.Now().Add(time.Hour)), tok, nil, &sum) // facts computed before the rating
+	if sum.CSATCount != 0 {
+		t.Fatalf("rating before it was given: %+v", sum)
+	}
+	if err := st.PutCSAT(bg, "demo", c.ID, "v-rated", chat.CSAT{Rating: 4, Comment: "fine"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetTags(bg, "demo", c.ID, []string{"refund"}); err != nil {
+		t.Fatal(err)
+	}
+	if code := api.do("GET", "/v1/analytics/summary?"+rangeQS(from, time.Now().Add(time.Hour), "team", "billing"), tok, nil, &sum); code != 200 {
+		t.Fatal(code)
+	}
+	if sum.Conversations != 1 || sum.CSATCount != 1 || sum.CSATAvg == nil || *sum.CSATAvg != 4 {
+		t.Fatalf("summary of team billing: %+v", sum)
+	}
+	got, err := st.ConvStat(bg, "demo", c.ID)
+	if err != nil || got.Team != "billing" || len(got.Tags) != 1 || got.CSATComment != "fine" {
+		t.Fatalf("facts %+v %v", got, err)
+	}
+}

@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/kefu-io/kefu/central/alert"
 	"github.com/kefu-io/kefu/central/admin"
+	"github.com/kefu-io/kefu/central/alert"
 	"github.com/kefu-io/kefu/central/knowledge"
 	"github.com/kefu-io/kefu/central/openapi"
 	"github.com/kefu-io/kefu/central/router"

@@ -7,8 +7,11 @@
 //
 //   - conversations: conversations created in [from, to).
 //   - messages: shopper, bot and agent messages of those conversations
-//     (system notes such as the handoff note are not counted), plus the
-//     answers the widget gave in the browser (browser_answers).
+//     (system notes such as the handoff note are not counted; the
+//     widget's local answers reported with their question are bot
+//     messages of source local), plus the browser answers (widget hits)
+//     that belong to no stored conversation. browser_answers counts all
+//     widget hits of the period.
 //   - handoff: a conversation is handed off when the router queued it for a
 //     human (its first handoff note, or its queue time) or an agent wrote
 //     in it. handoff_rate = handed-off conversations / conversations.

@@ -159,7 +159,13 @@ func Summarize(in Input) Summary {
 		}
 		handleMS += c.HandleMS
 	}
-	s.Messages += s.BrowserAnswers
+	// Browser answers inside a stored conversation are stored messages
+	// already (the widget reports them with the question); the others add.
+	for _, h := range in.Hits {
+		if h.ConversationID == "" || !ids[h.ConversationID] {
+			s.Messages++
+		}
+	}
 	s.Deflected += sessions
 	s.DeflectionRate = ratio(s.Deflected, s.Conversations+sessions)
 	s.HandoffRate = ratio(s.HandedOff, s.Conversations)

@@ -33,6 +33,9 @@ type AnalyticsStore interface {
 	// hour) up to to, how many of the tenant's conversations were created
 	// in it (from conv_stats).
 	HourlyCounts(ctx context.Context, tenant string, from, to time.Time) ([]float64, error)
+	// Ratings returns the CSAT ratings (WorkStore.PutCSAT) of the tenant's
+	// conversations given at or after since, by conversation id.
+	Ratings(ctx context.Context, tenant string, since time.Time) (map[string]Rating, error)
 	// ConvStat returns the facts of one conversation or ErrNotFound.
 	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
 	// StatsWatermark is the updated_at from which the tenant's
@@ -534,4 +537,26 @@ func (s *sqlStore) ImportConversations(ctx context.Context, convs []ImportedConv
 		return 0, fmt.Errorf("store: import conversations: %w", err)
 	}
 	return n, nil
+}
+
+func (s *sqlStore) Ratings(ctx context.Context, tenant string, since time.Time) (map[string]Rating, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT conversation_id, rating, comment, at FROM csat WHERE tenant = ? AND at >= ?`), tenant, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: ratings of %q: %w", tenant, err)
+	}
+	list, err := collect(rows, func(r interface{ Scan(...any) error }) (Rating, error) {
+		var x Rating
+		var at int64
+		err := r.Scan(&x.ConversationID, &x.Rating, &x.Comment, &at)
+		x.At = fromMS(at)
+		return x, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: ratings of %q: %w", tenant, err)
+	}
+	out := make(map[string]Rating, len(list))
+	for _, r := range list {
+		out[r.ConversationID] = r
+	}
+	return out, nil
 }
