@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -34,10 +36,32 @@ type Site struct {
 	// split by language at /w/faq/<lang>.json (see SplitFAQ).
 	FAQ chat.FAQPack
 	// Origins are the page origins ("https://shop.example") allowed to use
-	// the site. A request with an Origin header not in the list gets 403; a
-	// request without Origin (a native app) is allowed. Empty allows every
-	// origin.
+	// the site from a browser (AllowsOrigin): a request with an Origin
+	// header not in the list gets 403 and no CORS header; a request
+	// without Origin (a native app, a server) is allowed. The edge's own
+	// origin (its demo page) is always allowed. "*" allows every origin
+	// (a deliberate choice: any page can then open the site's chat).
+	// Default: none but the edge's own.
 	Origins []string
+}
+
+// AllowsOrigin reports whether a browser page of origin may use the site,
+// for a request that reached the edge as host (the Host header): no
+// origin, the edge's own origin (same host), an origin in Origins, or "*"
+// in Origins. It is the one per-site origin check (WebSocket, widget
+// routes); feeding Origins from elsewhere (the site configuration central
+// keeps) needs nothing else.
+func (s Site) AllowsOrigin(origin, host string) bool {
+	if origin == "" {
+		return true
+	}
+	for _, o := range s.Origins {
+		if o == "*" || o == origin {
+			return true
+		}
+	}
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && strings.EqualFold(u.Host, host)
 }
 
 // Config configures a Node. Zero values take the documented defaults.

@@ -133,7 +133,7 @@ func (n *Node) guard(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusForbidden, "unknown_site", fmt.Sprintf("unknown site %q", clip(key)))
 	}
 	origin := c.Get(fiber.HeaderOrigin)
-	if origin != "" && len(site.Origins) > 0 && !contains(site.Origins, origin) {
+	if !site.AllowsOrigin(origin, string(c.Request().Host())) {
 		n.m.errors.WithLabelValues("origin_refused").Inc()
 		return jsonError(c, fiber.StatusForbidden, "origin_refused", fmt.Sprintf("origin %q is not allowed for site %q", clip(origin), key))
 	}

@@ -154,6 +154,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	sites := fs.String("site", "demo", "the site key this edge serves")
 	vaultDir := fs.String("vault-dir", "", "keep the PII vault and its audit log in this folder (overrides vault_dir of --plugins; empty: the config's, else memory only)")
 	vaultKeyFile := fs.String("vault-key-file", "", "base64 AES-256 key of the vault for regions without vault_keys; created 0600 when missing (default: VAULT_DIR/vault.key)")
+	siteOrigins := fs.String("site-origin", "", "comma-separated page origins (https://shop.example) allowed to embed the site's widget; default: none but the edge's own origin; * allows every origin")
 	consoleOrigins := fs.String("console-origin", "", "comma-separated origins of agent consoles served elsewhere that may call POST /v1/reveal (CORS)")
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
@@ -218,6 +219,13 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
 		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
 	}
+	site := cfg.Sites[*sites]
+	for _, o := range strings.Split(*siteOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			site.Origins = append(site.Origins, o)
+		}
+	}
+	cfg.Sites[*sites] = site
 	for _, o := range strings.Split(*consoleOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.ConsoleOrigins = append(cfg.ConsoleOrigins, o)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -145,4 +146,40 @@ func checkFilesClean(t *testing.T, marker string, clear []string, files ...strin
 		}
 		return nil
 	})
+}
+
+// TestRefusedOriginEndToEnd: the embedded default allows its own demo
+// origin only; a page on another origin gets 403 without a CORS header on
+// the widget routes and cannot open the chat socket (issue 8 item 14).
+func TestRefusedOriginEndToEnd(t *testing.T) {
+	s := startSecurityStack(t)
+	get := func(path, origin string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", s.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode, res.Header.Get("Access-Control-Allow-Origin")
+	}
+	if code, acao := get("/w/config?site=demo", "https://evil.example"); code != 403 || acao != "" {
+		t.Fatalf("evil origin: %d, ACAO %q; want 403 and no CORS header", code, acao)
+	}
+	if code, acao := get("/w/config?site=demo", s.URL); code != 200 || acao != s.URL {
+		t.Fatalf("demo origin: %d, ACAO %q", code, acao)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	wsURL := strings.Replace(s.URL, "http", "ws", 1) + "/ws?site=demo"
+	_, res, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || res == nil || res.StatusCode != 403 {
+		t.Fatalf("socket from a refused origin: %v (%v)", err, res)
+	}
+	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {s.URL}}})
+	if err != nil {
+		t.Fatalf("socket from the demo origin: %v", err)
+	}
+	c.CloseNow()
 }

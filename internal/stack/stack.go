@@ -144,10 +144,12 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("stack: plugin host: %w", err)
 	}
 	s.edge, err = edge.New(ctx, edge.Config{
-		Region:     "local",
-		NATS:       s.ncEdge,
-		Plugins:    s.host,
-		Sites:      map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack}},
+		Region:  "local",
+		NATS:    s.ncEdge,
+		Plugins: s.host,
+		// The demo storefront's origin is the only page origin allowed
+		// (its own); merchants' sites list theirs (edge.Site.Origins).
+		Sites:      map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},
 		WidgetFS:   widget.FS(),
 		DemoFS:     demo.FS(),
 		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
