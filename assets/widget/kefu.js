@@ -88,7 +88,9 @@
   function byteLen(s) { return new TextEncoder().encode(s).length; }
 
   /* ---------- DOM (a Shadow DOM: no style leaks either way) ---------- */
-  var host = D.createElement('div');
+  // The bootstrap may have drawn a launcher already: take its host over.
+  var host = D.getElementById('kefu-widget'), early = host && host.shadowRoot && host.shadowRoot.querySelector(".stub");
+  if (!early) { host = D.createElement('div'); early = null; }
   host.id = 'kefu-widget';
   if (attr('position') === 'left') host.setAttribute('data-position', 'left');
   // The host element lives in the page, where any global rule (even
@@ -98,7 +100,7 @@
   // inheritance, and the few properties the widget needs are set again.
   // (CSSOM changes need no 'unsafe-inline' under a strict CSP.)
   var phone = W.matchMedia ? W.matchMedia('(max-width: 480px)') : { matches: false };
-  var hostVars = {}, shown = false;
+  var hostVars = {}, shown = !!early;
   function hostStyle() {
     var st = host.style, I = 'important', left = attr('position') === 'left', full = isOpen && phone.matches;
     var gap = phone.matches ? '12px' : '20px';
@@ -117,7 +119,7 @@
   }
   function hostVar(k, v) { hostVars[k] = v; host.style.setProperty(k, v); }
   if (phone.addEventListener) phone.addEventListener('change', hostStyle);
-  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  var root = early ? host.shadowRoot : host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var color = attr('color');
   function h(tag, cls, text) { var e = D.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
   // Icons are fixed markup of this file, never text from anyone else.
@@ -133,6 +135,11 @@
   // The core is fetched when the page is idle after the launcher shows, so it never competes with first paint.
   css.onload = css.onerror = function () {
     shown = true; hostStyle();
+    // Swap the bootstrap's launcher for ours, keeping the keyboard focus.
+    var focused = early && root.activeElement === early;
+    ui.panel.style.display = ui.launcher.style.display = '';
+    if (early && early.parentNode) early.parentNode.removeChild(early);
+    if (focused) (isOpen ? ui.input : ui.launcher).focus();
     (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(function () { loadCore(); }, { timeout: 4000 });
   };
   var ui = {};
@@ -162,6 +169,8 @@
   ui.launcher.innerHTML = '<span class="ico ico-chat">' + ICON.chat + '</span><span class="ico ico-close">' + ICON.close + '</span>';
   ui.badge = h('span', 'badge'); ui.launcher.appendChild(ui.badge);
   ui.launcher.onclick = function () { isOpen ? api.close() : api.open(); };
+  // Unstyled until the style sheet arrives: kept out of view meanwhile.
+  ui.panel.style.display = ui.launcher.style.display = 'none';
   root.appendChild(css); root.appendChild(ui.panel); root.appendChild(ui.launcher);
   if (color) { hostVar('--k-brand', color); hostVar('--k-brand-2', color); }
 
@@ -909,7 +918,7 @@
 
   /* ---------- boot ---------- */
   function boot() {
-    D.body.appendChild(host);
+    if (!host.parentNode) D.body.appendChild(host);
     label();
     history.forEach(function (m) { render(m, true); });
     if (history.length) { ui.greeted = true; lastRow = null; }

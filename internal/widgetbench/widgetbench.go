@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-io/kefu/internal/stack"
@@ -41,8 +42,9 @@ type Request struct {
 	URL      string `json:"url"`
 	Encoding string `json:"encoding"` // Content-Encoding: br, gzip or ""
 	Wire     int64  `json:"wire"`     // bytes received: headers plus the (compressed) body
-	Phase    string `json:"phase"`    // "first-paint" or "after"
+	Phase    string `json:"phase"`    // when it finished: "launcher" (before the launcher showed), "chat-ready", "after"
 	Cached   bool   `json:"cached,omitempty"`
+	full     string
 }
 
 // Latency is the local-answer time distribution in milliseconds.
@@ -59,6 +61,8 @@ type Latency struct {
 // Result is what one run measured.
 type Result struct {
 	FirstPaint  int64     `json:"first_paint_bytes"` // widget bytes before the launcher was visible
+	ChatReady   int64     `json:"chat_ready_bytes"`  // widget bytes until the loader and its style sheet had arrived (the chat works)
+	ReadyMS     float64   `json:"chat_ready_ms"`     // navigation start → chat ready
 	AfterThree  int64     `json:"after_three_bytes"` // every widget byte after opening and three questions
 	WSBytes     int64     `json:"websocket_bytes"`   // WebSocket payload bytes both ways in that time
 	LauncherMS  float64   `json:"launcher_ms"`       // navigation start → launcher visible
@@ -74,6 +78,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	n := fs.Int("questions", 300, "local questions asked for the latency distribution (0: only bytes)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	chromium := fs.String("chromium", "", "chromium binary (default: $CHROME_PATH, chromium, chromium-browser)")
+	fast := fs.Bool("loopback", false, "no network throttling (by default the page loads over an emulated 1.6 Mbit/s, 150 ms link)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--json]")
 		fmt.Fprintln(stderr, "Bytes on the wire (before the launcher shows; after three questions) and local-answer latency, in headless chromium.")
@@ -85,7 +90,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		}
 		return 2
 	}
-	r, err := Run(ctx, Options{Questions: *n, Chromium: *chromium})
+	r, err := Run(ctx, Options{Questions: *n, Chromium: *chromium, Throttle: !*fast})
 	if err != nil {
 		fmt.Fprintln(stderr, "kefu bench widget:", err)
 		return 1
@@ -103,6 +108,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 type Options struct {
 	Questions int
 	Chromium  string
+	Throttle  bool // 1.6 Mbit/s, 150 ms until the latency run
 }
 
 // Print writes r as the README's tables.
@@ -113,6 +119,7 @@ func Print(w io.Writer, r Result) {
 	}
 	fmt.Fprintf(w, "\n| measure | bytes on the wire |\n| --- | --- |\n")
 	fmt.Fprintf(w, "| before the launcher is visible (%.0f ms after navigation) | %d |\n", r.LauncherMS, r.FirstPaint)
+	fmt.Fprintf(w, "| until the chat works: loader and style sheet in (%.0f ms) | %d |\n", r.ReadyMS, r.ChatReady)
 	fmt.Fprintf(w, "| after opening and three questions | %d |\n", r.AfterThree)
 	fmt.Fprintf(w, "| WebSocket payloads in that time | %d |\n", r.WSBytes)
 	fmt.Fprintf(w, "\nfirst question sent over the WebSocket before the core was ready: %v\n", r.RemoteFirst)
@@ -171,6 +178,19 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if _, err := chromedp.Call(bctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
 		return res, fmt.Errorf("disable cache: %w", err)
 	}
+	// A phone on a fair mobile link (1.6 Mbit/s down, 150 ms): bytes are the
+	// same at any speed, but only a real link shows what arrives before what.
+	if o.Throttle {
+		if _, err := chromedp.Call(bctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Latency: 150, DownloadThroughput: 200_000, UploadThroughput: 90_000}}}); err != nil {
+			return res, fmt.Errorf("throttle: %w", err)
+		}
+	}
+	// The page notes when a launcher first shows and when the chat is ready
+	// (performance.now(), navigation start = 0), at every frame.
+	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchJS}); err != nil {
+		return res, fmt.Errorf("watch script: %w", err)
+	}
 	rec := newRecorder(s.URL)
 	if err := chromedp.Listen(bctx, rec.on); err != nil {
 		return res, err
@@ -178,13 +198,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	pctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
-	start := time.Now()
 	if err := chromedp.Do(pctx, chromedp.Navigate(s.URL+"/demo/"),
-		chromedp.Poll[chromedp.Void](launcherVisible, chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
-		return res, fmt.Errorf("launcher: %w", err)
+		chromedp.Poll[chromedp.Void](`!!(window.__kefuT && __kefuT.ready)`, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		return res, fmt.Errorf("chat ready: %w", err)
 	}
-	res.LauncherMS = float64(time.Since(start).Microseconds()) / 1000
-	rec.mark()
 	// Open and ask at once: the core is not there yet, so the first question goes over the WebSocket.
 	first, err := chromedp.Run(pctx, chromedp.Evaluate[map[string]any](`(async () => {
 		Kefu.open();
@@ -207,8 +224,38 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("three questions: %w", err)
 	}
 	time.Sleep(500 * time.Millisecond) // the last loadingFinished events
-	res.Requests, res.FirstPaint, res.AfterThree, res.WSBytes = rec.totals()
+	timing, err := chromedp.Run(pctx, chromedp.Evaluate[pageTiming](`({launcher: __kefuT.launcher, ready: __kefuT.ready,
+		ends: Object.fromEntries(performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]))})`))
+	if err != nil {
+		return res, fmt.Errorf("page timing: %w", err)
+	}
+	res.LauncherMS, res.ReadyMS = timing.Launcher, timing.Ready
+	res.Requests, res.WSBytes = rec.totals()
+	for i := range res.Requests {
+		q := &res.Requests[i]
+		end, ok := timing.Ends[q.full]
+		switch {
+		case ok && end <= timing.Launcher:
+			q.Phase = "launcher"
+		case ok && end <= timing.Ready:
+			q.Phase = "chat-ready"
+		default:
+			q.Phase = "after"
+		}
+		res.AfterThree += q.Wire
+		switch q.Phase {
+		case "launcher":
+			res.FirstPaint += q.Wire
+			res.ChatReady += q.Wire
+		case "chat-ready":
+			res.ChatReady += q.Wire
+		}
+	}
 
+	if o.Throttle {
+		_, _ = chromedp.Call(bctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: -1}}})
+	}
 	if o.Questions > 0 {
 		lat, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
 		if err != nil {
@@ -219,11 +266,25 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, nil
 }
 
-// launcherVisible is true once the launcher is drawn with its style sheet.
-const launcherVisible = `(() => { const h = document.getElementById('kefu-widget');
-  if (!h || h.style.visibility === 'hidden' || !h.shadowRoot) return false;
-  const l = h.shadowRoot.querySelector('.launcher');
-  return !!l && l.getBoundingClientRect().width > 0 && getComputedStyle(l).borderRadius !== '0px'; })()`
+// pageTiming is what watchJS noted, with the resource timing of every file.
+type pageTiming struct {
+	Launcher float64            `json:"launcher"` // a launcher (the bootstrap's or the loader's) first on screen
+	Ready    float64            `json:"ready"`    // the loader's launcher drawn with its style sheet: the chat works
+	Ends     map[string]float64 `json:"ends"`     // URL → responseEnd
+}
+
+// watchJS runs in the page before anything else and notes, at every
+// frame, when a launcher is first visible and when the chat is ready.
+const watchJS = `window.__kefuT = {};
+(function tick() {
+  const h = document.getElementById('kefu-widget'), r = h && h.shadowRoot, T = window.__kefuT;
+  if (r && getComputedStyle(h).visibility !== 'hidden') {
+    if (!T.launcher && [...r.querySelectorAll('.stub, .launcher')].some(l => l.getBoundingClientRect().width > 0 && getComputedStyle(l).borderRadius !== '0px')) T.launcher = performance.now();
+    const l = r.querySelector('.launcher');
+    if (!T.ready && window.Kefu && Kefu.version && l && l.getBoundingClientRect().width > 0 && getComputedStyle(l).borderRadius !== '0px') T.ready = performance.now();
+  }
+  if (!T.ready) requestAnimationFrame(tick);
+})();`
 
 // benchJS asks %d questions drawn from the local entries' paraphrases in
 // the packs the page holds (English and Chinese), timing each from the
@@ -279,12 +340,11 @@ func summarize(ms []float64, n int) Latency {
 
 // recorder keeps the network events of widget requests.
 type recorder struct {
-	base   string
-	mu     sync.Mutex
-	order  []network.RequestID
-	reqs   map[network.RequestID]*Request
-	marked bool
-	ws     int64
+	base  string
+	mu    sync.Mutex
+	order []network.RequestID
+	reqs  map[network.RequestID]*Request
+	ws    int64
 }
 
 func newRecorder(base string) *recorder {
@@ -303,15 +363,11 @@ func (r *recorder) on(ev any) {
 		if _, ok := r.reqs[e.RequestID]; ok {
 			return
 		}
-		phase := "first-paint"
-		if r.marked {
-			phase = "after"
-		}
 		name := u.Path
 		if u.RawQuery != "" {
 			name += "?" + strings.SplitN(u.RawQuery, "&v=", 2)[0]
 		}
-		r.reqs[e.RequestID] = &Request{URL: name, Phase: phase}
+		r.reqs[e.RequestID] = &Request{URL: name, full: e.Request.URL}
 		r.order = append(r.order, e.RequestID)
 	case *network.EventResponseReceived:
 		if q := r.reqs[e.RequestID]; q != nil && e.Response != nil {
@@ -333,24 +389,13 @@ func (r *recorder) on(ev any) {
 	}
 }
 
-func (r *recorder) mark() {
-	r.mu.Lock()
-	r.marked = true
-	r.mu.Unlock()
-}
-
-func (r *recorder) totals() (list []Request, first, all, ws int64) {
+func (r *recorder) totals() (list []Request, ws int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, id := range r.order {
-		q := *r.reqs[id]
-		list = append(list, q)
-		all += q.Wire
-		if q.Phase == "first-paint" {
-			first += q.Wire
-		}
+		list = append(list, *r.reqs[id])
 	}
-	return list, first, all, r.ws
+	return list, r.ws
 }
 
 func chromiumPath(p string) (string, error) {
