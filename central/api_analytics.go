@@ -64,6 +64,7 @@ func (s *Service) registerAnalytics(auth fiber.Router) {
 	auth.Get("/alerts", s.listAlerts)
 	auth.Get("/analytics/forecast", s.analyticsForecast)
 	s.registerQA(auth)
+	auth.Get("/analytics/topics", s.analyticsTopics)
 }
 
 // setting returns a tenant setting or "" when there is no settings source

@@ -93,3 +93,7 @@ func TestQAOverREST(t *testing.T) {
 		t.Fatalf("%d scores left after demo removal", len(list))
 	}
 }
+
+func demoOpts(end time.Time) demo.Options {
+	return demo.Options{Tenant: "demo", Days: 5, End: end, PerDay: 30, Seed: 5}
+}

@@ -36,6 +36,10 @@ type AnalyticsStore interface {
 	// Ratings returns the CSAT ratings (WorkStore.PutCSAT) of the tenant's
 	// conversations given at or after since, by conversation id.
 	Ratings(ctx context.Context, tenant string, since time.Time) (map[string]Rating, error)
+	// OpeningQuestions returns the first shopper message of each of the
+	// tenant's conversations created in [from, to), newest first, at most
+	// limit (0 = 2000).
+	OpeningQuestions(ctx context.Context, tenant string, from, to time.Time, limit int) ([]chat.Message, error)
 	// ConvStat returns the facts of one conversation or ErrNotFound.
 	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
 	// StatsWatermark is the updated_at from which the tenant's
@@ -557,6 +561,42 @@ func (s *sqlStore) Ratings(ctx context.Context, tenant string, since time.Time) 
 	out := make(map[string]Rating, len(list))
 	for _, r := range list {
 		out[r.ConversationID] = r
+	}
+	return out, nil
+}
+
+func (s *sqlStore) OpeningQuestions(ctx context.Context, tenant string, from, to time.Time, limit int) ([]chat.Message, error) {
+	if limit <= 0 {
+		limit = 2000
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM conv_stats WHERE tenant = ? AND created_at >= ? AND created_at < ?
+		ORDER BY created_at DESC LIMIT ?`), tenant, ms(from), ms(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: opening questions of %q: %w", tenant, err)
+	}
+	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: opening questions of %q: %w", tenant, err)
+	}
+	stmt, err := s.db.PrepareContext(ctx, s.q(`SELECT `+msgCols+` FROM messages WHERE tenant = ? AND conversation_id = ? AND role = 'shopper'
+		ORDER BY seq ASC LIMIT 1`))
+	if err != nil {
+		return nil, fmt.Errorf("store: opening questions of %q: %w", tenant, err)
+	}
+	defer stmt.Close()
+	out := make([]chat.Message, 0, len(ids))
+	for _, id := range ids {
+		m, err := scanMsg(stmt.QueryRowContext(ctx, tenant, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: opening questions of %q: %w", tenant, err)
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }
