@@ -165,6 +165,7 @@ func (s *Service) Register(app *fiber.App) {
 	s.registerKnowledge(auth)
 	s.registerWork(auth) // the workspace (api_queue.go)
 	s.registerAdmin(auth)
+	s.registerWebhooks(auth)
 
 	app.Get("/console/*", s.consolePage)
 }

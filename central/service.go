@@ -104,6 +104,9 @@ type Config struct {
 	// SMTPFrom is the sender of alert e-mails. Default kefu-alerts@localhost.
 	SMTPFrom string
 
+	// Webhooks tunes the outbound webhook dispatcher (webhooks.go).
+	Webhooks WebhookConfig
+
 	// Router tunes handoff and priority. Zero fields take router's
 	// defaults (anger 0.7, 2 bot failures, SLA 5m).
 	Router router.Config
@@ -156,6 +159,7 @@ type Service struct {
 	kbs       *kbState
 	qw        *queueWatch // queue.position (queue.go)
 	spec      *openapi.Spec
+	hooks     *dispatcher // outbound webhooks (webhooks.go)
 	admin     *admin.Service
 
 	// statsMu serialises refreshStats in this replica.
@@ -302,6 +306,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startWork(); err != nil {
 		return nil, err
 	}
+	s.startWebhooks()
 	if err := s.startConsumer(ctx); err != nil {
 		return nil, err
 	}
@@ -418,6 +423,9 @@ func (s *Service) shutdown() error {
 		_ = sub.Unsubscribe()
 	}
 	s.inflight.Wait()
+	if s.hooks != nil {
+		s.hooks.close()
+	}
 	s.bg.Wait()
 	s.hub.closeAll()
 	var errs []error
@@ -781,6 +789,7 @@ func (s *Service) emit(ev chat.Event) {
 	if err := s.nc.Publish(chat.EventsSubject(ev.Tenant), data); err != nil {
 		s.log.Warn("event: publish", "type", ev.Type, "err", err)
 	}
+	s.webhookEvent(ev) // outbound webhooks (webhooks.go)
 }
 
 // onEvent forwards an event from NATS to the tenant's consoles.

@@ -965,6 +965,16 @@ var migrations = []struct {
 	{1015, `CREATE TABLE IF NOT EXISTS canned (tenant TEXT NOT NULL, shortcut TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (tenant, shortcut))`},
 	{1016, `CREATE INDEX IF NOT EXISTS conversations_assigned ON conversations (tenant, status, agent)`},
 	{1017, `ALTER TABLE conversations ADD COLUMN page_context TEXT NOT NULL DEFAULT ''`},
+	// Issue 9: webhooks and their outbox (store/webhooks.go); contacts (store/contacts.go).
+	{913, `CREATE TABLE IF NOT EXISTS webhooks (id TEXT NOT NULL, tenant TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
+		secret TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{914, `CREATE TABLE IF NOT EXISTS webhook_deliveries (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, webhook_id TEXT NOT NULL,
+		event TEXT NOT NULL, event_key TEXT NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+		next_at BIGINT NOT NULL, created_at BIGINT NOT NULL, delivered_at BIGINT NOT NULL, last_status INTEGER NOT NULL,
+		last_error TEXT NOT NULL, latency_ms BIGINT NOT NULL, lease_until BIGINT NOT NULL, lease_owner TEXT NOT NULL,
+		UNIQUE (webhook_id, event_key))`},
+	{915, `CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_at)`},
+	{916, `CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries (tenant, webhook_id, created_at)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -211,6 +211,7 @@ type Store interface {
 	QAStore
 
 	AdminStore
+	WebhookStore
 	KnowledgeStore
 
 	ChannelStore
