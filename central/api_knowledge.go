@@ -16,6 +16,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/knowledge"
 	"github.com/kefu-io/kefu/central/knowledge/ingest"
+	"github.com/kefu-io/kefu/central/scope"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 )
@@ -508,3 +509,12 @@ func (s *Service) rejectDraft(c *fiber.Ctx) error {
 func (s *Service) ImportProducts(ctx context.Context, tenant string, ps []knowledge.Product) error {
 	return PutProducts(ctx, s.st, tenant, ps, s.knowledgeChanged)
 }
+
+// Scopes of the knowledge and catalogue routes (the OpenAPI fragment
+// central/openapi/fragments/knowledge.json names them).
+var (
+	ScopeKnowledgeRead  = scope.Register("knowledge:read", "read knowledge documents, FAQ pairs, facts, gaps and drafts; ask the hub", store.RoleAgent)
+	ScopeKnowledgeWrite = scope.Register("knowledge:write", "upload, replace and delete knowledge documents; draft and approve FAQ pairs", store.RoleAdmin)
+	ScopeCatalogRead    = scope.Register("catalog:read", "read the product catalogue", store.RoleAgent)
+	ScopeCatalogWrite   = scope.Register("catalog:write", "create and update catalogue items (live stock, price, promotion)", store.RoleAdmin)
+)

@@ -189,10 +189,13 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 		p.stats.Documents++
 		for j := range d.Derived.Passages {
 			ps := &d.Derived.Passages[j]
-			field := fieldFor(ps.Lang)
 			text := d.Title + " " + ps.Heading + " " + ps.Text
-			if err := addUnit("p/"+d.ID+"/"+ps.ID, &unit{doc: d, passage: ps, field: field}, text); err != nil {
-				return nil, err
+			// A passage mixing scripts ("Headphones / 耳机 …") is found
+			// from questions in either.
+			for _, field := range passageFields(ps.Lang, text) {
+				if err := addUnit("p/"+d.ID+"/"+ps.ID+"/"+field, &unit{doc: d, passage: ps, field: field}, text); err != nil {
+					return nil, err
+				}
 			}
 			p.stats.Passages++
 		}
@@ -233,6 +236,21 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 	p.catalog = newCatalog(products)
 	p.stats.Products = len(products)
 	return p, nil
+}
+
+// passageFields are the analyzer fields a passage is indexed in: its
+// language's, plus CJK or English when its text also has that script.
+func passageFields(lang, text string) []string {
+	out := []string{fieldFor(lang)}
+	for _, f := range []struct {
+		has   func(string) bool
+		field string
+	}{{hasHan, "q_" + cjk.AnalyzerName}, {hasLatin, "q_" + en.AnalyzerName}} {
+		if f.has(text) && !slicesContains(out, f.field) {
+			out = append(out, f.field)
+		}
+	}
+	return out
 }
 
 func hasHan(s string) bool {
