@@ -217,7 +217,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
-		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
+		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
 	}
 	site := cfg.Sites[*sites]
 	for _, o := range strings.Split(*siteOrigins, ",") {

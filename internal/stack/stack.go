@@ -152,7 +152,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		Sites:      map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},
 		WidgetFS:   widget.FS(),
 		DemoFS:     demo.FS(),
-		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangID()},
+		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
 		Logger:     o.Logger,
 		Channels:   o.Channels,
 		Registerer: s.reg,
