@@ -114,8 +114,8 @@ func (n *Node) serveReveal(c *fiber.Ctx) error {
 	switch {
 	case req.Token == "":
 		return jsonError(c, fiber.StatusBadRequest, "bad_request", "token is required")
-	case req.Reason == "":
-		return jsonError(c, fiber.StatusBadRequest, "bad_request", "reason is required")
+	case !vault.VisibleReason(req.Reason):
+		return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("reason is required: at least %d visible characters", vault.MinReasonChars))
 	case len(req.Reason) > maxRevealReason || !utf8.ValidString(req.Reason):
 		return jsonError(c, fiber.StatusBadRequest, "bad_request", "reason must be valid UTF-8 of at most 1 KiB")
 	}

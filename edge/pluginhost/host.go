@@ -59,8 +59,8 @@ type Host struct {
 	pipelines map[string]map[Hook][]*slot
 
 	installMu sync.Mutex
-	versions  map[string]string // plugin → version (sha256 prefix) running
-	refused   map[string]string // plugin → version refused last (poller skips it)
+	versions  map[string]string        // plugin → version (sha256 prefix) running
+	refused   map[string]string        // plugin → version refused last (poller skips it)
 	signed    map[string]signedVersion // plugin → signed release running (downgrade check)
 	seen      map[string]fileStamp
 

@@ -124,7 +124,7 @@ func TestEraseVault(t *testing.T) {
 		return tok
 	}
 	reveal := func(tok string) error {
-		_, err := h.Reveal(ctx, "t", vault.RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "t", Reason: "r"})
+		_, err := h.Reveal(ctx, "t", vault.RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "t", Reason: "recheck"})
 		return err
 	}
 	v1a, v1b, v2 := put("v1", "c1"), put("v1", "c2"), put("v2", "c3")

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Errors callers branch on.
@@ -188,7 +189,7 @@ func (v *Vault) Reveal(req RevealRequest) (string, error) {
 }
 
 func (v *Vault) reveal(req RevealRequest, rec *Record) (string, error) {
-	if strings.TrimSpace(req.Agent) == "" || strings.TrimSpace(req.Reason) == "" {
+	if strings.TrimSpace(req.Agent) == "" || !VisibleReason(req.Reason) {
 		return "", ErrNoReason
 	}
 	if req.AgentRegion != v.region {
@@ -334,4 +335,24 @@ func (v *Vault) Load(r io.Reader) error {
 		v.changes++
 	}
 	return nil
+}
+
+// MinReasonChars is the fewest visible characters a reveal reason needs.
+const MinReasonChars = 4
+
+// VisibleReason reports whether reason holds at least MinReasonChars
+// visible characters: letters, digits, punctuation or symbols. Spaces,
+// format characters (zero-width space, bidi controls…), control and
+// combining characters do not count, so a reason made of invisible
+// characters is no reason.
+func VisibleReason(reason string) bool {
+	n := 0
+	for _, r := range reason {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.Is(unicode.No, r) {
+			if n++; n >= MinReasonChars {
+				return true
+			}
+		}
+	}
+	return false
 }

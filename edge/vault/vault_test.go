@@ -43,11 +43,11 @@ func TestPutReveal(t *testing.T) {
 		req  RevealRequest
 		want error
 	}{
-		{"other region", RevealRequest{Tenant: "shop1", Token: tok, Agent: "li", AgentRegion: "cn", Reason: "x"}, ErrWrongRegion},
-		{"other tenant", RevealRequest{Tenant: "shop2", Token: tok, Agent: "anna", AgentRegion: "eu", Reason: "x"}, ErrWrongTenant},
+		{"other region", RevealRequest{Tenant: "shop1", Token: tok, Agent: "li", AgentRegion: "cn", Reason: "check"}, ErrWrongRegion},
+		{"other tenant", RevealRequest{Tenant: "shop2", Token: tok, Agent: "anna", AgentRegion: "eu", Reason: "check"}, ErrWrongTenant},
 		{"no reason", RevealRequest{Tenant: "shop1", Token: tok, Agent: "anna", AgentRegion: "eu"}, ErrNoReason},
-		{"no agent", RevealRequest{Tenant: "shop1", Token: tok, AgentRegion: "eu", Reason: "x"}, ErrNoReason},
-		{"unknown token", RevealRequest{Tenant: "shop1", Token: "pii_nope", Agent: "anna", AgentRegion: "eu", Reason: "x"}, ErrUnknownToken},
+		{"no agent", RevealRequest{Tenant: "shop1", Token: tok, AgentRegion: "eu", Reason: "check"}, ErrNoReason},
+		{"unknown token", RevealRequest{Tenant: "shop1", Token: "pii_nope", Agent: "anna", AgentRegion: "eu", Reason: "check"}, ErrUnknownToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,7 +82,7 @@ func TestSaveLoad(t *testing.T) {
 	if err := w.Load(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "eu", Reason: "r"}); err != nil || got != "a@b.de" {
+	if got, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "a", AgentRegion: "eu", Reason: "recheck"}); err != nil || got != "a@b.de" {
 		t.Fatalf("after load: %q %v", got, err)
 	}
 	// another key, or the same key in another region, does not open it
@@ -110,7 +110,7 @@ func TestErase(t *testing.T) {
 	if n := v.EraseConversation("shop1", "c1"); n != 2 || v.Len() != 2 {
 		t.Fatalf("erased %d, left %d", n, v.Len())
 	}
-	if _, err := v.Reveal(RevealRequest{Tenant: "shop1", Token: keep, Agent: "a", AgentRegion: "eu", Reason: "r"}); err != nil {
+	if _, err := v.Reveal(RevealRequest{Tenant: "shop1", Token: keep, Agent: "a", AgentRegion: "eu", Reason: "recheck"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -163,11 +163,28 @@ func TestEraseVisitorAndChanges(t *testing.T) {
 		t.Fatalf("empty conversation erased %d", n)
 	}
 	for tok, want := range map[string]error{a: ErrUnknownToken, b: ErrUnknownToken, keep: nil} {
-		if _, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "x", AgentRegion: "eu", Reason: "r"}); !errors.Is(err, want) {
+		if _, err := w.Reveal(RevealRequest{Tenant: "shop1", Token: tok, Agent: "x", AgentRegion: "eu", Reason: "recheck"}); !errors.Is(err, want) {
 			t.Errorf("reveal %s: %v, want %v", tok, err, want)
 		}
 	}
-	if _, err := w.Reveal(RevealRequest{Tenant: "shop2", Token: other, Agent: "x", AgentRegion: "eu", Reason: "r"}); err != nil {
+	if _, err := w.Reveal(RevealRequest{Tenant: "shop2", Token: other, Agent: "x", AgentRegion: "eu", Reason: "recheck"}); err != nil {
 		t.Errorf("another tenant's visitor v1 lost a value: %v", err)
+	}
+}
+
+// TestRevealNeedsVisibleReason: a reason made only of invisible
+// characters (zero-width space, bidi marks, no-break spaces) or too short
+// is no reason (issue 8, smaller items).
+func TestRevealNeedsVisibleReason(t *testing.T) {
+	for _, tc := range []struct {
+		reason string
+		ok     bool
+	}{
+		{"\u200b\u200b\u200b\u200b\u200b\u200b", false}, {"\u202e\u2066\u00a0\u3000 \t", false}, {"ok", false},
+		{"a\u200bb\u200bc", false}, {"核实地址", true}, {"verify address", true}, {"#123", true},
+	} {
+		if got := VisibleReason(tc.reason); got != tc.ok {
+			t.Errorf("VisibleReason(%q) = %v, want %v", tc.reason, got, tc.ok)
+		}
 	}
 }
