@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -305,5 +306,52 @@ func TestLoginGuardRefills(t *testing.T) {
 	}
 	if w := g.attempt("1.2.3.4", acct, now.Add(loginAccountEvery)); w != 0 {
 		t.Fatalf("still limited after a refill: %v", w)
+	}
+}
+
+// TestErasureLeavesNoTextOnDisk: after POST /v1/conversations/:id/erase the
+// erased texts are in neither the SQLite file (secure_delete zeroes freed
+// space) nor its WAL (checkpointed and truncated), and the database files
+// and folder are the owner's only (issue 8 item 5 and the 0600 item).
+func TestErasureLeavesNoTextOnDisk(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	ann := a.login("demo", demoEmail, demoPassword)
+	const marker = "zebra-umbrella-47 please hand me to a human"
+	e.publish(envelope("demo", "v-erase-disk", "", chat.NewID(), marker+" 转人工", "en"))
+	var conv string
+	poll.Until(t, 10*time.Second, func() error {
+		list, _ := s.Store().Conversations(bg, "demo", store.Filter{})
+		for _, c := range list {
+			if c.Visitor == "v-erase-disk" {
+				conv = c.ID
+				return nil
+			}
+		}
+		return errors.New("no queued conversation yet")
+	})
+	db := filepath.Join(e.dir, "kefu.db")
+	raw := func() []byte {
+		var all []byte
+		for _, f := range []string{db, db + "-wal"} {
+			b, _ := os.ReadFile(f)
+			all = append(all, b...)
+		}
+		return all
+	}
+	if !bytes.Contains(raw(), []byte("zebra-umbrella-47")) {
+		t.Fatal("the marker never reached the database files (test is blind)")
+	}
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, nil); code != 200 {
+		t.Fatalf("erase = %d", code)
+	}
+	if bytes.Contains(raw(), []byte("zebra-umbrella-47")) {
+		t.Fatal("the erased text is still in kefu.db or its WAL")
+	}
+	for _, f := range []string{db, db + "-wal"} {
+		if st, err := os.Stat(f); err == nil && st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
+		}
 	}
 }

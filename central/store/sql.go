@@ -835,6 +835,13 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 	if err != nil {
 		return ErasureRequest{}, false, fmt.Errorf("store: erase %q/%q: %w", tenant, id, err)
 	}
+	if done && s.d.name == "sqlite" {
+		// secure_delete zeroed the old texts in the database pages; the
+		// WAL still holds earlier page images until it is checkpointed and
+		// truncated. Best effort: a reader holding a snapshot delays it to
+		// the next erasure or automatic checkpoint.
+		_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	}
 	return r, done, nil
 }
 

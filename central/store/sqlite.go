@@ -20,11 +20,18 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		return nil, fmt.Errorf("store: open sqlite: %w: empty path", ErrInvalid)
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
 		}
 	}
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
+	}
 	q := url.Values{}
+	// Erased rows must not linger in free pages: secure_delete overwrites
+	// deleted content with zeros (and Erase checkpoints and truncates the
+	// WAL, which still holds the earlier page images).
+	q.Add("_pragma", "secure_delete(ON)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -46,4 +53,24 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		return nil, fmt.Errorf("store: sqlite schema %q: %w", path, err)
 	}
 	return s, nil
+}
+
+// privateFile creates path with mode 0600 when missing, and takes group
+// and other permissions away from an existing file and its -wal and -shm
+// companions (SQLite creates those with the database file's mode).
+// Visitor and conversation ids in the database are shoppers' credentials.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -103,7 +103,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 }
 
 func (s *Stack) start(ctx context.Context, o Options) (err error) {
-	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+	// The data folder holds shoppers' credentials (visitor and conversation
+	// ids), the vault and the NATS store: the owner only.
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("stack: data folder: %w", err)
 	}
 	if s.nats, err = natsembed.Start(natsembed.Options{StoreDir: filepath.Join(o.DataDir, "nats")}); err != nil {
