@@ -47,13 +47,19 @@ func (s *Service) onChannelLookup(m *nats.Msg) {
 		_ = m.Respond(data)
 	}
 	var req chat.ChannelLookup
-	if err := json.Unmarshal(m.Data, &req); err != nil || req.ID == "" {
+	if err := json.Unmarshal(m.Data, &req); err != nil || (req.ID == "" && req.Address == "") {
 		reply(chat.ChannelLookupReply{Error: "malformed request"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := s.st.Channel(ctx, req.ID)
+	var c store.Channel
+	var err error
+	if req.ID != "" {
+		c, err = s.st.Channel(ctx, req.ID)
+	} else {
+		c, err = s.st.ChannelByAddress(ctx, req.Kind, req.Address)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		reply(chat.ChannelLookupReply{Error: "not_found"})

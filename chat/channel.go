@@ -43,7 +43,10 @@ func ChannelOutSubject(region, tenant string) string {
 
 // ChannelLookup asks for the configuration of one channel.
 type ChannelLookup struct {
-	ID string `json:"id"`
+	ID string `json:"id,omitempty"`
+	// Kind and Address ask for the channel of an address instead (e-mail).
+	Kind    string `json:"kind,omitempty"`
+	Address string `json:"address,omitempty"`
 }
 
 // ChannelLookupReply answers a ChannelLookup. Config is the channel's

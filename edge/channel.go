@@ -2,6 +2,8 @@ package edge
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,6 +71,13 @@ type ChannelOptions struct {
 	// channels. Default: 200 per second, burst 400.
 	TenantRate  float64
 	TenantBurst int
+	// SMTPRelay is the relay (host:port) e-mail replies are sent through.
+	// Default: none; e-mail replies wait in the outbox and are retried.
+	SMTPRelay string
+	// AttachmentDir keeps the attachments of inbound e-mail, under
+	// <dir>/<channel>/<message id>/ (they stay in the region). Default:
+	// none, attachments are named in the text but not kept.
+	AttachmentDir string
 	// RetryBase is the first delay of the outbox's retry backoff (doubling
 	// per attempt, at most 10 minutes). Default: 2s.
 	RetryBase time.Duration
@@ -112,8 +121,12 @@ type natsChannels struct {
 }
 
 func (s natsChannels) Channel(ctx context.Context, id string) (channels.Config, error) {
+	return s.lookup(ctx, chat.ChannelLookup{ID: id}, id)
+}
+
+func (s natsChannels) lookup(ctx context.Context, q chat.ChannelLookup, id string) (channels.Config, error) {
 	var cfg channels.Config
-	req, _ := json.Marshal(chat.ChannelLookup{ID: id})
+	req, _ := json.Marshal(q)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	m, err := s.nc.RequestWithContext(ctx, chat.SubjectChannelLookup, req)
@@ -135,6 +148,17 @@ func (s natsChannels) Channel(ctx context.Context, id string) (channels.Config, 
 		return cfg, fmt.Errorf("edge: channel %q config: %w", id, err)
 	}
 	return cfg, nil
+}
+
+// ChannelByAddress implements AddressSource.
+func (s natsChannels) ChannelByAddress(ctx context.Context, kind, address string) (channels.Config, error) {
+	return s.lookup(ctx, chat.ChannelLookup{Kind: kind, Address: address}, address)
+}
+
+// AddressSource is a ChannelSource that also finds channels by address
+// (the e-mail channel of a recipient).
+type AddressSource interface {
+	ChannelByAddress(ctx context.Context, kind, address string) (channels.Config, error)
 }
 
 // channelState is a Node's platform-channel machinery.
@@ -171,6 +195,9 @@ func (n *Node) initChannels() {
 		limits: map[string]*tokenBucket{}, waiters: map[string]chan chat.Envelope{}, sem: make(chan struct{}, 8)}
 	for _, k := range channels.Kinds() {
 		cs.adapters[k] = channels.For(k, o.HTTPClient)
+	}
+	if e, ok := cs.adapters[channels.KindEmail].(*channels.Email); ok {
+		e.Relay = o.SMTPRelay
 	}
 	n.ch = cs
 }
@@ -695,8 +722,12 @@ func (n *Node) onChannelOut(m jetstream.Msg) {
 		_ = m.Ack()
 		return
 	}
-	err = ad.Send(ctx, cfg, channels.Outbound{ID: msg.ID, User: user, Text: msg.Text, ReplyTo: msg.ReplyTo,
-		ConversationID: msg.ConversationID, At: msg.At})
+	out := channels.Outbound{ID: msg.ID, User: user, Text: msg.Text, ReplyTo: msg.ReplyTo,
+		ConversationID: msg.ConversationID, At: msg.At}
+	if cfg.Kind == channels.KindEmail {
+		out.Thread = n.loadThread(ctx, cfg.ID, user)
+	}
+	err = ad.Send(ctx, cfg, out)
 	if err != nil {
 		retry("send", err)
 		return
@@ -715,4 +746,62 @@ func kindLabel(kind string) string {
 		}
 	}
 	return "unknown"
+}
+
+func threadKey(channelID, user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return "t." + chat.SubjectToken(channelID) + "." + hex.EncodeToString(sum[:16])
+}
+
+// saveThread keeps the thread of a shopper's last message (e-mail
+// headers) for the replies.
+func (n *Node) saveThread(ctx context.Context, channelID string, in channels.Inbound) {
+	if len(in.Thread) == 0 {
+		return
+	}
+	kv, err := n.channelCursors(ctx)
+	if err == nil {
+		_, err = kv.Put(ctx, threadKey(channelID, in.User), in.Thread)
+	}
+	if err != nil {
+		n.log.Warn("edge: thread not kept; the reply starts a new thread", "channel", channelID, "err", err)
+	}
+}
+
+func (n *Node) loadThread(ctx context.Context, channelID, user string) []byte {
+	kv, err := n.channelCursors(ctx)
+	if err != nil {
+		return nil
+	}
+	e, err := kv.Get(ctx, threadKey(channelID, user))
+	if err != nil {
+		return nil
+	}
+	return e.Value()
+}
+
+// acceptChannelMessages publishes the messages of a non-HTTP channel
+// (e-mail), with plugin answers queued in the outbox; an error means none
+// after the failing one was accepted and the sender should retry.
+func (n *Node) acceptChannelMessages(ctx context.Context, cfg channels.Config, msgs []channels.Inbound) error {
+	for _, in := range msgs {
+		env, answer, ok, err := n.channelEnvelope(ctx, cfg, cfg.Kind, in)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		if err := n.publish(ctx, &env); err != nil {
+			return err
+		}
+		n.m.channelRequests.WithLabelValues(kindLabel(cfg.Kind), "accepted").Inc()
+		n.saveThread(ctx, cfg.ID, in)
+		if answer != nil {
+			if err := n.queueChannelReply(ctx, env, *answer); err != nil {
+				n.log.Error("edge: plugin answer not queued", "channel", cfg.ID, "id", answer.ID, "err", err)
+			}
+		}
+	}
+	return nil
 }

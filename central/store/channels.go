@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"strings"
 	"fmt"
 	"time"
 )
@@ -29,6 +31,10 @@ type ChannelStore interface {
 	Channel(ctx context.Context, id string) (Channel, error)
 	// Channels lists a tenant's channels, oldest first.
 	Channels(ctx context.Context, tenant string) ([]Channel, error)
+	// ChannelByAddress returns the channel of kind whose configuration has
+	// "address" equal to address (case-insensitive): the e-mail channel of
+	// an address. ErrNotFound when none.
+	ChannelByAddress(ctx context.Context, kind, address string) (Channel, error)
 }
 
 func channelSchema() []string {
@@ -101,6 +107,26 @@ func (s *sqlStore) Channels(ctx context.Context, tenant string) ([]Channel, erro
 		return nil, fmt.Errorf("store: channels of %q: %w", tenant, err)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) ChannelByAddress(ctx context.Context, kind, address string) (Channel, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, tenant, kind, config, created_at FROM channels WHERE kind = ? ORDER BY created_at, id`), kind)
+	if err != nil {
+		return Channel{}, fmt.Errorf("store: channel of %q: %w", address, err)
+	}
+	list, err := collect(rows, func(r interface{ Scan(...any) error }) (Channel, error) { return scanChannel(r) })
+	if err != nil {
+		return Channel{}, fmt.Errorf("store: channel of %q: %w", address, err)
+	}
+	for _, c := range list { // few channels of one kind: filtered here, portable across SQLite and PostgreSQL
+		var cfg struct {
+			Address string `json:"address"`
+		}
+		if json.Unmarshal(c.Config, &cfg) == nil && strings.EqualFold(cfg.Address, address) {
+			return c, nil
+		}
+	}
+	return Channel{}, fmt.Errorf("store: channel of %q: %w", address, ErrNotFound)
 }
 
 // Interface guards.

@@ -35,6 +35,15 @@ func testChannels(t *testing.T, s store.Store) {
 	if err != nil || c.Tenant != "t1" || c.Kind != "wechat" || string(c.Config) != `{"token":"b"}` || c.CreatedAt.IsZero() {
 		t.Fatalf("channel c1 = %+v, %v", c, err)
 	}
+	if err := s.PutChannel(ctx, store.Channel{ID: "m1", Tenant: "t2", Kind: "email", Config: []byte(`{"address":"Support@Shop.example"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.ChannelByAddress(ctx, "email", "support@shop.example"); err != nil || c.ID != "m1" {
+		t.Fatalf("by address: %+v %v", c, err)
+	}
+	if _, err := s.ChannelByAddress(ctx, "email", "other@shop.example"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown address: %v", err)
+	}
 	list, err := s.Channels(ctx, "t1")
 	if err != nil || len(list) != 2 || list[0].ID != "c1" || list[1].ID != "c2" {
 		t.Fatalf("channels of t1 = %+v, %v", list, err)

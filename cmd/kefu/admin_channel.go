@@ -45,6 +45,7 @@ kinds and their options:
   telegram  --bot-token TOKEN --secret SECRET_TOKEN
   whatsapp  --verify-token T --app-secret S --access-token T --phone-number-id ID
   webhook   --outbound-url URL --secret S
+  email     --address support@shop.example   (inbound: kefu edge/dev --smtp-addr; replies: --smtp-relay)
 every kind: [--id ID] (default: a new id) [--api-base URL] (the platform API, for a local stand-in)
 `
 
@@ -92,7 +93,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(pg, "postgres", *pg, "PostgreSQL DSN")
 	var c channels.Config
 	cf.StringVar(&c.Tenant, "tenant", "", "tenant id")
-	cf.StringVar(&c.Kind, "kind", "", "wechat, wecom, telegram, whatsapp or webhook")
+	cf.StringVar(&c.Kind, "kind", "", "wechat, wecom, telegram, whatsapp, webhook or email")
 	cf.StringVar(&c.ID, "id", "", "channel id (default: a new one)")
 	cf.StringVar(&c.Token, "token", "", "WeChat server token")
 	cf.StringVar(&c.AppID, "app-id", "", "WeChat AppID")
@@ -107,7 +108,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(&c.CorpID, "corp-id", "", "WeCom corp id")
 	cf.StringVar(&c.CorpSecret, "corp-secret", "", "WeCom 微信客服 secret")
 	cf.StringVar(&c.APIBase, "api-base", "", "platform API base URL (default: the platform's)")
-	address := cf.String("address", "", "e-mail address (kind email)")
+	cf.StringVar(&c.Address, "address", "", "e-mail address (kind email)")
 	if err := cf.Parse(rest); err != nil {
 		return fail(2, err)
 	}
@@ -134,8 +135,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	switch sub {
 	case "add":
 		switch c.Kind {
-		case "douyin", "email":
-			_ = address
+		case "douyin":
 			return fail(2, fmt.Errorf("channel kind %q is not available in this build (available: %s)", c.Kind, strings.Join(channels.Kinds(), ", ")))
 		}
 		if c.ID == "" {
@@ -189,6 +189,8 @@ func channelInfo(c channels.Config) map[string]any {
 		out["customer_service_api"] = c.AppSecret != ""
 	case channels.KindWeCom:
 		out["corp_id"] = c.CorpID
+	case channels.KindEmail:
+		out["address"] = c.Address
 	case channels.KindWebhook:
 		out["outbound_url"] = c.OutboundURL
 	case channels.KindWhatsApp:

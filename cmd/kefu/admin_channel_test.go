@@ -59,9 +59,12 @@ func TestAdminChannel(t *testing.T) {
 	if code, m := kefu("admin", "--data", dir, "channel", "add", "--tenant", "nobody", "--kind", "webhook", "--outbound-url", "https://x.example", "--secret", "s"); code == 0 {
 		t.Fatalf("unknown tenant: %v", m)
 	}
+	if code, m := kefu("admin", "--data", dir, "channel", "add", "--tenant", "shop", "--kind", "email", "--address", "support@shop.example"); code != 0 || m["address"] != "support@shop.example" {
+		t.Fatalf("add email: %d %v", code, m)
+	}
 	code, m = kefu("admin", "--data", dir, "channel", "list", "--tenant", "shop")
 	list, _ := m["channels"].([]any)
-	if code != 0 || len(list) != 2 {
+	if code != 0 || len(list) != 3 {
 		t.Fatalf("list: %d %v", code, m)
 	}
 	st, err = store.OpenSQLite(ctx, filepath.Join(dir, "kefu.db"))

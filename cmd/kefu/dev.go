@@ -23,6 +23,8 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	email := fs.String("agent-email", "agent@demo.kefu", "demo agent login")
 	password := fs.String("agent-password", "", "demo agent password (default: random, printed)")
 	verbose := fs.Bool("v", false, "debug logs")
+	var chf channelFlags
+	chf.bind(fs)
 	demoDays := fs.Int("demo-history", 90, "days of synthetic demo history to seed once for the reports (0: none; remove with kefu demo remove)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -35,7 +37,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	slog.SetDefault(log)
 	start := time.Now()
 	s, err := stack.Start(ctx, stack.Options{Addr: *addr, DataDir: *data, AgentEmail: *email, AgentPassword: *password, Logger: log,
-		DemoHistoryDays: *demoDays})
+		DemoHistoryDays: *demoDays, SMTPAddr: chf.smtpAddr, Channels: chf.options(*data)})
 	if err != nil {
 		fmt.Fprintln(stderr, "kefu dev:", err)
 		return 1

@@ -163,6 +163,8 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats)")
+	var chf channelFlags
+	chf.bind(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -259,11 +261,15 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		defer host.Close()
 		cfg.Plugins = host
 	}
+	cfg.Channels = chf.options(*data)
 	node, err := edge.New(ctx, cfg)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer node.Close()
+	if err := chf.serveSMTP(ctx, node, log); err != nil {
+		return fail(stderr, err)
+	}
 	app := stack.NewAppWith(reg)
 	if host, ok := cfg.Plugins.(*pluginhost.Host); ok {
 		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -76,6 +77,8 @@ type Config struct {
 	CorpID string `json:"corp_id,omitempty"`
 	// CorpSecret is the secret of WeCom's 微信客服 application (access token).
 	CorpSecret string `json:"corp_secret,omitempty"`
+	// Address is the e-mail channel's address (support@shop.example).
+	Address string `json:"address,omitempty"`
 	// APIBase overrides the platform's API base URL (tests use a local
 	// stand-in). Default: the platform's public API.
 	APIBase string `json:"api_base,omitempty"`
@@ -128,6 +131,10 @@ func (c Config) Validate() error {
 	case KindWhatsApp:
 		if err := need("verify-token", c.VerifyToken, "app-secret", c.AppSecret, "access-token", c.AccessToken, "phone-number-id", c.PhoneNumberID); err != nil {
 			return err
+		}
+	case KindEmail:
+		if a, err := mail.ParseAddress(c.Address); err != nil || a.Address != c.Address {
+			return fmt.Errorf("%w: email channel needs --address like support@shop.example", ErrConfig)
 		}
 	case KindWeCom:
 		if err := need("token", c.Token, "aes-key", c.AESKey, "corp-id", c.CorpID, "corp-secret", c.CorpSecret); err != nil {
@@ -207,6 +214,10 @@ type Inbound struct {
 	At time.Time
 	// Passive carries what a passive reply needs (WeChat: the account id).
 	Passive PassiveInfo
+	// Thread is what a later reply to this shopper needs to stay in their
+	// thread (e-mail: Message-ID, References, Subject); the edge keeps the
+	// last one per shopper and passes it back in Outbound.Thread.
+	Thread []byte
 }
 
 // PassiveInfo is what an adapter needs to answer inside the HTTP response.
@@ -258,6 +269,8 @@ type Outbound struct {
 	// ConversationID is the conversation at central.
 	ConversationID string
 	At             time.Time
+	// Thread is the shopper's last Inbound.Thread, if any.
+	Thread []byte
 }
 
 // Passive is implemented by adapters that can put a reply in the HTTP
@@ -280,6 +293,8 @@ func For(kind string, client *http.Client) Adapter {
 		return &Telegram{Client: client}
 	case KindWhatsApp:
 		return &WhatsApp{Client: client}
+	case KindEmail:
+		return &Email{}
 	case KindWeCom:
 		return &WeCom{Client: client, tokens: newTokenCache()}
 	}
@@ -288,7 +303,7 @@ func For(kind string, client *http.Client) Adapter {
 
 // Kinds lists the kinds For knows.
 func Kinds() []string {
-	return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp}
+	return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp, KindEmail}
 }
 
 // MessageID makes the envelope message id of a platform message: the same

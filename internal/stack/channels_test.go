@@ -10,9 +10,14 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
+	"net/textproto"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -300,9 +305,11 @@ var xmlCT = http.Header{"Content-Type": {"text/xml"}}
 // local stand-in for the platforms' APIs.
 func TestChannels(t *testing.T) {
 	requireBuilt(t)
-	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(),
-		AgentPassword: "channels-secret", Logger: quietLogger(),
-		Channels: edge.ChannelOptions{Rate: 20, Burst: 50, PassiveWait: 1500 * time.Millisecond, RetryBase: 200 * time.Millisecond, CacheTTL: time.Second}})
+	mailRelay := newRelay(t)
+	dataDir := t.TempDir()
+	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: dataDir, PluginCache: testPluginCache(),
+		AgentPassword: "channels-secret", Logger: quietLogger(), SMTPAddr: "127.0.0.1:0",
+		Channels: edge.ChannelOptions{SMTPRelay: mailRelay.ln.Addr().String(), Rate: 20, Burst: 50, PassiveWait: 1500 * time.Millisecond, RetryBase: 200 * time.Millisecond, CacheTTL: time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -595,6 +602,56 @@ func TestChannels(t *testing.T) {
 		}
 	})
 
+	t.Run("email", func(t *testing.T) {
+		addChannel(t, s, channels.Config{ID: "mail1", Tenant: DemoSite, Kind: channels.KindEmail, Address: "support@shop.example"})
+		msg := "From: Li Lei <li.lei@example.com>\r\nTo: support@shop.example\r\nSubject: Return question\r\n" +
+			"Message-ID: <first-1@mail.example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+			"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>What is your return policy?</p><script>x()</script>\r\n" +
+			"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=invoice.pdf\r\n\r\n%PDF-1.4 test\r\n--b--\r\n"
+		if got := smtpSend(t, s.SMTPAddr(), "li.lei@example.com", "support@shop.example", msg); !strings.HasPrefix(got, "250") {
+			t.Fatalf("DATA: %s", got)
+		}
+		if got := smtpSend(t, s.SMTPAddr(), "li.lei@example.com", "support@shop.example", msg); !strings.HasPrefix(got, "250") { // a sender's retry
+			t.Fatalf("DATA again: %s", got)
+		}
+		if got := smtpSend(t, s.SMTPAddr(), "x@example.com", "nobody@shop.example", msg); !strings.HasPrefix(got, "550") {
+			t.Fatalf("unknown recipient: %s", got)
+		}
+		visitor := chat.ChannelVisitor("mail1", "li.lei@example.com")
+		var reply *mail.Message
+		poll.Until(t, 15*time.Second, func() error {
+			if got := mailRelay.messages(); len(got) != 1 {
+				return fmt.Errorf("relay got %d messages", len(got))
+			}
+			reply = mailRelay.messages()[0]
+			return nil
+		})
+		h := reply.Header
+		if h.Get("To") != "<li.lei@example.com>" || h.Get("From") != "<support@shop.example>" || h.Get("In-Reply-To") != "<first-1@mail.example.com>" ||
+			h.Get("References") != "<first-1@mail.example.com>" || !strings.Contains(h.Get("Subject"), "Re: Return question") {
+			t.Fatalf("reply headers %v", h)
+		}
+		body, _ := io.ReadAll(reply.Body)
+		if len(body) == 0 {
+			t.Fatal("empty reply")
+		}
+		outboxDrained(t, s)
+		if n := len(mailRelay.messages()); n != 1 {
+			t.Fatalf("%d replies for one message", n)
+		}
+		got := shopperTexts(history(t, s, visitor))
+		if len(got) != 1 || !strings.HasPrefix(got[0], "What is your return policy?") || !strings.Contains(got[0], "[attachment] invoice.pdf") || strings.Contains(got[0], "x()") {
+			t.Fatalf("stored %q", got)
+		}
+		files, _ := filepath.Glob(filepath.Join(dataDir, "attachments", "mail1", "*", "invoice.pdf"))
+		if len(files) != 1 {
+			t.Fatalf("attachment files %v", files)
+		}
+		if b, _ := os.ReadFile(files[0]); string(b) != "%PDF-1.4 test" {
+			t.Fatalf("attachment %q", b)
+		}
+	})
+
 	t.Run("rate limit", func(t *testing.T) {
 		// Per channel: burst 50, then 429 before anything is verified.
 		var limited int
@@ -649,4 +706,109 @@ func hmacHex(key string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(key))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// relay is a stand-in SMTP relay: it records each message it is given.
+type relay struct {
+	ln  net.Listener
+	mu  sync.Mutex
+	got []*mail.Message
+}
+
+func newRelay(t *testing.T) *relay {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{ln: ln}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go r.serve(c)
+		}
+	}()
+	return r
+}
+
+func (r *relay) serve(c net.Conn) {
+	defer c.Close()
+	tp := textproto.NewConn(c)
+	tp.PrintfLine("220 relay ready")
+	for {
+		line, err := tp.ReadLine()
+		if err != nil {
+			return
+		}
+		switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
+		case "EHLO", "HELO":
+			tp.PrintfLine("250 relay")
+		case "MAIL", "RCPT", "RSET", "NOOP":
+			tp.PrintfLine("250 ok")
+		case "DATA":
+			tp.PrintfLine("354 go ahead")
+			b, err := tp.ReadDotBytes()
+			if err != nil {
+				return
+			}
+			m, err := mail.ReadMessage(bytes.NewReader(b))
+			if err != nil {
+				tp.PrintfLine("554 bad message")
+				continue
+			}
+			r.mu.Lock()
+			r.got = append(r.got, m)
+			r.mu.Unlock()
+			tp.PrintfLine("250 queued")
+		case "QUIT":
+			tp.PrintfLine("221 bye")
+			return
+		default:
+			tp.PrintfLine("502 no")
+		}
+	}
+}
+
+func (r *relay) messages() []*mail.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*mail.Message(nil), r.got...)
+}
+
+// smtpSend speaks to the edge's SMTP server and returns the reply to DATA.
+func smtpSend(t *testing.T, addr, from, to, msg string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tp := textproto.NewConn(c)
+	expect := func(code int) string {
+		_, m, err := tp.ReadResponse(code)
+		if err != nil {
+			t.Fatalf("smtp: %v %s", err, m)
+		}
+		return m
+	}
+	expect(220)
+	tp.PrintfLine("EHLO test.example")
+	expect(250)
+	tp.PrintfLine("MAIL FROM:<%s>", from)
+	expect(250)
+	tp.PrintfLine("RCPT TO:<%s>", to)
+	if code, m, err := tp.ReadResponse(250); err != nil {
+		return strconv.Itoa(code) + " " + m
+	}
+	tp.PrintfLine("DATA")
+	expect(354)
+	w := tp.DotWriter()
+	w.Write([]byte(msg))
+	w.Close()
+	code, m, _ := tp.ReadResponse(0)
+	tp.PrintfLine("QUIT")
+	return strconv.Itoa(code) + " " + m
 }

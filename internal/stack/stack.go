@@ -58,6 +58,10 @@ type Options struct {
 	// Channels configures the edge's platform channels (/channels/…).
 	// Default: edge's defaults.
 	Channels edge.ChannelOptions
+	// SMTPAddr, when set, receives the e-mail of e-mail channels over SMTP
+	// (kefu dev --smtp-addr 127.0.0.1:2525). Attachments are kept under
+	// <DataDir>/attachments unless Channels.AttachmentDir says otherwise.
+	SMTPAddr string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// DemoHistoryDays, when positive, seeds that many days of synthetic,
@@ -89,12 +93,14 @@ type Stack struct {
 	orders  *testserver.Server
 	reg     *prometheus.Registry
 	done    chan error
+	smtp    net.Listener // e-mail channels (channels.go)
+	log     *slog.Logger
 }
 
 // Start starts every part and returns once /healthz would answer 200.
 func Start(ctx context.Context, o Options) (*Stack, error) {
 	o = o.withDefaults()
-	s := &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, reg: NewRegistry(), done: make(chan error, 1)}
+	s := &Stack{AgentEmail: o.AgentEmail, AgentPassword: o.AgentPassword, reg: NewRegistry(), done: make(chan error, 1), log: o.Logger}
 	if err := s.start(ctx, o); err != nil {
 		s.Close() // stops what did start
 		return nil, err
@@ -156,11 +162,16 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		DemoFS:     demo.FS(),
 		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
 		Logger:     o.Logger,
-		Channels:   o.Channels,
+		Channels:   o.channels(),
 		Registerer: s.reg,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: edge: %w", err)
+	}
+	if o.SMTPAddr != "" {
+		if err := s.startSMTP(o.SMTPAddr); err != nil {
+			return err
+		}
 	}
 	s.app = NewAppWith(s.reg)
 	s.edge.Register(s.app)
