@@ -183,3 +183,46 @@ func TestBotAnswersFromIngestedKnowledge(t *testing.T) {
 		t.Fatalf("reply %+v", m)
 	}
 }
+
+// TestPersona: a tenant's persona settings shape every bot answer: the
+// name it signs with, the emoji and sign-off of knowledge answers, the
+// source line when citing is on, and 您/你 in Chinese.
+func TestPersona(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	ctx := context.Background()
+	if _, err := s.IngestFiles(ctx, "demo", map[string][]byte{"returns.md": []byte(returnsDoc)}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store().SetTenantSettings(ctx, "demo", map[string]string{SettingPersonaName: "Mia", SettingPersonaEmoji: "true",
+		SettingCiteSources: "true", SettingPersonaSignoff: "Happy holidays!"}, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if s.Hub().Stats("demo").Documents != 1 {
+			return fmt.Errorf("not loaded")
+		}
+		return nil
+	})
+	e.publish(envelope("demo", "p1", "", chat.NewID(), "Can I return headphones?", "en"))
+	m := e.replyBy(chat.RoleBot).Message
+	for _, want := range []string{"14 days", "🙂", "Happy holidays!", "Source: Returns"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("reply %q lacks %q", m.Text, want)
+		}
+	}
+	if m.Author != "Mia" {
+		t.Errorf("author %q", m.Author)
+	}
+	tests := []struct{ formality, in, want string }{
+		{"formal", "你可以退货，你们的订单", "您可以退货，你们的订单"},
+		{"casual", "您可以退货", "你可以退货"},
+	}
+	for _, tt := range tests {
+		msg := chat.Message{Text: tt.in, Lang: "zh"}
+		persona{formalZH: tt.formality}.apply(&msg, false)
+		if msg.Text != tt.want {
+			t.Errorf("%s: %q → %q, want %q", tt.formality, tt.in, msg.Text, tt.want)
+		}
+	}
+}

@@ -680,6 +680,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 			s.recordMiss(ctx, env.Tenant, msg, "fallback", ans.Confidence)
 		}
 	}
+	s.persona(ctx, env.Tenant).apply(&reply, ans.Confident())
 	conv, stored, err := s.st.SaveReply(ctx, env.Tenant, reply, failed)
 	if err != nil {
 		return err
