@@ -340,16 +340,18 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 			res.Messages += len(b.Messages)
 		}
 		batch = batch[:0]
+		keep := events[:0]
 		for _, e := range events {
 			if e.At.After(opt.End) {
 				continue
 			}
-			if _, err := st.PutMerchantEvent(ctx, e); err != nil {
-				return fmt.Errorf("demo: %w", err)
-			}
+			keep = append(keep, e)
 			if e.Type == analytics.EventOrderPlaced {
 				res.Orders++
 			}
+		}
+		if err := st.ImportEvents(ctx, keep); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		events = events[:0]
 		if len(hits) > 0 {

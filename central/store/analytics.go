@@ -51,6 +51,9 @@ type AnalyticsStore interface {
 	// PutMerchantEvent stores a merchant event; stored is false when its id
 	// is already stored (a retried POST), and nothing changes.
 	PutMerchantEvent(ctx context.Context, e MerchantEvent) (stored bool, err error)
+	// ImportEvents stores many merchant events in one transaction (demo
+	// history, benchmarks); ids already stored are skipped.
+	ImportEvents(ctx context.Context, events []MerchantEvent) error
 	// MerchantEvents lists the tenant's events of type typ ("" = all) that
 	// happened in [from, to), oldest first.
 	MerchantEvents(ctx context.Context, tenant, typ string, from, to time.Time) ([]MerchantEvent, error)
@@ -599,4 +602,29 @@ func (s *sqlStore) OpeningQuestions(ctx context.Context, tenant string, from, to
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+func (s *sqlStore) ImportEvents(ctx context.Context, events []MerchantEvent) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO merchant_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, e := range events {
+			if e.Tenant == "" || e.ID == "" || e.Type == "" || e.At.IsZero() {
+				return fmt.Errorf("%w: event needs tenant, id, type and time", ErrInvalid)
+			}
+			if _, err := stmt.ExecContext(ctx, e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
+				ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: import events: %w", err)
+	}
+	return nil
 }
