@@ -67,8 +67,9 @@ type Result struct {
 	WSBytes     int64     `json:"websocket_bytes"`   // WebSocket payload bytes both ways in that time
 	LauncherMS  float64   `json:"launcher_ms"`       // navigation start → launcher visible
 	Requests    []Request `json:"requests"`          // widget requests, in order
-	Latency     Latency   `json:"latency"`           // local answers in the page
-	RemoteFirst bool      `json:"remote_first"`      // the first question went over the WebSocket before the core was ready
+	Latency     Latency   `json:"latency"`
+	CoreLatency Latency   `json:"core_latency"` // kefuCore.answer alone, same questions           // local answers in the page
+	RemoteFirst bool      `json:"remote_first"` // the first question went over the WebSocket before the core was ready
 }
 
 // Main runs `kefu bench widget`.
@@ -127,6 +128,8 @@ func Print(w io.Writer, r Result) {
 		fmt.Fprintf(w, "\n| local answers (send → message callback) | value |\n| --- | --- |\n")
 		fmt.Fprintf(w, "| questions asked | %d |\n| answered in the browser | %d (%.1f%%) |\n", l.Questions, l.Local, 100*float64(l.Local)/float64(l.Questions))
 		fmt.Fprintf(w, "| p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n| mean | %.2f ms |\n", l.P50, l.P90, l.P99, l.Max, l.Mean)
+		c := r.CoreLatency
+		fmt.Fprintf(w, "| the core alone (kefuCore.answer): p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n", c.P50, c.P90, c.P99, c.Max)
 	}
 }
 
@@ -261,7 +264,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("latency run: %w", err)
 		}
-		res.Latency = summarize(lat, o.Questions)
+		if len(lat) != 2*o.Questions {
+			return res, fmt.Errorf("latency run: %d results for %d questions", len(lat), o.Questions)
+		}
+		res.Latency = summarize(lat[:o.Questions], o.Questions)
+		res.CoreLatency = summarize(lat[o.Questions:], o.Questions)
 	}
 	return res, nil
 }
@@ -306,6 +313,12 @@ const benchJS = `(async (n) => {
     t0 = performance.now();
     const m = await Kefu.send(qs[i %% qs.length]);
     out.push(m.source === 'local' ? got : -1);
+  }
+  // The core alone (kefuCore.answer, no page work), on the same questions.
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = kefuCore.answer(qs[i %% qs.length]);
+    out.push(r && r.text ? performance.now() - t : -1);
   }
   return out;
 })(%[1]d)`
