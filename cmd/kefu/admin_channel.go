@@ -45,6 +45,7 @@ kinds and their options:
   telegram  --bot-token TOKEN --secret SECRET_TOKEN
   whatsapp  --verify-token T --app-secret S --access-token T --phone-number-id ID
   webhook   --outbound-url URL --secret S
+  douyin    --client-secret S --access-token T --open-id ID   (enterprise private messages)
   email     --address support@shop.example   (inbound: kefu edge/dev --smtp-addr; replies: --smtp-relay)
 every kind: [--id ID] (default: a new id) [--api-base URL] (the platform API, for a local stand-in)
 `
@@ -93,7 +94,7 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(pg, "postgres", *pg, "PostgreSQL DSN")
 	var c channels.Config
 	cf.StringVar(&c.Tenant, "tenant", "", "tenant id")
-	cf.StringVar(&c.Kind, "kind", "", "wechat, wecom, telegram, whatsapp, webhook or email")
+	cf.StringVar(&c.Kind, "kind", "", "wechat, wecom, douyin, telegram, whatsapp, webhook or email")
 	cf.StringVar(&c.ID, "id", "", "channel id (default: a new one)")
 	cf.StringVar(&c.Token, "token", "", "WeChat server token")
 	cf.StringVar(&c.AppID, "app-id", "", "WeChat AppID")
@@ -105,6 +106,8 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	cf.StringVar(&c.VerifyToken, "verify-token", "", "WhatsApp hub.verify_token")
 	cf.StringVar(&c.AccessToken, "access-token", "", "WhatsApp Cloud API access token")
 	cf.StringVar(&c.PhoneNumberID, "phone-number-id", "", "WhatsApp phone number id")
+	cf.StringVar(&c.ClientSecret, "client-secret", "", "Douyin open-platform client secret")
+	cf.StringVar(&c.OpenID, "open-id", "", "Douyin enterprise account open_id")
 	cf.StringVar(&c.CorpID, "corp-id", "", "WeCom corp id")
 	cf.StringVar(&c.CorpSecret, "corp-secret", "", "WeCom 微信客服 secret")
 	cf.StringVar(&c.APIBase, "api-base", "", "platform API base URL (default: the platform's)")
@@ -135,8 +138,6 @@ func runAdminChannel(ctx context.Context, args []string, stdout, stderr io.Write
 	switch sub {
 	case "add":
 		switch c.Kind {
-		case "douyin":
-			return fail(2, fmt.Errorf("channel kind %q is not available in this build (available: %s)", c.Kind, strings.Join(channels.Kinds(), ", ")))
 		}
 		if c.ID == "" {
 			c.ID = chat.NewID()

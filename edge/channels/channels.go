@@ -1,7 +1,7 @@
 // Package channels turns the webhooks of messaging platforms into Kefu
 // messages and Kefu replies into the platforms' outbound calls.
 //
-// Each kind of channel (wechat, wecom, webhook, telegram, whatsapp) is an Adapter:
+// Each kind of channel (wechat, wecom, douyin, webhook, telegram, whatsapp, email) is an Adapter:
 // Handle verifies a platform request (signature or token first, before
 // anything of the body is parsed), answers the platform's handshakes
 // (WeChat's echostr, WhatsApp's hub.challenge) and extracts the shopper
@@ -77,6 +77,10 @@ type Config struct {
 	CorpID string `json:"corp_id,omitempty"`
 	// CorpSecret is the secret of WeCom's 微信客服 application (access token).
 	CorpSecret string `json:"corp_secret,omitempty"`
+	// ClientSecret is the Douyin open-platform client secret (webhook signature).
+	ClientSecret string `json:"client_secret,omitempty"`
+	// OpenID is the Douyin enterprise account's open_id replies are sent as.
+	OpenID string `json:"open_id,omitempty"`
 	// Address is the e-mail channel's address (support@shop.example).
 	Address string `json:"address,omitempty"`
 	// APIBase overrides the platform's API base URL (tests use a local
@@ -130,6 +134,10 @@ func (c Config) Validate() error {
 		}
 	case KindWhatsApp:
 		if err := need("verify-token", c.VerifyToken, "app-secret", c.AppSecret, "access-token", c.AccessToken, "phone-number-id", c.PhoneNumberID); err != nil {
+			return err
+		}
+	case KindDouyin:
+		if err := need("client-secret", c.ClientSecret, "access-token", c.AccessToken, "open-id", c.OpenID); err != nil {
 			return err
 		}
 	case KindEmail:
@@ -295,6 +303,8 @@ func For(kind string, client *http.Client) Adapter {
 		return &WhatsApp{Client: client}
 	case KindEmail:
 		return &Email{}
+	case KindDouyin:
+		return &Douyin{Client: client}
 	case KindWeCom:
 		return &WeCom{Client: client, tokens: newTokenCache()}
 	}
@@ -303,7 +313,7 @@ func For(kind string, client *http.Client) Adapter {
 
 // Kinds lists the kinds For knows.
 func Kinds() []string {
-	return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp, KindEmail}
+	return []string{KindWeChat, KindWeCom, KindWebhook, KindTelegram, KindWhatsApp, KindDouyin, KindEmail}
 }
 
 // MessageID makes the envelope message id of a platform message: the same

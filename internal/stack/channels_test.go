@@ -143,6 +143,21 @@ func (p *platform) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		p.record(sent{"wecom", m.OpenKfid + "|" + m.ToUser, m.Text.Content})
 		fmt.Fprint(w, `{"errcode":0,"errmsg":"ok","msgid":"x"}`)
+	case r.URL.Path == "/dy/im/send/msg/":
+		var m struct {
+			ToUserID       string `json:"to_user_id"`
+			ConversationID string `json:"conversation_id"`
+			Content        struct {
+				MsgType int `json:"msg_type"`
+				Text    struct{ Text string }
+			}
+		}
+		if r.Header.Get("access-token") != "dy-token" || r.URL.Query().Get("open_id") != "ent-open-id" || json.Unmarshal(body, &m) != nil || m.Content.MsgType != 1 {
+			fmt.Fprint(w, `{"err_no":2190008,"err_msg":"invalid"}`)
+			return
+		}
+		p.record(sent{"douyin", m.ConversationID + "|" + m.ToUserID, m.Content.Text.Text})
+		fmt.Fprint(w, `{"err_no":0,"err_msg":"","data":{"msg_id":"x"}}`)
 	case r.URL.Path == "/hook":
 		if err := channels.VerifySignature(hookKey, r.Header.Get(channels.HeaderTimestamp), r.Header.Get(channels.HeaderSignature), body, time.Now()); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -318,6 +333,7 @@ func TestChannels(t *testing.T) {
 	addChannel(t, s, channels.Config{ID: "wx1", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, APIBase: p.srv.URL + "/wx"})
 	addChannel(t, s, channels.Config{ID: "wx2", Tenant: DemoSite, Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, AESKey: wxAESKey, APIBase: p.srv.URL + "/wx"})
 	addChannel(t, s, channels.Config{ID: "wc1", Tenant: DemoSite, Kind: channels.KindWeCom, Token: wxToken, AESKey: wcAESKey, CorpID: wcCorp, CorpSecret: wcSecret, APIBase: p.srv.URL + "/wecom"})
+	addChannel(t, s, channels.Config{ID: "dy1", Tenant: DemoSite, Kind: channels.KindDouyin, ClientSecret: "dy-secret", AccessToken: "dy-token", OpenID: "ent-open-id", APIBase: p.srv.URL + "/dy"})
 	addChannel(t, s, channels.Config{ID: "hook1", Tenant: DemoSite, Kind: channels.KindWebhook, Secret: hookKey, OutboundURL: p.srv.URL + "/hook"})
 	addChannel(t, s, channels.Config{ID: "tg1", Tenant: DemoSite, Kind: channels.KindTelegram, BotToken: tgToken, Secret: "tg_secret", APIBase: p.srv.URL + "/tg"})
 	addChannel(t, s, channels.Config{ID: "wa1", Tenant: DemoSite, Kind: channels.KindWhatsApp, VerifyToken: "vt", AppSecret: "meta-secret", AccessToken: waToken, PhoneNumberID: "106540352242922", APIBase: p.srv.URL + "/wa"})
@@ -599,6 +615,38 @@ func TestChannels(t *testing.T) {
 		p.mu.Unlock()
 		if pulls != 2 {
 			t.Fatalf("%d sync_msg calls, want 2 (the bad signature pulls nothing)", pulls)
+		}
+	})
+
+	t.Run("douyin", func(t *testing.T) {
+		u := s.URL + "/channels/douyin/dy1"
+		post := func(body []byte, secret string) response {
+			return do(t, "POST", u, http.Header{"Content-Type": {"application/json"}, "Msg-Id": {"m-1"},
+				channels.HeaderDouyinSignature: {channels.DouyinSignature(secret, body)}}, body)
+		}
+		verify := []byte(`{"event":"verify_webhook","client_key":"","content":{"challenge":12345}}`)
+		if r := post(verify, "dy-secret"); r.status != 200 || r.body != `{"challenge":12345}` {
+			t.Fatalf("verify_webhook: %+v", r)
+		}
+		body := []byte(`{"event":"im_receive_msg","client_key":"awkey","from_user_id":"_000user","to_user_id":"_000ent","content":"{\"message_type\":\"text\",\"text\":\"What is your return policy?\",\"server_message_id\":\"7298291263016046632\",\"conversation_short_id\":\"7298291150797095960\",\"create_time\":` + strconv.FormatInt(time.Now().UnixMilli(), 10) + `}"}`)
+		for i := 0; i < 2; i++ { // Douyin retries with the same message
+			if r := post(body, "dy-secret"); r.status != 200 {
+				t.Fatalf("message: %+v", r)
+			}
+		}
+		if r := post(body, "wrong"); r.status != 401 {
+			t.Fatalf("bad signature: %+v", r)
+		}
+		user := "7298291150797095960|_000user"
+		poll.Until(t, 15*time.Second, func() error {
+			if got := p.sent("douyin", user); len(got) != 1 {
+				return fmt.Errorf("send_msg got %q", got)
+			}
+			return nil
+		})
+		outboxDrained(t, s)
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("dy1", user))); len(got) != 1 || len(p.sent("douyin", user)) != 1 {
+			t.Fatalf("stored %q, sent %q: want one each", got, p.sent("douyin", user))
 		}
 	})
 
