@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/fdlimit"
 )
 
 // Plugins runs a region's plugin pipeline over one envelope. *pluginhost.Host
@@ -131,8 +132,19 @@ type Config struct {
 	// edge closes its connection (the client resumes). Default: 256.
 	SendQueue int
 	// MaxConns caps the open WebSocket connections of this edge; one more
-	// gets 503 edge_full before the upgrade. Default: 50,000; negative: no cap.
+	// gets 503 edge_full (with Retry-After) before the upgrade, while the
+	// connections already open keep chatting. The cap never exceeds what
+	// the process's RLIMIT_NOFILE allows with headroom (internal/fdlimit:
+	// the limit less a tenth less 64, e.g. 17,936 of 20,000), so the
+	// process does not run out of descriptors. Default: that derived cap;
+	// a lower positive value is kept; negative: only the derived cap.
 	MaxConns int
+	// MaxHeapBytes refuses new connections (503 edge_full) while the Go
+	// heap is above it, so a surge cannot push the process into the
+	// kernel's OOM killer; open connections are unaffected. Default: 90% of
+	// the Go memory limit (GOMEMLIMIT) when one is set, else 80% of the
+	// cgroup's memory.max when there is one, else off; negative: off.
+	MaxHeapBytes int64
 	// MaxConnsPerIP caps the open WebSocket connections from one client
 	// address (c.IP(), which honours Fiber's ProxyHeader when the app sets
 	// it); one more gets 429 too_many_connections. Shoppers behind one NAT
@@ -204,8 +216,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256
 	}
-	if c.MaxConns == 0 {
-		c.MaxConns = 50_000
+	c.MaxConns = fdlimit.Cap(c.MaxConns, fdlimit.ConnCap(fdlimit.NoFile()))
+	if c.MaxHeapBytes == 0 {
+		c.MaxHeapBytes = defaultMaxHeap()
 	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 1_000

@@ -59,6 +59,11 @@ func (l *connLimiter) release(ip string) {
 // its cap, each with a Retry-After and a JSON reason.
 func (n *Node) admitConn(c *fiber.Ctx) error {
 	ip := c.IP()
+	if n.heap != nil && n.heap.over.Load() {
+		n.m.errors.WithLabelValues("edge_full_memory").Inc()
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return jsonError(c, fiber.StatusServiceUnavailable, "edge_full", "this edge is at its memory limit; retry later or another edge")
+	}
 	ok, code, reason := n.limits.acquire(ip)
 	if !ok {
 		n.m.errors.WithLabelValues(code).Inc()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/internal/fdlimit"
 )
 
 func TestConnectionCaps(t *testing.T) {
@@ -79,4 +80,39 @@ func TestRefusedUpgradeKeepsNoSlot(t *testing.T) {
 		}
 	}
 	h.dial("demo").alive()
+}
+
+// TestHeapCapRefusesNewConnections sets a heap cap the process is already
+// over: new shoppers get 503 edge_full with Retry-After before the upgrade.
+func TestHeapCapRefusesNewConnections(t *testing.T) {
+	h := newHarness(t, harnessOpts{config: func(c *edge.Config) { c.MaxHeapBytes = 1 }})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, resp, err := h.dialRaw("demo", nil)
+		if err != nil && resp != nil && resp.StatusCode == http.StatusServiceUnavailable {
+			raw, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(string(raw), `"edge_full"`) || resp.Header.Get("Retry-After") == "" {
+				t.Fatalf("refusal %s, Retry-After %q", raw, resp.Header.Get("Retry-After"))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connection over the heap cap: err %v, response %+v", err, resp)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestMaxConnsBoundedByDescriptors checks that the configured cap never
+// exceeds what RLIMIT_NOFILE allows and that a lower cap is kept.
+func TestMaxConnsBoundedByDescriptors(t *testing.T) {
+	derived := fdlimit.ConnCap(fdlimit.NoFile())
+	for _, tc := range []struct{ set, want int }{
+		{0, derived}, {-1, derived}, {derived + 1_000_000, derived}, {3, 3},
+	} {
+		h := newHarness(t, harnessOpts{noCentral: true, config: func(c *edge.Config) { c.MaxConns = tc.set }})
+		if got := metricValue(t, h.reg, "kefu_edge_max_connections", "", ""); int(got) != tc.want {
+			t.Errorf("MaxConns %d: cap in force %v, want %d", tc.set, got, tc.want)
+		}
+	}
 }

@@ -422,6 +422,9 @@ func metricValue(t *testing.T, g prometheus.Gatherer, name, label, value string)
 			if h := m.GetHistogram(); h != nil {
 				return float64(h.GetSampleCount())
 			}
+			if g := m.GetGauge(); g != nil {
+				return g.GetValue()
+			}
 			return m.GetCounter().GetValue()
 		}
 	}

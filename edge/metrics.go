@@ -11,6 +11,7 @@ import (
 // values are bounded: frame types and error codes come from fixed sets,
 // tenants from the configured sites.
 type metrics struct {
+	maxConns           prometheus.Gauge
 	channelRequests    *prometheus.CounterVec
 	channelOut         *prometheus.CounterVec
 	channelPassive     prometheus.Histogram
@@ -34,6 +35,10 @@ type metrics struct {
 // the same registry) is shared.
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
+		maxConns: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kefu_edge_max_connections",
+			Help: "The WebSocket connection cap in force (Config.MaxConns after the RLIMIT_NOFILE bound; 0: none).",
+		}),
 		channelRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_channel_requests_total",
 			Help: "Platform channel requests by kind and outcome (accepted, handshake, or the refusal code).",
@@ -104,6 +109,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	if reg == nil {
 		return m
 	}
+	m.maxConns = register(reg, m.maxConns)
 	m.channelRequests = register(reg, m.channelRequests)
 	m.channelOut = register(reg, m.channelOut)
 	m.channelPassive = register(reg, m.channelPassive)

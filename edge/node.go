@@ -45,6 +45,7 @@ type Node struct {
 	hub      hub
 	kbPacks  kbPacks
 	limits   *connLimiter
+	heap     *heapGuard // nil: no heap cap
 	subs     []*nats.Subscription
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -81,6 +82,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.hub.init()
 	n.limits = newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP)
+	n.m.maxConns.Set(float64(cfg.MaxConns))
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if n.widget, err = loadWidget(cfg.WidgetFS); err != nil {
 		return nil, err
@@ -115,6 +117,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Leaf != nil {
 		n.bg.Add(1)
 		go n.keepSource()
+	}
+	if cfg.MaxHeapBytes > 0 {
+		n.heap = &heapGuard{max: cfg.MaxHeapBytes}
+		n.bg.Add(1)
+		go func() { defer n.bg.Done(); n.heap.run(250*time.Millisecond, n.ctx.Done()) }()
 	}
 	n.bg.Add(1)
 	go n.watchKnowledgePacks()

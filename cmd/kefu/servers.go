@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/widget"
@@ -141,7 +142,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	defer svc.Close()
 	app := stack.NewAppWith(reg)
 	svc.Register(app)
-	return serve(ctx, app, sf.addr, log)
+	return serve(ctx, app, sf.addr, reg, log)
 }
 
 func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Writer) int {
@@ -162,6 +163,8 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
+	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
+	maxConnsPerIP := fs.Int("max-conns-per-ip", 1000, "cap on open WebSocket connections from one address (429 past it); negative: none")
 	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats)")
 	var chf channelFlags
 	chf.bind(fs)
@@ -217,6 +220,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	reg := stack.NewRegistry()
 	cfg := edge.Config{
 		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg,
+		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
 		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
@@ -276,15 +280,20 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		stack.LargeBody(app, "PUT", "/admin/plugins/", pluginhost.MaxBundleBytes)
 	}
 	node.Register(app)
-	return serve(ctx, app, sf.addr, log)
+	return serve(ctx, app, sf.addr, reg, log)
 }
 
 func serve(ctx context.Context, app interface {
-	Listen(string) error
+	Listener(net.Listener) error
 	ShutdownWithTimeout(time.Duration) error
-}, addr string, log *slog.Logger) int {
+}, addr string, reg prometheus.Registerer, log *slog.Logger) int {
+	ln, err := stack.Listen(addr, reg, log)
+	if err != nil {
+		log.Error("cannot listen", "err", err)
+		return 1
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(addr) }()
+	go func() { errc <- app.Listener(ln) }()
 	log.Info("listening", "addr", addr)
 	select {
 	case <-ctx.Done():

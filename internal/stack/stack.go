@@ -31,6 +31,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/fdlimit"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/models/artifacts"
 	"github.com/kefu-io/kefu/plugins/order-status/testserver"
@@ -64,6 +65,12 @@ type Options struct {
 	SMTPAddr string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// MaxConns caps the edge's WebSocket connections (edge.Config.MaxConns).
+	// Default: derived from RLIMIT_NOFILE.
+	MaxConns int
+	// MaxConnsPerIP caps the connections from one address
+	// (edge.Config.MaxConnsPerIP). Default: 1,000.
+	MaxConnsPerIP int
 	// DemoHistoryDays, when positive, seeds that many days of synthetic,
 	// removable demo history (package central/demo) in the background
 	// after start, unless the demo tenant has it already.
@@ -131,8 +138,8 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	if s.central, err = startCentral(ctx, s, o, pack); err != nil {
 		return err
 	}
-	if s.ln, err = net.Listen("tcp", o.Addr); err != nil {
-		return fmt.Errorf("stack: listen %s: %w", o.Addr, err)
+	if s.ln, err = Listen(o.Addr, s.reg, o.Logger); err != nil {
+		return fmt.Errorf("stack: %w", err)
 	}
 	s.URL = "http://" + s.ln.Addr().String()
 	s.orders = startOrderAPI()
@@ -157,13 +164,15 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		Plugins: s.host,
 		// The demo storefront's origin is the only page origin allowed
 		// (its own); merchants' sites list theirs (edge.Site.Origins).
-		Sites:      map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},
-		WidgetFS:   widget.FS(),
-		DemoFS:     demo.FS(),
-		Models:     map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
-		Logger:     o.Logger,
-		Channels:   o.channels(),
-		Registerer: s.reg,
+		Sites:         map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},
+		WidgetFS:      widget.FS(),
+		DemoFS:        demo.FS(),
+		Models:        map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
+		Logger:        o.Logger,
+		Channels:      o.channels(),
+		Registerer:    s.reg,
+		MaxConns:      o.MaxConns,
+		MaxConnsPerIP: o.MaxConnsPerIP,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: edge: %w", err)
@@ -251,6 +260,26 @@ func LargeBody(app *fiber.App, method, prefix string, limit int) {
 		}
 		return fasthttp.RequestConfig{}
 	}
+}
+
+// Listen listens on addr for a Kefu server: failed accepts (out of file
+// descriptors, …) back off and retry instead of ending the server
+// (internal/fdlimit), counted in kefu_accept_errors_total on reg (nil:
+// not counted).
+func Listen(addr string, reg prometheus.Registerer, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	var onError func()
+	if reg != nil {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: "kefu_accept_errors_total",
+			Help: "Failed accepts of the HTTP listener (retried with backoff), e.g. out of file descriptors."})
+		if err := reg.Register(c); err == nil {
+			onError = c.Inc
+		}
+	}
+	return fdlimit.Wrap(ln, log, onError), nil
 }
 
 // DefaultFAQ decodes the default FAQ pack (assets/faq) for the demo tenant.
