@@ -356,6 +356,7 @@ func kbEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, fmt.Errorf("kb eval: %w", err))
 	}
 	defer st.Close()
+	loadStart := time.Now()
 	hub, err := loadHub(ctx, st, *tenant)
 	if err != nil {
 		return fail(stderr, fmt.Errorf("kb eval: %w", err))
@@ -364,7 +365,9 @@ func kbEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if hub.Stats(*tenant).Documents == 0 {
 		return fail(stderr, fmt.Errorf("kb eval: tenant %q has no documents in %s", *tenant, *data))
 	}
+	loadMS := float64(time.Since(loadStart).Microseconds()) / 1000
 	res := evalHub(ctx, hub, *tenant, qs, stderr, *verbose)
+	res.LoadMS = round4(loadMS)
 	_ = json.NewEncoder(stdout).Encode(res)
 	return 0
 }
@@ -379,6 +382,8 @@ type evalResult struct {
 	// WrongConfident counts confident answers whose top document was wrong.
 	WrongConfident int     `json:"wrong_confident"`
 	MsPerQuestion  float64 `json:"ms_per_question"`
+	// LoadMS is how long reading the store and building the index took.
+	LoadMS float64 `json:"load_ms"`
 }
 
 func evalHub(ctx context.Context, hub *knowledge.Hub, tenant string, qs []evalQuestion, stderr io.Writer, verbose bool) evalResult {
