@@ -191,7 +191,9 @@ func (s *Service) consolePage(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set("Content-Security-Policy", "default-src 'self'; connect-src "+s.consoleConnectSrc()+"; img-src 'self' data:")
+	c.Set("Content-Security-Policy", "default-src 'self'; connect-src "+s.consoleConnectSrc(c.Get(fiber.HeaderHost))+
+		"; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	return c.Send(data)
 }
 

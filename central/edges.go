@@ -40,8 +40,14 @@ func checkEdgeURLs(in map[string]string) (map[string]string, error) {
 
 // consoleConnectSrc is the CSP connect-src of the console page: its own
 // origin, WebSockets, and the configured edges (reveal requests).
-func (s *Service) consoleConnectSrc() string {
-	src := []string{"'self'", "ws:", "wss:"}
+// consoleConnectSrc is the console page's CSP connect-src: its own origin
+// (REST and, spelled out for browsers whose 'self' does not cover them, the
+// ws:/wss: URLs of host) and the edges it sends reveals to; no other host.
+func (s *Service) consoleConnectSrc(host string) string {
+	src := []string{"'self'"}
+	if host != "" && !strings.ContainsAny(host, " ;'\"") {
+		src = append(src, "ws://"+host, "wss://"+host)
+	}
 	var edges []string
 	for _, u := range s.cfg.EdgeURLs {
 		edges = append(edges, u)

@@ -224,6 +224,15 @@ func (n *Node) serveHits(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// DemoCSP is the Content-Security-Policy of the storefront demo page: the
+// entries a merchant page needs to embed the widget from its edge, on a
+// page served by the edge itself (docs: SECURITY.md, "Embedding the
+// widget"): scripts and the WASM from the edge ('wasm-unsafe-eval' lets
+// WebAssembly compile), the socket and widget routes on the edge, product
+// images over https; framed only by itself.
+const DemoCSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+
 // serveDemo serves DemoFS; a path ending in / serves its index.html.
 func (n *Node) serveDemo(c *fiber.Ctx) error {
 	if c.Path() == "/demo" {
@@ -246,5 +255,8 @@ func (n *Node) serveDemo(c *fiber.Ctx) error {
 		ctype = "application/octet-stream"
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+	if strings.HasSuffix(p, ".html") {
+		c.Set(fiber.HeaderContentSecurityPolicy, DemoCSP)
+	}
 	return sendAsset(c, asset{body: b, etag: etag(b), ctype: ctype})
 }

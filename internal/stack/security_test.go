@@ -183,3 +183,80 @@ func TestRefusedOriginEndToEnd(t *testing.T) {
 	}
 	c.CloseNow()
 }
+
+// TestMetricsAreNotPublic: /metrics answers loopback clients only, or with
+// KEFU_METRICS_TOKEN set only the bearer of that token (issue 8, smaller
+// items).
+func TestMetricsAreNotPublic(t *testing.T) {
+	get := func(app interface {
+		Test(*http.Request, ...int) (*http.Response, error)
+	}, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://kefu.test/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := app.Test(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	// app.Test's client is not on loopback (0.0.0.0): refused.
+	if code := get(NewApp(), ""); code != http.StatusForbidden {
+		t.Fatalf("remote /metrics without a token = %d, want 403", code)
+	}
+	t.Setenv(MetricsTokenEnv, "scrape-me")
+	app := NewApp()
+	if code := get(app, "wrong"); code != http.StatusUnauthorized {
+		t.Fatalf("wrong token = %d, want 401", code)
+	}
+	if code := get(app, "scrape-me"); code != http.StatusOK {
+		t.Fatalf("right token = %d, want 200", code)
+	}
+	// A Prometheus on the same host still scrapes without a token.
+	t.Setenv(MetricsTokenEnv, "")
+	s := startSecurityStack(t)
+	res, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("loopback /metrics = %d", res.StatusCode)
+	}
+}
+
+// TestSecurityHeaders: every response says nosniff and a referrer policy;
+// the console forbids framing and connects only to its own origin and the
+// edges; the demo page carries the CSP a merchant needs to embed the widget
+// (issue 8, smaller items).
+func TestSecurityHeaders(t *testing.T) {
+	s := startSecurityStack(t)
+	head := func(path string) http.Header {
+		t.Helper()
+		res, err := http.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.Header
+	}
+	for _, p := range []string{"/healthz", "/kefu.js", "/w/config?site=demo", "/v1/me", "/console/", "/demo/"} {
+		h := head(p)
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: nosniff %q, referrer policy %q", p, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+	}
+	csp := head("/console/").Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, " ws: ") || strings.HasSuffix(csp, " ws:") || strings.Contains(csp, "wss:;") {
+		t.Errorf("console CSP %q: want frame-ancestors 'none' and no WebSocket to any host", csp)
+	}
+	demo := head("/demo/").Get("Content-Security-Policy")
+	for _, want := range []string{"'wasm-unsafe-eval'", "frame-ancestors 'self'", "object-src 'none'"} {
+		if !strings.Contains(demo, want) {
+			t.Errorf("demo CSP %q lacks %s", demo, want)
+		}
+	}
+}

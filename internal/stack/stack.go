@@ -7,6 +7,7 @@ package stack
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,14 +234,53 @@ func NewAppWith(reg prometheus.Gatherer) *fiber.App {
 		ReadTimeout:           30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 	})
+	app.Use(securityHeaders)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	var g prometheus.Gatherer = prometheus.DefaultGatherer
 	if reg != nil {
 		g = prometheus.Gatherers{prometheus.DefaultGatherer, reg}
 	}
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
+	app.Get("/metrics", metricsGuard(os.Getenv(MetricsTokenEnv)), adaptor.HTTPHandler(promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
 		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))))
 	return app
+}
+
+// MetricsTokenEnv names the environment variable holding the bearer token
+// of /metrics. Without it, /metrics answers only clients connecting from
+// loopback (a Prometheus on the same host); with it, only requests with
+// "Authorization: Bearer <token>" (from anywhere). Behind a reverse proxy
+// on the same host every client looks local: set the token there.
+const MetricsTokenEnv = "KEFU_METRICS_TOKEN"
+
+// metricsGuard protects /metrics (MetricsTokenEnv).
+func metricsGuard(token string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if token != "" {
+			got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				return c.Status(fiber.StatusUnauthorized).JSON(fiber.Map{"error": "metrics token required", "code": "unauthorized"})
+			}
+			return c.Next()
+		}
+		if ip := c.Context().RemoteIP(); ip == nil || !ip.IsLoopback() {
+			return c.Status(fiber.StatusForbidden).JSON(fiber.Map{"error": "metrics are served to loopback clients only; set " + MetricsTokenEnv + " to scrape from elsewhere", "code": "forbidden"})
+		}
+		return c.Next()
+	}
+}
+
+// securityHeaders sets the headers every response of a Kefu server
+// carries: no MIME sniffing, and no full URLs (which may hold ids) in the
+// Referer of requests pages make elsewhere. Pages set their own
+// Content-Security-Policy (console, demo).
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "strict-origin-when-cross-origin")
+	if strings.HasPrefix(c.Path(), "/v1/") || strings.HasPrefix(c.Path(), "/admin/") {
+		c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+		c.Set(fiber.HeaderCacheControl, "no-store")
+	}
+	return c.Next()
 }
 
 // LargeBody lets requests of method to paths under prefix carry bodies up to
