@@ -146,5 +146,12 @@ func (s *Service) newSession(ctx context.Context, a store.Agent) (string, time.T
 }
 
 // configChanged is called by the admin service after a change edges must
-// see; siteconfig.go publishes the tenant's site configuration.
-func (s *Service) configChanged(ctx context.Context, tenant string) {}
+// see: the tenant's site configuration is published now (siteconfig.go).
+func (s *Service) configChanged(ctx context.Context, tenant string) {
+	if s.sites == nil {
+		return
+	}
+	if err := s.sites.publishTenant(ctx, tenant); err != nil {
+		s.log.Warn("site config: publish", "tenant", tenant, "err", err, "retry", "next poll")
+	}
+}

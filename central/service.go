@@ -106,6 +106,9 @@ type Config struct {
 
 	// Webhooks tunes the outbound webhook dispatcher (webhooks.go).
 	Webhooks WebhookConfig
+	// SitePoll is how often the store's sites are compared with the edges'
+	// bucket (siteconfig.go). Default: 1s.
+	SitePoll time.Duration
 
 	// Router tunes handoff and priority. Zero fields take router's
 	// defaults (anger 0.7, 2 bot failures, SLA 5m).
@@ -159,7 +162,8 @@ type Service struct {
 	kbs       *kbState
 	qw        *queueWatch // queue.position (queue.go)
 	spec      *openapi.Spec
-	hooks     *dispatcher // outbound webhooks (webhooks.go)
+	hooks     *dispatcher    // outbound webhooks (webhooks.go)
+	sites     *sitePublisher // site configuration for the edges (siteconfig.go)
 	admin     *admin.Service
 
 	// statsMu serialises refreshStats in this replica.
@@ -310,6 +314,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startConsumer(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startSitePublisher(ctx); err != nil {
+		return nil, err
+	}
 	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
 	s.bg.Add(1)
 	go s.alertLoop()
@@ -425,6 +432,9 @@ func (s *Service) shutdown() error {
 	s.inflight.Wait()
 	if s.hooks != nil {
 		s.hooks.close()
+	}
+	if s.sites != nil {
+		s.sites.close()
 	}
 	s.bg.Wait()
 	s.hub.closeAll()

@@ -44,6 +44,16 @@ type Site struct {
 	// (a deliberate choice: any page can then open the site's chat).
 	// Default: none but the edge's own.
 	Origins []string
+	// Greeting is the first message the widget shows (the tenant's
+	// widget.greeting; served by /w/config); empty: the widget's own.
+	Greeting string
+	// Settings are the tenant's public settings (served by /w/config).
+	Settings map[string]string
+	// IdentitySecret keys the HMAC-SHA256 of identify() hashes; empty: the
+	// site accepts no identity (identify is refused).
+	IdentitySecret string
+	// Remote is set for a site from central's configuration (sites.go).
+	Remote bool
 }
 
 // AllowsOrigin reports whether a browser page of origin may use the site,
@@ -91,8 +101,14 @@ type Config struct {
 	// a browser (CORS with the Authorization header). Default: none; a
 	// console on the edge's own origin (kefu dev) needs no entry.
 	ConsoleOrigins []string
-	// Sites maps site keys to sites. An unknown key gets 403.
+	// Sites maps site keys to sites. An unknown key gets 403. The sites of
+	// central's configuration (chat.BucketSites, sites.go) are served too,
+	// and replace one of these with the same key.
 	Sites map[string]Site
+	// SiteCache is a file where the edge keeps the last site configuration
+	// it read from central, to serve it when it starts while central is
+	// unreachable. Default: "", kept in memory only.
+	SiteCache string
 	// WidgetFS holds the widget's sources and build outputs
 	// (assets/widget.FS()); the edge serves the files assets/widget.Build
 	// makes of them at /<name> (the bootstrap kefu.js and content-hashed,

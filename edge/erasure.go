@@ -65,7 +65,7 @@ type VaultEraser interface {
 
 // servesTenant reports whether one of the configured sites belongs to tenant.
 func (n *Node) servesTenant(tenant string) bool {
-	for _, s := range n.cfg.Sites {
+	for _, s := range n.sites.all() {
 		if s.Tenant == tenant {
 			return true
 		}

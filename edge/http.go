@@ -127,7 +127,7 @@ func (n *Node) Register(app *fiber.App) {
 // origins get 403.
 func (n *Node) guard(c *fiber.Ctx) error {
 	key := c.Query("site")
-	site, ok := n.cfg.Sites[key]
+	site, ok := n.site(key)
 	if !ok {
 		n.m.errors.WithLabelValues("unknown_site").Inc()
 		return jsonError(c, fiber.StatusForbidden, "unknown_site", fmt.Sprintf("unknown site %q", clip(key)))

@@ -28,6 +28,7 @@ type metrics struct {
 	delivered          *prometheus.CounterVec
 	localHits          *prometheus.CounterVec
 	acks               prometheus.Counter
+	siteUpdates        prometheus.Counter
 }
 
 // newMetrics makes a Node's collectors and registers them on reg (nil:
@@ -105,6 +106,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "kefu_edge_acks_total",
 			Help: "Message ids clients acknowledged as rendered.",
 		}),
+		siteUpdates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_site_updates_total",
+			Help: "Site configuration changes applied from central's bucket (sites.go).",
+		}),
 	}
 	if reg == nil {
 		return m
@@ -126,6 +131,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.delivered = register(reg, m.delivered)
 	m.localHits = register(reg, m.localHits)
 	m.acks = register(reg, m.acks)
+	m.siteUpdates = register(reg, m.siteUpdates)
 	return m
 }
 

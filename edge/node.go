@@ -42,6 +42,7 @@ type Node struct {
 	widget   map[string]asset
 	models   map[string]asset
 	packs    packCache
+	sites    siteTable
 	hub      hub
 	kbPacks  kbPacks
 	limits   *connLimiter
@@ -81,6 +82,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.subject = func(tenant string) string { return chat.RegionSubject(l.Domain, tenant) }
 	}
 	n.hub.init()
+	n.sites.init(cfg.Sites)
+	n.loadSiteCache()
 	n.limits = newConnLimiter(cfg.MaxConns, cfg.MaxConnsPerIP)
 	n.m.maxConns.Set(float64(cfg.MaxConns))
 	n.ctx, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
@@ -125,6 +128,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n.bg.Add(1)
 	go n.watchKnowledgePacks()
+	n.bg.Add(1)
+	go n.watchSites()
 	return n, nil
 }
 

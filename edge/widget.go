@@ -36,6 +36,12 @@ type SiteConfig struct {
 	// FAQPacks maps a language of the site's FAQ pack (zh, zh-TW, en…) to
 	// the URL of that language's pack (/w/faq/<lang>.json?site=S&v=H).
 	FAQPacks map[string]string `json:"faq_packs"`
+	// Greeting is the site's greeting (the tenant's widget.greeting), when set.
+	Greeting string `json:"greeting,omitempty"`
+	// Settings are the tenant's public settings (central's configuration).
+	Settings map[string]string `json:"settings,omitempty"`
+	// Identify says the site verifies identify() hashes.
+	Identify bool `json:"identify,omitempty"`
 }
 
 // asset is a file served from memory with its compressed copies.
@@ -215,7 +221,8 @@ func (n *Node) serveConfig(c *fiber.Ctx) error {
 	ref := c.Locals(localSite).(siteRef)
 	q := "?site=" + ref.key
 	cfg := SiteConfig{V: chat.ProtocolVersion, Site: ref.key, Tenant: ref.site.Tenant, Region: n.cfg.Region,
-		WS: "/ws" + q, Hits: "/w/hits" + q, MaxText: n.cfg.MaxText, Models: map[string]string{}, FAQPacks: map[string]string{}}
+		WS: "/ws" + q, Hits: "/w/hits" + q, MaxText: n.cfg.MaxText, Models: map[string]string{}, FAQPacks: map[string]string{},
+		Greeting: ref.site.Greeting, Settings: ref.site.Settings, Identify: ref.site.IdentitySecret != ""}
 	names := make([]string, 0, len(n.models))
 	for name := range n.models {
 		names = append(names, name)

@@ -165,7 +165,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
 	maxConnsPerIP := fs.Int("max-conns-per-ip", 1000, "cap on open WebSocket connections from one address (429 past it); negative: none")
-	data := fs.String("data", "./data", "with --leaf: data folder (the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats)")
+	data := fs.String("data", "./data", "data folder: the last site configuration read from central (edge-sites-REGION.json); with --leaf also the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats")
 	var chf channelFlags
 	chf.bind(fs)
 	if err := fs.Parse(args); err != nil {
@@ -223,7 +223,10 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),
-		Models: map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
+		// Every site of central's configuration is served too; the last one
+		// seen is kept here for a start while central is unreachable.
+		SiteCache: filepath.Join(*data, "edge-sites-"+chat.SubjectToken(*region)+".json"),
+		Models:    map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
 	}
 	site := cfg.Sites[*sites]
 	for _, o := range strings.Split(*siteOrigins, ",") {

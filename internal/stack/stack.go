@@ -166,6 +166,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		// The demo storefront's origin is the only page origin allowed
 		// (its own); merchants' sites list theirs (edge.Site.Origins).
 		Sites:         map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},
+		SiteCache:     filepath.Join(o.DataDir, "edge-sites.json"),
 		WidgetFS:      widget.FS(),
 		DemoFS:        demo.FS(),
 		Models:        map[string][]byte{"intent": artifacts.Intent(), "langid": artifacts.LangIDWeb()},
