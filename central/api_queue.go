@@ -186,11 +186,19 @@ func (s *Service) listAgents(c *fiber.Ctx) error {
 		capDefault = n
 	}
 	autoAway, now := settingDuration(set, SettingAutoAway), time.Now()
-	out := []AgentState{}
+	agents, err := s.st.Agents(ctx, tenant)
+	if err != nil {
+		return storeError(c, err)
+	}
+	byID := map[string]store.AgentProfile{}
 	for _, p := range profs {
-		a, err := s.st.Agent(ctx, tenant, p.Agent)
-		if err != nil {
-			continue
+		byID[p.Agent] = p
+	}
+	out := []AgentState{}
+	for _, a := range agents {
+		p := byID[a.ID]
+		if p.Lang == "" {
+			p.Lang = a.Lang
 		}
 		capacity := p.Capacity
 		if capacity <= 0 {

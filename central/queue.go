@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -151,10 +152,29 @@ func effectivePresence(p store.Presence, autoAway time.Duration, now time.Time) 
 
 // staffing is who can answer a tenant's queue now.
 type staffing struct {
-	profiles []store.AgentProfile // online agents
-	capacity int                  // default capacity
-	handle   time.Duration
-	hours    Hours
+	profiles  []store.AgentProfile // online agents
+	capacity  int                  // default capacity
+	handle    time.Duration
+	hours     Hours
+	teamHours map[string]Hours // teams with hours of their own
+}
+
+// hoursOf returns the business hours of team (its own, else the tenant's).
+func (st staffing) hoursOf(team string) Hours {
+	if h, ok := st.teamHours[team]; ok {
+		return h
+	}
+	return st.hours
+}
+
+// ParseTeamHours parses a team's Hours, "TZ|WEEK|HOLIDAYS" (each part as
+// the tenant settings hours.tz, hours.week, hours.holidays).
+func ParseTeamHours(v string) (Hours, error) {
+	parts := strings.SplitN(v, "|", 3)
+	for len(parts) < 3 {
+		parts = append(parts, "")
+	}
+	return ParseHours(parts[1], parts[0], parts[2])
 }
 
 func (s *Service) staffing(ctx context.Context, tenant string, set map[string]string, now time.Time) staffing {
@@ -169,6 +189,22 @@ func (s *Service) staffing(ctx context.Context, tenant string, set map[string]st
 			if effectivePresence(p.Presence, autoAway, now) == store.PresenceOnline {
 				st.profiles = append(st.profiles, p)
 			}
+		}
+	}
+	if teams, err := s.st.Teams(ctx, tenant); err == nil {
+		for _, t := range teams {
+			if t.Hours == "" {
+				continue
+			}
+			h, err := ParseTeamHours(t.Hours)
+			if err != nil {
+				s.log.Warn("team hours refused, the tenant's apply", "tenant", tenant, "team", t.ID, "err", err)
+				continue
+			}
+			if st.teamHours == nil {
+				st.teamHours = map[string]Hours{}
+			}
+			st.teamHours[t.ID] = h
 		}
 	}
 	if d, err := s.st.HandlingTimes(ctx, tenant, 50); err == nil && len(d) >= 3 {
@@ -202,10 +238,22 @@ func (s *Service) positions(ctx context.Context, tenant string, now time.Time) (
 		return nil, nil, err
 	}
 	st := s.staffing(ctx, tenant, set, now)
-	open := st.hours.Open(now)
-	var opensAt time.Time
-	if !open {
-		opensAt = st.hours.NextOpen(now)
+	type openness struct {
+		open    bool
+		opensAt time.Time
+	}
+	opens := map[string]openness{}
+	openFor := func(team string) openness {
+		if o, ok := opens[team]; ok {
+			return o
+		}
+		h := st.hoursOf(team)
+		o := openness{open: h.Open(now)}
+		if !o.open {
+			o.opensAt = h.NextOpen(now)
+		}
+		opens[team] = o
+		return o
 	}
 	byTeam := map[string]int{}
 	out := make(map[string]chat.QueueInfo, len(q))
@@ -228,12 +276,12 @@ func (s *Service) positions(ctx context.Context, tenant string, now time.Time) (
 		agents, slots := st.slots(r.Team)
 		info := chat.QueueInfo{Position: pos, Agents: agents}
 		wait := time.Duration(math.Ceil(float64(pos)/float64(max(slots, 1)))) * st.handle
-		switch {
-		case !open:
+		switch o := openFor(r.Team); {
+		case !o.open:
 			info.Reason = chat.QueueClosed
-			if !opensAt.IsZero() {
-				info.OpensAt = opensAt.UnixMilli()
-				wait += opensAt.Sub(now)
+			if !o.opensAt.IsZero() {
+				info.OpensAt = o.opensAt.UnixMilli()
+				wait += o.opensAt.Sub(now)
 			}
 		case agents == 0:
 			info.Reason = chat.QueueNoAgent

@@ -256,7 +256,7 @@ func (s *Service) afterHandoff(ctx context.Context, env chat.Envelope, c store.C
 	}
 	set := s.tenantSettings(ctx, c.Tenant)
 	now := time.Now()
-	if h := s.hours(c.Tenant, set); !h.Open(now) {
+	if h := s.staffing(ctx, c.Tenant, set, now).hoursOf(team); !h.Open(now) {
 		t := store.Ticket{ID: derivedID("t", c.Tenant, c.ID+"\x00"+strconv.FormatInt(c.QueuedAt.UnixMilli(), 10)), Tenant: c.Tenant,
 			ConversationID: c.ID, Kind: store.TicketAfterHour, Detail: msg.Text, CreatedAt: now, DueAt: h.NextOpen(now)}
 		if _, _, err := s.st.AddTicket(ctx, t); err != nil {
@@ -415,7 +415,7 @@ func (s *Service) onConsoleFrame(a store.Agent, status *atomic.Value, data []byt
 func (s *Service) slaTick() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	tenants, err := s.st.QueuedTenants(ctx)
+	tenants, err := s.st.ActiveTenants(ctx)
 	if err != nil {
 		return
 	}
@@ -434,6 +434,16 @@ func (s *Service) slaTick() {
 			}
 			if now.Sub(it.QueuedAt) > target {
 				s.breach(ctx, t, it.ID, it.Visitor, "first_response", it.QueuedAt.Add(target))
+			}
+		}
+		resolution := settingDuration(set, SettingSLAResolution)
+		held, err := s.st.Conversations(ctx, t, store.Filter{Status: store.StatusAssigned, Limit: 1000})
+		if err != nil {
+			continue
+		}
+		for _, c := range held {
+			if !c.QueuedAt.IsZero() && now.Sub(c.QueuedAt) > resolution {
+				s.breach(ctx, t, c.ID, c.Visitor, "resolution", c.QueuedAt.Add(resolution))
 			}
 		}
 	}

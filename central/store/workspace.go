@@ -23,8 +23,10 @@ type WorkStore interface {
 	// QueueItems returns the queued conversations of tenant, unordered
 	// (central ranks them with the priority computed when read).
 	QueueItems(ctx context.Context, tenant string) ([]QueueItem, error)
-	// QueuedTenants lists the tenants with at least one queued conversation.
+	// QueuedTenants lists the tenants with at least one queued conversation;
+	// ActiveTenants those with a queued or assigned one.
 	QueuedTenants(ctx context.Context) ([]string, error)
+	ActiveTenants(ctx context.Context) ([]string, error)
 	// ClaimQueued assigns a conversation that is still queued to agent; one
 	// another agent or replica took first is ErrTaken, a missing one
 	// ErrNotFound. Exactly one of many concurrent callers wins.
@@ -267,6 +269,21 @@ func (s *sqlStore) QueuedTenants(ctx context.Context) ([]string, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: queued tenants: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) ActiveTenants(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT tenant FROM conversations WHERE status IN ('queued', 'assigned')`)
+	if err != nil {
+		return nil, fmt.Errorf("store: active tenants: %w", err)
+	}
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
+		var t string
+		return t, r.Scan(&t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: active tenants: %w", err)
 	}
 	return out, nil
 }
@@ -892,8 +909,8 @@ func (s *sqlStore) Rules(ctx context.Context, tenant string) ([]Rule, error) {
 }
 
 func (s *sqlStore) PutCanned(ctx context.Context, c Canned) error {
-	if c.Tenant == "" || c.Shortcut == "" || len(c.Shortcut) > 32 || strings.ContainsAny(c.Shortcut, " /\t\n") {
-		return fmt.Errorf("store: put canned: %w: a shortcut of 1-32 characters without spaces or slashes is required", ErrInvalid)
+	if c.Tenant == "" || !validShortcut(c.Shortcut) {
+		return fmt.Errorf("store: put canned: %w: a shortcut of 1-32 characters of [a-z0-9_-] is required", ErrInvalid)
 	}
 	if err := chat.ValidateText(c.Text, chat.MaxTextBytes); err != nil {
 		return fmt.Errorf("store: put canned: %w: %w", ErrInvalid, err)
@@ -904,6 +921,19 @@ func (s *sqlStore) PutCanned(ctx context.Context, c Canned) error {
 		return fmt.Errorf("store: put canned %q: %w", c.Shortcut, err)
 	}
 	return nil
+}
+
+func validShortcut(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *sqlStore) DeleteCanned(ctx context.Context, tenant, shortcut string) error {

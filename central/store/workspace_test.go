@@ -58,6 +58,9 @@ func testClaimQueued(t *testing.T, s store.Store) {
 	if ts, _ := s.QueuedTenants(ctx); !slices.Equal(ts, []string{"demo"}) {
 		t.Fatalf("tenants %v", ts)
 	}
+	if ts, _ := s.ActiveTenants(ctx); !slices.Equal(ts, []string{"demo"}) {
+		t.Fatalf("active tenants %v", ts)
+	}
 	c, err := s.ClaimQueued(ctx, "demo", "q1", "a1", now.Add(time.Minute))
 	if err != nil || c.Status != store.StatusAssigned || c.Agent != "a1" {
 		t.Fatalf("claim %+v %v", c, err)
