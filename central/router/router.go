@@ -15,7 +15,14 @@
 // and the time waited against the tenant's SLA: up to 30 points as the wait
 // approaches the SLA, and up to 20 more once it is overdue. A conversation
 // that waits long enough therefore overtakes a calm VIP one, so nobody
-// starves.
+// starves:
+//
+//	priority = 10 + round(40·anger) + 30·vip + 30·min(wait/SLA, 1) + 20·min(max(wait/SLA − 1, 0), 1)
+//
+// (whole points; the wait terms truncate). Central computes it whenever it
+// reads the queue (take-next, queue views, queue positions) with the wait
+// at that moment and the conversation's SLA target (a VIP's may be
+// shorter), never the number stored at handoff (central/queue.go).
 //
 // The package is pure: no I/O, safe for concurrent use.
 package router

@@ -72,6 +72,15 @@ func TestPriority(t *testing.T) {
 	if r.Priority(0, false, 11*time.Minute, 0) <= r.Priority(0, true, 0, 0) {
 		t.Fatal("overdue conversation does not overtake a fresh VIP")
 	}
+	// The ANGRY badge (0.78) outranks a calm shopper who waited a little
+	// longer (2 minutes of a 10-minute SLA), and ages past it only once
+	// the calm one is well overdue.
+	if r.Priority(0.78, false, 0, 0) <= r.Priority(0.1, false, 2*time.Minute, 0) {
+		t.Fatal("angry shopper does not outrank a calm one who waited a little longer")
+	}
+	if r.Priority(0.1, false, 15*time.Minute, 0) <= r.Priority(0.78, false, 0, 0) {
+		t.Fatal("waiting never catches up with anger")
+	}
 	// A per-tenant SLA is used when given.
 	if r.Priority(0, false, time.Minute, time.Minute) != 40 {
 		t.Fatal("tenant SLA ignored")
