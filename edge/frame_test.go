@@ -160,3 +160,28 @@ func TestHintsCannotCarryPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleSessionAllocatesLittle: a session's id memory and send queue
+// cost nothing until used, and the queue gives its array back when drained.
+func TestIdleSessionAllocatesLittle(t *testing.T) {
+	s := newIDSet(1024)
+	if s.ids != nil || s.ring != nil {
+		t.Fatal("idSet allocated before its first id")
+	}
+	s.add("x")
+	if len(s.ring) != 1 || cap(s.ring) > 8 {
+		t.Fatalf("idSet grew to %d/%d for one id", len(s.ring), cap(s.ring))
+	}
+	ss := testSession(4)
+	ss.enqueue("message", []byte("a"))
+	if _, ok := ss.dequeue(); !ok || ss.queue != nil {
+		t.Fatalf("drained queue keeps %v", ss.queue)
+	}
+	for range 4 {
+		ss.enqueue("message", []byte("b"))
+	}
+	ss.enqueue("message", []byte("c")) // over SendQueue: slow consumer
+	if !ss.closing() {
+		t.Fatal("a fifth queued frame did not close the slow consumer")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -95,6 +96,9 @@ func (n *Node) Register(app *fiber.App) {
 		// The site guard checked Origin already; the library default would refuse nothing either.
 		ReadBufferSize:  4096,
 		WriteBufferSize: 4096,
+		// Write buffers come from a pool for the length of a write only,
+		// so an idle connection holds none.
+		WriteBufferPool: writeBuffers,
 		RecoverHandler: func(c *websocket.Conn) {
 			if r := recover(); r != nil {
 				n.m.errors.WithLabelValues("panic").Inc()
@@ -260,3 +264,6 @@ func (n *Node) serveDemo(c *fiber.Ctx) error {
 	}
 	return sendAsset(c, asset{body: b, etag: etag(b), ctype: ctype})
 }
+
+// writeBuffers lends WebSocket write buffers to connections while they write.
+var writeBuffers = &sync.Pool{}

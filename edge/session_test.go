@@ -7,19 +7,16 @@ import (
 )
 
 func testSession(queue int) *session {
-	return &session{out: make(chan outFrame, queue), done: make(chan struct{}), seen: newIDSet(16)}
+	n := &Node{cfg: Config{SendQueue: queue}, m: newMetrics(nil)}
+	return &session{n: n, wake: make(chan struct{}, 1), done: make(chan struct{}), seen: newIDSet(16)}
 }
 
 func drain(s *session) []string {
 	var got []string
-	for {
-		select {
-		case f := <-s.out:
-			got = append(got, string(f.b))
-		default:
-			return got
-		}
+	for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
+		got = append(got, string(f.b))
 	}
+	return got
 }
 
 // A reply that arrives live while the history replay runs is sent once,

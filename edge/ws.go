@@ -47,7 +47,9 @@ type session struct {
 	site    Site
 	channel chat.Channel
 
-	out        chan outFrame
+	qmu        sync.Mutex
+	queue      []outFrame    // frames waiting for the writer, at most SendQueue; grown on demand
+	wake       chan struct{} // cap 1: the writer has frames to send
 	done       chan struct{}
 	writerDone chan struct{}
 	once       sync.Once
@@ -84,12 +86,12 @@ func (n *Node) serveWS(c *websocket.Conn) {
 	now := time.Now()
 	s := &session{
 		n: n, conn: c, siteKey: ref.key, site: ref.site, channel: ch,
-		out:         make(chan outFrame, n.cfg.SendQueue),
+		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 		writerDone:  make(chan struct{}),
 		msgBucket:   newTokenBucket(n.cfg.MessageRate, n.cfg.MessageBurst, now),
 		frameBucket: newTokenBucket(n.cfg.FrameRate, n.cfg.FrameBurst, now),
-		seen:        newIDSet(seenCapacity),
+		seen:        idSet{max: seenCapacity},
 	}
 	if !n.hub.open(s, &n.conns) {
 		_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1001, "edge shutting down"), now.Add(writeWait))
@@ -489,13 +491,37 @@ func (s *session) enqueue(typ chat.FrameType, b []byte) {
 		return
 	default:
 	}
-	select {
-	case s.out <- outFrame{typ: typ, b: b}:
-		s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
-	default:
+	s.qmu.Lock()
+	if len(s.queue) >= s.n.cfg.SendQueue {
+		s.qmu.Unlock()
 		s.n.m.errors.WithLabelValues("slow_consumer").Inc()
 		s.shutdown(websocket.ClosePolicyViolation, "slow consumer: send queue full; reconnect and resume")
+		return
 	}
+	s.queue = append(s.queue, outFrame{typ: typ, b: b})
+	s.qmu.Unlock()
+	s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
+	select {
+	case s.wake <- struct{}{}:
+	default: // the writer is awake already
+	}
+}
+
+// dequeue takes the oldest queued frame; ok is false when none is left.
+// An emptied queue gives its array back, so an idle connection holds none.
+func (s *session) dequeue() (f outFrame, ok bool) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if len(s.queue) == 0 {
+		return outFrame{}, false
+	}
+	f = s.queue[0]
+	s.queue[0] = outFrame{}
+	s.queue = s.queue[1:]
+	if len(s.queue) == 0 {
+		s.queue = nil
+	}
+	return f, true
 }
 
 func (s *session) closing() bool {
@@ -526,11 +552,13 @@ func (s *session) writeLoop() {
 	}
 	for {
 		select {
-		case f := <-s.out:
-			if !write(f) {
-				s.shutdown(websocket.CloseAbnormalClosure, "")
-				_ = s.conn.SetReadDeadline(time.Now()) // wake the reader
-				return
+		case <-s.wake:
+			for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
+				if !write(f) {
+					s.shutdown(websocket.CloseAbnormalClosure, "")
+					_ = s.conn.SetReadDeadline(time.Now()) // wake the reader
+					return
+				}
 			}
 		case <-t.C:
 			if err := s.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
@@ -539,12 +567,9 @@ func (s *session) writeLoop() {
 				return
 			}
 		case <-s.done:
-			for ok := true; ok; {
-				select {
-				case f := <-s.out:
-					ok = write(f)
-				default:
-					ok = false
+			for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
+				if !write(f) {
+					break
 				}
 			}
 			if s.closeCode != websocket.CloseAbnormalClosure {
@@ -580,25 +605,33 @@ func (b *tokenBucket) allow(now time.Time) bool {
 	return true
 }
 
-// idSet remembers the last n ids sent on a connection.
+// idSet remembers the last max ids sent on a connection. It allocates
+// nothing until the first id and grows with use, so an idle connection
+// costs a few words (a full one ~1,024 ids was ~72 KiB up front).
 type idSet struct {
+	max  int
 	ids  map[string]struct{}
 	ring []string
 	next int
 }
 
-func newIDSet(n int) idSet { return idSet{ids: make(map[string]struct{}, n), ring: make([]string, n)} }
+func newIDSet(n int) idSet { return idSet{max: n} }
 
 // add records id and reports whether it was new.
 func (s *idSet) add(id string) bool {
 	if _, ok := s.ids[id]; ok {
 		return false
 	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.ids, old)
+	if s.ids == nil {
+		s.ids = make(map[string]struct{})
 	}
-	s.ring[s.next] = id
-	s.next = (s.next + 1) % len(s.ring)
+	if len(s.ring) < s.max {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.ids, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % len(s.ring)
+	}
 	s.ids[id] = struct{}{}
 	return true
 }
