@@ -97,6 +97,25 @@ func (n *Node) revealPreflight(c *fiber.Ctx) error {
 // value comes from this edge's region vault and is audited there. A
 // console on another origin listed in Config.ConsoleOrigins gets CORS
 // headers; other origins get none, so their browsers hide the answer.
+// parseRevealBody decodes and checks a reveal request body (untrusted);
+// the error is the reason for the client.
+func parseRevealBody(body []byte) (RevealRequest, error) {
+	var req RevealRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, errors.New("body must be JSON {token, reason}: " + err.Error())
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	switch {
+	case req.Token == "":
+		return req, errors.New("token is required")
+	case !vault.VisibleReason(req.Reason):
+		return req, fmt.Errorf("reason is required: at least %d visible characters", vault.MinReasonChars)
+	case len(req.Reason) > maxRevealReason || !utf8.ValidString(req.Reason):
+		return req, errors.New("reason must be valid UTF-8 of at most 1 KiB")
+	}
+	return req, nil
+}
+
 func (n *Node) serveReveal(c *fiber.Ctx) error {
 	n.revealCORS(c)
 	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
@@ -106,18 +125,9 @@ func (n *Node) serveReveal(c *fiber.Ctx) error {
 	if len(c.Body()) > maxRevealBody {
 		return jsonError(c, fiber.StatusRequestEntityTooLarge, "too_large", "body over 4 KiB")
 	}
-	var req RevealRequest
-	if err := json.Unmarshal(c.Body(), &req); err != nil {
-		return jsonError(c, fiber.StatusBadRequest, "bad_request", "body must be JSON {token, reason}: "+err.Error())
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	switch {
-	case req.Token == "":
-		return jsonError(c, fiber.StatusBadRequest, "bad_request", "token is required")
-	case !vault.VisibleReason(req.Reason):
-		return jsonError(c, fiber.StatusBadRequest, "bad_request", fmt.Sprintf("reason is required: at least %d visible characters", vault.MinReasonChars))
-	case len(req.Reason) > maxRevealReason || !utf8.ValidString(req.Reason):
-		return jsonError(c, fiber.StatusBadRequest, "bad_request", "reason must be valid UTF-8 of at most 1 KiB")
+	req, err := parseRevealBody(c.Body())
+	if err != nil {
+		return jsonError(c, fiber.StatusBadRequest, "bad_request", err.Error())
 	}
 	who, err := n.verifyAgent(c.UserContext(), token)
 	if errors.Is(err, errUnauthorized) {
