@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -354,4 +355,44 @@ func TestErasureLeavesNoTextOnDisk(t *testing.T) {
 			t.Errorf("%s has mode %v, want 0600", filepath.Base(f), st.Mode().Perm())
 		}
 	}
+}
+
+// FuzzConsoleFrame feeds arbitrary frames from a console socket to the
+// service (the socket is authenticated but its frames are untrusted): it
+// never panics, and whatever it emits belongs to the agent's own tenant
+// (issue 8, fuzz what parses untrusted input).
+func FuzzConsoleFrame(f *testing.F) {
+	e := newEnv(f)
+	s := e.start(e.config())
+	if err := s.Store().PutTenant(bg, store.Tenant{ID: "shop-b"}); err != nil {
+		f.Fatal(err)
+	}
+	e.publish(envelope("shop-b", "w1", "", chat.NewID(), "hello", "en"))
+	other := e.reply().Message.ConversationID
+	agent, err := s.Store().AgentByEmail(bg, "demo", demoEmail)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		`{"type":"activity"}`, `{"type":"presence","status":"away"}`, `{"type":"presence","status":"🙂"}`,
+		`{"type":"typing","conversation_id":"` + other + `"}`, `{"type":"typing","conversation_id":"../../x"}`,
+		`{"type":7}`, `[]`, `null`, "\xff", `{"type":"typing","conversation_id":` + strings.Repeat("[", 5000) + `}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var status atomic.Value
+		status.Store(store.PresenceOnline)
+		s.onConsoleFrame(agent, &status, data)
+		for {
+			select {
+			case ev := <-e.evs:
+				if ev.Type == chat.EventTyping && ev.Tenant != "demo" {
+					t.Fatalf("frame %q made a demo agent emit %+v", data, ev)
+				}
+			default:
+				return
+			}
+		}
+	})
 }
