@@ -440,8 +440,14 @@ func (n *Node) channelEnvelope(ctx context.Context, cfg channels.Config, kind st
 		}
 		text = text[:cut] + "…"
 	}
+	user := in.User
+	if channels.Pseudonymous(kind) {
+		if user, err = n.pseudonym(ctx, cfg.ID, in.User); err != nil {
+			return env, nil, false, err
+		}
+	}
 	env = chat.Envelope{V: chat.ProtocolVersion, Tenant: cfg.Tenant, Region: n.cfg.Region, Channel: chat.Channel(kind),
-		Visitor: chat.ChannelVisitor(cfg.ID, in.User), Direction: chat.Inbound,
+		Visitor: chat.ChannelVisitor(cfg.ID, user), Direction: chat.Inbound,
 		Message: chat.Message{ID: channels.MessageID(cfg.ID, in.PlatformID), Role: chat.RoleShopper, Text: text, At: at}}
 	env.SetLabel(chat.LabelChannelID, cfg.ID)
 	out, err := n.runPlugins(ctx, pluginhost.HookInbound, env)
@@ -697,6 +703,19 @@ func (n *Node) onChannelOut(m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
+	if channels.Pseudonymous(cfg.Kind) {
+		real, err := n.realUser(ctx, cfg.ID, user)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			n.log.Warn("edge: reply to an unknown pseudonym dropped", "channel", chID, "id", id)
+			_ = m.Term()
+			return
+		}
+		if err != nil {
+			retry("pseudonym", err)
+			return
+		}
+		user = real
+	}
 	if _, passive := ad.(channels.Passive); passive && !env.Message.At.IsZero() {
 		// Leave the reply to a waiting passive response first.
 		if left := time.Until(env.Message.At.Add(n.ch.opt.PassiveWait + time.Second)); left > 0 {
@@ -792,11 +811,11 @@ func (n *Node) acceptChannelMessages(ctx context.Context, cfg channels.Config, m
 		if !ok {
 			continue
 		}
+		n.saveThread(ctx, cfg.ID, in) // before publishing: the reply may come at once
 		if err := n.publish(ctx, &env); err != nil {
 			return err
 		}
 		n.m.channelRequests.WithLabelValues(kindLabel(cfg.Kind), "accepted").Inc()
-		n.saveThread(ctx, cfg.ID, in)
 		if answer != nil {
 			if err := n.queueChannelReply(ctx, env, *answer); err != nil {
 				n.log.Error("edge: plugin answer not queued", "channel", cfg.ID, "id", answer.ID, "err", err)
@@ -804,4 +823,35 @@ func (n *Node) acceptChannelMessages(ctx context.Context, cfg channels.Config, m
 		}
 	}
 	return nil
+}
+
+// pseudonym records the personal platform user id user (an e-mail
+// address, a phone number) under its pseudonym in KEFU_CHANNEL_CURSORS and
+// returns the pseudonym, which is what leaves the edge.
+func (n *Node) pseudonym(ctx context.Context, channelID, user string) (string, error) {
+	p := channels.Pseudonym(channelID, user)
+	kv, err := n.channelCursors(ctx)
+	if err != nil {
+		return "", err
+	}
+	key := "u." + chat.SubjectToken(channelID) + "." + p
+	if e, err := kv.Get(ctx, key); err == nil && string(e.Value()) == user {
+		return p, nil
+	}
+	if _, err := kv.Put(ctx, key, []byte(user)); err != nil {
+		return "", fmt.Errorf("edge: keep pseudonym: %w", err)
+	}
+	return p, nil
+}
+
+func (n *Node) realUser(ctx context.Context, channelID, p string) (string, error) {
+	kv, err := n.channelCursors(ctx)
+	if err != nil {
+		return "", err
+	}
+	e, err := kv.Get(ctx, "u."+chat.SubjectToken(channelID)+"."+p)
+	if err != nil {
+		return "", err
+	}
+	return string(e.Value()), nil
 }

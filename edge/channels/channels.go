@@ -352,3 +352,15 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Pseudonymous reports whether the platform user ids of kind are personal
+// data (an e-mail address, a phone number) that must not leave the region:
+// their envelopes carry Pseudonym instead, and the edge keeps the mapping.
+func Pseudonymous(kind string) bool { return kind == KindEmail || kind == KindWhatsApp }
+
+// Pseudonym is the stand-in for a personal platform user id in visitor ids:
+// "p" and 32 hex characters of SHA-256 over the channel id and the user.
+func Pseudonym(channelID, user string) string {
+	sum := sha256.Sum256([]byte(channelID + "\x00" + user))
+	return "p" + hex.EncodeToString(sum[:16])
+}

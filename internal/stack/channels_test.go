@@ -561,9 +561,11 @@ func TestChannels(t *testing.T) {
 		if got := p.sent("whatsapp", "16505551234"); len(got) != 1 {
 			t.Fatalf("reply sent %d times", len(got))
 		}
-		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wa1", "16505551234"))); len(got) != 1 {
+		// The phone number stays at the edge: central knows a pseudonym.
+		if got := shopperTexts(history(t, s, chat.ChannelVisitor("wa1", channels.Pseudonym("wa1", "16505551234")))); len(got) != 1 {
 			t.Fatalf("stored %q, want one", got)
 		}
+		noVisitorContains(t, s, "16505551234")
 	})
 
 	t.Run("wecom", func(t *testing.T) {
@@ -665,7 +667,8 @@ func TestChannels(t *testing.T) {
 		if got := smtpSend(t, s.SMTPAddr(), "x@example.com", "nobody@shop.example", msg); !strings.HasPrefix(got, "550") {
 			t.Fatalf("unknown recipient: %s", got)
 		}
-		visitor := chat.ChannelVisitor("mail1", "li.lei@example.com")
+		visitor := chat.ChannelVisitor("mail1", channels.Pseudonym("mail1", "li.lei@example.com"))
+		defer noVisitorContains(t, s, "li.lei@example.com")
 		var reply *mail.Message
 		poll.Until(t, 15*time.Second, func() error {
 			if got := mailRelay.messages(); len(got) != 1 {
@@ -859,4 +862,19 @@ func smtpSend(t *testing.T, addr, from, to, msg string) string {
 	code, m, _ := tp.ReadResponse(0)
 	tp.PrintfLine("QUIT")
 	return strconv.Itoa(code) + " " + m
+}
+
+// noVisitorContains fails when a conversation's visitor at central holds
+// the personal id v (it must stay at the edge).
+func noVisitorContains(t *testing.T, s *Stack, v string) {
+	t.Helper()
+	convs, err := s.Store().Conversations(context.Background(), DemoSite, store.Filter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		if strings.Contains(c.Visitor, v) {
+			t.Fatalf("central's visitor %q holds %q", c.Visitor, v)
+		}
+	}
 }
