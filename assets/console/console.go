@@ -6,7 +6,10 @@ package console
 
 import "embed"
 
-// FS holds index.html, console.js and console.css at its root.
+// FS holds index.html, console.js and console.css at its root, and the
+// reports page (reports.html/.js/.css with the vendored uPlot chart library
+// under vendor/uplot, MIT, its LICENSE beside it).
 //
 //go:embed index.html console.js console.css
+//go:embed reports.html reports.js reports.css vendor
 var FS embed.FS

@@ -31,6 +31,8 @@ type Summary struct {
 	Deflected       int `json:"deflected"`
 	HandedOff       int `json:"handed_off"`
 	Closed          int `json:"closed"`
+	// DemoConversations counts the synthetic demo history among them.
+	DemoConversations int `json:"demo_conversations"`
 
 	DeflectionRate *float64 `json:"deflection_rate"`
 	HandoffRate    *float64 `json:"handoff_rate"`
@@ -131,6 +133,9 @@ func Summarize(in Input) Summary {
 	var handleMS int64
 	for _, c := range in.Stats {
 		s.Messages += c.Messages
+		if c.Demo {
+			s.DemoConversations++
+		}
 		if c.HandedOff {
 			s.HandedOff++
 			if c.SLABreached {
