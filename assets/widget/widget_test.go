@@ -255,7 +255,7 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 		_ = json.NewEncoder(w).Encode(p)
 	})
 	mux.HandleFunc("GET /w/models/{file}", func(w http.ResponseWriter, r *http.Request) {
-		models := map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.Intent(), "sentiment.kmod": artifacts.Sentiment()}
+		models := map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.IntentWeb(), "sentiment.kmod": artifacts.Sentiment()}
 		b, ok := models[r.PathValue("file")]
 		if !ok {
 			http.NotFound(w, r)

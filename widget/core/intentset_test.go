@@ -53,7 +53,7 @@ func readIntentRows(t testing.TB, split string) []intentRow {
 
 func loadIntentModel(t testing.TB, path string) *textmodel.Model {
 	t.Helper()
-	b := artifacts.Intent()
+	b := artifacts.IntentWeb() // the model the edge serves to the widget
 	if path != "" {
 		var err error
 		if b, err = os.ReadFile(path); err != nil {

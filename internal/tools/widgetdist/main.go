@@ -68,7 +68,7 @@ func run(srcDir, distDir string) error {
 	for _, a := range b.Assets {
 		bodies[a.Name] = a.Body
 	}
-	for name, m := range map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.Intent()} {
+	for name, m := range map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.IntentWeb()} {
 		bodies[name] = m
 	}
 	for _, body := range bodies {
