@@ -71,8 +71,8 @@ func DefaultPluginConfig(cacheDir, orderAPI, allowHost string, log *slog.Logger)
 func startOrderAPI() *testserver.Server {
 	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format("2006-01-02") }
 	return testserver.New(
-		testserver.Order{ID: "12345", Status: "in_transit", Carrier: "DHL", Tracking: "00340434161094042557", ETA: day(2), LastEvent: "Arrived at the sorting centre", Total: 129.90, Currency: "EUR"},
-		testserver.Order{ID: "20241125", Status: "processing", ETA: day(4), Total: 59, Currency: "EUR"},
-		testserver.Order{ID: "88888", Status: "delivered", Carrier: "SF Express", Total: 899, Currency: "CNY"},
+		testserver.Order{ID: "12345", Status: "in_transit", Carrier: "DHL", Tracking: "00340434161094042557", ETA: day(2), LastEvent: "Arrived at the sorting centre", Total: 129.90, Currency: "EUR", Postcode: "10115", Email: "demo@shop.example"},
+		testserver.Order{ID: "20241125", Status: "processing", ETA: day(4), Total: 59, Currency: "EUR", Postcode: "75001"},
+		testserver.Order{ID: "88888", Status: "delivered", Carrier: "SF Express", Total: 899, Currency: "CNY", Postcode: "518000"},
 	)
 }

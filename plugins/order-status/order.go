@@ -61,6 +61,63 @@ type Order struct {
 	TrackingURL string `json:"tracking_url"`
 	ETA         string `json:"eta"`
 	LastEvent   string `json:"last_event"`
+	// The second factors (README.md "Who gets an answer"): the e-mail and
+	// delivery postcode on the order, and the merchant's customer id.
+	Email    string `json:"email"`
+	Postcode string `json:"postcode"`
+	Customer string `json:"customer"`
+}
+
+// labelVerifiedCustomer is the envelope label with the merchant's verified
+// customer id (the edge sets it after the merchant's identity
+// verification; a shopper cannot: the edge drops client copies).
+const labelVerifiedCustomer = "verified_customer"
+
+// verified reports whether the shopper proved they may see order o: the
+// merchant verified them as the order's customer, or the message (without
+// the order id) holds the order's delivery postcode or e-mail address.
+func verified(env *pdk.Envelope, o Order, id string) bool {
+	if c := env.Label(labelVerifiedCustomer); c != "" && o.Customer != "" && c == o.Customer {
+		return true
+	}
+	rest := strings.Replace(env.Message.Text, id, " ", 1)
+	if o.Email != "" && strings.Contains(strings.ToLower(rest), strings.ToLower(strings.TrimSpace(o.Email))) {
+		return true
+	}
+	if pc := compact(o.Postcode); len(pc) >= 3 {
+		for _, f := range strings.FieldsFunc(rest, func(r rune) bool {
+			return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '-')
+		}) {
+			if strings.Contains(" "+compactSpaced(f)+" ", " "+pc+" ") || compact(f) == pc {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// compact upper-cases s and drops spaces and dashes ("sw1a 1aa" → "SW1A1AA").
+func compact(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(s)))
+}
+
+// compactSpaced upper-cases s, keeps single spaces between words and joins
+// postcode halves ("sw1a 1aa" stays findable as "SW1A1AA" via compact).
+func compactSpaced(s string) string {
+	words := strings.Fields(strings.ToUpper(strings.ReplaceAll(s, "-", "")))
+	out := make([]string, 0, len(words)*2)
+	for i, w := range words {
+		out = append(out, w)
+		if i+1 < len(words) {
+			out = append(out, w+words[i+1])
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 var errLookup = errors.New("order-status: lookup failed")
@@ -105,8 +162,10 @@ func inbound(env *pdk.Envelope, get func(string) (string, bool), do func(pdk.Req
 	lang := language(env)
 	o, err := lookup(get, do, env.Tenant, id)
 	switch {
-	case errors.Is(err, errNotFound):
-		return pdk.Answer(fmt.Sprintf(notFoundText[lang], id)).WithLabel("order_id", id).WithLabel("order_status", "not_found")
+	case errors.Is(err, errNotFound) || err == nil && !verified(env, o, id):
+		// The same answer for "no such order" and "not proven yours": an
+		// order number alone tells nothing, not even that it exists.
+		return pdk.Answer(fmt.Sprintf(verifyText[lang], id)).WithLabel("order_id", id).WithLabel("order_status", "verify")
 	case err != nil:
 		pdk.Logf(pdk.LevelWarn, "%v", err)
 		return pdk.Pass().WithLabel("order_lookup", "error").WithLabel("order_id", id)
@@ -160,16 +219,16 @@ func render(lang string, o Order) string {
 }
 
 var (
-	orderText    = map[string]string{"en": "Order %s: %s.", "zh": "订单 %s：%s。", "de": "Bestellung %s: %s.", "fr": "Commande %s : %s.", "es": "Pedido %s: %s."}
-	carrierText  = map[string]string{"en": " Carrier: %s.", "zh": "承运：%s。", "de": " Versand: %s.", "fr": " Transporteur : %s.", "es": " Transportista: %s."}
-	etaText      = map[string]string{"en": " Expected on %s.", "zh": "预计 %s 送达。", "de": " Voraussichtlich am %s.", "fr": " Livraison prévue le %s.", "es": " Llegada prevista el %s."}
-	lastText     = map[string]string{"en": " Latest: %s.", "zh": "最新：%s。", "de": " Zuletzt: %s.", "fr": " Dernier suivi : %s.", "es": " Último evento: %s."}
-	notFoundText = map[string]string{
-		"en": "I couldn't find order %s. Please check the number, or an agent will help you.",
-		"zh": "没有查到订单 %s，请核对订单号，或由人工客服为您处理。",
-		"de": "Ich konnte die Bestellung %s nicht finden. Bitte prüfen Sie die Nummer.",
-		"fr": "Je ne trouve pas la commande %s. Merci de vérifier le numéro.",
-		"es": "No encuentro el pedido %s. Por favor, revisa el número.",
+	orderText   = map[string]string{"en": "Order %s: %s.", "zh": "订单 %s：%s。", "de": "Bestellung %s: %s.", "fr": "Commande %s : %s.", "es": "Pedido %s: %s."}
+	carrierText = map[string]string{"en": " Carrier: %s.", "zh": "承运：%s。", "de": " Versand: %s.", "fr": " Transporteur : %s.", "es": " Transportista: %s."}
+	etaText     = map[string]string{"en": " Expected on %s.", "zh": "预计 %s 送达。", "de": " Voraussichtlich am %s.", "fr": " Livraison prévue le %s.", "es": " Llegada prevista el %s."}
+	lastText    = map[string]string{"en": " Latest: %s.", "zh": "最新：%s。", "de": " Zuletzt: %s.", "fr": " Dernier suivi : %s.", "es": " Último evento: %s."}
+	verifyText  = map[string]string{
+		"en": "To show order %s, I need the delivery postcode or the e-mail address on the order: please send them together with the order number.",
+		"zh": "为保护您的订单信息，请在同一条消息中发送订单号 %s 以及收货邮编或下单邮箱。",
+		"de": "Um Bestellung %s anzuzeigen, brauche ich die Postleitzahl der Lieferadresse oder die E-Mail-Adresse der Bestellung – bitte zusammen mit der Bestellnummer senden.",
+		"fr": "Pour afficher la commande %s, il me faut le code postal de livraison ou l'adresse e-mail de la commande : envoyez-les avec le numéro de commande.",
+		"es": "Para mostrar el pedido %s necesito el código postal de entrega o el correo del pedido: envíalos junto con el número de pedido.",
 	}
 	statusText = map[string]map[string]string{
 		"en": {"pending": "awaiting payment", "paid": "paid, being prepared", "processing": "being prepared", "shipped": "shipped", "in_transit": "on its way", "out_for_delivery": "out for delivery today", "delivered": "delivered", "cancelled": "cancelled", "returned": "returned"},

@@ -54,9 +54,10 @@ func httpDo(req pdk.Request) (pdk.Response, error) {
 
 func TestInbound(t *testing.T) {
 	srv := testserver.New(
-		testserver.Order{ID: "12345", Status: "in_transit", Carrier: "SF Express", Tracking: "SF1234567890123", ETA: "2025-01-05", LastEvent: "到达深圳转运中心"},
-		testserver.Order{ID: "777", Status: "weird"},
-		testserver.Order{ID: "2024112512345678", Status: "delivered", ETA: "2025-01-01"},
+		testserver.Order{ID: "12345", Status: "in_transit", Carrier: "SF Express", Tracking: "SF1234567890123", ETA: "2025-01-05", LastEvent: "到达深圳转运中心",
+			Postcode: "518000", Email: "li.lei@example.com", Customer: "cust-1"},
+		testserver.Order{ID: "777", Status: "weird", Postcode: "10115"},
+		testserver.Order{ID: "2024112512345678", Status: "delivered", ETA: "2025-01-01", Postcode: "10115"},
 	)
 	defer srv.Close()
 	srv.Token = "s3cret"
@@ -71,12 +72,13 @@ func TestInbound(t *testing.T) {
 		answerHas        []string
 		status           string
 	}{
-		{"en", "where is my order 12345?", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way", "SF Express SF1234567890123", "2025-01-05"}, "in_transit"},
-		{"zh", "我的订单12345到哪了", "", pdk.VerdictAnswer, []string{"订单 12345：运输中", "预计 2025-01-05 送达"}, "in_transit"},
-		{"de delivered no eta", "Wo ist meine Bestellung 2024112512345678?", "de", pdk.VerdictAnswer, []string{"zugestellt"}, "delivered"},
-		{"not found", "where is my order 99999", "en", pdk.VerdictAnswer, []string{"couldn't find order 99999"}, "not_found"},
-		{"second order word names the id", "my order hasn't arrived, order 12345", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way"}, "in_transit"},
-		{"unknown status passes", "where is order 7777", "en", pdk.VerdictAnswer, []string{"couldn't find"}, "not_found"},
+		{"en", "where is my order 12345? postcode 518000", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way", "SF Express SF1234567890123", "2025-01-05"}, "in_transit"},
+		{"zh", "我的订单12345到哪了 邮编518000", "", pdk.VerdictAnswer, []string{"订单 12345：运输中", "预计 2025-01-05 送达"}, "in_transit"},
+		{"de delivered no eta", "Wo ist meine Bestellung 2024112512345678? PLZ 10115", "de", pdk.VerdictAnswer, []string{"zugestellt"}, "delivered"},
+		{"by e-mail", "where is my order 12345, I am Li.Lei@example.com", "en", pdk.VerdictAnswer, []string{"on its way"}, "in_transit"},
+		{"not found", "where is my order 99999 postcode 518000", "en", pdk.VerdictAnswer, []string{"order 99999", "postcode"}, "verify"},
+		{"second order word names the id", "my order hasn't arrived, order 12345, 518000", "en", pdk.VerdictAnswer, []string{"Order 12345: on its way"}, "in_transit"},
+		{"unknown status passes", "where is order 7777", "en", pdk.VerdictAnswer, []string{"postcode"}, "verify"},
 		{"bad status passes", "order 777 status?", "en", pdk.VerdictPass, nil, ""},
 		{"no question", "hello there", "en", pdk.VerdictPass, nil, ""},
 	}
@@ -97,6 +99,7 @@ func TestInbound(t *testing.T) {
 		})
 	}
 	// wrong token, unreachable API, missing config: pass with order_lookup=error
+	saved := cfg
 	for name, c := range map[string]map[string]string{
 		"bad token":   {"api": srv.URL + "/v1/orders", "token": "nope"},
 		"unreachable": {"api": "http://127.0.0.1:1/v1/orders"},
@@ -108,15 +111,43 @@ func TestInbound(t *testing.T) {
 			t.Errorf("%s: %+v", name, r)
 		}
 	}
+	cfg = saved
+	testOrderNeedsSecondFactor(t, func(env *pdk.Envelope) pdk.Result { return inbound(env, get, httpDo) })
+}
+
+// testOrderNeedsSecondFactor: an order number alone gets no carrier,
+// tracking number or ETA, only a request for the second factor, the same
+// answer whether or not the order exists; a wrong postcode is no second
+// factor; the merchant's verified customer id is (issue 8 item 13).
+func testOrderNeedsSecondFactor(t *testing.T, run func(*pdk.Envelope) pdk.Result) {
+	t.Run("order number alone", func(t *testing.T) {
+		ask := func(text string, labels map[string]string) pdk.Result {
+			return run(&pdk.Envelope{V: 1, Tenant: "shop1", Labels: labels, Message: pdk.Message{ID: "m", Text: text, Lang: "en"}})
+		}
+		alone, missing := ask("where is my order 12345?", nil), ask("where is my order 99999?", nil)
+		for _, r := range []pdk.Result{alone, missing, ask("where is my order 12345? postcode 999999", nil),
+			ask("where is my order 12345?", map[string]string{"verified_customer": "cust-2"})} {
+			if r.Verdict != pdk.VerdictAnswer || r.Labels["order_status"] != "verify" ||
+				strings.Contains(r.Answer, "SF1234567890123") || strings.Contains(r.Answer, "2025-01-05") || strings.Contains(r.Answer, "SF Express") {
+				t.Fatalf("unverified shopper got %+v", r)
+			}
+		}
+		if strings.ReplaceAll(alone.Answer, "12345", "N") != strings.ReplaceAll(missing.Answer, "99999", "N") {
+			t.Fatalf("existing and missing orders answered differently: %q / %q", alone.Answer, missing.Answer)
+		}
+		if r := ask("where is my order 12345?", map[string]string{"verified_customer": "cust-1"}); r.Labels["order_status"] != "in_transit" {
+			t.Fatalf("verified customer got %+v", r)
+		}
+	})
 }
 
 func TestThroughPDK(t *testing.T) {
-	srv := testserver.New(testserver.Order{ID: "12345", Status: "shipped"})
+	srv := testserver.New(testserver.Order{ID: "12345", Status: "shipped", Customer: "c1"})
 	defer srv.Close()
 	pdk.ResetTest()
 	pdk.Test.Config = map[string]string{"api": srv.URL + "/v1/orders"}
 	pdk.Test.HTTP = httpDo
-	out, err := pdk.Handle(pdk.HookInbound, []byte(`{"v":1,"tenant":"t","message":{"id":"a","text":"where is my order 12345","at":"2025-01-01T00:00:00Z"}}`))
+	out, err := pdk.Handle(pdk.HookInbound, []byte(`{"v":1,"tenant":"t","labels":{"verified_customer":"c1"},"message":{"id":"a","text":"where is my order 12345","at":"2025-01-01T00:00:00Z"}}`))
 	if err != nil || !strings.Contains(string(out), `"verdict":"answer"`) || !strings.Contains(string(out), "shipped") {
 		t.Fatalf("out = %s, %v", out, err)
 	}

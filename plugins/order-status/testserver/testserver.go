@@ -24,6 +24,9 @@ type Order struct {
 	LastEvent   string  `json:"last_event,omitempty"` // carrier's last scan, free text
 	Total       float64 `json:"total,omitempty"`
 	Currency    string  `json:"currency,omitempty"`
+	Email       string  `json:"email,omitempty"` // the second factors (order-status README)
+	Postcode    string  `json:"postcode,omitempty"`
+	Customer    string  `json:"customer,omitempty"` // the merchant's customer id
 }
 
 // Server serves the orders of one merchant.
