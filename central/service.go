@@ -572,6 +572,9 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if msg.At.IsZero() {
 		msg.At = time.Now()
 	}
+	if err := s.mergeVisitor(ctx, env); err != nil { // contacts.go
+		return err
+	}
 	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
 		VIP: env.Label(chat.LabelVIP) == "1", Message: msg}
 	conv, created, stored, err := s.st.SaveInbound(ctx, in)
@@ -827,6 +830,10 @@ func (s *Service) onHistory(m *nats.Msg) {
 	var req chat.HistoryRequest
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		reply(chat.HistoryReply{Error: "malformed request: " + err.Error()})
+		return
+	}
+	if req.Tenant != "" && chat.IsContactVisitor(req.Visitor) && req.ConversationID == "" {
+		s.latestOfContact(req, reply) // contacts.go
 		return
 	}
 	if req.Tenant == "" || req.Visitor == "" || req.ConversationID == "" {

@@ -38,6 +38,8 @@ type Frame struct {
 	// hello
 	Site    string `json:"site,omitempty"`
 	Visitor string `json:"visitor,omitempty"`
+	// hello: a signed-in shopper (verified by the edge, see Identity).
+	Identity *Identity `json:"identity,omitempty"`
 	// hello (to resume), welcome
 	ConversationID string `json:"conversation_id,omitempty"`
 	// hello: last message id the client rendered; the edge replays what came after.

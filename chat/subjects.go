@@ -103,8 +103,11 @@ type HistoryRequest struct {
 // HistoryReply answers a HistoryRequest. Error is set instead of Messages
 // when the request was refused (unknown conversation, visitor mismatch).
 type HistoryReply struct {
-	Messages []Message `json:"messages,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	// ConversationID answers a request without one (a verified contact on
+	// a new device): the visitor's latest conversation.
+	ConversationID string    `json:"conversation_id,omitempty"`
+	Messages       []Message `json:"messages,omitempty"`
+	Error          string    `json:"error,omitempty"`
 	// Code says why Error is set: HistoryRefused (the conversation is not
 	// this visitor's, or unknown: start afresh) or HistoryUnavailable
 	// (central could not check now: do not start afresh, retry). A reply

@@ -58,6 +58,7 @@ type session struct {
 
 	hello       bool
 	visitor     string
+	mergeFrom   string // the anonymous visitor a verified contact was (identity.go)
 	msgBucket   tokenBucket
 	frameBucket tokenBucket
 
@@ -216,6 +217,27 @@ func (s *session) onHello(f chat.Frame) {
 	if s.visitor == "" {
 		s.visitor = chat.NewID()
 	}
+	if f.Identity != nil { // identity.go
+		if ok, why := verifyIdentity(s.site.IdentitySecret, f.Identity); ok {
+			contact := chat.ContactVisitor(s.site.Tenant, f.Identity.ID)
+			if f.Visitor != "" && f.Visitor != contact && !chat.IsContactVisitor(f.Visitor) {
+				// The anonymous visitor's conversations become the contact's
+				// with the first message (central); its conversation id is
+				// the anonymous one's, so continue the contact's instead.
+				s.mergeFrom, f.ConversationID = f.Visitor, ""
+			}
+			s.visitor = contact
+			if f.ConversationID == "" {
+				// Another device of the contact: continue its latest conversation.
+				if rep, err := s.n.history(s.n.ctx, chat.HistoryRequest{Tenant: s.site.Tenant, Visitor: contact, Limit: 1}); err == nil && rep.ConversationID != "" {
+					f.ConversationID, f.ResumeAfter = rep.ConversationID, ""
+				}
+			}
+		} else {
+			s.n.m.errors.WithLabelValues(chat.CodeIdentityRefused).Inc()
+			s.sendError(chat.CodeIdentityRefused, "", why, 0)
+		}
+	}
 	s.mu.Lock()
 	s.who = s.visitor
 	s.mu.Unlock()
@@ -365,6 +387,9 @@ func (s *session) onMessage(f chat.Frame) {
 	}
 	setShopperFields(&env, f.Context)
 	env.SetLabel("site", s.siteKey)
+	if s.mergeFrom != "" {
+		env.SetLabel(chat.LabelMergeVisitor, s.mergeFrom)
+	}
 	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
 	if err != nil {
 		s.n.log.Error("edge: inbound plugins failed; message refused", "id", f.ID, "err", err)

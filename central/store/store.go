@@ -212,6 +212,7 @@ type Store interface {
 
 	AdminStore
 	WebhookStore
+	ContactStore
 	KnowledgeStore
 
 	ChannelStore
