@@ -8,8 +8,10 @@ import "embed"
 
 // FS holds index.html, console.js and console.css at its root, and the
 // reports page (reports.html/.js/.css with the vendored uPlot chart library
-// under vendor/uplot, MIT, its LICENSE beside it).
+// under vendor/uplot, MIT, its LICENSE beside it), and the knowledge page
+// (knowledge.html, knowledge.js).
 //
 //go:embed index.html console.js console.css
 //go:embed reports.html reports.js reports.css vendor
+//go:embed knowledge.html knowledge.js
 var FS embed.FS
