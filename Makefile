@@ -16,6 +16,7 @@ all: build
 ## bootstrap and CSS minified and every served file precompressed (brotli + gzip) into assets/dist
 wasm:
 	@mkdir -p assets/dist
+	@echo "==> widget core (GOOS=js wasm)"
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
 	@rm -f assets/dist/kefu.wasm.br
@@ -27,7 +28,7 @@ plugins:
 	@mkdir -p plugins/dist
 	@for d in $(PLUGINS) $(wildcard plugins/examples/*/main.go); do \
 	  case $$d in *main.go) d=$$(dirname $$d); n=$$(basename $$d);; *) n=$$d; d=plugins/$$d;; esac; \
-	  if [ -d "$$d" ]; then echo "plugin $$n"; \
+	  if [ -d "$$d" ]; then echo "==> plugin $$n (GOOS=wasip1)"; \
 	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o plugins/dist/$$n.wasm ./$$d || exit 1; \
 	    gzip -9 -n -f plugins/dist/$$n.wasm || exit 1; fi; \
 	done
@@ -48,10 +49,13 @@ build: kefu
 
 ## kefu: only the production binary
 kefu: wasm plugins
-	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/kefu
+	@echo "==> kefu: compiling the production binary (a clean build compiles ~600 packages; each is listed as it is built)"
+	@set -o pipefail; $(GO) build $(GOFLAGS_BUILD) -v -o $(BIN) ./cmd/kefu 2>&1 | awk '{ n++; printf "\r    %4d packages  %-70.70s", n, $$0; fflush() } END { if (n) print "" }'
+	@echo "==> kefu: $$(du -h $(BIN) | cut -f1) at $(BIN)"
 
 ## run: build the production binary and start the all-in-one embedded default
 run: kefu
+	@echo "==> starting kefu dev on $(ADDR) (data in $(DATA))"
 	./$(BIN) dev --addr $(ADDR) --data $(DATA)
 
 ## size: bytes on the wire a shopper's browser receives for the widget (headless chromium on the
