@@ -784,7 +784,7 @@ func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
 	if err := s.nc.Publish(chat.OutboundSubject(in.Region, in.Tenant), data); err != nil {
 		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
 	}
-	if chat.PlatformChannel(in.Channel) {
+	if chat.PlatformChannel(in.Visitor) {
 		s.publishChannel(out, data)
 	}
 }

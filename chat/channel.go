@@ -73,15 +73,15 @@ func SplitChannelVisitor(v string) (channelID, user string, ok bool) {
 	return channelID, user, true
 }
 
-// PlatformChannel reports whether ch is served by a channel adapter whose
-// replies leave through the channel outbox (every channel but the widget's
-// web and app).
-func PlatformChannel(ch Channel) bool {
-	switch ch {
-	case ChannelWeb, ChannelApp, "":
-		return false
-	}
-	return true
+// PlatformChannel reports whether an envelope for visitor v belongs to a
+// platform channel (its visitor is a ChannelVisitor): its replies leave
+// through the channel outbox, not the widget's WebSocket. The envelope's
+// Channel label does not decide it: a widget client may label its socket
+// ?channel=wechat, but its visitor id (chat.ValidID, no colon) can never be
+// a channel's.
+func PlatformChannel(v string) bool {
+	_, _, ok := SplitChannelVisitor(v)
+	return ok
 }
 
 // ChannelOutMaxAge is how long the channel outbox keeps an undelivered reply.
@@ -94,7 +94,8 @@ const BucketChannelSent = "KEFU_CHANNEL_SENT"
 
 // BucketChannelCursors is the JetStream key-value bucket (no expiry) in
 // which the edges keep, per channel and account, the cursor of platforms
-// whose messages are pulled after a notice (WeCom's kf/sync_msg).
+// whose messages are pulled after a notice (WeCom's kf/sync_msg), e-mail
+// threads, and the mapping of pseudonyms to personal platform user ids.
 const BucketChannelCursors = "KEFU_CHANNEL_CURSORS"
 
 // ConsumerChannels is the prefix of the durable consumer of

@@ -265,7 +265,7 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
 		return
 	}
-	if chat.PlatformChannel(env.Channel) {
+	if chat.PlatformChannel(env.Visitor) {
 		n.ch.offer(env) // a waiting passive reply; the channel outbox has it too
 		return
 	}
