@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	fws "github.com/fasthttp/websocket"
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/browsertest"
 	"github.com/kefu-io/kefu/internal/poll"
 )
 
@@ -395,4 +397,38 @@ func FuzzConsoleFrame(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConsoleShowsInvisibleCharacters: the agent console shows bidi
+// overrides and zero-width characters visibly, in the conversation list
+// and the messages, so "gnp\u202Eexe.png" does not read "exe.png" nor
+// "pay\u200Bpal.com" "paypal.com" (issue 8, smaller items).
+func TestConsoleShowsInvisibleCharacters(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+	const tricky = "see invoice gnp\u202Eexe.png at pay\u200Bpal.com 转人工"
+	e.publish(envelope("demo", "rtl-visitor", "", chat.NewID(), tricky, "en"))
+	e.event(chat.EventHandoff)
+	ctx := browsertest.New(t, 60*time.Second)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS(`#login-email`)),
+		chromedp.SendKeys(chromedp.CSS(`#login-email`), demoEmail),
+		chromedp.SendKeys(chromedp.CSS(`#login-password`), demoPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`#list li`)),
+		chromedp.Click(chromedp.CSS(`#list li`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages li`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('messages').innerText + '\n' + document.getElementById('list').innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(got, "\u202E\u200B") || !strings.Contains(got, "gnp⟦U+202E⟧exe.png") || !strings.Contains(got, "pay⟦U+200B⟧pal.com") {
+		t.Fatalf("console shows %q", got)
+	}
 }

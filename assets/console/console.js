@@ -123,10 +123,25 @@
     return Math.floor(s / 86400) + 'd';
   }
 
+  // Invisible and direction-changing characters are shown visibly in every
+  // text the console draws (SECURITY.md): a file named "gnp\u202Eexe.png"
+  // must not read "exe.png", nor "pay\u200Bpal.com" "paypal.com". Bidi
+  // controls, zero-width characters, soft hyphens, fillers and BOMs become
+  // ⟦U+XXXX⟧; the zero-width joiner (emoji sequences) is kept.
+  var INVISIBLE = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0E\uFEFF\uFFA0\uFFF9-\uFFFB]/g;
+  function shown(s) {
+    if (typeof s !== 'string') return s;
+    return s.replace(INVISIBLE, function (c) {
+      var h = c.charCodeAt(0).toString(16).toUpperCase();
+      return '\u27E6U+' + '0000'.slice(h.length) + h + '\u27E7';
+    });
+  }
+  window.kefuShown = shown; // for tests
+
   function el(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) n.className = cls;
-    if (text !== undefined) n.textContent = text;
+    if (text !== undefined) n.textContent = shown(text);
     return n;
   }
 
@@ -282,18 +297,18 @@
   function bubble(m) {
     var div = el('div', 'bubble');
     var toks = (m.role === 'shopper' && m.pii) || [];
-    if (!toks.length) { div.textContent = m.text; return div; }
+    if (!toks.length) { div.textContent = shown(m.text); return div; }
     var byType = {};
     toks.forEach(function (t) { (byType[t.type] = byType[t.type] || []).push(t); });
     var re = /\[([A-Z0-9_]{1,32})\]/g, last = 0, hit;
     while ((hit = re.exec(m.text)) !== null) {
       var t = byType[hit[1]] && byType[hit[1]].shift();
       if (!t || !t.token) continue; // an empty token: masked, not kept
-      div.appendChild(document.createTextNode(m.text.slice(last, hit.index)));
+      div.appendChild(document.createTextNode(shown(m.text.slice(last, hit.index))));
       div.appendChild(piiButton(hit[0], t));
       last = hit.index + hit[0].length;
     }
-    div.appendChild(document.createTextNode(m.text.slice(last)));
+    div.appendChild(document.createTextNode(shown(m.text.slice(last))));
     return div;
   }
 
@@ -650,7 +665,7 @@
     dl.appendChild(el('dt', '', k));
     var dd = el('dd');
     if (/^https?:\/\//.test(v)) { var a = el('a', '', v); a.href = v; a.target = '_blank'; a.rel = 'noopener noreferrer'; dd.appendChild(a); }
-    else dd.textContent = v;
+    else dd.textContent = shown(v);
     dl.appendChild(dd);
   }
 
@@ -743,7 +758,7 @@
     api('GET', '/v1/conversations/' + encodeURIComponent(id) + '/suggest').then(function (sg) {
       if (state.selected !== id) return;
       state.suggestion = sg;
-      $('suggest-text').textContent = sg.answer;
+      $('suggest-text').textContent = shown(sg.answer);
       $('suggest-score').textContent = 'for “' + sg.question.slice(0, 60) + '” · score ' + sg.score.toFixed(2);
       $('suggest').hidden = !state.conv || state.conv.status === 'closed';
     }).catch(function () { if (state.selected === id) { state.suggestion = null; $('suggest').hidden = true; } });
