@@ -71,6 +71,9 @@ var ErrNoLoader = errors.New("widget: no kefu.js in the source files")
 // A src without boot.js (an older or test file set) is served as it is:
 // kefu.js is then the loader itself.
 func Build(src, dist fs.FS) (Bundle, error) {
+	if dist == nil {
+		dist = emptyFS{}
+	}
 	loader, err := fs.ReadFile(src, "kefu.js")
 	if errors.Is(err, fs.ErrNotExist) {
 		return Bundle{}, ErrNoLoader
@@ -154,6 +157,13 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	}
 	b.Assets = append(b.Assets, late...)
 	return b, nil
+}
+
+// emptyFS has no files: a build without outputs.
+type emptyFS struct{}
+
+func (emptyFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
 const (
