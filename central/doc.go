@@ -98,4 +98,17 @@
 // is 32 random bytes; the store keeps only its SHA-256. Every API call is
 // scoped to the token's tenant: another tenant's conversation answers 404,
 // exactly like a missing one, so ids cannot be probed.
+//
+// # The human queue and the agents' workspace
+//
+// queue.go: priority computed when the queue is read (router.Priority with
+// the wait now), take-next, queue.position events with the wait estimate
+// (docs/PROTOCOL.md §2.8). work.go: presence and capacity from the console
+// WebSocket (activity, auto-away), routing rules to teams, push
+// assignment (queue.assign), callback and after-hours tickets, local
+// answers and ratings arriving as labelled envelopes, SLA breaches once.
+// hours.go: business hours and holidays of tenants and teams.
+// translation.go: two-way machine translation (package translate).
+// api_queue.go: the workspace's REST routes. worksettings.go: the tenant
+// settings these read (translate.*, hours.*, queue.*, sla.*).
 package central

@@ -44,7 +44,7 @@ import (
 // whenever its position, estimate or availability changes: every change
 // of a tenant's queue (handoff, claim, close, transfer, presence) marks
 // the tenant, and one goroutine per Service recomputes marked tenants, so a
-// burst of changes costs one pass. A ticker marks every tenant with queued
+// burst of changes costs one pass (and at most one per QueueGap). A ticker marks every tenant with queued
 // conversations every QueueTick (aging reorders them). Each replica
 // remembers what it sent; a conversation's event may be sent twice (by
 // two replicas), which clients tolerate (the latest counts).
@@ -316,13 +316,14 @@ type queueWatch struct {
 	wake   chan struct{}
 	sent   map[string]map[string]chat.QueueInfo // tenant → conversation → last sent
 	pushed map[string]int64                     // tenant\x00agent → last push (round robin)
+	last   map[string]time.Time                 // tenant → end of its last position pass
 	// done receives the tenant after each pass (tests and the bench wait on it).
 	done func(tenant string, sent int)
 }
 
 func newQueueWatch() *queueWatch {
 	return &queueWatch{dirty: map[string]bool{}, wake: make(chan struct{}, 1),
-		sent: map[string]map[string]chat.QueueInfo{}, pushed: map[string]int64{}}
+		sent: map[string]map[string]chat.QueueInfo{}, pushed: map[string]int64{}, last: map[string]time.Time{}}
 }
 
 // queueChanged marks tenant's queue for a recomputation.
@@ -342,6 +343,7 @@ func (s *Service) runQueueWatch() {
 	defer s.bg.Done()
 	tick := time.NewTicker(QueueTick)
 	defer tick.Stop()
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-s.closed:
@@ -357,22 +359,50 @@ func (s *Service) runQueueWatch() {
 			}
 			s.slaTick()
 		case <-s.qw.wake:
+		case <-retry:
 		}
+		retry = nil
 		for {
-			s.qw.mu.Lock()
-			var tenant string
-			for t := range s.qw.dirty {
-				tenant = t
-				break
-			}
-			delete(s.qw.dirty, tenant)
-			s.qw.mu.Unlock()
+			tenant, wait := s.qw.next(time.Now())
 			if tenant == "" {
+				if wait > 0 {
+					retry = time.After(wait)
+				}
 				break
 			}
 			s.sendPositions(tenant)
+			s.qw.passed(tenant, time.Now())
 		}
 	}
+}
+
+// QueueGap is the least time between the end of one position pass of a
+// tenant and the start of the next: a burst of claims costs a pass per
+// QueueGap, not one per claim, and a single change is sent at once.
+const QueueGap = 250 * time.Millisecond
+
+// next takes a marked tenant whose last pass ended QueueGap ago or more;
+// with none, wait is how long until one is due (0: nothing marked).
+func (w *queueWatch) next(now time.Time) (tenant string, wait time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for t := range w.dirty {
+		due := w.last[t].Add(QueueGap)
+		if !now.Before(due) {
+			delete(w.dirty, t)
+			return t, 0
+		}
+		if d := due.Sub(now); wait == 0 || d < wait {
+			wait = d
+		}
+	}
+	return "", wait
+}
+
+func (w *queueWatch) passed(tenant string, now time.Time) {
+	w.mu.Lock()
+	w.last[tenant] = now
+	w.mu.Unlock()
 }
 
 // sendPositions recomputes tenant's queue and emits queue.position for
