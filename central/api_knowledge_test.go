@@ -226,3 +226,31 @@ func TestPersona(t *testing.T) {
 		}
 	}
 }
+
+// TestGapsDraftThemselves: with a short GapInterval, a gap asked twice
+// gets a pending draft without anyone asking for it.
+func TestGapsDraftThemselves(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.GapInterval = 50 * time.Millisecond
+	s := e.start(cfg)
+	ctx := context.Background()
+	if _, err := s.IngestFiles(ctx, "demo", map[string][]byte{"returns.md": []byte(returnsDoc)}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"can I return headphones after 20 days", "returning headphones after 20 days?"} {
+		if err := s.Store().RecordMiss(ctx, store.Miss{Tenant: "demo", Text: q, Lang: "en", Reason: "clarify"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		ds, err := s.Store().Drafts(ctx, "demo", store.DraftPending)
+		if err != nil || len(ds) != 1 {
+			return fmt.Errorf("drafts %+v %v", ds, err)
+		}
+		if !strings.Contains(ds[0].Answer, "14 days") || ds[0].Sources != "returns" {
+			return fmt.Errorf("draft answer %q from %q, want the nearest passage", ds[0].Answer, ds[0].Sources)
+		}
+		return nil
+	})
+}

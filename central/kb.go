@@ -61,12 +61,21 @@ func (s *Service) startKnowledge(ctx context.Context) error {
 func (s *Service) followKnowledge() {
 	t := time.NewTicker(kbPoll)
 	defer t.Stop()
+	every := s.cfg.GapInterval
+	if every == 0 {
+		every = 5 * time.Minute
+	}
+	nextGaps := time.Now().Add(every)
 	for {
 		select {
 		case <-s.closed:
 			return
 		case <-t.C:
 		case <-s.kbs.kick:
+		}
+		if every > 0 && time.Now().After(nextGaps) {
+			nextGaps = time.Now().Add(every)
+			s.draftGaps()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if err := s.syncKnowledge(ctx); err != nil && !s.isClosed() {
@@ -175,4 +184,32 @@ func citations(src []knowledge.Source) []chat.Citation {
 		out = append(out, chat.Citation{Doc: c.Doc, Title: c.Title, Version: c.Version, Passage: c.Passage})
 	}
 	return out
+}
+
+// draftGaps clusters every tenant's recent misses and drafts a FAQ pair
+// for each gap asked at least twice that has no draft yet.
+func (s *Service) draftGaps() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s.kbs.mu.Lock()
+	tenants := make([]string, 0, len(s.kbs.revs))
+	for t := range s.kbs.revs {
+		tenants = append(tenants, t)
+	}
+	s.kbs.mu.Unlock()
+	for _, tenant := range tenants {
+		gaps, err := s.Gaps(ctx, tenant, time.Now().Add(-7*24*time.Hour))
+		if err != nil {
+			s.log.Warn("knowledge: gaps", "tenant", tenant, "err", err)
+			continue
+		}
+		for _, g := range gaps {
+			if g.Count < 2 || g.Draft != "" {
+				continue
+			}
+			if _, err := s.DraftFor(ctx, tenant, DraftRequest{Gap: g.ID}); err != nil {
+				s.log.Warn("knowledge: draft for gap", "tenant", tenant, "gap", g.ID, "err", err)
+			}
+		}
+	}
 }

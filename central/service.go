@@ -123,6 +123,10 @@ type Config struct {
 	// AckWait is how long JetStream waits for central's ack before
 	// redelivering an inbound message. Default: 30s.
 	AckWait time.Duration
+	// GapInterval is how often each tenant's knowledge gaps are clustered
+	// and every gap asked at least twice gets a suggested FAQ draft.
+	// Default 5 minutes; negative: never (on demand only).
+	GapInterval time.Duration
 	// TokenTTL is the lifetime of an agent's bearer token. Default: 12h.
 	TokenTTL time.Duration
 	// BcryptCost is the cost of agent password hashes. Default:
