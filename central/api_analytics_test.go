@@ -417,3 +417,30 @@ func TestWorkspaceFactsReachReports(t *testing.T) {
 		t.Fatalf("facts %+v %v", got, err)
 	}
 }
+
+// TestAggregatesMatchSummarize: the summary the database aggregates equals
+// analytics.Summarize over the rows, on demo history (SQLite).
+func TestAggregatesMatchSummarize(t *testing.T) {
+	_, s, _, _ := analyticsService(t)
+	end := time.Now()
+	if _, _, err := s.SeedDemo(bg, demoOpts(end)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []rangeQuery{{from: end.Add(-3 * 24 * time.Hour), to: end}, {from: end.Add(-6 * 24 * time.Hour), to: end, channel: "wechat"},
+		{from: end.Add(-24 * time.Hour), to: end, channel: "web"}} {
+		in, err := s.summaryInput(bg, "demo", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := analytics.Summarize(in)
+		got, err := s.summaryAggregated(bg, "demo", q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(got)
+		b, _ := json.Marshal(want)
+		if string(a) != string(b) {
+			t.Errorf("%+v:\n aggregated %s\n summarized %s", q, a, b)
+		}
+	}
+}

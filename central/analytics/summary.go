@@ -238,3 +238,37 @@ func conversions(stats []store.ConvStats, orders []store.MerchantEvent, window t
 	}
 	return conv, n, round(revenue, 2)
 }
+
+// FromAggregates builds the Summary of [from, to) from database
+// aggregates (store.StatsAgg, store.HitsAgg): the same definitions as
+// Summarize, computed where the rows are (TestAggregatesMatchSummarize).
+func FromAggregates(from, to time.Time, a store.StatsAgg, h store.HitsAgg, costs Costs) Summary {
+	s := Summary{From: from.UTC(), To: to.UTC(), Conversations: a.Conversations, Messages: a.Messages + h.Outside, BrowserAnswers: h.Hits,
+		BrowserSessions: h.Sessions, Deflected: a.Deflected + h.DeflectedConvs + h.Sessions, HandedOff: a.HandedOff, Closed: a.Closed,
+		DemoConversations: a.Demo, SLABreaches: a.SLABreaches, FRTCount: a.FRTCount, CSATCount: a.CSATCount,
+		Orders: a.Orders, Conversions: a.Conversions, Revenue: round(a.Revenue, 2)}
+	s.DeflectionRate = ratio(s.Deflected, s.Conversations+h.Sessions)
+	s.HandoffRate = ratio(s.HandedOff, s.Conversations)
+	s.SLAMet = ratio(s.HandedOff-s.SLABreaches, s.HandedOff)
+	if a.FRTP50MS >= 0 && a.FRTCount > 0 {
+		s.FRTP50, s.FRTP90 = ptr(float64(a.FRTP50MS)/1000), ptr(float64(a.FRTP90MS)/1000)
+	}
+	if a.AvgRespCount > 0 {
+		s.AvgResponse = ptr(round(float64(a.AvgRespSumMS)/1000/float64(a.AvgRespCount), 3))
+	}
+	if a.ResolutionP50MS >= 0 && a.ResolutionCount > 0 {
+		s.ResolutionP50 = ptr(float64(a.ResolutionP50MS) / 1000)
+	}
+	if a.CSATCount > 0 {
+		s.CSATAvg = ptr(round(float64(a.CSATSum)/float64(a.CSATCount), 3))
+	}
+	hours := float64(a.HandleMS) / float64(time.Hour.Milliseconds())
+	s.AgentHours = round(hours, 3)
+	months := to.Sub(from).Hours() / (30 * 24)
+	s.Cost = round(hours*costs.AgentHour+months*costs.InfraMonth, 2)
+	if s.Conversations > 0 {
+		s.CostPerConversation = ptr(round(s.Cost/float64(s.Conversations), 4))
+	}
+	s.ConversionRate = ratio(s.Conversions, s.Conversations)
+	return s
+}

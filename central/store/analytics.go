@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ type AnalyticsStore interface {
 	// tenant's conversations created in [from, to), newest first, at most
 	// limit (0 = 2000).
 	OpeningQuestions(ctx context.Context, tenant string, from, to time.Time, limit int) ([]chat.Message, error)
+	// AggregateHits aggregates the widget hits of a period (see HitsAgg).
+	AggregateHits(ctx context.Context, tenant string, from, to time.Time, gap time.Duration) (HitsAgg, error)
+	// AggregateStats aggregates the facts of q in the database (see StatsAgg).
+	AggregateStats(ctx context.Context, q StatsQuery, window time.Duration) (StatsAgg, error)
 	// ConvStat returns the facts of one conversation or ErrNotFound.
 	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
 	// StatsWatermark is the updated_at from which the tenant's
@@ -627,4 +632,121 @@ func (s *sqlStore) ImportEvents(ctx context.Context, events []MerchantEvent) err
 		return fmt.Errorf("store: import events: %w", err)
 	}
 	return nil
+}
+
+// StatsAgg is what the summary needs of the conv_stats rows of a
+// StatsQuery, aggregated in the database (AggregateStats): the sums and
+// counts, and the nearest-rank percentiles of first response and
+// resolution. Package central/analytics turns it into a Summary with the
+// same definitions as Summarize.
+type StatsAgg struct {
+	Conversations, Messages, HandedOff, Deflected, Closed, SLABreaches int
+	CSATCount, CSATSum                                                 int
+	HandleMS, AvgRespSumMS                                             int64
+	AvgRespCount, FRTCount, ResolutionCount, Demo                      int
+	// FRTP50MS, FRTP90MS, ResolutionP50MS are -1 when there is no value.
+	FRTP50MS, FRTP90MS, ResolutionP50MS int64
+	// Conversions counts conversations followed by an order.placed of
+	// the same visitor or contact within the window.
+	Conversions int
+	// Orders and Revenue are the order.placed events in [From, To).
+	Orders  int
+	Revenue float64
+}
+
+func (s *sqlStore) statsWhere(q StatsQuery) (string, []any) {
+	w := ` FROM conv_stats WHERE tenant = ? AND created_at >= ? AND created_at < ?`
+	args := []any{q.Tenant, ms(q.From), ms(q.To)}
+	if q.Team != "" {
+		w += ` AND team = ?`
+		args = append(args, q.Team)
+	}
+	if q.Channel != "" {
+		w += ` AND channel = ?`
+		args = append(args, q.Channel)
+	}
+	if q.Agent != "" {
+		w += ` AND (',' || agents || ',') LIKE ?`
+		args = append(args, "%,"+q.Agent+",%")
+	}
+	return w, args
+}
+
+// AggregateStats aggregates the conv_stats rows of q in the database.
+func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time.Duration) (StatsAgg, error) {
+	var a StatsAgg
+	where, args := s.statsWhere(q)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(messages), 0), COALESCE(SUM(handed_off), 0), COALESCE(SUM(deflected), 0),
+		COALESCE(SUM(CASE WHEN closed_at > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN handed_off = 1 AND sla_breached = 1 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN csat > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(csat), 0), COALESCE(SUM(handle_ms), 0),
+		COALESCE(SUM(CASE WHEN avg_resp_ms >= 0 THEN avg_resp_ms ELSE 0 END), 0), COALESCE(SUM(CASE WHEN avg_resp_ms >= 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN frt_ms >= 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN resolution_ms >= 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(demo), 0)`+where), args...).Scan(&a.Conversations, &a.Messages, &a.HandedOff, &a.Deflected, &a.Closed, &a.SLABreaches,
+		&a.CSATCount, &a.CSATSum, &a.HandleMS, &a.AvgRespSumMS, &a.AvgRespCount, &a.FRTCount, &a.ResolutionCount, &a.Demo)
+	if err != nil {
+		return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
+	}
+	rank := func(col string, n int, p float64) (int64, error) {
+		if n == 0 {
+			return -1, nil
+		}
+		r := int(math.Ceil(p / 100 * float64(n)))
+		r = min(max(r, 1), n)
+		var v int64
+		err := s.db.QueryRowContext(ctx, s.q(`SELECT `+col+where+` AND `+col+` >= 0 ORDER BY `+col+` LIMIT 1 OFFSET ?`), append(args, r-1)...).Scan(&v)
+		return v, err
+	}
+	if a.FRTP50MS, err = rank("frt_ms", a.FRTCount, 50); err == nil {
+		if a.FRTP90MS, err = rank("frt_ms", a.FRTCount, 90); err == nil {
+			a.ResolutionP50MS, err = rank("resolution_ms", a.ResolutionCount, 50)
+		}
+	}
+	if err != nil {
+		return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
+	}
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+where+` AND EXISTS (SELECT 1 FROM merchant_events e WHERE e.tenant = conv_stats.tenant
+		AND e.type = 'order.placed' AND ((e.visitor <> '' AND e.visitor = conv_stats.visitor) OR (e.contact <> '' AND e.contact = conv_stats.contact))
+		AND e.at >= conv_stats.created_at AND e.at <= conv_stats.created_at + ?)`), append(args, window.Milliseconds())...).Scan(&a.Conversions)
+	if err != nil {
+		return a, fmt.Errorf("store: conversions of %q: %w", q.Tenant, err)
+	}
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM merchant_events WHERE tenant = ? AND type = 'order.placed'
+		AND at >= ? AND at < ?`), q.Tenant, ms(q.From), ms(q.To)).Scan(&a.Orders, &a.Revenue)
+	if err != nil {
+		return a, fmt.Errorf("store: orders of %q: %w", q.Tenant, err)
+	}
+	return a, nil
+}
+
+// HitsAgg aggregates the widget hits of a period (AggregateHits).
+type HitsAgg struct {
+	// Hits counts all; Outside those in no conversation created in the
+	// period; Sessions splits the outside ones per visitor after gap;
+	// DeflectedConvs counts the period's conversations neither handed off
+	// nor deflected by the bot that a hit names.
+	Hits, Outside, Sessions, DeflectedConvs int
+}
+
+// AggregateHits aggregates the tenant's widget hits in [from, to).
+func (s *sqlStore) AggregateHits(ctx context.Context, tenant string, from, to time.Time, gap time.Duration) (HitsAgg, error) {
+	var a HitsAgg
+	outside := ` FROM widget_hits h WHERE h.tenant = ? AND h.at >= ? AND h.at < ? AND NOT EXISTS (SELECT 1 FROM conv_stats c
+		WHERE c.tenant = h.tenant AND c.id = h.conversation_id AND c.created_at >= ? AND c.created_at < ?)`
+	args := []any{tenant, ms(from), ms(to), ms(from), ms(to)}
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM widget_hits WHERE tenant = ? AND at >= ? AND at < ?`), tenant, ms(from), ms(to)).Scan(&a.Hits); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+outside), args...).Scan(&a.Outside); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT h.at - LAG(h.at) OVER (PARTITION BY h.visitor ORDER BY h.at) AS gap`+outside+`) x
+		WHERE x.gap IS NULL OR x.gap > ?`), append(args, gap.Milliseconds())...).Scan(&a.Sessions); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT h.conversation_id) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant
+		AND c.id = h.conversation_id WHERE h.tenant = ? AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?
+		AND c.handed_off = 0 AND c.deflected = 0`), args...).Scan(&a.DeflectedConvs); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	return a, nil
 }

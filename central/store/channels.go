@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 	"fmt"
+	"strings"
 	"time"
 )
 

@@ -944,6 +944,9 @@ var migrations = []struct {
 	{1514, `CREATE TABLE IF NOT EXISTS qa_reviews (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL, reviewer TEXT NOT NULL,
 		score DOUBLE PRECISION NOT NULL, pass INTEGER NOT NULL, items TEXT NOT NULL, comment TEXT NOT NULL, at BIGINT NOT NULL,
 		PRIMARY KEY (tenant, conversation_id, reviewer))`},
+	// Issue 15: conversions look orders up by visitor and contact.
+	{1515, `CREATE INDEX IF NOT EXISTS merchant_events_visitor ON merchant_events (tenant, visitor, at)`},
+	{1516, `CREATE INDEX IF NOT EXISTS merchant_events_contact ON merchant_events (tenant, contact, at)`},
 	// Platform channels (issue 12): store/channels.go.
 	{1200, channelSchema()[0]},
 	{1201, channelSchema()[1]},
