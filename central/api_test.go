@@ -533,7 +533,9 @@ func TestPIITokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' ws: wss: http://127.0.0.1:9001 https://eu.edge.example;") {
+	// WebSockets only to the console's own host (issue 8: never ws: to any host).
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' ws://example.com wss://example.com http://127.0.0.1:9001 https://eu.edge.example;") ||
+		strings.Contains(csp, " ws: ") || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Fatalf("CSP %q", csp)
 	}
 }

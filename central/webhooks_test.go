@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -77,6 +78,13 @@ func (r *receiver) count(event string) int {
 	return r.events[event]
 }
 
+// snapshot copies the per-event counts under the lock (for messages).
+func (r *receiver) snapshot() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.events)
+}
+
 func (r *receiver) check() {
 	r.t.Helper()
 	r.mu.Lock()
@@ -130,7 +138,7 @@ func TestWebhookDelivery(t *testing.T) {
 	e.publish(envelope("demo", "v-hook", "", chat.NewID(), "What is your return policy?", "en"))
 	poll.Until(t, 10*time.Second, func() error {
 		if rc.count(webhook.ConversationCreated) != 1 || rc.count(webhook.MessageCreated) != 2 {
-			return fmt.Errorf("events so far %v", rc.events)
+			return fmt.Errorf("events so far %v", rc.snapshot())
 		}
 		return nil
 	})

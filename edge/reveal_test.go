@@ -142,13 +142,13 @@ func TestReveal(t *testing.T) {
 		want             string
 	}{
 		{"granted", "tok-ana", body(phone, "shopper asked for a call back"), 200, `"value":"13812345678"`},
-		{"no bearer", "", body(phone, "x"), 401, "unauthorized"},
-		{"unknown bearer", "tok-eve", body(phone, "x"), 401, "unauthorized"},
+		{"no bearer", "", body(phone, "call back"), 401, "unauthorized"},
+		{"unknown bearer", "tok-eve", body(phone, "call back"), 401, "unauthorized"},
 		{"no reason", "tok-ana", body(phone, "  "), 400, "reason is required"},
-		{"no token", "tok-ana", body("", "x"), 400, "token is required"},
+		{"no token", "tok-ana", body("", "call back"), 400, "token is required"},
 		{"not json", "tok-ana", "{", 400, "bad_request"},
 		{"long reason", "tok-ana", body(phone, strings.Repeat("r", 2000)), 400, "1 KiB"},
-		{"unknown token", "tok-ana", body("pii_nope", "x"), 404, "unknown token"},
+		{"unknown token", "tok-ana", body("pii_nope", "call back"), 404, "unknown token"},
 		{"other tenant", "tok-bob", body(phone, "curious"), 404, "unknown token"},
 	}
 	for _, tc := range tests {
