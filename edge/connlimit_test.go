@@ -3,6 +3,7 @@ package edge_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -114,5 +115,26 @@ func TestMaxConnsBoundedByDescriptors(t *testing.T) {
 		if got := metricValue(t, h.reg, "kefu_edge_max_connections", "", ""); int(got) != tc.want {
 			t.Errorf("MaxConns %d: cap in force %v, want %d", tc.set, got, tc.want)
 		}
+	}
+}
+
+// TestReadyFollowsCaps: an edge at its connection cap is not ready (load
+// balancers send new shoppers elsewhere) and is again once a slot frees.
+func TestReadyFollowsCaps(t *testing.T) {
+	h := newHarness(t, harnessOpts{config: func(c *edge.Config) { c.MaxConns = 1 }})
+	if err := h.node.Ready(t.Context()); err != nil {
+		t.Fatalf("empty edge not ready: %v", err)
+	}
+	c := h.dial("demo")
+	if err := h.node.Ready(t.Context()); !errors.Is(err, edge.ErrFull) {
+		t.Fatalf("full edge: Ready = %v, want ErrFull", err)
+	}
+	_ = c.conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.node.Ready(t.Context()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("edge never ready again after the connection closed")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -141,6 +141,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	}
 	defer svc.Close()
 	app := stack.NewAppWith(reg)
+	stack.AddReady(app, svc.Ready)
 	svc.Register(app)
 	return serve(ctx, app, sf.addr, reg, log)
 }
@@ -282,6 +283,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))
 		stack.LargeBody(app, "PUT", "/admin/plugins/", pluginhost.MaxBundleBytes)
 	}
+	stack.AddReady(app, node.Ready)
 	node.Register(app)
 	return serve(ctx, app, sf.addr, reg, log)
 }

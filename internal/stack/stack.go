@@ -185,6 +185,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		}
 	}
 	s.app = NewAppWith(s.reg)
+	AddReady(s.app, s.central.Ready, s.edge.Ready)
 	s.edge.Register(s.app)
 	s.central.Register(s.app)
 	go func() { s.done <- s.app.Listener(s.ln) }()
@@ -301,6 +302,31 @@ func LargeBody(app *fiber.App, method, prefix string, limit int) {
 		}
 		return fasthttp.RequestConfig{}
 	}
+}
+
+// A ReadyFunc reports why a part should not get traffic now (nil: ready).
+type ReadyFunc func(context.Context) error
+
+// AddReady adds GET /readyz to app: 200 {"ready":true} while every check
+// passes, else 503 with Retry-After and the reasons. /healthz stays 200
+// while the process runs: load balancers route by /readyz, supervisors
+// restart by /healthz. Call it once per app.
+func AddReady(app *fiber.App, checks ...ReadyFunc) {
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		var failed []string
+		for _, check := range checks {
+			if err := check(ctx); err != nil {
+				failed = append(failed, err.Error())
+			}
+		}
+		if len(failed) > 0 {
+			c.Set(fiber.HeaderRetryAfter, "5")
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"ready": false, "reasons": failed})
+		}
+		return c.JSON(fiber.Map{"ready": true})
+	})
 }
 
 // Listen listens on addr for a Kefu server: failed accepts (out of file
