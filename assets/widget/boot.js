@@ -14,7 +14,7 @@
     if (K[n]) return;
     K[n] = function () {
       var a = [].slice.call(arguments);
-      if (n === 'send') return new Promise(function (ok, fail) { q.push([n, a, ok, fail]); });
+      if (n === 'send' || n === 'identify') return new Promise(function (ok, fail) { q.push([n, a, ok, fail]); });
       q.push([n, a]);
       return K;
     };

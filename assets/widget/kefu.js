@@ -3,6 +3,9 @@
  * Options (data- attributes of that tag): data-site, data-title, data-color, data-lang, data-position="left".
  * API: Kefu.open() Kefu.close() Kefu.send(text) → Promise, Kefu.on(event, cb) / off, Kefu.setLanguage(code),
  *      Kefu.on('queue', cb) → {position, wait_s} while waiting for an agent; Kefu.track(event, data); calls made before this file arrived are queued by the bootstrap and run here.
+ *      Kefu.identify({id, name, email, hash}) → Promise of {visitor, conversation_id}: hash is the hex HMAC-SHA256 of id with the tenant's
+ *      identity secret, computed by the merchant's server; the edge verifies it (PROTOCOL.md 2.1a), a refusal rejects with code
+ *      "identity_refused" and the shopper stays anonymous; Kefu.on('identity', cb) → {ok, visitor} or {ok: false, code, reason}.
  * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). Built per language by assets/widget.Build:
  * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names. */
 (function (W, D) {
@@ -73,6 +76,11 @@
   var features = {};                         // what the edge's welcome frame says it supports
   var tracked = [];                          // recent Kefu.track events, sent as context with the next message
   var packs = {}, packP = {}, declines = {};                // FAQ pack language → entries / pending fetch
+  // identify(): the signed-in shopper, kept in memory only (never stored:
+  // name and e-mail are personal data) and sent with every hello of this
+  // page; idWait is the pending identify() promise, answered by the next
+  // welcome (verified) or error identity_refused.
+  var identity = null, idWait = null, idFresh = false;
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
@@ -429,11 +437,13 @@
     ws = s;
     s.onopen = function () {
       var hello = { v: V, type: 'hello', site: SITE, visitor: visitor };
-      if (conv) { hello.conversation_id = conv; if (lastID) hello.resume_after = lastID; }
+      if (conv && !idFresh) { hello.conversation_id = conv; if (lastID) hello.resume_after = lastID; }
+      if (identity) hello.identity = identity;
       s.send(JSON.stringify(hello));
       beat();
     };
     s.onmessage = function (ev) {
+      if (ws !== s) return; // a socket identify() replaced
       var f; try { f = JSON.parse(ev.data); } catch (e) { return; }
       beat();
       onFrame(f);
@@ -467,7 +477,8 @@
         wsState = 'ready'; backoff = 0; setStatus('online');
         if (f.max_text) maxText = f.max_text;
         (f.features || []).forEach(function (x) { features[x] = true; });
-        if (f.conversation_id && f.conversation_id !== conv) { conv = f.conversation_id; save('conv', conv); }
+        welcomed(f);
+        if (f.conversation_id && f.conversation_id !== conv) { conv = f.conversation_id; save('conv', conv); lastID = ''; save('last', ''); }
         work.flushLocal();
         flush();
         break;
@@ -516,6 +527,17 @@
       return;
     }
     if (code === 'need_hello') { if (ws) ws.close(); return; }
+    if (code === 'identity_refused') {
+      // The merchant's integration is wrong, not the shopper: no notice in
+      // the panel; the welcome that follows is an anonymous one.
+      identity = null; idFresh = false;
+      var ie = new Error('kefu: identity refused: ' + (f.reason || 'the hash does not verify')); ie.code = code; ie.reason = f.reason;
+      var w = idWait; idWait = null;
+      if (w) w.reject(ie);
+      emit('identity', { ok: false, code: code, reason: f.reason });
+      emit('error', { code: code, reason: f.reason });
+      return;
+    }
     if (m) {
       // Only a failure that another try could fix offers Retry.
       takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' ? 'refused' : 'failed'); hideTyping();
@@ -524,6 +546,57 @@
     }
     system(text, true);
     emit('error', { code: code, reason: f.reason, id: f.id });
+  }
+  // welcomed adopts the visitor id of a welcome: after a verified identity
+  // the contact's (the same on every device); the conversation and its
+  // history follow in the welcome and the replay.
+  function welcomed(f) {
+    var was = visitor;
+    if (f.visitor && f.visitor !== visitor) {
+      visitor = f.visitor; save('visitor', visitor);
+      if (/^u_/.test(was) && /^u_/.test(visitor)) {
+        // Another signed-in shopper on this browser: not the last one's log.
+        history = []; save('log', []); rendered = {}; answered = {};
+        while (ui.log.firstElementChild && ui.log.firstElementChild !== ui.chips) ui.log.removeChild(ui.log.firstElementChild);
+      }
+    }
+    idFresh = false;
+    var w = idWait; idWait = null;
+    if (identity && w) {
+      var r = { visitor: visitor, conversation_id: f.conversation_id };
+      w.resolve(r);
+      emit('identity', { ok: true, visitor: visitor, conversation_id: f.conversation_id });
+    }
+  }
+  // identify presents a signed-in shopper to the edge: a new hello on a new
+  // socket carries it (PROTOCOL.md 2.1a).
+  function identify(o) {
+    o = o || {};
+    var id = typeof o.id === 'number' ? String(o.id) : o.id, hash = String(o.hash || '').toLowerCase();
+    var bad = typeof id !== 'string' || !id || byteLen(id) > 256 ? 'id must be a string of 1 to 256 bytes'
+      : !/^[0-9a-f]{64}$/.test(hash) ? 'hash must be the hex HMAC-SHA256 of id (64 hex characters), computed on your server' : '';
+    if (bad) { var e = new Error('kefu: identify: ' + bad); e.code = 'identity_refused'; e.reason = bad; return Promise.reject(e); }
+    var next = { id: id, hash: hash };
+    if (o.name) next.name = String(o.name).slice(0, 200);
+    if (o.email) next.email = String(o.email).slice(0, 200);
+    if (identity && identity.id === next.id && identity.hash === next.hash && wsState === 'ready' && !idWait) {
+      identity = next;
+      return Promise.resolve({ visitor: visitor, conversation_id: conv });
+    }
+    if (idWait) { var old = idWait; idWait = null; var s = new Error('kefu: identify: superseded by a later identify()'); s.code = 'superseded'; old.reject(s); }
+    identity = next;
+    // A contact's own conversation is found by the edge; another
+    // contact's conversation id would not resume.
+    idFresh = /^u_/.test(visitor);
+    return new Promise(function (resolve, reject) {
+      idWait = { resolve: resolve, reject: reject };
+      if (ws) {
+        var o2 = ws; ws = null; wsState = 'idle'; clearInterval(pingTimer); clearTimeout(pongTimer);
+        outbox.forEach(function (m) { m.inflight = false; });
+        try { o2.close(); } catch (x) { /* already closing */ }
+      }
+      backoff = 0; connect();
+    });
   }
   function findOutbox(id) { for (var i = 0; i < outbox.length; i++) if (outbox[i].id === id) return outbox[i]; return null; }
   function takeOutbox(id) {
@@ -885,6 +958,7 @@
     off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; },
     setLanguage: function (code) { return setLanguage(code); },
     track: function (event, data) { if (event) track(event, data); return api; },
+    identify: function (o) { return identify(o); },
     lang: function () { return LANG; }
   };
   // local shows a question the core answered, and its answer; no frame is sent.
