@@ -39,11 +39,21 @@ const ConsumerCentral = "central"
 // through which central's StreamInbound sources it.
 const ConsumerRegion = "central"
 
+// InboundMaxAge bounds how long StreamInbound keeps a message: central
+// stores a message within seconds of its arrival (and acknowledges it
+// after its store committed), so the stream holds what is not yet
+// processed plus a bounded replay window, never a second copy of every
+// conversation forever (SECURITY.md). A central down for longer than this
+// loses the oldest unprocessed messages.
+const InboundMaxAge = 7 * 24 * time.Hour
+
 // InboundStream is StreamInbound: subjects SubjectInboundPrefix + ">",
-// file storage, DuplicateWindow. Central creates or updates it (keeping
-// its sources); edges create it when missing and never update it.
+// file storage, DuplicateWindow, limits retention with InboundMaxAge.
+// Central creates or updates it (keeping its sources); edges create it
+// when missing and never update it.
 func InboundStream() StreamSpec {
-	return StreamSpec{Name: StreamInbound, Subjects: []string{SubjectInboundPrefix + ">"}, Duplicates: DuplicateWindow}
+	return StreamSpec{Name: StreamInbound, Subjects: []string{SubjectInboundPrefix + ">"}, Duplicates: DuplicateWindow,
+		MaxAge: InboundMaxAge}
 }
 
 // RegionStream is StreamRegion of a leaf edge in JetStream domain domain:

@@ -19,7 +19,7 @@ func TestStream(t *testing.T) {
 		retention jetstream.RetentionPolicy
 		maxAge    time.Duration
 	}{
-		{"inbound", chat.InboundStream(), []string{"kefu.inbound.>"}, jetstream.LimitsPolicy, 0},
+		{"inbound", chat.InboundStream(), []string{"kefu.inbound.>"}, jetstream.LimitsPolicy, chat.InboundMaxAge},
 		{"region", chat.RegionStream("edge-eu"), []string{"kefu.region.edge-eu.*"}, jetstream.WorkQueuePolicy, 7 * 24 * time.Hour},
 		{"region with odd domain", chat.RegionStream("a.b"), []string{"kefu.region.a_b.*"}, jetstream.WorkQueuePolicy, 7 * 24 * time.Hour},
 	}

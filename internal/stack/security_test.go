@@ -260,3 +260,20 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestInboundStreamIsBounded: KEFU_INBOUND keeps messages at most
+// chat.InboundMaxAge (issue 8 item 4, the retention part).
+func TestInboundStreamIsBounded(t *testing.T) {
+	s := startSecurityStack(t)
+	js, err := jetstream.New(s.ncCen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.Stream(t.Context(), chat.StreamInbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.CachedInfo().Config.MaxAge; got != chat.InboundMaxAge || got == 0 {
+		t.Fatalf("KEFU_INBOUND max_age %v, want %v", got, chat.InboundMaxAge)
+	}
+}
