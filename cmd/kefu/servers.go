@@ -135,6 +135,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	}
 	defer nc.Close()
 	reg := stack.NewRegistry()
+	stack.WatchNATSErrors(nc, "central", reg, log)
 	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg})
 	if err != nil {
 		return fail(stderr, err)
@@ -219,6 +220,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	}
 	defer nc.Close()
 	reg := stack.NewRegistry()
+	stack.WatchNATSErrors(nc, "edge", reg, log)
 	cfg := edge.Config{
 		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg,
 		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP,

@@ -131,6 +131,8 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	if s.ncEdge, err = s.nats.Connect("kefu-edge-local"); err != nil {
 		return err
 	}
+	WatchNATSErrors(s.ncCen, "central", s.reg, o.Logger)
+	WatchNATSErrors(s.ncEdge, "edge", s.reg, o.Logger)
 	pack, err := DefaultFAQ()
 	if err != nil {
 		return err
