@@ -14,4 +14,5 @@ import "embed"
 //go:embed index.html console.js console.css
 //go:embed reports.html reports.js reports.css vendor
 //go:embed knowledge.html knowledge.js
+//go:embed admin.html admin.js admin.css
 var FS embed.FS

@@ -60,6 +60,7 @@
     $('login').hidden = true;
     $('app').hidden = false;
     $('me').textContent = state.agent ? (state.agent.name + ' · ' + state.agent.tenant) : '';
+    $('admin-link').hidden = !(state.agent && (state.agent.role === 'owner' || state.agent.role === 'admin'));
     refreshList();
     connect();
     api('GET', '/v1/console/config').then(function (c) { state.edges = (c && c.edges) || {}; }).catch(function () {});

@@ -1,0 +1,162 @@
+package central
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kefu-io/kefu/central/admin"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/internal/browsertest"
+)
+
+// TestAdminConsoleInBrowser drives the console's admin page in headless
+// Chromium as the demo owner: the Admin link in the navigation, a site
+// added with an allowed origin, a server-side validation error shown, an
+// agent added with role and language (its one-time password shown once),
+// an API key created with scopes (the key shown once) and revoked, and the
+// audit log listing those actions; markup in a name stays text. An agent
+// with role "agent" sees no Admin link. Screenshots:
+// test-artifacts/admin-desktop.png and admin-phone.png (390 px).
+func TestAdminConsoleInBrowser(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+	if _, _, err := s.Admin().AddAgent(t.Context(), admin.Actor("test"), admin.NewAgent{Tenant: "demo", Email: "plain@demo.kefu",
+		Name: "Plain Agent", Role: store.RoleAgent, Password: "a long enough password"}); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := browsertest.New(t, 60*time.Second)
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(artifactDir(t), name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), demoEmail),
+		chromedp.SetValue(chromedp.ID("login-password"), demoPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("admin-link")),
+		chromedp.Click(chromedp.ID("admin-link")),
+		chromedp.WaitVisible(chromedp.ID("site-form")),
+		chromedp.WaitVisible(chromedp.CSS(`#key-scopes input[value="conversations:read"]`)),
+	)
+
+	// A site with a bad origin: the server's reason is shown, nothing added.
+	do(
+		chromedp.SetValue(chromedp.ID("site-key"), "shop-eu"),
+		chromedp.SetValue(chromedp.ID("site-name"), "<b>EU shop</b>"),
+		chromedp.SetValue(chromedp.ID("site-origins"), "not a url"),
+		chromedp.Click(chromedp.CSS(`#site-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("adm-error")),
+	)
+	if msg := text("#adm-error"); !strings.Contains(msg, "origin") {
+		t.Fatalf("validation error %q", msg)
+	}
+	do(
+		chromedp.SetValue(chromedp.ID("site-origins"), "https://shop.example"),
+		chromedp.Click(chromedp.CSS(`#site-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#site-table tr[data-site="shop-eu"]`)),
+	)
+	if row := text(`#site-table tr[data-site="shop-eu"]`); !strings.Contains(row, "<b>EU shop</b>") || !strings.Contains(row, "https://shop.example") {
+		t.Fatalf("site row %q", row)
+	}
+	if site, err := s.st.Site(t.Context(), "shop-eu"); err != nil || len(site.Origins) != 1 || site.Origins[0] != "https://shop.example" {
+		t.Fatalf("stored site %+v %v", site, err)
+	}
+
+	// An agent with role and language: the one-time password is shown once.
+	do(
+		chromedp.SetValue(chromedp.ID("agent-email"), "new.agent@demo.kefu"),
+		chromedp.SetValue(chromedp.ID("agent-name"), "New Agent"),
+		chromedp.SetValue(chromedp.ID("agent-role"), "admin"),
+		chromedp.SetValue(chromedp.ID("agent-lang"), "de"),
+		chromedp.Click(chromedp.CSS(`#agent-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("agent-password")),
+		chromedp.WaitVisible(chromedp.CSS(`#agent-table tr[data-email="new.agent@demo.kefu"]`)),
+	)
+	pw := text("#agent-password")
+	if len(pw) < 10 {
+		t.Fatalf("one-time password %q", pw)
+	}
+	if row := text(`#agent-table tr[data-email="new.agent@demo.kefu"]`); !strings.Contains(row, "must set password") || !strings.Contains(row, "de") {
+		t.Fatalf("agent row %q", row)
+	}
+	var lr LoginReply
+	if code := a.do("POST", "/v1/login", "", LoginRequest{Tenant: "demo", Email: "new.agent@demo.kefu", Password: pw}, &lr); code != 200 || !lr.Agent.MustChangePassword || lr.Agent.Role != store.RoleAdmin || lr.Agent.Lang != "de" {
+		t.Fatalf("one-time password login: %d %+v", code, lr)
+	}
+
+	// An API key with one scope: the key is shown once and works.
+	do(
+		chromedp.SetValue(chromedp.ID("key-name"), "shop backend"),
+		chromedp.Click(chromedp.CSS(`#key-scopes input[value="conversations:read"]`)),
+		chromedp.Click(chromedp.CSS(`#key-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("key-value")),
+	)
+	key := text("#key-value")
+	var me MeView
+	if code := a.do("GET", "/v1/me", key, nil, &me); code != 200 || len(me.Scopes) != 1 || me.Scopes[0] != "conversations:read" {
+		t.Fatalf("new key: %d %+v", code, me)
+	}
+	if row := text(`#key-table tbody tr`); !strings.Contains(row, "shop backend") || !strings.Contains(row, "active") {
+		t.Fatalf("key row %q", row)
+	}
+
+	// The audit log lists what was done, newest first.
+	do(chromedp.WaitVisible(chromedp.CSS(`#audit-table tr[data-action]`)))
+	audit := text("#audit-table")
+	for _, want := range []string{"shop-eu", "new.agent@demo.kefu", "shop backend"} {
+		if !strings.Contains(audit, want) {
+			t.Fatalf("audit log lacks %q:\n%s", want, audit)
+		}
+	}
+	shot("admin-desktop.png")
+	do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#audit-table tr[data-action]`)))
+	shot("admin-phone.png")
+
+	// An agent-role login sees no Admin link, and the admin page refuses.
+	do(
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), "plain@demo.kefu"),
+		chromedp.SetValue(chromedp.ID("login-password"), "a long enough password"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.CSS(".conn-on")),
+	)
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('admin-link').offsetParent === null`)); err != nil || !v {
+		t.Fatalf("agent sees the Admin link: %v %v", v, err)
+	}
+	do(chromedp.Navigate("http://"+addr+"/console/admin.html"), chromedp.WaitVisible(chromedp.ID("adm-forbidden")))
+}
