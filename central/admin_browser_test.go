@@ -20,7 +20,8 @@ import (
 // agent added with role and language (its one-time password shown once),
 // an API key created with scopes (the key shown once) and revoked, and the
 // audit log listing those actions; markup in a name stays text. An agent
-// with role "agent" sees no Admin link. Screenshots:
+// with role "agent" sees no Admin link. The new agent signing in with the
+// one-time password must choose its own first (POST /v1/password). Screenshots:
 // test-artifacts/admin-desktop.png and admin-phone.png (390 px).
 func TestAdminConsoleInBrowser(t *testing.T) {
 	e := newEnv(t)
@@ -132,7 +133,7 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 	}
 
 	// The audit log lists what was done, newest first.
-	do(chromedp.WaitVisible(chromedp.CSS(`#audit-table tr[data-action]`)))
+	do(chromedp.WaitVisible(chromedp.Search(`//table[@id="audit-table"]//tr[@data-action="apikey.create"]`)))
 	audit := text("#audit-table")
 	for _, want := range []string{"shop-eu", "new.agent@demo.kefu", "shop backend"} {
 		if !strings.Contains(audit, want) {
@@ -159,4 +160,33 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 		t.Fatalf("agent sees the Admin link: %v %v", v, err)
 	}
 	do(chromedp.Navigate("http://"+addr+"/console/admin.html"), chromedp.WaitVisible(chromedp.ID("adm-forbidden")))
+
+	// First sign-in with the one-time password: choose a new one first; a
+	// too short one is refused with the server's reason.
+	do(
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.Click(chromedp.ID("logout")),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), "new.agent@demo.kefu"),
+		chromedp.SetValue(chromedp.ID("login-password"), pw),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("pw-new")),
+		chromedp.SetValue(chromedp.ID("pw-new"), "short1"),
+		chromedp.SetValue(chromedp.ID("pw-repeat"), "short1"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('pw-new').removeAttribute('minlength')`),
+		chromedp.Click(chromedp.ID("pw-submit")),
+		chromedp.WaitVisible(chromedp.ID("pw-error")),
+	)
+	if msg := text("#pw-error"); !strings.Contains(msg, "password") {
+		t.Fatalf("short password error %q", msg)
+	}
+	do(
+		chromedp.SetValue(chromedp.ID("pw-new"), "my own long password"),
+		chromedp.SetValue(chromedp.ID("pw-repeat"), "my own long password"),
+		chromedp.Click(chromedp.ID("pw-submit")),
+		chromedp.WaitVisible(chromedp.ID("admin-link")),
+	)
+	if code := a.do("POST", "/v1/login", "", LoginRequest{Tenant: "demo", Email: "new.agent@demo.kefu", Password: "my own long password"}, &lr); code != 200 || lr.Agent.MustChangePassword {
+		t.Fatalf("new password login: %d %+v", code, lr)
+	}
 }

@@ -56,6 +56,33 @@
     $('login-email').focus();
   }
 
+  // First sign-in with a one-time password: the agent chooses a new one
+  // (POST /v1/password) before the console opens.
+  function showPasswordChange(current) {
+    $('app').hidden = true;
+    $('login').hidden = false;
+    $('login-form').hidden = true;
+    $('pw-form').hidden = false;
+    $('pw-current').value = current || '';
+    (current ? $('pw-new') : $('pw-current')).focus();
+  }
+  $('pw-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var err = $('pw-error');
+    err.hidden = true;
+    if ($('pw-new').value !== $('pw-repeat').value) { err.textContent = 'The two new passwords differ.'; err.hidden = false; return; }
+    $('pw-submit').disabled = true;
+    api('POST', '/v1/password', { current: $('pw-current').value, 'new': $('pw-new').value }).then(function (r) {
+      state.token = r.token; state.agent = r.agent;
+      sessionStorage.setItem('kefu.token', r.token);
+      sessionStorage.setItem('kefu.agent', JSON.stringify(r.agent));
+      $('pw-form').reset(); $('pw-form').hidden = true; $('login-form').hidden = false;
+      showApp();
+    }).catch(function (e2) {
+      err.textContent = e2.message; err.hidden = false;
+    }).finally(function () { $('pw-submit').disabled = false; });
+  });
+
   function showApp() {
     $('login').hidden = true;
     $('app').hidden = false;
@@ -80,7 +107,9 @@
       state.token = r.token; state.agent = r.agent;
       sessionStorage.setItem('kefu.token', r.token);
       sessionStorage.setItem('kefu.agent', JSON.stringify(r.agent));
+      var typed = $('login-password').value;
       $('login-password').value = '';
+      if (r.agent && r.agent.must_change_password) { showPasswordChange(typed); return; }
       showApp();
     }).catch(function (e2) {
       err.textContent = e2.message; err.hidden = false;
@@ -894,7 +923,8 @@
 
   if (state.token) {
     api('GET', '/v1/me').then(function (a) {
-      state.agent = a; sessionStorage.setItem('kefu.agent', JSON.stringify(a)); showApp();
+      state.agent = a; sessionStorage.setItem('kefu.agent', JSON.stringify(a));
+      if (a.must_change_password) showPasswordChange(''); else showApp();
     }).catch(function () { logout(); });
   } else {
     showLogin();
