@@ -18,7 +18,8 @@ import (
 // Chromium as the demo owner: the Admin link in the navigation, a site
 // added with an allowed origin, a server-side validation error shown, an
 // agent added with role and language (its one-time password shown once),
-// an API key created with scopes (the key shown once) and revoked, and the
+// an API key created with scopes (the key shown once), a tenant setting
+// refused with the server's reason and then set, and the
 // audit log listing those actions; markup in a name stays text. An agent
 // with role "agent" sees no Admin link. The new agent signing in with the
 // one-time password must choose its own first (POST /v1/password). Screenshots:
@@ -130,6 +131,33 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 	}
 	if row := text(`#key-table tbody tr`); !strings.Contains(row, "shop backend") || !strings.Contains(row, "active") {
 		t.Fatalf("key row %q", row)
+	}
+
+	// Tenant settings: a bad value shows the server's reason; a good one is stored.
+	row := `#set-table tr[data-key="forecast.default_promotions"]`
+	do(
+		chromedp.WaitVisible(chromedp.CSS(row+` input`)),
+		chromedp.SetValue(chromedp.CSS(row+` input`), "perhaps"),
+		chromedp.Click(chromedp.CSS(row+` button.primary`)),
+		chromedp.WaitVisible(chromedp.ID("adm-error")),
+	)
+	if msg := text("#adm-error"); !strings.Contains(msg, "forecast.default_promotions") {
+		t.Fatalf("settings error %q", msg)
+	}
+	do(
+		chromedp.SetValue(chromedp.CSS(row+` input`), "false"),
+		chromedp.Click(chromedp.CSS(row+` button.primary`)),
+		chromedp.WaitVisible(chromedp.CSS(row+` button.ghost`)),
+	)
+	var sv SettingsView
+	if code := a.do("GET", "/v1/admin/settings", key, nil, &sv); code != 403 {
+		t.Fatalf("read-only key reads settings: %d", code)
+	}
+	if code := a.do("POST", "/v1/login", "", LoginRequest{Tenant: "demo", Email: demoEmail, Password: demoPassword}, &lr); code != 200 {
+		t.Fatal(code)
+	}
+	if code := a.do("GET", "/v1/admin/settings", lr.Token, nil, &sv); code != 200 || sv.Settings["forecast.default_promotions"] != "false" {
+		t.Fatalf("stored settings: %d %v", code, sv.Settings)
 	}
 
 	// The audit log lists what was done, newest first.

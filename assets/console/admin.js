@@ -161,6 +161,36 @@
     });
   });
 
+  // ---- tenant settings: every known key with its doc; values are
+  // checked by the server, whose reason is shown ----
+  function loadSettings() {
+    return api('GET', '/v1/admin/settings').then(function (v) {
+      var tb = $('set-table').querySelector('tbody');
+      tb.textContent = '';
+      (v.keys || []).forEach(function (k) {
+        var tr = el('tr', null, { 'data-key': k.key });
+        var th = el('td');
+        th.appendChild(el('code', k.key));
+        th.appendChild(el('div', k.doc, { 'class': 'muted' }));
+        tr.appendChild(th);
+        var set = Object.prototype.hasOwnProperty.call(v.settings || {}, k.key);
+        var inp = el('input', null, { 'aria-label': k.key, placeholder: 'default: ' + (k['default'] || '(empty)') });
+        inp.value = set ? v.settings[k.key] : '';
+        var tdv = el('td'); tdv.appendChild(inp); tr.appendChild(tdv);
+        var td = el('td');
+        td.appendChild(button('Save', 'primary', function () {
+          var ch = {}; ch[k.key] = inp.value;
+          act(api('PATCH', '/v1/admin/settings', { set: ch }), loadSettings);
+        }));
+        if (set) td.appendChild(button('Reset', 'ghost', function () {
+          act(api('PATCH', '/v1/admin/settings', { reset: [k.key] }), loadSettings);
+        }));
+        tr.appendChild(td);
+        tb.appendChild(tr);
+      });
+    });
+  }
+
   // ---- audit log ----
   function loadAudit() {
     if (!me || (me.scopes || []).indexOf('audit:read') < 0) { $('adm-audit').hidden = true; return Promise.resolve(); }
@@ -182,6 +212,6 @@
       Array.prototype.forEach.call(document.querySelectorAll('.adm-card'), function (c) { c.hidden = true; });
       return;
     }
-    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadAudit()]);
+    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadSettings(), loadAudit()]);
   }).catch(function (e) { showError(e.message); });
 })();
