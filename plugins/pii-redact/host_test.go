@@ -15,8 +15,8 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
-	"github.com/kefu-io/kefu/internal/wasmbuild"
 	"github.com/kefu-io/kefu/edge/vault"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // TestInRealHost runs the wasip1 build of this plugin in edge/pluginhost
