@@ -286,6 +286,17 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 	}
 
+	// The knowledge hub before anything that may answer: the consumer,
+	// channels and hits all read s.kbs.
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return nil, fmt.Errorf("central: jetstream: %w", err)
+	}
+	s.js = js
+	if err := s.startKnowledge(ctx); err != nil {
+		return nil, err
+	}
+
 	// Console events: from every replica, through NATS.
 	sub, err := s.nc.Subscribe(chat.SubjectEventsPrefix+">", s.onEvent)
 	if err != nil {
@@ -324,9 +335,6 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
 	s.bg.Add(1)
 	go s.alertLoop()
-	if err := s.startKnowledge(ctx); err != nil {
-		return nil, err
-	}
 	s.updateQueueDepth(ctx)
 	ok = true
 	return s, nil
@@ -345,11 +353,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream
 }
 
 func (s *Service) startConsumer(ctx context.Context) error {
-	js, err := jetstream.New(s.nc)
-	if err != nil {
-		return fmt.Errorf("central: jetstream: %w", err)
-	}
-	s.js = js
+	js := s.js
 	if _, err := EnsureStream(ctx, js); err != nil {
 		return err
 	}

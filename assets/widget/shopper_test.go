@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,11 @@ func waitCore(t *testing.T, ctx context.Context) {
 
 // TestRoughEdges: each rough edge of issue 13, fixed, in one session.
 func TestRoughEdges(t *testing.T) {
-	srv, _ := newServer(t)
+	srv, e := newServer(t)
+	hold := make(chan struct{})
+	e.holdCore.Store(&hold)
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
 	ctx := browser(t)
 	open(t, ctx, srv.URL+"/demo/")
 	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
@@ -72,6 +77,7 @@ func TestRoughEdges(t *testing.T) {
 			t.Fatalf("first question %v %v", got, err)
 		}
 	})
+	release()
 	waitCore(t, ctx)
 	t.Run("too long: no Retry that can never succeed", func(t *testing.T) {
 		if _, err := eval[string](ctx, `Kefu.send("y".repeat(300)).then(() => "sent", e => e.code)`); err != nil {

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,6 +89,9 @@ type fakeEdge struct {
 	flaky  map[string]int // message id → times dropped without accepting
 	models []string       // model files fetched
 	packs  []string       // FAQ pack files fetched
+	// holdCore, when set, keeps the WASM core from being served until it
+	// is closed (tests of what happens before the core is ready).
+	holdCore atomic.Pointer[chan struct{}]
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -217,6 +221,13 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	}
 	for _, a := range bundle.Assets {
 		mux.HandleFunc("GET /"+a.Name, func(w http.ResponseWriter, r *http.Request) {
+			if g := e.holdCore.Load(); g != nil && strings.HasSuffix(a.Name, ".wasm") {
+				select {
+				case <-*g:
+				case <-r.Context().Done():
+					return
+				}
+			}
 			w.Header().Set("Content-Type", a.Type)
 			_, _ = w.Write(a.Body)
 		})
