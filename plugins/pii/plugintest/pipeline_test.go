@@ -81,7 +81,7 @@ func envelope(conv, text string, dir chat.Direction, role chat.Role, labels map[
 
 func TestEUPipelineInRealHost(t *testing.T) {
 	b := bundles(t)
-	orders := testserver.New(testserver.Order{ID: "12345", Status: "in_transit", Carrier: "DHL", ETA: "2025-01-05"})
+	orders := testserver.New(testserver.Order{ID: "12345", Status: "in_transit", Carrier: "DHL", ETA: "2025-01-05", Postcode: "10115"})
 	defer orders.Close()
 	hook := &hooked{got: make(chan struct{}, 16)}
 	webhook := httptest.NewServer(hook)
@@ -134,7 +134,8 @@ func TestEUPipelineInRealHost(t *testing.T) {
 	}
 
 	// order question answered at the edge through the allowlisted HTTP
-	out, err = h.Run(ctx, "eu", pluginhost.HookInbound, envelope(conv, "where is my order 12345?", chat.Inbound, chat.RoleShopper, nil))
+	// (with the order's postcode as the second factor, issue 8 item 13)
+	out, err = h.Run(ctx, "eu", pluginhost.HookInbound, envelope(conv, "where is my order 12345? postcode 10115", chat.Inbound, chat.RoleShopper, nil))
 	if err != nil || out.Verdict != pluginhost.Answer || out.Plugin != "order-status" || !strings.Contains(out.Answer, "on its way") {
 		t.Fatalf("order: %+v %v", out, err)
 	}
