@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -282,8 +281,7 @@ func (p *part) tokens(field, text string) map[string]struct{} {
 }
 
 func (p *part) weight(field, t string) float64 {
-	n := float64(p.n[field])
-	return math.Log(1 + (n+1)/float64(p.df[field][t]+1))
+	return idf(p.n[field], p.df[field][t])
 }
 
 // coverage is the IDF-weighted share of the question's tokens found in d.
@@ -304,22 +302,7 @@ func (p *part) coverage(field string, q, d map[string]struct{}) float64 {
 
 // cosine is the IDF-weighted cosine of two token sets.
 func (p *part) cosine(field string, q, d map[string]struct{}) float64 {
-	var dot, nq, nd float64
-	for t := range q {
-		w := p.weight(field, t)
-		nq += w * w
-		if _, ok := d[t]; ok {
-			dot += w * w
-		}
-	}
-	for t := range d {
-		w := p.weight(field, t)
-		nd += w * w
-	}
-	if nq == 0 || nd == 0 {
-		return 0
-	}
-	return dot / math.Sqrt(nq*nd)
+	return weightedCosine(q, d, func(t string) float64 { return p.weight(field, t) })
 }
 
 // Mentions returns the ids of the entities text names (longest alias first;

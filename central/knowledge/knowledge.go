@@ -309,22 +309,34 @@ func (x *Index) ByIntent(tenant, intent string) (chat.FAQEntry, bool) {
 
 // weight is the IDF weight of token t in field (read lock held).
 func (x *Index) weight(field, t string) float64 {
-	n := float64(x.n[field])
-	return math.Log(1 + (n+1)/float64(x.df[field][t]+1))
+	return idf(x.n[field], x.df[field][t])
+}
+
+// idf is a token's smoothed inverse document frequency among n documents,
+// df of which hold it.
+func idf(n, df int) float64 {
+	return math.Log(1 + float64(n+1)/float64(df+1))
 }
 
 // similarity is the IDF-weighted cosine of two token sets (read lock held).
 func (x *Index) similarity(field string, q, d map[string]struct{}) float64 {
+	return weightedCosine(q, d, func(t string) float64 { return x.weight(field, t) })
+}
+
+// weightedCosine is the cosine of two token sets, each token weighted by
+// weight(token) (an IDF): the one formula the FAQ index and the hub's
+// passage parts share.
+func weightedCosine(q, d map[string]struct{}, weight func(string) float64) float64 {
 	var dot, nq, nd float64
 	for t := range q {
-		w := x.weight(field, t)
+		w := weight(t)
 		nq += w * w
 		if _, ok := d[t]; ok {
 			dot += w * w
 		}
 	}
 	for t := range d {
-		w := x.weight(field, t)
+		w := weight(t)
 		nd += w * w
 	}
 	if nq == 0 || nd == 0 {
