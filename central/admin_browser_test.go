@@ -1,8 +1,6 @@
 package central
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/kefu-io/kefu/central/admin"
 	"github.com/kefu-io/kefu/central/store"
-	"github.com/kefu-io/kefu/internal/browsertest"
 )
 
 // TestAdminConsoleInBrowser drives the console's admin page in headless
@@ -34,31 +31,8 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx := browsertest.New(t, 60*time.Second)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(artifactDir(t), name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p := newBrowserPage(t, 60*time.Second)
+	ctx, do, text, shot := p.ctx, p.do, p.text, p.shot
 	do(
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate("http://"+addr+"/console/"),

@@ -32,21 +32,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		<-e.out
 	}
 
-	ctx := browsertest.New(t, 60*time.Second)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	p := newBrowserPage(t, 60*time.Second)
+	ctx, do, text := p.ctx, p.do, p.text
 	attr := func(sel chromedp.CSS, name string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.AttributeValue(sel, name))

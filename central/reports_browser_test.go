@@ -1,8 +1,6 @@
 package central
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/kefu-io/kefu/central/demo"
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/internal/browsertest"
 )
 
 // TestReportsInBrowser drives the reports page in headless Chromium over
@@ -33,31 +30,9 @@ func TestReportsInBrowser(t *testing.T) {
 	e.consumerIdle()
 	addr := listen(t, api.app)
 
-	ctx := browsertest.New(t, 90*time.Second)
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel chromedp.CSS) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(artifactDir(t), name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p := newBrowserPage(t, 90*time.Second)
+	p.quality = 90
+	ctx, do, text, shot := p.ctx, p.do, p.text, p.shot
 	do(
 		chromedp.Navigate("http://"+addr+"/console/"),
 		chromedp.WaitVisible(chromedp.ID("login-email")),
