@@ -27,7 +27,7 @@ func newBrowserPage(t *testing.T, timeout time.Duration) *browserPage {
 // do runs steps in order.
 func (p *browserPage) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, steps...); err != nil {
+	if err := browsertest.Do(p.ctx, steps...); err != nil {
 		p.t.Fatal(err)
 	}
 }

@@ -101,7 +101,7 @@ func TestWorkspaceInBrowser(t *testing.T) {
 		t.Helper()
 		for i, step := range steps {
 			sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			err := chromedp.Do(sctx, step)
+			err := browsertest.Do(sctx, step)
 			cancel()
 			if err != nil {
 				if png, perr := chromedp.Run(ctx, chromedp.FullScreenshot(100)); perr == nil {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,4 +56,34 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(bctx, timeout)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Do runs steps in order like chromedp.Do, but runs a step again (up to
+// five times, 100 ms apart) when the node it found was replaced before it
+// acted on it: a list the page re-renders between chromedp's query and its
+// click answers "Could not find node with given id". Any other error ends
+// at once.
+func Do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
+	for _, step := range steps {
+		var err error
+		for try := 0; try < 5; try++ {
+			if err = chromedp.Do(ctx, step); err == nil || !staleNode(err) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func staleNode(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Could not find node with given id") || strings.Contains(s, "Node is detached")
 }
