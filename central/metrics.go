@@ -22,6 +22,9 @@ type metrics struct {
 	replyLatency    prometheus.Histogram
 	alertLatency    prometheus.Histogram
 	alertDeliveries *prometheus.CounterVec
+	webhookAttempts *prometheus.CounterVec
+	webhookLatency  prometheus.Histogram
+	webhookEnqueue  prometheus.Counter
 }
 
 // newMetrics makes a Service's collectors and registers them on reg (nil:
@@ -71,6 +74,19 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.05, .1, .2, .3, .5, .75, 1, 2, 5, 10, 30}}),
 		alertDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_alert_deliveries_total",
 			Help: "Alert delivery attempts by adapter and outcome."}, []string{"adapter", "outcome"}),
+		webhookAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "kefu", Subsystem: "central", Name: "webhook_attempts_total",
+			Help: "Webhook delivery attempts by outcome: delivered, retry, failed (gave up).",
+		}, []string{"outcome"}),
+		webhookLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "kefu", Subsystem: "central", Name: "webhook_delivery_seconds",
+			Help:    "From the event to the receiver's 2xx answer.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 16),
+		}),
+		webhookEnqueue: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "kefu", Subsystem: "central", Name: "webhook_enqueue_errors_total",
+			Help: "Events that could not be written to the webhook outbox.",
+		}),
 	}
 	if reg == nil {
 		return m
@@ -86,6 +102,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.replyLatency = register(reg, m.replyLatency)
 	m.alertLatency = register(reg, m.alertLatency)
 	m.alertDeliveries = register(reg, m.alertDeliveries)
+	m.webhookAttempts = register(reg, m.webhookAttempts)
+	m.webhookLatency = register(reg, m.webhookLatency)
+	m.webhookEnqueue = register(reg, m.webhookEnqueue)
 	return m
 }
 

@@ -14,9 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
-
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/central/webhook"
 	"github.com/kefu-io/kefu/chat"
@@ -82,22 +79,6 @@ func (c WebhookConfig) withDefaults() WebhookConfig {
 	}
 	return c
 }
-
-var (
-	webhookAttempts = promauto.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "kefu", Subsystem: "central", Name: "webhook_attempts_total",
-		Help: "Webhook delivery attempts by outcome: delivered, retry, failed (gave up).",
-	}, []string{"outcome"})
-	webhookLatency = promauto.NewHistogram(prometheus.HistogramOpts{
-		Namespace: "kefu", Subsystem: "central", Name: "webhook_delivery_seconds",
-		Help:    "From the event to the receiver's 2xx answer.",
-		Buckets: prometheus.ExponentialBuckets(0.005, 2, 16),
-	})
-	webhookEnqueueErrors = promauto.NewCounter(prometheus.CounterOpts{
-		Namespace: "kefu", Subsystem: "central", Name: "webhook_enqueue_errors_total",
-		Help: "Events that could not be written to the webhook outbox.",
-	})
-)
 
 // dispatcher posts the outbox's deliveries.
 type dispatcher struct {
@@ -210,14 +191,14 @@ func (d *dispatcher) attempt(del store.WebhookDelivery) {
 	switch {
 	case err == nil:
 		a.Status = store.DeliveryDelivered
-		webhookAttempts.WithLabelValues("delivered").Inc()
-		webhookLatency.Observe(a.At.Sub(del.CreatedAt).Seconds())
+		d.s.m.webhookAttempts.WithLabelValues("delivered").Inc()
+		d.s.m.webhookLatency.Observe(a.At.Sub(del.CreatedAt).Seconds())
 	case a.At.Sub(del.CreatedAt) >= d.cfg.MaxAge:
 		a.Status, a.Error = store.DeliveryFailed, err.Error()
-		webhookAttempts.WithLabelValues("failed").Inc()
+		d.s.m.webhookAttempts.WithLabelValues("failed").Inc()
 	default:
 		a.Status, a.Error, a.NextAt = store.DeliveryPending, err.Error(), a.At.Add(d.backoff(del.Attempts+1))
-		webhookAttempts.WithLabelValues("retry").Inc()
+		d.s.m.webhookAttempts.WithLabelValues("retry").Inc()
 	}
 	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer fcancel()
@@ -245,7 +226,7 @@ func (s *Service) notify(ctx context.Context, tenant, event, key string, data an
 		return json.Marshal(webhook.Payload{ID: deliveryID, Event: event, Tenant: tenant, CreatedAt: now.UTC(), Data: raw})
 	})
 	if err != nil {
-		webhookEnqueueErrors.Inc()
+		s.m.webhookEnqueue.Inc()
 		s.log.Error("webhooks: enqueue", "tenant", tenant, "event", event, "err", err)
 		return
 	}

@@ -7,10 +7,14 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/central/webhook"
@@ -202,7 +206,10 @@ func newAdminKey(t *testing.T, s *Service, tenant string, scopes ...string) stri
 // with backoff until it accepts.
 func TestWebhookRetry(t *testing.T) {
 	e := newEnv(t)
-	s := e.start(fastWebhooks(e.config()))
+	cfg := fastWebhooks(e.config())
+	reg := prometheus.NewRegistry()
+	cfg.Registerer = reg
+	s := e.start(cfg)
 	rc := newReceiver(t, "a-secret-of-sixteen+")
 	rc.down.Store(true)
 	if err := s.st.CreateWebhook(bg, store.Webhook{ID: "wh1", Tenant: "demo", URL: rc.srv.URL, Events: []string{webhook.ConversationCreated}, Secret: rc.secret}); err != nil {
@@ -235,6 +242,16 @@ func TestWebhookRetry(t *testing.T) {
 	log, _ := s.st.WebhookDeliveries(bg, "demo", "wh1", 0)
 	if len(log) != 1 || log[0].Attempts < 4 || log[0].Status != store.DeliveryDelivered {
 		t.Fatalf("log %+v", log)
+	}
+	// The attempts are counted on the Service's own registry.
+	want := fmt.Sprintf(`
+# HELP kefu_central_webhook_attempts_total Webhook delivery attempts by outcome: delivered, retry, failed (gave up).
+# TYPE kefu_central_webhook_attempts_total counter
+kefu_central_webhook_attempts_total{outcome="delivered"} 1
+kefu_central_webhook_attempts_total{outcome="retry"} %d
+`, log[0].Attempts-1)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "kefu_central_webhook_attempts_total"); err != nil {
+		t.Fatal(err)
 	}
 }
 
