@@ -1,6 +1,9 @@
 package central
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,8 @@ import (
 
 	"github.com/kefu-io/kefu/central/admin"
 	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // TestAdminConsoleInBrowser drives the console's admin page in headless
@@ -17,13 +22,14 @@ import (
 // agent added with role and language (its one-time password shown once),
 // an API key created with scopes (the key shown once), a tenant setting
 // refused with the server's reason and then set, and the
-// audit log listing those actions; markup in a name stays text. An agent
+// audit log listing those actions; a webhook added from the page (its secret
+// shown once) with its delivery in the log; markup in a name stays text. An agent
 // with role "agent" sees no Admin link. The new agent signing in with the
 // one-time password must choose its own first (POST /v1/password). Screenshots:
-// test-artifacts/admin-desktop.png and admin-phone.png (390 px).
+// test-artifacts/admin-desktop.png, admin-webhooks.png and admin-phone.png (390 px).
 func TestAdminConsoleInBrowser(t *testing.T) {
 	e := newEnv(t)
-	s := e.start(e.config())
+	s := e.start(fastWebhooks(e.config()))
 	a := newApp(t, s)
 	addr := listen(t, a.app)
 	if _, _, err := s.Admin().AddAgent(t.Context(), admin.Actor("test"), admin.NewAgent{Tenant: "demo", Email: "plain@demo.kefu",
@@ -107,6 +113,50 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 		t.Fatalf("key row %q", row)
 	}
 
+	// A webhook: a refused URL shows the server's reason; then one event
+	// chosen, the signing secret shown once, the delivery in its log.
+	rc := newReceiver(t, "")
+	do(
+		chromedp.WaitVisible(chromedp.CSS(`#hook-events input[value="conversation.created"]`)),
+		chromedp.SetValue(chromedp.ID("hook-url"), "http://crm.example/hook"),
+		chromedp.Click(chromedp.CSS(`#hook-events input[value="conversation.created"]`)),
+		chromedp.Click(chromedp.CSS(`#hook-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("adm-error")),
+	)
+	if msg := text("#adm-error"); !strings.Contains(msg, "url") {
+		t.Fatalf("webhook url error %q", msg)
+	}
+	do(
+		chromedp.SetValue(chromedp.ID("hook-url"), rc.srv.URL+"/kefu"),
+		chromedp.Click(chromedp.CSS(`#hook-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("hook-value")),
+		chromedp.WaitVisible(chromedp.CSS(`#hook-table tbody tr[data-id]`)),
+	)
+	secret := text("#hook-value")
+	rc.mu.Lock()
+	rc.secret = secret
+	rc.mu.Unlock()
+	if hooks, _ := s.st.Webhooks(bg, "demo"); len(hooks) != 1 || hooks[0].Secret != secret || len(hooks[0].Events) != 1 || hooks[0].Events[0] != "conversation.created" {
+		t.Fatalf("stored webhooks %+v", hooks)
+	}
+	e.publish(envelope("demo", "v-admin-hook", "", chat.NewID(), "hello", "en"))
+	poll.Until(t, 10*time.Second, func() error {
+		if rc.count("conversation.created") != 1 {
+			return errors.New("not delivered yet")
+		}
+		return nil
+	})
+	rc.check()
+	do(
+		chromedp.Click(chromedp.Search(`//table[@id="hook-table"]//button[.="Deliveries"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#hook-log-table tr[data-status="delivered"][data-event="conversation.created"]`)),
+	)
+	if png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("adm-webhooks"))); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(artifactDir(t), "admin-webhooks.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// Tenant settings: a bad value shows the server's reason; a good one is stored.
 	row := `#set-table tr[data-key="forecast.default_promotions"]`
 	do(
@@ -137,7 +187,7 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 	// The audit log lists what was done, newest first.
 	do(chromedp.WaitVisible(chromedp.Search(`//table[@id="audit-table"]//tr[@data-action="apikey.create"]`)))
 	audit := text("#audit-table")
-	for _, want := range []string{"shop-eu", "new.agent@demo.kefu", "shop backend"} {
+	for _, want := range []string{"shop-eu", "new.agent@demo.kefu", "shop backend", "webhook.create"} {
 		if !strings.Contains(audit, want) {
 			t.Fatalf("audit log lacks %q:\n%s", want, audit)
 		}

@@ -14,7 +14,8 @@ import (
 )
 
 // The webhook API: POST/GET /v1/webhooks, GET/DELETE /v1/webhooks/:id,
-// GET /v1/webhooks/:id/deliveries (the delivery log). Scopes
+// GET /v1/webhooks/:id/deliveries (the delivery log), GET
+// /v1/webhook-events (the event names one may subscribe to). Scopes
 // webhooks:read and webhooks:write (owners).
 
 // WebhookRequest is the body of POST /v1/webhooks. Without a secret one is
@@ -55,6 +56,7 @@ func (s *Service) registerWebhooks(auth fiber.Router) {
 	auth.Get("/webhooks/:id", s.getWebhook)
 	auth.Delete("/webhooks/:id", s.deleteWebhook)
 	auth.Get("/webhooks/:id/deliveries", s.webhookDeliveries)
+	auth.Get("/webhook-events", func(c *fiber.Ctx) error { return c.JSON(webhook.Events) })
 }
 
 func webhookView(w store.Webhook) WebhookView {

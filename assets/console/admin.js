@@ -161,6 +161,66 @@
     });
   });
 
+  // ---- webhooks (owners: webhooks:read/write): the secret is shown once;
+  // the delivery log shows each delivery's status, attempts and answer ----
+  function canHooks() { return me && (me.scopes || []).indexOf('webhooks:read') >= 0; }
+  function loadHookEvents() {
+    if (!canHooks()) return Promise.resolve();
+    return api('GET', '/v1/webhook-events').then(function (events) {
+      var fs = $('hook-events');
+      ['*'].concat(events || []).forEach(function (ev) {
+        var lab = el('label', null, { title: ev === '*' ? 'every event' : ev });
+        lab.appendChild(el('input', null, { type: 'checkbox', value: ev, name: 'event' }));
+        lab.appendChild(document.createTextNode(' ' + (ev === '*' ? 'all events' : ev)));
+        fs.appendChild(lab);
+      });
+    });
+  }
+  function loadHooks() {
+    if (!canHooks()) { $('adm-webhooks').hidden = true; return Promise.resolve(); }
+    return api('GET', '/v1/webhooks').then(function (hooks) {
+      var tb = $('hook-table').querySelector('tbody');
+      tb.textContent = '';
+      (hooks || []).forEach(function (h) {
+        var tr = row(tb, [h.url, (h.events || []).join(', '), when(h.created_at)], { 'data-id': h.id });
+        var td = el('td');
+        td.appendChild(button('Deliveries', 'ghost', function () { loadHookLog(h); }));
+        td.appendChild(button('Remove', 'danger', function () {
+          if (!confirm('Remove the webhook to ' + h.url + '? Pending deliveries are dropped.')) return;
+          act(api('DELETE', '/v1/webhooks/' + encodeURIComponent(h.id)), function () { $('hook-log').hidden = true; loadHooks(); });
+        }));
+        tr.appendChild(td);
+      });
+    });
+  }
+  function loadHookLog(h) {
+    return api('GET', '/v1/webhooks/' + encodeURIComponent(h.id) + '/deliveries?limit=50').then(function (log) {
+      $('hook-log-url').textContent = h.url;
+      var tb = $('hook-log-table').querySelector('tbody');
+      tb.textContent = '';
+      (log || []).forEach(function (d) {
+        var answer = d.last_status ? String(d.last_status) : '';
+        if (d.last_error) answer += (answer ? ' · ' : '') + d.last_error;
+        if (d.next_attempt_at) answer += (answer ? ' · ' : '') + 'next try ' + when(d.next_attempt_at);
+        row(tb, [when(d.created_at), d.event, d.status, String(d.attempts), answer, d.latency_ms ? d.latency_ms + ' ms' : ''],
+          { 'data-status': d.status, 'data-event': d.event });
+      });
+      if (!(log || []).length) row(tb, ['no deliveries yet', '', '', '', '', '']);
+      $('hook-log').hidden = false;
+    }).catch(function (e) { showError(e.message); });
+  }
+  $('hook-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    $('hook-secret').hidden = true;
+    var events = Array.prototype.map.call($('hook-events').querySelectorAll('input:checked'), function (c) { return c.value; });
+    act(api('POST', '/v1/webhooks', { url: $('hook-url').value.trim(), events: events }), function (r) {
+      $('hook-value').textContent = r.secret;
+      $('hook-secret').hidden = false;
+      $('hook-form').reset();
+      loadHooks();
+    });
+  });
+
   // ---- tenant settings: every known key with its doc; values are
   // checked by the server, whose reason is shown ----
   function loadSettings() {
@@ -212,6 +272,6 @@
       Array.prototype.forEach.call(document.querySelectorAll('.adm-card'), function (c) { c.hidden = true; });
       return;
     }
-    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadSettings(), loadAudit()]);
+    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadHookEvents(), loadHooks(), loadSettings(), loadAudit()]);
   }).catch(function (e) { showError(e.message); });
 })();
