@@ -39,6 +39,8 @@ func init() {
 type serverFlags struct {
 	addr, natsURL, faq string
 	verbose            bool
+	natsCreds          string
+	creds              *natsembed.Credentials
 }
 
 func (f *serverFlags) bind(fs *flag.FlagSet) {
@@ -46,6 +48,8 @@ func (f *serverFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.natsURL, "nats", nats.DefaultURL, "NATS URL (JetStream enabled)")
 	fs.StringVar(&f.faq, "faq", "", "FAQ pack JSON (chat.FAQPack); default: the built-in demo pack")
 	fs.BoolVar(&f.verbose, "v", false, "debug logs")
+	fs.StringVar(&f.natsCreds, "nats-credentials", os.Getenv("KEFU_NATS_CREDENTIALS"),
+		"JSON file {\"user\":…,\"password\":…} of the NATS connection (default $KEFU_NATS_CREDENTIALS); for central's embedded NATS: `kefu nats-credentials --data DATA --region REGION --out FILE`")
 }
 
 func (f *serverFlags) logger(w io.Writer) *slog.Logger {
@@ -76,7 +80,18 @@ func (f *serverFlags) pack() (chat.FAQPack, error) {
 // connect opens the NATS connection; it reconnects forever, so a restart of
 // the NATS system loses nothing that JetStream holds.
 func (f *serverFlags) connect(name string) (*nats.Conn, error) {
-	nc, err := nats.Connect(f.natsURL, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond))
+	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	if f.creds == nil && f.natsCreds != "" {
+		c, err := natsembed.ReadCredentials(f.natsCreds)
+		if err != nil {
+			return nil, err
+		}
+		f.creds = &c
+	}
+	if f.creds != nil {
+		opts = append(opts, nats.UserInfo(f.creds.User, f.creds.Password))
+	}
+	nc, err := nats.Connect(f.natsURL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", f.natsURL, err)
 	}
@@ -102,7 +117,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream (domain \""+edge.DefaultCentralDomain+"\") in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
 	leafPort := fs.Int("leaf-port", 0, "with --embed-nats: accept edges (kefu edge --leaf) as NATS leaf nodes on --leaf-host:PORT; 0: none")
 	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
-	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token leaf edges must present (default $KEFU_LEAF_TOKEN)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token leaf edges must present (default $KEFU_LEAF_TOKEN; empty: derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf`)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -111,8 +126,19 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	}
 	log := sf.logger(stderr)
 	if *embedPort > 0 {
-		o := natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats"), Domain: edge.DefaultCentralDomain, Logger: log}
+		// The embedded NATS refuses anonymous clients (SECURITY.md):
+		// central connects as its role, edges with the credentials `kefu
+		// nats-credentials` derives from the same secret.
+		secret, err := natsembed.LoadOrCreateSecret(filepath.Join(*data, natsembed.SecretFile))
+		if err != nil {
+			return fail(stderr, err)
+		}
+		o := natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats"), Domain: edge.DefaultCentralDomain, Logger: log,
+			Auth: &natsembed.Auth{Secret: secret}}
 		if *leafPort > 0 {
+			if *leafToken == "" {
+				*leafToken = natsembed.LeafToken(secret)
+			}
 			o.LeafListen, o.LeafToken = net.JoinHostPort(*leafHost, strconv.Itoa(*leafPort)), *leafToken
 		}
 		ns, err := natsembed.Start(o)
@@ -121,6 +147,8 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		}
 		defer ns.Shutdown()
 		sf.natsURL = ns.URL()
+		c := natsembed.CredentialsFor(secret, natsembed.CentralUser)
+		sf.creds = &c
 		if o.LeafListen != "" {
 			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "token", o.LeafToken != "")
 		}
@@ -162,7 +190,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
 	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
-	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf` prints central's)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")

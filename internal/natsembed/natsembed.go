@@ -86,6 +86,12 @@ type Options struct {
 	// Default: 3s.
 	LeafWait time.Duration
 
+	// Auth, when set, refuses clients without a role's credentials and
+	// gives each role its permissions (auth.go). Leaf-node connections are
+	// authenticated by LeafToken instead. Default: none, any client of the
+	// port is accepted (tests; the port is on loopback).
+	Auth *Auth
+
 	// Logger receives the server's notices (debug level), warnings and
 	// errors. Default: none, the server is silent.
 	Logger *slog.Logger
@@ -97,6 +103,7 @@ type Server struct {
 	log     *serverLog
 	leafs   bool
 	leafURL string
+	auth    *Auth
 }
 
 // Start starts a server and waits until it accepts connections and, with
@@ -165,11 +172,20 @@ func Start(o Options) (*Server, error) {
 		opts.LeafNode.ReconnectInterval = time.Second
 		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{u}, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
 	}
+	if o.Auth != nil {
+		if len(o.Auth.Secret) < 16 {
+			return nil, ErrBadSecret
+		}
+		opts.CustomClientAuthentication = authenticator{secret: o.Auth.Secret}
+		if o.LeafListen != "" && o.LeafToken == "" {
+			return nil, fmt.Errorf("natsembed: a leaf listener of a server with authentication needs a token")
+		}
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: new server: %w", err)
 	}
-	s := &Server{srv: srv, log: &serverLog{log: o.Logger}, leafs: o.LeafRemote != ""}
+	s := &Server{srv: srv, log: &serverLog{log: o.Logger}, leafs: o.LeafRemote != "", auth: o.Auth}
 	if o.LeafListen != "" {
 		s.leafURL = "nats://" + net.JoinHostPort(opts.LeafNode.Host, strconv.Itoa(opts.LeafNode.Port))
 	}
@@ -231,9 +247,18 @@ func (s *Server) LeafURL() string { return s.leafURL }
 func (s *Server) LeafConnected() bool { return s.srv.NumLeafNodes() > 0 }
 
 // Connect opens a client connection named name that reconnects forever
-// (in memory with NoListen).
+// (in memory with NoListen); with Auth it connects as CentralUser.
 func (s *Server) Connect(name string) (*nats.Conn, error) {
+	return s.ConnectAs(CentralUser, name)
+}
+
+// ConnectAs is Connect as the role user (CentralUser, EdgeUser(region));
+// the user does not matter without Auth.
+func (s *Server) ConnectAs(user, name string) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	if s.auth != nil {
+		opts = append(opts, nats.UserInfo(user, Password(s.auth.Secret, user)))
+	}
 	url := s.URL()
 	if url == "" {
 		opts = append(opts, nats.InProcessServer(s.srv))

@@ -168,3 +168,110 @@ func TestLeafLink(t *testing.T) {
 		t.Fatalf("central's JetStream from the leaf: %+v %v", info, err)
 	}
 }
+
+// TestAuthRolesAndPermissions: with Auth, an in-memory or TCP client needs
+// a role's credentials; central may do anything, an edge only what its
+// region needs (auth.go).
+func TestAuthRolesAndPermissions(t *testing.T) {
+	dir := t.TempDir()
+	secret, err := LoadOrCreateSecret(dir + "/keys/" + SecretFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := LoadOrCreateSecret(dir + "/keys/" + SecretFile)
+	if err != nil || string(again) != string(secret) {
+		t.Fatalf("second load gave another secret (%v)", err)
+	}
+	if _, err := Start(Options{Auth: &Auth{Secret: []byte("short")}}); !errors.Is(err, ErrBadSecret) {
+		t.Fatalf("short secret: %v", err)
+	}
+	if _, err := Start(Options{Auth: &Auth{Secret: secret}, LeafListen: "127.0.0.1:0"}); err == nil {
+		t.Fatal("a leaf listener without a token on a server with authentication started")
+	}
+	s, err := Start(Options{StoreDir: dir + "/js", Auth: &Auth{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	if nc, err := nats.Connect(s.URL(), nats.NoReconnect()); err == nil {
+		nc.Close()
+		t.Fatal("anonymous client connected")
+	}
+	for _, user := range []string{"edge-", "edge-a.b", "edge-*", "kefu-leaf", "Central"} {
+		if nc, err := nats.Connect(s.URL(), nats.NoReconnect(), nats.UserInfo(user, Password(secret, user))); err == nil {
+			nc.Close()
+			t.Errorf("user %q connected", user)
+		}
+	}
+	cen, err := s.ConnectAs(CentralUser, "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cen.Close()
+	errs := make(chan error, 16)
+	edge, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser("eu"), Password(secret, EdgeUser("eu"))),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer edge.Close()
+	allowedSub := []string{"kefu.outbound.eu.demo", "kefu.events.demo"}
+	deniedSub := []string{"kefu.outbound.us.demo", "kefu.inbound.demo", "kefu.staff.demo", "kefu.history", ">"}
+	allowedPub := []string{"kefu.inbound.demo", "kefu.history", "kefu.chout.eu.demo"}
+	deniedPub := []string{"kefu.outbound.eu.demo", "kefu.events.demo", "kefu.staff.demo", "kefu.chout.us.demo",
+		"$KV.KEFU_SITES.demo", "$JS.API.CONSUMER.CREATE.KEFU_INBOUND.x", "$JS.API.STREAM.PURGE.KEFU_INBOUND", "$JS.API.STREAM.DELETE.KEFU_INBOUND"}
+	for _, subj := range allowedSub {
+		if _, err := edge.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, subj := range allowedPub {
+		if err := edge.Publish(subj, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := edge.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// A ping round trip after the allowed operations: no error came back.
+	select {
+	case err := <-errs:
+		t.Fatalf("allowed operation refused: %v", err)
+	default:
+	}
+	for _, subj := range deniedSub {
+		if _, err := edge.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+		_ = edge.Flush()
+		expectPermissionError(t, errs, "SUB "+subj)
+	}
+	for _, subj := range deniedPub {
+		_ = edge.Publish(subj, []byte("x"))
+		_ = edge.Flush()
+		expectPermissionError(t, errs, "PUB "+subj)
+	}
+	// Central may do what the edge may not.
+	sub, err := cen.SubscribeSync("kefu.inbound.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cen.Publish("kefu.inbound.demo", []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := sub.NextMsg(5 * time.Second); err != nil || string(m.Data) != "y" {
+		t.Fatalf("central: %v", err)
+	}
+}
+
+func expectPermissionError(t *testing.T, errs chan error, what string) {
+	t.Helper()
+	select {
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "Permissions Violation") {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: allowed", what)
+	}
+}

@@ -81,6 +81,9 @@ type Options struct {
 	NoDemoKnowledge bool
 }
 
+// EdgeRegion is the region of the stack's edge.
+const EdgeRegion = "local"
+
 // Stack is a running all-in-one Kefu.
 type Stack struct {
 	// URL is the base URL, e.g. http://127.0.0.1:8080.
@@ -122,13 +125,20 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return fmt.Errorf("stack: data folder: %w", err)
 	}
-	if s.nats, err = natsembed.Start(natsembed.Options{StoreDir: filepath.Join(o.DataDir, "nats")}); err != nil {
+	// NATS refuses anonymous clients: central and the edge each connect
+	// with their role's credentials, derived from a secret made once, 0600,
+	// in the data folder (internal/natsembed auth.go, SECURITY.md).
+	secret, err := natsembed.LoadOrCreateSecret(filepath.Join(o.DataDir, natsembed.SecretFile))
+	if err != nil {
 		return err
 	}
-	if s.ncCen, err = s.nats.Connect("kefu-central"); err != nil {
+	if s.nats, err = natsembed.Start(natsembed.Options{StoreDir: filepath.Join(o.DataDir, "nats"), Auth: &natsembed.Auth{Secret: secret}}); err != nil {
 		return err
 	}
-	if s.ncEdge, err = s.nats.Connect("kefu-edge-local"); err != nil {
+	if s.ncCen, err = s.nats.ConnectAs(natsembed.CentralUser, "kefu-central"); err != nil {
+		return err
+	}
+	if s.ncEdge, err = s.nats.ConnectAs(natsembed.EdgeUser(EdgeRegion), "kefu-edge-"+EdgeRegion); err != nil {
 		return err
 	}
 	WatchNATSErrors(s.ncCen, "central", s.reg, o.Logger)
@@ -162,7 +172,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		return fmt.Errorf("stack: plugin host: %w", err)
 	}
 	s.edge, err = edge.New(ctx, edge.Config{
-		Region:  "local",
+		Region:  EdgeRegion,
 		NATS:    s.ncEdge,
 		Plugins: s.host,
 		// The demo storefront's origin is the only page origin allowed

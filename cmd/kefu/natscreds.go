@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kefu-io/kefu/internal/natsembed"
+)
+
+func init() {
+	register("nats-credentials", "credentials of an edge (or central) for the NATS that `kefu central --embed-nats` runs", runNATSCredentials)
+}
+
+// runNATSCredentials prints or writes the credentials a role presents to
+// the embedded NATS of `kefu central --embed-nats --data DATA`: they derive
+// from the secret DATA/nats-auth.key (made when missing), so they can be
+// handed out before or while central runs (SECURITY.md, deploy/README.md).
+func runNATSCredentials(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kefu nats-credentials", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./data", "central's data folder (holds "+natsembed.SecretFile+")")
+	region := fs.String("region", "", "the edge region the credentials are for (user edge-REGION: publishes inbound, receives only that region's replies)")
+	central := fs.Bool("central", false, "central's own credentials (every subject) instead of an edge's")
+	leaf := fs.Bool("leaf", false, "print the token of central's leaf port (kefu edge --leaf-token) instead")
+	out := fs.String("out", "", "write the credentials to this file (mode 0600) instead of standard output")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	n := 0
+	for _, b := range []bool{*region != "", *central, *leaf} {
+		if b {
+			n++
+		}
+	}
+	if n != 1 {
+		return fail(stderr, errors.New("nats-credentials: give exactly one of --region REGION, --central, --leaf"))
+	}
+	secret, err := natsembed.LoadOrCreateSecret(filepath.Join(*data, natsembed.SecretFile))
+	if err != nil {
+		return fail(stderr, err)
+	}
+	var b []byte
+	switch {
+	case *leaf:
+		b = []byte(natsembed.LeafToken(secret) + "\n")
+	default:
+		user := natsembed.CentralUser
+		if !*central {
+			user = natsembed.EdgeUser(*region)
+		}
+		b, _ = json.MarshalIndent(natsembed.CredentialsFor(secret, user), "", "  ")
+		b = append(b, '\n')
+	}
+	if *out == "" {
+		_, _ = stdout.Write(b)
+		return 0
+	}
+	if err := writePrivate(*out, b); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// writePrivate writes b to path with mode 0600 (also when path existed).
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,236 @@
+package natsembed
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kefu-io/kefu/chat"
+)
+
+// Client authentication of an embedded server (SECURITY.md, "NATS").
+//
+// With Options.Auth set, every client connection (TCP or in memory) must
+// present a user name and password, and what it may publish and subscribe
+// follows from its user name, its role:
+//
+//   - CentralUser ("central"): central, everything;
+//   - EdgeUser(region) ("edge-REGION"): an edge of one region. It publishes
+//     shoppers' inbound envelopes, history, auth-verify and channel-lookup
+//     requests, hits and typing notices, and its own region's channel
+//     outbox; it receives its own region's outbound replies, conversation
+//     events and replies to its requests. It can never publish a reply to
+//     a shopper (kefu.outbound.>), an event or a staff notice, never read
+//     another region's replies or the inbound stream, and never write the
+//     sites or knowledge buckets;
+//   - anyone else, including an anonymous client, is refused.
+//
+// Passwords are not stored: a role's password is an HMAC of its user name
+// under the server's secret (Secret, 32 random bytes in a 0600 file of the
+// data folder, LoadOrCreateSecret), so that whoever holds the secret (the
+// operator of central) can hand an edge of any region its credentials
+// (Credentials) without the server being restarted or reconfigured.
+
+// CentralUser is the user name of central's connections.
+const CentralUser = "central"
+
+// edgeUserPrefix + region token is an edge's user name.
+const edgeUserPrefix = "edge-"
+
+// EdgeUser is the user name of the edges of region.
+func EdgeUser(region string) string { return edgeUserPrefix + chat.SubjectToken(region) }
+
+// SecretFile is the name of the secret's file in a data folder.
+const SecretFile = "nats-auth.key"
+
+// Auth turns on client authentication (see above).
+type Auth struct {
+	// Secret derives every role's password (at least 16 bytes).
+	Secret []byte
+}
+
+// ErrBadSecret is returned for a secret file that does not hold a secret.
+var ErrBadSecret = errors.New("natsembed: bad NATS secret (want base64 of at least 16 bytes)")
+
+// LoadOrCreateSecret reads the secret in path, or creates it (32 random
+// bytes, base64, mode 0600 in a 0700 folder) when the file is missing. Two
+// processes creating it at once agree on one secret.
+func LoadOrCreateSecret(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return parseSecret(path, b)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("natsembed: read secret: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("natsembed: secret folder: %w", err)
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("natsembed: secret: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateSecret(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsembed: create secret: %w", err)
+	}
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(secret) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return nil, fmt.Errorf("natsembed: write secret: %w", err)
+	}
+	return secret, nil
+}
+
+func parseSecret(path string, b []byte) ([]byte, error) {
+	s, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(s) < 16 {
+		return nil, fmt.Errorf("%w: %s", ErrBadSecret, path)
+	}
+	return s, nil
+}
+
+// Password is the password of user under secret.
+func Password(secret []byte, user string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("kefu-nats-user\x00" + user))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// LeafToken is the leaf-node token derived from secret, the default token
+// of a hub's leaf listener when the operator gives none.
+func LeafToken(secret []byte) string { return Password(secret, LeafUser) }
+
+// Credentials are a user name and password for a NATS connection; as JSON
+// they are the file `kefu nats-credentials` writes and `kefu edge
+// --nats-credentials` reads.
+type Credentials struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+}
+
+// CredentialsFor returns the credentials of user under secret.
+func CredentialsFor(secret []byte, user string) Credentials {
+	return Credentials{User: user, Password: Password(secret, user)}
+}
+
+// ReadCredentials reads a credentials file (JSON Credentials).
+func ReadCredentials(path string) (Credentials, error) {
+	var c Credentials
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("natsembed: credentials: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.User == "" || c.Password == "" {
+		return Credentials{}, fmt.Errorf("natsembed: credentials %s: want JSON {\"user\":…,\"password\":…}", path)
+	}
+	return c, nil
+}
+
+// Permissions returns the permissions of a role's user name; ok is false
+// for a name that is no role.
+func Permissions(user string) (p *server.Permissions, ok bool) {
+	switch {
+	case user == CentralUser:
+		return &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: []string{">"}},
+			Subscribe: &server.SubjectPermission{Allow: []string{">"}},
+		}, true
+	case strings.HasPrefix(user, edgeUserPrefix):
+		region := strings.TrimPrefix(user, edgeUserPrefix)
+		if region == "" || chat.SubjectToken(region) != region {
+			return nil, false
+		}
+		return edgePermissions(region), true
+	}
+	return nil, false
+}
+
+// edgePermissions are an edge's of region (see above).
+func edgePermissions(region string) *server.Permissions {
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{
+			Allow: []string{
+				chat.SubjectInboundPrefix + ">",
+				chat.SubjectHistory,
+				chat.SubjectAuthVerify,
+				chat.SubjectChannelLookup,
+				chat.SubjectTypingPrefix + ">",
+				"kefu.hits.>",
+				chat.SubjectChannelOutPrefix + region + ".>",
+				"_INBOX.>",
+				// JetStream: the streams and buckets an edge uses, acks and
+				// flow control of its consumers.
+				"$JS.API.>",
+				"$JS.ACK.>",
+				"$JS.FC.>",
+				"$KV." + chat.BucketChannelCursors + ".>",
+				"$KV." + chat.BucketChannelSent + ".>",
+			},
+			Deny: []string{
+				// No consumer of and no read from the inbound stream (every
+				// region's shoppers), no change of another's stream.
+				"$JS.API.CONSUMER.*." + chat.StreamInbound,
+				"$JS.API.CONSUMER.*." + chat.StreamInbound + ".>",
+				"$JS.API.CONSUMER.*.*." + chat.StreamInbound + ".>",
+				"$JS.API.STREAM.MSG.GET." + chat.StreamInbound,
+				"$JS.API.DIRECT.GET." + chat.StreamInbound,
+				"$JS.API.DIRECT.GET." + chat.StreamInbound + ".>",
+				"$JS.API.STREAM.PURGE.>",
+				"$JS.API.STREAM.DELETE.>",
+				"$JS.API.STREAM.MSG.DELETE.>",
+				"$JS.API.STREAM.UPDATE.>",
+				"$JS.API.STREAM.SNAPSHOT.>",
+				"$JS.API.STREAM.RESTORE.>",
+				"$JS.API.META.>",
+				"$JS.API.SERVER.>",
+				"$JS.API.ACCOUNT.>",
+			},
+		},
+		Subscribe: &server.SubjectPermission{
+			Allow: []string{
+				chat.SubjectOutboundPrefix + region + ".>",
+				chat.SubjectEventsPrefix + ">",
+				"_INBOX.>",
+			},
+		},
+	}
+}
+
+// authenticator is the server's server.Authentication of Auth.
+type authenticator struct{ secret []byte }
+
+// Check admits a client connection whose user name is a role and whose
+// password is that role's, with the role's permissions.
+func (a authenticator) Check(c server.ClientAuthentication) bool {
+	if c.Kind() != server.CLIENT {
+		return false
+	}
+	o := c.GetOpts()
+	if o == nil || o.Username == "" {
+		return false
+	}
+	perms, ok := Permissions(o.Username)
+	if !ok {
+		return false
+	}
+	if !hmac.Equal([]byte(o.Password), []byte(Password(a.secret, o.Username))) {
+		return false
+	}
+	c.RegisterUser(&server.User{Username: o.Username, Permissions: perms})
+	return true
+}
