@@ -18,7 +18,7 @@ import (
 //
 //	GET    /v1/queue                          queued conversations, best first, with priority now and position
 //	GET    /v1/agents                         agents with presence, language, capacity, teams, load
-//	PUT    /v1/me/profile                     {lang, capacity, teams} of the caller
+//	PUT    /v1/me/profile                     {lang, capacity, teams, skills?} of the caller
 //	POST   /v1/me/presence                    {status: online|away}
 //	GET    /v1/conversations/:id/work         team, tags, page context, SLA timers, notes, customer panel
 //	POST   /v1/conversations/:id/notes        {id?, text}: an internal note (never sent to the shopper)
@@ -28,7 +28,7 @@ import (
 //	GET    /v1/conversations/:id/suggest      the knowledge base's answer to the shopper's latest question
 //	GET    /v1/canned, PUT /v1/canned/:shortcut {text}, DELETE /v1/canned/:shortcut
 //	GET    /v1/teams, PUT /v1/teams/:id {name, skills, hours}
-//	GET    /v1/routing-rules, PUT /v1/routing-rules [{when:{...}, team}]
+//	GET    /v1/routing-rules, PUT /v1/routing-rules [{when:{...}, team, skills?}]
 //	GET    /v1/tickets?status=open, POST /v1/tickets/:id/done
 func (s *Service) registerWork(auth fiber.Router) {
 	auth.Get("/queue", s.getQueue)
@@ -165,6 +165,7 @@ type AgentState struct {
 	Lang     string   `json:"lang,omitempty"`
 	Capacity int      `json:"capacity"`
 	Teams    []string `json:"teams,omitempty"`
+	Skills   []string `json:"skills,omitempty"`
 	Presence string   `json:"presence"`
 	Active   int      `json:"active"`
 }
@@ -204,7 +205,7 @@ func (s *Service) listAgents(c *fiber.Ctx) error {
 		if capacity <= 0 {
 			capacity = capDefault
 		}
-		out = append(out, AgentState{AgentView: agentView(a), Lang: p.Lang, Capacity: capacity, Teams: p.Teams,
+		out = append(out, AgentState{AgentView: agentView(a), Lang: p.Lang, Capacity: capacity, Teams: p.Teams, Skills: p.Skills,
 			Presence: effectivePresence(p.Presence, autoAway, now), Active: counts[p.Agent]})
 	}
 	return c.JSON(out)
@@ -215,6 +216,8 @@ type ProfileRequest struct {
 	Lang     string   `json:"lang"`
 	Capacity int      `json:"capacity"`
 	Teams    []string `json:"teams"`
+	// Skills (lang:de, topic:refund, channel:wechat); omitted keeps them.
+	Skills *[]string `json:"skills,omitempty"`
 }
 
 func validLang(l string) bool {
@@ -238,9 +241,24 @@ func (s *Service) putProfile(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "lang must be a language tag (en, zh, pt-BR), capacity 0-50, at most 20 teams")
 	}
 	p := who(c).agent
-	if err := s.st.PutAgentProfile(c.UserContext(), store.AgentProfile{Tenant: p.Tenant, Agent: p.ID, Lang: req.Lang, Capacity: req.Capacity, Teams: req.Teams}); err != nil {
+	prof := store.AgentProfile{Tenant: p.Tenant, Agent: p.ID, Lang: req.Lang, Capacity: req.Capacity, Teams: req.Teams}
+	if req.Skills != nil {
+		skills, err := store.CleanSkills(*req.Skills)
+		if err != nil {
+			return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+		}
+		prof.Skills, req.Skills = skills, &skills
+	} else {
+		old, err := s.st.AgentProfile(c.UserContext(), p.Tenant, p.ID)
+		if err != nil {
+			return storeError(c, err)
+		}
+		prof.Skills, req.Skills = old.Skills, &old.Skills
+	}
+	if err := s.st.PutAgentProfile(c.UserContext(), prof); err != nil {
 		return storeError(c, err)
 	}
+	s.assignFree(c.UserContext(), p.Tenant)
 	s.queueChanged(p.Tenant)
 	return c.JSON(req)
 }
@@ -262,7 +280,9 @@ func (s *Service) postPresence(c *fiber.Ctx) error {
 // WorkView is GET /v1/conversations/:id/work: what the console's customer
 // panel and timers show.
 type WorkView struct {
-	Team    string            `json:"team,omitempty"`
+	Team string `json:"team,omitempty"`
+	// Skills the conversation needs.
+	Skills  []string          `json:"skills,omitempty"`
 	Tags    []string          `json:"tags"`
 	Context map[string]string `json:"context,omitempty"`
 	// SLA timers: targets and when they were (or will be) met, unix ms.
@@ -288,7 +308,7 @@ func (s *Service) getWork(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(c, err)
 	}
-	v := WorkView{Team: w.Team, Tags: w.Tags, Context: w.Context}
+	v := WorkView{Team: w.Team, Skills: w.Skills, Tags: w.Tags, Context: w.Context}
 	if v.Tags == nil {
 		v.Tags = []string{}
 	}
@@ -457,7 +477,11 @@ func (s *Service) transfer(c *fiber.Ctx) error {
 	} else {
 		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: got.Tenant, ConversationID: got.ID, Visitor: got.Visitor, Reason: "transfer"})
 		s.queueChanged(got.Tenant)
-		s.pushAssign(ctx, got.Tenant, s.tenantSettings(ctx, got.Tenant), got.ID, req.Team)
+		w, err := s.st.Work(ctx, got.Tenant, got.ID)
+		if err != nil {
+			s.log.Warn("transfer: work", "conversation", got.ID, "err", err)
+		}
+		s.pushAssign(ctx, got.Tenant, s.tenantSettings(ctx, got.Tenant), got.ID, req.Team, w.Skills)
 	}
 	return c.JSON(view(got, got.Priority))
 }
@@ -566,6 +590,11 @@ func (s *Service) putTeam(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
 	}
 	t.Tenant, t.ID = who(c).agent.Tenant, c.Params("id")
+	for _, sk := range t.Skills {
+		if !skillSpecOK(sk) {
+			return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "skill "+sk+" is not lang, topic, channel or one of them followed by :value")
+		}
+	}
 	if t.Name == "" {
 		t.Name = t.ID
 	}
@@ -594,6 +623,12 @@ func (s *Service) putRules(c *fiber.Ctx) error {
 	for i, r := range rules {
 		if r.Team == "" || len(r.When) == 0 {
 			return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "every rule needs a team and at least one condition")
+		}
+		for _, sk := range r.Skills {
+			if !skillSpecOK(sk) {
+				return apiError(c, fiber.StatusBadRequest, CodeBadRequest,
+					"rule "+itoa(i)+": skill "+sk+" is not lang, topic, channel or one of them followed by :value")
+			}
 		}
 		for k := range r.When {
 			known := false

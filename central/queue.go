@@ -1,7 +1,6 @@
 package central
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -64,30 +63,18 @@ type ranked struct {
 	prio int
 }
 
-// rankQueue returns tenant's queue, best first.
+// rankQueue returns tenant's queue, best first, ranked by the database
+// with the priority at now (store.QueueStore).
 func (s *Service) rankQueue(ctx context.Context, tenant string, set map[string]string, now time.Time) ([]ranked, error) {
-	items, err := s.st.QueueItems(ctx, tenant)
+	sla, slaVIP := s.slaTargets(ctx, tenant, set)
+	items, err := s.st.RankedQueue(ctx, tenant, store.Rank{Now: now, SLA: sla, SLAVIP: slaVIP})
 	if err != nil {
 		return nil, err
 	}
-	sla, slaVIP := s.slaTargets(ctx, tenant, set)
 	out := make([]ranked, len(items))
 	for i, it := range items {
-		target := sla
-		if it.VIP {
-			target = slaVIP
-		}
-		out[i] = ranked{QueueItem: it, prio: s.rt.Priority(it.Anger, it.VIP, now.Sub(it.QueuedAt), target)}
+		out[i] = ranked{QueueItem: it, prio: it.Priority}
 	}
-	slices.SortFunc(out, func(a, b ranked) int {
-		if c := cmp.Compare(b.prio, a.prio); c != 0 {
-			return c
-		}
-		if c := a.QueuedAt.Compare(b.QueuedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 	return out, nil
 }
 
@@ -99,42 +86,27 @@ func (s *Service) slaTargets(ctx context.Context, tenant string, set map[string]
 	return sla, min(sla, settingDuration(set, SettingSLAFirstVIP))
 }
 
-// canTake reports whether an agent of teams may take a conversation of team.
-func canTake(agentTeams []string, team string) bool {
-	return team == "" || len(agentTeams) == 0 || slices.Contains(agentTeams, team)
+// taker is what an agent may take from the queue: their teams and skills.
+func taker(p store.AgentProfile) store.Taker {
+	return store.Taker{Teams: p.Teams, Skills: p.Skills}
 }
 
-// takeNext assigns the best queued conversation the agent may take.
+// takeNext assigns the best queued conversation the agent may take (of
+// their teams or none, needing no skill they lack), ranked and claimed in
+// one database transaction.
 func (s *Service) takeNext(ctx context.Context, a store.Agent) (store.Conversation, error) {
 	prof, err := s.st.AgentProfile(ctx, a.Tenant, a.ID)
 	if err != nil {
 		return store.Conversation{}, err
 	}
 	set := s.tenantSettings(ctx, a.Tenant)
-	for range 3 { // lost every race three times: rank again
-		q, err := s.rankQueue(ctx, a.Tenant, set, time.Now())
-		if err != nil {
-			return store.Conversation{}, err
-		}
-		tried := 0
-		for _, r := range q {
-			if !canTake(prof.Teams, r.Team) {
-				continue
-			}
-			c, err := s.st.ClaimQueued(ctx, a.Tenant, r.ID, a.ID, time.Now())
-			if errors.Is(err, store.ErrTaken) || errors.Is(err, store.ErrNotFound) {
-				if tried++; tried >= 8 {
-					break
-				}
-				continue
-			}
-			return c, err
-		}
-		if tried == 0 {
-			return store.Conversation{}, store.ErrEmpty
-		}
+	sla, slaVIP := s.slaTargets(ctx, a.Tenant, set)
+	t := taker(prof)
+	c, err := s.st.TakeNext(ctx, a.Tenant, a.ID, store.Rank{Now: time.Now(), SLA: sla, SLAVIP: slaVIP, Taker: &t})
+	if errors.Is(err, store.ErrEmpty) {
+		return store.Conversation{}, store.ErrEmpty
 	}
-	return store.Conversation{}, store.ErrEmpty
+	return c, err
 }
 
 // agentState is an agent's effective presence: a console not seen for
@@ -214,10 +186,11 @@ func (s *Service) staffing(ctx context.Context, tenant string, set map[string]st
 	return st
 }
 
-// slots is the capacity of the online agents who can take team.
-func (st staffing) slots(team string) (agents, slots int) {
+// slots is the capacity of the online agents who can take a conversation
+// of team that needs skills.
+func (st staffing) slots(team string, skills []string) (agents, slots int) {
 	for _, p := range st.profiles {
-		if !canTake(p.Teams, team) {
+		if !taker(p).CanTake(team, skills) {
 			continue
 		}
 		agents++
@@ -273,7 +246,7 @@ func (s *Service) positions(ctx context.Context, tenant string, now time.Time) (
 			byTeam[r.Team]++
 			pos = byTeam[r.Team] + byTeam[""]
 		}
-		agents, slots := st.slots(r.Team)
+		agents, slots := st.slots(r.Team, r.Skills)
 		info := chat.QueueInfo{Position: pos, Agents: agents}
 		wait := time.Duration(math.Ceil(float64(pos)/float64(max(slots, 1)))) * st.handle
 		switch o := openFor(r.Team); {

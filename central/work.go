@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -40,10 +41,25 @@ import (
 // At handoff the tenant's rules (store.Rule, in order) pick a team: a rule
 // matches when every condition holds. Conditions: intent, lang, channel,
 // reason (why handed off), region, vip (true/false), anger_min (a number),
-// and url_contains / sku (page context). With queue.assign least_busy or
-// round_robin the conversation is then pushed to an online agent of that
-// team with room (below capacity): the one holding the fewest, or the one
-// who got one longest ago; with pull (the default) agents take next.
+// and url_contains / sku (page context).
+//
+// # Skills
+//
+// A skill is lang:<language>, topic:<intent> or channel:<channel>
+// (store.CleanSkills). Agents have skills (PUT /v1/me/profile). A rule
+// may list the skills its conversations need, and so may a team (what
+// every conversation routed to it needs); a bare kind ("lang", "topic",
+// "channel") stands for the conversation's own (lang:de for a German
+// shopper, topic:refund for the intent refund). Only an agent with every
+// skill a conversation needs is pushed it or takes it next; an agent
+// without skills takes what needs none.
+//
+// # Assignment
+//
+// With queue.assign least_busy or round_robin the conversation is then
+// pushed to an online agent of that team with the skills and room (below
+// capacity): the one holding the fewest, or the one who got one longest
+// ago; with pull (the default) agents take next.
 
 // startWork starts the workspace's subscriptions and the queue goroutine.
 func (s *Service) startWork() error {
@@ -232,6 +248,48 @@ func ruleMatches(r store.Rule, env chat.Envelope, c store.Conversation, msg chat
 	return true
 }
 
+// skillSpecOK reports whether a rule's or team's skill is a skill or a
+// bare kind.
+func skillSpecOK(spec string) bool {
+	if slices.Contains(store.SkillKinds, spec) {
+		return true
+	}
+	_, err := store.CleanSkills([]string{spec})
+	return err == nil
+}
+
+// neededSkills expands the skill specs of a rule and a team for a
+// conversation: a bare kind becomes the conversation's own value; one it
+// has no value for (no language known) is left out.
+func neededSkills(specs []string, c store.Conversation, msg chat.Message) []string {
+	var out []string
+	for _, spec := range specs {
+		switch spec {
+		case "lang":
+			l := base(msg.Lang)
+			if l == "" {
+				l = base(c.Lang)
+			}
+			if l == "" {
+				continue
+			}
+			spec += ":" + l
+		case "topic":
+			if msg.Intent == "" {
+				continue
+			}
+			spec += ":" + strings.ToLower(msg.Intent)
+		case "channel":
+			spec += ":" + string(c.Channel)
+		}
+		if ok, err := store.CleanSkills([]string{spec}); err == nil {
+			out = append(out, ok...)
+		}
+	}
+	out, _ = store.CleanSkills(out)
+	return out
+}
+
 // RuleConditions are the condition names a routing rule may use.
 var RuleConditions = []string{"intent", "lang", "channel", "reason", "region", "vip", "anger_min", "url_contains", "sku"}
 
@@ -243,15 +301,29 @@ func (s *Service) afterHandoff(ctx context.Context, env chat.Envelope, c store.C
 		s.log.Warn("routing rules", "tenant", c.Tenant, "err", err)
 	}
 	team := ""
+	var specs []string
 	for _, r := range rules {
 		if ruleMatches(r, env, c, msg) {
-			team = r.Team
+			team, specs = r.Team, r.Skills
 			break
 		}
 	}
 	if team != "" {
 		if c2, err := s.st.Transfer(ctx, c.Tenant, c.ID, team, "", c.QueuedAt); err == nil {
 			c = c2
+		}
+		if teams, err := s.st.Teams(ctx, c.Tenant); err == nil {
+			for _, t := range teams {
+				if t.ID == team {
+					specs = append(specs, t.Skills...)
+				}
+			}
+		}
+	}
+	skills := neededSkills(specs, c, msg)
+	if len(skills) > 0 {
+		if err := s.st.SetConversationSkills(ctx, c.Tenant, c.ID, skills); err != nil {
+			s.log.Warn("conversation skills", "tenant", c.Tenant, "conversation", c.ID, "err", err)
 		}
 	}
 	set := s.tenantSettings(ctx, c.Tenant)
@@ -264,12 +336,13 @@ func (s *Service) afterHandoff(ctx context.Context, env chat.Envelope, c store.C
 		}
 		return
 	}
-	s.pushAssign(ctx, c.Tenant, set, c.ID, team)
+	s.pushAssign(ctx, c.Tenant, set, c.ID, team, skills)
 }
 
 // pushAssign gives a queued conversation to an online agent with room when
-// the tenant pushes (queue.assign least_busy or round_robin).
-func (s *Service) pushAssign(ctx context.Context, tenant string, set map[string]string, id, team string) {
+// the tenant pushes (queue.assign least_busy or round_robin) and one has
+// every skill it needs.
+func (s *Service) pushAssign(ctx context.Context, tenant string, set map[string]string, id, team string, skills []string) {
 	mode := settingValue(set, SettingAssign)
 	if mode != "least_busy" && mode != "round_robin" {
 		return
@@ -287,7 +360,7 @@ func (s *Service) pushAssign(ctx context.Context, tenant string, set map[string]
 		if capacity <= 0 {
 			capacity = st.capacity
 		}
-		if !canTake(p.Teams, team) || counts[p.Agent] >= capacity {
+		if !taker(*p).CanTake(team, skills) || counts[p.Agent] >= capacity {
 			continue
 		}
 		key := int64(counts[p.Agent])
@@ -343,7 +416,7 @@ func (s *Service) assignFree(ctx context.Context, tenant string) {
 		if i >= 20 {
 			break
 		}
-		s.pushAssign(ctx, tenant, set, r.ID, r.Team)
+		s.pushAssign(ctx, tenant, set, r.ID, r.Team, r.Skills)
 	}
 }
 

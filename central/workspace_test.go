@@ -2,12 +2,15 @@ package central
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // TestWorkspaceREST: notes, tags, canned replies, teams, routing rules,
@@ -182,5 +185,149 @@ func TestPushAssignment(t *testing.T) {
 	ev := e.event(chat.EventAssigned)
 	if ev.ConversationID != c || ev.Agent == "" {
 		t.Fatalf("assigned %+v", ev)
+	}
+}
+
+// TestSkillsRouting: a rule that needs the shopper's language pushes each
+// conversation only to an agent with that language skill; one nobody online
+// has waits (no agent for it), is not taken next by an agent without the
+// skill, and goes to an agent as soon as one adds the skill.
+func TestSkillsRouting(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.WorkSettings = func(_ context.Context, _ string) (map[string]string, error) {
+		return map[string]string{SettingAssign: "least_busy"}, nil
+	}
+	s := e.start(cfg)
+	a := newApp(t, s)
+	addAgent(t, s, "demo", "de@demo.kefu", demoPassword)
+	addAgent(t, s, "demo", "en@demo.kefu", demoPassword)
+	agents := map[string]string{} // lang → token
+	for lang, email := range map[string]string{"de": "de@demo.kefu", "en": "en@demo.kefu"} {
+		tok := a.login("demo", email, demoPassword)
+		agents[lang] = tok
+		body := map[string]any{"lang": lang, "capacity": 5, "skills": []string{"lang:" + lang, "channel:web"}}
+		if code := a.do("PUT", "/v1/me/profile", tok, body, nil); code != 200 {
+			t.Fatalf("profile %s: %d", lang, code)
+		}
+		if code := a.do("POST", "/v1/me/presence", tok, map[string]string{"status": "online"}, nil); code != 200 {
+			t.Fatal(code)
+		}
+	}
+	demoTok := a.login("demo", demoEmail, demoPassword) // admin, no skills, offline
+	if code := a.do("PUT", "/v1/teams/support", demoTok, map[string]any{"name": "Support", "skills": []string{"channel"}}, nil); code != 200 {
+		t.Fatalf("team: %d", code)
+	}
+	rules := []map[string]any{{"when": map[string]string{"reason": "asked"}, "team": "support", "skills": []string{"lang"}}}
+	if code := a.do("PUT", "/v1/routing-rules", demoTok, rules, nil); code != 200 {
+		t.Fatalf("rules: %d", code)
+	}
+	for _, bad := range []any{
+		[]map[string]any{{"when": map[string]string{"reason": "asked"}, "team": "support", "skills": []string{"mood:angry"}}},
+		[]map[string]any{{"when": map[string]string{"reason": "asked"}, "team": "support", "skills": []string{"lang:"}}},
+	} {
+		if code := a.do("PUT", "/v1/routing-rules", demoTok, bad, nil); code != 400 {
+			t.Fatalf("bad rule skill: %d", code)
+		}
+	}
+	if code := a.do("PUT", "/v1/me/profile", demoTok, map[string]any{"skills": []string{"lang"}}, nil); code != 400 {
+		t.Fatalf("bare kind as an agent skill: %d", code)
+	}
+
+	// settled waits until the handoff stored the skills and, when an
+	// agent is expected, the push happened.
+	settled := func(conv string, assigned bool) (store.Conversation, store.Work) {
+		t.Helper()
+		var c store.Conversation
+		var w store.Work
+		poll.Until(t, 10*time.Second, func() error {
+			var err error
+			if c, err = s.Store().Conversation(bg, "demo", conv); err != nil {
+				return err
+			}
+			if w, err = s.Store().Work(bg, "demo", conv); err != nil || len(w.Skills) == 0 {
+				return fmt.Errorf("no skills yet (%v)", err)
+			}
+			if assigned && c.Agent == "" {
+				return fmt.Errorf("not pushed yet")
+			}
+			return nil
+		})
+		return c, w
+	}
+	handoff := func(visitor, lang, text string) string {
+		t.Helper()
+		e.publish(envelope("demo", visitor, "", chat.NewID(), text, lang))
+		for {
+			if ev := e.event(chat.EventHandoff); ev.Visitor == visitor {
+				return ev.ConversationID
+			}
+		}
+	}
+	tests := []struct {
+		visitor, lang, text string
+		skills              []string
+		want                string // agent email, "" = stays queued
+	}{
+		{"v-de", "de", "Ich möchte mit einem Mitarbeiter sprechen", []string{"channel:web", "lang:de"}, "de@demo.kefu"},
+		{"v-en", "en", "I want to talk to a human", []string{"channel:web", "lang:en"}, "en@demo.kefu"},
+		{"v-de2", "de", "Bitte einen Mitarbeiter", []string{"channel:web", "lang:de"}, "de@demo.kefu"},
+		{"v-fr", "fr", "je veux un conseiller", []string{"channel:web", "lang:fr"}, ""},
+	}
+	convs := map[string]string{}
+	for _, tt := range tests {
+		t.Run(tt.visitor, func(t *testing.T) {
+			conv := handoff(tt.visitor, tt.lang, tt.text)
+			convs[tt.visitor] = conv
+			c, w := settled(conv, tt.want != "")
+			if !slices.Equal(w.Skills, tt.skills) {
+				t.Fatalf("skills %v want %v", w.Skills, tt.skills)
+			}
+			var name string
+			if c.Agent != "" {
+				ag, err := s.Store().Agent(bg, "demo", c.Agent)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name = ag.Email
+			}
+			if name != tt.want {
+				t.Fatalf("assigned to %q, want %q", name, tt.want)
+			}
+		})
+	}
+	// The French conversation waits with nobody able to take it…
+	fr := convs["v-fr"]
+	info := e.positionOf(fr, func(q chat.QueueInfo) bool { return q.Reason == chat.QueueNoAgent })
+	if info.Agents != 0 {
+		t.Fatalf("position %+v", info)
+	}
+	// …take-next of an agent without French leaves it…
+	if code := a.do("POST", "/v1/queue/next", agents["en"], nil, nil); code != 404 {
+		t.Fatalf("take next without the skill: %d", code)
+	}
+	// …and adding the skill gives it to that agent.
+	body := map[string]any{"lang": "en", "capacity": 5, "skills": []string{"lang:en", "lang:fr", "channel:web"}}
+	if code := a.do("PUT", "/v1/me/profile", agents["en"], body, nil); code != 200 {
+		t.Fatal(code)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		c, err := s.Store().Conversation(bg, "demo", fr)
+		if err != nil {
+			return err
+		}
+		if c.Status != store.StatusAssigned {
+			return fmt.Errorf("still %s", c.Status)
+		}
+		return nil
+	})
+	var list []AgentState
+	if code := a.do("GET", "/v1/agents", demoTok, nil, &list); code != 200 {
+		t.Fatal(code)
+	}
+	for _, ag := range list {
+		if ag.Email == "en@demo.kefu" && !slices.Equal(ag.Skills, []string{"channel:web", "lang:en", "lang:fr"}) {
+			t.Fatalf("agent skills %v", ag.Skills)
+		}
 	}
 }

@@ -975,6 +975,11 @@ var migrations = []struct {
 	{1015, `CREATE TABLE IF NOT EXISTS canned (tenant TEXT NOT NULL, shortcut TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (tenant, shortcut))`},
 	{1016, `CREATE INDEX IF NOT EXISTS conversations_assigned ON conversations (tenant, status, agent)`},
 	{1017, `ALTER TABLE conversations ADD COLUMN page_context TEXT NOT NULL DEFAULT ''`},
+	// Skills a conversation needs (",lang:de,topic:refund,") and an agent has (store/queue.go).
+	{1018, `ALTER TABLE conversations ADD COLUMN skills TEXT NOT NULL DEFAULT ''`},
+	{1019, `ALTER TABLE agent_state ADD COLUMN skills TEXT NOT NULL DEFAULT ''`},
+	// Ranking the queue in the database reads only this index (covering on SQLite).
+	{1020, `CREATE INDEX IF NOT EXISTS conversations_rank ON conversations (tenant, status, queued_at, vip, anger, team, skills, id)`},
 	// Issue 9: webhooks and their outbox (store/webhooks.go); contacts (store/contacts.go).
 	{913, `CREATE TABLE IF NOT EXISTS webhooks (id TEXT NOT NULL, tenant TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
 		secret TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},

@@ -216,7 +216,8 @@ type Store interface {
 	KnowledgeStore
 
 	ChannelStore
-	WorkStore // the agents' workspace and the human queue (workspace.go)
+	WorkStore  // the agents' workspace and the human queue (workspace.go)
+	QueueStore // the queue ranked and claimed in the database (queue.go)
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.

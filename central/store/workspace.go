@@ -118,6 +118,8 @@ type QueueItem struct {
 	Priority int
 	Reason   string
 	Team     string
+	// Skills the conversation needs (CleanSkills form).
+	Skills   []string
 	QueuedAt time.Time
 }
 
@@ -125,8 +127,10 @@ type QueueItem struct {
 type Work struct {
 	Team string
 	// Context is the shopper's page context (url, title, sku, product, cart…).
-	Context         map[string]string
-	Tags            []string
+	Context map[string]string
+	Tags    []string
+	// Skills the conversation needs.
+	Skills          []string
 	AssignedAt      time.Time
 	FirstResponseAt time.Time
 	ClosedAt        time.Time
@@ -158,6 +162,8 @@ type AgentProfile struct {
 	// Capacity is the most conversations the agent holds at once (0 = the default).
 	Capacity int
 	Teams    []string
+	// Skills the agent has (CleanSkills form: lang:de, topic:refund, channel:wechat).
+	Skills   []string
 	Presence Presence
 }
 
@@ -208,7 +214,8 @@ type Ticket struct {
 	DueAt time.Time `json:"due_at,omitzero"`
 }
 
-// Team is a group of agents with skills (languages, topics, channels).
+// Team is a group of agents. Skills are what every conversation routed to
+// it needs (as a Rule's).
 type Team struct {
 	Tenant string   `json:"-"`
 	ID     string   `json:"id"`
@@ -223,6 +230,9 @@ type Team struct {
 type Rule struct {
 	When map[string]string `json:"when"`
 	Team string            `json:"team"`
+	// Skills the conversations it routes need: skills (lang:de) or bare
+	// kinds (lang, topic, channel) for the conversation's own.
+	Skills []string `json:"skills,omitempty"`
 }
 
 // Canned is a canned reply: "/shortcut" in the console inserts Text with
@@ -316,17 +326,17 @@ func (s *sqlStore) ClaimQueued(ctx context.Context, tenant, id, agent string, no
 
 func (s *sqlStore) Work(ctx context.Context, tenant, id string) (Work, error) {
 	var w Work
-	var tags, pctx string
+	var tags, pctx, skills string
 	var as, fr, cl int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT team, tags, assigned_at, first_response_at, closed_at, page_context FROM conversations
-		WHERE tenant = ? AND id = ?`), tenant, id).Scan(&w.Team, &tags, &as, &fr, &cl, &pctx)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT team, tags, assigned_at, first_response_at, closed_at, page_context, skills FROM conversations
+		WHERE tenant = ? AND id = ?`), tenant, id).Scan(&w.Team, &tags, &as, &fr, &cl, &pctx, &skills)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Work{}, fmt.Errorf("store: work of %q/%q: %w", tenant, id, ErrNotFound)
 	}
 	if err != nil {
 		return Work{}, fmt.Errorf("store: work of %q/%q: %w", tenant, id, err)
 	}
-	w.Tags = splitList(tags)
+	w.Tags, w.Skills = splitList(tags), skillsFromCol(skills)
 	if pctx != "" {
 		if err := json.Unmarshal([]byte(pctx), &w.Context); err != nil {
 			return Work{}, fmt.Errorf("store: work of %q/%q: page context: %w", tenant, id, err)
@@ -584,24 +594,29 @@ func (s *sqlStore) PutAgentProfile(ctx context.Context, p AgentProfile) error {
 	if p.Tenant == "" || p.Agent == "" || p.Capacity < 0 {
 		return fmt.Errorf("store: put agent profile: %w: tenant, agent and a capacity >= 0 are required", ErrInvalid)
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO agent_state (tenant, agent, lang, capacity, teams, status, seen, active)
-		VALUES (?, ?, ?, ?, ?, 'offline', 0, 0)
-		ON CONFLICT (tenant, agent) DO UPDATE SET lang = excluded.lang, capacity = excluded.capacity, teams = excluded.teams`),
-		p.Tenant, p.Agent, p.Lang, p.Capacity, joinList(p.Teams))
+	skills, err := CleanSkills(p.Skills)
+	if err != nil {
+		return fmt.Errorf("store: put agent profile: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO agent_state (tenant, agent, lang, capacity, teams, skills, status, seen, active)
+		VALUES (?, ?, ?, ?, ?, ?, 'offline', 0, 0)
+		ON CONFLICT (tenant, agent) DO UPDATE SET lang = excluded.lang, capacity = excluded.capacity, teams = excluded.teams,
+			skills = excluded.skills`),
+		p.Tenant, p.Agent, p.Lang, p.Capacity, joinList(p.Teams), joinList(skills))
 	if err != nil {
 		return fmt.Errorf("store: put agent profile %q/%q: %w", p.Tenant, p.Agent, err)
 	}
 	return nil
 }
 
-const profileCols = `tenant, agent, lang, capacity, teams, status, seen, active`
+const profileCols = `tenant, agent, lang, capacity, teams, skills, status, seen, active`
 
 func scanProfile(r interface{ Scan(...any) error }) (AgentProfile, error) {
 	var p AgentProfile
-	var teams string
+	var teams, skills string
 	var seen, active int64
-	err := r.Scan(&p.Tenant, &p.Agent, &p.Lang, &p.Capacity, &teams, &p.Presence.Status, &seen, &active)
-	p.Teams, p.Presence.Seen, p.Presence.Active = splitList(teams), fromMS(seen), fromMS(active)
+	err := r.Scan(&p.Tenant, &p.Agent, &p.Lang, &p.Capacity, &teams, &skills, &p.Presence.Status, &seen, &active)
+	p.Teams, p.Skills, p.Presence.Seen, p.Presence.Active = splitList(teams), splitList(skills), fromMS(seen), fromMS(active)
 	return p, err
 }
 
