@@ -47,7 +47,7 @@ pipelines.inbound = ["pii-redact"]
 	startKefu(t, "central", "--embed-nats", strconv.Itoa(natsPort), "--data", filepath.Join(dir, "c"), "--addr", centralAddr)
 	waitHealthy(t, centralAddr)
 	startKefu(t, "edge", "--nats", fmt.Sprintf("nats://127.0.0.1:%d", natsPort), "--addr", edgeAddr,
-		"--plugins", cfgPath, "--admin-token", "adm1n", "--nats-credentials", edgeCredentials(t, filepath.Join(dir, "c"), "local"))
+		"--plugins", cfgPath, "--admin-token", "adm1n", "--nats-credentials", edgeCredentials(t, filepath.Join(dir, "c"), "local"), "--data", t.TempDir())
 	waitHealthy(t, edgeAddr)
 
 	put := func(name string, body []byte, sig []byte) (int, string) {

@@ -48,7 +48,7 @@ func TestSplitDeploymentCentralCrash(t *testing.T) {
 	central := startCentral()
 	waitHealthy(t, centralAddr)
 	startKefu(t, "edge", "--nats", fmt.Sprintf("nats://127.0.0.1:%d", natsPort), "--addr", edgeAddr,
-		"--nats-credentials", edgeCredentials(t, data, "local"))
+		"--nats-credentials", edgeCredentials(t, data, "local"), "--data", t.TempDir())
 	waitHealthy(t, edgeAddr)
 
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+edgeAddr+"/ws?site=demo", nil)
