@@ -94,6 +94,11 @@ type LoginReply struct {
 type ReplyRequest struct {
 	ID   string `json:"id,omitempty"`
 	Text string `json:"text"`
+	// Channel picks the channel the reply goes through: a kind (wechat,
+	// email, web…) or a platform channel id among the conversation's
+	// (GET /v1/conversations/{id}/channels). Default: the channel of the
+	// shopper's latest message.
+	Channel string `json:"channel,omitempty"`
 }
 
 func apiError(c *fiber.Ctx, status int, code, reason string) error {
@@ -166,6 +171,7 @@ func (s *Service) Register(app *fiber.App) {
 	s.registerWork(auth) // the workspace (api_queue.go)
 	s.registerAdmin(auth)
 	s.registerWebhooks(auth)
+	s.registerChannels(auth) // reply channels (api_channels.go)
 
 	app.Get("/console/*", s.consolePage)
 }
@@ -447,6 +453,14 @@ func (s *Service) reply(c *fiber.Ctx) error {
 	p := who(c)
 	m.Author = p.agent.Name
 	ctx := c.UserContext()
+	route, err := s.pickRoute(ctx, conv, req.Channel) // api_channels.go
+	if errors.Is(err, errNoSuchReplyChannel) {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+	}
+	if err != nil {
+		return storeError(c, err)
+	}
+	m.Channel, m.ChannelID = route.Channel, route.ChannelID
 	if conv.Status != store.StatusAssigned || conv.Agent != p.agent.ID {
 		got, err := s.st.Claim(ctx, conv.Tenant, conv.ID, p.agent.ID, time.Now())
 		if err != nil {
@@ -483,7 +497,11 @@ func (s *Service) reply(c *fiber.Ctx) error {
 	}
 	_ = s.st.MarkFirstResponse(ctx, conv.Tenant, conv.ID, time.Now())
 	s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &m})
-	s.publishReply(chat.Envelope{Tenant: conv.Tenant, Region: conv.Region, Channel: conv.Channel, Visitor: conv.Visitor}, m)
+	out := chat.Envelope{Tenant: conv.Tenant, Region: conv.Region, Channel: m.Channel, Visitor: conv.Visitor}
+	if route.Visitor != "" {
+		out.SetLabel(chat.LabelReplyRoute, route.Visitor)
+	}
+	s.publishReply(out, m)
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 

@@ -583,8 +583,13 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if err := s.mergeVisitor(ctx, env); err != nil { // contacts.go
 		return err
 	}
+	route, err := s.resolveContact(ctx, &env) // contacts.go: one customer across channels
+	if err != nil {
+		return err
+	}
+	stampChannel(env, &msg)
 	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
-		VIP: env.Label(chat.LabelVIP) == "1", Message: msg}
+		VIP: env.Label(chat.LabelVIP) == "1", Message: msg, Route: route}
 	conv, created, stored, err := s.st.SaveInbound(ctx, in)
 	if err != nil {
 		return err
@@ -603,6 +608,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		// The shopper has the answer already: record it, whoever holds the
 		// conversation, and publish nothing to the shopper.
 		answer.ConversationID, answer.Lang, answer.At = conv.ID, msg.Lang, msg.At
+		stampChannel(env, &answer)
 		c, stored, err := s.st.SaveReply(ctx, env.Tenant, answer, false)
 		if err != nil {
 			return err
@@ -702,6 +708,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		}
 	}
 	s.persona(ctx, env.Tenant).apply(&reply, ans.Confident())
+	stampChannel(env, &reply)
 	conv, stored, err := s.st.SaveReply(ctx, env.Tenant, reply, failed)
 	if err != nil {
 		return err
@@ -721,6 +728,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Conversation, msg chat.Message, dec router.Decision, noteID string) error {
 	note := chat.Message{ID: noteID, ConversationID: conv.ID, Role: chat.RoleSystem, Source: chat.SourceCentral,
 		ReplyTo: msg.ID, Author: "router", Lang: msg.Lang, Text: handoffText(msg.Lang), At: time.Now()}
+	stampChannel(env, &note)
 	_, stored, err := s.st.SaveReply(ctx, env.Tenant, note, false)
 	if err != nil {
 		return err
@@ -792,8 +800,23 @@ func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
 	if err := s.nc.Publish(chat.OutboundSubject(in.Region, in.Tenant), data); err != nil {
 		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
 	}
-	if chat.PlatformChannel(in.Visitor) {
+	if route := replyRoute(in); route != "" { // contacts.go
+		if route != out.Visitor {
+			out.Visitor = route
+			if data, err = json.Marshal(out); err != nil {
+				return
+			}
+		}
 		s.publishChannel(out, data)
+	}
+}
+
+// stampChannel sets the channel a message came in by or goes out through
+// from its envelope (whatever a client sent in the message).
+func stampChannel(env chat.Envelope, m *chat.Message) {
+	m.Channel, m.ChannelID = env.Channel, ""
+	if id, _, ok := chat.SplitChannelVisitor(replyRoute(env)); ok {
+		m.ChannelID = id
 	}
 }
 

@@ -105,6 +105,13 @@ type Message struct {
 	// Original is what an agent wrote, in the agent's language, when Text
 	// was translated into the shopper's language.
 	Original *Text `json:"original,omitempty"`
+	// Channel is the channel the message came in by (shopper messages) or
+	// was sent through (replies): web, app, wechat, email… (REST and
+	// console; central sets it, whatever a client sent).
+	Channel Channel `json:"channel,omitempty"`
+	// ChannelID is the platform channel's id (kefu admin channel add) when
+	// Channel is a platform's.
+	ChannelID string `json:"channel_id,omitempty"`
 }
 
 // Validate checks a message against the limit maxBytes (MaxTextBytes when

@@ -43,7 +43,13 @@ type Identity struct {
 	ID    string `json:"id"`
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
-	Hash  string `json:"hash"`
+	// Channels are the shopper's user ids on the tenant's platform
+	// channels (channel id → openid, chat id, phone number…), as the
+	// merchant knows them (WeChat OAuth, a linked Telegram account). With
+	// Email they are linked to the contact only when Hash signs them too
+	// (IdentityClaims); never on the page's word alone.
+	Channels map[string]string `json:"channels,omitempty"`
+	Hash     string            `json:"hash"`
 }
 
 // CodeIdentityRefused is the error code of an identity whose hash does not

@@ -98,6 +98,11 @@ type HistoryRequest struct {
 	// After is the last message id the client acknowledged; "" means from the start.
 	After string `json:"after,omitempty"`
 	Limit int    `json:"limit,omitempty"`
+	// Links are the verified identities of a contact's hello
+	// (LabelContactLinks): central links them before it looks up the
+	// contact's latest conversation, so that a shopper who wrote on WeChat
+	// continues that conversation in the widget.
+	Links []string `json:"links,omitempty"`
 }
 
 // HistoryReply answers a HistoryRequest. Error is set instead of Messages

@@ -450,6 +450,10 @@ func (n *Node) channelEnvelope(ctx context.Context, cfg channels.Config, kind st
 		Visitor: chat.ChannelVisitor(cfg.ID, user), Direction: chat.Inbound,
 		Message: chat.Message{ID: channels.MessageID(cfg.ID, in.PlatformID), Role: chat.RoleShopper, Text: text, At: at}}
 	env.SetLabel(chat.LabelChannelID, cfg.ID)
+	if kind == channels.KindEmail {
+		// The sender's address joins a contact that verified it (chat/contact.go).
+		env.SetLabel(chat.LabelEmailIdentity, chat.EmailIdentity(cfg.Tenant, in.User))
+	}
 	out, err := n.runPlugins(ctx, pluginhost.HookInbound, env)
 	if err != nil {
 		n.log.Error("edge: inbound plugins failed on a channel message", "channel", cfg.ID, "id", env.Message.ID, "err", err)

@@ -265,8 +265,8 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
 		return
 	}
+	n.ch.offer(env) // a waiting passive reply (a contact's too); the channel outbox has it as well
 	if chat.PlatformChannel(env.Visitor) {
-		n.ch.offer(env) // a waiting passive reply; the channel outbox has it too
 		return
 	}
 	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)

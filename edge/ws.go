@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +59,8 @@ type session struct {
 
 	hello       bool
 	visitor     string
-	mergeFrom   string // the anonymous visitor a verified contact was (identity.go)
+	mergeFrom   string   // the anonymous visitor a verified contact was (identity.go)
+	links       []string // the verified channel identities of the contact (identity.go)
 	msgBucket   tokenBucket
 	frameBucket tokenBucket
 
@@ -214,11 +216,13 @@ func (s *session) onHello(f chat.Frame) {
 	}
 	s.hello = true
 	s.visitor = f.Visitor
-	if s.visitor == "" {
-		s.visitor = chat.NewID()
-	}
+	verified := false
 	if f.Identity != nil { // identity.go
-		if ok, why := verifyIdentity(s.site.IdentitySecret, f.Identity); ok {
+		if ok, claims, why := verifyIdentity(s.site.IdentitySecret, f.Identity); ok {
+			verified = true
+			if claims {
+				s.links = s.n.identityLinks(s.n.ctx, s.site.Tenant, f.Identity)
+			}
 			contact := chat.ContactVisitor(s.site.Tenant, f.Identity.ID)
 			if f.Visitor != "" && f.Visitor != contact && !chat.IsContactVisitor(f.Visitor) {
 				// The anonymous visitor's conversations become the contact's
@@ -229,7 +233,7 @@ func (s *session) onHello(f chat.Frame) {
 			s.visitor = contact
 			if f.ConversationID == "" {
 				// Another device of the contact: continue its latest conversation.
-				if rep, err := s.n.history(s.n.ctx, chat.HistoryRequest{Tenant: s.site.Tenant, Visitor: contact, Limit: 1}); err == nil && rep.ConversationID != "" {
+				if rep, err := s.n.history(s.n.ctx, chat.HistoryRequest{Tenant: s.site.Tenant, Visitor: contact, Limit: 1, Links: s.links}); err == nil && rep.ConversationID != "" {
 					f.ConversationID, f.ResumeAfter = rep.ConversationID, ""
 				}
 			}
@@ -237,6 +241,14 @@ func (s *session) onHello(f chat.Frame) {
 			s.n.m.errors.WithLabelValues(chat.CodeIdentityRefused).Inc()
 			s.sendError(chat.CodeIdentityRefused, "", why, 0)
 		}
+	}
+	if !verified && chat.IsContactVisitor(s.visitor) {
+		// A contact's visitor id is not a credential: only a verified
+		// identity makes one (its histories span channels).
+		s.visitor, f.ConversationID = "", ""
+	}
+	if s.visitor == "" {
+		s.visitor = chat.NewID()
 	}
 	s.mu.Lock()
 	s.who = s.visitor
@@ -389,6 +401,9 @@ func (s *session) onMessage(f chat.Frame) {
 	env.SetLabel("site", s.siteKey)
 	if s.mergeFrom != "" {
 		env.SetLabel(chat.LabelMergeVisitor, s.mergeFrom)
+	}
+	if len(s.links) > 0 {
+		env.SetLabel(chat.LabelContactLinks, strings.Join(s.links, " "))
 	}
 	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
 	if err != nil {

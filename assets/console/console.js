@@ -284,6 +284,31 @@
     if (line) li.appendChild(line);
   }
 
+  // ---- channels (one customer across channels) ----
+  var channelNames = { web: 'Web', app: 'App', wechat: 'WeChat', wecom: 'WeCom', douyin: 'Douyin', email: 'E-mail',
+    telegram: 'Telegram', whatsapp: 'WhatsApp', webhook: 'Webhook' };
+  function channelName(kind, id) {
+    return (channelNames[kind] || kind) + (id ? ' (' + id + ')' : '');
+  }
+  // loadChannels fills the reply's channel picker: the shopper's latest
+  // channel is the default; the others are those the shopper used or that
+  // are linked to the contact (GET /v1/conversations/{id}/channels).
+  function loadChannels(id) {
+    api('GET', '/v1/conversations/' + encodeURIComponent(id) + '/channels').then(function (v) {
+      if (state.selected !== id) return;
+      var sel = $('reply-channel'), keep = sel.value, chs = (v && v.channels) || [];
+      sel.textContent = '';
+      chs.forEach(function (c, i) {
+        var o = document.createElement('option');
+        o.value = i === 0 ? '' : (c.channel_id || c.channel);
+        o.textContent = (i === 0 ? 'Last used: ' : '') + channelName(c.channel, c.channel_id);
+        sel.appendChild(o);
+      });
+      sel.hidden = chs.length < 2;
+      if (keep && Array.prototype.some.call(sel.options, function (o) { return o.value === keep; })) sel.value = keep;
+    }).catch(function () { $('reply-channel').hidden = true; });
+  }
+
   function renderMessage(m) {
     if (state.seen[m.id]) {
       // A later event may carry the message's translation.
@@ -303,7 +328,12 @@
     if (m.role === 'bot' && m.source === 'local') who = 'Answered in the browser';
     if (m.role === 'bot' && m.source === 'edge') who = 'Answered at the edge' + (m.author ? ' (' + m.author + ')' : '');
     var when = m.at ? new Date(m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
-    if (who || when) li.appendChild(el('span', 'who', [who, when].filter(Boolean).join(' · ')));
+    var via = m.channel && m.role !== 'note' ? 'via ' + channelName(m.channel, m.channel_id) : '';
+    if (who || when || via) {
+      var w = el('span', 'who', [who, via, when].filter(Boolean).join(' · '));
+      if (m.channel) { w.dataset.channel = m.channel; if (m.channel_id) w.dataset.channelId = m.channel_id; }
+      li.appendChild(w);
+    }
     li.appendChild(bubble(m));
     addTranslation(li, m);
     var ol = $('messages');
@@ -482,6 +512,8 @@
       msgs.forEach(renderMessage);
       var ol = $('messages'); ol.scrollTop = ol.scrollHeight;
     }).catch(function () {});
+    $('reply-channel').textContent = ''; $('reply-channel').hidden = true;
+    loadChannels(id);
     loadWork(id);
     loadSuggestion(id);
   }
@@ -541,7 +573,9 @@
         .finally(function () { $('send').disabled = false; ta.focus(); });
       return;
     }
-    api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/messages', { id: id, text: text }).then(function (m) {
+    var body = { id: id, text: text };
+    if ($('reply-channel').value) body.channel = $('reply-channel').value;
+    api('POST', '/v1/conversations/' + encodeURIComponent(state.selected) + '/messages', body).then(function (m) {
       delete ta.dataset.pendingId;
       ta.value = '';
       $('reply-error').textContent = '';
@@ -581,7 +615,7 @@
       if (ev.type === 'agent.presence') { loadAgents(); return; }
       scheduleRefresh();
       if (ev.conversation_id === state.selected) {
-        if (ev.type === 'conversation.message' && ev.message) { renderMessage(ev.message); if (ev.message.role === 'shopper') { $('typing').hidden = true; loadSuggestion(state.selected); } }
+        if (ev.type === 'conversation.message' && ev.message) { renderMessage(ev.message); if (ev.message.role === 'shopper') { $('typing').hidden = true; loadSuggestion(state.selected); loadChannels(state.selected); } }
         else if (ev.type === 'conversation.note' && ev.message) renderMessage(ev.message);
         else if (ev.type === 'conversation.tags' || ev.type === 'csat.submitted' || ev.type === 'ticket.created') loadWork(state.selected);
         else if (ev.type === 'conversation.erasure' && ev.reason === 'completed') openConversation(state.selected); // texts are tombstones now

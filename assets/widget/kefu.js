@@ -579,6 +579,11 @@
     var next = { id: id, hash: hash };
     if (o.name) next.name = String(o.name).slice(0, 200);
     if (o.email) next.email = String(o.email).slice(0, 200);
+    if (o.channels && typeof o.channels === 'object') { // signed channel user ids (PROTOCOL.md 2.1b)
+      var chs = {}, n = 0;
+      Object.keys(o.channels).slice(0, 16).forEach(function (k) { if (typeof o.channels[k] === 'string') { chs[k] = o.channels[k].slice(0, 256); n++; } });
+      if (n) next.channels = chs;
+    }
     if (identity && identity.id === next.id && identity.hash === next.hash && wsState === 'ready' && !idWait) {
       identity = next;
       return Promise.resolve({ visitor: visitor, conversation_id: conv });

@@ -506,7 +506,7 @@ func (s *sqlStore) ImportConversations(ctx context.Context, convs []ImportedConv
 			return err
 		}
 		defer cs.Close()
-		msgStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		msgStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (tenant, id) DO NOTHING`))
 		if err != nil {
 			return err
@@ -534,7 +534,7 @@ func (s *sqlStore) ImportConversations(ctx context.Context, convs []ImportedConv
 					return fmt.Errorf("%w: message %q: %w", ErrInvalid, m.ID, err)
 				}
 				if _, err := msgStmt.ExecContext(ctx, c.Tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo,
-					m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), ""); err != nil {
+					m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), "", string(m.Channel), m.ChannelID); err != nil {
 					return fmt.Errorf("message %q: %w", m.ID, err)
 				}
 			}

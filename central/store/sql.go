@@ -308,14 +308,15 @@ func (s *sqlStore) Conversations(ctx context.Context, tenant string, f Filter) (
 
 // ---- messages ----
 
-const msgCols = `id, conversation_id, role, text, source, reply_to, author, lang, intent, anger, at, pii`
+const msgCols = `id, conversation_id, role, text, source, reply_to, author, lang, intent, anger, at, pii, channel, channel_id`
 
 func scanMsg(row interface{ Scan(...any) error }) (chat.Message, error) {
 	var m chat.Message
-	var role, source, pii string
+	var role, source, pii, channel string
 	var at int64
-	err := row.Scan(&m.ID, &m.ConversationID, &role, &m.Text, &source, &m.ReplyTo, &m.Author, &m.Lang, &m.Intent, &m.Anger, &at, &pii)
-	m.Role, m.Source, m.At = chat.Role(role), chat.Source(source), fromMS(at)
+	err := row.Scan(&m.ID, &m.ConversationID, &role, &m.Text, &source, &m.ReplyTo, &m.Author, &m.Lang, &m.Intent, &m.Anger, &at, &pii,
+		&channel, &m.ChannelID)
+	m.Role, m.Source, m.At, m.Channel = chat.Role(role), chat.Source(source), fromMS(at), chat.Channel(channel)
 	if err == nil && pii != "" {
 		if jerr := json.Unmarshal([]byte(pii), &m.PII); jerr != nil {
 			err = fmt.Errorf("message %q: pii column: %w", m.ID, jerr)
@@ -339,13 +340,20 @@ func piiColumn(toks []chat.PIIToken) (string, error) {
 
 // insertMsg inserts m unless its id is taken; it reports whether it did.
 func (s *sqlStore) insertMsg(ctx context.Context, tx *sql.Tx, tenant string, m chat.Message) (bool, error) {
+	return s.insertMsgRoute(ctx, tx, tenant, m, "")
+}
+
+// insertMsgRoute inserts m with the route its replies go back by (a
+// shopper message from a platform channel: its ChannelVisitor).
+func (s *sqlStore) insertMsgRoute(ctx context.Context, tx *sql.Tx, tenant string, m chat.Message, route string) (bool, error) {
 	pii, err := piiColumn(m.PII)
 	if err != nil {
 		return false, err
 	}
-	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`, route) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, id) DO NOTHING`),
-		tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo, m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), pii)
+		tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo, m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), pii,
+		string(m.Channel), m.ChannelID, route)
 	if err != nil {
 		return false, err
 	}
@@ -410,7 +418,7 @@ func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, b
 		if c.Visitor != in.Visitor {
 			return fmt.Errorf("%w: conversation %q belongs to another visitor", ErrInvalid, c.ID)
 		}
-		ok, err := s.insertMsg(ctx, tx, in.Tenant, m)
+		ok, err := s.insertMsgRoute(ctx, tx, in.Tenant, m, in.Route)
 		if err != nil {
 			return err
 		}
@@ -990,6 +998,15 @@ var migrations = []struct {
 		UNIQUE (webhook_id, event_key))`},
 	{915, `CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (status, next_at)`},
 	{916, `CREATE INDEX IF NOT EXISTS webhook_deliveries_log ON webhook_deliveries (tenant, webhook_id, created_at)`},
+	// Issue 12: one customer across channels (store/contactlinks.go): each
+	// message's channel, and where the shopper's messages came from (the
+	// route replies go back by); channel identities linked to contacts.
+	{1210, `ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT ''`},
+	{1211, `ALTER TABLE messages ADD COLUMN channel_id TEXT NOT NULL DEFAULT ''`},
+	{1212, `ALTER TABLE messages ADD COLUMN route TEXT NOT NULL DEFAULT ''`},
+	{1213, `CREATE TABLE IF NOT EXISTS contact_links (tenant TEXT NOT NULL, identity TEXT NOT NULL, contact TEXT NOT NULL,
+		created_at BIGINT NOT NULL, PRIMARY KEY (tenant, identity))`},
+	{1214, `CREATE INDEX IF NOT EXISTS contact_links_contact ON contact_links (tenant, contact)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

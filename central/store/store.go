@@ -194,6 +194,9 @@ type Inbound struct {
 	// Message.ConversationID may be empty: the visitor's open conversation is
 	// used, or a new one is made.
 	Message chat.Message
+	// Route is where replies to this message go back: the ChannelVisitor
+	// of a platform channel's shopper, "" for the widget (ContactStore.LastRoute).
+	Route string
 }
 
 // Filter selects conversations in Conversations.
@@ -213,6 +216,7 @@ type Store interface {
 	AdminStore
 	WebhookStore
 	ContactStore
+	ContactLinkStore
 	KnowledgeStore
 
 	ChannelStore
