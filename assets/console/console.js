@@ -856,7 +856,7 @@
     var q = t.slice(1).toLowerCase();
     cannedHits = state.canned.filter(function (c) { return c.shortcut.toLowerCase().indexOf(q) === 0 || c.text.toLowerCase().indexOf(q) >= 0; }).slice(0, 8);
     pop.textContent = '';
-    if (!cannedHits.length) { pop.appendChild(el('li', 'muted', state.canned.length ? 'No canned reply matches.' : 'No canned replies yet (PUT /v1/canned/:shortcut).')); pop.hidden = false; return; }
+    if (!cannedHits.length) { pop.appendChild(el('li', 'muted', state.canned.length ? 'No canned reply matches.' : 'No canned replies yet (add them on the Canned page).')); pop.hidden = false; return; }
     cannedSel = Math.min(cannedSel, cannedHits.length - 1);
     cannedHits.forEach(function (c, i) {
       var li = el('li', i === cannedSel ? 'active' : '');
