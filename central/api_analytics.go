@@ -65,6 +65,7 @@ func (s *Service) registerAnalytics(auth fiber.Router) {
 	auth.Get("/analytics/forecast", s.analyticsForecast)
 	s.registerQA(auth)
 	auth.Get("/analytics/topics", s.analyticsTopics)
+	s.registerProactive(auth) // api_proactive.go
 }
 
 // setting returns a tenant setting or "" when there is no settings source
@@ -155,9 +156,12 @@ func (s *Service) refreshStats(ctx context.Context, tenant string) error {
 			if err != nil {
 				return err
 			}
-			out = append(out, st)
 			done[c.ID] = true
 			wm = later(wm, c.UpdatedAt)
+			if st.Messages == 0 && st.HandoffAt.IsZero() {
+				continue // opened by a proactive notice the shopper has not answered (analytics.Compute)
+			}
+			out = append(out, st)
 		}
 		if err := s.st.PutConvStats(ctx, out...); err != nil {
 			return err

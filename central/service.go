@@ -175,6 +175,8 @@ type Service struct {
 	eventHooks []func(store.MerchantEvent)
 	alerts     *alert.Sender
 	alertWake  chan struct{}
+	// proactiveWake makes the proactive loop look now (proactive.go).
+	proactiveWake chan struct{}
 	// bg counts background loops (alert sender); shutdown waits for them.
 	bg sync.WaitGroup
 
@@ -238,7 +240,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.Anger = m
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), m: newMetrics(cfg.Registerer), nc: cfg.NATS, rt: router.New(cfg.Router),
-		hub: newHub(), logins: newLoginGuard(), qw: newQueueWatch(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1)}
+		hub: newHub(), logins: newLoginGuard(), qw: newQueueWatch(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1),
+		proactiveWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -323,6 +326,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	if err := s.startWork(); err != nil {
+		return nil, err
+	}
+	if err := s.startProactive(); err != nil { // proactive notices (proactive.go)
 		return nil, err
 	}
 	s.startWebhooks()
@@ -790,17 +796,23 @@ func (s *Service) annotate(m *chat.Message) {
 // publishReply sends a message to the shopper through the edges of the
 // envelope's region.
 func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
-	out := chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
-		Visitor: in.Visitor, Direction: chat.Outbound, Message: m}
+	s.publishOutbound(chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
+		Visitor: in.Visitor, Direction: chat.Outbound, Message: m}, replyRoute(in))
+}
+
+// publishOutbound publishes an outbound envelope to the region's edges,
+// and to the platform channel's outbox when route names one (replyRoute).
+func (s *Service) publishOutbound(out chat.Envelope, route string) {
+	m := out.Message
 	data, err := json.Marshal(out)
 	if err != nil {
 		s.log.Error("outbound: marshal", "err", err)
 		return
 	}
-	if err := s.nc.Publish(chat.OutboundSubject(in.Region, in.Tenant), data); err != nil {
+	if err := s.nc.Publish(chat.OutboundSubject(out.Region, out.Tenant), data); err != nil {
 		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
 	}
-	if route := replyRoute(in); route != "" { // contacts.go
+	if route != "" { // contacts.go
 		if route != out.Visitor {
 			out.Visitor = route
 			if data, err = json.Marshal(out); err != nil {

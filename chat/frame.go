@@ -85,4 +85,7 @@ type Frame struct {
 	Products     []Card     `json:"products,omitempty"`
 	QuickReplies []string   `json:"quick_replies,omitempty"`
 	Sources      []Citation `json:"sources,omitempty"`
+	// page (client → edge): seconds the shopper has been idle on the
+	// page (chat/proactive.go).
+	IdleS int `json:"idle_s,omitempty"`
 }

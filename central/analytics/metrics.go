@@ -7,6 +7,7 @@
 //
 //   - conversations: conversations created in [from, to).
 //   - messages: shopper, bot and agent messages of those conversations
+//     (proactive notices excepted: see ProactiveAuthor)
 //     (system notes such as the handoff note are not counted; the
 //     widget's local answers reported with their question are bot
 //     messages of source local), plus the browser answers (widget hits)
@@ -61,6 +62,11 @@ import (
 	"github.com/kefu-io/kefu/chat"
 )
 
+// ProactiveAuthor is the author of proactive notices (central/proactive):
+// they are neither messages nor bot answers here, and a conversation a
+// notice opened counts only once the shopper writes in it.
+const ProactiveAuthor = "proactive"
+
 // Handle-time constants (see the package doc).
 const (
 	HandleWrapUp = 60 * time.Second
@@ -109,6 +115,9 @@ func Compute(c store.Conversation, msgs []chat.Message, opt Options) store.ConvS
 			}
 			st.MaxAnger = max(st.MaxAnger, m.Anger)
 		case chat.RoleBot:
+			if m.Author == ProactiveAuthor {
+				continue // a proactive notice: reported by /v1/proactive/report
+			}
 			st.BotMsgs++
 			if m.Intent != fallbackIntent {
 				botAnswered = true

@@ -463,7 +463,7 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 }
 
 // demoTables are the other tables with a demo column that DeleteDemo empties.
-var demoTables = []string{"merchant_events", "widget_hits", "qa_scores"}
+var demoTables = []string{"merchant_events", "widget_hits", "qa_scores", "proactive_notices"}
 
 func (s *sqlStore) HourlyCounts(ctx context.Context, tenant string, from, to time.Time) ([]float64, error) {
 	from = from.Truncate(time.Hour)

@@ -1007,6 +1007,17 @@ var migrations = []struct {
 	{1213, `CREATE TABLE IF NOT EXISTS contact_links (tenant TEXT NOT NULL, identity TEXT NOT NULL, contact TEXT NOT NULL,
 		created_at BIGINT NOT NULL, PRIMARY KEY (tenant, identity))`},
 	{1214, `CREATE INDEX IF NOT EXISTS contact_links_contact ON contact_links (tenant, contact)`},
+	// Issue 15: proactive rules and notices (store/proactive.go).
+	{1520, `CREATE TABLE IF NOT EXISTS proactive_rules (tenant TEXT NOT NULL, id TEXT NOT NULL, spec TEXT NOT NULL, enabled INTEGER NOT NULL,
+		last_run BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1521, `CREATE TABLE IF NOT EXISTS proactive_notices (tenant TEXT NOT NULL, id TEXT NOT NULL, rule TEXT NOT NULL, shopper TEXT NOT NULL,
+		ref TEXT NOT NULL, arm TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, conversation_id TEXT NOT NULL, message_id TEXT NOT NULL,
+		region TEXT NOT NULL, channel TEXT NOT NULL, text TEXT NOT NULL, created_at BIGINT NOT NULL, due_at BIGINT NOT NULL,
+		sent_at BIGINT NOT NULL, opened_at BIGINT NOT NULL, demo INTEGER NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1522, `CREATE INDEX IF NOT EXISTS proactive_notices_shopper ON proactive_notices (tenant, shopper, created_at)`},
+	{1523, `CREATE INDEX IF NOT EXISTS proactive_notices_created ON proactive_notices (tenant, created_at)`},
+	{1524, `CREATE INDEX IF NOT EXISTS proactive_notices_due ON proactive_notices (state, due_at)`},
+	{1525, `CREATE INDEX IF NOT EXISTS proactive_notices_message ON proactive_notices (tenant, message_id)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -212,6 +212,7 @@ type Store interface {
 	AnalyticsStore
 	AlertStore
 	QAStore
+	ProactiveStore
 
 	AdminStore
 	WebhookStore

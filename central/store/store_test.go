@@ -74,6 +74,7 @@ var contract = []struct {
 	{"pii tokens", testPIITokens},
 	{"analytics", testAnalytics},
 	{"alerts", testAlerts},
+	{"proactive", testProactive},
 }
 
 var ctx = context.Background()
