@@ -2,6 +2,7 @@ package central
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,7 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := newBrowserPage(t, 60*time.Second)
+	p := newBrowserPage(t, 120*time.Second)
 	ctx, do, text, shot := p.ctx, p.do, p.text, p.shot
 	do(
 		chromedp.EmulateViewport(1280, 900),
@@ -136,7 +137,8 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 	rc.mu.Lock()
 	rc.secret = secret
 	rc.mu.Unlock()
-	if hooks, _ := s.st.Webhooks(bg, "demo"); len(hooks) != 1 || hooks[0].Secret != secret || len(hooks[0].Events) != 1 || hooks[0].Events[0] != "conversation.created" {
+	hooks, _ := s.st.Webhooks(bg, "demo")
+	if len(hooks) != 1 || hooks[0].Secret != secret || len(hooks[0].Events) != 1 || hooks[0].Events[0] != "conversation.created" {
 		t.Fatalf("stored webhooks %+v", hooks)
 	}
 	e.publish(envelope("demo", "v-admin-hook", "", chat.NewID(), "hello", "en"))
@@ -147,6 +149,12 @@ func TestAdminConsoleInBrowser(t *testing.T) {
 		return nil
 	})
 	rc.check()
+	poll.Until(t, 10*time.Second, func() error { // recorded just after the receiver's answer
+		if log, _ := s.st.WebhookDeliveries(bg, "demo", hooks[0].ID, 0); len(log) != 1 || log[0].Status != store.DeliveryDelivered {
+			return fmt.Errorf("log %+v", log)
+		}
+		return nil
+	})
 	do(
 		chromedp.Click(chromedp.Search(`//table[@id="hook-table"]//button[.="Deliveries"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#hook-log-table tr[data-status="delivered"][data-event="conversation.created"]`)),

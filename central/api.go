@@ -225,7 +225,7 @@ func (s *Service) login(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	account := accountKey(req.Tenant, req.Email)
-	if wait := s.logins.attempt(c.IP(), account, time.Now()); wait > 0 {
+	if wait := s.logins.attempt(c.IP(), account, s.logins.now()); wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		return apiError(c, fiber.StatusTooManyRequests, CodeRateLimited, fmt.Sprintf("too many login attempts; retry in %d s", secs))
@@ -240,7 +240,7 @@ func (s *Service) login(c *fiber.Ctx) error {
 		return storeError(c, err)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
-		s.logins.failed(account, time.Now())
+		s.logins.failed(account, s.logins.now())
 		return apiError(c, fiber.StatusUnauthorized, CodeUnauthorized, "wrong tenant, email or password")
 	}
 	if a.Disabled {

@@ -50,7 +50,7 @@ func (a *apiClient) do(method, path, token string, body any, out any) int {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := a.app.Test(req, 10000)
+	res, err := a.app.Test(req, 30000)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -29,10 +29,11 @@ type loginGuard struct {
 	mu      sync.Mutex
 	addr    bucketSet
 	account bucketSet
+	now     func() time.Time // the clock (tests freeze it)
 }
 
 func newLoginGuard() *loginGuard {
-	return &loginGuard{
+	return &loginGuard{now: time.Now,
 		addr:    bucketSet{burst: loginAddrBurst, every: loginAddrEvery, m: map[string]*bucket{}},
 		account: bucketSet{burst: loginAccountBurst, every: loginAccountEvery, m: map[string]*bucket{}},
 	}

@@ -167,11 +167,21 @@ func TestWebhookDelivery(t *testing.T) {
 		}
 	}
 	rc.mu.Unlock()
-	// The delivery log says so.
+	// The delivery log says so (the attempt is recorded just after the
+	// receiver's answer).
 	var log []WebhookDeliveryView
-	if code := a.do("GET", "/v1/webhooks/"+wv.ID+"/deliveries", owner, nil, &log); code != 200 || len(log) != 3 {
-		t.Fatalf("log: %d %+v", code, log)
-	}
+	poll.Until(t, 10*time.Second, func() error {
+		log = nil
+		if code := a.do("GET", "/v1/webhooks/"+wv.ID+"/deliveries", owner, nil, &log); code != 200 || len(log) != 3 {
+			return fmt.Errorf("log: %d %+v", code, log)
+		}
+		for _, d := range log {
+			if d.Status == store.DeliveryPending {
+				return fmt.Errorf("still pending: %+v", d)
+			}
+		}
+		return nil
+	})
 	for _, d := range log {
 		if d.Status != store.DeliveryDelivered || d.Attempts != 1 || d.DeliveredAt == nil || d.LastStatus != 204 {
 			t.Errorf("log entry %+v", d)

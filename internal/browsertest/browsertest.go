@@ -53,6 +53,12 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("browsertest: start chromium: %v", err)
 	}
+	// The deadline only bounds a hung test; a shared CI machine may be
+	// several times slower than a developer's, so CI gets three times as
+	// long before a slow step counts as hung.
+	if os.Getenv("CI") != "" {
+		timeout *= 3
+	}
 	ctx, cancel := context.WithTimeout(bctx, timeout)
 	t.Cleanup(cancel)
 	return ctx
