@@ -172,6 +172,7 @@ func (s *Service) Register(app *fiber.App) {
 	s.registerAdmin(auth)
 	s.registerWebhooks(auth)
 	s.registerChannels(auth) // reply channels (api_channels.go)
+	s.registerPhotos(auth)   // shoppers' photos (photos.go)
 
 	app.Get("/console/*", s.consolePage)
 }
@@ -198,7 +199,7 @@ func (s *Service) consolePage(c *fiber.Ctx) error {
 	}
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Content-Security-Policy", "default-src 'self'; connect-src "+s.consoleConnectSrc(c.Get(fiber.HeaderHost))+
-		"; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		"; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	return c.Send(data)
 }
@@ -394,6 +395,9 @@ func (s *Service) listMessages(c *fiber.Ctx) error {
 	}
 	p := who(c)
 	s.withTexts(c.UserContext(), conv.Tenant, conv.ID, msgs, s.agentLang(c.UserContext(), p.agent.Tenant, p.agent.ID), true)
+	if err := s.withAttachments(c.UserContext(), conv.Tenant, conv.ID, msgs); err != nil {
+		return storeError(c, err)
+	}
 	return c.JSON(msgs)
 }
 

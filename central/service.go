@@ -596,11 +596,17 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	stampChannel(env, &msg)
 	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
 		VIP: env.Label(chat.LabelVIP) == "1", Message: msg, Route: route}
+	in.Message.Attachments = nil // stored below (photos.go)
 	conv, created, stored, err := s.st.SaveInbound(ctx, in)
 	if err != nil {
 		return err
 	}
 	msg.ConversationID = conv.ID
+	if len(env.Message.Attachments) > 0 {
+		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, stored); err != nil {
+			return err
+		}
+	}
 	if stored {
 		s.m.messagesStored.WithLabelValues(string(chat.RoleShopper)).Inc()
 		if created {
@@ -666,6 +672,9 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		}
 	}
 	dec := s.rt.Decide(router.Input{Text: msg.Text, Intent: msg.Intent, Anger: msg.Anger, Labels: env.Labels, BotFailures: conv.BotFailures})
+	if len(msg.Attachments) > 0 && !dec.Human {
+		dec = router.Decision{Human: true, Reason: routePhoto} // the bot cannot read pictures (photos.go)
+	}
 	if dec.Human {
 		return s.handoff(ctx, env, conv, msg, dec, noteID)
 	}
@@ -911,7 +920,12 @@ func (s *Service) onHistory(m *nats.Msg) {
 		reply(chat.HistoryReply{Error: "unavailable", Code: chat.HistoryUnavailable})
 		return
 	}
-	s.withTexts(ctx, req.Tenant, req.ConversationID, msgs, "", false) // originals of translated replies
+	s.withTexts(ctx, req.Tenant, req.ConversationID, msgs, "", false)                    // originals of translated replies
+	if err := s.withAttachments(ctx, req.Tenant, req.ConversationID, msgs); err != nil { // photos.go
+		s.log.Warn("history: photos", "err", err)
+		reply(chat.HistoryReply{Error: "unavailable", Code: chat.HistoryUnavailable})
+		return
+	}
 	for i := range msgs {
 		msgs[i].PII, msgs[i].Translation = nil, nil // for agents only
 	}

@@ -88,4 +88,10 @@ type Frame struct {
 	// page (client → edge): seconds the shopper has been idle on the
 	// page (chat/proactive.go).
 	IdleS int `json:"idle_s,omitempty"`
+	// message (client → edge): the token POST /w/upload returned for a
+	// photo; the edge attaches the photo to this message.
+	Upload string `json:"upload,omitempty"`
+	// message (edge → client): the photos a message carries (description
+	// only, never the bytes).
+	Attachments []Attachment `json:"attachments,omitempty"`
 }

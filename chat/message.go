@@ -112,6 +112,9 @@ type Message struct {
 	// ChannelID is the platform channel's id (kefu admin channel add) when
 	// Channel is a platform's.
 	ChannelID string `json:"channel_id,omitempty"`
+	// Attachments are the files of the message (a shopper's photo). Data
+	// is set only on the inbound stream; everywhere else they describe.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // Validate checks a message against the limit maxBytes (MaxTextBytes when

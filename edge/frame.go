@@ -140,6 +140,9 @@ func checkMessage(f *chat.Frame, maxText int) error {
 	if len(f.Lang) > 16 || len(f.Intent) > maxShortField {
 		return badFrame(f.ID, "lang or intent too long")
 	}
+	if f.Upload != "" && (!chat.ValidID(f.Upload) || f.Answer != nil) {
+		return badFrame(f.ID, "upload %q is not a token of POST /w/upload, or comes with a local answer", clip(f.Upload))
+	}
 	if a := f.Answer; a != nil {
 		if !chat.ValidID(a.ID) || a.ID == f.ID {
 			return badFrame(f.ID, "answer id %q is not 1-64 characters of [0-9A-Za-z_-] or is the message's own id", clip(a.ID))

@@ -116,6 +116,7 @@ func (n *Node) Register(app *fiber.App) {
 	app.Get("/w/models/:file", n.guard, n.serveModel)
 	app.Get("/w/faq/:file", n.guard, n.serveFAQ)
 	app.Post("/w/hits", n.guard, n.serveHits)
+	app.Post("/w/upload", n.guard, n.serveUpload)
 	app.All("/w/*", n.guard, func(c *fiber.Ctx) error {
 		return jsonError(c, fiber.StatusNotFound, "not_found", "no such widget route")
 	})

@@ -58,6 +58,7 @@ type Node struct {
 	subject  func(tenant string) string // the subject of a tenant's inbound envelopes in stream
 	bg       sync.WaitGroup
 	ch       *channelState // platform channels (channel.go)
+	uploads  uploadStore   // photos waiting for their message frame (upload.go)
 }
 
 // New starts an edge node: it makes sure the KEFU_INBOUND stream (with
@@ -381,6 +382,10 @@ func messageFrame(m chat.Message) chat.Frame {
 		QuickReplies: m.QuickReplies, Sources: m.Sources}
 	if m.Card != nil {
 		f.Products = []chat.Card{*m.Card}
+	}
+	for _, a := range m.Attachments { // descriptions only, never the bytes
+		a.Data = nil
+		f.Attachments = append(f.Attachments, a)
 	}
 	if !m.At.IsZero() {
 		f.At = m.At.UnixMilli()

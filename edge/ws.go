@@ -405,11 +405,25 @@ func (s *session) onMessage(f chat.Frame) {
 	if len(s.links) > 0 {
 		env.SetLabel(chat.LabelContactLinks, strings.Join(s.links, " "))
 	}
+	var photo chat.Attachment
+	if f.Upload != "" { // a photo (upload.go): plugins see its description only
+		var ok bool
+		if photo, ok = s.attachUpload(f.Upload); !ok {
+			s.sendError(chat.CodeUploadExpired, f.ID, "this edge does not hold that upload (expired or never made): upload the photo again and resend", 0)
+			return
+		}
+		desc := photo
+		desc.Data = nil
+		env.Message.Attachments = []chat.Attachment{desc}
+	}
 	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
 	if err != nil {
 		s.n.log.Error("edge: inbound plugins failed; message refused", "id", f.ID, "err", err)
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
 		return
+	}
+	if f.Upload != "" {
+		out.Envelope.Message.Attachments = []chat.Attachment{photo} // the bytes go to central with the message
 	}
 	for _, k := range chat.EdgeAnswerLabels { // only the edge sets them, below
 		delete(out.Envelope.Labels, k)

@@ -335,6 +335,7 @@
       li.appendChild(w);
     }
     li.appendChild(bubble(m));
+    if (m.attachments && m.attachments.length) li.appendChild(photos(m));
     addTranslation(li, m);
     var ol = $('messages');
     var atBottom = ol.scrollHeight - ol.scrollTop - ol.clientHeight < 60;
@@ -345,6 +346,32 @@
     }
     if (next) ol.insertBefore(li, next); else ol.appendChild(li);
     if (atBottom || m.role === 'agent') ol.scrollTop = ol.scrollHeight;
+  }
+
+  // ---- photos ----
+  // A shopper's photo is fetched with the agent's token (GET
+  // /v1/conversations/:id/attachments/:aid: an image type central checked,
+  // without metadata) and shown from a blob: URL; a click opens it full size.
+  function photos(m) {
+    var box = el('div', 'photos'), conv = m.conversation_id || (state.conv && state.conv.id) || '';
+    m.attachments.forEach(function (a) {
+      if (!/^image\/(jpeg|png|webp)$/.test(a.type || '')) return;
+      var img = el('img', 'photo');
+      img.alt = 'Photo from the shopper' + (a.width ? ' (' + a.width + '×' + a.height + ')' : '');
+      img.dataset.attachment = a.id;
+      box.appendChild(img);
+      fetch('/v1/conversations/' + encodeURIComponent(conv) + '/attachments/' + encodeURIComponent(a.id), {
+        headers: { 'Authorization': 'Bearer ' + state.token }
+      }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.blob();
+      }).then(function (b) {
+        var url = URL.createObjectURL(b);
+        img.src = url;
+        img.addEventListener('click', function () { window.open(url, '_blank', 'noopener'); });
+      }).catch(function (e) { box.replaceChild(el('span', 'photo-missing', 'Photo not available (' + e.message + ')'), img); });
+    });
+    return box;
   }
 
   // ---- PII reveal ----

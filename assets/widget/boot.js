@@ -10,11 +10,11 @@
   var K = W.Kefu = W.Kefu || {};
   var q = K.q = K.q || [];
   K._tag = s;
-  'open close send on off setLanguage track identify'.split(' ').forEach(function (n) {
+  'open close send sendPhoto on off setLanguage track identify'.split(' ').forEach(function (n) {
     if (K[n]) return;
     K[n] = function () {
       var a = [].slice.call(arguments);
-      if (n === 'send' || n === 'identify') return new Promise(function (ok, fail) { q.push([n, a, ok, fail]); });
+      if (n === 'send' || n === 'sendPhoto' || n === 'identify') return new Promise(function (ok, fail) { q.push([n, a, ok, fail]); });
       q.push([n, a]);
       return K;
     };

@@ -6,6 +6,8 @@
  *      Kefu.identify({id, name, email, hash}) → Promise of {visitor, conversation_id}: hash is the hex HMAC-SHA256 of id with the tenant's
  *      identity secret, computed by the merchant's server; the edge verifies it (PROTOCOL.md 2.1a), a refusal rejects with code
  *      "identity_refused" and the shopper stays anonymous; Kefu.on('identity', cb) → {ok, visitor} or {ok: false, code, reason}.
+ *      Kefu.sendPhoto(file) → Promise: a JPEG, PNG or WebP of at most 10 MB, re-encoded in the page (no EXIF or other
+ *      metadata leaves the browser), uploaded to the edge and sent to the agent (PROTOCOL.md 2.13); the 📎 button does the same.
  * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). Built per language by assets/widget.Build:
  * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names. */
 (function (W, D) {
@@ -69,6 +71,9 @@
   var handlers = {};
   var waiters = {};                          // message id → {resolve, reject}
   var maxText = 4096;
+  // Photos: what the shopper may pick, and what goes on the wire after the
+  // re-encoding (the edge's limit, internal/photo.MaxBytes).
+  var PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'], PHOTO_MB = 10, PHOTO_WIRE = 512 * 1024, PHOTO_SIDE = 1600;
   var config = null, core = null, coreP = null;
   var ws = null, wsState = 'idle', backoff = 0, retryTimer = 0, pingTimer = 0, pongTimer = 0;
   var hits = [], hitTimer = 0;
@@ -135,6 +140,7 @@
     chat: '<svg width="28" height="28" viewBox="0 0 24 24" fill="none" aria-hidden="true"><path d="M12 3C6.9 3 3 6.6 3 11c0 2.2 1 4.2 2.6 5.6L5 21l4.2-2.1c.9.3 1.8.4 2.8.4 5.1 0 9-3.6 9-8.1S17.1 3 12 3z" fill="currentColor"/><circle cx="8.5" cy="11" r="1.2" fill="#4f46e5"/><circle cx="12" cy="11" r="1.2" fill="#4f46e5"/><circle cx="15.5" cy="11" r="1.2" fill="#4f46e5"/></svg>',
     close: '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>',
     x: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
+    clip: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9"/></svg>',
     send: '<svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3.4 20.4l17.5-7.5c.8-.4.8-1.5 0-1.8L3.4 3.6c-.7-.3-1.4.3-1.2 1l1.9 6.4 8.4 1-8.4 1-1.9 6.4c-.2.7.5 1.3 1.2 1z"/></svg>',
     bolt: '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>',
     bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
@@ -167,7 +173,11 @@
   var composer = h('div', 'composer'), field = h('div', 'field');
   ui.input = h('textarea'); ui.input.rows = 1; ui.input.setAttribute('enterkeyhint', 'send');
   ui.send = h('button', 'send'); ui.send.type = 'button'; ui.send.innerHTML = ICON.send; ui.send.disabled = true;
-  field.appendChild(ui.input); field.appendChild(ui.send);
+  ui.attach = h('button', 'attach'); ui.attach.type = 'button'; ui.attach.innerHTML = ICON.clip;
+  ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = PHOTO_TYPES.join(','); ui.file.hidden = true; ui.file.tabIndex = -1;
+  ui.attach.onclick = function () { ui.file.click(); };
+  ui.file.onchange = function () { var f = ui.file.files && ui.file.files[0]; ui.file.value = ''; if (f) api.sendPhoto(f).catch(function () { /* shown in the log */ }); };
+  field.appendChild(ui.attach); field.appendChild(ui.input); field.appendChild(ui.send); field.appendChild(ui.file);
   var foot = h('div', 'foot'); ui.powered = h('span', ''); foot.appendChild(ui.powered);
   ui.count = h('span', 'count'); ui.count.setAttribute('aria-live', 'polite'); foot.appendChild(ui.count);
   composer.appendChild(field); composer.appendChild(foot);
@@ -303,7 +313,10 @@
     }
     var st = h('div', 'stack');
     if (m.role === 'agent' && !cont && m.author) st.appendChild(h('div', 'author', m.author));
-    var b = h('div', 'bubble'); linkify(b, m.role === 'shopper' ? m.text : typo(m.text)); st.appendChild(b);
+    var b = h('div', 'bubble');
+    if (m.thumb) { b.className = 'bubble photo'; b.setAttribute('role', 'img'); b.setAttribute('aria-label', m.text); b.appendChild(m.thumb); }
+    else linkify(b, m.role === 'shopper' ? m.text : typo(m.text));
+    st.appendChild(b);
     if (m.products && m.products.length) st.appendChild(cards(m.products));
     var meta = h('div', 'meta');
     if (m.role === 'bot' && m.source === 'local' && m.faqId) { var ins = h('span', 'instant'); ins.innerHTML = ICON.bolt; ins.appendChild(D.createTextNode(t('instant'))); meta.appendChild(ins); }
@@ -527,6 +540,12 @@
       return;
     }
     if (code === 'need_hello') { if (ws) ws.close(); return; }
+    if (code === 'upload_expired' && m && m.blob && !m.reuploaded) {
+      // The edge lost the photo (restart, expiry): upload it again, same message id.
+      m.reuploaded = true; m.inflight = true;
+      upload(m).then(function () { m.inflight = false; saveOutbox(); flush(); }, function (e) { takeOutbox(m.id); setState(m, 'refused'); settle(m.id, false, e); });
+      return;
+    }
     if (code === 'identity_refused') {
       // The merchant's integration is wrong, not the shopper: no notice in
       // the panel; the welcome that follows is an anonymous one.
@@ -540,7 +559,7 @@
     }
     if (m) {
       // Only a failure that another try could fix offers Retry.
-      takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' ? 'refused' : 'failed'); hideTyping();
+      takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' || code === 'upload_expired' ? 'refused' : 'failed'); hideTyping();
       var err = new Error(f.reason || code); err.code = code;
       settle(f.id, false, err);
     }
@@ -608,7 +627,7 @@
     for (var i = 0; i < outbox.length; i++) if (outbox[i].id === id) { var m = outbox.splice(i, 1)[0]; saveOutbox(); return m; }
     return null;
   }
-  function saveOutbox() { save('outbox', outbox.map(function (m) { return { id: m.id, text: m.text, at: m.at, lang: m.lang, intent: m.intent, anger: m.anger, answer: m.answer, ctx: m.ctx, hidden: m.hidden }; })); }
+  function saveOutbox() { save('outbox', outbox.map(function (m) { return { id: m.id, text: m.text, at: m.at, lang: m.lang, intent: m.intent, anger: m.anger, answer: m.answer, ctx: m.ctx, hidden: m.hidden, upload: m.upload }; })); }
   function queue(m) {
     if (!findOutbox(m.id)) { outbox.push(m); saveOutbox(); }
     connect(); flush();
@@ -626,6 +645,7 @@
       // The latest tracked events that fit the edge's 512-byte context value.
       for (var k = tracked.length; k > 0; k--) { var tj = JSON.stringify(tracked.slice(-k)); if (byteLen(tj) <= 500) { f.context.track = tj; break; } }
       if (m.answer) f.answer = m.answer;
+      if (m.upload) f.upload = m.upload;
       if (m.ctx) for (var c in m.ctx) f.context[c] = m.ctx[c];
       if (frame(f)) m.inflight = true;
     });
@@ -959,6 +979,7 @@
       }
       return r && r.text ? Promise.resolve(local(m, r)) : remote(m, an);
     },
+    sendPhoto: function (file) { return sendPhoto(file); },
     on: function (ev, cb) { (handlers[ev] = handlers[ev] || []).push(cb); return api; },
     off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; },
     setLanguage: function (code) { return setLanguage(code); },
@@ -990,6 +1011,69 @@
     });
   }
 
+  /* ---------- photos (docs/PROTOCOL.md §2.13) ---------- */
+  // sendPhoto checks the file, re-encodes it through a canvas (the pixels
+  // only: EXIF with the GPS position, XMP, comments stay behind), shows a
+  // thumbnail (a canvas: no blob: URL for the page's CSP to allow), uploads
+  // it to the edge and sends the message naming the upload.
+  function photoError(text, code) {
+    system(text, true);
+    var e = new Error('kefu: ' + text); e.code = code; return Promise.reject(e);
+  }
+  function sendPhoto(file) {
+    if (!file || PHOTO_TYPES.indexOf(file.type) < 0) return photoError(t('photo_type'), 'bad_type');
+    if (file.size > PHOTO_MB * 1048576) return photoError(t('photo_size').replace('{n}', PHOTO_MB), 'too_large');
+    if (!W.createImageBitmap || !W.fetch) return photoError(t('photo_type'), 'bad_type');
+    removeChips();
+    var m = { id: newID(), role: 'shopper', text: '📷 ' + t('photo'), source: 'edge', at: Date.now(), state: 'sending' };
+    return W.createImageBitmap(file).then(function (bmp) {
+      return encode(bmp, file.type, PHOTO_SIDE, 0.85).then(function (blob) {
+        m.thumb = canvasOf(bmp, 220); if (bmp.close) bmp.close();
+        return blob;
+      });
+    }, function () { return Promise.reject({ code: 'bad_type' }); }).then(function (blob) {
+      if (!blob || blob.size > PHOTO_WIRE) return Promise.reject({ code: 'too_large' });
+      m.blob = blob;
+      addMessage(m); setState(m, 'sending');
+      return upload(m).then(function () {
+        return new Promise(function (resolve, reject) { waiters[m.id] = { resolve: resolve, reject: reject }; queue(m); });
+      }, function (e) { setState(m, 'refused'); throw e; });
+    }).catch(function (e) {
+      if (e instanceof Error) throw e;
+      return photoError(e.code === 'too_large' ? t('photo_size').replace('{n}', PHOTO_MB) : t('photo_type'), e.code);
+    });
+  }
+  // encode draws bmp at most side pixels long into a canvas and encodes
+  // it as type (PNG and WebP keep theirs, anything else JPEG); a result
+  // over the wire limit is tried again smaller, as JPEG.
+  function encode(bmp, type, side, q) {
+    var c = canvasOf(bmp, side, type === 'image/jpeg');
+    return new Promise(function (ok) { c.toBlob(ok, type, q); }).then(function (b) {
+      if (b && b.size <= PHOTO_WIRE) return b;
+      if (side < 400) return b;
+      return encode(bmp, 'image/jpeg', Math.round(side * 0.75), 0.75);
+    });
+  }
+  function canvasOf(bmp, side, white) {
+    var k = Math.min(1, side / Math.max(bmp.width, bmp.height)), c = D.createElement('canvas');
+    c.width = Math.max(1, Math.round(bmp.width * k)); c.height = Math.max(1, Math.round(bmp.height * k));
+    var g = c.getContext('2d');
+    if (white) { g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height); }
+    g.drawImage(bmp, 0, 0, c.width, c.height);
+    return c;
+  }
+  // upload sends m.blob to the edge and keeps the token it answers.
+  function upload(m) {
+    return fetch(ROOT + 'w/upload' + Q, { method: 'POST', body: m.blob, headers: { 'Content-Type': m.blob.type }, credentials: 'omit' }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (d) {
+        if (r.ok && d.upload) { m.upload = d.upload; return d; }
+        var text = r.status === 413 ? t('photo_size').replace('{n}', PHOTO_MB) : r.status === 415 || r.status === 400 ? t('photo_type') : (T.e.unavailable || T.e.x);
+        system(text, true);
+        var e = new Error('kefu: photo upload: ' + (d.error || r.status)); e.code = d.code || 'upload_failed'; throw e;
+      });
+    });
+  }
+
   function greet() {
     if (!history.length) render({ id: 'greet', role: 'bot', text: t('greet'), source: 'greeting' }, true);
     suggestions();
@@ -1002,7 +1086,7 @@
     history.forEach(function (m) { render(m, true); });
     if (history.length) { ui.greeted = true; lastRow = null; }
     outbox = outbox.map(function (o) {
-      var m = { id: o.id, role: 'shopper', text: o.text, source: 'edge', at: o.at, lang: o.lang, intent: o.intent, anger: o.anger, state: 'sending', answer: o.answer, ctx: o.ctx, hidden: o.hidden };
+      var m = { id: o.id, role: 'shopper', text: o.text, source: 'edge', at: o.at, lang: o.lang, intent: o.intent, anger: o.anger, state: 'sending', answer: o.answer, ctx: o.ctx, hidden: o.hidden, upload: o.upload };
       if (o.answer) answered[o.id] = true;
       if (m.hidden || m.answer) return m;
       if (!rendered[m.id]) render(m, true); else { var el = ui.log.querySelector('[data-id="' + m.id + '"]'); if (el) { m.el = el; m.meta = el.querySelector('.meta'); setState(m, 'sending'); } }

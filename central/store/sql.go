@@ -821,6 +821,11 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 			return err
 		}
 		msgs, _ := res.RowsAffected()
+		// Photos are personal data: they go with the texts.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM attachments WHERE tenant = ?
+			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`), tenant, tenant, r.Visitor); err != nil {
+			return err
+		}
 		// The vault tokens go too: the edge deletes their values.
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET pii = '' WHERE tenant = ? AND pii <> ''
 			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`), tenant, tenant, r.Visitor); err != nil {
@@ -1018,6 +1023,12 @@ var migrations = []struct {
 	{1523, `CREATE INDEX IF NOT EXISTS proactive_notices_created ON proactive_notices (tenant, created_at)`},
 	{1524, `CREATE INDEX IF NOT EXISTS proactive_notices_due ON proactive_notices (state, due_at)`},
 	{1525, `CREATE INDEX IF NOT EXISTS proactive_notices_message ON proactive_notices (tenant, message_id)`},
+	// Issue 13: shoppers' photos (store/attachments.go). BYTEA is a blob in
+	// both databases (SQLite keeps blobs as they are in any column).
+	{1300, `CREATE TABLE IF NOT EXISTS attachments (tenant TEXT NOT NULL, id TEXT NOT NULL, conversation_id TEXT NOT NULL,
+		message_id TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
+		sha256 TEXT NOT NULL, data BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	{1301, `CREATE INDEX IF NOT EXISTS attachments_conversation ON attachments (tenant, conversation_id, created_at)`},
 }
 
 // migrate applies the migrations the database lacks, in tx. Callers hold

@@ -221,8 +221,9 @@ type Store interface {
 	KnowledgeStore
 
 	ChannelStore
-	WorkStore  // the agents' workspace and the human queue (workspace.go)
-	QueueStore // the queue ranked and claimed in the database (queue.go)
+	WorkStore       // the agents' workspace and the human queue (workspace.go)
+	QueueStore      // the queue ranked and claimed in the database (queue.go)
+	AttachmentStore // shoppers' photos (attachments.go)
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error
 	// Tenant returns a tenant or ErrNotFound.
