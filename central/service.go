@@ -582,6 +582,14 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	msg.Role, msg.Source, msg.Author = chat.RoleShopper, "", ""
 	// Vault tokens come from the edge's plugins, never from the client.
 	msg.PII = chat.ParsePIITokens(env.Label(chat.LabelPIITokens), env.Region)
+	if msg.Lang == "" && env.Label(chat.LabelCallback) != "" {
+		// A contact (an e-mail, a phone number) says nothing of the
+		// shopper's language: the conversation's stays, and the
+		// confirmation is in it (langid took an address for French).
+		if c, err := s.st.LatestConversation(ctx, env.Tenant, env.Visitor); err == nil && c.Lang != "" {
+			msg.Lang = c.Lang
+		}
+	}
 	s.annotate(&msg)
 	if msg.At.IsZero() {
 		msg.At = time.Now()
