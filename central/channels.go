@@ -33,6 +33,11 @@ func (s *Service) startChannels(ctx context.Context) error {
 	if _, err := s.js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ChannelOutStream())); err != nil {
 		return fmt.Errorf("central: stream %s: %w", chat.StreamChannelOut, err)
 	}
+	// Completed erasures reach every region's edges through a stream
+	// (erasure.go publishErasure).
+	if _, err := s.js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
+		return fmt.Errorf("central: stream %s: %w", chat.StreamErasure, err)
+	}
 	sub, err := s.nc.QueueSubscribe(chat.SubjectChannelLookup, ConsumerName, s.onChannelLookup)
 	if err != nil {
 		return fmt.Errorf("central: subscribe channel lookup: %w", err)

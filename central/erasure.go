@@ -2,12 +2,15 @@ package central
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
@@ -159,8 +162,10 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 		// The audit trail: the store row, and this log line.
 		s.log.Info("gdpr: erasure completed", "tenant", tenant, "request", done.ID, "agent", agent,
 			"conversations", done.Conversations, "messages", done.Messages, "at", done.CompletedAt)
-		s.emit(chat.Event{Type: chat.EventErasure, Tenant: tenant, ConversationID: conv, Visitor: visitor, Agent: agent,
-			Reason: ErasureEventCompleted, At: done.CompletedAt})
+		ev := chat.Event{Type: chat.EventErasure, Tenant: tenant, ConversationID: conv, Visitor: visitor, Agent: agent,
+			Reason: ErasureEventCompleted, At: done.CompletedAt}
+		s.emit(ev)
+		s.publishErasure(ctx, done.ID, ev)
 		s.updateQueueDepth(ctx)
 	}
 	return done, nil
@@ -298,4 +303,35 @@ func noteIn(notes map[string]string, lang string) string {
 		return t
 	}
 	return notes["en"]
+}
+
+// publishErasure puts a completed erasure into chat.StreamErasure, from
+// which every region's edges take it through their durable consumer, also
+// those that were not listening when it happened (chat/erasure.go). The
+// core NATS event (emit) reaches the connected edges at once; this is the
+// delivery that survives an edge's absence. It retries a few times; a
+// failure is logged and counted (kefu_central_erasures_total
+// {stage="stream_failed"}).
+func (s *Service) publishErasure(ctx context.Context, id string, ev chat.Event) {
+	ev.V = chat.ProtocolVersion
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	for attempt := 1; ; attempt++ {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		msg := nats.NewMsg(chat.ErasureSubject(ev.Tenant))
+		msg.Data = data
+		_, err = s.js.PublishMsg(pctx, msg, jetstream.WithMsgID(chat.ErasureMsgID(id)))
+		cancel()
+		if err == nil || attempt == 3 {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+	if err != nil {
+		s.m.erasureRequests.WithLabelValues("stream_failed").Inc()
+		s.log.Error("gdpr: erasure not put on the erasure stream; edges that are away will not forget the visitor's sealed values",
+			"tenant", ev.Tenant, "request", id, "err", err)
+	}
 }

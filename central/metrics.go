@@ -54,7 +54,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"reason"}),
 		erasureRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "kefu", Subsystem: "central", Name: "erasures_total",
-			Help: "GDPR erasure requests by stage: requested (recorded) and completed (data erased).",
+			Help: "GDPR erasure requests by stage: requested (recorded), completed (data erased), stream_failed (not put on KEFU_ERASURE).",
 		}, []string{"stage"}),
 		slaBreaches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "kefu", Subsystem: "central", Name: "sla_breaches_total",

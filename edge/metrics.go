@@ -75,7 +75,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"type"}),
 		erasures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_erasures_total",
-			Help: "GDPR erasure events handled for served tenants, by stage (requested, completed) or plugin_failed.",
+			Help: "GDPR erasure events handled for served tenants, by stage (requested, completed; durable: applied from KEFU_ERASURE) or plugin_failed.",
 		}, []string{"stage"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_errors_total",

@@ -130,6 +130,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.bg.Add(1)
 	go n.watchKnowledgePacks()
 	n.bg.Add(1)
+	go n.keepErasures()
+	n.bg.Add(1)
 	go n.watchSites()
 	return n, nil
 }

@@ -207,6 +207,28 @@ func (h *Host) EraseVault(region, tenant, visitor, conversation string) int {
 	return n
 }
 
+// EraseVaultSaved is EraseVault that also reports whether the vault is
+// saved without the erased values (nil when the vault is in memory only, or
+// nothing was erased). The durable erasure of the edge acknowledges an
+// erasure only then.
+func (h *Host) EraseVaultSaved(region, tenant, visitor, conversation string) (int, error) {
+	v := h.vaults[region]
+	if v == nil {
+		return 0, nil
+	}
+	n := v.EraseVisitor(tenant, visitor) + v.EraseConversation(tenant, conversation)
+	if n > 0 {
+		h.log.Info("pii vault erased", "region", region, "tenant", tenant, "values", n)
+	}
+	if h.vaultFiles == nil {
+		return n, nil
+	}
+	if err := h.vaultFiles.save(region, v); err != nil {
+		return n, fmt.Errorf("pii vault %s: save after erasure: %w", region, err)
+	}
+	return n, nil
+}
+
 // vaultSaveLoop saves the changed vaults every interval until the host closes.
 func (h *Host) vaultSaveLoop(every time.Duration) {
 	defer h.wg.Done()
