@@ -338,6 +338,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startSitePublisher(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.startChannelPublisher(ctx); err != nil { // channelconfig.go
+		return nil, err
+	}
 	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
 	s.bg.Add(1)
 	go s.alertLoop()

@@ -110,3 +110,12 @@ func ChannelOutStream() StreamSpec {
 	return StreamSpec{Name: StreamChannelOut, Subjects: []string{SubjectChannelOutPrefix + ">"}, Duplicates: DuplicateWindow,
 		MaxAge: ChannelOutMaxAge}
 }
+
+// BucketChannels is the JetStream key-value bucket where central keeps
+// every platform channel's configuration (key: the channel id, value: the
+// edge/channels.Config JSON, secrets included: edges are trusted parts of
+// the deployment). Edges watch it like BucketSites: a channel added or
+// changed with `kefu admin channel add` is served within seconds, without
+// a restart, and an edge that starts while central is down serves the
+// channels it last saw.
+const BucketChannels = "KEFU_CHANNELS"

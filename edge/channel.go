@@ -52,9 +52,14 @@ var ErrUnknownChannel = errors.New("edge: unknown channel")
 
 // ChannelOptions configures the platform channels of a Node.
 type ChannelOptions struct {
-	// Source finds a channel's configuration. Default: central, over NATS
-	// (chat.SubjectChannelLookup).
+	// Source finds a channel's configuration. Default: central's bucket
+	// chat.BucketChannels, watched (edge/chkv.go), asking central over NATS
+	// (chat.SubjectChannelLookup) until it has been read.
 	Source ChannelSource
+	// Cache is a file where the edge keeps the channel configuration last
+	// read from the bucket (secrets included; mode 0600), for a start while
+	// central is unreachable. Default: none.
+	Cache string
 	// CacheTTL is how long a looked-up configuration is used before it is
 	// asked again (a changed secret applies within it). Default: 30s.
 	CacheTTL time.Duration
@@ -88,7 +93,7 @@ func (o ChannelOptions) withDefaults(nc *nats.Conn, timeout time.Duration) Chann
 		o.CacheTTL = 30 * time.Second
 	}
 	if o.Source == nil {
-		o.Source = natsChannels{nc: nc, timeout: timeout}
+		o.Source = &kvChannels{fallback: natsChannels{nc: nc, timeout: timeout}}
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -595,7 +600,13 @@ func (n *Node) channelOutStream(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
-	_, err := n.js.CreateStream(ctx, jsconfig.Stream(chat.ChannelOutStream()))
+	// In central's domain: a leaf edge has no outbox of its own (a second
+	// stream on the same subjects would capture each reply twice).
+	js, err := n.centralJS()
+	if err != nil {
+		return err
+	}
+	_, err = js.CreateStream(ctx, jsconfig.Stream(chat.ChannelOutStream()))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return fmt.Errorf("edge: stream %s: %w", chat.StreamChannelOut, err)
 	}
@@ -624,19 +635,50 @@ func (n *Node) queueChannelReply(ctx context.Context, in chat.Envelope, m chat.M
 }
 
 // startChannelOutbox starts the region's durable consumer of the channel
-// outbox. A leaf edge (its own JetStream domain) does not: its region's
-// replies are delivered by a non-leaf edge of the region.
+// outbox. A leaf edge consumes it in central's JetStream domain across its
+// leaf link (replies come from central: they wait in central's stream
+// while the link is down); until central's domain answers it retries in
+// the background.
 func (n *Node) startChannelOutbox(ctx context.Context) error {
-	if n.cfg.Leaf != nil {
-		n.log.Warn("edge: leaf edge; platform-channel replies are delivered by an edge on central's NATS system")
-		return nil
+	cc, err := n.consumeChannelOutbox(ctx)
+	if err == nil {
+		n.ch.consume = cc
 	}
-	if err := n.channelOutStream(ctx); err != nil {
+	if err == nil || n.cfg.Leaf == nil {
 		return err
+	}
+	n.log.Warn("edge: channel outbox not reachable yet; retrying", "err", err)
+	n.bg.Add(1)
+	go func() {
+		defer n.bg.Done()
+		for {
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+			if cc, err := n.consumeChannelOutbox(n.ctx); err == nil {
+				n.log.Info("edge: channel outbox consumed in central's domain")
+				<-n.ctx.Done()
+				cc.Stop()
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func (n *Node) consumeChannelOutbox(ctx context.Context) (jetstream.ConsumeContext, error) {
+	if err := n.channelOutStream(ctx); err != nil {
+		return nil, err
+	}
+	js, err := n.centralJS()
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
-	cons, err := n.js.CreateOrUpdateConsumer(ctx, chat.StreamChannelOut, jetstream.ConsumerConfig{
+	cons, err := js.CreateOrUpdateConsumer(ctx, chat.StreamChannelOut, jetstream.ConsumerConfig{
 		Durable:       chat.ConsumerChannels + chat.SubjectToken(n.cfg.Region),
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       time.Minute,
@@ -645,7 +687,7 @@ func (n *Node) startChannelOutbox(ctx context.Context) error {
 		MaxAckPending: 1000,
 	})
 	if err != nil {
-		return fmt.Errorf("edge: channel outbox consumer: %w", err)
+		return nil, fmt.Errorf("edge: channel outbox consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		n.ch.sem <- struct{}{}
@@ -656,10 +698,9 @@ func (n *Node) startChannelOutbox(ctx context.Context) error {
 		}()
 	})
 	if err != nil {
-		return fmt.Errorf("edge: channel outbox consume: %w", err)
+		return nil, fmt.Errorf("edge: channel outbox consume: %w", err)
 	}
-	n.ch.consume = cc
-	return nil
+	return cc, nil
 }
 
 // onChannelOut delivers one reply from the outbox through its platform.

@@ -133,6 +133,11 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	go n.keepErasures()
 	n.bg.Add(1)
 	go n.watchSites()
+	if k, ok := n.ch.opt.Source.(*kvChannels); ok { // chkv.go
+		n.loadChannelCache(k)
+		n.bg.Add(1)
+		go n.watchChannels(k)
+	}
 	return n, nil
 }
 

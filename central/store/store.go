@@ -218,6 +218,7 @@ type Store interface {
 	WebhookStore
 	ContactStore
 	ContactLinkStore
+	ChannelListStore
 	KnowledgeStore
 
 	ChannelStore

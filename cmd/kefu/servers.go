@@ -300,6 +300,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		cfg.Plugins = host
 	}
 	cfg.Channels = chf.options(*data)
+	cfg.Channels.Cache = filepath.Join(*data, "edge-channels-"+chat.SubjectToken(*region)+".json")
 	node, err := edge.New(ctx, cfg)
 	if err != nil {
 		return fail(stderr, err)
