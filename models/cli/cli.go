@@ -197,8 +197,20 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	sentimentPath := fs.String("sentiment", "", "anger: sentiment model whose negative probability is an input (default: shipped)")
 	modelOut := fs.String("model-out", "", "anger: also train the anger text model and write it here")
+	search := fs.String("search", "", "choose the recipe on the dev split: auto (the default when no tuning flag is given: n-grams, hidden layer, buckets, smoothing), size (buckets × dim within --max-bytes), off")
+	maxBytes := fs.Int("max-bytes", 0, "--search size: the largest model file to keep")
 	if err := parse(fs, rest); err != nil {
 		return err
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if *search == "" {
+		*search = "auto"
+		for _, name := range tuningFlags {
+			if explicit[name] {
+				*search = "off"
+			}
+		}
 	}
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("--data and --out are required: %w", errUsage)
@@ -256,31 +268,57 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}
 	}
+	var res *train.Result
+	if *search != "off" {
+		devSet := tune
+		if len(devSet) == 0 && *dev != "" {
+			if devSet, err = t.load(source{dir: *dev}, "dev"); err != nil && !explicit["search"] {
+				devSet, err = nil, nil
+			} else if err != nil {
+				return err
+			}
+		}
+		if len(devSet) == 0 && !explicit["search"] {
+			fmt.Fprintf(stderr, "no dev split: training the %s defaults (%s)\n", t.name, describe(cfg))
+		} else {
+			best, err := searchRecipe(ctx, t, cfg, *search, *maxBytes, devSet, func(ctx context.Context, c train.Config) (*train.Result, error) {
+				return train.Fit(ctx, examples, labels, tune, c, nil)
+			}, stderr)
+			if err != nil {
+				return err
+			}
+			cfg, res = best.cfg, best.res
+		}
+	}
 	arch := fmt.Sprintf("dim %d", cfg.Dim)
 	if cfg.Linear {
 		arch = "linear"
 	} else if cfg.Hidden > 0 {
 		arch += fmt.Sprintf(", hidden %d", cfg.Hidden)
 	}
-	fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, %s, %d epochs\n",
-		t.name, len(examples), len(labels), cfg.Features.Buckets, arch, cfg.Epochs)
+	if res == nil {
+		fmt.Fprintf(stderr, "training %s: %d examples, %d labels, buckets %d, %s, %d epochs\n",
+			t.name, len(examples), len(labels), cfg.Features.Buckets, arch, cfg.Epochs)
+	}
 	var bar *progressbar.ProgressBar
-	if !*quiet {
+	if !*quiet && res == nil {
 		bar = progressbar.NewOptions(cfg.Epochs*len(examples),
 			progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("train "+t.name),
 			progressbar.OptionShowCount(), progressbar.OptionThrottle(200_000_000), progressbar.OptionSetPredictTime(true))
 	}
-	res, err := train.Fit(ctx, examples, labels, tune, cfg, func(done, total int, loss float64) {
+	if res == nil {
+		res, err = train.Fit(ctx, examples, labels, tune, cfg, func(done, total int, loss float64) {
+			if bar != nil {
+				_ = bar.Set(done)
+			}
+		})
 		if bar != nil {
-			_ = bar.Set(done)
+			_ = bar.Finish()
+			fmt.Fprintln(stderr)
 		}
-	})
-	if bar != nil {
-		_ = bar.Finish()
-		fmt.Fprintln(stderr)
-	}
-	if err != nil {
-		return err
+		if err != nil {
+			return err
+		}
 	}
 	if *refit && len(tune) > 0 {
 		// settings and threshold were chosen on dev; the shipped model also
