@@ -126,8 +126,8 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 	}
 	node, err := edge.New(ctx, edge.Config{
 		Region: "eu", NATS: lc, Leaf: &edge.Leaf{Domain: "edge-eu", CentralDomain: "central"},
-		Sites:  map[string]edge.Site{"demo": {Tenant: "demo-tenant"}},
-		Vault:  sv, Logger: slog.New(slog.DiscardHandler), PublishTimeout: 2 * time.Second,
+		Sites: map[string]edge.Site{"demo": {Tenant: "demo-tenant"}},
+		Vault: sv, Logger: slog.New(slog.DiscardHandler), PublishTimeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
