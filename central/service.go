@@ -799,6 +799,13 @@ func (s *Service) annotate(m *chat.Message) {
 	if m.Lang == "" {
 		m.Lang = detectLang(m.Text, s.cfg.LangID)
 	}
+	// An intent the edge checked with its model (edge/intentcheck) comes
+	// with its confidence: central's thresholds apply to it as to its own
+	// prediction, so a label the edge was unsure of routes nothing.
+	if c := float32(m.IntentConfidence); m.Intent != "" && c > 0 &&
+		(c < s.cfg.IntentMinScore || humanIntents[m.Intent] && c < max(0.8, s.cfg.IntentMinScore)) {
+		m.Intent = ""
+	}
 	if m.Intent == "" && s.cfg.Intent != nil {
 		label, score := s.cfg.Intent.Predict(m.Text)
 		switch {

@@ -82,6 +82,11 @@ type Message struct {
 	Lang string `json:"lang,omitempty"`
 	// Intent is the intent label predicted for shopper messages.
 	Intent string `json:"intent,omitempty"`
+	// IntentConfidence is the edge model's probability of Intent, in
+	// [0,1], set by the edge when it checked the widget's hint with its
+	// own model (edge/intentcheck); 0 when unknown. Plugins compare it
+	// with their own threshold (plugins/ABI.md section 4).
+	IntentConfidence float64 `json:"intent_confidence,omitempty"`
 	// Anger is the anger score in [0,1] for shopper messages.
 	Anger float64 `json:"anger,omitempty"`
 	// At is when the message was born.

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
 )
@@ -92,6 +93,12 @@ type Config struct {
 	Leaf *Leaf
 	// Plugins runs the inbound and outbound pipelines. Default: nil, no plugins.
 	Plugins Plugins
+	// Intent checks the intent hint of each inbound shopper message (the
+	// widget's) with the edge's own model before the inbound pipeline
+	// runs, so that plugins see an intent and its confidence they can
+	// trust (chat.Message.IntentConfidence, plugins/ABI.md section 4).
+	// Default: nil, the hint goes on unchecked with confidence 0.
+	Intent *intentcheck.Checker
 	// Vault reveals PII values kept in this region (POST /v1/reveal).
 	// Default: Plugins, when it implements Revealer (*pluginhost.Host
 	// does); else none and every token is unknown.

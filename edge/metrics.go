@@ -23,6 +23,7 @@ type metrics struct {
 	erasures           *prometheus.CounterVec
 	errors             *prometheus.CounterVec
 	pluginOutcomes     *prometheus.CounterVec
+	intentHints        *prometheus.CounterVec // result: kept, replaced
 	publishSeconds     prometheus.Histogram
 	publishFailures    prometheus.Counter
 	delivered          *prometheus.CounterVec
@@ -85,6 +86,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "kefu_edge_plugin_outcomes_total",
 			Help: "Plugin pipeline results by hook and verdict (error: fail-closed failure, panic: recovered panic).",
 		}, []string{"hook", "verdict"}),
+		intentHints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_edge_intent_hints_total",
+			Help: "Widget intent hints checked by the edge's model: kept, or replaced by the edge's own label.",
+		}, []string{"result"}),
 		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kefu_edge_publish_seconds",
 			Help:    "Time from JetStream publish to PubAck for inbound envelopes.",
@@ -126,6 +131,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.erasures = register(reg, m.erasures)
 	m.errors = register(reg, m.errors)
 	m.pluginOutcomes = register(reg, m.pluginOutcomes)
+	m.intentHints = register(reg, m.intentHints)
 	m.publishSeconds = register(reg, m.publishSeconds)
 	m.publishFailures = register(reg, m.publishFailures)
 	m.delivered = register(reg, m.delivered)

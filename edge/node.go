@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/chat/jsconfig"
+	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 )
 
@@ -231,6 +232,9 @@ func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 // pluginhost.ErrPluginFailed. Plugins may change the text and the labels
 // only: the identity fields of env are restored on the result.
 func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.Envelope) (out pluginhost.Outcome, err error) {
+	if hook == pluginhost.HookInbound {
+		n.checkIntent(&env)
+	}
 	if n.cfg.Plugins == nil {
 		return pluginhost.Outcome{Verdict: pluginhost.Pass, Envelope: env}, nil
 	}
@@ -249,6 +253,10 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 		return out, fmt.Errorf("edge: %s plugins on %q: %w", hook, env.Message.ID, err)
 	}
 	n.m.pluginOutcomes.WithLabelValues(string(hook), out.Verdict.String()).Inc()
+	for _, d := range out.Declined {
+		n.log.Debug("edge: plugin declined the message", "plugin", d.Plugin, "reason", d.Reason, "id", env.Message.ID,
+			"intent", env.Message.Intent, "confidence", env.Message.IntentConfidence)
+	}
 	if out.Envelope.Message.ID == "" { // an implementation that left Envelope empty
 		out.Envelope = env
 	}
@@ -257,6 +265,28 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 	env.Labels = got.Labels
 	out.Envelope = env
 	return out, nil
+}
+
+// checkIntent replaces the inbound message's intent hint with the intent
+// the edge's model checked (Config.Intent) and sets its confidence. A
+// message the edge cannot score keeps its hint with confidence 0.
+func (n *Node) checkIntent(env *chat.Envelope) {
+	m := &env.Message
+	m.IntentConfidence = 0 // only the edge sets it
+	if n.cfg.Intent == nil || m.Role != chat.RoleShopper || m.Text == "" {
+		return
+	}
+	r, err := n.cfg.Intent.Check(m.Text, m.Intent)
+	if err != nil {
+		n.log.Warn("edge: intent check failed; the hint goes on unchecked", "id", m.ID, "err", err)
+		return
+	}
+	if r.Source == intentcheck.SourceEdge && m.Intent != "" {
+		n.m.intentHints.WithLabelValues("replaced").Inc()
+	} else if r.Source == intentcheck.SourceHint {
+		n.m.intentHints.WithLabelValues("kept").Inc()
+	}
+	m.Intent, m.IntentConfidence = r.Intent, r.Confidence
 }
 
 // onOutbound delivers one reply from central to the sockets of its

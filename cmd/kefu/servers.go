@@ -23,6 +23,7 @@ import (
 	"github.com/kefu-io/kefu/central"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/stack"
@@ -249,8 +250,12 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	defer nc.Close()
 	reg := stack.NewRegistry()
 	stack.WatchNATSErrors(nc, "edge", reg, log)
+	check, err := intentcheck.Shipped()
+	if err != nil {
+		return fail(stderr, err)
+	}
 	cfg := edge.Config{
-		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg,
+		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg, Intent: check,
 		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),

@@ -55,6 +55,9 @@ func appendBinaryEnvelope(b []byte, env *chat.Envelope) []byte {
 			b = appendBinaryString(b, env.Labels[k])
 		}
 	}
+	// The numbers trailer (ABI 1.1): a count and that many f64 values.
+	b = binary.LittleEndian.AppendUint32(b, 1)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(env.Message.IntentConfidence))
 	return b
 }
 

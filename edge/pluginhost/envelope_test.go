@@ -18,6 +18,7 @@ func TestBinaryEnvelopeMatchesJSON(t *testing.T) {
 	full.Labels = map[string]string{"sku": "A-100", "pii": "PHONE", "custom.x": ""}
 	full.Message.Source, full.Message.ReplyTo, full.Message.Author = chat.SourceEdge, "01JPREV", "bot"
 	full.Message.Lang, full.Message.Intent, full.Message.Anger = "zh", "order_status", 0.75
+	full.Message.IntentConfidence = 0.82
 	bad := envelope("bad \xff\xfe bytes")
 	bad.Tenant = "t\xc3"
 	zero := envelope("")
@@ -43,7 +44,7 @@ func TestBinaryEnvelopeMatchesJSON(t *testing.T) {
 			if len(seen) != 2 || !reflect.DeepEqual(seen[0], seen[1]) {
 				t.Fatalf("JSON and binary decode differently:\n json   %+v\n binary %+v", seen[0], seen[1])
 			}
-			if tc.name == "full" && (seen[1].Labels["pii"] != "PHONE" || seen[1].Message.Anger != 0.75 || !seen[1].Message.At.Equal(tc.env.Message.At)) {
+			if tc.name == "full" && (seen[1].Labels["pii"] != "PHONE" || seen[1].Message.Anger != 0.75 || seen[1].Message.IntentConfidence != 0.82 || !seen[1].Message.At.Equal(tc.env.Message.At)) {
 				t.Fatalf("binary lost fields: %+v", seen[1])
 			}
 		})

@@ -609,6 +609,9 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 		case Answer, Drop, Escalate:
 			out.Verdict, out.Answer, out.Reason, out.Plugin = res.Verdict, res.Answer, res.Reason, s.name
 			return out, nil
+		case Decline:
+			out.Declined = append(out.Declined, Declined{Plugin: s.name, Reason: res.Reason})
+			h.metrics.declines.WithLabelValues(s.name, region).Inc()
 		}
 		if changed {
 			enc.json, enc.bin = nil, nil

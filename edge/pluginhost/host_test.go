@@ -76,6 +76,10 @@ func TestVerdictsAndPipeline(t *testing.T) {
 		{text: "answer hi", verdict: Answer, plugin: "first", answer: "answer hi", newText: "answer hi"},
 		{text: "drop spam", verdict: Drop, plugin: "first", reason: "dropped spam", newText: "drop spam"},
 		{text: "escalate lawyer", verdict: Escalate, plugin: "first", reason: "escalated lawyer", newText: "escalate lawyer"},
+		// both decline: the pipeline goes on as for pass, and keeps who declined and why (Outcome.Declined).
+		{text: "decline cancel", verdict: Pass, newText: "decline cancel", labels: map[string]string{"seen": "cancel"}},
+		// the intent and its confidence reach the plugin (binary envelope of the Go PDK)
+		{text: "intent", verdict: Answer, plugin: "first", answer: "order_status 0.82", newText: "intent"},
 		// first labels step=x, second echoes what it sees: labels flow down the pipeline.
 		{text: "label x", verdict: Pass, newText: "label x", labels: map[string]string{"step": "x"}},
 		{text: "unlabel keep", verdict: Pass, newText: "unlabel keep", labels: map[string]string{}},
@@ -87,6 +91,7 @@ func TestVerdictsAndPipeline(t *testing.T) {
 		t.Run(tc.text, func(t *testing.T) {
 			in := envelope(tc.text)
 			in.Labels = map[string]string{"keep": "1"}
+			in.Message.Intent, in.Message.IntentConfidence = "order_status", 0.82
 			out, err := h.Run(context.Background(), "t", HookInbound, in)
 			if err != nil {
 				t.Fatal(err)
@@ -101,6 +106,13 @@ func TestVerdictsAndPipeline(t *testing.T) {
 				if out.Envelope.Labels[k] != v {
 					t.Fatalf("label %s = %q, want %q (labels %v)", k, out.Envelope.Labels[k], v, out.Envelope.Labels)
 				}
+			}
+			wantDeclined := []Declined(nil)
+			if tc.text == "decline cancel" {
+				wantDeclined = []Declined{{"first", "declined cancel"}, {"second", "declined cancel"}}
+			}
+			if !reflect.DeepEqual(out.Declined, wantDeclined) {
+				t.Fatalf("declined %+v, want %+v", out.Declined, wantDeclined)
 			}
 			if tc.text == "unlabel keep" {
 				if _, ok := out.Envelope.Labels["keep"]; ok {

@@ -14,6 +14,7 @@ type metrics struct {
 	instances *prometheus.GaugeVec     // plugin, region
 	reloads   *prometheus.CounterVec   // plugin, result
 	quota     *prometheus.CounterVec   // tenant, kind
+	declines  *prometheus.CounterVec   // plugin, region
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -37,8 +38,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		quota: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_plugin_quota_exceeded_total", Help: "Tenant quota refusals by kind (cpu, http).",
 		}, []string{"tenant", "kind"}),
+		declines: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kefu_plugin_declines_total", Help: "Messages a plugin declined (verdict decline: not what it answers).",
+		}, []string{"plugin", "region"}),
 	}
 	m.calls = register(reg, m.calls)
+	m.declines = register(reg, m.declines)
 	m.errors = register(reg, m.errors)
 	m.latency = register(reg, m.latency)
 	m.instances = register(reg, m.instances)

@@ -26,6 +26,10 @@ const (
 	Answer                  // reply directly (Outcome.Answer); stop the pipeline
 	Drop                    // refuse the message (Outcome.Reason); stop the pipeline
 	Escalate                // forward, and ask central for a human (Outcome.Reason)
+	// Decline is a plugin's "not mine" (ABI 1.1): it goes on as Pass, and
+	// the plugin and its reason are kept in Outcome.Declined. It is never
+	// an Outcome's deciding verdict.
+	Decline
 )
 
 // String returns the verdict's lower-case name.
@@ -41,6 +45,8 @@ func (v Verdict) String() string {
 		return "drop"
 	case Escalate:
 		return "escalate"
+	case Decline:
+		return "decline"
 	}
 	return "unknown"
 }
@@ -58,6 +64,14 @@ type Outcome struct {
 	Reason string
 	// Plugin names the plugin that decided Answer, Drop or Escalate.
 	Plugin string
+	// Declined lists the plugins that declined the message, in pipeline
+	// order, with their reasons.
+	Declined []Declined
+}
+
+// Declined is one plugin's decline of a message.
+type Declined struct {
+	Plugin, Reason string
 }
 
 // ErrPluginFailed is wrapped by Run's error when a fail-closed plugin

@@ -69,6 +69,8 @@ func DecodeResult(b []byte, maxText int) (Result, error) {
 		r.Verdict = Drop
 	case "escalate":
 		r.Verdict = Escalate
+	case "decline":
+		r.Verdict = Decline
 	default:
 		return Result{}, fmt.Errorf("%w: unknown verdict %q", ErrBadResult, w.Verdict)
 	}

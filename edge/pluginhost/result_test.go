@@ -19,6 +19,7 @@ func TestDecodeResult(t *testing.T) {
 		{`{"verdict":"answer","answer":"hi"}`, Answer, ""},
 		{`{"verdict":"drop","reason":"spam"}`, Drop, ""},
 		{`{"verdict":"escalate","reason":"lawyer","future_field":1}`, Escalate, ""},
+		{`{"verdict":"decline","reason":"asks to cancel, not to track"}`, Decline, ""},
 		{`{"verdict":"explode"}`, 0, "unknown verdict"},
 		{`{"verdict":"answer"}`, 0, "without answer"},
 		{`{"verdict":"modify","text":""}`, 0, "empty text"},

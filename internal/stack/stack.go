@@ -31,6 +31,7 @@ import (
 	"github.com/kefu-io/kefu/central"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
 	"github.com/kefu-io/kefu/internal/natsembed"
@@ -171,10 +172,15 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	if s.host, err = pluginhost.NewHost(ctx, pc); err != nil {
 		return fmt.Errorf("stack: plugin host: %w", err)
 	}
+	check, err := intentcheck.Shipped()
+	if err != nil {
+		return fmt.Errorf("stack: %w", err)
+	}
 	s.edge, err = edge.New(ctx, edge.Config{
 		Region:  EdgeRegion,
 		NATS:    s.ncEdge,
 		Plugins: s.host,
+		Intent:  check,
 		// The demo storefront's origin is the only page origin allowed
 		// (its own); merchants' sites list theirs (edge.Site.Origins).
 		Sites:         map[string]edge.Site{DemoSite: {Tenant: DemoSite, FAQ: pack, Origins: []string{s.URL}}},

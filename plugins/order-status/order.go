@@ -6,40 +6,130 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
 )
 
-// orderQuestion finds an order id next to an order word, in the languages
-// Kefu serves. Group 1 is the id.
-var orderQuestion = regexp.MustCompile(`(?i)(?:order|bestellung|bestellnummer|commande|pedido|ordine|encomenda|订单号?|訂單(?:編號|號碼)?|注文番号|注文|주문번호|주문|заказ|طلب)\s*(?:number|no\.?|nr\.?|n[°º]|num(?:ber|éro|ero)?|号码|号|#|:|：)?\s*#?\s*([A-Za-z0-9][A-Za-z0-9-]{2,22}[A-Za-z0-9])`)
+// orderWord is a word that names an order or a parcel, in the languages
+// Kefu serves.
+const orderWord = `(?:order|package|parcel|shipment|bestellung|bestellnummer|paket|sendung|commande|colis|pedido|paquete|encomenda|ordine|pacco|bestelling|pakket|订单号?|訂單(?:編號|號碼)?|快递单号|快递|快遞|包裹|单号|注文番号|注文|荷物|주문번호|주문|택배|заказ|посылк[аиу]|طلب)`
 
-// statusCue says the shopper asks where an order is, not something else
-// about it (cancel it, change it). With no cue but an order id alone in a
-// short message, the plugin answers too ("order 12345?").
-var statusCue = regexp.MustCompile(`(?i)where|status|track|when|arriv|deliver|ship|到哪|到了吗|物流|发货|什么时候|進度|到貨|wo ist|wann|status|liefer|versand|où|quand|suivi|livr|dónde|cuándo|estado|llega|envío|dove|quando|stato|cadê|onde|quando|chega|どこ|いつ|届|어디|언제|배송|где|когда|статус|أين|متى`)
+// idPattern is an order id: 4–24 letters, digits and dashes (at least 4
+// digits, checked by digitCount).
+const idPattern = `([A-Za-z0-9][A-Za-z0-9-]{2,22}[A-Za-z0-9])`
 
-// extractOrderID returns the order id the message asks about, or "".
-// Every order word is tried in turn: in "my order hasn't arrived, order
-// 10023" the first one is followed by a word, the second by the id.
-func extractOrderID(text string) string {
-	var m []string
-	for _, c := range orderQuestion.FindAllStringSubmatch(text, -1) {
-		if digitCount(c[1]) >= 4 {
-			m = c
-			break
+// orderQuestion finds an order id after an order word ("order 12345",
+// "订单号 12345", "Bestellnummer: 12345"). Group 1 is the id.
+var orderQuestion = regexp.MustCompile(`(?i)` + orderWord + `\s*(?:number|no\.?|nr\.?|n[°º]|num(?:ber|éro|ero)?|号码|号|#|:|：)?\s*#?\s*` + idPattern)
+
+// idThenWord finds an id before an order word ("10023号订单", "10023的快递",
+// "10023 주문") or after a '#' ("#10023").
+var idThenWord = regexp.MustCompile(`(?i)` + idPattern + `\s*(?:号|號|的|번)?\s*(?:订单|訂單|快递|快遞|包裹|注文|주문|택배)|#\s*` + idPattern)
+
+// bareID finds id-like tokens anywhere; one alone in a message the edge's
+// model calls a tracking question is its order id ("has 10023 shipped?").
+var bareID = regexp.MustCompile(`(?:^|[^A-Za-z0-9-])` + idPattern + `(?:$|[^A-Za-z0-9-])`)
+
+// statusCue says the shopper asks where an order is, for envelopes without
+// a confident intent (an edge without an intent model, an older host).
+var statusCue = regexp.MustCompile(`(?i)where|status|track|when|arriv|deliver|ship|dispatch|到哪|到了吗|物流|发货|發貨|什么时候|進度|到貨|快递|wo ist|wann|status|liefer|versand|verschickt|sendungsverfolgung|où|quand|suivi|livr|expédi|dónde|cuándo|estado|llega|envío|enviaron|seguimiento|dove|dov'|quando|stato|spedit|tracciamento|cadê|onde|chega|rastreio|enviado|どこ|いつ|届|発送|配送|追跡|어디|언제|배송|발송|где|когда|статус|отправ|отслед|أين|متى`)
+
+// otherCue says the message asks something else about the order: change,
+// cancel, a problem with what arrived, money back, papers, the address.
+// It wins over the intent model, which often reads "order 10023 arrived
+// broken" as a tracking question.
+var otherCue = regexp.MustCompile(`(?i)\b(?:chang|modif|edit|cancel|refund|money back|invoice|receipt|return|exchange|swap|broken|damaged|defect|faulty|cracked|missing|empty|wrong|charged|address|add (?:an?|one|another|a second) item|discount|complain|speak to|talk to)|` +
+	`改|修改|更换|换货|换个|换一|取消|退款|退货|退钱|发票|專票|专票|收据|坏|破损|损坏|碎了|少发|少了|漏发|错发|发错|空的|地址|扣款|扣了|投诉|便宜|质量|` +
+	`änder|storn|rückerstatt|erstatt|geld zurück|rechnung|quittung|zurück|rücksend|retour|umtausch|tausch|kaputt|beschädigt|defekt|fehlt|falsch|leer|adresse|doppelt|` +
+	`annul|rembours|factur|échang|cass|endommag|abîm|défectu|manque|mauvais|vide|couleur|ajouter|` +
+	`cambi|cancel|reembols|devol|devuelv|factura|recibo|rot[oa]\b|dañad|defectuos|falta un|vac[ií]o|equivocad|direcci|cobr|anular|` +
+	`alter|mudar|estorno|nota fiscal|fatura|quebrad|danificad|defeit|faltando|vazi|errad|endereço|troc|` +
+	`modific|annull|rimbors|restitu|\breso\b|fattura|ricevuta|rott[oa]|danneggi|difettos|manca|vuot|sbagliat|indirizzo|addebit|` +
+	`変更|キャンセル|取り消|返金|返品|交換|領収書|請求書|壊れ|破損|不良|足りな|欠品|間違|住所|二重|` +
+	`변경|취소|환불|반품|교환|영수증|파손|고장|누락|주소|` +
+	`измен|отмен|возврат|верн|чек\b|счёт|счет|слома|поврежд|брак|не хватает|адрес|` +
+	`annuleer|annuleren|retourner|kapot|beschadigd|ruil|terugbetal|factuur|adres`)
+
+// trackingIntents are the intent labels of a tracking question once an
+// order id is named ("when will order 10023 arrive" may read as
+// shipping_time).
+var trackingIntents = map[string]bool{"order_status": true, "shipping_time": true}
+
+// defaultMinConfidence is the intent confidence from which the plugin
+// trusts the edge's intent (config key min_confidence).
+const defaultMinConfidence = 0.5
+
+// findOrderID returns the order id the message names, and whether an order
+// word or '#' marks it (else it is the message's only id-like token).
+func findOrderID(text string) (id string, marked bool) {
+	for _, re := range []*regexp.Regexp{orderQuestion, idThenWord} {
+		for _, c := range re.FindAllStringSubmatch(text, -1) {
+			for _, g := range c[1:] {
+				if g != "" && digitCount(g) >= 4 {
+					return g, true
+				}
+			}
 		}
 	}
-	if m == nil {
+	var found string
+	for _, c := range bareID.FindAllStringSubmatch(text, -1) {
+		if digitCount(c[1]) >= 4 {
+			if found != "" {
+				return "", false // two numbers: which one is the order?
+			}
+			found = c[1]
+		}
+	}
+	return found, false
+}
+
+// extractOrderID returns the order id of a tracking question judged from
+// its words alone (no intent), or "": an order word next to the id, and a
+// status cue or nothing much else ("order 12345?").
+func extractOrderID(text string) string {
+	id, marked := findOrderID(text)
+	if id == "" || !marked || otherCue.MatchString(text) {
 		return ""
 	}
-	id := m[1]
-	rest := strings.Replace(text, m[0], "", 1)
+	m := orderQuestion.FindString(text)
+	if m == "" {
+		m = id
+	}
+	rest := strings.Replace(text, m, "", 1)
 	if !statusCue.MatchString(text) && len([]rune(strings.TrimSpace(rest))) > 6 {
 		return "" // an order is named but the question is about something else
 	}
 	return id
+}
+
+// tracking decides whether env asks where order id is. It returns the
+// order id to look up, or "" and why not (a decline's reason; "" when the
+// message names no order at all).
+func tracking(env *pdk.Envelope, minConfidence float64) (id, why string) {
+	text := env.Message.Text
+	id, marked := findOrderID(text)
+	if id == "" {
+		return "", ""
+	}
+	if c := otherCue.FindString(text); c != "" {
+		return "", fmt.Sprintf("asks about order %s, not where it is (%q)", id, c)
+	}
+	intent, conf := env.Message.Intent, env.Message.IntentConfidence
+	if conf >= minConfidence && intent != "" && intent != "oos" {
+		if trackingIntents[intent] {
+			return id, ""
+		}
+		return "", fmt.Sprintf("intent %s (%.2f), not tracking", intent, conf)
+	}
+	if !marked {
+		return "", fmt.Sprintf("number %s without an order word or a confident tracking intent", id)
+	}
+	if extractOrderID(text) == "" {
+		return "", fmt.Sprintf("names order %s without asking where it is", id)
+	}
+	return id, ""
 }
 
 func digitCount(s string) int {
@@ -155,9 +245,18 @@ func lookup(get func(string) (string, bool), do func(pdk.Request) (pdk.Response,
 }
 
 func inbound(env *pdk.Envelope, get func(string) (string, bool), do func(pdk.Request) (pdk.Response, error)) pdk.Result {
-	id := extractOrderID(env.Message.Text)
+	minConf := defaultMinConfidence
+	if v, ok := get("min_confidence"); ok && v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+			minConf = f
+		}
+	}
+	id, why := tracking(env, minConf)
 	if id == "" {
-		return pdk.Pass()
+		if why == "" {
+			return pdk.Pass()
+		}
+		return pdk.Decline(why)
 	}
 	lang := language(env)
 	o, err := lookup(get, do, env.Tenant, id)

@@ -34,6 +34,47 @@ func TestExtractOrderID(t *testing.T) {
 	}
 }
 
+// TestTracking: with the edge's intent and confidence the plugin answers
+// tracking questions it could not read before and declines other questions
+// about an order, whatever the intent says; without a confident intent the
+// words decide as before.
+func TestTracking(t *testing.T) {
+	tests := []struct {
+		text, intent string
+		conf         float64
+		wantID       string
+		declined     bool
+	}{
+		{"has 10023 shipped yet?", "order_status", 0.95, "10023", false},
+		{"has 10023 shipped yet?", "", 0, "", true},                         // a lone number needs the intent
+		{"has 10023 shipped yet?", "order_status", 0.30, "", true},          // ... a confident one
+		{"10023号订单发货了吗", "order_status", 0.9, "10023", false},               // id before the order word
+		{"tracking for #10023 please", "order_status", 0.9, "10023", false}, // '#'
+		{"I want to change order 10023", "order_status", 0.9, "", true},     // the cue wins over the model
+		{"order 10023 arrived broken", "order_status", 0.95, "", true},
+		{"where is my refund for order 10023?", "refund_status", 0.99, "", true},
+		{"where is my refund for order 10023?", "", 0, "", true}, // "where" no longer enough
+		{"is order 10023 out for delivery", "cancel_order", 0.7, "", true},
+		{"is order 10023 out for delivery", "cancel_order", 0.3, "10023", false}, // unsure model: words decide
+		{"where is my order 10023", "", 0, "10023", false},                       // an ABI 1.0 host
+		{"has 10023 or 10024 shipped?", "order_status", 0.9, "", false},          // which one? pass
+		{"hello", "greeting", 0.99, "", false},
+	}
+	for _, tc := range tests {
+		env := &pdk.Envelope{Message: pdk.Message{Text: tc.text, Intent: tc.intent, IntentConfidence: tc.conf}}
+		id, why := tracking(env, defaultMinConfidence)
+		if id != tc.wantID || (why != "") != tc.declined {
+			t.Errorf("tracking(%q, %s %.2f) = %q, %q; want id %q, declined %v", tc.text, tc.intent, tc.conf, id, why, tc.wantID, tc.declined)
+		}
+	}
+	// the decline reaches the host as a verdict with its reason
+	r := inbound(&pdk.Envelope{Message: pdk.Message{Text: "please cancel order 10023", Intent: "cancel_order", IntentConfidence: 0.99}},
+		func(string) (string, bool) { return "", false }, nil)
+	if r.Verdict != pdk.VerdictDecline || !strings.Contains(r.Reason, "10023") {
+		t.Errorf("cancel: %+v, want a decline naming the order", r)
+	}
+}
+
 // httpDo performs a pdk.Request with net/http, as the host would.
 func httpDo(req pdk.Request) (pdk.Response, error) {
 	r, err := http.NewRequest(req.Method, req.URL, strings.NewReader(req.Body))

@@ -34,8 +34,15 @@ func isBinaryEnvelope(b []byte) bool {
 // decodeEnvelope it keeps no reference to b: the strings of env are views
 // into one private copy.
 func decodeBinaryEnvelope(b []byte, env *Envelope) error {
+	_, err := decodeBinaryEnvelopeABI(b, env)
+	return err
+}
+
+// decodeBinaryEnvelopeABI is decodeBinaryEnvelope that also reports
+// whether the host speaks ABI 1.1 (it sent the numbers trailer).
+func decodeBinaryEnvelopeABI(b []byte, env *Envelope) (abi11 bool, err error) {
 	if !isBinaryEnvelope(b) {
-		return errSyntax
+		return false, errSyntax
 	}
 	r := binReader{b: append([]byte(nil), b[len(binaryMagic):]...)}
 	env.V = int(int32(r.u32()))
@@ -54,7 +61,7 @@ func decodeBinaryEnvelope(b []byte, env *Envelope) error {
 	nl := r.u32()
 	if nl > 0 && r.err == nil {
 		if int(nl) > len(r.b)/8 { // each label takes at least 8 bytes
-			return errSyntax
+			return false, errSyntax
 		}
 		env.Labels = make(map[string]string, nl)
 		for i := uint32(0); i < nl && r.err == nil; i++ {
@@ -63,13 +70,22 @@ func decodeBinaryEnvelope(b []byte, env *Envelope) error {
 		}
 	}
 	if r.err != nil {
-		return r.err
+		return false, r.err
+	}
+	// The numbers trailer (ABI 1.1), absent from older hosts' envelopes:
+	// a count, then f64 values; unknown later ones are ignored.
+	if len(r.b)-r.i >= 4 {
+		abi11 = true
+		k := r.u32()
+		if k >= 1 && len(r.b)-r.i >= 8 {
+			m.IntentConfidence = math.Float64frombits(r.u64())
+		}
 	}
 	m.Anger = anger
 	if at != binaryZeroTime {
 		m.At = time.Unix(0, at).UTC()
 	}
-	return nil
+	return abi11, nil
 }
 
 type binReader struct {

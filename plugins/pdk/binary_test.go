@@ -46,6 +46,17 @@ func TestDecodeBinaryEnvelope(t *testing.T) {
 	if err := decodeBinaryEnvelope(append(binEnv([]string{"shop"}), 1, 2, 3), &env); err != nil || env.Tenant != "shop" {
 		t.Fatalf("trailing bytes: %+v, %v", env, err)
 	}
+	// the numbers trailer (intent confidence), and a later one's extra number: ignored
+	for _, n := range []int{1, 2} {
+		env = Envelope{}
+		b := binary.LittleEndian.AppendUint32(binEnv([]string{"shop"}), uint32(n))
+		for i := 0; i < n; i++ {
+			b = binary.LittleEndian.AppendUint64(b, 0x3fe8000000000000) // 0.75
+		}
+		if err := decodeBinaryEnvelope(b, &env); err != nil || env.Message.IntentConfidence != 0.75 {
+			t.Fatalf("numbers trailer of %d: %+v, %v", n, env, err)
+		}
+	}
 	// fewer fields than this PDK knows: the rest stay empty
 	env = Envelope{}
 	if err := decodeBinaryEnvelope(binEnv([]string{"shop"}), &env); err != nil || env.Tenant != "shop" || env.Message.Text != "" {
@@ -72,4 +83,28 @@ func FuzzDecodeBinaryEnvelope(f *testing.F) {
 		var env Envelope
 		_ = decodeBinaryEnvelope(b, &env)
 	})
+}
+
+// TestDeclineOnAnOlderHost: a decline reaches an ABI 1.1 host (its binary
+// envelope has the numbers trailer) as decline, and an ABI 1.0 host (no
+// trailer), which would refuse the verdict, as pass.
+func TestDeclineOnAnOlderHost(t *testing.T) {
+	OnInbound(func(env *Envelope) Result { return Decline("not tracking") })
+	defer OnInbound(nil)
+	old := binEnv([]string{"shop"})
+	v11 := binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint32(binEnv([]string{"shop"}), 1), 0)
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"ABI 1.1 binary", v11, `{"verdict":"decline","reason":"not tracking"}`},
+		{"ABI 1.0 binary", old, ``},
+		{"JSON", []byte(`{"v":1,"tenant":"shop","message":{"id":"m","text":"x"}}`), `{"verdict":"decline","reason":"not tracking"}`},
+	} {
+		out, err := Handle(HookInbound, tc.in)
+		if err != nil || string(out) != tc.want {
+			t.Errorf("%s: %s, %v; want %s", tc.name, out, err, tc.want)
+		}
+	}
 }

@@ -18,17 +18,20 @@ type Envelope struct {
 
 // Message is the utterance inside an Envelope.
 type Message struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversation_id,omitempty"`
-	Role           string    `json:"role"`
-	Text           string    `json:"text"`
-	Source         string    `json:"source,omitempty"`
-	ReplyTo        string    `json:"reply_to,omitempty"`
-	Author         string    `json:"author,omitempty"`
-	Lang           string    `json:"lang,omitempty"`
-	Intent         string    `json:"intent,omitempty"`
-	Anger          float64   `json:"anger,omitempty"`
-	At             time.Time `json:"at"`
+	ID             string  `json:"id"`
+	ConversationID string  `json:"conversation_id,omitempty"`
+	Role           string  `json:"role"`
+	Text           string  `json:"text"`
+	Source         string  `json:"source,omitempty"`
+	ReplyTo        string  `json:"reply_to,omitempty"`
+	Author         string  `json:"author,omitempty"`
+	Lang           string  `json:"lang,omitempty"`
+	Intent         string  `json:"intent,omitempty"`
+	Anger          float64 `json:"anger,omitempty"`
+	// IntentConfidence is the edge model's probability of Intent in [0,1]
+	// (0 = unknown: an older host, or an edge without an intent model).
+	IntentConfidence float64   `json:"intent_confidence,omitempty"`
+	At               time.Time `json:"at"`
 }
 
 // Label returns label k or "".

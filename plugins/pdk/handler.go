@@ -66,14 +66,20 @@ func Handle(hook Hook, input []byte) ([]byte, error) {
 		return nil, ErrNoHandler
 	}
 	var env Envelope
-	decode := decodeEnvelope
+	knowsDecline := true // a JSON envelope: the host is assumed to speak ABI 1.1
+	var err error
 	if isBinaryEnvelope(input) {
-		decode = decodeBinaryEnvelope
+		knowsDecline, err = decodeBinaryEnvelopeABI(input, &env)
+	} else {
+		err = decodeEnvelope(input, &env)
 	}
-	if err := decode(input, &env); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("pdk: decoding envelope: %w", err)
 	}
 	r := h(&env)
+	if r.Verdict == VerdictDecline && !knowsDecline {
+		r.Verdict, r.Reason = VerdictPass, "" // an ABI 1.0 host refuses the verdict
+	}
 	return r.Encode(), nil
 }
 

@@ -367,6 +367,14 @@ func decodeMessage(d *decoder, m *Message) error {
 			if s, err = d.number(); err == nil {
 				m.Anger, err = strconv.ParseFloat(s, 64)
 			}
+		case "intent_confidence":
+			if d.peek() == 'n' {
+				return d.literal("null")
+			}
+			var s string
+			if s, err = d.number(); err == nil {
+				m.IntentConfidence, err = strconv.ParseFloat(s, 64)
+			}
 		case "at":
 			var s string
 			if s, err = d.strOrNull(); err == nil && s != "" {

@@ -9,7 +9,7 @@ import (
 )
 
 var envelopeSeeds = []string{
-	`{"v":1,"tenant":"t","region":"eu","channel":"web","visitor":"v","direction":"inbound","message":{"id":"a","conversation_id":"c","role":"shopper","text":"hi \"there\"\n\u00e9\ud83d\ude00 中文","lang":"en","anger":0.25,"at":"2025-01-02T03:04:05.123Z"},"labels":{"pii":"PHONE","x":""}}`,
+	`{"v":1,"tenant":"t","region":"eu","channel":"web","visitor":"v","direction":"inbound","message":{"id":"a","conversation_id":"c","role":"shopper","text":"hi \"there\"\n\u00e9\ud83d\ude00 中文","lang":"en","anger":0.25,"intent":"order_status","intent_confidence":0.875,"at":"2025-01-02T03:04:05.123Z"},"labels":{"pii":"PHONE","x":""}}`,
 	`{"message":{"text":"a\\b\/c\t","future":{"deep":[1,2,{"x":null}],"n":-1.5e3}},"extra":[true,false,null]}`,
 	`{"labels":null,"message":null,"v":null}`,
 	` { "v" : 2 , "message" : { "text" : "" } } `,

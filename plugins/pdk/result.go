@@ -12,6 +12,11 @@ const (
 	VerdictAnswer   Verdict = "answer"
 	VerdictDrop     Verdict = "drop"
 	VerdictEscalate Verdict = "escalate"
+	// VerdictDecline says "not mine": the plugin saw something it could
+	// act on (an order number) but the message asks something else. The
+	// pipeline goes on as for pass; the host counts and logs the decline
+	// with its reason (ABI.md section 5, ABI 1.1).
+	VerdictDecline Verdict = "decline"
 )
 
 // Result is a handler's answer. Build it with Pass, Modify, Answer, Drop or
@@ -59,6 +64,11 @@ func Drop(reason string) Result { return Result{Verdict: VerdictDrop, Reason: re
 
 // Escalate forwards the message and asks central for a human.
 func Escalate(reason string) Result { return Result{Verdict: VerdictEscalate, Reason: reason} }
+
+// Decline passes the message on and tells the host why this plugin did not
+// act on it ("asks to cancel, not to track"). On a host older than ABI 1.1,
+// which does not know the verdict, Handle sends pass instead.
+func Decline(reason string) Result { return Result{Verdict: VerdictDecline, Reason: reason} }
 
 // WithLabel returns r with label k set to v ("" deletes the label on the
 // envelope). Keys are lower-case ASCII letters, digits, '_', '.', '-'.

@@ -80,6 +80,10 @@ func handle(env *pdk.Envelope) pdk.Result {
 		return pdk.Escalate("escalated " + arg)
 	case "answer":
 		return pdk.Answer("answer " + arg)
+	case "decline":
+		return pdk.Decline("declined "+arg).WithLabel("seen", arg)
+	case "intent":
+		return pdk.Answer(env.Message.Intent + " " + strconv.FormatFloat(env.Message.IntentConfidence, 'f', 2, 64))
 	case "hugetext":
 		return pdk.ModifyText(strings.Repeat("y", 10<<10))
 	case "badlabel":
