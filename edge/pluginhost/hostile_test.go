@@ -29,7 +29,7 @@ func TestHostile(t *testing.T) {
 		heavy  bool // run under fail-closed only
 	}{
 		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{MaxLoopIterations: 5_000_000}},
-		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Termination: TerminationContext, Timeout: Duration(2 * time.Second)}},
+		{plugin: "loop", text: "attack", kind: KindTimeout, limits: Limits{Termination: TerminationContext, Timeout: Duration(4 * time.Second)}},
 		{plugin: "membomb", heavy: true, text: "attack", kind: KindTrap, stderr: "out of memory", limits: slow},
 		{plugin: "recursion", heavy: true, text: "attack", kind: KindTrap, limits: slow},
 		{plugin: "panic", text: "attack", kind: KindTrap, stderr: "hostile plugin panics on purpose"},
