@@ -193,7 +193,7 @@ func (s *Service) withTexts(ctx context.Context, tenant, conv string, msgs []cha
 		if ok {
 			msgs[i].Original = mt.Original
 			if agents {
-				msgs[i].Translation = mt.Translation
+				msgs[i].Translation, msgs[i].Shown = mt.Translation, mt.Shown
 			}
 		}
 		if !agents || msgs[i].Role != chat.RoleShopper || !differ(msgs[i].Lang, readerLang) {

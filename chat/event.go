@@ -26,6 +26,7 @@ const (
 	EventNote          EventType = "conversation.note"        // an internal note (never reaches the shopper)
 	EventTags          EventType = "conversation.tags"        // tags changed
 	EventPresence      EventType = "agent.presence"           // an agent's presence changed (Agent, Reason = status)
+	EventShown         EventType = "message.shown"            // the shopper was shown another text than the stored reply (Message: id, shown)
 )
 
 // Event is something that happened to a conversation.

@@ -110,6 +110,9 @@ type Message struct {
 	// Original is what an agent wrote, in the agent's language, when Text
 	// was translated into the shopper's language.
 	Original *Text `json:"original,omitempty"`
+	// Shown is what the shopper was shown instead of Text when the edge's
+	// outbound plugins changed the reply (REST and console only).
+	Shown string `json:"shown,omitempty"`
 	// Channel is the channel the message came in by (shopper messages) or
 	// was sent through (replies): web, app, wechat, email… (REST and
 	// console; central sets it, whatever a client sent).

@@ -86,3 +86,14 @@ const SubjectTypingPrefix = "kefu.typing."
 
 // TypingSubject is the subject of a tenant's shopper typing notices.
 func TypingSubject(tenant string) string { return SubjectTypingPrefix + SubjectToken(tenant) }
+
+// SubjectShownPrefix + tenant carries, from an edge to central, the text a
+// shopper was shown when the edge's outbound plugins changed a reply (a
+// promotion line appended, a phrase replaced): core NATS, a chat.Event of
+// Type EventShown whose Message holds the reply's ID, ConversationID and
+// the shown Text. Central keeps it beside the reply (Message.Shown) so the
+// agent reads what the shopper read.
+const SubjectShownPrefix = "kefu.shown."
+
+// ShownSubject is the subject of a tenant's shown-text reports.
+func ShownSubject(tenant string) string { return SubjectShownPrefix + SubjectToken(tenant) }

@@ -327,6 +327,7 @@ func (n *Node) onOutbound(m *nats.Msg) {
 // the reply must not reach the shopper (dropped or a fail-closed failure).
 func (n *Node) outboundMessage(ctx context.Context, env chat.Envelope) (chat.Message, bool) {
 	env.Direction = chat.Outbound
+	before := env.Message.Text
 	out, err := n.runPlugins(ctx, pluginhost.HookOutbound, env)
 	if err != nil {
 		n.m.delivered.WithLabelValues("failed").Inc()
@@ -347,7 +348,28 @@ func (n *Node) outboundMessage(ctx context.Context, env chat.Envelope) (chat.Mes
 		n.log.Error("edge: outbound plugins left an invalid text; reply withheld", "id", msg.ID)
 		return chat.Message{}, false
 	}
+	if msg.Text != before {
+		n.reportShown(env, msg)
+	}
 	return msg, true
+}
+
+// reportShown tells central the text the shopper is shown instead of the
+// reply's (chat.ShownSubject): the agent reads what the shopper reads.
+// Core NATS: a lost report leaves the agent with the stored text.
+func (n *Node) reportShown(env chat.Envelope, msg chat.Message) {
+	if n.nc == nil {
+		return
+	}
+	ev := chat.Event{V: chat.ProtocolVersion, Type: chat.EventShown, Tenant: env.Tenant, ConversationID: msg.ConversationID,
+		Message: &chat.Message{ID: msg.ID, ConversationID: msg.ConversationID, Text: msg.Text}, At: time.Now().UTC()}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	if err := n.nc.Publish(chat.ShownSubject(env.Tenant), b); err != nil {
+		n.log.Warn("edge: shown text not reported", "id", msg.ID, "err", err)
+	}
 }
 
 // onEvent forwards conversation events (except conversation.message: the

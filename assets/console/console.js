@@ -284,6 +284,14 @@
     if (line) li.appendChild(line);
   }
 
+  // addShown shows what the shopper was shown of a reply when an edge
+  // plugin changed it (a promotion line appended…): message.shown.
+  function addShown(li, m) {
+    var old = li.querySelector('.shown');
+    if (old) old.remove();
+    if (m.shown) li.appendChild(el('div', 'tr shown', 'Shopper saw: ' + m.shown));
+  }
+
   // ---- channels (one customer across channels) ----
   var channelNames = { web: 'Web', app: 'App', wechat: 'WeChat', wecom: 'WeCom', douyin: 'Douyin', email: 'E-mail',
     telegram: 'Telegram', whatsapp: 'WhatsApp', webhook: 'Webhook' };
@@ -312,10 +320,9 @@
   function renderMessage(m) {
     if (state.seen[m.id]) {
       // A later event may carry the message's translation.
-      if (m.translation || m.original) {
-        var li = $('messages').querySelector('li[data-id="' + CSS.escape(m.id) + '"]');
-        if (li) addTranslation(li, m);
-      }
+      var seenLi = $('messages').querySelector('li[data-id="' + CSS.escape(m.id) + '"]');
+      if (seenLi && (m.translation || m.original)) addTranslation(seenLi, m);
+      if (seenLi && m.shown) addShown(seenLi, m);
       return;
     }
     state.seen[m.id] = true;
@@ -337,6 +344,7 @@
     li.appendChild(bubble(m));
     if (m.attachments && m.attachments.length) li.appendChild(photos(m));
     addTranslation(li, m);
+    addShown(li, m);
     var ol = $('messages');
     var atBottom = ol.scrollHeight - ol.scrollTop - ol.clientHeight < 60;
     // Keep time order (a note or a reported local answer may come late).
@@ -643,7 +651,7 @@
       scheduleRefresh();
       if (ev.conversation_id === state.selected) {
         if (ev.type === 'conversation.message' && ev.message) { renderMessage(ev.message); if (ev.message.role === 'shopper') { $('typing').hidden = true; loadSuggestion(state.selected); loadChannels(state.selected); } }
-        else if (ev.type === 'conversation.note' && ev.message) renderMessage(ev.message);
+        else if ((ev.type === 'conversation.note' || ev.type === 'message.shown') && ev.message) renderMessage(ev.message);
         else if (ev.type === 'conversation.tags' || ev.type === 'csat.submitted' || ev.type === 'ticket.created') loadWork(state.selected);
         else if (ev.type === 'conversation.erasure' && ev.reason === 'completed') openConversation(state.selected); // texts are tombstones now
         else reloadHead();

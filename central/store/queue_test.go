@@ -12,6 +12,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
 )
 
 // TestQueueStore runs the in-database ranking and take-next against every
@@ -283,5 +284,45 @@ func testRankBadInput(t *testing.T, s store.Store) {
 	}
 	if err := s.PutAgentProfile(ctx, store.AgentProfile{Tenant: "demo", Agent: "a1", Skills: []string{"x"}}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("bad agent skill: %v", err)
+	}
+}
+
+// TestShownStore: what the shopper was shown of a reply is kept beside it.
+func TestShownStore(t *testing.T) {
+	for name, open := range openers() {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			mustInbound(t, s, inbound("demo", "v1", msg("m1", "c1", "hi")))
+			reply := chat.Message{ID: "r1", ConversationID: "c1", Role: chat.RoleAgent, Text: "Hello!", Author: "Sam", At: time.UnixMilli(1_700_000_000_100)}
+			if _, _, err := s.SaveReply(ctx, "demo", reply, false); err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name, id, text string
+				changed        bool
+				err            error
+			}{
+				{"plugin appended a line", "r1", "Hello!\n\n🎁 15% off", true, nil},
+				{"the same again", "r1", "Hello!\n\n🎁 15% off", false, nil},
+				{"the reply's own text clears it", "r1", "Hello!", false, nil},
+				{"changed again", "r1", "Hello! (promo)", true, nil},
+				{"a shopper's message", "m1", "hi!", false, store.ErrInvalid},
+				{"unknown reply", "nope", "x", false, store.ErrNotFound},
+				{"empty text", "r1", "", false, store.ErrInvalid},
+			}
+			for _, tt := range tests {
+				changed, err := s.SetShown(ctx, "demo", tt.id, tt.text)
+				if changed != tt.changed || !errors.Is(err, tt.err) {
+					t.Fatalf("%s: changed %v err %v, want %v %v", tt.name, changed, err, tt.changed, tt.err)
+				}
+			}
+			texts, err := s.MessageTexts(ctx, "demo", "c1")
+			if err != nil || texts["r1"].Shown != "Hello! (promo)" {
+				t.Fatalf("texts %+v %v", texts, err)
+			}
+			if _, err := s.SetShown(ctx, "other", "r1", "x"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("another tenant's reply: %v", err)
+			}
+		})
 	}
 }

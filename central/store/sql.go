@@ -993,6 +993,8 @@ var migrations = []struct {
 	{1019, `ALTER TABLE agent_state ADD COLUMN skills TEXT NOT NULL DEFAULT ''`},
 	// Ranking the queue in the database reads only this index (covering on SQLite).
 	{1020, `CREATE INDEX IF NOT EXISTS conversations_rank ON conversations (tenant, status, queued_at, vip, anger, team, skills, id)`},
+	// The text the shopper was shown when an edge plugin changed a reply (store/shown.go).
+	{1021, `ALTER TABLE message_texts ADD COLUMN shown TEXT NOT NULL DEFAULT ''`},
 	// Issue 9: webhooks and their outbox (store/webhooks.go); contacts (store/contacts.go).
 	{913, `CREATE TABLE IF NOT EXISTS webhooks (id TEXT NOT NULL, tenant TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
 		secret TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},

@@ -224,6 +224,7 @@ type Store interface {
 	ChannelStore
 	WorkStore       // the agents' workspace and the human queue (workspace.go)
 	QueueStore      // the queue ranked and claimed in the database (queue.go)
+	ShownStore      // what the shopper was shown of a reply (shown.go)
 	AttachmentStore // shoppers' photos (attachments.go)
 	// PutTenant creates or updates a tenant.
 	PutTenant(ctx context.Context, t Tenant) error

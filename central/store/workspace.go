@@ -171,6 +171,8 @@ type AgentProfile struct {
 type MessageText struct {
 	Translation *chat.Text
 	Original    *chat.Text
+	// Shown is the text the shopper was shown ("" = the message's own).
+	Shown string
 }
 
 // Note is an internal note on a conversation: agents only.
@@ -699,7 +701,7 @@ func (s *sqlStore) PutMessageText(ctx context.Context, tenant, id string, transl
 }
 
 func (s *sqlStore) MessageTexts(ctx context.Context, tenant, conversation string) (map[string]MessageText, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, translation, original FROM message_texts WHERE tenant = ? AND conversation_id = ?`), tenant, conversation)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, translation, original, shown FROM message_texts WHERE tenant = ? AND conversation_id = ?`), tenant, conversation)
 	if err != nil {
 		return nil, fmt.Errorf("store: message texts of %q: %w", conversation, err)
 	}
@@ -710,7 +712,7 @@ func (s *sqlStore) MessageTexts(ctx context.Context, tenant, conversation string
 	list, err := collect(rows, func(r interface{ Scan(...any) error }) (row, error) {
 		var x row
 		var tr, or string
-		if err := r.Scan(&x.id, &tr, &or); err != nil {
+		if err := r.Scan(&x.id, &tr, &or, &x.mt.Shown); err != nil {
 			return x, err
 		}
 		if tr != "" {

@@ -170,6 +170,7 @@ func edgePermissions(region string) *server.Permissions {
 				chat.SubjectAuthVerify,
 				chat.SubjectChannelLookup,
 				chat.SubjectTypingPrefix + ">",
+				chat.SubjectShownPrefix + ">",
 				"kefu.hits.>",
 				chat.SubjectChannelOutPrefix + region + ".>",
 				"_INBOX.>",

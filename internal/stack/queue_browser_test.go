@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ import (
 //     second number 2, both with a wait estimate (Kefu.on('queue') gets
 //     {position, wait_s}); after the agent takes the first, the second is
 //     next;
+//   - the line the edge's plugin appends to the agent's reply (a promotion)
+//     is shown to the agent under the reply (message.shown);
 //   - the agent's typing shows dots to that shopper only while the agent
 //     types (they go when the agent stops, and when the reply arrives),
 //     never to the other shopper;
@@ -164,6 +167,15 @@ func TestShopperQueueInBrowser(t *testing.T) {
 	until(anna, "typing dots again", typing)
 	must(t, browsertest.Do(agent, chromedp.Click(chromedp.ID("send"))))
 	until(anna, "the reply, and no dots", `window.__msgs.some(m => m.role === 'agent' && m.text.startsWith('Hello Anna, this is your agent!')) && !`+typing)
+	// The agent reads what the shopper read: the line the edge's plugin
+	// appended to the reply (a promotion) is shown under it in the console.
+	shown, err := chromedp.Run(anna, chromedp.Evaluate[string](`window.__msgs.find(m => m.role === 'agent' && m.text.startsWith('Hello Anna')).text`))
+	must(t, err)
+	if shown == "Hello Anna, this is your agent!" {
+		t.Fatal("the demo pipeline appended nothing to the reply: the check below would test nothing")
+	}
+	must(t, browsertest.Do(agent, chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#messages .shown')].some(e => e.textContent === 'Shopper saw: ' + `+strconv.Quote(shown)+`)`,
+		chromedp.WithPollingTimeout(20*time.Second))))
 
 	// 6. Close: the shopper rates 4 of 5 with a comment.
 	_, err = chromedp.Run(agent, chromedp.Evaluate[any](`window.confirm = () => true`))
