@@ -261,7 +261,11 @@ func (n *Node) allowChannel(cfg channels.Config, now time.Time) bool {
 	if !cb.allow(now) {
 		return false
 	}
-	return tb.allow(now)
+	if !tb.allow(now) {
+		cb.tokens++ // refused by the tenant's bucket: the channel's token is not spent
+		return false
+	}
+	return true
 }
 
 // serveChannel handles /channels/:kind/:id.

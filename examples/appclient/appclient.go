@@ -31,6 +31,11 @@ type State struct {
 	Visitor      string `json:"visitor"`
 	Conversation string `json:"conversation_id"`
 	LastAcked    string `json:"last_acked"`
+	// Identity is the signed-in shopper, as the merchant's backend signed
+	// it at the app's sign-in (docs/PROTOCOL.md 2.1a, 2.1b): the hello
+	// carries it, and a verified shopper is the same contact, with the same
+	// conversation, in the app, the web widget, WeChat and e-mail.
+	Identity *chat.Identity `json:"identity,omitempty"`
 }
 
 // Client is one connection. Messages delivers the replies (and, on resume,
@@ -39,6 +44,9 @@ type Client struct {
 	conn     *websocket.Conn
 	State    State
 	Messages chan chat.Frame
+	// IdentityRefused is the edge's reason when State.Identity did not
+	// verify (the connection went on anonymously); "" otherwise.
+	IdentityRefused string
 
 	mu      sync.Mutex
 	pending map[string]chan chat.Frame // message id → accepted or error
@@ -65,7 +73,7 @@ func Dial(ctx context.Context, base, site string, st State) (*Client, error) {
 	c := &Client{conn: conn, State: st, Messages: make(chan chat.Frame, 64), pending: map[string]chan chat.Frame{},
 		seen: map[string]bool{}, done: make(chan struct{})}
 	hello := chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameHello, Site: site, Visitor: st.Visitor,
-		ConversationID: st.Conversation, ResumeAfter: st.LastAcked}
+		ConversationID: st.Conversation, ResumeAfter: st.LastAcked, Identity: st.Identity}
 	if err := c.write(ctx, hello); err != nil {
 		conn.CloseNow()
 		return nil, err
@@ -74,6 +82,13 @@ func Dial(ctx context.Context, base, site string, st State) (*Client, error) {
 	if err := c.read(ctx, &welcome); err != nil {
 		conn.CloseNow()
 		return nil, err
+	}
+	if welcome.Type == chat.FrameError && welcome.Code == chat.CodeIdentityRefused {
+		c.IdentityRefused = welcome.Reason // the welcome follows: anonymous
+		if err := c.read(ctx, &welcome); err != nil {
+			conn.CloseNow()
+			return nil, err
+		}
 	}
 	if welcome.Type != chat.FrameWelcome {
 		conn.CloseNow()

@@ -22,6 +22,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/channels"
+	"github.com/kefu-io/kefu/examples/appclient"
 	"github.com/kefu-io/kefu/internal/browsertest"
 	"github.com/kefu-io/kefu/internal/poll"
 )
@@ -180,6 +181,22 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 		}
 		return nil
 	})
+
+	// The native app (examples/appclient), signed in with an id-only hash:
+	// the same contact continues the same conversation; a wrong hash is
+	// refused and the app goes on anonymously.
+	app, err := appclient.Dial(ctx, s.URL, "acme-shop", appclient.State{Identity: &chat.Identity{ID: "cust-42", Hash: sign("cust-42")}})
+	must(t, err)
+	if app.State.Visitor != contact || app.State.Conversation != wxConv || app.IdentityRefused != "" {
+		t.Fatalf("app client signed in: %+v refused %q", app.State, app.IdentityRefused)
+	}
+	app.Close()
+	app, err = appclient.Dial(ctx, s.URL, "acme-shop", appclient.State{Identity: &chat.Identity{ID: "cust-42", Hash: sign("cust-43")}})
+	must(t, err)
+	if app.State.Visitor == contact || app.IdentityRefused == "" {
+		t.Fatalf("app client with a wrong hash: %+v refused %q", app.State, app.IdentityRefused)
+	}
+	app.Close()
 
 	// Unsigned claims are not linked: the hash signs the id only.
 	eve := chat.Identity{ID: "cust-77", Email: "victim@example.com", Channels: map[string]string{"wxacme": "oACME-victim"}, Hash: sign("cust-77")}
