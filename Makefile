@@ -22,16 +22,20 @@ wasm:
 	@rm -f assets/dist/kefu.wasm.br
 	@$(GO) run ./internal/tools/widgetdist
 
-## plugins: the built-in edge plugins (GOOS=wasip1 reactors) into plugins/dist,
-## gzip-compressed (<name>.wasm.gz; plugins/builtin decompresses them)
+## plugins: the built-in edge plugins (GOOS=wasip1 reactors), packed into
+## plugins/dist/builtin.tar.zst (one zstd frame: they share the Go runtime and
+## the PDK, 2.2 MB instead of 5.3 MB as gzip files; plugins/builtin reads it).
+## The example plugins are built into build/plugins (they must compile) but
+## are not built in.
 plugins:
-	@mkdir -p plugins/dist
+	@mkdir -p plugins/dist build/plugins
+	@rm -f plugins/dist/*.wasm.gz
 	@for d in $(PLUGINS) $(wildcard plugins/examples/*/main.go); do \
 	  case $$d in *main.go) d=$$(dirname $$d); n=$$(basename $$d);; *) n=$$d; d=plugins/$$d;; esac; \
 	  if [ -d "$$d" ]; then echo "==> plugin $$n (GOOS=wasip1)"; \
-	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o plugins/dist/$$n.wasm ./$$d || exit 1; \
-	    gzip -9 -n -f plugins/dist/$$n.wasm || exit 1; fi; \
+	    GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o build/plugins/$$n.wasm ./$$d || exit 1; fi; \
 	done
+	@$(GO) run ./internal/tools/pluginpack -out plugins/dist/builtin.tar.zst $(foreach p,$(PLUGINS),build/plugins/$(p).wasm)
 
 ## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
 plugins-as:
@@ -115,4 +119,4 @@ fuzz-channels:
 		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./edge/channels || exit 1; done
 
 clean:
-	rm -rf bin assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm plugins/dist/*.wasm.gz
+	rm -rf bin build assets/dist/kefu.wasm* assets/dist/wasm_exec.js plugins/dist/*.wasm plugins/dist/*.wasm.gz plugins/dist/builtin.tar.zst
