@@ -37,10 +37,12 @@ models-intent:
 		--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent.kmod
 
 # The widget's intent model (artifacts/intent-web.kmod): the same data and
-# settings as intent.kmod in 8,192 buckets × 24 dimensions (230.6 KB instead
-# of 961 KB), which the browser downloads; central keeps intent.kmod.
+# settings as intent.kmod, its size (buckets × dim) chosen on the dev split
+# among those within 240,000 bytes (--search size; it picks 8,192 × 24:
+# 230.6 KB instead of 961 KB), which the browser downloads; central keeps
+# intent.kmod.
 models-intent-web:
-	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 --buckets 8192 --dim 24 --refit-with-dev \
+	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 --search size --max-bytes 240000 --refit-with-dev \
 		--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent-web.kmod
 
 # Sentiment: Chinese shopping reviews (see models/artifacts/sentiment.md for
