@@ -215,20 +215,38 @@ func (s *sqlStore) TakeNext(ctx context.Context, tenant, agent string, r Rank) (
 	if err != nil {
 		return Conversation{}, err
 	}
+	var candidates string
+	var cargs []any
 	if s.d.dollar {
 		// The alias cannot be locked; the table's row can.
 		query += ` FOR UPDATE OF conversations SKIP LOCKED`
+		// Locking above a sort makes PostgreSQL sort the whole queue; the
+		// few best ones are found with a top-N sort first and locked one by
+		// one (skipping those another taker holds), the full locking pick
+		// is the fallback when all of them are taken.
+		r.Limit = takeCandidates
+		if candidates, cargs, err = s.rankQuery(tenant, "id", r); err != nil {
+			return Conversation{}, err
+		}
 	}
 	var c Conversation
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		var id string
-		var prio int
-		err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id, &prio)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrEmpty
+		if candidates != "" {
+			var err error
+			if id, err = s.lockCandidate(ctx, tx, tenant, candidates, cargs); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+		if id == "" {
+			var prio int
+			err := tx.QueryRowContext(ctx, s.q(query), args...).Scan(&id, &prio)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrEmpty
+			}
+			if err != nil {
+				return err
+			}
 		}
 		now := r.Now
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = 'assigned', agent = ?, assigned_at = ?, updated_at = ?
@@ -246,6 +264,40 @@ func (s *sqlStore) TakeNext(ctx context.Context, tenant, agent string, r Rank) (
 		return Conversation{}, fmt.Errorf("store: take next of %q by %q: %w", tenant, agent, err)
 	}
 	return c, nil
+}
+
+// takeCandidates is how many of the best queued conversations TakeNext
+// tries to lock before it falls back to a locking pick over the queue.
+const takeCandidates = 8
+
+// lockCandidate locks the first of the ranked candidates that is still
+// queued and not locked by another transaction ("" when none is).
+func (s *sqlStore) lockCandidate(ctx context.Context, tx *sql.Tx, tenant, candidates string, args []any) (string, error) {
+	rows, err := tx.QueryContext(ctx, s.q(candidates), args...)
+	if err != nil {
+		return "", err
+	}
+	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
+		var id string
+		var prio int
+		return id, r.Scan(&id, &prio)
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		var got string
+		err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM conversations WHERE tenant = ? AND id = ? AND status = 'queued' FOR UPDATE SKIP LOCKED`),
+			tenant, id).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // taken meanwhile, or being taken
+		}
+		if err != nil {
+			return "", err
+		}
+		return got, nil
+	}
+	return "", nil
 }
 
 func (s *sqlStore) SetConversationSkills(ctx context.Context, tenant, id string, skills []string) error {
