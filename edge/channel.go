@@ -79,6 +79,12 @@ type ChannelOptions struct {
 	// SMTPRelay is the relay (host:port) e-mail replies are sent through.
 	// Default: none; e-mail replies wait in the outbox and are retried.
 	SMTPRelay string
+	// SMTPRelayUser and SMTPRelayPassword authenticate at the relay (AUTH
+	// PLAIN after STARTTLS). Default: no AUTH.
+	SMTPRelayUser, SMTPRelayPassword string
+	// SMTPRelayRequireTLS refuses a relay that offers no STARTTLS (replies
+	// wait in the outbox). Default: STARTTLS whenever offered.
+	SMTPRelayRequireTLS bool
 	// AttachmentDir keeps the attachments of inbound e-mail, under
 	// <dir>/<channel>/<message id>/ (they stay in the region). Default:
 	// none, attachments are named in the text but not kept.
@@ -202,7 +208,7 @@ func (n *Node) initChannels() {
 		cs.adapters[k] = channels.For(k, o.HTTPClient)
 	}
 	if e, ok := cs.adapters[channels.KindEmail].(*channels.Email); ok {
-		e.Relay = o.SMTPRelay
+		e.Relay, e.Username, e.Password, e.RequireTLS = o.SMTPRelay, o.SMTPRelayUser, o.SMTPRelayPassword, o.SMTPRelayRequireTLS
 	}
 	n.ch = cs
 }

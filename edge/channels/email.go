@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	"net/mail"
 	"net/smtp"
@@ -26,7 +29,8 @@ import (
 // Email is the e-mail channel. Mail arrives over SMTP at the edge (`kefu
 // dev --smtp-addr`, `kefu edge --smtp-addr`; package edge runs the SMTP
 // server and ParseEmail reads each message); replies leave through the
-// configured relay (`--smtp-relay host:port`, Relay), threaded with
+// configured relay (`--smtp-relay host:port`, Relay; STARTTLS whenever the
+// relay offers it, AUTH PLAIN with --smtp-relay-user), threaded with
 // In-Reply-To and References to the shopper's last message and "Re:" its
 // subject. HTML bodies are reduced to text (scripts and styles dropped,
 // tags removed: the text is rendered as text everywhere); attachments are
@@ -41,6 +45,90 @@ type Email struct {
 	// Hostname is the domain of the Message-IDs Kefu makes. Default: the
 	// channel address's domain.
 	Hostname string
+	// Username and Password authenticate at the relay (AUTH PLAIN, only
+	// over TLS unless the relay is on localhost). Default: no AUTH.
+	Username, Password string
+	// RequireTLS refuses to send through a relay that offers no STARTTLS.
+	// Default: false (STARTTLS whenever the relay offers it).
+	RequireTLS bool
+	// TLS configures STARTTLS (a private CA's roots). Default: the system
+	// roots, the relay's host name as ServerName.
+	TLS *tls.Config
+}
+
+// ErrRelayTLS is returned when RequireTLS is set and the relay offers no
+// STARTTLS.
+var ErrRelayTLS = errors.New("channels: the smtp relay offers no STARTTLS")
+
+// deliver speaks SMTP to the relay: STARTTLS when offered (required with
+// RequireTLS), AUTH when configured, bounded by ctx.
+func (e *Email) deliver(ctx context.Context, from, to string, msg []byte) error {
+	host, _, err := net.SplitHostPort(e.Relay)
+	if err != nil {
+		return fmt.Errorf("%w: --smtp-relay %q: %v", ErrConfig, e.Relay, err)
+	}
+	d := net.Dialer{Timeout: 15 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", e.Relay)
+	if err != nil {
+		return err
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(time.Minute)
+	}
+	_ = conn.SetDeadline(deadline)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	local := e.Hostname
+	if local == "" {
+		local = "localhost"
+	}
+	if err := c.Hello(local); err != nil {
+		return err
+	}
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		cfg := &tls.Config{}
+		if e.TLS != nil {
+			cfg = e.TLS.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = host
+		}
+		if err := c.StartTLS(cfg); err != nil {
+			return fmt.Errorf("starttls: %w", err)
+		}
+	} else if e.RequireTLS {
+		return ErrRelayTLS
+	}
+	if e.Username != "" {
+		if ok, _ := c.Extension("AUTH"); !ok {
+			return errors.New("the relay offers no AUTH")
+		}
+		if err := c.Auth(smtp.PlainAuth("", e.Username, e.Password, host)); err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 // KindEmail is the e-mail channel's kind.
@@ -373,7 +461,7 @@ func (e *Email) Send(ctx context.Context, cfg Config, out Outbound) error {
 	qp := quotedprintable.NewWriter(&b)
 	qp.Write([]byte(strings.ReplaceAll(out.Text, "\n", "\r\n")))
 	qp.Close()
-	if err := smtp.SendMail(e.Relay, nil, cfg.Address, []string{out.User}, b.Bytes()); err != nil {
+	if err := e.deliver(ctx, cfg.Address, out.User, b.Bytes()); err != nil {
 		return fmt.Errorf("%w: smtp relay %s: %v", ErrSend, e.Relay, err)
 	}
 	return nil
