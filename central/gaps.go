@@ -25,7 +25,13 @@ type Gap struct {
 	Last     time.Time `json:"last"`
 	// Draft is the id of the draft made for the gap, if any.
 	Draft string `json:"draft,omitempty"`
+	// texts are the gap's distinct questions (at most maxGapTexts), to
+	// find agents' replies to them.
+	texts []string
 }
+
+// maxGapTexts bounds Gap.texts.
+const maxGapTexts = 50
 
 // gapSimilarity is the least Jaccard similarity of two questions' terms
 // for them to share a gap.
@@ -66,6 +72,9 @@ func (s *Service) Gaps(ctx context.Context, tenant string, since time.Time) ([]G
 		if len(g.Examples) < 5 && !containsStr(g.Examples, m.Text) {
 			g.Examples = append(g.Examples, m.Text)
 		}
+		if len(g.texts) < maxGapTexts && !containsStr(g.texts, m.Text) {
+			g.texts = append(g.texts, m.Text)
+		}
 		if !containsStr(g.Reasons, m.Reason) {
 			g.Reasons = append(g.Reasons, m.Reason)
 		}
@@ -97,6 +106,25 @@ func (s *Service) Gaps(ctx context.Context, tenant string, since time.Time) ([]G
 func gapID(text string) string {
 	h := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(text))))
 	return "g" + hex.EncodeToString(h[:6])
+}
+
+// commonReply picks the reply agents gave most often (the same words,
+// ignoring case and surrounding space); on a tie the newest. Replies come
+// newest first.
+func commonReply(rs []store.AgentReply) (store.AgentReply, bool) {
+	if len(rs) == 0 {
+		return store.AgentReply{}, false
+	}
+	count := map[string]int{}
+	best := 0
+	for i, r := range rs {
+		k := strings.ToLower(strings.TrimSpace(r.Reply))
+		count[k]++
+		if count[k] > count[strings.ToLower(strings.TrimSpace(rs[best].Reply))] {
+			best = i
+		}
+	}
+	return rs[best], true
 }
 
 func jaccard(a, b map[string]struct{}) float64 {
@@ -150,7 +178,15 @@ func (s *Service) DraftFor(ctx context.Context, tenant string, req DraftRequest)
 			d.Lang = g.Lang
 		}
 		if d.Answer == "" {
-			if p, src, ok := s.kbs.hub.Nearest(ctx, tenant, strings.Join(g.Examples, " "), d.Lang); ok {
+			// What agents answered to these very questions comes first: it
+			// is what the shop really says; else the nearest passage.
+			replies, err := s.st.AgentReplies(ctx, tenant, g.texts, 20)
+			if err != nil {
+				return store.Draft{}, err
+			}
+			if r, ok := commonReply(replies); ok {
+				d.Answer, d.Sources = r.Reply, "agent:"+r.Agent
+			} else if p, src, ok := s.kbs.hub.Nearest(ctx, tenant, strings.Join(g.Examples, " "), d.Lang); ok {
 				d.Answer, d.Sources = p.Text, src.Doc
 			}
 		}

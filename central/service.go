@@ -127,6 +127,11 @@ type Config struct {
 	// and every gap asked at least twice gets a suggested FAQ draft.
 	// Default 5 minutes; negative: never (on demand only).
 	GapInterval time.Duration
+	// LocalLowScore is the widget's answer score below which a local
+	// answer counts as unsure: its question is recorded as a knowledge
+	// miss (reason local_low) and so feeds the gaps. Default 0.5; a
+	// negative value records none.
+	LocalLowScore float64
 	// TokenTTL is the lifetime of an agent's bearer token. Default: 12h.
 	TokenTTL time.Duration
 	// BcryptCost is the cost of agent password hashes. Default:
@@ -217,6 +222,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	cfg.EdgeURLs = edges
 	if cfg.IntentMinScore <= 0 {
 		cfg.IntentMinScore = 0.5
+	}
+	if cfg.LocalLowScore == 0 {
+		cfg.LocalLowScore = 0.5
 	}
 	if cfg.Intent == nil && !cfg.NoShippedModels {
 		m, err := ShippedIntent()

@@ -147,6 +147,9 @@ func (s *Service) workInbound(ctx context.Context, env chat.Envelope, conv store
 			return true, err
 		}
 		if ok {
+			if sc, err := strconv.ParseFloat(env.Label(chat.LabelLocalAnswerScore), 64); err == nil && sc < s.cfg.LocalLowScore {
+				s.recordMiss(ctx, env.Tenant, msg, "local_low", sc) // answered in the browser, unsure: a gap candidate
+			}
 			s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
 			s.m.botAnswers.WithLabelValues("local").Inc()
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Message: &a})

@@ -71,6 +71,10 @@ const (
 	LabelLocalAnswerID   = "local_answer_id"
 	LabelLocalAnswerText = "local_answer_text"
 	LabelLocalAnswerFAQ  = "local_answer_faq"
+	// LabelLocalAnswerScore is the widget's score of its local answer
+	// ("0.42"), from its hits report: central records a question answered
+	// below its LocalLowScore as a knowledge miss (reason local_low).
+	LabelLocalAnswerScore = "local_answer_score"
 	// LabelCallback marks a shopper message that leaves a callback contact
 	// ("email" or "phone"); its text holds the contact, masked by the
 	// region's PII plugin like any text.

@@ -234,7 +234,8 @@ func TestHitsReportLocalAnswers(t *testing.T) {
 	}
 	env := got[0]
 	if env.Message.ID != "q1" || env.Message.Text != "What is your return policy?" || env.Message.ConversationID != "c1" || env.Visitor != "v1" ||
-		env.Label(chat.LabelLocalAnswerID) != "a1" || env.Label(chat.LabelLocalAnswerText) != "30 days, free returns." || env.Label(chat.LabelLocalAnswerFAQ) != "return_policy" {
+		env.Label(chat.LabelLocalAnswerID) != "a1" || env.Label(chat.LabelLocalAnswerText) != "30 days, free returns." || env.Label(chat.LabelLocalAnswerFAQ) != "return_policy" ||
+		env.Label(chat.LabelLocalAnswerScore) != "0.900" {
 		t.Fatalf("envelope %+v", env)
 	}
 	m, err := sub.NextMsg(10 * time.Second)

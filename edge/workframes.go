@@ -102,7 +102,7 @@ func (s *session) onWork(f chat.Frame) {
 // carries the widget's answer (and drops any a client or plugin set);
 // it reports whether the frame had one.
 func localAnswered(out *pluginhost.Outcome, f chat.Frame) bool {
-	for _, k := range [...]string{chat.LabelLocalAnswerID, chat.LabelLocalAnswerText, chat.LabelLocalAnswerFAQ} {
+	for _, k := range [...]string{chat.LabelLocalAnswerID, chat.LabelLocalAnswerText, chat.LabelLocalAnswerFAQ, chat.LabelLocalAnswerScore} {
 		delete(out.Envelope.Labels, k)
 	}
 	if f.Answer == nil || out.Verdict == pluginhost.Drop {
@@ -166,6 +166,10 @@ func (n *Node) reportLocal(ctx context.Context, ref siteRef, visitor string, hit
 		out.Envelope.SetLabel(chat.LabelLocalAnswerText, h.Answer)
 		if h.FAQID != "" {
 			out.Envelope.SetLabel(chat.LabelLocalAnswerFAQ, h.FAQID)
+		}
+		delete(out.Envelope.Labels, chat.LabelLocalAnswerScore)
+		if h.Score > 0 && h.Score <= 1 {
+			out.Envelope.SetLabel(chat.LabelLocalAnswerScore, strconv.FormatFloat(h.Score, 'f', 3, 64))
 		}
 		if err := out.Envelope.Check(n.cfg.MaxText); err != nil {
 			continue // a plugin left it unusable: the answer stays unreported

@@ -88,7 +88,8 @@ type Miss struct {
 	Tenant string
 	Text   string
 	Lang   string
-	// Reason: fallback, clarify, handoff, local_miss.
+	// Reason: fallback, clarify (central), local_low (the widget answered
+	// in the browser below central's LocalLowScore).
 	Reason string
 	Score  float64
 	// Reply is an agent's answer to it, when one followed.

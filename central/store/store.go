@@ -220,6 +220,7 @@ type Store interface {
 	ContactLinkStore
 	ChannelListStore
 	KnowledgeStore
+	GapReplyStore
 
 	ChannelStore
 	WorkStore       // the agents' workspace and the human queue (workspace.go)

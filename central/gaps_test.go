@@ -1,0 +1,119 @@
+package central
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
+)
+
+// localAnswered labels en the way the edge does for a widget's reported
+// local answer with its score (edge/workframes.go reportLocal).
+func localAnswered(en chat.Envelope, answerID, text, faq string, score float64) chat.Envelope {
+	en.SetLabel(chat.LabelLocalAnswerID, answerID)
+	en.SetLabel(chat.LabelLocalAnswerText, text)
+	en.SetLabel(chat.LabelLocalAnswerFAQ, faq)
+	en.SetLabel(chat.LabelLocalAnswerScore, fmt.Sprintf("%.3f", score))
+	return en
+}
+
+// TestGapsFromLocalAnswersAndAgents: questions the widget answered in the
+// browser but unsure (score under LocalLowScore) become a gap; its draft
+// takes what an agent answered to such a question over the nearest
+// passage; once approved, central answers with it and the browser pack in
+// KEFU_KB_PACKS carries it, well within a minute.
+func TestGapsFromLocalAnswersAndAgents(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	cfg.GapInterval = 50 * time.Millisecond
+	s := e.start(cfg)
+	ctx := context.Background()
+	if _, err := s.IngestFiles(ctx, "demo", map[string][]byte{"returns.md": []byte(returnsDoc)}, ""); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		q1, q2, q3 = "do you gift wrap wedding presents", "gift wrap for a wedding present?", "what are your opening hours"
+		agentReply = "Yes: wedding presents are gift-wrapped for free, just add a note at checkout."
+	)
+	unsure := []chat.Envelope{
+		localAnswered(envelope("demo", "v1", "c1", chat.NewID(), q1, "en"), chat.NewID(), "We ship in 2 days.", "shipping_time", 0.36),
+		localAnswered(envelope("demo", "v2", "c2", chat.NewID(), q2, "en"), chat.NewID(), "We ship in 2 days.", "shipping_time", 0.41),
+	}
+	sure := localAnswered(envelope("demo", "v3", "c3", chat.NewID(), q3, "en"), chat.NewID(), "9 to 18, Monday to Friday.", "hours", 0.93)
+	for _, en := range append(unsure, sure) {
+		e.publish(en)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if _, err := s.Store().Message(ctx, "demo", sure.Message.ID); err != nil {
+			return err
+		}
+		for _, en := range unsure {
+			if _, err := s.Store().Message(ctx, "demo", en.Message.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	// An agent answered the first shopper afterwards.
+	if _, _, err := s.Store().SaveReply(ctx, "demo", chat.Message{ID: chat.NewID(), ConversationID: "c1", Role: chat.RoleAgent, Author: "ana",
+		Text: agentReply, Lang: "en", At: time.Now()}, false); err != nil {
+		t.Fatal(err)
+	}
+	misses, err := s.Store().Misses(ctx, "demo", time.Now().Add(-time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(misses) != 2 || misses[0].Reason != "local_low" || misses[1].Reason != "local_low" {
+		t.Fatalf("misses %+v, want the two unsure local answers", misses)
+	}
+	var d store.Draft
+	poll.Until(t, 10*time.Second, func() error {
+		ds, err := s.Store().Drafts(ctx, "demo", store.DraftPending)
+		if err != nil || len(ds) != 1 {
+			return fmt.Errorf("drafts %+v %v", ds, err)
+		}
+		d = ds[0]
+		return nil
+	})
+	if d.Answer != agentReply || d.Sources != "agent:ana" {
+		t.Fatalf("draft %+v, want the agent's reply", d)
+	}
+	approved := time.Now()
+	if _, err := s.ApproveDraft(ctx, "demo", d.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := e.js.KeyValue(ctx, chat.BucketKnowledgePacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, time.Minute, func() error {
+		a, err := s.Hub().Ask(ctx, "demo", knowledge.Question{Text: "do you gift wrap a wedding present", Lang: "en"})
+		if err != nil || a.Text != agentReply {
+			return fmt.Errorf("central answers %q (%v)", a.Text, err)
+		}
+		ent, err := kv.Get(ctx, "demo")
+		if err != nil {
+			return err
+		}
+		var pack chat.FAQPack
+		if err := json.Unmarshal(ent.Value(), &pack); err != nil {
+			return err
+		}
+		for _, en := range pack.Entries {
+			for _, ans := range en.Answers {
+				if strings.Contains(ans, "gift-wrapped") {
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("browser pack (%d entries) lacks the approved answer", len(pack.Entries))
+	})
+	t.Logf("approved draft live at central and in the browser pack after %v", time.Since(approved).Round(time.Millisecond))
+}
