@@ -23,6 +23,8 @@ const (
 	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
 	unitEN  = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
 	numEN   = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
+	// a German house number's flat (12/3) and floor (", 2. OG")
+	unitDE  = `(?:/\d{1,4}[a-z]?)?(?:,?\s*\d{1,2}\.\s?(?:OG|Obergeschoss|Stock|Etage))?`
 	typesEN = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir)`
 )
 
@@ -37,10 +39,12 @@ func loadGrammars() {
 	g := func(lang, expr string) streetGrammar { return streetGrammar{lang, regexp.MustCompile(expr)} }
 	grammars = []streetGrammar{
 		// 221B Baker Street, 1600 Pennsylvania Ave NW, Apt 4B
-		g("en", `(?:(?:Flat|Apt|Apartment|Unit)\s+[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+(?:`+upWord+`\s+){0,3}`+upWord+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`+unitEN),
+		g("en", `(?:(?:Flat|Apt|Apartment|Unit|Level|Floor|Suite)\s+[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+(?:`+upWord+`\s+){0,3}`+upWord+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`+unitEN),
 		// Hauptstraße 5, Berliner Str. 12a, Kaiser-Wilhelm-Ring 3, Am Alten Markt 4
-		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`),
-		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`),
+		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`+unitDE),
+		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`+unitDE),
+		// Unter den Linden 77, Am Markt 4, An der Alster 12, 2. OG, Im Tal 5
+		g("de", `\b(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Unter den|Zum|Zur|Hinter der|Hinter dem|Vor dem|Beim|Alte[rs]?)\s+(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]+\s+\d{1,4}\s?[a-z]?\b`+unitDE),
 		// 12 rue de la Paix, 3 bis avenue des Champs-Élysées
 		g("fr", `\b\d{1,4}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|chemin|impasse|quai|route|cours|square|passage)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3}`),
 		// Calle Mayor 12, 3º B; C/ de Alcalá, 45; Avda. de la Constitución nº 7
@@ -50,11 +54,17 @@ func loadGrammars() {
 		// Rua Augusta, 1500, apto 52; Av. Paulista, 1000
 		g("pt", `(?i:rua|avenida|av\.|travessa|alameda|praça|estrada|rodovia)\s+(?:(?:da|do|das|dos|de)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*){0,4},?\s*(?:n[º°]\s*)?\d{1,5}(?:,?\s*(?:apto|apt\.|ap\.|casa|bloco|sala)\.?\s*\d{1,4}[A-Z]?)?`),
 		// ул. Ленина, д. 5, кв. 12
+		// проспект Мира, 12, кв. 40; Садовая ул., д. 3; на Ленинском проспекте, 45
+		g("ru", `(?:(?i:ул\.|улиц[аеыу]|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|шоссе)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?|\p{Lu}[\p{L}-]*(?:\s+\p{Lu}[\p{L}-]*)?\s+(?i:ул\.|улиц[аеыу]|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|шоссе))\s*,?\s*(?:(?i:д\.|дом)\s*)?\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
 		g("ru", `(?i:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|наб\.|набережная|бульвар|б-р|шоссе)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?,?\s*(?i:д\.|дом)\s*\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
 		// 東京都渋谷区神南1-2-3, 大阪市北区梅田3丁目1番1号
 		g("ja", `(?:\p{Han}{1,3}[都道府県])?\p{Han}{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}ー]{1,8}?\d{1,4}(?:丁目|[-−－])\d{1,4}(?:番地?|[-−－])\d{1,4}(?:号)?(?:\s?[\p{Katakana}\p{Han}ー]{1,12}\d{1,4}(?:号室)?)?`),
+		// 京都市下京区…東塩小路町721番地, 札幌市中央区北1条西2丁目, 博多区博多駅中央街1番1号
+		g("ja", `(?:\p{Han}{1,3}[都道府県])?\p{Han}{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}ー0-9]{1,16}?\d{1,4}(?:番地|丁目(?:\d{1,4}番(?:地)?(?:\d{1,4}号?)?)?|番\d{1,4}号)(?:\s?[\p{Katakana}\p{Han}ー]{1,12}\d{1,4}(?:号室)?)?`),
 		// 서울특별시 강남구 테헤란로 123, 부산 해운대구 해운대로 570번길 12
 		g("ko", `(?:[가-힣]{2,8}(?:특별시|광역시|시|도)\s)?(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,10}(?:로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?(?:-\d{1,4})?(?:,?\s?\d{1,4}(?:동|호)(?:\s?\d{1,5}호)?)?`),
+		// شارع العليا 4521، عمارة 3، شقة 12; طريق الملك عبدالعزيز 88
+		g("ar", `(?:شارع|طريق|جادة|ميدان|حي|زقاق)\s+(?:\p{Arabic}+\s+){0,4}?\p{Arabic}+\s*\d{1,5}(?:\s*[،,]?\s*(?:عمارة|مبنى|برج|شقة|فيلا|الطابق|الدور|طابق|رقم)\s*(?:\d{1,5}|\p{Arabic}+))*`),
 	}
 	// 北京市朝阳区建国路88号, 台北市信義區信義路五段7號12樓
 	zhCore = regexp.MustCompile(`(?:路|街|大道|大街|巷|弄|胡同|里)(?:[一二三四五六七八九十0-9]{1,3}段)?(?:\d{1,4}(?:巷|弄))*\d{1,5}(?:号|號)(?:之\d{1,3})?`)
@@ -78,7 +88,7 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 	var langs langSet
 	checked := false
 	for _, g := range grammars {
-		if !o.locale(g.lang) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru") {
+		if !o.locale(g.lang) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
 			continue
 		}
 		if !checked {
@@ -135,13 +145,18 @@ var streetWords = map[string][]string{
 	"it": {"via", "viale", "piazza", "corso", "largo", "vicolo", "piazzale", "strada"},
 	"pt": {"rua", "avenida", "av", "travessa", "alameda", "praça", "estrada", "rodovia"},
 	"de": {"straße", "strasse", "str", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"},
-	"ru": {"ул", "улица", "пр", "пр-т", "т", "проспект", "пер", "переулок", "наб", "набережная", "бульвар", "б", "шоссе"},
+	"ar": {"شارع", "طريق", "جادة", "ميدان", "حي", "زقاق"},
+	"ru": {"ул", "улица", "улице", "улицы", "улицу", "пр", "пр-т", "т", "проспект", "проспекте", "проспекта", "пер", "переулок", "переулке", "наб", "набережная", "набережной", "бульвар", "бульваре", "б", "шоссе"},
 }
 
 // langSet is a bit set of grammar languages (langBit).
 type langSet uint16
 
-var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256}
+var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512}
+
+// dePrefixes are the first words of German street names without a street
+// word (Am Markt 4, Unter den Linden 77): they trigger the German grammars.
+var dePrefixes = map[string]bool{"am": true, "an": true, "auf": true, "im": true, "in": true, "unter": true, "zum": true, "zur": true, "hinter": true, "vor": true, "beim": true, "alte": true, "alter": true, "altes": true}
 
 var deBit = langBit["de"]
 
@@ -205,7 +220,7 @@ func addressCues(text string) cues {
 			f.zhNumber = true
 		case '市', '区', '町', '村', '郡':
 			f.jaArea = true
-		case '目', '−', '－':
+		case '目', '−', '－', '番':
 			f.jaDash = true
 		case '로', '길':
 			f.ko = true
@@ -245,6 +260,9 @@ func triggeredLangs(text string, f cues) langSet {
 		word := low[i:j]
 		if len(word) <= maxStreetWord {
 			set |= streetWordLangs[word]
+		}
+		if set&deBit == 0 && dePrefixes[word] {
+			set |= deBit
 		}
 		if set&deBit == 0 && deLastByte[word[len(word)-1]] {
 			for _, suf := range streetWords["de"] {

@@ -19,6 +19,10 @@ func TestAccuracy(t *testing.T) {
 	}{
 		{"../testdata/test.jsonl", 0.995, 0.97, 10, 400},
 		{"../testdata/dev.jsonl", 0.995, 0.97, 10, 50},
+		// Blind set (issue 8 item 3): written before the detector ran on it;
+		// 93.81 % recall before the address changes, 98.97 % after. A
+		// regression guard, not a goal: never tune on it.
+		{"../testdata/blind.jsonl", 0.985, 0.99, 12, 90},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			f, err := os.Open(tc.file)
