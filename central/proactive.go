@@ -311,7 +311,8 @@ func (s *Service) deliverNotice(ctx context.Context, n store.Notice) {
 
 // runCampaigns starts every campaign whose time has come and that no
 // replica ran yet (store.ClaimRuleRun): its audience is the latest
-// conversation of each visitor active in the audience days before.
+// conversation of each visitor active from the audience days before its
+// time up to the run.
 func (s *Service) runCampaigns(ctx context.Context) {
 	tenants, err := s.st.ProactiveTenants(ctx)
 	if err != nil {
@@ -328,7 +329,8 @@ func (s *Service) runCampaigns(ctx context.Context) {
 			if ok, err := s.st.ClaimRuleRun(ctx, tenant, r.ID, rows[i].LastRun, r.At); err != nil || !ok {
 				continue
 			}
-			audience, err := s.st.RecentVisitors(ctx, tenant, r.Region, r.At.Add(-time.Duration(r.AudienceDays)*24*time.Hour), r.At, 0)
+			// Active from audience days before the campaign's time up to this run.
+			audience, err := s.st.RecentVisitors(ctx, tenant, r.Region, r.At.Add(-time.Duration(r.AudienceDays)*24*time.Hour), now.Add(time.Millisecond), 0)
 			if err != nil {
 				s.log.Warn("proactive: audience", "rule", r.ID, "err", err)
 				continue

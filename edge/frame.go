@@ -79,7 +79,7 @@ func DecodeFrame(data []byte, maxText int) (chat.Frame, error) {
 			return f, badFrame("", "ack id %q is not 1-64 characters of [0-9A-Za-z_-]", clip(f.ID))
 		}
 		return f, nil
-	case chat.FramePing, chat.FrameTyping:
+	case chat.FramePing, chat.FrameTyping, chat.FramePage:
 		return f, nil
 	case chat.FrameCSAT:
 		return f, checkCSAT(&f)

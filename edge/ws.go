@@ -72,6 +72,7 @@ type session struct {
 	seen      idSet
 	who       string    // the visitor after hello, for other goroutines (erasure)
 	typingAt  time.Time // the last typing notice forwarded (read loop only)
+	pageAt    time.Time // the last page report forwarded (read loop only)
 }
 
 type pendingFrame struct {
@@ -200,6 +201,12 @@ func (s *session) handle(data []byte) {
 			return
 		}
 		s.n.m.acks.Inc()
+		s.onAck(f) // page.go
+	case chat.FramePage:
+		if !s.hello {
+			return // may be lost
+		}
+		s.onPage(f) // page.go
 	case chat.FrameTyping, chat.FrameCSAT:
 		if !s.hello {
 			s.sendError(chat.CodeNeedHello, f.ID, "send hello first", 0)

@@ -171,6 +171,8 @@ func edgePermissions(region string) *server.Permissions {
 				chat.SubjectChannelLookup,
 				chat.SubjectTypingPrefix + ">",
 				chat.SubjectShownPrefix + ">",
+				chat.SubjectPagePrefix + ">",         // proactive notices: idle page reports
+				chat.SubjectNoticeOpenedPrefix + ">", // proactive notices: opened
 				"kefu.hits.>",
 				chat.SubjectChannelOutPrefix + region + ".>",
 				"_INBOX.>",

@@ -120,6 +120,18 @@ func outbound(env *pdk.Envelope, get func(string) (string, bool), now time.Time)
 	if conv == "" {
 		conv = "v:" + env.Visitor
 	}
+	if env.Label("promotion") == "1" {
+		// A proactive promotion notice from central: the region's campaign
+		// is its text; where none runs, the notice is withheld.
+		for i := range cache.cs {
+			c := &cache.cs[i]
+			if c.applies(env, now) {
+				firstTime(c.ID, env.Tenant+":"+conv)
+				return pdk.ModifyText(c.text(env.Message.Lang)).WithLabel("campaign", c.ID)
+			}
+		}
+		return pdk.Drop("no promotion runs here")
+	}
 	for i := range cache.cs {
 		c := &cache.cs[i]
 		if !c.applies(env, now) {

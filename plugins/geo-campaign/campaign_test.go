@@ -81,3 +81,31 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestPromotionNotice: a proactive promotion notice carries the region's
+// campaign text, and is withheld where no campaign applies.
+func TestPromotionNotice(t *testing.T) {
+	pdk.ResetTest()
+	clear(shown)
+	jan := time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
+	get := func(k string) (string, bool) { return cfg, k == "campaigns" }
+	promo := func(region, country string) *pdk.Envelope {
+		e := env(region, country, "shop1", "p-"+region+country, "bot", "de")
+		if e.Labels == nil {
+			e.Labels = map[string]string{}
+		}
+		e.Labels["promotion"] = "1"
+		return e
+	}
+	r := outbound(promo("eu", "DE"), get, jan)
+	if r.Text == nil || *r.Text != "Winterschlussverkauf: -20 % mit WINTER20" {
+		t.Fatalf("eu/DE: %+v", r)
+	}
+	if r := outbound(promo("eu", "FR"), get, jan); r.Verdict != pdk.VerdictDrop {
+		t.Fatalf("eu/FR has no campaign: %+v, want drop", r)
+	}
+	// The campaign was shown by the notice: a later reply does not repeat it.
+	if r := outbound(env("eu", "DE", "shop1", "p-euDE", "bot", "de"), get, jan); r.Text != nil {
+		t.Fatalf("repeated: %q", *r.Text)
+	}
+}

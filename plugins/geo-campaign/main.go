@@ -14,7 +14,10 @@
 // its "country" label (set by the edge from the shopper's location) is in
 // countries (empty: all), the tenant is in tenants (empty: all) and now is
 // within [start, end). The text is chosen by the reply's lang, else "en",
-// else any. The first matching campaign wins. "Once per conversation" is
+// else any. The first matching campaign wins. A proactive promotion
+// notice from central (label promotion=1) gets the matching campaign's
+// text instead of its own, and is dropped where no campaign applies, so
+// the offer is decided in the shopper's region. "Once per conversation" is
 // kept in the host KV with the kv grant, else per instance.
 //
 // Grants: kv (recommended).
