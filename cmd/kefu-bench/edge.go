@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("edge", "edge with the EU pipeline vs a bare Fiber echo (msg/s in one run)", edgebench.Main)
+	register("edge", "the edge with the EU pipeline vs without plugins vs a minimal publish-and-PubAck handler (throughput ratios in one run)", edgebench.Main)
 	register("plugins", "our plugin host vs Extism (per-call cost in one run)", hostbench.Main)
 	edgebench.PluginLoader = loadBenchPipeline
 }

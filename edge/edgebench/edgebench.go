@@ -1,17 +1,27 @@
 // Package edgebench is `kefu bench edge`: it starts, in one process, a
-// nats-server with JetStream, a stand-in for central (minicentral) and an
-// edge node on a loopback Fiber app, opens N concurrent WebSocket clients
-// that each send messages one after the other (hello, message, wait for
-// accepted and for the reply), and measures messages per second and the
-// p50/p99 latency of accepted and of the reply. In the same run it measures
-// a bare Fiber WebSocket echo handler with the same clients, as the
-// baseline, and prints the ratio: the cost of the edge's real work
-// (decoding, plugins, JetStream publish and PubAck, the round trip through
-// central's stand-in) against the floor of the HTTP/WebSocket stack on this
-// machine. Numbers on a shared machine are noisy: compare within one run.
+// nats-server with JetStream, a stand-in for central (minicentral) and a
+// server on a loopback Fiber app, opens N concurrent WebSocket clients that
+// each send messages one after the other (send, wait for the accepted
+// frame, which the edge sends once JetStream stored the message; central's
+// replies arrive meanwhile), and measures messages per second, the p50/p99
+// of send → accepted and of send → reply. It measures, in one run and with
+// the same clients, NATS server and central stand-in:
+//
+//   - the edge with a plugin pipeline (--plugins eu), when one is given;
+//   - the same edge without plugins;
+//   - the publish baseline: a minimal Fiber WebSocket handler that decodes
+//     each frame, publishes it as an envelope to the same JetStream stream
+//     and waits for its PubAck before answering accepted;
+//   - optionally (--echo) a bare Fiber WebSocket echo.
+//
+// and prints two ratios of throughput: pipeline/edge (what the plugins
+// cost; goal ≥ 0.8) and edge/publish (what the edge adds to the durable
+// publish it cannot avoid; goal ≥ 0.7). Numbers on a shared machine are
+// noisy: compare within one run.
 package edgebench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,6 +42,7 @@ import (
 	fiberws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
@@ -47,16 +58,20 @@ type Options struct {
 	Messages int
 	// Warmup messages per client are sent first and not measured. Default: 5.
 	Warmup int
-	// Plugins is the pipeline the edge runs (nil: none). Pass the region's
-	// pluginhost.Host to measure a real pipeline.
+	// Plugins is the pipeline the edge runs in the pipeline measurement (nil:
+	// no such measurement). Pass the region's pluginhost.Host to measure a
+	// real pipeline.
 	Plugins edge.Plugins
 	// PluginsName labels the pipeline in the report. Default: "none".
 	PluginsName string
 	// Text is the message text. Default: a short order question with an
 	// email address and a phone number (something for PII plugins to do).
 	Text string
-	// SkipEcho skips the baseline.
-	SkipEcho bool
+	// Echo also measures a bare Fiber WebSocket echo handler.
+	Echo bool
+	// Rounds repeats the measurements, alternating the servers, and
+	// reports the median of each (the machine's load drifts). Default: 1.
+	Rounds int
 	// Logger receives the edge's logs. Default: discarded.
 	Logger *slog.Logger
 }
@@ -66,14 +81,16 @@ type Stats struct {
 	Messages  int     `json:"messages"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"per_second"`
-	// P50 and P99 are the latencies from send to the reply (edge) or to the
-	// echo (baseline).
-	P50 time.Duration `json:"p50_ns"`
-	P99 time.Duration `json:"p99_ns"`
-	// AcceptedP50 and AcceptedP99 are send → accepted (edge only): the
-	// JetStream-stored guarantee.
-	AcceptedP50 time.Duration `json:"accepted_p50_ns,omitempty"`
-	AcceptedP99 time.Duration `json:"accepted_p99_ns,omitempty"`
+	// AcceptedP50 and AcceptedP99 are send → accepted: the message is
+	// stored in JetStream (the echo: send → echo).
+	AcceptedP50 time.Duration `json:"accepted_p50_ns"`
+	AcceptedP99 time.Duration `json:"accepted_p99_ns"`
+	// P50 and P99 are send → central's reply (edge runs only).
+	P50 time.Duration `json:"p50_ns,omitempty"`
+	P99 time.Duration `json:"p99_ns,omitempty"`
+	// Replies counts the replies received (edge runs only); each measured
+	// message gets exactly one.
+	Replies int `json:"replies,omitempty"`
 	// Retries counts messages re-sent (same id) after unavailable or
 	// rate_limited, as a real client does; latencies include them.
 	Retries int `json:"retries"`
@@ -88,16 +105,35 @@ type Result struct {
 	Messages   int    `json:"messages_per_client"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	Plugins    string `json:"plugins"`
-	Edge       Stats  `json:"edge"`
-	Echo       Stats  `json:"echo"`
-	// ThroughputRatio is Edge.PerSecond / Echo.PerSecond.
-	ThroughputRatio float64 `json:"throughput_ratio"`
-	// LatencyRatio is Edge.P50 / Echo.P50.
-	LatencyRatio float64 `json:"latency_ratio"`
-	// EdgeRSS is the process's resident set after the edge run (edge,
+	// Pipeline is the edge with Options.Plugins (absent without them).
+	Pipeline *Stats `json:"pipeline,omitempty"`
+	// Edge is the same edge without plugins.
+	Edge Stats `json:"edge"`
+	// Publish is the minimal handler: frame → envelope → JetStream PubAck.
+	Publish Stats `json:"publish"`
+	// Echo is the bare Fiber WebSocket echo (Options.Echo).
+	Echo *Stats `json:"echo,omitempty"`
+	// Rounds is how many times each was measured; each Stats above is its
+	// round with the median throughput.
+	Rounds int `json:"rounds"`
+	// PipelineRatio is Pipeline.PerSecond / Edge.PerSecond (goal ≥ 0.8):
+	// the median of the rounds' ratios (PipelineRatios).
+	PipelineRatio  float64   `json:"pipeline_ratio,omitempty"`
+	PipelineRatios []float64 `json:"pipeline_ratios,omitempty"`
+	// EdgeRatio is Edge.PerSecond / Publish.PerSecond (goal ≥ 0.7): the
+	// median of the rounds' ratios (EdgeRatios).
+	EdgeRatio  float64   `json:"edge_ratio"`
+	EdgeRatios []float64 `json:"edge_ratios"`
+	// EdgeRSS is the process's resident set after the edge runs (edge,
 	// plugin instances, embedded NATS and the central stand-in), in bytes.
 	EdgeRSS int64 `json:"edge_rss_bytes"`
 }
+
+// Goals of issue 14 for the two ratios.
+const (
+	PipelineGoal = 0.8
+	EdgeGoal     = 0.7
+)
 
 func (o Options) withDefaults() Options {
 	if o.Clients <= 0 {
@@ -110,6 +146,9 @@ func (o Options) withDefaults() Options {
 		o.Warmup = 0
 	} else if o.Warmup == 0 {
 		o.Warmup = 5
+	}
+	if o.Rounds <= 0 {
+		o.Rounds = 1
 	}
 	if o.PluginsName == "" {
 		o.PluginsName = "none"
@@ -126,52 +165,123 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Run measures the edge and the echo baseline.
+// Run measures the publish baseline, the edge without plugins and, with
+// Options.Plugins, the edge with them (and the echo with Options.Echo), in
+// that order, Options.Rounds times, each against a fresh NATS server and
+// central stand-in.
 func Run(ctx context.Context, o Options) (Result, error) {
 	o = o.withDefaults()
-	res := Result{Clients: o.Clients, Messages: o.Messages, GOMAXPROCS: runtime.GOMAXPROCS(0), Plugins: o.PluginsName}
-	var err error
-	if res.Edge, err = runEdge(ctx, o); err != nil {
-		return res, err
-	}
-	res.EdgeRSS = procstat.RSS()
-	if !o.SkipEcho {
-		if res.Echo, err = runEcho(ctx, o); err != nil {
+	res := Result{Clients: o.Clients, Messages: o.Messages, GOMAXPROCS: runtime.GOMAXPROCS(0), Plugins: o.PluginsName, Rounds: o.Rounds}
+	var pipe, bare, pub, echo []Stats
+	for range o.Rounds {
+		p, err := runPublish(ctx, o)
+		if err != nil {
 			return res, err
 		}
-		if res.Echo.PerSecond > 0 {
-			res.ThroughputRatio = res.Edge.PerSecond / res.Echo.PerSecond
+		e, err := runEdge(ctx, o, nil)
+		if err != nil {
+			return res, err
 		}
-		if res.Echo.P50 > 0 {
-			res.LatencyRatio = float64(res.Edge.P50) / float64(res.Echo.P50)
+		pub, bare = append(pub, p), append(bare, e)
+		if p.PerSecond > 0 {
+			res.EdgeRatios = append(res.EdgeRatios, e.PerSecond/p.PerSecond)
+		}
+		if o.Plugins != nil {
+			st, err := runEdge(ctx, o, o.Plugins)
+			if err != nil {
+				return res, err
+			}
+			pipe = append(pipe, st)
+			if e.PerSecond > 0 {
+				res.PipelineRatios = append(res.PipelineRatios, st.PerSecond/e.PerSecond)
+			}
+		}
+		res.EdgeRSS = max(res.EdgeRSS, procstat.RSS())
+		if o.Echo {
+			st, err := runEcho(ctx, o)
+			if err != nil {
+				return res, err
+			}
+			echo = append(echo, st)
 		}
 	}
+	res.Publish, res.Edge = medianStats(pub), medianStats(bare)
+	if len(pipe) > 0 {
+		st := medianStats(pipe)
+		res.Pipeline = &st
+	}
+	if len(echo) > 0 {
+		st := medianStats(echo)
+		res.Echo = &st
+	}
+	res.EdgeRatio, res.PipelineRatio = median(res.EdgeRatios), median(res.PipelineRatios)
 	return res, nil
 }
 
-func runEdge(ctx context.Context, o Options) (Stats, error) {
+// medianStats returns the measurement with the median throughput.
+func medianStats(all []Stats) Stats {
+	s := slices.Clone(all)
+	slices.SortFunc(s, func(a, b Stats) int { return cmp.Compare(a.PerSecond, b.PerSecond) })
+	return s[(len(s)-1)/2]
+}
+
+// median of v (the lower middle for an even count); 0 for none.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
+}
+
+// backend is what every measured server talks to: a nats-server with
+// JetStream and the central stand-in consuming the inbound stream.
+type backend struct {
+	nc   *nats.Conn
+	stop func()
+}
+
+func startBackend(ctx context.Context) (*backend, error) {
 	dir, err := os.MkdirTemp("", "kefu-bench-edge-")
 	if err != nil {
-		return Stats{}, fmt.Errorf("edgebench: temp dir: %w", err)
+		return nil, fmt.Errorf("edgebench: temp dir: %w", err)
 	}
-	defer os.RemoveAll(dir)
 	srv, err := minicentral.StartNATS(dir)
 	if err != nil {
-		return Stats{}, err
+		os.RemoveAll(dir)
+		return nil, err
 	}
-	defer srv.Shutdown()
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
-		return Stats{}, fmt.Errorf("edgebench: connect nats: %w", err)
+		srv.Shutdown()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("edgebench: connect nats: %w", err)
 	}
-	defer nc.Close()
 	resp, err := minicentral.Start(ctx, nc, minicentral.Options{})
+	if err != nil {
+		nc.Close()
+		srv.Shutdown()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &backend{nc: nc, stop: func() {
+		resp.Stop()
+		nc.Close()
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		os.RemoveAll(dir)
+	}}, nil
+}
+
+func runEdge(ctx context.Context, o Options, plugins edge.Plugins) (Stats, error) {
+	be, err := startBackend(ctx)
 	if err != nil {
 		return Stats{}, err
 	}
-	defer resp.Stop()
+	defer be.stop()
 	node, err := edge.New(ctx, edge.Config{
-		Region: "bench", NATS: nc, Plugins: o.Plugins, Sites: map[string]edge.Site{"bench": {}},
+		Region: "bench", NATS: be.nc, Plugins: plugins, Sites: map[string]edge.Site{"bench": {}},
 		MessageRate: 1e9, MessageBurst: 1 << 30, FrameRate: 1e9, FrameBurst: 1 << 30,
 		Logger: o.Logger,
 	})
@@ -188,6 +298,63 @@ func runEdge(ctx context.Context, o Options) (Stats, error) {
 	defer stop()
 	defer node.Close()
 	return drive(ctx, o, "ws://"+addr+"/ws?site=bench", edgeClient)
+}
+
+// runPublish measures the publish baseline: per frame, what the edge
+// cannot avoid — decode it, make the envelope, publish it to the inbound
+// stream with its id as Nats-Msg-Id, wait for the PubAck, answer accepted.
+// Central's stand-in consumes and replies as for the edge; nobody
+// delivers the replies.
+func runPublish(ctx context.Context, o Options) (Stats, error) {
+	be, err := startBackend(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer be.stop()
+	js, err := jetstream.New(be.nc)
+	if err != nil {
+		return Stats{}, fmt.Errorf("edgebench: jetstream: %w", err)
+	}
+	if _, err := js.CreateStream(ctx, edge.StreamConfig()); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return Stats{}, fmt.Errorf("edgebench: create stream: %w", err)
+	}
+	subject := chat.InboundSubject("bench")
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/publish", fiberws.New(func(c *fiberws.Conn) {
+		visitor, conv := chat.NewID(), chat.NewID()
+		for {
+			_, b, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			var f chat.Frame
+			if json.Unmarshal(b, &f) != nil || f.Type != chat.FrameMessage {
+				continue
+			}
+			env := chat.Envelope{V: chat.ProtocolVersion, Tenant: "bench", Region: "bench", Channel: chat.ChannelWeb,
+				Visitor: visitor, Direction: chat.Inbound,
+				Message: chat.Message{ID: f.ID, ConversationID: conv, Role: chat.RoleShopper, Text: f.Text, At: time.Now().UTC()}}
+			data, _ := json.Marshal(env)
+			msg := nats.NewMsg(subject)
+			msg.Data = data
+			answer := chat.Frame{V: 1, Type: chat.FrameAccepted, ID: f.ID}
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			if _, err := js.PublishMsg(pctx, msg, jetstream.WithMsgID(f.ID)); err != nil {
+				answer = chat.Frame{V: 1, Type: chat.FrameError, ID: f.ID, Code: chat.CodeUnavailable}
+			}
+			cancel()
+			out, _ := json.Marshal(answer)
+			if c.WriteMessage(websocket.TextMessage, out) != nil {
+				return
+			}
+		}
+	}))
+	addr, stop, err := serve(app)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer stop()
+	return drive(ctx, o, "ws://"+addr+"/publish", publishClient)
 }
 
 func runEcho(ctx context.Context, o Options) (Stats, error) {
@@ -223,7 +390,9 @@ func serve(app *fiber.App) (string, func(), error) {
 // sample is one measured message.
 type sample struct {
 	accepted, reply time.Duration
+	acceptedAt      time.Time // when accepted arrived: the end of the run is the last
 	retries         int
+	replies         int // replies received for it (edge: exactly one)
 }
 
 // maxRetries bounds a client's retries of one message refused with
@@ -282,28 +451,33 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 	go func() { ready.Wait(); began = time.Now(); close(gate) }()
 	wg.Wait()
 	<-gate
-	elapsed := time.Since(began)
 	if firstEr != nil && len(all) == 0 {
 		return Stats{}, fmt.Errorf("edgebench: every client failed: %w", firstEr)
 	}
-	st := Stats{Messages: len(all), Seconds: elapsed.Seconds(), Errors: errs}
+	st := Stats{Messages: len(all), Errors: errs}
 	if firstEr != nil {
 		st.FirstError = firstEr.Error()
 	}
-	if elapsed > 0 {
-		st.PerSecond = float64(len(all)) / elapsed.Seconds()
-	}
-	reply := make([]time.Duration, len(all))
+	end := began
 	acc := make([]time.Duration, 0, len(all))
-	for i, s := range all {
+	reply := make([]time.Duration, 0, len(all))
+	for _, s := range all {
 		st.Retries += s.retries
-		reply[i] = s.reply
-		if s.accepted > 0 {
-			acc = append(acc, s.accepted)
+		st.Replies += s.replies
+		acc = append(acc, s.accepted)
+		if s.reply > 0 {
+			reply = append(reply, s.reply)
+		}
+		if s.acceptedAt.After(end) {
+			end = s.acceptedAt
 		}
 	}
-	st.P50, st.P99 = percentile(reply, 0.50), percentile(reply, 0.99)
+	if elapsed := end.Sub(began); elapsed > 0 {
+		st.Seconds = elapsed.Seconds()
+		st.PerSecond = float64(len(all)) / elapsed.Seconds()
+	}
 	st.AcceptedP50, st.AcceptedP99 = percentile(acc, 0.50), percentile(acc, 0.99)
+	st.P50, st.P99 = percentile(reply, 0.50), percentile(reply, 0.99)
 	return st, nil
 }
 
@@ -317,81 +491,170 @@ func percentile(d []time.Duration, q float64) time.Duration {
 	return d[max(0, min(i, len(d)-1))]
 }
 
-func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
-	readyDone := false
-	defer func() {
-		if !readyDone {
-			ready.Done()
+// warmupGate marks a client's warmup done once and waits for every other
+// client's, so that the measured part starts together.
+type warmupGate struct {
+	ready *sync.WaitGroup
+	done  bool
+}
+
+func (g *warmupGate) pass() {
+	if !g.done {
+		g.done = true
+		g.ready.Done()
+		g.ready.Wait()
+	}
+}
+
+// release lets the others go when this client stops before its warmup ended.
+func (g *warmupGate) release() {
+	if !g.done {
+		g.done = true
+		g.ready.Done()
+	}
+}
+
+// sendUntilAccepted sends msg and reads frames until the server accepts
+// it, re-sending the same id after unavailable or rate_limited (what a real
+// client does, docs/PROTOCOL.md §6); onOther gets every other frame.
+func sendUntilAccepted(c *websocket.Conn, msg chat.Frame, s *sample, onOther func(chat.Frame)) error {
+	t0 := time.Now()
+	if err := c.WriteJSON(msg); err != nil {
+		return fmt.Errorf("edgebench: send: %w", err)
+	}
+	for {
+		f, err := readFrame(c)
+		if err != nil {
+			return err
 		}
-	}()
+		switch {
+		case f.Type == chat.FrameAccepted && f.ID == msg.ID:
+			s.acceptedAt = time.Now()
+			s.accepted = s.acceptedAt.Sub(t0)
+			return nil
+		case f.Type == chat.FrameError && f.ID == msg.ID && (f.Code == chat.CodeUnavailable || f.Code == chat.CodeRateLimited) && s.retries < maxRetries:
+			s.retries++
+			time.Sleep(time.Duration(s.retries) * 10 * time.Millisecond)
+			if err := c.WriteJSON(msg); err != nil {
+				return fmt.Errorf("edgebench: resend: %w", err)
+			}
+		case f.Type == chat.FrameError && (f.ID == msg.ID || f.ID == ""):
+			return fmt.Errorf("edgebench: server refused a message (after %d retries): %s: %s", s.retries, f.Code, f.Reason)
+		default:
+			onOther(f)
+		}
+	}
+}
+
+// edgeClient says hello, then sends each message when the previous one is
+// accepted; central's replies arrive meanwhile and are acked. At the end
+// it waits for the reply of every message it sent.
+func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
+	gate := warmupGate{ready: ready}
+	defer gate.release()
 	if err := c.WriteJSON(chat.Frame{V: 1, Type: chat.FrameHello}); err != nil {
 		return nil, fmt.Errorf("edgebench: hello: %w", err)
 	}
 	if _, err := readType(c, chat.FrameWelcome); err != nil {
 		return nil, err
 	}
+	type sent struct {
+		t0  time.Time
+		idx int // in out; -1 for warmup
+	}
+	pending := map[string]sent{}
+	replies := 0
+	var ackErr error
+	onOther := func(f chat.Frame) {
+		if f.Type != chat.FrameMessage || f.ReplyTo == "" {
+			return
+		}
+		p, ok := pending[f.ReplyTo]
+		if !ok {
+			return
+		}
+		replies++
+		if p.idx >= 0 {
+			out[p.idx].replies++
+			if out[p.idx].reply == 0 {
+				out[p.idx].reply = time.Since(p.t0)
+			}
+		}
+		if err := c.WriteJSON(chat.Frame{Type: chat.FrameAck, ID: f.ID}); err != nil && ackErr == nil {
+			ackErr = err
+		}
+	}
 	for i := range o.Warmup + o.Messages {
 		if i == o.Warmup {
-			ready.Done()
-			readyDone = true
-			ready.Wait()
+			gate.pass()
 		}
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		id := chat.NewID()
-		msg := chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: o.Text}
-		t0 := time.Now()
-		if err := c.WriteJSON(msg); err != nil {
-			return out, fmt.Errorf("edgebench: send: %w", err)
+		msg := chat.Frame{V: 1, Type: chat.FrameMessage, ID: chat.NewID(), Text: o.Text}
+		idx := -1
+		if i >= o.Warmup {
+			idx = len(out)
+			out = append(out, sample{})
 		}
-		s := sample{}
-		for s.reply == 0 {
-			f, err := readFrame(c)
-			if err != nil {
-				return out, err
-			}
-			switch {
-			case f.Type == chat.FrameAccepted && f.ID == id:
-				s.accepted = time.Since(t0)
-			case f.Type == chat.FrameMessage && f.ReplyTo == id:
-				s.reply = time.Since(t0)
-			case f.Type == chat.FrameError && (f.Code == chat.CodeUnavailable || f.Code == chat.CodeRateLimited) && s.retries < maxRetries:
-				// What a real client does (docs/PROTOCOL.md §6): back off, same id.
-				s.retries++
-				time.Sleep(time.Duration(s.retries) * 10 * time.Millisecond)
-				if err := c.WriteJSON(msg); err != nil {
-					return out, fmt.Errorf("edgebench: resend: %w", err)
-				}
-			case f.Type == chat.FrameError:
-				return out, fmt.Errorf("edgebench: edge refused a message (after %d retries): %s: %s", s.retries, f.Code, f.Reason)
-			}
+		pending[msg.ID] = sent{t0: time.Now(), idx: idx}
+		var s sample
+		err := sendUntilAccepted(c, msg, &s, onOther)
+		if idx >= 0 {
+			out[idx].accepted, out[idx].acceptedAt, out[idx].retries = s.accepted, s.acceptedAt, s.retries
+		}
+		if err != nil {
+			return out, err
+		}
+		if ackErr != nil {
+			return out, fmt.Errorf("edgebench: ack: %w", ackErr)
+		}
+	}
+	for replies < len(pending) {
+		f, err := readFrame(c)
+		if err != nil {
+			return out, fmt.Errorf("edgebench: %d of %d replies: %w", replies, len(pending), err)
+		}
+		onOther(f)
+	}
+	return out, nil
+}
+
+// publishClient sends each message when the previous one is accepted (the
+// publish baseline answers nothing else).
+func publishClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
+	gate := warmupGate{ready: ready}
+	defer gate.release()
+	for i := range o.Warmup + o.Messages {
+		if i == o.Warmup {
+			gate.pass()
+		}
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		var s sample
+		msg := chat.Frame{V: 1, Type: chat.FrameMessage, ID: chat.NewID(), Text: o.Text}
+		if err := sendUntilAccepted(c, msg, &s, func(chat.Frame) {}); err != nil {
+			return out, err
 		}
 		if i >= o.Warmup {
 			out = append(out, s)
 		}
-		_ = c.WriteJSON(chat.Frame{Type: chat.FrameAck, ID: id})
 	}
 	return out, nil
 }
 
 func echoClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
-	readyDone := false
-	defer func() {
-		if !readyDone {
-			ready.Done()
-		}
-	}()
+	gate := warmupGate{ready: ready}
+	defer gate.release()
 	for i := range o.Warmup + o.Messages {
 		if i == o.Warmup {
-			ready.Done()
-			readyDone = true
-			ready.Wait()
+			gate.pass()
 		}
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		// The same frame the edge client sends, so both sides move the same bytes.
+		// The same frame the other clients send, so all move the same bytes.
 		b, _ := json.Marshal(chat.Frame{V: 1, Type: chat.FrameMessage, ID: chat.NewID(), Text: o.Text})
 		t0 := time.Now()
 		if err := c.WriteMessage(websocket.TextMessage, b); err != nil {
@@ -402,7 +665,8 @@ func echoClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.W
 			return out, fmt.Errorf("edgebench: echo read: %w", err)
 		}
 		if i >= o.Warmup {
-			out = append(out, sample{reply: time.Since(t0)})
+			now := time.Now()
+			out = append(out, sample{accepted: now.Sub(t0), acceptedAt: now})
 		}
 	}
 	return out, nil
@@ -443,13 +707,20 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs.IntVar(&o.Clients, "clients", 50, "concurrent WebSocket clients")
 	fs.IntVar(&o.Messages, "messages", 100, "measured messages per client")
 	fs.IntVar(&o.Warmup, "warmup", 5, "unmeasured messages per client first")
-	plugins := fs.String("plugins", "", "plugin pipeline to run at the edge (e.g. eu), resolved by the loader cmd/kefu installs")
+	fs.IntVar(&o.Rounds, "rounds", 1, "measure each server this many times, alternating, and report the medians")
+	defPipeline := "none"
+	if PluginLoader != nil {
+		defPipeline = "eu"
+	}
+	plugins := fs.String("plugins", defPipeline, "plugin pipeline measured at the edge (eu, pii, full), resolved by the loader kefu-bench installs; none: skip that measurement")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	fs.BoolVar(&o.SkipEcho, "no-echo", false, "skip the Fiber WebSocket echo baseline")
+	fs.BoolVar(&o.Echo, "echo", false, "also measure a bare Fiber WebSocket echo handler")
 	verbose := fs.Bool("v", false, "log the edge's warnings and errors to stderr")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--json]")
-		fmt.Fprintln(stderr, "Measures an in-process edge (NATS JetStream + a central stand-in) against a bare Fiber WebSocket echo.")
+		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--echo] [--json]")
+		fmt.Fprintln(stderr, "Measures, in one run against NATS JetStream and a central stand-in: the edge with the pipeline NAME,")
+		fmt.Fprintln(stderr, "the same edge without plugins, and a minimal Fiber WebSocket handler that publishes each frame to")
+		fmt.Fprintln(stderr, "the same stream and waits for its PubAck; prints pipeline/edge and edge/publish throughput ratios.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -465,7 +736,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if *verbose {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	if *plugins != "" {
+	if *plugins != "" && *plugins != "none" {
 		if PluginLoader == nil {
 			fmt.Fprintf(stderr, "kefu bench edge: --plugins %q: this build has no plugin loader\n", *plugins)
 			return 2
@@ -499,23 +770,57 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 // Report prints res as a table.
 func Report(w io.Writer, r Result) {
-	fmt.Fprintf(w, "kefu bench edge: %d clients × %d messages, GOMAXPROCS=%d, plugins: %s\n\n",
-		r.Clients, r.Messages, r.GOMAXPROCS, r.Plugins)
-	fmt.Fprintf(w, "%-26s %10s %10s %10s %7s %7s\n", "", "msgs/s", "p50", "p99", "retries", "errors")
-	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d %7d\n", "edge send→accepted", r.Edge.PerSecond, round(r.Edge.AcceptedP50), round(r.Edge.AcceptedP99), r.Edge.Retries, r.Edge.Errors)
-	fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7d %7d\n", "edge send→reply", r.Edge.PerSecond, round(r.Edge.P50), round(r.Edge.P99), r.Edge.Retries, r.Edge.Errors)
-	if r.Edge.FirstError != "" {
-		fmt.Fprintf(w, "%-26s %s\n", "  first edge error:", r.Edge.FirstError)
+	fmt.Fprintf(w, "kefu bench edge: %d clients × %d messages, GOMAXPROCS=%d, plugins: %s, rounds: %d (medians)\n\n",
+		r.Clients, r.Messages, r.GOMAXPROCS, r.Plugins, r.Rounds)
+	fmt.Fprintf(w, "%-30s %9s %10s %10s %10s %10s %7s %6s\n", "", "msgs/s", "acc p50", "acc p99", "reply p50", "reply p99", "retries", "errors")
+	row := func(name string, st Stats) {
+		rp50, rp99 := "-", "-"
+		if st.P50 > 0 {
+			rp50, rp99 = round(st.P50), round(st.P99)
+		}
+		fmt.Fprintf(w, "%-30s %9.0f %10s %10s %10s %10s %7d %6d\n", name, st.PerSecond, round(st.AcceptedP50), round(st.AcceptedP99), rp50, rp99, st.Retries, st.Errors)
+		if st.FirstError != "" {
+			fmt.Fprintf(w, "%-30s %s\n", "  first error:", st.FirstError)
+		}
 	}
-	if r.Echo.Messages > 0 {
-		fmt.Fprintf(w, "%-26s %10.0f %10s %10s %7s %7d\n", "fiber ws echo (baseline)", r.Echo.PerSecond, round(r.Echo.P50), round(r.Echo.P99), "-", r.Echo.Errors)
-		fmt.Fprintf(w, "\nedge/echo: throughput %.3f×, p50 latency %.1f×\n", r.ThroughputRatio, r.LatencyRatio)
+	if r.Pipeline != nil {
+		row("edge + "+r.Plugins+" pipeline", *r.Pipeline)
 	}
+	row("edge, no plugins", r.Edge)
+	row("publish baseline (PubAck)", r.Publish)
+	if r.Echo != nil {
+		row("fiber ws echo", *r.Echo)
+	}
+	fmt.Fprintln(w)
+	if r.Pipeline != nil {
+		fmt.Fprintf(w, "pipeline/edge throughput: %.2f× (goal ≥ %.1f×: %s)%s\n", r.PipelineRatio, PipelineGoal, verdict(r.PipelineRatio >= PipelineGoal), rounds(r.PipelineRatios))
+	}
+	fmt.Fprintf(w, "edge/publish throughput:  %.2f× (goal ≥ %.1f×: %s)%s\n", r.EdgeRatio, EdgeGoal, verdict(r.EdgeRatio >= EdgeGoal), rounds(r.EdgeRatios))
 	if r.EdgeRSS > 0 {
-		fmt.Fprintf(w, "process RSS after the edge run: %.1f MiB (edge, plugin pools, NATS, central stand-in)\n", float64(r.EdgeRSS)/(1<<20))
+		fmt.Fprintf(w, "process RSS after the edge runs: %.1f MiB (edge, plugin pools, NATS, central stand-in)\n", float64(r.EdgeRSS)/(1<<20))
 	}
 	fmt.Fprintln(w, strings.Repeat("-", 66))
-	fmt.Fprintln(w, "edge = decode + plugins + JetStream publish/PubAck + central stand-in round trip; compare within one run.")
+	fmt.Fprintln(w, "accepted = stored in JetStream (PubAck); each client sends its next message once the last is accepted;")
+	fmt.Fprintln(w, "the edge also delivers central's replies to the clients. Compare within one run.")
+}
+
+// rounds lists the per-round ratios when there is more than one.
+func rounds(v []float64) string {
+	if len(v) < 2 {
+		return ""
+	}
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return "; rounds " + strings.Join(parts, ", ")
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
 }
 
 func round(d time.Duration) string {

@@ -22,20 +22,36 @@ func (p *countingPlugins) Run(ctx context.Context, region string, hook pluginhos
 	return pluginhost.Outcome{Verdict: pluginhost.Pass, Envelope: env}, nil
 }
 
+// TestRun measures the three servers with a counting pipeline: every
+// message is accepted and, at the edge, answered exactly once; the ratios
+// are those of the measured rates.
 func TestRun(t *testing.T) {
 	p := &countingPlugins{}
-	res, err := Run(t.Context(), Options{Clients: 3, Messages: 4, Warmup: 1, Plugins: p, PluginsName: "count"})
+	res, err := Run(t.Context(), Options{Clients: 3, Messages: 4, Warmup: 1, Plugins: p, PluginsName: "count", Echo: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Edge.Messages != 12 || res.Echo.Messages != 12 || res.Edge.Errors != 0 || res.Echo.Errors != 0 {
+	if res.Pipeline == nil || res.Echo == nil || res.Plugins != "count" {
 		t.Fatalf("result %+v", res)
 	}
-	if res.Edge.P50 <= 0 || res.Edge.P99 < res.Edge.P50 || res.Edge.AcceptedP50 <= 0 || res.Edge.AcceptedP50 > res.Edge.P99 ||
-		res.ThroughputRatio <= 0 || res.LatencyRatio <= 0 || res.Plugins != "count" {
-		t.Fatalf("result %+v", res)
+	for name, st := range map[string]Stats{"pipeline": *res.Pipeline, "edge": res.Edge, "publish": res.Publish, "echo": *res.Echo} {
+		if st.Messages != 12 || st.Errors != 0 || st.PerSecond <= 0 || st.AcceptedP50 <= 0 || st.AcceptedP99 < st.AcceptedP50 {
+			t.Fatalf("%s: %+v", name, st)
+		}
 	}
-	// Inbound and outbound hooks ran for every message (warmup included).
+	for name, st := range map[string]Stats{"pipeline": *res.Pipeline, "edge": res.Edge} {
+		if st.Replies != 12 || st.P50 <= 0 || st.P99 < st.P50 {
+			t.Fatalf("%s: every measured message answered exactly once: %+v", name, st)
+		}
+	}
+	if res.Publish.Replies != 0 || res.Publish.P50 != 0 {
+		t.Fatalf("publish baseline got replies: %+v", res.Publish)
+	}
+	if res.PipelineRatio != res.Pipeline.PerSecond/res.Edge.PerSecond || res.EdgeRatio != res.Edge.PerSecond/res.Publish.PerSecond {
+		t.Fatalf("ratios %+v", res)
+	}
+	// Inbound and outbound hooks ran for every message (warmup included)
+	// of the pipeline run only.
 	if got := p.n.Load(); got != 2*3*5 {
 		t.Fatalf("plugins ran %d times, want 30", got)
 	}
@@ -50,12 +66,13 @@ func TestMainCommand(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		t.Fatalf("%v in %s", err, out.String())
 	}
-	if res.Edge.Messages != 4 || res.Plugins != "none" {
+	if res.Edge.Messages != 4 || res.Publish.Messages != 4 || res.Pipeline != nil || res.Echo != nil || res.Plugins != "none" || res.EdgeRatio <= 0 {
 		t.Fatalf("result %+v", res)
 	}
 	out.Reset()
-	if code := Main(t.Context(), []string{"--clients", "1", "--messages", "1", "--no-echo"}, nil, &out, &errb); code != 0 ||
-		!strings.Contains(out.String(), "edge send→reply") || strings.Contains(out.String(), "baseline") {
+	if code := Main(t.Context(), []string{"--clients", "1", "--messages", "1"}, nil, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "edge/publish throughput") || !strings.Contains(out.String(), "publish baseline") ||
+		strings.Contains(out.String(), "pipeline/edge") || strings.Contains(out.String(), "echo") {
 		t.Fatalf("exit %d, report:\n%s", code, out.String())
 	}
 	for _, args := range [][]string{{"--nope"}, {"extra"}, {"--plugins", "eu"}} {
@@ -77,10 +94,10 @@ func TestMainPluginLoader(t *testing.T) {
 	}
 	t.Cleanup(func() { PluginLoader = nil })
 	var out, errb bytes.Buffer
-	if code := Main(t.Context(), []string{"--plugins", "eu", "--clients", "1", "--messages", "1", "--no-echo"}, nil, &out, &errb); code != 0 {
+	if code := Main(t.Context(), []string{"--clients", "1", "--messages", "1"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if !released || p.n.Load() == 0 || !strings.Contains(out.String(), "plugins: eu") {
+	if !released || p.n.Load() == 0 || !strings.Contains(out.String(), "plugins: eu") || !strings.Contains(out.String(), "pipeline/edge throughput") {
 		t.Fatalf("released %v, runs %d, report %s", released, p.n.Load(), out.String())
 	}
 	if code := Main(t.Context(), []string{"--plugins", "mars"}, nil, &out, &errb); code != 1 {
@@ -98,5 +115,33 @@ func TestPercentile(t *testing.T) {
 	}
 	if p := percentile(nil, 0.5); p != 0 {
 		t.Fatalf("empty %v", p)
+	}
+}
+
+func TestMedians(t *testing.T) {
+	if m := median([]float64{3, 1, 2}); m != 2 {
+		t.Fatalf("median %v", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2 {
+		t.Fatalf("median of four %v (the lower middle)", m)
+	}
+	if m := median(nil); m != 0 {
+		t.Fatalf("median of none %v", m)
+	}
+	st := medianStats([]Stats{{PerSecond: 30, Messages: 3}, {PerSecond: 10, Messages: 1}, {PerSecond: 20, Messages: 2}})
+	if st.Messages != 2 {
+		t.Fatalf("medianStats %+v", st)
+	}
+}
+
+// TestRounds: two rounds give two ratios each and medians from them.
+func TestRounds(t *testing.T) {
+	res, err := Run(t.Context(), Options{Clients: 2, Messages: 2, Warmup: 1, Plugins: &countingPlugins{}, Rounds: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rounds != 2 || len(res.EdgeRatios) != 2 || len(res.PipelineRatios) != 2 ||
+		res.EdgeRatio != median(res.EdgeRatios) || res.PipelineRatio != median(res.PipelineRatios) {
+		t.Fatalf("result %+v", res)
 	}
 }
