@@ -254,5 +254,11 @@ func TestWorkspaceInBrowser(t *testing.T) {
 	do(chromedp.KeyEvent("?"), chromedp.WaitVisible(chromedp.ID("shortcuts")))
 	eval(`document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))`)
 	do(chromedp.WaitNotVisible(chromedp.ID("shortcuts")))
-	t.Logf("screenshots: %s, %s", path1, path2)
+	// A phone (390 px): the conversation stays readable and the reply box usable.
+	do(chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.ID("reply-text")))
+	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
+		t.Fatalf("the console is %d px wide on a 390 px phone (%v)", w, err)
+	}
+	path3 := shot("console-workspace-phone.png")
+	t.Logf("screenshots: %s, %s, %s", path1, path2, path3)
 }
