@@ -20,9 +20,9 @@ type streetGrammar struct {
 }
 
 const (
-	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
-	unitEN  = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
-	numEN   = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
+	upWord = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
+	unitEN = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
+	numEN  = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
 	// a German house number's flat (12/3) and floor (", 2. OG")
 	unitDE  = `(?:/\d{1,4}[a-z]?)?(?:,?\s*\d{1,2}\.\s?(?:OG|Obergeschoss|Stock|Etage))?`
 	typesEN = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir)`
