@@ -47,6 +47,8 @@ type Result struct {
 	Messages      int
 	Orders        int
 	Hits          int
+	// Notices counts the proactive notices of delayed orders (sent and control).
+	Notices int
 }
 
 // AgentEmailDomain marks the demo agents' addresses.
@@ -120,6 +122,11 @@ type gen struct {
 	opt    Options
 	agents []store.Agent
 	vis    int
+	// next, when set, is the visitor and topic of the next conversation.
+	next *struct {
+		visitor string
+		topic   topic
+	}
 }
 
 func (g *gen) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
@@ -155,13 +162,17 @@ func isZH(s string) bool {
 func (g *gen) conversation(t time.Time, now time.Time) (store.ImportedConversation, []store.MerchantEvent) {
 	g.vis++
 	tp := g.topic()
+	visitor := fmt.Sprintf("demo-v%06d", g.vis)
+	if g.next != nil {
+		visitor, tp, g.next = g.next.visitor, g.next.topic, nil
+	}
 	text := g.pick(tp.texts)
 	lang := "en"
 	if isZH(text) {
 		lang = "zh"
 	}
 	channels := []chat.Channel{chat.ChannelWeb, chat.ChannelWeb, chat.ChannelWeb, chat.ChannelWeChat, chat.ChannelWeChat, chat.ChannelApp, chat.ChannelDouyin, chat.ChannelEmail}
-	c := store.Conversation{Tenant: g.opt.Tenant, ID: chat.NewID(), Visitor: fmt.Sprintf("demo-v%06d", g.vis), Channel: channels[g.r.IntN(len(channels))],
+	c := store.Conversation{Tenant: g.opt.Tenant, ID: chat.NewID(), Visitor: visitor, Channel: channels[g.r.IntN(len(channels))],
 		Region: "cn", Lang: lang, Status: store.StatusBot, CreatedAt: t}
 	var msgs []chat.Message
 	at := t
@@ -330,6 +341,7 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 	var batch []store.ImportedConversation
 	var events []store.MerchantEvent
 	var hits []store.WidgetHit
+	var notices []store.Notice
 	flush := func() error {
 		n, err := st.ImportConversations(ctx, batch)
 		if err != nil {
@@ -354,6 +366,17 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 			return fmt.Errorf("demo: %w", err)
 		}
 		events = events[:0]
+		keepN := notices[:0]
+		for _, n := range notices {
+			if !n.CreatedAt.After(opt.End) {
+				keepN = append(keepN, n)
+			}
+		}
+		if err := st.ImportNotices(ctx, keepN); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		res.Notices += len(keepN)
+		notices = notices[:0]
 		if len(hits) > 0 {
 			n, err := st.PutWidgetHits(ctx, hits...)
 			if err != nil {
@@ -383,6 +406,15 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 				hits = append(hits, store.WidgetHit{Tenant: opt.Tenant, Visitor: v, FAQID: faqs[g.r.IntN(len(faqs))], Lang: "zh", Region: "cn",
 					Score: 0.8 + 0.2*g.r.Float64(), At: ht.Add(time.Duration(k) * time.Minute), Demo: true})
 			}
+		}
+		// Delayed orders and the proactive notice about them (delayed.go).
+		for range poisson(g.r, rate*DelayedPerConversation) {
+			ic, evs, ns := g.delayed(t.Add(time.Duration(g.r.Int64N(int64(time.Hour)))), opt.End)
+			if ic != nil {
+				batch = append(batch, *ic)
+			}
+			events = append(events, evs...)
+			notices = append(notices, ns...)
 		}
 		// Orders from shoppers who never wrote.
 		for range poisson(g.r, rate*1.5) {

@@ -79,3 +79,51 @@ func TestSeedAndRemove(t *testing.T) {
 		t.Fatal("demo agent left")
 	}
 }
+
+// TestDelayedNoticesModel: the demo history's delayed orders carry
+// notices split by the rule's control group, and the inbound of the
+// reached shoppers reads back near the generator's assumed effect.
+func TestDelayedNoticesModel(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "kefu.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	end := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	res, err := demo.Seed(ctx, st, demo.Options{Tenant: "demo", Days: 28, End: end, PerDay: 100, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.NoticeReport(ctx, "demo", end.Add(-28*24*time.Hour), end, 72*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arms := map[string]store.NoticeReportRow{}
+	for _, r := range rows {
+		arms[r.Arm] = r
+	}
+	sent, ctl := arms["sent"], arms["control"]
+	if res.Notices != sent.Notices+ctl.Notices || sent.Notices == 0 || ctl.Notices == 0 {
+		t.Fatalf("notices %d, arms %+v", res.Notices, arms)
+	}
+	share := float64(ctl.Notices) / float64(res.Notices)
+	sentRate, ctlRate := float64(sent.Inbound)/float64(sent.Notices), float64(ctl.Inbound)/float64(ctl.Notices)
+	open := float64(sent.Opened) / float64(sent.Notices)
+	t.Logf("%d delayed orders: control %.1f%%, opened %.2f, inbound reached %.3f vs control %.3f (change %+.1f%%; model %+.1f%%)",
+		res.Notices, 100*share, open, sentRate, ctlRate, 100*(sentRate/ctlRate-1),
+		100*(demo.DelayedOpened*(1-demo.DelayedOpenedEffect)+(1-demo.DelayedOpened)*(1-demo.DelayedUnopenedEffect)-1))
+	if share < 0.06 || share > 0.14 || open < 0.6 || open > 0.8 {
+		t.Errorf("control share %.3f, open rate %.3f", share, open)
+	}
+	if sentRate < 0.2 || sentRate > 0.4 || ctlRate < 0.25 || ctlRate > 0.55 || sentRate >= ctlRate {
+		t.Errorf("inbound reached %.3f, control %.3f", sentRate, ctlRate)
+	}
+	// Removing the demo history removes its notices.
+	if _, err := st.DeleteDemo(ctx, "demo"); err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := st.Notices(ctx, "demo", "", end.Add(-60*24*time.Hour), end.Add(time.Hour), 10); len(ns) != 0 {
+		t.Fatalf("%d notices left after DeleteDemo", len(ns))
+	}
+}

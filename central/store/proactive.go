@@ -319,9 +319,9 @@ func (s *sqlStore) NoticeReport(ctx context.Context, tenant string, from, to tim
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT n.rule, n.arm, COUNT(*), COUNT(DISTINCT n.shopper),
 		COALESCE(SUM(CASE WHEN n.opened_at > 0 THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN x.k > 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(x.k), 0)
-		FROM proactive_notices n JOIN (SELECT p.tenant, p.id, (SELECT COUNT(*) FROM conversations c JOIN messages m
-				ON m.tenant = c.tenant AND m.conversation_id = c.id
-				WHERE c.tenant = p.tenant AND c.visitor = p.shopper AND m.role = 'shopper' AND m.at > p.created_at AND m.at <= p.created_at + ?) AS k
+		FROM proactive_notices n JOIN (SELECT p.tenant, p.id, (SELECT COUNT(*) FROM messages m WHERE m.tenant = p.tenant
+				AND m.conversation_id IN (SELECT c.id FROM conversations c WHERE c.tenant = p.tenant AND c.visitor = p.shopper)
+				AND m.role = 'shopper' AND m.at > p.created_at AND m.at <= p.created_at + ?) AS k
 			FROM proactive_notices p WHERE p.tenant = ? AND p.created_at >= ? AND p.created_at < ?) x ON x.tenant = n.tenant AND x.id = n.id
 		GROUP BY n.rule, n.arm ORDER BY n.rule, n.arm`), window.Milliseconds(), tenant, ms(from), ms(to))
 	if err != nil {

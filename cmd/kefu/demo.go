@@ -59,7 +59,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	if err != nil {
 		return fail(stderr, err)
 	}
-	fmt.Fprintf(stdout, "seeded %d days for %s: %d conversations, %d messages, %d orders, %d browser answers (%s)\n",
-		*days, *tenant, res.Conversations, res.Messages, res.Orders, res.Hits, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "seeded %d days for %s: %d conversations, %d messages, %d orders, %d browser answers, %d proactive notices of delayed orders (%s)\n",
+		*days, *tenant, res.Conversations, res.Messages, res.Orders, res.Hits, res.Notices, time.Since(start).Round(time.Millisecond))
 	return 0
 }
