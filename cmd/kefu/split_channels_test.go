@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ import (
 // changed secret applies within seconds, and the bot's reply to a Telegram
 // shopper is delivered by the leaf edge through the Bot API (a local
 // stand-in): the leaf consumes the channel outbox in central's domain.
+// With central killed, a restarted edge serves the channel from the copy
+// it kept, and the reply follows central's restart.
 func TestSplitLeafEdgeChannels(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -54,11 +57,17 @@ func TestSplitLeafEdgeChannels(t *testing.T) {
 	natsPort, leafPort := freePort(t), freePort(t)
 	centralAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	edgeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	startKefu(t, "central", "--embed-nats", strconv.Itoa(natsPort), "--leaf-port", strconv.Itoa(leafPort),
-		"--leaf-token", "leaf-secret", "--data", data, "--addr", centralAddr)
+	startCentral := func() *exec.Cmd {
+		return startKefu(t, "central", "--embed-nats", strconv.Itoa(natsPort), "--leaf-port", strconv.Itoa(leafPort),
+			"--leaf-token", "leaf-secret", "--data", data, "--addr", centralAddr)
+	}
+	startEdge := func() *exec.Cmd {
+		return startKefu(t, "edge", "--region", "eu", "--leaf", fmt.Sprintf("nats://127.0.0.1:%d", leafPort), "--leaf-token", "leaf-secret",
+			"--data", edgeData, "--addr", edgeAddr)
+	}
+	central := startCentral()
 	waitHealthy(t, centralAddr)
-	startKefu(t, "edge", "--region", "eu", "--leaf", fmt.Sprintf("nats://127.0.0.1:%d", leafPort), "--leaf-token", "leaf-secret",
-		"--data", edgeData, "--addr", edgeAddr)
+	edgeProc := startEdge()
 	waitHealthy(t, edgeAddr)
 
 	addChannel := func(secret string) {
@@ -117,4 +126,31 @@ func TestSplitLeafEdgeChannels(t *testing.T) {
 	if code := update("second-secret", 4, "new secret"); code != 200 {
 		t.Fatalf("new secret: %d", code)
 	}
+
+	// Central down and the edge restarted: the edge serves the channel
+	// from the copy it kept (the message waits in the region), and the
+	// reply is delivered once central is back.
+	for _, p := range []*exec.Cmd{central, edgeProc} {
+		if err := p.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = p.Wait()
+	}
+	startEdge()
+	waitHealthy(t, edgeAddr)
+	if code := update("second-secret", 5, "Do you ship to Canada?"); code != 200 {
+		t.Fatalf("central down, edge restarted: %d, want 200 from the kept configuration", code)
+	}
+	mu.Lock()
+	before := len(sent)
+	mu.Unlock()
+	startCentral()
+	poll.Until(t, 30*time.Second, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(sent) <= before {
+			return fmt.Errorf("sendMessage got %q since central came back", sent[before:])
+		}
+		return nil
+	})
 }
