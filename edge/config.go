@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -151,6 +152,11 @@ type Config struct {
 	HistoryTimeout time.Duration
 	// PluginTimeout bounds one pipeline run. Default: 2s.
 	PluginTimeout time.Duration
+	// OutboundLanes is how many replies from central run through the
+	// outbound plugins at once: replies are spread over this many lanes by
+	// conversation, in order within a conversation. Default: 4 ×
+	// GOMAXPROCS (a lane mostly waits for a plugin instance or a socket).
+	OutboundLanes int
 	// SendQueue is how many frames may wait for one slow client before the
 	// edge closes its connection (the client resumes). Default: 256.
 	SendQueue int
@@ -235,6 +241,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PluginTimeout <= 0 {
 		c.PluginTimeout = 2 * time.Second
+	}
+	if c.OutboundLanes <= 0 {
+		c.OutboundLanes = 4 * runtime.GOMAXPROCS(0)
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256

@@ -101,7 +101,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_outbound_total",
-			Help: "Outbound envelopes from central by result (delivered, no_socket, dropped, failed, invalid).",
+			Help: "Outbound envelopes from central by result (delivered, no_socket, dropped, failed, invalid, closing).",
 		}, []string{"result"}),
 		localHits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_local_hits_total",

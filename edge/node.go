@@ -49,6 +49,7 @@ type Node struct {
 	limits   *connLimiter
 	heap     *heapGuard // nil: no heap cap
 	subs     []*nats.Subscription
+	outLanes *lanes // central's replies, by conversation (lanes.go)
 	ctx      context.Context
 	cancel   context.CancelFunc
 	conns    sync.WaitGroup
@@ -100,15 +101,18 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.startChannelOutbox(ctx); err != nil {
 		n.log.Warn("edge: channel outbox not consumed", "err", err)
 	}
+	n.outLanes = newLanes(cfg.OutboundLanes, 256)
 	out := chat.OutboundWildcard(cfg.Region)
 	sub, err := n.nc.Subscribe(out, n.onOutbound)
 	if err != nil {
+		n.outLanes.close()
 		return nil, fmt.Errorf("edge: subscribe %q: %w", out, err)
 	}
 	n.subs = append(n.subs, sub)
 	ev := chat.SubjectEventsPrefix + "*"
 	if sub, err = n.nc.Subscribe(ev, n.onEvent); err != nil {
 		n.unsubscribe()
+		n.outLanes.close()
 		return nil, fmt.Errorf("edge: subscribe %q: %w", ev, err)
 	}
 	n.subs = append(n.subs, sub)
@@ -117,6 +121,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err := n.nc.FlushTimeout(n.cfg.PublishTimeout); err != nil {
 		n.unsubscribe()
+		n.outLanes.close()
 		return nil, fmt.Errorf("edge: flush subscriptions: %w", err)
 	}
 	if cfg.Leaf != nil {
@@ -154,6 +159,7 @@ func (n *Node) Close() error {
 		n.ch.consume.Stop()
 	}
 	n.cancel() // in-flight publishes and history requests give up; clients retry with the same ids
+	n.outLanes.close()
 	n.bg.Wait()
 	for _, s := range n.hub.closeAll() {
 		s.shutdown(1001, "edge shutting down")
@@ -289,8 +295,10 @@ func (n *Node) checkIntent(env *chat.Envelope) {
 	m.Intent, m.IntentConfidence = r.Intent, r.Confidence
 }
 
-// onOutbound delivers one reply from central to the sockets of its
-// conversation, after the outbound pipeline.
+// onOutbound takes one reply from central (NATS runs this callback on one
+// goroutine) and queues its delivery on its conversation's lane: replies
+// of a conversation are delivered in order, those of different
+// conversations run through the outbound plugins in parallel.
 func (n *Node) onOutbound(m *nats.Msg) {
 	var env chat.Envelope
 	if err := json.Unmarshal(m.Data, &env); err != nil {
@@ -303,6 +311,14 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
 		return
 	}
+	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(env) }) {
+		n.m.delivered.WithLabelValues("closing").Inc()
+	}
+}
+
+// deliverOutbound delivers one reply to the sockets of its conversation,
+// after the outbound pipeline.
+func (n *Node) deliverOutbound(env chat.Envelope) {
 	n.ch.offer(env) // a waiting passive reply (a contact's too); the channel outbox has it as well
 	if chat.PlatformChannel(env.Visitor) {
 		return
