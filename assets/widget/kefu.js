@@ -797,6 +797,25 @@
   D.addEventListener('visibilitychange', function () { if (D.visibilityState === 'hidden') flushHits(); });
   W.addEventListener('pagehide', flushHits);
   W.addEventListener('online', function () { if (!ws && (outbox.length || conv)) { backoff = 0; connect(); } });
+  // Proactive notices (PROTOCOL §2.14): on a product page (an element with
+  // data-kefu-sku) the shopper idle for 20, 45 or 90 s is reported to the
+  // edge; the tenant's rules decide whether an offer comes back.
+  (function () {
+    var marks = [20, 45, 90], quiet = Date.now(), told = {};
+    ['pointermove', 'keydown', 'scroll', 'touchstart'].forEach(function (e) {
+      W.addEventListener(e, function () { quiet = Date.now(); told = {}; }, { passive: true });
+    });
+    setInterval(function () {
+      var el = D.querySelector('[data-kefu-sku]');
+      if (!el || D.hidden) return;
+      var idle = (Date.now() - quiet) / 1000, m = 0;
+      marks.forEach(function (x) { if (idle >= x) m = x; });
+      if (!m || told[m]) return;
+      told[m] = true;
+      var f = { type: 'page', idle_s: m, context: { url: location.href.slice(0, 512), sku: String(el.getAttribute('data-kefu-sku')).slice(0, 64) } };
+      var tries = 0; (function go() { if (!frame(f) && tries++ < 20) { connect(); setTimeout(go, 500); } })();
+    }, 5000);
+  })();
 
   // scriptLang guesses a language from the writing system alone, for the
   // messages sent before the core is there: enough to switch the labels for
