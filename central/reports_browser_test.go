@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-io/kefu/central/demo"
+	"github.com/kefu-io/kefu/central/proactive"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -29,6 +30,11 @@ func TestReportsInBrowser(t *testing.T) {
 	e.publish(en)
 	e.consumerIdle()
 	addr := listen(t, api.app)
+	tok := api.login("demo", demoEmail, demoPassword)
+	if code := api.do("PUT", "/v1/proactive/rules/late", tok, proactive.Rule{ID: "late", Name: "Order delayed", Trigger: proactive.TriggerEvent,
+		EventType: "order.delayed", Text: map[string]string{"en": "Your order is late."}, Enabled: true}, nil); code != 200 {
+		t.Fatalf("put rule: %d", code)
+	}
 
 	p := newBrowserPage(t, 90*time.Second)
 	p.quality = 90
@@ -56,7 +62,8 @@ func TestReportsInBrowser(t *testing.T) {
 	if err != nil || n < 5 {
 		t.Fatalf("%d chart canvases: %v", n, err)
 	}
-	for sel, want := range map[string]string{"#agents": "(demo)", "#channels": "wechat", "#topics": "order_status", "#forecast-note": "Erlang C"} {
+	for sel, want := range map[string]string{"#agents": "(demo)", "#channels": "wechat", "#topics": "order_status", "#forecast-note": "Erlang C",
+		"#proactive": "demo-order-delayed", "#proactive-note": "assumption of the generator", "#proactive-rules": "late — Order delayed"} {
 		if got := text(chromedp.CSS(sel)); !strings.Contains(got, want) {
 			t.Errorf("%s lacks %q: %s", sel, want, got)
 		}

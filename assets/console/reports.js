@@ -223,13 +223,37 @@
     });
   }
 
+  // proactive: notices sent, opened, and inbound of the reached shoppers
+  // against the rule's held-out control group (/v1/proactive/report).
+  function proactive() {
+    return Promise.all([json('/v1/proactive/report?' + qs()), json('/v1/proactive/rules')]).then(function (r) {
+      var rep = r[0], rules = r[1], tb = $('proactive');
+      tb.textContent = '';
+      rep.rules.forEach(function (x) {
+        var rate = function (a) { return pct(a.inbound_rate) + ' (' + a.inbound + '/' + a.notices + ')'; };
+        row(tb, [x.rule, x.sent.notices, pct(x.sent.open_rate), rate(x.sent), rate(x.control),
+          x.inbound_change === null || x.inbound_change === undefined ? '–' : (x.inbound_change > 0 ? '+' : '') + (100 * x.inbound_change).toFixed(1) + '%', x.suppressed]);
+      });
+      if (!rep.rules.length) row(tb, ['–', 'no notices in this period', '', '', '', '', '']);
+      $('proactive-note').textContent = 'Inbound: the share of notices whose shopper wrote within ' + rep.window + ' after it.' +
+        (rep.demo ? ' Demo history: the effect is an assumption of the generator (central/demo/delayed.go), not a measurement of shoppers.' : '');
+      var rt = $('proactive-rules');
+      rt.textContent = '';
+      rules.forEach(function (x) {
+        row(rt, [x.id + (x.name ? ' — ' + x.name : ''), x.trigger + (x.event_type ? ' ' + x.event_type : x.idle_s ? ' ' + x.idle_s + ' s' : x.at ? ' ' + x.at.slice(0, 16) : ''),
+          (x.control_pct === undefined ? 10 : x.control_pct) + '%', (x.cap || 1) + ' / ' + (x.cap_window || '24h'), x.enabled ? 'yes' : 'no']);
+      });
+      if (!rules.length) row(rt, ['–', 'no rules', '', '', '']);
+    });
+  }
+
   function load() {
     $('error').hidden = true;
     document.body.classList.add('loading');
     json('/v1/analytics/summary?' + qs()).then(function (s) {
       kpis(s);
       $('demo-badge').hidden = !s.demo_conversations;
-      return Promise.all([charts4(), agents(), channels(), topics(), forecast(), qaLow(), alerts()]);
+      return Promise.all([charts4(), agents(), channels(), topics(), forecast(), qaLow(), alerts(), proactive()]);
     }).then(function () { document.body.classList.remove('loading'); document.body.dataset.ready = '1'; })
       .catch(function (e) { document.body.classList.remove('loading'); fail(e); });
   }
