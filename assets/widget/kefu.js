@@ -849,17 +849,11 @@
   }
 
   /* ---------- human queue: position, nobody available, callback, CSAT (docs/PROTOCOL.md §2.5, §2.8) ---------- */
-  var QT = {
-    en: { pos: 'You are number {p} in the queue', wait: 'Estimated wait: {w}', next: 'You are next in line', min: '{n} min', sec: 'under a minute', none: 'No agent is available right now.', after: 'We are closed right now — we open again {t}.', cb: 'Leave your e-mail or phone and we will get back to you:', cbph: 'E-mail or phone', cbsend: 'Call me back', cbbad: 'Please enter an e-mail address or a phone number.', cbok: 'Thanks — we will contact you.', rate: 'How did we do?', comment: 'Anything to add? (optional)', rsend: 'Send rating', rthanks: 'Thank you for your feedback!', star: '{n} of 5' },
-    zh: { pos: '您前面排队第 {p} 位', wait: '预计等待：{w}', next: '下一位就是您', min: '{n} 分钟', sec: '不到一分钟', none: '当前没有客服在线。', after: '现在是非工作时间，我们将于 {t} 恢复服务。', cb: '留下邮箱或电话，我们会联系您：', cbph: '邮箱或电话', cbsend: '请回电', cbbad: '请输入邮箱地址或电话号码。', cbok: '谢谢，我们会尽快联系您。', rate: '您对本次服务满意吗？', comment: '还有什么想说的？（选填）', rsend: '提交评价', rthanks: '感谢您的评价！', star: '{n} 分（满分 5 分）' },
-    de: { pos: 'Sie sind Nummer {p} in der Warteschlange', wait: 'Geschätzte Wartezeit: {w}', next: 'Sie sind als Nächstes dran', min: '{n} Min.', sec: 'unter einer Minute', none: 'Gerade ist kein Mitarbeiter erreichbar.', after: 'Wir haben gerade geschlossen — wieder für Sie da {t}.', cb: 'Hinterlassen Sie E-Mail oder Telefon, wir melden uns:', cbph: 'E-Mail oder Telefon', cbsend: 'Rückruf anfordern', cbbad: 'Bitte eine E-Mail-Adresse oder Telefonnummer eingeben.', cbok: 'Danke — wir melden uns.', rate: 'Wie zufrieden waren Sie?', comment: 'Möchten Sie etwas ergänzen? (optional)', rsend: 'Bewertung senden', rthanks: 'Danke für Ihr Feedback!', star: '{n} von 5' },
-    fr: { pos: 'Vous êtes n° {p} dans la file', wait: 'Attente estimée : {w}', next: 'Vous êtes le prochain', min: '{n} min', sec: "moins d'une minute", none: "Aucun conseiller n'est disponible pour le moment.", after: 'Nous sommes fermés — réouverture {t}.', cb: 'Laissez votre e-mail ou téléphone, nous vous recontacterons :', cbph: 'E-mail ou téléphone', cbsend: 'Être rappelé', cbbad: 'Saisissez une adresse e-mail ou un numéro de téléphone.', cbok: 'Merci — nous vous contacterons.', rate: 'Êtes-vous satisfait ?', comment: 'Un commentaire ? (facultatif)', rsend: 'Envoyer', rthanks: 'Merci pour votre avis !', star: '{n} sur 5' },
-    es: { pos: 'Eres el número {p} en la cola', wait: 'Espera estimada: {w}', next: 'Eres el siguiente', min: '{n} min', sec: 'menos de un minuto', none: 'No hay ningún agente disponible ahora.', after: 'Ahora estamos cerrados — volvemos {t}.', cb: 'Déjanos tu correo o teléfono y te contactaremos:', cbph: 'Correo o teléfono', cbsend: 'Que me llamen', cbbad: 'Introduce un correo o un número de teléfono.', cbok: 'Gracias — te contactaremos.', rate: '¿Qué tal te atendimos?', comment: '¿Algo más? (opcional)', rsend: 'Enviar valoración', rthanks: '¡Gracias por tu opinión!', star: '{n} de 5' },
-    ja: { pos: '順番待ち：{p} 番目です', wait: '待ち時間の目安：{w}', next: '次にご案内します', min: '{n} 分', sec: '1 分以内', none: '現在対応できる担当者がいません。', after: 'ただいま営業時間外です。{t} に再開します。', cb: 'メールまたは電話番号を残していただければご連絡します：', cbph: 'メールまたは電話番号', cbsend: '折り返し連絡を希望', cbbad: 'メールアドレスか電話番号を入力してください。', cbok: 'ありがとうございます。ご連絡いたします。', rate: '対応はいかがでしたか？', comment: 'ご意見（任意）', rsend: '評価を送信', rthanks: 'ご協力ありがとうございました！', star: '5 段階中 {n}' }
-  };
+  // The queue's strings are in each language's string table (i18n/<lang>.json "q"):
+  // a loader carries its own language only.
   var work = (function () {
     var bar = null, form = null, rated = {};
-    function q() { return QT[LANG] || QT[LANG.slice(0, 2)] || QT.en; }
+    function q() { return T.q || {}; }
     function clear() { [bar, form].forEach(function (e) { if (e && e.parentNode) e.parentNode.removeChild(e); }); bar = form = null; }
     function waitText(s) { return s < 60 ? q().sec : q().min.replace('{n}', Math.round(s / 60)); }
     function callbackForm() {
