@@ -299,6 +299,9 @@ func Derive(docID string, d ingest.Document) Derived {
 		}
 		out.FAQ = append(out.FAQ, FAQPair{ID: shortID(docID, "q", f.Question), Question: f.Question, Answer: f.Answer, Lang: lang, Topic: f.Topic, Passage: pid})
 	}
+	if len(out.FAQ) == 0 && docEntity == "" {
+		out.FAQ = titlePairs(docID, d, out.Passages)
+	}
 	langs := map[string]int{}
 	for _, p := range out.Passages {
 		langs[p.Lang] += len(p.Text)
@@ -311,6 +314,45 @@ func Derive(docID string, d ingest.Document) Derived {
 	}
 	if len(langs) > 1 {
 		out.Lang = "mul"
+	}
+	return out
+}
+
+// titlePairs derives FAQ pairs from a document whose headings are titles,
+// not questions ("Refund timing / 退款到账时间"): the question its title
+// names, per language, answered by the first sentences of its first
+// passage in that language. Only documents about no specific entity (a
+// destination, a product line, a fee) get them: those are answered at
+// central, where the specific fact is, and the browser declines them.
+func titlePairs(docID string, d ingest.Document, passages []Passage) []FAQPair {
+	var heading string
+	for _, sec := range d.Sections {
+		if strings.TrimSpace(sec.Heading) != "" {
+			heading = sec.Heading
+			break
+		}
+	}
+	if heading == "" {
+		heading = d.Title
+	}
+	var out []FAQPair
+	seen := map[string]bool{}
+	for _, part := range strings.FieldsFunc(heading, func(r rune) bool { return r == '/' || r == '／' || r == '|' }) {
+		q := strings.TrimSpace(part)
+		l := LangOf(q)
+		if len([]rune(q)) < 2 || seen[l] {
+			continue
+		}
+		for _, p := range passages {
+			if p.Lang != l || len(p.Entities) > 0 {
+				continue
+			}
+			if a := firstSentences(p.Text, 2); a != "" {
+				seen[l] = true
+				out = append(out, FAQPair{ID: shortID(docID, "q", q), Question: q, Answer: a, Lang: l, Passage: p.ID})
+			}
+			break
+		}
 	}
 	return out
 }
