@@ -115,10 +115,11 @@ func TestShopperQueueInBrowser(t *testing.T) {
 		t.Fatalf("ticket detail %q: want the e-mail kind and the address masked", ticket.Detail)
 	}
 
-	// 2. A second shopper asks too.
+	// 2. A second shopper asks too, in the same words: the same anger, so
+	// the one who waited longer is ahead.
 	ben := newTab()
 	openShop(ben)
-	send(t, ben, "Can I speak to a real person?")
+	send(t, ben, "I want to talk to a human agent please")
 	until(ben, "no-agent state for the second shopper", noAgent+` && w.querySelector('form.kefu-callback')`)
 
 	// 3. The agent signs in: positions and wait estimates.
