@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,7 @@ func init() {
 // serverFlags are the flags kefu central and kefu edge share.
 type serverFlags struct {
 	addr, natsURL, faq string
+	metricsAddr        string
 	verbose            bool
 	natsCreds          string
 	creds              *natsembed.Credentials
@@ -46,11 +48,25 @@ type serverFlags struct {
 
 func (f *serverFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", os.Getenv("KEFU_METRICS_ADDR"),
+		"serve Prometheus /metrics on this separate address (default $KEFU_METRICS_ADDR) instead of on --addr, to any client or with $"+stack.MetricsTokenEnv+" only with that bearer token")
 	fs.StringVar(&f.natsURL, "nats", nats.DefaultURL, "NATS URL (JetStream enabled)")
 	fs.StringVar(&f.faq, "faq", "", "FAQ pack JSON (chat.FAQPack); default: the built-in demo pack")
 	fs.BoolVar(&f.verbose, "v", false, "debug logs")
 	fs.StringVar(&f.natsCreds, "nats-credentials", os.Getenv("KEFU_NATS_CREDENTIALS"),
 		"JSON file {\"user\":…,\"password\":…} of the NATS connection (default $KEFU_NATS_CREDENTIALS); for central's embedded NATS: `kefu nats-credentials --data DATA --region REGION --out FILE`")
+}
+
+// app is the process's Fiber app: with --metrics-addr its /metrics is on
+// that separate listener (started here, stopped with ctx), else on --addr.
+func (f *serverFlags) app(ctx context.Context, reg *prometheus.Registry, log *slog.Logger) (*fiber.App, error) {
+	if f.metricsAddr == "" {
+		return stack.NewAppWith(reg), nil
+	}
+	if _, err := stack.ServeMetrics(ctx, f.metricsAddr, reg, log); err != nil {
+		return nil, err
+	}
+	return stack.NewAppWithoutMetrics(), nil
 }
 
 func (f *serverFlags) logger(w io.Writer) *slog.Logger {
@@ -170,7 +186,10 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return fail(stderr, err)
 	}
 	defer svc.Close()
-	app := stack.NewAppWith(reg)
+	app, err := sf.app(ctx, reg, log)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	stack.AddReady(app, svc.Ready)
 	svc.Register(app)
 	return serve(ctx, app, sf.addr, reg, log)
@@ -314,7 +333,10 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	if err := chf.serveSMTP(ctx, node, log); err != nil {
 		return fail(stderr, err)
 	}
-	app := stack.NewAppWith(reg)
+	app, err := sf.app(ctx, reg, log)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	if host, ok := cfg.Plugins.(*pluginhost.Host); ok {
 		app.All("/admin/plugins*", adaptor.HTTPHandler(host.AdminHandler(*adminToken)))
 		stack.LargeBody(app, "PUT", "/admin/plugins/", pluginhost.MaxBundleBytes)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -248,6 +249,14 @@ func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
 // NewAppWith is NewApp whose /metrics also serves reg (nil: only the
 // default registry).
 func NewAppWith(reg prometheus.Gatherer) *fiber.App {
+	app := NewAppWithoutMetrics()
+	app.Get("/metrics", metricsGuard(os.Getenv(MetricsTokenEnv)), adaptor.HTTPHandler(MetricsHandler(reg)))
+	return app
+}
+
+// NewAppWithoutMetrics is NewApp without /metrics, for a process that
+// serves its metrics on a separate listener (ServeMetrics).
+func NewAppWithoutMetrics() *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		BodyLimit:             1 << 20,
@@ -256,13 +265,56 @@ func NewAppWith(reg prometheus.Gatherer) *fiber.App {
 	})
 	app.Use(securityHeaders)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	return app
+}
+
+// MetricsHandler serves the default registry's Go and process metrics and
+// reg (nil: only those) in Prometheus's text format.
+func MetricsHandler(reg prometheus.Gatherer) http.Handler {
 	var g prometheus.Gatherer = prometheus.DefaultGatherer
 	if reg != nil {
 		g = prometheus.Gatherers{prometheus.DefaultGatherer, reg}
 	}
-	app.Get("/metrics", metricsGuard(os.Getenv(MetricsTokenEnv)), adaptor.HTTPHandler(promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
-		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))))
-	return app
+	return promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
+		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+}
+
+// ServeMetrics serves GET /metrics (MetricsHandler) on its own listener at
+// addr until ctx ends, for a Prometheus on an internal network: any
+// client may scrape it, or with MetricsTokenEnv set only requests with
+// that bearer token. It returns the address it listens on.
+func ServeMetrics(ctx context.Context, addr string, reg prometheus.Gatherer, log *slog.Logger) (net.Addr, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	token := os.Getenv(MetricsTokenEnv)
+	metrics := MetricsHandler(reg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				http.Error(w, "metrics token required", http.StatusUnauthorized)
+				return
+			}
+		}
+		metrics.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return ln.Addr(), nil
 }
 
 // MetricsTokenEnv names the environment variable holding the bearer token
