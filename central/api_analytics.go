@@ -533,6 +533,26 @@ func (s *Service) analyticsTimeseries(c *fiber.Ctx) error {
 		}
 	}
 	tenant := who(c).agent.Tenant
+	if analytics.SQLMetrics[metric] {
+		// Aggregated per bucket in the database (store/series.go).
+		ctx := c.UserContext()
+		if err := s.refreshStats(ctx, tenant); err != nil {
+			return storeError(c, err)
+		}
+		starts, clipped, err := analytics.SQLBounds(q.from, q.to, iv, loc)
+		if err != nil {
+			return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
+		}
+		aggs, err := s.st.SeriesAggregate(ctx, store.StatsQuery{Tenant: tenant, Team: q.team, Channel: q.channel, Agent: q.agent}, clipped, q.to)
+		if err != nil {
+			return storeError(c, err)
+		}
+		pts := make([]analytics.Point, len(starts))
+		for i := range starts {
+			pts[i] = analytics.Point{T: starts[i].UTC(), V: analytics.BucketValue(metric, aggs[i])}
+		}
+		return c.JSON(SeriesReply{Metric: metric, Interval: string(iv), From: q.from.UTC(), To: q.to.UTC(), Points: pts})
+	}
 	in, err := s.summaryInput(c.UserContext(), tenant, q)
 	if err != nil {
 		return storeError(c, err)

@@ -248,3 +248,79 @@ func Matches(c store.ConvStats, metric string) bool {
 	}
 	return true
 }
+
+// SQLMetrics are the metrics whose series the database aggregates per
+// bucket (store.SeriesStore): they need the conversations' facts only, not
+// the browser answers or the orders. BucketValue turns a bucket into the
+// metric with Summarize's definitions.
+var SQLMetrics = map[string]bool{
+	"conversations": true, "handed_off": true, "closed": true, "handoff_rate": true, "sla_breaches": true, "sla_met": true,
+	"frt_p50_s": true, "frt_p90_s": true, "frt_count": true, "avg_response_s": true, "resolution_p50_s": true,
+	"csat_avg": true, "csat_count": true, "agent_hours": true,
+}
+
+// BucketValue is metric (one of SQLMetrics) of bucket b, nil when undefined.
+func BucketValue(metric string, b store.BucketAgg) *float64 {
+	f := func(v int) *float64 { x := float64(v); return &x }
+	sec := func(ms int64) *float64 {
+		if ms < 0 {
+			return nil
+		}
+		x := float64(ms) / 1000
+		return &x
+	}
+	switch metric {
+	case "conversations":
+		return f(b.Conversations)
+	case "handed_off":
+		return f(b.HandedOff)
+	case "closed":
+		return f(b.Closed)
+	case "handoff_rate":
+		return ratio(b.HandedOff, b.Conversations)
+	case "sla_breaches":
+		return f(b.SLABreaches)
+	case "sla_met":
+		return ratio(b.HandedOff-b.SLABreaches, b.HandedOff)
+	case "frt_p50_s":
+		return sec(b.FRTP50MS)
+	case "frt_p90_s":
+		return sec(b.FRTP90MS)
+	case "frt_count":
+		return f(b.FRTCount)
+	case "avg_response_s":
+		if b.AvgRespCount == 0 {
+			return nil
+		}
+		return ptr(round(float64(b.AvgRespSumMS)/1000/float64(b.AvgRespCount), 3))
+	case "resolution_p50_s":
+		return sec(b.ResolutionP50MS)
+	case "csat_avg":
+		if b.CSATCount == 0 {
+			return nil
+		}
+		return ptr(round(float64(b.CSATSum)/float64(b.CSATCount), 3))
+	case "csat_count":
+		return f(b.CSATCount)
+	case "agent_hours":
+		return ptr(round(float64(b.HandleMS)/float64(time.Hour.Milliseconds()), 3))
+	}
+	return nil
+}
+
+// SQLBounds returns the bucket starts of Buckets clipped to from (the
+// first bucket starts at from, as in Series).
+func SQLBounds(from, to time.Time, iv Interval, loc *time.Location) (starts, clipped []time.Time, err error) {
+	starts, err = Buckets(from, to, iv, loc)
+	if err != nil {
+		return nil, nil, err
+	}
+	clipped = make([]time.Time, len(starts))
+	for i, s := range starts {
+		if s.Before(from) {
+			s = from
+		}
+		clipped[i] = s
+	}
+	return starts, clipped, nil
+}

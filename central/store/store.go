@@ -213,6 +213,7 @@ type Store interface {
 	AlertStore
 	QAStore
 	ProactiveStore
+	SeriesStore
 
 	AdminStore
 	WebhookStore

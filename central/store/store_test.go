@@ -75,6 +75,7 @@ var contract = []struct {
 	{"analytics", testAnalytics},
 	{"alerts", testAlerts},
 	{"proactive", testProactive},
+	{"series", testSeries},
 }
 
 var ctx = context.Background()
