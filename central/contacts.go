@@ -82,20 +82,24 @@ func (s *Service) linkContact(ctx context.Context, tenant, contact string, ident
 		if i >= 2*chat.MaxIdentityChannels || !chat.ValidLink(id) {
 			continue
 		}
-		changed, err := s.st.LinkIdentity(ctx, tenant, id, contact, time.Now())
-		if err != nil {
+		switch c, err := s.st.ContactOf(ctx, tenant, id); {
+		case err == nil && c == contact:
+			continue // linked already (every message of the contact carries its links)
+		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		if !chat.PlatformChannel(id) {
-			continue
+		// Move first, then link: a failure between the two is retried whole.
+		n := 0
+		if chat.PlatformChannel(id) {
+			var err error
+			if n, err = s.st.MoveVisitor(ctx, tenant, id, contact, time.Now()); err != nil {
+				return err
+			}
 		}
-		n, err := s.st.MoveVisitor(ctx, tenant, id, contact, time.Now())
-		if err != nil {
+		if _, err := s.st.LinkIdentity(ctx, tenant, id, contact, time.Now()); err != nil {
 			return err
 		}
-		if changed || n > 0 {
-			s.log.Info("contact: channel identity linked", "tenant", tenant, "conversations", n)
-		}
+		s.log.Info("contact: identity linked", "tenant", tenant, "conversations", n)
 	}
 	return nil
 }

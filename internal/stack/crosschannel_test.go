@@ -53,7 +53,7 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 	p := newPlatform(t)
 	addChannel(t, s, channels.Config{ID: "wxacme", Tenant: "acme", Kind: channels.KindWeChat, Token: wxToken, AppID: wxAppID, AppSecret: wxSecret, APIBase: p.srv.URL + "/wx"})
 	addChannel(t, s, channels.Config{ID: "mailacme", Tenant: "acme", Kind: channels.KindEmail, Address: "support@acme.example"})
-	poll.Until(t, 10*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		if code, _ := get(t, s.URL+"/w/config?site=acme-shop", ""); code != 200 {
 			return fmt.Errorf("site not served yet: %d", code)
 		}
@@ -64,7 +64,7 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 		m.Write([]byte(text))
 		return hex.EncodeToString(m.Sum(nil))
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	dial := func() *wsClient {
 		c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=acme-shop", nil)
@@ -109,7 +109,7 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 	// One contact, one history, each message's channel (REST).
 	tok := s.login(t, "acme", "wang@acme.example", "agent-password-1")
 	var msgs []chat.Message
-	poll.Until(t, 15*time.Second, func() error {
+	poll.Until(t, 40*time.Second, func() error {
 		msgs = nil
 		s.api(t, tok, "GET", "/v1/conversations/"+wxConv+"/messages", &msgs)
 		if got := shopperChannels(msgs); !slices.Equal(got, []string{"wechat/wxacme", "web/", "email/mailacme"}) {
@@ -144,7 +144,7 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 	if code, m := reply(map[string]string{"text": "A1001 left our warehouse today."}); code != 201 || m.Channel != chat.ChannelEmail || m.ChannelID != "mailacme" {
 		t.Fatalf("default reply: %d %+v", code, m)
 	}
-	poll.Until(t, 15*time.Second, func() error {
+	poll.Until(t, 40*time.Second, func() error {
 		for _, m := range mailRelay.messages() {
 			if m.Header.Get("To") == "<"+email+">" && m.Header.Get("In-Reply-To") == "<a1001@mail.example.com>" {
 				return nil
@@ -156,14 +156,14 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 	if code, m := reply(map[string]string{"text": "微信上也通知您一下：已发货。", "channel": "wechat"}); code != 201 || m.Channel != chat.ChannelWeChat || m.ChannelID != "wxacme" {
 		t.Fatalf("reply through wechat: %d %+v", code, m)
 	}
-	poll.Until(t, 15*time.Second, func() error {
+	poll.Until(t, 40*time.Second, func() error {
 		if got := p.sent("wechat", openid); !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "微信上也通知您一下") }) {
 			return fmt.Errorf("customer-service API got %q", got)
 		}
 		return nil
 	})
 	consoleReplyThroughWeChat(t, s, wxConv)
-	poll.Until(t, 15*time.Second, func() error {
+	poll.Until(t, 40*time.Second, func() error {
 		if got := p.sent("wechat", openid); !slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "Sent from the console") }) {
 			return fmt.Errorf("customer-service API got %q", got)
 		}
@@ -174,7 +174,7 @@ func TestOneCustomerAcrossChannels(t *testing.T) {
 	}
 	// The shopper writes on WeChat again: that is now the default.
 	wechat(openid, "收到，谢谢", 7002)
-	poll.Until(t, 15*time.Second, func() error {
+	poll.Until(t, 40*time.Second, func() error {
 		s.api(t, tok, "GET", "/v1/conversations/"+wxConv+"/channels", &chs)
 		if len(chs.Channels) == 0 || chs.Channels[0].ChannelID != "wxacme" {
 			return fmt.Errorf("reply channels %+v", chs)
@@ -238,7 +238,7 @@ func shopperChannels(msgs []chat.Message) []string {
 func conversationOfTenant(t *testing.T, s *Stack, tenant, visitor string) string {
 	t.Helper()
 	var id string
-	poll.Until(t, 10*time.Second, func() error {
+	poll.Until(t, 30*time.Second, func() error {
 		c, err := s.Store().LatestConversation(context.Background(), tenant, visitor)
 		if err != nil {
 			return err
@@ -263,7 +263,7 @@ func noVisitorContainsTenant(t *testing.T, s *Stack, tenant, v string) {
 // through WeChat picked in the channel control (the default is e-mail, the
 // shopper's latest channel).
 func consoleReplyThroughWeChat(t *testing.T, s *Stack, conv string) {
-	browser := browsertest.New(t, 60*time.Second)
+	browser := browsertest.New(t, 2*time.Minute)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	item := `#list li[data-id="` + conv + `"]`
 	must(t, browsertest.Do(browser,
@@ -278,7 +278,7 @@ func consoleReplyThroughWeChat(t *testing.T, s *Stack, conv string) {
 		chromedp.WaitVisible(css(item)),
 		chromedp.Click(css(item)),
 		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#messages li.msg-shopper .who[data-channel]').length === 3 &&
-			document.querySelectorAll('#reply-channel option').length === 3`, chromedp.WithPollingTimeout(10*time.Second)),
+			document.querySelectorAll('#reply-channel option').length === 3`, chromedp.WithPollingTimeout(30*time.Second)),
 	))
 	got, err := chromedp.Run(browser, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#messages li.msg-shopper .who')).map(n => n.textContent.split(' · ')[1])`))
 	must(t, err)
@@ -295,7 +295,7 @@ func consoleReplyThroughWeChat(t *testing.T, s *Stack, conv string) {
 		chromedp.SendKeys(css(`#reply-text`), "Sent from the console through WeChat"),
 		chromedp.Click(css(`#send`)),
 		chromedp.Poll[chromedp.Void](`Array.from(document.querySelectorAll('#messages li.msg-agent .who')).some(n => n.textContent.includes('via WeChat (wxacme)'))`,
-			chromedp.WithPollingTimeout(10*time.Second)),
+			chromedp.WithPollingTimeout(30*time.Second)),
 	))
 	screenshot(t, browser, "console-channels.png")
 }
