@@ -19,7 +19,7 @@ func testSeries(t *testing.T, s store.Store) {
 	var all []store.ConvStats
 	for i := range 400 {
 		c := store.ConvStats{Tenant: "demo", ID: fmt.Sprintf("c%03d", i), Channel: []string{"web", "wechat"}[i%2], Team: []string{"", "vip"}[i%3/2],
-			CreatedAt: from.Add(-2 * time.Hour).Add(time.Duration(r.Int64N(int64(34 * time.Hour)))).Truncate(time.Millisecond),
+			CreatedAt:       from.Add(-2 * time.Hour).Add(time.Duration(r.Int64N(int64(34 * time.Hour)))).Truncate(time.Millisecond),
 			FirstResponseMS: -1, AvgResponseMS: -1, ResolutionMS: -1, Agents: []string{"a1"}}
 		if r.IntN(2) == 0 {
 			c.HandedOff, c.FirstResponseMS, c.AvgResponseMS, c.HandleMS = true, r.Int64N(600_000), r.Int64N(300_000), r.Int64N(3_600_000)
