@@ -102,6 +102,34 @@ func TestQueueAfterHours(t *testing.T) {
 	if !strings.Contains(kinds, store.TicketCallback) || !strings.Contains(kinds, store.TicketAfterHour) || tickets[0].DueAt.Before(time.Now().Add(58*time.Minute)) {
 		t.Fatalf("tickets %+v", tickets)
 	}
+	// A calm complaint the bot answers at night is a ticket for the
+	// morning too (once, however often it is delivered).
+	complaint := envelope("demo", "grumpy", "", chat.NewID(), "The zipper of my jacket came off after a week.", "en")
+	complaint.Message.Intent = "complaint"
+	e.publish(complaint)
+	e.publish(complaint) // a redelivery
+	for {
+		if ev := e.event(chat.EventType("ticket.created")); ev.Reason == store.TicketComplaint {
+			break
+		}
+	}
+	e.consumerIdle()
+	tickets, err = s.Store().Tickets(bg, "demo", store.TicketOpen)
+	if err != nil || len(tickets) != 3 {
+		t.Fatalf("tickets %+v %v", tickets, err)
+	}
+	var found store.Ticket
+	for _, tk := range tickets {
+		if tk.Kind == store.TicketComplaint {
+			found = tk
+		}
+	}
+	if found.Detail != complaint.Message.Text || found.DueAt.Before(time.Now().Add(58*time.Minute)) {
+		t.Fatalf("complaint ticket %+v", found)
+	}
+	if conv, err := s.Store().Conversation(bg, "demo", found.ConversationID); err != nil || conv.Status == store.StatusQueued {
+		t.Fatalf("the complaint was handed off instead (%+v %v): this test needs a calm one", conv, err)
+	}
 }
 
 // TestTakeNextAges: take-next ranks by the priority now, so a calm shopper

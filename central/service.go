@@ -697,6 +697,9 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if dec.Human {
 		return s.handoff(ctx, env, conv, msg, dec, noteID)
 	}
+	if msg.Intent == intentComplaint {
+		s.complaintAfterHours(ctx, conv, msg) // work.go
+	}
 	return s.answer(ctx, env, msg, replyID, noteID)
 }
 

@@ -373,6 +373,28 @@ func (s *Service) afterHandoff(ctx context.Context, env chat.Envelope, c store.C
 	s.pushAssign(ctx, c.Tenant, set, c.ID, team, skills)
 }
 
+// complaintAfterHours files a complaint the bot answers while the tenant is
+// closed as a ticket due at the opening, so the morning shift sees it
+// first (Callbacks in the console); idempotent per message.
+func (s *Service) complaintAfterHours(ctx context.Context, c store.Conversation, msg chat.Message) {
+	set := s.tenantSettings(ctx, c.Tenant)
+	now := time.Now()
+	h := s.hours(c.Tenant, set)
+	if h.Open(now) {
+		return
+	}
+	t := store.Ticket{ID: derivedID("t", c.Tenant, "complaint\x00"+msg.ID), Tenant: c.Tenant, ConversationID: c.ID, Kind: store.TicketComplaint,
+		Detail: msg.Text, CreatedAt: now, DueAt: h.NextOpen(now)}
+	_, created, err := s.st.AddTicket(ctx, t)
+	if err != nil {
+		s.log.Warn("complaint ticket", "tenant", c.Tenant, "err", err)
+		return
+	}
+	if created {
+		s.emit(chat.Event{Type: chat.EventType("ticket.created"), Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: store.TicketComplaint})
+	}
+}
+
 // pushAssign gives a queued conversation to an online agent with room when
 // the tenant pushes (queue.assign least_busy or round_robin) and one has
 // every skill it needs.

@@ -227,7 +227,7 @@
       if (tag) list = list.filter(function (c) { return (c.tags || []).indexOf(tag) >= 0; });
       $('count-queued').textContent = r[1].length;
       $('count-mine').textContent = mine.length;
-      var tickets = r[3].filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours'; });
+      var tickets = r[3].filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours' || t.kind === 'complaint'; });
       $('count-tickets').textContent = tickets.length;
       var ul = $('list');
       ul.textContent = '';
@@ -785,7 +785,7 @@
     });
     if (!cs.childNodes.length) cs.appendChild(el('li', 'muted', 'No rating yet.'));
     var tk = $('tickets'); tk.textContent = '';
-    (w.tickets || []).filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours'; }).forEach(function (t) {
+    (w.tickets || []).filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours' || t.kind === 'complaint'; }).forEach(function (t) {
       var li = el('li', '', (t.kind === 'callback' ? '📞 ' : '🌙 ') + t.detail + (t.due_at ? ' · due ' + new Date(t.due_at).toLocaleString() : '') + ' · ' + t.status);
       tk.appendChild(li);
     });

@@ -197,6 +197,9 @@ type Rating struct {
 const (
 	TicketCallback  = "callback"
 	TicketAfterHour = "after_hours"
+	// TicketComplaint: a complaint the bot answered while the team was
+	// closed (central/work.go).
+	TicketComplaint = "complaint"
 	TicketOpen      = "open"
 	TicketDone      = "done"
 )
