@@ -40,10 +40,9 @@ const routePhoto router.Reason = "photo"
 // checks photos, so only a broken or hostile client gets here).
 var errPhoto = errors.New("central: unusable photo")
 
-// keepPhotos cleans and stores the photos of msg (of conversation conv)
-// and returns their descriptions. A redelivered message stores nothing
-// twice (the attachment id is the key); the hook fires on the first store.
-func (s *Service) keepPhotos(ctx context.Context, env chat.Envelope, conv string, stored bool) ([]chat.Attachment, error) {
+// cleanPhotos checks and cleans the photos of env before anything is
+// stored: an envelope with a photo that is not one is refused whole.
+func cleanPhotos(env chat.Envelope) ([]chat.Attachment, error) {
 	atts := make([]chat.Attachment, 0, len(env.Message.Attachments))
 	for _, a := range env.Message.Attachments {
 		clean, info, err := photo.Clean(a.Data, a.Type)
@@ -53,6 +52,14 @@ func (s *Service) keepPhotos(ctx context.Context, env chat.Envelope, conv string
 		a.Data, a.Size, a.Type, a.Width, a.Height = clean, len(clean), info.Type, info.Width, info.Height
 		atts = append(atts, a)
 	}
+	return atts, nil
+}
+
+// keepPhotos stores the cleaned photos atts of env's message in
+// conversation conv and returns their descriptions. A redelivered message
+// stores nothing twice (the attachment id is the key); the hook fires on
+// the first store.
+func (s *Service) keepPhotos(ctx context.Context, env chat.Envelope, conv string, atts []chat.Attachment, stored bool) ([]chat.Attachment, error) {
 	if err := s.st.PutAttachments(ctx, env.Tenant, conv, env.Message.ID, atts, time.Now()); err != nil {
 		return nil, err
 	}

@@ -616,13 +616,19 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	in := store.Inbound{Tenant: env.Tenant, Visitor: env.Visitor, Channel: env.Channel, Region: env.Region,
 		VIP: env.Label(chat.LabelVIP) == "1", Message: msg, Route: route}
 	in.Message.Attachments = nil // stored below (photos.go)
+	var photos []chat.Attachment
+	if len(env.Message.Attachments) > 0 {
+		if photos, err = cleanPhotos(env); err != nil {
+			return err
+		}
+	}
 	conv, created, stored, err := s.st.SaveInbound(ctx, in)
 	if err != nil {
 		return err
 	}
 	msg.ConversationID = conv.ID
-	if len(env.Message.Attachments) > 0 {
-		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, stored); err != nil {
+	if len(photos) > 0 {
+		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, photos, stored); err != nil {
 			return err
 		}
 	}
