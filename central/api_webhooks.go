@@ -11,6 +11,7 @@ import (
 	"github.com/kefu-io/kefu/central/settings"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/central/webhook"
+	"github.com/kefu-io/kefu/internal/egress"
 )
 
 // The webhook API: POST/GET /v1/webhooks, GET/DELETE /v1/webhooks/:id,
@@ -71,6 +72,9 @@ func (s *Service) createWebhook(c *fiber.Ctx) error {
 	req.URL = strings.TrimSpace(req.URL)
 	if err := settings.HTTPSURL(req.URL); err != nil || len(req.URL) > 2000 {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "url: want an absolute https URL (http only for localhost)")
+	}
+	if err := egress.CheckURL(c.UserContext(), req.URL, s.cfg.AllowPrivateURLs); err != nil {
+		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "url: "+err.Error())
 	}
 	if err := webhook.CheckEvents(req.Events); err != nil {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())

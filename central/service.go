@@ -25,6 +25,7 @@ import (
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/egress"
 	"github.com/kefu-io/kefu/chat/jsconfig"
 )
 
@@ -106,6 +107,11 @@ type Config struct {
 
 	// Webhooks tunes the outbound webhook dispatcher (webhooks.go).
 	Webhooks WebhookConfig
+	// AllowPrivateURLs lets webhooks and staff-alert URLs reach loopback,
+	// private and link-local addresses (internal/egress: refused by
+	// default against server-side request forgery). For tests and local
+	// setups (`kefu dev`, `kefu central --allow-private-urls`).
+	AllowPrivateURLs bool
 	// SitePoll is how often the store's sites are compared with the edges'
 	// bucket (siteconfig.go). Default: 1s.
 	SitePoll time.Duration
@@ -349,7 +355,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := s.startChannelPublisher(ctx); err != nil { // channelconfig.go
 		return nil, err
 	}
-	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom})
+	s.alerts = alert.New(alert.Options{SMTPAddr: cfg.SMTPAddr, From: cfg.SMTPFrom,
+		Client: egress.Client(5*time.Second, cfg.AllowPrivateURLs, nil)})
 	s.bg.Add(1)
 	go s.alertLoop()
 	s.updateQueueDepth(ctx)

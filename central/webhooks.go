@@ -17,6 +17,7 @@ import (
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/central/webhook"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/egress"
 )
 
 // Outbound webhooks.
@@ -94,7 +95,13 @@ type dispatcher struct {
 func (s *Service) startWebhooks() {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	d := &dispatcher{s: s, cfg: s.cfg.Webhooks.withDefaults(), owner: "central-" + hex.EncodeToString(b),
+	wc := s.cfg.Webhooks
+	if wc.Client == nil {
+		// Merchants choose webhook URLs: no loopback, private or
+		// link-local destinations unless allowed (internal/egress).
+		wc.Client = egress.Client(0, s.cfg.AllowPrivateURLs, func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse })
+	}
+	d := &dispatcher{s: s, cfg: wc.withDefaults(), owner: "central-" + hex.EncodeToString(b),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	s.hooks = d
 	go d.run()

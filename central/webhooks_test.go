@@ -326,3 +326,46 @@ func TestWebhooksSurviveRestart(t *testing.T) {
 		t.Fatalf("created %d, messages %d", c, m)
 	}
 }
+
+// TestWebhooksCannotReachPrivateAddresses (SSRF): without AllowPrivateURLs
+// a webhook URL naming a loopback, private or link-local host is refused
+// when it is registered, and one that points there anyway (registered
+// before, or a name that resolves there) is refused when it is dialled:
+// the attempt fails with the reason in the delivery log and the service on
+// that address receives nothing.
+func TestWebhooksCannotReachPrivateAddresses(t *testing.T) {
+	e := newEnv(t)
+	cfg := fastWebhooks(e.config())
+	cfg.AllowPrivateURLs = false
+	s := e.start(cfg)
+	a := newApp(t, s)
+	owner := a.login("demo", demoEmail, demoPassword)
+	for _, u := range []string{"https://127.0.0.1/hook", "https://localhost:8443/hook", "https://169.254.169.254/latest/meta-data/",
+		"https://10.0.0.7/hook", "https://[::1]/hook", "https://192.168.1.20/hook", "https://2130706433/hook", "http://localhost/hook"} {
+		var er apiErr
+		if code := a.do("POST", "/v1/webhooks", owner, WebhookRequest{URL: u, Events: []string{"*"}}, &er); code != 400 || er.Error == "" {
+			t.Errorf("webhook to %s: %d %+v, want 400", u, code, er)
+		}
+	}
+	rc := newReceiver(t, "a-secret-of-sixteen+")
+	w := store.Webhook{ID: "wh_private", Tenant: "demo", URL: rc.srv.URL + "/hook", Events: []string{"*"}, Secret: rc.secret, CreatedAt: time.Now()}
+	if err := s.Store().CreateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(envelope("demo", "v-ssrf", "", chat.NewID(), "What is your return policy?", "en"))
+	poll.Until(t, 10*time.Second, func() error {
+		var log []WebhookDeliveryView
+		if code := a.do("GET", "/v1/webhooks/"+w.ID+"/deliveries", owner, nil, &log); code != 200 {
+			return fmt.Errorf("deliveries: %d", code)
+		}
+		for _, d := range log {
+			if d.Attempts > 0 && strings.Contains(d.LastError, "private") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no attempt refused as private yet: %+v", log)
+	})
+	if n := len(rc.snapshot()); n != 0 {
+		t.Fatalf("the loopback receiver got %d deliveries", n)
+	}
+}

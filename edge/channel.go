@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/egress"
 	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/edge/channels"
 	"github.com/kefu-io/kefu/edge/pluginhost"
@@ -63,8 +64,16 @@ type ChannelOptions struct {
 	// CacheTTL is how long a looked-up configuration is used before it is
 	// asked again (a changed secret applies within it). Default: 30s.
 	CacheTTL time.Duration
-	// HTTPClient makes the platform API calls. Default: 10s timeout.
+	// HTTPClient makes the platform API calls. Default: 10s timeout, and
+	// no loopback, private or link-local destination unless
+	// AllowPrivateURLs (internal/egress: channel API base URLs and a
+	// merchant's webhook-channel URL are configuration a tenant admin
+	// writes, so they must not reach the edge's own network).
 	HTTPClient *http.Client
+	// AllowPrivateURLs lets the default HTTPClient reach private
+	// addresses: tests' platform stand-ins and local setups (`kefu dev`,
+	// `kefu edge --allow-private-urls`).
+	AllowPrivateURLs bool
 	// PassiveWait is how long a WeChat message waits for central's answer
 	// to put it in the HTTP response (WeChat allows 5 s). Default: 4s.
 	PassiveWait time.Duration
@@ -102,7 +111,7 @@ func (o ChannelOptions) withDefaults(nc *nats.Conn, timeout time.Duration) Chann
 		o.Source = &kvChannels{fallback: natsChannels{nc: nc, timeout: timeout}}
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		o.HTTPClient = egress.Client(10*time.Second, o.AllowPrivateURLs, nil)
 	}
 	if o.PassiveWait <= 0 {
 		o.PassiveWait = 4 * time.Second

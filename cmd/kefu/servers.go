@@ -135,6 +135,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	leafPort := fs.Int("leaf-port", 0, "with --embed-nats: accept edges (kefu edge --leaf) as NATS leaf nodes on --leaf-host:PORT; 0: none")
 	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token leaf edges must present (default $KEFU_LEAF_TOKEN; empty: derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf`)")
+	allowPrivate := fs.Bool("allow-private-urls", false, "let webhooks and staff-alert URLs reach loopback, private and link-local addresses (refused by default: server-side request forgery)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -181,7 +182,8 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	defer nc.Close()
 	reg := stack.NewRegistry()
 	stack.WatchNATSErrors(nc, "central", reg, log)
-	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg})
+	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg,
+		AllowPrivateURLs: *allowPrivate})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -218,6 +220,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	data := fs.String("data", "./data", "data folder: the last site configuration read from central (edge-sites-REGION.json); with --leaf also the region's JetStream under DATA/nats-DOMAIN, apart from central's DATA/nats")
 	var chf channelFlags
 	chf.bind(fs)
+	allowPrivate := fs.Bool("allow-private-urls", false, "let channel API calls and a merchant's webhook channel reach loopback, private and link-local addresses (refused by default: server-side request forgery)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -324,6 +327,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		cfg.Plugins = host
 	}
 	cfg.Channels = chf.options(*data)
+	cfg.Channels.AllowPrivateURLs = *allowPrivate
 	cfg.Channels.Cache = filepath.Join(*data, "edge-channels-"+chat.SubjectToken(*region)+".json")
 	node, err := edge.New(ctx, cfg)
 	if err != nil {
