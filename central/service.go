@@ -25,8 +25,8 @@ import (
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/internal/egress"
 	"github.com/kefu-io/kefu/chat/jsconfig"
+	"github.com/kefu-io/kefu/internal/egress"
 )
 
 // ConsumerName is the durable JetStream consumer every central replica

@@ -18,10 +18,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
-	"github.com/kefu-io/kefu/internal/egress"
 	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/edge/channels"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/egress"
 )
 
 // Platform channels (edge/channels): the edge serves
