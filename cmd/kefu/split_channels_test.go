@@ -63,7 +63,8 @@ func TestSplitLeafEdgeChannels(t *testing.T) {
 	}
 	startEdge := func() *exec.Cmd {
 		return startKefu(t, "edge", "--region", "eu", "--leaf", fmt.Sprintf("nats://127.0.0.1:%d", leafPort), "--leaf-token", "leaf-secret",
-			"--data", edgeData, "--addr", edgeAddr)
+			"--data", edgeData, "--addr", edgeAddr,
+			"--allow-private-urls") // the Telegram stand-in is on loopback (internal/egress)
 	}
 	central := startCentral()
 	waitHealthy(t, centralAddr)
