@@ -398,6 +398,9 @@ func (s *Service) listMessages(c *fiber.Ctx) error {
 	if err := s.withAttachments(c.UserContext(), conv.Tenant, conv.ID, msgs); err != nil {
 		return storeError(c, err)
 	}
+	if err := s.withCitations(c.UserContext(), conv.Tenant, conv.ID, msgs); err != nil {
+		return storeError(c, err)
+	}
 	return c.JSON(msgs)
 }
 

@@ -178,6 +178,21 @@ func (s *Service) recordMiss(ctx context.Context, tenant string, msg chat.Messag
 	}
 }
 
+// withCitations fills the Sources of a conversation's bot answers from
+// the store (what the answer cited when it was given), for agents.
+func (s *Service) withCitations(ctx context.Context, tenant, conv string, msgs []chat.Message) error {
+	byMsg, err := s.st.ConversationCitations(ctx, tenant, conv)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if c := byMsg[msgs[i].ID]; len(c) > 0 {
+			msgs[i].Sources = c
+		}
+	}
+	return nil
+}
+
 func citations(src []knowledge.Source) []chat.Citation {
 	out := make([]chat.Citation, 0, len(src))
 	for _, c := range src {

@@ -764,6 +764,9 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		return err
 	}
 	if stored {
+		if err := s.st.PutCitations(ctx, env.Tenant, conv.ID, reply.ID, reply.Sources); err != nil {
+			s.log.Warn("knowledge: citations not kept", "tenant", env.Tenant, "message", reply.ID, "err", err)
+		}
 		s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &reply})
 	}

@@ -343,6 +343,12 @@
     }
     li.appendChild(bubble(m));
     if (m.attachments && m.attachments.length) li.appendChild(photos(m));
+    if (m.role === 'bot' && m.sources && m.sources.length) {
+      // What the bot's answer cited, as text (titles are the merchant's).
+      li.appendChild(el('div', 'sources', 'Source: ' + m.sources.map(function (s) {
+        return (s.title || s.doc) + (s.version ? ' (v' + s.version + ')' : '');
+      }).join('; ')));
+    }
     addTranslation(li, m);
     addShown(li, m);
     var ol = $('messages');

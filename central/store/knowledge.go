@@ -445,4 +445,9 @@ var knowledgeMigrations = []struct {
 	{1106, `CREATE TABLE IF NOT EXISTS kb_drafts (tenant TEXT NOT NULL, id TEXT NOT NULL, gap TEXT NOT NULL, question TEXT NOT NULL,
 		answer TEXT NOT NULL, lang TEXT NOT NULL, sources TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL,
 		decided_at BIGINT NOT NULL, PRIMARY KEY (tenant, id))`},
+	// The passages a bot answer cited (CitationStore), kept beside the
+	// message so that agents see them in the conversation's history.
+	{1107, `CREATE TABLE IF NOT EXISTS message_citations (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL,
+		message_id TEXT NOT NULL, sources TEXT NOT NULL, PRIMARY KEY (tenant, message_id))`},
+	{1108, `CREATE INDEX IF NOT EXISTS message_citations_conversation ON message_citations (tenant, conversation_id)`},
 }

@@ -222,6 +222,7 @@ type Store interface {
 	ChannelListStore
 	KnowledgeStore
 	GapReplyStore
+	CitationStore
 
 	ChannelStore
 	WorkStore       // the agents' workspace and the human queue (workspace.go)
