@@ -82,4 +82,21 @@ func testContactLinks(t *testing.T, s store.Store) {
 	if err != nil || len(got) != 4 || got[0].Channel != chat.ChannelWeChat || got[0].ChannelID != "wx1" || got[3].ChannelID != "mail1" {
 		t.Fatalf("messages keep their channel: %+v %v", got, err)
 	}
+
+	// Erasing the contact erases its links and routes.
+	if _, _, err := s.RequestErasure(ctx, store.ErasureRequest{ID: "e1", Tenant: "a", Visitor: li, RequestedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, done, err := s.Erase(ctx, "a", "e1", "agent-1", "x_erased1", now); err != nil || !done {
+		t.Fatalf("erase: %v %v", done, err)
+	}
+	if _, err := s.ContactOf(ctx, "a", mail); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("link kept after erasure: %v", err)
+	}
+	if r, err := s.LastRoute(ctx, "a", "c1"); err != nil || r.Visitor != "" {
+		t.Fatalf("route kept after erasure: %+v %v", r, err)
+	}
+	if c, err := s.ContactOf(ctx, "a", wx); err != nil || c != eve {
+		t.Fatalf("another contact's link: %q %v", c, err)
+	}
 }

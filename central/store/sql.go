@@ -831,6 +831,16 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`), tenant, tenant, r.Visitor); err != nil {
 			return err
 		}
+		// The shopper's channel identities go too: their routes (platform
+		// user ids) and their links to the contact (issue 12).
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET route = '' WHERE tenant = ? AND route <> ''
+			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`), tenant, tenant, r.Visitor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM contact_links WHERE tenant = ? AND (contact = ? OR identity = ?)`),
+			tenant, r.Visitor, r.Visitor); err != nil {
+			return err
+		}
 		res, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, last_text = ?, status = 'closed', updated_at = ?
 			WHERE tenant = ? AND visitor = ?`), pseudonym, ErasedText, ms(now), tenant, r.Visitor)
 		if err != nil {
