@@ -331,3 +331,34 @@ func TestSkillsRouting(t *testing.T) {
 		}
 	}
 }
+
+// TestNeededSkills: a rule's and a team's skills for a conversation; a bare
+// kind is the conversation's own value, and one it has none for is left out.
+func TestNeededSkills(t *testing.T) {
+	conv := store.Conversation{Lang: "de", Channel: chat.ChannelWeb}
+	tests := []struct {
+		name  string
+		specs []string
+		msg   chat.Message
+		want  []string
+	}{
+		{"none", nil, chat.Message{Lang: "de"}, nil},
+		{"bare lang from the message", []string{"lang"}, chat.Message{Lang: "fr-CA"}, []string{"lang:fr"}},
+		{"bare lang from the conversation", []string{"lang"}, chat.Message{}, []string{"lang:de"}},
+		{"bare topic from the intent", []string{"topic", "channel"}, chat.Message{Intent: "Refund"}, []string{"channel:web", "topic:refund"}},
+		{"no intent: no topic", []string{"topic"}, chat.Message{}, nil},
+		{"fixed skills, deduplicated and sorted", []string{"topic:returns", "lang:de", "lang"}, chat.Message{Lang: "de"}, []string{"lang:de", "topic:returns"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := neededSkills(tt.specs, conv, tt.msg); !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v want %v", got, tt.want)
+			}
+		})
+	}
+	for spec, ok := range map[string]bool{"lang": true, "topic": true, "channel": true, "lang:de": true, "mood": false, "lang:": false, "topic:a b": false, "": false} {
+		if skillSpecOK(spec) != ok {
+			t.Errorf("skillSpecOK(%q) = %v", spec, !ok)
+		}
+	}
+}
