@@ -543,7 +543,7 @@ func (s *Service) analyticsTimeseries(c *fiber.Ctx) error {
 		if err != nil {
 			return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
 		}
-		aggs, err := s.st.SeriesAggregate(ctx, store.StatsQuery{Tenant: tenant, Team: q.team, Channel: q.channel, Agent: q.agent}, clipped, q.to)
+		aggs, err := s.st.SeriesAggregate(ctx, store.StatsQuery{Tenant: tenant, Team: q.team, Channel: q.channel, Agent: q.agent}, clipped, q.to, metric)
 		if err != nil {
 			return storeError(c, err)
 		}

@@ -14,8 +14,10 @@ import (
 type SeriesStore interface {
 	// SeriesAggregate aggregates the conv_stats rows of q (its From and To
 	// are ignored) per bucket: bucket i holds the conversations created
-	// in [starts[i], starts[i+1]), the last one up to to.
-	SeriesAggregate(ctx context.Context, q StatsQuery, starts []time.Time, to time.Time) ([]BucketAgg, error)
+	// in [starts[i], starts[i+1]), the last one up to to. Percentiles are
+	// computed only for metric frt_p50_s, frt_p90_s or resolution_p50_s,
+	// or for every one when metric is "" (each costs a sort).
+	SeriesAggregate(ctx context.Context, q StatsQuery, starts []time.Time, to time.Time, metric string) ([]BucketAgg, error)
 }
 
 // BucketAgg is one bucket of SeriesAggregate: sums, counts and nearest-rank
@@ -46,7 +48,7 @@ func bucketsSQL(starts []time.Time, to time.Time) string {
 	return b.String()
 }
 
-func (s *sqlStore) SeriesAggregate(ctx context.Context, q StatsQuery, starts []time.Time, to time.Time) ([]BucketAgg, error) {
+func (s *sqlStore) SeriesAggregate(ctx context.Context, q StatsQuery, starts []time.Time, to time.Time, metric string) ([]BucketAgg, error) {
 	out := make([]BucketAgg, len(starts))
 	for i := range out {
 		out[i].FRTP50MS, out[i].FRTP90MS, out[i].ResolutionP50MS = -1, -1, -1
@@ -115,14 +117,18 @@ func (s *sqlStore) SeriesAggregate(ctx context.Context, q StatsQuery, starts []t
 		return rows.Err()
 	}
 	for _, r := range []struct {
-		col string
-		p   int
-		set func(*BucketAgg, int64)
+		metric string
+		col    string
+		p      int
+		set    func(*BucketAgg, int64)
 	}{
-		{"frt_ms", 50, func(a *BucketAgg, v int64) { a.FRTP50MS = v }},
-		{"frt_ms", 90, func(a *BucketAgg, v int64) { a.FRTP90MS = v }},
-		{"resolution_ms", 50, func(a *BucketAgg, v int64) { a.ResolutionP50MS = v }},
+		{"frt_p50_s", "frt_ms", 50, func(a *BucketAgg, v int64) { a.FRTP50MS = v }},
+		{"frt_p90_s", "frt_ms", 90, func(a *BucketAgg, v int64) { a.FRTP90MS = v }},
+		{"resolution_p50_s", "resolution_ms", 50, func(a *BucketAgg, v int64) { a.ResolutionP50MS = v }},
 	} {
+		if metric != "" && metric != r.metric {
+			continue
+		}
 		if err := rank(r.col, r.p, r.set); err != nil {
 			return nil, fmt.Errorf("store: series percentiles of %q: %w", q.Tenant, err)
 		}

@@ -45,9 +45,14 @@ func testSeries(t *testing.T, s store.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			aggs, err := s.SeriesAggregate(ctx, q, clipped, to)
+			aggs, err := s.SeriesAggregate(ctx, q, clipped, to, "")
 			if err != nil {
 				t.Fatal(err)
+			}
+			// One metric asks for its own percentile only.
+			if one, err := s.SeriesAggregate(ctx, q, clipped, to, "frt_p90_s"); err != nil || len(one) != len(aggs) || one[0].FRTP50MS != -1 ||
+				one[0].FRTP90MS != aggs[0].FRTP90MS {
+				t.Fatalf("frt_p90_s only: %+v %v", one, err)
 			}
 			for i := range starts {
 				b1 := to
