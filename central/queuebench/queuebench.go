@@ -9,9 +9,9 @@
 //  2. hands off --e2e more through the whole path (JetStream publish of
 //     "转人工" → central consumes, stores, routes, queues → the
 //     conversation.handoff event): ops/s and p99 of that latency;
-//  3. takes --takes conversations with POST /v1/queue/next (ranking the
-//     whole queue by the priority computed now, then a conditional claim):
-//     ops/s and p99;
+//  3. takes --takes conversations with POST /v1/queue/next (the database
+//     ranks the queue by the priority computed now and claims the best in
+//     one transaction, store.QueueStore): ops/s and p99;
 //  4. after each of --claims more claims, waits for the queue.position
 //     events of every conversation still waiting (each moved up by one):
 //     the fan-out time (claim answered → last event), events/s, and the
