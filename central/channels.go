@@ -85,7 +85,7 @@ func (s *Service) publishChannel(out chat.Envelope, data []byte) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	msg := nats.NewMsg(chat.ChannelOutSubject(out.Region, out.Tenant))
+	msg := nats.NewMsg(chat.ChannelOutVisitorSubject(out.Region, out.Tenant, out.Visitor))
 	msg.Data = data
 	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgID(out.Message.ID)); err != nil {
 		s.log.Error("outbound: channel outbox", "id", out.Message.ID, "channel", out.Channel, "err", err)

@@ -166,6 +166,7 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 			Reason: ErasureEventCompleted, At: done.CompletedAt}
 		s.emit(ev)
 		s.publishErasure(ctx, done.ID, ev)
+		s.purgeVisitorStreams(ctx, tenant, visitor)
 		s.updateQueueDepth(ctx)
 	}
 	return done, nil
@@ -333,5 +334,36 @@ func (s *Service) publishErasure(ctx context.Context, id string, ev chat.Event) 
 		s.m.erasureRequests.WithLabelValues("stream_failed").Inc()
 		s.log.Error("gdpr: erasure not put on the erasure stream; edges that are away will not forget the visitor's sealed values",
 			"tenant", ev.Tenant, "request", id, "err", err)
+	}
+}
+
+// purgeVisitorStreams removes the erased visitor's messages from the
+// streams that may still hold them: KEFU_INBOUND (envelopes not yet
+// processed, or kept for the replay window) and KEFU_CHANNEL_OUT (replies
+// not yet delivered), by their subjects' visitor token
+// (chat.InboundVisitorSubject, chat.ChannelOutVisitorSubject). Envelopes
+// of leaf edges reach KEFU_INBOUND under the tenant's subject only and are
+// not purged; they leave with the stream's max_age (SECURITY.md). A
+// failure is logged and counted (stage purge_failed).
+func (s *Service) purgeVisitorStreams(ctx context.Context, tenant, visitor string) {
+	if s.js == nil || visitor == "" {
+		return
+	}
+	vt := chat.VisitorToken(tenant, visitor)
+	for _, p := range []struct{ stream, subject string }{
+		{chat.StreamInbound, chat.InboundVisitorSubject(tenant, visitor)},
+		{chat.StreamChannelOut, chat.SubjectChannelOutPrefix + "*." + chat.SubjectToken(tenant) + "." + vt},
+	} {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		st, err := s.js.Stream(pctx, p.stream)
+		if err == nil {
+			err = st.Purge(pctx, jetstream.WithPurgeSubject(p.subject))
+		}
+		cancel()
+		if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			s.m.erasureRequests.WithLabelValues("purge_failed").Inc()
+			s.log.Error("gdpr: erased visitor's messages not purged from the stream; they leave with its max_age",
+				"tenant", tenant, "stream", p.stream, "err", err)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 )
@@ -229,5 +231,55 @@ func TestErasureAutomatic(t *testing.T) {
 	e.publish(envelope("demo", "v1", "", chat.NewID(), "hello again", "en"))
 	if r := e.reply(); r.Message.ConversationID == c.ID {
 		t.Fatal("returning visitor joined the erased conversation")
+	}
+}
+
+// TestErasurePurgesTheVisitorFromTheStreams (issue 8 item 4): subjects
+// carry a token of the visitor (chat.InboundVisitorSubject,
+// chat.ChannelOutVisitorSubject), and erasure purges the erased visitor's
+// envelopes from KEFU_INBOUND and replies from KEFU_CHANNEL_OUT by
+// subject, leaving other visitors' messages in place.
+func TestErasurePurgesTheVisitorFromTheStreams(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	ann := a.login("demo", demoEmail, demoPassword)
+	conv := queued(t, e, "v-erased")
+	queued(t, e, "v-kept")
+	for _, v := range []string{"v-erased", "v-kept"} {
+		e.publishRaw(chat.ChannelOutVisitorSubject("eu", "demo", v), []byte(`{"reply":"for `+v+`"}`), "chout-"+v)
+	}
+	count := func(stream, subject string) uint64 {
+		t.Helper()
+		st, err := e.js.Stream(bg, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Info(bg, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects[subject]
+	}
+	in := func(v string) string { return chat.InboundVisitorSubject("demo", v) }
+	out := func(v string) string { return chat.ChannelOutVisitorSubject("eu", "demo", v) }
+	if count(chat.StreamInbound, in("v-erased")) == 0 || count(chat.StreamChannelOut, out("v-erased")) != 1 {
+		t.Fatal("the streams do not hold the visitor's messages before the erasure")
+	}
+	var done ErasureView
+	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, &done); code != 200 || done.Status != store.ErasureCompleted {
+		t.Fatalf("erase %d %+v", code, done)
+	}
+	if n := count(chat.StreamInbound, in("v-erased")); n != 0 {
+		t.Errorf("KEFU_INBOUND still holds %d messages of the erased visitor", n)
+	}
+	if n := count(chat.StreamChannelOut, out("v-erased")); n != 0 {
+		t.Errorf("KEFU_CHANNEL_OUT still holds %d replies of the erased visitor", n)
+	}
+	if count(chat.StreamInbound, in("v-kept")) == 0 || count(chat.StreamChannelOut, out("v-kept")) != 1 {
+		t.Error("another visitor's messages were purged")
+	}
+	if chat.VisitorToken("demo", "v-erased") == chat.VisitorToken("other", "v-erased") || len(chat.VisitorToken("demo", "x")) != 16 {
+		t.Error("the visitor token does not depend on the tenant or is not 16 hex digits")
 	}
 }

@@ -125,7 +125,7 @@ func (e *env) publish(en chat.Envelope) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.publishRaw(chat.InboundSubject(en.Tenant), data, en.Message.ID)
+	e.publishRaw(chat.InboundVisitorSubject(en.Tenant, en.Visitor), data, en.Message.ID) // as edges do
 }
 
 func (e *env) publishRaw(subject string, data []byte, msgID string) {

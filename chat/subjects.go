@@ -1,6 +1,10 @@
 package chat
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // NATS subjects and streams between edge and central. Tokens that come from
 // users (tenant, region) pass through SubjectToken first.
@@ -41,6 +45,29 @@ const (
 
 // InboundSubject is the subject for a tenant's inbound envelopes.
 func InboundSubject(tenant string) string { return SubjectInboundPrefix + SubjectToken(tenant) }
+
+// VisitorToken is the subject token of visitor of tenant: the first 16 hex
+// digits of SHA-256(tenant NUL visitor). Subjects carry it rather than the
+// visitor id (a shopper's credential), so that erasure can purge a
+// visitor's messages from a stream by subject (SECURITY.md).
+func VisitorToken(tenant, visitor string) string {
+	h := sha256.Sum256([]byte(tenant + "\x00" + visitor))
+	return hex.EncodeToString(h[:8])
+}
+
+// InboundVisitorSubject is the subject of one visitor's inbound envelopes,
+// InboundSubject(tenant) + "." + VisitorToken(tenant, visitor); edges on
+// central's NATS publish there (a leaf edge's regional subjects carry the
+// tenant only).
+func InboundVisitorSubject(tenant, visitor string) string {
+	return InboundSubject(tenant) + "." + VisitorToken(tenant, visitor)
+}
+
+// ChannelOutVisitorSubject is the channel-outbox subject of one visitor's
+// replies: ChannelOutSubject(region, tenant) + "." + VisitorToken.
+func ChannelOutVisitorSubject(region, tenant, visitor string) string {
+	return ChannelOutSubject(region, tenant) + "." + VisitorToken(tenant, visitor)
+}
 
 // RegionSubject is the subject a leaf edge of JetStream domain domain
 // publishes a tenant's inbound envelopes to.

@@ -645,7 +645,7 @@ func (n *Node) queueChannelReply(ctx context.Context, in chat.Envelope, m chat.M
 	if err != nil {
 		return err
 	}
-	msg := nats.NewMsg(chat.ChannelOutSubject(in.Region, in.Tenant))
+	msg := nats.NewMsg(chat.ChannelOutVisitorSubject(in.Region, in.Tenant, in.Visitor))
 	msg.Data = data
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()

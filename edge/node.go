@@ -56,8 +56,8 @@ type Node struct {
 	closed   atomic.Bool
 	streamM  sync.Mutex
 	streamOK atomic.Bool
-	stream   jetstream.StreamConfig     // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
-	subject  func(tenant string) string // the subject of a tenant's inbound envelopes in stream
+	stream   jetstream.StreamConfig              // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
+	subject  func(tenant, visitor string) string // the subject of a visitor's inbound envelopes in stream
 	bg       sync.WaitGroup
 	ch       *channelState // platform channels (channel.go)
 	uploads  uploadStore   // photos waiting for their message frame (upload.go)
@@ -79,10 +79,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("edge: jetstream context: %w", err)
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("region", cfg.Region), m: newMetrics(cfg.Registerer), nc: cfg.NATS, js: js,
-		stream: StreamConfig(), subject: chat.InboundSubject}
+		stream: StreamConfig(), subject: chat.InboundVisitorSubject}
 	if l := cfg.Leaf; l != nil {
 		n.stream = RegionStreamConfig(l.Domain)
-		n.subject = func(tenant string) string { return chat.RegionSubject(l.Domain, tenant) }
+		n.subject = func(tenant, _ string) string { return chat.RegionSubject(l.Domain, tenant) }
 	}
 	n.hub.init()
 	n.sites.init(cfg.Sites)
@@ -219,7 +219,7 @@ func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 		n.m.publishFailures.Inc()
 		return fmt.Errorf("%w: %w", errUnavailable, err)
 	}
-	msg := nats.NewMsg(n.subject(env.Tenant))
+	msg := nats.NewMsg(n.subject(env.Tenant, env.Visitor))
 	msg.Data = data
 	start := time.Now()
 	if _, err := n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Message.ID)); err != nil {

@@ -113,8 +113,10 @@ func TestPageContextIsMaskedBeforeItLeavesTheRegion(t *testing.T) {
 			t.Errorf("published label %s = %q, want %q", k, env.Labels[k], want)
 		}
 	}
-	if env.Labels["vip"] != "" || env.Message.Lang != "" || env.Message.Intent != "" {
-		t.Errorf("published vip %q, lang %q, intent %q: want all dropped", env.Labels["vip"], env.Message.Lang, env.Message.Intent)
+	// The shopper's hints are dropped; the intent may be the edge's own
+	// model's (edge checkIntent), never the value the shopper sent.
+	if env.Labels["vip"] != "" || env.Message.Lang != "" || strings.Contains(env.Message.Intent, "4111") {
+		t.Errorf("published vip %q, lang %q, intent %q: want the shopper's values dropped", env.Labels["vip"], env.Message.Lang, env.Message.Intent)
 	}
 	raw := inboundRaw(t, s)
 	for _, c := range clear {
