@@ -260,7 +260,8 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 	}
 	n.m.pluginOutcomes.WithLabelValues(string(hook), out.Verdict.String()).Inc()
 	for _, d := range out.Declined {
-		n.log.Debug("edge: plugin declined the message", "plugin", d.Plugin, "reason", d.Reason, "id", env.Message.ID,
+		// Not the reason: a plugin may have put some of the shopper's text in it.
+		n.log.Debug("edge: plugin declined the message", "plugin", d.Plugin, "id", env.Message.ID,
 			"intent", env.Message.Intent, "confidence", env.Message.IntentConfidence)
 	}
 	if out.Envelope.Message.ID == "" { // an implementation that left Envelope empty

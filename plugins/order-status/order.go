@@ -106,15 +106,16 @@ func extractOrderID(text string) string {
 
 // tracking decides whether env asks where order id is. It returns the
 // order id to look up, or "" and why not (a decline's reason; "" when the
-// message names no order at all).
+// message names no order at all). A reason holds nothing of the shopper's
+// text, not even the order id: hosts log it.
 func tracking(env *pdk.Envelope, minConfidence float64) (id, why string) {
 	text := env.Message.Text
 	id, marked := findOrderID(text)
 	if id == "" {
 		return "", ""
 	}
-	if c := otherCue.FindString(text); c != "" {
-		return "", fmt.Sprintf("asks about order %s, not where it is (%q)", id, c)
+	if otherCue.MatchString(text) {
+		return "", "asks something else about the order (change, cancel, a problem, money back, papers, address)"
 	}
 	intent, conf := env.Message.Intent, env.Message.IntentConfidence
 	if conf >= minConfidence && intent != "" && intent != "oos" {
@@ -124,10 +125,10 @@ func tracking(env *pdk.Envelope, minConfidence float64) (id, why string) {
 		return "", fmt.Sprintf("intent %s (%.2f), not tracking", intent, conf)
 	}
 	if !marked {
-		return "", fmt.Sprintf("number %s without an order word or a confident tracking intent", id)
+		return "", "a number without an order word or a confident tracking intent"
 	}
 	if extractOrderID(text) == "" {
-		return "", fmt.Sprintf("names order %s without asking where it is", id)
+		return "", "names an order without asking where it is"
 	}
 	return id, ""
 }
