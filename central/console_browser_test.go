@@ -50,6 +50,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.CSS("#list li.item:nth-child(2)")),
 		chromedp.WaitVisible(chromedp.CSS(".conn-on")),
+		// The list re-renders on live events: wait for the badges themselves.
+		chromedp.WaitVisible(chromedp.CSS("#list li.item:nth-child(1) .badge-vip")),
 	)
 	first, second := attr("#list li.item:nth-child(1)", "data-id"), attr("#list li.item:nth-child(2)", "data-id")
 	badges := text("#list li.item:nth-child(1) .item-top")
