@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/chat"
 )
 
 func TestStartJetStreamSurvivesRestart(t *testing.T) {
@@ -217,7 +219,8 @@ func TestAuthRolesAndPermissions(t *testing.T) {
 	defer edge.Close()
 	allowedSub := []string{"kefu.outbound.eu.demo", "kefu.events.demo"}
 	deniedSub := []string{"kefu.outbound.us.demo", "kefu.inbound.demo", "kefu.staff.demo", "kefu.history", ">"}
-	allowedPub := []string{"kefu.inbound.demo", "kefu.history", "kefu.chout.eu.demo"}
+	allowedPub := []string{"kefu.inbound.demo", "kefu.history", "kefu.chout.eu.demo", chat.ShownSubject("demo"), chat.PageSubject("demo"),
+		chat.NoticeOpenedSubject("demo"), chat.TypingSubject("demo"), chat.SubjectAuthVerify, chat.SubjectChannelLookup}
 	deniedPub := []string{"kefu.outbound.eu.demo", "kefu.events.demo", "kefu.staff.demo", "kefu.chout.us.demo",
 		"$KV.KEFU_SITES.demo", "$JS.API.CONSUMER.CREATE.KEFU_INBOUND.x", "$JS.API.STREAM.PURGE.KEFU_INBOUND", "$JS.API.STREAM.DELETE.KEFU_INBOUND"}
 	for _, subj := range allowedSub {
