@@ -46,7 +46,7 @@ func DefaultPluginConfig(cacheDir, orderAPI, allowHost string, log *slog.Logger)
 	}
 	add := func(hook pluginhost.Hook, names ...string) {
 		for _, n := range names {
-			if _, ok := builtin.Lookup(n); ok {
+			if builtin.Has(n) {
 				region.Pipelines[hook] = append(region.Pipelines[hook], n)
 				region.Plugins[n] = settings[n]
 			}

@@ -27,8 +27,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -53,8 +55,20 @@ var errTooLarge = errors.New("builtin: plugin larger than 64 MiB")
 // .wasm's bytes are shared: callers must not modify them.
 func Lookup(name string) ([]byte, bool) { return lookup(dist.FS, name) }
 
-// Names lists the built-in plugins, sorted.
-func Names() []string { return names(dist.FS) }
+// Names lists the built-in plugins, sorted. The list is read once (the
+// archive is decompressed to list it) and shared: do not modify it.
+func Names() []string {
+	namesOnce.Do(func() { embeddedNames = names(dist.FS) })
+	return embeddedNames
+}
+
+// Has reports whether name is a built-in plugin, without decompressing it.
+func Has(name string) bool { return slices.Contains(Names(), name) }
+
+var (
+	namesOnce     sync.Once
+	embeddedNames []string
+)
 
 func lookup(fsys fs.FS, name string) ([]byte, bool) {
 	if name == "" || strings.ContainsAny(name, "/\\.") {

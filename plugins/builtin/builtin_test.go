@@ -232,3 +232,20 @@ func gunzipFile(t *testing.T, path string) []byte {
 	}
 	return out
 }
+
+// TestHas agrees with Lookup for every built-in plugin and bad names.
+func TestHas(t *testing.T) {
+	for _, n := range Names() {
+		if !Has(n) {
+			t.Errorf("Has(%q) = false for a listed plugin", n)
+		}
+		if _, ok := Lookup(n); !ok {
+			t.Errorf("Lookup(%q) failed for a listed plugin", n)
+		}
+	}
+	for _, bad := range []string{"", "nope", "../x", "README"} {
+		if Has(bad) {
+			t.Errorf("Has(%q)", bad)
+		}
+	}
+}
