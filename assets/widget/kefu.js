@@ -799,7 +799,9 @@
   W.addEventListener('online', function () { if (!ws && (outbox.length || conv)) { backoff = 0; connect(); } });
   // Proactive notices (PROTOCOL §2.14): on a product page (an element with
   // data-kefu-sku) the shopper idle for 20, 45 or 90 s is reported to the
-  // edge; the tenant's rules decide whether an offer comes back.
+  // edge; the tenant's rules decide whether an offer comes back. Without a
+  // chat socket open already, only a page that opts in (data-kefu-idle on
+  // that element) makes the widget connect for it.
   (function () {
     var marks = [20, 45, 90], quiet = Date.now(), told = {};
     ['pointermove', 'keydown', 'scroll', 'touchstart'].forEach(function (e) {
@@ -807,7 +809,7 @@
     });
     setInterval(function () {
       var el = D.querySelector('[data-kefu-sku]');
-      if (!el || D.hidden) return;
+      if (!el || D.hidden || (!(ws && wsState === 'ready') && !el.hasAttribute('data-kefu-idle'))) return;
       var idle = (Date.now() - quiet) / 1000, m = 0;
       marks.forEach(function (x) { if (idle >= x) m = x; });
       if (!m || told[m]) return;
