@@ -429,17 +429,25 @@ func DefaultFAQ() (chat.FAQPack, error) {
 	return p, nil
 }
 
-// Close stops every part, the listener first.
+// Close stops every part, the listener first. The HTTP server's shutdown
+// waits for open requests, and a shopper's WebSocket stays open until the
+// edge says goodbye (1001, the widget reconnects elsewhere or later), so the
+// edge closes while the server shuts down, not after it.
 func (s *Stack) Close() error {
 	var errs []error
+	shut := make(chan error, 1)
 	if s.app != nil {
-		errs = append(errs, s.app.ShutdownWithTimeout(5*time.Second))
-	} else if s.ln != nil {
-		s.ln.Close()
+		go func() { shut <- s.app.ShutdownWithTimeout(5 * time.Second) }()
+	} else {
+		if s.ln != nil {
+			s.ln.Close()
+		}
+		shut <- nil
 	}
 	if s.edge != nil {
 		errs = append(errs, s.edge.Close())
 	}
+	errs = append(errs, <-shut)
 	if s.host != nil {
 		errs = append(errs, s.host.Close())
 	}
