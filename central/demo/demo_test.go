@@ -91,11 +91,11 @@ func TestDelayedNoticesModel(t *testing.T) {
 	}
 	defer st.Close()
 	end := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	res, err := demo.Seed(ctx, st, demo.Options{Tenant: "demo", Days: 28, End: end, PerDay: 100, Seed: 5})
+	res, err := demo.Seed(ctx, st, demo.Options{Tenant: "demo", Days: 21, End: end, PerDay: 50, Seed: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := st.NoticeReport(ctx, "demo", end.Add(-28*24*time.Hour), end, 72*time.Hour)
+	rows, err := st.NoticeReport(ctx, "demo", end.Add(-21*24*time.Hour), end, 72*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
