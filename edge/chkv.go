@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -136,70 +135,36 @@ func (n *Node) centralJS() (jetstream.JetStream, error) {
 }
 
 // watchChannels follows chat.BucketChannels until the node closes; while
-// the bucket is unreachable it retries every second and serves what it has.
+// the bucket is unreachable it serves what it has.
 func (n *Node) watchChannels(k *kvChannels) {
-	defer n.bg.Done()
-	js, err := n.centralJS()
-	if err != nil {
-		n.log.Warn("edge: channels: jetstream", "err", err)
-		return
-	}
-	for n.ctx.Err() == nil {
-		if err := n.watchChannelsOnce(js, k); err != nil && n.ctx.Err() == nil {
-			n.log.Debug("edge: channels: will retry", "err", err)
-		}
-		select {
-		case <-n.ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (n *Node) watchChannelsOnce(js jetstream.JetStream, k *kvChannels) error {
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-	kv, err := js.KeyValue(ctx, chat.BucketChannels)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("bucket %s: %w", chat.BucketChannels, err)
-	}
-	w, err := kv.WatchAll(n.ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	all := map[string]channels.Config{}
-	live := false
-	for {
-		select {
-		case <-n.ctx.Done():
-			return nil
-		case e, ok := <-w.Updates():
-			if !ok {
-				return fmt.Errorf("watch of %s ended", chat.BucketChannels)
-			}
-			if e != nil {
-				if e.Operation() == jetstream.KeyValuePut {
-					c, err := decodeChannel(e.Key(), e.Value())
-					if err != nil {
-						n.log.Warn("edge: channel configuration refused", "channel", clip(e.Key()), "err", err)
-						continue
-					}
-					all[e.Key()] = c
-				} else {
-					delete(all, e.Key())
-				}
-				if !live {
-					continue
-				}
-			} else {
-				live = true // the bucket's current values are in
-				n.log.Info("edge: channel configuration from central", "channels", len(all))
-			}
+	n.watchBucket(chat.BucketChannels, func() (func(jetstream.KeyValueEntry, bool), func()) {
+		all := map[string]channels.Config{}
+		apply := func() {
 			k.set(all)
 			n.forgetChannels()
 			n.saveChannelCache(all)
 		}
-	}
+		change := func(e jetstream.KeyValueEntry, live bool) {
+			if e.Operation() == jetstream.KeyValuePut {
+				c, err := decodeChannel(e.Key(), e.Value())
+				if err != nil {
+					n.log.Warn("edge: channel configuration refused", "channel", clip(e.Key()), "err", err)
+					return
+				}
+				all[e.Key()] = c
+			} else {
+				delete(all, e.Key())
+			}
+			if live {
+				apply()
+			}
+		}
+		caughtUp := func() {
+			n.log.Info("edge: channel configuration from central", "channels", len(all))
+			apply()
+		}
+		return change, caughtUp
+	})
 }
 
 // forgetChannels drops the lookup cache: the table is the source now.

@@ -1,14 +1,11 @@
 package edge
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -132,64 +129,17 @@ func (n *Node) saveSiteCache(all map[string]chat.SiteConfig) {
 }
 
 // watchSites follows chat.BucketSites until the node closes; while the
-// bucket is unreachable it retries every second and serves what it has.
+// bucket is unreachable it serves what it has.
 func (n *Node) watchSites() {
-	defer n.bg.Done()
-	js := n.js
-	if l := n.cfg.Leaf; l != nil {
-		var err error
-		if js, err = jetstream.NewWithDomain(n.nc, l.CentralDomain); err != nil {
-			n.log.Warn("edge: sites: jetstream", "err", err)
-			return
-		}
-	}
-	for n.ctx.Err() == nil {
-		if err := n.watchSitesOnce(js); err != nil && n.ctx.Err() == nil {
-			n.log.Debug("edge: sites: will retry", "err", err)
-		}
-		select {
-		case <-n.ctx.Done():
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-func (n *Node) watchSitesOnce(js jetstream.JetStream) error {
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-	kv, err := js.KeyValue(ctx, chat.BucketSites)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("bucket %s: %w", chat.BucketSites, err)
-	}
-	w, err := kv.WatchAll(n.ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	initial := map[string]chat.SiteConfig{}
-	live := false
-	for {
-		select {
-		case <-n.ctx.Done():
-			return nil
-		case e, ok := <-w.Updates():
-			if !ok {
-				return fmt.Errorf("watch of %s ended", chat.BucketSites)
-			}
-			if e == nil { // the bucket's current values are in: they replace the cache
-				live = true
-				n.sites.loadRemote(initial)
-				n.packs.reset()
-				n.saveSiteCache(initial)
-				n.log.Info("edge: site configuration from central", "sites", len(initial))
-				continue
-			}
+	n.watchBucket(chat.BucketSites, func() (func(jetstream.KeyValueEntry, bool), func()) {
+		initial := map[string]chat.SiteConfig{}
+		change := func(e jetstream.KeyValueEntry, live bool) {
 			var sc *chat.SiteConfig
 			if e.Operation() == jetstream.KeyValuePut {
 				var v chat.SiteConfig
 				if err := json.Unmarshal(e.Value(), &v); err != nil || v.Tenant == "" || v.Site != e.Key() {
 					n.log.Warn("edge: site configuration refused", "site", e.Key(), "err", err)
-					continue
+					return
 				}
 				sc = &v
 			}
@@ -199,7 +149,7 @@ func (n *Node) watchSitesOnce(js jetstream.JetStream) error {
 				} else {
 					delete(initial, e.Key())
 				}
-				continue
+				return
 			}
 			all := n.sites.setRemote(e.Key(), sc)
 			n.packs.reset()
@@ -207,5 +157,12 @@ func (n *Node) watchSitesOnce(js jetstream.JetStream) error {
 			n.m.siteUpdates.Inc()
 			n.log.Debug("edge: site configuration changed", "site", e.Key(), "deleted", sc == nil)
 		}
-	}
+		caughtUp := func() { // the bucket's current values are in: they replace the cache
+			n.sites.loadRemote(initial)
+			n.packs.reset()
+			n.saveSiteCache(initial)
+			n.log.Info("edge: site configuration from central", "sites", len(initial))
+		}
+		return change, caughtUp
+	})
 }
