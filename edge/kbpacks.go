@@ -1,11 +1,9 @@
 package edge
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -41,66 +39,26 @@ func (k *kbPacks) set(key string, p *chat.FAQPack) {
 
 // watchKnowledgePacks follows central's knowledge-pack bucket until the
 // node closes; while the bucket is unreachable (central not up yet, leaf
-// link down) it retries every two seconds and serves the packs it has.
+// link down) it serves the packs it has.
 func (n *Node) watchKnowledgePacks() {
-	defer n.bg.Done()
-	js := n.js
-	if l := n.cfg.Leaf; l != nil {
-		var err error
-		if js, err = jetstream.NewWithDomain(n.nc, l.CentralDomain); err != nil {
-			n.log.Warn("edge: knowledge packs: jetstream", "err", err)
-			return
-		}
-	}
-	for n.ctx.Err() == nil {
-		if err := n.watchPacksOnce(js); err != nil && n.ctx.Err() == nil {
-			n.log.Debug("edge: knowledge packs: will retry", "err", err)
-		}
-		select {
-		case <-n.ctx.Done():
-		case <-time.After(2 * time.Second):
-		}
-	}
-}
-
-func (n *Node) watchPacksOnce(js jetstream.JetStream) error {
-	ctx, cancel := context.WithTimeout(n.ctx, 5*time.Second)
-	kv, err := js.KeyValue(ctx, chat.BucketKnowledgePacks)
-	cancel()
-	if err != nil {
-		return err
-	}
-	w, err := kv.WatchAll(n.ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	for {
-		select {
-		case <-n.ctx.Done():
-			return nil
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil
-			}
-			if e == nil {
-				continue // the initial values are in
-			}
+	n.watchBucket(chat.BucketKnowledgePacks, func() (func(jetstream.KeyValueEntry, bool), func()) {
+		change := func(e jetstream.KeyValueEntry, _ bool) {
 			if e.Operation() != jetstream.KeyValuePut {
 				n.kbPacks.set(e.Key(), nil)
 				n.packs.reset()
-				continue
+				return
 			}
 			var p chat.FAQPack
 			if err := json.Unmarshal(e.Value(), &p); err != nil {
 				n.log.Warn("edge: knowledge pack refused", "key", e.Key(), "err", err)
-				continue
+				return
 			}
 			n.kbPacks.set(e.Key(), &p)
 			n.packs.reset()
 			n.log.Debug("edge: knowledge pack", "tenant", p.Tenant, "entries", len(p.Entries), "decline", len(p.Decline))
 		}
-	}
+		return change, func() {}
+	})
 }
 
 // sitePack is the pack /w/config serves for a site: the site's own

@@ -9,8 +9,8 @@ import (
 )
 
 // watchBucket follows the KV bucket name in central's JetStream domain until
-// the node closes, for the configuration central publishes (sites,
-// channels). Each attempt calls session for a fresh pair of callbacks:
+// the node closes, for what central publishes to edges (sites, channels,
+// knowledge packs). Each attempt calls session for a fresh pair of callbacks:
 // change gets every put and delete, with live false while the bucket's
 // current values arrive, and caughtUp runs once they are all in. While the
 // bucket is unreachable it retries every second; the node keeps serving
