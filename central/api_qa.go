@@ -19,6 +19,7 @@ import (
 // Smart QA (质检) routes; package central/qa defines the rubric.
 //
 //	GET  /v1/qa/conversations?from=&to=[&agent=&max_score=&limit=]  scored conversations, evidence quoted
+//	                                                                 (off_policy items carry "policy": the knowledge's side)
 //	GET  /v1/qa/agents?from=&to=                                     per-agent QA dashboard
 //	GET  /v1/qa/queue?from=&to=[&n=20]                               sample for human reviewers
 //	POST /v1/qa/conversations/:id/review                             a reviewer's verdict
@@ -58,6 +59,9 @@ func (s *Service) rubric(ctx context.Context, tenant string) qa.Rubric {
 	}
 	if s.cfg.Anger != nil {
 		r.Anger = s.cfg.Anger.Score
+	}
+	if s.kbs != nil && s.kbs.hub.Stats(tenant).Documents > 0 {
+		r.Policy = qa.KnowledgePolicy(ctx, s.kbs.hub, tenant, s.log)
 	}
 	return r
 }

@@ -2,11 +2,16 @@ package central
 
 import (
 	"fmt"
+	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kefu-io/kefu/assets/kb"
 	"github.com/kefu-io/kefu/central/demo"
 	"github.com/kefu-io/kefu/central/qa"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // TestQAOverREST scores the demo history's closed conversations, shows
@@ -96,4 +101,96 @@ func TestQAOverREST(t *testing.T) {
 
 func demoOpts(end time.Time) demo.Options {
 	return demo.Options{Tenant: "demo", Days: 5, End: end, PerDay: 30, Seed: 5}
+}
+
+// TestQAOffPolicyOverREST: with two documents of the demo knowledge pack
+// ingested, an agent who promises free shipping to Lanzarote (the
+// Canary Islands page says $14.90) gets an off_policy finding in
+// GET /v1/qa/conversations quoting both the reply and the passage; an
+// agent who states the policy does not.
+func TestQAOffPolicyOverREST(t *testing.T) {
+	_, s, api, _ := analyticsService(t)
+	tok := api.login("demo", demoEmail, demoPassword)
+	ingestDemoDocs(t, s, "shipping/ship-canary-islands.md", "returns/returns-policy.md")
+	start := time.Now().Add(-time.Hour)
+	bad := agentConversation(t, s, "v-promise", "How much is shipping to Lanzarote?", "Hello! Shipping is free for you. Anything else?", start)
+	good := agentConversation(t, s, "v-policy", "How much is shipping to Lanzarote?",
+		"Hello! Shipping to the Canary Islands costs $14.90 for order 100234. Anything else?", start)
+	var list []QAView
+	if code := api.do("GET", "/v1/qa/conversations?"+rangeQS(start.Add(-time.Minute), time.Now().Add(time.Minute)), tok, nil, &list); code != 200 || len(list) != 2 {
+		t.Fatalf("qa list: %d %+v", code, list)
+	}
+	for _, v := range list {
+		var it qa.Item
+		for _, x := range v.Items {
+			if x.Name == qa.OffPolicy {
+				it = x
+			}
+		}
+		switch v.ConversationID {
+		case bad:
+			p := it.Policy
+			if it.Score != 0 || !it.Applies || p == nil || p.Doc != "ship-canary-islands" || p.Promise != "free" || !strings.Contains(p.Fact, "$14.90") ||
+				p.Entity != "Canary Islands" || !strings.Contains(p.Sentence, "Shipping is free") || !strings.Contains(it.Evidence, "$14.90") || v.Pass {
+				t.Errorf("promise outside policy: %+v policy %+v (score %v)", it, p, v.Score)
+			}
+		case good:
+			if it.Score != 1 || !it.Applies || it.Policy != nil {
+				t.Errorf("reply within policy: %+v", it)
+			}
+		default:
+			t.Errorf("unexpected conversation %+v", v)
+		}
+	}
+}
+
+// ingestDemoDocs ingests documents of the demo knowledge pack (paths
+// under assets/kb/demo/docs) into tenant demo and waits until the hub
+// has them.
+func ingestDemoDocs(t *testing.T, s *Service, paths ...string) {
+	t.Helper()
+	files := map[string][]byte{}
+	for _, p := range paths {
+		b, err := fs.ReadFile(kb.Demo(), "docs/"+p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[p] = b
+	}
+	if _, err := s.IngestFiles(bg, "demo", files, ""); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if n := s.Hub().Stats("demo").Documents; n < len(paths) {
+			return fmt.Errorf("knowledge: %d of %d documents loaded", n, len(paths))
+		}
+		return nil
+	})
+}
+
+// agentConversation stores a closed conversation of tenant demo: the
+// shopper asks at start, is handed off a second later and the demo agent
+// replies after 5 s.
+func agentConversation(t *testing.T, s *Service, visitor, asks, replies string, start time.Time) string {
+	t.Helper()
+	st := s.Store()
+	agent, err := st.AgentByEmail(bg, "demo", demoEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustSave(t, st, "demo", visitor, asks, start)
+	if _, _, err := st.Handoff(bg, "demo", c.ID, 1, "asked", start.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Claim(bg, "demo", c.ID, agent.ID, start.Add(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SaveReply(bg, "demo", chat.Message{ID: chat.NewID(), ConversationID: c.ID, Role: chat.RoleAgent,
+		Text: replies, Author: agent.Name, At: start.Add(5 * time.Second)}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CloseConversation(bg, "demo", c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }

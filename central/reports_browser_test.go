@@ -17,7 +17,8 @@ import (
 // 35 days of demo history and one staff alert: the key figures with the
 // demo badge, four charts (uPlot), a click on a chart point that lists the
 // conversations behind it, agents, channels, hot topics, the forecast with
-// staffing, QA and the alert (its shopper text rendered as text).
+// staffing, QA (with a promise outside policy quoted against the
+// knowledge) and the alert (its shopper text rendered as text).
 // Screenshots: test-artifacts/reports-*.png.
 func TestReportsInBrowser(t *testing.T) {
 	e, s, api, _ := analyticsService(t)
@@ -29,6 +30,9 @@ func TestReportsInBrowser(t *testing.T) {
 	en.SetLabel("alert", "lawyer")
 	e.publish(en)
 	e.consumerIdle()
+	// An agent promises what the knowledge contradicts (QA's off_policy).
+	ingestDemoDocs(t, s, "shipping/ship-canary-islands.md")
+	agentConversation(t, s, "v-off-policy", "How much is shipping to Lanzarote?", "Hello! Shipping is free for you. Anything else?", end.Add(-time.Hour))
 	addr := listen(t, api.app)
 	tok := api.login("demo", demoEmail, demoPassword)
 	if code := api.do("PUT", "/v1/proactive/rules/late", tok, proactive.Rule{ID: "late", Name: "Order delayed", Trigger: proactive.TriggerEvent,
@@ -67,6 +71,9 @@ func TestReportsInBrowser(t *testing.T) {
 		if got := text(chromedp.CSS(sel)); !strings.Contains(got, want) {
 			t.Errorf("%s lacks %q: %s", sel, want, got)
 		}
+	}
+	if qaText := text("#qa"); !strings.Contains(qaText, "Promise outside policy: “Shipping is free for you.”") || !strings.Contains(qaText, "$14.90") {
+		t.Errorf("QA table lacks the off-policy finding: %s", qaText)
 	}
 	alerts := text("#alerts")
 	if !strings.Contains(alerts, "<b>lawyer</b>") {

@@ -204,8 +204,18 @@
       var tb = $('qa');
       tb.textContent = '';
       list.forEach(function (q) {
-        var worst = (q.items || []).filter(function (i) { return i.applies && i.score < 1; })[0];
-        row(tb, [q.agent_name || q.agent, num(q.score, 0), worst ? worst.name + ': “' + worst.evidence + '”' : '']);
+        // A promise outside policy quotes both sides (the reply and the
+        // knowledge) below the first other item that failed.
+        var off = (q.items || []).filter(function (i) { return i.name === 'off_policy' && i.policy; })[0];
+        var worst = (q.items || []).filter(function (i) { return i.applies && i.score < 1 && i !== off; })[0];
+        var ev = el('div', worst ? worst.name + ': “' + worst.evidence + '”' : '');
+        if (off) {
+          var p = off.policy, d = el('div', null, 'qa-policy');
+          d.appendChild(el('div', 'Promise outside policy: “' + p.sentence + '”'));
+          d.appendChild(el('div', 'Knowledge (' + p.title + (p.entity ? ', ' + p.entity : '') + '): “' + p.fact + '”', 'muted'));
+          ev.appendChild(d);
+        }
+        row(tb, [q.agent_name || q.agent, num(q.score, 0), ev]);
       });
     });
   }

@@ -76,6 +76,8 @@ type part struct {
 	facts   map[string][]Fact
 	catalog *catalog
 	stats   Stats
+	// claims are the passages stating policy quantities (policy.go).
+	claims []passageClaims
 }
 
 // Stats counts what a tenant's part holds.
@@ -238,6 +240,7 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 	}
 	p.catalog = newCatalog(products)
 	p.stats.Products = len(products)
+	p.indexClaims()
 	return p, nil
 }
 

@@ -23,6 +23,13 @@
 //     compensation, refund "today"…); a promise scores 0.5 and is quoted
 //     for the reviewer, since only the knowledge hub's policies can say
 //     whether it was allowed.
+//   - off_policy: no agent promises what the tenant's knowledge
+//     contradicts — a longer return window or warranty, a faster refund
+//     or delivery, a lower price or "free" where the knowledge hub's
+//     passages about the same destination, product line or fee say
+//     otherwise (central/knowledge's "Policy claims"). 0 with the reply's
+//     sentence and the policy's passage quoted. Applies when the rubric
+//     has a Policy check (a tenant with knowledge).
 //   - tone (model): 1 − the mean anger the anger model reads in the
 //     agent's messages (an agent's rudeness reads as anger).
 //   - deescalation (model): when the shopper was upset, whether their
@@ -31,7 +38,7 @@
 // The score is the weighted mean of the items that apply, × 100, with
 // two kinds of veto as in 质检 practice: a critical item at 0 (forbidden,
 // pii_request: 致命项) caps the score at CriticalCap, and a major item at
-// 0 (first_response, empathy, resolution: 重要项) caps it just below
+// 0 (first_response, empathy, resolution, off_policy: 重要项) caps it just below
 // PassScore. A conversation passes at PassScore. (The caps were added
 // after the first measurement against the reviewed set: a plain weighted
 // mean agreed on pass/fail for 56% of it, κ 0.18.)
@@ -58,7 +65,7 @@ const (
 // Critical and major items (see the package doc).
 var (
 	CriticalItems = []string{Forbidden, PIIRequest}
-	MajorItems    = []string{FirstResponse, Empathy, Resolution}
+	MajorItems    = []string{FirstResponse, Empathy, Resolution, OffPolicy}
 )
 
 // Item names.
@@ -71,16 +78,17 @@ const (
 	Forbidden     = "forbidden"
 	PIIRequest    = "pii_request"
 	Promise       = "promise"
+	OffPolicy     = "off_policy"
 	Tone          = "tone"
 	Deescalation  = "deescalation"
 )
 
 // Items lists the rubric's items in display order.
-var Items = []string{FirstResponse, Greeting, Closing, Empathy, Resolution, Forbidden, PIIRequest, Promise, Tone, Deescalation}
+var Items = []string{FirstResponse, Greeting, Closing, Empathy, Resolution, Forbidden, PIIRequest, Promise, OffPolicy, Tone, Deescalation}
 
 // DefaultWeights weigh the items (a tenant may override them).
 var DefaultWeights = map[string]float64{FirstResponse: 2, Greeting: 1, Closing: 1, Empathy: 2, Resolution: 2, Forbidden: 3,
-	PIIRequest: 3, Promise: 1, Tone: 1, Deescalation: 1}
+	PIIRequest: 3, Promise: 1, OffPolicy: 2, Tone: 1, Deescalation: 1}
 
 // DefaultForbidden are phrases an agent must not use.
 var DefaultForbidden = []string{"not my problem", "calm down", "that's your fault", "you should have read", "i don't know", "whatever",
@@ -99,7 +107,35 @@ type Item struct {
 	Evidence string `json:"evidence,omitempty"`
 	// MessageID locates the quoted message.
 	MessageID string `json:"message_id,omitempty"`
+	// Policy is the other side of an off_policy finding: what the
+	// knowledge says and where.
+	Policy *PolicyFinding `json:"policy,omitempty"`
 }
+
+// PolicyFinding is a promise in an agent's reply that the tenant's
+// knowledge contradicts.
+type PolicyFinding struct {
+	// Sentence quotes the reply's sentence; Promise is what it promises
+	// ("60 days"), Relation what about (return_window, shipping_cost…).
+	Sentence string `json:"sentence"`
+	Promise  string `json:"promise"`
+	Relation string `json:"relation"`
+	// Entity names what the promise is about ("Canary Islands"), if known.
+	Entity string `json:"entity,omitempty"`
+	// Policy is what the knowledge says ("30 days"); Fact quotes the
+	// sentence of the source passage that says it.
+	Policy string `json:"policy"`
+	Fact   string `json:"fact"`
+	// Doc, Title and Passage locate the source passage.
+	Doc     string `json:"doc"`
+	Title   string `json:"title"`
+	Passage string `json:"passage"`
+}
+
+// PolicyFunc returns the promises in an agent's reply that the tenant's
+// knowledge contradicts; about is the shopper's text the reply answers
+// (it names the subject when the reply does not).
+type PolicyFunc func(reply, about string) []PolicyFinding
 
 // Result is a scored conversation.
 type Result struct {
@@ -118,6 +154,8 @@ type Rubric struct {
 	Forbidden []string
 	// Anger, when set, enables the model items.
 	Anger AngerFunc
+	// Policy, when set, enables the off_policy item.
+	Policy PolicyFunc
 }
 
 var (
@@ -141,6 +179,10 @@ func Score(r Rubric, msgs []chat.Message, handoff time.Time, closed bool) Result
 		forbidden = DefaultForbidden
 	}
 	var agent []chat.Message
+	// about[i] is the shopper's text before agent[i] (their last five
+	// messages), which names what the reply is about.
+	var about []string
+	var shopperTexts []string
 	var maxAnger, lastShopperAnger float64
 	var lastShopper, lastAgent time.Time
 	var upset chat.Message
@@ -148,8 +190,10 @@ func Score(r Rubric, msgs []chat.Message, handoff time.Time, closed bool) Result
 		switch m.Role {
 		case chat.RoleAgent:
 			agent = append(agent, m)
+			about = append(about, strings.Join(shopperTexts[max(0, len(shopperTexts)-5):], "\n"))
 			lastAgent = m.At
 		case chat.RoleShopper:
+			shopperTexts = append(shopperTexts, m.Text)
 			if m.Anger > maxAnger {
 				maxAnger, upset = m.Anger, m
 			}
@@ -245,6 +289,22 @@ func Score(r Rubric, msgs []chat.Message, handoff time.Time, closed bool) Result
 		return ""
 	})
 	hit(Promise, 0.5, func(t string) string { return promiseRE.FindString(t) })
+	if r.Policy != nil {
+		found := false
+		for i, m := range agent {
+			if fs := r.Policy(m.Text, about[i]); len(fs) > 0 {
+				f := fs[0]
+				f.Sentence, f.Fact = quote(f.Sentence), quote(f.Fact)
+				items = append(items, Item{Name: OffPolicy, Score: 0, Applies: true, Source: "rule", MessageID: m.ID, Policy: &f,
+					Evidence: quote(f.Sentence + " — " + f.Title + ": " + f.Fact)})
+				found = true
+				break
+			}
+		}
+		if !found {
+			rule(OffPolicy, 1, true, "", "")
+		}
+	}
 	// model items
 	if r.Anger != nil {
 		var sum float64
