@@ -72,7 +72,7 @@ const (
 	HandleWrapUp = 60 * time.Second
 	HandleCap    = 2 * time.Hour
 	// BrowserSessionGap splits one visitor's browser answers into sessions.
-	BrowserSessionGap = 30 * time.Minute
+	BrowserSessionGap = store.SessionGap
 )
 
 // Intent of the bot's fallback answer (central.answer sets it).

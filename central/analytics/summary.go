@@ -13,7 +13,7 @@ const EventOrderPlaced = "order.placed"
 
 // DefaultConversionWindow is how long after a conversation starts an order
 // still counts as its conversion (tenant setting analytics.conversion_window).
-const DefaultConversionWindow = 72 * time.Hour
+const DefaultConversionWindow = store.DefaultConversionWindow
 
 // Summary is GET /v1/analytics/summary: the package doc defines every field.
 // Fields that are undefined for the period (no FRT measured, no rating…)

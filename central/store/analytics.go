@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -253,16 +252,50 @@ func (s *sqlStore) putConvStats(ctx context.Context, tx *sql.Tx, stats []ConvSta
 		return err
 	}
 	defer stmt.Close()
+	old, err := tx.PrepareContext(ctx, s.q(`SELECT created_at FROM conv_stats WHERE tenant = ? AND id = ?`))
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	order, err := tx.PrepareContext(ctx, s.q(`UPDATE conv_stats SET order_ms = `+orderMSExpr+` WHERE tenant = ? AND id = ?`))
+	if err != nil {
+		return err
+	}
+	defer order.Close()
+	hours := map[string]hourSet{}
 	for _, c := range stats {
 		if c.Tenant == "" || c.ID == "" {
 			return fmt.Errorf("%w: conv stats need tenant and id", ErrInvalid)
 		}
+		var was int64
+		switch err := old.QueryRowContext(ctx, c.Tenant, c.ID).Scan(&was); {
+		case err == nil:
+			tenantHours(hours, c.Tenant).addMS(was)
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("conversation %q: %w", c.ID, err)
+		}
+		tenantHours(hours, c.Tenant).addMS(ms(c.CreatedAt))
 		if _, err := stmt.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
 			strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
 			c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
 			b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
 			ms(c.ComputedAt)); err != nil {
 			return fmt.Errorf("conversation %q: %w", c.ID, err)
+		}
+		if _, err := order.ExecContext(ctx, c.Tenant, c.ID); err != nil {
+			return fmt.Errorf("conversation %q: order: %w", c.ID, err)
+		}
+	}
+	return s.rebuildConvHours(ctx, tx, hours)
+}
+
+// rebuildConvHours recomputes the conversation rollups of the hours touched.
+func (s *sqlStore) rebuildConvHours(ctx context.Context, tx *sql.Tx, hours map[string]hourSet) error {
+	for tenant, hs := range hours {
+		for _, r := range hs.ranges() {
+			if err := s.rebuildConvRollup(ctx, tx, tenant, r[0], r[1]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -349,14 +382,51 @@ func (s *sqlStore) PutMerchantEvent(ctx context.Context, e MerchantEvent) (bool,
 	if e.ReceivedAt.IsZero() {
 		e.ReceivedAt = time.Now()
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO merchant_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, id) DO NOTHING`), e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
-		ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt))
+	var n int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO merchant_events (`+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, id) DO NOTHING`), e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
+			ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n != 1 {
+			return nil
+		}
+		return s.eventsStored(ctx, tx, []MerchantEvent{e})
+	})
 	if err != nil {
 		return false, fmt.Errorf("store: put event %q/%q: %w", e.Tenant, e.ID, err)
 	}
-	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// eventsStored brings the conversions and the order rollups up to date
+// with newly stored events.
+func (s *sqlStore) eventsStored(ctx context.Context, tx *sql.Tx, events []MerchantEvent) error {
+	conv, orders := map[string]hourSet{}, map[string]hourSet{}
+	for _, e := range events {
+		if e.Type == "order.placed" {
+			tenantHours(orders, e.Tenant).addMS(ms(e.At))
+		}
+	}
+	if len(orders) == 0 {
+		return nil
+	}
+	if err := s.applyOrders(ctx, tx, events, conv); err != nil {
+		return fmt.Errorf("conversions: %w", err)
+	}
+	if err := s.rebuildConvHours(ctx, tx, conv); err != nil {
+		return err
+	}
+	for tenant, hs := range orders {
+		for _, r := range hs.ranges() {
+			if err := s.rebuildOrderRollup(ctx, tx, tenant, r[0], r[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *sqlStore) MerchantEvents(ctx context.Context, tenant, typ string, from, to time.Time) ([]MerchantEvent, error) {
@@ -383,6 +453,9 @@ func (s *sqlStore) PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, e
 	n := 0
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		n = 0
+		type who struct{ tenant, visitor string }
+		added := map[who][2]int64{} // the visitor's new hits naming no conversation: first and last
+		hours := map[string]hourSet{}
 		for _, h := range hits {
 			if h.Tenant == "" || h.Visitor == "" || h.At.IsZero() || (h.FAQID == "" && h.Intent == "") {
 				return fmt.Errorf("%w: a hit needs tenant, visitor, time and a FAQ id or intent", ErrInvalid)
@@ -395,6 +468,28 @@ func (s *sqlStore) PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, e
 			}
 			if k, _ := res.RowsAffected(); k == 1 {
 				n++
+				at := ms(h.At)
+				tenantHours(hours, h.Tenant).addMS(at)
+				if h.ConversationID == "" {
+					k := who{h.Tenant, h.Visitor}
+					if r, ok := added[k]; ok {
+						added[k] = [2]int64{min(r[0], at), max(r[1], at)}
+					} else {
+						added[k] = [2]int64{at, at}
+					}
+				}
+			}
+		}
+		for k, r := range added {
+			if err := s.updateGaps(ctx, tx, k.tenant, k.visitor, r[0], r[1], tenantHours(hours, k.tenant)); err != nil {
+				return fmt.Errorf("session gaps: %w", err)
+			}
+		}
+		for tenant, hs := range hours {
+			for _, r := range hs.ranges() {
+				if err := s.rebuildHitRollup(ctx, tx, tenant, r[0], r[1]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -454,7 +549,7 @@ func (s *sqlStore) DeleteDemo(ctx context.Context, tenant string) (int, error) {
 				return fmt.Errorf("%s: %w", table, err)
 			}
 		}
-		return nil
+		return s.rebuildTenant(ctx, tx, tenant)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: delete demo of %q: %w", tenant, err)
@@ -617,16 +712,21 @@ func (s *sqlStore) ImportEvents(ctx context.Context, events []MerchantEvent) err
 			return err
 		}
 		defer stmt.Close()
+		var stored []MerchantEvent
 		for _, e := range events {
 			if e.Tenant == "" || e.ID == "" || e.Type == "" || e.At.IsZero() {
 				return fmt.Errorf("%w: event needs tenant, id, type and time", ErrInvalid)
 			}
-			if _, err := stmt.ExecContext(ctx, e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
-				ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt)); err != nil {
+			res, err := stmt.ExecContext(ctx, e.Tenant, e.ID, e.Type, e.Contact, e.Visitor, e.OrderID, e.Amount, e.Currency,
+				ms(e.At), e.Data, b2i(e.Demo), ms(e.ReceivedAt))
+			if err != nil {
 				return err
 			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				stored = append(stored, e)
+			}
 		}
-		return nil
+		return s.eventsStored(ctx, tx, stored)
 	})
 	if err != nil {
 		return fmt.Errorf("store: import events: %w", err)
@@ -672,8 +772,69 @@ func (s *sqlStore) statsWhere(q StatsQuery) (string, []any) {
 	return w, args
 }
 
-// AggregateStats aggregates the conv_stats rows of q in the database.
+// AggregateStats aggregates q from the hourly rollups (rollup.go) and the
+// rows of the partial hours at the ends of the period; by agent, or for a
+// period holding no whole hour, from the rows (aggregateStatsExact).
 func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time.Duration) (StatsAgg, error) {
+	f, t := ms(q.From), ms(q.To)
+	h0, h1 := ceilHour(f), floorHour(t)
+	if q.Agent != "" || h0 >= h1 || f <= 0 {
+		return s.aggregateStatsExact(ctx, q, window)
+	}
+	if err := s.ensureRollupWindow(ctx, q.Tenant, window); err != nil {
+		return StatsAgg{}, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
+	}
+	sum := newConvAgg()
+	if err := s.readConvRollup(ctx, q, h0, h1, func(_ int64, c *convAgg) { sum.merge(c) }); err != nil {
+		return StatsAgg{}, fmt.Errorf("store: aggregate stats: %w", err)
+	}
+	win := window.Milliseconds()
+	for _, r := range [][2]int64{{f, h0}, {h1, t}} {
+		if err := s.readFacts(ctx, q, r[0], r[1], func(row factRow) { sum.addRow(row, win) }); err != nil {
+			return StatsAgg{}, fmt.Errorf("store: aggregate stats: %w", err)
+		}
+	}
+	a := sum.statsAgg()
+	where, args := s.statsWhere(q)
+	var err error
+	for _, p := range []struct {
+		col   string
+		n     int64
+		p     float64
+		h     hist
+		value *int64
+	}{{"frt_ms", sum.frtN, 50, sum.frt, &a.FRTP50MS}, {"frt_ms", sum.frtN, 90, sum.frt, &a.FRTP90MS}, {"resolution_ms", sum.resN, 50, sum.res, &a.ResolutionP50MS}} {
+		switch {
+		case p.n == 0:
+		case p.n <= exactPercentileMax:
+			*p.value, err = s.rankExact(ctx, where, args, p.col, int(p.n), p.p)
+		default:
+			*p.value = p.h.rank(nearestRank(p.n, p.p))
+		}
+		if err != nil {
+			return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
+		}
+	}
+	if a.Orders, a.Revenue, err = s.orders(ctx, q.Tenant, f, t); err != nil {
+		return a, fmt.Errorf("store: orders of %q: %w", q.Tenant, err)
+	}
+	return a, nil
+}
+
+// rankExact is the nearest-rank p-th percentile of col over the n rows of
+// where (values ≥ 0), -1 when n is 0.
+func (s *sqlStore) rankExact(ctx context.Context, where string, args []any, col string, n int, p float64) (int64, error) {
+	if n == 0 {
+		return -1, nil
+	}
+	r := nearestRank(int64(n), p)
+	var v int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT `+col+where+` AND `+col+` >= 0 ORDER BY `+col+` LIMIT 1 OFFSET ?`), append(args, r-1)...).Scan(&v)
+	return v, err
+}
+
+// aggregateStatsExact aggregates the conv_stats rows of q in the database.
+func (s *sqlStore) aggregateStatsExact(ctx context.Context, q StatsQuery, window time.Duration) (StatsAgg, error) {
 	var a StatsAgg
 	where, args := s.statsWhere(q)
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(messages), 0), COALESCE(SUM(handed_off), 0), COALESCE(SUM(deflected), 0),
@@ -686,16 +847,7 @@ func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time
 	if err != nil {
 		return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
 	}
-	rank := func(col string, n int, p float64) (int64, error) {
-		if n == 0 {
-			return -1, nil
-		}
-		r := int(math.Ceil(p / 100 * float64(n)))
-		r = min(max(r, 1), n)
-		var v int64
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT `+col+where+` AND `+col+` >= 0 ORDER BY `+col+` LIMIT 1 OFFSET ?`), append(args, r-1)...).Scan(&v)
-		return v, err
-	}
+	rank := func(col string, n int, p float64) (int64, error) { return s.rankExact(ctx, where, args, col, n, p) }
 	if a.FRTP50MS, err = rank("frt_ms", a.FRTCount, 50); err == nil {
 		if a.FRTP90MS, err = rank("frt_ms", a.FRTCount, 90); err == nil {
 			a.ResolutionP50MS, err = rank("resolution_ms", a.ResolutionCount, 50)
@@ -705,8 +857,8 @@ func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time
 		return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
 	}
 	// Two EXISTS so that each uses its index (visitor, contact).
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+where+` AND (EXISTS (SELECT 1 FROM merchant_events e WHERE e.tenant = conv_stats.tenant
-		AND e.visitor = conv_stats.visitor AND e.at >= conv_stats.created_at AND e.at <= conv_stats.created_at + ? AND e.type = 'order.placed')
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*)`+where+` AND ((conv_stats.visitor <> '' AND EXISTS (SELECT 1 FROM merchant_events e WHERE e.tenant = conv_stats.tenant
+		AND e.visitor = conv_stats.visitor AND e.at >= conv_stats.created_at AND e.at <= conv_stats.created_at + ? AND e.type = 'order.placed'))
 		OR (conv_stats.contact <> '' AND EXISTS (SELECT 1 FROM merchant_events e WHERE e.tenant = conv_stats.tenant
 		AND e.contact = conv_stats.contact AND e.at >= conv_stats.created_at AND e.at <= conv_stats.created_at + ? AND e.type = 'order.placed')))`),
 		append(args, window.Milliseconds(), window.Milliseconds())...).Scan(&a.Conversions)
@@ -730,8 +882,64 @@ type HitsAgg struct {
 	Hits, Outside, Sessions, DeflectedConvs int
 }
 
-// AggregateHits aggregates the tenant's widget hits in [from, to).
+// AggregateHits aggregates the tenant's widget hits in [from, to): the
+// whole hours from hit_rollup, the partial ones from the rows. Sessions
+// come from the rollups' session starts, plus the hits in the first
+// SessionGap of the period whose predecessor came before it; when a hit
+// of the period names a conversation that is not in it (it counts as a
+// browser answer outside any conversation then, and splits sessions), or
+// for another gap than SessionGap, everything comes from the rows
+// (aggregateHitsExact).
 func (s *sqlStore) AggregateHits(ctx context.Context, tenant string, from, to time.Time, gap time.Duration) (HitsAgg, error) {
+	f, t := ms(from), ms(to)
+	h0, h1 := ceilHour(f), floorHour(t)
+	if gap != SessionGap || h0 >= h1 || f <= 0 {
+		return s.aggregateHitsExact(ctx, tenant, from, to, gap)
+	}
+	var a HitsAgg
+	var unnamed, starts int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(hits), 0), COALESCE(SUM(unnamed), 0), COALESCE(SUM(starts), 0) FROM hit_rollup
+		WHERE tenant = ? AND hour >= ? AND hour < ?`), tenant, h0, h1).Scan(&a.Hits, &unnamed, &starts); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	for _, r := range [][2]int64{{f, h0}, {h1, t}} {
+		if r[0] >= r[1] {
+			continue
+		}
+		var k, u, st int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN conversation_id = '' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN `+hitStartSQL+` THEN 1 ELSE 0 END), 0) FROM widget_hits WHERE tenant = ? AND at >= ? AND at < ?`),
+			tenant, r[0], r[1]).Scan(&k, &u, &st); err != nil {
+			return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+		}
+		a.Hits, unnamed, starts = a.Hits+k, unnamed+u, starts+st
+	}
+	var inside int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant AND c.id = h.conversation_id
+		WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?`),
+		tenant, f, t, f, t).Scan(&inside); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	if named := a.Hits - unnamed; named != inside {
+		return s.aggregateHitsExact(ctx, tenant, from, to, gap)
+	}
+	a.Outside = a.Hits - inside
+	var carried int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM widget_hits WHERE tenant = ? AND conversation_id = '' AND at >= ? AND at < ?
+		AND gap_ms >= 0 AND at - gap_ms < ?`), tenant, f, min(t, f+gap.Milliseconds()), f).Scan(&carried); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	a.Sessions = starts + carried
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT h.conversation_id) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant
+		AND c.id = h.conversation_id WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?
+		AND c.handed_off = 0 AND c.deflected = 0`), tenant, f, t, f, t).Scan(&a.DeflectedConvs); err != nil {
+		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	}
+	return a, nil
+}
+
+// aggregateHitsExact aggregates the tenant's widget hits in [from, to) from the rows.
+func (s *sqlStore) aggregateHitsExact(ctx context.Context, tenant string, from, to time.Time, gap time.Duration) (HitsAgg, error) {
 	var a HitsAgg
 	outside := ` FROM widget_hits h WHERE h.tenant = ? AND h.at >= ? AND h.at < ? AND NOT EXISTS (SELECT 1 FROM conv_stats c
 		WHERE c.tenant = h.tenant AND c.id = h.conversation_id AND c.created_at >= ? AND c.created_at < ?)`
@@ -747,7 +955,7 @@ func (s *sqlStore) AggregateHits(ctx context.Context, tenant string, from, to ti
 		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
 	}
 	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT h.conversation_id) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant
-		AND c.id = h.conversation_id WHERE h.tenant = ? AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?
+		AND c.id = h.conversation_id WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?
 		AND c.handed_off = 0 AND c.deflected = 0`), args...).Scan(&a.DeflectedConvs); err != nil {
 		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
 	}

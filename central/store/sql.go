@@ -1076,7 +1076,7 @@ func (s *sqlStore) migrate(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("migration %d: %w", m.version, err)
 		}
 	}
-	return nil
+	return s.rebuildPending(ctx, tx)
 }
 
 // collect scans every row with scan and closes rows. The result is never nil.

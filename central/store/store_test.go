@@ -76,6 +76,7 @@ var contract = []struct {
 	{"alerts", testAlerts},
 	{"proactive", testProactive},
 	{"series", testSeries},
+	{"rollups", testRollups},
 }
 
 var ctx = context.Background()
