@@ -1,6 +1,8 @@
 // The admin page of the console (owners and admins): sites and their
 // allowed origins, agents (one-time password shown once, role, disable),
-// API keys (key shown once, revoke) and the tenant's audit log. It calls
+// API keys (key shown once, revoke), webhooks, proactive notice rules
+// (create, edit, enable/disable, delete), tenant settings and the
+// tenant's audit log. It calls
 // the /v1/admin REST API; every value from the server is set with
 // textContent, never as HTML.
 (function () {
@@ -221,6 +223,166 @@
     });
   });
 
+  // ---- proactive notice rules (proactive:read/write): one form creates
+  // and edits every kind the backend runs (PUT /v1/proactive/rules/{id}
+  // replaces a rule whole, so editing starts from the stored rule and
+  // keeps what the form does not show) ----
+  var editing = null;
+  function canRules() { return me && (me.scopes || []).indexOf('proactive:read') >= 0; }
+  function canWriteRules() { return me && (me.scopes || []).indexOf('proactive:write') >= 0; }
+  function showTrigger() {
+    var tr = $('rule-trigger').value;
+    Array.prototype.forEach.call(document.querySelectorAll('#rule-form fieldset[data-trigger]'), function (f) {
+      f.hidden = f.getAttribute('data-trigger') !== tr;
+    });
+  }
+  function addTextRow(lang, text) {
+    var d = el('div', null, { 'class': 'adm-text-row' });
+    var l = el('input', null, { 'aria-label': 'Language', placeholder: 'en', 'class': 'rule-lang' });
+    l.value = lang || '';
+    var t = el('textarea', null, { 'aria-label': 'Message', placeholder: 'Your order {order_id} is running late — sorry! It ships within 2 days.', 'class': 'rule-text', maxlength: '1000' });
+    t.value = text || '';
+    d.appendChild(l);
+    d.appendChild(t);
+    d.appendChild(button('Remove', 'ghost', function () { d.remove(); }));
+    $('rule-texts').appendChild(d);
+  }
+  function durText(d) {
+    if (!d) return '';
+    return String(d).replace(/(\d)m0s$/, '$1m').replace(/(\d)h0m$/, '$1h');
+  }
+  function utcInput(iso) { return iso ? new Date(iso).toISOString().slice(0, 16) : ''; }
+  function resetRuleForm() {
+    editing = null;
+    $('rule-form').reset();
+    $('rule-id').disabled = false;
+    $('rule-texts').textContent = '';
+    addTextRow('en', '');
+    $('rule-submit').textContent = 'Add rule';
+    $('rule-cancel').hidden = true;
+    showTrigger();
+  }
+  function editRule(r) {
+    resetRuleForm();
+    editing = r;
+    $('rule-id').value = r.id;
+    $('rule-id').disabled = true;
+    $('rule-name').value = r.name || '';
+    $('rule-trigger').value = r.trigger;
+    $('rule-event').value = r.event_type || 'order.delayed';
+    $('rule-idle').value = r.idle_s || 45;
+    $('rule-url').value = r.url_contains || '';
+    $('rule-sku').checked = !!r.require_sku;
+    $('rule-at').value = utcInput(r.at);
+    $('rule-audience').value = r.audience_days || 30;
+    $('rule-region').value = r.region || '';
+    $('rule-promotion').checked = !!r.promotion;
+    $('rule-texts').textContent = '';
+    Object.keys(r.text || {}).sort().forEach(function (l) { addTextRow(l, r.text[l]); });
+    $('rule-control').value = r.control_pct == null ? 10 : r.control_pct;
+    $('rule-cap').value = r.cap || 1;
+    $('rule-window').value = durText(r.cap_window) || '24h';
+    $('rule-quiet').value = r.quiet_hours || '';
+    $('rule-enabled').checked = !!r.enabled;
+    $('rule-submit').textContent = 'Save rule';
+    $('rule-cancel').hidden = false;
+    showTrigger();
+    $('rule-form').scrollIntoView({ block: 'nearest' });
+  }
+  // ruleSpec is the stored rule without the view's fields.
+  function ruleSpec(r) {
+    var o = JSON.parse(JSON.stringify(r));
+    delete o.updated_at; delete o.last_run;
+    return o;
+  }
+  function num(id) { var v = $(id).value.trim(); return v === '' ? null : Number(v); }
+  function formRule() {
+    var r = editing ? ruleSpec(editing) : {};
+    r.id = $('rule-id').value.trim();
+    r.name = $('rule-name').value.trim();
+    r.trigger = $('rule-trigger').value;
+    ['event_type', 'idle_s', 'url_contains', 'require_sku', 'at', 'audience_days', 'region', 'promotion'].forEach(function (k) { delete r[k]; });
+    if (r.trigger === 'event') r.event_type = $('rule-event').value.trim();
+    if (r.trigger === 'idle') {
+      r.idle_s = num('rule-idle') || 0;
+      r.url_contains = $('rule-url').value.trim();
+      r.require_sku = $('rule-sku').checked;
+    }
+    if (r.trigger === 'campaign') {
+      var at = $('rule-at').value;
+      if (at) r.at = new Date(at + ':00Z').toISOString();
+      r.audience_days = num('rule-audience') || 0;
+      r.region = $('rule-region').value.trim();
+      r.promotion = $('rule-promotion').checked;
+    }
+    r.text = {};
+    Array.prototype.forEach.call(document.querySelectorAll('#rule-texts .adm-text-row'), function (d) {
+      var l = d.querySelector('.rule-lang').value.trim(), t = d.querySelector('.rule-text').value;
+      if (l || t.trim()) r.text[l] = t;
+    });
+    var c = num('rule-control');
+    if (c == null) delete r.control_pct; else r.control_pct = c;
+    var cap = num('rule-cap');
+    if (cap == null) delete r.cap; else r.cap = cap;
+    var w = $('rule-window').value.trim();
+    if (w) r.cap_window = w; else delete r.cap_window;
+    r.quiet_hours = $('rule-quiet').value.trim();
+    r.enabled = $('rule-enabled').checked;
+    return r;
+  }
+  function triggerText(r) {
+    switch (r.trigger) {
+      case 'event': return 'event ' + (r.event_type || '');
+      case 'idle': return 'idle ≥ ' + r.idle_s + ' s' + (r.url_contains ? ' on pages containing “' + r.url_contains + '”' : '') + (r.require_sku ? ', product pages' : '');
+      case 'campaign': return 'campaign at ' + when(r.at) + ', shoppers active in the last ' + r.audience_days + ' d' +
+        (r.region ? ', region ' + r.region : '') + (r.promotion ? ', regional promotion' : '');
+    }
+    return r.trigger;
+  }
+  function loadRules() {
+    if (!canRules()) { $('adm-proactive').hidden = true; return Promise.resolve(); }
+    $('rule-form').hidden = !canWriteRules();
+    return api('GET', '/v1/proactive/rules').then(function (rules) {
+      var tb = $('rule-table').querySelector('tbody');
+      tb.textContent = '';
+      (rules || []).forEach(function (r) {
+        var tr = row(tb, [(r.name ? r.id + ' — ' + r.name : r.id), triggerText(r), '', (r.control_pct == null ? 10 : r.control_pct) + '%',
+          (r.cap || 1) + ' per ' + (durText(r.cap_window) || '24h'), r.quiet_hours === '-' ? 'none' : (r.quiet_hours || "tenant's"),
+          (r.enabled ? 'enabled' : 'disabled') + (r.last_run ? ' · last run ' + when(r.last_run) : '')], { 'data-id': r.id, 'data-enabled': String(!!r.enabled) });
+        if (!r.enabled) tr.className = 'adm-off';
+        tr.children[6].className = 'adm-nowrap';
+        ['Rule', 'Trigger', 'Message', 'Control', 'Cap', 'Quiet hours', 'Status'].forEach(function (h, i) { tr.children[i].setAttribute('data-label', h); });
+        var msg = tr.children[2];
+        msg.className = 'adm-rule-msg';
+        Object.keys(r.text || {}).sort().forEach(function (l) { msg.appendChild(el('div', l + ': ' + r.text[l])); });
+        var td = el('td');
+        if (canWriteRules()) {
+          td.appendChild(button('Edit', 'ghost', function () { editRule(r); }));
+          td.appendChild(button(r.enabled ? 'Disable' : 'Enable', r.enabled ? 'danger' : 'ghost', function () {
+            var o = ruleSpec(r);
+            o.enabled = !r.enabled;
+            act(api('PUT', '/v1/proactive/rules/' + encodeURIComponent(r.id), o), loadRules);
+          }));
+          td.appendChild(button('Delete', 'danger', function () {
+            if (!confirm('Delete rule ' + r.id + '? Its notices stay in the report.')) return;
+            act(api('DELETE', '/v1/proactive/rules/' + encodeURIComponent(r.id)), function () { if (editing && editing.id === r.id) resetRuleForm(); loadRules(); });
+          }));
+        }
+        tr.appendChild(td);
+      });
+    });
+  }
+  $('rule-trigger').addEventListener('change', showTrigger);
+  $('rule-add-lang').addEventListener('click', function () { addTextRow('', ''); });
+  $('rule-cancel').addEventListener('click', resetRuleForm);
+  $('rule-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var r = formRule();
+    if (!r.id) { showError('A rule needs an id (letters, digits, - and _).'); return; }
+    act(api('PUT', '/v1/proactive/rules/' + encodeURIComponent(r.id), r), function () { resetRuleForm(); loadRules(); });
+  });
+  resetRuleForm();
+
   // ---- tenant settings: every known key with its doc; values are
   // checked by the server, whose reason is shown ----
   function loadSettings() {
@@ -272,6 +434,6 @@
       Array.prototype.forEach.call(document.querySelectorAll('.adm-card'), function (c) { c.hidden = true; });
       return;
     }
-    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadHookEvents(), loadHooks(), loadSettings(), loadAudit()]);
+    return Promise.all([loadSites(), loadAgents(), loadScopes(), loadKeys(), loadHookEvents(), loadHooks(), loadRules(), loadSettings(), loadAudit()]);
   }).catch(function (e) { showError(e.message); });
 })();
