@@ -43,12 +43,57 @@ type Bundle struct {
 	Hash string
 }
 
-// Placeholders the build replaces in kefu.js and boot.js: both are valid
-// JavaScript string literals before the replacement.
+// Placeholders the build replaces in kefu.js, more.js and boot.js: all are
+// valid JavaScript string literals before the replacement.
 const (
-	markStrings = `"@@STRINGS@@"` // the UI strings of the bundle's language (kefu.js)
-	markAssets  = `"@@ASSETS@@"`  // {css, wasm, exec, strings, langs} (kefu.js, boot.js)
+	markStrings = `"@@STRINGS@@"` // the UI strings of the bundle's language that the file uses (kefu.js, more.js)
+	markAssets  = `"@@ASSETS@@"`  // {css, css2, wasm, exec, strings, langs} (kefu.js, boot.js)
 )
+
+// chunkStrings are the keys of a language's string table that only the
+// lazily loaded chunk more.js uses (photos, product cards, CSAT, the
+// callback form, popular questions); "q" names those of the queue's table.
+// The loader carries the others, except unusedStrings; the whole table is
+// kefu.<H>.<lang>.json, which Kefu.setLanguage fetches.
+var chunkStrings = map[string]bool{
+	"photo": true, "photo_type": true, "photo_size": true, "csat_q": true, "csat_thanks": true, "star": true,
+	"stock_in": true, "stock_out": true, "view": true, "suggest": true,
+	"q.cb": true, "q.cbph": true, "q.cbsend": true, "q.cbbad": true, "q.cbok": true,
+	"q.rate": true, "q.comment": true, "q.rsend": true, "q.rthanks": true, "q.star": true,
+}
+
+// unusedStrings are keys neither script reads (kept in the tables for
+// translators and older widgets).
+var unusedStrings = map[string]bool{"you": true, "bot": true, "today": true, "chat": true}
+
+// splitStrings divides a string table between the loader and the chunk.
+func splitStrings(all map[string]any) (loader, chunk map[string]any) {
+	loader, chunk = map[string]any{}, map[string]any{}
+	for k, v := range all {
+		if sub, ok := v.(map[string]any); ok {
+			l, c := map[string]any{}, map[string]any{}
+			for k2, v2 := range sub {
+				if chunkStrings[k+"."+k2] {
+					c[k2] = v2
+				} else {
+					l[k2] = v2
+				}
+			}
+			loader[k] = l
+			if len(c) > 0 {
+				chunk[k] = c
+			}
+			continue
+		}
+		switch {
+		case chunkStrings[k]:
+			chunk[k] = v
+		case !unusedStrings[k]:
+			loader[k] = v
+		}
+	}
+	return loader, chunk
+}
 
 // ErrNoLoader is returned by Build when the source file system has no
 // kefu.js.
@@ -62,9 +107,10 @@ var ErrNoLoader = errors.New("widget: no kefu.js in the source files")
 // The files:
 //
 //	kefu.js                    bootstrap: tiny, stable URL, short cache; loads the loader for the page's language
-//	kefu.<H>.<lang>.js         the loader with one language's strings (immutable)
+//	kefu.<H>.<lang>.js         the loader with one language's strings (immutable): a text chat over the WebSocket
+//	kefu.<H>.<lang>.more.js    the rest (more.js: photos, cards, CSAT, identify, the core…), fetched after the chat works (immutable)
 //	kefu.<H>.<lang>.json       that language's strings, for switching language (immutable)
-//	kefu.<h>.css               the style sheet (immutable)
+//	kefu.<h>.css               the loader's style sheet; another kefu.<h>.css, the chunk's (immutable)
 //	kefu.<h>.wasm, wasm_exec.<h>.js   the core and its Go glue (immutable), when built
 //	kefu.css, kefu.wasm, wasm_exec.js  the same under the old names (mutable)
 //
@@ -88,6 +134,10 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	if err != nil {
 		return Bundle{}, fmt.Errorf("widget: read boot.js: %w", err)
 	}
+	chunk, err := fs.ReadFile(src, "more.js")
+	if err != nil {
+		return Bundle{}, fmt.Errorf("widget: read more.js: %w", err)
+	}
 	var b Bundle
 	add := func(name, ctype string, body []byte, immutable bool) {
 		b.Assets = append(b.Assets, Asset{Name: name, Type: ctype, Body: body, Immutable: immutable})
@@ -100,8 +150,16 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	css = minified(dist, css, ".css")
 	cssName := "kefu." + short(css) + ".css"
 	assets["css"] = cssName
+	css2, err := fs.ReadFile(src, "more.css")
+	if err != nil {
+		return Bundle{}, fmt.Errorf("widget: read more.css: %w", err)
+	}
+	css2 = minified(dist, css2, ".css")
+	css2Name := "kefu." + short(css2) + ".css"
+	assets["css2"] = css2Name
 	var late []Asset
-	late = append(late, Asset{Name: cssName, Type: typeCSS, Body: css, Immutable: true}, Asset{Name: "kefu.css", Type: typeCSS, Body: css})
+	late = append(late, Asset{Name: cssName, Type: typeCSS, Body: css, Immutable: true}, Asset{Name: "kefu.css", Type: typeCSS, Body: css},
+		Asset{Name: css2Name, Type: typeCSS, Body: css2, Immutable: true})
 	for _, f := range []struct{ file, key, stem, ext, ctype string }{
 		{"kefu.wasm", "wasm", "kefu", ".wasm", "application/wasm"},
 		{"wasm_exec.js", "exec", "wasm_exec", ".js", typeJS},
@@ -121,8 +179,11 @@ func Build(src, dist fs.FS) (Bundle, error) {
 		late = append(late, Asset{Name: name, Type: f.ctype, Body: body, Immutable: true}, Asset{Name: f.file, Type: f.ctype, Body: body})
 	}
 	stringsOf := make(map[string][]byte, len(Languages))
+	loaderStrings := make(map[string][]byte, len(Languages))
+	chunkStringsOf := make(map[string][]byte, len(Languages))
 	h := sha256.New()
 	h.Write(loader)
+	h.Write(chunk)
 	for _, lang := range Languages {
 		raw, err := fs.ReadFile(src, "i18n/"+lang+".json")
 		if err != nil {
@@ -134,6 +195,9 @@ func Build(src, dist fs.FS) (Bundle, error) {
 		}
 		compact, _ := json.Marshal(probe) // sorted keys, no indentation
 		stringsOf[lang] = compact
+		l, c := splitStrings(probe)
+		loaderStrings[lang], _ = json.Marshal(l)
+		chunkStringsOf[lang], _ = json.Marshal(c)
 		h.Write(compact)
 	}
 	fixed, _ := json.Marshal(assets) // css, wasm, exec names: part of the hash
@@ -147,13 +211,18 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	if bytes.Count(boot, []byte(markAssets)) != 1 {
 		return Bundle{}, fmt.Errorf("widget: boot.js needs the %s placeholder once", markAssets)
 	}
+	if bytes.Count(chunk, []byte(markStrings)) != 1 {
+		return Bundle{}, fmt.Errorf("widget: more.js needs the %s placeholder once", markStrings)
+	}
 	bootBody := minified(dist, bytes.Replace(boot, []byte(markAssets), assetsJSON, 1), ".js")
 	add("kefu.js", typeJS, bootBody, false)
 	for _, lang := range Languages {
-		body := bytes.Replace(loader, []byte(markStrings), stringsOf[lang], 1)
+		body := bytes.Replace(loader, []byte(markStrings), loaderStrings[lang], 1)
 		body = bytes.Replace(body, []byte(markAssets), assetsJSON, 1)
 		add("kefu."+b.Hash+"."+lang+".js", typeJS, minified(dist, body, ".js"), true)
 		add("kefu."+b.Hash+"."+lang+".json", "application/json", stringsOf[lang], true)
+		more := bytes.Replace(chunk, []byte(markStrings), chunkStringsOf[lang], 1)
+		add("kefu."+b.Hash+"."+lang+".more.js", typeJS, minified(dist, more, ".js"), true)
 	}
 	b.Assets = append(b.Assets, late...)
 	return b, nil

@@ -35,8 +35,34 @@ func TestBuild(t *testing.T) {
 		if !ok || !js.Immutable || bytes.Contains(js.Body, []byte("@@")) || !bytes.Contains(js.Body, []byte(`"wasm":"kefu.`)) {
 			t.Fatalf("loader %s missing or not filled in", lang)
 		}
-		if s, ok := byName["kefu."+b.Hash+"."+lang+".json"]; !ok || !s.Immutable || !bytes.Contains(js.Body, s.Body) {
-			t.Fatalf("strings %s missing or not in the loader", lang)
+		if s, ok := byName["kefu."+b.Hash+"."+lang+".json"]; !ok || !s.Immutable || !bytes.Contains(s.Body, []byte(`"photo":`)) {
+			t.Fatalf("strings %s missing or incomplete", lang)
+		}
+		// The loader carries the text chat's strings, the chunk the rest.
+		more, ok := byName["kefu."+b.Hash+"."+lang+".more.js"]
+		if !ok || !more.Immutable || bytes.Contains(more.Body, []byte("@@")) {
+			t.Fatalf("chunk %s missing or not filled in", lang)
+		}
+		for _, k := range []string{`"send":`, `"greet":`, `"pos":`, `"e":`} {
+			if !bytes.Contains(js.Body, []byte(k)) || bytes.Contains(more.Body, []byte(k)) {
+				t.Errorf("%s: %s should be in the loader only", lang, k)
+			}
+		}
+		for _, k := range []string{`"photo":`, `"stock_in":`, `"cbsend":`, `"rate":`} {
+			if bytes.Contains(js.Body, []byte(k)) || !bytes.Contains(more.Body, []byte(k)) {
+				t.Errorf("%s: %s should be in the chunk only", lang, k)
+			}
+		}
+	}
+	var assets struct{ CSS, CSS2 string }
+	body := byName["kefu."+b.Hash+".en.js"].Body
+	i := bytes.Index(body, []byte(`{"css":`))
+	if i < 0 || json.NewDecoder(bytes.NewReader(body[i:])).Decode(&assets) != nil || assets.CSS == assets.CSS2 {
+		t.Fatalf("the loader does not name both style sheets: %+v", assets)
+	}
+	for _, css := range []string{assets.CSS, assets.CSS2} {
+		if a, ok := byName[css]; !ok || !a.Immutable {
+			t.Fatalf("style sheet %s missing", css)
 		}
 	}
 	if !bytes.Contains(byName["kefu."+b.Hash+".ar.js"].Body, []byte(`"dir":"rtl"`)) {
@@ -80,7 +106,7 @@ func TestBuildRefusesBadSources(t *testing.T) {
 	}
 	full := fstest.MapFS{}
 	_ = fs.WalkDir(widget.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (p == "kefu.js" || p == "boot.js" || p == "kefu.css" || strings.HasPrefix(p, "i18n/")) {
+		if err == nil && !d.IsDir() && (p == "kefu.js" || p == "boot.js" || p == "more.js" || p == "kefu.css" || p == "more.css" || strings.HasPrefix(p, "i18n/")) {
 			b, _ := fs.ReadFile(widget.FS(), p)
 			full[p] = &fstest.MapFile{Data: b}
 		}
@@ -90,9 +116,12 @@ func TestBuildRefusesBadSources(t *testing.T) {
 		"placeholder twice": func(m fstest.MapFS) {
 			m["kefu.js"] = &fstest.MapFile{Data: append(append([]byte{}, m["kefu.js"].Data...), `"@@ASSETS@@"`...)}
 		},
-		"no placeholder":   func(m fstest.MapFS) { m["boot.js"] = &fstest.MapFile{Data: []byte("(function(){})()")} },
-		"strings missing":  func(m fstest.MapFS) { delete(m, "i18n/ko.json") },
-		"strings not JSON": func(m fstest.MapFS) { m["i18n/ru.json"] = &fstest.MapFile{Data: []byte("{")} },
+		"no placeholder":        func(m fstest.MapFS) { m["boot.js"] = &fstest.MapFile{Data: []byte("(function(){})()")} },
+		"chunk without strings": func(m fstest.MapFS) { m["more.js"] = &fstest.MapFile{Data: []byte("(function(){})()")} },
+		"no chunk":              func(m fstest.MapFS) { delete(m, "more.js") },
+		"no chunk style":        func(m fstest.MapFS) { delete(m, "more.css") },
+		"strings missing":       func(m fstest.MapFS) { delete(m, "i18n/ko.json") },
+		"strings not JSON":      func(m fstest.MapFS) { m["i18n/ru.json"] = &fstest.MapFile{Data: []byte("{")} },
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := fstest.MapFS{}

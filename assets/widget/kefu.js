@@ -23,7 +23,7 @@
   var SITE = attr('site') || 'demo';
   var Q = '?site=' + encodeURIComponent(SITE);
   var KEY = 'kefu:' + SITE + ':';
-  var V = 1;
+  var V = 1, started = Date.now();
   if (typeof ASSETS !== 'object') ASSETS = { css: 'kefu.css', wasm: 'kefu.wasm', exec: 'wasm_exec.js', langs: ['en'] };
 
   /* ---------- i18n: one language's strings are built in; others are fetched (setLanguage) ---------- */
@@ -71,21 +71,14 @@
   var handlers = {};
   var waiters = {};                          // message id → {resolve, reject}
   var maxText = 4096;
-  // Photos: what the shopper may pick, and what goes on the wire after the
-  // re-encoding (the edge's limit, internal/photo.MaxBytes).
-  var PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'], PHOTO_MB = 10, PHOTO_WIRE = 512 * 1024, PHOTO_SIDE = 1600;
-  var config = null, core = null, coreP = null;
   var ws = null, wsState = 'idle', backoff = 0, retryTimer = 0, pingTimer = 0, pongTimer = 0;
-  var hits = [], hitTimer = 0;
   var isOpen = false, unread = 0, typingTimer = 0, opener = null;
   var features = {};                         // what the edge's welcome frame says it supports
   var tracked = [];                          // recent Kefu.track events, sent as context with the next message
-  var packs = {}, packP = {}, declines = {};                // FAQ pack language → entries / pending fetch
-  // identify(): the signed-in shopper, kept in memory only (never stored:
-  // name and e-mail are personal data) and sent with every hello of this
-  // page; idWait is the pending identify() promise, answered by the next
-  // welcome (verified) or error identity_refused.
-  var identity = null, idWait = null, idFresh = false;
+  // Shared with more.js: the core and /w/config once loaded; identify()'s
+  // signed-in shopper (memory only: name and e-mail are personal data),
+  // sent with every hello of this page, and its pending promise.
+  var S = { core: null, config: null, identity: null, fresh: false, wait: null };
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
@@ -146,7 +139,8 @@
     bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
   };
   var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css;
-  // The core is fetched when the page is idle after the launcher shows, so it never competes with first paint.
+  // The rest of the widget (more.js, which fetches the core) comes when the
+  // page is idle after the launcher shows, so it never competes with the chat.
   css.onload = css.onerror = function () {
     shown = true; hostStyle();
     // Swap the bootstrap's launcher for ours, keeping the keyboard focus.
@@ -154,7 +148,7 @@
     ui.panel.style.display = ui.launcher.style.display = '';
     if (early && early.parentNode) early.parentNode.removeChild(early);
     if (focused) (isOpen ? ui.input : ui.launcher).focus();
-    (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(function () { loadCore(); }, { timeout: 4000 });
+    (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(more, { timeout: 4000 });
   };
   var ui = {};
   ui.panel = h('section', 'panel'); ui.panel.id = 'kefu-panel'; ui.panel.setAttribute('role', 'dialog'); ui.panel.setAttribute('aria-modal', 'false');
@@ -174,7 +168,7 @@
   ui.input = h('textarea'); ui.input.rows = 1; ui.input.setAttribute('enterkeyhint', 'send');
   ui.send = h('button', 'send'); ui.send.type = 'button'; ui.send.innerHTML = ICON.send; ui.send.disabled = true;
   ui.attach = h('button', 'attach'); ui.attach.type = 'button'; ui.attach.innerHTML = ICON.clip;
-  ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = PHOTO_TYPES.join(','); ui.file.hidden = true; ui.file.tabIndex = -1;
+  ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = 'image/jpeg,image/png,image/webp'; ui.file.hidden = true; ui.file.tabIndex = -1;
   ui.attach.onclick = function () { ui.file.click(); };
   ui.file.onchange = function () { var f = ui.file.files && ui.file.files[0]; ui.file.value = ''; if (f) api.sendPhoto(f).catch(function () { /* shown in the log */ }); };
   field.appendChild(ui.attach); field.appendChild(ui.input); field.appendChild(ui.send); field.appendChild(ui.file);
@@ -207,7 +201,6 @@
     ui.powered.textContent = t('powered') + ' '; ui.powered.appendChild(h('b', '', 'Kefu'));
     ui.launcher.setAttribute('aria-label', isOpen ? t('close') : t('open'));
     setStatus(ui.statusState || 'online');
-    if (ui.chips) ui.chips.setAttribute('aria-label', t('suggest'));
     if (ui.attach) ui.attach.setAttribute('aria-label', t('attach'));
     if (lastShopper && lastShopper.meta) setState(lastShopper, lastShopper.state);
   }
@@ -317,7 +310,7 @@
     if (m.thumb) { b.className = 'bubble photo'; b.setAttribute('role', 'img'); b.setAttribute('aria-label', m.text); b.appendChild(m.thumb); }
     else linkify(b, m.role === 'shopper' ? m.text : typo(m.text));
     st.appendChild(b);
-    if (m.products && m.products.length) st.appendChild(cards(m.products));
+    if (m.products && m.products.length) { var box = h('div', 'cards'); st.appendChild(box); x('cards', [box, m.products]); }
     var meta = h('div', 'meta');
     if (m.role === 'bot' && m.source === 'local' && m.faqId) { var ins = h('span', 'instant'); ins.innerHTML = ICON.bolt; ins.appendChild(D.createTextNode(t('instant'))); meta.appendChild(ins); }
     st.appendChild(meta);
@@ -334,24 +327,6 @@
     scroll();
     return row;
   }
-  // cards renders product cards (image, name, price, stock, link) that a
-  // reply carries: every field is text; the image and link only http(s).
-  function cards(list) {
-    var box = h('div', 'cards');
-    list.slice(0, 6).forEach(function (p) {
-      if (!p || typeof p !== 'object') return;
-      var c = h('div', 'card');
-      if (safeURL(p.image)) { var img = h('img'); img.src = safeURL(p.image); img.alt = String(p.name || ''); img.loading = 'lazy'; img.referrerPolicy = 'no-referrer'; c.appendChild(img); }
-      var body = h('div', 'card-body');
-      body.appendChild(h('div', 'card-name', String(p.name || '')));
-      if (p.price != null) body.appendChild(h('div', 'card-price', String(p.price) + (p.currency ? ' ' + String(p.currency) : '')));
-      if (p.stock != null) body.appendChild(h('div', 'card-stock' + (p.stock > 0 || p.stock === true ? '' : ' out'), p.stock > 0 || p.stock === true ? t('stock_in') : t('stock_out')));
-      if (safeURL(p.url)) { var a = h('a', 'card-link', t('view')); a.href = safeURL(p.url); a.target = '_blank'; a.rel = 'noopener noreferrer nofollow'; a.title = safeURL(p.url); body.appendChild(a); }
-      c.appendChild(body); box.appendChild(c);
-    });
-    return box;
-  }
-  function safeURL(s) { try { var u = new URL(String(s)); return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : ''; } catch (e) { return ''; } }
   // scroll keeps the newest message in view at the next frame: reading
   // scrollHeight now would force a layout on every message.
   var scrollQueued = false;
@@ -396,27 +371,6 @@
   }
   function system(text, warn) { render({ id: 'sys-' + newID(), role: 'system', text: text, warn: warn }, true); }
 
-  // csatPrompt asks for a 1–5 rating when central asks for one (event
-  // csat.request, or conversation.closed with reason "csat"); the choice is
-  // emitted as Kefu.on('csat') and sent as a csat frame when the edge
-  // supports it (welcome frame feature "csat").
-  function csatPrompt(convID) {
-    if (ui.csat && ui.csat.parentNode) return;
-    var box = ui.csat = h('div', 'csat'); box.setAttribute('role', 'group'); box.setAttribute('aria-label', t('csat_q'));
-    box.appendChild(h('div', 'csat-q', t('csat_q')));
-    var row = h('div', 'csat-stars');
-    [1, 2, 3, 4, 5].forEach(function (n) {
-      var b = h('button', 'star', '★'); b.type = 'button'; b.setAttribute('aria-label', t('star').replace('{n}', n));
-      b.onclick = function () {
-        box.textContent = t('csat_thanks');
-        var ev = { score: n, conversation_id: convID || conv || undefined };
-        if (features.csat) frame({ type: 'csat', id: newID(), conversation_id: ev.conversation_id, score: n });
-        emit('csat', ev); track('csat', ev);
-      };
-      row.appendChild(b);
-    });
-    box.appendChild(row); ui.log.appendChild(box); scroll();
-  }
 
   function remember(m) {
     history.push({ id: m.id, role: m.role, text: m.text, source: m.source, author: m.author, at: m.at, faqId: m.faqId, products: m.products });
@@ -436,7 +390,7 @@
 
   /* ---------- WebSocket ---------- */
   function wsURL() {
-    var p = (config && config.ws) || ('/ws' + Q);
+    var p = (S.config && S.config.ws) || ('/ws' + Q);
     var u = new URL(p, ROOT);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     return u.href;
@@ -450,8 +404,8 @@
     ws = s;
     s.onopen = function () {
       var hello = { v: V, type: 'hello', site: SITE, visitor: visitor };
-      if (conv && !idFresh) { hello.conversation_id = conv; if (lastID) hello.resume_after = lastID; }
-      if (identity) hello.identity = identity;
+      if (conv && !S.fresh) { hello.conversation_id = conv; if (lastID) hello.resume_after = lastID; }
+      if (S.identity) hello.identity = S.identity;
       s.send(JSON.stringify(hello));
       beat();
     };
@@ -492,7 +446,7 @@
         (f.features || []).forEach(function (x) { features[x] = true; });
         welcomed(f);
         if (f.conversation_id && f.conversation_id !== conv) { conv = f.conversation_id; save('conv', conv); lastID = ''; save('last', ''); }
-        work.flushLocal();
+        if (X) X.flushLocal();
         flush();
         break;
       case 'accepted':
@@ -510,7 +464,7 @@
         if (msg.role === 'system') lastSystemAt = Date.now();
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
         addMessage(msg);
-        if (msg.quickReplies && msg.quickReplies.length) quickReplies(msg.quickReplies);
+        if (msg.quickReplies && msg.quickReplies.length) x('quick', [msg.quickReplies]);
         if (!lastID || msg.id > lastID) { lastID = msg.id; save('last', lastID); }
         frame({ type: 'ack', id: f.id });
         break;
@@ -521,8 +475,8 @@
         else if (ev === 'conversation.assigned') { work.assigned(); system(t('assigned').replace('{a}', f.author || f.reason || 'Agent')); }
         else if (ev === 'conversation.typing') { if (f.author) showTyping(6000); }
         else if (ev === 'queue.position') work.queue(f);
-        else if (ev === 'csat.request') work.csat();
-        else if (ev === 'conversation.closed') { hideTyping(); work.closed(); system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
+        else if (ev === 'csat.request') x('csat', []);
+        else if (ev === 'conversation.closed') { hideTyping(); work.closed(); system(t('closed')); if (f.reason === 'csat') x('csatPrompt', [f.conversation_id]); }
         emit('event', { event: ev, reason: f.reason, author: f.author });
         break;
       case 'error':
@@ -541,22 +495,10 @@
     }
     if (code === 'need_hello') { if (ws) ws.close(); return; }
     if (code === 'upload_expired' && m && m.blob && !m.reuploaded) {
-      // The edge lost the photo (restart, expiry): upload it again, same message id.
-      m.reuploaded = true; m.inflight = true;
-      upload(m).then(function () { m.inflight = false; saveOutbox(); flush(); }, function (e) { takeOutbox(m.id); setState(m, 'refused'); settle(m.id, false, e); });
+      x('reupload', [m]);
       return;
     }
-    if (code === 'identity_refused') {
-      // The merchant's integration is wrong, not the shopper: no notice in
-      // the panel; the welcome that follows is an anonymous one.
-      identity = null; idFresh = false;
-      var ie = new Error('kefu: identity refused: ' + (f.reason || 'the hash does not verify')); ie.code = code; ie.reason = f.reason;
-      var w = idWait; idWait = null;
-      if (w) w.reject(ie);
-      emit('identity', { ok: false, code: code, reason: f.reason });
-      emit('error', { code: code, reason: f.reason });
-      return;
-    }
+    if (code === 'identity_refused') { x('refused', [f]); return; }
     if (m) {
       // Only a failure that another try could fix offers Retry.
       takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' || code === 'upload_expired' ? 'refused' : 'failed'); hideTyping();
@@ -579,48 +521,8 @@
         while (ui.log.firstElementChild && ui.log.firstElementChild !== ui.chips) ui.log.removeChild(ui.log.firstElementChild);
       }
     }
-    idFresh = false;
-    var w = idWait; idWait = null;
-    if (identity && w) {
-      var r = { visitor: visitor, conversation_id: f.conversation_id };
-      w.resolve(r);
-      emit('identity', { ok: true, visitor: visitor, conversation_id: f.conversation_id });
-    }
-  }
-  // identify presents a signed-in shopper to the edge: a new hello on a new
-  // socket carries it (PROTOCOL.md 2.1a).
-  function identify(o) {
-    o = o || {};
-    var id = typeof o.id === 'number' ? String(o.id) : o.id, hash = String(o.hash || '').toLowerCase();
-    var bad = typeof id !== 'string' || !id || byteLen(id) > 256 ? 'id must be a string of 1 to 256 bytes'
-      : !/^[0-9a-f]{64}$/.test(hash) ? 'hash must be the hex HMAC-SHA256 of id (64 hex characters), computed on your server' : '';
-    if (bad) { var e = new Error('kefu: identify: ' + bad); e.code = 'identity_refused'; e.reason = bad; return Promise.reject(e); }
-    var next = { id: id, hash: hash };
-    if (o.name) next.name = String(o.name).slice(0, 200);
-    if (o.email) next.email = String(o.email).slice(0, 200);
-    if (o.channels && typeof o.channels === 'object') { // signed channel user ids (PROTOCOL.md 2.1b)
-      var chs = {}, n = 0;
-      Object.keys(o.channels).slice(0, 16).forEach(function (k) { if (typeof o.channels[k] === 'string') { chs[k] = o.channels[k].slice(0, 256); n++; } });
-      if (n) next.channels = chs;
-    }
-    if (identity && identity.id === next.id && identity.hash === next.hash && wsState === 'ready' && !idWait) {
-      identity = next;
-      return Promise.resolve({ visitor: visitor, conversation_id: conv });
-    }
-    if (idWait) { var old = idWait; idWait = null; var s = new Error('kefu: identify: superseded by a later identify()'); s.code = 'superseded'; old.reject(s); }
-    identity = next;
-    // A contact's own conversation is found by the edge; another
-    // contact's conversation id would not resume.
-    idFresh = /^u_/.test(visitor);
-    return new Promise(function (resolve, reject) {
-      idWait = { resolve: resolve, reject: reject };
-      if (ws) {
-        var o2 = ws; ws = null; wsState = 'idle'; clearInterval(pingTimer); clearTimeout(pongTimer);
-        outbox.forEach(function (m) { m.inflight = false; });
-        try { o2.close(); } catch (x) { /* already closing */ }
-      }
-      backoff = 0; connect();
-    });
+    S.fresh = false;
+    if (S.wait) x('welcomed', [f]);
   }
   function findOutbox(id) { for (var i = 0; i < outbox.length; i++) if (outbox[i].id === id) return outbox[i]; return null; }
   function takeOutbox(id) {
@@ -651,173 +553,39 @@
     });
   }
   function settle(id, ok, v) { var w = waiters[id]; if (!w) return; delete waiters[id]; ok ? w.resolve(v) : w.reject(v); }
+  // reconnect opens a new socket at once (identify: a new hello).
+  function reconnect() {
+    if (ws) {
+      var o = ws; ws = null; wsState = 'idle'; clearInterval(pingTimer); clearTimeout(pongTimer);
+      outbox.forEach(function (m) { m.inflight = false; });
+      try { o.close(); } catch (e) { /* already closing */ }
+    }
+    backoff = 0; connect();
+  }
 
-  /* ---------- config, FAQ packs, WASM core, local answers ---------- */
-  // /w/config is small: settings, model URLs and one FAQ pack URL per
-  // language; the packs themselves are fetched for the shopper's language only.
-  function getConfig() {
-    if (!config) config = fetch(ROOT + 'w/config' + Q, { credentials: 'omit' }).then(function (r) {
-      if (!r.ok) throw new Error('kefu: config ' + r.status);
-      return r.json();
-    }).then(function (c) {
-      config = c; if (c.max_text) maxText = c.max_text;
-      return c;
-    }, function (e) { config = null; throw e; });
-    return config.then ? config : Promise.resolve(config);
+  /* ---------- the rest of the widget (more.js): after the chat works, or at first need ---------- */
+  // more loads the chunk once (kefu.<hash>.<lang>.more.js, content-hashed);
+  // x calls one of its functions now, or once it has arrived, in call
+  // order: a Promise of the result. A failed fetch is tried again.
+  var X = null, xq = [], xLoading = false, xFails = 0;
+  function more() {
+    if (X || xLoading) return;
+    xLoading = true;
+    var s = D.createElement('script'); s.async = true; s.src = ROOT + ASSETS.strings + LANG + '.more.js';
+    s.onerror = function () {
+      xLoading = false;
+      if (++xFails < 4) setTimeout(more, 2000 * xFails);
+      else xq.splice(0).forEach(function (c) { c[3](new Error('kefu: could not load ' + s.src)); });
+    };
+    (D.head || D.documentElement).appendChild(s);
   }
-  // pack fetches the FAQ pack of one language (once) and hands every pack
-  // fetched so far to the core; it resolves to the pack's entries or null.
-  function pack(lang) {
-    if (packP[lang]) return packP[lang];
-    packP[lang] = getConfig().then(function (c) {
-      var url = c.faq_packs && c.faq_packs[lang];
-      if (!url) return null;
-      return fetch(new URL(url, ROOT), { credentials: 'omit' }).then(function (r) {
-        if (!r.ok) throw new Error('kefu: FAQ pack ' + lang + ' ' + r.status);
-        return r.json();
-      }).then(function (p) {
-        packs[lang] = p.entries || [];
-        declines[lang] = p.decline || [];
-        if (core) feed(core);
-        if (lang === packLang(LANG)) suggestions();
-        return packs[lang];
-      });
-    }).catch(function (e) { delete packP[lang]; if (W.console) console.info('kefu:', e); return null; });
-    return packP[lang];
-  }
-  // feed merges the fetched packs (by entry id) into the core's FAQ cache.
-  function feed(k) {
-    var byID = {}, list = [];
-    Object.keys(packs).forEach(function (l) {
-      packs[l].forEach(function (e) {
-        var m = byID[e.id];
-        if (!m) { m = byID[e.id] = { id: e.id, intent: e.intent, local: e.local, questions: {}, answers: {} }; list.push(m); }
-        Object.keys(e.questions || {}).forEach(function (q) { m.questions[q] = e.questions[q]; });
-        Object.keys(e.answers || {}).forEach(function (a) { m.answers[a] = e.answers[a]; });
-      });
-    });
-    // Terms naming something specific (a destination, a fee…): the core
-    // leaves questions naming them to central (chat.FAQPack.Decline).
-    var decl = [];
-    Object.keys(declines).forEach(function (l) { decl = decl.concat(declines[l]); });
-    var err = k.loadFAQ(list, decl);
-    if (err && W.console) console.info('kefu: FAQ not loaded', err);
-  }
-  function loadScript(src) {
-    return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
-  }
-  function loadCore() {
-    if (coreP) return coreP;
-    if (!W.WebAssembly || !ASSETS.wasm) return (coreP = Promise.resolve(null));
-    pack(packLang(LANG));
-    coreP = getConfig().then(function (c) {
-      return (W.Go ? Promise.resolve() : loadScript(ROOT + ASSETS.exec)).then(function () {
-        var go = new W.Go(), url = ROOT + ASSETS.wasm;
-        var inst = WebAssembly.instantiateStreaming
-          ? WebAssembly.instantiateStreaming(fetch(url), go.importObject).catch(function () { return fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); }); })
-          : fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
-        return inst.then(function (res) {
-          go.run(res.instance);
-          var k = W.kefuCore;
-          if (!k) throw new Error('kefu: core did not register');
-          feed(k);
-          core = k;
-          // Models sharpen language and intent; FAQ answers work without
-          // them, so they load in the background (only those the core uses).
-          var models = c.models || {};
-          ['langid', 'intent'].forEach(function (name) {
-            if (!models[name]) return;
-            fetch(new URL(models[name], ROOT)).then(function (r) {
-              if (!r.ok) throw new Error('HTTP ' + r.status);
-              return r.arrayBuffer();
-            }).then(function (b) {
-              var e = k.load(name, new Uint8Array(b));
-              if (e) throw new Error(e);
-              emit('model', { name: name });
-            }).catch(function (e) { if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
-          });
-          emit('ready', { core: true });
-          return k;
-        });
-      });
-    }).catch(function (e) {
-      if (W.console) console.info('kefu: answering over the network only', e);
-      return null;
-    });
-    return coreP;
-  }
-  // suggestions shows up to three popular questions of the shopper's
-  // language under the greeting, until the shopper writes.
-  function suggestions() {
-    var entries = packs[packLang(LANG)] || [];
-    if (!ui.greeted || !entries.length || history.some(function (m) { return m.role === 'shopper'; })) return;
-    removeChips();
-    var picks = [];
-    entries.forEach(function (e) {
-      var q = e.local && e.questions && e.questions[packLang(LANG)];
-      if (q && q[0] && picks.length < 3) picks.push(q[0]);
-    });
-    if (!picks.length) return;
-    ui.chips = h('div', 'chips'); ui.chips.setAttribute('role', 'group'); ui.chips.setAttribute('aria-label', t('suggest'));
-    picks.forEach(function (q) {
-      var b = h('button', 'chip', q); b.type = 'button';
-      b.onclick = function () { removeChips(); ui.input.focus(); api.send(q).catch(function () {}); };
-      ui.chips.appendChild(b);
-    });
-    // Always right under the greeting (or at the end of a restored log).
-    var g = ui.log.querySelector('[data-id="greet"]');
-    ui.log.insertBefore(ui.chips, g ? g.nextSibling : null); scroll();
-  }
-  function quickReplies(list) {
-    removeChips();
-    ui.chips = h('div', 'chips'); ui.chips.setAttribute('role', 'group'); ui.chips.setAttribute('aria-label', t('suggest'));
-    list.forEach(function (q) {
-      var b = h('button', 'chip', q); b.type = 'button';
-      b.onclick = function () { removeChips(); ui.input.focus(); api.send(q).catch(function () {}); };
-      ui.chips.appendChild(b);
-    });
-    ui.log.appendChild(ui.chips); scroll();
+  function x(name, a) {
+    if (X) { try { return Promise.resolve(X[name].apply(null, a)); } catch (e) { return Promise.reject(e); } }
+    more();
+    return new Promise(function (ok, fail) { xq.push([name, a, ok, fail]); });
   }
   function removeChips() { if (ui.chips && ui.chips.parentNode) ui.chips.parentNode.removeChild(ui.chips); ui.chips = null; }
-
-  function hit(r, m, a) {
-    var x = { faq_id: r.faqId, intent: r.intent || undefined, lang: r.lang, score: Math.round(r.score * 1000) / 1000, conversation_id: conv || undefined, at: Date.now() };
-    hits.push(x);
-    // The answer itself goes to the agent's view once the conversation is known (work.local).
-    if (m && a) work.local(x, m, a);
-    if (hits.length >= 20) flushHits(); else if (!hitTimer) hitTimer = setTimeout(flushHits, x.question ? 1000 : 5000);
-  }
-  function flushHits() {
-    clearTimeout(hitTimer); hitTimer = 0;
-    if (!hits.length) return;
-    var body = JSON.stringify({ visitor: visitor, hits: hits.splice(0, 100) });
-    var url = ROOT + 'w/hits' + Q, blob = new Blob([body], { type: 'text/plain' });
-    if (!(navigator.sendBeacon && navigator.sendBeacon(url, blob))) fetch(url, { method: 'POST', body: body, keepalive: true }).catch(function () {});
-  }
-  D.addEventListener('visibilitychange', function () { if (D.visibilityState === 'hidden') flushHits(); });
-  W.addEventListener('pagehide', flushHits);
   W.addEventListener('online', function () { if (!ws && (outbox.length || conv)) { backoff = 0; connect(); } });
-  // Proactive notices (PROTOCOL §2.14): on a product page (an element with
-  // data-kefu-sku) the shopper idle for 20, 45 or 90 s is reported to the
-  // edge; the tenant's rules decide whether an offer comes back. Without a
-  // chat socket open already, only a page that opts in (data-kefu-idle on
-  // that element) makes the widget connect for it.
-  (function () {
-    var marks = [20, 45, 90], quiet = Date.now(), told = {};
-    ['pointermove', 'keydown', 'scroll', 'touchstart'].forEach(function (e) {
-      W.addEventListener(e, function () { quiet = Date.now(); told = {}; }, { passive: true });
-    });
-    setInterval(function () {
-      var el = D.querySelector('[data-kefu-sku]');
-      if (!el || D.hidden || (!(ws && wsState === 'ready') && !el.hasAttribute('data-kefu-idle'))) return;
-      var idle = (Date.now() - quiet) / 1000, m = 0;
-      marks.forEach(function (x) { if (idle >= x) m = x; });
-      if (!m || told[m]) return;
-      told[m] = true;
-      var f = { type: 'page', idle_s: m, context: { url: location.href.slice(0, 512), sku: String(el.getAttribute('data-kefu-sku')).slice(0, 64) } };
-      var tries = 0; (function go() { if (!frame(f) && tries++ < 20) { connect(); setTimeout(go, 500); } })();
-    }, 5000);
-  })();
 
   // scriptLang guesses a language from the writing system alone, for the
   // messages sent before the core is there: enough to switch the labels for
@@ -844,38 +612,20 @@
       return r.json();
     }).then(function (s) {
       T = s; LANG = l; label();
-      pack(packLang(l));
+      if (X) X.pack(l);
       emit('language', { lang: l });
       return l;
     });
   }
 
-  /* ---------- human queue: position, nobody available, callback, CSAT (docs/PROTOCOL.md §2.5, §2.8) ---------- */
+  /* ---------- human queue: the position line (docs/PROTOCOL.md §2.5); the callback form is in more.js ---------- */
   // The queue's strings are in each language's string table (i18n/<lang>.json "q"):
   // a loader carries its own language only.
   var work = (function () {
-    var bar = null, form = null, rated = {};
+    var bar = null;
     function q() { return T.q || {}; }
-    function clear() { [bar, form].forEach(function (e) { if (e && e.parentNode) e.parentNode.removeChild(e); }); bar = form = null; }
+    function clear() { if (bar && bar.parentNode) bar.parentNode.removeChild(bar); bar = null; x('callback', [false]); }
     function waitText(s) { return s < 60 ? q().sec : q().min.replace('{n}', Math.round(s / 60)); }
-    function callbackForm() {
-      if (form) return;
-      form = h('form', 'kefu-callback'); form.setAttribute('aria-label', q().cbsend);
-      form.appendChild(h('p', '', q().cb));
-      var inp = h('input'); inp.type = 'text'; inp.placeholder = q().cbph; inp.setAttribute('aria-label', q().cbph); inp.maxLength = 120; inp.autocomplete = 'email';
-      var b = h('button', 'send-cb', q().cbsend); b.type = 'submit';
-      form.appendChild(inp); form.appendChild(b);
-      form.onsubmit = function (e) {
-        e.preventDefault();
-        var v = inp.value.trim(), kind = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? 'email' : /^\+?[0-9 ().\-]{6,20}$/.test(v) ? 'phone' : '';
-        if (!kind) { system(q().cbbad, true); return; }
-        var m = { id: newID(), role: 'shopper', text: v, source: 'edge', at: Date.now(), state: 'sending', ctx: { callback: kind } };
-        answered[m.id] = true; addMessage(m); setState(m, 'sending'); queue(m);
-        if (form && form.parentNode) form.parentNode.removeChild(form);
-        form = null; work.cbDone = true; system(q().cbok);
-      };
-      ui.log.appendChild(form); scroll();
-    }
     return {
       human: !!load('human', false),
       queue: function (f) {
@@ -883,55 +633,15 @@
         var p = f.position || 0, w = f.wait_s || 0;
         emit('queue', { position: p, wait_s: w, reason: f.reason || undefined });
         if (!bar) { bar = h('div', 'system queue'); bar.setAttribute('role', 'status'); }
-        var t = f.reason === 'after_hours' ? q().after.replace('{t}', f.at ? new Date(f.at).toLocaleString(LANG, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '')
+        bar.textContent = f.reason === 'after_hours' ? q().after.replace('{t}', f.at ? new Date(f.at).toLocaleString(LANG, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '')
           : f.reason === 'no_agent' ? q().none
           : (p <= 1 ? q().next : q().pos.replace('{p}', p)) + ' · ' + q().wait.replace('{w}', waitText(w));
-        bar.textContent = t;
         ui.log.appendChild(bar); lastRow = null;
-        if (f.reason && !work.cbDone) callbackForm(); else if (!f.reason && form) { form.parentNode && form.parentNode.removeChild(form); form = null; }
+        x('callback', [!!f.reason]);
         scroll();
       },
       assigned: function () { work.human = true; save('human', true); clear(); },
-      closed: function () { work.human = false; save('human', false); clear(); },
-      csat: function () {
-        if (!conv || rated[conv]) return;
-        var c = conv, pick = 0, box = h('form', 'kefu-csat'); box.setAttribute('aria-label', q().rate);
-        box.appendChild(h('p', '', q().rate));
-        var stars = h('div', 'stars'); stars.setAttribute('role', 'radiogroup');
-        [1, 2, 3, 4, 5].forEach(function (n) {
-          var b = h('button', 'star', n <= 5 ? '★' : ''); b.type = 'button'; b.setAttribute('role', 'radio'); b.setAttribute('aria-label', q().star.replace('{n}', n)); b.setAttribute('data-n', n);
-          b.onclick = function () { pick = n; Array.prototype.forEach.call(stars.children, function (x, i) { x.classList.toggle('on', i < n); x.setAttribute('aria-checked', i === n - 1); }); send.disabled = false; };
-          stars.appendChild(b);
-        });
-        var txt = h('textarea'); txt.rows = 2; txt.maxLength = 1000; txt.placeholder = q().comment; txt.setAttribute('aria-label', q().comment);
-        var send = h('button', 'send-cb', q().rsend); send.type = 'submit'; send.disabled = true;
-        box.appendChild(stars); box.appendChild(txt); box.appendChild(send);
-        box.onsubmit = function (e) {
-          e.preventDefault(); if (!pick) return;
-          var f = { type: 'csat', id: newID(), rating: pick, conversation_id: c };
-          if (txt.value.trim()) f.text = txt.value.trim().slice(0, 1000);
-          rated[c] = true;
-          var tries = 0; (function go() { if (!frame(f) && tries++ < 20) { connect(); setTimeout(go, 500); } })();
-          if (box.parentNode) box.parentNode.removeChild(box);
-          system(q().rthanks); emit('csat', { rating: pick });
-        };
-        ui.log.appendChild(box); scroll();
-      },
-      // local adds the question and answer to a hit (reported through
-      // /w/hits, never as a frame) or keeps them until welcome gives the
-      // conversation (flushLocal).
-      local: function (x, m, a) {
-        var rep = { id: m.id, question: m.text, answer_id: a.id, answer: a.text };
-        if (conv) { for (var k in rep) x[k] = rep[k]; return; }
-        var p = load('pendlocal', []); p.push(Object.assign({}, x, rep)); save('pendlocal', p.slice(-20));
-      },
-      flushLocal: function () {
-        var p = load('pendlocal', []);
-        if (!conv || !p.length) return;
-        save('pendlocal', []);
-        p.forEach(function (x) { x.conversation_id = conv; hits.push(x); });
-        flushHits();
-      }
+      closed: function () { work.human = false; save('human', false); clear(); }
     };
   })();
 
@@ -946,8 +656,7 @@
       unread = 0; ui.badge.className = 'badge';
       fitViewport();
       if (!ui.greeted) { ui.greeted = true; greet(); }
-      pack(packLang(LANG));
-      loadCore();
+      if (X) X.open(); else more();
       if (conv || outbox.length) connect();
       setTimeout(function () { ui.input.focus(); scroll(); }, 60);
       emit('open', {}); track('open');
@@ -973,49 +682,22 @@
       }
       var guess = scriptLang(text);
       if (guess) follow(guess);
-      if (!core) {
-        // The core is not there yet: the question goes over the WebSocket at once.
-        loadCore();
-        if (guess) m.lang = guess;
-        return remote(m);
-      }
-      var r = null, an = null;
-      try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
-      var lang = an && an.lang;
-      if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
-      var pl = lang ? packLang(uiLang(lang)) : '';
-      if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
-        // Another language than the packs we hold: fetch its pack, then try again (briefly).
-        return Promise.race([pack(pl), new Promise(function (ok) { setTimeout(ok, 1500, null); })]).then(function () {
-          var again = null;
-          try { again = core.answer(text); } catch (e) { again = null; }
-          return again && again.text ? local(m, again) : remote(m, an);
-        });
-      }
-      return r && r.text ? Promise.resolve(local(m, r)) : remote(m, an);
+      // Without the core (not there yet, or no chunk) the question goes over the WebSocket at once.
+      if (X && S.core) return X.ask(m, guess);
+      more();
+      if (guess) m.lang = guess;
+      return remote(m);
     },
-    sendPhoto: function (file) { return sendPhoto(file); },
+    sendPhoto: function (file) { return x('sendPhoto', [file]); },
     on: function (ev, cb) { (handlers[ev] = handlers[ev] || []).push(cb); return api; },
     off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; },
     setLanguage: function (code) { return setLanguage(code); },
     track: function (event, data) { if (event) track(event, data); return api; },
-    identify: function (o) { return identify(o); },
+    identify: function (o) { return x('identify', [o]); },
     lang: function () { return LANG; }
   };
-  // local shows a question the core answered, and its answer; no frame is sent.
-  function local(m, r) {
-    m.source = 'local'; m.lang = r.lang;
-    addMessage(m);
-    setState(m, '');
-    var a = { id: newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
-    addMessage(a);
-    hit(r, m, a); track('local_answer', { faq_id: r.faqId, lang: r.lang });
-    var out = pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = pub(m);
-    return out;
-  }
   // remote sends a question over the WebSocket with what the core found.
   function remote(m, an) {
-    if (!an && core) { try { an = core.analyze(m.text); } catch (e) { an = null; } }
     if (an) { m.lang = an.lang || m.lang; m.intent = an.intent; m.anger = an.anger; }
     hideTyping();
     addMessage(m);
@@ -1026,72 +708,9 @@
     });
   }
 
-  /* ---------- photos (docs/PROTOCOL.md §2.13) ---------- */
-  // sendPhoto checks the file, re-encodes it through a canvas (the pixels
-  // only: EXIF with the GPS position, XMP, comments stay behind), shows a
-  // thumbnail (a canvas: no blob: URL for the page's CSP to allow), uploads
-  // it to the edge and sends the message naming the upload.
-  function photoError(text, code) {
-    system(text, true);
-    var e = new Error('kefu: ' + text); e.code = code; return Promise.reject(e);
-  }
-  function sendPhoto(file) {
-    if (!file || PHOTO_TYPES.indexOf(file.type) < 0) return photoError(t('photo_type'), 'bad_type');
-    if (file.size > PHOTO_MB * 1048576) return photoError(t('photo_size').replace('{n}', PHOTO_MB), 'too_large');
-    if (!W.createImageBitmap || !W.fetch) return photoError(t('photo_type'), 'bad_type');
-    removeChips();
-    var m = { id: newID(), role: 'shopper', text: '📷 ' + t('photo'), source: 'edge', at: Date.now(), state: 'sending' };
-    return W.createImageBitmap(file).then(function (bmp) {
-      return encode(bmp, file.type, PHOTO_SIDE, 0.85).then(function (blob) {
-        m.thumb = canvasOf(bmp, 220); if (bmp.close) bmp.close();
-        return blob;
-      });
-    }, function () { return Promise.reject({ code: 'bad_type' }); }).then(function (blob) {
-      if (!blob || blob.size > PHOTO_WIRE) return Promise.reject({ code: 'too_large' });
-      m.blob = blob;
-      addMessage(m); setState(m, 'sending');
-      return upload(m).then(function () {
-        return new Promise(function (resolve, reject) { waiters[m.id] = { resolve: resolve, reject: reject }; queue(m); });
-      }, function (e) { setState(m, 'refused'); throw e; });
-    }).catch(function (e) {
-      if (e instanceof Error) throw e;
-      return photoError(e.code === 'too_large' ? t('photo_size').replace('{n}', PHOTO_MB) : t('photo_type'), e.code);
-    });
-  }
-  // encode draws bmp at most side pixels long into a canvas and encodes
-  // it as type (PNG and WebP keep theirs, anything else JPEG); a result
-  // over the wire limit is tried again smaller, as JPEG.
-  function encode(bmp, type, side, q) {
-    var c = canvasOf(bmp, side, type === 'image/jpeg');
-    return new Promise(function (ok) { c.toBlob(ok, type, q); }).then(function (b) {
-      if (b && b.size <= PHOTO_WIRE) return b;
-      if (side < 400) return b;
-      return encode(bmp, 'image/jpeg', Math.round(side * 0.75), 0.75);
-    });
-  }
-  function canvasOf(bmp, side, white) {
-    var k = Math.min(1, side / Math.max(bmp.width, bmp.height)), c = D.createElement('canvas');
-    c.width = Math.max(1, Math.round(bmp.width * k)); c.height = Math.max(1, Math.round(bmp.height * k));
-    var g = c.getContext('2d');
-    if (white) { g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height); }
-    g.drawImage(bmp, 0, 0, c.width, c.height);
-    return c;
-  }
-  // upload sends m.blob to the edge and keeps the token it answers.
-  function upload(m) {
-    return fetch(ROOT + 'w/upload' + Q, { method: 'POST', body: m.blob, headers: { 'Content-Type': m.blob.type }, credentials: 'omit' }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (d) {
-        if (r.ok && d.upload) { m.upload = d.upload; return d; }
-        var text = r.status === 413 ? t('photo_size').replace('{n}', PHOTO_MB) : r.status === 415 || r.status === 400 ? t('photo_type') : (T.e.unavailable || T.e.x);
-        system(text, true);
-        var e = new Error('kefu: photo upload: ' + (d.error || r.status)); e.code = d.code || 'upload_failed'; throw e;
-      });
-    });
-  }
-
   function greet() {
     if (!history.length) render({ id: 'greet', role: 'bot', text: t('greet'), source: 'greeting' }, true);
-    suggestions();
+    if (X) X.suggestions();
   }
 
   /* ---------- boot ---------- */
@@ -1118,6 +737,19 @@
       } catch (e) { if (c[3]) c[3](e); }
     });
   }
+  // more.js registers here, and gets what it shares with this file.
+  api._x = function (f) {
+    if (X) return;
+    X = f({
+      h: h, t: t, T: function () { return T; }, S: S, ui: ui, root: root, ROOT: ROOT, Q: Q, ASSETS: ASSETS, started: started,
+      features: features, waiters: waiters, emit: emit, track: track, pub: pub, newID: newID, byteLen: byteLen, load: load, save: save,
+      frame: frame, connect: connect, reconnect: reconnect, queue: queue, flush: flush, saveOutbox: saveOutbox, takeOutbox: takeOutbox, settle: settle,
+      system: system, scroll: scroll, addMessage: addMessage, setState: setState, remote: remote, removeChips: removeChips, api: api,
+      follow: follow, uiLang: uiLang, max: function (n) { maxText = n; },
+      v: function () { return { conv: conv, visitor: visitor, lang: LANG, history: history, answered: answered, ready: !!(ws && wsState === 'ready') }; }
+    });
+    xq.splice(0).forEach(function (c) { x(c[0], c[1]).then(c[2], c[3]); });
+  };
   W.Kefu = api;
   if (D.body) boot(); else D.addEventListener('DOMContentLoaded', boot);
 })(window, document);

@@ -180,6 +180,56 @@ func TestHostileCSS(t *testing.T) {
 	shot(t, ctx, "widget-hostile-css.png")
 }
 
+// TestChunkLater: the loader chats over the WebSocket while the rest of the
+// widget (more.js) has not arrived; what needs the rest meanwhile — a
+// product card, Kefu.identify, Kefu.sendPhoto — waits and is delivered, in
+// order, when it arrives; then the core loads.
+func TestChunkLater(t *testing.T) {
+	srv, e := newServer(t)
+	hold := make(chan struct{})
+	e.holdChunk.Store(&hold)
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
+	ctx := browser(t)
+	open(t, ctx, srv.URL+"/demo/")
+	got, err := eval[map[string]any](ctx, `(async () => {
+		Kefu.open();
+		window.__msgs = [];
+		Kefu.on('message', m => __msgs.push(m));
+		const m = await Kefu.send("hello, cards please");
+		window.__order = [];
+		window.__id = Kefu.identify({id: 'u-1', hash: 'not hex'}).then(() => 'ok', e => (__order.push('identify'), e.code));
+		window.__photo = Kefu.sendPhoto(new File([new Uint8Array(8)], 'a.gif', {type: 'image/gif'})).then(() => 'ok', e => (__order.push('photo'), e.code));
+		return {source: m.source, core: !!window.kefuCore};
+	})()`)
+	if err != nil || got["source"] != "edge" || got["core"] != false {
+		t.Fatalf("chat without the chunk: %v %v", got, err)
+	}
+	poll.Until(t, 20*time.Second, func() error {
+		n, err := eval[int](ctx, shadow(`w.querySelectorAll('.cards').length * 10 + w.querySelectorAll('.card').length`))
+		if err != nil || n != 10 {
+			return fmt.Errorf("card box %d, want 10 (an empty box while the chunk is held) %v", n, err)
+		}
+		return nil
+	})
+	if s, _ := eval[string](ctx, `String(__order.length)`); s != "0" {
+		t.Fatal("calls that need the chunk settled before it arrived")
+	}
+	release()
+	poll.Until(t, 30*time.Second, func() error {
+		got, err := eval[map[string]any](ctx, `(async () => ({id: await __id, photo: await __photo, order: __order.join(','),
+			card: [...document.getElementById('kefu-widget').shadowRoot.querySelectorAll('.card-name')].map(e => e.textContent).join(',')}))()`)
+		if err != nil || got["id"] != "identity_refused" || got["photo"] != "bad_type" || got["order"] != "identify,photo" || got["card"] != "Linen tee" {
+			return fmt.Errorf("after the chunk: %v %v", got, err)
+		}
+		return nil
+	})
+	waitCore(t, ctx)
+	if m, err := eval[jsMsg](ctx, `Kefu.send("What is your return policy?")`); err != nil || m.Source != "local" {
+		t.Fatalf("local answer after the chunk: %+v %v", m, err)
+	}
+}
+
 // TestStrictCSP: under a policy with no inline script, no eval and
 // 'wasm-unsafe-eval' only, the widget draws, loads its core, answers in
 // the browser and chats over the WebSocket, and the page reports no

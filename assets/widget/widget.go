@@ -1,16 +1,18 @@
 // Package widget embeds the browser side of the Kefu widget that the edge
 // serves — the bootstrap boot.js (served as kefu.js, the one script a
-// merchant adds), the loader kefu.js, its style sheet kefu.css, the UI
-// strings i18n/<lang>.json and, merged in from package assets/dist, the
-// built kefu.wasm and wasm_exec.js with their minified and precompressed
-// copies — and assembles them into the content-hashed files the edge
-// serves (Build).
+// merchant adds), the loader kefu.js and its style sheet kefu.css, the
+// lazily loaded rest more.js and more.css, the UI strings i18n/<lang>.json
+// and, merged in from package assets/dist, the built kefu.wasm and
+// wasm_exec.js with their minified and precompressed copies — and
+// assembles them into the content-hashed files the edge serves (Build).
 //
 // The loader is plain JavaScript with no framework and no third-party
-// requests: it draws the launcher and the chat panel in a Shadow DOM, chats
-// over the WebSocket /ws before the WASM core arrives, then loads the core
-// lazily and answers the site's local FAQ entries in the browser (see
-// widget/core). Its public API is window.Kefu (docs/CONTRACTS.md).
+// requests: it draws the launcher and the chat panel in a Shadow DOM and
+// chats over the WebSocket /ws. When the chat works (or at first need: a
+// product card, a CSAT request, a photo) it fetches more.js, which carries
+// photos, product cards, CSAT, identify, proactive notices, the callback
+// form and the WASM core that answers the site's local FAQ entries in the
+// browser (see widget/core). Its public API is window.Kefu (docs/CONTRACTS.md).
 package widget
 
 import (
@@ -22,10 +24,10 @@ import (
 	"github.com/kefu-io/kefu/assets/dist"
 )
 
-//go:embed kefu.js kefu.css boot.js i18n
+//go:embed kefu.js kefu.css more.js more.css boot.js i18n
 var files embed.FS
 
-// FS returns the sources (kefu.js, boot.js, kefu.css, i18n/) plus the built files of assets/dist, as
+// FS returns the sources (kefu.js, more.js, boot.js, kefu.css, more.css, i18n/) plus the built files of assets/dist, as
 // one flat read-only file system, safe for concurrent use. A name present
 // in both comes from this package.
 func FS() fs.FS { return union{files, dist.FS()} }

@@ -92,6 +92,9 @@ type fakeEdge struct {
 	// holdCore, when set, keeps the WASM core from being served until it
 	// is closed (tests of what happens before the core is ready).
 	holdCore atomic.Pointer[chan struct{}]
+	// holdChunk, when set, keeps the loader's lazily loaded rest
+	// (kefu.<H>.<lang>.more.js) from being served until it is closed.
+	holdChunk atomic.Pointer[chan struct{}]
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -166,6 +169,11 @@ func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
 				send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
 				send(chat.Frame{Type: chat.FrameEvent, Event: "conversation.handoff", Reason: "asked"})
 				continue
+			case strings.Contains(f.Text, "cards please"):
+				send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
+				send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Role: chat.RoleBot, Source: chat.SourceCentral, ReplyTo: f.ID,
+					Text: "This one?", Products: []chat.Card{{SKU: "TEE-1", Name: "Linen tee", Price: "29.00", Currency: "EUR", Stock: 3, URL: "https://shop.example/tee"}}})
+				continue
 			case strings.Contains(f.Text, "links please"):
 				send(chat.Frame{Type: chat.FrameAccepted, ID: f.ID, ConversationID: conv})
 				send(chat.Frame{Type: chat.FrameMessage, ID: chat.NewID(), Role: chat.RoleBot, Source: chat.SourceCentral, ReplyTo: f.ID,
@@ -221,11 +229,16 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	}
 	for _, a := range bundle.Assets {
 		mux.HandleFunc("GET /"+a.Name, func(w http.ResponseWriter, r *http.Request) {
-			if g := e.holdCore.Load(); g != nil && strings.HasSuffix(a.Name, ".wasm") {
-				select {
-				case <-*g:
-				case <-r.Context().Done():
-					return
+			for _, hold := range []struct {
+				g      *chan struct{}
+				suffix string
+			}{{e.holdCore.Load(), ".wasm"}, {e.holdChunk.Load(), ".more.js"}} {
+				if hold.g != nil && strings.HasSuffix(a.Name, hold.suffix) {
+					select {
+					case <-*hold.g:
+					case <-r.Context().Done():
+						return
+					}
 				}
 			}
 			w.Header().Set("Content-Type", a.Type)

@@ -1,0 +1,460 @@
+/*! Kefu widget, the rest — https://github.com/kefu-io/kefu (Apache-2.0)
+ * The loader (kefu.js) carries what a text chat over the WebSocket needs; this
+ * chunk carries the rest and is fetched after the chat works, or at first need
+ * (a product card or a CSAT request arrives, the shopper picks a photo,
+ * Kefu.identify or Kefu.sendPhoto is called): photo upload with the EXIF
+ * stripped, product cards, CSAT, proactive notices, identify, the callback
+ * form, and the WASM core with the FAQ packs that answer in the browser.
+ * Calls made before it arrived wait in the loader, in order (kefu.js "x").
+ * Built per language by assets/widget.Build: STRINGS becomes the strings of
+ * that language that only this chunk uses (the loader's table lacks them). */
+(function (W, D) {
+  'use strict';
+  var STRINGS = "@@STRINGS@@";
+  var K = W.Kefu;
+  if (!K || !K._x) return;
+  K._x(function (I) {
+    var h = I.h, t = I.t, S = I.S, ui = I.ui, ROOT = I.ROOT, Q = I.Q, ASSETS = I.ASSETS;
+    // The loader's string table lacks this chunk's strings; a table
+    // fetched by setLanguage has them all already.
+    (function fill(to, from) {
+      for (var k in from) {
+        if (from[k] && typeof from[k] === 'object') fill(to[k] = to[k] || {}, from[k]);
+        else if (!(k in to)) to[k] = from[k];
+      }
+    })(I.T(), typeof STRINGS === 'object' ? STRINGS : {});
+    function q() { return I.T().q || {}; }
+    function retryFrame(f) { var tries = 0; (function go() { if (!I.frame(f) && tries++ < 20) { I.connect(); setTimeout(go, 500); } })(); }
+
+    /* ---------- chips: options that send their text when picked ---------- */
+    function chips(list) {
+      I.removeChips();
+      var box = ui.chips = h('div', 'chips'); box.setAttribute('role', 'group'); box.setAttribute('aria-label', t('suggest'));
+      list.forEach(function (q) {
+        var b = h('button', 'chip', q); b.type = 'button';
+        b.onclick = function () { I.removeChips(); ui.input.focus(); I.api.send(q).catch(function () {}); };
+        box.appendChild(b);
+      });
+      return box;
+    }
+    // quick shows a clarifying question's options under it.
+    function quick(list) { ui.log.appendChild(chips(list)); I.scroll(); }
+
+    /* ---------- product cards: every field is text; the image and link only http(s) ---------- */
+    function safeURL(s) { try { var u = new URL(String(s)); return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : ''; } catch (e) { return ''; } }
+    function cards(box, list) {
+      list.slice(0, 6).forEach(function (p) {
+        if (!p || typeof p !== 'object') return;
+        var c = h('div', 'card');
+        if (safeURL(p.image)) { var img = h('img'); img.src = safeURL(p.image); img.alt = String(p.name || ''); img.loading = 'lazy'; img.referrerPolicy = 'no-referrer'; c.appendChild(img); }
+        var body = h('div', 'card-body');
+        body.appendChild(h('div', 'card-name', String(p.name || '')));
+        if (p.price != null) body.appendChild(h('div', 'card-price', String(p.price) + (p.currency ? ' ' + String(p.currency) : '')));
+        if (p.stock != null) body.appendChild(h('div', 'card-stock' + (p.stock > 0 || p.stock === true ? '' : ' out'), p.stock > 0 || p.stock === true ? t('stock_in') : t('stock_out')));
+        if (safeURL(p.url)) { var a = h('a', 'card-link', t('view')); a.href = safeURL(p.url); a.target = '_blank'; a.rel = 'noopener noreferrer nofollow'; a.title = safeURL(p.url); body.appendChild(a); }
+        c.appendChild(body); box.appendChild(c);
+      });
+      I.scroll();
+    }
+
+    /* ---------- CSAT ---------- */
+    // csatPrompt asks for a 1–5 rating at close (conversation.closed with
+    // reason "csat"); the choice is emitted as Kefu.on('csat') and sent as
+    // a csat frame when the edge supports it (welcome frame feature "csat").
+    function csatPrompt(convID) {
+      if (ui.csat && ui.csat.parentNode) return;
+      var box = ui.csat = h('div', 'csat'); box.setAttribute('role', 'group'); box.setAttribute('aria-label', t('csat_q'));
+      box.appendChild(h('div', 'csat-q', t('csat_q')));
+      var row = h('div', 'csat-stars');
+      [1, 2, 3, 4, 5].forEach(function (n) {
+        var b = h('button', 'star', '★'); b.type = 'button'; b.setAttribute('aria-label', t('star').replace('{n}', n));
+        b.onclick = function () {
+          box.textContent = t('csat_thanks');
+          var ev = { score: n, conversation_id: convID || I.v().conv || undefined };
+          if (I.features.csat) I.frame({ type: 'csat', id: I.newID(), conversation_id: ev.conversation_id, score: n });
+          I.emit('csat', ev); I.track('csat', ev);
+        };
+        row.appendChild(b);
+      });
+      box.appendChild(row); ui.log.appendChild(box); I.scroll();
+    }
+    // csat asks for a rating with an optional comment when central sends
+    // csat.request (docs/PROTOCOL.md §2.8).
+    var rated = {};
+    function csat() {
+      var conv = I.v().conv;
+      if (!conv || rated[conv]) return;
+      var c = conv, pick = 0, box = h('form', 'kefu-csat'); box.setAttribute('aria-label', q().rate);
+      box.appendChild(h('p', '', q().rate));
+      var stars = h('div', 'stars'); stars.setAttribute('role', 'radiogroup');
+      [1, 2, 3, 4, 5].forEach(function (n) {
+        var b = h('button', 'star', '★'); b.type = 'button'; b.setAttribute('role', 'radio'); b.setAttribute('aria-label', q().star.replace('{n}', n)); b.setAttribute('data-n', n);
+        b.onclick = function () { pick = n; Array.prototype.forEach.call(stars.children, function (x, i) { x.classList.toggle('on', i < n); x.setAttribute('aria-checked', i === n - 1); }); send.disabled = false; };
+        stars.appendChild(b);
+      });
+      var txt = h('textarea'); txt.rows = 2; txt.maxLength = 1000; txt.placeholder = q().comment; txt.setAttribute('aria-label', q().comment);
+      var send = h('button', 'send-cb', q().rsend); send.type = 'submit'; send.disabled = true;
+      box.appendChild(stars); box.appendChild(txt); box.appendChild(send);
+      box.onsubmit = function (e) {
+        e.preventDefault(); if (!pick) return;
+        var f = { type: 'csat', id: I.newID(), rating: pick, conversation_id: c };
+        if (txt.value.trim()) f.text = txt.value.trim().slice(0, 1000);
+        rated[c] = true;
+        retryFrame(f);
+        if (box.parentNode) box.parentNode.removeChild(box);
+        I.system(q().rthanks); I.emit('csat', { rating: pick });
+      };
+      ui.log.appendChild(box); I.scroll();
+    }
+
+    /* ---------- callback form: nobody is available (docs/PROTOCOL.md §2.5) ---------- */
+    var form = null, cbDone = false;
+    function callback(show) {
+      if (!show || cbDone) { if (form && form.parentNode) form.parentNode.removeChild(form); form = null; return; }
+      if (form) return;
+      form = h('form', 'kefu-callback'); form.setAttribute('aria-label', q().cbsend);
+      form.appendChild(h('p', '', q().cb));
+      var inp = h('input'); inp.type = 'text'; inp.placeholder = q().cbph; inp.setAttribute('aria-label', q().cbph); inp.maxLength = 120; inp.autocomplete = 'email';
+      var b = h('button', 'send-cb', q().cbsend); b.type = 'submit';
+      form.appendChild(inp); form.appendChild(b);
+      form.onsubmit = function (e) {
+        e.preventDefault();
+        var v = inp.value.trim(), kind = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) ? 'email' : /^\+?[0-9 ().\-]{6,20}$/.test(v) ? 'phone' : '';
+        if (!kind) { I.system(q().cbbad, true); return; }
+        var m = { id: I.newID(), role: 'shopper', text: v, source: 'edge', at: Date.now(), state: 'sending', ctx: { callback: kind } };
+        I.v().answered[m.id] = true; I.addMessage(m); I.setState(m, 'sending'); I.queue(m);
+        cbDone = true; callback(false); I.system(q().cbok);
+      };
+      ui.log.appendChild(form); I.scroll();
+    }
+
+    /* ---------- identify (docs/PROTOCOL.md 2.1a) ---------- */
+    // identify presents a signed-in shopper to the edge: a new hello on a
+    // new socket carries it. The identity is kept in memory only (S.identity:
+    // name and e-mail are personal data); S.wait is the pending promise,
+    // answered by the next welcome (verified) or error identity_refused.
+    function identify(o) {
+      o = o || {};
+      var id = typeof o.id === 'number' ? String(o.id) : o.id, hash = String(o.hash || '').toLowerCase();
+      var bad = typeof id !== 'string' || !id || I.byteLen(id) > 256 ? 'id must be a string of 1 to 256 bytes'
+        : !/^[0-9a-f]{64}$/.test(hash) ? 'hash must be the hex HMAC-SHA256 of id (64 hex characters), computed on your server' : '';
+      if (bad) { var e = new Error('kefu: identify: ' + bad); e.code = 'identity_refused'; e.reason = bad; return Promise.reject(e); }
+      var next = { id: id, hash: hash };
+      if (o.name) next.name = String(o.name).slice(0, 200);
+      if (o.email) next.email = String(o.email).slice(0, 200);
+      if (o.channels && typeof o.channels === 'object') { // signed channel user ids (PROTOCOL.md 2.1b)
+        var chs = {}, n = 0;
+        Object.keys(o.channels).slice(0, 16).forEach(function (k) { if (typeof o.channels[k] === 'string') { chs[k] = o.channels[k].slice(0, 256); n++; } });
+        if (n) next.channels = chs;
+      }
+      var v = I.v(), cur = S.identity;
+      if (cur && cur.id === next.id && cur.hash === next.hash && v.ready && !S.wait) {
+        S.identity = next;
+        return Promise.resolve({ visitor: v.visitor, conversation_id: v.conv });
+      }
+      if (S.wait) { var old = S.wait; S.wait = null; var s = new Error('kefu: identify: superseded by a later identify()'); s.code = 'superseded'; old.reject(s); }
+      S.identity = next;
+      // A contact's own conversation is found by the edge; another
+      // contact's conversation id would not resume.
+      S.fresh = /^u_/.test(v.visitor);
+      return new Promise(function (resolve, reject) {
+        S.wait = { resolve: resolve, reject: reject };
+        I.reconnect();
+      });
+    }
+    function welcomed(f) {
+      var w = S.wait; S.wait = null;
+      if (S.identity && w) {
+        var vis = I.v().visitor;
+        w.resolve({ visitor: vis, conversation_id: f.conversation_id });
+        I.emit('identity', { ok: true, visitor: vis, conversation_id: f.conversation_id });
+      }
+    }
+    // refused: the merchant's integration is wrong, not the shopper: no
+    // notice in the panel; the welcome that follows is an anonymous one.
+    function refused(f) {
+      S.identity = null; S.fresh = false;
+      var ie = new Error('kefu: identity refused: ' + (f.reason || 'the hash does not verify')); ie.code = f.code; ie.reason = f.reason;
+      var w = S.wait; S.wait = null;
+      if (w) w.reject(ie);
+      I.emit('identity', { ok: false, code: f.code, reason: f.reason });
+      I.emit('error', { code: f.code, reason: f.reason });
+    }
+
+    /* ---------- photos (docs/PROTOCOL.md §2.13) ---------- */
+    // sendPhoto checks the file, re-encodes it through a canvas (the pixels
+    // only: EXIF with the GPS position, XMP, comments stay behind), shows a
+    // thumbnail (a canvas: no blob: URL for the page's CSP to allow), uploads
+    // it to the edge and sends the message naming the upload. What the
+    // shopper may pick, and what goes on the wire after the re-encoding
+    // (the edge's limit, internal/photo.MaxBytes):
+    var PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'], PHOTO_MB = 10, PHOTO_WIRE = 512 * 1024, PHOTO_SIDE = 1600;
+    function photoError(text, code) {
+      I.system(text, true);
+      var e = new Error('kefu: ' + text); e.code = code; return Promise.reject(e);
+    }
+    function sizeText() { return t('photo_size').replace('{n}', PHOTO_MB); }
+    function sendPhoto(file) {
+      if (!file || PHOTO_TYPES.indexOf(file.type) < 0) return photoError(t('photo_type'), 'bad_type');
+      if (file.size > PHOTO_MB * 1048576) return photoError(sizeText(), 'too_large');
+      if (!W.createImageBitmap || !W.fetch) return photoError(t('photo_type'), 'bad_type');
+      I.removeChips();
+      var m = { id: I.newID(), role: 'shopper', text: '📷 ' + t('photo'), source: 'edge', at: Date.now(), state: 'sending' };
+      return W.createImageBitmap(file).then(function (bmp) {
+        return encode(bmp, file.type, PHOTO_SIDE, 0.85).then(function (blob) {
+          m.thumb = canvasOf(bmp, 220); if (bmp.close) bmp.close();
+          return blob;
+        });
+      }, function () { return Promise.reject({ code: 'bad_type' }); }).then(function (blob) {
+        if (!blob || blob.size > PHOTO_WIRE) return Promise.reject({ code: 'too_large' });
+        m.blob = blob;
+        I.addMessage(m); I.setState(m, 'sending');
+        return upload(m).then(function () {
+          return new Promise(function (resolve, reject) { I.waiters[m.id] = { resolve: resolve, reject: reject }; I.queue(m); });
+        }, function (e) { I.setState(m, 'refused'); throw e; });
+      }).catch(function (e) {
+        if (e instanceof Error) throw e;
+        return photoError(e.code === 'too_large' ? sizeText() : t('photo_type'), e.code);
+      });
+    }
+    // encode draws bmp at most side pixels long into a canvas and encodes
+    // it as type (PNG and WebP keep theirs, anything else JPEG); a result
+    // over the wire limit is tried again smaller, as JPEG.
+    function encode(bmp, type, side, qual) {
+      var c = canvasOf(bmp, side, type === 'image/jpeg');
+      return new Promise(function (ok) { c.toBlob(ok, type, qual); }).then(function (b) {
+        if (b && b.size <= PHOTO_WIRE) return b;
+        if (side < 400) return b;
+        return encode(bmp, 'image/jpeg', Math.round(side * 0.75), 0.75);
+      });
+    }
+    function canvasOf(bmp, side, white) {
+      var k = Math.min(1, side / Math.max(bmp.width, bmp.height)), c = D.createElement('canvas');
+      c.width = Math.max(1, Math.round(bmp.width * k)); c.height = Math.max(1, Math.round(bmp.height * k));
+      var g = c.getContext('2d');
+      if (white) { g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height); }
+      g.drawImage(bmp, 0, 0, c.width, c.height);
+      return c;
+    }
+    // upload sends m.blob to the edge and keeps the token it answers.
+    function upload(m) {
+      return fetch(ROOT + 'w/upload' + Q, { method: 'POST', body: m.blob, headers: { 'Content-Type': m.blob.type }, credentials: 'omit' }).then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (d) {
+          if (r.ok && d.upload) { m.upload = d.upload; return d; }
+          var E = I.T().e || {};
+          I.system(r.status === 413 ? sizeText() : r.status === 415 || r.status === 400 ? t('photo_type') : (E.unavailable || E.x), true);
+          var e = new Error('kefu: photo upload: ' + (d.error || r.status)); e.code = d.code || 'upload_failed'; throw e;
+        });
+      });
+    }
+    // reupload: the edge lost the photo (restart, expiry): upload it again,
+    // same message id.
+    function reupload(m) {
+      m.reuploaded = true; m.inflight = true;
+      upload(m).then(function () { m.inflight = false; I.saveOutbox(); I.flush(); }, function (e) { I.takeOutbox(m.id); I.setState(m, 'refused'); I.settle(m.id, false, e); });
+    }
+
+    /* ---------- proactive notices (PROTOCOL §2.14) ---------- */
+    // On a product page (an element with data-kefu-sku) the shopper idle for
+    // 20, 45 or 90 s is reported to the edge; the tenant's rules decide
+    // whether an offer comes back. Without a chat socket open already, only
+    // a page that opts in (data-kefu-idle on that element) makes the widget
+    // connect for it. Idle time counts from the loader's start.
+    (function () {
+      var marks = [20, 45, 90], quiet = I.started, told = {};
+      ['pointermove', 'keydown', 'scroll', 'touchstart'].forEach(function (e) {
+        W.addEventListener(e, function () { quiet = Date.now(); told = {}; }, { passive: true });
+      });
+      setInterval(function () {
+        var el = D.querySelector('[data-kefu-sku]');
+        if (!el || D.hidden || (!I.v().ready && !el.hasAttribute('data-kefu-idle'))) return;
+        var idle = (Date.now() - quiet) / 1000, m = 0;
+        marks.forEach(function (x) { if (idle >= x) m = x; });
+        if (!m || told[m]) return;
+        told[m] = true;
+        retryFrame({ type: 'page', idle_s: m, context: { url: location.href.slice(0, 512), sku: String(el.getAttribute('data-kefu-sku')).slice(0, 64) } });
+      }, 5000);
+    })();
+
+    /* ---------- config, FAQ packs, WASM core, local answers ---------- */
+    var packs = {}, packP = {}, declines = {}, coreP = null, hits = [], hitTimer = 0;
+    function packLang(l) { return l === 'zh-CN' ? 'zh' : l; }
+    // /w/config is small: settings, model URLs and one FAQ pack URL per
+    // language; the packs themselves are fetched for the shopper's language only.
+    function getConfig() {
+      if (!S.config) S.config = fetch(ROOT + 'w/config' + Q, { credentials: 'omit' }).then(function (r) {
+        if (!r.ok) throw new Error('kefu: config ' + r.status);
+        return r.json();
+      }).then(function (c) {
+        S.config = c; if (c.max_text) I.max(c.max_text);
+        return c;
+      }, function (e) { S.config = null; throw e; });
+      return S.config.then ? S.config : Promise.resolve(S.config);
+    }
+    // pack fetches the FAQ pack of one language (once) and hands every pack
+    // fetched so far to the core; it resolves to the pack's entries or null.
+    function pack(lang) {
+      if (packP[lang]) return packP[lang];
+      packP[lang] = getConfig().then(function (c) {
+        var url = c.faq_packs && c.faq_packs[lang];
+        if (!url) return null;
+        return fetch(new URL(url, ROOT), { credentials: 'omit' }).then(function (r) {
+          if (!r.ok) throw new Error('kefu: FAQ pack ' + lang + ' ' + r.status);
+          return r.json();
+        }).then(function (p) {
+          packs[lang] = p.entries || [];
+          declines[lang] = p.decline || [];
+          if (S.core) feed(S.core);
+          if (lang === packLang(I.v().lang)) suggestions();
+          return packs[lang];
+        });
+      }).catch(function (e) { delete packP[lang]; if (W.console) console.info('kefu:', e); return null; });
+      return packP[lang];
+    }
+    // feed merges the fetched packs (by entry id) into the core's FAQ cache.
+    function feed(k) {
+      var byID = {}, list = [];
+      Object.keys(packs).forEach(function (l) {
+        packs[l].forEach(function (e) {
+          var m = byID[e.id];
+          if (!m) { m = byID[e.id] = { id: e.id, intent: e.intent, local: e.local, questions: {}, answers: {} }; list.push(m); }
+          Object.keys(e.questions || {}).forEach(function (q) { m.questions[q] = e.questions[q]; });
+          Object.keys(e.answers || {}).forEach(function (a) { m.answers[a] = e.answers[a]; });
+        });
+      });
+      // Terms naming something specific (a destination, a fee…): the core
+      // leaves questions naming them to central (chat.FAQPack.Decline).
+      var decl = [];
+      Object.keys(declines).forEach(function (l) { decl = decl.concat(declines[l]); });
+      var err = k.loadFAQ(list, decl);
+      if (err && W.console) console.info('kefu: FAQ not loaded', err);
+    }
+    function loadScript(src) {
+      return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
+    }
+    function loadCore() {
+      if (coreP) return coreP;
+      if (!W.WebAssembly || !ASSETS.wasm) return (coreP = Promise.resolve(null));
+      pack(packLang(I.v().lang));
+      coreP = getConfig().then(function (c) {
+        return (W.Go ? Promise.resolve() : loadScript(ROOT + ASSETS.exec)).then(function () {
+          var go = new W.Go(), url = ROOT + ASSETS.wasm;
+          var inst = WebAssembly.instantiateStreaming
+            ? WebAssembly.instantiateStreaming(fetch(url), go.importObject).catch(function () { return fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); }); })
+            : fetch(url).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return WebAssembly.instantiate(b, go.importObject); });
+          return inst.then(function (res) {
+            go.run(res.instance);
+            var k = W.kefuCore;
+            if (!k) throw new Error('kefu: core did not register');
+            feed(k);
+            S.core = k;
+            // Models sharpen language and intent; FAQ answers work without
+            // them, so they load in the background (only those the core uses).
+            var models = c.models || {};
+            ['langid', 'intent'].forEach(function (name) {
+              if (!models[name]) return;
+              fetch(new URL(models[name], ROOT)).then(function (r) {
+                if (!r.ok) throw new Error('HTTP ' + r.status);
+                return r.arrayBuffer();
+              }).then(function (b) {
+                var e = k.load(name, new Uint8Array(b));
+                if (e) throw new Error(e);
+                I.emit('model', { name: name });
+              }).catch(function (e) { if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
+            });
+            I.emit('ready', { core: true });
+            return k;
+          });
+        });
+      }).catch(function (e) {
+        if (W.console) console.info('kefu: answering over the network only', e);
+        return null;
+      });
+      return coreP;
+    }
+    // suggestions shows up to three popular questions of the shopper's
+    // language under the greeting, until the shopper writes.
+    function suggestions() {
+      var l = packLang(I.v().lang), entries = packs[l] || [];
+      if (!ui.greeted || !entries.length || I.v().history.some(function (m) { return m.role === 'shopper'; })) return;
+      var picks = [];
+      entries.forEach(function (e) {
+        var q = e.local && e.questions && e.questions[l];
+        if (q && q[0] && picks.length < 3) picks.push(q[0]);
+      });
+      if (!picks.length) return;
+      // Always right under the greeting (or at the end of a restored log).
+      var g = ui.log.querySelector('[data-id="greet"]');
+      ui.log.insertBefore(chips(picks), g ? g.nextSibling : null); I.scroll();
+    }
+    // ask answers m in the browser when the core knows the answer, else
+    // sends it over the WebSocket with what the core found.
+    function ask(m, guess) {
+      var core = S.core, text = m.text, r = null, an = null, config = S.config;
+      try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
+      var lang = an && an.lang;
+      if (lang && (guess || text.length >= 12)) I.follow(lang); // a word or two says too little
+      var pl = lang ? packLang(I.uiLang(lang)) : '';
+      if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
+        // Another language than the packs we hold: fetch its pack, then try again (briefly).
+        return Promise.race([pack(pl), new Promise(function (ok) { setTimeout(ok, 1500, null); })]).then(function () {
+          var again = null;
+          try { again = core.answer(text); } catch (e) { again = null; }
+          return again && again.text ? local(m, again) : I.remote(m, an);
+        });
+      }
+      return r && r.text ? Promise.resolve(local(m, r)) : I.remote(m, an);
+    }
+    // local shows a question the core answered, and its answer; no frame is sent.
+    function local(m, r) {
+      m.source = 'local'; m.lang = r.lang;
+      I.addMessage(m);
+      I.setState(m, '');
+      var a = { id: I.newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
+      I.addMessage(a);
+      hit(r, m, a); I.track('local_answer', { faq_id: r.faqId, lang: r.lang });
+      var out = I.pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = I.pub(m);
+      return out;
+    }
+    function hit(r, m, a) {
+      var conv = I.v().conv;
+      var x = { faq_id: r.faqId, intent: r.intent || undefined, lang: r.lang, score: Math.round(r.score * 1000) / 1000, conversation_id: conv || undefined, at: Date.now() };
+      hits.push(x);
+      // The question and answer go to the agent's view once the conversation
+      // is known: reported through /w/hits, never as a frame; kept until
+      // welcome gives the conversation (flushLocal).
+      var rep = { id: m.id, question: m.text, answer_id: a.id, answer: a.text };
+      if (conv) { for (var k in rep) x[k] = rep[k]; } else { var p = I.load('pendlocal', []); p.push(Object.assign({}, x, rep)); I.save('pendlocal', p.slice(-20)); }
+      if (hits.length >= 20) flushHits(); else if (!hitTimer) hitTimer = setTimeout(flushHits, x.question ? 1000 : 5000);
+    }
+    function flushHits() {
+      clearTimeout(hitTimer); hitTimer = 0;
+      if (!hits.length) return;
+      var body = JSON.stringify({ visitor: I.v().visitor, hits: hits.splice(0, 100) });
+      var url = ROOT + 'w/hits' + Q, blob = new Blob([body], { type: 'text/plain' });
+      if (!(navigator.sendBeacon && navigator.sendBeacon(url, blob))) fetch(url, { method: 'POST', body: body, keepalive: true }).catch(function () {});
+    }
+    function flushLocal() {
+      var p = I.load('pendlocal', []), conv = I.v().conv;
+      if (!conv || !p.length) return;
+      I.save('pendlocal', []);
+      p.forEach(function (x) { x.conversation_id = conv; hits.push(x); });
+      flushHits();
+    }
+    D.addEventListener('visibilitychange', function () { if (D.visibilityState === 'hidden') flushHits(); });
+    W.addEventListener('pagehide', flushHits);
+
+    // This chunk's style sheet, beside the loader's in the Shadow DOM.
+    var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css2;
+    I.root.appendChild(css);
+    flushLocal();
+    loadCore();
+    if (ui.greeted) pack(packLang(I.v().lang));
+    return {
+      quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback,
+      identify: identify, welcomed: welcomed, refused: refused,
+      sendPhoto: sendPhoto, reupload: reupload,
+      suggestions: suggestions, ask: ask, pack: function (l) { return pack(packLang(l)); }, open: function () { pack(packLang(I.v().lang)); loadCore(); }, flushLocal: flushLocal
+    };
+  });
+})(window, document);
