@@ -553,15 +553,61 @@ func (s *Service) analyticsTimeseries(c *fiber.Ctx) error {
 		}
 		return c.JSON(SeriesReply{Metric: metric, Interval: string(iv), From: q.from.UTC(), To: q.to.UTC(), Points: pts})
 	}
-	in, err := s.summaryInput(c.UserContext(), tenant, q)
-	if err != nil {
-		return storeError(c, err)
-	}
-	pts, err := analytics.Series(in, metric, iv, loc)
+	starts, clipped, err := analytics.SQLBounds(q.from, q.to, iv, loc)
 	if err != nil {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
 	}
+	pts, err := s.seriesAggregated(c.UserContext(), tenant, q, metric, starts, clipped)
+	if err != nil {
+		return storeError(c, err)
+	}
 	return c.JSON(SeriesReply{Metric: metric, Interval: string(iv), From: q.from.UTC(), To: q.to.UTC(), Points: pts})
+}
+
+// seriesAggregated computes metric per bucket as summaryAggregated does
+// over the bucket (the database's aggregates, from its hourly rollups):
+// the same values as analytics.Series over the rows
+// (TestAggregatesMatchSummarize).
+func (s *Service) seriesAggregated(ctx context.Context, tenant string, q rangeQuery, metric string, starts, clipped []time.Time) ([]analytics.Point, error) {
+	if err := s.refreshStats(ctx, tenant); err != nil {
+		return nil, err
+	}
+	window := s.conversionWindow(ctx, tenant)
+	costs := analytics.Costs{AgentHour: s.settingFloat(ctx, tenant, SettingCostAgentHour), InfraMonth: s.settingFloat(ctx, tenant, SettingCostInfraMonth)}
+	pts := make([]analytics.Point, len(starts))
+	for i := range starts {
+		b0, b1 := clipped[i], q.to
+		if i+1 < len(starts) {
+			b1 = starts[i+1]
+		}
+		agg, err := s.st.AggregateStats(ctx, store.StatsQuery{Tenant: tenant, From: b0, To: b1, Team: q.team, Channel: q.channel, Agent: q.agent,
+			NoPercentiles: true}, window)
+		if err != nil {
+			return nil, err
+		}
+		var hits store.HitsAgg
+		if browserAnswersCount(q) {
+			if hits, err = s.st.AggregateHits(ctx, tenant, b0, b1, analytics.BrowserSessionGap); err != nil {
+				return nil, err
+			}
+		}
+		pts[i] = analytics.Point{T: starts[i].UTC(), V: analytics.Value(analytics.FromAggregates(b0, b1, agg, hits, costs), metric)}
+	}
+	return pts, nil
+}
+
+// browserAnswersCount: browser answers have no team or agent; they count
+// for the web channel and the whole tenant only.
+func browserAnswersCount(q rangeQuery) bool {
+	return q.team == "" && q.agent == "" && (q.channel == "" || q.channel == string(chat.ChannelWeb))
+}
+
+// conversionWindow is the tenant's analytics.conversion_window.
+func (s *Service) conversionWindow(ctx context.Context, tenant string) time.Duration {
+	if d, err := time.ParseDuration(s.setting(ctx, tenant, SettingConversionWindow)); err == nil && d > 0 {
+		return d
+	}
+	return analytics.DefaultConversionWindow
 }
 
 func (s *Service) analyticsExport(c *fiber.Ctx) error {
@@ -670,16 +716,13 @@ func (s *Service) summaryAggregated(ctx context.Context, tenant string, q rangeQ
 	if err := s.refreshStats(ctx, tenant); err != nil {
 		return analytics.Summary{}, err
 	}
-	window := analytics.DefaultConversionWindow
-	if d, err := time.ParseDuration(s.setting(ctx, tenant, SettingConversionWindow)); err == nil && d > 0 {
-		window = d
-	}
+	window := s.conversionWindow(ctx, tenant)
 	agg, err := s.st.AggregateStats(ctx, store.StatsQuery{Tenant: tenant, From: q.from, To: q.to, Team: q.team, Channel: q.channel, Agent: q.agent}, window)
 	if err != nil {
 		return analytics.Summary{}, err
 	}
 	var hits store.HitsAgg
-	if q.team == "" && q.agent == "" && (q.channel == "" || q.channel == string(chat.ChannelWeb)) {
+	if browserAnswersCount(q) {
 		if hits, err = s.st.AggregateHits(ctx, tenant, q.from, q.to, analytics.BrowserSessionGap); err != nil {
 			return analytics.Summary{}, err
 		}

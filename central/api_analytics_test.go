@@ -418,8 +418,9 @@ func TestWorkspaceFactsReachReports(t *testing.T) {
 	}
 }
 
-// TestAggregatesMatchSummarize: the summary the database aggregates equals
-// analytics.Summarize over the rows, on demo history (SQLite).
+// TestAggregatesMatchSummarize: the summary and the time series the
+// database aggregates (from its hourly rollups and the rows at the ends)
+// equal analytics.Summarize and Series over the rows, on demo history (SQLite).
 func TestAggregatesMatchSummarize(t *testing.T) {
 	_, s, _, _ := analyticsService(t)
 	end := time.Now()
@@ -441,6 +442,32 @@ func TestAggregatesMatchSummarize(t *testing.T) {
 		b, _ := json.Marshal(want)
 		if string(a) != string(b) {
 			t.Errorf("%+v:\n aggregated %s\n summarized %s", q, a, b)
+		}
+		// Time series of the metrics that need browser answers or orders:
+		// one aggregate per bucket (seriesAggregated) equals Series.
+		for _, iv := range []analytics.Interval{analytics.Day, analytics.Hour} {
+			starts, clipped, err := analytics.SQLBounds(q.from, q.to, iv, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range analytics.Metrics {
+				if analytics.SQLMetrics[m] {
+					continue
+				}
+				got, err := s.seriesAggregated(bg, "demo", q, m, starts, clipped)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := analytics.Series(in, m, iv, time.UTC)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, _ := json.Marshal(got)
+				b, _ := json.Marshal(want)
+				if string(a) != string(b) {
+					t.Fatalf("%s by %s %+v:\n aggregated %s\n summarized %s", m, iv, q, a, b)
+				}
+			}
 		}
 	}
 }

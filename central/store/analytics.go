@@ -146,6 +146,9 @@ type StatsQuery struct {
 	Channel  string
 	// Agent selects conversations the agent wrote in.
 	Agent string
+	// NoPercentiles leaves StatsAgg's percentiles at -1 (AggregateStats
+	// for a time series of other metrics: they cost a sort each).
+	NoPercentiles bool
 }
 
 // MerchantEvent is a business event the merchant's backend posted.
@@ -805,7 +808,7 @@ func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time
 		value *int64
 	}{{"frt_ms", sum.frtN, 50, sum.frt, &a.FRTP50MS}, {"frt_ms", sum.frtN, 90, sum.frt, &a.FRTP90MS}, {"resolution_ms", sum.resN, 50, sum.res, &a.ResolutionP50MS}} {
 		switch {
-		case p.n == 0:
+		case p.n == 0 || q.NoPercentiles:
 		case p.n <= exactPercentileMax:
 			*p.value, err = s.rankExact(ctx, where, args, p.col, int(p.n), p.p)
 		default:
@@ -848,9 +851,12 @@ func (s *sqlStore) aggregateStatsExact(ctx context.Context, q StatsQuery, window
 		return a, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
 	}
 	rank := func(col string, n int, p float64) (int64, error) { return s.rankExact(ctx, where, args, col, n, p) }
-	if a.FRTP50MS, err = rank("frt_ms", a.FRTCount, 50); err == nil {
-		if a.FRTP90MS, err = rank("frt_ms", a.FRTCount, 90); err == nil {
-			a.ResolutionP50MS, err = rank("resolution_ms", a.ResolutionCount, 50)
+	a.FRTP50MS, a.FRTP90MS, a.ResolutionP50MS = -1, -1, -1
+	if !q.NoPercentiles {
+		if a.FRTP50MS, err = rank("frt_ms", a.FRTCount, 50); err == nil {
+			if a.FRTP90MS, err = rank("frt_ms", a.FRTCount, 90); err == nil {
+				a.ResolutionP50MS, err = rank("resolution_ms", a.ResolutionCount, 50)
+			}
 		}
 	}
 	if err != nil {
