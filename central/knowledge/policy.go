@@ -467,9 +467,9 @@ func (p *part) indexClaims() {
 
 // Contradictions returns the promises in reply that tenant's knowledge
 // contradicts (see "Policy claims" in the package doc). about is the
-// shopper's text the reply answers: it names the subject (a destination,
-// a product line) when the reply does not. A tenant without knowledge
-// has none.
+// shopper's text the reply answers: what it names (a destination, a
+// product line, a fee) counts as named by the reply too. A tenant without
+// knowledge has none.
 func (h *Hub) Contradictions(ctx context.Context, tenant, reply, about string) ([]Conflict, error) {
 	p := h.part(tenant)
 	if p == nil {
@@ -485,9 +485,15 @@ func (h *Hub) Contradictions(ctx context.Context, tenant, reply, about string) (
 		if len(claims) == 0 {
 			continue
 		}
+		// What the sentence names, and what the shopper asked about
+		// ("大件商品加收 3 美元" answering a question about Corsica).
 		ents := p.mentions(sent)
-		if len(ents) == 0 && about != "" {
-			ents = p.mentions(about)
+		if about != "" {
+			for _, e := range p.mentions(about) {
+				if !slicesContains(ents, e) {
+					ents = append(ents, e)
+				}
+			}
 		}
 		var fee string
 		for _, e := range p.mentions(sent) {
@@ -500,11 +506,7 @@ func (h *Hub) Contradictions(ctx context.Context, tenant, reply, about string) (
 			if c.money() && fee != "" {
 				c.Relation = RelFee
 			}
-			cs := ents
-			if c.Relation == RelFee && fee != "" {
-				cs = []string{fee}
-			}
-			if cf, ok := p.contradiction(c, cs, lang); ok {
+			if cf, ok := p.contradiction(c, ents, lang); ok {
 				out = append(out, cf)
 			}
 		}
@@ -537,27 +539,34 @@ func (p *part) contradiction(c Claim, ents []string, lang string) (Conflict, boo
 		}
 		return out
 	}
+	about := func(ps *Passage) bool {
+		for _, e := range ps.Entities {
+			if slicesContains(ents, e) {
+				return true
+			}
+		}
+		return false
+	}
 	var cands []cand
-	entity := ""
 	if len(ents) > 0 {
-		cands = collect(func(ps *Passage) bool {
-			for _, e := range ps.Entities {
-				if slicesContains(ents, e) {
+		cands = collect(about)
+	}
+	if len(cands) == 0 {
+		cands = collect(func(ps *Passage) bool { return len(ps.Entities) == 0 })
+	} else if q := qualifiers(c.Sentence); len(q) > 0 {
+		// "Express to Canada arrives in 2–3 days" is about the express
+		// service, which a general page describes: that page counts too.
+		cands = append(cands, collect(func(ps *Passage) bool {
+			if len(ps.Entities) > 0 {
+				return false
+			}
+			for _, w := range qualifiers(ps.Text) {
+				if slicesContains(q, w) {
 					return true
 				}
 			}
 			return false
-		})
-	}
-	if len(cands) > 0 {
-		for _, e := range cands[0].pc.passage.Entities {
-			if slicesContains(ents, e) {
-				entity = p.ents[e].Name
-				break
-			}
-		}
-	} else {
-		cands = collect(func(ps *Passage) bool { return len(ps.Entities) == 0 })
+		})...)
 	}
 	if len(cands) == 0 {
 		return Conflict{}, false
@@ -575,7 +584,37 @@ func (p *part) contradiction(c Claim, ents []string, lang string) (Conflict, boo
 	if !exceeds(c, best.claim) {
 		return Conflict{}, false
 	}
+	entity := ""
+	for _, e := range best.pc.passage.Entities {
+		if slicesContains(ents, e) {
+			entity = p.ents[e].Name
+			break
+		}
+	}
 	d, ps := best.pc.doc, best.pc.passage
 	return Conflict{Promise: c, Policy: best.claim, Entity: entity,
 		Source: Source{Doc: d.ID, Title: d.Title, Version: d.Version, Passage: ps.ID, Heading: ps.Heading}}, true
+}
+
+// qualifierWords name a variant of a service whose policy differs from
+// the standard one (express delivery, members, pickup points).
+var qualifierWords = map[string][]string{
+	"express": {"express", "exprés", "expres", "urgente", "加急", "特快", "次日达"},
+	"member":  {"member", "mitglied", "membre", "miembro", "会员", "gold", "金卡"},
+	"pickup":  {"pickup", "pick-up", "locker", "abholstation", "packstation", "point relais", "punto de recogida", "自提", "快递柜"},
+}
+
+// qualifiers returns the service variants text names.
+func qualifiers(text string) []string {
+	low := strings.ToLower(text)
+	var out []string
+	for _, k := range sortedKeys(qualifierWords) {
+		for _, w := range qualifierWords[k] {
+			if strings.Contains(low, w) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
 }

@@ -98,8 +98,10 @@ func TestContradictionsDemoPack(t *testing.T) {
 		{"Sie können den Artikel innerhalb von 60 Tagen zurückgeben.", "", knowledge.RelReturnWindow, "returns-policy", "30 days", ""},
 		{"La livraison à Tenerife est gratuite.", "", knowledge.RelShippingCost, "ship-canary-islands", "$14.90", "Canary Islands"},
 		{"Puede devolverlo en un plazo de 60 días.", "", knowledge.RelReturnWindow, "returns-policy", "30 days", ""},
+		{"Delivery to Canada takes 2 days.", "", knowledge.RelDeliveryTime, "ship-canada", "5–9 business days", "Canada"},
 		// Within policy.
 		{"You can return it within 30 days.", "", "", "", "", ""},
+		{"Express delivery to Canada arrives in 2–3 business days.", "", "", "", "", ""},
 		{"您可以在30天内退货。", "", "", "", "", ""},
 		{"Headphones have a 2 years warranty.", "", "", "", "", ""},
 		{"Shipping to Germany is free over $49.", "", "", "", "", ""},
@@ -136,4 +138,32 @@ func TestContradictionsDemoPack(t *testing.T) {
 	if cs, err := h.Contradictions(ctx, "nobody", "You can return it within 60 days.", ""); err != nil || len(cs) != 0 {
 		t.Errorf("tenant without knowledge: %+v %v", cs, err)
 	}
+}
+
+// TestDemoPackAgreesWithItself reads every passage of the demo pack as if
+// an agent had written it (the document's title as the shopper's
+// question): the knowledge must not contradict itself, so every finding
+// here is a misreading.
+func TestDemoPackAgreesWithItself(t *testing.T) {
+	h := knowledge.NewHub(knowledge.HubOptions{})
+	defer h.Close()
+	ctx := context.Background()
+	docs := demoDocs(t)
+	if err := h.Load(ctx, "demo", docs, nil); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range docs {
+		for _, p := range d.Derived.Passages {
+			n++
+			cs, err := h.Contradictions(ctx, "demo", p.Text, d.Title)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				t.Errorf("%s: %q (%s) contradicts %s: %q", d.ID, c.Promise.Sentence, c.Promise, c.Source.Doc, c.Policy.Sentence)
+			}
+		}
+	}
+	t.Logf("%d passages of %d documents read without a contradiction", n, len(docs))
 }
