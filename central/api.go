@@ -35,6 +35,7 @@ const (
 	CodeErased       = "erased"
 	CodeInternal     = "internal"
 	CodeRateLimited  = "rate_limited" // 429, with Retry-After
+	CodeConflict     = "conflict"     // 409: changed meanwhile, read again and retry
 )
 
 // ConversationView is a conversation as the REST API shows it.

@@ -49,6 +49,26 @@ type IngestSummary struct {
 	IDs       []string `json:"ids"`
 }
 
+// docViewIn is a list entry with the topics of tree as it is now.
+func docViewIn(d store.KBDocument, tree *knowledge.Tree) DocumentView {
+	v := DocumentView{ID: d.ID, Title: d.Title, Kind: d.Kind, Source: d.Source, Version: d.Version, Deleted: d.Deleted, UpdatedAt: d.UpdatedAt}
+	if der, err := knowledge.DecodeDerived(d.Derived); err == nil {
+		knowledge.AssignTopics(&der, tree)
+		v.Passages, v.FAQPairs, v.Entities = der.Counts()
+		v.Topics = der.Topics
+	}
+	return v
+}
+
+func anyOf(have, want []string) bool {
+	for _, h := range have {
+		if containsStr(want, h) {
+			return true
+		}
+	}
+	return false
+}
+
 func docView(d store.KBDocument, full bool) DocumentView {
 	v := DocumentView{ID: d.ID, Title: d.Title, Kind: d.Kind, Source: d.Source, Version: d.Version, Deleted: d.Deleted, UpdatedAt: d.UpdatedAt}
 	if der, err := knowledge.DecodeDerived(d.Derived); err == nil {
@@ -81,6 +101,11 @@ func docView(d store.KBDocument, full bool) DocumentView {
 //	POST   /v1/knowledge/drafts                   create a draft (from a gap: {"gap"})
 //	POST   /v1/knowledge/drafts/{id}/approve      make it live ({"question","answer"} may edit it)
 //	POST   /v1/knowledge/drafts/{id}/reject
+//	GET    /v1/knowledge/topics                   the topic tree (kbtopics.go)
+//	POST   /v1/knowledge/topics                   create {"name","parent","words"}
+//	PATCH  /v1/knowledge/topics/{id}              rename, move ({"parent"}), change words
+//	DELETE /v1/knowledge/topics/{id}[?merge_into=ID]  delete or merge
+//	GET    /v1/knowledge/hot-topics?week=2026-W49 the weekly hot-topic report (hotweek.go)
 //	GET    /v1/catalog/items                      the catalogue
 //	PUT    /v1/catalog/items/{sku}                create or replace one item (live stock updates)
 //	POST   /v1/catalog/items                      many items: a JSON array
@@ -99,6 +124,11 @@ func (s *Service) registerKnowledge(auth fiber.Router) {
 	auth.Post("/knowledge/drafts", s.createDraft)
 	auth.Post("/knowledge/drafts/:id/approve", s.approveDraft)
 	auth.Post("/knowledge/drafts/:id/reject", s.rejectDraft)
+	auth.Get("/knowledge/topics", s.listTopics)
+	auth.Post("/knowledge/topics", s.createTopic)
+	auth.Patch("/knowledge/topics/:id", s.updateTopic)
+	auth.Delete("/knowledge/topics/:id", s.deleteTopic)
+	auth.Get("/knowledge/hot-topics", s.knowledgeHotWeek)
 	auth.Get("/catalog/items", s.listCatalog)
 	auth.Put("/catalog/items/:sku", s.putCatalogItem)
 	auth.Post("/catalog/items", s.putCatalogItems)
@@ -113,6 +143,8 @@ func kbError(c *fiber.Ctx, err error) error {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		return apiError(c, fiber.StatusNotFound, CodeNotFound, "not found")
+	case errors.Is(err, store.ErrStale):
+		return apiError(c, fiber.StatusConflict, CodeConflict, "changed meanwhile: retry")
 	}
 	return apiError(c, fiber.StatusInternalServerError, CodeInternal, "internal error")
 }
@@ -134,11 +166,25 @@ func IngestFiles(ctx context.Context, st store.Store, tenant string, files map[s
 	sort.Strings(names)
 	docs := make([]store.KBDocument, 0, len(names))
 	sum := IngestSummary{IDs: []string{}}
+	prepared := make([]knowledge.Prepared, 0, len(names))
+	var declared []string
 	for _, n := range names {
 		p, err := knowledge.Prepare(n, files[n])
 		if err != nil {
 			return IngestSummary{}, err
 		}
+		prepared = append(prepared, p)
+		declared = append(declared, p.Derived.DeclaredTopics()...)
+	}
+	// The tenant's topic tree assigns topics; a topic a document declares
+	// that the tree lacks is added to it (kbtopics.go).
+	tree, err := ensureDeclaredTopics(ctx, st, tenant, declared)
+	if err != nil {
+		return IngestSummary{}, err
+	}
+	for i, n := range names {
+		p := prepared[i]
+		knowledge.AssignTopics(&p.Derived, tree)
 		if idOverride != "" {
 			p.ID = idOverride
 		}
@@ -201,14 +247,38 @@ func readPart(fh *multipart.FileHeader) ([]byte, error) {
 	return b, nil
 }
 
+// subtreeOf resolves a topic id or name to its subtree.
+func subtreeOf(tree *knowledge.Tree, topic string) ([]string, error) {
+	if topic == "" {
+		return nil, nil
+	}
+	id, ok := tree.Resolve(topic)
+	if !ok {
+		return nil, fmt.Errorf("%w: no topic %q in the topic tree", store.ErrInvalid, topic)
+	}
+	return tree.Subtree(id), nil
+}
+
 func (s *Service) listDocuments(c *fiber.Ctx) error {
 	docs, err := s.st.Documents(c.UserContext(), tenantOf(c), false)
 	if err != nil {
 		return kbError(c, err)
 	}
+	tree, _, err := s.TopicTree(c.UserContext(), tenantOf(c))
+	if err != nil {
+		return kbError(c, err)
+	}
+	only, err := subtreeOf(tree, c.Query("topic"))
+	if err != nil {
+		return kbError(c, err)
+	}
 	out := make([]DocumentView, 0, len(docs))
 	for _, d := range docs {
-		out = append(out, docView(d, false))
+		v := docViewIn(d, tree)
+		if only != nil && !anyOf(v.Topics, only) {
+			continue
+		}
+		out = append(out, v)
 	}
 	return c.JSON(fiber.Map{"documents": out, "stats": s.kbs.hub.Stats(tenantOf(c))})
 }
@@ -273,6 +343,14 @@ func (s *Service) listFAQPairs(c *fiber.Ctx) error {
 	if err != nil {
 		return kbError(c, err)
 	}
+	tree, _, err := s.TopicTree(c.UserContext(), tenantOf(c))
+	if err != nil {
+		return kbError(c, err)
+	}
+	only, err := subtreeOf(tree, c.Query("topic"))
+	if err != nil {
+		return kbError(c, err)
+	}
 	type pair struct {
 		knowledge.FAQPair
 		Doc string `json:"doc"`
@@ -280,8 +358,11 @@ func (s *Service) listFAQPairs(c *fiber.Ctx) error {
 	out := []pair{}
 	for _, d := range docs {
 		der, _ := knowledge.DecodeDerived(d.Derived)
+		knowledge.AssignTopics(&der, tree)
 		for _, f := range der.FAQ {
-			out = append(out, pair{f, d.ID})
+			if only == nil || anyOf(f.Topics, only) {
+				out = append(out, pair{f, d.ID})
+			}
 		}
 	}
 	return c.JSON(fiber.Map{"faq_pairs": out})
@@ -319,6 +400,8 @@ type AskRequest struct {
 	Lang   string `json:"lang,omitempty"`
 	Intent string `json:"intent,omitempty"`
 	SKU    string `json:"sku,omitempty"`
+	// Topic restricts the answer to a topic of the tree (id or name) and its subtopics.
+	Topic string `json:"topic,omitempty"`
 }
 
 // AskReply answers POST /v1/knowledge/ask.
@@ -341,7 +424,17 @@ func (s *Service) askKnowledge(c *fiber.Ctx) error {
 	if err := chat.ValidateText(req.Q, chat.MaxTextBytes); err != nil {
 		return apiError(c, fiber.StatusBadRequest, CodeBadRequest, "q: "+err.Error())
 	}
-	a, err := s.kbs.hub.Ask(c.UserContext(), tenantOf(c), knowledge.Question{Text: req.Q, Lang: req.Lang, Intent: req.Intent, SKU: req.SKU})
+	var only []string
+	if req.Topic != "" {
+		tree, _, err := s.TopicTree(c.UserContext(), tenantOf(c))
+		if err != nil {
+			return kbError(c, err)
+		}
+		if only, err = subtreeOf(tree, req.Topic); err != nil {
+			return kbError(c, err)
+		}
+	}
+	a, err := s.kbs.hub.Ask(c.UserContext(), tenantOf(c), knowledge.Question{Text: req.Q, Lang: req.Lang, Intent: req.Intent, SKU: req.SKU, Topics: only})
 	if err != nil {
 		return kbError(c, err)
 	}

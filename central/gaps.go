@@ -14,8 +14,11 @@ import (
 )
 
 // Gap is a cluster of similar questions the bot could not answer with
-// confidence: unanswered (fallback), clarified, and the widget's local
-// misses.
+// confidence: unanswered (fallback), clarified, handed over to a person
+// (handover), and the widget's local answers below LocalLowScore
+// (local_low). A question the widget declined to answer locally reaches
+// central like any other and becomes a fallback or clarify miss when
+// central cannot answer it either.
 type Gap struct {
 	ID       string    `json:"id"`
 	Count    int       `json:"count"`
@@ -25,9 +28,35 @@ type Gap struct {
 	Last     time.Time `json:"last"`
 	// Draft is the id of the draft made for the gap, if any.
 	Draft string `json:"draft,omitempty"`
+	// Label names the gap: the names of its topics in the tenant's topic
+	// tree (kbtopics.go), else its most frequent words.
+	Label string `json:"label"`
+	// Topics are the topics of the tree its questions are about.
+	Topics []TopicRef `json:"topics"`
 	// texts are the gap's distinct questions (at most maxGapTexts), to
 	// find agents' replies to them.
 	texts []string
+}
+
+// personWords ask for a person rather than about something: a handed-over
+// message made only of them ("I want to talk to a human", "转人工") is no
+// knowledge gap.
+var personWords = map[string]bool{"want": true, "talk": true, "speak": true, "human": true, "person": true, "agent": true,
+	"real": true, "someone": true, "somebody": true, "please": true, "need": true, "staff": true, "operator": true,
+	"representative": true, "customer": true, "service": true, "support": true, "live": true, "chat": true, "let": true,
+	"get": true, "connect": true, "now": true, "hello": true, "hi": true,
+	"人工": true, "工客": true, "客服": true, "转人": true, "真人": true, "我要": true, "要人": true, "找人": true, "请转": true, "接人": true}
+
+// handoverQuestion reports whether a handed-over message asks something
+// (at least two terms that are not about wanting a person).
+func handoverQuestion(text string) bool {
+	n := 0
+	for t := range knowledge.Terms(text) {
+		if !personWords[t] {
+			n++
+		}
+	}
+	return n >= 2
 }
 
 // maxGapTexts bounds Gap.texts.
@@ -90,15 +119,49 @@ func (s *Service) Gaps(ctx context.Context, tenant string, since time.Time) ([]G
 	for _, d := range drafts {
 		byGap[d.Gap] = d.ID
 	}
+	tree, _, err := s.TopicTree(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Gap, 0, len(cs))
 	for _, c := range cs {
 		g := c.gap
 		g.ID = gapID(g.Examples[len(g.Examples)-1])
 		g.Draft = byGap[g.ID]
+		g.Topics = topicRefs(tree, labelText(tree, "", g.Examples))
+		g.Label = topWords(c.terms, 3)
+		if len(g.Topics) > 0 {
+			names := make([]string, 0, 2)
+			for _, t := range g.Topics[:min(len(g.Topics), 2)] {
+				names = append(names, t.Name)
+			}
+			g.Label = strings.Join(names, " · ")
+		}
 		out = append(out, g)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
 	return out, nil
+}
+
+// topWords joins the n terms most of the term sets share.
+func topWords(sets []map[string]struct{}, n int) string {
+	count := map[string]int{}
+	for _, s := range sets {
+		for t := range s {
+			count[t]++
+		}
+	}
+	words := make([]string, 0, len(count))
+	for w := range count {
+		words = append(words, w)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if count[words[i]] != count[words[j]] {
+			return count[words[i]] > count[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	return strings.Join(words[:min(len(words), n)], " ")
 }
 
 // gapID names a gap by its earliest example (misses come newest first),

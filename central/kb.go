@@ -112,6 +112,10 @@ func (s *Service) loadTenantKnowledge(ctx context.Context, tenant string) error 
 	if err != nil {
 		return err
 	}
+	tree, _, err := s.TopicTree(ctx, tenant)
+	if err != nil {
+		return err
+	}
 	docs := make([]knowledge.Doc, 0, len(stored))
 	for _, d := range stored {
 		der, err := knowledge.DecodeDerived(d.Derived)
@@ -119,6 +123,7 @@ func (s *Service) loadTenantKnowledge(ctx context.Context, tenant string) error 
 			s.log.Warn("knowledge: document skipped", "tenant", tenant, "doc", d.ID, "err", err)
 			continue
 		}
+		knowledge.AssignTopics(&der, tree) // the tree as it is now (kbtopics.go)
 		docs = append(docs, knowledge.Doc{ID: d.ID, Title: d.Title, Version: d.Version, Derived: der})
 	}
 	items, err := s.st.CatalogItems(ctx, tenant)

@@ -804,6 +804,12 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 		return err
 	}
 	if changed {
+		if dec.Reason != router.ReasonBotFailed && handoverQuestion(msg.Text) {
+			// The question that took the shopper to a person is one the bot
+			// did not answer: a gap candidate (gaps.go). After repeated bot
+			// failures it is already a "fallback" miss.
+			s.recordMiss(ctx, env.Tenant, msg, "handover", 0)
+		}
 		s.m.handoffs.WithLabelValues(reason).Inc()
 		s.emit(chat.Event{Type: chat.EventHandoff, Tenant: c.Tenant, ConversationID: c.ID, Visitor: c.Visitor, Reason: reason, Priority: c.Priority})
 		s.updateQueueDepth(ctx)

@@ -43,6 +43,9 @@ type Topic struct {
 	Examples []string `json:"examples"`
 	// Conversations are ids of the period's conversations in the topic (at most 20), for the drill-down.
 	Conversations []string `json:"conversations"`
+	// Topics are the topics of the tenant's topic tree the cluster is
+	// about (kbtopics.go); a cluster without an intent is labelled with them.
+	Topics []TopicRef `json:"topics"`
 }
 
 // TopicsReply answers GET /v1/analytics/topics.
@@ -135,7 +138,7 @@ func clusterTopics(cur, prev []chat.Message) []Topic {
 		if c.cur == 0 {
 			continue
 		}
-		t := Topic{ID: gapID(c.first), Count: c.cur, Previous: c.prev, Examples: c.ex, Conversations: c.convs}
+		t := Topic{ID: gapID(c.first), Count: c.cur, Previous: c.prev, Examples: c.ex, Conversations: c.convs, Topics: []TopicRef{}}
 		t.Trend = float64(c.cur-c.prev) / float64(max(c.prev, 1))
 		t.Trend = float64(int(t.Trend*1000)) / 1000
 		t.New = c.prev == 0 && c.cur >= newTopicMin
@@ -183,7 +186,7 @@ func (s *Service) topics(ctx context.Context, tenant string, q rangeQuery) (Topi
 	if err != nil {
 		return TopicsReply{}, err
 	}
-	return TopicsReply{From: q.from.UTC(), To: q.to.UTC(), Sampled: len(cur), Previous: len(prev), Topics: clusterTopics(cur, prev)}, nil
+	return TopicsReply{From: q.from.UTC(), To: q.to.UTC(), Sampled: len(cur), Previous: len(prev), Topics: s.labelTopics(ctx, tenant, clusterTopics(cur, prev))}, nil
 }
 
 func (s *Service) analyticsTopics(c *fiber.Ctx) error {

@@ -15,8 +15,11 @@ import (
 // (destinations, product lines, fees…). It is stored with each document
 // version (store.KBDocument.Derived) as JSON.
 type Derived struct {
-	Lang     string    `json:"lang,omitempty"`
-	Topics   []string  `json:"topics,omitempty"`
+	Lang   string   `json:"lang,omitempty"`
+	Topics []string `json:"topics,omitempty"`
+	// Declared are the topics the document declared (front matter
+	// "topics:"/"topic:"), kept to reassign topics after a tree edit.
+	Declared []string  `json:"declared_topics,omitempty"`
 	Passages []Passage `json:"passages"`
 	FAQ      []FAQPair `json:"faq,omitempty"`
 	Entities []Entity  `json:"entities,omitempty"`
@@ -40,7 +43,10 @@ type FAQPair struct {
 	Question string `json:"question"`
 	Answer   string `json:"answer"`
 	Lang     string `json:"lang"`
-	Topic    string `json:"topic,omitempty"`
+	// Topic is the topic its sheet row declared, if any.
+	Topic string `json:"topic,omitempty"`
+	// Topics are the ids of the topics of the tenant's tree it belongs to.
+	Topics []string `json:"topics,omitempty"`
 	// Passage is the passage the answer came from, if any.
 	Passage string `json:"passage,omitempty"`
 }
@@ -301,6 +307,10 @@ func Derive(docID string, d ingest.Document) Derived {
 	}
 	if len(out.FAQ) == 0 && docEntity == "" {
 		out.FAQ = titlePairs(docID, d, out.Passages)
+	}
+	out.Declared = docTopics
+	for i := range out.FAQ {
+		out.FAQ[i].Topics = mergeTopics(mergeTopics(docTopics, splitList(out.FAQ[i].Topic)), topicsOf(out.FAQ[i].Question+" "+out.FAQ[i].Answer))
 	}
 	langs := map[string]int{}
 	for _, p := range out.Passages {

@@ -376,6 +376,9 @@ type Question struct {
 	Intent string
 	// SKU is the product page the shopper is on, if any.
 	SKU string
+	// Topics, when set, restrict the answer to passages and FAQ pairs of
+	// these topic ids (a filter by a topic passes its subtree: Tree.Subtree).
+	Topics []string
 }
 
 // Source is a passage an answer cites.
@@ -455,10 +458,15 @@ func (h *Hub) Ask(ctx context.Context, tenant string, q Question) (Answer, error
 	if p == nil || strings.TrimSpace(q.Text) == "" {
 		return none, nil
 	}
-	if a, ok := p.catalog.answer(q, lang); ok {
+	if a, ok := p.catalog.answer(q, lang); ok && len(q.Topics) == 0 {
 		return a, nil
 	}
 	cands, err := p.search(ctx, q, lang)
+	if np := h.part(tenant); err != nil && np != nil && np != p {
+		// The part was replaced (and its index closed) while searching: ask the new one.
+		p = np
+		cands, err = p.search(ctx, q, lang)
+	}
 	if err != nil {
 		return none, fmt.Errorf("knowledge: ask %q: %w", tenant, err)
 	}
@@ -570,7 +578,7 @@ func (p *part) search(ctx context.Context, q Question, lang string) ([]cand, err
 	var out []cand
 	for _, h := range res.Hits {
 		u := p.units[h.ID]
-		if u == nil {
+		if u == nil || (len(q.Topics) > 0 && !anyIn(unitTopics(u), q.Topics)) {
 			continue
 		}
 		qt := qtok[u.field]
@@ -620,6 +628,61 @@ func unitText(u *unit) string {
 	return u.passage.Heading + " " + u.passage.Text
 }
 
+func unitTopics(u *unit) []string {
+	if u.faq != nil {
+		return u.faq.Topics
+	}
+	return u.passage.Topics
+}
+
+func anyIn(have, want []string) bool {
+	for _, h := range have {
+		if slicesContains(want, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// IntentTopic returns the default topic id of an intent label ("" if none).
+func IntentTopic(intent string) string { return intentTopics[intent] }
+
+// TopicCount counts what a topic holds.
+type TopicCount struct {
+	Documents, Passages, FAQPairs int
+}
+
+// TopicCounts counts tenant's documents, passages and FAQ pairs by topic id.
+func (h *Hub) TopicCounts(tenant string) map[string]TopicCount {
+	out := map[string]TopicCount{}
+	p := h.part(tenant)
+	if p == nil {
+		return out
+	}
+	for _, d := range p.docs {
+		for _, t := range d.Derived.Topics {
+			c := out[t]
+			c.Documents++
+			out[t] = c
+		}
+		for _, ps := range d.Derived.Passages {
+			for _, t := range ps.Topics {
+				c := out[t]
+				c.Passages++
+				out[t] = c
+			}
+		}
+		for _, f := range d.Derived.FAQ {
+			for _, t := range f.Topics {
+				c := out[t]
+				c.FAQPairs++
+				out[t] = c
+			}
+		}
+	}
+	return out
+}
+
 func unitLang(u *unit) string {
 	if u.faq != nil {
 		return u.faq.Lang
@@ -663,8 +726,12 @@ func (h *Hub) Pack(tenant string) (entries []chat.FAQEntry, decline []string) {
 	for _, id := range ids {
 		d := p.docs[id]
 		for _, f := range d.Derived.FAQ {
+			tags := []string{"doc:" + d.ID}
+			for _, t := range f.Topics {
+				tags = append(tags, "topic:"+t)
+			}
 			entries = append(entries, chat.FAQEntry{ID: "kb-" + f.ID, Questions: map[string][]string{f.Lang: {f.Question}},
-				Answers: map[string]string{f.Lang: f.Answer}, Local: true, Tags: []string{"doc:" + d.ID}})
+				Answers: map[string]string{f.Lang: f.Answer}, Local: true, Tags: tags})
 		}
 	}
 	seen := map[string]bool{}

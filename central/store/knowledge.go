@@ -48,6 +48,14 @@ type KnowledgeStore interface {
 	// Misses lists a tenant's misses at or after since, newest first, at most limit (0 = 1000).
 	Misses(ctx context.Context, tenant string, since time.Time, limit int) ([]Miss, error)
 
+	// TopicTree returns tenant's topic tree in position order and its
+	// version; ok is false when the tenant never stored one.
+	TopicTree(ctx context.Context, tenant string) (topics []KBTopic, version int64, ok bool, err error)
+	// PutTopicTree replaces tenant's topic tree if it is still at version
+	// (0: never stored), else ErrStale; it returns the new version and
+	// increments the knowledge revision. The topics must form a forest.
+	PutTopicTree(ctx context.Context, tenant string, version int64, topics []KBTopic) (int64, error)
+
 	// PutDraft creates or replaces a draft (by tenant and id).
 	PutDraft(ctx context.Context, d Draft) error
 	// Draft returns one draft or ErrNotFound.
@@ -89,7 +97,8 @@ type Miss struct {
 	Text   string
 	Lang   string
 	// Reason: fallback, clarify (central), local_low (the widget answered
-	// in the browser below central's LocalLowScore).
+	// in the browser below central's LocalLowScore), handover (the
+	// question that took the shopper to a person).
 	Reason string
 	Score  float64
 	// Reply is an agent's answer to it, when one followed.

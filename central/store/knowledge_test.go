@@ -15,6 +15,7 @@ func TestKnowledgeContract(t *testing.T) {
 			t.Run("documents and versions", func(t *testing.T) { testKBDocuments(t, open(t)) })
 			t.Run("catalogue", func(t *testing.T) { testKBCatalog(t, open(t)) })
 			t.Run("misses and drafts", func(t *testing.T) { testKBMissesDrafts(t, open(t)) })
+			t.Run("topic tree", func(t *testing.T) { testKBTopics(t, open(t)) })
 		})
 	}
 }
