@@ -341,10 +341,11 @@ func (s *Service) publishErasure(ctx context.Context, id string, ev chat.Event) 
 // streams that may still hold them: KEFU_INBOUND (envelopes not yet
 // processed, or kept for the replay window) and KEFU_CHANNEL_OUT (replies
 // not yet delivered), by their subjects' visitor token
-// (chat.InboundVisitorSubject, chat.ChannelOutVisitorSubject). Envelopes
-// of leaf edges reach KEFU_INBOUND under the tenant's subject only and are
-// not purged; they leave with the stream's max_age (SECURITY.md). A
-// failure is logged and counted (stage purge_failed).
+// (chat.InboundVisitorSubject, chat.ChannelOutVisitorSubject); a leaf
+// edge's envelopes reach KEFU_INBOUND under the same subject (the source
+// maps chat.RegionSubject there), and the edge purges what its regional
+// stream still holds when it applies the erasure. A failure is logged and
+// counted (stage purge_failed).
 func (s *Service) purgeVisitorStreams(ctx context.Context, tenant, visitor string) {
 	if s.js == nil || visitor == "" {
 		return

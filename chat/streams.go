@@ -57,16 +57,26 @@ func InboundStream() StreamSpec {
 }
 
 // RegionStream is StreamRegion of a leaf edge in JetStream domain domain:
-// subjects RegionWildcard(domain), file storage, DuplicateWindow,
-// work-queue retention (a message leaves the region once central's stream
-// stored it), kept at most RegionMaxAge.
+// subjects RegionWildcard(domain) and RegionTenantWildcard(domain), file
+// storage, DuplicateWindow, work-queue retention (a message leaves the
+// region once central's stream stored it), kept at most RegionMaxAge.
 func RegionStream(domain string) StreamSpec {
-	return StreamSpec{Name: StreamRegion, Subjects: []string{RegionWildcard(domain)}, Duplicates: DuplicateWindow,
-		MaxAge: RegionMaxAge, WorkQueue: true}
+	return StreamSpec{Name: StreamRegion, Subjects: []string{RegionWildcard(domain), RegionTenantWildcard(domain)},
+		Duplicates: DuplicateWindow, MaxAge: RegionMaxAge, WorkQueue: true}
 }
 
-// RegionWildcard matches RegionSubject(domain, tenant) for every tenant.
+// RegionWildcard matches RegionSubject(domain, tenant, visitor) for every
+// tenant and visitor.
 func RegionWildcard(domain string) string {
+	return SubjectRegionPrefix + SubjectToken(domain) + ".*.*"
+}
+
+// RegionTenantWildcard matches the subjects without a visitor token that
+// leaf edges before the visitor token published to
+// (SubjectRegionPrefix + domain + "." + tenant): a regional stream keeps
+// capturing them so that what such an edge buffered still drains to
+// central after an upgrade. Nothing publishes there any more.
+func RegionTenantWildcard(domain string) string {
 	return SubjectRegionPrefix + SubjectToken(domain) + ".*"
 }
 

@@ -21,9 +21,10 @@ const (
 	// duplicate window 2 min) while the link to central is down, and
 	// KEFU_INBOUND sources it across domains (docs/CONTRACTS.md).
 	StreamRegion = "KEFU_REGION"
-	// SubjectRegionPrefix + domain + "." + tenant is where a leaf edge
-	// publishes inbound envelopes into its StreamRegion; central's source
-	// maps them to InboundSubject(tenant).
+	// SubjectRegionPrefix + domain + "." + tenant + "." + visitor token is
+	// where a leaf edge publishes inbound envelopes into its StreamRegion
+	// (RegionSubject); central's source maps them to
+	// InboundVisitorSubject(tenant, visitor).
 	SubjectRegionPrefix = "kefu.region."
 	// SubjectSourcingPrefix + domain is the deliver subject of the durable
 	// consumer through which central's KEFU_INBOUND sources a leaf edge's
@@ -57,8 +58,8 @@ func VisitorToken(tenant, visitor string) string {
 
 // InboundVisitorSubject is the subject of one visitor's inbound envelopes,
 // InboundSubject(tenant) + "." + VisitorToken(tenant, visitor); edges on
-// central's NATS publish there (a leaf edge's regional subjects carry the
-// tenant only).
+// central's NATS publish there, and a leaf edge's RegionSubject is mapped
+// there when central's stream sources it.
 func InboundVisitorSubject(tenant, visitor string) string {
 	return InboundSubject(tenant) + "." + VisitorToken(tenant, visitor)
 }
@@ -70,9 +71,11 @@ func ChannelOutVisitorSubject(region, tenant, visitor string) string {
 }
 
 // RegionSubject is the subject a leaf edge of JetStream domain domain
-// publishes a tenant's inbound envelopes to.
-func RegionSubject(domain, tenant string) string {
-	return SubjectRegionPrefix + SubjectToken(domain) + "." + SubjectToken(tenant)
+// publishes the inbound envelopes of visitor of tenant to:
+// SubjectRegionPrefix + domain + "." + tenant + "." + VisitorToken, so that
+// an erasure can purge the visitor from the regional stream by subject.
+func RegionSubject(domain, tenant, visitor string) string {
+	return SubjectRegionPrefix + SubjectToken(domain) + "." + SubjectToken(tenant) + "." + VisitorToken(tenant, visitor)
 }
 
 // OutboundSubject is the subject for replies to one region's edges.

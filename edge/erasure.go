@@ -24,7 +24,10 @@ import (
 //     tenant (status 1000, reason CloseReasonErased), which drops what the
 //     edge holds for them (conversation attachment, sent-id memory, pending
 //     frames). The widget reconnects; its resume is refused (the erased
-//     conversation no longer belongs to the visitor) and it starts afresh.
+//     conversation no longer belongs to the visitor) and it starts afresh;
+//  4. on "completed", a leaf edge purges the visitor's envelopes that are
+//     still in its regional stream (chat.RegionSubject carries the visitor
+//     token), as central purged them from KEFU_INBOUND.
 //
 // Events of tenants the edge does not serve are ignored.
 
@@ -96,6 +99,9 @@ func (n *Node) onErasure(ev chat.Event) {
 	}
 	if e, ok := n.cfg.Vault.(VaultEraser); ok {
 		e.EraseVault(n.cfg.Region, ev.Tenant, ev.Visitor, ev.ConversationID)
+	}
+	if err := n.purgeRegion(n.ctx, ev.Tenant, ev.Visitor); err != nil {
+		n.log.Error("edge: erased visitor's envelopes stay in the regional stream until the durable erasure event", "tenant", ev.Tenant, "err", err)
 	}
 	if ev.Visitor == "" {
 		return

@@ -141,7 +141,8 @@ func (n *Node) takeErasures(cons jetstream.Consumer) error {
 }
 
 // applyErasure runs the event pipeline on a completed erasure of a tenant
-// this edge serves and erases the visitor from the vault; it returns an
+// this edge serves, erases the visitor from the vault and (a leaf edge)
+// purges the visitor's envelopes from the regional stream; it returns an
 // error when either did not finish (the event is then delivered again).
 func (n *Node) applyErasure(data []byte) error {
 	var ev chat.Event
@@ -162,6 +163,9 @@ func (n *Node) applyErasure(data []byte) error {
 		}
 	case VaultEraser:
 		v.EraseVault(n.cfg.Region, ev.Tenant, ev.Visitor, ev.ConversationID)
+	}
+	if err := n.purgeRegion(n.ctx, ev.Tenant, ev.Visitor); err != nil {
+		return err
 	}
 	n.m.erasures.WithLabelValues("durable").Inc()
 	return nil

@@ -190,3 +190,175 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 		return nil
 	})
 }
+
+// TestErasurePurgesALeafEdgesVisitorFromItsStreams (issue 8 item 4, leaf
+// mode): a leaf edge publishes to chat.RegionSubject(domain, tenant,
+// visitor), which carries the visitor token, and central's source maps it
+// to chat.InboundVisitorSubject, so central's purge by subject reaches what
+// a leaf edge sent; envelopes still held in the regional stream (central
+// not sourcing it at the moment) are purged by the edge when it applies
+// the erasure. Another visitor's envelopes stay and still reach central.
+func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
+	ctx := t.Context()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	hub, err := natsembed.Start(natsembed.Options{StoreDir: t.TempDir(), Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Shutdown()
+	hc, err := hub.Connect("central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Close()
+	hjs, _ := jetstream.New(hc)
+	if _, err := hjs.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-eu",
+		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafDeny: []string{chat.SubjectRegionPrefix + ">"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	lc, err := leaf.Connect("edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	ljs, _ := jetstream.New(lc)
+	v, err := vault.New("eu", bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessOpts{noCentral: true, config: func(c *edge.Config) {
+		c.NATS = lc
+		c.Leaf = &edge.Leaf{Domain: "edge-eu", CentralDomain: "central", CheckInterval: time.Hour} // declared once
+		c.Vault = &savedVault{v: v}
+	}})
+
+	inbound := func(subject string) uint64 {
+		t.Helper()
+		st, err := hjs.Stream(ctx, chat.StreamInbound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects[subject]
+	}
+	regional := func(subject string) uint64 {
+		t.Helper()
+		st, err := ljs.Stream(ctx, chat.StreamRegion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Subjects[subject]
+	}
+	poll.Until(t, 20*time.Second, func() error { // the edge declared its source
+		st, err := hjs.Stream(ctx, chat.StreamInbound)
+		if err != nil {
+			return err
+		}
+		if len(st.CachedInfo().Config.Sources) != 1 {
+			return errors.New("KEFU_INBOUND has no source yet")
+		}
+		return nil
+	})
+
+	gone, kept := h.dial("demo"), h.dial("demo")
+	wg, wk := gone.hello(chat.Frame{}), kept.hello(chat.Frame{})
+	send := func(c *client, text string) {
+		t.Helper()
+		id := chat.NewID()
+		c.send(chat.Frame{Type: chat.FrameMessage, ID: id, Text: text, Lang: "en"})
+		if a := c.expect(chat.FrameAccepted); a.ID != id {
+			t.Fatalf("accepted %+v, want id %s", a, id)
+		}
+	}
+	send(gone, "first message of the visitor to erase")
+	send(kept, "first message of the visitor who stays")
+	inGone, inKept := chat.InboundVisitorSubject("demo-tenant", wg.Visitor), chat.InboundVisitorSubject("demo-tenant", wk.Visitor)
+	poll.Until(t, 20*time.Second, func() error { // sourced and mapped to the visitor's subject
+		if inbound(inGone) != 1 || inbound(inKept) != 1 {
+			return fmt.Errorf("KEFU_INBOUND holds %d and %d on the visitors' subjects, want 1 and 1", inbound(inGone), inbound(inKept))
+		}
+		return nil
+	})
+
+	poll.Until(t, 20*time.Second, func() error { // work queue: gone from the region once central has it
+		rs, err := ljs.Stream(ctx, chat.StreamRegion)
+		if err != nil || rs.CachedInfo().State.Msgs != 0 {
+			return fmt.Errorf("regional stream still holds messages: %v", err)
+		}
+		return nil
+	})
+
+	// Central stops sourcing the region for a while (as when the link is
+	// down): the next messages stay in the regional stream.
+	st, err := hjs.Stream(ctx, chat.StreamInbound)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := st.CachedInfo().Config
+	cfg.Sources = nil
+	if _, err := hjs.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	send(gone, "second message of the visitor to erase")
+	send(kept, "second message of the visitor who stays")
+	rGone, rKept := chat.RegionSubject("edge-eu", "demo-tenant", wg.Visitor), chat.RegionSubject("edge-eu", "demo-tenant", wk.Visitor)
+	if regional(rGone) != 1 || regional(rKept) != 1 {
+		t.Fatalf("the regional stream holds %d and %d on the visitors' subjects, want 1 and 1", regional(rGone), regional(rKept))
+	}
+
+	// The erasure: central purges KEFU_INBOUND by the visitor's subject
+	// (as central.purgeVisitorStreams does) and puts the event on
+	// KEFU_ERASURE; the edge purges its regional stream.
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject(inGone)); err != nil {
+		t.Fatal(err)
+	}
+	ev := chat.Event{V: chat.ProtocolVersion, Type: chat.EventErasure, Tenant: "demo-tenant", Visitor: wg.Visitor,
+		ConversationID: wg.ConversationID, Reason: "completed", At: time.Now().UTC()}
+	data, _ := json.Marshal(ev)
+	msg := nats.NewMsg(chat.ErasureSubject(ev.Tenant))
+	msg.Data = data
+	if _, err := hjs.PublishMsg(ctx, msg, jetstream.WithMsgID(chat.ErasureMsgID("req-leaf"))); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 30*time.Second, func() error {
+		if n := regional(rGone); n != 0 {
+			return fmt.Errorf("the regional stream still holds %d envelopes of the erased visitor", n)
+		}
+		return nil
+	})
+	if regional(rKept) != 1 {
+		t.Fatal("the other visitor's envelope was purged from the regional stream")
+	}
+
+	// Central sources the region again: only the other visitor's buffered
+	// message arrives.
+	if _, err := edge.DeclareSource(ctx, lc, "central", "edge-eu"); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 20*time.Second, func() error {
+		if n := inbound(inKept); n != 2 {
+			return fmt.Errorf("KEFU_INBOUND holds %d envelopes of the other visitor, want 2", n)
+		}
+		return nil
+	})
+	if n := inbound(inGone); n != 0 {
+		t.Fatalf("KEFU_INBOUND holds %d envelopes of the erased visitor", n)
+	}
+}

@@ -18,14 +18,18 @@ import (
 // nats-server, a leaf node of central's (kefu edge --leaf; DESIGN.md
 // "Delivery guarantees"). The edge then:
 //
-//   - publishes each inbound envelope to chat.RegionSubject(Domain, tenant)
-//     in the stream chat.StreamRegion of its own JetStream domain; the
+//   - publishes each inbound envelope to chat.RegionSubject(Domain, tenant,
+//     visitor) in the stream chat.StreamRegion of its own JetStream domain; the
 //     PubAck comes from the edge's server, so `accepted` means stored in the
 //     region, whether or not central is reachable;
 //   - declares that stream as a source of central's KEFU_INBOUND through
 //     central's domain API ($JS.<CentralDomain>.API), with a subject
-//     transform back to chat.InboundSubject(tenant), so central consumes it
-//     as before; JetStream moves the buffered messages when the link is up.
+//     transform back to chat.InboundVisitorSubject(tenant, visitor), so
+//     central consumes it as before; JetStream moves the buffered messages
+//     when the link is up;
+//   - purges an erased visitor's envelopes from that stream when it applies
+//     the erasure (erasure.go), as central purges them from KEFU_INBOUND:
+//     both subjects carry chat.VisitorToken.
 //
 // The edge owns the declaration because it is the one that knows its
 // domain: central needs no list of regions. It is idempotent (a source
@@ -77,7 +81,7 @@ func (l Leaf) withDefaults() (Leaf, error) {
 const RegionConsumer = chat.ConsumerRegion
 
 // RegionStreamConfig is the regional stream of a leaf edge in JetStream
-// domain domain: chat.RegionStream (subjects chat.RegionSubject(domain, *),
+// domain domain: chat.RegionStream (subjects chat.RegionSubject(domain, *, *),
 // file storage, 2 minute duplicate window, work-queue retention — a message
 // leaves the region once central's stream has stored it — kept at most 7
 // days).
@@ -102,7 +106,8 @@ func RegionConsumerConfig(domain string) jetstream.ConsumerConfig {
 
 // RegionSource is the source entry of KEFU_INBOUND for the regional stream
 // of domain: across domains by the API prefix $JS.<domain>.API, subjects
-// mapped to chat.InboundSubject(tenant).
+// mapped to chat.InboundVisitorSubject(tenant, visitor) (and the subjects
+// without a visitor token of older edges to chat.InboundSubject(tenant)).
 func RegionSource(domain string) jetstream.StreamSource {
 	cc := RegionConsumerConfig(domain)
 	return jetstream.StreamSource{
@@ -111,6 +116,9 @@ func RegionSource(domain string) jetstream.StreamSource {
 		Consumer: &jetstream.StreamConsumerSource{Name: cc.Durable, DeliverSubject: cc.DeliverSubject},
 		SubjectTransforms: []jetstream.SubjectTransformConfig{{
 			Source:      chat.RegionWildcard(domain),
+			Destination: chat.SubjectInboundPrefix + "{{wildcard(1)}}.{{wildcard(2)}}",
+		}, {
+			Source:      chat.RegionTenantWildcard(domain),
 			Destination: chat.SubjectInboundPrefix + "{{wildcard(1)}}",
 		}},
 	}
@@ -174,6 +182,30 @@ func (n *Node) ensureRegionConsumer(ctx context.Context) error {
 	_, err := n.js.CreatePushConsumer(ctx, chat.StreamRegion, RegionConsumerConfig(n.cfg.Leaf.Domain))
 	if err != nil && !errors.Is(err, jetstream.ErrConsumerExists) {
 		return fmt.Errorf("edge: consumer %s of %s: %w", RegionConsumer, chat.StreamRegion, err)
+	}
+	return nil
+}
+
+// purgeRegion removes the envelopes of visitor of tenant from a leaf
+// edge's regional stream (those not yet moved to central: the link is
+// down, or central's stream does not source it at the moment); nothing to
+// do for an edge on central's NATS or without a visitor.
+func (n *Node) purgeRegion(ctx context.Context, tenant, visitor string) error {
+	l := n.cfg.Leaf
+	if l == nil || visitor == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
+	defer cancel()
+	st, err := n.js.Stream(ctx, chat.StreamRegion)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err == nil {
+		err = st.Purge(ctx, jetstream.WithPurgeSubject(chat.RegionSubject(l.Domain, tenant, visitor)))
+	}
+	if err != nil {
+		return fmt.Errorf("edge: purge the erased visitor from %s: %w", chat.StreamRegion, err)
 	}
 	return nil
 }

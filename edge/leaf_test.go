@@ -94,7 +94,7 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 
 	publish := func(id string) {
 		t.Helper()
-		msg := nats.NewMsg(chat.RegionSubject("edge-t", "demo"))
+		msg := nats.NewMsg(chat.RegionSubject("edge-t", "demo", "v1"))
 		msg.Data = []byte(`{"id":"` + id + `"}`)
 		if _, err := ljs.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
 			t.Fatalf("publish %s at the leaf: %v", id, err)
@@ -109,9 +109,9 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 		}
 		return nil
 	})
-	raw, err := st.GetLastMsgForSubject(ctx, chat.InboundSubject("demo"))
+	raw, err := st.GetLastMsgForSubject(ctx, chat.InboundVisitorSubject("demo", "v1"))
 	if err != nil || raw.Header.Get(jetstream.MsgIDHeader) != "m1" {
-		t.Fatalf("last message on %s: %+v %v", chat.InboundSubject("demo"), raw, err)
+		t.Fatalf("last message on %s: %+v %v", chat.InboundVisitorSubject("demo", "v1"), raw, err)
 	}
 
 	hub.Shutdown()

@@ -82,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		stream: StreamConfig(), subject: chat.InboundVisitorSubject}
 	if l := cfg.Leaf; l != nil {
 		n.stream = RegionStreamConfig(l.Domain)
-		n.subject = func(tenant, _ string) string { return chat.RegionSubject(l.Domain, tenant) }
+		n.subject = func(tenant, visitor string) string { return chat.RegionSubject(l.Domain, tenant, visitor) }
 	}
 	n.hub.init()
 	n.sites.init(cfg.Sites)
@@ -196,9 +196,16 @@ func (n *Node) ensureStream(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.PublishTimeout)
 	defer cancel()
-	// Create, but never update: if central (or an operator) made the stream
-	// with other limits, theirs win; the edge only needs it to exist.
-	if _, err := n.js.CreateStream(ctx, n.stream); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+	// KEFU_INBOUND: create, but never update: if central (or an operator)
+	// made the stream with other limits, theirs win; the edge only needs it
+	// to exist. A leaf edge's regional stream is the edge's own: created or
+	// updated to the contract (an older edge's stream lacked the visitor
+	// subjects).
+	if n.cfg.Leaf != nil {
+		if _, err := n.js.CreateOrUpdateStream(ctx, n.stream); err != nil {
+			return fmt.Errorf("edge: create or update stream %s: %w", n.stream.Name, err)
+		}
+	} else if _, err := n.js.CreateStream(ctx, n.stream); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return fmt.Errorf("edge: create stream %s: %w", n.stream.Name, err)
 	}
 	n.streamOK.Store(true)
