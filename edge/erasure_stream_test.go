@@ -100,7 +100,7 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 	}
 	hub, hc, hjs := startHub()
 	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-eu",
-		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok"})
+		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafRemoteRegion: "eu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-eu",
-		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafDeny: []string{chat.SubjectRegionPrefix + ">"}})
+		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafRemoteRegion: "eu", LeafDeny: []string{chat.SubjectRegionPrefix + ">"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	}
 	hub, hjs := startHub()
 	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
-		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok"})
+		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafRemoteRegion: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}

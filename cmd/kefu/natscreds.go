@@ -27,19 +27,13 @@ func runNATSCredentials(_ context.Context, args []string, _ io.Reader, stdout, s
 	data := fs.String("data", "./data", "central's data folder (holds "+natsembed.SecretFile+")")
 	region := fs.String("region", "", "the edge region the credentials are for (user edge-REGION: publishes inbound, receives only that region's replies)")
 	central := fs.Bool("central", false, "central's own credentials (every subject) instead of an edge's")
-	leaf := fs.Bool("leaf", false, "print the token of central's leaf port (kefu edge --leaf-token) instead")
+	leaf := fs.Bool("leaf", false, "with --region: print that region's token for central's leaf port (kefu edge --leaf-token) instead")
 	out := fs.String("out", "", "write the credentials to this file (mode 0600) instead of standard output")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	n := 0
-	for _, b := range []bool{*region != "", *central, *leaf} {
-		if b {
-			n++
-		}
-	}
-	if n != 1 {
-		return fail(stderr, errors.New("nats-credentials: give exactly one of --region REGION, --central, --leaf"))
+	if *central == (*region != "") || *central && *leaf {
+		return fail(stderr, errors.New("nats-credentials: give exactly one of --region REGION (with --leaf: its leaf token), --central"))
 	}
 	secret, err := natsembed.LoadOrCreateSecret(filepath.Join(*data, natsembed.SecretFile))
 	if err != nil {
@@ -48,7 +42,7 @@ func runNATSCredentials(_ context.Context, args []string, _ io.Reader, stdout, s
 	var b []byte
 	switch {
 	case *leaf:
-		b = []byte(natsembed.LeafToken(secret) + "\n")
+		b = []byte(natsembed.LeafToken(secret, *region) + "\n")
 	default:
 		user := natsembed.CentralUser
 		if !*central {

@@ -75,6 +75,7 @@ func TestSplitEdgeNeedsNATSCredentials(t *testing.T) {
 	for _, args := range [][]string{
 		{"nats-credentials", "--data", data},
 		{"nats-credentials", "--data", data, "--region", "eu", "--central"},
+		{"nats-credentials", "--data", data, "--leaf"}, // a leaf token is a region's
 	} {
 		var o, e bytes.Buffer
 		if code := run(t.Context(), args, nil, &o, &e); code == 0 || !strings.Contains(e.String(), "exactly one") {

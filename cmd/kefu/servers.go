@@ -134,7 +134,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	embedPort := fs.Int("embed-nats", 0, "run a nats-server with JetStream (domain \""+edge.DefaultCentralDomain+"\") in this process on 127.0.0.1:PORT (state under --data) and use it; 0: connect to --nats")
 	leafPort := fs.Int("leaf-port", 0, "with --embed-nats: accept edges (kefu edge --leaf) as NATS leaf nodes on --leaf-host:PORT; 0: none")
 	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
-	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token leaf edges must present (default $KEFU_LEAF_TOKEN; empty: derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf`)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "a token every region's leaf edge may present, and so claim any region (default $KEFU_LEAF_TOKEN; empty: none, each region's edges present their own token derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf --region REGION`)")
 	allowPrivate := fs.Bool("allow-private-urls", false, "let webhooks and staff-alert URLs reach loopback, private and link-local addresses (refused by default: server-side request forgery)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -154,9 +154,6 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		o := natsembed.Options{Port: *embedPort, StoreDir: filepath.Join(*data, "nats"), Domain: edge.DefaultCentralDomain, Logger: log,
 			Auth: &natsembed.Auth{Secret: secret}}
 		if *leafPort > 0 {
-			if *leafToken == "" {
-				*leafToken = natsembed.LeafToken(secret)
-			}
 			o.LeafListen, o.LeafToken = net.JoinHostPort(*leafHost, strconv.Itoa(*leafPort)), *leafToken
 		}
 		ns, err := natsembed.Start(o)
@@ -168,7 +165,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		c := natsembed.CredentialsFor(secret, natsembed.CentralUser)
 		sf.creds = &c
 		if o.LeafListen != "" {
-			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "token", o.LeafToken != "")
+			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "shared_token", o.LeafToken != "")
 		}
 	}
 	pack, err := sf.pack()
@@ -212,7 +209,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
 	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
-	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "token of central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf` prints central's)")
+	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "this region's token for central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf --region REGION` prints it)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
@@ -251,7 +248,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		}
 		ns, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: filepath.Join(*data, "nats-"+*leafDomain),
 			Domain: *leafDomain, Name: "kefu-" + *leafDomain, LeafRemote: *leafURL, LeafRemoteToken: *leafToken,
-			LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log})
+			LeafRemoteRegion: chat.SubjectToken(*region), LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log})
 		if err != nil {
 			return fail(stderr, err)
 		}

@@ -57,12 +57,20 @@ func TestSplitLeafEdgeChannels(t *testing.T) {
 	natsPort, leafPort := freePort(t), freePort(t)
 	centralAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	edgeAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	// No shared leaf token: the edge presents its region's own token,
+	// derived from central's NATS secret (central's side then limits the
+	// link to what an edge of eu needs, SECURITY.md).
+	var tok, errb bytes.Buffer
+	if code := run(t.Context(), []string{"nats-credentials", "--data", data, "--leaf", "--region", "eu"}, nil, &tok, &errb); code != 0 {
+		t.Fatalf("kefu nats-credentials --leaf: %s", errb.String())
+	}
+	leafToken := strings.TrimSpace(tok.String())
 	startCentral := func() *exec.Cmd {
 		return startKefu(t, "central", "--embed-nats", strconv.Itoa(natsPort), "--leaf-port", strconv.Itoa(leafPort),
-			"--leaf-token", "leaf-secret", "--data", data, "--addr", centralAddr)
+			"--data", data, "--addr", centralAddr)
 	}
 	startEdge := func() *exec.Cmd {
-		return startKefu(t, "edge", "--region", "eu", "--leaf", fmt.Sprintf("nats://127.0.0.1:%d", leafPort), "--leaf-token", "leaf-secret",
+		return startKefu(t, "edge", "--region", "eu", "--leaf", fmt.Sprintf("nats://127.0.0.1:%d", leafPort), "--leaf-token", leafToken,
 			"--data", edgeData, "--addr", edgeAddr,
 			"--allow-private-urls") // the Telegram stand-in is on loopback (internal/egress)
 	}

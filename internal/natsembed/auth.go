@@ -35,6 +35,11 @@ import (
 //     sites or knowledge buckets;
 //   - anyone else, including an anonymous client, is refused.
 //
+// Leaf connections to a hub's leaf port present user LeafUserOf(region)
+// with that region's token (LeafToken) or the operator's shared token, and
+// get leafPermissions(region): what an edge of that region needs across
+// the link, enforced by the hub.
+//
 // Passwords are not stored: a role's password is an HMAC of its user name
 // under the server's secret (Secret, 32 random bytes in a 0600 file of the
 // data folder, LoadOrCreateSecret), so that whoever holds the secret (the
@@ -111,9 +116,23 @@ func Password(secret []byte, user string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// LeafToken is the leaf-node token derived from secret, the default token
-// of a hub's leaf listener when the operator gives none.
-func LeafToken(secret []byte) string { return Password(secret, LeafUser) }
+// LeafToken is the leaf-node token of region's edges derived from secret
+// (the password of LeafUserOf(region)): a hub with Auth accepts it from a
+// leaf that names that region and no other, so a stolen token opens one
+// region's subjects only.
+func LeafToken(secret []byte, region string) string { return Password(secret, LeafUserOf(region)) }
+
+// LeafUserOf is the user name a leaf edge of region presents to the hub's
+// leaf port: LeafUser + "-" + region token. Its permissions follow from it
+// (leafPermissions).
+func LeafUserOf(region string) string { return LeafUser + "-" + chat.SubjectToken(region) }
+
+// leafRegion is the region a leaf user name names; ok is false for a name
+// that is no leaf user.
+func leafRegion(user string) (region string, ok bool) {
+	region, ok = strings.CutPrefix(user, LeafUser+"-")
+	return region, ok && region != "" && chat.SubjectToken(region) == region
+}
 
 // Credentials are a user name and password for a NATS connection; as JSON
 // they are the file `kefu nats-credentials` writes and `kefu edge
@@ -214,16 +233,120 @@ func edgePermissions(region string) *server.Permissions {
 	}
 }
 
-// authenticator is the server's server.Authentication of Auth.
-type authenticator struct{ secret []byte }
+// leafPermissions are what the leaf link of a region's edge may do on the
+// hub whose JetStream domain is hubDomain, seen from the leaf: Publish is
+// what it may send into the hub, Subscribe what it may receive (the server
+// reverses them for the hub's side of the link). It is what an edge of
+// region needs, as edgePermissions, with central's JetStream API under
+// its domain prefix, and:
+//
+//   - it sends no inbound envelope directly: they travel in its regional
+//     stream, which central sources (kefu.sourcing.> carries that
+//     consumer's deliveries, and the API requests of central's sourcing
+//     reach the leaf on $JS.<leaf domain>.API);
+//   - it never receives other regions' replies, the inbound subjects or
+//     staff notices, and it cannot publish a reply, an event or a staff
+//     notice, purge or delete a stream, read or consume KEFU_INBOUND, or
+//     update a stream other than KEFU_INBOUND (its source declaration).
+func leafPermissions(region, hubDomain string) *server.Permissions {
+	api := "$JS.API."
+	if hubDomain != "" {
+		api = "$JS." + hubDomain + ".API."
+	}
+	deny := []string{
+		api + "CONSUMER.*." + chat.StreamInbound,
+		api + "CONSUMER.*." + chat.StreamInbound + ".>",
+		api + "CONSUMER.*.*." + chat.StreamInbound + ".>",
+		api + "STREAM.MSG.GET." + chat.StreamInbound,
+		api + "DIRECT.GET." + chat.StreamInbound,
+		api + "DIRECT.GET." + chat.StreamInbound + ".>",
+		api + "STREAM.PURGE.>",
+		api + "STREAM.DELETE.>",
+		api + "STREAM.MSG.DELETE.>",
+		api + "STREAM.SNAPSHOT.>",
+		api + "STREAM.RESTORE.>",
+		api + "META.>",
+		api + "SERVER.>",
+		api + "ACCOUNT.>",
+		// A leaf edge updates KEFU_INBOUND to declare its source
+		// (edge.DeclareSource); every other stream is central's.
+		api + "STREAM.UPDATE." + chat.StreamErasure,
+		api + "STREAM.UPDATE." + chat.StreamChannelOut,
+		api + "STREAM.UPDATE.KV_" + chat.BucketSites,
+		api + "STREAM.UPDATE.KV_" + chat.BucketKnowledgePacks,
+		api + "STREAM.UPDATE.KV_" + chat.BucketChannels,
+		api + "STREAM.UPDATE.KV_" + chat.BucketChannelSent,
+		api + "STREAM.UPDATE.KV_" + chat.BucketChannelCursors,
+	}
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{
+			Allow: []string{
+				chat.SubjectHistory,
+				chat.SubjectAuthVerify,
+				chat.SubjectChannelLookup,
+				chat.SubjectTypingPrefix + ">",
+				chat.SubjectShownPrefix + ">",
+				chat.SubjectPagePrefix + ">",
+				chat.SubjectNoticeOpenedPrefix + ">",
+				"kefu.hits.>",
+				chat.SubjectChannelOutPrefix + region + ".>",
+				chat.SubjectSourcingPrefix + ">",
+				"$JSC.R.>", // replies to the API requests of central's sourcing
+				"_INBOX.>",
+				api + ">",
+				"$JS.ACK.>",
+				"$JS.FC.>",
+				"$KV." + chat.BucketChannelCursors + ".>",
+				"$KV." + chat.BucketChannelSent + ".>",
+			},
+			Deny: deny,
+		},
+		Subscribe: &server.SubjectPermission{
+			Allow: []string{
+				chat.SubjectOutboundPrefix + region + ".>",
+				chat.SubjectEventsPrefix + ">",
+				"_INBOX.>",
+				// The leaf's own domain: central's sourcing asks it. Central's
+				// domain matches too, but central maps $JS.<hubDomain>.API to
+				// its own API before delivery, so a leaf never receives
+				// another's requests to central (the test checks it); the
+				// server also needs this interest to route a leaf's requests
+				// to central's domain.
+				"$JS.*.API.>",
+				"$JS.FC.>",
+				"$JS.ACK.>",
+			},
+		},
+	}
+}
+
+// authenticator is the server's server.Authentication: clients by Auth
+// (secret; nil admits every client, as a server without Auth does), leaf
+// connections by leafToken (the operator's shared token, if any) or, with
+// a secret, by their region's LeafToken.
+type authenticator struct {
+	secret    []byte
+	leafToken string
+	hubDomain string
+	srv       *server.Server // set once the server exists; leaf links join its global account
+}
 
 // Check admits a client connection whose user name is a role and whose
-// password is that role's, with the role's permissions.
-func (a authenticator) Check(c server.ClientAuthentication) bool {
-	if c.Kind() != server.CLIENT {
+// password is that role's, with the role's permissions, and a leaf
+// connection that names a region (LeafUserOf) with its token, with that
+// region's leaf permissions.
+func (a *authenticator) Check(c server.ClientAuthentication) bool {
+	o := c.GetOpts()
+	switch c.Kind() {
+	case server.LEAF:
+		return a.checkLeaf(c, o)
+	case server.CLIENT:
+		if a.secret == nil {
+			return true
+		}
+	default:
 		return false
 	}
-	o := c.GetOpts()
 	if o == nil || o.Username == "" {
 		return false
 	}
@@ -235,5 +358,22 @@ func (a authenticator) Check(c server.ClientAuthentication) bool {
 		return false
 	}
 	c.RegisterUser(&server.User{Username: o.Username, Permissions: perms})
+	return true
+}
+
+func (a *authenticator) checkLeaf(c server.ClientAuthentication, o *server.ClientOpts) bool {
+	if o == nil {
+		return false
+	}
+	region, ok := leafRegion(o.Username)
+	if !ok {
+		return false
+	}
+	shared := a.leafToken != "" && hmac.Equal([]byte(o.Password), []byte(a.leafToken))
+	derived := a.secret != nil && hmac.Equal([]byte(o.Password), []byte(LeafToken(a.secret, region)))
+	if !shared && !derived && !(a.leafToken == "" && a.secret == nil) {
+		return false
+	}
+	c.RegisterUser(&server.User{Username: o.Username, Account: a.srv.GlobalAccount(), Permissions: leafPermissions(region, a.hubDomain)})
 	return true
 }

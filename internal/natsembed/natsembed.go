@@ -7,8 +7,13 @@
 // Two more roles serve a region's edge that keeps accepting while central is
 // away (kefu central --leaf-port, kefu edge --leaf; docs/CONTRACTS.md):
 //
-//   - a hub (central) also accepts leaf-node connections on LeafListen,
-//     with user LeafUser and password LeafToken when a token is set;
+//   - a hub (central) also accepts leaf-node connections on LeafListen.
+//     A leaf names its region in its user name (LeafUserOf(region)) and
+//     presents the operator's shared LeafToken or, with Auth, its region's
+//     own token (LeafToken(secret, region)); the link then has that
+//     region's permissions (auth.go, leafPermissions): it cannot publish
+//     a reply, an event or a staff notice, nor receive another region's
+//     replies, the inbound subjects or central's JetStream API requests;
 //   - a leaf (an edge) runs its own JetStream in its own Domain, connects
 //     to the hub at LeafRemote, and needs no client port (NoListen: the
 //     process talks to it in memory through Connect).
@@ -33,10 +38,12 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/kefu-io/kefu/chat"
 )
 
-// LeafUser is the user name leaf nodes present with a token (the token is
-// its password).
+// LeafUser + "-" + region is the user name a leaf node presents
+// (LeafUserOf); its token is the password.
 const LeafUser = "kefu-leaf"
 
 // Errors of Start.
@@ -71,8 +78,12 @@ type Options struct {
 	// LeafListen is the host:port where the server accepts leaf-node
 	// connections ("127.0.0.1:7422"). Empty: none.
 	LeafListen string
-	// LeafToken, when set, is the password leaf nodes must present (user
-	// LeafUser). Required when LeafListen is not a loopback address.
+	// LeafToken, when set, is a password every region's leaf may present
+	// (user LeafUserOf(region)); whoever holds it may claim any region.
+	// With Auth, each region's own LeafToken(secret, region) is accepted
+	// too and LeafToken may be empty. Without Auth, a LeafListen off
+	// loopback requires it; without Auth and without it, any leaf that
+	// names a region is accepted (loopback only).
 	LeafToken string
 
 	// LeafRemote is the URL of a hub's leaf port this server connects to as
@@ -80,6 +91,10 @@ type Options struct {
 	LeafRemote string
 	// LeafRemoteToken is the token presented to the hub.
 	LeafRemoteToken string
+	// LeafRemoteRegion is the region this leaf serves: it presents user
+	// LeafUserOf(region), and the hub gives the link that region's
+	// permissions. Required with LeafRemote.
+	LeafRemoteRegion string
 	// LeafDeny lists subjects that never cross the leaf link, either way.
 	LeafDeny []string
 	// LeafWait bounds how long Start waits for the first leaf connection.
@@ -150,13 +165,10 @@ func Start(o Options) (*Server, error) {
 		if host == "" {
 			host = "0.0.0.0"
 		}
-		if o.LeafToken == "" && !isLoopback(host) {
+		if o.LeafToken == "" && o.Auth == nil && !isLoopback(host) {
 			return nil, fmt.Errorf("%w (%s)", ErrOpenLeaf, o.LeafListen)
 		}
 		opts.LeafNode.Host, opts.LeafNode.Port = host, lport
-		if o.LeafToken != "" {
-			opts.LeafNode.Username, opts.LeafNode.Password = LeafUser, o.LeafToken
-		}
 	}
 	if o.LeafRemote != "" {
 		u, err := url.Parse(o.LeafRemote)
@@ -166,24 +178,34 @@ func Start(o Options) (*Server, error) {
 		if u.Scheme != "nats" && u.Scheme != "tls" {
 			return nil, fmt.Errorf("natsembed: leaf remote %q: scheme must be nats or tls", o.LeafRemote)
 		}
+		if o.LeafRemoteRegion == "" || chat.SubjectToken(o.LeafRemoteRegion) != o.LeafRemoteRegion {
+			return nil, fmt.Errorf("natsembed: leaf remote needs its region (LeafRemoteRegion %q: [0-9A-Za-z_-]+)", o.LeafRemoteRegion)
+		}
 		if o.LeafRemoteToken != "" {
-			u.User = url.UserPassword(LeafUser, o.LeafRemoteToken)
+			u.User = url.UserPassword(LeafUserOf(o.LeafRemoteRegion), o.LeafRemoteToken)
+		} else {
+			u.User = url.User(LeafUserOf(o.LeafRemoteRegion))
 		}
 		opts.LeafNode.ReconnectInterval = time.Second
 		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{u}, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
 	}
-	if o.Auth != nil {
-		if len(o.Auth.Secret) < 16 {
-			return nil, ErrBadSecret
+	var a *authenticator
+	if o.Auth != nil || o.LeafListen != "" {
+		a = &authenticator{leafToken: o.LeafToken, hubDomain: o.Domain}
+		if o.Auth != nil {
+			if len(o.Auth.Secret) < 16 {
+				return nil, ErrBadSecret
+			}
+			a.secret = o.Auth.Secret
 		}
-		opts.CustomClientAuthentication = authenticator{secret: o.Auth.Secret}
-		if o.LeafListen != "" && o.LeafToken == "" {
-			return nil, fmt.Errorf("natsembed: a leaf listener of a server with authentication needs a token")
-		}
+		opts.CustomClientAuthentication = a
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsembed: new server: %w", err)
+	}
+	if a != nil {
+		a.srv = srv
 	}
 	s := &Server{srv: srv, log: &serverLog{log: o.Logger}, leafs: o.LeafRemote != "", auth: o.Auth}
 	if o.LeafListen != "" {

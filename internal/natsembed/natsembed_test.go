@@ -1,6 +1,7 @@
 package natsembed
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -91,8 +92,8 @@ func TestLeafLinkBadPaths(t *testing.T) {
 		opts Options
 		want error
 	}{
-		{"wrong token", Options{LeafRemote: hub.LeafURL(), LeafRemoteToken: "guess"}, ErrLeafRefused},
-		{"no token", Options{LeafRemote: hub.LeafURL()}, ErrLeafRefused},
+		{"wrong token", Options{LeafRemote: hub.LeafURL(), LeafRemoteToken: "guess", LeafRemoteRegion: "t"}, ErrLeafRefused},
+		{"no token", Options{LeafRemote: hub.LeafURL(), LeafRemoteRegion: "t"}, ErrLeafRefused},
 		{"open leaf listener", Options{LeafListen: "0.0.0.0:" + strconv.Itoa(freePort(t))}, ErrOpenLeaf},
 	}
 	for _, tt := range tests {
@@ -111,7 +112,7 @@ func TestLeafLinkBadPaths(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"http://x:1", "nats://", "::"} {
-		if s, err := Start(Options{NoListen: true, LeafRemote: bad}); err == nil {
+		if s, err := Start(Options{NoListen: true, LeafRemote: bad, LeafRemoteRegion: "t"}); err == nil {
 			s.Shutdown()
 			t.Errorf("leaf remote %q accepted", bad)
 		}
@@ -123,7 +124,7 @@ func TestLeafLinkBadPaths(t *testing.T) {
 func TestLeafLink(t *testing.T) {
 	hub := startHub(t, "s3cret")
 	leaf, err := Start(Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
-		LeafRemote: hub.LeafURL(), LeafRemoteToken: "s3cret"})
+		LeafRemote: hub.LeafURL(), LeafRemoteToken: "s3cret", LeafRemoteRegion: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +142,13 @@ func TestLeafLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lc.Close()
-	if _, err := hc.Subscribe("ping", func(m *nats.Msg) { _ = m.Respond([]byte("pong")) }); err != nil {
+	if _, err := hc.Subscribe(chat.SubjectHistory, func(m *nats.Msg) { _ = m.Respond([]byte("pong")) }); err != nil {
 		t.Fatal(err)
 	}
 	_ = hc.Flush()
 	var rep *nats.Msg
 	for range 50 { // the subscription's interest reaches the leaf asynchronously
-		if rep, err = lc.Request("ping", nil, 100*time.Millisecond); err == nil {
+		if rep, err = lc.Request(chat.SubjectHistory, nil, 100*time.Millisecond); err == nil {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -186,9 +187,6 @@ func TestAuthRolesAndPermissions(t *testing.T) {
 	}
 	if _, err := Start(Options{Auth: &Auth{Secret: []byte("short")}}); !errors.Is(err, ErrBadSecret) {
 		t.Fatalf("short secret: %v", err)
-	}
-	if _, err := Start(Options{Auth: &Auth{Secret: secret}, LeafListen: "127.0.0.1:0"}); err == nil {
-		t.Fatal("a leaf listener without a token on a server with authentication started")
 	}
 	s, err := Start(Options{StoreDir: dir + "/js", Auth: &Auth{Secret: secret}})
 	if err != nil {
@@ -276,5 +274,201 @@ func expectPermissionError(t *testing.T, errs chan error, what string) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("%s: allowed", what)
+	}
+}
+
+// TestLeafLinkHasOnlyItsRegionsPermissions (issue 8 item 8, central's
+// side): a hub with Auth and no shared leaf token admits a leaf only with
+// its own region's token (LeafToken(secret, region)), and the link then
+// carries what an edge of that region needs and nothing else: a forged
+// agent reply, event or staff notice, a direct inbound envelope or a
+// write to the sites bucket from the leaf never reaches central's side;
+// purging or consuming KEFU_INBOUND through central's domain API gets no
+// answer; another region's replies, the inbound subjects and staff
+// notices never reach the leaf. Its own region's replies, requests to
+// central and central's JetStream API for its own streams still work.
+func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
+	ctx := t.Context()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	hub, err := Start(Options{StoreDir: t.TempDir(), Domain: "central", Auth: &Auth{Secret: secret},
+		LeafListen: "127.0.0.1:" + strconv.Itoa(freePort(t))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hub.Shutdown()
+	for name, o := range map[string]Options{
+		"another region's token": {LeafRemoteRegion: "eu", LeafRemoteToken: LeafToken(secret, "us")},
+		"no token":               {LeafRemoteRegion: "eu"},
+		"central's password":     {LeafRemoteRegion: "eu", LeafRemoteToken: Password(secret, CentralUser)},
+	} {
+		o.NoListen, o.LeafRemote = true, hub.LeafURL()
+		if s, err := Start(o); !errors.Is(err, ErrLeafRefused) {
+			if err == nil {
+				s.Shutdown()
+			}
+			t.Errorf("%s: Start = %v, want ErrLeafRefused", name, err)
+		}
+	}
+	leaf, err := Start(Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-eu", LeafRemote: hub.LeafURL(),
+		LeafRemoteRegion: "eu", LeafRemoteToken: LeafToken(secret, "eu")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	cen, err := hub.ConnectAs(CentralUser, "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cen.Close()
+	lc, err := leaf.Connect("edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	hjs, _ := jetstream.New(cen)
+	if _, err := hjs.CreateStream(ctx, jetstream.StreamConfig{Name: chat.StreamInbound, Subjects: []string{"kefu.inbound.>"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Leaf → central: central listens to everything.
+	seen, err := cen.SubscribeSync(">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = cen.Flush()
+	until := func(marker string) []string {
+		t.Helper()
+		var got []string
+		for {
+			m, err := seen.NextMsg(10 * time.Second)
+			if err != nil {
+				t.Fatalf("waiting for %s at central: %v", marker, err)
+			}
+			if m.Subject == marker {
+				return got
+			}
+			got = append(got, m.Subject)
+		}
+	}
+	for i := 0; ; i++ { // central's interest reaches the leaf asynchronously
+		if err := lc.Publish("kefu.hits.ready", nil); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := seen.NextMsg(200 * time.Millisecond); err == nil && m.Subject == "kefu.hits.ready" {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the leaf's messages never reach central")
+		}
+	}
+	forged := []string{"kefu.outbound.eu.demo", "kefu.outbound.us.demo", "kefu.events.demo", "kefu.staff.demo",
+		"kefu.inbound.demo.0123456789abcdef", "$KV.KEFU_SITES.demo", "kefu.chout.us.demo"}
+	for _, subj := range forged {
+		if err := lc.Publish(subj, []byte(`{"text":"click https://phish.example"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allowed := []string{chat.TypingSubject("demo"), "kefu.chout.eu.demo", chat.SourcingSubject("edge-eu")}
+	for _, subj := range allowed {
+		if err := lc.Publish(subj, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = lc.Publish("kefu.hits.end", nil)
+	got := until("kefu.hits.end")
+	for _, subj := range forged {
+		for _, g := range got {
+			if g == subj {
+				t.Errorf("a leaf published %s and central received it", subj)
+			}
+		}
+	}
+	for _, subj := range allowed {
+		found := false
+		for _, g := range got {
+			found = found || g == subj
+		}
+		if !found {
+			t.Errorf("the leaf's %s did not reach central (got %v)", subj, got)
+		}
+	}
+
+	// Central's JetStream API from the leaf: its own needs answered, the
+	// inbound stream's messages and purge not.
+	cjs, _ := jetstream.NewWithDomain(lc, "central")
+	if _, err := cjs.Stream(ctx, chat.StreamInbound); err != nil {
+		t.Fatalf("stream info through central's domain: %v", err)
+	}
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t.Cleanup(cancel)
+		return c
+	}
+	if _, err := cjs.CreateOrUpdateConsumer(short(), chat.StreamInbound, jetstream.ConsumerConfig{Durable: "thief"}); err == nil {
+		t.Error("a leaf created a consumer of KEFU_INBOUND")
+	}
+	if _, err := lc.Request("$JS.central.API.STREAM.PURGE."+chat.StreamInbound, nil, 2*time.Second); err == nil {
+		t.Error("a leaf's purge of KEFU_INBOUND was answered")
+	}
+
+	// Central → leaf: only the region's replies and events.
+	subs := map[string]*nats.Subscription{}
+	for _, subj := range []string{"kefu.outbound.us.>", "kefu.inbound.>", "kefu.staff.>", "$JS.central.API.>", "kefu.events.>", "kefu.outbound.eu.>"} {
+		if subs[subj], err = lc.SubscribeSync(subj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = lc.Flush()
+	for i := 0; ; i++ {
+		_ = cen.Publish("kefu.outbound.eu.ready", nil)
+		if _, err := subs["kefu.outbound.eu.>"].NextMsg(200 * time.Millisecond); err == nil {
+			break
+		}
+		if i == 100 {
+			t.Fatal("central's replies to the region never reach the leaf")
+		}
+	}
+	for _, subj := range []string{"kefu.outbound.us.demo", "kefu.inbound.demo.0123456789abcdef", "kefu.staff.demo",
+		"$JS.central.API.STREAM.INFO.X", "kefu.events.demo"} {
+		_ = cen.Publish(subj, []byte("secret"))
+	}
+	_ = cen.Publish("kefu.outbound.eu.end", nil)
+	for {
+		m, err := subs["kefu.outbound.eu.>"].NextMsg(10 * time.Second)
+		if err != nil {
+			t.Fatalf("the region's reply did not reach the leaf: %v", err)
+		}
+		if m.Subject == "kefu.outbound.eu.end" {
+			break
+		}
+	}
+	for subj, sub := range subs {
+		n, _, _ := sub.Pending()
+		switch subj {
+		case "kefu.events.>":
+			if n != 1 {
+				t.Errorf("events reached the leaf %d times, want 1", n)
+			}
+		case "kefu.outbound.eu.>":
+		default:
+			if n != 0 {
+				t.Errorf("%s: %d messages reached the leaf", subj, n)
+			}
+		}
+	}
+
+	// Requests to central still work.
+	if _, err := cen.Subscribe(chat.SubjectHistory, func(m *nats.Msg) { _ = m.Respond([]byte("ok")) }); err != nil {
+		t.Fatal(err)
+	}
+	_ = cen.Flush()
+	var rep *nats.Msg
+	for range 50 {
+		if rep, err = lc.Request(chat.SubjectHistory, nil, 200*time.Millisecond); err == nil {
+			break
+		}
+	}
+	if err != nil || string(rep.Data) != "ok" {
+		t.Fatalf("history request from the leaf: %v %v", rep, err)
 	}
 }
