@@ -788,7 +788,7 @@ func (s *sqlStore) AggregateStats(ctx context.Context, q StatsQuery, window time
 		return StatsAgg{}, fmt.Errorf("store: aggregate stats of %q: %w", q.Tenant, err)
 	}
 	sum := newConvAgg()
-	if err := s.readConvRollup(ctx, q, h0, h1, func(_ int64, c *convAgg) { sum.merge(c) }); err != nil {
+	if err := s.readConvRollup(ctx, q, h0, h1, true, func(_ int64, c *convAgg) { sum.merge(c) }); err != nil {
 		return StatsAgg{}, fmt.Errorf("store: aggregate stats: %w", err)
 	}
 	win := window.Milliseconds()

@@ -81,6 +81,92 @@ var rollupMigrations = []struct {
 	// Tenants with history get their rollups built once (rebuildPending).
 	{1539, `INSERT INTO rollup_state (tenant, window_ms, pending) SELECT tenant, 259200000, 1 FROM (SELECT tenant FROM conv_stats
 		UNION SELECT tenant FROM widget_hits UNION SELECT tenant FROM merchant_events) t`},
+	// The conv_rollup cells summed per UTC day (hour holds the day's
+	// start): a 90-day summary reads 90 rows per channel × team.
+	{1540, `CREATE TABLE IF NOT EXISTS conv_rollup_day (tenant TEXT NOT NULL, hour BIGINT NOT NULL, channel TEXT NOT NULL, team TEXT NOT NULL,
+		conversations BIGINT NOT NULL, messages BIGINT NOT NULL, handed_off BIGINT NOT NULL, deflected BIGINT NOT NULL, closed BIGINT NOT NULL,
+		sla_breaches BIGINT NOT NULL, csat_count BIGINT NOT NULL, csat_sum BIGINT NOT NULL, handle_ms BIGINT NOT NULL, avg_resp_sum_ms BIGINT NOT NULL,
+		avg_resp_count BIGINT NOT NULL, frt_count BIGINT NOT NULL, resolution_count BIGINT NOT NULL, demo BIGINT NOT NULL, conversions BIGINT NOT NULL,
+		frt_hist BYTEA NOT NULL, res_hist BYTEA NOT NULL, PRIMARY KEY (tenant, hour, channel, team))`},
+	{1541, `UPDATE rollup_state SET pending = 1`},
+}
+
+const dayMS = 24 * hourMS
+
+func floorDay(v int64) int64 { return v - v%dayMS }
+
+// cellKey names a rollup cell.
+type cellKey struct {
+	hour          int64
+	channel, team string
+}
+
+// rollupCols are the columns of conv_rollup and conv_rollup_day after tenant.
+const rollupCols = `hour, channel, team, conversations, messages, handed_off, deflected, closed, sla_breaches, csat_count, csat_sum, handle_ms,
+	avg_resp_sum_ms, avg_resp_count, frt_count, resolution_count, demo, conversions, frt_hist, res_hist`
+
+func scanCell(r interface{ Scan(...any) error }) (cellKey, *convAgg, error) {
+	var k cellKey
+	var fh, rh []byte
+	c := newConvAgg()
+	if err := r.Scan(&k.hour, &k.channel, &k.team, &c.conv, &c.msgs, &c.handed, &c.defl, &c.closed, &c.breaches, &c.csatN, &c.csatSum,
+		&c.handle, &c.avgSum, &c.avgN, &c.frtN, &c.resN, &c.demo, &c.conversions, &fh, &rh); err != nil {
+		return k, nil, err
+	}
+	if err := c.frt.merge(fh); err != nil {
+		return k, nil, err
+	}
+	return k, c, c.res.merge(rh)
+}
+
+// writeCells replaces the tenant's cells of table in [a, b) with cells.
+func (s *sqlStore) writeCells(ctx context.Context, tx *sql.Tx, table, tenant string, a, b int64, cells map[cellKey]*convAgg) error {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE tenant = ? AND hour >= ? AND hour < ?`), tenant, a, b); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO `+table+` (tenant, `+rollupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return fmt.Errorf("%s: %w", table, err)
+	}
+	defer stmt.Close()
+	for k, c := range cells {
+		if _, err := stmt.ExecContext(ctx, tenant, k.hour, k.channel, k.team, c.conv, c.msgs, c.handed, c.defl, c.closed, c.breaches, c.csatN,
+			c.csatSum, c.handle, c.avgSum, c.avgN, c.frtN, c.resN, c.demo, c.conversions, c.frt.encode(), c.res.encode()); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// rebuildConvDays recomputes the tenant's conv_rollup_day rows of the days
+// in [d0, d1) from conv_rollup.
+func (s *sqlStore) rebuildConvDays(ctx context.Context, tx *sql.Tx, tenant string, d0, d1 int64) error {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+rollupCols+` FROM conv_rollup WHERE tenant = ? AND hour >= ? AND hour < ?`), tenant, d0, d1)
+	if err != nil {
+		return fmt.Errorf("day rollup: %w", err)
+	}
+	cells := map[cellKey]*convAgg{}
+	for rows.Next() {
+		k, c, err := scanCell(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("day rollup: %w", err)
+		}
+		k.hour = floorDay(k.hour)
+		if d := cells[k]; d != nil {
+			d.merge(c)
+		} else {
+			cells[k] = c
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("day rollup: %w", err)
+	}
+	return s.writeCells(ctx, tx, "conv_rollup_day", tenant, d0, d1, cells)
 }
 
 func floorHour(v int64) int64 { return v - v%hourMS }
@@ -232,11 +318,7 @@ func (s *sqlStore) rebuildConvRollup(ctx context.Context, tx *sql.Tx, tenant str
 	if err != nil {
 		return err
 	}
-	type key struct {
-		hour          int64
-		channel, team string
-	}
-	cells := map[key]*convAgg{}
+	cells := map[cellKey]*convAgg{}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+factCols+` FROM conv_stats WHERE tenant = ? AND created_at >= ? AND created_at < ?`), tenant, h0, h1)
 	if err != nil {
 		return fmt.Errorf("conv rollup: %w", err)
@@ -247,7 +329,7 @@ func (s *sqlStore) rebuildConvRollup(ctx context.Context, tx *sql.Tx, tenant str
 			rows.Close()
 			return fmt.Errorf("conv rollup: %w", err)
 		}
-		k := key{floorHour(f.created), f.channel, f.team}
+		k := cellKey{floorHour(f.created), f.channel, f.team}
 		c := cells[k]
 		if c == nil {
 			c = newConvAgg()
@@ -259,34 +341,42 @@ func (s *sqlStore) rebuildConvRollup(ctx context.Context, tx *sql.Tx, tenant str
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("conv rollup: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM conv_rollup WHERE tenant = ? AND hour >= ? AND hour < ?`), tenant, h0, h1); err != nil {
-		return fmt.Errorf("conv rollup: %w", err)
+	if err := s.writeCells(ctx, tx, "conv_rollup", tenant, h0, h1, cells); err != nil {
+		return err
 	}
-	if len(cells) == 0 {
-		return nil
+	d1 := int64(math.MaxInt64)
+	if h1 < math.MaxInt64-dayMS {
+		d1 = floorDay(h1 + dayMS - 1)
 	}
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conv_rollup (tenant, hour, channel, team, conversations, messages, handed_off, deflected,
-		closed, sla_breaches, csat_count, csat_sum, handle_ms, avg_resp_sum_ms, avg_resp_count, frt_count, resolution_count, demo, conversions,
-		frt_hist, res_hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return fmt.Errorf("conv rollup: %w", err)
+	return s.rebuildConvDays(ctx, tx, tenant, floorDay(h0), d1)
+}
+
+// readConvRollup calls f with the rollup cells of q's tenant and filters
+// (team, channel) in the hours [h0, h1), in time order: the whole UTC days
+// from conv_rollup_day when days is set (f sees the day's start), the
+// rest from conv_rollup.
+func (s *sqlStore) readConvRollup(ctx context.Context, q StatsQuery, h0, h1 int64, days bool, f func(hour int64, c *convAgg)) error {
+	d0, d1 := floorDay(h0+dayMS-1), floorDay(h1)
+	if !days || d0 >= d1 {
+		return s.readCells(ctx, "conv_rollup", q, h0, h1, f)
 	}
-	defer stmt.Close()
-	for k, c := range cells {
-		if _, err := stmt.ExecContext(ctx, tenant, k.hour, k.channel, k.team, c.conv, c.msgs, c.handed, c.defl, c.closed, c.breaches, c.csatN,
-			c.csatSum, c.handle, c.avgSum, c.avgN, c.frtN, c.resN, c.demo, c.conversions, c.frt.encode(), c.res.encode()); err != nil {
-			return fmt.Errorf("conv rollup: %w", err)
+	for _, p := range []struct {
+		table string
+		a, b  int64
+	}{{"conv_rollup", h0, d0}, {"conv_rollup_day", d0, d1}, {"conv_rollup", d1, h1}} {
+		if p.a >= p.b {
+			continue
+		}
+		if err := s.readCells(ctx, p.table, q, p.a, p.b, f); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// readConvRollup calls f with the rollup cells of q's tenant and filters
-// (team, channel) in the hours [h0, h1), in hour order.
-func (s *sqlStore) readConvRollup(ctx context.Context, q StatsQuery, h0, h1 int64, f func(hour int64, c *convAgg)) error {
-	query := `SELECT hour, conversations, messages, handed_off, deflected, closed, sla_breaches, csat_count, csat_sum, handle_ms, avg_resp_sum_ms,
-		avg_resp_count, frt_count, resolution_count, demo, conversions, frt_hist, res_hist FROM conv_rollup WHERE tenant = ? AND hour >= ? AND hour < ?`
-	args := []any{q.Tenant, h0, h1}
+func (s *sqlStore) readCells(ctx context.Context, table string, q StatsQuery, a, b int64, f func(hour int64, c *convAgg)) error {
+	query := `SELECT ` + rollupCols + ` FROM ` + table + ` WHERE tenant = ? AND hour >= ? AND hour < ?`
+	args := []any{q.Tenant, a, b}
 	if q.Team != "" {
 		query += ` AND team = ?`
 		args = append(args, q.Team)
@@ -297,27 +387,18 @@ func (s *sqlStore) readConvRollup(ctx context.Context, q StatsQuery, h0, h1 int6
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query+` ORDER BY hour`), args...)
 	if err != nil {
-		return fmt.Errorf("conv rollup of %q: %w", q.Tenant, err)
+		return fmt.Errorf("%s of %q: %w", table, q.Tenant, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var hour int64
-		var fh, rh []byte
-		c := newConvAgg()
-		if err := rows.Scan(&hour, &c.conv, &c.msgs, &c.handed, &c.defl, &c.closed, &c.breaches, &c.csatN, &c.csatSum, &c.handle, &c.avgSum,
-			&c.avgN, &c.frtN, &c.resN, &c.demo, &c.conversions, &fh, &rh); err != nil {
-			return fmt.Errorf("conv rollup of %q: %w", q.Tenant, err)
+		k, c, err := scanCell(rows)
+		if err != nil {
+			return fmt.Errorf("%s of %q: %w", table, q.Tenant, err)
 		}
-		if err := c.frt.merge(fh); err != nil {
-			return err
-		}
-		if err := c.res.merge(rh); err != nil {
-			return err
-		}
-		f(hour, c)
+		f(k.hour, c)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("conv rollup of %q: %w", q.Tenant, err)
+		return fmt.Errorf("%s of %q: %w", table, q.Tenant, err)
 	}
 	return nil
 }

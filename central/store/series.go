@@ -88,7 +88,12 @@ func (s *sqlStore) SeriesAggregate(ctx context.Context, q StatsQuery, starts []t
 	for i := range aggs {
 		aggs[i] = newConvAgg()
 	}
-	if err := s.readConvRollup(ctx, q, h0, h1, func(hour int64, c *convAgg) {
+	// Whole UTC days from the day rollups when every bucket boundary is one.
+	days := true
+	for _, b := range bounds[1:] {
+		days = days && b%dayMS == 0
+	}
+	if err := s.readConvRollup(ctx, q, h0, h1, days, func(hour int64, c *convAgg) {
 		if i := bucket(hour); i >= 0 {
 			aggs[i].merge(c)
 		}
