@@ -106,6 +106,10 @@ func docView(d store.KBDocument, full bool) DocumentView {
 //	PATCH  /v1/knowledge/topics/{id}              rename, move ({"parent"}), change words
 //	DELETE /v1/knowledge/topics/{id}[?merge_into=ID]  delete or merge
 //	GET    /v1/knowledge/hot-topics?week=2026-W49 the weekly hot-topic report (hotweek.go)
+//	GET    /v1/knowledge/templates                hot-topic templates (kbtemplates.go)
+//	POST   /v1/knowledge/templates                a tenant's own (a launch): {"name","start","end","entries"}
+//	PUT    /v1/knowledge/templates/{id}           enable/disable ({"enabled"}), edit dates or entries
+//	DELETE /v1/knowledge/templates/{id}           delete one's own, reset a built-in
 //	GET    /v1/catalog/items                      the catalogue
 //	PUT    /v1/catalog/items/{sku}                create or replace one item (live stock updates)
 //	POST   /v1/catalog/items                      many items: a JSON array
@@ -129,6 +133,10 @@ func (s *Service) registerKnowledge(auth fiber.Router) {
 	auth.Patch("/knowledge/topics/:id", s.updateTopic)
 	auth.Delete("/knowledge/topics/:id", s.deleteTopic)
 	auth.Get("/knowledge/hot-topics", s.knowledgeHotWeek)
+	auth.Get("/knowledge/templates", s.listTemplates)
+	auth.Post("/knowledge/templates", s.createTemplate)
+	auth.Put("/knowledge/templates/:id", s.updateTemplate)
+	auth.Delete("/knowledge/templates/:id", s.deleteTemplate)
 	auth.Get("/catalog/items", s.listCatalog)
 	auth.Put("/catalog/items/:sku", s.putCatalogItem)
 	auth.Post("/catalog/items", s.putCatalogItems)

@@ -27,14 +27,37 @@ type kbState struct {
 	hub  *knowledge.Hub
 	mu   sync.Mutex
 	revs map[string]int64
-	kick chan string
-	kv   jetstream.KeyValue
+	// edges: when a tenant must be reloaded without an edit (the next
+	// opening or closing of one of its enabled hot-topic templates).
+	edges map[string]time.Time
+	kick  chan string
+	kv    jetstream.KeyValue
+	// clock is the time templates are opened and closed by (tests move it).
+	clockMu sync.Mutex
+	clock   func() time.Time
+}
+
+func (k *kbState) now() time.Time {
+	k.clockMu.Lock()
+	c := k.clock
+	k.clockMu.Unlock()
+	if c == nil {
+		return time.Now()
+	}
+	return c()
+}
+
+// setNow replaces the clock (tests).
+func (k *kbState) setNow(f func() time.Time) {
+	k.clockMu.Lock()
+	k.clock = f
+	k.clockMu.Unlock()
 }
 
 // startKnowledge loads every tenant's knowledge, publishes the browser
 // packs, and starts following changes.
 func (s *Service) startKnowledge(ctx context.Context) error {
-	s.kbs = &kbState{hub: knowledge.NewHub(knowledge.HubOptions{}), revs: map[string]int64{}, kick: make(chan string, 64)}
+	s.kbs = &kbState{hub: knowledge.NewHub(knowledge.HubOptions{}), revs: map[string]int64{}, edges: map[string]time.Time{}, kick: make(chan string, 64)}
 	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketKnowledgePacks, History: 1,
 		Description: "browser FAQ packs built from each tenant's knowledge (central/kb.go)"})
 	if err != nil {
@@ -93,8 +116,9 @@ func (s *Service) syncKnowledge(ctx context.Context) error {
 	}
 	s.kbs.mu.Lock()
 	defer s.kbs.mu.Unlock()
+	now := s.kbs.now()
 	for tenant, rev := range revs {
-		if s.kbs.revs[tenant] == rev {
+		if e := s.kbs.edges[tenant]; s.kbs.revs[tenant] == rev && (e.IsZero() || now.Before(e)) {
 			continue
 		}
 		if err := s.loadTenantKnowledge(ctx, tenant); err != nil {
@@ -126,6 +150,16 @@ func (s *Service) loadTenantKnowledge(ctx context.Context, tenant string) error 
 		knowledge.AssignTopics(&der, tree) // the tree as it is now (kbtopics.go)
 		docs = append(docs, knowledge.Doc{ID: d.ID, Title: d.Title, Version: d.Version, Derived: der})
 	}
+	// The open hot-topic templates are documents while their window is (kbtemplates.go).
+	hot, edge, err := s.templateDocs(ctx, tenant, s.kbs.now())
+	if err != nil {
+		return err
+	}
+	for _, d := range hot {
+		knowledge.AssignTopics(&d.Derived, tree)
+		docs = append(docs, d)
+	}
+	s.kbs.edges[tenant] = edge
 	items, err := s.st.CatalogItems(ctx, tenant)
 	if err != nil {
 		return err

@@ -56,6 +56,15 @@ type KnowledgeStore interface {
 	// increments the knowledge revision. The topics must form a forest.
 	PutTopicTree(ctx context.Context, tenant string, version int64, topics []KBTopic) (int64, error)
 
+	// HotTemplates lists tenant's stored hot-topic template states by id.
+	HotTemplates(ctx context.Context, tenant string) ([]KBTemplate, error)
+	// PutHotTemplate creates or replaces a template state and increments
+	// the knowledge revision.
+	PutHotTemplate(ctx context.Context, t KBTemplate) error
+	// DeleteHotTemplate removes a template state (ErrNotFound when there is
+	// none) and increments the knowledge revision.
+	DeleteHotTemplate(ctx context.Context, tenant, id string) error
+
 	// PutDraft creates or replaces a draft (by tenant and id).
 	PutDraft(ctx context.Context, d Draft) error
 	// Draft returns one draft or ErrNotFound.

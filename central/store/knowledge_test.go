@@ -16,6 +16,7 @@ func TestKnowledgeContract(t *testing.T) {
 			t.Run("catalogue", func(t *testing.T) { testKBCatalog(t, open(t)) })
 			t.Run("misses and drafts", func(t *testing.T) { testKBMissesDrafts(t, open(t)) })
 			t.Run("topic tree", func(t *testing.T) { testKBTopics(t, open(t)) })
+			t.Run("hot-topic templates", func(t *testing.T) { testKBTemplates(t, open(t)) })
 		})
 	}
 }

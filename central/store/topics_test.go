@@ -69,3 +69,42 @@ func testKBTopics(t *testing.T, s store.Store) {
 		t.Fatal("another tenant sees t1's tree")
 	}
 }
+
+func testKBTemplates(t *testing.T, s store.Store) {
+	if ts, err := s.HotTemplates(ctx, "t1"); err != nil || len(ts) != 0 {
+		t.Fatalf("none yet: %+v %v", ts, err)
+	}
+	r0, _ := s.KnowledgeRevisions(ctx)
+	for _, tp := range []store.KBTemplate{
+		{Tenant: "t1", ID: "singles-day", Data: []byte(`{"enabled":true}`)},
+		{Tenant: "t1", ID: "launch", Data: []byte(`{"custom":true}`)},
+		{Tenant: "t1", ID: "singles-day", Data: []byte(`{"enabled":false}`)}, // replaces
+		{Tenant: "t2", ID: "launch", Data: []byte(`{}`)},
+	} {
+		if err := s.PutHotTemplate(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r1, _ := s.KnowledgeRevisions(ctx)
+	if r1["t1"] <= r0["t1"] {
+		t.Fatal("a template change did not bump the knowledge revision")
+	}
+	ts, err := s.HotTemplates(ctx, "t1")
+	if err != nil || len(ts) != 2 || ts[0].ID != "launch" || ts[1].ID != "singles-day" || string(ts[1].Data) != `{"enabled":false}` {
+		t.Fatalf("t1 templates %+v %v", ts, err)
+	}
+	if err := s.DeleteHotTemplate(ctx, "t1", "launch"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteHotTemplate(ctx, "t1", "launch"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	for _, bad := range []store.KBTemplate{{ID: "x", Data: []byte("{}")}, {Tenant: "t1", Data: []byte("{}")}, {Tenant: "t1", ID: "x"}} {
+		if err := s.PutHotTemplate(ctx, bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%+v accepted: %v", bad, err)
+		}
+	}
+	if ts, _ := s.HotTemplates(ctx, "t2"); len(ts) != 1 {
+		t.Fatalf("t2 templates %+v", ts)
+	}
+}
