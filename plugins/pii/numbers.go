@@ -358,7 +358,8 @@ func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	if o.locale("en") && n == 11 && d[0] == '1' && d[1] >= '2' && shape(gs, 1, 3, 3, 4) {
 		return Phone, true
 	}
-	if o.locale("es") && n == 9 && strings.IndexByte("6789", d[0]) >= 0 && (shape(gs, 3, 3, 3) || shape(gs, 3, 2, 2, 2)) {
+	// Spain: mobiles 612 345 678 / 612 34 56 78, landlines 91 234 56 78
+	if o.locale("es") && n == 9 && strings.IndexByte("6789", d[0]) >= 0 && (shape(gs, 3, 3, 3) || shape(gs, 3, 2, 2, 2) || shape(gs, 2, 3, 2, 2)) {
 		return Phone, true
 	}
 	if o.locale("it") && n == 10 && d[0] == '3' && (shape(gs, 3, 3, 4) || shape(gs, 3, 7) || shape(gs, 3, 4, 3)) {

@@ -40,6 +40,21 @@ func TestScan(t *testing.T) {
 		{"taiwan id", "身分證 A123456789", []Span{{Type: ID, Value: "A123456789"}}},
 		{"dni", "mi DNI es 12345678Z", []Span{{Type: ID, Value: "12345678Z"}}},
 		{"nie", "NIE X1234567L", []Span{{Type: ID, Value: "X1234567L"}}},
+		{"es landline 2-3-2-2", "el fijo 95 421 33 08", []Span{{Type: Phone, Value: "95 421 33 08"}}},
+		{"en ordinal street", "to 310 E 72nd St, Apt 5", []Span{{Type: Address, Value: "310 E 72nd St, Apt 5"}}},
+		{"co grid address", "a Calle 26 # 68-35, apto 404", []Span{{Type: Address, Value: "Calle 26 # 68-35, apto 404"}}},
+		{"zh 道 road and room", "寄到青岛市市南区香港中道61号B座1203", []Span{{Type: Address, Value: "青岛市市南区香港中道61号B座1203"}}},
+		{"zh 频道 is no road", "在频道18号直播间买的", nil},
+		{"ja hiragana town", "東京都千代田区霞が関一丁目1番1号", []Span{{Type: Address, Value: "東京都千代田区霞が関一丁目1番1号"}}},
+		{"ko lot number", "서울특별시 종로구 관철동 12-5", []Span{{Type: Address, Value: "서울특별시 종로구 관철동 12-5"}}},
+		{"ar number first", "إلى 30 شارع الهرم", []Span{{Type: Address, Value: "30 شارع الهرم"}}},
+		{"ar unit first", "فيلا 9، شارع 21، حي النزهة", []Span{{Type: Address, Value: "فيلا 9، شارع 21، حي النزهة"}}},
+		{"ar phone then street", "+966 50 765 4321، شارع الثمامة، مبنى 8", []Span{{Type: Phone, Value: "+966 50 765 4321"}, {Type: Address, Value: "شارع الثمامة، مبنى 8"}}},
+		{"ru microdistrict", "мкр. Восточный, д. 4, кв. 9", []Span{{Type: Address, Value: "мкр. Восточный, д. 4, кв. 9"}}},
+		{"nl street", "naar Herengracht 502-1, Amsterdam", []Span{{Type: Address, Value: "Herengracht 502-1"}}},
+		{"tr street", "Moda Caddesi No: 7 Daire: 2", []Span{{Type: Address, Value: "Moda Caddesi No: 7 Daire: 2"}}},
+		{"vi street", "123 Lê Lợi, Quận 1", []Span{{Type: Address, Value: "123 Lê Lợi"}}},
+		{"nl order", "Bestelling 12345 van 2 dagen geleden", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
