@@ -109,7 +109,7 @@ ALLOCS := -run 'NoAllocs$$' ./models/...
 test: chromium podman postgres wasm plugins plugins-as vet fuzz-channels axe
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$($(GO) list ./... | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
-	$(GO) test -race -timeout 15m $$pkgs; rc=$$?; $(GO) test -timeout 10m $(NORACE) || rc=1; \
+	$(GO) test -race -timeout 25m $$pkgs; rc=$$?; $(GO) test -timeout 20m $(NORACE) || rc=1; \
 	$(GO) test -count=1 $(ALLOCS) || rc=1; exit $$rc
 
 ## fuzz-channels: a short fuzz budget for every platform-channel parser (corpus in edge/channels/testdata/fuzz)

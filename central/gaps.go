@@ -241,16 +241,8 @@ func (s *Service) DraftFor(ctx context.Context, tenant string, req DraftRequest)
 			d.Lang = g.Lang
 		}
 		if d.Answer == "" {
-			// What agents answered to these very questions comes first: it
-			// is what the shop really says; else the nearest passage.
-			replies, err := s.st.AgentReplies(ctx, tenant, g.texts, 20)
-			if err != nil {
+			if d.Answer, d.Sources, err = s.suggestAnswer(ctx, tenant, *g, d.Lang); err != nil {
 				return store.Draft{}, err
-			}
-			if r, ok := commonReply(replies); ok {
-				d.Answer, d.Sources = r.Reply, "agent:"+r.Agent
-			} else if p, src, ok := s.kbs.hub.Nearest(ctx, tenant, strings.Join(g.Examples, " "), d.Lang); ok {
-				d.Answer, d.Sources = p.Text, src.Doc
 			}
 		}
 	}
@@ -265,6 +257,43 @@ func (s *Service) DraftFor(ctx context.Context, tenant string, req DraftRequest)
 		return store.Draft{}, err
 	}
 	return d, nil
+}
+
+// suggestAnswer is a gap's suggested answer and where it comes from: what
+// agents answered to these very questions first (it is what the shop
+// really says), else the nearest passage; empty when there is neither.
+func (s *Service) suggestAnswer(ctx context.Context, tenant string, g Gap, lang string) (answer, sources string, err error) {
+	replies, err := s.st.AgentReplies(ctx, tenant, g.texts, 20)
+	if err != nil {
+		return "", "", err
+	}
+	if r, ok := commonReply(replies); ok {
+		return r.Reply, "agent:" + r.Agent, nil
+	}
+	if p, src, ok := s.kbs.hub.Nearest(ctx, tenant, strings.Join(g.Examples, " "), lang); ok {
+		return p.Text, src.Doc, nil
+	}
+	return "", "", nil
+}
+
+// refreshDraft gives a pending draft that does not come from an agent a
+// better answer when one appeared since it was made: an agent answered
+// such a question, or a passage now covers it. Pending drafts are never
+// edited in place (an edit arrives with the approval), so nobody's words
+// are overwritten.
+func (s *Service) refreshDraft(ctx context.Context, g Gap, d store.Draft) error {
+	if strings.HasPrefix(d.Sources, "agent:") {
+		return nil
+	}
+	answer, sources, err := s.suggestAnswer(ctx, d.Tenant, g, d.Lang)
+	if err != nil || answer == "" || (answer == d.Answer && sources == d.Sources) {
+		return err
+	}
+	if d.Answer != "" && !strings.HasPrefix(sources, "agent:") {
+		return nil // a passage does not replace another passage
+	}
+	d.Answer, d.Sources = answer, sources
+	return s.st.PutDraft(ctx, d)
 }
 
 // ApproveDraft makes a draft live: it becomes a knowledge document (kind

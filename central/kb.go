@@ -241,7 +241,8 @@ func citations(src []knowledge.Source) []chat.Citation {
 }
 
 // draftGaps clusters every tenant's recent misses and drafts a FAQ pair
-// for each gap asked at least twice that has no draft yet.
+// for each gap asked at least twice that has no draft yet; a pending
+// draft gets an agent's answer when one appeared since (refreshDraft).
 func (s *Service) draftGaps() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -257,11 +258,25 @@ func (s *Service) draftGaps() {
 			s.log.Warn("knowledge: gaps", "tenant", tenant, "err", err)
 			continue
 		}
+		pending, err := s.st.Drafts(ctx, tenant, store.DraftPending)
+		if err != nil {
+			s.log.Warn("knowledge: drafts", "tenant", tenant, "err", err)
+			continue
+		}
+		byGap := make(map[string]store.Draft, len(pending))
+		for _, d := range pending {
+			byGap[d.Gap] = d
+		}
 		for _, g := range gaps {
-			if g.Count < 2 || g.Draft != "" {
+			if g.Count < 2 {
 				continue
 			}
-			if _, err := s.DraftFor(ctx, tenant, DraftRequest{Gap: g.ID}); err != nil {
+			if d, ok := byGap[g.ID]; ok {
+				err = s.refreshDraft(ctx, g, d)
+			} else if g.Draft == "" {
+				_, err = s.DraftFor(ctx, tenant, DraftRequest{Gap: g.ID})
+			}
+			if err != nil {
 				s.log.Warn("knowledge: draft for gap", "tenant", tenant, "gap", g.ID, "err", err)
 			}
 		}

@@ -103,9 +103,14 @@ func TestSplitLeafEdgeChannels(t *testing.T) {
 		return res.StatusCode
 	}
 
-	if code := update("first-secret", 1, "hello"); code != 404 {
-		t.Fatalf("before the channel exists: %d, want 404", code)
-	}
+	// Before the channel exists: 404 once the edge heard from central (503
+	// "retry" while its lookup cannot be answered yet).
+	poll.Until(t, 30*time.Second, func() error {
+		if code := update("first-secret", 1, "hello"); code != 404 {
+			return fmt.Errorf("before the channel exists: %d, want 404", code)
+		}
+		return nil
+	})
 	addChannel("first-secret")
 	poll.Until(t, 15*time.Second, func() error {
 		if code := update("first-secret", 2, "What is your return policy?"); code != 200 {

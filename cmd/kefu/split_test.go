@@ -16,6 +16,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // TestMain lets a test start this binary as `kefu` in a child process (so a
@@ -135,17 +136,17 @@ func freePort(t *testing.T) int {
 
 func waitHealthy(t *testing.T, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+	poll.Until(t, 60*time.Second, func() error {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return fmt.Errorf("%s never became healthy: %w", addr, err)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s never became healthy", addr)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s never became healthy: %s", addr, resp.Status)
+		}
+		return nil
+	})
 }
 
 func send(t *testing.T, ws *websocket.Conn, f chat.Frame) {
