@@ -249,7 +249,7 @@ func startDev(ctx context.Context, bin string, extra []string, stderr io.Writer)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	fmt.Fprintf(stderr, "kefu bench idle: started %s dev at %s\n", bin, addr)
+	fmt.Fprintf(stderr, "kefu bench: started %s dev at %s\n", bin, addr)
 	return addr, stop, nil
 }
 

@@ -27,6 +27,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	chf.bind(fs)
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
 	maxConnsPerIP := fs.Int("max-conns-per-ip", 1000, "cap on open WebSocket connections from one address (429 past it); negative: none")
+	pprofAddr := fs.String("pprof-addr", "", pprofHelp)
 	demoDays := fs.Int("demo-history", 90, "days of synthetic demo history to seed once for the reports (0: none; remove with kefu demo remove)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -37,6 +38,12 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	if *pprofAddr != "" {
+		if _, err := stack.ServePprof(ctx, *pprofAddr, log); err != nil {
+			fmt.Fprintln(stderr, "kefu dev:", err)
+			return 1
+		}
+	}
 	start := time.Now()
 	s, err := stack.Start(ctx, stack.Options{Addr: *addr, DataDir: *data, AgentEmail: *email, AgentPassword: *password, Logger: log,
 		DemoHistoryDays: *demoDays, SMTPAddr: chf.smtpAddr, Channels: chf.options(*data),

@@ -41,6 +41,7 @@ func init() {
 type serverFlags struct {
 	addr, natsURL, faq string
 	metricsAddr        string
+	pprofAddr          string
 	verbose            bool
 	natsCreds          string
 	creds              *natsembed.Credentials
@@ -50,6 +51,7 @@ func (f *serverFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", os.Getenv("KEFU_METRICS_ADDR"),
 		"serve Prometheus /metrics on this separate address (default $KEFU_METRICS_ADDR) instead of on --addr, to any client or with $"+stack.MetricsTokenEnv+" only with that bearer token")
+	fs.StringVar(&f.pprofAddr, "pprof-addr", "", pprofHelp)
 	fs.StringVar(&f.natsURL, "nats", nats.DefaultURL, "NATS URL (JetStream enabled)")
 	fs.StringVar(&f.faq, "faq", "", "FAQ pack JSON (chat.FAQPack); default: the built-in demo pack")
 	fs.BoolVar(&f.verbose, "v", false, "debug logs")
@@ -57,9 +59,17 @@ func (f *serverFlags) bind(fs *flag.FlagSet) {
 		"JSON file {\"user\":…,\"password\":…} of the NATS connection (default $KEFU_NATS_CREDENTIALS); for central's embedded NATS: `kefu nats-credentials --data DATA --region REGION --out FILE`")
 }
 
+// pprofHelp is the help of --pprof-addr (kefu dev, central, edge).
+const pprofHelp = "serve Go's profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060 (default: off; `kefu bench stack` reads the CPU profile there)"
+
 // app is the process's Fiber app: with --metrics-addr its /metrics is on
 // that separate listener (started here, stopped with ctx), else on --addr.
 func (f *serverFlags) app(ctx context.Context, reg *prometheus.Registry, log *slog.Logger) (*fiber.App, error) {
+	if f.pprofAddr != "" {
+		if _, err := stack.ServePprof(ctx, f.pprofAddr, log); err != nil {
+			return nil, err
+		}
+	}
 	if f.metricsAddr == "" {
 		return stack.NewAppWith(reg), nil
 	}
