@@ -20,6 +20,7 @@ type metrics struct {
 	slaBreaches     *prometheus.CounterVec
 	translations    *prometheus.CounterVec
 	replyLatency    prometheus.Histogram
+	inboundBatch    prometheus.Histogram
 	alertLatency    prometheus.Histogram
 	alertDeliveries *prometheus.CounterVec
 	webhookAttempts *prometheus.CounterVec
@@ -69,6 +70,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time from receiving an inbound message to acking it (stored, routed, answered).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
+		inboundBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "kefu", Subsystem: "central", Name: "inbound_batch_messages",
+			Help:    "Shopper messages central took from JetStream in one batch (consume.go).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+		}),
 		alertLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kefu_alert_latency_seconds",
 			Help:    "Shopper message birth to the alert adapter's answer.",
 			Buckets: []float64{.05, .1, .2, .3, .5, .75, 1, 2, 5, 10, 30}}),
@@ -100,6 +106,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.slaBreaches = register(reg, m.slaBreaches)
 	m.translations = register(reg, m.translations)
 	m.replyLatency = register(reg, m.replyLatency)
+	m.inboundBatch = register(reg, m.inboundBatch)
 	m.alertLatency = register(reg, m.alertLatency)
 	m.alertDeliveries = register(reg, m.alertDeliveries)
 	m.webhookAttempts = register(reg, m.webhookAttempts)

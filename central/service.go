@@ -126,6 +126,14 @@ type Config struct {
 	// Translator, when set, replaces the providers of the translate.*
 	// settings (tests).
 	Translator Translator
+	// InboundBatch is the most shopper messages central pulls from
+	// JetStream in one request and handles as one batch (consume.go).
+	// Default: 256.
+	InboundBatch int
+	// InboundLanes is how many conversations of a batch are handled in
+	// parallel (each conversation's messages in order). Default: 4 ×
+	// GOMAXPROCS.
+	InboundLanes int
 	// AckWait is how long JetStream waits for central's ack before
 	// redelivering an inbound message. Default: 30s.
 	AckWait time.Duration
@@ -170,16 +178,19 @@ type Service struct {
 	rt        router.Router
 	nc        *nats.Conn
 	js        jetstream.JetStream
-	consume   jetstream.ConsumeContext
-	subs      []*nats.Subscription
-	hub       *hub
-	logins    *loginGuard // login throttling (loginguard.go)
-	kbs       *kbState
-	qw        *queueWatch // queue.position (queue.go)
-	spec      *openapi.Spec
-	hooks     *dispatcher    // outbound webhooks (webhooks.go)
-	sites     *sitePublisher // site configuration for the edges (siteconfig.go)
-	admin     *admin.Service
+	// stopConsume ends consumeLoop (consume.go), which closes consumeDone.
+	stopConsume context.CancelFunc
+	consumeDone chan struct{}
+	held        heldConversations // conversations waiting for a retry (consume.go)
+	subs        []*nats.Subscription
+	hub         *hub
+	logins      *loginGuard // login throttling (loginguard.go)
+	kbs         *kbState
+	qw          *queueWatch // queue.position (queue.go)
+	spec        *openapi.Spec
+	hooks       *dispatcher    // outbound webhooks (webhooks.go)
+	sites       *sitePublisher // site configuration for the edges (siteconfig.go)
+	admin       *admin.Service
 
 	// statsMu serialises refreshStats in this replica.
 	statsMu    sync.Mutex
@@ -211,6 +222,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.AckWait <= 0 {
 		cfg.AckWait = 30 * time.Second
+	}
+	if cfg.InboundBatch <= 0 {
+		cfg.InboundBatch = defaultInboundBatch
+	}
+	if cfg.InboundLanes <= 0 {
+		cfg.InboundLanes = defaultInboundLanes()
 	}
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = 12 * time.Hour
@@ -391,13 +408,9 @@ func (s *Service) startConsumer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("central: consumer %s: %w", ConsumerName, err)
 	}
-	cc, err := cons.Consume(s.onInbound, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		s.log.Debug("consume", "err", err)
-	}))
-	if err != nil {
-		return fmt.Errorf("central: consume: %w", err)
-	}
-	s.consume = cc
+	lctx, stop := context.WithCancel(context.Background())
+	s.stopConsume, s.consumeDone = stop, make(chan struct{})
+	go s.consumeLoop(lctx, cons)
 	return nil
 }
 
@@ -451,12 +464,9 @@ func (s *Service) shutdown() error {
 	default:
 		close(s.closed)
 	}
-	if s.consume != nil {
-		s.consume.Stop()
-		select {
-		case <-s.consume.Closed():
-		case <-time.After(5 * time.Second):
-		}
+	if s.stopConsume != nil {
+		s.stopConsume()
+		<-s.consumeDone // the batch in hand is finished (acked or left for redelivery)
 	}
 	for _, sub := range s.subs {
 		_ = sub.Unsubscribe()
@@ -490,42 +500,6 @@ func (s *Service) isClosed() bool {
 	default:
 		return false
 	}
-}
-
-// onInbound handles one JetStream message. It acks only after processing
-// committed; a store failure naks it for a later retry.
-func (s *Service) onInbound(m jetstream.Msg) {
-	s.inflight.Add(1)
-	defer s.inflight.Done()
-	if s.isClosed() {
-		return // not acked: redelivered to another replica or after restart
-	}
-	env, why, err := decodeEnvelope(m.Data())
-	if err != nil {
-		s.reject(m, why, err)
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	start := time.Now()
-	if err := s.process(ctx, env); err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			s.reject(m, "refused by the store", err)
-			return
-		}
-		s.log.Warn("inbound: will retry", "tenant", env.Tenant, "id", env.Message.ID, "err", err)
-		_ = m.NakWithDelay(time.Second)
-		return
-	}
-	if s.cfg.beforeAck != nil {
-		if err := s.cfg.beforeAck(env); err != nil {
-			return
-		}
-	}
-	if err := m.Ack(); err != nil {
-		s.log.Warn("inbound: ack", "id", env.Message.ID, "err", err)
-	}
-	s.m.replyLatency.Observe(time.Since(start).Seconds())
 }
 
 // errNoVisitor refuses an envelope without a visitor.

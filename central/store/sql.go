@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kefu-io/kefu/chat"
@@ -31,6 +32,11 @@ type dialect struct {
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
+	// writers, when set (SQLite), lets one write transaction at a time
+	// begin: SQLite has a single writer, and concurrent BEGIN IMMEDIATEs
+	// would otherwise wait in its busy handler, which sleeps in steps of
+	// up to 100 ms (central handles conversations in parallel, consume.go).
+	writers *sync.Mutex
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -81,6 +87,10 @@ func b2i(b bool) int {
 
 // withTx runs f in a write transaction and commits it.
 func (s *sqlStore) withTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	if s.writers != nil {
+		s.writers.Lock()
+		defer s.writers.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

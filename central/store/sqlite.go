@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
 )
@@ -41,7 +42,7 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &sqlStore{db: db, d: dialect{name: "sqlite"}}
+	s := &sqlStore{db: db, d: dialect{name: "sqlite"}, writers: new(sync.Mutex)}
 	for _, stmt := range schema("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL") {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()

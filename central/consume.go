@@ -1,0 +1,251 @@
+package central
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
+
+// How central takes shopper messages from JetStream (issue 14).
+//
+// One loop pulls from the durable consumer in batches: a pull request for
+// up to Config.InboundBatch messages stays open for a second, and whatever
+// has arrived when the loop finds no more waiting is handled as one batch
+// (so a lone message waits for nothing, and under load batches grow). A
+// batch is split by conversation (tenant and visitor): the conversations
+// run in parallel on up to Config.InboundLanes goroutines, and the
+// messages of one conversation one after the other, in the stream's order.
+// Each message is acknowledged only after everything it wrote committed;
+// a message the store cannot take now is nak'ed for a retry, and so are the
+// messages after it in its conversation (they come back after it, in
+// order); a message that can never be stored (malformed, refused by the
+// store) is terminated. None of these holds up the other conversations of
+// the batch. A redelivery (after a crash between commit and ack) finds its
+// id stored and sends the same reply again (store ids are idempotency
+// keys; edges do not send a reply id twice).
+
+// defaults of Config.InboundBatch and Config.InboundLanes.
+const defaultInboundBatch = 256
+
+func defaultInboundLanes() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// inbound is one message of a batch, decoded.
+type inbound struct {
+	m   jetstream.Msg
+	env chat.Envelope
+}
+
+// consumeLoop pulls batches until ctx ends.
+func (s *Service) consumeLoop(ctx context.Context, cons jetstream.Consumer) {
+	defer close(s.consumeDone)
+	var pending []jetstream.Msg
+	for ctx.Err() == nil {
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		b, err := cons.Fetch(s.cfg.InboundBatch, jetstream.FetchContext(fctx))
+		if err != nil {
+			cancel()
+			s.log.Debug("consume: fetch", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		}
+		msgs := b.Messages()
+		for m := range msgs {
+			pending = append(pending, m)
+			if len(msgs) == 0 { // nothing more waiting: handle what came
+				s.handleBatch(pending)
+				pending = pending[:0]
+			}
+		}
+		s.handleBatch(pending)
+		pending = pending[:0]
+		if err := b.Error(); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			s.log.Debug("consume: batch", "err", err)
+		}
+		cancel()
+	}
+}
+
+// handleBatch handles one batch: decoded, split by conversation, the
+// conversations in parallel, each in order.
+func (s *Service) handleBatch(batch []jetstream.Msg) {
+	if len(batch) == 0 {
+		return
+	}
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	if s.isClosed() {
+		return // not acked: redelivered to another replica or after restart
+	}
+	s.m.inboundBatch.Observe(float64(len(batch)))
+	var groups [][]inbound
+	byKey := map[string]int{}
+	for _, m := range batch {
+		env, why, err := decodeEnvelope(m.Data())
+		if err != nil {
+			s.reject(m, why, err)
+			continue
+		}
+		k := env.Tenant + "\x00" + env.Visitor
+		i, ok := byKey[k]
+		if !ok {
+			i = len(groups)
+			byKey[k] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], inbound{m: m, env: env})
+	}
+	if len(groups) == 1 {
+		s.handleConversation(groups[0])
+		return
+	}
+	// Conversations hashed to lanes: each lane handles its conversations
+	// one after another.
+	lanes := min(s.cfg.InboundLanes, len(groups))
+	work := make([][][]inbound, lanes)
+	seed := maphash.MakeSeed()
+	for _, g := range groups {
+		l := int(maphash.String(seed, g[0].env.Tenant+"\x00"+g[0].env.Visitor) % uint64(lanes))
+		work[l] = append(work[l], g)
+	}
+	var wg sync.WaitGroup
+	for _, convs := range work {
+		if len(convs) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, g := range convs {
+				s.handleConversation(g)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// heldConversations remembers, per conversation, the first message left
+// for a retry: until it has been handled, the later messages of that
+// conversation, in this batch or in later ones, are left for a retry too,
+// so that they come back behind it. A hold lapses after twice AckWait (the
+// message went to another replica, or will never come back).
+type heldConversations struct {
+	mu sync.Mutex
+	m  map[string]held
+}
+
+type held struct {
+	seq   uint64 // stream sequence of the message retried
+	until time.Time
+}
+
+// mayHandle reports whether the message at seq of conversation k may be
+// handled now (nothing earlier of k is waiting for a retry).
+func (h *heldConversations) mayHandle(k string, seq uint64, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.m[k]
+	if !ok || now.After(e.until) {
+		delete(h.m, k)
+		return true
+	}
+	return seq <= e.seq
+}
+
+// hold records that the message at seq of k is left for a retry.
+func (h *heldConversations) hold(k string, seq uint64, until time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]held{}
+	}
+	if e, ok := h.m[k]; ok && e.seq <= seq && time.Now().Before(e.until) {
+		return
+	}
+	h.m[k] = held{seq: seq, until: until}
+}
+
+// release ends the hold of k once the message at seq was handled.
+func (h *heldConversations) release(k string, seq uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e, ok := h.m[k]; ok && e.seq == seq {
+		delete(h.m, k)
+	}
+}
+
+func streamSeq(m jetstream.Msg) uint64 {
+	md, err := m.Metadata()
+	if err != nil {
+		return 0
+	}
+	return md.Sequence.Stream
+}
+
+// handleConversation handles the messages of one conversation of a batch
+// in order. After a message that must be retried, the later ones are
+// retried too (here and in later batches: heldConversations), so that they
+// stay behind it.
+func (s *Service) handleConversation(msgs []inbound) {
+	k := msgs[0].env.Tenant + "\x00" + msgs[0].env.Visitor
+	for i, in := range msgs {
+		seq := streamSeq(in.m)
+		if !s.held.mayHandle(k, seq, time.Now()) {
+			for _, later := range msgs[i:] {
+				_ = later.m.NakWithDelay(time.Second)
+			}
+			return
+		}
+		if s.handleInbound(in) {
+			s.held.release(k, seq)
+			continue
+		}
+		s.held.hold(k, seq, time.Now().Add(2*s.cfg.AckWait))
+		for _, later := range msgs[i+1:] {
+			_ = later.m.NakWithDelay(time.Second)
+		}
+		return
+	}
+}
+
+// handleInbound processes one message and acks it once processing
+// committed; it returns false when the message was left for a retry (nak,
+// or no ack).
+func (s *Service) handleInbound(in inbound) bool {
+	if s.isClosed() {
+		return false // not acked: redelivered
+	}
+	env, m := in.env, in.m
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := s.process(ctx, env); err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			s.reject(m, "refused by the store", err)
+			return true // terminated: it will never be stored; the others go on
+		}
+		s.log.Warn("inbound: will retry", "tenant", env.Tenant, "id", env.Message.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return false
+	}
+	if s.cfg.beforeAck != nil {
+		if err := s.cfg.beforeAck(env); err != nil {
+			return false
+		}
+	}
+	if err := m.Ack(); err != nil {
+		s.log.Warn("inbound: ack", "id", env.Message.ID, "err", err)
+	}
+	s.m.replyLatency.Observe(time.Since(start).Seconds())
+	return true
+}
