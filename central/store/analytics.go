@@ -265,6 +265,13 @@ func (s *sqlStore) putConvStats(ctx context.Context, tx *sql.Tx, stats []ConvSta
 		return err
 	}
 	defer order.Close()
+	tenants := make([]string, 0, 1)
+	for _, c := range stats {
+		tenants = append(tenants, c.Tenant)
+	}
+	if err := s.lockRollups(ctx, tx, tenants...); err != nil {
+		return err
+	}
 	hours := map[string]hourSet{}
 	for _, c := range stats {
 		if c.Tenant == "" || c.ID == "" {
@@ -416,6 +423,13 @@ func (s *sqlStore) eventsStored(ctx context.Context, tx *sql.Tx, events []Mercha
 	if len(orders) == 0 {
 		return nil
 	}
+	tenants := make([]string, 0, len(orders))
+	for t := range orders {
+		tenants = append(tenants, t)
+	}
+	if err := s.lockRollups(ctx, tx, tenants...); err != nil {
+		return err
+	}
 	if err := s.applyOrders(ctx, tx, events, conv); err != nil {
 		return fmt.Errorf("conversions: %w", err)
 	}
@@ -459,6 +473,13 @@ func (s *sqlStore) PutWidgetHits(ctx context.Context, hits ...WidgetHit) (int, e
 		type who struct{ tenant, visitor string }
 		added := map[who][2]int64{} // the visitor's new hits naming no conversation: first and last
 		hours := map[string]hourSet{}
+		tenants := make([]string, 0, 1)
+		for _, h := range hits {
+			tenants = append(tenants, h.Tenant)
+		}
+		if err := s.lockRollups(ctx, tx, tenants...); err != nil {
+			return err
+		}
 		for _, h := range hits {
 			if h.Tenant == "" || h.Visitor == "" || h.At.IsZero() || (h.FAQID == "" && h.Intent == "") {
 				return fmt.Errorf("%w: a hit needs tenant, visitor, time and a FAQ id or intent", ErrInvalid)

@@ -169,6 +169,27 @@ func (s *sqlStore) rebuildConvDays(ctx context.Context, tx *sql.Tx, tenant strin
 	return s.writeCells(ctx, tx, "conv_rollup_day", tenant, d0, d1, cells)
 }
 
+// lockRollups serialises the rollup upkeep of tenants across
+// transactions: on PostgreSQL (read committed) two writers recomputing the
+// same hour would each miss the other's rows; a transaction-scoped
+// advisory lock per tenant, taken in sorted order before the writes, makes
+// the second wait and then read the first's. SQLite has one writer already.
+func (s *sqlStore) lockRollups(ctx context.Context, tx *sql.Tx, tenants ...string) error {
+	if !s.d.dollar {
+		return nil
+	}
+	slices.Sort(tenants)
+	for i, t := range tenants {
+		if i > 0 && tenants[i-1] == t {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1530, hashtext($1))`, t); err != nil {
+			return fmt.Errorf("rollup lock of %q: %w", t, err)
+		}
+	}
+	return nil
+}
+
 func floorHour(v int64) int64 { return v - v%hourMS }
 func ceilHour(v int64) int64  { return floorHour(v + hourMS - 1) }
 
@@ -440,6 +461,9 @@ func (s *sqlStore) ensureRollupWindow(ctx context.Context, tenant string, window
 		return nil
 	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockRollups(ctx, tx, tenant); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO rollup_state (tenant, window_ms, pending) VALUES (?, ?, 0)
 			ON CONFLICT (tenant) DO UPDATE SET window_ms = excluded.window_ms`), tenant, window.Milliseconds()); err != nil {
 			return err
@@ -678,6 +702,9 @@ func (s *sqlStore) rebuildHitRollup(ctx context.Context, tx *sql.Tx, tenant stri
 
 // rebuildTenant recomputes every derived column and rollup of the tenant.
 func (s *sqlStore) rebuildTenant(ctx context.Context, tx *sql.Tx, tenant string) error {
+	if err := s.lockRollups(ctx, tx, tenant); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE conv_stats SET order_ms = `+orderMSExpr+` WHERE tenant = ?`), tenant); err != nil {
 		return fmt.Errorf("order times: %w", err)
 	}

@@ -77,6 +77,7 @@ var contract = []struct {
 	{"proactive", testProactive},
 	{"series", testSeries},
 	{"rollups", testRollups},
+	{"rollups, concurrent writers", testRollupsConcurrent},
 }
 
 var ctx = context.Background()
