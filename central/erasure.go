@@ -167,6 +167,7 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 		s.emit(ev)
 		s.publishErasure(ctx, done.ID, ev)
 		s.purgeVisitorStreams(ctx, tenant, visitor)
+		s.wakeVacuum()
 		s.updateQueueDepth(ctx)
 	}
 	return done, nil

@@ -146,6 +146,18 @@ type Config struct {
 	// miss (reason local_low) and so feeds the gaps. Default 0.5; a
 	// negative value records none.
 	LocalLowScore float64
+	// VacuumInterval is how often a PostgreSQL store's tables that hold
+	// erased texts are vacuumed (store.Vacuumer; SQLite needs none).
+	// Default: 1h; negative: never on a schedule.
+	VacuumInterval time.Duration
+	// VacuumAfterErasure is how long after a completed erasure those
+	// tables are vacuumed (erasures in the meantime share one vacuum).
+	// Default: 1 minute; negative: only on the schedule.
+	VacuumAfterErasure time.Duration
+	// VacuumFull runs VACUUM FULL instead of VACUUM: the tables are
+	// rewritten, so no page keeps an erased text, at the cost of locking
+	// each table while it is copied. Default: false.
+	VacuumFull bool
 	// TokenTTL is the lifetime of an agent's bearer token. Default: 12h.
 	TokenTTL time.Duration
 	// BcryptCost is the cost of agent password hashes. Default:
@@ -197,6 +209,8 @@ type Service struct {
 	eventHooks []func(store.MerchantEvent)
 	alerts     *alert.Sender
 	alertWake  chan struct{}
+	// vacuumWake tells the vacuum loop that an erasure completed (vacuum.go).
+	vacuumWake chan struct{}
 	// proactiveWake makes the proactive loop look now (proactive.go).
 	proactiveWake chan struct{}
 	// bg counts background loops (alert sender); shutdown waits for them.
@@ -272,7 +286,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("part", "central"), m: newMetrics(cfg.Registerer), nc: cfg.NATS, rt: router.New(cfg.Router),
 		hub: newHub(), logins: newLoginGuard(), qw: newQueueWatch(), closed: make(chan struct{}), alertWake: make(chan struct{}, 1),
-		proactiveWake: make(chan struct{}, 1)}
+		proactiveWake: make(chan struct{}, 1), vacuumWake: make(chan struct{}, 1)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -376,6 +390,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		Client: egress.Client(5*time.Second, cfg.AllowPrivateURLs, nil)})
 	s.bg.Add(1)
 	go s.alertLoop()
+	s.startVacuum()
 	s.updateQueueDepth(ctx)
 	ok = true
 	return s, nil

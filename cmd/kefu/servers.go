@@ -132,6 +132,9 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	sf.bind(fs)
 	data := fs.String("data", "./data", "data folder (SQLite when --postgres is empty)")
 	pg := fs.String("postgres", os.Getenv("KEFU_POSTGRES"), "PostgreSQL DSN (default $KEFU_POSTGRES; empty: SQLite)")
+	vacuumEvery := fs.Duration("pg-vacuum-interval", time.Hour, "with --postgres: vacuum the tables that hold erased texts this often (SECURITY.md); negative: never")
+	vacuumAfter := fs.Duration("pg-vacuum-after-erasure", time.Minute, "with --postgres: vacuum those tables this long after an erasure (erasures meanwhile share it); negative: only on the schedule")
+	vacuumFull := fs.Bool("pg-vacuum-full", false, "with --postgres: VACUUM FULL (rewrites the tables, so no page keeps an erased text; locks each table while it is copied) instead of VACUUM")
 	edgeURLs := map[string]string{}
 	fs.Func("edge-url", "REGION=URL of the edge serving a region, for the console's reveal requests (repeat per region; default: the console's own origin)", func(v string) error {
 		region, u, ok := strings.Cut(v, "=")
@@ -189,7 +192,8 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	defer nc.Close()
 	reg := stack.NewRegistry()
 	stack.WatchNATSErrors(nc, "central", reg, log)
-	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg,
+	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg,
+		VacuumInterval: *vacuumEvery, VacuumAfterErasure: *vacuumAfter, VacuumFull: *vacuumFull, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg,
 		AllowPrivateURLs: *allowPrivate})
 	if err != nil {
 		return fail(stderr, err)
