@@ -47,9 +47,18 @@ func TestEndToEnd(t *testing.T) {
 	))
 
 	// Step 2: FAQ questions answered in the browser, no frame on the socket.
+	// The Chinese pack is fetched when the first Chinese question comes;
+	// the widget waits 1.5 s for it and asks central instead when it is
+	// slower (a loaded CI machine), so that question may be asked twice.
 	for _, q := range []string{"退货政策是什么?", "What is your return policy?"} {
 		before := frames.count()
 		got := send(t, shop, q)
+		if got["source"] != "local" && strings.HasPrefix(q, "退货") {
+			t.Logf("%s: the zh pack came after the 1.5 s wait; asked again", q)
+			waitMessage(t, shop, `m.role === 'bot' && m.source === 'central'`)
+			before = frames.count()
+			got = send(t, shop, q)
+		}
 		if got["source"] != "local" || got["role"] != "bot" || got["text"] == "" {
 			t.Fatalf("%s: answer %v, want a local bot answer", q, got)
 		}
