@@ -1,7 +1,9 @@
-// The knowledge page of the console: documents (upload, versions, delete),
-// a question box showing what the bot would answer and from which source,
-// gaps by volume and FAQ drafts to approve. Every text from the server is
-// set with textContent, never as HTML.
+// The knowledge page of the console: documents (upload, versions, delete,
+// filtered by topic), the tenant's topic tree (add, rename, move, change
+// words, delete or merge), a question box showing what the bot would
+// answer and from which source, the weekly hot topics, gaps by volume with
+// their topics, FAQ drafts to approve and the hot-topic templates to
+// enable. Every text from the server is set with textContent, never as HTML.
 (function () {
   'use strict';
   var token = sessionStorage.getItem('kefu.token') || '';
@@ -22,7 +24,8 @@
     });
   }
   function docs() {
-    return api('GET', '/v1/knowledge/documents').then(function (r) {
+    var f = $('kb-topic-filter').value;
+    return api('GET', '/v1/knowledge/documents' + (f ? '?topic=' + encodeURIComponent(f) : '')).then(function (r) {
       var s = r.stats;
       $('kb-stats').textContent = '· ' + s.documents + ' documents, ' + s.passages + ' passages, ' + s.faq_pairs + ' FAQ pairs, ' +
         s.entities + ' entities, ' + s.facts + ' facts, ' + s.products + ' products';
@@ -30,7 +33,7 @@
       tb.textContent = '';
       r.documents.forEach(function (d) {
         var tr = el('tr', null, { 'data-id': d.id });
-        [d.title, d.id, d.kind, 'v' + d.version, d.passages, d.faq_pairs, d.entities, (d.topics || []).join(', ')].forEach(function (v) { tr.appendChild(el('td', v)); });
+        [d.title, d.id, d.kind, 'v' + d.version, d.passages, d.faq_pairs, d.entities, topicNames(d.topics)].forEach(function (v) { tr.appendChild(el('td', v)); });
         var td = el('td');
         var del = el('button', 'Delete', { 'class': 'ghost', type: 'button' });
         del.onclick = function () {
@@ -74,8 +77,10 @@
       if (!r.gaps.length) ul.appendChild(el('li', 'No gaps: every recent question was answered with confidence.', { 'class': 'muted' }));
       r.gaps.forEach(function (g) {
         var li = el('li', null, { 'data-gap': g.id });
+        li.appendChild(el('span', g.label, { 'class': 'kb-gap-label' }));
         li.appendChild(el('b', g.count + '× '));
         li.appendChild(el('span', g.examples.join(' · ')));
+        li.appendChild(el('span', ' (' + g.reasons.join(', ') + ')', { 'class': 'muted' }));
         if (!g.draft) {
           var b = el('button', 'Draft an answer', { 'class': 'ghost', type: 'button' });
           b.onclick = function () { api('POST', '/v1/knowledge/drafts', JSON.stringify({ gap: g.id })).then(function () { gaps(); drafts(); }); };
@@ -94,8 +99,8 @@
       r.drafts.forEach(function (d) {
         var li = el('li', null, { 'data-draft': d.id });
         li.appendChild(el('div', d.status + ' · ' + d.lang, { 'class': 'muted' }));
-        var q = el('input', null, { 'aria-label': 'Question', style: 'width:90%' }); q.value = d.question;
-        var a = el('textarea', null, { 'aria-label': 'Answer', rows: '3', style: 'width:90%' }); a.value = d.answer;
+        var q = el('input', null, { 'aria-label': 'Question', 'class': 'kb-draft-field' }); q.value = d.question;
+        var a = el('textarea', null, { 'aria-label': 'Answer', rows: '3', 'class': 'kb-draft-field' }); a.value = d.answer;
         li.appendChild(q); li.appendChild(a);
         if (d.status === 'pending') {
           var ok = el('button', 'Approve', { 'class': 'primary', type: 'button' });
@@ -111,7 +116,161 @@
       });
     });
   }
+  function topicNames(ids) {
+    return (ids || []).map(function (id) {
+      for (var i = 0; i < topicList.length; i++) if (topicList[i].id === id) return topicList[i].name;
+      return id;
+    }).join(', ');
+  }
+  // Topic tree: add under a parent; Edit opens a panel to rename, move,
+  // change the words, delete or merge.
+  var topicList = [];
+  function fillSelect(sel, first, skip) {
+    var keep = sel.value;
+    sel.textContent = '';
+    sel.appendChild(el('option', first, { value: '' }));
+    topicList.forEach(function (n) { if (!skip || !skip(n)) sel.appendChild(el('option', n.path, { value: n.id })); });
+    sel.value = keep;
+  }
+  function editTopic(n) {
+    var inside = {};
+    (function mark(x) { inside[x.id] = true; x.children.forEach(mark); })(n);
+    $('kb-topic-edit').hidden = false;
+    $('kb-topic-edit').setAttribute('data-topic', n.id);
+    $('kb-topic-edit-path').textContent = n.path;
+    $('kb-topic-edit-name').value = n.name;
+    $('kb-topic-edit-words').value = n.words.join(', ');
+    fillSelect($('kb-topic-edit-parent'), '(top level)', function (x) { return inside[x.id]; });
+    $('kb-topic-edit-parent').value = n.parent || '';
+    fillSelect($('kb-topic-edit-merge'), '(do not merge)', function (x) { return x.id === n.id; });
+    $('kb-topic-edit-merge').value = '';
+  }
+  function topics() {
+    return api('GET', '/v1/knowledge/topics').then(function (r) {
+      topicList = [];
+      var ul = $('kb-topics');
+      ul.textContent = '';
+      function walk(nodes, into) {
+        nodes.forEach(function (n) {
+          topicList.push(n);
+          var li = el('li', null, { 'data-topic': n.id });
+          var row = el('div', null, { 'class': 'kb-topic-row' });
+          row.appendChild(el('b', n.name, { 'class': 'kb-topic-name' }));
+          row.appendChild(el('span', n.documents + ' docs · ' + n.passages + ' passages · ' + n.faq_pairs + ' FAQ', { 'class': 'muted' }));
+          row.appendChild(el('span', n.words.slice(0, 6).join(', ') + (n.words.length > 6 ? '…' : ''), { 'class': 'muted kb-words' }));
+          var b = el('button', 'Edit', { 'class': 'ghost', type: 'button', 'data-action': 'edit' });
+          b.onclick = function () { editTopic(n); };
+          row.appendChild(b);
+          li.appendChild(row);
+          if (n.children.length) {
+            var sub = el('ul');
+            walk(n.children, sub);
+            li.appendChild(sub);
+          }
+          into.appendChild(li);
+        });
+      }
+      walk(r.topics, ul);
+      fillSelect($('kb-topic-parent'), '(top level)');
+      fillSelect($('kb-topic-filter'), 'all topics');
+    });
+  }
+  function topicWords(v) { return v.split(/[,，]/).map(function (w) { return w.trim(); }).filter(Boolean); }
+  $('kb-topic-save').onclick = function () {
+    var id = $('kb-topic-edit').getAttribute('data-topic');
+    var body = { name: $('kb-topic-edit-name').value.trim(), parent: $('kb-topic-edit-parent').value, words: topicWords($('kb-topic-edit-words').value) };
+    api('PATCH', '/v1/knowledge/topics/' + encodeURIComponent(id), JSON.stringify(body)).then(function () { $('kb-topic-edit').hidden = true; refreshTopics(); }, showTopicError);
+  };
+  $('kb-topic-delete').onclick = function () {
+    var id = $('kb-topic-edit').getAttribute('data-topic'), into = $('kb-topic-edit-merge').value;
+    api('DELETE', '/v1/knowledge/topics/' + encodeURIComponent(id) + (into ? '?merge_into=' + encodeURIComponent(into) : ''))
+      .then(function () { $('kb-topic-edit').hidden = true; refreshTopics(); }, showTopicError);
+  };
+  $('kb-topic-cancel').onclick = function () { $('kb-topic-edit').hidden = true; };
+  function showTopicError(err) { $('kb-topic-result').textContent = 'Not changed: ' + err.message; }
+  function refreshTopics() { $('kb-topic-result').textContent = ''; topics(); gaps(); docs(); }
+  $('kb-topic-add').onsubmit = function (e) {
+    e.preventDefault();
+    var name = $('kb-topic-name').value.trim();
+    if (!name) return;
+    var words = topicWords($('kb-topic-words').value);
+    var body = { name: name, parent: $('kb-topic-parent').value };
+    if (words.length) body.words = words;
+    api('POST', '/v1/knowledge/topics', JSON.stringify(body)).then(function () {
+      $('kb-topic-name').value = ''; $('kb-topic-words').value = ''; refreshTopics();
+    }, showTopicError);
+  };
+  $('kb-topic-filter').onchange = docs;
+
+  // The weekly hot-topic report.
+  var week = '';
+  function isoWeek(d) {
+    var t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+    var day = (t.getUTCDay() + 6) % 7;
+    t.setUTCDate(t.getUTCDate() - day + 3);
+    var y = t.getUTCFullYear(), jan4 = new Date(Date.UTC(y, 0, 4));
+    var w = 1 + Math.round(((t - jan4) / 864e5 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
+    return y + '-W' + (w < 10 ? '0' : '') + w;
+  }
+  function hot() {
+    return api('GET', '/v1/knowledge/hot-topics' + (week ? '?week=' + week : '') + (week ? '&' : '?') + 'limit=15').then(function (r) {
+      week = r.week;
+      $('kb-hot-week').textContent = r.week + (r.partial ? ' (so far)' : '') + ' · ' + r.sampled + ' conversations, ' + r.previous_sampled + ' the week before · ' + r.new + ' new';
+      var tb = $('kb-hot').querySelector('tbody');
+      tb.textContent = '';
+      if (!r.topics.length) { var tr0 = el('tr'); tr0.appendChild(el('td', 'No shopper questions this week.', { colspan: '6', 'class': 'muted' })); tb.appendChild(tr0); }
+      r.topics.forEach(function (t) {
+        var tr = el('tr', null, { 'data-hot': t.id });
+        var label = el('td');
+        label.appendChild(el('span', t.label));
+        if (t.new) label.appendChild(el('span', 'new', { 'class': 'kb-badge' }));
+        tr.appendChild(label);
+        tr.appendChild(el('td', (t.topics || []).map(function (x) { return x.name; }).join(', ')));
+        tr.appendChild(el('td', t.count, { align: 'right' }));
+        tr.appendChild(el('td', t.previous, { align: 'right' }));
+        tr.appendChild(el('td', (t.trend > 0 ? '+' : '') + Math.round(t.trend * 100) + '%', { align: 'right', 'class': t.trend > 0 ? 'kb-up' : 'kb-down' }));
+        tr.appendChild(el('td', (t.examples || []).join(' · ')));
+        tb.appendChild(tr);
+      });
+    }).catch(function (err) { $('kb-hot-week').textContent = err.message; });
+  }
+  function shiftWeek(days) {
+    var m = /^(\d{4})-W(\d{2})$/.exec(week);
+    if (!m) return;
+    var jan4 = new Date(Date.UTC(+m[1], 0, 4));
+    var monday = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 864e5 + (+m[2] - 1) * 7 * 864e5);
+    var d = new Date(monday.getTime() + days * 864e5);
+    if (d.getTime() > Date.now()) return;
+    week = isoWeek(d);
+    hot();
+  }
+  $('kb-hot-prev').onclick = function () { shiftWeek(-7); };
+  $('kb-hot-next').onclick = function () { shiftWeek(7); };
+
+  // Hot-topic templates: enable or disable; a window and whether it is on now.
+  function templates() {
+    return api('GET', '/v1/knowledge/templates').then(function (r) {
+      var ul = $('kb-templates');
+      ul.textContent = '';
+      r.templates.forEach(function (t) {
+        var li = el('li', null, { 'data-template': t.id });
+        var lab = el('label');
+        var cb = el('input', null, { type: 'checkbox', 'aria-label': 'Enable ' + (t.name.en || t.name.zh) });
+        cb.checked = t.enabled;
+        cb.onchange = function () {
+          api('PUT', '/v1/knowledge/templates/' + encodeURIComponent(t.id), JSON.stringify({ enabled: cb.checked })).then(templates);
+        };
+        lab.appendChild(cb);
+        lab.appendChild(el('b', ' ' + [t.name.en, t.name.zh].filter(Boolean).join(' / ')));
+        li.appendChild(lab);
+        var end = new Date(new Date(t.window.end).getTime() - 864e5);
+        li.appendChild(el('span', ' · ' + t.window.start.slice(0, 10) + ' → ' + end.toISOString().slice(0, 10) + ' · ' + t.entries.length + ' entries', { 'class': 'muted' }));
+        li.appendChild(el('span', t.active ? 'live now' : (t.enabled ? 'waiting for its window' : 'off'), { 'class': t.active ? 'kb-badge' : 'muted kb-state' }));
+        ul.appendChild(li);
+      });
+    });
+  }
   if (!token) { $('kb-login').hidden = false; return; }
   try { var me = JSON.parse(sessionStorage.getItem('kefu.agent') || 'null'); if (me) $('kb-me').textContent = me.name || me.email; } catch (e) { /* ignore */ }
-  docs(); gaps(); drafts();
+  topics().then(docs); gaps(); drafts(); hot(); templates();
 })();
