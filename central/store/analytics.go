@@ -941,13 +941,17 @@ func (s *sqlStore) AggregateHits(ctx context.Context, tenant string, from, to ti
 		}
 		a.Hits, unnamed, starts = a.Hits+k, unnamed+u, starts+st
 	}
-	var inside int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant AND c.id = h.conversation_id
-		WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?`),
-		tenant, f, t, f, t).Scan(&inside); err != nil {
-		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+	// Hits naming a conversation are few; without any, the joins below
+	// are skipped (PostgreSQL may plan them as a scan of conv_stats).
+	named, inside := a.Hits-unnamed, 0
+	if named > 0 {
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant AND c.id = h.conversation_id
+			WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?`),
+			tenant, f, t, f, t).Scan(&inside); err != nil {
+			return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
+		}
 	}
-	if named := a.Hits - unnamed; named != inside {
+	if named != inside {
 		return s.aggregateHitsExact(ctx, tenant, from, to, gap)
 	}
 	a.Outside = a.Hits - inside
@@ -957,6 +961,9 @@ func (s *sqlStore) AggregateHits(ctx context.Context, tenant string, from, to ti
 		return a, fmt.Errorf("store: aggregate hits of %q: %w", tenant, err)
 	}
 	a.Sessions = starts + carried
+	if named == 0 {
+		return a, nil
+	}
 	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(DISTINCT h.conversation_id) FROM widget_hits h JOIN conv_stats c ON c.tenant = h.tenant
 		AND c.id = h.conversation_id WHERE h.tenant = ? AND h.conversation_id <> '' AND h.at >= ? AND h.at < ? AND c.created_at >= ? AND c.created_at < ?
 		AND c.handed_off = 0 AND c.deflected = 0`), tenant, f, t, f, t).Scan(&a.DeflectedConvs); err != nil {
