@@ -89,6 +89,11 @@ var rollupMigrations = []struct {
 		avg_resp_count BIGINT NOT NULL, frt_count BIGINT NOT NULL, resolution_count BIGINT NOT NULL, demo BIGINT NOT NULL, conversions BIGINT NOT NULL,
 		frt_hist BYTEA NOT NULL, res_hist BYTEA NOT NULL, PRIMARY KEY (tenant, hour, channel, team))`},
 	{1541, `UPDATE rollup_state SET pending = 1`},
+	// 1541 missed tenants whose history began after 1539 ran (they had no
+	// rollup_state row): every tenant with history is rebuilt once.
+	{1542, `INSERT INTO rollup_state (tenant, window_ms, pending) SELECT tenant, 259200000, 1 FROM (SELECT tenant FROM conv_stats
+		UNION SELECT tenant FROM widget_hits UNION SELECT tenant FROM merchant_events) t WHERE true
+		ON CONFLICT (tenant) DO UPDATE SET pending = 1`},
 }
 
 const dayMS = 24 * hourMS
