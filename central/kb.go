@@ -211,7 +211,7 @@ func (s *Service) askHub(ctx context.Context, env chat.Envelope, msg chat.Messag
 
 // recordMiss keeps a question the bot could not answer with confidence.
 func (s *Service) recordMiss(ctx context.Context, tenant string, msg chat.Message, reason string, score float64) {
-	if err := s.st.RecordMiss(ctx, store.Miss{Tenant: tenant, Text: msg.Text, Lang: msg.Lang, Reason: reason, Score: score, At: time.Now()}); err != nil &&
+	if err := s.st.RecordMiss(ctx, store.Miss{Tenant: tenant, ConversationID: msg.ConversationID, Text: msg.Text, Lang: msg.Lang, Reason: reason, Score: score, At: time.Now()}); err != nil &&
 		!errors.Is(err, context.Canceled) {
 		s.log.Warn("knowledge: record miss", "tenant", tenant, "err", err)
 	}

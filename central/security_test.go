@@ -352,11 +352,49 @@ func TestErasureLeavesNoTextOnDisk(t *testing.T) {
 	if !bytes.Contains(raw(), []byte("zebra-umbrella-47")) {
 		t.Fatal("the marker never reached the database files (test is blind)")
 	}
+	// The class, not one table: every place beside the messages that keeps
+	// a shopper's text about this conversation gets its own marker.
+	st := s.Store()
+	beside := []struct {
+		marker string
+		put    func(m string) error
+	}{
+		{"note-okapi-11", func(m string) error {
+			_, _, err := st.AddNote(bg, store.Note{ID: chat.NewID(), Tenant: "demo", ConversationID: conv, Author: "ann", Text: m, At: time.Now()})
+			return err
+		}},
+		{"ticket-okapi-12", func(m string) error {
+			_, _, err := st.AddTicket(bg, store.Ticket{ID: chat.NewID(), Tenant: "demo", ConversationID: conv, Kind: "callback", Status: "open", Detail: m, CreatedAt: time.Now()})
+			return err
+		}},
+		{"csat-okapi-13", func(m string) error {
+			return st.PutCSAT(bg, "demo", conv, "v-erase-disk", chat.CSAT{Rating: 2, Comment: m}, time.Now())
+		}},
+		{"miss-okapi-14", func(m string) error {
+			return st.RecordMiss(bg, store.Miss{Tenant: "demo", ConversationID: conv, Text: m, Lang: "en", Reason: "fallback"})
+		}},
+		{"context-okapi-15", func(m string) error {
+			return st.SetContext(bg, "demo", conv, map[string]string{"title": m})
+		}},
+	}
+	for _, b := range beside {
+		if err := b.put(b.marker); err != nil {
+			t.Fatalf("%s: %v", b.marker, err)
+		}
+		if !bytes.Contains(raw(), []byte(b.marker)) {
+			t.Fatalf("%s never reached the database files (test is blind)", b.marker)
+		}
+	}
 	if code := a.do("POST", "/v1/conversations/"+conv+"/erase", ann, nil, nil); code != 200 {
 		t.Fatalf("erase = %d", code)
 	}
 	if bytes.Contains(raw(), []byte("zebra-umbrella-47")) {
 		t.Fatal("the erased text is still in kefu.db or its WAL")
+	}
+	for _, b := range beside {
+		if bytes.Contains(raw(), []byte(b.marker)) {
+			t.Errorf("%s is still in kefu.db or its WAL after the erasure", b.marker)
+		}
 	}
 	for _, f := range []string{db, db + "-wal"} {
 		if st, err := os.Stat(f); err == nil && st.Mode().Perm() != 0o600 {

@@ -103,8 +103,11 @@ type CatalogItem struct {
 // Miss is a shopper question the bot did not answer with confidence.
 type Miss struct {
 	Tenant string
-	Text   string
-	Lang   string
+	// ConversationID is the conversation the question was asked in, so
+	// that erasing its visitor erases the question too.
+	ConversationID string
+	Text           string
+	Lang           string
 	// Reason: fallback, clarify (central), local_low (the widget answered
 	// in the browser below central's LocalLowScore), handover (the
 	// question that took the shopper to a person).
@@ -357,8 +360,8 @@ func (s *sqlStore) RecordMiss(ctx context.Context, m Miss) error {
 	if m.At.IsZero() {
 		m.At = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO kb_misses (tenant, text, lang, reason, score, reply, at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		m.Tenant, m.Text, m.Lang, m.Reason, m.Score, m.Reply, ms(m.At))
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO kb_misses (tenant, conversation_id, text, lang, reason, score, reply, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), m.Tenant, m.ConversationID, m.Text, m.Lang, m.Reason, m.Score, m.Reply, ms(m.At))
 	if err != nil {
 		return fmt.Errorf("store: record miss: %w", err)
 	}
@@ -468,4 +471,8 @@ var knowledgeMigrations = []struct {
 	{1107, `CREATE TABLE IF NOT EXISTS message_citations (tenant TEXT NOT NULL, conversation_id TEXT NOT NULL,
 		message_id TEXT NOT NULL, sources TEXT NOT NULL, PRIMARY KEY (tenant, message_id))`},
 	{1108, `CREATE INDEX IF NOT EXISTS message_citations_conversation ON message_citations (tenant, conversation_id)`},
+	// A miss knows its conversation, so that erasure reaches it (rows from
+	// before have none and are matched by their text, see Erase).
+	{1123, `ALTER TABLE kb_misses ADD COLUMN conversation_id TEXT NOT NULL DEFAULT ''`},
+	{1124, `CREATE INDEX IF NOT EXISTS kb_misses_conversation ON kb_misses (tenant, conversation_id)`},
 }

@@ -824,6 +824,11 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 				return err
 			}
 		}
+		// Everything beside the messages that holds the visitor's texts or
+		// ids goes first, while the rows still name the visitor.
+		if err := s.eraseBeside(ctx, tx, tenant, r.Visitor, pseudonym); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, s.q(`UPDATE messages SET text = ? WHERE tenant = ? AND text <> ?
 			AND conversation_id IN (SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`),
 			ErasedText, tenant, ErasedText, tenant, r.Visitor)
@@ -851,7 +856,7 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 			tenant, r.Visitor, r.Visitor); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, last_text = ?, status = 'closed', updated_at = ?
+		res, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, last_text = ?, page_context = '', status = 'closed', updated_at = ?
 			WHERE tenant = ? AND visitor = ?`), pseudonym, ErasedText, ms(now), tenant, r.Visitor)
 		if err != nil {
 			return err
@@ -876,6 +881,53 @@ func (s *sqlStore) Erase(ctx context.Context, tenant, id, agent, pseudonym strin
 		_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	return r, done, nil
+}
+
+// convsOf selects the ids of a visitor's conversations; its arguments are
+// (tenant, visitor).
+const convsOf = `(SELECT id FROM conversations WHERE tenant = ? AND visitor = ?)`
+
+// erasedBeside are the statements that erase a visitor from the tables
+// beside messages and conversations (the class of issue 8, item 5: every
+// table a shopper's text or id reaches), each with its arguments given the
+// tenant t, visitor v and pseudonym p. Numbers that hold no text (ratings,
+// rollups, times) stay for the reports.
+var erasedBeside = []struct {
+	stmt string
+	args func(t, v, p string) []any
+}{
+	// Questions kept for the knowledge gaps; rows from before misses knew
+	// their conversation are matched by the messages' texts.
+	{`DELETE FROM kb_misses WHERE tenant = ? AND (conversation_id IN ` + convsOf + `
+		OR (conversation_id = '' AND text IN (SELECT text FROM messages WHERE tenant = ? AND conversation_id IN ` + convsOf + `)))`,
+		func(t, v, p string) []any { return []any{t, t, v, t, t, v} }},
+	{`DELETE FROM message_texts WHERE tenant = ? AND conversation_id IN ` + convsOf, byConvs},
+	{`UPDATE notes SET text = ? WHERE tenant = ? AND conversation_id IN ` + convsOf, erasedByConvs},
+	{`UPDATE tickets SET detail = ? WHERE tenant = ? AND conversation_id IN ` + convsOf, erasedByConvs},
+	{`UPDATE alerts SET text = ? WHERE tenant = ? AND conversation_id IN ` + convsOf, erasedByConvs},
+	{`DELETE FROM qa_scores WHERE tenant = ? AND conversation_id IN ` + convsOf, byConvs},
+	{`UPDATE csat SET comment = '', visitor = ? WHERE tenant = ? AND conversation_id IN ` + convsOf, pseudonymByConvs},
+	{`UPDATE proactive_notices SET text = ?, shopper = ? WHERE tenant = ? AND conversation_id IN ` + convsOf,
+		func(t, v, p string) []any { return []any{ErasedText, p, t, t, v} }},
+	{`UPDATE conv_stats SET visitor = ?, csat_comment = '' WHERE tenant = ? AND id IN ` + convsOf, pseudonymByConvs},
+	{`UPDATE widget_hits SET visitor = ? WHERE tenant = ? AND visitor = ?`, func(t, v, p string) []any { return []any{p, t, v} }},
+	// Webhook bodies name the conversation inside their JSON.
+	{`DELETE FROM webhook_deliveries WHERE tenant = ? AND EXISTS (SELECT 1 FROM conversations c
+		WHERE c.tenant = ? AND c.visitor = ? AND webhook_deliveries.body LIKE '%' || c.id || '%')`, byConvs},
+}
+
+func byConvs(t, v, _ string) []any          { return []any{t, t, v} }
+func erasedByConvs(t, v, _ string) []any    { return []any{ErasedText, t, t, v} }
+func pseudonymByConvs(t, v, p string) []any { return []any{p, t, t, v} }
+
+// eraseBeside runs erasedBeside in tx.
+func (s *sqlStore) eraseBeside(ctx context.Context, tx *sql.Tx, tenant, visitor, pseudonym string) error {
+	for _, e := range erasedBeside {
+		if _, err := tx.ExecContext(ctx, s.q(e.stmt), e.args(tenant, visitor, pseudonym)...); err != nil {
+			return fmt.Errorf("%.40s…: %w", e.stmt, err)
+		}
+	}
+	return nil
 }
 
 func (s *sqlStore) Close() error {

@@ -18,9 +18,14 @@ import (
 
 // ErasedTables are the tables whose rows Erase rewrites or deletes: the
 // texts, photos, channel routes and vault tokens of messages, the last
-// text and visitor id of conversations, contact links and the visitor id
-// of erasure requests.
-var ErasedTables = []string{"messages", "conversations", "attachments", "contact_links", "erasures"}
+// text, page context and visitor id of conversations, contact links, the
+// visitor id of erasure requests, and what sits beside them (erasedBeside:
+// knowledge misses, translations, notes, tickets, alerts, QA scores, CSAT
+// comments, proactive notices, conversation facts, widget hits, webhook
+// bodies).
+var ErasedTables = []string{"messages", "conversations", "attachments", "contact_links", "erasures",
+	"kb_misses", "message_texts", "notes", "tickets", "alerts", "qa_scores", "csat", "proactive_notices", "conv_stats",
+	"widget_hits", "webhook_deliveries"}
 
 // Vacuumer is a store whose erased rows stay on disk until vacuumed
 // (PostgreSQL). VacuumErased runs VACUUM, or VACUUM FULL when full, on
