@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -212,12 +211,10 @@ func startDev(ctx context.Context, bin string, extra []string, stderr io.Writer)
 		}
 		bin = p
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeLoopback()
 	if err != nil {
 		return "", nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	dir, err := os.MkdirTemp("", "kefu-bench-idle-")
 	if err != nil {
 		return "", nil, err

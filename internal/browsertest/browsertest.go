@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // Exec returns the path of the chromium binary ($CHROME_PATH first).
@@ -54,12 +56,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		t.Fatalf("browsertest: start chromium: %v", err)
 	}
 	// The deadline only bounds a hung test; a shared CI machine may be
-	// several times slower than a developer's, so CI gets three times as
-	// long before a slow step counts as hung.
-	if os.Getenv("CI") != "" {
-		timeout *= 3
-	}
-	ctx, cancel := context.WithTimeout(bctx, timeout)
+	// several times slower than a developer's (poll.Scale).
+	ctx, cancel := context.WithTimeout(bctx, poll.Scale(timeout))
 	t.Cleanup(cancel)
 	return ctx
 }
