@@ -61,17 +61,22 @@ func TestGapsFromLocalAnswersAndAgents(t *testing.T) {
 		}
 		return nil
 	})
+	// A miss is recorded after its message and local answer are stored,
+	// so wait for both unsure ones rather than read once.
+	poll.Until(t, 10*time.Second, func() error {
+		misses, err := s.Store().Misses(ctx, "demo", time.Now().Add(-time.Hour), 0)
+		if err != nil {
+			return err
+		}
+		if len(misses) != 2 || misses[0].Reason != "local_low" || misses[1].Reason != "local_low" {
+			return fmt.Errorf("misses %+v, want the two unsure local answers", misses)
+		}
+		return nil
+	})
 	// An agent answered the first shopper afterwards.
 	if _, _, err := s.Store().SaveReply(ctx, "demo", chat.Message{ID: chat.NewID(), ConversationID: "c1", Role: chat.RoleAgent, Author: "ana",
 		Text: agentReply, Lang: "en", At: time.Now()}, false); err != nil {
 		t.Fatal(err)
-	}
-	misses, err := s.Store().Misses(ctx, "demo", time.Now().Add(-time.Hour), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(misses) != 2 || misses[0].Reason != "local_low" || misses[1].Reason != "local_low" {
-		t.Fatalf("misses %+v, want the two unsure local answers", misses)
 	}
 	var d store.Draft
 	poll.Until(t, 10*time.Second, func() error {
