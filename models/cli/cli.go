@@ -34,6 +34,9 @@ commands:
                                                            for anger: fit the cue weights, --out models/anger/weights.go
   eval TASK [--model FILE ...] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
                                                            (several --model: their averaged probabilities)
+  compact TASK [--model FILE] --out FILE [--bits 4] [--keep-rows N]
+        [--data DIR [--max-loss 0] [--max-bytes N]]      rewrite an embedding bag pruned and in fewer bits
+                                                           (format 4); --data: the smallest within --max-loss points on dev
   predict TASK [--model FILE]                              stdin: one text per line → {"label","score"} per line
   compare-langid [--model FILE] --data DIR [--json]        our langid vs lingua-go and whatlanggo
 
@@ -60,6 +63,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = cmdEval(args[1:], stdout)
 	case "predict":
 		err = cmdPredict(args[1:], stdin, stdout)
+	case "compact":
+		err = cmdCompact(args[1:], stdout, stderr)
 	case "compare-langid":
 		err = cmdCompareLangID(args[1:], stdout)
 	default:
@@ -199,6 +204,8 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	modelOut := fs.String("model-out", "", "anger: also train the anger text model and write it here")
 	search := fs.String("search", "", "choose the recipe on the dev split: auto (the default when no tuning flag is given: n-grams, hidden layer, buckets, smoothing), size (buckets × dim within --max-bytes), off")
 	maxBytes := fs.Int("max-bytes", 0, "--search size: the largest model file to keep")
+	bits := fs.Int("bits", 8, "bits per embedding weight in the written file (2..8; below 8: the compact format 4)")
+	keepRows := fs.Int("keep-rows", 0, "embedding rows written, those of largest norm (0: all; else the compact format 4)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
@@ -334,6 +341,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	if *fixedThreshold >= 0 && res.Weights.Fallback != "" {
 		res.Weights.Threshold = float32(*fixedThreshold)
 	}
+	res.Weights.Bits, res.Weights.KeepRows = *bits, *keepRows
 	blob, err := textmodel.Marshal(res.Weights)
 	if err != nil {
 		return err

@@ -49,6 +49,28 @@ import (
 //	nlabels × f32 row scale | nlabels×hidden int8 output | nlabels × f32 bias
 //	u32 CRC-32 (IEEE) of every byte before it
 //
+// Version 4, the compact embedding bag (what the browser downloads): the
+// network of version 1 (hidden = 0) or version 3, with the embedding table
+// pruned and stored in fewer bits:
+//
+//	"KMOD" | u16 format version = 4 | u16 features.Version | u16 flags
+//	(bit 0: sum/√n pooling; bit 2: tanh; other bits must be 0)
+//	str task | u32 buckets | u8 wordNgrams | u8 minN | u8 maxN | u8 cjkMaxN | u32 seed
+//	u16 dim | u16 hidden (0: none) | u16 nlabels | nlabels × str label | i16 fallback | f32 threshold
+//	u8 bits (2..8) | u32 kept rows K | f32 top scale
+//	K × uvarint bucket gap (the first kept bucket, then each one's distance
+//	to the previous minus 1: strictly increasing buckets)
+//	K × u8 scale code c (row scale = top scale × 2^(−c/8))
+//	K×dim values of `bits` bits, two's complement, packed from the low bit
+//	of each byte up, the last byte padded with zeros
+//	[hidden: hidden × f32 row scale | hidden×dim int8 | hidden × f32 bias]
+//	nlabels × f32 row scale | nlabels×(hidden or dim) int8 output | nlabels × f32 bias
+//	u32 CRC-32 (IEEE) of every byte before it
+//
+// A bucket that is not kept has an all-zero row: it adds nothing to the
+// bag but still counts in its length n. A kept value q means q × row
+// scale / (2^(bits−1) − 1).
+//
 // str is u16 length + UTF-8 bytes. Quantization is symmetric: value = int8 ×
 // scale, scale = max|row| / 127, per row in version 1 and per column in
 // version 2 (a weight table of one byte per bucket and label).
@@ -56,13 +78,14 @@ import (
 // FormatVersion is the newest .kmod layout: Marshal writes version 1 for an
 // embedding bag, version 2 for a linear model and version 3 (this one) for
 // an embedding bag with a hidden layer.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // The layouts, by format version.
 const (
-	formatBag    = 1
-	formatLinear = 2
-	formatHidden = 3
+	formatBag     = 1
+	formatLinear  = 2
+	formatHidden  = 3
+	formatCompact = 4
 )
 
 var magic = [4]byte{'K', 'M', 'O', 'D'}
@@ -129,6 +152,14 @@ type Weights struct {
 	Hidden     []float32
 	HiddenBias []float32
 	Tanh       bool
+
+	// Bits, when between 2 and 7, or KeepRows, when positive, make Marshal
+	// write the compact layout (format version 4) of an embedding bag: the
+	// KeepRows rows of largest L2 norm (0: every row), each quantized to
+	// Bits bits (0 or 8: one byte) with its own scale; the other rows
+	// become zero. 8 bits with KeepRows 0 is the plain layout.
+	Bits     int
+	KeepRows int
 }
 
 // Marshal quantizes w to int8 and encodes it as a .kmod file.
@@ -175,6 +206,10 @@ func Marshal(w *Weights) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if w.Bits != 0 && (w.Bits < 2 || w.Bits > 8) || w.KeepRows < 0 {
+		return nil, wrap("marshal: bits must be 2..8 and kept rows ≥ 0", ErrWeights)
+	}
+	compact := (w.Bits > 0 && w.Bits < 8) || w.KeepRows > 0
 	out := make([]byte, 0, 64+b*(w.Dim+4)+hid*(w.Dim+8)+c*(outDim+8))
 	var flags uint16
 	if w.SqrtPool {
@@ -183,17 +218,28 @@ func Marshal(w *Weights) ([]byte, error) {
 	version := uint16(formatBag)
 	if hid > 0 {
 		version = formatHidden
-		if w.Tanh {
-			flags |= flagTanh
-		}
+	}
+	if compact {
+		version = formatCompact
+	}
+	if hid > 0 && w.Tanh {
+		flags |= flagTanh
 	}
 	out = appendHeader(out, version, flags, w)
 	out = binary.LittleEndian.AppendUint16(out, uint16(w.Dim))
-	if hid > 0 {
+	if hid > 0 || compact {
 		out = binary.LittleEndian.AppendUint16(out, uint16(hid))
 	}
 	out = appendLabels(out, w, fallback)
-	out = appendQuantized(out, w.Emb, b, w.Dim)
+	if compact {
+		bits := w.Bits
+		if bits == 0 {
+			bits = 8
+		}
+		out = appendCompact(out, w.Emb, b, w.Dim, bits, w.KeepRows)
+	} else {
+		out = appendQuantized(out, w.Emb, b, w.Dim)
+	}
 	if hid > 0 {
 		out = appendQuantized(out, w.Hidden, hid, w.Dim)
 		for _, v := range w.HiddenBias {
@@ -217,6 +263,8 @@ func marshalLinear(w *Weights) ([]byte, error) {
 	}
 	cols := linearCols(c)
 	switch {
+	case (w.Bits != 0 && w.Bits != 8) || w.KeepRows != 0:
+		return nil, wrap("marshal: a linear model is written in 8 bits, every row", ErrWeights)
 	case w.Dim != 0 || w.Emb != nil || w.Out != nil || w.Hidden != nil || w.HiddenBias != nil || w.Tanh:
 		return nil, wrap("marshal: a linear model has no embedding or output layer", ErrWeights)
 	case len(w.Linear) != b*cols:
@@ -435,6 +483,9 @@ func Load(data []byte) (*Model, error) {
 	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		// a file cut short fails here too; say which when the header tells
 		n, ok := expectedSize(data, version)
+		if !ok && version == formatCompact {
+			return nil, ErrChecksum
+		}
 		if !ok {
 			return nil, wrap("file ends inside the header", ErrTruncated)
 		}
@@ -450,7 +501,7 @@ func Load(data []byte) (*Model, error) {
 	switch version {
 	case formatLinear:
 		known |= flagUnique
-	case formatHidden:
+	case formatHidden, formatCompact:
 		known |= flagTanh
 	}
 	if flags&^known != 0 && r.err == nil {
@@ -469,12 +520,15 @@ func Load(data []byte) (*Model, error) {
 	if version != formatLinear {
 		m.dim = int(r.u16("dim"))
 	}
-	if version == formatHidden {
+	if version == formatHidden || version == formatCompact {
 		m.hidden = int(r.u16("hidden"))
 	}
 	nl := int(r.u16("labels"))
 	if r.err != nil {
 		return nil, r.err
+	}
+	if m.tanh && m.hidden == 0 {
+		return nil, wrap("tanh flag without a hidden layer", ErrCorrupt)
 	}
 	if version == formatHidden && m.hidden < 1 {
 		return nil, wrap("hidden width is zero", ErrCorrupt)
@@ -502,8 +556,12 @@ func Load(data []byte) (*Model, error) {
 	}
 	b := int(m.feat.Buckets)
 	if version != formatLinear {
-		m.embScale = r.floats(b, "embedding scales")
-		m.emb = r.take(b*m.dim, "embedding")
+		if version == formatCompact {
+			m.readCompact(r)
+		} else {
+			m.embScale = r.floats(b, "embedding scales")
+			m.emb = r.take(b*m.dim, "embedding")
+		}
 		outDim := m.dim
 		if m.hidden > 0 {
 			m.hidScale = r.floats(m.hidden, "hidden scales")
@@ -546,6 +604,9 @@ func expectedSize(data []byte, version uint16) (int, bool) {
 	dim, hid := 0, 0
 	if version != formatLinear {
 		dim = int(r.u16("dim"))
+	}
+	if version == formatCompact {
+		return 0, false // variable size
 	}
 	if version == formatHidden {
 		hid = int(r.u16("hidden"))

@@ -172,7 +172,7 @@ func TestLoadRefusesDamagedHidden(t *testing.T) {
 		{"unique flag", edit(func(d []byte) { d[8] |= flagUnique }), ErrVersion},
 		{"zero hidden width", edit(func(d []byte) { binary.LittleEndian.PutUint16(d[hiddenAt:], 0) }), ErrCorrupt},
 		{"wider hidden than stored", edit(func(d []byte) { binary.LittleEndian.PutUint16(d[hiddenAt:], 9) }), ErrTruncated},
-		{"future format", edit(func(d []byte) { d[4] = 4 }), ErrVersion},
+		{"future format", edit(func(d []byte) { d[4] = FormatVersion + 1 }), ErrVersion},
 	}
 	checkRefused(t, data, tests)
 	// a version-1 file with the tanh flag is refused: the flag is version 3's

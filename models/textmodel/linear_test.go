@@ -186,7 +186,7 @@ func TestLoadRefusesDamagedLinear(t *testing.T) {
 		{"unknown flag", edit(func(d []byte) { d[8] |= 4 }), ErrVersion},
 		{"wrong column count", edit(func(d []byte) { d[colsAt] = 1 }), ErrCorrupt},
 		{"NaN scale", edit(func(d []byte) { binary.LittleEndian.PutUint32(d[colsAt+2:], math.Float32bits(float32(math.NaN()))) }), ErrCorrupt},
-		{"future format", edit(func(d []byte) { d[4] = 4 }), ErrVersion},
+		{"future format", edit(func(d []byte) { d[4] = FormatVersion + 1 }), ErrVersion},
 	}
 	checkRefused(t, data, tests)
 }
