@@ -52,13 +52,14 @@ type asset struct {
 	immutable    bool
 }
 
-// Cache-Control of the three kinds of files.
+// Cache-Control of the three kinds of files. No "public": it only matters
+// for requests with an Authorization header, which these never have.
 const (
-	cacheImmutable = "public, max-age=31536000, immutable"
-	cacheShort     = "public, max-age=300, stale-while-revalidate=86400"
+	cacheImmutable = "max-age=31536000, immutable"
+	cacheShort     = "max-age=300, stale-while-revalidate=86400"
 	// The config names the FAQ packs by content; short, so a knowledge
 	// change (a new pack) reaches a reloaded page within seconds.
-	cacheConfig = "public, max-age=5"
+	cacheConfig = "max-age=5"
 )
 
 // loadWidget builds the widget's files from fsys (assets/widget.FS(): the
@@ -160,13 +161,38 @@ func etag(b []byte) string {
 	return `"` + hex.EncodeToString(h[:12]) + `"`
 }
 
+// serveWidget serves one of the widget's files. A script or style sheet
+// that an element loads (the bootstrap's <script>, the loader's) carries
+// only the headers a browser uses for it, every byte of which a shopper
+// pays before the launcher shows (issue 13):
+//   - no Referrer-Policy: a classic script's requests follow the page's
+//     policy, never the header of the script's own response, and the
+//     widget's style sheets name no URL (the header is also the
+//     browsers' default, strict-origin-when-cross-origin);
+//   - for a content-hashed (immutable) one, no ETag and no
+//     Access-Control-Allow-Origin: it is never revalidated, and the
+//     widget loads it with a <script> or <link> without crossorigin. The
+//     files it fetches (string tables, the core) keep both.
+//
+// X-Content-Type-Options: nosniff, Content-Type, Cache-Control and Vary
+// stay on every file.
 func (n *Node) serveWidget(a asset) fiber.Handler {
+	element := strings.HasPrefix(a.ctype, "text/javascript") || strings.HasPrefix(a.ctype, "text/css")
+	lean := element && a.immutable
 	return func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		if element {
+			c.Response().Header.Del(fiber.HeaderReferrerPolicy)
+		}
+		if !lean {
+			c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		}
 		if a.immutable {
 			c.Set(fiber.HeaderCacheControl, cacheImmutable)
 		} else {
 			c.Set(fiber.HeaderCacheControl, cacheShort)
+		}
+		if lean {
+			return sendBody(c, a)
 		}
 		return sendAsset(c, a)
 	}
@@ -175,24 +201,40 @@ func (n *Node) serveWidget(a asset) fiber.Handler {
 // sendAsset answers with a's body, brotli or gzip as the client accepts,
 // or 304 when its If-None-Match names the etag.
 func sendAsset(c *fiber.Ctx, a asset) error {
-	body, tag := a.body, a.etag
+	tag := a.etag // the tag of a compressed copy is weak
+	if a.br != nil || a.gz != nil {
+		ae := c.Get(fiber.HeaderAcceptEncoding)
+		if (a.br != nil && accepts(ae, "br")) || (a.gz != nil && accepts(ae, "gzip")) {
+			tag = `W/` + a.etag
+		}
+	}
+	c.Set(fiber.HeaderETag, tag)
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, strings.TrimPrefix(a.etag, "W/")) {
+		c.Set(fiber.HeaderContentType, a.ctype)
+		if a.br != nil || a.gz != nil {
+			c.Vary(fiber.HeaderAcceptEncoding)
+		}
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return sendBody(c, a)
+}
+
+// sendBody answers with a's body, brotli or gzip as the client accepts.
+func sendBody(c *fiber.Ctx, a asset) error {
+	body := a.body
 	if a.br != nil || a.gz != nil {
 		c.Vary(fiber.HeaderAcceptEncoding)
 		ae := c.Get(fiber.HeaderAcceptEncoding)
 		switch {
 		case a.br != nil && accepts(ae, "br"):
-			body, tag = a.br, `W/`+a.etag
+			body = a.br
 			c.Set(fiber.HeaderContentEncoding, "br")
 		case a.gz != nil && accepts(ae, "gzip"):
-			body, tag = a.gz, `W/`+a.etag
+			body = a.gz
 			c.Set(fiber.HeaderContentEncoding, "gzip")
 		}
 	}
-	c.Set(fiber.HeaderETag, tag)
 	c.Set(fiber.HeaderContentType, a.ctype)
-	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, strings.TrimPrefix(a.etag, "W/")) {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
 	if c.Method() == fiber.MethodHead {
 		c.Response().Header.SetContentLength(len(body))
 		return nil

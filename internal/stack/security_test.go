@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/poll"
 )
@@ -245,10 +247,34 @@ func TestSecurityHeaders(t *testing.T) {
 		res.Body.Close()
 		return res.Header
 	}
-	for _, p := range []string{"/healthz", "/kefu.js", "/w/config?site=demo", "/v1/me", "/console/", "/demo/"} {
+	for _, p := range []string{"/healthz", "/w/config?site=demo", "/v1/me", "/console/", "/demo/"} {
 		h := head(p)
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
 			t.Errorf("%s: nosniff %q, referrer policy %q", p, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
+		}
+	}
+	// The widget's scripts and style sheets carry what a browser uses for
+	// them and no more (edge.serveWidget, issue 13): nosniff always, no
+	// Referrer-Policy (a classic script's requests follow the page's); the
+	// content-hashed ones no ETag and no CORS header either. The files the
+	// widget fetches (the string tables) keep CORS.
+	b, err := widget.Build(widget.FS(), widget.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range b.Assets {
+		ext := path.Ext(a.Name)
+		if a.Name != "kefu.js" && !strings.HasSuffix(a.Name, ".en.js") && !strings.HasSuffix(a.Name, ".en.json") && !(ext == ".css" && a.Immutable) {
+			continue
+		}
+		h := head("/" + a.Name)
+		element := ext == ".js" || ext == ".css"
+		want := map[string]bool{"X-Content-Type-Options": true, "Cache-Control": true, "Content-Type": true,
+			"Referrer-Policy": !element, "Etag": !(element && a.Immutable), "Access-Control-Allow-Origin": !(element && a.Immutable)}
+		for k, w := range want {
+			if got := h.Get(k) != ""; got != w {
+				t.Errorf("%s: header %s present %v, want %v (%v)", a.Name, k, got, w, h)
+			}
 		}
 	}
 	csp := head("/console/").Get("Content-Security-Policy")
