@@ -117,6 +117,9 @@ func (f *serverFlags) connect(name string) (*nats.Conn, error) {
 	}
 	if f.creds != nil {
 		opts = append(opts, nats.UserInfo(f.creds.User, f.creds.Password))
+		if p := natsembed.InboxPrefix(f.creds.User); p != "" { // an edge receives replies only there
+			opts = append(opts, nats.CustomInboxPrefix(p))
+		}
 	}
 	nc, err := nats.Connect(f.natsURL, opts...)
 	if err != nil {

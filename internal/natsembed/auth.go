@@ -183,7 +183,7 @@ func Permissions(user string) (p *server.Permissions, ok bool) {
 func edgePermissions(region string) *server.Permissions {
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{
-			Allow: []string{
+			Allow: append([]string{
 				chat.SubjectInboundPrefix + ">",
 				chat.SubjectHistory,
 				chat.SubjectAuthVerify,
@@ -195,14 +195,12 @@ func edgePermissions(region string) *server.Permissions {
 				"kefu.hits.>",
 				chat.SubjectChannelOutPrefix + region + ".>",
 				"_INBOX.>",
-				// JetStream: the streams and buckets an edge uses, acks and
-				// flow control of its consumers.
-				"$JS.API.>",
-				"$JS.ACK.>",
+				// JetStream: flow control, the buckets it writes, and the
+				// API calls and acknowledgements of edgeJetStream.
 				"$JS.FC.>",
 				"$KV." + chat.BucketChannelCursors + ".>",
 				"$KV." + chat.BucketChannelSent + ".>",
-			},
+			}, edgeJetStream("$JS.API.", region)...),
 			Deny: []string{
 				// No consumer of and no read from the inbound stream (every
 				// region's shoppers), no change of another's stream.
@@ -227,10 +225,65 @@ func edgePermissions(region string) *server.Permissions {
 			Allow: []string{
 				chat.SubjectOutboundPrefix + region + ".>",
 				chat.SubjectEventsPrefix + ">",
-				"_INBOX.>",
+				EdgeInbox(region) + ".>",
 			},
 		},
 	}
+}
+
+// edgeJetStream lists the JetStream API subjects (under api: "$JS.API."
+// or "$JS.<domain>.API.") and acknowledgements an edge of region may
+// publish: account and stream information, creating the streams and
+// buckets it declares (never another: a stream of its own on
+// kefu.outbound.> would capture other regions' replies), the buckets'
+// keys and watchers, and of KEFU_CHANNEL_OUT and KEFU_ERASURE only its
+// region's durable consumers (chat.ConsumerChannels, chat.ConsumerErasure
+// + region): created through the filtered create subject
+// ($JS.API.CONSUMER.CREATE.STREAM.DURABLE.FILTER, where the server checks
+// that FILTER is the configuration's), so that an edge can neither create
+// a consumer filtered on another region's channel outbox nor pull from,
+// acknowledge or change another region's consumer.
+func edgeJetStream(api, region string) []string {
+	r := chat.SubjectToken(region)
+	allow := []string{api + "INFO", api + "STREAM.INFO.*", api + "STREAM.NAMES", api + "STREAM.LIST"}
+	for _, st := range []string{chat.StreamInbound, chat.StreamChannelOut, chat.StreamErasure,
+		"KV_" + chat.BucketChannelCursors, "KV_" + chat.BucketChannelSent} {
+		allow = append(allow, api+"STREAM.CREATE."+st)
+	}
+	for _, b := range []string{chat.BucketSites, chat.BucketKnowledgePacks, chat.BucketChannels,
+		chat.BucketChannelCursors, chat.BucketChannelSent} {
+		st := "KV_" + b
+		allow = append(allow, api+"STREAM.MSG.GET."+st, api+"DIRECT.GET."+st, api+"DIRECT.GET."+st+".>",
+			api+"CONSUMER.*."+st, api+"CONSUMER.*."+st+".>", api+"CONSUMER.*.*."+st+".>")
+	}
+	for _, c := range []struct{ stream, durable, filter string }{
+		{chat.StreamChannelOut, chat.ConsumerChannels + r, chat.SubjectChannelOutPrefix + r + ".>"},
+		{chat.StreamErasure, chat.ConsumerErasure + r, chat.SubjectErasurePrefix + ">"},
+	} {
+		allow = append(allow,
+			api+"CONSUMER.CREATE."+c.stream+"."+c.durable+"."+c.filter,
+			api+"CONSUMER.INFO."+c.stream+"."+c.durable,
+			api+"CONSUMER.MSG.NEXT."+c.stream+"."+c.durable,
+			"$JS.ACK."+c.stream+"."+c.durable+".>",
+			"$JS.ACK.*.*."+c.stream+"."+c.durable+".>")
+	}
+	return allow
+}
+
+// EdgeInbox is the prefix of the reply subjects of region's edges
+// ("_INBOX.edge-REGION"): an edge receives replies only there, so that no
+// edge reads the replies to another region's requests (history, consumer
+// deliveries). Connections of edges set it (nats.CustomInboxPrefix,
+// InboxPrefix).
+func EdgeInbox(region string) string { return "_INBOX." + EdgeUser(region) }
+
+// InboxPrefix is the reply-subject prefix a connection of user must use:
+// EdgeInbox for an edge's user name, "" (the default) for any other.
+func InboxPrefix(user string) string {
+	if region, ok := strings.CutPrefix(user, edgeUserPrefix); ok && region != "" && chat.SubjectToken(region) == region {
+		return EdgeInbox(region)
+	}
+	return ""
 }
 
 // leafPermissions are what the leaf link of a region's edge may do on the
@@ -280,7 +333,7 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 	}
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{
-			Allow: []string{
+			Allow: append([]string{
 				chat.SubjectHistory,
 				chat.SubjectAuthVerify,
 				chat.SubjectChannelLookup,
@@ -293,12 +346,12 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 				chat.SubjectSourcingPrefix + ">",
 				"$JSC.R.>", // replies to the API requests of central's sourcing
 				"_INBOX.>",
-				api + ">",
-				"$JS.ACK.>",
 				"$JS.FC.>",
 				"$KV." + chat.BucketChannelCursors + ".>",
 				"$KV." + chat.BucketChannelSent + ".>",
-			},
+				// A leaf edge adds its source to KEFU_INBOUND (edge.DeclareSource).
+				api + "STREAM.UPDATE." + chat.StreamInbound,
+			}, edgeJetStream(api, region)...),
 			Deny: deny,
 		},
 		Subscribe: &server.SubjectPermission{

@@ -274,12 +274,16 @@ func (s *Server) Connect(name string) (*nats.Conn, error) {
 	return s.ConnectAs(CentralUser, name)
 }
 
-// ConnectAs is Connect as the role user (CentralUser, EdgeUser(region));
-// the user does not matter without Auth.
+// ConnectAs is Connect as the role user (CentralUser, EdgeUser(region))
+// with the user's reply prefix (InboxPrefix); the user's password only
+// matters with Auth.
 func (s *Server) ConnectAs(user, name string) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
 	if s.auth != nil {
 		opts = append(opts, nats.UserInfo(user, Password(s.auth.Secret, user)))
+	}
+	if p := InboxPrefix(user); p != "" {
+		opts = append(opts, nats.CustomInboxPrefix(p))
 	}
 	url := s.URL()
 	if url == "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/chat/jsconfig"
 )
 
 func TestStartJetStreamSurvivesRestart(t *testing.T) {
@@ -470,5 +471,161 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 	}
 	if err != nil || string(rep.Data) != "ok" {
 		t.Fatalf("history request from the leaf: %v %v", rep, err)
+	}
+}
+
+// TestEdgeReadsOnlyItsRegionsChannelOutbox (issue 8, SECURITY.md "Not
+// yet" until now): an edge's credentials open its region's durable
+// consumers of KEFU_CHANNEL_OUT and KEFU_ERASURE and nothing else of them.
+// Region us's edge can neither create a consumer on region eu's channel
+// outbox subjects (under its own durable name, eu's, an ephemeral one or
+// without a filter), nor pull from or read eu's consumer, nor read the
+// stream's messages, nor capture eu's replies in a stream of its own, nor
+// take eu's erasure events, nor receive the replies to eu's requests;
+// eu's edge and us's own consumer keep working.
+func TestEdgeReadsOnlyItsRegionsChannelOutbox(t *testing.T) {
+	ctx := t.Context()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	s, err := Start(Options{StoreDir: t.TempDir(), Auth: &Auth{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	cen, err := s.ConnectAs(CentralUser, "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cen.Close()
+	cjs, _ := jetstream.New(cen)
+	for _, spec := range []chat.StreamSpec{chat.ChannelOutStream(), chat.ErasureStream()} {
+		if _, err := cjs.CreateStream(ctx, jsconfig.Stream(spec)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range []struct{ subj, data string }{
+		{chat.ChannelOutVisitorSubject("eu", "demo", "v1"), "for eu"},
+		{chat.ChannelOutVisitorSubject("us", "demo", "v2"), "for us"},
+		{chat.ErasureSubject("demo"), "erased"},
+	} {
+		if _, err := cjs.Publish(ctx, m.subj, []byte(m.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect := func(region string) (*nats.Conn, jetstream.JetStream, chan error) {
+		errs := make(chan error, 64)
+		nc, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser(region), Password(secret, EdgeUser(region))),
+			nats.CustomInboxPrefix(InboxPrefix(EdgeUser(region))),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+				select {
+				case errs <- err:
+				default:
+				}
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		js, _ := jetstream.New(nc)
+		return nc, js, errs
+	}
+	outbox := func(region, durable, filter string) jetstream.ConsumerConfig {
+		return jetstream.ConsumerConfig{Durable: durable, FilterSubject: filter, AckPolicy: jetstream.AckExplicitPolicy}
+	}
+	fetchOne := func(js jetstream.JetStream, cfg jetstream.ConsumerConfig, stream, want string) {
+		t.Helper()
+		c, err := js.CreateOrUpdateConsumer(ctx, stream, cfg)
+		if err != nil {
+			t.Fatalf("own consumer %s: %v", cfg.Durable, err)
+		}
+		b, err := c.Fetch(1, jetstream.FetchMaxWait(10*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for m := range b.Messages() {
+			got = append(got, string(m.Data()))
+			if err := m.DoubleAck(ctx); err != nil {
+				t.Fatalf("ack on %s: %v", cfg.Durable, err)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Fatalf("%s fetched %q, want %q", cfg.Durable, got, want)
+		}
+	}
+
+	// eu's edge: its consumers work.
+	_, eujs, _ := connect("eu")
+	fetchOne(eujs, outbox("eu", "channels-eu", "kefu.chout.eu.>"), chat.StreamChannelOut, "for eu")
+	fetchOne(eujs, jetstream.ConsumerConfig{Durable: "erasure-eu", FilterSubject: "kefu.erasure.>", AckPolicy: jetstream.AckExplicitPolicy},
+		chat.StreamErasure, "erased")
+	if _, err := cjs.Publish(ctx, chat.ChannelOutVisitorSubject("eu", "demo", "v1"), []byte("later for eu")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cjs.Publish(ctx, chat.ErasureSubject("demo"), []byte("erased later")); err != nil {
+		t.Fatal(err)
+	}
+
+	// us's edge tries every way in.
+	us, usjs, errs := connect("us")
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t.Cleanup(cancel)
+		return c
+	}
+	for name, try := range map[string]struct {
+		stream string
+		cfg    jetstream.ConsumerConfig
+	}{
+		"own durable on eu's subjects":   {chat.StreamChannelOut, outbox("us", "channels-us", "kefu.chout.eu.>")},
+		"eu's durable":                   {chat.StreamChannelOut, outbox("us", "channels-eu", "kefu.chout.eu.>")},
+		"eu's durable with us's filter":  {chat.StreamChannelOut, outbox("us", "channels-eu", "kefu.chout.us.>")},
+		"own durable on every region":    {chat.StreamChannelOut, outbox("us", "channels-us", "kefu.chout.>")},
+		"own durable without filter":     {chat.StreamChannelOut, outbox("us", "channels-us", "")},
+		"own durable, filters":           {chat.StreamChannelOut, jetstream.ConsumerConfig{Durable: "channels-us", FilterSubjects: []string{"kefu.chout.eu.>", "kefu.chout.us.>"}}},
+		"ephemeral on eu's subjects":     {chat.StreamChannelOut, jetstream.ConsumerConfig{FilterSubject: "kefu.chout.eu.>"}},
+		"ephemeral without filter":       {chat.StreamChannelOut, jetstream.ConsumerConfig{}},
+		"eu's erasure consumer":          {chat.StreamErasure, jetstream.ConsumerConfig{Durable: "erasure-eu", FilterSubject: "kefu.erasure.>", AckPolicy: jetstream.AckExplicitPolicy}},
+		"an erasure consumer of its own": {chat.StreamErasure, jetstream.ConsumerConfig{Durable: "thief", FilterSubject: "kefu.erasure.>"}},
+	} {
+		if _, err := usjs.CreateOrUpdateConsumer(short(), try.stream, try.cfg); err == nil {
+			t.Errorf("us's edge created a consumer: %s", name)
+		}
+	}
+	for _, req := range []struct{ subj, body string }{
+		{"$JS.API.CONSUMER.MSG.NEXT.KEFU_CHANNEL_OUT.channels-eu", `{"batch":1}`},
+		{"$JS.API.CONSUMER.MSG.NEXT.KEFU_ERASURE.erasure-eu", `{"batch":1}`},
+		{"$JS.API.CONSUMER.DURABLE.CREATE.KEFU_CHANNEL_OUT.channels-us", `{"stream_name":"KEFU_CHANNEL_OUT","config":{"durable_name":"channels-us","filter_subject":"kefu.chout.eu.>"}}`},
+		{"$JS.API.CONSUMER.DELETE.KEFU_CHANNEL_OUT.channels-eu", ""},
+		{"$JS.API.STREAM.MSG.GET.KEFU_CHANNEL_OUT", `{"seq":1}`},
+		{"$JS.API.DIRECT.GET.KEFU_CHANNEL_OUT", `{"seq":1}`},
+		{"$JS.API.STREAM.CREATE.STEAL", `{"name":"STEAL","subjects":["kefu.outbound.eu.>"]}`},
+	} {
+		if m, err := us.Request(req.subj, []byte(req.body), 2*time.Second); err == nil {
+			t.Errorf("us's edge: %s answered %s", req.subj, m.Data)
+		}
+		expectPermissionError(t, errs, "PUB "+req.subj)
+	}
+	if _, err := us.SubscribeSync("_INBOX.>"); err != nil {
+		t.Fatal(err)
+	}
+	_ = us.Flush()
+	expectPermissionError(t, errs, "SUB _INBOX.>")
+	fetchOne(usjs, outbox("us", "channels-us", "kefu.chout.us.>"), chat.StreamChannelOut, "for us")
+
+	// Nothing of eu's was taken: its next reply and erasure are there.
+	fetchOne(eujs, outbox("eu", "channels-eu", "kefu.chout.eu.>"), chat.StreamChannelOut, "later for eu")
+	fetchOne(eujs, jetstream.ConsumerConfig{Durable: "erasure-eu", FilterSubject: "kefu.erasure.>", AckPolicy: jetstream.AckExplicitPolicy},
+		chat.StreamErasure, "erased later")
+	st, _ := cjs.Stream(ctx, chat.StreamChannelOut)
+	names := st.ConsumerNames(ctx)
+	var got []string
+	for n := range names.Name() {
+		got = append(got, n)
+	}
+	if len(got) != 2 {
+		t.Errorf("consumers of %s: %v, want channels-eu and channels-us", chat.StreamChannelOut, got)
+	}
+	if _, err := cjs.Stream(ctx, "STEAL"); err == nil {
+		t.Error("us's edge created a stream of its own")
 	}
 }
