@@ -306,7 +306,7 @@ func (g *gen) order(visitor string, at, now time.Time) store.MerchantEvent {
 // Seed writes the demo history of opt.Tenant into st (see the package
 // doc). It creates the demo agents first. It is not idempotent: call
 // DeleteDemo before seeding again.
-func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
+func Seed(ctx context.Context, st store.Store, opt Options) (_ Result, err error) {
 	if opt.Tenant == "" {
 		return Result{}, fmt.Errorf("demo: no tenant")
 	}
@@ -337,13 +337,24 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 	end := opt.End.UTC().Truncate(time.Hour)
 	start := end.Add(-time.Duration(opt.Days) * 24 * time.Hour)
 	total := end.Sub(start).Hours()
+	// The history is written in bulk (store.Bulk): rows in large
+	// transactions, the rollups and derived columns rebuilt once at the end.
+	bulk, err := st.BulkLoad(ctx, opt.Tenant)
+	if err != nil {
+		return Result{}, fmt.Errorf("demo: %w", err)
+	}
 	var res Result
+	defer func() {
+		if ferr := bulk.Finish(ctx); ferr != nil && err == nil {
+			err = fmt.Errorf("demo: %w", ferr)
+		}
+	}()
 	var batch []store.ImportedConversation
 	var events []store.MerchantEvent
 	var hits []store.WidgetHit
 	var notices []store.Notice
 	flush := func() error {
-		n, err := st.ImportConversations(ctx, batch)
+		n, err := bulk.Conversations(ctx, batch)
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -362,7 +373,7 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 				res.Orders++
 			}
 		}
-		if err := st.ImportEvents(ctx, keep); err != nil {
+		if _, err := bulk.Events(ctx, keep); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		events = events[:0]
@@ -372,19 +383,17 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 				keepN = append(keepN, n)
 			}
 		}
-		if err := st.ImportNotices(ctx, keepN); err != nil {
+		if _, err := bulk.Notices(ctx, keepN); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		res.Notices += len(keepN)
 		notices = notices[:0]
-		if len(hits) > 0 {
-			n, err := st.PutWidgetHits(ctx, hits...)
-			if err != nil {
-				return fmt.Errorf("demo: %w", err)
-			}
-			res.Hits += n
-			hits = hits[:0]
+		n, err = bulk.Hits(ctx, hits)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
+		res.Hits += n
+		hits = hits[:0]
 		return nil
 	}
 	faqs := []string{"return_policy", "shipping_time", "order_tracking", "size_guide", "payment_methods"}
@@ -421,7 +430,7 @@ func Seed(ctx context.Context, st store.Store, opt Options) (Result, error) {
 			g.vis++
 			events = append(events, g.order(fmt.Sprintf("demo-v%06d", g.vis), t.Add(time.Duration(g.r.Int64N(int64(time.Hour)))), opt.End))
 		}
-		if len(batch) >= 400 {
+		if len(batch) >= 4000 {
 			if err := flush(); err != nil {
 				return res, err
 			}

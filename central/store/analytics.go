@@ -73,6 +73,9 @@ type AnalyticsStore interface {
 	// in one transaction: for demo history and benchmarks. A conversation
 	// id already present is skipped. It returns how many were written.
 	ImportConversations(ctx context.Context, convs []ImportedConversation) (int, error)
+	// BulkLoad starts a bulk load of tenant's history (see Bulk): rows
+	// written in large transactions, the rollups rebuilt once by Finish.
+	BulkLoad(ctx context.Context, tenant string) (*Bulk, error)
 
 	// DeleteDemo removes every demo row of tenant: conversations and their
 	// messages and facts, merchant events, widget hits. It returns the
@@ -237,20 +240,35 @@ func (s *sqlStore) PutConvStats(ctx context.Context, stats ...ConvStats) error {
 	return nil
 }
 
+// convStatsUpsert inserts or replaces one conv_stats row (convStatsCols).
+const convStatsUpsert = `INSERT INTO conv_stats (` + convStatsCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)` + convStatsOnConflict
+
+// convStatsOnConflict replaces a stored conv_stats row with the new one.
+const convStatsOnConflict = `
+	ON CONFLICT (tenant, id) DO UPDATE SET visitor = excluded.visitor, contact = excluded.contact, channel = excluded.channel,
+	team = excluded.team, agents = excluded.agents, tags = excluded.tags, attrs = excluded.attrs, created_at = excluded.created_at,
+	handoff_at = excluded.handoff_at, first_agent_at = excluded.first_agent_at, closed_at = excluded.closed_at,
+	messages = excluded.messages, shopper_msgs = excluded.shopper_msgs, bot_msgs = excluded.bot_msgs, agent_msgs = excluded.agent_msgs,
+	frt_ms = excluded.frt_ms, avg_resp_ms = excluded.avg_resp_ms, resolution_ms = excluded.resolution_ms, handle_ms = excluded.handle_ms,
+	handed_off = excluded.handed_off, deflected = excluded.deflected, sla_breached = excluded.sla_breached,
+	max_anger = excluded.max_anger, csat = excluded.csat, csat_comment = excluded.csat_comment, intent = excluded.intent,
+	demo = excluded.demo, computed_at = excluded.computed_at`
+
+// convStatsArgs are the values of convStatsCols for c.
+func convStatsArgs(c ConvStats) []any {
+	return []any{c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
+		strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
+		c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
+		b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
+		ms(c.ComputedAt)}
+}
+
 func (s *sqlStore) putConvStats(ctx context.Context, tx *sql.Tx, stats []ConvStats) error {
 	if len(stats) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conv_stats (`+convStatsCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, id) DO UPDATE SET visitor = excluded.visitor, contact = excluded.contact, channel = excluded.channel,
-		team = excluded.team, agents = excluded.agents, tags = excluded.tags, attrs = excluded.attrs, created_at = excluded.created_at,
-		handoff_at = excluded.handoff_at, first_agent_at = excluded.first_agent_at, closed_at = excluded.closed_at,
-		messages = excluded.messages, shopper_msgs = excluded.shopper_msgs, bot_msgs = excluded.bot_msgs, agent_msgs = excluded.agent_msgs,
-		frt_ms = excluded.frt_ms, avg_resp_ms = excluded.avg_resp_ms, resolution_ms = excluded.resolution_ms, handle_ms = excluded.handle_ms,
-		handed_off = excluded.handed_off, deflected = excluded.deflected, sla_breached = excluded.sla_breached,
-		max_anger = excluded.max_anger, csat = excluded.csat, csat_comment = excluded.csat_comment, intent = excluded.intent,
-		demo = excluded.demo, computed_at = excluded.computed_at`))
+	stmt, err := tx.PrepareContext(ctx, s.q(convStatsUpsert))
 	if err != nil {
 		return err
 	}
@@ -285,11 +303,7 @@ func (s *sqlStore) putConvStats(ctx context.Context, tx *sql.Tx, stats []ConvSta
 			return fmt.Errorf("conversation %q: %w", c.ID, err)
 		}
 		tenantHours(hours, c.Tenant).addMS(ms(c.CreatedAt))
-		if _, err := stmt.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, c.Contact, c.Channel, c.Team, strings.Join(c.Agents, ","),
-			strings.Join(c.Tags, ","), c.Attrs, ms(c.CreatedAt), ms(c.HandoffAt), ms(c.FirstAgentAt), ms(c.ClosedAt),
-			c.Messages, c.ShopperMsgs, c.BotMsgs, c.AgentMsgs, c.FirstResponseMS, c.AvgResponseMS, c.ResolutionMS, c.HandleMS,
-			b2i(c.HandedOff), b2i(c.Deflected), b2i(c.SLABreached), c.MaxAnger, c.CSAT, c.CSATComment, c.Intent, b2i(c.Demo),
-			ms(c.ComputedAt)); err != nil {
+		if _, err := stmt.ExecContext(ctx, convStatsArgs(c)...); err != nil {
 			return fmt.Errorf("conversation %q: %w", c.ID, err)
 		}
 		if _, err := order.ExecContext(ctx, c.Tenant, c.ID); err != nil {
@@ -618,56 +632,76 @@ func (s *sqlStore) HourlyCounts(ctx context.Context, tenant string, from, to tim
 func (s *sqlStore) ImportConversations(ctx context.Context, convs []ImportedConversation) (int, error) {
 	n := 0
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		n = 0
-		cs, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO NOTHING`))
+		stats, err := s.insertImported(ctx, tx, convs)
 		if err != nil {
 			return err
 		}
-		defer cs.Close()
-		msgStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, id) DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer msgStmt.Close()
-		var stats []ConvStats
-		for _, ic := range convs {
-			c := ic.Conv
-			if c.Tenant == "" || !chat.ValidID(c.ID) || !c.Status.Valid() {
-				return fmt.Errorf("%w: imported conversation %q: tenant, valid id and status required", ErrInvalid, c.ID)
-			}
-			res, err := cs.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, string(c.Channel), c.Region, c.Lang, string(c.Status), c.Priority, c.Anger,
-				b2i(c.VIP), c.Agent, c.Reason, c.LastText, c.BotFailures, ms(c.QueuedAt), ms(c.CreatedAt), ms(c.UpdatedAt))
-			if err != nil {
-				return fmt.Errorf("conversation %q: %w", c.ID, err)
-			}
-			if k, _ := res.RowsAffected(); k == 0 {
-				continue
-			}
-			for _, m := range ic.Messages {
-				if m.ConversationID != c.ID {
-					return fmt.Errorf("%w: message %q is not in conversation %q", ErrInvalid, m.ID, c.ID)
-				}
-				if err := m.Validate(0); err != nil {
-					return fmt.Errorf("%w: message %q: %w", ErrInvalid, m.ID, err)
-				}
-				if _, err := msgStmt.ExecContext(ctx, c.Tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo,
-					m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), "", string(m.Channel), m.ChannelID); err != nil {
-					return fmt.Errorf("message %q: %w", m.ID, err)
-				}
-			}
-			st := ic.Stats
-			st.Tenant, st.ID = c.Tenant, c.ID
-			stats = append(stats, st)
-			n++
-		}
+		n = len(stats)
 		return s.putConvStats(ctx, tx, stats)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: import conversations: %w", err)
 	}
 	return n, nil
+}
+
+// validImported checks an imported conversation and its messages.
+func validImported(ic ImportedConversation) error {
+	c := ic.Conv
+	if c.Tenant == "" || !chat.ValidID(c.ID) || !c.Status.Valid() {
+		return fmt.Errorf("%w: imported conversation %q: tenant, valid id and status required", ErrInvalid, c.ID)
+	}
+	for _, m := range ic.Messages {
+		if m.ConversationID != c.ID {
+			return fmt.Errorf("%w: message %q is not in conversation %q", ErrInvalid, m.ID, c.ID)
+		}
+		if err := m.Validate(0); err != nil {
+			return fmt.Errorf("%w: message %q: %w", ErrInvalid, m.ID, err)
+		}
+	}
+	return nil
+}
+
+// insertImported writes the rows and messages of the conversations not
+// stored yet and returns their facts (tenant and id set), not yet stored.
+func (s *sqlStore) insertImported(ctx context.Context, tx *sql.Tx, convs []ImportedConversation) ([]ConvStats, error) {
+	cs, err := tx.PrepareContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO NOTHING`))
+	if err != nil {
+		return nil, err
+	}
+	defer cs.Close()
+	msgStmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (tenant, `+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, id) DO NOTHING`))
+	if err != nil {
+		return nil, err
+	}
+	defer msgStmt.Close()
+	var stats []ConvStats
+	for _, ic := range convs {
+		if err := validImported(ic); err != nil {
+			return nil, err
+		}
+		c := ic.Conv
+		res, err := cs.ExecContext(ctx, c.Tenant, c.ID, c.Visitor, string(c.Channel), c.Region, c.Lang, string(c.Status), c.Priority, c.Anger,
+			b2i(c.VIP), c.Agent, c.Reason, c.LastText, c.BotFailures, ms(c.QueuedAt), ms(c.CreatedAt), ms(c.UpdatedAt))
+		if err != nil {
+			return nil, fmt.Errorf("conversation %q: %w", c.ID, err)
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			continue
+		}
+		for _, m := range ic.Messages {
+			if _, err := msgStmt.ExecContext(ctx, c.Tenant, m.ID, m.ConversationID, string(m.Role), m.Text, string(m.Source), m.ReplyTo,
+				m.Author, m.Lang, m.Intent, m.Anger, ms(m.At), "", string(m.Channel), m.ChannelID); err != nil {
+				return nil, fmt.Errorf("message %q: %w", m.ID, err)
+			}
+		}
+		st := ic.Stats
+		st.Tenant, st.ID = c.Tenant, c.ID
+		stats = append(stats, st)
+	}
+	return stats, nil
 }
 
 func (s *sqlStore) Ratings(ctx context.Context, tenant string, since time.Time) (map[string]Rating, error) {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -10,12 +11,37 @@ import (
 
 	"github.com/kefu-io/kefu/central/analytics"
 	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
 )
 
 // rollupHistory writes three days of random facts, orders and browser
 // answers for tenant "demo" starting at from.
 func rollupHistory(t *testing.T, s store.Store, from time.Time, n int) {
 	t.Helper()
+	stats, events, hits := randomHistory(from, n)
+	// Written in pieces and out of order, as they arrive.
+	half := len(events) / 2
+	if err := s.ImportEvents(ctx, events[:half]); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(stats); i += 100 {
+		if err := s.PutConvStats(ctx, stats[i:min(i+100, len(stats))]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.ImportEvents(ctx, events[half:]); err != nil {
+		t.Fatal(err)
+	}
+	for i := len(hits); i > 0; i -= 150 {
+		if _, err := s.PutWidgetHits(ctx, hits[max(0, i-150):i]...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// randomHistory makes three days of random facts, orders and browser
+// answers for tenant "demo" starting at from.
+func randomHistory(from time.Time, n int) ([]store.ConvStats, []store.MerchantEvent, []store.WidgetHit) {
 	r := rand.New(rand.NewPCG(11, 5))
 	var stats []store.ConvStats
 	var events []store.MerchantEvent
@@ -66,24 +92,7 @@ func rollupHistory(t *testing.T, s store.Store, from time.Time, n int) {
 			at = at.Add(time.Duration(r.Int64N(int64(50 * time.Minute))))
 		}
 	}
-	// Written in pieces and out of order, as they arrive.
-	half := len(events) / 2
-	if err := s.ImportEvents(ctx, events[:half]); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < len(stats); i += 100 {
-		if err := s.PutConvStats(ctx, stats[i:min(i+100, len(stats))]...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.ImportEvents(ctx, events[half:]); err != nil {
-		t.Fatal(err)
-	}
-	for i := len(hits); i > 0; i -= 150 {
-		if _, err := s.PutWidgetHits(ctx, hits[max(0, i-150):i]...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return stats, events, hits
 }
 
 // testRollups: the summary and series read from the hourly rollups equal
@@ -254,5 +263,116 @@ func testRollupsConcurrent(t *testing.T, s store.Store) {
 	}
 	if got != want || got.Conversations != 160 {
 		t.Fatalf("rollups %+v\nrows    %+v", got, want)
+	}
+}
+
+// testBulkLoad: history written with a Bulk (in pieces, some twice) has
+// rollups equal to its rows once Finish rebuilt them, its messages in
+// order, and no row twice; rows of another tenant are refused.
+func testBulkLoad(t *testing.T, s store.Store) {
+	from := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	stats, events, hits := randomHistory(from, 900)
+	ids := map[string]string{}
+	var convs []store.ImportedConversation
+	for _, c := range stats {
+		id := chat.NewID()
+		ids[c.ID] = id
+		conv := store.Conversation{Tenant: "demo", ID: id, Visitor: c.Visitor, Channel: chat.Channel(c.Channel), Region: "cn", Lang: "en",
+			Status: store.StatusClosed, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt.Add(time.Minute)}
+		var msgs []chat.Message
+		for k := range 3 {
+			msgs = append(msgs, chat.Message{ID: chat.NewID(), ConversationID: id, Role: chat.RoleShopper, Text: fmt.Sprintf("m%d", k),
+				Lang: "en", At: c.CreatedAt.Add(time.Duration(k) * time.Second)})
+		}
+		convs = append(convs, store.ImportedConversation{Conv: conv, Messages: msgs, Stats: c})
+	}
+	for i := range hits {
+		if hits[i].ConversationID != "" {
+			hits[i].ConversationID = ids[hits[i].ConversationID]
+		}
+	}
+	notices := []store.Notice{{Tenant: "demo", ID: "n1", Rule: "r", Shopper: "v1", Arm: "sent", State: "sent", CreatedAt: from}}
+	b, err := s.BulkLoad(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"conversations": len(convs), "events": len(events), "hits": len(hits), "notices": 1}
+	got := map[string]int{}
+	for i := 0; i < len(convs); i += 250 {
+		n, err := b.Conversations(ctx, convs[i:min(i+250, len(convs))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got["conversations"] += n
+	}
+	for _, part := range [][]store.MerchantEvent{events[:len(events)/2], events} { // the second half after the first again
+		n, err := b.Events(ctx, part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got["events"] += n
+	}
+	for i := len(hits); i > 0; i -= 400 {
+		n, err := b.Hits(ctx, hits[max(0, i-400):i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got["hits"] += n
+	}
+	for range 2 {
+		n, err := b.Notices(ctx, notices)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got["notices"] += n
+	}
+	n, err := b.Conversations(ctx, convs[:10]) // again: skipped
+	if err != nil || n != 0 {
+		t.Fatalf("conversations again: %d, %v", n, err)
+	}
+	other := convs[0]
+	other.Conv.Tenant, other.Conv.ID = "other", chat.NewID()
+	if _, err := b.Conversations(ctx, []store.ImportedConversation{other}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("another tenant's conversation: %v", err)
+	}
+	if err := b.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+	msgs, err := s.Messages(ctx, "demo", convs[7].Conv.ID, "", 10)
+	if err != nil || len(msgs) != 3 || msgs[0].Text != "m0" || msgs[2].Text != "m2" {
+		t.Fatalf("messages %+v, %v", msgs, err)
+	}
+	for _, q := range []store.StatsQuery{
+		{Tenant: "demo", From: from.Add(-time.Hour), To: from.Add(80 * time.Hour)},
+		{Tenant: "demo", From: from.Add(5*time.Hour + 7*time.Minute), To: from.Add(29 * time.Hour), Channel: "wechat"},
+	} {
+		got, err := s.AggregateStats(ctx, q, analytics.DefaultConversionWindow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := store.AggregateStatsExact(ctx, s, q, analytics.DefaultConversionWindow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got.Revenue-want.Revenue) < 1e-6 {
+			got.Revenue = want.Revenue
+		}
+		if got != want || got.Conversations == 0 || got.Conversions == 0 {
+			t.Fatalf("%+v:\n rollups %+v\n rows    %+v", q, got, want)
+		}
+		gh, err := s.AggregateHits(ctx, q.Tenant, q.From, q.To, analytics.BrowserSessionGap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := store.AggregateHitsExact(ctx, s, q.Tenant, q.From, q.To, analytics.BrowserSessionGap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gh != wh || wh.Sessions == 0 {
+			t.Fatalf("hits %v–%v: rollups %+v, rows %+v", q.From, q.To, gh, wh)
+		}
 	}
 }

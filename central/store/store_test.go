@@ -78,6 +78,7 @@ var contract = []struct {
 	{"series", testSeries},
 	{"rollups", testRollups},
 	{"rollups, concurrent writers", testRollupsConcurrent},
+	{"bulk load", testBulkLoad},
 }
 
 var ctx = context.Background()

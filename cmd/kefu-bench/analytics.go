@@ -122,8 +122,20 @@ func runAnalyticsBench(ctx context.Context, args []string, _ io.Reader, stdout, 
 	n := fs.Int("n", 40, "requests per query")
 	pg := fs.String("postgres", firstNonEmpty(os.Getenv("KEFU_TEST_POSTGRES_DSN"), os.Getenv("KEFU_POSTGRES")), "PostgreSQL DSN (default $KEFU_TEST_POSTGRES_DSN or $KEFU_POSTGRES; empty: SQLite only)")
 	dir := fs.String("dir", "", "folder for the SQLite file (default a temporary one, removed)")
+	stores := fs.String("stores", "sqlite,postgres", "stores to measure, comma-separated")
+	pgDB := fs.String("pg-db", "", "PostgreSQL database to use, created when missing and kept; history already seeded there is reused (default a new database, dropped at the end)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	want := map[string]bool{}
+	for _, name := range strings.Split(*stores, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "sqlite", "postgres":
+			want[name] = true
+		default:
+			fmt.Fprintf(stderr, "kefu bench analytics: unknown store %q (sqlite, postgres)\n", name)
+			return 2
+		}
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "kefu-bench-analytics-")
@@ -133,14 +145,29 @@ func runAnalyticsBench(ctx context.Context, args []string, _ io.Reader, stdout, 
 		defer os.RemoveAll(d)
 		*dir = d
 	}
+	var cleanups []func()
+	defer func() {
+		for _, f := range cleanups {
+			f()
+		}
+	}()
 	type backend struct {
 		name string
 		open func() (store.Store, error)
 	}
-	backends := []backend{{"sqlite", func() (store.Store, error) { return store.OpenSQLite(ctx, filepath.Join(*dir, "kefu.db")) }}}
-	if *pg != "" {
-		backends = append(backends, backend{"postgres", func() (store.Store, error) { return openBenchSchema(ctx, *pg) }})
-	} else {
+	var backends []backend
+	if want["sqlite"] {
+		backends = append(backends, backend{"sqlite", func() (store.Store, error) { return store.OpenSQLite(ctx, filepath.Join(*dir, "kefu.db")) }})
+	}
+	if want["postgres"] && *pg != "" {
+		backends = append(backends, backend{"postgres", func() (store.Store, error) {
+			st, drop, err := openBenchDatabase(ctx, *pg, *pgDB)
+			if err == nil && drop != nil {
+				cleanups = append(cleanups, drop)
+			}
+			return st, err
+		}})
+	} else if want["postgres"] {
 		fmt.Fprintln(stderr, "kefu bench analytics: no PostgreSQL DSN: SQLite only")
 	}
 	end := time.Now().UTC().Truncate(time.Hour)
@@ -160,13 +187,17 @@ func runAnalyticsBench(ctx context.Context, args []string, _ io.Reader, stdout, 
 		// Seeded through central, as kefu dev does: the history carries its
 		// facts and the watermark is set, so no request recomputes it.
 		t0 := time.Now()
-		res, _, err := bc.svc.SeedDemo(ctx, demo.Options{Tenant: benchTenant, Days: 90, End: end, PerDay: perDay, Seed: 42})
+		res, seeded, err := bc.svc.SeedDemo(ctx, demo.Options{Tenant: benchTenant, Days: 90, End: end, PerDay: perDay, Seed: 42})
 		if err != nil {
 			bc.close()
 			st.Close()
 			return fail(stderr, fmt.Errorf("%s: seed: %w", be.name, err))
 		}
-		fmt.Fprintf(stderr, "%s: seeded %d conversations, %d messages, %d orders in %s\n", be.name, res.Conversations, res.Messages, res.Orders, time.Since(t0).Round(time.Second))
+		if !seeded {
+			fmt.Fprintf(stderr, "%s: the demo history of an earlier run is reused\n", be.name)
+		}
+		fmt.Fprintf(stderr, "%s: seeded %d conversations, %d messages, %d orders, %d browser answers in %s\n", be.name, res.Conversations, res.Messages,
+			res.Orders, res.Hits, time.Since(t0).Round(time.Second))
 		qs := func(days int, extra ...string) string {
 			v := url.Values{"from": {end.Add(-time.Duration(days) * 24 * time.Hour).Format(time.RFC3339)}, "to": {end.Format(time.RFC3339)}}
 			for i := 0; i+1 < len(extra); i += 2 {
@@ -230,28 +261,66 @@ func fail(w io.Writer, err error) int {
 	return 1
 }
 
-// openBenchSchema opens PostgreSQL in a fresh schema (search_path), so a
-// run never touches other data; the schema is dropped at the end of the
-// process only by hand (its name is printed).
-func openBenchSchema(ctx context.Context, dsn string) (store.Store, error) {
-	schema := fmt.Sprintf("kefu_bench_%d", time.Now().UnixNano())
-	admin, err := store.OpenPostgres(ctx, dsn)
-	if err != nil {
-		return nil, err
+// openBenchDatabase opens PostgreSQL in a database of its own on the
+// server of dsn, so a run never touches other data: name, created when
+// missing and kept, or a new one that drop removes.
+func openBenchDatabase(ctx context.Context, dsn, name string) (st store.Store, drop func(), err error) {
+	keep := name != ""
+	if !keep {
+		name = fmt.Sprintf("kefu_bench_%d", time.Now().UnixNano())
 	}
-	admin.Close()
+	if !pgIdent(name) {
+		return nil, nil, fmt.Errorf("database name %q: use lower-case letters, digits and _", name)
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := execPG(ctx, dsn, "CREATE SCHEMA "+schema); err != nil {
-		return nil, err
+	var exists bool
+	if err := queryPG(ctx, dsn, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, []any{name}, &exists); err != nil {
+		return nil, nil, err
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	fmt.Fprintf(os.Stderr, "postgres: schema %s (drop it with DROP SCHEMA %s CASCADE)\n", schema, schema)
-	return store.OpenPostgres(ctx, u.String())
+	if !exists {
+		if err := execPG(ctx, dsn, "CREATE DATABASE "+name); err != nil {
+			return nil, nil, err
+		}
+	}
+	if keep {
+		fmt.Fprintf(os.Stderr, "postgres: database %s (kept; drop it with DROP DATABASE %s)\n", name, name)
+	} else {
+		drop = func() {
+			if err := execPG(context.Background(), dsn, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+				fmt.Fprintf(os.Stderr, "postgres: drop database %s: %v\n", name, err)
+			}
+		}
+	}
+	u.Path = "/" + name
+	st, err = store.OpenPostgres(ctx, u.String())
+	if err != nil {
+		if drop != nil {
+			drop()
+		}
+		return nil, nil, err
+	}
+	return st, drop, nil
+}
+
+func pgIdent(s string) bool {
+	for i, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != "" && len(s) <= 63
+}
+
+func queryPG(ctx context.Context, dsn, q string, args []any, dest ...any) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.QueryRowContext(ctx, q, args...).Scan(dest...)
 }
 
 // ---- alerts ----

@@ -18,6 +18,8 @@ func TestRun(t *testing.T) {
 		{"help lists edge and plugins", []string{"help"}, 0, "edge", ""},
 		{"unknown", []string{"teleport"}, 2, "", `unknown benchmark "teleport"`},
 		{"edge bad flag", []string{"edge", "--no-such-flag"}, 2, "", "flag provided but not defined"},
+		{"analytics unknown store", []string{"analytics", "-stores", "sqlite,mysql"}, 2, "", `unknown store "mysql"`},
+		{"analytics bad database name", []string{"analytics", "-stores", "postgres", "-postgres", "postgres://127.0.0.1:1/x", "-pg-db", "Bad-Name"}, 1, "", `database name "Bad-Name"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
