@@ -21,7 +21,7 @@ import (
 // store is deleted from the bucket. Edges watch the bucket (edge/chkv.go).
 
 func (s *Service) startChannelPublisher(ctx context.Context) error {
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannels, History: 1,
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannels, History: 1, Replicas: s.bucketReplicas(ctx, chat.BucketChannels),
 		Description: "platform channel configuration for the edges (central/channelconfig.go)", Storage: jetstream.FileStorage})
 	if err != nil {
 		return fmt.Errorf("central: channel bucket: %w", err)

@@ -30,12 +30,12 @@ func (s *Service) startChannels(ctx context.Context) error {
 		}
 		s.js = js
 	}
-	if _, err := s.js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ChannelOutStream())); err != nil {
+	if _, err := s.js.CreateOrUpdateStream(ctx, s.streamConfig(ctx, chat.ChannelOutStream())); err != nil {
 		return fmt.Errorf("central: stream %s: %w", chat.StreamChannelOut, err)
 	}
 	// Completed erasures reach every region's edges through a stream
 	// (erasure.go publishErasure).
-	if _, err := s.js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
+	if _, err := s.js.CreateOrUpdateStream(ctx, s.streamConfig(ctx, chat.ErasureStream())); err != nil {
 		return fmt.Errorf("central: stream %s: %w", chat.StreamErasure, err)
 	}
 	sub, err := s.nc.QueueSubscribe(chat.SubjectChannelLookup, ConsumerName, s.onChannelLookup)
@@ -90,4 +90,17 @@ func (s *Service) publishChannel(out chat.Envelope, data []byte) {
 	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithMsgID(out.Message.ID)); err != nil {
 		s.log.Error("outbound: channel outbox", "id", out.Message.ID, "channel", out.Channel, "err", err)
 	}
+}
+
+// streamConfig is spec's configuration with Config.StreamReplicas (or the
+// stream's present count when that is 0).
+func (s *Service) streamConfig(ctx context.Context, spec chat.StreamSpec) jetstream.StreamConfig {
+	spec.Replicas = jsconfig.Replicas(ctx, s.js, spec.Name, s.cfg.StreamReplicas)
+	return jsconfig.Stream(spec)
+}
+
+// bucketReplicas is the replica count of key-value bucket: Config.StreamReplicas
+// or the bucket's present count when that is 0.
+func (s *Service) bucketReplicas(ctx context.Context, bucket string) int {
+	return jsconfig.Replicas(ctx, s.js, "KV_"+bucket, s.cfg.StreamReplicas)
 }

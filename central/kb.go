@@ -58,7 +58,7 @@ func (k *kbState) setNow(f func() time.Time) {
 // packs, and starts following changes.
 func (s *Service) startKnowledge(ctx context.Context) error {
 	s.kbs = &kbState{hub: knowledge.NewHub(knowledge.HubOptions{}), revs: map[string]int64{}, edges: map[string]time.Time{}, kick: make(chan string, 64)}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketKnowledgePacks, History: 1,
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketKnowledgePacks, History: 1, Replicas: s.bucketReplicas(ctx, chat.BucketKnowledgePacks),
 		Description: "browser FAQ packs built from each tenant's knowledge (central/kb.go)"})
 	if err != nil {
 		return fmt.Errorf("central: knowledge packs bucket: %w", err)

@@ -134,6 +134,13 @@ type Config struct {
 	// parallel (each conversation's messages in order). Default: 4 ×
 	// GOMAXPROCS.
 	InboundLanes int
+	// StreamReplicas is the replica count of the JetStream streams and
+	// key-value buckets central creates or updates (KEFU_INBOUND, the
+	// channel outbox, erasures, the site, channel and knowledge-pack
+	// buckets): 3 on a 3-node NATS cluster, so that losing one node loses
+	// nothing and stops nothing. Default: 0, an existing stream keeps its
+	// count and a new one gets 1 (a single server).
+	StreamReplicas int
 	// AckWait is how long JetStream waits for central's ack before
 	// redelivering an inbound message. Default: 30s.
 	AckWait time.Duration
@@ -410,8 +417,8 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream) (jetstream.Stream
 
 func (s *Service) startConsumer(ctx context.Context) error {
 	js := s.js
-	if _, err := EnsureStream(ctx, js); err != nil {
-		return err
+	if _, err := jsconfig.EnsureInbound(ctx, js, s.cfg.StreamReplicas); err != nil {
+		return fmt.Errorf("central: %w", err)
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, chat.StreamInbound, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,

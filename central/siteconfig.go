@@ -36,7 +36,7 @@ type sitePublisher struct {
 }
 
 func (s *Service) startSitePublisher(ctx context.Context) error {
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketSites, History: 1,
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketSites, History: 1, Replicas: s.bucketReplicas(ctx, chat.BucketSites),
 		Description: "site configuration for the edges (central/siteconfig.go)", Storage: jetstream.FileStorage})
 	if err != nil {
 		return fmt.Errorf("central: site bucket: %w", err)

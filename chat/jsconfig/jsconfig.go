@@ -53,3 +53,17 @@ func EnsureInbound(ctx context.Context, js jetstream.JetStream, replicas int) (j
 	}
 	return st, nil
 }
+
+// Replicas is the replica count to create or update stream with: want
+// when it is positive, else the count the stream has now (an update with
+// 0 would scale a replicated stream down to 1), else 0 (a new stream gets
+// the server's default, 1). A key-value bucket's stream is "KV_" + bucket.
+func Replicas(ctx context.Context, js jetstream.JetStream, stream string, want int) int {
+	if want > 0 {
+		return want
+	}
+	if st, err := js.Stream(ctx, stream); err == nil {
+		return st.CachedInfo().Config.Replicas
+	}
+	return 0
+}

@@ -152,8 +152,12 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "a token every region's leaf edge may present, and so claim any region (default $KEFU_LEAF_TOKEN; empty: none, each region's edges present their own token derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf --region REGION`)")
 	allowPrivate := fs.Bool("allow-private-urls", false, "let webhooks and staff-alert URLs reach loopback, private and link-local addresses (refused by default: server-side request forgery)")
+	replicas := fs.Int("stream-replicas", 0, "replica count of central's JetStream streams and buckets (3 on a 3-node NATS cluster: one node may fail); 0: keep what exists, 1 for new ones")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *replicas < 0 || *replicas > 5 {
+		return fail(stderr, fmt.Errorf("--stream-replicas %d: want 0 to 5", *replicas))
 	}
 	if *leafPort > 0 && *embedPort <= 0 {
 		return fail(stderr, fmt.Errorf("--leaf-port needs --embed-nats (with --nats, configure leaf nodes and a JetStream domain on that NATS system)"))
@@ -197,7 +201,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	stack.WatchNATSErrors(nc, "central", reg, log)
 	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg,
 		VacuumInterval: *vacuumEvery, VacuumAfterErasure: *vacuumAfter, VacuumFull: *vacuumFull, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg,
-		AllowPrivateURLs: *allowPrivate})
+		AllowPrivateURLs: *allowPrivate, StreamReplicas: *replicas})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -225,7 +229,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	consoleOrigins := fs.String("console-origin", "", "comma-separated origins of agent consoles served elsewhere that may call POST /v1/reveal (CORS)")
 	adminToken := fs.String("admin-token", os.Getenv("KEFU_ADMIN_TOKEN"), "bearer token of the plugin admin API /admin/plugins (default $KEFU_ADMIN_TOKEN; empty: off)")
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
-	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
+	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT, or a comma-separated list of a NATS cluster's leaf ports: the link moves to another when one fails): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "this region's token for central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf --region REGION` prints it)")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")

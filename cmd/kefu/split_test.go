@@ -20,11 +20,15 @@ import (
 )
 
 // TestMain lets a test start this binary as `kefu` in a child process (so a
-// test can kill it like a crash): KEFU_TEST_MAIN=1 runs main instead.
+// test can kill it like a crash): KEFU_TEST_MAIN=1 runs main instead, and
+// KEFU_TEST_NATS_SERVER=1 runs nats-server.
 func TestMain(m *testing.M) {
 	if os.Getenv("KEFU_TEST_MAIN") == "1" {
 		main()
 		return
+	}
+	if os.Getenv("KEFU_TEST_NATS_SERVER") == "1" { // cluster_test.go
+		os.Exit(natsServerMain(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

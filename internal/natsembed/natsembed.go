@@ -87,7 +87,10 @@ type Options struct {
 	LeafToken string
 
 	// LeafRemote is the URL of a hub's leaf port this server connects to as
-	// a leaf node ("nats://central:7422"). Empty: none.
+	// a leaf node ("nats://central:7422"), or a comma-separated list of the
+	// leaf ports of one NATS cluster's servers
+	// ("nats://nats1:7422,nats://nats2:7422"): the link goes to one of them
+	// and moves to another when that server goes away. Empty: none.
 	LeafRemote string
 	// LeafRemoteToken is the token presented to the hub.
 	LeafRemoteToken string
@@ -171,23 +174,28 @@ func Start(o Options) (*Server, error) {
 		opts.LeafNode.Host, opts.LeafNode.Port = host, lport
 	}
 	if o.LeafRemote != "" {
-		u, err := url.Parse(o.LeafRemote)
-		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("natsembed: leaf remote %q: want nats://host:port", o.LeafRemote)
-		}
-		if u.Scheme != "nats" && u.Scheme != "tls" {
-			return nil, fmt.Errorf("natsembed: leaf remote %q: scheme must be nats or tls", o.LeafRemote)
-		}
 		if o.LeafRemoteRegion == "" || chat.SubjectToken(o.LeafRemoteRegion) != o.LeafRemoteRegion {
 			return nil, fmt.Errorf("natsembed: leaf remote needs its region (LeafRemoteRegion %q: [0-9A-Za-z_-]+)", o.LeafRemoteRegion)
 		}
-		if o.LeafRemoteToken != "" {
-			u.User = url.UserPassword(LeafUserOf(o.LeafRemoteRegion), o.LeafRemoteToken)
-		} else {
-			u.User = url.User(LeafUserOf(o.LeafRemoteRegion))
+		var urls []*url.URL
+		for _, raw := range strings.Split(o.LeafRemote, ",") {
+			raw = strings.TrimSpace(raw)
+			u, err := url.Parse(raw)
+			if err != nil || u.Host == "" {
+				return nil, fmt.Errorf("natsembed: leaf remote %q: want nats://host:port", redact(raw))
+			}
+			if u.Scheme != "nats" && u.Scheme != "tls" {
+				return nil, fmt.Errorf("natsembed: leaf remote %q: scheme must be nats or tls", redact(raw))
+			}
+			if o.LeafRemoteToken != "" {
+				u.User = url.UserPassword(LeafUserOf(o.LeafRemoteRegion), o.LeafRemoteToken)
+			} else {
+				u.User = url.User(LeafUserOf(o.LeafRemoteRegion))
+			}
+			urls = append(urls, u)
 		}
 		opts.LeafNode.ReconnectInterval = time.Second
-		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: []*url.URL{u}, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: urls, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
 	}
 	var a *authenticator
 	if o.Auth != nil || o.LeafListen != "" {
@@ -242,13 +250,19 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redact drops the user info of a URL for messages.
+// redact drops the user info of a URL, or of each of a comma-separated
+// list of URLs, for messages.
 func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparsable URL)"
+			continue
+		}
+		parts[i] = u.Redacted()
 	}
-	return u.Redacted()
+	return strings.Join(parts, ",")
 }
 
 // URL is the client URL of the server (nats://127.0.0.1:PORT); empty with

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/chat/jsconfig"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 func TestStartJetStreamSurvivesRestart(t *testing.T) {
@@ -112,7 +113,7 @@ func TestLeafLinkBadPaths(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"http://x:1", "nats://", "::"} {
+	for _, bad := range []string{"http://x:1", "nats://", "::", hub.LeafURL() + ",http://x:1", hub.LeafURL() + ","} {
 		if s, err := Start(Options{NoListen: true, LeafRemote: bad, LeafRemoteRegion: "t"}); err == nil {
 			s.Shutdown()
 			t.Errorf("leaf remote %q accepted", bad)
@@ -170,6 +171,31 @@ func TestLeafLink(t *testing.T) {
 	cjs, _ := jetstream.NewWithDomain(lc, "central")
 	if info, err := cjs.AccountInfo(t.Context()); err != nil || info.Domain != "central" {
 		t.Fatalf("central's JetStream from the leaf: %+v %v", info, err)
+	}
+}
+
+// TestLeafLinkToAnyOfAList gives the leaf the leaf ports of two servers,
+// one of them down: the link comes up to the one that answers, and the
+// refused-token check still applies to a list.
+func TestLeafLinkToAnyOfAList(t *testing.T) {
+	hub := startHub(t, "s3cret")
+	list := "nats://127.0.0.1:" + strconv.Itoa(freePort(t)) + ", " + hub.LeafURL()
+	leaf, err := Start(Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
+		LeafRemote: list, LeafRemoteToken: "s3cret", LeafRemoteRegion: "t", LeafWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaf.Shutdown()
+	poll.Until(t, 30*time.Second, func() error {
+		if !leaf.LeafConnected() {
+			return errors.New("leaf link to a list with one live server never came up")
+		}
+		return nil
+	})
+	_, err = Start(Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-u",
+		LeafRemote: hub.LeafURL() + "," + hub.LeafURL(), LeafRemoteToken: "guess", LeafRemoteRegion: "u", LeafWait: 30 * time.Second})
+	if !errors.Is(err, ErrLeafRefused) || strings.Contains(err.Error(), "guess") {
+		t.Fatalf("wrong token on a list: %v, want %v without the token", err, ErrLeafRefused)
 	}
 }
 
