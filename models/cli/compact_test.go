@@ -29,7 +29,8 @@ func TestCompact(t *testing.T) {
 		want []string // in stdout+stderr
 	}{
 		{"given bits and rows", []string{"--bits", "3", "--keep-rows", "500"}, []string{"wrote "}},
-		{"chosen on dev", []string{"--data", "testdata/intentoos"}, []string{"source model: ", "dev accuracy", "chose bits "}},
+		{"chosen on dev", []string{"--data", "testdata/intentoos"}, []string{"source model: ", "dev accuracy", "brotli", "chose bits "}},
+		{"chosen with another model", []string{"--data", "testdata/intentoos", "--choose-with", src}, []string{"source model: ", "chose bits "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "c.kmod")

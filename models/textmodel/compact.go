@@ -59,6 +59,7 @@ func appendCompact(out []byte, m []float32, rows, dim, bits, keep int) []byte {
 	qmax := float32(int(1)<<(bits-1) - 1)
 	var acc uint32
 	var n int
+	bits = storeBits(bits)
 	for i, k := range kept {
 		for _, v := range m[k.id*dim : k.id*dim+dim] {
 			q := int32(math.Round(float64(v / scales[i] * qmax)))
@@ -76,6 +77,16 @@ func appendCompact(out []byte, m []float32, rows, dim, bits, keep int) []byte {
 		out = append(out, byte(acc))
 	}
 	return out
+}
+
+// storeBits is the width a value of bits bits is stored in: a nibble up to
+// 4 bits, else a byte. Values then do not straddle bytes, which lets brotli
+// entropy-code them (the wire size is what counts).
+func storeBits(bits int) int {
+	if bits <= 4 {
+		return 4
+	}
+	return 8
 }
 
 // codeScale is the row scale of scale code c under top scale top.
@@ -118,13 +129,14 @@ func (m *Model) readCompact(r *reader) {
 		ids[i] = prev
 	}
 	codes := r.take(k, "scale codes")
+	qmax := float32(int(1)<<(bits-1) - 1)
+	bits = storeBits(bits)
 	packed := r.take((k*d*bits+7)/8, "packed embedding")
 	if r.err != nil {
 		return
 	}
 	m.emb = make([]byte, b*d)
 	m.embScale = make([]float32, b)
-	qmax := float32(int(1)<<(bits-1) - 1)
 	// values widen to int8 and the row scale absorbs 1/qmax, so inference
 	// is the same as for the one-byte layouts
 	var acc uint32

@@ -61,8 +61,10 @@ import (
 //	K × uvarint bucket gap (the first kept bucket, then each one's distance
 //	to the previous minus 1: strictly increasing buckets)
 //	K × u8 scale code c (row scale = top scale × 2^(−c/8))
-//	K×dim values of `bits` bits, two's complement, packed from the low bit
-//	of each byte up, the last byte padded with zeros
+//	K×dim values of `bits` bits, two's complement, each in a nibble (bits
+//	≤ 4: two a byte, low nibble first, the last byte padded with zeros) or
+//	a byte (5–8 bits), so that none straddles a byte and brotli can
+//	entropy-code them on the wire
 //	[hidden: hidden × f32 row scale | hidden×dim int8 | hidden × f32 bias]
 //	nlabels × f32 row scale | nlabels×(hidden or dim) int8 output | nlabels × f32 bias
 //	u32 CRC-32 (IEEE) of every byte before it

@@ -75,6 +75,14 @@ type Config struct {
 	// Smoothing is the label-smoothing mass spread over all labels in the
 	// loss (0 = plain cross-entropy).
 	Smoothing float64
+	// KeepRows, when positive, prunes the embedding after the Epochs: the
+	// KeepRows rows of largest L2 norm stay, the others become zero, and
+	// RetrainEpochs more epochs (step sizes decayed anew) train the network
+	// with the pruned rows held at zero, as fastText's quantize -retrain
+	// does. The widget's compact models (textmodel format 4) store only the
+	// kept rows.
+	KeepRows      int
+	RetrainEpochs int
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -126,6 +134,12 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		}
 	} else if cfg.Unique {
 		return nil, fmt.Errorf("train: unique features are for linear models")
+	}
+	if cfg.KeepRows < 0 || cfg.RetrainEpochs < 0 || (cfg.RetrainEpochs > 0 && cfg.KeepRows == 0) {
+		return nil, fmt.Errorf("train: keep rows and retrain epochs must be ≥ 0, retraining needs kept rows (got %d, %d)", cfg.KeepRows, cfg.RetrainEpochs)
+	}
+	if cfg.KeepRows > 0 && cfg.Linear {
+		return nil, fmt.Errorf("train: pruning rows is for embedding bags, not linear models")
 	}
 	if cfg.Hidden < 0 || cfg.Smoothing < 0 || cfg.Smoothing >= 1 {
 		return nil, fmt.Errorf("train: hidden must be ≥ 0 and smoothing in [0, 1) (got %d, %g)", cfg.Hidden, cfg.Smoothing)
@@ -237,8 +251,10 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		embLR = 0.1
 	}
 
-	total := cfg.Epochs * len(items)
-	done := 0
+	total := (cfg.Epochs + cfg.RetrainEpochs) * len(items)
+	phase := cfg.Epochs * len(items) // examples of the current phase (training, then retraining)
+	done, phaseStart := 0, 0
+	var pruned []bool // rows held at zero after pruning
 	order := make([]int, len(items))
 	for i := range order {
 		order[i] = i
@@ -246,7 +262,11 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	hv := make([]float32, dim)
 	var scratchIDs []int
 	res := &Result{}
-	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+	for epoch := 0; epoch < cfg.Epochs+cfg.RetrainEpochs; epoch++ {
+		if epoch == cfg.Epochs && cfg.KeepRows > 0 {
+			pruned = pruneRows(emb, dim, cfg.KeepRows)
+			phase, phaseStart = cfg.RetrainEpochs*len(items), done
+		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var epochLoss float64
 		for start := 0; start < len(order); start += cfg.Batch {
@@ -255,7 +275,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 			}
 			end := min(start+cfg.Batch, len(order))
 			// linear decay of the step sizes, as in fastText
-			frac := math.Max(1-float64(done)/float64(total), 0.01)
+			frac := math.Max(1-float64(done-phaseStart)/float64(phase), 0.01)
 			var stepLoss float64
 			for _, k := range order[start:end] {
 				it := items[k]
@@ -309,6 +329,9 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 				g2 /= float32(dim)
 				lr := float32(embLR * frac)
 				for _, id := range it.ids {
+					if pruned != nil && pruned[id] {
+						continue
+					}
 					acc[id] += g2
 					step := lr * inv / (float32(math.Sqrt(float64(acc[id]))) + 1e-6)
 					row := emb[id*dim : id*dim+dim]
@@ -339,6 +362,9 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		res.Losses = append(res.Losses, epochLoss/float64(len(items)))
 	}
 
+	if cfg.KeepRows > 0 && pruned == nil {
+		pruneRows(emb, dim, cfg.KeepRows) // no retraining epochs
+	}
 	w := &textmodel.Weights{
 		Task:     cfg.Task,
 		Features: cfg.Features,
@@ -359,6 +385,27 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	}
 	res.Weights = w
 	return res, nil
+}
+
+// pruneRows zeroes every row of emb (rows of dim) but the keep of largest
+// L2 norm and returns which rows it zeroed.
+func pruneRows(emb []float32, dim, keep int) []bool {
+	rows := len(emb) / dim
+	norms := make([]float64, rows)
+	order := make([]int, rows)
+	for r := range norms {
+		for _, v := range emb[r*dim : r*dim+dim] {
+			norms[r] += float64(v) * float64(v)
+		}
+		order[r] = r
+	}
+	sort.SliceStable(order, func(i, j int) bool { return norms[order[i]] > norms[order[j]] })
+	pruned := make([]bool, rows)
+	for _, r := range order[min(keep, rows):] {
+		pruned[r] = true
+		clear(emb[r*dim : r*dim+dim])
+	}
+	return pruned
 }
 
 // setThreshold records the fallback label and chooses its threshold on tune.

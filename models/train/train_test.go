@@ -112,6 +112,9 @@ func TestFitErrors(t *testing.T) {
 		func(c *Config) { c.Hidden = -1 },
 		func(c *Config) { c.Smoothing = 1 },
 		func(c *Config) { c.Linear, c.Hidden = true, 8 },
+		func(c *Config) { c.KeepRows = -1 },
+		func(c *Config) { c.RetrainEpochs = 2 }, // retraining without pruning
+		func(c *Config) { c.Linear, c.KeepRows = true, 10 },
 	} {
 		c := tinyConfig()
 		f(&c)
@@ -237,6 +240,59 @@ func TestSmoothedLoss(t *testing.T) {
 		}
 		if got := float64(loss.Item().F64()); math.Abs(got-want) > 1e-5 {
 			t.Fatalf("ε=%g: loss %v, want %v", eps, got, want)
+		}
+	}
+}
+
+// TestPruneAndRetrain: with KeepRows the embedding keeps at most that many
+// non-zero rows (those of largest norm after the epochs), the retraining
+// epochs leave the pruned rows at zero, and the pruned model still learns
+// the slice.
+func TestPruneAndRetrain(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	trainSet, testSet := load(t, "train"), load(t, "test")
+	for _, tc := range []struct{ keep, retrain int }{{300, 0}, {300, 5}} {
+		cfg := tinyConfig()
+		cfg.KeepRows, cfg.RetrainEpochs = tc.keep, tc.retrain
+		res, err := Fit(context.Background(), trainSet, nil, nil, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Losses) != cfg.Epochs+tc.retrain {
+			t.Fatalf("keep %d retrain %d: %d epoch losses", tc.keep, tc.retrain, len(res.Losses))
+		}
+		w := res.Weights
+		nz := 0
+		for r := 0; r < int(w.Features.Buckets); r++ {
+			for _, v := range w.Emb[r*w.Dim : (r+1)*w.Dim] {
+				if v != 0 {
+					nz++
+					break
+				}
+			}
+		}
+		if nz == 0 || nz > tc.keep {
+			t.Fatalf("keep %d retrain %d: %d non-zero rows", tc.keep, tc.retrain, nz)
+		}
+		w.Bits = 4
+		data, err := textmodel.Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := textmodel.Load(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		correct := 0
+		for _, ex := range append(trainSet, testSet...) {
+			if m.Predict(ex.Text).Label == ex.Label {
+				correct++
+			}
+		}
+		acc := float64(correct) / float64(len(trainSet)+len(testSet))
+		t.Logf("keep %d rows, retrain %d epochs, 4 bits: %d bytes, accuracy %.2f on the slice", tc.keep, tc.retrain, len(data), acc)
+		if acc < 0.7 {
+			t.Fatalf("keep %d retrain %d: accuracy %.2f on the slice, want well above chance (0.33)", tc.keep, tc.retrain, acc)
 		}
 	}
 }
