@@ -84,6 +84,15 @@ func RegionTenantWildcard(domain string) string {
 // ConsumerRegion of domain's regional stream.
 func SourcingSubject(domain string) string { return SubjectSourcingPrefix + SubjectToken(domain) }
 
+// LeafDomain is the JetStream domain of a leaf edge of region
+// ("edge-REGION"): central's NATS lets a region's leaf link serve and
+// deliver that domain's regional stream and no other.
+func LeafDomain(region string) string { return "edge-" + SubjectToken(region) }
+
+// LeafSourceSubject is where a leaf edge of region asks central to
+// source its regional stream (SubjectLeafSourcePrefix).
+func LeafSourceSubject(region string) string { return SubjectLeafSourcePrefix + SubjectToken(region) }
+
 // OutboundWildcard matches OutboundSubject(region, tenant) for every tenant.
 func OutboundWildcard(region string) string {
 	return SubjectOutboundPrefix + SubjectToken(region) + ".*"

@@ -30,6 +30,12 @@ const (
 	// consumer through which central's KEFU_INBOUND sources a leaf edge's
 	// StreamRegion.
 	SubjectSourcingPrefix = "kefu.sourcing."
+	// SubjectLeafSourcePrefix + region is the request-reply subject on which
+	// a leaf edge of region asks central to source its regional stream
+	// (LeafSourceSubject): central declares the source of domain
+	// LeafDomain(region) in KEFU_INBOUND, so that a leaf link needs no
+	// right to change a stream and names only its own region's domain.
+	SubjectLeafSourcePrefix = "kefu.leafsource."
 	// SubjectOutboundPrefix + region + "." + tenant carries replies
 	// (Envelope, Direction Outbound) to the edges of one region (core NATS;
 	// a missed reply is recovered by the history request on resume).

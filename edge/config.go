@@ -210,6 +210,10 @@ func (c Config) withDefaults() (Config, error) {
 		if err != nil {
 			return c, err
 		}
+		if l.Domain != chat.LeafDomain(c.Region) {
+			return c, fmt.Errorf("edge: leaf domain %q: a leaf edge of region %q has domain %q (central's NATS sources a region's stream from that domain only)",
+				l.Domain, c.Region, chat.LeafDomain(c.Region))
+		}
 		c.Leaf = &l
 	}
 	if c.MaxText <= 0 {

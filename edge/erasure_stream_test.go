@@ -92,6 +92,9 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(hc.Close)
+		if _, err := edge.ServeLeafSources(ctx, hc, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
 		js, _ := jetstream.New(hc)
 		if _, err := js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
 			t.Fatal(err)
@@ -105,7 +108,7 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer leaf.Shutdown()
-	lc, err := leaf.Connect("edge")
+	lc, err := leaf.ConnectAs(natsembed.EdgeUser("eu"), "edge")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +219,9 @@ func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hc.Close()
+	if _, err := edge.ServeLeafSources(ctx, hc, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
 	hjs, _ := jetstream.New(hc)
 	if _, err := hjs.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
 		t.Fatal(err)
@@ -226,7 +232,7 @@ func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer leaf.Shutdown()
-	lc, err := leaf.Connect("edge")
+	lc, err := leaf.ConnectAs(natsembed.EdgeUser("eu"), "edge")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +355,7 @@ func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
 
 	// Central sources the region again: only the other visitor's buffered
 	// message arrives.
-	if _, err := edge.DeclareSource(ctx, lc, "central", "edge-eu"); err != nil {
+	if _, err := edge.RequestSource(ctx, lc, "eu"); err != nil {
 		t.Fatal(err)
 	}
 	poll.Until(t, 20*time.Second, func() error {

@@ -2,9 +2,12 @@ package edge
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -22,29 +25,31 @@ import (
 //     visitor) in the stream chat.StreamRegion of its own JetStream domain; the
 //     PubAck comes from the edge's server, so `accepted` means stored in the
 //     region, whether or not central is reachable;
-//   - declares that stream as a source of central's KEFU_INBOUND through
-//     central's domain API ($JS.<CentralDomain>.API), with a subject
-//     transform back to chat.InboundVisitorSubject(tenant, visitor), so
-//     central consumes it as before; JetStream moves the buffered messages
-//     when the link is up;
+//   - asks central to source that stream in KEFU_INBOUND
+//     (chat.LeafSourceSubject(region), answered by ServeLeafSources in
+//     central), with a subject transform back to
+//     chat.InboundVisitorSubject(tenant, visitor), so central consumes it
+//     as before; JetStream moves the buffered messages when the link is up;
 //   - purges an erased visitor's envelopes from that stream when it applies
 //     the erasure (erasure.go), as central purges them from KEFU_INBOUND:
 //     both subjects carry chat.VisitorToken.
 //
-// The edge owns the declaration because it is the one that knows its
-// domain: central needs no list of regions. It is idempotent (a source
-// with the same stream name and API prefix is left alone, or replaced when
-// its settings differ), retried until central's domain answers, and checked
-// again every CheckInterval, which also repairs a source lost to two edges
-// updating the stream at once or to KEFU_INBOUND being recreated. Central
-// keeps the sources of KEFU_INBOUND when it updates the stream.
+// The edge asks, central declares: a leaf link may not change a stream
+// (SECURITY.md), and the region in the request's subject, which central's
+// NATS lets the link use for its own region only, names the domain
+// (chat.LeafDomain), so central needs no list of regions and no leaf can
+// make central source another region's domain. The declaration is
+// idempotent (a source with the same stream name and API prefix is left
+// alone, or replaced when its settings differ), asked for until central
+// answers, and again every CheckInterval, which also repairs a source lost
+// to KEFU_INBOUND being recreated. Central keeps the sources of
+// KEFU_INBOUND when it updates the stream.
 //
 // Replies, events, history requests and kefu.auth.verify are core NATS and
 // cross the leaf link like any subject with interest on the other side.
 type Leaf struct {
-	// Domain is the JetStream domain of the edge's own server ("edge-eu").
-	// It must differ from CentralDomain and from every other edge's.
-	// Required.
+	// Domain is the JetStream domain of the edge's own server: the
+	// region's, chat.LeafDomain(region) ("edge-eu"). Required.
 	Domain string
 	// CentralDomain is central's JetStream domain. Default: "central".
 	CentralDomain string
@@ -124,13 +129,16 @@ func RegionSource(domain string) jetstream.StreamSource {
 	}
 }
 
-// DeclareSource makes KEFU_INBOUND in JetStream domain centralDomain
-// source the regional stream of edgeDomain (creating KEFU_INBOUND with
-// StreamConfig when it is missing). changed is false when the source was
-// already there as wanted. nc may be any connection that reaches
-// central's domain API, such as a leaf node's.
+// DeclareSource makes KEFU_INBOUND in JetStream domain centralDomain (""
+// for nc's own) source the regional stream of edgeDomain (creating
+// KEFU_INBOUND with StreamConfig when it is missing). changed is false
+// when the source was already there as wanted. Central calls it
+// (ServeLeafSources); a leaf link may not.
 func DeclareSource(ctx context.Context, nc *nats.Conn, centralDomain, edgeDomain string) (changed bool, err error) {
 	cjs, err := jetstream.NewWithDomain(nc, centralDomain)
+	if centralDomain == "" {
+		cjs, err = jetstream.New(nc)
+	}
 	if err != nil {
 		return false, fmt.Errorf("edge: jetstream domain %q: %w", centralDomain, err)
 	}
@@ -166,6 +174,62 @@ func DeclareSource(ctx context.Context, nc *nats.Conn, centralDomain, edgeDomain
 		return false, fmt.Errorf("edge: add source %s of domain %q to %s: %w", chat.StreamInbound, edgeDomain, chat.StreamInbound, err)
 	}
 	return true, nil
+}
+
+// leafSourceReply is central's answer on chat.LeafSourceSubject.
+type leafSourceReply struct {
+	Changed bool   `json:"changed"`
+	Error   string `json:"error,omitempty"`
+}
+
+// ServeLeafSources answers the leaf edges' requests to be sourced
+// (chat.LeafSourceSubject) on nc, central's connection, until ctx ends:
+// the region is the subject's last token, the domain sourced is
+// chat.LeafDomain(region) (DeclareSource in nc's own JetStream). Central's
+// replicas share the requests (queue group).
+func ServeLeafSources(ctx context.Context, nc *nats.Conn, log *slog.Logger) (*nats.Subscription, error) {
+	sub, err := nc.QueueSubscribe(chat.SubjectLeafSourcePrefix+"*", "kefu-central", func(m *nats.Msg) {
+		region := strings.TrimPrefix(m.Subject, chat.SubjectLeafSourcePrefix)
+		var rep leafSourceReply
+		if chat.SubjectToken(region) != region {
+			rep.Error = "bad region"
+		} else {
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			changed, err := DeclareSource(c, nc, "", chat.LeafDomain(region))
+			cancel()
+			rep.Changed = changed
+			if err != nil {
+				rep.Error = err.Error()
+				log.Warn("edge: cannot source a leaf edge's regional stream", "region", region, "err", err)
+			} else if changed {
+				log.Info("sourcing a leaf edge's regional stream", "region", region, "domain", chat.LeafDomain(region))
+			}
+		}
+		b, _ := json.Marshal(rep)
+		_ = m.Respond(b)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("edge: serve leaf sources: %w", err)
+	}
+	return sub, nil
+}
+
+// RequestSource asks central (ServeLeafSources) to source the regional
+// stream of region's leaf edges in KEFU_INBOUND; changed is false when it
+// already did.
+func RequestSource(ctx context.Context, nc *nats.Conn, region string) (changed bool, err error) {
+	m, err := nc.RequestWithContext(ctx, chat.LeafSourceSubject(region), nil)
+	if err != nil {
+		return false, fmt.Errorf("edge: ask central to source region %q: %w", region, err)
+	}
+	var rep leafSourceReply
+	if err := json.Unmarshal(m.Data, &rep); err != nil {
+		return false, fmt.Errorf("edge: central's answer to the source request: %w", err)
+	}
+	if rep.Error != "" {
+		return false, fmt.Errorf("edge: central could not source region %q: %s", region, rep.Error)
+	}
+	return rep.Changed, nil
 }
 
 func sameSource(a, b *jetstream.StreamSource) bool {
@@ -222,7 +286,7 @@ func (n *Node) keepSource() {
 		err := n.ensureRegionConsumer(ctx)
 		changed := false
 		if err == nil {
-			changed, err = DeclareSource(ctx, n.nc, l.CentralDomain, l.Domain)
+			changed, err = RequestSource(ctx, n.nc, n.cfg.Region)
 		}
 		cancel()
 		wait := l.CheckInterval

@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -42,7 +43,7 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	}
 	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
-	startHub := func() (*natsembed.Server, jetstream.JetStream) {
+	startHub := func() (*natsembed.Server, *nats.Conn, jetstream.JetStream) {
 		hub, err := natsembed.Start(natsembed.Options{StoreDir: hubDir, Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
 		if err != nil {
 			t.Fatal(err)
@@ -52,17 +53,20 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(hc.Close)
+		if _, err := edge.ServeLeafSources(ctx, hc, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
 		js, _ := jetstream.New(hc)
-		return hub, js
+		return hub, hc, js
 	}
-	hub, hjs := startHub()
+	hub, hc, hjs := startHub()
 	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
 		LeafRemote: "nats://" + leafListen, LeafRemoteToken: "tok", LeafRemoteRegion: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer leaf.Shutdown()
-	lc, err := leaf.Connect("edge")
+	lc, err := leaf.ConnectAs(natsembed.EdgeUser("t"), "edge")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,13 +79,22 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for i, want := range []bool{true, false} { // the second declaration changes nothing
-		changed, err := edge.DeclareSource(ctx, lc, "central", "edge-t")
-		if err != nil || changed != want {
-			t.Fatalf("declaration %d: changed %v, %v; want changed %v", i+1, changed, err, want)
+	for i, want := range []bool{true, false} { // the second request changes nothing
+		var changed bool
+		poll.Until(t, 10*time.Second, func() error { // central's interest reaches the leaf asynchronously
+			changed, err = edge.RequestSource(ctx, lc, "t")
+			return err
+		})
+		if changed != want {
+			t.Fatalf("request %d: changed %v; want changed %v", i+1, changed, want)
 		}
 	}
-	if _, err := edge.DeclareSource(ctx, lc, "central", "edge-u"); err != nil { // another region's
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := edge.RequestSource(short, lc, "u"); err == nil { // another region's: the link may not ask
+		t.Fatal("a leaf of region t asked central to source region u")
+	}
+	if _, err := edge.DeclareSource(ctx, hc, "", "edge-u"); err != nil { // central sources another region
 		t.Fatal(err)
 	}
 	st, err := hjs.Stream(ctx, chat.StreamInbound)
@@ -120,7 +133,7 @@ func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("publish while the hub is down took %v", d)
 	}
-	hub, hjs = startHub()
+	hub, _, hjs = startHub()
 	defer hub.Shutdown()
 	count = inboundCount(t, hjs)
 	poll.Until(t, 30*time.Second, func() error {
@@ -150,8 +163,9 @@ func TestLeafConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	for _, l := range []edge.Leaf{{}, {Domain: "a.b"}, {Domain: "central"}, {Domain: "x", CentralDomain: "x"}, {Domain: "e", CentralDomain: "c*"}} {
-		n, err := edge.New(t.Context(), edge.Config{NATS: nc, Leaf: &l, Logger: slog.New(slog.DiscardHandler)})
+	for _, l := range []edge.Leaf{{}, {Domain: "a.b"}, {Domain: "central"}, {Domain: "x", CentralDomain: "x"}, {Domain: "e", CentralDomain: "c*"},
+		{Domain: "edge-us"}, {Domain: "edge-eu-2"}} { // the last two: not region eu's domain
+		n, err := edge.New(t.Context(), edge.Config{NATS: nc, Region: "eu", Leaf: &l, Logger: slog.New(slog.DiscardHandler)})
 		if err == nil {
 			n.Close()
 			t.Errorf("leaf %+v accepted", l)
@@ -159,5 +173,8 @@ func TestLeafConfigErrors(t *testing.T) {
 	}
 	if _, err := edge.DeclareSource(t.Context(), nc, "central", "edge-t"); err == nil {
 		t.Errorf("declaration without central: %v", err)
+	}
+	if _, err := edge.RequestSource(t.Context(), nc, "t"); err == nil {
+		t.Errorf("source request without central: %v", err)
 	}
 }

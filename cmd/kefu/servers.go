@@ -206,6 +206,11 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return fail(stderr, err)
 	}
 	defer svc.Close()
+	// Leaf edges ask central to source their regional streams: a leaf link
+	// may not change KEFU_INBOUND itself (SECURITY.md).
+	if _, err := edge.ServeLeafSources(ctx, nc, log); err != nil {
+		return fail(stderr, err)
+	}
 	app, err := sf.app(ctx, reg, log)
 	if err != nil {
 		return fail(stderr, err)
@@ -231,7 +236,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
 	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT, or a comma-separated list of a NATS cluster's leaf ports: the link moves to another when one fails): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "this region's token for central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf --region REGION` prints it)")
-	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS, distinct for every edge (default edge-REGION)")
+	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS: edge-REGION, the only domain central's NATS sources a region's leaf link from (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
 	maxConnsPerIP := fs.Int("max-conns-per-ip", 1000, "cap on open WebSocket connections from one address (429 past it); negative: none")
@@ -261,7 +266,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	)
 	if *leafURL != "" {
 		if *leafDomain == "" {
-			*leafDomain = "edge-" + chat.SubjectToken(*region)
+			*leafDomain = chat.LeafDomain(*region)
 		}
 		leaf = &edge.Leaf{Domain: *leafDomain, CentralDomain: *centralDomain}
 		if *leafDomain == *centralDomain {
@@ -277,7 +282,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		if !ns.LeafConnected() {
 			log.Warn("leaf link to central is not up yet; accepting messages and keeping them in the region until it is", "leaf", *leafURL)
 		}
-		nc, err = ns.Connect("kefu-edge-" + *region)
+		// As the region's edge: replies come back on its reply prefix only
+		// (natsembed.EdgeInbox), the only one its leaf link receives.
+		nc, err = ns.ConnectAs(natsembed.EdgeUser(*region), "kefu-edge-"+*region)
 		if err != nil {
 			return fail(stderr, err)
 		}

@@ -294,18 +294,24 @@ func InboxPrefix(user string) string {
 // its domain prefix, and:
 //
 //   - it sends no inbound envelope directly: they travel in its regional
-//     stream, which central sources (kefu.sourcing.> carries that
-//     consumer's deliveries, and the API requests of central's sourcing
-//     reach the leaf on $JS.<leaf domain>.API);
-//   - it never receives other regions' replies, the inbound subjects or
-//     staff notices, and it cannot publish a reply, an event or a staff
-//     notice, purge or delete a stream, read or consume KEFU_INBOUND, or
-//     update a stream other than KEFU_INBOUND (its source declaration).
+//     stream (domain chat.LeafDomain(region)), which central sources on
+//     the leaf's request (chat.LeafSourceSubject(region), edge.ServeLeafSources):
+//     it delivers on that domain's sourcing subject only, answers central's
+//     requests to that domain's API only, and asks for its own region only;
+//   - it changes no stream (no update, no KEFU_INBOUND, no purge or
+//     delete), never reads or consumes KEFU_INBOUND, and reaches only its
+//     region's consumers of KEFU_CHANNEL_OUT and KEFU_ERASURE
+//     (edgeJetStream);
+//   - it never receives other regions' replies, the inbound subjects,
+//     staff notices or the replies to others' requests (its edge's
+//     connection uses EdgeInbox(region)), and cannot publish a reply, an
+//     event or a staff notice.
 func leafPermissions(region, hubDomain string) *server.Permissions {
 	api := "$JS.API."
 	if hubDomain != "" {
 		api = "$JS." + hubDomain + ".API."
 	}
+	domain := chat.LeafDomain(region)
 	deny := []string{
 		api + "CONSUMER.*." + chat.StreamInbound,
 		api + "CONSUMER.*." + chat.StreamInbound + ".>",
@@ -313,6 +319,8 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 		api + "STREAM.MSG.GET." + chat.StreamInbound,
 		api + "DIRECT.GET." + chat.StreamInbound,
 		api + "DIRECT.GET." + chat.StreamInbound + ".>",
+		api + "STREAM.CREATE." + chat.StreamInbound, // central creates it (and declares the sources)
+		api + "STREAM.UPDATE.>",
 		api + "STREAM.PURGE.>",
 		api + "STREAM.DELETE.>",
 		api + "STREAM.MSG.DELETE.>",
@@ -321,15 +329,22 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 		api + "META.>",
 		api + "SERVER.>",
 		api + "ACCOUNT.>",
-		// A leaf edge updates KEFU_INBOUND to declare its source
-		// (edge.DeclareSource); every other stream is central's.
-		api + "STREAM.UPDATE." + chat.StreamErasure,
-		api + "STREAM.UPDATE." + chat.StreamChannelOut,
-		api + "STREAM.UPDATE.KV_" + chat.BucketSites,
-		api + "STREAM.UPDATE.KV_" + chat.BucketKnowledgePacks,
-		api + "STREAM.UPDATE.KV_" + chat.BucketChannels,
-		api + "STREAM.UPDATE.KV_" + chat.BucketChannelSent,
-		api + "STREAM.UPDATE.KV_" + chat.BucketChannelCursors,
+	}
+	sub := []string{
+		chat.SubjectOutboundPrefix + region + ".>",
+		chat.SubjectEventsPrefix + ">",
+		EdgeInbox(region) + ".>",
+		// Its own domain's API: central's sourcing asks it.
+		"$JS." + domain + ".API.>",
+		"$JS.FC.>",
+		"$JS.ACK.>",
+	}
+	if hubDomain != "" {
+		// Central's domain: central maps $JS.<hubDomain>.API to its own
+		// API before delivery, so a leaf never receives another's
+		// requests to central (the test checks it); the server needs this
+		// interest to route a leaf's requests to central's domain.
+		sub = append(sub, "$JS."+hubDomain+".API.>")
 	}
 	return &server.Permissions{
 		Publish: &server.SubjectPermission{
@@ -343,33 +358,17 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 				chat.SubjectNoticeOpenedPrefix + ">",
 				"kefu.hits.>",
 				chat.SubjectChannelOutPrefix + region + ".>",
-				chat.SubjectSourcingPrefix + ">",
+				chat.SourcingSubject(domain),
+				chat.LeafSourceSubject(region),
 				"$JSC.R.>", // replies to the API requests of central's sourcing
 				"_INBOX.>",
 				"$JS.FC.>",
 				"$KV." + chat.BucketChannelCursors + ".>",
 				"$KV." + chat.BucketChannelSent + ".>",
-				// A leaf edge adds its source to KEFU_INBOUND (edge.DeclareSource).
-				api + "STREAM.UPDATE." + chat.StreamInbound,
 			}, edgeJetStream(api, region)...),
 			Deny: deny,
 		},
-		Subscribe: &server.SubjectPermission{
-			Allow: []string{
-				chat.SubjectOutboundPrefix + region + ".>",
-				chat.SubjectEventsPrefix + ">",
-				"_INBOX.>",
-				// The leaf's own domain: central's sourcing asks it. Central's
-				// domain matches too, but central maps $JS.<hubDomain>.API to
-				// its own API before delivery, so a leaf never receives
-				// another's requests to central (the test checks it); the
-				// server also needs this interest to route a leaf's requests
-				// to central's domain.
-				"$JS.*.API.>",
-				"$JS.FC.>",
-				"$JS.ACK.>",
-			},
-		},
+		Subscribe: &server.SubjectPermission{Allow: sub},
 	}
 }
 

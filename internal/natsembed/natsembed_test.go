@@ -139,7 +139,7 @@ func TestLeafLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hc.Close()
-	lc, err := leaf.Connect("leaf")
+	lc, err := leaf.ConnectAs(EdgeUser("t"), "leaf") // replies cross the link on the region's reply prefix only
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +314,10 @@ func expectPermissionError(t *testing.T, errs chan error, what string) {
 // answer; another region's replies, the inbound subjects and staff
 // notices never reach the leaf. Its own region's replies, requests to
 // central and central's JetStream API for its own streams still work.
+// It changes no stream (KEFU_INBOUND's sources are central's, declared on
+// the leaf's request), delivers and asks to be sourced for its own
+// region's domain only, and receives neither another domain's API
+// requests nor replies outside its edge's reply prefix.
 func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 	ctx := t.Context()
 	secret := []byte("0123456789abcdef0123456789abcdef")
@@ -347,7 +351,7 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cen.Close()
-	lc, err := leaf.Connect("edge")
+	lc, err := leaf.ConnectAs(EdgeUser("eu"), "edge")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,13 +393,14 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 		}
 	}
 	forged := []string{"kefu.outbound.eu.demo", "kefu.outbound.us.demo", "kefu.events.demo", "kefu.staff.demo",
-		"kefu.inbound.demo.0123456789abcdef", "$KV.KEFU_SITES.demo", "kefu.chout.us.demo"}
+		"kefu.inbound.demo.0123456789abcdef", "$KV.KEFU_SITES.demo", "kefu.chout.us.demo",
+		chat.SourcingSubject("edge-us"), chat.SourcingSubject("edge-eu-2"), chat.LeafSourceSubject("us")}
 	for _, subj := range forged {
 		if err := lc.Publish(subj, []byte(`{"text":"click https://phish.example"}`)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	allowed := []string{chat.TypingSubject("demo"), "kefu.chout.eu.demo", chat.SourcingSubject("edge-eu")}
+	allowed := []string{chat.TypingSubject("demo"), "kefu.chout.eu.demo", chat.SourcingSubject("edge-eu"), chat.LeafSourceSubject("eu")}
 	for _, subj := range allowed {
 		if err := lc.Publish(subj, nil); err != nil {
 			t.Fatal(err)
@@ -434,13 +439,23 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 	if _, err := cjs.CreateOrUpdateConsumer(short(), chat.StreamInbound, jetstream.ConsumerConfig{Durable: "thief"}); err == nil {
 		t.Error("a leaf created a consumer of KEFU_INBOUND")
 	}
-	if _, err := lc.Request("$JS.central.API.STREAM.PURGE."+chat.StreamInbound, nil, 2*time.Second); err == nil {
-		t.Error("a leaf's purge of KEFU_INBOUND was answered")
+	inbound, _ := hjs.Stream(ctx, chat.StreamInbound)
+	cfg := inbound.CachedInfo().Config
+	cfg.Sources = []*jetstream.StreamSource{{Name: "KEFU_REGION", External: &jetstream.ExternalStream{APIPrefix: "$JS.edge-us.API"}}}
+	if _, err := cjs.UpdateStream(short(), cfg); err == nil {
+		t.Error("a leaf changed KEFU_INBOUND's sources")
+	}
+	for _, subj := range []string{"STREAM.PURGE." + chat.StreamInbound, "STREAM.UPDATE." + chat.StreamChannelOut,
+		"STREAM.DELETE." + chat.StreamInbound, "STREAM.CREATE." + chat.StreamInbound} {
+		if _, err := lc.Request("$JS.central.API."+subj, []byte(`{"name":"KEFU_INBOUND"}`), 2*time.Second); err == nil {
+			t.Errorf("a leaf's %s was answered", subj)
+		}
 	}
 
 	// Central → leaf: only the region's replies and events.
 	subs := map[string]*nats.Subscription{}
-	for _, subj := range []string{"kefu.outbound.us.>", "kefu.inbound.>", "kefu.staff.>", "$JS.central.API.>", "kefu.events.>", "kefu.outbound.eu.>"} {
+	for _, subj := range []string{"kefu.outbound.us.>", "kefu.inbound.>", "kefu.staff.>", "$JS.central.API.>", "kefu.events.>", "kefu.outbound.eu.>",
+		"$JS.edge-us.API.>", "_INBOX.>"} {
 		if subs[subj], err = lc.SubscribeSync(subj); err != nil {
 			t.Fatal(err)
 		}
@@ -456,7 +471,7 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 		}
 	}
 	for _, subj := range []string{"kefu.outbound.us.demo", "kefu.inbound.demo.0123456789abcdef", "kefu.staff.demo",
-		"$JS.central.API.STREAM.INFO.X", "kefu.events.demo"} {
+		"$JS.central.API.STREAM.INFO.X", "kefu.events.demo", "$JS.edge-us.API.STREAM.INFO.KEFU_REGION", "_INBOX.edge-us.reply", "_INBOX.x"} {
 		_ = cen.Publish(subj, []byte("secret"))
 	}
 	_ = cen.Publish("kefu.outbound.eu.end", nil)
