@@ -10,10 +10,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kefu-io/kefu/central/knowledge"
 	"github.com/kefu-io/kefu/central/qa"
 	"github.com/kefu-io/kefu/central/scope"
 	"github.com/kefu-io/kefu/central/settings"
 	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
 )
 
 // Smart QA (质检) routes; package central/qa defines the rubric.
@@ -26,8 +28,10 @@ import (
 //	GET  /v1/qa/agreement                                            automatic vs human
 //
 // Closed conversations an agent wrote in are scored when a QA route first
-// asks for their period (and again when they changed since), so scores
-// always reflect the rubric and the conversation as they are.
+// asks for their period, and again when they changed since or the
+// knowledge policy their agents' promises were checked against changed
+// (scoreQA), so scores always reflect the rubric, the conversation and
+// the knowledge as they are.
 
 // SettingQAForbidden lists the tenant's forbidden phrases.
 const SettingQAForbidden = "qa.forbidden"
@@ -66,8 +70,36 @@ func (s *Service) rubric(ctx context.Context, tenant string) qa.Rubric {
 	return r
 }
 
+// policyStale reports whether a score computed against the knowledge
+// policy stored (store.QAScore.PolicyRev) is out of date under the
+// tenant's policy now (cur, "" when it has no knowledge): a score with
+// no policy quantity in its agents' replies ("*") holds under any
+// knowledge, and only needs the off_policy item when the tenant had none.
+func policyStale(stored, cur string) bool {
+	if stored == "*" {
+		return cur == ""
+	}
+	return stored != cur
+}
+
+// statesPolicy reports whether an agent reply in msgs states a policy
+// quantity (knowledge.ExtractClaims): only such a conversation's
+// off_policy item can change with the knowledge.
+func statesPolicy(msgs []chat.Message) bool {
+	for _, m := range msgs {
+		if m.Role == chat.RoleAgent && len(knowledge.ExtractClaims(m.Text)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // scoreQA scores the closed, agent-handled conversations of the range
-// that have no score or changed after theirs.
+// that have no score, changed after theirs, or were scored against a
+// knowledge policy that has changed since (knowledge.Hub.PolicyRevision:
+// a changed return window, fee or delivery time re-scores the
+// conversations whose agents stated one, the next time their period is
+// read; other knowledge edits re-score nothing).
 func (s *Service) scoreQA(ctx context.Context, tenant string, q rangeQuery) error {
 	if err := s.refreshStats(ctx, tenant); err != nil {
 		return err
@@ -80,17 +112,21 @@ func (s *Service) scoreQA(ctx context.Context, tenant string, q rangeQuery) erro
 	if err != nil {
 		return err
 	}
-	scored := make(map[string]time.Time, len(have))
+	scored := make(map[string]store.QAScore, len(have))
 	for _, h := range have {
-		scored[h.ConversationID] = h.ScoredAt
+		scored[h.ConversationID] = h
 	}
 	rub := s.rubric(ctx, tenant)
+	rev := ""
+	if rub.Policy != nil {
+		rev = s.kbs.hub.PolicyRevision(tenant)
+	}
 	var batch []store.QAScore
 	for _, st := range stats {
 		if st.ClosedAt.IsZero() || st.AgentMsgs == 0 {
 			continue
 		}
-		if at, ok := scored[st.ID]; ok && !at.Before(st.ClosedAt) {
+		if h, ok := scored[st.ID]; ok && !h.ScoredAt.Before(st.ClosedAt) && !policyStale(h.PolicyRev, rev) {
 			continue
 		}
 		msgs, err := s.st.Messages(ctx, tenant, st.ID, "", 500)
@@ -98,13 +134,17 @@ func (s *Service) scoreQA(ctx context.Context, tenant string, q rangeQuery) erro
 			return err
 		}
 		res := qa.Score(rub, msgs, st.HandoffAt, true)
+		scoredRev := rev
+		if rev != "" && !statesPolicy(msgs) {
+			scoredRev = "*" // holds under any knowledge
+		}
 		items, _ := json.Marshal(res.Items)
 		agent := ""
 		if len(st.Agents) > 0 {
 			agent = st.Agents[0]
 		}
 		batch = append(batch, store.QAScore{Tenant: tenant, ConversationID: st.ID, Agent: agent, Score: res.Score, Pass: res.Pass,
-			Items: string(items), CreatedAt: st.CreatedAt, ScoredAt: time.Now(), Demo: st.Demo})
+			Items: string(items), CreatedAt: st.CreatedAt, ScoredAt: time.Now(), Demo: st.Demo, PolicyRev: scoredRev})
 		if len(batch) == 500 {
 			if err := s.st.PutQAScores(ctx, batch...); err != nil {
 				return err

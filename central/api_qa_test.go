@@ -194,3 +194,86 @@ func agentConversation(t *testing.T, s *Service, visitor, asks, replies string, 
 	}
 	return c.ID
 }
+
+// TestQARescoredWhenPolicyChanges: scores rest on the knowledge as it was;
+// when a policy document changes, the conversations whose agents stated
+// a policy quantity are re-scored the next time their period is read —
+// a 60-day return promise is off policy under a 30-day policy and within
+// it under a 90-day one, a 20-day promise the other way round under a
+// 14-day one — while a conversation that states no policy, and every
+// score after an edit that changes no policy, is left as scored.
+func TestQARescoredWhenPolicyChanges(t *testing.T) {
+	_, s, api, _ := analyticsService(t)
+	tok := api.login("demo", demoEmail, demoPassword)
+	policy := func(days int) {
+		t.Helper()
+		before := s.Hub().PolicyRevision("demo")
+		text := fmt.Sprintf("# Returns\n\nYou can return items within %d days of delivery.\n", days)
+		if _, err := s.IngestFiles(bg, "demo", map[string][]byte{"returns.md": []byte(text)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		poll.Until(t, 10*time.Second, func() error {
+			if rev := s.Hub().PolicyRevision("demo"); rev == "" || rev == before {
+				return fmt.Errorf("knowledge: policy revision still %q", rev)
+			}
+			return nil
+		})
+	}
+	policy(30)
+	start := time.Now().Add(-time.Hour)
+	long := agentConversation(t, s, "v-60", "Can I still return the jacket?", "Hello! Yes, you can return it within 60 days. Anything else?", start)
+	short := agentConversation(t, s, "v-20", "Can I still return the shoes?", "Hello! Sure, returns are accepted within 20 days. Anything else?", start)
+	none := agentConversation(t, s, "v-none", "Where is my parcel?", "Hello! It left our warehouse yesterday. Anything else?", start)
+	qs := rangeQS(start.Add(-time.Minute), time.Now().Add(time.Minute))
+	offPolicy := func(step string, want map[string]float64) map[string]time.Time {
+		t.Helper()
+		var list []QAView
+		if code := api.do("GET", "/v1/qa/conversations?"+qs, tok, nil, &list); code != 200 || len(list) != 3 {
+			t.Fatalf("%s: qa list: %d %+v", step, code, list)
+		}
+		for _, v := range list {
+			for _, it := range v.Items {
+				if it.Name == qa.OffPolicy && it.Score != want[v.ConversationID] {
+					t.Errorf("%s: %s off_policy %v, want %v (%+v)", step, v.ConversationID, it.Score, want[v.ConversationID], it.Policy)
+				}
+			}
+		}
+		at := map[string]time.Time{}
+		for _, id := range []string{long, short, none} {
+			sc, err := s.Store().QAScore(bg, "demo", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at[id] = sc.ScoredAt
+		}
+		return at
+	}
+	first := offPolicy("30 days", map[string]float64{long: 0, short: 1, none: 1})
+	policy(90)
+	second := offPolicy("90 days", map[string]float64{long: 1, short: 1, none: 1})
+	if !second[long].After(first[long]) || !second[short].After(first[short]) || !second[none].Equal(first[none]) {
+		t.Errorf("re-scored after the policy change: %v → %v", first, second)
+	}
+	policy(14)
+	third := offPolicy("14 days", map[string]float64{long: 0, short: 0, none: 1})
+	// A document that states no policy leaves the revision and the scores as they are.
+	rev := s.Hub().PolicyRevision("demo")
+	if _, err := s.IngestFiles(bg, "demo", map[string][]byte{"gift-wrap.md": []byte("# Gift wrapping\n\nWe wrap gifts in recycled paper and add a handwritten card.\n")}, ""); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, 10*time.Second, func() error {
+		if n := s.Hub().Stats("demo").Documents; n < 2 {
+			return fmt.Errorf("knowledge: %d of 2 documents loaded", n)
+		}
+		return nil
+	})
+	if got := s.Hub().PolicyRevision("demo"); got != rev {
+		t.Fatalf("policy revision changed by a document without policy: %q → %q", rev, got)
+	}
+	fourth := offPolicy("unrelated document", map[string]float64{long: 0, short: 0, none: 1})
+	for id, at := range third {
+		if !fourth[id].Equal(at) {
+			t.Errorf("%s re-scored after an edit that changed no policy", id)
+		}
+	}
+}

@@ -78,6 +78,8 @@ type part struct {
 	stats   Stats
 	// claims are the passages stating policy quantities (policy.go).
 	claims []passageClaims
+	// policyRev fingerprints the policy (PolicyRevision).
+	policyRev string
 }
 
 // Stats counts what a tenant's part holds.
@@ -241,6 +243,7 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 	p.catalog = newCatalog(products)
 	p.stats.Products = len(products)
 	p.indexClaims()
+	p.policyRev = p.policyRevision()
 	return p, nil
 }
 

@@ -2,6 +2,8 @@ package knowledge
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"regexp"
@@ -463,6 +465,57 @@ func (p *part) indexClaims() {
 		}
 		return a.passage.ID < b.passage.ID
 	})
+}
+
+// policyRevision fingerprints what Contradictions reads of p: the
+// passages stating policy claims (document, title, version, passage,
+// text, language, entities, claims) and the entities and aliases that
+// name subjects. Two loads with the same policy have the same revision,
+// whatever else changed in the knowledge.
+func (p *part) policyRevision() string {
+	h := sha256.New()
+	w := func(parts ...string) {
+		for _, s := range parts {
+			fmt.Fprintf(h, "%d:%s", len(s), s)
+		}
+		h.Write([]byte{'\n'})
+	}
+	for _, pc := range p.claims {
+		w("passage", pc.doc.ID, pc.doc.Title, strconv.Itoa(pc.doc.Version), pc.passage.ID, pc.passage.Heading, pc.passage.Text, pc.passage.Lang)
+		w(pc.passage.Entities...)
+		for _, c := range pc.claims {
+			w(c.Relation, c.String())
+		}
+	}
+	ids := make([]string, 0, len(p.ents))
+	for id := range p.ents {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		e := p.ents[id]
+		w("entity", id, e.Kind, e.Name)
+	}
+	as := make([]string, 0, len(p.aliases))
+	for _, a := range p.aliases {
+		as = append(as, a.text+"\x00"+a.entity)
+	}
+	sort.Strings(as)
+	w(as...)
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// PolicyRevision identifies the policy tenant's knowledge states, for
+// results that depend on it (QA's off_policy item): it changes when a
+// load changes a policy claim, a passage stating one, or the entities
+// that name their subjects, and not otherwise. "" when tenant has no
+// knowledge loaded.
+func (h *Hub) PolicyRevision(tenant string) string {
+	p := h.part(tenant)
+	if p == nil {
+		return ""
+	}
+	return p.policyRev
 }
 
 // Contradictions returns the promises in reply that tenant's knowledge

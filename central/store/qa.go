@@ -40,6 +40,10 @@ type QAScore struct {
 	CreatedAt time.Time
 	ScoredAt  time.Time
 	Demo      bool
+	// PolicyRev is the knowledge policy the score was computed against
+	// (central's QA: knowledge.Hub.PolicyRevision, "*" when no agent reply
+	// states a policy quantity, "" when the tenant had no knowledge).
+	PolicyRev string
 }
 
 // QAReview is a human reviewer's verdict on a conversation.
@@ -57,13 +61,20 @@ type QAReview struct {
 
 var _ QAStore = (*sqlStore)(nil)
 
-const qaScoreCols = `tenant, conversation_id, agent, score, pass, items, created_at, scored_at, demo`
+const qaScoreCols = `tenant, conversation_id, agent, score, pass, items, created_at, scored_at, demo, policy_rev`
+
+func init() {
+	migrations = append(migrations, struct {
+		version int
+		stmt    string
+	}{1551, `ALTER TABLE qa_scores ADD COLUMN policy_rev TEXT NOT NULL DEFAULT ''`})
+}
 
 func scanQAScore(row interface{ Scan(...any) error }) (QAScore, error) {
 	var q QAScore
 	var pass, demo int
 	var created, scored int64
-	err := row.Scan(&q.Tenant, &q.ConversationID, &q.Agent, &q.Score, &pass, &q.Items, &created, &scored, &demo)
+	err := row.Scan(&q.Tenant, &q.ConversationID, &q.Agent, &q.Score, &pass, &q.Items, &created, &scored, &demo, &q.PolicyRev)
 	q.Pass, q.Demo, q.CreatedAt, q.ScoredAt = pass != 0, demo != 0, fromMS(created), fromMS(scored)
 	return q, err
 }
@@ -74,10 +85,11 @@ func (s *sqlStore) PutQAScores(ctx context.Context, scores ...QAScore) error {
 			if q.Tenant == "" || q.ConversationID == "" {
 				return fmt.Errorf("%w: qa score needs tenant and conversation", ErrInvalid)
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO qa_scores (`+qaScoreCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO qa_scores (`+qaScoreCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (tenant, conversation_id) DO UPDATE SET agent = excluded.agent, score = excluded.score, pass = excluded.pass,
-				items = excluded.items, created_at = excluded.created_at, scored_at = excluded.scored_at, demo = excluded.demo`),
-				q.Tenant, q.ConversationID, q.Agent, q.Score, b2i(q.Pass), q.Items, ms(q.CreatedAt), ms(q.ScoredAt), b2i(q.Demo)); err != nil {
+				items = excluded.items, created_at = excluded.created_at, scored_at = excluded.scored_at, demo = excluded.demo,
+				policy_rev = excluded.policy_rev`),
+				q.Tenant, q.ConversationID, q.Agent, q.Score, b2i(q.Pass), q.Items, ms(q.CreatedAt), ms(q.ScoredAt), b2i(q.Demo), q.PolicyRev); err != nil {
 				return err
 			}
 		}
