@@ -26,7 +26,7 @@
   // The launcher is drawn here, at once, with inline styles only (no style
   // sheet, nothing a strict CSP blocks); a click queues Kefu.open(). The
   // loader takes this host over and swaps in its own launcher once its
-  // style sheet has arrived.
+  // style sheet applies.
   var OPEN = { 'zh-CN': '打开客服', 'zh-TW': '開啟客服', de: 'Chat öffnen', fr: 'Ouvrir le chat', es: 'Abrir chat', ja: 'チャットを開く', ko: '채팅 열기', ar: 'فتح المحادثة', ru: 'Открыть чат', pt: 'Abrir chat', it: 'Apri la chat' };
   function draw() {
     if (D.getElementById('kefu-widget') || !D.body.attachShadow) return;
@@ -48,8 +48,5 @@
   var e = D.createElement('script');
   e.src = new URL(A.strings + l + '.js', s.src).href;
   e.async = true;
-  var c = D.createElement('link');
-  c.rel = 'preload'; c.as = 'style'; c.href = new URL(A.css, s.src).href;
-  var h = D.head || D.documentElement;
-  h.appendChild(c); h.appendChild(e);
+  (D.head || D.documentElement).appendChild(e);
 })(window, document);

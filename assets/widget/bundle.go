@@ -48,18 +48,25 @@ type Bundle struct {
 const (
 	markStrings = `"@@STRINGS@@"` // the UI strings of the bundle's language that the file uses (kefu.js, more.js)
 	markAssets  = `"@@ASSETS@@"`  // {css, css2, wasm, exec, strings, langs} (kefu.js, boot.js)
+	// markCSS becomes ["<the file's minified style sheet>"] (kefu.js:
+	// kefu.css, more.js: more.css), which the page adopts as a
+	// constructed style sheet: no request before the launcher shows. The
+	// style sheets stay served under their names for browsers without
+	// constructed style sheets.
+	markCSS = `"@@CSS@@"`
 )
 
 // chunkStrings are the keys of a language's string table that only the
 // lazily loaded chunk more.js uses (photos, product cards, CSAT, the
-// callback form, popular questions); "q" names those of the queue's table.
-// The loader carries the others, except unusedStrings; the whole table is
-// kefu.<H>.<lang>.json, which Kefu.setLanguage fetches.
+// callback form, popular questions, the events of a handoff and the human
+// queue, the instant-answer mark, the texts of error frames); "q" names
+// those of the queue's table, all of which the chunk uses, "e" the errors'. The loader carries the others, except
+// unusedStrings; the whole table is kefu.<H>.<lang>.json, which
+// Kefu.setLanguage fetches.
 var chunkStrings = map[string]bool{
 	"photo": true, "photo_type": true, "photo_size": true, "csat_q": true, "csat_thanks": true, "star": true,
-	"stock_in": true, "stock_out": true, "view": true, "suggest": true,
-	"q.cb": true, "q.cbph": true, "q.cbsend": true, "q.cbbad": true, "q.cbok": true,
-	"q.rate": true, "q.comment": true, "q.rsend": true, "q.rthanks": true, "q.star": true,
+	"stock_in": true, "stock_out": true, "view": true, "suggest": true, "attach": true, "instant": true,
+	"handoff": true, "assigned": true, "closed": true, "q": true, "e": true,
 }
 
 // unusedStrings are keys neither script reads (kept in the tables for
@@ -70,7 +77,7 @@ var unusedStrings = map[string]bool{"you": true, "bot": true, "today": true, "ch
 func splitStrings(all map[string]any) (loader, chunk map[string]any) {
 	loader, chunk = map[string]any{}, map[string]any{}
 	for k, v := range all {
-		if sub, ok := v.(map[string]any); ok {
+		if sub, ok := v.(map[string]any); ok && !chunkStrings[k] {
 			l, c := map[string]any{}, map[string]any{}
 			for k2, v2 := range sub {
 				if chunkStrings[k+"."+k2] {
@@ -211,9 +218,14 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	if bytes.Count(boot, []byte(markAssets)) != 1 {
 		return Bundle{}, fmt.Errorf("widget: boot.js needs the %s placeholder once", markAssets)
 	}
-	if bytes.Count(chunk, []byte(markStrings)) != 1 {
-		return Bundle{}, fmt.Errorf("widget: more.js needs the %s placeholder once", markStrings)
+	if bytes.Count(chunk, []byte(markStrings)) != 1 || bytes.Count(chunk, []byte(markCSS)) != 1 {
+		return Bundle{}, fmt.Errorf("widget: more.js needs the %s and %s placeholders once each", markStrings, markCSS)
 	}
+	if bytes.Count(loader, []byte(markCSS)) != 1 {
+		return Bundle{}, fmt.Errorf("widget: kefu.js needs the %s placeholder once", markCSS)
+	}
+	loader = bytes.Replace(loader, []byte(markCSS), cssArray(css), 1)
+	chunk = bytes.Replace(chunk, []byte(markCSS), cssArray(css2), 1)
 	bootBody := minified(dist, bytes.Replace(boot, []byte(markAssets), assetsJSON, 1), ".js")
 	add("kefu.js", typeJS, bootBody, false)
 	for _, lang := range Languages {
@@ -226,6 +238,15 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	}
 	b.Assets = append(b.Assets, late...)
 	return b, nil
+}
+
+// cssArray is a style sheet as a one-element JSON array (markCSS).
+func cssArray(css []byte) []byte {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false) // a JavaScript string: ">" needs no escape
+	_ = e.Encode([]string{string(css)})
+	return bytes.TrimSpace(b.Bytes())
 }
 
 // emptyFS has no files: a build without outputs.

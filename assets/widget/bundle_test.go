@@ -43,12 +43,12 @@ func TestBuild(t *testing.T) {
 		if !ok || !more.Immutable || bytes.Contains(more.Body, []byte("@@")) {
 			t.Fatalf("chunk %s missing or not filled in", lang)
 		}
-		for _, k := range []string{`"send":`, `"greet":`, `"pos":`, `"e":`} {
+		for _, k := range []string{`"send":`, `"greet":`, `"ph":`, `"retry":`} {
 			if !bytes.Contains(js.Body, []byte(k)) || bytes.Contains(more.Body, []byte(k)) {
 				t.Errorf("%s: %s should be in the loader only", lang, k)
 			}
 		}
-		for _, k := range []string{`"photo":`, `"stock_in":`, `"cbsend":`, `"rate":`} {
+		for _, k := range []string{`"photo":`, `"stock_in":`, `"cbsend":`, `"rate":`, `"pos":`, `"handoff":`, `"too_large":`} {
 			if bytes.Contains(js.Body, []byte(k)) || !bytes.Contains(more.Body, []byte(k)) {
 				t.Errorf("%s: %s should be in the chunk only", lang, k)
 			}

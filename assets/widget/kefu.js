@@ -9,12 +9,12 @@
  *      Kefu.sendPhoto(file) → Promise: a JPEG, PNG or WebP of at most 10 MB, re-encoded in the page (no EXIF or other
  *      metadata leaves the browser), uploaded to the edge and sent to the agent (PROTOCOL.md 2.13); the 📎 button does the same.
  * Wire protocol: docs/PROTOCOL.md (WebSocket /ws, JSON chat.Frame). Built per language by assets/widget.Build:
- * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names. */
+ * STRINGS becomes that language's i18n/<lang>.json, ASSETS the content-hashed file names, STYLE the minified kefu.css. */
 (function (W, D) {
   'use strict';
   if (W.Kefu && W.Kefu.version) return;
 
-  var STRINGS = "@@STRINGS@@", ASSETS = "@@ASSETS@@";
+  var STRINGS = "@@STRINGS@@", ASSETS = "@@ASSETS@@", STYLE = "@@CSS@@";
   var stub = W.Kefu || {};
   var script = stub._tag || D.currentScript || D.querySelector('script[data-site][src*="kefu"]');
   var self = D.currentScript && D.currentScript.src ? D.currentScript.src : (script && script.src) || '/kefu.js';
@@ -26,18 +26,9 @@
   var V = 1, started = Date.now();
   if (typeof ASSETS !== 'object') ASSETS = { css: 'kefu.css', wasm: 'kefu.wasm', exec: 'wasm_exec.js', langs: ['en'] };
 
-  /* ---------- i18n: one language's strings are built in; others are fetched (setLanguage) ---------- */
+  /* ---------- i18n: one language's strings are built in; others are fetched (setLanguage, in more.js) ---------- */
   var T = typeof STRINGS === 'object' ? STRINGS : { e: {} };
   var LANG = stub._lang || 'en';
-  // uiLang maps a language tag (the browser's "zh-Hant-TW", the core's "zh") to a UI language, or ''.
-  function uiLang(tag) {
-    var t = String(tag || '').toLowerCase();
-    if (/^zh/.test(t)) return /tw|hk|mo|hant/.test(t) ? 'zh-TW' : (/^zh-/.test(LANG) && t === 'zh' ? LANG : 'zh-CN');
-    t = t.split('-')[0];
-    return ASSETS.langs.indexOf(t) >= 0 ? t : '';
-  }
-  // packLang is the FAQ pack a UI language reads (zh-CN reads "zh").
-  function packLang(l) { return l === 'zh-CN' ? 'zh' : l; }
   function t(k) { return T[k] != null ? T[k] : ''; }
 
   /* ---------- storage ---------- */
@@ -78,7 +69,9 @@
   // Shared with more.js: the core and /w/config once loaded; identify()'s
   // signed-in shopper (memory only: name and e-mail are personal data),
   // sent with every hello of this page, and its pending promise.
-  var S = { core: null, config: null, identity: null, fresh: false, wait: null };
+  // human: a person answers (no typing dots until one types); sysAt: when
+  // the last system message came.
+  var S = { core: null, config: null, identity: null, fresh: false, wait: null, human: !!load('human', false), sysAt: 0 };
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
@@ -133,15 +126,29 @@
     chat: '<svg width="28" height="28" viewBox="0 0 24 24" fill="none" aria-hidden="true"><path d="M12 3C6.9 3 3 6.6 3 11c0 2.2 1 4.2 2.6 5.6L5 21l4.2-2.1c.9.3 1.8.4 2.8.4 5.1 0 9-3.6 9-8.1S17.1 3 12 3z" fill="currentColor"/><circle cx="8.5" cy="11" r="1.2" fill="#4f46e5"/><circle cx="12" cy="11" r="1.2" fill="#4f46e5"/><circle cx="15.5" cy="11" r="1.2" fill="#4f46e5"/></svg>',
     close: '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>',
     x: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
-    clip: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9"/></svg>',
     send: '<svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3.4 20.4l17.5-7.5c.8-.4.8-1.5 0-1.8L3.4 3.6c-.7-.3-1.4.3-1.2 1l1.9 6.4 8.4 1-8.4 1-1.9 6.4c-.2.7.5 1.3 1.2 1z"/></svg>',
-    bolt: '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>',
     bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
   };
-  var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css;
+  // style adds a style sheet to the Shadow DOM: the text built into the
+  // file (["css"]) as a constructed sheet — no request, and like the host's
+  // inline style it is CSSOM, which a strict CSP allows — else (a browser
+  // without them, or sources served unbuilt) a <link> to file. done runs
+  // once it applies.
+  function style(text, file, done) {
+    done = done || function () {};
+    if (typeof text === 'object' && root.adoptedStyleSheets && W.CSSStyleSheet) {
+      try {
+        var s = new CSSStyleSheet(); s.replaceSync(text[0]);
+        root.adoptedStyleSheets = [].slice.call(root.adoptedStyleSheets).concat(s);
+        return done();
+      } catch (e) { /* a <link> below */ }
+    }
+    var l = h('link'); l.rel = 'stylesheet'; l.href = ROOT + file; l.onload = l.onerror = done;
+    root.appendChild(l);
+  }
   // The rest of the widget (more.js, which fetches the core) comes when the
   // page is idle after the launcher shows, so it never competes with the chat.
-  css.onload = css.onerror = function () {
+  function styled() {
     shown = true; hostStyle();
     // Swap the bootstrap's launcher for ours, keeping the keyboard focus.
     var focused = early && root.activeElement === early;
@@ -149,7 +156,7 @@
     if (early && early.parentNode) early.parentNode.removeChild(early);
     if (focused) (isOpen ? ui.input : ui.launcher).focus();
     (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(more, { timeout: 4000 });
-  };
+  }
   var ui = {};
   ui.panel = h('section', 'panel'); ui.panel.id = 'kefu-panel'; ui.panel.setAttribute('role', 'dialog'); ui.panel.setAttribute('aria-modal', 'false');
   var head = h('header', 'head');
@@ -167,11 +174,7 @@
   var composer = h('div', 'composer'), field = h('div', 'field');
   ui.input = h('textarea'); ui.input.rows = 1; ui.input.setAttribute('enterkeyhint', 'send');
   ui.send = h('button', 'send'); ui.send.type = 'button'; ui.send.innerHTML = ICON.send; ui.send.disabled = true;
-  ui.attach = h('button', 'attach'); ui.attach.type = 'button'; ui.attach.innerHTML = ICON.clip;
-  ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = 'image/jpeg,image/png,image/webp'; ui.file.hidden = true; ui.file.tabIndex = -1;
-  ui.attach.onclick = function () { ui.file.click(); };
-  ui.file.onchange = function () { var f = ui.file.files && ui.file.files[0]; ui.file.value = ''; if (f) api.sendPhoto(f).catch(function () { /* shown in the log */ }); };
-  field.appendChild(ui.attach); field.appendChild(ui.input); field.appendChild(ui.send); field.appendChild(ui.file);
+  field.appendChild(ui.input); field.appendChild(ui.send); // more.js adds the photo button before the input
   var foot = h('div', 'foot'); ui.powered = h('span', ''); foot.appendChild(ui.powered);
   ui.count = h('span', 'count'); ui.count.setAttribute('aria-live', 'polite'); foot.appendChild(ui.count);
   composer.appendChild(field); composer.appendChild(foot);
@@ -183,7 +186,8 @@
   ui.launcher.onclick = function () { isOpen ? api.close() : api.open(); };
   // Unstyled until the style sheet arrives: kept out of view meanwhile.
   ui.panel.style.display = ui.launcher.style.display = 'none';
-  root.appendChild(css); root.appendChild(ui.panel); root.appendChild(ui.launcher);
+  root.appendChild(ui.panel); root.appendChild(ui.launcher);
+  style(STYLE, ASSETS.css, styled);
   if (color) { hostVar('--k-brand', color); hostVar('--k-brand-2', color); }
 
   // label (re)applies every UI string: at boot and when the language changes.
@@ -201,7 +205,7 @@
     ui.powered.textContent = t('powered') + ' '; ui.powered.appendChild(h('b', '', 'Kefu'));
     ui.launcher.setAttribute('aria-label', isOpen ? t('close') : t('open'));
     setStatus(ui.statusState || 'online');
-    if (ui.attach) ui.attach.setAttribute('aria-label', t('attach'));
+    if (X) X.label();
     if (lastShopper && lastShopper.meta) setState(lastShopper, lastShopper.state);
   }
 
@@ -312,7 +316,7 @@
     st.appendChild(b);
     if (m.products && m.products.length) { var box = h('div', 'cards'); st.appendChild(box); x('cards', [box, m.products]); }
     var meta = h('div', 'meta');
-    if (m.role === 'bot' && m.source === 'local' && m.faqId) { var ins = h('span', 'instant'); ins.innerHTML = ICON.bolt; ins.appendChild(D.createTextNode(t('instant'))); meta.appendChild(ins); }
+    if (m.role === 'bot' && m.source === 'local' && m.faqId) x('instant', [meta]);
     st.appendChild(meta);
     row.appendChild(st);
     ui.log.insertBefore(row, ui.chips && ui.chips.parentNode === ui.log && m.id === 'greet' ? ui.chips : null);
@@ -362,13 +366,6 @@
     clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, ms || 25000);
   }
   function hideTyping() { clearTimeout(typingTimer); if (typingRow && typingRow.parentNode) typingRow.parentNode.removeChild(typingRow); }
-  // Central usually says the handoff in the conversation's language; the
-  // widget's own notice only stands in when no such message comes with it.
-  var lastSystemAt = 0;
-  function handoffNotice() {
-    var at = Date.now();
-    setTimeout(function () { if (lastSystemAt < at - 3000) system(t('handoff')); }, 1500);
-  }
   function system(text, warn) { render({ id: 'sys-' + newID(), role: 'system', text: text, warn: warn }, true); }
 
 
@@ -453,7 +450,7 @@
         var m = takeOutbox(f.id);
         if (f.conversation_id && !conv) { conv = f.conversation_id; save('conv', conv); }
         // An edge plugin may have answered before accepted: no typing dots then.
-        if (m) { setState(m, 'sent'); if (!answered[f.id] && !work.human) showTyping(); settle(f.id, true, pub(m)); }
+        if (m) { setState(m, 'sent'); if (!answered[f.id] && !S.human) showTyping(); settle(f.id, true, pub(m)); }
         break;
       case 'message':
         if (!f.id || !f.text) break;
@@ -461,7 +458,7 @@
         // A clarifying question's options: chips that send their text.
         if (Array.isArray(f.quick_replies)) msg.quickReplies = f.quick_replies.filter(function (q) { return typeof q === 'string' && q; }).slice(0, 4);
         if (f.reply_to) answered[f.reply_to] = true;
-        if (msg.role === 'system') lastSystemAt = Date.now();
+        if (msg.role === 'system') S.sysAt = Date.now();
         if (msg.role === 'shopper' && rendered[msg.id]) { takeOutbox(msg.id); }
         addMessage(msg);
         if (msg.quickReplies && msg.quickReplies.length) x('quick', [msg.quickReplies]);
@@ -469,44 +466,17 @@
         frame({ type: 'ack', id: f.id });
         break;
       case 'event':
-        var ev = f.event || '';
-        // A handoff means a person will answer, later: no typing dots until one types.
-        if (ev === 'conversation.handoff') { work.human = true; hideTyping(); handoffNotice(); track('handoff', { reason: f.reason }); }
-        else if (ev === 'conversation.assigned') { work.assigned(); system(t('assigned').replace('{a}', f.author || f.reason || 'Agent')); }
-        else if (ev === 'conversation.typing') { if (f.author) showTyping(6000); }
-        else if (ev === 'queue.position') work.queue(f);
-        else if (ev === 'csat.request') x('csat', []);
-        else if (ev === 'conversation.closed') { hideTyping(); work.closed(); system(t('closed')); if (f.reason === 'csat') x('csatPrompt', [f.conversation_id]); }
-        emit('event', { event: ev, reason: f.reason, author: f.author });
+        // Handoffs, the queue, typing, CSAT, closing: more.js (in order,
+        // once it is there). A person will answer: no typing dots until one types.
+        if (f.event === 'conversation.handoff') { S.human = true; hideTyping(); }
+        x('event', [f]);
         break;
       case 'error':
-        onError(f);
+        // Its text, the outbox and Retry: more.js (error), in order.
+        if (f.max_text) maxText = f.max_text;
+        x('error', [f]);
         break;
     }
-  }
-  function onError(f) {
-    var code = f.code || 'x', E = T.e || {}, text = E[code] || E.x || code;
-    if (f.max_text) maxText = f.max_text;
-    var m = f.id && findOutbox(f.id);
-    if (code === 'unavailable' || code === 'rate_limited') {
-      if (m) { m.inflight = false; setTimeout(flush, code === 'rate_limited' ? 1500 : 3000); }
-      system(text, true);
-      return;
-    }
-    if (code === 'need_hello') { if (ws) ws.close(); return; }
-    if (code === 'upload_expired' && m && m.blob && !m.reuploaded) {
-      x('reupload', [m]);
-      return;
-    }
-    if (code === 'identity_refused') { x('refused', [f]); return; }
-    if (m) {
-      // Only a failure that another try could fix offers Retry.
-      takeOutbox(f.id); setState(m, code === 'too_large' || code === 'bad_frame' || code === 'bad_version' || code === 'upload_expired' ? 'refused' : 'failed'); hideTyping();
-      var err = new Error(f.reason || code); err.code = code;
-      settle(f.id, false, err);
-    }
-    system(text, true);
-    emit('error', { code: code, reason: f.reason, id: f.id });
   }
   // welcomed adopts the visitor id of a welcome: after a verified identity
   // the contact's (the same on every device); the conversation and its
@@ -598,53 +568,6 @@
     if (/[\u0400-\u04ff]/.test(s)) return 'ru';
     return '';
   }
-  // follow switches the labels to the language the shopper writes in.
-  function follow(lang) {
-    var l = uiLang(lang);
-    if (l && l !== LANG) setLanguage(l).catch(function () {});
-  }
-  function setLanguage(code) {
-    var l = uiLang(code);
-    if (!l) return Promise.reject(new Error('kefu: no UI language ' + code));
-    if (l === LANG) return Promise.resolve(l);
-    return fetch(ROOT + ASSETS.strings + l + '.json').then(function (r) {
-      if (!r.ok) throw new Error('kefu: strings ' + l + ' ' + r.status);
-      return r.json();
-    }).then(function (s) {
-      T = s; LANG = l; label();
-      if (X) X.pack(l);
-      emit('language', { lang: l });
-      return l;
-    });
-  }
-
-  /* ---------- human queue: the position line (docs/PROTOCOL.md §2.5); the callback form is in more.js ---------- */
-  // The queue's strings are in each language's string table (i18n/<lang>.json "q"):
-  // a loader carries its own language only.
-  var work = (function () {
-    var bar = null;
-    function q() { return T.q || {}; }
-    function clear() { if (bar && bar.parentNode) bar.parentNode.removeChild(bar); bar = null; x('callback', [false]); }
-    function waitText(s) { return s < 60 ? q().sec : q().min.replace('{n}', Math.round(s / 60)); }
-    return {
-      human: !!load('human', false),
-      queue: function (f) {
-        work.human = true; save('human', true);
-        var p = f.position || 0, w = f.wait_s || 0;
-        emit('queue', { position: p, wait_s: w, reason: f.reason || undefined });
-        if (!bar) { bar = h('div', 'system queue'); bar.setAttribute('role', 'status'); }
-        bar.textContent = f.reason === 'after_hours' ? q().after.replace('{t}', f.at ? new Date(f.at).toLocaleString(LANG, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '')
-          : f.reason === 'no_agent' ? q().none
-          : (p <= 1 ? q().next : q().pos.replace('{p}', p)) + ' · ' + q().wait.replace('{w}', waitText(w));
-        ui.log.appendChild(bar); lastRow = null;
-        x('callback', [!!f.reason]);
-        scroll();
-      },
-      assigned: function () { work.human = true; save('human', true); clear(); },
-      closed: function () { work.human = false; save('human', false); clear(); }
-    };
-  })();
-
   /* ---------- public API ---------- */
   var api = {
     version: '2',
@@ -676,12 +599,12 @@
       removeChips();
       var m = { id: newID(), role: 'shopper', text: text, source: 'edge', at: Date.now(), state: 'sending' };
       if (byteLen(text) > maxText) {
-        render(m); setState(m, 'refused'); system(T.e.too_large, true);
+        render(m); setState(m, 'refused'); x('error', [{ code: 'too_large' }]);
         var err = new Error('kefu: message over ' + maxText + ' bytes'); err.code = 'too_large';
         return Promise.reject(err);
       }
       var guess = scriptLang(text);
-      if (guess) follow(guess);
+      if (guess) x('follow', [guess]);
       // Without the core (not there yet, or no chunk) the question goes over the WebSocket at once.
       if (X && S.core) return X.ask(m, guess);
       more();
@@ -691,7 +614,7 @@
     sendPhoto: function (file) { return x('sendPhoto', [file]); },
     on: function (ev, cb) { (handlers[ev] = handlers[ev] || []).push(cb); return api; },
     off: function (ev, cb) { handlers[ev] = (handlers[ev] || []).filter(function (f) { return f !== cb; }); return api; },
-    setLanguage: function (code) { return setLanguage(code); },
+    setLanguage: function (code) { return x('setLanguage', [code]); },
     track: function (event, data) { if (event) track(event, data); return api; },
     identify: function (o) { return x('identify', [o]); },
     lang: function () { return LANG; }
@@ -743,9 +666,10 @@
     X = f({
       h: h, t: t, T: function () { return T; }, S: S, ui: ui, root: root, ROOT: ROOT, Q: Q, ASSETS: ASSETS, started: started,
       features: features, waiters: waiters, emit: emit, track: track, pub: pub, newID: newID, byteLen: byteLen, load: load, save: save,
-      frame: frame, connect: connect, reconnect: reconnect, queue: queue, flush: flush, saveOutbox: saveOutbox, takeOutbox: takeOutbox, settle: settle,
+      frame: frame, connect: connect, reconnect: reconnect, queue: queue, flush: flush, saveOutbox: saveOutbox, takeOutbox: takeOutbox, outbox: findOutbox, settle: settle,
       system: system, scroll: scroll, addMessage: addMessage, setState: setState, remote: remote, removeChips: removeChips, api: api,
-      follow: follow, uiLang: uiLang, max: function (n) { maxText = n; },
+      style: style, strings: function (s, l) { T = s; LANG = l; label(); }, showTyping: showTyping, hideTyping: hideTyping,
+      append: function (el) { ui.log.appendChild(el); lastRow = null; scroll(); }, max: function (n) { maxText = n; },
       v: function () { return { conv: conv, visitor: visitor, lang: LANG, history: history, answered: answered, ready: !!(ws && wsState === 'ready') }; }
     });
     xq.splice(0).forEach(function (c) { x(c[0], c[1]).then(c[2], c[3]); });

@@ -10,7 +10,7 @@
  * that language that only this chunk uses (the loader's table lacks them). */
 (function (W, D) {
   'use strict';
-  var STRINGS = "@@STRINGS@@";
+  var STRINGS = "@@STRINGS@@", STYLE = "@@CSS@@";
   var K = W.Kefu;
   if (!K || !K._x) return;
   K._x(function (I) {
@@ -106,6 +106,102 @@
       };
       ui.log.appendChild(box); I.scroll();
     }
+
+    /* ---------- events: handoff, the human queue's position line, typing, CSAT, closing (docs/PROTOCOL.md §2.5) ---------- */
+    // The loader hands every event frame here, in order.
+    function event(f) {
+      var ev = f.event || '';
+      if (ev === 'conversation.handoff') { human(true); handoffNotice(); I.track('handoff', { reason: f.reason }); }
+      else if (ev === 'conversation.assigned') { human(true); unqueue(); I.system(t('assigned').replace('{a}', f.author || f.reason || 'Agent')); }
+      else if (ev === 'conversation.typing') { if (f.author) I.showTyping(6000); }
+      else if (ev === 'queue.position') queue(f);
+      else if (ev === 'csat.request') csat();
+      else if (ev === 'conversation.closed') { I.hideTyping(); human(false); unqueue(); I.system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
+      I.emit('event', { event: ev, reason: f.reason, author: f.author });
+    }
+    function human(on) { S.human = on; I.save('human', on); }
+    // Central usually says the handoff in the conversation's language; the
+    // widget's own notice only stands in when no such message comes with it.
+    function handoffNotice() {
+      var at = Date.now();
+      setTimeout(function () { if (S.sysAt < at - 3000) I.system(t('handoff')); }, 1500);
+    }
+    var bar = null;
+    function unqueue() { if (bar && bar.parentNode) bar.parentNode.removeChild(bar); bar = null; callback(false); }
+    function waitText(s) { return s < 60 ? q().sec : q().min.replace('{n}', Math.round(s / 60)); }
+    function queue(f) {
+      human(true);
+      var p = f.position || 0, w = f.wait_s || 0;
+      I.emit('queue', { position: p, wait_s: w, reason: f.reason || undefined });
+      if (!bar) { bar = h('div', 'system queue'); bar.setAttribute('role', 'status'); }
+      bar.textContent = f.reason === 'after_hours' ? q().after.replace('{t}', f.at ? new Date(f.at).toLocaleString(I.v().lang, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '')
+        : f.reason === 'no_agent' ? q().none
+        : (p <= 1 ? q().next : q().pos.replace('{p}', p)) + ' · ' + q().wait.replace('{w}', waitText(w));
+      I.append(bar);
+      callback(!!f.reason);
+    }
+
+    /* ---------- error frames (docs/PROTOCOL.md): a polite line, and Retry only where another try could work ---------- */
+    function error(f) {
+      var code = f.code || 'x', E = I.T().e || {}, text = E[code] || E.x || code;
+      var m = f.id && I.outbox(f.id);
+      if (code === 'unavailable' || code === 'rate_limited') {
+        if (m) { m.inflight = false; setTimeout(I.flush, code === 'rate_limited' ? 1500 : 3000); }
+        I.system(text, true);
+        return;
+      }
+      if (code === 'need_hello') { I.reconnect(); return; }
+      if (code === 'upload_expired' && m && m.blob && !m.reuploaded) { reupload(m); return; }
+      if (code === 'identity_refused') { refused(f); return; }
+      if (m) {
+        I.takeOutbox(f.id); I.setState(m, /^(too_large|bad_frame|bad_version|upload_expired)$/.test(code) ? 'refused' : 'failed'); I.hideTyping();
+        var err = new Error(f.reason || code); err.code = code;
+        I.settle(f.id, false, err);
+      }
+      I.system(text, true);
+      I.emit('error', { code: code, reason: f.reason, id: f.id });
+    }
+
+    /* ---------- UI languages: labels follow the shopper's language (Kefu.setLanguage) ---------- */
+    // uiLang maps a language tag (the browser's "zh-Hant-TW", the core's "zh") to a UI language, or ''.
+    function uiLang(tag) {
+      var s = String(tag || '').toLowerCase(), cur = I.v().lang;
+      if (/^zh/.test(s)) return /tw|hk|mo|hant/.test(s) ? 'zh-TW' : (/^zh-/.test(cur) && s === 'zh' ? cur : 'zh-CN');
+      s = s.split('-')[0];
+      return ASSETS.langs.indexOf(s) >= 0 ? s : '';
+    }
+    // follow switches the labels to the language the shopper writes in.
+    function follow(lang) {
+      var l = uiLang(lang);
+      if (l && l !== I.v().lang) setLanguage(l).catch(function () {});
+    }
+    function setLanguage(code) {
+      var l = uiLang(code);
+      if (!l) return Promise.reject(new Error('kefu: no UI language ' + code));
+      if (l === I.v().lang) return Promise.resolve(l);
+      return fetch(ROOT + ASSETS.strings + l + '.json').then(function (r) {
+        if (!r.ok) throw new Error('kefu: strings ' + l + ' ' + r.status);
+        return r.json();
+      }).then(function (s) {
+        I.strings(s, l);
+        pack(packLang(l));
+        I.emit('language', { lang: l });
+        return l;
+      });
+    }
+
+    /* ---------- the photo button and the instant-answer mark ---------- */
+    var clip = '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9"/></svg>';
+    var bolt = '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>';
+    ui.attach = h('button', 'attach'); ui.attach.type = 'button'; ui.attach.innerHTML = clip;
+    ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = 'image/jpeg,image/png,image/webp'; ui.file.hidden = true; ui.file.tabIndex = -1;
+    ui.attach.onclick = function () { ui.file.click(); };
+    ui.file.onchange = function () { var f = ui.file.files && ui.file.files[0]; ui.file.value = ''; if (f) I.api.sendPhoto(f).catch(function () { /* shown in the log */ }); };
+    ui.input.parentNode.insertBefore(ui.attach, ui.input); ui.input.parentNode.appendChild(ui.file);
+    function label() { ui.attach.setAttribute('aria-label', t('attach')); }
+    label();
+    // instant marks an answer the browser gave.
+    function instant(meta) { var s = h('span', 'instant'); s.innerHTML = bolt; s.appendChild(D.createTextNode(t('instant'))); meta.insertBefore(s, meta.firstChild); }
 
     /* ---------- callback form: nobody is available (docs/PROTOCOL.md §2.5) ---------- */
     var form = null, cbDone = false;
@@ -395,8 +491,8 @@
       var core = S.core, text = m.text, r = null, an = null, config = S.config;
       try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
       var lang = an && an.lang;
-      if (lang && (guess || text.length >= 12)) I.follow(lang); // a word or two says too little
-      var pl = lang ? packLang(I.uiLang(lang)) : '';
+      if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
+      var pl = lang ? packLang(uiLang(lang)) : '';
       if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
         // Another language than the packs we hold: fetch its pack, then try again (briefly).
         return Promise.race([pack(pl), new Promise(function (ok) { setTimeout(ok, 1500, null); })]).then(function () {
@@ -447,16 +543,16 @@
     W.addEventListener('pagehide', flushHits);
 
     // This chunk's style sheet, beside the loader's in the Shadow DOM.
-    var css = h('link'); css.rel = 'stylesheet'; css.href = ROOT + ASSETS.css2;
-    I.root.appendChild(css);
+    I.style(STYLE, ASSETS.css2);
     flushLocal();
     loadCore();
     if (ui.greeted) pack(packLang(I.v().lang));
     return {
-      quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback,
+      quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback, event: event, error: error,
+      follow: follow, setLanguage: setLanguage, label: label, instant: instant,
       identify: identify, welcomed: welcomed, refused: refused,
       sendPhoto: sendPhoto, reupload: reupload,
-      suggestions: suggestions, ask: ask, pack: function (l) { return pack(packLang(l)); }, open: function () { pack(packLang(I.v().lang)); loadCore(); }, flushLocal: flushLocal
+      suggestions: suggestions, ask: ask, open: function () { pack(packLang(I.v().lang)); loadCore(); }, flushLocal: flushLocal
     };
   });
 })(window, document);

@@ -26,7 +26,8 @@ func TestSplitStrings(t *testing.T) {
 	}
 	loaderTop, loaderQ := used("kefu.js")
 	chunkTop, chunkQ := used("more.js")
-	if len(loaderTop) < 10 || len(chunkTop) < 5 || len(loaderQ) < 5 || len(chunkQ) < 5 {
+	// The human queue is the chunk's (the loader reads no "q" string).
+	if len(loaderTop) < 10 || len(chunkTop) < 5 || len(chunkQ) < 5 {
 		t.Fatalf("too few strings found: %d %d %d %d", len(loaderTop), len(chunkTop), len(loaderQ), len(chunkQ))
 	}
 	for _, lang := range Languages {
