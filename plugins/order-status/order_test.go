@@ -59,6 +59,9 @@ func TestTracking(t *testing.T) {
 		{"where is my order 10023", "", 0, "10023", false},                       // an ABI 1.0 host
 		{"has 10023 or 10024 shipped?", "order_status", 0.9, "", false},          // which one? pass
 		{"hello", "greeting", 0.99, "", false},
+		{"cancel order 123", "cancel_order", 0.99, "", false},                // under 4 digits: no order id, pass
+		{"where is order ２０２４１", "order_status", 0.99, "", false},            // full-width digits are no id
+		{"where is order A1B2C3D4", "order_status", 0.99, "A1B2C3D4", false}, // digits spread over the id
 	}
 	for _, tc := range tests {
 		env := &pdk.Envelope{Message: pdk.Message{Text: tc.text, Intent: tc.intent, IntentConfidence: tc.conf}}
