@@ -574,24 +574,24 @@ func (s *Service) seriesAggregated(ctx context.Context, tenant string, q rangeQu
 	}
 	window := s.conversionWindow(ctx, tenant)
 	costs := analytics.Costs{AgentHour: s.settingFloat(ctx, tenant, SettingCostAgentHour), InfraMonth: s.settingFloat(ctx, tenant, SettingCostInfraMonth)}
+	// Every bucket at once (store: the rollups and the partial hours are read once).
+	aggs, err := s.st.AggregateStatsSeries(ctx, store.StatsQuery{Tenant: tenant, Team: q.team, Channel: q.channel, Agent: q.agent}, clipped, q.to, window)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]store.HitsAgg, len(starts))
+	if browserAnswersCount(q) {
+		if hits, err = s.st.AggregateHitsSeries(ctx, tenant, clipped, q.to, analytics.BrowserSessionGap); err != nil {
+			return nil, err
+		}
+	}
 	pts := make([]analytics.Point, len(starts))
 	for i := range starts {
 		b0, b1 := clipped[i], q.to
 		if i+1 < len(starts) {
 			b1 = starts[i+1]
 		}
-		agg, err := s.st.AggregateStats(ctx, store.StatsQuery{Tenant: tenant, From: b0, To: b1, Team: q.team, Channel: q.channel, Agent: q.agent,
-			NoPercentiles: true}, window)
-		if err != nil {
-			return nil, err
-		}
-		var hits store.HitsAgg
-		if browserAnswersCount(q) {
-			if hits, err = s.st.AggregateHits(ctx, tenant, b0, b1, analytics.BrowserSessionGap); err != nil {
-				return nil, err
-			}
-		}
-		pts[i] = analytics.Point{T: starts[i].UTC(), V: analytics.Value(analytics.FromAggregates(b0, b1, agg, hits, costs), metric)}
+		pts[i] = analytics.Point{T: starts[i].UTC(), V: analytics.Value(analytics.FromAggregates(b0, b1, aggs[i], hits[i], costs), metric)}
 	}
 	return pts, nil
 }

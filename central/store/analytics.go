@@ -44,6 +44,13 @@ type AnalyticsStore interface {
 	AggregateHits(ctx context.Context, tenant string, from, to time.Time, gap time.Duration) (HitsAgg, error)
 	// AggregateStats aggregates the facts of q in the database (see StatsAgg).
 	AggregateStats(ctx context.Context, q StatsQuery, window time.Duration) (StatsAgg, error)
+	// AggregateStatsSeries is AggregateStats without percentiles of every
+	// bucket [starts[i], starts[i+1]) (the last one up to to; q's From and
+	// To are ignored), read at once where the rollups allow.
+	AggregateStatsSeries(ctx context.Context, q StatsQuery, starts []time.Time, to time.Time, window time.Duration) ([]StatsAgg, error)
+	// AggregateHitsSeries is AggregateHits of every bucket, read at once
+	// where the rollups allow.
+	AggregateHitsSeries(ctx context.Context, tenant string, starts []time.Time, to time.Time, gap time.Duration) ([]HitsAgg, error)
 	// ConvStat returns the facts of one conversation or ErrNotFound.
 	ConvStat(ctx context.Context, tenant, id string) (ConvStats, error)
 	// StatsWatermark is the updated_at from which the tenant's

@@ -79,6 +79,7 @@ var contract = []struct {
 	{"rollups", testRollups},
 	{"rollups, concurrent writers", testRollupsConcurrent},
 	{"bulk load", testBulkLoad},
+	{"aggregate series", testAggregateSeries},
 }
 
 var ctx = context.Background()
