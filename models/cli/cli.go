@@ -206,7 +206,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	maxBytes := fs.Int("max-bytes", 0, "--search size: the largest model file to keep")
 	bits := fs.Int("bits", 8, "bits per embedding weight in the written file (2..8; below 8: the compact format 4)")
 	keepRows := fs.Int("keep-rows", 0, "prune the embedding to this many rows, those of largest norm, after the epochs (0: all; else the compact format 4)")
-	fs.IntVar(&cfg.RetrainEpochs, "retrain-epochs", 0, "with --keep-rows: epochs of training after pruning, the pruned rows held at zero")
+	fs.IntVar(&cfg.RetrainEpochs, "retrain-epochs", 0, "with --keep-rows: epochs of training after pruning, the pruned rows held at zero (with --bits below 8: through the quantization)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
@@ -229,6 +229,9 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	// shared machine); the arithmetic is single-threaded anyway.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	cfg.KeepRows = *keepRows
+	if *bits < 8 && cfg.RetrainEpochs > 0 {
+		cfg.QuantBits = *bits
+	}
 	cfg.Features.Buckets = uint32(*buckets)
 	cfg.Features.WordNgrams, cfg.Features.MinN, cfg.Features.MaxN, cfg.Features.CJKMaxN = uint8(*wordN), uint8(*minN), uint8(*maxN), uint8(*cjkN)
 	if t.name == "anger" {

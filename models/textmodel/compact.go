@@ -46,13 +46,7 @@ func appendCompact(out []byte, m []float32, rows, dim, bits, keep int) []byte {
 	}
 	scales := make([]float32, len(kept))
 	for i, k := range kept {
-		// the largest scale code whose scale still covers the row's
-		// largest value, so that no value is clipped
-		c := int(math.Floor(8 * math.Log2(float64(top)/float64(k.max))))
-		c = min(max(c, 0), 255)
-		for c > 0 && codeScale(top, c) < k.max {
-			c--
-		}
+		c := scaleCode(top, k.max)
 		out = append(out, byte(c))
 		scales[i] = codeScale(top, c)
 	}
@@ -87,6 +81,40 @@ func storeBits(bits int) int {
 		return 4
 	}
 	return 8
+}
+
+// scaleCode is the largest scale code whose scale still covers a row whose
+// largest absolute value is rowMax, so that no value is clipped.
+func scaleCode(top, rowMax float32) int {
+	c := int(math.Floor(8 * math.Log2(float64(top)/float64(rowMax))))
+	c = min(max(c, 0), 255)
+	for c > 0 && codeScale(top, c) < rowMax {
+		c--
+	}
+	return c
+}
+
+// QuantizeRow writes into dst the values row takes in a compact file
+// (format 4) of bits bits whose largest weight is top: what inference will
+// see. Training uses it to retrain through the quantization (the gradient
+// passes to the unquantized row).
+func QuantizeRow(dst, row []float32, top float32, bits int) {
+	var a float32
+	for _, v := range row {
+		a = max(a, float32(math.Abs(float64(v))))
+	}
+	if a == 0 || top <= 0 {
+		clear(dst)
+		return
+	}
+	a = min(a, top)
+	scale := codeScale(top, scaleCode(top, a))
+	qmax := float32(int(1)<<(bits-1) - 1)
+	for j, v := range row {
+		q := float32(math.Round(float64(v / scale * qmax)))
+		q = min(max(q, -qmax), qmax)
+		dst[j] = q * scale / qmax
+	}
 }
 
 // codeScale is the row scale of scale code c under top scale top.

@@ -217,3 +217,35 @@ func TestCompactRefusesDamage(t *testing.T) {
 		{"checksum", append(slices.Clone(data[:len(data)-1]), data[len(data)-1]^1), ErrChecksum},
 	})
 }
+
+// TestQuantizeRowIsWhatLoadReads: QuantizeRow, which training uses to see
+// the rows as they will ship, gives exactly the weights a compact file of
+// the same bits holds after Load.
+func TestQuantizeRowIsWhatLoadReads(t *testing.T) {
+	for _, bits := range []int{2, 3, 4, 6} {
+		w := randomWeights(13)
+		var top float32
+		for _, v := range w.Emb {
+			top = max(top, float32(math.Abs(float64(v))))
+		}
+		w.Bits = bits
+		data, err := Marshal(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Load(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.Weights().Emb
+		q := make([]float32, w.Dim)
+		for r := 0; r < int(w.Features.Buckets); r++ {
+			QuantizeRow(q, w.Emb[r*w.Dim:(r+1)*w.Dim], top, bits)
+			for j, v := range q {
+				if d := math.Abs(float64(v - got[r*w.Dim+j])); d > 1e-5*float64(top) {
+					t.Fatalf("%d bits, row %d weight %d: QuantizeRow %v, file %v", bits, r, j, v, got[r*w.Dim+j])
+				}
+			}
+		}
+	}
+}

@@ -83,6 +83,12 @@ type Config struct {
 	// kept rows.
 	KeepRows      int
 	RetrainEpochs int
+	// QuantBits, when 2..7 with RetrainEpochs, makes the retraining epochs
+	// see each kept row as the compact file of that many bits will store
+	// it (textmodel.QuantizeRow), the gradient passing straight through to
+	// the unquantized row: the network learns to live with the low-bit
+	// weights it will ship with.
+	QuantBits int
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -137,6 +143,9 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	}
 	if cfg.KeepRows < 0 || cfg.RetrainEpochs < 0 || (cfg.RetrainEpochs > 0 && cfg.KeepRows == 0) {
 		return nil, fmt.Errorf("train: keep rows and retrain epochs must be ≥ 0, retraining needs kept rows (got %d, %d)", cfg.KeepRows, cfg.RetrainEpochs)
+	}
+	if cfg.QuantBits != 0 && (cfg.QuantBits < 2 || cfg.QuantBits > 7 || cfg.RetrainEpochs == 0) {
+		return nil, fmt.Errorf("train: quantized retraining takes 2..7 bits and retraining epochs (got %d bits, %d epochs)", cfg.QuantBits, cfg.RetrainEpochs)
 	}
 	if cfg.KeepRows > 0 && cfg.Linear {
 		return nil, fmt.Errorf("train: pruning rows is for embedding bags, not linear models")
@@ -260,12 +269,19 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		order[i] = i
 	}
 	hv := make([]float32, dim)
+	qrow := make([]float32, dim)
 	var scratchIDs []int
 	res := &Result{}
 	for epoch := 0; epoch < cfg.Epochs+cfg.RetrainEpochs; epoch++ {
 		if epoch == cfg.Epochs && cfg.KeepRows > 0 {
 			pruned = pruneRows(emb, dim, cfg.KeepRows)
 			phase, phaseStart = cfg.RetrainEpochs*len(items), done
+		}
+		var top float32 // the largest weight, which sets the quantization's scales
+		if pruned != nil && cfg.QuantBits > 0 {
+			for _, v := range emb {
+				top = max(top, float32(math.Abs(float64(v))))
+			}
 		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		var epochLoss float64
@@ -297,6 +313,10 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 				}
 				for _, id := range it.ids {
 					row := emb[id*dim : id*dim+dim]
+					if top > 0 {
+						textmodel.QuantizeRow(qrow, row, top, cfg.QuantBits)
+						row = qrow
+					}
 					for j, v := range row {
 						hv[j] += v
 					}
@@ -374,6 +394,9 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		SqrtPool: cfg.SqrtPool,
 		Out:      append([]float32(nil), mat.Data[float32](m.W)...),
 		Bias:     append([]float32(nil), mat.Data[float32](m.B)...),
+		// the threshold below is chosen on the model as it will be stored
+		Bits:     cfg.QuantBits,
+		KeepRows: cfg.KeepRows,
 	}
 	if m.W1 != nil {
 		w.Hidden = append([]float32(nil), mat.Data[float32](m.W1)...)

@@ -115,6 +115,8 @@ func TestFitErrors(t *testing.T) {
 		func(c *Config) { c.KeepRows = -1 },
 		func(c *Config) { c.RetrainEpochs = 2 }, // retraining without pruning
 		func(c *Config) { c.Linear, c.KeepRows = true, 10 },
+		func(c *Config) { c.KeepRows, c.RetrainEpochs, c.QuantBits = 10, 1, 8 },
+		func(c *Config) { c.KeepRows, c.QuantBits = 10, 2 }, // quantized retraining without retraining epochs
 	} {
 		c := tinyConfig()
 		f(&c)
@@ -251,9 +253,9 @@ func TestSmoothedLoss(t *testing.T) {
 func TestPruneAndRetrain(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	trainSet, testSet := load(t, "train"), load(t, "test")
-	for _, tc := range []struct{ keep, retrain int }{{300, 0}, {300, 5}} {
+	for _, tc := range []struct{ keep, retrain, bits int }{{300, 0, 0}, {300, 5, 0}, {300, 5, 2}} {
 		cfg := tinyConfig()
-		cfg.KeepRows, cfg.RetrainEpochs = tc.keep, tc.retrain
+		cfg.KeepRows, cfg.RetrainEpochs, cfg.QuantBits = tc.keep, tc.retrain, tc.bits
 		res, err := Fit(context.Background(), trainSet, nil, nil, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -274,7 +276,12 @@ func TestPruneAndRetrain(t *testing.T) {
 		if nz == 0 || nz > tc.keep {
 			t.Fatalf("keep %d retrain %d: %d non-zero rows", tc.keep, tc.retrain, nz)
 		}
-		w.Bits = 4
+		if w.Bits != tc.bits || w.KeepRows != tc.keep {
+			t.Fatalf("weights say %d bits, %d rows; want %d, %d", w.Bits, w.KeepRows, tc.bits, tc.keep)
+		}
+		if w.Bits == 0 {
+			w.Bits = 4
+		}
 		data, err := textmodel.Marshal(w)
 		if err != nil {
 			t.Fatal(err)
@@ -290,7 +297,7 @@ func TestPruneAndRetrain(t *testing.T) {
 			}
 		}
 		acc := float64(correct) / float64(len(trainSet)+len(testSet))
-		t.Logf("keep %d rows, retrain %d epochs, 4 bits: %d bytes, accuracy %.2f on the slice", tc.keep, tc.retrain, len(data), acc)
+		t.Logf("keep %d rows, retrain %d epochs, %d bits: %d bytes, accuracy %.2f on the slice", tc.keep, tc.retrain, w.Bits, len(data), acc)
 		if acc < 0.7 {
 			t.Fatalf("keep %d retrain %d: accuracy %.2f on the slice, want well above chance (0.33)", tc.keep, tc.retrain, acc)
 		}
