@@ -80,7 +80,7 @@ func TestClusterFailover(t *testing.T) {
 		t.Skip("starts processes")
 	}
 	dsn := testPostgres(t)
-	c := &cluster{t: t, leafToken: "leaf-" + chat.NewID(), centralPassword: "central-" + chat.NewID()}
+	c := &cluster{t: t, leafSecret: "leaf-" + chat.NewID(), centralPassword: "central-" + chat.NewID()}
 	c.startNATS()
 	creds := filepath.Join(t.TempDir(), "central-nats.json")
 	if err := os.WriteFile(creds, []byte(`{"user":"central","password":"`+c.centralPassword+`"}`), 0o600); err != nil {
@@ -97,7 +97,7 @@ func TestClusterFailover(t *testing.T) {
 	edges := map[string]*proc{}
 	for _, region := range []string{"eu", "us"} {
 		p := c.proc("edge-"+region, false, "edge", "--region", region, "--addr", c.addr(), "--data", t.TempDir(),
-			"--leaf", strings.Join(c.leafURLs, ","), "--leaf-token", c.leafToken)
+			"--leaf", strings.Join(c.leafURLs, ","), "--leaf-token", c.leafToken(region))
 		c.start(p)
 		edges[region] = p
 	}
@@ -308,7 +308,7 @@ func TestClusterFailover(t *testing.T) {
 // cluster starts and kills the processes of TestClusterFailover.
 type cluster struct {
 	t                    *testing.T
-	leafToken            string
+	leafSecret           string // the leaf tokens' root: each region has its own (nats-users.conf)
 	centralPassword      string
 	nats                 []*proc
 	natsNames            []string
@@ -316,6 +316,10 @@ type cluster struct {
 	mu                   sync.Mutex
 	procs                []*proc
 }
+
+// leafToken is region's token for the cluster's leaf ports
+// ($LEAF_TOKEN_<REGION> of deploy/compose/nats-users.conf).
+func (c *cluster) leafToken(region string) string { return c.leafSecret + "-" + region }
 
 // proc is one process of the cluster; start runs it again after a kill.
 type proc struct {
@@ -350,6 +354,10 @@ func (c *cluster) startNATS() {
 		t.Fatal(err)
 	}
 	conf := string(b)
+	users, err := os.ReadFile(filepath.Join("..", "..", "deploy", "compose", "nats-users.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	type ports struct{ client, cluster, leaf int }
 	var ps [3]ports
 	for i := range ps {
@@ -381,8 +389,12 @@ func (c *cluster) startNATS() {
 		if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(filepath.Join(dir, "nats-users.conf"), users, 0o600); err != nil { // nats.conf includes it
+			t.Fatal(err)
+		}
 		p := c.proc(name, true, "-c", file)
-		p.env = []string{"NATS_NAME=" + name, "LEAF_TOKEN=" + c.leafToken, "NATS_CENTRAL_PASSWORD=" + c.centralPassword}
+		p.env = []string{"NATS_NAME=" + name, "NATS_CENTRAL_PASSWORD=" + c.centralPassword,
+			"LEAF_TOKEN_EU=" + c.leafToken("eu"), "LEAF_TOKEN_US=" + c.leafToken("us")}
 		c.nats = append(c.nats, p)
 		c.natsNames = append(c.natsNames, name)
 		c.start(p)

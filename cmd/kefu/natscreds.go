@@ -9,12 +9,54 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/internal/natsembed"
 )
 
 func init() {
 	register("nats-credentials", "credentials of an edge (or central) for the NATS that `kefu central --embed-nats` runs", runNATSCredentials)
+	register("nats-users", "the authorization block of an external nats-server's configuration: central, edges and leaf links with kefu's permissions", runNATSUsers)
+}
+
+// runNATSUsers prints (or writes) the authorization block that gives an
+// external NATS system (deploy/compose/nats.conf includes it) the users
+// and permissions of kefu's embedded NATS: central, the edges of
+// --edge-region and the leaf links of --leaf-region, each restricted to
+// its region (natsembed.UsersConf). Passwords are environment variables
+// of the nats-server (natsembed.PasswordVar).
+func runNATSUsers(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kefu nats-users", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	domain := fs.String("domain", edge.DefaultCentralDomain, "the NATS system's JetStream domain (its jetstream { domain } and kefu edge --central-domain)")
+	edges := fs.String("edge-region", "", "comma-separated regions whose edges connect as clients (user edge-REGION, password $NATS_EDGE_REGION_PASSWORD)")
+	leaves := fs.String("leaf-region", "", "comma-separated regions whose edges connect as leaf nodes (user kefu-leaf-REGION, password $LEAF_TOKEN_REGION)")
+	out := fs.String("out", "", "write to this file instead of standard output")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	split := func(s string) []string {
+		var r []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				r = append(r, v)
+			}
+		}
+		return r
+	}
+	conf, err := natsembed.UsersConf(*domain, split(*edges), split(*leaves))
+	if err != nil {
+		return fail(stderr, fmt.Errorf("nats-users: %w", err))
+	}
+	if *out == "" {
+		_, _ = io.WriteString(stdout, conf)
+		return 0
+	}
+	if err := os.WriteFile(*out, []byte(conf), 0o644); err != nil {
+		return fail(stderr, fmt.Errorf("nats-users: %w", err))
+	}
+	return 0
 }
 
 // runNATSCredentials prints or writes the credentials a role presents to

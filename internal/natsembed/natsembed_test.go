@@ -319,7 +319,6 @@ func expectPermissionError(t *testing.T, errs chan error, what string) {
 // region's domain only, and receives neither another domain's API
 // requests nor replies outside its edge's reply prefix.
 func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
-	ctx := t.Context()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	hub, err := Start(Options{StoreDir: t.TempDir(), Domain: "central", Auth: &Auth{Secret: secret},
 		LeafListen: "127.0.0.1:" + strconv.Itoa(freePort(t))})
@@ -351,6 +350,14 @@ func TestLeafLinkHasOnlyItsRegionsPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cen.Close()
+	checkLeafLinkOfEU(t, cen, leaf)
+}
+
+// checkLeafLinkOfEU checks what a leaf link of region eu (leaf, domain
+// edge-eu) may do on the hub that cen, central's connection, is on (see
+// TestLeafLinkHasOnlyItsRegionsPermissions).
+func checkLeafLinkOfEU(t *testing.T, cen *nats.Conn, leaf *Server) {
+	ctx := t.Context()
 	lc, err := leaf.ConnectAs(EdgeUser("eu"), "edge")
 	if err != nil {
 		t.Fatal(err)
