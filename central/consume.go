@@ -229,6 +229,15 @@ func (s *Service) handleInbound(in inbound) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	start := time.Now()
+	if before, err := s.writtenBeforeErasure(ctx, env); err != nil {
+		s.log.Warn("inbound: will retry", "tenant", env.Tenant, "id", env.Message.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return false
+	} else if before {
+		// Written before its visitor was erased, arrived after (erased.go).
+		s.reject(m, "visitor erased", nil)
+		return true
+	}
 	if err := s.process(ctx, env); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
 			s.reject(m, "refused by the store", err)

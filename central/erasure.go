@@ -153,7 +153,14 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 		}
 		s.publishReply(chat.Envelope{Tenant: tenant, Region: c.Region, Channel: c.Channel, Visitor: visitor}, note)
 	}
-	done, changed, err := s.st.Erase(ctx, tenant, req.ID, agent, erasedVisitorPrefix+chat.NewID(), time.Now())
+	// Noted before the texts are replaced and the edges hear of it: a
+	// message of the visitor written until now that central handles later
+	// (a leaf edge's buffer, another replica) is dropped (erased.go).
+	at := time.Now()
+	if err := s.noteErased(ctx, tenant, visitor, at); err != nil {
+		return store.ErasureRequest{}, err
+	}
+	done, changed, err := s.st.Erase(ctx, tenant, req.ID, agent, erasedVisitorPrefix+chat.NewID(), at)
 	if err != nil {
 		return store.ErasureRequest{}, err
 	}

@@ -188,6 +188,7 @@ var (
 
 // Service is a running central. It is safe for concurrent use.
 type Service struct {
+	erased    jetstream.KeyValue // chat.BucketErased (erased.go)
 	cfg       Config
 	log       *slog.Logger
 	m         *metrics
@@ -384,6 +385,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.startWebhooks()
+	if err := s.startErasedBucket(ctx); err != nil { // before the consumer: it reads the bucket (erased.go)
+		return nil, err
+	}
 	if err := s.startConsumer(ctx); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,25 @@ const (
 // it returns. Events hold ids only, no personal data.
 const ErasureMaxAge = 30 * 24 * time.Hour
 
+// BucketErased is the KV bucket in which central notes each erased
+// visitor: key ErasedKey(tenant, visitor), value the erasure's completion
+// time (RFC 3339). Central drops an inbound message of that visitor
+// written before that time (a leaf edge buffered it while its link was
+// down, and it reached central before the edge applied the erasure). It
+// holds visitor tokens, never visitor ids; only central reads or writes it.
+const BucketErased = "KEFU_ERASED"
+
+// ErasedMaxAge bounds how long BucketErased keeps an entry: a message
+// buffered before an erasure can wait RegionMaxAge in its region and then
+// InboundMaxAge in central's stream, no longer.
+const ErasedMaxAge = RegionMaxAge + InboundMaxAge
+
+// ErasedKey is the key of visitor of tenant in BucketErased: the tenant's
+// subject token and the visitor's token (VisitorToken).
+func ErasedKey(tenant, visitor string) string {
+	return SubjectToken(tenant) + "." + VisitorToken(tenant, visitor)
+}
+
 // ErasureSubject is the subject of a tenant's completed erasures.
 func ErasureSubject(tenant string) string { return SubjectErasurePrefix + SubjectToken(tenant) }
 
