@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+	"modernc.org/sqlite" // database/sql driver, pure Go
 )
 
 // OpenSQLite opens (creating if needed) the SQLite database at path, in WAL
@@ -37,10 +37,11 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	base, err := sqlite.NewConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
 	}
+	db := sql.OpenDB(stmtCacheConnector{base}) // each connection keeps its prepared statements
 	db.SetMaxOpenConns(4)
 	s := &sqlStore{db: db, d: dialect{name: "sqlite"}, writers: new(sync.Mutex)}
 	for _, stmt := range schema("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL") {
