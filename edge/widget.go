@@ -169,10 +169,11 @@ func etag(b []byte) string {
 //     policy, never the header of the script's own response, and the
 //     widget's style sheets name no URL (the header is also the
 //     browsers' default, strict-origin-when-cross-origin);
-//   - for a content-hashed (immutable) one, no ETag and no
-//     Access-Control-Allow-Origin: it is never revalidated, and the
-//     widget loads it with a <script> or <link> without crossorigin. The
-//     files it fetches (string tables, the core) keep both.
+//   - no Access-Control-Allow-Origin: the merchant's tag and the widget
+//     load them with a <script> or <link> without crossorigin (the files
+//     the page fetches — string tables, the core — keep it);
+//   - for a content-hashed (immutable) one, no ETag: it is never
+//     revalidated.
 //
 // X-Content-Type-Options: nosniff, Content-Type, Cache-Control and Vary
 // stay on every file.
@@ -183,7 +184,7 @@ func (n *Node) serveWidget(a asset) fiber.Handler {
 		if element {
 			c.Response().Header.Del(fiber.HeaderReferrerPolicy)
 		}
-		if !lean {
+		if !element {
 			c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
 		}
 		if a.immutable {

@@ -47,7 +47,7 @@ type Bundle struct {
 // valid JavaScript string literals before the replacement.
 const (
 	markStrings = `"@@STRINGS@@"` // the UI strings of the bundle's language that the file uses (kefu.js, more.js)
-	markAssets  = `"@@ASSETS@@"`  // {css, css2, wasm, exec, strings, langs} (kefu.js, boot.js)
+	markAssets  = `"@@ASSETS@@"`  // {css, css2, wasm, exec, strings, langs} (kefu.js); {strings, langs} (boot.js)
 	// markCSS becomes ["<the file's minified style sheet>"] (kefu.js:
 	// kefu.css, more.js: more.css), which the page adopts as a
 	// constructed style sheet: no request before the launcher shows. The
@@ -66,7 +66,7 @@ const (
 var chunkStrings = map[string]bool{
 	"photo": true, "photo_type": true, "photo_size": true, "csat_q": true, "csat_thanks": true, "star": true,
 	"stock_in": true, "stock_out": true, "view": true, "suggest": true, "attach": true, "instant": true,
-	"handoff": true, "assigned": true, "closed": true, "q": true, "e": true,
+	"handoff": true, "assigned": true, "closed": true, "typing": true, "q": true, "e": true,
 }
 
 // unusedStrings are keys neither script reads (kept in the tables for
@@ -226,7 +226,10 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	}
 	loader = bytes.Replace(loader, []byte(markCSS), cssArray(css), 1)
 	chunk = bytes.Replace(chunk, []byte(markCSS), cssArray(css2), 1)
-	bootBody := minified(dist, bytes.Replace(boot, []byte(markAssets), assetsJSON, 1), ".js")
+	// The bootstrap needs only the languages and the loaders' stem: every
+	// byte of it comes before the launcher shows.
+	bootAssets, _ := json.Marshal(map[string]any{"langs": Languages, "strings": assets["strings"]})
+	bootBody := minified(dist, bytes.Replace(boot, []byte(markAssets), bootAssets, 1), ".js")
 	add("kefu.js", typeJS, bootBody, false)
 	for _, lang := range Languages {
 		body := bytes.Replace(loader, []byte(markStrings), loaderStrings[lang], 1)

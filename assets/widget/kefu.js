@@ -63,33 +63,23 @@
   var waiters = {};                          // message id → {resolve, reject}
   var maxText = 4096;
   var ws = null, wsState = 'idle', backoff = 0, retryTimer = 0, pingTimer = 0, pongTimer = 0;
-  var isOpen = false, unread = 0, typingTimer = 0, opener = null;
+  var isOpen = false, unread = 0, opener = null;
   var features = {};                         // what the edge's welcome frame says it supports
-  var tracked = [];                          // recent Kefu.track events, sent as context with the next message
-  // Shared with more.js: the core and /w/config once loaded; identify()'s
-  // signed-in shopper (memory only: name and e-mail are personal data),
-  // sent with every hello of this page, and its pending promise.
-  // human: a person answers (no typing dots until one types); sysAt: when
-  // the last system message came.
-  var S = { core: null, config: null, identity: null, fresh: false, wait: null, human: !!load('human', false), sysAt: 0 };
+  // Shared with more.js, which sets the rest: core and config (/w/config)
+  // once loaded; identity, identify()'s signed-in shopper (memory only:
+  // name and e-mail are personal data) sent with every hello of this page,
+  // wait its pending promise, fresh; human: a person answers (no typing
+  // dots until one types); sysAt: when the last system message came.
+  var S = { human: load('human', false), sysAt: 0 };
 
   function emit(ev, data) { (handlers[ev] || []).forEach(function (cb) { try { cb(data); } catch (e) { setTimeout(function () { throw e; }); } }); }
   function pub(m) { return { id: m.id, role: m.role, text: m.text, source: m.source, author: m.author || undefined, at: m.at }; }
-  // track records an analytics event: the merchant's own (Kefu.track) or
-  // the widget's (open, close, local_answer, handoff, csat). Listeners of
-  // Kefu.on('track') receive each one; the latest go to the agent as
-  // context of the shopper's next message.
-  function track(name, data) {
-    var e = { event: String(name).slice(0, 64), data: data === undefined ? null : data, at: Date.now() };
-    tracked.push(e); if (tracked.length > 10) tracked.shift();
-    emit('track', e);
-  }
+  // track records an analytics event (more.js track), with the time it happened.
+  function track(name, data) { x('track', [name, data, Date.now()]); }
   function byteLen(s) { return new TextEncoder().encode(s).length; }
 
   /* ---------- DOM (a Shadow DOM: no style leaks either way) ---------- */
-  // The bootstrap may have drawn a launcher already: take its host over.
-  var host = D.getElementById('kefu-widget'), early = host && host.shadowRoot && host.shadowRoot.querySelector(".stub");
-  if (!early) { host = D.createElement('div'); early = null; }
+  var host = D.createElement('div');
   host.id = 'kefu-widget';
   if (attr('position') === 'left') host.setAttribute('data-position', 'left');
   // The host element lives in the page, where any global rule (even
@@ -99,7 +89,7 @@
   // inheritance, and the few properties the widget needs are set again.
   // (CSSOM changes need no 'unsafe-inline' under a strict CSP.)
   var phone = W.matchMedia ? W.matchMedia('(max-width: 480px)') : { matches: false };
-  var hostVars = {}, shown = !!early;
+  var hostVars = {}, shown = false;
   function hostStyle() {
     var st = host.style, I = 'important', left = attr('position') === 'left', full = isOpen && phone.matches;
     var gap = phone.matches ? '12px' : '20px';
@@ -118,31 +108,27 @@
   }
   function hostVar(k, v) { hostVars[k] = v; host.style.setProperty(k, v); }
   if (phone.addEventListener) phone.addEventListener('change', hostStyle);
-  var root = early ? host.shadowRoot : host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
   var color = attr('color');
   function h(tag, cls, text) { var e = D.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
   // Icons are fixed markup of this file, never text from anyone else.
   var ICON = {
     chat: '<svg width="28" height="28" viewBox="0 0 24 24" fill="none" aria-hidden="true"><path d="M12 3C6.9 3 3 6.6 3 11c0 2.2 1 4.2 2.6 5.6L5 21l4.2-2.1c.9.3 1.8.4 2.8.4 5.1 0 9-3.6 9-8.1S17.1 3 12 3z" fill="currentColor"/><circle cx="8.5" cy="11" r="1.2" fill="#4f46e5"/><circle cx="12" cy="11" r="1.2" fill="#4f46e5"/><circle cx="15.5" cy="11" r="1.2" fill="#4f46e5"/></svg>',
     close: '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>',
-    x: '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
     send: '<svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3.4 20.4l17.5-7.5c.8-.4.8-1.5 0-1.8L3.4 3.6c-.7-.3-1.4.3-1.2 1l1.9 6.4 8.4 1-8.4 1-1.9 6.4c-.2.7.5 1.3 1.2 1z"/></svg>',
     bot: '<svg width="14" height="14" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 2l2.4 5.6L20 10l-5.6 2.4L12 18l-2.4-5.6L4 10l5.6-2.4z"/></svg>'
   };
   // style adds a style sheet to the Shadow DOM: the text built into the
   // file (["css"]) as a constructed sheet — no request, and like the host's
   // inline style it is CSSOM, which a strict CSP allows — else (a browser
-  // without them, or sources served unbuilt) a <link> to file. done runs
-  // once it applies.
+  // without them, no Shadow DOM, or sources served unbuilt: a string has no
+  // pop) a <link> to file. done, if any, runs once it applies.
   function style(text, file, done) {
-    done = done || function () {};
-    if (typeof text === 'object' && root.adoptedStyleSheets && W.CSSStyleSheet) {
-      try {
-        var s = new CSSStyleSheet(); s.replaceSync(text[0]);
-        root.adoptedStyleSheets = [].slice.call(root.adoptedStyleSheets).concat(s);
-        return done();
-      } catch (e) { /* a <link> below */ }
-    }
+    try {
+      var s = new CSSStyleSheet(); s.replaceSync(text.pop());
+      root.adoptedStyleSheets = [].slice.call(root.adoptedStyleSheets).concat(s);
+      return done && done();
+    } catch (e) { /* a <link> below */ }
     var l = h('link'); l.rel = 'stylesheet'; l.href = ROOT + file; l.onload = l.onerror = done;
     root.appendChild(l);
   }
@@ -150,11 +136,7 @@
   // page is idle after the launcher shows, so it never competes with the chat.
   function styled() {
     shown = true; hostStyle();
-    // Swap the bootstrap's launcher for ours, keeping the keyboard focus.
-    var focused = early && root.activeElement === early;
     ui.panel.style.display = ui.launcher.style.display = '';
-    if (early && early.parentNode) early.parentNode.removeChild(early);
-    if (focused) (isOpen ? ui.input : ui.launcher).focus();
     (W.requestIdleCallback || function (f) { setTimeout(f, 1200); })(more, { timeout: 4000 });
   }
   var ui = {};
@@ -162,13 +144,13 @@
   var head = h('header', 'head');
   var avs = h('div', 'avatars'); avs.setAttribute('aria-hidden', 'true');
   ui.avatar = h('div', 'avatar'); avs.appendChild(ui.avatar);
-  var a2 = h('div', 'avatar a2'); a2.innerHTML = '<svg width="18" height="18" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 12a4 4 0 100-8 4 4 0 000 8zm0 2c-4 0-7 2-7 4.5V20h14v-1.5C19 16 16 14 12 14z"/></svg>';
-  avs.appendChild(a2);
+  ui.avatars = avs; // more.js adds the team's second avatar
   var who = h('div', 'who');
   ui.title = h('h2', 'title'); who.appendChild(ui.title);
   ui.status = h('div', 'status'); ui.status.appendChild(h('span', 'dot')); ui.statusText = h('span', ''); ui.status.appendChild(ui.statusText);
   who.appendChild(ui.status);
-  ui.x = h('button', 'icon-btn'); ui.x.type = 'button'; ui.x.innerHTML = ICON.x; ui.x.onclick = function () { api.close(); };
+  // The header's close button shows the launcher's chevron: the panel folds down into it.
+  ui.x = h('button', 'icon-btn'); ui.x.type = 'button'; ui.x.innerHTML = ICON.close; ui.x.onclick = function () { api.close(); };
   head.appendChild(avs); head.appendChild(who); head.appendChild(ui.x);
   ui.log = h('div', 'log'); ui.log.setAttribute('role', 'log'); ui.log.setAttribute('aria-live', 'polite'); ui.log.setAttribute('aria-relevant', 'additions'); ui.log.tabIndex = 0;
   var composer = h('div', 'composer'), field = h('div', 'field');
@@ -353,19 +335,8 @@
     else if (s === 'sending') m.meta.textContent = t('sending');
     else if (m.source === 'edge' || m.source === 'local') m.meta.textContent = s === 'sent' ? t('sent') : '';
   }
-  var typingRow = null;
-  function showTyping(ms) {
-    if (!typingRow) {
-      typingRow = h('div', 'row bot typing');
-      var av = h('div', 'avatar bot'); av.innerHTML = ICON.bot; av.setAttribute('aria-hidden', 'true');
-      var b = h('div', 'bubble'); b.setAttribute('role', 'img'); b.innerHTML = '<i></i><i></i><i></i>';
-      typingRow.appendChild(av); typingRow.appendChild(b);
-    }
-    typingRow.lastChild.setAttribute('aria-label', t('typing'));
-    ui.log.appendChild(typingRow); scroll();
-    clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, ms || 25000);
-  }
-  function hideTyping() { clearTimeout(typingTimer); if (typingRow && typingRow.parentNode) typingRow.parentNode.removeChild(typingRow); }
+  // The typing dots are more.js's (typing): none before it is there.
+  function hideTyping() { if (X) X.hideTyping(); }
   function system(text, warn) { render({ id: 'sys-' + newID(), role: 'system', text: text, warn: warn }, true); }
 
 
@@ -450,7 +421,7 @@
         var m = takeOutbox(f.id);
         if (f.conversation_id && !conv) { conv = f.conversation_id; save('conv', conv); }
         // An edge plugin may have answered before accepted: no typing dots then.
-        if (m) { setState(m, 'sent'); if (!answered[f.id] && !S.human) showTyping(); settle(f.id, true, pub(m)); }
+        if (m) { setState(m, 'sent'); if (!answered[f.id] && !S.human) x('typing', [0, f.id]); settle(f.id, true, pub(m)); }
         break;
       case 'message':
         if (!f.id || !f.text) break;
@@ -512,10 +483,7 @@
       if (m.lang) f.lang = m.lang;
       if (m.intent) f.intent = m.intent;
       if (m.anger) f.anger = Math.round(m.anger * 1000) / 1000;
-      var sku = D.querySelector('[data-kefu-sku]');
-      if (sku) f.context.sku = sku.getAttribute('data-kefu-sku');
-      // The latest tracked events that fit the edge's 512-byte context value.
-      for (var k = tracked.length; k > 0; k--) { var tj = JSON.stringify(tracked.slice(-k)); if (byteLen(tj) <= 500) { f.context.track = tj; break; } }
+      if (X) X.context(f);
       if (m.answer) f.answer = m.answer;
       if (m.upload) f.upload = m.upload;
       if (m.ctx) for (var c in m.ctx) f.context[c] = m.ctx[c];
@@ -643,7 +611,7 @@
     history.forEach(function (m) { render(m, true); });
     if (history.length) { ui.greeted = true; lastRow = null; }
     outbox = outbox.map(function (o) {
-      var m = { id: o.id, role: 'shopper', text: o.text, source: 'edge', at: o.at, lang: o.lang, intent: o.intent, anger: o.anger, state: 'sending', answer: o.answer, ctx: o.ctx, hidden: o.hidden, upload: o.upload };
+      var m = Object.assign({ role: 'shopper', source: 'edge', state: 'sending' }, o); // o: the fields saveOutbox keeps
       if (o.answer) answered[o.id] = true;
       if (m.hidden || m.answer) return m;
       if (!rendered[m.id]) render(m, true); else { var el = ui.log.querySelector('[data-id="' + m.id + '"]'); if (el) { m.el = el; m.meta = el.querySelector('.meta'); setState(m, 'sending'); } }
@@ -664,12 +632,12 @@
   api._x = function (f) {
     if (X) return;
     X = f({
-      h: h, t: t, T: function () { return T; }, S: S, ui: ui, root: root, ROOT: ROOT, Q: Q, ASSETS: ASSETS, started: started,
-      features: features, waiters: waiters, emit: emit, track: track, pub: pub, newID: newID, byteLen: byteLen, load: load, save: save,
+      h: h, t: t, ICON: ICON, T: function () { return T; }, S: S, ui: ui, root: root, ROOT: ROOT, Q: Q, ASSETS: ASSETS, started: started,
+      features: features, waiters: waiters, emit: emit, pub: pub, newID: newID, byteLen: byteLen, load: load, save: save,
       frame: frame, connect: connect, reconnect: reconnect, queue: queue, flush: flush, saveOutbox: saveOutbox, takeOutbox: takeOutbox, outbox: findOutbox, settle: settle,
       system: system, scroll: scroll, addMessage: addMessage, setState: setState, remote: remote, removeChips: removeChips, api: api,
-      style: style, strings: function (s, l) { T = s; LANG = l; label(); }, showTyping: showTyping, hideTyping: hideTyping,
-      append: function (el) { ui.log.appendChild(el); lastRow = null; scroll(); }, max: function (n) { maxText = n; },
+      style: style, strings: function (s, l) { T = s; LANG = l; label(); },
+      append: function (el, keep) { ui.log.appendChild(el); if (!keep) lastRow = null; scroll(); }, max: function (n) { maxText = n; },
       v: function () { return { conv: conv, visitor: visitor, lang: LANG, history: history, answered: answered, ready: !!(ws && wsState === 'ready') }; }
     });
     xq.splice(0).forEach(function (c) { x(c[0], c[1]).then(c[2], c[3]); });

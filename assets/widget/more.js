@@ -72,7 +72,7 @@
           box.textContent = t('csat_thanks');
           var ev = { score: n, conversation_id: convID || I.v().conv || undefined };
           if (I.features.csat) I.frame({ type: 'csat', id: I.newID(), conversation_id: ev.conversation_id, score: n });
-          I.emit('csat', ev); I.track('csat', ev);
+          I.emit('csat', ev); track('csat', ev);
         };
         row.appendChild(b);
       });
@@ -111,14 +111,30 @@
     // The loader hands every event frame here, in order.
     function event(f) {
       var ev = f.event || '';
-      if (ev === 'conversation.handoff') { human(true); handoffNotice(); I.track('handoff', { reason: f.reason }); }
+      if (ev === 'conversation.handoff') { human(true); handoffNotice(); track('handoff', { reason: f.reason }); }
       else if (ev === 'conversation.assigned') { human(true); unqueue(); I.system(t('assigned').replace('{a}', f.author || f.reason || 'Agent')); }
-      else if (ev === 'conversation.typing') { if (f.author) I.showTyping(6000); }
+      else if (ev === 'conversation.typing') { if (f.author) typing(6000); }
       else if (ev === 'queue.position') queue(f);
       else if (ev === 'csat.request') csat();
-      else if (ev === 'conversation.closed') { I.hideTyping(); human(false); unqueue(); I.system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
+      else if (ev === 'conversation.closed') { hideTyping(); human(false); unqueue(); I.system(t('closed')); if (f.reason === 'csat') csatPrompt(f.conversation_id); }
       I.emit('event', { event: ev, reason: f.reason, author: f.author });
     }
+    // typing shows the dots for ms (25 s by default) or until a message
+    // comes; for the reply to a shopper's message (id), only while none came.
+    var typingRow = null, typingTimer = 0;
+    function typing(ms, id) {
+      if (id && I.v().answered[id]) return;
+      if (!typingRow) {
+        typingRow = h('div', 'row bot typing');
+        var av = h('div', 'avatar bot'); av.innerHTML = I.ICON.bot; av.setAttribute('aria-hidden', 'true');
+        var b = h('div', 'bubble'); b.setAttribute('role', 'img'); b.innerHTML = '<i></i><i></i><i></i>';
+        typingRow.appendChild(av); typingRow.appendChild(b);
+      }
+      typingRow.lastChild.setAttribute('aria-label', t('typing'));
+      I.append(typingRow, true);
+      clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, ms || 25000);
+    }
+    function hideTyping() { clearTimeout(typingTimer); if (typingRow && typingRow.parentNode) typingRow.parentNode.removeChild(typingRow); }
     function human(on) { S.human = on; I.save('human', on); }
     // Central usually says the handoff in the conversation's language; the
     // widget's own notice only stands in when no such message comes with it.
@@ -141,6 +157,25 @@
       callback(!!f.reason);
     }
 
+    /* ---------- analytics: Kefu.track and the widget's own events ---------- */
+    // track records an analytics event: the merchant's own (Kefu.track) or
+    // the widget's (open, close, local_answer, handoff, csat). Listeners of
+    // Kefu.on('track') receive each one; the latest go to the agent as
+    // context of the shopper's next message (context).
+    var tracked = [];
+    function track(name, data, at) {
+      var e = { event: String(name).slice(0, 64), data: data === undefined ? null : data, at: at || Date.now() };
+      tracked.push(e); if (tracked.length > 10) tracked.shift();
+      I.emit('track', e);
+    }
+    // context adds to a message frame the page's product (data-kefu-sku)
+    // and the latest tracked events that fit the edge's 512-byte context value.
+    function context(f) {
+      var sku = D.querySelector('[data-kefu-sku]');
+      if (sku) f.context.sku = sku.getAttribute('data-kefu-sku');
+      for (var k = tracked.length; k > 0; k--) { var tj = JSON.stringify(tracked.slice(-k)); if (I.byteLen(tj) <= 500) { f.context.track = tj; break; } }
+    }
+
     /* ---------- error frames (docs/PROTOCOL.md): a polite line, and Retry only where another try could work ---------- */
     function error(f) {
       var code = f.code || 'x', E = I.T().e || {}, text = E[code] || E.x || code;
@@ -154,7 +189,7 @@
       if (code === 'upload_expired' && m && m.blob && !m.reuploaded) { reupload(m); return; }
       if (code === 'identity_refused') { refused(f); return; }
       if (m) {
-        I.takeOutbox(f.id); I.setState(m, /^(too_large|bad_frame|bad_version|upload_expired)$/.test(code) ? 'refused' : 'failed'); I.hideTyping();
+        I.takeOutbox(f.id); I.setState(m, /^(too_large|bad_frame|bad_version|upload_expired)$/.test(code) ? 'refused' : 'failed'); hideTyping();
         var err = new Error(f.reason || code); err.code = code;
         I.settle(f.id, false, err);
       }
@@ -175,24 +210,37 @@
       var l = uiLang(lang);
       if (l && l !== I.v().lang) setLanguage(l).catch(function () {});
     }
+    // setLanguage fetches a language's table once (tables: its promise),
+    // however many messages ask for it meanwhile (the local answers must
+    // not each start a fetch); the latest language asked for wins.
+    var tables = {}, want = '';
     function setLanguage(code) {
       var l = uiLang(code);
       if (!l) return Promise.reject(new Error('kefu: no UI language ' + code));
+      want = l;
       if (l === I.v().lang) return Promise.resolve(l);
-      return fetch(ROOT + ASSETS.strings + l + '.json').then(function (r) {
-        if (!r.ok) throw new Error('kefu: strings ' + l + ' ' + r.status);
-        return r.json();
-      }).then(function (s) {
-        I.strings(s, l);
-        pack(packLang(l));
-        I.emit('language', { lang: l });
-        return l;
+      if (!tables[l]) {
+        tables[l] = fetch(ROOT + ASSETS.strings + l + '.json').then(function (r) {
+          if (!r.ok) throw new Error('kefu: strings ' + l + ' ' + r.status);
+          return r.json();
+        });
+        tables[l].catch(function () { delete tables[l]; }); // tried again next time
+      }
+      return tables[l].then(function (s) {
+        if (want === l && l !== I.v().lang) {
+          I.strings(s, l);
+          pack(packLang(l));
+          I.emit('language', { lang: l });
+        }
+        return I.v().lang;
       });
     }
 
-    /* ---------- the photo button and the instant-answer mark ---------- */
+    /* ---------- the header's second avatar, the photo button and the instant-answer mark ---------- */
     var clip = '<svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 01-7.8-7.8l8.6-8.6a3.7 3.7 0 015.2 5.2l-8.6 8.6a1.8 1.8 0 01-2.6-2.6l7.9-7.9"/></svg>';
     var bolt = '<svg width="11" height="11" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M13 2L4 14h7l-1 8 9-12h-7l1-8z"/></svg>';
+    var a2 = h('div', 'avatar a2'); a2.innerHTML = '<svg width="18" height="18" viewBox="0 0 24 24" fill="#fff" aria-hidden="true"><path d="M12 12a4 4 0 100-8 4 4 0 000 8zm0 2c-4 0-7 2-7 4.5V20h14v-1.5C19 16 16 14 12 14z"/></svg>';
+    ui.avatars.appendChild(a2);
     ui.attach = h('button', 'attach'); ui.attach.type = 'button'; ui.attach.innerHTML = clip;
     ui.file = h('input'); ui.file.type = 'file'; ui.file.accept = 'image/jpeg,image/png,image/webp'; ui.file.hidden = true; ui.file.tabIndex = -1;
     ui.attach.onclick = function () { ui.file.click(); };
@@ -510,7 +558,7 @@
       I.setState(m, '');
       var a = { id: I.newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
       I.addMessage(a);
-      hit(r, m, a); I.track('local_answer', { faq_id: r.faqId, lang: r.lang });
+      hit(r, m, a); track('local_answer', { faq_id: r.faqId, lang: r.lang });
       var out = I.pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = I.pub(m);
       return out;
     }
@@ -548,7 +596,7 @@
     loadCore();
     if (ui.greeted) pack(packLang(I.v().lang));
     return {
-      quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback, event: event, error: error,
+      quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback, event: event, error: error, track: track, context: context, typing: typing, hideTyping: hideTyping,
       follow: follow, setLanguage: setLanguage, label: label, instant: instant,
       identify: identify, welcomed: welcomed, refused: refused,
       sendPhoto: sendPhoto, reupload: reupload,

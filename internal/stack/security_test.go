@@ -255,9 +255,9 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	// The widget's scripts and style sheets carry what a browser uses for
 	// them and no more (edge.serveWidget, issue 13): nosniff always, no
-	// Referrer-Policy (a classic script's requests follow the page's); the
-	// content-hashed ones no ETag and no CORS header either. The files the
-	// widget fetches (the string tables) keep CORS.
+	// Referrer-Policy (a classic script's requests follow the page's), no
+	// CORS header (loaded without crossorigin); the content-hashed ones no
+	// ETag either. The files the widget fetches (the string tables) keep CORS.
 	b, err := widget.Build(widget.FS(), widget.FS())
 	if err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestSecurityHeaders(t *testing.T) {
 		h := head("/" + a.Name)
 		element := ext == ".js" || ext == ".css"
 		want := map[string]bool{"X-Content-Type-Options": true, "Cache-Control": true, "Content-Type": true,
-			"Referrer-Policy": !element, "Etag": !(element && a.Immutable), "Access-Control-Allow-Origin": !(element && a.Immutable)}
+			"Referrer-Policy": !element, "Etag": !(element && a.Immutable), "Access-Control-Allow-Origin": !element}
 		for k, w := range want {
 			if got := h.Get(k) != ""; got != w {
 				t.Errorf("%s: header %s present %v, want %v (%v)", a.Name, k, got, w, h)
