@@ -315,6 +315,10 @@ func TestInstallSwapsAtomicallyAndInFlightFinishesOnOld(t *testing.T) {
 	cfg := Config{
 		TrustedKeys:      []string{base64.StdEncoding.EncodeToString(pub)},
 		RequireSignature: true,
+		// The upstream holds the in-flight call until the installs below
+		// are done, which on a loaded machine outlasts the default client's
+		// 5 s: the plugin's 30 s limit bounds it here instead.
+		HTTPClient: &http.Client{},
 		Regions: map[string]Region{"t": {
 			Pipelines: map[Hook][]string{HookInbound: {"p"}},
 			HTTPAllow: []string{u.Host},
