@@ -38,6 +38,18 @@ func (s *Service) startChannels(ctx context.Context) error {
 	if _, err := s.js.CreateOrUpdateStream(ctx, s.streamConfig(ctx, chat.ErasureStream())); err != nil {
 		return fmt.Errorf("central: stream %s: %w", chat.StreamErasure, err)
 	}
+	// The edges' buckets in central's domain: made here, before any edge
+	// can, so that no edge credential makes a stream of that name on other
+	// subjects (kefu.outbound.>) and reads what it captures (SECURITY.md).
+	for _, b := range []jetstream.KeyValueConfig{
+		{Bucket: chat.BucketChannelSent, TTL: 24 * time.Hour, Description: "replies delivered to platform channels (key: reply id)"},
+		{Bucket: chat.BucketChannelCursors, Description: "pull cursors of platform channels (WeCom sync_msg)"},
+	} {
+		b.Storage, b.Replicas = jetstream.FileStorage, s.bucketReplicas(ctx, b.Bucket)
+		if _, err := s.js.CreateOrUpdateKeyValue(ctx, b); err != nil {
+			return fmt.Errorf("central: bucket %s: %w", b.Bucket, err)
+		}
+	}
 	sub, err := s.nc.QueueSubscribe(chat.SubjectChannelLookup, ConsumerName, s.onChannelLookup)
 	if err != nil {
 		return fmt.Errorf("central: subscribe channel lookup: %w", err)
