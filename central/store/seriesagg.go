@@ -134,6 +134,13 @@ func (s *sqlStore) AggregateStatsSeries(ctx context.Context, q StatsQuery, start
 	return out, nil
 }
 
+func init() {
+	migrations = append(migrations, struct {
+		version int
+		stmt    string
+	}{1552, `CREATE INDEX IF NOT EXISTS widget_hits_carried ON widget_hits (tenant, at, gap_ms) WHERE conversation_id = '' AND gap_ms >= 0`})
+}
+
 // ordersRows counts the tenant's order.placed events in [a, b) and sums
 // their amounts from the rows.
 func (s *sqlStore) ordersRows(ctx context.Context, tenant string, a, b int64) (int, float64, error) {
@@ -238,11 +245,28 @@ func (s *sqlStore) AggregateHitsSeries(ctx context.Context, tenant string, start
 			return nil, fmt.Errorf("store: aggregate hits series of %q: %w", tenant, err)
 		}
 	}
-	// Sessions begun before a bucket and carried into it (AggregateHits).
+	// Sessions begun before a bucket and carried into it (AggregateHits):
+	// hits whose predecessor (at most SessionGap before, so in the same
+	// hour or the one before) lies before their bucket's start. One range
+	// scan of the partial index widget_hits_carried for all buckets.
 	carried := make([]int, len(starts))
-	if err := perBucket(`SELECT b.i, COUNT(*), 0 FROM `+buckets+` JOIN widget_hits h ON h.tenant = ? AND h.conversation_id = ''
-		AND h.at >= b.s AND h.at < b.e AND h.at < b.s + ? AND h.gap_ms >= 0 AND h.at - h.gap_ms < b.s GROUP BY b.i`,
-		[]any{tenant, gap.Milliseconds()}, func(i, n, _ int) { carried[i] = n }); err != nil {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT at, gap_ms FROM widget_hits WHERE tenant = ? AND conversation_id = '' AND gap_ms >= 0
+		AND at >= ? AND at < ? AND at % 3600000 < gap_ms`), tenant, f, t)
+	if err != nil {
+		return nil, fmt.Errorf("store: aggregate hits series of %q: %w", tenant, err)
+	}
+	for rows.Next() {
+		var at, g int64
+		if err := rows.Scan(&at, &g); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: aggregate hits series of %q: %w", tenant, err)
+		}
+		if i := bucketOf(bounds, at); i >= 0 && at-g < bounds[i] {
+			carried[i]++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: aggregate hits series of %q: %w", tenant, err)
 	}
 	for i := range out {
