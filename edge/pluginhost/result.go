@@ -53,9 +53,12 @@ func DecodeResult(b []byte, maxText int) (Result, error) {
 	if !utf8.Valid(b) {
 		return Result{}, fmt.Errorf("%w: not valid UTF-8", ErrBadResult)
 	}
-	var w wireResult
-	if err := json.Unmarshal(b, &w); err != nil {
-		return Result{}, fmt.Errorf("%w: %v", ErrBadResult, err)
+	w, ok := decodeWire(b) // resultfast.go: the Go PDK's form, without encoding/json
+	if !ok {
+		w = wireResult{}
+		if err := json.Unmarshal(b, &w); err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrBadResult, err)
+		}
 	}
 	r := Result{Text: w.Text, Lang: w.Lang, Intent: w.Intent, Labels: w.Labels, Answer: w.Answer, Reason: w.Reason}
 	switch w.Verdict {

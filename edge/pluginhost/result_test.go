@@ -1,9 +1,12 @@
 package pluginhost
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDecodeResult(t *testing.T) {
@@ -52,6 +55,12 @@ func FuzzDecodeResult(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if w, ok := decodeWire(b); ok && utf8.Valid(b) {
+			var j wireResult
+			if err := json.Unmarshal(b, &j); err != nil || !reflect.DeepEqual(w, j) {
+				t.Fatalf("fast path %+v, encoding/json %+v (%v)", w, j, err)
+			}
+		}
 		r, err := DecodeResult(b, 4096)
 		if err != nil {
 			if !errors.Is(err, ErrBadResult) {
