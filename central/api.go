@@ -509,7 +509,7 @@ func (s *Service) reply(c *fiber.Ctx) error {
 	if route.Visitor != "" {
 		out.SetLabel(chat.LabelReplyRoute, route.Visitor)
 	}
-	s.publishReply(out, m)
+	s.publishReply(c.UserContext(), out, m)
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // How central takes shopper messages from JetStream (issue 14).
@@ -229,16 +230,31 @@ func (s *Service) handleInbound(in inbound) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	start := time.Now()
+	// A span of the message's trace: a child of the edge's publish when
+	// the NATS message carries its traceparent (internal/tracing).
+	ctx, sp := s.cfg.Tracer.Start(tracing.FromHeader(ctx, m.Headers().Get(tracing.Header), env.Message.ID), "central.process", tracing.KindConsumer)
+	defer sp.End()
+	if sp != nil {
+		sp.SetAttr("kefu.message_id", env.Message.ID)
+		sp.SetAttr("kefu.conversation_id", env.Message.ConversationID)
+		sp.SetAttr("kefu.tenant", env.Tenant)
+		sp.SetAttr("kefu.region", env.Region)
+		if md, err := m.Metadata(); err == nil {
+			sp.SetAttr("kefu.deliveries", int64(md.NumDelivered))
+		}
+	}
 	if before, err := s.writtenBeforeErasure(ctx, env); err != nil {
 		s.log.Warn("inbound: will retry", "tenant", env.Tenant, "id", env.Message.ID, "err", err)
 		_ = m.NakWithDelay(time.Second)
 		return false
 	} else if before {
 		// Written before its visitor was erased, arrived after (erased.go).
+		sp.SetAttr("kefu.result", "visitor erased")
 		s.reject(m, "visitor erased", nil)
 		return true
 	}
 	if err := s.process(ctx, env); err != nil {
+		sp.SetError(err)
 		if errors.Is(err, store.ErrInvalid) {
 			s.reject(m, "refused by the store", err)
 			return true // terminated: it will never be stored; the others go on

@@ -101,7 +101,7 @@ func (s *Service) erasureRequested(ctx context.Context, env chat.Envelope, conv 
 	} else if got, err := s.st.Message(ctx, env.Tenant, note.ID); err == nil {
 		note = got
 	}
-	s.publishReply(env, note)
+	s.publishReply(ctx, env, note)
 
 	if s.autoErase(env.Tenant) {
 		if req.Status == store.ErasureRequested {
@@ -151,7 +151,7 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 		if _, _, err := s.st.SaveReply(ctx, tenant, note, false); err != nil {
 			return store.ErasureRequest{}, err
 		}
-		s.publishReply(chat.Envelope{Tenant: tenant, Region: c.Region, Channel: c.Channel, Visitor: visitor}, note)
+		s.publishReply(ctx, chat.Envelope{Tenant: tenant, Region: c.Region, Channel: c.Channel, Visitor: visitor}, note)
 	}
 	// Noted before the texts are replaced and the edges hear of it: a
 	// message of the visitor written until now that central handles later

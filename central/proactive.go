@@ -301,7 +301,7 @@ func (s *Service) deliverNotice(ctx context.Context, n store.Notice) {
 		if n.Reason == labelPromotion {
 			out.SetLabel(labelPromotion, "1")
 		}
-		s.publishOutbound(out, replyRoute(out))
+		s.publishOutbound(ctx, out, replyRoute(out))
 	}
 	n.State, n.SentAt = store.NoticeSent, time.Now()
 	if err := s.st.UpdateNotice(ctx, n); err != nil {

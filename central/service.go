@@ -27,6 +27,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/internal/egress"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // ConsumerName is the durable JetStream consumer every central replica
@@ -175,6 +176,12 @@ type Config struct {
 	// Registerer receives the Service's Prometheus metrics (kefu_central_*,
 	// kefu_alert_*). Default: nil, the metrics are counted but not exported.
 	Registerer prometheus.Registerer
+	// Tracer records a span of each inbound message central handles
+	// (central.process, a child of the edge's publish span when the NATS
+	// message carries a traceparent header) and of each reply it publishes,
+	// whose header carries the trace back to the edge (package
+	// internal/tracing). Default: nil, no traces.
+	Tracer *tracing.Tracer
 
 	// beforeAck, in tests, runs after processing and before the ack; an
 	// error skips the ack (a simulated crash).
@@ -692,11 +699,11 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	if !stored {
 		// A redelivery: finish what the first delivery started.
 		if note, err := s.st.Message(ctx, env.Tenant, noteID); err == nil {
-			s.publishReply(env, note)
+			s.publishReply(ctx, env, note)
 			return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.Reason(conv.Reason)}, noteID)
 		}
 		if reply, err := s.st.Message(ctx, env.Tenant, replyID); err == nil {
-			s.publishReply(env, reply)
+			s.publishReply(ctx, env, reply)
 			if conv.BotFailures >= s.rt.Config().MaxBotFailures {
 				return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.ReasonBotFailed}, noteID)
 			}
@@ -770,7 +777,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &reply})
 	}
-	s.publishReply(env, reply)
+	s.publishReply(ctx, env, reply)
 	if failed && conv.BotFailures >= s.rt.Config().MaxBotFailures {
 		return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.ReasonBotFailed}, noteID)
 	}
@@ -789,7 +796,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 	if stored {
 		s.m.messagesStored.WithLabelValues(string(chat.RoleSystem)).Inc()
 		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &note})
-		s.publishReply(env, note)
+		s.publishReply(ctx, env, note)
 	}
 	reason := string(dec.Reason)
 	if reason == "" {
@@ -855,23 +862,38 @@ func (s *Service) annotate(m *chat.Message) {
 
 // publishReply sends a message to the shopper through the edges of the
 // envelope's region.
-func (s *Service) publishReply(in chat.Envelope, m chat.Message) {
-	s.publishOutbound(chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
+func (s *Service) publishReply(ctx context.Context, in chat.Envelope, m chat.Message) {
+	s.publishOutbound(ctx, chat.Envelope{V: chat.ProtocolVersion, Tenant: in.Tenant, Region: in.Region, Channel: in.Channel,
 		Visitor: in.Visitor, Direction: chat.Outbound, Message: m}, replyRoute(in))
 }
 
 // publishOutbound publishes an outbound envelope to the region's edges,
 // and to the platform channel's outbox when route names one (replyRoute).
-func (s *Service) publishOutbound(out chat.Envelope, route string) {
+// With a span in ctx (central.process of the message answered) the reply's
+// publish is a span of that trace, carried to the edge in the traceparent
+// header.
+func (s *Service) publishOutbound(ctx context.Context, out chat.Envelope, route string) {
 	m := out.Message
 	data, err := json.Marshal(out)
 	if err != nil {
 		s.log.Error("outbound: marshal", "err", err)
 		return
 	}
-	if err := s.nc.Publish(chat.OutboundSubject(out.Region, out.Tenant), data); err != nil {
+	msg := nats.NewMsg(chat.OutboundSubject(out.Region, out.Tenant))
+	msg.Data = data
+	_, sp := tracing.Start(ctx, "nats.publish reply", tracing.KindProducer)
+	if sp != nil {
+		sp.SetAttr("messaging.system", "nats")
+		sp.SetAttr("messaging.destination.name", msg.Subject)
+		sp.SetAttr("kefu.message_id", m.ID)
+		sp.SetAttr("kefu.reply_to", m.ReplyTo)
+		msg.Header.Set(tracing.Header, sp.Context().Traceparent())
+	}
+	if err := s.nc.PublishMsg(msg); err != nil {
+		sp.SetError(err)
 		s.log.Warn("outbound: publish", "id", m.ID, "err", err)
 	}
+	sp.End()
 	if route != "" { // contacts.go
 		if route != out.Visitor {
 			out.Visitor = route

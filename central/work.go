@@ -190,7 +190,7 @@ func (s *Service) callbackRequested(ctx context.Context, env chat.Envelope, conv
 		if ok {
 			s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &note})
 		}
-		s.publishReply(env, note)
+		s.publishReply(ctx, env, note)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // Plugins runs a region's plugin pipeline over one envelope. *pluginhost.Host
@@ -190,6 +191,11 @@ type Config struct {
 	// Registerer receives the Node's Prometheus metrics (kefu_edge_*).
 	// Default: nil, the metrics are counted but not exported.
 	Registerer prometheus.Registerer
+	// Tracer records the spans of each shopper message (edge.message,
+	// the plugins, the NATS publish) and of each reply (edge.reply) and
+	// carries the trace to central in the traceparent header (package
+	// internal/tracing). Default: nil, no traces.
+	Tracer *tracing.Tracer
 }
 
 // ErrNoNATS is returned by New when Config.NATS is nil.

@@ -17,6 +17,7 @@ import (
 	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // maxOutboundText is the largest reply text the edge delivers (central's
@@ -228,8 +229,19 @@ func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
 	}
 	msg := nats.NewMsg(n.subject(env.Tenant, env.Visitor))
 	msg.Data = data
+	// The publish is a span of the message's trace; its context goes to
+	// central in the traceparent header (internal/tracing).
+	ctx, sp := tracing.Start(ctx, "nats.publish", tracing.KindProducer)
+	defer sp.End()
+	if sp != nil {
+		sp.SetAttr("messaging.system", "nats")
+		sp.SetAttr("messaging.destination.name", msg.Subject)
+		sp.SetAttr("kefu.message_id", env.Message.ID)
+		msg.Header.Set(tracing.Header, sp.Context().Traceparent())
+	}
 	start := time.Now()
 	if _, err := n.js.PublishMsg(ctx, msg, jetstream.WithMsgID(env.Message.ID)); err != nil {
+		sp.SetError(err)
 		n.m.publishFailures.Inc()
 		if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
 			n.streamOK.Store(false) // the stream may be gone: re-create on the next try
@@ -308,6 +320,7 @@ func (n *Node) checkIntent(env *chat.Envelope) {
 // of a conversation are delivered in order, those of different
 // conversations run through the outbound plugins in parallel.
 func (n *Node) onOutbound(m *nats.Msg) {
+	start := time.Now()
 	var env chat.Envelope
 	if err := json.Unmarshal(m.Data, &env); err != nil {
 		n.m.delivered.WithLabelValues("invalid").Inc()
@@ -319,31 +332,47 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		n.log.Warn("edge: invalid outbound envelope", "subject", m.Subject, "id", env.Message.ID, "err", err)
 		return
 	}
-	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(env) }) {
+	traceparent := m.Header.Get(tracing.Header)
+	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(env, traceparent, start) }) {
 		n.m.delivered.WithLabelValues("closing").Inc()
 	}
 }
 
 // deliverOutbound delivers one reply to the sockets of its conversation,
-// after the outbound pipeline.
-func (n *Node) deliverOutbound(env chat.Envelope) {
+// after the outbound pipeline; traceparent is the header central sent it
+// with (the trace of the message it answers), received when it arrived.
+func (n *Node) deliverOutbound(env chat.Envelope, traceparent string, received time.Time) {
+	ctx, sp := n.cfg.Tracer.Start(tracing.FromHeader(n.ctx, traceparent, env.Message.ReplyTo), "edge.reply", tracing.KindConsumer)
+	defer sp.End()
+	if sp != nil {
+		sp.SetAttr("kefu.message_id", env.Message.ID)
+		sp.SetAttr("kefu.reply_to", env.Message.ReplyTo)
+		sp.SetAttr("kefu.conversation_id", env.Message.ConversationID)
+		sp.SetAttr("kefu.region", n.cfg.Region)
+		sp.SetAttr("kefu.queued_ms", time.Since(received).Milliseconds())
+	}
 	n.ch.offer(env) // a waiting passive reply (a contact's too); the channel outbox has it as well
 	if chat.PlatformChannel(env.Visitor) {
+		sp.SetAttr("kefu.result", "channel")
 		return
 	}
 	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)
 	if len(sessions) == 0 {
+		sp.SetAttr("kefu.result", "no_socket")
 		n.m.delivered.WithLabelValues("no_socket").Inc()
 		return
 	}
-	msg, ok := n.outboundMessage(n.ctx, env)
+	msg, ok := n.outboundMessage(ctx, env)
 	if !ok {
+		sp.SetAttr("kefu.result", "withheld")
 		return
 	}
 	b := encodeFrame(messageFrame(msg))
 	for _, s := range sessions {
 		s.deliver(msg.ID, chat.FrameMessage, b)
 	}
+	sp.SetAttr("kefu.result", "delivered")
+	sp.SetAttr("kefu.sockets", len(sessions))
 	n.m.delivered.WithLabelValues("delivered").Inc()
 }
 

@@ -93,7 +93,7 @@ func (s *session) onWork(f chat.Frame) {
 		out.Envelope.Labels = map[string]string{"site": s.siteKey, chat.LabelPIITokens: out.Envelope.Label(chat.LabelPIITokens),
 			chat.LabelCSAT: strconv.Itoa(f.Rating)}
 		if s.valid(out.Envelope) {
-			s.forward(out.Envelope)
+			s.forward(s.n.ctx, out.Envelope)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // ReasonResumeUnavailable starts the reason of the error frame (code
@@ -394,6 +396,17 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeBadFrame, f.ID, "conversation_id does not match the one in welcome", 0)
 		return
 	}
+	// The message's trace (internal/tracing): its id is derived from the
+	// message id, so a retry lands in the same trace.
+	ctx, sp := s.n.cfg.Tracer.Start(tracing.WithMessageTrace(s.n.ctx, f.ID), "edge.message", tracing.KindServer)
+	defer sp.End()
+	if sp != nil {
+		sp.SetAttr("kefu.message_id", f.ID)
+		sp.SetAttr("kefu.conversation_id", conv)
+		sp.SetAttr("kefu.tenant", s.site.Tenant)
+		sp.SetAttr("kefu.region", s.n.cfg.Region)
+		sp.SetAttr("kefu.channel", string(s.channel))
+	}
 	at := time.Now().UTC()
 	if f.At > 0 && time.Since(time.UnixMilli(f.At)).Abs() < 24*time.Hour {
 		at = time.UnixMilli(f.At).UTC()
@@ -423,8 +436,9 @@ func (s *session) onMessage(f chat.Frame) {
 		desc.Data = nil
 		env.Message.Attachments = []chat.Attachment{desc}
 	}
-	out, err := s.n.runPlugins(s.n.ctx, pluginhost.HookInbound, env)
+	out, err := s.n.runPlugins(ctx, pluginhost.HookInbound, env)
 	if err != nil {
+		sp.SetError(err)
 		s.n.log.Error("edge: inbound plugins failed; message refused", "id", f.ID, "err", err)
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
 		return
@@ -435,9 +449,10 @@ func (s *session) onMessage(f chat.Frame) {
 	for _, k := range chat.EdgeAnswerLabels { // only the edge sets them, below
 		delete(out.Envelope.Labels, k)
 	}
+	sp.SetAttr("kefu.verdict", out.Verdict.String())
 	if localAnswered(&out, f) { // the widget answered in the browser (workframes.go)
 		if s.valid(out.Envelope) {
-			s.forward(out.Envelope)
+			s.forward(ctx, out.Envelope)
 		}
 		return
 	}
@@ -450,7 +465,7 @@ func (s *session) onMessage(f chat.Frame) {
 		s.sendError(chat.CodeDropped, f.ID, reason, 0)
 		return
 	case pluginhost.Answer:
-		s.answerAtEdge(f, conv, out)
+		s.answerAtEdge(ctx, f, conv, out)
 		return
 	case pluginhost.Escalate:
 		reason := out.Reason
@@ -460,7 +475,7 @@ func (s *session) onMessage(f chat.Frame) {
 		out.Envelope.SetLabel(chat.LabelEscalate, reason)
 	}
 	if s.valid(out.Envelope) {
-		s.forward(out.Envelope)
+		s.forward(ctx, out.Envelope)
 	}
 }
 
@@ -469,7 +484,7 @@ func (s *session) onMessage(f chat.Frame) {
 // with the answer in its labels so that central records both in the
 // conversation. The answer's id derives from the message id: a retry gets
 // the same id, which this connection does not send twice.
-func (s *session) answerAtEdge(f chat.Frame, conv string, out pluginhost.Outcome) {
+func (s *session) answerAtEdge(ctx context.Context, f chat.Frame, conv string, out pluginhost.Outcome) {
 	if err := chat.ValidateText(out.Answer, chat.MaxTextBytes); err != nil {
 		s.n.log.Error("edge: plugin answer is not a valid text; message refused", "id", f.ID, "plugin", out.Plugin, "err", err)
 		s.sendError(chat.CodeUnavailable, f.ID, "a plugin failed; retry later with the same id", 0)
@@ -493,7 +508,7 @@ func (s *session) answerAtEdge(f chat.Frame, conv string, out pluginhost.Outcome
 		s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(reply)))
 	}
 	s.mu.Unlock()
-	s.forward(env)
+	s.forward(ctx, env)
 }
 
 // valid checks the envelope the plugins left; an invalid one refuses the
@@ -510,15 +525,17 @@ func (s *session) valid(env chat.Envelope) bool {
 // forward publishes env (the shopper's message after the plugins, checked)
 // to JetStream and answers accepted, or unavailable to retry with the same
 // id. Replies that arrive meanwhile wait, so accepted goes first.
-func (s *session) forward(env chat.Envelope) {
+func (s *session) forward(ctx context.Context, env chat.Envelope) {
 	id, conv := env.Message.ID, env.Message.ConversationID
 	s.hold()
-	if err := s.n.publish(s.n.ctx, &env); err != nil {
+	if err := s.n.publish(ctx, &env); err != nil {
+		tracing.SpanFrom(ctx).SetAttr("kefu.result", "unavailable")
 		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)
 		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: id,
 			Reason: "could not store the message now; retry with the same id"})
 		return
 	}
+	tracing.SpanFrom(ctx).SetAttr("kefu.result", "accepted")
 	s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameAccepted, ID: id, ConversationID: conv})
 }
 

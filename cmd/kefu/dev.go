@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kefu-io/kefu/internal/stack"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 func init() {
@@ -28,6 +29,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
 	maxConnsPerIP := fs.Int("max-conns-per-ip", 1000, "cap on open WebSocket connections from one address (429 past it); negative: none")
 	pprofAddr := fs.String("pprof-addr", "", pprofHelp)
+	otlp := fs.String("otlp-endpoint", tracing.EndpointFromEnv(), otlpHelp)
 	demoDays := fs.Int("demo-history", 90, "days of synthetic demo history to seed once for the reports (0: none; remove with kefu demo remove)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -45,7 +47,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		}
 	}
 	start := time.Now()
-	s, err := stack.Start(ctx, stack.Options{Addr: *addr, DataDir: *data, AgentEmail: *email, AgentPassword: *password, Logger: log,
+	s, err := stack.Start(ctx, stack.Options{OTLPEndpoint: *otlp, Addr: *addr, DataDir: *data, AgentEmail: *email, AgentPassword: *password, Logger: log,
 		DemoHistoryDays: *demoDays, SMTPAddr: chf.smtpAddr, Channels: chf.options(*data),
 		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP})
 	if err != nil {

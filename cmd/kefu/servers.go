@@ -28,6 +28,7 @@ import (
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/stack"
+	"github.com/kefu-io/kefu/internal/tracing"
 	"github.com/kefu-io/kefu/models/artifacts"
 	"github.com/kefu-io/kefu/plugins/builtin"
 )
@@ -45,6 +46,7 @@ type serverFlags struct {
 	verbose            bool
 	natsCreds          string
 	creds              *natsembed.Credentials
+	otlp               string
 }
 
 func (f *serverFlags) bind(fs *flag.FlagSet) {
@@ -55,8 +57,32 @@ func (f *serverFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.natsURL, "nats", nats.DefaultURL, "NATS URL (JetStream enabled)")
 	fs.StringVar(&f.faq, "faq", "", "FAQ pack JSON (chat.FAQPack); default: the built-in demo pack")
 	fs.BoolVar(&f.verbose, "v", false, "debug logs")
+	fs.StringVar(&f.otlp, "otlp-endpoint", tracing.EndpointFromEnv(), otlpHelp)
 	fs.StringVar(&f.natsCreds, "nats-credentials", os.Getenv("KEFU_NATS_CREDENTIALS"),
 		"JSON file {\"user\":…,\"password\":…} of the NATS connection (default $KEFU_NATS_CREDENTIALS); for central's embedded NATS: `kefu nats-credentials --data DATA --region REGION --out FILE`")
+}
+
+// otlpHelp is the help of --otlp-endpoint (kefu dev, central, edge).
+const otlpHelp = "export OpenTelemetry traces of every shopper message (edge, plugins, NATS, central) to this OTLP/HTTP endpoint as JSON, e.g. http://collector:4318/v1/traces (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else $OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces; empty: off; request headers from $OTEL_EXPORTER_OTLP_HEADERS)"
+
+// tracer is the process's tracer (nil with no --otlp-endpoint); close it
+// with closeTracer.
+func (f *serverFlags) tracer(service, region string, log *slog.Logger) (*tracing.Tracer, error) {
+	if f.otlp == "" {
+		return nil, nil
+	}
+	attrs := map[string]string{}
+	if region != "" {
+		attrs["kefu.region"] = region
+	}
+	return tracing.New(tracing.Options{Endpoint: f.otlp, Service: service, Attributes: attrs, Headers: tracing.HeadersFromEnv(), Logger: log})
+}
+
+// closeTracer exports the spans left, for at most 5 s.
+func closeTracer(t *tracing.Tracer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.Close(ctx)
 }
 
 // pprofHelp is the help of --pprof-addr (kefu dev, central, edge).
@@ -199,7 +225,12 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	defer nc.Close()
 	reg := stack.NewRegistry()
 	stack.WatchNATSErrors(nc, "central", reg, log)
-	svc, err := central.New(ctx, central.Config{NATS: nc, DataDir: *data, PostgresDSN: *pg,
+	tr, err := sf.tracer("kefu-central", "", log)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer closeTracer(tr)
+	svc, err := central.New(ctx, central.Config{Tracer: tr, NATS: nc, DataDir: *data, PostgresDSN: *pg,
 		VacuumInterval: *vacuumEvery, VacuumAfterErasure: *vacuumAfter, VacuumFull: *vacuumFull, FAQ: pack, EdgeURLs: edgeURLs, Logger: log, Registerer: reg,
 		AllowPrivateURLs: *allowPrivate, StreamReplicas: *replicas})
 	if err != nil {
@@ -301,8 +332,13 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	if err != nil {
 		return fail(stderr, err)
 	}
+	tr, err := sf.tracer("kefu-edge", *region, log)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer closeTracer(tr)
 	cfg := edge.Config{
-		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg, Intent: check,
+		Region: *region, NATS: nc, Logger: log, Leaf: leaf, Registerer: reg, Intent: check, Tracer: tr,
 		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP,
 		Sites:    map[string]edge.Site{*sites: {Tenant: *sites, FAQ: pack}},
 		WidgetFS: widget.FS(), DemoFS: demo.FS(),

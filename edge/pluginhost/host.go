@@ -27,6 +27,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/vault"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // Errors callers branch on.
@@ -582,7 +583,22 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 				return out, err // not the plugin's failure
 			}
 		}
+		var sp *tracing.Span
+		if tracing.SpanFrom(ctx) != nil { // a span per plugin call (no cost when tracing is off)
+			_, sp = tracing.Start(ctx, "plugin "+s.name, tracing.KindInternal)
+			sp.SetAttr("kefu.plugin", s.name)
+			sp.SetAttr("kefu.hook", string(hook))
+			sp.SetAttr("kefu.region", region)
+		}
 		res, d, err := h.call(ctx, s, hook, &out.Envelope, &enc)
+		if sp != nil {
+			if err != nil {
+				sp.SetError(err)
+			} else {
+				sp.SetAttr("kefu.verdict", res.Verdict.String())
+			}
+			sp.End()
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return out, fmt.Errorf("pluginhost: %s/%s: %w", region, s.name, ctx.Err())

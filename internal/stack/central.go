@@ -23,6 +23,7 @@ func startCentral(ctx context.Context, s *Stack, o Options, pack chat.FAQPack) (
 		DemoAgentName:     "Demo Agent",
 		Logger:            o.Logger,
 		Registerer:        s.reg,
+		Tracer:            s.centralTracer,
 		// kefu dev runs on one machine: webhooks and alert robots of a
 		// developer are often on localhost (internal/egress).
 		AllowPrivateURLs: true,

@@ -36,6 +36,7 @@ import (
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
 	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/internal/tracing"
 	"github.com/kefu-io/kefu/models/artifacts"
 	"github.com/kefu-io/kefu/plugins/order-status/testserver"
 )
@@ -81,6 +82,11 @@ type Options struct {
 	// NoDemoKnowledge skips loading the demo knowledge pack (assets/kb)
 	// into an empty demo tenant.
 	NoDemoKnowledge bool
+	// OTLPEndpoint, when set, exports OpenTelemetry traces of every
+	// shopper message there (OTLP/HTTP JSON, ".../v1/traces"): the edge's
+	// spans as service kefu-edge, central's as kefu-central (package
+	// internal/tracing). Default: "", no traces.
+	OTLPEndpoint string
 }
 
 // EdgeRegion is the region of the stack's edge.
@@ -108,6 +114,8 @@ type Stack struct {
 	done    chan error
 	smtp    net.Listener // e-mail channels (channels.go)
 	log     *slog.Logger
+	// tracers of the edge and central (Options.OTLPEndpoint), nil when off.
+	edgeTracer, centralTracer *tracing.Tracer
 }
 
 // Start starts every part and returns once /healthz would answer 200.
@@ -148,6 +156,17 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 	pack, err := DefaultFAQ()
 	if err != nil {
 		return err
+	}
+	if o.OTLPEndpoint != "" {
+		for _, t := range []struct {
+			tr      **tracing.Tracer
+			service string
+		}{{&s.edgeTracer, "kefu-edge"}, {&s.centralTracer, "kefu-central"}} {
+			if *t.tr, err = tracing.New(tracing.Options{Endpoint: o.OTLPEndpoint, Service: t.service, Headers: tracing.HeadersFromEnv(),
+				Attributes: map[string]string{"kefu.region": EdgeRegion}, Logger: o.Logger}); err != nil {
+				return err
+			}
+		}
 	}
 	s.DBPath = filepath.Join(o.DataDir, "kefu.db")
 	if s.central, err = startCentral(ctx, s, o, pack); err != nil {
@@ -194,6 +213,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		Registerer:    s.reg,
 		MaxConns:      o.MaxConns,
 		MaxConnsPerIP: o.MaxConnsPerIP,
+		Tracer:        s.edgeTracer,
 	})
 	if err != nil {
 		return fmt.Errorf("stack: edge: %w", err)
@@ -465,6 +485,9 @@ func (s *Stack) Close() error {
 	if s.orders != nil {
 		s.orders.Close()
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errs = append(errs, s.edgeTracer.Close(ctx), s.centralTracer.Close(ctx))
 	return errors.Join(errs...)
 }
 
