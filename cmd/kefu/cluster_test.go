@@ -6,10 +6,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -31,6 +33,7 @@ import (
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/poll"
+	"github.com/kefu-io/kefu/internal/tracing"
 )
 
 // natsServerMain is nats-server's own main (its module's main.go): the
@@ -74,12 +77,18 @@ func natsServerMain(args []string) int {
 // the queues are consistent: the store holds each accepted message once
 // with one reply, central's durable consumer has nothing pending or
 // unacknowledged, the regional streams are drained, and KEFU_INBOUND has
-// three current replicas.
+// three current replicas. Every process exports traces to a collector
+// stand-in: the trace context crosses the leaf links and the sourcing of
+// the regional streams (central's span is the child of the edge's publish).
 func TestClusterFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	dsn := testPostgres(t)
+	col := &spanCollector{parents: map[string]string{}, names: map[string]string{}}
+	collector := httptest.NewServer(col)
+	defer collector.Close()
+	otlp := collector.URL + "/v1/traces"
 	c := &cluster{t: t, leafSecret: "leaf-" + chat.NewID(), centralPassword: "central-" + chat.NewID()}
 	c.startNATS()
 	creds := filepath.Join(t.TempDir(), "central-nats.json")
@@ -89,7 +98,7 @@ func TestClusterFailover(t *testing.T) {
 	var centrals []*proc
 	for i := range 2 {
 		p := c.proc(fmt.Sprintf("central%d", i+1), false, "central", "--addr", c.addr(), "--data", t.TempDir(),
-			"--nats", strings.Join(c.clientURLs, ","), "--nats-credentials", creds, "--postgres", dsn, "--stream-replicas", "3")
+			"--nats", strings.Join(c.clientURLs, ","), "--nats-credentials", creds, "--postgres", dsn, "--stream-replicas", "3", "--otlp-endpoint", otlp)
 		c.start(p)
 		centrals = append(centrals, p)
 		c.waitReady(p) // one at a time: the first creates the streams
@@ -97,7 +106,7 @@ func TestClusterFailover(t *testing.T) {
 	edges := map[string]*proc{}
 	for _, region := range []string{"eu", "us"} {
 		p := c.proc("edge-"+region, false, "edge", "--region", region, "--addr", c.addr(), "--data", t.TempDir(),
-			"--leaf", strings.Join(c.leafURLs, ","), "--leaf-token", c.leafToken(region))
+			"--leaf", strings.Join(c.leafURLs, ","), "--leaf-token", c.leafToken(region), "--otlp-endpoint", otlp)
 		c.start(p)
 		edges[region] = p
 	}
@@ -301,6 +310,30 @@ func TestClusterFailover(t *testing.T) {
 			}
 		}
 	}
+	// The trace context crossed the leaf links and the sourcing into
+	// KEFU_INBOUND: for messages of both regions, central's span is the
+	// child of the edge's publish span (traces are exported every 2 s).
+	poll.Until(t, 60*time.Second, func() error {
+		for _, region := range []string{"eu", "us"} {
+			linked := 0
+			for _, s := range load.list() {
+				if s.region != region {
+					continue
+				}
+				s.mu.Lock()
+				for id := range s.accepted {
+					if col.linked(id) {
+						linked++
+					}
+				}
+				s.mu.Unlock()
+			}
+			if linked == 0 {
+				return fmt.Errorf("no message of region %s has central.process under the edge's nats.publish", region)
+			}
+		}
+		return nil
+	})
 	t.Logf("%6.1fs checked: %d shoppers, %d accepted messages each answered once, one conversation each; load %s",
 		time.Since(started).Seconds(), len(load.list()), stored, loadavg())
 }
@@ -892,6 +925,54 @@ func tailLines(file string, n int) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// spanCollector is an OTLP/HTTP JSON receiver stand-in that keeps each
+// span's name and parent by trace and span id.
+type spanCollector struct {
+	mu      sync.Mutex
+	parents map[string]string // trace/span → trace/parent
+	names   map[string]string // trace/span → name
+}
+
+func (c *spanCollector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ResourceSpans []struct {
+			ScopeSpans []struct {
+				Spans []struct{ TraceID, SpanID, ParentSpanID, Name string }
+			}
+		}
+	}
+	if r.URL.Path != "/v1/traces" || json.NewDecoder(r.Body).Decode(&req) != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, sp := range ss.Spans {
+				c.names[sp.TraceID+"/"+sp.SpanID] = sp.Name
+				c.parents[sp.TraceID+"/"+sp.SpanID] = sp.TraceID + "/" + sp.ParentSpanID
+			}
+		}
+	}
+	_, _ = w.Write([]byte("{}"))
+}
+
+// linked reports whether the trace of message id has a central.process
+// span whose parent is a nats.publish span.
+func (c *spanCollector) linked(id string) bool {
+	tid := tracing.MessageTraceID(id)
+	prefix := hex.EncodeToString(tid[:]) + "/"
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, name := range c.names {
+		if strings.HasPrefix(k, prefix) && name == "central.process" && c.names[c.parents[k]] == "nats.publish" {
+			return true
+		}
+	}
+	return false
 }
 
 // httpGet is the status of a GET of u.
