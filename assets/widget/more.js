@@ -472,6 +472,21 @@
       Object.keys(declines).forEach(function (l) { decl = decl.concat(declines[l]); });
       var err = k.loadFAQ(list, decl);
       if (err && W.console) console.info('kefu: FAQ not loaded', err);
+      else warm(k, list);
+    }
+    // warm asks the core the first paraphrase of up to 24 entries while the
+    // page is idle, once per pack: the shopper's first questions then run
+    // code the engine has compiled and tiered up already, not its first
+    // calls (WebAssembly starts in a baseline tier). Nothing is shown or sent.
+    var warmed = {};
+    function warm(k, list) {
+      var qs = [];
+      list.forEach(function (e) {
+        Object.keys(e.questions).forEach(function (l) { var q = e.questions[l][0]; if (q && !warmed[q] && qs.length < 24) { warmed[q] = true; qs.push(q); } });
+      });
+      if (qs.length) (W.requestIdleCallback || function (f) { setTimeout(f, 200); })(function () {
+        qs.forEach(function (q) { try { k.answer(q); } catch (e) { /* the question gets its answer (or not) when asked */ } });
+      });
     }
     function loadScript(src) {
       return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
