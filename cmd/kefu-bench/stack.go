@@ -164,7 +164,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 				}
 				d := websocket.Dialer{HandshakeTimeout: 60 * time.Second, ReadBufferSize: 1024, WriteBufferSize: 1024}
 				if loopback && *perSource > 0 {
-					src := &net.TCPAddr{IP: net.IPv4(127, 0, byte(i / *perSource / 254), byte(1+i / *perSource%254))}
+					src := &net.TCPAddr{IP: net.IPv4(127, 0, byte(i / *perSource / 254), byte(1 + i / *perSource % 254))}
 					d.NetDialContext = (&net.Dialer{LocalAddr: src, Timeout: 60 * time.Second}).DialContext
 				}
 				var c *websocket.Conn

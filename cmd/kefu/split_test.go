@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -128,14 +130,30 @@ func startKefu(t *testing.T, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// handedOut holds the ports freePort returned in this process.
+var handedOut sync.Map
+
+// freePort returns a loopback port that was free a moment ago, for a child
+// process to listen on. It picks below the kernel's ephemeral range
+// (32768–60999 by default): a port the kernel handed to a listener on :0
+// may meanwhile go to any outgoing connection on a busy CI machine, one
+// below that range only to another listener that asks for it by number.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 2000 {
+		p := 20000 + rand.IntN(12000)
+		if _, taken := handedOut.LoadOrStore(p, true); taken {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("freePort: no free loopback port in 20000-31999")
+	return 0
 }
 
 func waitHealthy(t *testing.T, addr string) {
