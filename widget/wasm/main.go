@@ -28,12 +28,11 @@ import (
 )
 
 func main() {
-	// The page's answers must not wait for the collector: a bigger heap
-	// between collections (the models and FAQ index are ~2 MB of live
-	// data) makes collections rarer on the answer path. The page sets it
-	// as GOGC=400 in the environment it starts the core with (more.js
-	// loadCore): runtime/debug.SetGCPercent would link fmt, os and time,
-	// 49 KB of the core's brotli size.
+	// The page's answers must not wait for the collector: the page starts
+	// the core with GOGC=off and GOMEMLIMIT=48MiB in its environment
+	// (more.js loadCore), so it collects only near that limit (the models
+	// and FAQ index are ~2 MB of live data). runtime/debug.SetGCPercent
+	// would link fmt, os and time, 49 KB of the core's brotli size.
 	c := core.New(core.DefaultConfig())
 	api := js.Global().Get("Object").New()
 	api.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
