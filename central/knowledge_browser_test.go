@@ -32,7 +32,7 @@ func TestKnowledgePageInBrowser(t *testing.T) {
 	ctx := browsertest.New(t, 60*time.Second)
 	run := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
+		if err := browsertest.Do(ctx, steps...); err != nil {
 			t.Fatal(err)
 		}
 	}

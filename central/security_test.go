@@ -536,7 +536,7 @@ func TestConsoleShowsInvisibleCharacters(t *testing.T) {
 	e.publish(envelope("demo", "rtl-visitor", "", chat.NewID(), tricky, "en"))
 	e.event(chat.EventHandoff)
 	ctx := browsertest.New(t, 60*time.Second)
-	if err := chromedp.Do(ctx,
+	if err := browsertest.Do(ctx, // the list re-renders as events arrive: a click may meet a replaced node
 		chromedp.Navigate("http://"+addr+"/console/"),
 		chromedp.WaitVisible(chromedp.CSS(`#login-email`)),
 		chromedp.SendKeys(chromedp.CSS(`#login-email`), demoEmail),
