@@ -107,7 +107,7 @@ func TestConsoleEraseInBrowser(t *testing.T) {
 	ctx := browsertest.New(t, 60*time.Second)
 	do := func(steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
+		if err := browsertest.Do(ctx, steps...); err != nil {
 			t.Fatal(err)
 		}
 	}

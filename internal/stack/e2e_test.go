@@ -93,7 +93,7 @@ func TestEndToEnd(t *testing.T) {
 	defer cancel()
 	const agentReply = "Hi, this is Mia from the store team — happy to help with the engraving."
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must(t, chromedp.Do(agentCtx,
+	must(t, browsertest.Do(agentCtx,
 		chromedp.Navigate(s.URL+"/console/"),
 		chromedp.WaitVisible(css(`#login-email`)),
 		chromedp.SendKeys(css(`#login-email`), s.AgentEmail),

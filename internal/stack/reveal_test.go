@@ -75,7 +75,7 @@ func TestRevealInConsole(t *testing.T) {
 		}
 	}))
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	must(t, chromedp.Do(browser,
+	must(t, browsertest.Do(browser,
 		chromedp.Navigate(s.URL+"/console/"),
 		chromedp.WaitVisible(css(`#login-email`)),
 		chromedp.SendKeys(css(`#login-email`), s.AgentEmail),
@@ -91,7 +91,7 @@ func TestRevealInConsole(t *testing.T) {
 		t.Fatalf("placeholder %q", placeholder)
 	}
 	// Without a reason nothing is asked of the edge.
-	must(t, chromedp.Do(browser,
+	must(t, browsertest.Do(browser,
 		chromedp.Click(css(`#messages button.pii[data-type="PHONE"]`)),
 		chromedp.WaitVisible(css(`#reveal-reason`)),
 		chromedp.Click(css(`#reveal-submit`)),
@@ -100,7 +100,7 @@ func TestRevealInConsole(t *testing.T) {
 	if n := auditLines(t, data); n != 0 {
 		t.Fatalf("a reveal without a reason reached the edge (%d audit lines)", n)
 	}
-	must(t, chromedp.Do(browser,
+	must(t, browsertest.Do(browser,
 		chromedp.SendKeys(css(`#reveal-reason`), "courier needs to call the shopper"),
 		chromedp.Click(css(`#reveal-submit`)),
 		chromedp.WaitVisible(css(`#messages .pii-revealed`)),
@@ -116,7 +116,7 @@ func TestRevealInConsole(t *testing.T) {
 	}
 	screenshot(t, browser, "console-reveal.png")
 	// A refusal is shown in the form: here a token the vault does not know.
-	must(t, chromedp.Do(browser,
+	must(t, browsertest.Do(browser,
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#messages button.pii[data-type="EMAIL"]').dataset.token = 'pii_unknownunknownunknown'; true`),
 		chromedp.Click(css(`#messages button.pii[data-type="EMAIL"]`)),
 		chromedp.WaitVisible(css(`#reveal-reason`)),
