@@ -66,10 +66,14 @@ func TestErasureAgentConfirms(t *testing.T) {
 	again := erasureEnvelope("v1", chat.NewID(), "请删除我的数据", "zh")
 	again.Message.ConversationID = conv
 	e.publish(again)
-	e.consumerIdle()
-	for len(e.out) > 0 { // the acknowledgements of the redelivery and of the second ask
-		<-e.out
+	// Both are acknowledged on the wire (the redelivery again): wait for the
+	// two, whatever order the lanes publish them in, so that none is left
+	// for the erasure's note below (the replies go out after the inbound
+	// ack, so an idle consumer does not mean they arrived).
+	for seen := map[string]bool{}; !seen[req.Message.ID] || !seen[again.Message.ID]; {
+		seen[e.reply().Message.ReplyTo] = true
 	}
+	e.consumerIdle()
 	list, err := st.Erasures(bg, "demo", "", 0)
 	if err != nil || len(list) != 1 || list[0].Status != store.ErasureRequested || list[0].MessageID != req.Message.ID || list[0].Visitor != "v1" {
 		t.Fatalf("requests after redelivery %+v %v", list, err)
