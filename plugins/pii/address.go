@@ -20,66 +20,143 @@ type streetGrammar struct {
 	// sub, when set, makes the span the regexp's first group, not the
 	// whole match (the rest of the match is context that must follow).
 	sub bool
+	// atWord, when set, means the regexp starts with its language's street
+	// word and is anchored (^): it is tried only where such a word starts,
+	// not at every byte of the text (a pattern that starts with a long
+	// alternation of words is otherwise the slowest part of Scan).
+	atWord bool
+	// tail, when set, is the units that may follow the street (flat,
+	// floor, building: anchored, tried where re's match ends). Kept out of
+	// re so that re stays small enough for the regexp package's fast
+	// matcher; the units of one language are a long list of words.
+	tail *regexp.Regexp
+	// bit and loc are langBit[lang] and grammarLocale(lang), set once by
+	// loadGrammars (looked up for every grammar of every text otherwise)
+	bit langSet
+	loc string
 }
 
 const (
-	upWord = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
-	unitEN = `(?:,?\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|#)\.?\s*[A-Za-z0-9-]{1,6}\b)?`
-	numEN  = `\b\d{1,5}[A-Za-z]?(?:-\d{1,4})?`
+	// Post-office boxes, in every language: they are where a person's mail goes
+	poBox = `(?:(?i:p\.?\s?o\.?\s?box|post\s+office\s+box|(?:rr|hc)\s*\d{1,3},?\s*box)\s*#?\s*\d{1,6}|Postfach\s*\d(?:\s?\d){1,7}|(?:B\.P\.|BP)\s*\d{2,6}(?:\s*,|\s*$|\s+\d{5}\b)|(?i:boîte\s+postale|boite\s+postale)\s*\d{1,6}|(?i:apartado(?:\s+de\s+correos)?|apdo\.?(?:\s+de\s+correos)?|caixa\s+postal|cx\.?\s+postal|casella\s+postale|postbus|posta\s+kutusu|skrytka\s+pocztowa|skr\.\s*poczt\.?)\s*(?:n[º°o]?\.?\s*)?\d{1,6}|(?:а/я|(?i:абонентский\s+ящик))\s*\d{1,6}|(?:ص\.?\s?ب\.?|صندوق\s+(?:بريد|البريد))\s*:?\s*\d{1,6})`
+	// a street line right after an address word, in any language, when the
+	// street has no street word the grammars know: "adres Meir 44",
+	// "adresa Vinohradská 12", "διεύθυνση Ερμού 25", "address: 1500 Broadway"
+	cuedStreet = `(?i:address|adres|adresse|anschrift|adresa|indirizzo|dirección|direccion|endereço|endereco|morada|alamat|διεύθυνση|адрес|adressen|osoite|cím)(?:\s+(?:is|ist|est|es|è|é|je|er|är|de livraison|di consegna|de entrega|nueva|nuevo|new|neue|nova|novo))?\s*[:：]?\s*((?:\p{Lu}[\p{L}'’-]+\s+){0,2}\p{Lu}[\p{L}'’-]+\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?|\d{1,3}[A-Za-z]?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}'’-]*)(?:,|$|\s*\n)`
+	// French street types (and their abbreviations)
+	typesFR = `rue|avenue|av\.|boulevard|boul\.|boul|bd|place|pl\.|allée|allee|chemin|ch\.|impasse|imp\.|quai|route|rte|cours|square|passage|faubourg|fbg|cité|cite|résidence|chaussée|chaussee|voie|sentier|rond-point|hameau|montée|esplanade|promenade|parvis|lotissement|drève|venelle|ruelle`
+	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
+	unitEN  = `(?:,?\s*(?:(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Level|Lvl|#)\.?\s*#?[A-Za-z0-9-]{1,6}\b|\d{1,2}(?:st|nd|rd|th)\s+Floor\b)){0,2}`
+	numEN   = `\b(?:\d{1,4}[A-Za-z]?/)?\d{1,5}[A-Za-z]?(?:-\d{1,4})?` // 221B, 4/22 (unit/house)
 	// a German house number's flat (12/3) and floor (", 2. OG")
-	unitDE = `(?:/\d{1,4}[a-z]?)?(?:,?\s*\d{1,2}\.\s?(?:OG|Obergeschoss|Stock|Etage))?`
+	unitDE = `(?:/\d{1,4}[a-z]?){0,3}(?:,?\s*(?:\d{1,2}\.\s?(?:OG|Obergeschoss|Stock|Etage|Stg\.)|EG|DG|Erdgeschoss|Dachgeschoss|Hinterhaus|(?:Whg\.|Wohnung|App\.|Apt\.|Top|Stiege|Tür)\s*\d{1,4}[a-z]?)(?:\s+(?:links|rechts|Mitte|li\.|re\.))?){0,3}`
+	// a French unit after the street: bât. B, esc. 2, appt 12, 3e étage
+	unitFR = `(?:,?\s*(?:(?i:bât\.?|bat\.|bâtiment|batiment|esc\.?|escalier|appt?\.?|appartement|porte|log\.|logement|étage|etage|bte|boîte|bus)\s*[A-Za-z0-9]{1,4}\b|,?\s*\d{1,2}\s?(?:e|er|ème|eme|è)\s+(?i:étage|etage)))*`
+	// Spanish and Latin American units: piso 3, dpto. 501, int. 4, 3º B, Mz. A Lt. 5
+	unitES = `(?:,?\s*(?:(?i:piso|planta|dpto\.?|depto\.?|dto\.?|departamento|int\.?|interior|puerta|pta\.?|apto\.?|apartamento|oficina|of\.|local|casa|bloque|blq\.?|escalera|esc\.?|torre|mz\.?|manzana|lote|lt\.?)\s*(?:\d{1,4}[A-Za-z]?|[A-Za-z])\b|\d{1,2}\s?[º°ª]\s?(?:[A-Za-z]\b|(?i:izq\.?|izquierda|dcha\.?|derecha|dr\.?))?|(?i:bajo|entresuelo|ático|atico)\b))*`
+	// Portuguese units: apto 52, casa 2, bloco B, conj. 41, 2.º Esq., r/c
+	unitPT = `(?:,?\s*(?:(?i:apto\.?|apt\.|ap\.|apartamento|casa|bloco|bl\.|sala|conj\.?|conjunto|cj\.?|andar|lote|loja|torre|fundos)\s*(?:\d{1,4}[A-Z]?|[A-Z])?\b|\d{1,2}\s?\.?\s?[º°ª]\s?(?i:andar|esquerdo|esq\.?|direito|dto\.?|dt\.?|frente|dir\.?)?|(?i:r/c|rés-do-chão)))*`
+	// Italian units: scala B, int. 7, piano 3, interno 4, pal. C
+	unitIT = `(?:,?\s*(?i:scala|sc\.|int\.?|interno|piano|p\.|pal\.|palazzina|edificio|ed\.|lotto)\s*[A-Za-z0-9]{1,4}\b)*`
+	// a Japanese building (and floor or room) after the block number:
+	// アクトタワー20階, ラゾーナ川崎プラザ3階, グランドビル8F, メゾン青山 201号室
+	bldgJA = `(?:[\s　]?[\p{Katakana}\p{Han}ー・A-Za-z]{1,16}?\s?\d{1,4}(?:階|F|号室|号)?(?:[\s　]?\d{1,4}号室)?)?`
 	// an English street name word: capitalised, or an ordinal (5th, 42nd)
 	nameEN = `(?:` + upWord + `|\d{1,3}(?:st|nd|rd|th))`
 	dirEN  = `(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)?`
 	// an Arabic unit: building, tower, villa, flat, floor, house, "No."
-	unitAR = `(?:(?:عمارة|مبنى|برج|شقة|فيلا|فيلة|الطابق|الدور|طابق|دور|منزل|بيت|بناية|مجمع|بلوك)(?:\s+رقم)?\s*(?:\d{1,5}|\p{Arabic}+)|رقم\s*\d{1,5})`
+	unitAR = `(?:(?:عمارة|مبنى|برج|شقة|فيلا|فيلة|الطابق|الدور|طابق|دور|منزل|بيت|بناية|مجمع|بلوك|قطعة|مكتب|محل)(?:\s+رقم)?\s*(?:\d{1,5}|\p{Arabic}+)|رقم\s*\d{1,5})`
 	// an Arabic street: street word and its name, maybe a number before or after
 	streetAR = `(?:\d{1,5}\s*[،,]?\s*)?(?:شارع|طريق|جادة|ميدان|زنقة|نهج|درب|ممر|حي|زقاق)\s+(?:(?:\p{Arabic}+\s+){0,4}\p{Arabic}+(?:\s*\d{1,5})?|\d{1,5})`
-	typesEN  = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir)`
+	// a Korean building, block, floor or flat: 101동 1203호, 시청빌딩 15층
+	unitKO  = `(?:,?\s?(?:[가-힣A-Za-z]{1,12}\s?)?\d{1,4}(?:동|호|층)(?:\s?\d{1,5}(?:호|층))?)?`
+	typesEN = `(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy|Square|Sq|Mews|Gardens|Grove|Circle|Cir|Row|Walk|Trail|Trl|Loop|Alley|Aly|Pike|Plaza|Wharf|Quay|Hts)`
+	// street types kept out of typesEN so that the main English grammar
+	// stays small enough for the regexp package's backtracking matcher
+	typesEN2 = `(?:Parade|Pde|Expressway|Expy|Freeway|Fwy|Esplanade|Turnpike|Tpke|Causeway|Cswy|Promenade)`
+	// a unit, house or building that leads an English street line (Flat 302,
+	// Sai Krupa Apartments, 14th Main Road; Unit 7, Riverside Industrial
+	// Estate, Mill Lane; H.No. 8-2-293/82, Road No. 12)
+	leadEN = `(?:Flat|Apt|Apartment|Unit|Suite|Ste|House|H\.\s?No|Plot|Door|Shop|Office|Villa|Blk|Block)\.?\s*(?:No\.?\s*)?#?[A-Za-z0-9][A-Za-z0-9/-]{0,12},\s+(?:(?:\p{Lu}[\p{L}'’.-]*\s+){1,4}(?:Apartments|Apts|Residency|Towers?|House|Court|Building|Bldg|Complex|Mansions|Estate|Heights|Enclave|Plaza|Centre|Center|Park),\s+)?`
 )
 
 var (
 	grammarsOnce sync.Once
 	grammars     []streetGrammar
 	zhCore       *regexp.Regexp
+	zhEstate     *regexp.Regexp
 	zhTail       *regexp.Regexp
+	zhVillage    *regexp.Regexp
 )
 
 func loadGrammars() {
-	g := func(lang, expr string) streetGrammar { return streetGrammar{lang: lang, re: regexp.MustCompile(expr)} }
+	// tail compiles a grammar's unit pattern, tried right after its match
+	tail := func(t []string) *regexp.Regexp {
+		if len(t) == 0 {
+			return nil
+		}
+		return regexp.MustCompile(`^(?:` + t[0] + `)`)
+	}
+	g := func(lang, expr string, t ...string) streetGrammar {
+		return streetGrammar{lang: lang, re: regexp.MustCompile(expr), tail: tail(t)}
+	}
 	gs := func(lang, expr string) streetGrammar {
 		return streetGrammar{lang: lang, re: regexp.MustCompile(expr), sub: true}
 	}
+	gw := func(lang, expr string, t ...string) streetGrammar {
+		return streetGrammar{lang: lang, re: regexp.MustCompile(`^` + expr), atWord: true, tail: tail(t)}
+	}
 	grammars = []streetGrammar{
 		// 221B Baker Street, 1600 Pennsylvania Ave NW, Apt 4B
-		g("en", `(?:(?:Flat|Apt|Apartment|Unit|Level|Floor|Suite|Ste)\.?\s+#?[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+`+dirEN+`(?:`+nameEN+`\s+){0,3}`+nameEN+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`+unitEN),
+		// a unit or house first, maybe a building, then the street (with or without a number)
+		gw("enl", leadEN+`(?:`+numEN+`,?\s+)?`+dirEN+`(?:`+nameEN+`\s+){0,3}`+nameEN+`\s+(?i:`+typesEN+`|`+typesEN2+`)\b\.?(?:\s+No\.?\s*\d{1,4})?(?:,\s+(?:\p{Lu}[\p{L}'’-]*\s+){0,2}(?:Layout|Nagar|Colony|Sector|Phase|Hills|Extension|Estate|Enclave)\b)?`, unitEN),
+		gw("enl", leadEN+`(?:(?i:road|street|st|lane)\s+No\.?|(?i:sector|block|phase))\s*\d{1,4}(?:,\s+(?:\p{Lu}[\p{L}'’-]*\s+){0,2}\p{Lu}[\p{L}'’-]*)?`, unitEN),
+		g("en", `(?:(?:Flat|Apt|Apartment|Unit|Level|Floor|Suite|Ste)\.?\s+#?[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+`+dirEN+`(?:`+nameEN+`\s+){0,3}`+nameEN+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`, unitEN),
+		g("enx", `\b\d{1,5}\s+(?:(?:N|S|E|W)\.?\s+)?Broadway\b`, unitEN),
+		// Chicago-style names that end with a direction: 2500 N Lincoln Park West
+		g("enx", `\b\d{1,5}\s+(?:N|S|E|W)\.?\s+(?:\p{Lu}\p{L}+\s+){1,3}(?:West|East|North|South)\b`, unitEN),
+		g("enx", numEN+`,?\s+`+dirEN+`(?:\p{Lu}[\p{L}'’.-]*\s+){0,3}\p{Lu}[\p{L}'’.-]*\s+(?i:`+typesEN2+`)\b\.?`, unitEN),
+		// One Market Plaza, Two Embarcadero Place
+		gw("enn", `(?:One|Two|Three|Four|Five)\s+(?:\p{Lu}\p{L}+\s+){1,2}(?:Plaza|Place|Square)\b`, unitEN),
 		// Hauptstraße 5, Berliner Str. 12a, Kaiser-Wilhelm-Ring 3, Am Alten Markt 4
-		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`+unitDE),
-		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`+unitDE),
+		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`, unitDE),
+		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`, unitDE),
 		// Unter den Linden 77, Am Markt 4, An der Alster 12, 2. OG, Im Tal 5
-		g("de", `\b(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Unter den|Zum|Zur|Hinter der|Hinter dem|Vor dem|Beim|Alte[rs]?)\s+(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]+\s+\d{1,4}\s?[a-z]?\b`+unitDE),
+		g("de", `\b(?:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Unter den|Zum|Zur|Hinter der|Hinter dem|Vor dem|Beim|Alte[rs]?)\s+(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]+\s+\d{1,4}\s?[a-z]?\b`, unitDE),
 		// 12 rue de la Paix, 3 bis avenue des Champs-Élysées
-		g("fr", `\b\d{1,4}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|chemin|impasse|quai|route|cours|square|passage)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3}`),
+		g("fr", `\b\d{1,4}(?:\s?(?:bis|ter|[A-D])\b)?,?\s+(?i:`+typesFR+`)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3}`, unitFR),
+		// Belgium, Switzerland, Luxembourg: the number after the street (Avenue Louise 231, rue Neuve 12 bte 3)
+		gw("fr", `(?i:`+typesFR+`)\s+(?:(?:de la|de l'|de l’|des|du|de|d'|d’|la|le|les|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*(?:\s+(?:(?:de la|des|du|de|d'|d’|l'|l’)\s*)?\p{Lu}[\p{L}'’-]*){0,3},?\s+\d{1,4}[a-zA-Z]?\b`, unitFR),
 		// Calle Mayor 12, 3º B; C/ de Alcalá, 45; Avda. de la Constitución nº 7
-		g("es", `(?i:calle|c/|avenida|avda\.|av\.|paseo|plaza|pza\.|camino|carrer|ronda|travesía|glorieta|carretera)\s*(?:(?:de la|de los|de las|del|de)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:de la|de los|del|de|y)\s+)?\p{Lu}[\p{L}.-]*){0,3},?\s*(?:n[º°o]\.?\s*|núm\.\s*)?\d{1,4}(?:,?\s*\d{1,2}\s?[º°ª]\s?[A-Z]?\b)?`),
+		// Jr. de la Unión 456, dpto. 3; Calle 5 de Mayo 23; Av. Reforma #222, int. 4
+		gw("es", `(?i:calle|c/|avenida|avda\.|av\.|avd\.|paseo|pº|plaza|pza\.|camino|carrer|ronda|travesía|travesia|glorieta|carretera|ctra\.|jr\.|jirón|jiron|pasaje|psje\.|pje\.|prolongación|prolongacion|prol\.|calzada|calz\.|callejón|callejon|privada|priv\.|cerrada|circuito|andador|boulevard|blvd\.|bulevar|malecón|malecon|alameda|rambla|passeig|vía|via|camí|urbanización|urb\.)\s*(?:(?:de la|de los|de las|del|de)\s+)?(?:\d{1,2}\s+de\s+\p{Lu}\p{L}+|\p{Lu}[\p{L}.-]*)(?:\s+(?:(?:de la|de los|de las|del|de|y|la|las|los|el)\s+)?\p{Lu}[\p{L}.-]*){0,3},?\s*(?:(?:n[º°o]\.?\s*|núm\.\s*|#\s*)?\d{1,5}[A-Za-z]?\b|(?i:km\.?)\s*\d{1,3}(?:[.,]\d{1,3})?)`, unitES),
+		// Galician rúa, Argentine Bv. (bulevar); an urbanización's plot (parcela 27)
+		gw("es", `(?i:rúa|bv\.|bvd\.|bvar\.)\s*(?:(?:de la|de los|del|de|do|da|dos|das)\s+)?\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*){0,3},?\s*\d{1,5}[A-Za-z]?\b`, unitES),
+		gw("es", `(?i:urbanización|urbanizacion|urb\.)\s+\p{Lu}[\p{L}.-]*(?:\s+(?:(?:de la|de los|del|de|la|las|los|el)\s+)?\p{Lu}[\p{L}.-]*){0,3},?\s*(?i:parcela|parc\.|solar|nave|lote|casa|chalet|villa|portal|bloque)\s*\d{1,5}[A-Za-z]?\b`, unitES),
 		// Colombia and neighbours: Calle 85 # 11-53, Cra. 43A No. 1 Sur-50, apto 1102
-		g("es", `(?i:avenida calle|avenida carrera|calle|cl\.|cll\.?|carrera|cra\.?|kr\.?|cr\.|transversal|tv\.?|diagonal|dg\.?|avenida|av\.|ak|ac)\s*\d{1,3}\s?[A-Za-z]?(?:\s?bis)?(?:\s?(?i:sur|norte|este|oeste))?\s*(?:#|(?i:n[º°o]\.?|núm\.?|numero|número))\s*\d{1,3}\s?[A-Za-z]?(?:\s?(?i:bis|sur|norte|este))?\s*[-–]\s*\d{1,3}(?:\s?(?i:sur|este))?(?:,?\s*(?i:apto\.?|apt\.?|apartamento|oficina|of\.|int\.?|interior|casa|torre|bloque|piso|local)\s*\d{1,5}[A-Za-z]?)*`),
+		gw("es", `(?i:avenida calle|avenida carrera|calle|cl\.|cll\.?|carrera|cra\.?|kr\.?|cr\.|transversal|tv\.?|diagonal|dg\.?|avenida|av\.|ak|ac)\s*\d{1,3}\s?[A-Za-z]?(?:\s?bis)?(?:\s?(?i:sur|norte|este|oeste))?\s*(?:#|(?i:n[º°o]\.?|núm\.?|numero|número))\s*\d{1,3}\s?[A-Za-z]?(?:\s?(?i:bis|sur|norte|este))?\s*[-–]\s*\d{1,3}(?:\s?(?i:sur|este))?(?:,?\s*(?i:apto\.?|apt\.?|apartamento|oficina|of\.|int\.?|interior|casa|torre|bloque|piso|local)\s*\d{1,5}[A-Za-z]?)*`),
 		// Via Roma 12, Piazza Garibaldi, 5
-		g("it", `(?i:via|viale|piazza|corso|largo|vicolo|piazzale|strada|lungarno|lungomare|lungotevere|lungolago|borgo|contrada|salita|traversa|calle|campo|fondamenta|rione)\s+(?:(?:dei|degli|del|della|delle|di|san|santa)\s+)?\p{Lu}[\p{L}'’.-]*(?:\s+(?:(?:dei|del|della|di)\s+)?\p{Lu}[\p{L}'’.-]*){0,3},?\s*(?:n\.\s*)?\d{1,4}\s?[a-zA-Z]?\b`),
+		gw("it", `(?i:via|viale|v\.le|piazza|p\.za|p\.zza|corso|c\.so|largo|l\.go|vicolo|piazzale|p\.le|strada|str\.|lungarno|lungomare|lungotevere|lungolago|borgo|contrada|c\.da|salita|traversa|calle|campo|fondamenta|rione|località|loc\.|frazione|fraz\.)\s*(?:(?:dei|degli|del|della|delle|di|san|santa)\s+)?(?:\d{1,2}\s+\p{Lu}\p{L}+|\p{Lu}[\p{L}'’.-]*)(?:\s+(?:(?:dei|del|della|delle|degli|di|alle|alla|al|allo|agli|ai|sul|sulla|in|a)\s+)?\p{Lu}[\p{L}'’.-]*){0,3},?\s*(?:n\.\s*|n\.?\s?civico\s*)?\d{1,4}\s?(?:/\s?[a-zA-Z0-9]\b|[a-zA-Z]\b)?`, unitIT),
 		// Rua Augusta, 1500, apto 52; Av. Paulista, 1000
-		g("pt", `(?i:rua|avenida|av\.|travessa|alameda|praça|estrada|rodovia)\s+(?:(?:da|do|das|dos|de)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*){0,4},?\s*(?:n[º°]\s*)?\d{1,5}(?:,?\s*(?:apto|apt\.|ap\.|casa|bloco|sala)\.?\s*\d{1,4}[A-Z]?)?`),
+		gw("pt", `(?:(?i:rua|avenida|av\.|avda\.|travessa|tv\.|trav\.|alameda|al\.|praça|pç\.|largo|lgo\.|beco|estrada|estr\.|rodovia|rod\.|viela|servidão|calçada|ladeira|quadra)|R\.)\s+(?:(?:da|do|das|dos|de)\s+)?(?:\d{1,2}\s+de\s+\p{Lu}\p{L}+|\p{Lu}[\p{L}.-]*)(?:\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*){0,4},?\s*(?:(?:n\.?[º°]\s*|(?i:número|nr\.)\s*)?\d{1,5}[A-Za-z]?\b|(?i:km\.?)\s*\d{1,3}(?:[.,]\d{1,3})?)`, unitPT),
+		// Condomínio Parque das Águas, bloco C, ap 304; Residencial Jardins, casa 12
+		gw("pt", `(?i:condomínio|condominio|cond\.|residencial|edifício|edificio|ed\.|conjunto|vila)\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*(?:\s+(?:(?:da|do|das|dos|de|e)\s+)?\p{Lu}[\p{L}.-]*){0,4},?\s*(?i:bloco|bl\.|casa|apto\.?|apt\.|ap\.|apartamento|torre|lote|quadra|qd\.)\s*(?:\d{1,4}[A-Z]?|[A-Z])\b`, unitPT),
+		// Brasília: SQN 304 Bloco H, SHIS QI 9 Conjunto 4 Casa 12
+		g("ptb", `\b(?:SQN|SQS|SQSW|SQNW|SHIS|SHIN|SHCES|SCLN|SCLS|CLN|CLS|QI|QL|QE|QNM|QNN|QND)\s*\d{1,4}\s*,?\s*(?i:bloco|bl\.|conjunto|conj\.|cj\.?)\s*(?:\d{1,3}|[A-Z])\b`, unitPT),
 		// ул. Ленина, д. 5, кв. 12
 		// проспект Мира, 12, кв. 40; Садовая ул., д. 3; на Ленинском проспекте, 45
-		g("ru", `(?:(?i:ул\.|улиц[аеыу]|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|шоссе|мкр\.|мкр|микрорайон[еау]?|мкрн\.?|пл\.|площадь|площади|проезд[еау]?|тупик[еау]?)\s*(?:(?i:реки|канала|им\.|имени|острова)\s+)?\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?|\p{Lu}[\p{L}-]*(?:\s+\p{Lu}[\p{L}-]*)?\s+(?i:ул\.|улиц[аеыу]|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|шоссе|мкр\.|мкр|микрорайон[еау]?|мкрн\.?|пл\.|площадь|площади|проезд[еау]?|тупик[еау]?))\s*,?\s*(?:(?i:д\.|дом)\s*)?\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
-		g("ru", `(?i:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|наб\.|набережная|бульвар|б-р|шоссе)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?,?\s*(?i:д\.|дом)\s*\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
+		g("ru", `(?:(?i:ул\.|улиц[аеыу]|пр-кт|просп\.|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|бул\.|шоссе|мкр\.|мкр|микрорайон[еау]?|мкрн\.?|пл\.|площадь|площади|проезд[еау]?|тупик[еау]?|аллея|аллее|аллеи|тракт[еау]?|линия|линии)\s*(?:(?i:реки|канала|им\.|имени|острова)\s+)?(?:\d{1,2}(?:-?(?:го|я|й|е|ая|ой))?\s+)?\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?|\p{Lu}[\p{L}-]*(?:\s+\p{Lu}[\p{L}-]*)?\s+(?i:ул\.|улиц[аеыу]|пр-кт|просп\.|пр\.|пр-т|проспект[еау]?|пер\.|переул(?:ок|ке|ка)|наб\.|набережн(?:ая|ой)|бульвар[еау]?|б-р|бул\.|шоссе|мкр\.|мкр|микрорайон[еау]?|мкрн\.?|пл\.|площадь|площади|проезд[еау]?|тупик[еау]?|аллея|аллее|аллеи|тракт[еау]?|линия|линии))\s*,?\s*(?:(?i:д\.|дом)\s*)?\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира|подъезд|под\.|этаж|эт\.|офис|оф\.)\s*\d{1,4})*`),
+		gw("ru", `(?i:ул\.|улица|пр\.|пр-т|проспект|пер\.|переулок|наб\.|набережная|бульвар|б-р|шоссе)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*)?,?\s*(?i:д\.|дом)\s*\d{1,4}[а-яА-Я]?(?:,?\s*(?i:корп\.|к\.|стр\.)\s*\d{1,3})?(?:,?\s*(?i:кв\.|квартира)\s*\d{1,4})?`),
 		// 東京都渋谷区神南1-2-3, 大阪市北区梅田3丁目1番1号
-		g("ja", `(?:\p{Han}{1,3}[都道府県])?[\p{Han}\p{Hiragana}]{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,8}?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:丁目|[-−－])\d{1,4}(?:番地?|[-−－])\d{1,4}(?:号)?(?:\s?[\p{Katakana}\p{Han}ー]{1,12}\d{1,4}(?:号室)?)?`),
+		g("ja", `(?:\p{Han}{1,3}[都道府県])?[\p{Han}\p{Hiragana}]{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,8}?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:丁目|[-−－])\d{1,4}(?:番地?|[-−－])\d{1,4}(?:号)?(?:[-−－]\d{1,4})?`, bldgJA),
 		// 京都市下京区…東塩小路町721番地, 札幌市中央区北1条西2丁目, 博多区博多駅中央街1番1号
-		g("ja", `(?:\p{Han}{1,3}[都道府県])?[\p{Han}\p{Hiragana}]{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー0-9]{1,16}?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:番地|丁目(?:\d{1,4}番(?:地)?(?:\d{1,4}号?)?)?|番\d{1,4}号)(?:\s?[\p{Katakana}\p{Han}ー]{1,12}\d{1,4}(?:号室)?)?`),
+		g("ja", `(?:\p{Han}{1,3}[都道府県])?[\p{Han}\p{Hiragana}]{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー0-9]{1,16}?(?:\d{1,4}|[一二三四五六七八九十]{1,3})(?:番地|丁目(?:\d{1,4}番(?:地)?(?:\d{1,4}号?)?)?|番\d{1,4}号)`, bldgJA),
+		// two-number forms (板屋町111-2, 梅田2-4) after a prefecture or a town in 町/村
+		g("ja", `(?:\p{Han}{1,3}[都道府県][\p{Han}\p{Hiragana}]{1,5}[市区町村郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,8}?|[\p{Han}\p{Hiragana}]{1,5}[市区郡](?:\p{Han}{1,4}[区町村])?[\p{Han}\p{Katakana}\p{Hiragana}ー]{0,16}[町村])\d{1,4}[-−－]\d{1,4}\b`, bldgJA),
 		// 서울특별시 강남구 테헤란로 123, 부산 해운대구 해운대로 570번길 12
-		g("ko", `(?:[가-힣]{2,8}(?:특별시|광역시|시|도)\s)?(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,10}(?:로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?(?:-\d{1,4})?(?:,?\s?\d{1,4}(?:동|호)(?:\s?\d{1,5}호)?)?`),
+		g("ko", `(?:[가-힣]{2,8}(?:특별시|광역시|특별자치시|특별자치도|시|도)\s){0,2}(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,10}(?:로|길)\s?\d{1,4}(?:번길\s?\d{1,4})?(?:-\d{1,4})?`, unitKO),
 		// lot-number (지번) addresses: 서울특별시 서초구 서초동 1303-22, 고양시 일산동구 장항동 868
-		g("ko", `[가-힣]{1,8}(?:특별시|광역시|특별자치시|특별자치도|시|도)\s[가-힣]{1,6}(?:시|구|군)\s(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,8}(?:동|읍|면|리|가)\s?\d{1,5}(?:-\d{1,4})?(?:번지)?`),
+		g("ko", `[가-힣]{1,8}(?:특별시|광역시|특별자치시|특별자치도|시|도)\s[가-힣]{1,6}(?:시|구|군)\s(?:[가-힣]{1,6}(?:구|군)\s)?[가-힣0-9]{1,8}(?:동|읍|면|리|가)(?:\s[가-힣0-9]{1,6}리)?\s?\d{1,5}(?:-\d{1,4})?(?:번지)?`, unitKO),
 		// فيلا 23، شارع 17، حي الروضة; 15 شارع جامعة الدول العربية; شارع العليا، مبنى 12، الدور 3
 		g("ar", `(?:`+unitAR+`\s*[،,]\s*){0,3}`+streetAR+`(?:\s*[،,]?\s*(?:`+unitAR+`|(?:شارع|طريق|حي)\s+\p{Arabic}+(?:\s+\d{1,5})?))*`),
 		// شارع العليا 4521، عمارة 3، شقة 12; طريق الملك عبدالعزيز 88
@@ -90,11 +167,37 @@ func loadGrammars() {
 		// Turkish: İstiklal Caddesi No: 55 Kat: 3, Çiçek Sokak No:12/4, Atatürk Bulvarı No. 120 D: 6
 		g("tr", `(?:\p{Lu}[\p{L}.'’-]*\s+){1,3}(?i:caddesi|cad\.|cd\.|sokak|sokağı|sok\.|sk\.|bulvarı|blv\.|bulv\.|mahallesi|mah\.|meydanı|yolu)(?:\s*,?\s*(?:\p{Lu}[\p{L}.'’-]*\s+){1,3}(?i:caddesi|cad\.|cd\.|sokak|sokağı|sok\.|sk\.))?\s*,?\s*(?i:no|numara)\s*[:.]?\s*\d{1,5}(?:\s?[/-]\s?\d{1,4})?[A-Za-z]?(?:\s*,?\s*(?i:d|daire|kat|blok)\s*[:.]?\s*\d{1,4}[A-Za-z]?)*`),
 		// Vietnamese: số 25 đường Lý Thường Kiệt; 123 Nguyễn Huệ, Quận 1
-		g("vi", `(?:(?i:số)\s+)?\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)*,?\s+(?i:đường|phố|ngõ|hẻm|ngách)\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){0,4}`),
+		g("vi", `(?:(?i:số)\s+)?\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)*,?\s+(?i:đường|phố|ngõ|hẻm|ngách|kiệt)\s+(?:\d{1,4}[A-Za-z]?(?:/\d{1,4})*\s+)?\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){0,4}`),
+		// Polish: ul. Marszałkowska 84/92 m. 15, al. Jerozolimskie 65/79 lok. 3
+		gw("pl", `(?i:ul\.|ulica|al\.|aleja|pl\.|plac|os\.|osiedle)\s*\p{Lu}[\p{L}.-]*(?:\s+\p{Lu}[\p{L}.-]*){0,3}\s+\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?(?:\s*(?:m\.|m|lok\.|lokal)\s*\d{1,4})?`),
+		// Indonesian and Malay: Jl. Sudirman No. 45, Jalan Ampang No. 12 RT 03/RW 05
+		gw("id", `(?i:jl\.|jln\.?|jalan|gg\.|gang)\s*\p{Lu}[\p{L}.'-]*(?:\s+\p{Lu}[\p{L}.'-]*){0,4},?\s*(?i:no\.?|nomor|kav\.?|kavling|blok)\s*\d{1,4}[A-Za-z]?(?:\s*(?i:rt|rw)\.?\s*\d{1,3}(?:/\s*(?i:rw)?\.?\s*\d{1,3})?)*(?:,?\s*(?i:lantai|lt\.|unit|blok)\s*\d{1,3}[A-Za-z]?)*`),
+		// Malaysia: No. 8, Jalan SS 2/24; Lot 12, Jalan Ampang
+		g("id", `\b(?i:no\.?|lot)\s*\d{1,5}[A-Za-z]?,?\s+(?i:jalan|jln\.?|jl\.|lorong)\s+(?:\p{Lu}[\p{L}.'-]*|\d{1,3}(?:/\d{1,3})?)(?:\s+(?:\p{Lu}[\p{L}.'-]*|\d{1,3}(?:/\d{1,3})?)){0,4}`),
+		// numbered streets: Calle 50 N° 742 (La Plata), Avenida 7 nº 1201
+		gw("es", `(?i:calle|avenida|av\.|diagonal|diag\.)\s+\d{1,3}\s*(?:(?i:n[º°o]\.?|núm\.?)|#)\s*\d{1,5}[A-Za-z]?\b`, unitES),
+		// post-office boxes (every language) and street lines after an address word
+		gw("box", poBox),
+		{lang: "cue", re: regexp.MustCompile(`^` + cuedStreet), atWord: true, sub: true},
+		// Arabic lines led by a tower or building name: برج خليفة، الطابق 34، شقة 3402
+		g("ar", `(?:برج|عمارة|مبنى|بناية|مجمع)\s+(?:\p{Arabic}+\s*){1,3}[،,]\s*(?:الطابق|الدور|طابق|دور|شقة|مكتب)\s*\d{1,5}(?:\s*[،,]\s*(?:شقة|مكتب|الطابق|الدور)\s*\d{1,5})*`),
+		// Swedish: Drottninggatan 53, lgh 1102; Storgatan 5B
+		g("sv", `\b(?:\p{Lu}[\p{L}-]*\s+)?\p{Lu}[\p{L}-]*(?:gatan|vägen|gränd|torget|stigen|allén|backen|gata|väg|leden)\s+\d{1,4}\s?[A-Za-z]?\b(?:,?\s*(?i:lgh|lägenhet|lght)\.?\s*\d{1,4})?`),
+		// Thai: 99/12 ถนนสุขุมวิท ซอย 21; 123 หมู่ 4 ตำบลสุเทพ
+		g("th", `\d{1,5}(?:/\d{1,4})?\s*(?:(?:หมู่(?:ที่)?|ม\.)\s*\d{1,3}\s*)?(?:(?:ถนน|ถ\.|ซอย|ซ\.|ตำบล|ต\.|แขวง|หมู่บ้าน|อาคาร)\s*(?:\p{Thai}+|\d{1,4})(?:\s+\d{1,4})?\s*){1,3}`),
+		// Hindi: मकान नं. 45, गली नं. 3, लाजपत नगर
+		g("hi", `(?:मकान|घर|फ्लैट|प्लॉट|हाउस|म\.)\s*(?:नं\.?|नंबर|संख्या|न\.)\s*\d{1,5}(?:/\d{1,4})?(?:\s*,\s*(?:गली|सड़क|मार्ग|सेक्टर|ब्लॉक|रोड)\s*(?:नं\.?|नंबर)?\s*\d{1,4}[A-Za-z]?)*(?:\s*,\s*\p{Devanagari}+(?:\s+\p{Devanagari}+)?\s+(?:नगर|कॉलोनी|विहार|पुरम|मार्ग|बाग|गंज))?`),
 		gs("vi", `((?:(?i:số)\s+)?\b\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)*\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){1,3}),\s*(?:Phường|P\.|Quận|Q\.|Huyện|Xã|Thị xã)`),
+	}
+	for i := range grammars {
+		grammars[i].bit, grammars[i].loc = langBit[grammars[i].lang], grammarLocale(grammars[i].lang)
 	}
 	// 北京市朝阳区建国路88号, 台北市信義區信義路五段7號12樓
 	zhCore = regexp.MustCompile(`(?:路|街|大道|大街|道|巷|弄|胡同|里)(?:[东西南北中東一二三四五六七八九十0-9]{1,3}段)?(?:\d{1,4}(?:巷|弄))*\d{1,5}(?:号|號)(?:之\d{1,3})?`)
+	// 翠苑小区12幢3单元402, 锦绣花园7栋1单元1503, 阳光新村3期5号楼: a
+	// housing estate's building without a road (the room is added by zhTail/zhRoom)
+	zhEstate = regexp.MustCompile(`(?:小区|小區|花园|花園|家园|家園|新村|新城|公寓|社区|社區|苑|园|園|府|庭|城|里|大厦|大廈|广场|廣場|中心|村)(?:[一二三四五六七八九十0-9]{1,2}期)?(?:[A-Z0-9]{1,3}|[一二三四五六七八九十]{1,3})(?:栋|棟|幢|座|号楼|號樓)`)
+	zhVillage = regexp.MustCompile(`(?:\p{Han}{2,3}(?:省|自治区))?\p{Han}{2,4}(?:市|州|盟)\p{Han}{1,4}(?:县|縣|区|區|旗|市)\p{Han}{1,4}(?:镇|鎮|乡|鄉)\p{Han}{1,5}?(?:村|屯|寨)(?:\d{1,3}(?:组|組|队|隊))?(?:\d{1,4}(?:号|號))?`)
 	zhTail = regexp.MustCompile(`^(?:\s?[\p{Han}A-Za-z0-9]{0,10}?(?:\d{1,4}|[A-Z一二三四五六七八九十])(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|号|號|F|f)(?:之\d{1,3})?)*`)
 }
 
@@ -148,21 +251,58 @@ const zhNotRoad = "频頻通渠轨軌赛賽跑车車味知难難隧管航坡步�
 // most of the cost of Scan (and more so inside a wasm plugin).
 func scanAddresses(text string, o *Options, c []Span) []Span {
 	f := addressCues(text)
+	if f.zhVillage && o.locale("zh") {
+		// 河南省周口市郸城县宁平镇王楼村: a village has no street number
+		grammarsOnce.Do(loadGrammars)
+		for _, m := range zhVillage.FindAllStringIndex(text, -1) {
+			s := m[0]
+			// the match may start on a word before the place ("寄到湖南省…")
+			for s < m[1] {
+				r, w := utf8.DecodeRuneInString(text[s:])
+				if !strings.ContainsRune(zhStop, r) {
+					break
+				}
+				s += w
+			}
+			c = append(c, Span{Type: Address, Start: s, End: m[1]})
+		}
+	}
 	if !f.digit {
 		return c
 	}
 	grammarsOnce.Do(loadGrammars)
-	var langs langSet
-	checked := false
+	var (
+		langs   langSet
+		checked bool
+		buf     [16]wordAt
+		words   []wordAt
+	)
 	for _, g := range grammars {
-		if !o.locale(g.lang) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
+		if g.loc != "" && len(o.Locales) > 0 && !o.locale(g.loc) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
 			continue
 		}
 		if !checked {
-			langs, checked = triggeredLangs(text, f), true
+			langs, words = triggeredLangs(text, f, buf[:0])
+			checked = true
 		}
-		if langs&langBit[g.lang] == 0 {
+		bit := g.bit
+		if langs&bit == 0 {
 			continue // cheap pre-check: no street word of this grammar in the text
+		}
+		if g.atWord {
+			for _, w := range words {
+				if w.langs&bit == 0 {
+					continue
+				}
+				if g.sub {
+					if m := g.re.FindStringSubmatchIndex(text[w.at:]); m != nil && m[2] >= 0 {
+						c = addStreet(text, w.at+m[2], g.withTail(text, w.at+m[3]), c)
+					}
+				} else if m := g.re.FindStringIndex(text[w.at:]); m != nil {
+					c = addStreet(text, w.at+m[0], g.withTail(text, w.at+m[1]), c)
+				}
+			}
+			continue
 		}
 		for _, m := range g.re.FindAllStringSubmatchIndex(text, -1) {
 			s, e := m[0], m[1]
@@ -172,20 +312,41 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 				}
 				s, e = m[2], m[3]
 			}
-			s = afterNumber(text, s)
-			for e > s && (text[e-1] == ' ' || text[e-1] == ',') {
-				e--
-			}
-			if s >= e {
-				continue
-			}
-			c = append(c, Span{Type: Address, Start: s, End: e})
+			c = addStreet(text, s, g.withTail(text, e), c)
 		}
 	}
 	if o.locale("zh") && f.zhStreet && f.zhNumber {
-		c = scanZhAddresses(text, c)
+		c = scanZhAddresses(text, zhCore, c)
+	}
+	if o.locale("zh") && f.zhBuilding {
+		c = scanZhAddresses(text, zhEstate, c)
 	}
 	return c
+}
+
+// withTail returns where a street match ending at text[e] ends with the
+// units written after it (g.tail).
+func (g *streetGrammar) withTail(text string, e int) int {
+	if g.tail == nil {
+		return e
+	}
+	if m := g.tail.FindStringIndex(text[e:]); m != nil {
+		return e + m[1]
+	}
+	return e
+}
+
+// addStreet appends the street match text[s:e], trimmed: it starts after a
+// number it is glued to (afterNumber) and ends before spaces and commas.
+func addStreet(text string, s, e int, c []Span) []Span {
+	s = afterNumber(text, s)
+	for e > s && (text[e-1] == ' ' || text[e-1] == ',') {
+		e--
+	}
+	if s >= e {
+		return c
+	}
+	return append(c, Span{Type: Address, Start: s, End: e})
 }
 
 // afterNumber returns where a street match at text[s] really starts: a
@@ -218,10 +379,11 @@ func afterNumber(text string, s int) int {
 	return s
 }
 
-// scanZhAddresses finds "…路88号…室" and extends it left over the place
+// scanZhAddresses finds "…路88号…室" (core zhCore) or "…小区12幢…"
+// (zhEstate) and extends it left over the place
 // names in front and right over building, unit and room.
-func scanZhAddresses(text string, c []Span) []Span {
-	for _, m := range zhCore.FindAllStringIndex(text, -1) {
+func scanZhAddresses(text string, core *regexp.Regexp, c []Span) []Span {
+	for _, m := range core.FindAllStringIndex(text, -1) {
 		s, e := m[0], m[1]
 		if strings.HasPrefix(text[s:], "道") && !strings.HasPrefix(text[s:], "道路") {
 			// 道 ends road names (香港东道, 高新南七道) but also common
@@ -252,30 +414,127 @@ func scanZhAddresses(text string, c []Span) []Span {
 	return c
 }
 
+// grammarLocale is the locale that enables grammar language lang: the
+// post-office box and address-word grammars run in every locale ("box",
+// "cue"), the English lines led by a unit ("enl") with English.
+func grammarLocale(lang string) string {
+	switch lang {
+	case "box", "cue":
+		return ""
+	case "enl", "enx", "enn":
+		return "en"
+	case "ptb":
+		return "pt"
+	}
+	return lang
+}
+
 // streetWords are the words without which grammar lang cannot match.
 var streetWords = map[string][]string{
-	"en": {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir"},
-	"fr": {"rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse", "quai", "route", "cours", "square", "passage"},
-	"es": {"calle", "c", "avenida", "avda", "av", "paseo", "plaza", "pza", "camino", "carrer", "ronda", "travesía", "glorieta", "carretera", "cl", "cll", "carrera", "cra", "kr", "cr", "transversal", "tv", "diagonal", "dg", "ak", "ac"},
-	"it": {"via", "viale", "piazza", "corso", "largo", "vicolo", "piazzale", "strada", "lungarno", "lungomare", "lungotevere", "lungolago", "borgo", "contrada", "salita", "traversa", "calle", "campo", "fondamenta", "rione"},
-	"pt": {"rua", "avenida", "av", "travessa", "alameda", "praça", "estrada", "rodovia"},
-	"de": {"straße", "strasse", "str", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"},
-	"ar": {"شارع", "طريق", "جادة", "ميدان", "حي", "زقاق", "زنقة", "نهج", "درب", "ممر"},
-	"tr": {"caddesi", "cad", "cd", "sokak", "sokağı", "sok", "sk", "bulvarı", "blv", "bulv", "mahallesi", "mah", "meydanı", "yolu"},
-	"vi": {"đường", "phố", "ngõ", "hẻm", "ngách", "phường", "quận", "huyện", "xã"},
-	"ru": {"ул", "улица", "улице", "улицы", "улицу", "пр", "пр-т", "т", "проспект", "проспекте", "проспекта", "пер", "переулок", "переулке", "наб", "набережная", "набережной", "бульвар", "бульваре", "б", "шоссе", "мкр", "мкрн", "микрорайон", "микрорайоне", "микрорайона", "пл", "площадь", "площади", "проезд", "проезде", "тупик"},
+	"enx": {"broadway", "west", "east", "north", "south", "parade", "pde", "expressway", "expy", "freeway", "fwy", "esplanade", "turnpike", "tpke", "causeway", "cswy", "promenade"},
+	"enn": {"one", "two", "three", "four", "five"},
+	"en":  {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir", "row", "walk", "trail", "trl", "loop", "alley", "aly", "pike", "plaza", "wharf", "quay", "hts"},
+	"fr":  {"rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse", "quai", "route", "cours", "square", "passage", "boul", "pl", "ch", "imp", "rte", "faubourg", "fbg", "cité", "cite", "résidence", "chaussée", "chaussee", "voie", "sentier", "rond", "hameau", "montée", "esplanade", "promenade", "parvis", "lotissement", "drève", "venelle", "ruelle"},
+	"es":  {"calle", "c", "avenida", "avda", "av", "paseo", "plaza", "pza", "camino", "carrer", "ronda", "travesía", "glorieta", "carretera", "cl", "cll", "carrera", "cra", "kr", "cr", "transversal", "tv", "diagonal", "dg", "ak", "ac", "avd", "pº", "travesia", "ctra", "jr", "jirón", "jiron", "pasaje", "psje", "pje", "prolongación", "prolongacion", "prol", "calzada", "calz", "callejón", "callejon", "privada", "priv", "cerrada", "circuito", "andador", "boulevard", "blvd", "bulevar", "malecón", "malecon", "alameda", "rambla", "passeig", "vía", "via", "camí", "urbanización", "urb", "rúa", "bv", "bvd", "bvar"},
+	"it":  {"via", "viale", "piazza", "corso", "largo", "vicolo", "piazzale", "strada", "lungarno", "lungomare", "lungotevere", "lungolago", "borgo", "contrada", "salita", "traversa", "calle", "campo", "fondamenta", "rione", "v", "p", "l", "c", "str", "località", "loc", "frazione", "fraz"},
+	"pt":  {"rua", "avenida", "av", "avda", "travessa", "tv", "trav", "alameda", "al", "praça", "pç", "largo", "lgo", "beco", "estrada", "estr", "rodovia", "rod", "viela", "servidão", "calçada", "ladeira", "quadra", "r", "condomínio", "condominio", "cond", "residencial", "edifício", "edificio", "ed", "conjunto", "vila"},
+	"ptb": {"sqn", "sqs", "sqsw", "sqnw", "shis", "shin", "shces", "scln", "scls", "cln", "cls", "qi", "ql", "qe", "qnm", "qnn", "qnd"},
+	"de":  {"straße", "strasse", "str", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer", "chaussee", "steig", "pfad", "markt"},
+	"ar":  {"برج", "عمارة", "مبنى", "بناية", "مجمع", "شارع", "طريق", "جادة", "ميدان", "حي", "زقاق", "زنقة", "نهج", "درب", "ممر"},
+	"tr":  {"caddesi", "cad", "cd", "sokak", "sokağı", "sok", "sk", "bulvarı", "blv", "bulv", "mahallesi", "mah", "meydanı", "yolu"},
+	"pl":  {"ul", "ulica", "al", "aleja", "pl", "plac", "os", "osiedle"},
+	"id":  {"jl", "jln", "jalan", "gg", "gang", "lorong"},
+	"box": {"p", "po", "post", "rr", "hc", "postfach", "bp", "b", "boîte", "boite", "apartado", "apdo", "caixa", "cx", "casella", "postbus", "posta", "skrytka", "skr", "а", "абонентский", "ص", "صندوق"},
+	"enl": {"flat", "apt", "apartment", "unit", "suite", "ste", "house", "h", "plot", "door", "shop", "office", "villa", "blk", "block"},
+	"cue": {"address", "adres", "adresse", "anschrift", "adresa", "indirizzo", "dirección", "direccion", "endereço", "endereco", "morada", "alamat", "διεύθυνση", "адрес", "adressen", "osoite", "cím"},
+	"vi":  {"đường", "phố", "ngõ", "hẻm", "ngách", "kiệt", "phường", "quận", "huyện", "xã"},
+	"ru":  {"ул", "улица", "улице", "улицы", "улицу", "пр", "пр-т", "т", "проспект", "проспекте", "проспекта", "пер", "переулок", "переулке", "наб", "набережная", "набережной", "бульвар", "бульваре", "б", "шоссе", "мкр", "мкрн", "микрорайон", "микрорайоне", "микрорайона", "пл", "площадь", "площади", "проезд", "проезде", "тупик", "кт", "просп", "бул", "аллея", "аллее", "аллеи", "тракт", "тракте", "линия", "линии"},
 }
 
 // langSet is a bit set of grammar languages (langBit).
-type langSet uint16
+type langSet uint32
 
-var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096}
+var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096, "pl": 8192, "id": 16384, "box": 1 << 15, "cue": 1 << 16, "sv": 1 << 17, "th": 1 << 18, "hi": 1 << 19, "enl": 1 << 20, "enx": 1 << 21, "enn": 1 << 22, "ptb": 1 << 23}
 
 // dePrefixes are the first words of German street names without a street
 // word (Am Markt 4, Unter den Linden 77): they trigger the German grammars.
 var dePrefixes = map[string]bool{"am": true, "an": true, "auf": true, "im": true, "in": true, "unter": true, "zum": true, "zur": true, "hinter": true, "vor": true, "beim": true, "alte": true, "alter": true, "altes": true}
 
-var deBit, nlBit = langBit["de"], langBit["nl"]
+var deBit, nlBit, svBit = langBit["de"], langBit["nl"], langBit["sv"]
+
+// svStreet reports whether word ends like a Swedish street name
+// (Drottninggatan, Sveavägen, Stortorget): checked on every word of a text,
+// so the last two bytes pick the suffixes worth comparing.
+func svStreet(word string) bool {
+	n := len(word)
+	if n < 4 {
+		return false
+	}
+	var sufs []string
+	switch string([]byte{lowerASCII(word[n-2]), lowerASCII(word[n-1])}) {
+	case "an":
+		sufs = svAn
+	case "en":
+		sufs = svEn
+	case "\xa9n":
+		sufs = svEacute
+	case "nd":
+		sufs = svNd
+	case "et":
+		sufs = svEt
+	case "ta":
+		sufs = svTa
+	case "\xa4g":
+		sufs = svAg
+	default:
+		return false
+	}
+	for _, suf := range sufs {
+		if hasSuffixFold(word, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// the Swedish street suffixes by their last two bytes (svStreet)
+var (
+	svAn, svEn, svEacute   = []string{"gatan"}, []string{"vägen", "stigen", "backen", "leden"}, []string{"allén"}
+	svNd, svEt, svTa, svAg = []string{"gränd"}, []string{"torget"}, []string{"gata"}, []string{"väg"}
+)
+
+// deStreetWords are streetWords["de"] (without a map look-up per word);
+// deStreetWordsByLast and nlSuffixesByLast list the German street words and
+// the Dutch suffixes by their last byte, for the suffix tests of an ASCII
+// word (lower-cased: its last byte is the suffix's last byte).
+var (
+	deStreetWords       = streetWords["de"]
+	deStreetWordsByLast = byLastByte(deStreetWords)
+	nlSuffixesByLast    = byLastByte(nlSuffixes)
+)
+
+func byLastByte(words []string) (m [256][]string) {
+	for _, w := range words {
+		m[w[len(w)-1]] = append(m[w[len(w)-1]], w)
+	}
+	return m
+}
+
+// lookupWords marks the first and last bytes of the keys of
+// streetWordLangs, dePrefixes and nlWords: a lower-cased word whose pair is
+// not marked is in none of them (no map look-up needed).
+var lookupWords = func() (t [256][256]bool) {
+	for w := range streetWordLangs {
+		t[w[0]][w[len(w)-1]] = true
+	}
+	for w := range dePrefixes {
+		t[w[0]][w[len(w)-1]] = true
+	}
+	for w := range nlWords {
+		t[w[0]][w[len(w)-1]] = true
+	}
+	return t
+}()
 
 // nlSuffixes end Dutch street names written as one word (Kerkstraat,
 // Prinsengracht, Coolsingel): they trigger the Dutch grammars.
@@ -317,12 +576,16 @@ var streetWordLangs = func() map[string]langSet {
 type cues struct {
 	ascii, digit       bool
 	zhStreet, zhNumber bool // 路街道巷弄同里, 号號: zhCore needs one of each
+	zhBuilding         bool // 栋棟幢座楼樓: zhEstate needs one
 	jaArea, jaDash     bool // 市区町村郡; 丁目 or a dash (the ja grammar needs both)
 	ko                 bool // 로길 (road names), 동읍면리 (lot-number addresses)
+	th, hi             bool // Thai and Devanagari letters
+	zhVillage          bool // 村 with 镇 or 乡 (a rural Chinese address)
 }
 
 func addressCues(text string) cues {
 	f := cues{ascii: true}
+	town := 0
 	for i := 0; i < len(text); {
 		b := text[i]
 		if b < utf8.RuneSelf {
@@ -342,15 +605,31 @@ func addressCues(text string) cues {
 			f.zhStreet = true
 		case '号', '號':
 			f.zhNumber = true
+		case '栋', '棟', '幢', '座', '楼', '樓':
+			f.zhBuilding = true
 		case '市', '区', '町', '村', '郡':
 			f.jaArea = true
+			if r == '村' {
+				town |= 2
+			}
 		case '目', '−', '－', '番':
 			f.jaDash = true
 		case '로', '길', '동', '읍', '면', '리':
 			f.ko = true
+		case '屯', '寨':
+			town |= 2
+		case '镇', '鎮', '乡', '鄉':
+			town |= 1
+		}
+		switch {
+		case r >= 0x0E00 && r <= 0x0E7F:
+			f.th = true
+		case r >= 0x0900 && r <= 0x097F:
+			f.hi = true
 		}
 		i += w
 	}
+	f.zhVillage = town == 3
 	return f
 }
 
@@ -358,51 +637,109 @@ func addressCues(text string) cues {
 // of its street words is a word of the text (lower-cased letter runs; for
 // German also a word ending: Hauptstraße), or for Japanese and Korean one
 // of their address characters occurs.
-func triggeredLangs(text string, f cues) langSet {
-	low := strings.ToLower(text)
+//
+// It also appends to words where each street word starts and the
+// languages it triggers (for the grammars anchored at their street word).
+func triggeredLangs(text string, f cues, words []wordAt) (langSet, []wordAt) {
 	var set langSet
+	var lb [48]byte
 	if f.jaArea && f.jaDash {
 		set |= langBit["ja"]
 	}
 	if f.ko {
 		set |= langBit["ko"]
 	}
-	for i := 0; i < len(low); {
-		r, w := utf8.DecodeRuneInString(low[i:])
-		if !unicode.IsLetter(r) {
+	if f.th {
+		set |= langBit["th"]
+	}
+	if f.hi {
+		set |= langBit["hi"]
+	}
+	for i := 0; i < len(text); {
+		// ASCII bytes are tested inline (a letter below utf8.RuneSelf is
+		// A–Z or a–z), others decoded; words are maximal letter runs
+		if c := text[i]; c < utf8.RuneSelf {
+			if !isASCIILetter(c) {
+				i++
+				continue
+			}
+		} else if r, w := utf8.DecodeRuneInString(text[i:]); !unicode.IsLetter(r) {
 			i += w
 			continue
 		}
-		j := i + w
-		for j < len(low) {
-			r, w := utf8.DecodeRuneInString(low[j:])
+		j := i
+		for j < len(text) {
+			if c := text[j]; c < utf8.RuneSelf {
+				if !isASCIILetter(c) {
+					break
+				}
+				j++
+				continue
+			}
+			r, w := utf8.DecodeRuneInString(text[j:])
 			if !unicode.IsLetter(r) {
 				break
 			}
 			j += w
 		}
-		word := low[i:j]
+		word := text[i:j]
+		// the map look-ups take the word in lower case: an ASCII word is
+		// lowered into lb (string(key) in a map index does not allocate),
+		// others with strings.ToLower (copies only when there is upper case)
+		var ls langSet
+		var dePrefix, nlWord bool
+		// an ASCII word's suffixes are compared in lower case (the same
+		// answer as hasSuffixFold, whose EqualFold decodes runes)
+		lowASCII, isASCII := lowerASCIIInto(word, &lb)
 		if len(word) <= maxStreetWord {
-			set |= streetWordLangs[word]
+			// (an ASCII word whose first and last bytes no key of the
+			// maps has is in none of them: lookupWords)
+			if key, ok := lowASCII, isASCII; ok {
+				if lookupWords[key[0]][key[len(key)-1]] {
+					ls = streetWordLangs[string(key)]
+					dePrefix = set&deBit == 0 && dePrefixes[string(key)]
+					nlWord = set&nlBit == 0 && nlWords[string(key)]
+				}
+			} else {
+				low := strings.ToLower(word)
+				ls = streetWordLangs[low]
+				dePrefix = set&deBit == 0 && dePrefixes[low]
+				nlWord = set&nlBit == 0 && nlWords[low]
+			}
 		}
-		if set&deBit == 0 && dePrefixes[word] {
+		if ls != 0 {
+			set |= ls
+			words = append(words, wordAt{at: i, langs: ls})
+		}
+		if set&deBit == 0 && dePrefix {
 			set |= deBit
 		}
 		if set&nlBit == 0 {
-			if nlWords[word] {
+			if nlWord {
 				set |= nlBit
 			} else {
-				for _, suf := range nlSuffixes {
-					if strings.HasSuffix(word, suf) {
+				sufs := nlSuffixes
+				if isASCII {
+					sufs = nlSuffixesByLast[lowASCII[len(lowASCII)-1]]
+				}
+				for _, suf := range sufs {
+					if isASCII && hasSuffixBytes(lowASCII, suf) || !isASCII && hasSuffixFold(word, suf) {
 						set |= nlBit
 						break
 					}
 				}
 			}
 		}
-		if set&deBit == 0 && deLastByte[word[len(word)-1]] {
-			for _, suf := range streetWords["de"] {
-				if strings.HasSuffix(word, suf) {
+		if set&svBit == 0 && svStreet(word) {
+			set |= svBit
+		}
+		if set&deBit == 0 && deLastByte[lowerASCII(word[len(word)-1])] {
+			sufs := deStreetWords
+			if isASCII {
+				sufs = deStreetWordsByLast[lowASCII[len(lowASCII)-1]]
+			}
+			for _, suf := range sufs {
+				if isASCII && hasSuffixBytes(lowASCII, suf) || !isASCII && hasSuffixFold(word, suf) {
 					set |= deBit
 					break
 				}
@@ -410,5 +747,46 @@ func triggeredLangs(text string, f cues) langSet {
 		}
 		i = j
 	}
-	return set
+	return set, words
+}
+
+// lowerASCIIInto writes w in lower case into buf and returns it, or ok
+// false when w is not ASCII or longer than buf.
+func lowerASCIIInto(w string, buf *[48]byte) (key []byte, ok bool) {
+	if len(w) > len(buf) {
+		return nil, false
+	}
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if c >= utf8.RuneSelf {
+			return nil, false
+		}
+		buf[k] = lowerASCII(c)
+	}
+	return buf[:len(w)], true
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// hasSuffixFold reports whether w ends with the lower-case suffix suf,
+// ignoring case (Kerkstraat, HAUPTSTRASSE).
+func hasSuffixFold(w, suf string) bool {
+	return len(w) >= len(suf) && strings.EqualFold(w[len(w)-len(suf):], suf)
+}
+
+// hasSuffixBytes reports whether b ends with suf (no conversion of b).
+func hasSuffixBytes(b []byte, suf string) bool {
+	return len(b) >= len(suf) && string(b[len(b)-len(suf):]) == suf
+}
+
+// wordAt is where a street word starts in a text and the languages whose
+// grammars it may start.
+type wordAt struct {
+	at    int
+	langs langSet
 }

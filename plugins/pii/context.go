@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kefu-io/kefu/plugins/phrase"
 )
 
 // cue is what a context word says about the number after it.
@@ -35,8 +37,11 @@ var keywords = buildKeywords(map[cue][]string{
 		"=my number",
 		// zh
 		"电话", "手机", "手機", "电話", "電話", "联系", "聯繫", "聯絡", "致电", "打我", "回电", "號碼是", "号码是", "号码:", "号码：", "微信", "座机", "座機", "固话", "热线",
+		// "打" (dial) and the people who call a shopper: a courier (快递员)
+		// is not a parcel (快递), so these end the order cue of 快递/物流
+		"打", "拨", "撥", "快递员", "快遞員", "快递小哥", "外卖员", "外賣員", "外送员", "外送員", "配送员", "配送員", "送货员", "送貨員", "骑手", "騎手", "司机", "司機", "师傅", "師傅",
 		// de
-		"telefon", "handy", "=mobil", "mobilnummer", "rufnummer", "=anrufen", "erreichbar", "=ruf", "=rufen",
+		"telefon", "handy", "=mobil", "mobilnummer", "rufnummer", "anruf", "erreichbar", "=ruf", "=rufen", "=natel", "festnetz",
 		// fr
 		"téléphone", "=tél", "=tél.", "portable", "=appeler", "=appelez", "joindre", "=mon numéro", "=numéro de tel", "=mobile",
 		// es
@@ -48,21 +53,26 @@ var keywords = buildKeywords(map[cue][]string{
 		// ja, ko, ru, ar, others
 		"電話", "携帯", "けいたい", "連絡", "전화", "핸드폰", "휴대폰", "연락처", "연락", "번호는",
 		"телефон", "=тел", "=тел.", "мобильн", "позвон", "звони", "звонит", "=номер:", "моб.", "هاتف", "جوال", "موبايل", "اتصل", "رقمي", "رقم الهاتف", "واتساب",
-		"=telefoon", "=telefonu", "=điện thoại", "=sđt", "โทร",
+		"=telefoon", "=telefonu", "=điện thoại", "=sđt", "โทร", "เบอร์",
+		// nl, pl, tr, id/ms, sv, el, cs, hi, fil
+		"mobiel", "=bel", "=gsm", "=numer", "=mój numer", "=no hp", "=hp", "=nomor", "=nombor", "telepon", "=ring", "=mobilnummer",
+		"κινητό", "τηλέφωνο", "=číslo", "मोबाइल", "फ़ोन", "फोन", "=cp",
 	},
 	cueOrder: {
 		// en
 		"order", "=ord", "=ord.", "=#", "invoice", "tracking", "=track", "shipment", "parcel", "package", "=sku", "=item", "=article", "=product", "=model",
-		"coupon", "voucher", "promo", "=code", "=ref", "=ref.", "reference", "ticket", "=case", "=amount", "=price", "=total", "=refund of", "=rma", "receipt", "waybill", "=awb", "=serial", "=s/n", "=imei", "=batch", "=lot",
+		"coupon", "voucher", "promo", "=code", "=ref", "=ref.", "reference", "ticket", "=case", "=amount", "=price", "=total", "=refund of", "=rma", "receipt", "waybill", "=awb", "=serial", "=s/n", "=imei", "=batch", "=lot", "=ean", "=jan", "=upc", "=gtin", "=isbn", "barcode", "コード", "바코드", "条码", "條碼", "=código de barras",
+		// carriers: the number after one is a parcel's
+		"colissimo", "chronopost", "=dhl", "=ups", "fedex", "=usps", "=gls", "=dpd", "=seur", "=mrw", "=ctt", "=brt", "inpost", "postnl", "aramex", "=evri", "royal mail", "=cdek", "сдэк", "estafeta", "andreani", "delhivery", "顺丰", "順豐", "中通", "圆通", "申通", "韵达", "ヤマト", "佐川",
 		"=usd", "=eur", "=gbp", "=rmb", "=cny", "=jpy", "$", "€", "£", "¥", "￥", "₩", "₽", "r$",
 		// zh
-		"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "货号", "貨號", "商品", "编号", "編號", "优惠券", "優惠券", "优惠码", "券码", "兑换码", "金额", "金額", "价格", "價格", "发票", "發票", "工单", "序列号", "型号", "型號", "批号",
+		"订单", "訂單", "单号", "單號", "运单", "運單", "快递", "快遞", "物流", "货号", "貨號", "商品", "编号", "編號", "优惠券", "優惠券", "优惠码", "券码", "兑换码", "金额", "金額", "价格", "價格", "发票", "發票", "工单", "序列号", "型号", "型號", "批号", "取件码", "取件碼", "提货码", "提貨碼", "验证码", "驗證碼", "核销码", "取货码",
 		// de
 		"bestell", "auftrag", "sendung", "paket", "=artikel", "rechnung", "gutschein", "rabattcode", "=betrag", "=preis", "kundennummer", "vorgang",
 		// fr
 		"commande", "=colis", "=suivi", "facture", "=article", "référence", "=réf", "=réf.", "=montant", "=prix", "=bon",
 		// es
-		"pedido", "=envío", "=envio", "seguimiento", "factura", "artículo", "cupón", "=cupon", "=importe", "=precio", "=ref.", "=núm. de pedido",
+		"pedido", "=envío", "=envio", "seguimiento", "factura", "artículo", "cupón", "=cupon", "=importe", "=precio", "=ref.", "=núm. de pedido", "=compra", "=boleta", "=ticket",
 		// it
 		"ordine", "spedizione", "fattura", "=articolo", "=codice", "=importo", "=prezzo", "buono",
 		// pt
@@ -72,7 +82,7 @@ var keywords = buildKeywords(map[cue][]string{
 		"주문", "송장", "운송장", "쿠폰", "상품",
 		"заказ", "=трек", "посылк", "отправлени", "накладн", "купон", "артикул", "=сумма", "счёт", "счет",
 		"sipariş", "đơn hàng", "mã đơn", "zamówieni", "bestelling", "bestelnummer",
-		"会员", "會員", "=member", "=account", "=acct", "账号", "帳號", "账户", "kundennr", "mitgliedsnummer", "=customer no", "=customer id", "=user id",
+		"会员", "會員", "会員", "=member", "retoure", "rücksende", "=return label", "=return slip", "=account", "=acct", "账号", "帳號", "账户", "kundennr", "mitgliedsnummer", "=customer no", "=customer id", "=user id",
 		"طلب", "الطلب", "تتبع", "الشحنة", "فاتورة", "كوبون", "=sar", "=aed",
 	},
 	cueCard: {
@@ -132,7 +142,10 @@ func cueBefore(text string, at, floor int) (cue, int) {
 	if lo >= at {
 		return cueNone, 0
 	}
-	win := strings.ToLower(text[lo:at])
+	// lower-cased into a stack buffer (phrase.AppendLower: the bytes of
+	// strings.ToLower, without its allocation on every candidate number)
+	var buf [4 * contextWindow]byte
+	win := phrase.AppendLower(buf[:0], text[lo:at])
 	best, bestEnd := cueNone, -1
 	// Every occurrence of every keyword is a candidate; the nearest end
 	// wins, ties go to the higher cue, so the order of the walk is free.
@@ -141,19 +154,22 @@ func cueBefore(text string, at, floor int) (cue, int) {
 			continue // inside a word: keywords starting with c need a boundary here
 		}
 		for _, k := range keywordsByByte[win[i]] {
-			if len(k.word) > len(win)-i || len(k.word) > 1 && win[i+1] != k.word[1] || win[i:i+len(k.word)] != k.word {
+			if len(k.word) > len(win)-i || len(k.word) > 1 && win[i+1] != k.word[1] || string(win[i:i+len(k.word)]) != k.word {
 				continue
 			}
 			end := i + len(k.word)
 			if isWordRune(firstRune(k.word)) {
-				if r, _ := utf8.DecodeLastRuneInString(win[:i]); i > 0 && isWordRune(r) {
+				if r, _ := utf8.DecodeLastRune(win[:i]); i > 0 && isWordRune(r) {
 					continue
 				}
 				if k.whole && end < len(win) {
-					if r, _ := utf8.DecodeRuneInString(win[end:]); isWordRune(r) && isWordRune(lastRune(k.word)) {
+					if r, _ := utf8.DecodeRune(win[end:]); isWordRune(r) && isWordRune(lastRune(k.word)) {
 						continue
 					}
 				}
+			}
+			if inEmail(win, i, end) {
+				continue // "orders@…", "tel.support@…": a word inside an e-mail address is no cue
 			}
 			if end > bestEnd || end == bestEnd && k.cue > best {
 				best, bestEnd = k.cue, end
@@ -164,6 +180,27 @@ func cueBefore(text string, at, floor int) (cue, int) {
 		return cueNone, 0
 	}
 	return best, len(win) - bestEnd
+}
+
+// inEmail reports whether win[i:end] lies in a run of e-mail characters
+// (ASCII letters, digits, ".", "_", "%", "+", "-") that holds an "@": an
+// e-mail address.
+func inEmail(win []byte, i, end int) bool {
+	for k := i - 1; k >= 0 && emailByte(win[k]); k-- {
+		if win[k] == '@' {
+			return true
+		}
+	}
+	for k := end; k < len(win) && emailByte(win[k]); k++ {
+		if win[k] == '@' {
+			return true
+		}
+	}
+	return false
+}
+
+func emailByte(c byte) bool {
+	return isASCIIWord(c) || c == '@' || c == '.' || c == '%' || c == '+' || c == '-'
 }
 
 // isASCIIWord reports whether c is an ASCII letter, digit or '_' (a word

@@ -42,9 +42,14 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 			tok = strings.ReplaceAll(tok, " ", "")
 		}
 		switch {
-		case o.wants(ID) && o.locale("zh") && len(tok) == 10 && letters == 1 && taiwanID(tok):
-			c = append(c, Span{Type: ID, Start: start, End: end})
-		case o.wants(ID) && o.locale("es") && nie(tok):
+		case o.wants(ID) && o.locale("zh") && len(tok) == 10 && letters == 1 && taiwanID(tok),
+			o.wants(ID) && o.locale("es") && nie(tok):
+			// one letter and digits is also how order and reference
+			// numbers look (Order W123456789): an order word before it wins
+			if cu, _ := cueBefore(text, start, prevEnd); cu != cueOrder {
+				c = append(c, Span{Type: ID, Start: start, End: end})
+			}
+		case o.wants(ID) && o.locale("it") && len(tok) == 16 && codiceFiscale(tok):
 			c = append(c, Span{Type: ID, Start: start, End: end})
 		case o.wants(Passport) && len(tok) >= 6 && len(tok) <= 12 && digits >= 3:
 			if cu, dist := cueBefore(text, start, prevEnd); cu == cuePassport && dist <= 40 {
@@ -56,6 +61,49 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 		}
 	}
 	return c
+}
+
+// cfOdd is the value of a character in an odd position (1st, 3rd…) of an
+// Italian codice fiscale, for 0-9 then A-Z.
+var cfOdd = [36]int{1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23}
+
+// codiceFiscale reports whether s is an Italian tax code: six letters,
+// year, month letter, day, place code, and the check letter computed
+// over the first 15 characters (RSSMRA85T10A562S).
+func codiceFiscale(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	sum := 0
+	for i := 0; i < 15; i++ {
+		c := upper(s[i])
+		var v int
+		switch {
+		case c >= '0' && c <= '9':
+			v = int(c - '0')
+		case c >= 'A' && c <= 'Z':
+			v = int(c - 'A')
+		default:
+			return false
+		}
+		// shape: letters at 0-5, 8, 11; digits (or their omocodia letters) elsewhere
+		isLetter := c >= 'A' && c <= 'Z'
+		if (i < 6 || i == 8 || i == 11) != isLetter && !(isLetter && strings.IndexByte("LMNPQRSTUV", c) >= 0) {
+			return false
+		}
+		if i%2 == 0 { // 1st, 3rd… (1-based odd)
+			if isLetter {
+				v = cfOdd[10+int(c-'A')]
+			} else {
+				v = cfOdd[int(c-'0')]
+			}
+		}
+		sum += v
+	}
+	if strings.IndexByte("ABCDEHLMPRST", upper(s[8])) < 0 {
+		return false
+	}
+	return upper(s[15]) == byte('A'+sum%26)
 }
 
 // nie reports whether s is a Spanish foreigner id: X, Y or Z, 7 digits and

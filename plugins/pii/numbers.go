@@ -49,12 +49,12 @@ func sepAt(text string, i int) int {
 		if i+1 < len(text) && text[i+1] == 0xA0 {
 			return 2
 		}
-	case 0xE2: // U+2013 EN DASH, U+2011 NON-BREAKING HYPHEN
-		if i+2 < len(text) && text[i+1] == 0x80 && (text[i+2] == 0x93 || text[i+2] == 0x91) {
+	case 0xE2: // U+2010 HYPHEN, U+2011 NON-BREAKING HYPHEN, U+2012 FIGURE DASH, U+2013 EN DASH, U+2212 MINUS SIGN (Japanese and Korean IMEs type it between full-width digits)
+		if i+2 < len(text) && (text[i+1] == 0x80 && text[i+2] >= 0x90 && text[i+2] <= 0x93 || text[i+1] == 0x88 && text[i+2] == 0x92) {
 			return 3
 		}
-	case 0xE3: // U+3000 IDEOGRAPHIC SPACE
-		if i+2 < len(text) && text[i+1] == 0x80 && text[i+2] == 0x80 {
+	case 0xE3: // U+3000 IDEOGRAPHIC SPACE, U+30FC KATAKANA PROLONGED SOUND MARK (typed as a dash: 090ー1234ー5678)
+		if i+2 < len(text) && (text[i+1] == 0x80 && text[i+2] == 0x80 || text[i+1] == 0x83 && text[i+2] == 0xBC) {
 			return 3
 		}
 	case 0xEF: // U+FF0D FULLWIDTH HYPHEN-MINUS
@@ -80,18 +80,30 @@ func readRun(text string, i int) numRun {
 		open = true
 		i++
 	}
+	r.groups = make([]group, 0, 4)
 	for len(r.groups) < maxGroups {
 		g := group{start: i, open: open, spaced: spaced}
-		var b []byte
+		// ASCII digits are their own text (no copy); full-width ones are
+		// folded into a new string
+		ascii := true
 		for {
-			c, w := digitAt(text, i)
+			_, w := digitAt(text, i)
 			if w == 0 {
 				break
 			}
-			b = append(b, c)
+			ascii = ascii && w == 1
 			i += w
 		}
-		g.end, g.d = i, string(b)
+		g.end, g.d = i, text[g.start:i]
+		if !ascii {
+			b := make([]byte, 0, i-g.start)
+			for k := g.start; k < i; {
+				c, w := digitAt(text, k)
+				b = append(b, c)
+				k += w
+			}
+			g.d = string(b)
+		}
 		r.groups = append(r.groups, g)
 		r.end = i
 		if i >= len(text) {
@@ -180,6 +192,18 @@ func gluedLeft(text string, i int) bool {
 	return false
 }
 
+// brazilCarrier reports whether text[i:] is "0xx" (or "0XX") before a digit.
+func brazilCarrier(text string, i int) bool {
+	if i < 0 || i+3 >= len(text) || text[i] != '0' || text[i+1]|0x20 != 'x' || text[i+2]|0x20 != 'x' {
+		return false
+	}
+	if i > 0 && isASCIIAlnum(text[i-1]) {
+		return false
+	}
+	_, w := digitAt(text, i+3)
+	return w > 0
+}
+
 // gluedRight reports whether text[i] continues a word or code after a number.
 func gluedRight(text string, i int) bool {
 	if i >= len(text) {
@@ -216,9 +240,16 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 			i += size
 			continue
 		}
+		if brazilCarrier(text, start) {
+			// "0xx11 97755-1203": Brazil's written placeholder for the
+			// long-distance carrier code; the number starts after it
+			i = start + 3
+			prevEnd = start
+			continue
+		}
 		r := readRun(text, start)
 		i = max(r.end, start+1)
-		if gluedLeft(text, start) {
+		if gluedLeft(text, start) && !brazilCarrier(text, start-3) {
 			// skip the rest of the code this number is glued into
 			for i < len(text) && (isASCIIAlnum(text[i]) || text[i] == '-' || text[i] == '_') {
 				i++
@@ -240,7 +271,15 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 			prevEnd = i
 			continue
 		}
+		if !r.plus && afterCode(text, start) {
+			prevEnd = r.end // "8L 01234 56789 0", "1Z 12A 34B 56 7890 1234": the rest of a parcel code
+			continue
+		}
 		cu, _ := cueBefore(text, start, prevEnd)
+		if cu == cueOrder && productCode(&r) {
+			prevEnd = r.end // an EAN written in groups after "article", "réf.": one code
+			continue
+		}
 		if cardLike(&r) {
 			// 4-digit blocks: one card number (valid or not), never split
 			if t, ok := classify(&r, 0, len(r.groups), cu, o); ok {
@@ -342,6 +381,11 @@ func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	if o.locale("zh") && cnMobile(d) {
 		return Phone, true
 	}
+	// mainland China 400/800 numbers are companies' service lines
+	// (客服热线 400-820-8820), never a person's
+	if o.locale("zh") && n == 10 && (strings.HasPrefix(d, "400") || strings.HasPrefix(d, "800")) {
+		return "", false
+	}
 	if cu == cuePhone {
 		return Phone, true
 	}
@@ -371,7 +415,64 @@ func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	if o.locale("pt") && (n == 10 || n == 11) && multi && gs[0].open && len(gs[0].d) == 2 {
 		return Phone, true // (11) 91234-5678
 	}
+	// Brazil without parentheses: area code, then 9xxxx-xxxx mobiles or
+	// xxxx-xxxx landlines (21 98765-4321, 11 9 8765-4321, 11 3456-7890);
+	// Mexico and Argentina write 10 digits as 2-4-4 (55 1234 5678, 11 4567-8901)
+	if (o.locale("pt") || o.locale("es")) && d[0] != '0' && d[1] != '0' &&
+		(n == 11 && d[2] == '9' && (shape(gs, 2, 5, 4) || shape(gs, 2, 1, 4, 4)) || n == 10 && shape(gs, 2, 4, 4)) {
+		return Phone, true
+	}
+	// Portugal 912 345 678 and landlines 21 123 4567; Chile 9 8765 4321; Colombia 300 123 4567
+	if (o.locale("pt") || o.locale("es")) && n == 9 && d[0] == '9' && (shape(gs, 3, 3, 3) || shape(gs, 1, 4, 4)) ||
+		o.locale("pt") && n == 9 && d[0] == '2' && shape(gs, 2, 3, 4) ||
+		o.locale("es") && n == 10 && d[0] == '3' && (shape(gs, 3, 3, 4) || shape(gs, 3, 7)) {
+		return Phone, true
+	}
+	// Russia without the trunk 8: 912 345-67-89
+	if o.locale("ru") && n == 10 && d[0] == '9' && shape(gs, 3, 3, 2, 2) {
+		return Phone, true
+	}
+	// Poland: mobiles 512 345 678 (45, 5, 6, 7, 8), landlines 22 123 45 67
+	if o.locale("pl") && n == 9 && (strings.IndexByte("45678", d[0]) >= 0 && shape(gs, 3, 3, 3) || d[0] != '0' && shape(gs, 2, 3, 2, 2)) {
+		return Phone, true
+	}
+	// India: 98765 43210
+	if o.locale("en") && n == 10 && d[0] >= '6' && shape(gs, 5, 5) {
+		return Phone, true
+	}
 	return "", false
+}
+
+// afterCode reports whether the number at text[i] follows, after one
+// space, a short code of letters and digits that starts a parcel number
+// ("8L", "1Z", "34B"): the number continues that code.
+func afterCode(text string, i int) bool {
+	if i < 3 || text[i-1] != ' ' {
+		return false
+	}
+	k := i - 1
+	letter, digit := false, false
+	for k > 0 && isASCIIAlnum(text[k-1]) {
+		k--
+		if isDigit(text[k]) {
+			digit = true
+		} else {
+			letter = true
+		}
+	}
+	n := i - 1 - k
+	return n >= 2 && n <= 3 && letter && digit && isDigit(text[k]) && (k == 0 || text[k-1] == ' ')
+}
+
+// productCode reports whether r is written as a product code is (EAN-13,
+// UPC, GTIN-14: one leading digit, then groups: "3 660 542 118 873",
+// "4 006381 333931"), a shape no phone number has without a "+".
+func productCode(r *numRun) bool {
+	if r.plus || len(r.groups) < 3 || len(r.groups[0].d) != 1 {
+		return false
+	}
+	n := len(r.digits())
+	return n >= 12 && n <= 14
 }
 
 // cardLike reports whether r is written in blocks of four digits, as card

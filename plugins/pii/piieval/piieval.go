@@ -158,23 +158,31 @@ type Report struct {
 	Locales  []string            `json:"locales"`
 	Overall  Counts              `json:"overall"`
 	ByType   map[pii.Type]Counts `json:"by_type"`
-	Misses   []Miss              `json:"misses,omitempty"`
+	// ByLanguage tallies every type per language: the primary subtag of
+	// the message's locale ("de" for de-AT), except zh-CN and zh-TW,
+	// which stay apart (simplified and traditional script); "-" for none.
+	ByLanguage map[string]Counts `json:"by_language"`
+	Misses     []Miss            `json:"misses,omitempty"`
 }
 
 // Evaluate runs pii.Scan with opts on every example and scores it.
 func Evaluate(examples []Example, opts pii.Options) Report {
-	rep := Report{Messages: len(examples), ByType: map[pii.Type]Counts{}}
+	rep := Report{Messages: len(examples), ByType: map[pii.Type]Counts{}, ByLanguage: map[string]Counts{}}
 	locales := map[string]bool{}
 	for _, ex := range examples {
 		if ex.Locale != "" {
 			locales[ex.Locale] = true
 		}
 		pred := pii.Scan(ex.Text, opts)
+		lang := language(ex.Locale)
+		cl := rep.ByLanguage[lang]
 		for _, g := range ex.Gold {
 			c := rep.ByType[g.Type]
 			c.Gold++
+			cl.Gold++
 			if overlapsSame(g, pred) {
 				c.Recalled++
+				cl.Recalled++
 			} else {
 				rep.Misses = append(rep.Misses, Miss{Line: ex.Line, Kind: "missed", Span: g, Text: ex.Text})
 			}
@@ -183,18 +191,22 @@ func Evaluate(examples []Example, opts pii.Options) Report {
 		for _, p := range pred {
 			c := rep.ByType[p.Type]
 			c.Predicted++
+			cl.Predicted++
 			if overlapsSame(p, ex.Gold) {
 				c.Correct++
+				cl.Correct++
 			} else {
 				rep.Misses = append(rep.Misses, Miss{Line: ex.Line, Kind: "spurious", Span: p, Text: ex.Text})
 			}
 			for _, g := range ex.Gold {
 				if g.Type == p.Type && g.Start == p.Start && g.End == p.End {
 					c.Exact++
+					cl.Exact++
 				}
 			}
 			rep.ByType[p.Type] = c
 		}
+		rep.ByLanguage[lang] = cl
 	}
 	for _, c := range rep.ByType {
 		rep.Overall.Gold += c.Gold
@@ -208,6 +220,21 @@ func Evaluate(examples []Example, opts pii.Options) Report {
 	}
 	sort.Strings(rep.Locales)
 	return rep
+}
+
+// language is the key of Report.ByLanguage for a locale.
+func language(locale string) string {
+	l := strings.ToLower(strings.ReplaceAll(locale, "_", "-"))
+	switch {
+	case l == "":
+		return "-"
+	case l == "zh-tw" || l == "zh-hk" || strings.HasPrefix(l, "zh-hant"):
+		return "zh-TW"
+	case l == "zh" || strings.HasPrefix(l, "zh-"):
+		return "zh-CN"
+	}
+	l, _, _ = strings.Cut(l, "-")
+	return l
 }
 
 func overlapsSame(s pii.Span, in []pii.Span) bool {
@@ -233,6 +260,17 @@ func (r Report) WriteTable(w io.Writer) error {
 		}
 	}
 	row("overall", r.Overall)
+	if len(r.ByLanguage) > 1 {
+		langs := make([]string, 0, len(r.ByLanguage))
+		for l := range r.ByLanguage {
+			langs = append(langs, l)
+		}
+		sort.Strings(langs)
+		fmt.Fprintf(&b, "%-9s %6s %6s %8s %10s %7s\n", "language", "gold", "pred", "recall", "precision", "exact")
+		for _, l := range langs {
+			row(l, r.ByLanguage[l])
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

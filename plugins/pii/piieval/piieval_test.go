@@ -107,6 +107,40 @@ func TestEvaluateCounts(t *testing.T) {
 	}
 }
 
+func TestEvaluateByLanguage(t *testing.T) {
+	var exs []Example
+	for _, l := range []struct{ locale, text string }{
+		{"de-AT", "Tel. {{PHONE|+43 664 1234567}}"},
+		{"de", "{{ADDRESS|nirgendwo ohne Nummer}}"},
+		{"zh-TW", "電話 {{PHONE|0912-345-678}}"},
+		{"zh-CN", "手机 {{PHONE|13812345678}}"},
+		{"", "order 12345"},
+	} {
+		ex := mustMarkup(t, l.text)
+		ex.Locale = l.locale
+		exs = append(exs, ex)
+	}
+	rep := Evaluate(exs, pii.Options{})
+	want := map[string]Counts{
+		"de":    {Gold: 2, Predicted: 1, Recalled: 1, Correct: 1, Exact: 1},
+		"zh-TW": {Gold: 1, Predicted: 1, Recalled: 1, Correct: 1, Exact: 1},
+		"zh-CN": {Gold: 1, Predicted: 1, Recalled: 1, Correct: 1, Exact: 1},
+		"-":     {},
+	}
+	if len(rep.ByLanguage) != len(want) {
+		t.Fatalf("ByLanguage = %+v, want %+v", rep.ByLanguage, want)
+	}
+	for l, c := range want {
+		if rep.ByLanguage[l] != c {
+			t.Errorf("%s: %+v, want %+v", l, rep.ByLanguage[l], c)
+		}
+	}
+	var b strings.Builder
+	if err := rep.WriteTable(&b); err != nil || !strings.Contains(b.String(), "\nde ") {
+		t.Errorf("table without the language rows (%v):\n%s", err, b.String())
+	}
+}
+
 func mustMarkup(t *testing.T, s string) Example {
 	t.Helper()
 	ex, err := ParseMarkup(s)
