@@ -95,10 +95,11 @@ type Config struct {
 	Leaf *Leaf
 	// Plugins runs the inbound and outbound pipelines. Default: nil, no plugins.
 	Plugins Plugins
-	// Intent checks the intent hint of each inbound shopper message (the
-	// widget's) with the edge's own model before the inbound pipeline
-	// runs, so that plugins see an intent and its confidence they can
-	// trust (chat.Message.IntentConfidence, plugins/ABI.md section 4).
+	// Intent scores each inbound shopper message with the edge's own
+	// model before the inbound pipeline runs and puts its label in place
+	// of the widget's hint, so that plugins see an intent and its
+	// confidence that no client and no browser model decides
+	// (chat.Message.IntentConfidence, plugins/ABI.md section 4).
 	// Default: nil, the hint goes on unchecked with confidence 0.
 	Intent *intentcheck.Checker
 	// Vault reveals PII values kept in this region (POST /v1/reveal).
@@ -158,6 +159,15 @@ type Config struct {
 	// conversation, in order within a conversation. Default: 4 ×
 	// GOMAXPROCS (a lane mostly waits for a plugin instance or a socket).
 	OutboundLanes int
+	// InboundWorkers is how many shopper messages run through the inbound
+	// plugins at once, on worker goroutines (inpool.go). Default: 4 ×
+	// GOMAXPROCS (the pipeline is mostly CPU work in wasm; a plugin may
+	// wait for its HTTP calls).
+	InboundWorkers int
+	// InboundQueue is how many shopper messages may wait for a worker;
+	// one more is refused at once with an unavailable error frame (retry
+	// with the same id). Default: 1024.
+	InboundQueue int
 	// SendQueue is how many frames may wait for one slow client before the
 	// edge closes its connection (the client resumes). Default: 256.
 	SendQueue int
@@ -254,6 +264,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.OutboundLanes <= 0 {
 		c.OutboundLanes = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.InboundWorkers <= 0 {
+		c.InboundWorkers = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.InboundQueue <= 0 {
+		c.InboundQueue = 1024
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 256

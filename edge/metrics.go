@@ -23,6 +23,7 @@ type metrics struct {
 	erasures           *prometheus.CounterVec
 	errors             *prometheus.CounterVec
 	pluginOutcomes     *prometheus.CounterVec
+	inboundBusy        prometheus.Counter
 	intentHints        *prometheus.CounterVec // result: kept, replaced
 	publishSeconds     prometheus.Histogram
 	publishFailures    prometheus.Counter
@@ -86,9 +87,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "kefu_edge_plugin_outcomes_total",
 			Help: "Plugin pipeline results by hook and verdict (error: fail-closed failure, panic: recovered panic).",
 		}, []string{"hook", "verdict"}),
+		inboundBusy: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kefu_edge_inbound_busy_total",
+			Help: "Shopper messages refused with unavailable because the inbound plugin queue was full (Config.InboundQueue).",
+		}),
 		intentHints: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kefu_edge_intent_hints_total",
-			Help: "Widget intent hints checked by the edge's model: kept, or replaced by the edge's own label.",
+			Help: "Widget intent hints compared with the edge model's label, which plugins get: kept (the same label) or replaced (another).",
 		}, []string{"result"}),
 		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "kefu_edge_publish_seconds",
@@ -131,6 +136,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.erasures = register(reg, m.erasures)
 	m.errors = register(reg, m.errors)
 	m.pluginOutcomes = register(reg, m.pluginOutcomes)
+	m.inboundBusy = register(reg, m.inboundBusy)
 	m.intentHints = register(reg, m.intentHints)
 	m.publishSeconds = register(reg, m.publishSeconds)
 	m.publishFailures = register(reg, m.publishFailures)

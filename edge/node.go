@@ -50,7 +50,8 @@ type Node struct {
 	limits   *connLimiter
 	heap     *heapGuard // nil: no heap cap
 	subs     []*nats.Subscription
-	outLanes *lanes // central's replies, by conversation (lanes.go)
+	outLanes *lanes  // central's replies, by conversation (lanes.go)
+	inPool   *inPool // shoppers' messages through the inbound plugins (inpool.go)
 	ctx      context.Context
 	cancel   context.CancelFunc
 	conns    sync.WaitGroup
@@ -103,10 +104,14 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.log.Warn("edge: channel outbox not consumed", "err", err)
 	}
 	n.outLanes = newLanes(cfg.OutboundLanes, 256)
+	n.inPool = newInPool(cfg.InboundWorkers, cfg.InboundQueue, func(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
+		return n.runPlugins(ctx, pluginhost.HookInbound, env)
+	})
 	out := chat.OutboundWildcard(cfg.Region)
 	sub, err := n.nc.Subscribe(out, n.onOutbound)
 	if err != nil {
 		n.outLanes.close()
+		n.inPool.close()
 		return nil, fmt.Errorf("edge: subscribe %q: %w", out, err)
 	}
 	n.subs = append(n.subs, sub)
@@ -114,6 +119,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if sub, err = n.nc.Subscribe(ev, n.onEvent); err != nil {
 		n.unsubscribe()
 		n.outLanes.close()
+		n.inPool.close()
 		return nil, fmt.Errorf("edge: subscribe %q: %w", ev, err)
 	}
 	n.subs = append(n.subs, sub)
@@ -123,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.nc.FlushTimeout(n.cfg.PublishTimeout); err != nil {
 		n.unsubscribe()
 		n.outLanes.close()
+		n.inPool.close()
 		return nil, fmt.Errorf("edge: flush subscriptions: %w", err)
 	}
 	if cfg.Leaf != nil {
@@ -172,6 +179,7 @@ func (n *Node) Close() error {
 	case <-time.After(5 * time.Second):
 		n.log.Warn("edge: connections still open after close")
 	}
+	n.inPool.close() // runs what is queued: a waiting connection gets its outcome
 	return nil
 }
 
@@ -293,9 +301,10 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 	return out, nil
 }
 
-// checkIntent replaces the inbound message's intent hint with the intent
-// the edge's model checked (Config.Intent) and sets its confidence. A
-// message the edge cannot score keeps its hint with confidence 0.
+// checkIntent replaces the inbound message's intent hint with the edge
+// model's label (Config.Intent) and sets its confidence; the metric counts
+// hints that agreed (kept) and those that did not (replaced). A message
+// the edge cannot score keeps its hint with confidence 0.
 func (n *Node) checkIntent(env *chat.Envelope) {
 	m := &env.Message
 	m.IntentConfidence = 0 // only the edge sets it

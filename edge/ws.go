@@ -436,7 +436,13 @@ func (s *session) onMessage(f chat.Frame) {
 		desc.Data = nil
 		env.Message.Attachments = []chat.Attachment{desc}
 	}
-	out, err := s.n.runPlugins(ctx, pluginhost.HookInbound, env)
+	out, err := s.n.inPool.do(ctx, env) // on a worker (inpool.go)
+	if errors.Is(err, errEdgeBusy) {
+		sp.SetAttr("kefu.result", "busy")
+		s.n.m.inboundBusy.Inc()
+		s.sendError(chat.CodeUnavailable, f.ID, "the edge is busy; retry in a moment with the same id", 0)
+		return
+	}
 	if err != nil {
 		sp.SetError(err)
 		s.n.log.Error("edge: inbound plugins failed; message refused", "id", f.ID, "err", err)

@@ -33,6 +33,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -74,6 +75,10 @@ type Options struct {
 	Rounds int
 	// Logger receives the edge's logs. Default: discarded.
 	Logger *slog.Logger
+	// CPUProfile, when set, receives the process's CPU profile (pprof) of
+	// the first round's measurement with Plugins (of the edge without
+	// plugins when there are none): where that run's time goes.
+	CPUProfile io.Writer
 }
 
 // Stats are the measurements of one side.
@@ -178,7 +183,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		e, err := runEdge(ctx, o, nil)
+		e, err := profiled(o, o.Plugins == nil && len(bare) == 0, func() (Stats, error) { return runEdge(ctx, o, nil) })
 		if err != nil {
 			return res, err
 		}
@@ -187,7 +192,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.EdgeRatios = append(res.EdgeRatios, e.PerSecond/p.PerSecond)
 		}
 		if o.Plugins != nil {
-			st, err := runEdge(ctx, o, o.Plugins)
+			st, err := profiled(o, len(pipe) == 0, func() (Stats, error) { return runEdge(ctx, o, o.Plugins) })
 			if err != nil {
 				return res, err
 			}
@@ -216,6 +221,19 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.EdgeRatio, res.PipelineRatio = median(res.EdgeRatios), median(res.PipelineRatios)
 	return res, nil
+}
+
+// profiled runs f, with the CPU profile written to o.CPUProfile when on
+// and one is asked for.
+func profiled(o Options, on bool, f func() (Stats, error)) (Stats, error) {
+	if !on || o.CPUProfile == nil {
+		return f()
+	}
+	if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+		return Stats{}, fmt.Errorf("edgebench: cpu profile: %w", err)
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // medianStats returns the measurement with the median throughput.
@@ -716,6 +734,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	fs.BoolVar(&o.Echo, "echo", false, "also measure a bare Fiber WebSocket echo handler")
 	verbose := fs.Bool("v", false, "log the edge's warnings and errors to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write the CPU profile of the first round's pipeline run (without --plugins: the edge's run) to this file")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--echo] [--json]")
 		fmt.Fprintln(stderr, "Measures, in one run against NATS JetStream and a central stand-in: the edge with the pipeline NAME,")
@@ -735,6 +754,15 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	if *verbose {
 		o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "kefu bench edge: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		o.CPUProfile = f
 	}
 	if *plugins != "" && *plugins != "none" {
 		if PluginLoader == nil {

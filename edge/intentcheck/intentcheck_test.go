@@ -33,8 +33,8 @@ func TestCheck(t *testing.T) {
 	}{
 		{"", "cancel_order", 0.55, SourceEdge},
 		{"cancel_order", "cancel_order", 0.55, SourceHint},
-		{"order_status", "order_status", 0.30, SourceHint}, // 0.30 >= 0.5 × 0.55: plausible, kept with the edge's 0.30
-		{"oos", "cancel_order", 0.55, SourceEdge},          // 0.15 < 0.275: replaced
+		{"order_status", "cancel_order", 0.55, SourceEdge}, // a likely second label does not win: the edge's best does
+		{"oos", "cancel_order", 0.55, SourceEdge},
 		{"no_such_label", "cancel_order", 0.55, SourceEdge},
 	}
 	for _, tc := range tests {
@@ -77,6 +77,42 @@ func TestShippedModelRejectsAForgedHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Intent != "order_status" || r.Source != SourceHint || r.Confidence < 0.5 {
-		t.Errorf("honest hint: %+v, want order_status kept with confidence >= 0.5", r)
+		t.Errorf("honest hint: %+v, want order_status (agreeing with the hint) with confidence >= 0.5", r)
+	}
+}
+
+// TestHintNeverChangesTheIntent: with the shipped model, every possible
+// hint (each label, none, an unknown one) gives the same intent and
+// confidence; only Source tells whether the hint agreed.
+func TestHintNeverChangesTheIntent(t *testing.T) {
+	c, err := Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"Hat Bestellung 10023 das Lager schon verlassen?",
+		"my parcel 10023 arrived broken",
+		"请问订单10023到哪了",
+		"what's the weather tomorrow",
+	} {
+		want, err := c.Check(text, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.Source != SourceEdge {
+			t.Errorf("%q without a hint: source %s", text, want.Source)
+		}
+		for _, hint := range append(c.labels, "no_such_label") {
+			r, err := c.Check(text, hint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Intent != want.Intent || r.Confidence != want.Confidence || r.Hint != hint {
+				t.Errorf("%q with hint %s: %+v, want %s %.3f", text, hint, r, want.Intent, want.Confidence)
+			}
+			if agreed := r.Source == SourceHint; agreed != (hint == want.Intent) {
+				t.Errorf("%q with hint %s: source %s", text, hint, r.Source)
+			}
+		}
 	}
 }

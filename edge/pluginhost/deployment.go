@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
@@ -71,6 +72,10 @@ type deployment struct {
 	idle chan *instance
 	sem  chan struct{} // one token per live instance
 
+	// the per-call metrics of this (plugin, region), looked up once
+	callsBy [3]prometheus.Counter // by hookIndex
+	latency prometheus.Observer
+
 	mu      sync.Mutex
 	refs    int
 	retired bool
@@ -123,6 +128,10 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		webhook:  r.AlertWebhook,
 	}
 	d.idle = make(chan *instance, d.limits.PoolSize)
+	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
+		d.callsBy[hookIndex(hk)] = h.metrics.calls.WithLabelValues(name, region, string(hk))
+	}
+	d.latency = h.metrics.latency.WithLabelValues(name, region)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
 	code := wasm
 	if d.limits.Termination == TerminationFuel {

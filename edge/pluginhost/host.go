@@ -734,7 +734,7 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 }
 
 func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
-	h.metrics.calls.WithLabelValues(d.name, d.region, string(hook)).Inc()
+	d.callsBy[hookIndex(hook)].Inc()
 	enc, err := encs.get(d.binary)
 	if err != nil {
 		return Result{}, err
@@ -761,7 +761,7 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	res, err := h.invoke(withState(cctx, st), d, in, hook, enc)
 	elapsed := time.Since(start)
 	st.active, st.pending = false, nil
-	h.metrics.latency.WithLabelValues(d.name, d.region).Observe(elapsed.Seconds())
+	d.latency.Observe(elapsed.Seconds())
 	h.quotas.addCPU(env.Tenant, elapsed-st.hostWait)
 	if err != nil {
 		h.log.Warn("plugin failed", "plugin", d.name, "region", d.region, "version", d.version,

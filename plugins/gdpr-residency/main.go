@@ -32,7 +32,7 @@ import "github.com/kefu-io/kefu/plugins/pdk"
 
 func init() {
 	pdk.Declare(pdk.PolicyFailClosed) // it protects data: never skipped when it fails
-	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result { return inbound(env, rulesFromConfig(pdk.Config)) })
+	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result { return inbound(env, instanceRules()) })
 	pdk.OnEvent(func(env *pdk.Envelope) pdk.Result { return event(env) })
 }
 

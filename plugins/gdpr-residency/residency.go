@@ -3,9 +3,10 @@ package main
 import (
 	"slices"
 	"strings"
-	"unicode"
+	"sync"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
+	"github.com/kefu-io/kefu/plugins/phrase"
 	"github.com/kefu-io/kefu/plugins/pii"
 )
 
@@ -62,20 +63,23 @@ var erasurePhrases = []string{
 	"個人情報を削除", "データを削除して", "アカウントを削除", "개인정보 삭제", "내 정보 삭제", "탈퇴", "удалите мои данные", "удалить мои данные", "احذف بياناتي", "حذف بياناتي",
 }
 
-// fold lower-cases s and collapses white space, for phrase matching.
-func fold(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace), " ")
-}
+// erasureSet finds erasurePhrases in one pass over a folded text.
+var erasureSet = phrase.New(erasurePhrases)
 
-// isErasure reports whether text asks to delete the shopper's data.
+// foldBuf is reused by isErasure: an instance runs one call at a time.
+var (
+	foldMu  sync.Mutex
+	foldBuf []byte
+)
+
+// isErasure reports whether text asks to delete the shopper's data: one of
+// erasurePhrases occurs in text lower-cased with runs of white space
+// collapsed (phrase.AppendFold).
 func isErasure(text string) bool {
-	f := fold(text)
-	for _, p := range erasurePhrases {
-		if strings.Contains(f, p) {
-			return true
-		}
-	}
-	return false
+	foldMu.Lock()
+	defer foldMu.Unlock()
+	foldBuf = phrase.AppendFold(foldBuf[:0], text)
+	return erasureSet.Contains(foldBuf)
 }
 
 // inbound applies the residency rules and spots erasure requests. An

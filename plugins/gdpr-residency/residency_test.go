@@ -3,7 +3,9 @@
 package main
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
 )
@@ -114,4 +116,23 @@ func TestEvent(t *testing.T) {
 	if r, _ := pdk.Run(pdk.HookEvent, e); r.Labels["erasure_edge"] != "done" || len(pdk.Test.Logs) == 0 {
 		t.Fatalf("no kv grant: %+v %v", r, pdk.Test.Logs)
 	}
+}
+
+// FuzzIsErasure: the one-pass match over the folded buffer answers as
+// strings.Contains of every phrase in the text lower-cased with its white
+// space collapsed did before.
+func FuzzIsErasure(f *testing.F) {
+	for _, s := range []string{"Please DELETE my   data now", "请删除我的数据", "Bitte meine Daten LÖSCHEN!", "delete\u00a0my\tdata", "where is my order", "\xffdelete my data\xfe", "DROIT À L’OUBLI"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		folded := strings.Join(strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace), " ")
+		want := false
+		for _, p := range erasurePhrases {
+			want = want || strings.Contains(folded, p)
+		}
+		if got := isErasure(s); got != want {
+			t.Fatalf("isErasure(%q) = %v, want %v", s, got, want)
+		}
+	})
 }

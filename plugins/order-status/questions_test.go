@@ -28,9 +28,9 @@ type evalQuestion struct {
 }
 
 // TestOrderQuestions runs the plugin on the hand-written order questions
-// the way the edge does: the widget's hint from the widget's intent model,
-// checked by the edge's model (edge/intentcheck), in the envelope's intent
-// and intent_confidence. It prints the precision and recall of "tracking
+// the way the edge does: the edge model's intent (edge/intentcheck, given
+// the widget's hint from the widget's intent model, which it does not
+// follow) in the envelope's intent and intent_confidence. It prints the precision and recall of "tracking
 // answered when asked, never when not" and fails below the floors.
 //
 //	go test -run TestOrderQuestions -v ./plugins/order-status/

@@ -51,16 +51,18 @@ func call(hook Hook, ptr, n uint32) uint64 {
 	if len(inBuf) == 0 || uint32(uintptr(unsafe.Pointer(&inBuf[0]))) != ptr || int(n) > len(inBuf) {
 		panic("pdk: host passed a buffer kefu_alloc did not return")
 	}
-	out, err := Handle(hook, inBuf[:n])
+	// The result is encoded into outBuf, which stays the guest's answer
+	// until the next call (ABI section 3) and is reused by it.
+	out, err := handle(hook, inBuf[:n], outBuf[:0])
 	if err != nil {
 		Log(LevelError, err.Error())
 		r := Result{Verdict: VerdictPass}.WithLabel("pdk_error", "1")
-		out = r.Encode()
+		out = r.appendTo(outBuf[:0])
 	}
 	if len(out) == 0 {
 		return 0
 	}
-	outBuf = append(outBuf[:0], out...)
+	outBuf = out
 	return uint64(uintptr(unsafe.Pointer(&outBuf[0])))<<32 | uint64(len(outBuf))
 }
 
@@ -129,11 +131,11 @@ func platNow() int64 { return kefuNow() }
 var configCache = map[string]configAnswer{}
 
 type configAnswer struct {
-	val  []byte
+	val  string
 	code int32
 }
 
-func platConfig(key string) ([]byte, int32) {
+func platConfig(key string) (string, int32) {
 	if a, ok := configCache[key]; ok {
 		return a.val, a.code
 	}
@@ -141,9 +143,9 @@ func platConfig(key string) ([]byte, int32) {
 		return kefuConfigGet(strPtr(key), uint32(len(key)), op, on)
 	})
 	if code >= 0 || code == codeNotFound { // not INVALID (outside a hook call)
-		configCache[key] = configAnswer{val, code}
+		configCache[key] = configAnswer{string(val), code}
 	}
-	return val, code
+	return string(val), code
 }
 
 func platKVGet(key string) ([]byte, int32) {

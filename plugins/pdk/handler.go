@@ -61,6 +61,11 @@ var ErrNoHandler = errors.New("pdk: no handler registered for hook")
 // for hook and returns the encoded result (nil for a plain pass). The wasm
 // exports call it; native tests may too.
 func Handle(hook Hook, input []byte) ([]byte, error) {
+	return handle(hook, input, nil)
+}
+
+// handle is Handle appending the encoded result to dst.
+func handle(hook Hook, input, dst []byte) ([]byte, error) {
 	h := handlers[slot(hook)]
 	if h == nil {
 		return nil, ErrNoHandler
@@ -80,7 +85,10 @@ func Handle(hook Hook, input []byte) ([]byte, error) {
 	if r.Verdict == VerdictDecline && !knowsDecline {
 		r.Verdict, r.Reason = VerdictPass, "" // an ABI 1.0 host refuses the verdict
 	}
-	return r.Encode(), nil
+	if r.isPlainPass() {
+		return nil, nil
+	}
+	return r.appendTo(dst), nil
 }
 
 // Run runs the handler registered for hook on env directly (native tests).

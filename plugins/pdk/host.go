@@ -76,11 +76,11 @@ func Now() time.Time { return time.Unix(0, platNow()) }
 // Config returns the operator's config value for key in this region; ok is
 // false when it is not set.
 func Config(key string) (value string, ok bool) {
-	b, code := platConfig(key)
+	v, code := platConfig(key)
 	if code < 0 {
 		return "", false
 	}
-	return string(b), true
+	return v, true
 }
 
 // KVGet returns the value stored under key for this tenant and plugin, or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode"
 )
@@ -94,6 +95,10 @@ func FuzzResultEncode(f *testing.F) {
 			}
 			return
 		}
+		// appended after what a reused buffer holds: the same bytes
+		if got := r.appendTo(append(make([]byte, 0, 8), "xx"...)); string(got) != "xx"+string(b) {
+			t.Fatalf("appendTo after a prefix = %q, want xx%q", got, b)
+		}
 		var back struct {
 			Verdict string            `json:"verdict"`
 			Text    *string           `json:"text"`
@@ -116,4 +121,19 @@ func FuzzResultEncode(f *testing.F) {
 			t.Fatalf("label lost: %q", b)
 		}
 	})
+}
+
+// TestEncodeManyLabels: past the stack array of sorted keys, labels still
+// come out sorted.
+func TestEncodeManyLabels(t *testing.T) {
+	r := Pass()
+	var want []string
+	for i := 25; i >= 0; i-- {
+		k := string(rune('a'+i)) + "k"
+		r = r.WithLabel(k, "v")
+		want = append([]string{`"` + k + `":"v"`}, want...)
+	}
+	if got := string(r.Encode()); got != `{"verdict":"pass","labels":{`+strings.Join(want, ",")+`}}` {
+		t.Fatalf("Encode = %s", got)
+	}
 }

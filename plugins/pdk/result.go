@@ -73,7 +73,8 @@ func Decline(reason string) Result { return Result{Verdict: VerdictDecline, Reas
 // WithLabel returns r with label k set to v ("" deletes the label on the
 // envelope). Keys are lower-case ASCII letters, digits, '_', '.', '-'.
 func (r Result) WithLabel(k, v string) Result {
-	m := make(map[string]string, len(r.Labels)+1)
+	m := make(map[string]string, max(len(r.Labels)+1, 4)) // room for the next few
+
 	for k2, v2 := range r.Labels {
 		m[k2] = v2
 	}
@@ -94,7 +95,27 @@ func (r Result) Encode() []byte {
 	if r.isPlainPass() {
 		return nil
 	}
-	b := make([]byte, 0, 64)
+	return r.appendTo(nil)
+}
+
+// maxSortedLabels is how many label keys appendTo sorts in a stack array.
+const maxSortedLabels = 16
+
+// appendTo appends the result's wire form to b (grown once to the size it
+// needs when b is short).
+func (r Result) appendTo(b []byte) []byte {
+	need := 64 + len(r.Answer) + len(r.Reason)
+	for _, f := range []*string{r.Text, r.Lang, r.Intent} {
+		if f != nil {
+			need += 16 + len(*f)
+		}
+	}
+	for k, v := range r.Labels {
+		need += 6 + len(k) + len(v)
+	}
+	if cap(b)-len(b) < need {
+		b = append(make([]byte, 0, len(b)+need+need/8), b...)
+	}
 	b = append(b, `{"verdict":`...)
 	v := r.Verdict
 	if v == "" {
@@ -113,7 +134,11 @@ func (r Result) Encode() []byte {
 		}
 	}
 	if len(r.Labels) > 0 {
-		keys := make([]string, 0, len(r.Labels))
+		var small [maxSortedLabels]string
+		keys := small[:0]
+		if len(r.Labels) > len(small) {
+			keys = make([]string, 0, len(r.Labels))
+		}
 		for k := range r.Labels {
 			keys = append(keys, k)
 		}

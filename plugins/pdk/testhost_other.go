@@ -65,12 +65,12 @@ func platNow() int64 {
 	return time.Now().UnixNano()
 }
 
-func platConfig(key string) ([]byte, int32) {
+func platConfig(key string) (string, int32) {
 	v, ok := Test.Config[key]
 	if !ok {
-		return nil, codeNotFound
+		return "", codeNotFound
 	}
-	return []byte(v), int32(len(v))
+	return v, int32(len(v))
 }
 
 func platKVGet(key string) ([]byte, int32) {

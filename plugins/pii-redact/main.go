@@ -24,7 +24,7 @@ import "github.com/kefu-io/kefu/plugins/pdk"
 func init() {
 	pdk.Declare(pdk.PolicyFailClosed) // it protects data: never skipped when it fails
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
-		return redact(env, optionsFromConfig(pdk.Config), pdk.VaultPut)
+		return redact(env, instanceOptions(), pdk.VaultPut)
 	})
 }
 

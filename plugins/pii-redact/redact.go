@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
 	"github.com/kefu-io/kefu/plugins/pii"
@@ -86,11 +87,32 @@ func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (strin
 	if len(found) > 0 {
 		res = res.WithLabel("pii", typesLabel(found, env.Label("pii")))
 	}
-	if checked := pii.CheckedLabel(o); checked != "" {
+	if checked := checkedLabel(o); checked != "" {
 		res = res.WithLabel(pii.LabelChecked, checked) // gdpr-residency need not scan again
 	}
 	return res
 }
+
+// checkedLabel is pii.CheckedLabel(o), computed once for the options of
+// the last call (an instance's options do not change).
+func checkedLabel(o pii.Options) string {
+	checkedMu.Lock()
+	defer checkedMu.Unlock()
+	if checkedFor.ok && slices.Equal(checkedFor.o.Types, o.Types) && slices.Equal(checkedFor.o.Locales, o.Locales) {
+		return checkedFor.label
+	}
+	checkedFor.o, checkedFor.label, checkedFor.ok = o, pii.CheckedLabel(o), true
+	return checkedFor.label
+}
+
+var (
+	checkedMu  sync.Mutex
+	checkedFor struct {
+		o     pii.Options
+		label string
+		ok    bool
+	}
+)
 
 // vaultTokens stores each span's value through put and returns the
 // "TYPE:token,…" label value. It stops at the first ErrNotGranted (the

@@ -3,11 +3,13 @@ package main
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
+	"github.com/kefu-io/kefu/plugins/phrase"
 	"github.com/kefu-io/kefu/plugins/pii"
 )
 
@@ -43,31 +45,89 @@ func splitWords(s string) []string {
 
 func isWord(r rune) bool { return r < 0x2E80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
 
+// watch is a watch list ready for match.
+type watch struct {
+	words *phrase.Set
+	// wordStart/wordEnd: the word starts/ends with a letter or digit of
+	// an alphabetic script (isWord), so it must not continue a word there
+	wordStart, wordEnd []bool
+}
+
+func newWatch(words []string) *watch {
+	w := &watch{words: phrase.New(words), wordStart: make([]bool, len(words)), wordEnd: make([]bool, len(words))}
+	for i, x := range words {
+		first, _ := utf8.DecodeRuneInString(x)
+		last, _ := utf8.DecodeLastRuneInString(x)
+		w.wordStart[i], w.wordEnd[i] = isWord(first), isWord(last)
+	}
+	return w
+}
+
+// watches caches the watch list of each tenant: the config of an instance
+// never changes (plugins/ABI.md section 6). Bounded: cleared past
+// maxWatches tenants.
+var watches = map[string]*watch{}
+
+const maxWatches = 1000
+
+// watchFor returns tenant's watch list, built once per instance.
+func watchFor(get func(string) (string, bool), tenant string) *watch {
+	if !cacheWatches {
+		return newWatch(wordsFor(get, tenant))
+	}
+	if w, ok := watches[tenant]; ok {
+		return w
+	}
+	w := newWatch(wordsFor(get, tenant))
+	if len(watches) >= maxWatches {
+		clear(watches)
+	}
+	watches[tenant] = w
+	return w
+}
+
+// lowBuf holds the lower-cased text of the call in progress (an instance
+// runs one call at a time; native tests may not).
+var (
+	lowMu  sync.Mutex
+	lowBuf []byte
+)
+
 // match returns the first watched word in text, or "". Words in alphabetic
 // scripts match whole words ("sue you" but not "issue you"); CJK words and
 // numbers such as 12315 match anywhere except inside a longer number.
-func match(text string, words []string) string {
-	low := strings.ToLower(text)
-	for _, w := range words {
-		for from := 0; from < len(low); {
-			i := strings.Index(low[from:], w)
-			if i < 0 {
-				break
-			}
-			i += from
-			end := i + len(w)
-			from = i + 1
-			before, _ := utf8.DecodeLastRuneInString(low[:i])
-			after, _ := utf8.DecodeRuneInString(low[end:])
-			first, _ := utf8.DecodeRuneInString(w)
-			last, _ := utf8.DecodeLastRuneInString(w)
-			if i > 0 && isWord(first) && isWord(before) || end < len(low) && isWord(last) && isWord(after) {
-				continue
-			}
-			return w
+// "First" is the word's place in the list, as when each word was searched
+// in turn: one pass over the lower-cased text finds every occurrence of
+// every word (phrase.Set), and the earliest word with an occurrence that
+// does not continue a word wins.
+func match(text string, w *watch) string {
+	lowMu.Lock()
+	defer lowMu.Unlock()
+	lowBuf = phrase.AppendLower(lowBuf[:0], text)
+	low := lowBuf
+	best := -1
+	w.words.Each(low, func(i, at int) bool {
+		if best >= 0 && i >= best {
+			return true
 		}
+		end := at + len(w.words.Phrase(i))
+		if at > 0 && w.wordStart[i] {
+			if before, _ := utf8.DecodeLastRune(low[:at]); isWord(before) {
+				return true
+			}
+		}
+		if end < len(low) && w.wordEnd[i] {
+			if after, _ := utf8.DecodeRune(low[end:]); isWord(after) {
+				return true
+			}
+		}
+		best = i
+		return best > 0 // the first word cannot be beaten
+	})
+	if best < 0 {
+		return ""
 	}
-	return ""
+	return w.words.Phrase(best)
 }
 
 // limiter remembers the last alert per conversation when KV is not granted.
@@ -104,7 +164,7 @@ func excerpt(text string, n int) string {
 }
 
 func inbound(env *pdk.Envelope, get func(string) (string, bool), now time.Time) pdk.Result {
-	w := match(env.Message.Text, wordsFor(get, env.Tenant))
+	w := match(env.Message.Text, watchFor(get, env.Tenant))
 	if w == "" {
 		return pdk.Pass()
 	}

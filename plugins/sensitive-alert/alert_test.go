@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kefu-io/kefu/plugins/pdk"
 )
@@ -24,7 +25,7 @@ func TestMatch(t *testing.T) {
 		{"where is my order", ""},
 	}
 	for _, tc := range tests {
-		if got := match(tc.text, words); got != tc.want {
+		if got := match(tc.text, newWatch(words)); got != tc.want {
 			t.Errorf("match(%q) = %q, want %q", tc.text, got, tc.want)
 		}
 	}
@@ -81,4 +82,48 @@ func TestAlertNotGranted(t *testing.T) {
 	if r.Verdict != pdk.VerdictPass || !strings.Contains(r.Labels["alert_error"], "not granted") {
 		t.Fatalf("no grant: %+v", r)
 	}
+}
+
+// refMatch is match as it was written before the one-pass matcher: each
+// word searched in turn in strings.ToLower(text).
+func refMatch(text string, words []string) string {
+	low := strings.ToLower(text)
+	for _, w := range words {
+		for from := 0; from < len(low); {
+			i := strings.Index(low[from:], w)
+			if i < 0 {
+				break
+			}
+			i += from
+			end := i + len(w)
+			from = i + 1
+			before, _ := utf8.DecodeLastRuneInString(low[:i])
+			after, _ := utf8.DecodeRuneInString(low[end:])
+			first, _ := utf8.DecodeRuneInString(w)
+			last, _ := utf8.DecodeLastRuneInString(w)
+			if i > 0 && isWord(first) && isWord(before) || end < len(low) && isWord(last) && isWord(after) {
+				continue
+			}
+			return w
+		}
+	}
+	return ""
+}
+
+// FuzzMatch: match answers as refMatch, with the default list and with a
+// list that holds the fuzzer's word.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"我要投诉你们", "I'll file a CHARGEBACK", "this issue you have", "lawyers and a lawyer", "电话 0123155555 12315", "ANWALT!", "\xffsue you\xfe", "bbb-bbb"} {
+		f.Add(s, "sue you")
+	}
+	def := newWatch(defaultWords)
+	f.Fuzz(func(t *testing.T, text, word string) {
+		if got, want := match(text, def), refMatch(text, defaultWords); got != want {
+			t.Fatalf("match(%q) = %q, want %q", text, got, want)
+		}
+		words := splitWords(word + ",lawyer,投诉")
+		if got, want := match(text, newWatch(words)), refMatch(text, words); got != want {
+			t.Fatalf("match(%q, %q) = %q, want %q", text, words, got, want)
+		}
+	})
 }
