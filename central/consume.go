@@ -3,7 +3,6 @@ package central
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"runtime"
 	"sync"
 	"time"
@@ -22,8 +21,11 @@ import (
 // has arrived when the loop finds no more waiting is handled as one batch
 // (so a lone message waits for nothing, and under load batches grow). A
 // batch is split by conversation (tenant and visitor): the conversations
-// run in parallel on up to Config.InboundLanes goroutines, and the
+// run in parallel, up to Config.InboundLanes at once, and the
 // messages of one conversation one after the other, in the stream's order.
+// Up to maxBatchesInFlight batches are handled at once (the loop fetches
+// the next while the last is handled); a conversation's messages in a
+// later batch wait for its messages in the earlier ones.
 // Each message is acknowledged only after everything it wrote committed;
 // a message the store cannot take now is nak'ed for a retry, and so are the
 // messages after it in its conversation (they come back after it, in
@@ -36,7 +38,7 @@ import (
 // defaults of Config.InboundBatch and Config.InboundLanes.
 const defaultInboundBatch = 256
 
-func defaultInboundLanes() int { return 4 * runtime.GOMAXPROCS(0) }
+func defaultInboundLanes() int { return 16 * runtime.GOMAXPROCS(0) }
 
 // inbound is one message of a batch, decoded.
 type inbound struct {
@@ -77,19 +79,27 @@ func (s *Service) consumeLoop(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
+// maxBatchesInFlight bounds the batches handled at once: the fetch loop
+// waits for one to finish before it takes more (JetStream's MaxAckPending
+// bounds the messages too).
+const maxBatchesInFlight = 4
+
 // handleBatch handles one batch: decoded, split by conversation, the
-// conversations in parallel, each in order.
+// conversations in parallel, each in order. It returns once the batch is
+// split and its work started: the next batch is fetched while this one is
+// handled (a batch's slowest conversation used to hold every later
+// message back). A conversation of this batch starts after the same
+// conversation of the earlier batches is done (chains), so that its
+// messages are still handled in the stream's order.
 func (s *Service) handleBatch(batch []jetstream.Msg) {
 	if len(batch) == 0 {
 		return
 	}
-	s.inflight.Add(1)
-	defer s.inflight.Done()
 	if s.isClosed() {
 		return // not acked: redelivered to another replica or after restart
 	}
 	s.m.inboundBatch.Observe(float64(len(batch)))
-	var groups [][]inbound
+	var groups []convWork
 	byKey := map[string]int{}
 	for _, m := range batch {
 		env, why, err := decodeEnvelope(m.Data())
@@ -102,37 +112,103 @@ func (s *Service) handleBatch(batch []jetstream.Msg) {
 		if !ok {
 			i = len(groups)
 			byKey[k] = i
-			groups = append(groups, nil)
+			groups = append(groups, convWork{key: k})
 		}
-		groups[i] = append(groups[i], inbound{m: m, env: env})
+		groups[i].msgs = append(groups[i].msgs, inbound{m: m, env: env})
 	}
-	if len(groups) == 1 {
-		s.handleConversation(groups[0])
+	if len(groups) == 0 {
 		return
 	}
-	// Conversations hashed to lanes: each lane handles its conversations
-	// one after another.
-	lanes := min(s.cfg.InboundLanes, len(groups))
-	work := make([][][]inbound, lanes)
-	seed := maphash.MakeSeed()
-	for _, g := range groups {
-		l := int(maphash.String(seed, g[0].env.Tenant+"\x00"+g[0].env.Visitor) % uint64(lanes))
-		work[l] = append(work[l], g)
+	for i := range groups { // in the loop's order: the chains follow the stream
+		groups[i].after, groups[i].done = s.chains.next(groups[i].key)
 	}
-	var wg sync.WaitGroup
-	for _, convs := range work {
-		if len(convs) == 0 {
-			continue
+	s.batches <- struct{}{} // at most maxBatchesInFlight
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		defer func() { <-s.batches }()
+		// Each conversation on a goroutine of its own, which first waits
+		// for the conversation's earlier batches (holding no lane: a
+		// conversation held up there holds up no other), then for one of
+		// the Config.InboundLanes lanes shared by all batches.
+		var wg sync.WaitGroup
+		for _, g := range groups {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if g.after != nil {
+					<-g.after
+				}
+				j := laneJob{msgs: g.msgs, done: make(chan struct{})}
+				s.lanes <- j
+				<-j.done
+				s.chains.finish(g.key, g.done)
+			}()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, g := range convs {
-				s.handleConversation(g)
-			}
-		}()
+		wg.Wait()
+	}()
+}
+
+// laneJob is one conversation's messages of a batch for a lane worker,
+// which closes done when it has handled them.
+type laneJob struct {
+	msgs []inbound
+	done chan struct{}
+}
+
+// laneWorker handles conversations until the service closes s.lanes.
+// The workers live as long as the consumer: a goroutine started per
+// conversation began with a small stack and grew it (copying) on every
+// message's way through the store and the knowledge search, 2% of the
+// server's CPU under load; a worker keeps its stack.
+func (s *Service) laneWorker() {
+	for j := range s.lanes {
+		s.handleConversation(j.msgs)
+		close(j.done)
 	}
-	wg.Wait()
+}
+
+// convWork is one conversation's messages of a batch, with the chain link
+// it waits for (the same conversation in an earlier batch; nil: none) and
+// the one it closes when done.
+type convWork struct {
+	key   string
+	msgs  []inbound
+	after <-chan struct{}
+	done  chan struct{}
+}
+
+// convChains links the batches' groups of one conversation in the order
+// the batches were taken.
+type convChains struct {
+	mu   sync.Mutex
+	last map[string]chan struct{} // closed when the latest group of the conversation is done
+}
+
+// next returns what a new group of k waits for (nil: nothing) and what it
+// closes when done.
+func (c *convChains) next(k string) (after <-chan struct{}, done chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		c.last = map[string]chan struct{}{}
+	}
+	if prev, ok := c.last[k]; ok {
+		after = prev
+	}
+	done = make(chan struct{})
+	c.last[k] = done
+	return after, done
+}
+
+// finish closes done and forgets k when no later group was linked.
+func (c *convChains) finish(k string, done chan struct{}) {
+	close(done)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last[k] == done {
+		delete(c.last, k)
+	}
 }
 
 // heldConversations remembers, per conversation, the first message left

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/poll"
 )
 
 // faultyStore fails SaveInbound of chosen message ids: refuse for ever
@@ -27,12 +28,18 @@ type faultyStore struct {
 	mu      sync.Mutex
 	refuse  map[string]bool
 	failN   map[string]int
-	commits map[string]int // SaveInbound calls that stored the message
+	commits map[string]int           // SaveInbound calls that stored the message
+	gate    map[string]chan struct{} // SaveInbound of these ids waits until closed
 }
 
 func (f *faultyStore) SaveInbound(ctx context.Context, in store.Inbound) (store.Conversation, bool, bool, error) {
 	f.mu.Lock()
 	id := in.Message.ID
+	if g := f.gate[id]; g != nil {
+		f.mu.Unlock()
+		<-g
+		f.mu.Lock()
+	}
 	if f.refuse[id] {
 		f.mu.Unlock()
 		return store.Conversation{}, false, false, fmt.Errorf("test: %w: refused %s", store.ErrInvalid, id)
@@ -231,5 +238,65 @@ func TestBatchAckOnlyAfterCommit(t *testing.T) {
 	}
 	if crashes.Load() < 2 {
 		t.Errorf("the message whose ack was lost was delivered %d times, want a redelivery", crashes.Load())
+	}
+}
+
+// storedOf counts the shopper messages stored for visitor.
+func storedOf(t *testing.T, s *Service, visitor string) int {
+	t.Helper()
+	c, err := s.Store().LatestConversation(t.Context(), "demo", visitor)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.Store().Messages(t.Context(), "demo", c.ID, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Role == chat.RoleShopper {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBatchesOverlapKeepingOrder: batches are handled while earlier ones
+// are not finished (a slow conversation holds no one else back), and a
+// conversation's messages in later batches wait for its earlier ones.
+// Batches of two: [qa0 qb0] [qa1 qb1] [qa2 qb2] [qa3 qb3]; qa0 is held in
+// the store: qb's later messages are stored meanwhile, qa's are not.
+func TestBatchesOverlapKeepingOrder(t *testing.T) {
+	e, fs, cfg := batchWorld(t)
+	cfg.InboundBatch = 2
+	want := publishConversations(e, []string{"qa", "qb"}, 4)
+	gate := make(chan struct{})
+	fs.gate = map[string]chan struct{}{want["qa"][0]: gate}
+	s := e.start(cfg)
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(gate) }) }) // before the service's shutdown, which waits for qa0
+	poll.Until(t, time.Minute, func() error {
+		if n := storedOf(t, s, "qb"); n < len(want["qb"]) {
+			return fmt.Errorf("qb: %d of %d stored while qa's first message is held", n, len(want["qb"]))
+		}
+		return nil
+	})
+	if n := storedOf(t, s, "qa"); n != 0 {
+		t.Fatalf("qa: %d stored while its first message is held", n)
+	}
+	release.Do(func() { close(gate) })
+	e.consumerIdle()
+	for _, v := range []string{"qa", "qb"} {
+		if got := conversationOrder(t, s, v); !slices.Equal(got, want[v]) {
+			t.Errorf("visitor %s stored in order %v, want %v", v, got, want[v])
+		}
+	}
+	for id, n := range fs.commits {
+		if n != 1 {
+			t.Errorf("%s stored %d times", id, n)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kefu-io/kefu/central/internal/pgtest"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/poll"
@@ -92,8 +94,12 @@ const (
 	demoPassword = "correct horse battery staple"
 )
 
+// config is central's configuration for the tests: SQLite in the test's
+// data folder, or, with KEFU_TEST_CENTRAL_STORE=postgres, a fresh schema on
+// the test PostgreSQL (pgtest), so that the service's tests can be run
+// against either store.
 func (e *env) config() Config {
-	return Config{
+	cfg := Config{
 		NATS: e.nc, DataDir: e.dir, FAQ: testPack(e.t),
 		DemoAgentEmail: demoEmail, DemoAgentPassword: demoPassword,
 		BcryptCost: bcrypt.MinCost,
@@ -101,6 +107,14 @@ func (e *env) config() Config {
 		// Webhook receivers and alert robots of the tests are on loopback.
 		AllowPrivateURLs: true,
 	}
+	switch v := os.Getenv("KEFU_TEST_CENTRAL_STORE"); v {
+	case "", "sqlite":
+	case "postgres":
+		cfg.PostgresDSN = pgtest.DSN(e.t)
+	default:
+		e.t.Fatalf("KEFU_TEST_CENTRAL_STORE=%q: want sqlite or postgres", v)
+	}
+	return cfg
 }
 
 func (e *env) start(cfg Config) *Service {

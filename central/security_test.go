@@ -324,7 +324,9 @@ func TestLoginGuardRefills(t *testing.T) {
 // and folder are the owner's only (issue 8 item 5 and the 0600 item).
 func TestErasureLeavesNoTextOnDisk(t *testing.T) {
 	e := newEnv(t)
-	s := e.start(e.config())
+	cfg := e.config()
+	cfg.PostgresDSN = "" // it reads SQLite's files (PostgreSQL's test is below)
+	s := e.start(cfg)
 	a := newApp(t, s)
 	ann := a.login("demo", demoEmail, demoPassword)
 	const marker = "zebra-umbrella-47 please hand me to a human"

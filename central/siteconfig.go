@@ -98,7 +98,9 @@ func (p *sitePublisher) siteConfigs(ctx context.Context, tenant string) (map[str
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return nil, err
 			}
-			set, err := p.s.st.TenantSettings(ctx, st.Tenant)
+			// Fresh: this poll is how changes made by `kefu admin` (another
+			// process) reach the edges, and it refreshes the store's cache.
+			set, err := p.s.st.TenantSettings(store.Fresh(ctx), st.Tenant)
 			if err != nil {
 				return nil, err
 			}

@@ -223,13 +223,19 @@ func (s *Service) notify(ctx context.Context, tenant, event, key string, data an
 	if s.hooks == nil || tenant == "" {
 		return
 	}
-	raw, err := json.Marshal(data)
-	if err != nil {
-		s.log.Error("webhooks: marshal", "event", event, "err", err)
-		return
-	}
+	// The event's data is encoded only when a webhook subscribes to it
+	// (EnqueueEvent calls body per subscribed webhook; most tenants have
+	// none, and the store keeps their webhook lists cached).
+	var raw json.RawMessage
 	now := time.Now()
 	made, err := s.st.EnqueueEvent(ctx, tenant, event, key, now, func(_, deliveryID string) ([]byte, error) {
+		if raw == nil {
+			b, err := json.Marshal(data)
+			if err != nil {
+				return nil, fmt.Errorf("marshal %s: %w", event, err)
+			}
+			raw = b
+		}
 		return json.Marshal(webhook.Payload{ID: deliveryID, Event: event, Tenant: tenant, CreatedAt: now.UTC(), Data: raw})
 	})
 	if err != nil {

@@ -68,10 +68,9 @@ func (s *Service) startWork() error {
 		return fmt.Errorf("central: subscribe typing: %w", err)
 	}
 	s.subs = append(s.subs, sub)
-	if sub, err = s.nc.Subscribe(chat.SubjectShownPrefix+">", s.onShown); err != nil {
-		return fmt.Errorf("central: subscribe shown texts: %w", err)
+	if err := s.startShown(); err != nil { // shown.go
+		return err
 	}
-	s.subs = append(s.subs, sub)
 	s.bg.Add(1)
 	go s.runQueueWatch()
 	return nil
@@ -89,33 +88,6 @@ func (s *Service) onShopperTyping(m *nats.Msg) {
 		return
 	}
 	s.hub.broadcast(ev.Tenant, data)
-}
-
-// onShown keeps what an edge's outbound plugins made of a reply (a
-// promotion line appended…) beside it, and tells the consoles: the agent
-// reads what the shopper read.
-func (s *Service) onShown(m *nats.Msg) {
-	var ev chat.Event
-	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Tenant == "" || chat.ShownSubject(ev.Tenant) != m.Subject ||
-		ev.Message == nil || !chat.ValidID(ev.Message.ID) {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	changed, err := s.st.SetShown(ctx, ev.Tenant, ev.Message.ID, ev.Message.Text)
-	if err != nil {
-		s.log.Warn("shown text refused", "tenant", ev.Tenant, "id", ev.Message.ID, "err", err)
-		return
-	}
-	if !changed {
-		return
-	}
-	msg, err := s.st.Message(ctx, ev.Tenant, ev.Message.ID)
-	if err != nil {
-		return
-	}
-	msg.Shown = ev.Message.Text
-	s.emit(chat.Event{Type: chat.EventShown, Tenant: ev.Tenant, ConversationID: msg.ConversationID, Message: &msg})
 }
 
 // pageFacts are the page-context labels the customer panel shows.

@@ -104,6 +104,9 @@ func (c *catalog) answer(q Question, lang string) (Answer, bool) {
 			break
 		}
 	}
+	if !asks {
+		return Answer{}, false // before the product look-up: most questions are not about a product
+	}
 	var group []*Product
 	for _, n := range c.names {
 		if containsAlias(low, n, hasHan(n)) {
@@ -116,7 +119,7 @@ func (c *catalog) answer(q Question, lang string) (Answer, bool) {
 			group = c.byProduct[productKey(p)]
 		}
 	}
-	if group == nil || !asks {
+	if group == nil {
 		return Answer{}, false
 	}
 	// Narrow to the variants the question names (colour, size).

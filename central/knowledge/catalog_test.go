@@ -64,4 +64,8 @@ func TestProductAnswers(t *testing.T) {
 	if a, _ := h.Ask(context.Background(), "t", Question{Text: "what is your return policy?", SKU: "J-RED-M"}); a.Kind == AnswerProduct {
 		t.Errorf("a policy question on a product page got a product answer: %+v", a)
 	}
+	// Naming a product without asking about stock or price is no product question.
+	if a, _ := h.Ask(context.Background(), "t", Question{Text: "how do I return the storm jacket?"}); a.Kind == AnswerProduct {
+		t.Errorf("a return question naming a product got a product answer: %+v", a)
+	}
 }

@@ -490,13 +490,16 @@ func (s *sqlStore) SetTenantSettings(ctx context.Context, tenant string, values 
 		}
 		return nil
 	})
+	s.cache.invalidate(tenant) // after the commit: a load in between would keep the old settings
 	if err != nil {
 		return fmt.Errorf("store: set settings of %q: %w", tenant, err)
 	}
 	return nil
 }
 
-func (s *sqlStore) TenantSettings(ctx context.Context, tenant string) (map[string]string, error) {
+// readTenantSettings reads a tenant's settings from the database
+// (TenantSettings goes through the cache, tenantcache.go).
+func (s *sqlStore) readTenantSettings(ctx context.Context, tenant string) (map[string]string, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT name, value FROM tenant_settings WHERE tenant = ?`), tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: settings of %q: %w", tenant, err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -23,15 +24,25 @@ func (s *sqlStore) PutCitations(ctx context.Context, tenant, conv, id string, so
 	if len(sources) == 0 {
 		return nil
 	}
-	b, err := json.Marshal(sources)
-	if err != nil {
-		return fmt.Errorf("store: citations of %q: %w", id, err)
-	}
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO message_citations (tenant, conversation_id, message_id, sources) VALUES (?, ?, ?, ?)
-		ON CONFLICT (tenant, message_id) DO UPDATE SET sources = excluded.sources`), tenant, conv, id, string(b)); err != nil {
+	if err := s.withTx(ctx, func(tx *sql.Tx) error { return s.putCitations(ctx, tx, tenant, conv, id, sources) }); err != nil {
 		return fmt.Errorf("store: citations of %q: %w", id, err)
 	}
 	return nil
+}
+
+// putCitations writes a message's citations in tx (PutCitations, and
+// SaveReply for a reply's Sources).
+func (s *sqlStore) putCitations(ctx context.Context, tx *sql.Tx, tenant, conv, id string, sources []chat.Citation) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(sources)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO message_citations (tenant, conversation_id, message_id, sources) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant, message_id) DO UPDATE SET sources = excluded.sources`), tenant, conv, id, string(b))
+	return err
 }
 
 func (s *sqlStore) ConversationCitations(ctx context.Context, tenant, conv string) (map[string][]chat.Citation, error) {

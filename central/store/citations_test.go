@@ -33,3 +33,32 @@ func TestCitationsContract(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveReplyKeepsCitations: a reply saved with Sources has them as its
+// citations (one transaction); a reply without has none; saving the same
+// id again changes nothing.
+func TestSaveReplyKeepsCitations(t *testing.T) {
+	src := []chat.Citation{{Doc: "returns", Title: "Returns", Version: 3, Passage: "p2"}}
+	for name, open := range openers() {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			conv := mustInbound(t, s, inbound("t1", "v1", msg("in1", "", "How do returns work?")))
+			for _, c := range []struct {
+				id  string
+				src []chat.Citation
+			}{{"r1", src}, {"r2", nil}, {"r1", []chat.Citation{{Doc: "other"}}}} {
+				m := chat.Message{ID: c.id, ConversationID: conv.ID, Role: chat.RoleBot, Text: "Within 30 days.", Sources: c.src}
+				if _, _, err := s.SaveReply(ctx, "t1", m, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := s.ConversationCitations(ctx, "t1", conv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[string][]chat.Citation{"r1": src}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("citations %+v, want %+v", got, want)
+			}
+		})
+	}
+}

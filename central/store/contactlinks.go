@@ -44,7 +44,7 @@ func (s *sqlStore) LinkIdentity(ctx context.Context, tenant, identity, contact s
 	if tenant == "" || !chat.ValidLink(identity) || !chat.IsContactVisitor(contact) {
 		return false, fmt.Errorf("store: link identity: %w: a tenant, a channel or e-mail identity and a contact are required", ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO contact_links (tenant, identity, contact, created_at) VALUES (?, ?, ?, ?)
+	res, err := s.execTx(ctx, s.q(`INSERT INTO contact_links (tenant, identity, contact, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (tenant, identity) DO UPDATE SET contact = excluded.contact, created_at = excluded.created_at
 		WHERE contact_links.contact <> excluded.contact`), tenant, identity, contact, ms(now))
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *sqlStore) MoveVisitor(ctx context.Context, tenant, from, to string, now
 	if from == "" || to == "" || from == to {
 		return 0, fmt.Errorf("store: move visitor: %w: two different visitors are required", ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE conversations SET visitor = ?, updated_at = ? WHERE tenant = ? AND visitor = ?`),
+	res, err := s.execTx(ctx, s.q(`UPDATE conversations SET visitor = ?, updated_at = ? WHERE tenant = ? AND visitor = ?`),
 		to, ms(now), tenant, from)
 	if err != nil {
 		return 0, fmt.Errorf("store: move visitor %q: %w", from, err)

@@ -360,7 +360,7 @@ func (s *sqlStore) RecordMiss(ctx context.Context, m Miss) error {
 	if m.At.IsZero() {
 		m.At = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO kb_misses (tenant, conversation_id, text, lang, reason, score, reply, at)
+	_, err := s.execTx(ctx, s.q(`INSERT INTO kb_misses (tenant, conversation_id, text, lang, reason, score, reply, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), m.Tenant, m.ConversationID, m.Text, m.Lang, m.Reason, m.Score, m.Reply, ms(m.At))
 	if err != nil {
 		return fmt.Errorf("store: record miss: %w", err)

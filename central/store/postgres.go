@@ -12,6 +12,10 @@ import (
 // when several central replicas start at once.
 const pgMigrateLock = 0x6b656675 // "kefu"
 
+// pgWriteSlots is how many shared write transactions run at once on
+// PostgreSQL (groupcommit.go), of the pool's 16 connections.
+const pgWriteSlots = 4
+
 // OpenPostgres connects to PostgreSQL at dsn (a pgx connection string or URL;
 // a search_path parameter selects the schema) and applies the schema.
 func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
@@ -20,11 +24,13 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
 	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16) // not the default 2: no reconnecting under load
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
-	s := &sqlStore{db: db, d: dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED"}}
+	s := &sqlStore{db: db, cache: newTenantCache(tenantCacheTTL), d: dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED"},
+		group: newTxGroup(pgWriteSlots)}
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrateLock); err != nil {
 			return err

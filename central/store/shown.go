@@ -38,7 +38,7 @@ func (s *sqlStore) SetShown(ctx context.Context, tenant, id, text string) (bool,
 	if text == own {
 		text = ""
 	}
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO message_texts (tenant, id, conversation_id, translation, original, shown) VALUES (?, ?, ?, '', '', ?)
+	res, err := s.execTx(ctx, s.q(`INSERT INTO message_texts (tenant, id, conversation_id, translation, original, shown) VALUES (?, ?, ?, '', '', ?)
 		ON CONFLICT (tenant, id) DO UPDATE SET shown = excluded.shown WHERE message_texts.shown <> excluded.shown`), tenant, id, conv, text)
 	if err != nil {
 		return false, fmt.Errorf("store: shown text %q/%q: %w", tenant, id, err)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kefu-io/kefu/chat"
@@ -32,11 +31,13 @@ type dialect struct {
 type sqlStore struct {
 	db *sql.DB
 	d  dialect
-	// writers, when set (SQLite), lets one write transaction at a time
-	// begin: SQLite has a single writer, and concurrent BEGIN IMMEDIATEs
-	// would otherwise wait in its busy handler, which sleeps in steps of
-	// up to 100 ms (central handles conversations in parallel, consume.go).
-	writers *sync.Mutex
+	// group runs the write transactions asked for at the same time as one
+	// (groupcommit.go): SQLite has a single writer, and PostgreSQL pays a
+	// WAL flush per commit, so central's lanes (consume.go), which each
+	// store a message at a time, commit together.
+	group *txGroup
+	// cache keeps tenants' webhooks and settings (tenantcache.go).
+	cache *tenantCache
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -85,24 +86,30 @@ func b2i(b bool) int {
 	return 0
 }
 
-// withTx runs f in a write transaction and commits it.
+// withTx runs f in a write transaction and returns once it committed (or
+// failed). Transactions asked for at the same time share one commit
+// (groupcommit.go): f runs inside a savepoint, so its error rolls back
+// only its own writes; f may run a second time, in a transaction of its
+// own, when the shared commit fails, so it must not keep effects of a run
+// that returned no error outside the transaction.
 func (s *sqlStore) withTx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	if s.writers != nil {
-		s.writers.Lock()
-		defer s.writers.Unlock()
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := f(tx); err != nil {
-		_ = tx.Rollback()
+	return s.group.do(ctx, s.db, f)
+}
+
+// execTx runs one write statement in a write transaction (withTx), not
+// autocommit: on SQLite an autocommit write outside the group commit waits
+// for the writer in SQLite's busy handler, which sleeps in steps of up to
+// 100 ms. Used by the writes on a message's path (SetShown, SetPriority,
+// PutMessageText, MoveVisitor, LinkIdentity, MarkFirstResponse,
+// PutCitations, RecordMiss).
+func (s *sqlStore) execTx(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
+	})
+	return res, err
 }
 
 type querier interface {
@@ -403,23 +410,29 @@ func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, b
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		found := false // the visitor's open conversation, found below: nothing to insert
 		if m.ConversationID == "" {
 			err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM conversations WHERE tenant = ? AND visitor = ? AND status <> 'closed'
 				ORDER BY updated_at DESC LIMIT 1`), in.Tenant, in.Visitor).Scan(&m.ConversationID)
-			if errors.Is(err, sql.ErrNoRows) {
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
 				m.ConversationID = chat.NewID()
-			} else if err != nil {
+			case err != nil:
 				return err
+			default:
+				found = true
 			}
 		}
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, 'bot', 0, 0, 0, '', '', '', 0, 0, ?, ?) ON CONFLICT (tenant, id) DO NOTHING`),
-			in.Tenant, m.ConversationID, in.Visitor, string(in.Channel), in.Region, m.Lang, ms(now), ms(now))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			created = true
+		if !found {
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO conversations (`+convCols+`)
+				VALUES (?, ?, ?, ?, ?, ?, 'bot', 0, 0, 0, '', '', '', 0, 0, ?, ?) ON CONFLICT (tenant, id) DO NOTHING`),
+				in.Tenant, m.ConversationID, in.Visitor, string(in.Channel), in.Region, m.Lang, ms(now), ms(now))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				created = true
+			}
 		}
 		c, err = s.getConv(ctx, tx, in.Tenant, m.ConversationID, true)
 		if err != nil {
@@ -460,8 +473,11 @@ func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, b
 		if err != nil {
 			return err
 		}
-		c, err = s.getConv(ctx, tx, in.Tenant, c.ID, false)
-		return err
+		// The row as updated, without reading it again (the row is locked
+		// on PostgreSQL; SQLite has one writer).
+		c.Status, c.Agent, c.Reason, c.BotFailures, c.Lang = status, agent, reason, fails, lang
+		c.Region, c.Channel, c.Anger, c.VIP, c.LastText, c.UpdatedAt = region, channel, m.Anger, c.VIP || in.VIP, m.Text, fromMS(ms(now))
+		return nil
 	})
 	if err != nil {
 		return Conversation{}, false, false, fmt.Errorf("store: save inbound %q/%q: %w", in.Tenant, m.ID, err)
@@ -492,6 +508,9 @@ func (s *sqlStore) SaveReply(ctx context.Context, tenant string, m chat.Message,
 		if err != nil || !stored {
 			return err
 		}
+		if err := s.putCitations(ctx, tx, tenant, c.ID, m.ID, m.Sources); err != nil {
+			return fmt.Errorf("citations: %w", err)
+		}
 		fails := c.BotFailures
 		if m.Role == chat.RoleBot {
 			if botFailed {
@@ -505,8 +524,8 @@ func (s *sqlStore) SaveReply(ctx context.Context, tenant string, m chat.Message,
 		if err != nil {
 			return err
 		}
-		c, err = s.getConv(ctx, tx, tenant, c.ID, false)
-		return err
+		c.BotFailures, c.LastText, c.UpdatedAt = fails, m.Text, fromMS(ms(now)) // as updated, not read again
+		return nil
 	})
 	if err != nil {
 		return Conversation{}, false, fmt.Errorf("store: save reply %q/%q: %w", tenant, m.ID, err)
@@ -588,7 +607,7 @@ func (s *sqlStore) Handoff(ctx context.Context, tenant, id string, priority int,
 }
 
 func (s *sqlStore) SetPriority(ctx context.Context, tenant, id string, priority int) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE conversations SET priority = ? WHERE tenant = ? AND id = ? AND status = 'queued'`), priority, tenant, id)
+	res, err := s.execTx(ctx, s.q(`UPDATE conversations SET priority = ? WHERE tenant = ? AND id = ? AND status = 'queued'`), priority, tenant, id)
 	if err != nil {
 		return fmt.Errorf("store: set priority %q/%q: %w", tenant, id, err)
 	}

@@ -257,7 +257,9 @@ type Store interface {
 	// SaveReply stores a bot, agent or system message in an existing
 	// conversation. For a bot message, botFailed says the bot could not
 	// answer: the conversation's BotFailures grows by one, otherwise it
-	// resets. Nothing changes when the id is already stored (stored=false).
+	// resets. The message's Sources are kept as its citations
+	// (ConversationCitations) in the same transaction. Nothing changes
+	// when the id is already stored (stored=false).
 	SaveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool) (c Conversation, stored bool, err error)
 	// Message returns one message or ErrNotFound.
 	Message(ctx context.Context, tenant, id string) (chat.Message, error)

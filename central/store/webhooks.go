@@ -131,6 +131,7 @@ func (s *sqlStore) CreateWebhook(ctx context.Context, w Webhook) error {
 			w.ID, w.Tenant, w.URL, strings.Join(w.Events, ","), w.Secret, ms(w.CreatedAt))
 		return err
 	})
+	s.cache.invalidate(w.Tenant) // after the commit: a load in between would keep the old list
 	if err != nil {
 		return fmt.Errorf("store: create webhook: %w", err)
 	}
@@ -148,7 +149,9 @@ func (s *sqlStore) Webhook(ctx context.Context, tenant, id string) (Webhook, err
 	return w, nil
 }
 
-func (s *sqlStore) Webhooks(ctx context.Context, tenant string) ([]Webhook, error) {
+// readWebhooks reads a tenant's webhooks from the database (Webhooks goes
+// through the cache, tenantcache.go).
+func (s *sqlStore) readWebhooks(ctx context.Context, tenant string) ([]Webhook, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+webhookCols+` FROM webhooks WHERE tenant = ? ORDER BY created_at, id`), tenant)
 	if err != nil {
 		return nil, fmt.Errorf("store: webhooks of %q: %w", tenant, err)
@@ -172,6 +175,7 @@ func (s *sqlStore) DeleteWebhook(ctx context.Context, tenant, id string) error {
 		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM webhook_deliveries WHERE tenant = ? AND webhook_id = ?`), tenant, id)
 		return err
 	})
+	s.cache.invalidate(tenant)
 	if err != nil {
 		return fmt.Errorf("store: delete webhook %q/%q: %w", tenant, id, err)
 	}
@@ -195,7 +199,7 @@ func (s *sqlStore) EnqueueEvent(ctx context.Context, tenant, event, key string, 
 	if tenant == "" || event == "" || key == "" {
 		return nil, fmt.Errorf("store: enqueue event: %w: tenant, event and key are required", ErrInvalid)
 	}
-	hooks, err := s.Webhooks(ctx, tenant)
+	hooks, err := s.cachedWebhooks(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -404,7 +404,7 @@ func (s *sqlStore) MarkAssigned(ctx context.Context, tenant, id string, now time
 }
 
 func (s *sqlStore) MarkFirstResponse(ctx context.Context, tenant, id string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE conversations SET first_response_at = ? WHERE tenant = ? AND id = ? AND first_response_at = 0`),
+	_, err := s.execTx(ctx, s.q(`UPDATE conversations SET first_response_at = ? WHERE tenant = ? AND id = ? AND first_response_at = 0`),
 		ms(now), tenant, id)
 	if err != nil {
 		return fmt.Errorf("store: mark first response: %w", err)
@@ -692,7 +692,7 @@ func (s *sqlStore) PutMessageText(ctx context.Context, tenant, id string, transl
 	if err != nil {
 		return fmt.Errorf("store: message text %q/%q: %w", tenant, id, err)
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO message_texts (tenant, id, conversation_id, translation, original) VALUES (?, ?, ?, ?, ?)
+	_, err = s.execTx(ctx, s.q(`INSERT INTO message_texts (tenant, id, conversation_id, translation, original) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (tenant, id) DO UPDATE SET
 			translation = CASE WHEN excluded.translation <> '' THEN excluded.translation ELSE message_texts.translation END,
 			original = CASE WHEN excluded.original <> '' THEN excluded.original ELSE message_texts.original END`),

@@ -194,8 +194,14 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("%6.1fs load stopped: %d accepted, %d answered", time.Since(started).Seconds(), load.accepted(), load.answered())
 
 	// Every accepted message answered: replies still on their way come
-	// with a full history replay on a new socket.
-	poll.Until(t, 150*time.Second, func() error {
+	// with a full history replay on a new socket. The rounds are paced
+	// (replayPace), not polled at poll.Interval: each replay adds a probe
+	// and its reply to the shopper's history, a message a killed central
+	// had taken is redelivered only after AckWait (30 s), and the faster
+	// central answered the probes, the more rounds fit in those 30 s, until
+	// the full replay below outgrew the edge's send queue (256 frames).
+	const replayPace = 2 * time.Second
+	pacedUntil(t, 150*time.Second, replayPace, func() error {
 		var missing []string
 		for _, s := range load.list() {
 			if s.unanswered() > 0 {
@@ -864,6 +870,23 @@ func (s *shopper) replay() error {
 		case f.Type == chat.FrameMessage && f.ReplyTo == probe.ID:
 			return nil
 		}
+	}
+}
+
+// pacedUntil calls f every pace until it returns nil, and fails t with
+// f's last error after wait (scaled as poll.Until's).
+func pacedUntil(t *testing.T, wait, pace time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(poll.Scale(wait))
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(pace)
 	}
 }
 
