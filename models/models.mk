@@ -9,7 +9,7 @@ DATASETS ?= ../shared/datasets
 # into models/artifacts (format 4)
 WEBTMP   ?= $(or $(TMPDIR),/tmp)
 
-.PHONY: models models-langid models-langid-web models-intent models-intent-web models-sentiment models-anger
+.PHONY: models models-langid models-langid-web models-intent models-intent-web models-intent-web-int8 models-sentiment models-anger
 
 models: models-langid models-langid-web models-intent models-intent-web models-sentiment models-anger
 
@@ -53,14 +53,26 @@ models-intent:
 	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 --refit-with-dev \
 		--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent.kmod
 
-# The widget's intent model (artifacts/intent-web.kmod): the same data and
-# settings as intent.kmod, its size (buckets × dim) chosen on the dev split
-# among those within 240,000 bytes (--search size; it picks 8,192 × 24:
-# 230.6 KB instead of 961 KB), which the browser downloads; central keeps
-# intent.kmod.
+# The widget's intent model (artifacts/intent-web.kmod): the same data,
+# features and settings as intent.kmod in 8,192 buckets × 32 dimensions,
+# every row kept, retrained 5 epochs through 2-bit (ternary) weights,
+# format 4, refitted on train+dev: 148,845 bytes, 41,494 brotli (the int8
+# 8,192 × 24 model it replaced: 230,554 and 219,567). Size and bits were
+# chosen on dev2 (models/data/intent/dev2.jsonl, written like test); the
+# out-of-scope threshold 0.33 by a rule fixed before measuring on test
+# (intent-web.md): the best dev2 accuracy whose dev2 oos recall is not below
+# the int8 model's. Test: 82.60% (int8: 81.20%). Central keeps intent.kmod.
 models-intent-web:
-	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 --search size --max-bytes 240000 --refit-with-dev \
+	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 \
+		--buckets 8192 --dim 32 --keep-rows 8192 --retrain-epochs 5 --bits 2 --threshold 0.33 --refit-with-dev \
 		--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent-web.kmod
+
+# The int8 model intent-web.kmod was until 4 December, for comparison: its
+# size chosen on the dev split among those within 240,000 bytes (--search
+# size; 8,192 × 24).
+models-intent-web-int8:
+	$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 --search size --max-bytes 240000 --refit-with-dev \
+		--data models/data/intent --data models/data/intent/bitext --out $(WEBTMP)/intent-web-int8.kmod
 
 # Sentiment: Chinese shopping reviews (see models/artifacts/sentiment.md for
 # the licence note). A wide linear model (format version 2): one int8 weight

@@ -47,7 +47,7 @@ type Bundle struct {
 // valid JavaScript string literals before the replacement.
 const (
 	markStrings = `"@@STRINGS@@"` // the UI strings of the bundle's language that the file uses (kefu.js, more.js)
-	markAssets  = `"@@ASSETS@@"`  // {css, css2, wasm, exec, strings, langs} (kefu.js); {strings, langs} (boot.js)
+	markAssets  = `"@@ASSETS@@"`  // {css, strings} (kefu.js); {css2, wasm, exec, strings, langs} (more.js); {strings, langs} (boot.js)
 	// markCSS becomes ["<the file's minified style sheet>"] (kefu.js:
 	// kefu.css, more.js: more.css), which the page adopts as a
 	// constructed style sheet: no request before the launcher shows. The
@@ -218,14 +218,22 @@ func Build(src, dist fs.FS) (Bundle, error) {
 	if bytes.Count(boot, []byte(markAssets)) != 1 {
 		return Bundle{}, fmt.Errorf("widget: boot.js needs the %s placeholder once", markAssets)
 	}
-	if bytes.Count(chunk, []byte(markStrings)) != 1 || bytes.Count(chunk, []byte(markCSS)) != 1 {
-		return Bundle{}, fmt.Errorf("widget: more.js needs the %s and %s placeholders once each", markStrings, markCSS)
+	if bytes.Count(chunk, []byte(markStrings)) != 1 || bytes.Count(chunk, []byte(markCSS)) != 1 || bytes.Count(chunk, []byte(markAssets)) != 1 {
+		return Bundle{}, fmt.Errorf("widget: more.js needs the %s, %s and %s placeholders once each", markStrings, markCSS, markAssets)
 	}
 	if bytes.Count(loader, []byte(markCSS)) != 1 {
 		return Bundle{}, fmt.Errorf("widget: kefu.js needs the %s placeholder once", markCSS)
 	}
 	loader = bytes.Replace(loader, []byte(markCSS), cssArray(css), 1)
 	chunk = bytes.Replace(chunk, []byte(markCSS), cssArray(css2), 1)
+	// The loader names only what it loads itself (its style sheet's copy
+	// and the chunk): the core's, the glue's and the languages' names are
+	// the chunk's, every byte of the loader comes before the launcher shows.
+	loaderAssets, _ := json.Marshal(map[string]any{"css": assets["css"], "strings": assets["strings"]})
+	delete(assets, "css")
+	chunkAssets, _ := json.Marshal(assets)
+	chunk = bytes.Replace(chunk, []byte(markAssets), chunkAssets, 1)
+	assetsJSON = loaderAssets
 	// The bootstrap needs only the languages and the loaders' stem: every
 	// byte of it comes before the launcher shows.
 	bootAssets, _ := json.Marshal(map[string]any{"langs": Languages, "strings": assets["strings"]})

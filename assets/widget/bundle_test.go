@@ -32,7 +32,7 @@ func TestBuild(t *testing.T) {
 	}
 	for _, lang := range widget.Languages {
 		js, ok := byName["kefu."+b.Hash+"."+lang+".js"]
-		if !ok || !js.Immutable || bytes.Contains(js.Body, []byte("@@")) || !bytes.Contains(js.Body, []byte(`"wasm":"kefu.`)) {
+		if !ok || !js.Immutable || bytes.Contains(js.Body, []byte("@@")) || !bytes.Contains(js.Body, []byte(`"css":"kefu.`)) || bytes.Contains(js.Body, []byte(`"wasm":`)) {
 			t.Fatalf("loader %s missing or not filled in", lang)
 		}
 		if s, ok := byName["kefu."+b.Hash+"."+lang+".json"]; !ok || !s.Immutable || !bytes.Contains(s.Body, []byte(`"photo":`)) {
@@ -40,7 +40,7 @@ func TestBuild(t *testing.T) {
 		}
 		// The loader carries the text chat's strings, the chunk the rest.
 		more, ok := byName["kefu."+b.Hash+"."+lang+".more.js"]
-		if !ok || !more.Immutable || bytes.Contains(more.Body, []byte("@@")) {
+		if !ok || !more.Immutable || bytes.Contains(more.Body, []byte("@@")) || !bytes.Contains(more.Body, []byte(`"wasm":"kefu.`)) || !bytes.Contains(more.Body, []byte(`"langs":["en"`)) {
 			t.Fatalf("chunk %s missing or not filled in", lang)
 		}
 		for _, k := range []string{`"send":`, `"greet":`, `"ph":`, `"retry":`} {
@@ -54,13 +54,19 @@ func TestBuild(t *testing.T) {
 			}
 		}
 	}
-	var assets struct{ CSS, CSS2 string }
+	// The loader names its style sheet's copy, the chunk its own.
+	var assets, chunkAssets struct{ CSS, CSS2 string }
 	body := byName["kefu."+b.Hash+".en.js"].Body
 	i := bytes.Index(body, []byte(`{"css":`))
-	if i < 0 || json.NewDecoder(bytes.NewReader(body[i:])).Decode(&assets) != nil || assets.CSS == assets.CSS2 {
-		t.Fatalf("the loader does not name both style sheets: %+v", assets)
+	if i < 0 || json.NewDecoder(bytes.NewReader(body[i:])).Decode(&assets) != nil || assets.CSS == "" {
+		t.Fatalf("the loader does not name its style sheet: %+v", assets)
 	}
-	for _, css := range []string{assets.CSS, assets.CSS2} {
+	body = byName["kefu."+b.Hash+".en.more.js"].Body
+	i = bytes.Index(body, []byte(`{"css2":`))
+	if i < 0 || json.NewDecoder(bytes.NewReader(body[i:])).Decode(&chunkAssets) != nil || chunkAssets.CSS2 == "" || chunkAssets.CSS2 == assets.CSS {
+		t.Fatalf("the chunk does not name its style sheet: %+v", chunkAssets)
+	}
+	for _, css := range []string{assets.CSS, chunkAssets.CSS2} {
 		if a, ok := byName[css]; !ok || !a.Immutable {
 			t.Fatalf("style sheet %s missing", css)
 		}

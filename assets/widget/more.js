@@ -10,11 +10,14 @@
  * that language that only this chunk uses (the loader's table lacks them). */
 (function (W, D) {
   'use strict';
-  var STRINGS = "@@STRINGS@@", STYLE = "@@CSS@@";
+  var STRINGS = "@@STRINGS@@", STYLE = "@@CSS@@", ASSETS = "@@ASSETS@@";
   var K = W.Kefu;
   if (!K || !K._x) return;
   K._x(function (I) {
-    var h = I.h, t = I.t, S = I.S, ui = I.ui, ROOT = I.ROOT, Q = I.Q, ASSETS = I.ASSETS;
+    var h = I.h, t = I.t, S = I.S, ui = I.ui, ROOT = I.ROOT, Q = I.Q;
+    // The names of the core, its glue, this chunk's style sheet and the UI
+    // languages are this file's; the loader's (served unbuilt) otherwise.
+    if (typeof ASSETS !== 'object') ASSETS = I.ASSETS;
     // The loader's string table lacks this chunk's strings; a table
     // fetched by setLanguage has them all already.
     (function fill(to, from) {
@@ -249,7 +252,8 @@
     function label() { ui.attach.setAttribute('aria-label', t('attach')); }
     label();
     // instant marks an answer the browser gave.
-    function instant(meta) { var s = h('span', 'instant'); s.innerHTML = bolt; s.appendChild(D.createTextNode(t('instant'))); meta.insertBefore(s, meta.firstChild); }
+    I.ICON.bolt = bolt;
+    function instant(meta) { var s = h('span', 'instant'); s.appendChild(I.icon('bolt')); s.appendChild(D.createTextNode(t('instant'))); meta.insertBefore(s, meta.firstChild); }
 
     /* ---------- callback form: nobody is available (docs/PROTOCOL.md §2.5) ---------- */
     var form = null, cbDone = false;
@@ -562,12 +566,12 @@
       if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
       var pl = lang ? packLang(uiLang(lang)) : '';
       if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
-        // Another language than the packs we hold: fetch its pack, then try again (briefly).
-        return Promise.race([pack(pl), new Promise(function (ok) { setTimeout(ok, 1500, null); })]).then(function () {
-          var again = null;
-          try { again = core.answer(text); } catch (e) { again = null; }
-          return again && again.text ? local(m, again) : I.remote(m, an);
-        });
+        // Another language than the packs we hold: its pack loads for the
+        // next questions, and this one does not wait for it. A short one
+        // (a language guessed from a word or two) takes the answer the
+        // packs we hold give; anything else goes over the WebSocket now.
+        pack(pl);
+        return r && r.text && text.length < 12 && !guess ? Promise.resolve(local(m, r)) : I.remote(m, an);
       }
       return r && r.text ? Promise.resolve(local(m, r)) : I.remote(m, an);
     }

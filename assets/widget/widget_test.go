@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,6 +96,9 @@ type fakeEdge struct {
 	// holdChunk, when set, keeps the loader's lazily loaded rest
 	// (kefu.<H>.<lang>.more.js) from being served until it is closed.
 	holdChunk atomic.Pointer[chan struct{}]
+	// holdPack, when set, keeps the FAQ packs (/w/faq/…) from being served
+	// until it is closed.
+	holdPack atomic.Pointer[chan struct{}]
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -275,6 +279,13 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 		e.mu.Lock()
 		e.packs = append(e.packs, r.PathValue("file"))
 		e.mu.Unlock()
+		if hold := e.holdPack.Load(); hold != nil {
+			select {
+			case <-*hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(p)
 	})
@@ -354,6 +365,18 @@ func TestWidgetInBrowser(t *testing.T) {
 	})
 
 	t.Run("local answers send no frame", func(t *testing.T) {
+		// The Chinese pack in (a question in a language whose pack is not
+		// does not wait for it: TestOtherLanguageDoesNotWaitForItsPack),
+		// the labels back in English for the next subtest.
+		err := chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](`Kefu.setLanguage('zh-CN')`, chromedp.EvalAwaitPromise),
+			chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer("退货政策是什么?") || {}).text)`, chromedp.WithPollingTimeout(30*time.Second)),
+			chromedp.Evaluate[chromedp.Void](`Kefu.setLanguage('en')`, chromedp.EvalAwaitPromise),
+			chromedp.Poll[chromedp.Void](`Kefu.lang() === 'en'`, chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, q := range []struct{ text, want string }{
 			{"What is your return policy?", "You can return"},
 			{"退货政策是什么?", "收货后30天内"},
@@ -501,6 +524,67 @@ func TestWidgetInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestOtherLanguageDoesNotWaitForItsPack: a question in a language whose
+// FAQ pack the page does not hold yet goes over the WebSocket at once (it
+// resolves while the pack is held back), the pack loads meanwhile, and the
+// same question is answered in the browser once it is in.
+func TestOtherLanguageDoesNotWaitForItsPack(t *testing.T) {
+	srv, edge := newServer(t)
+	ctx := browser(t)
+	open(t, ctx, srv.URL+"/demo/")
+	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
+		t.Fatal(err)
+	}
+	waitCore(t, ctx)
+	// The English pack (the page's language) is in: an English question is local.
+	poll.Until(t, 20*time.Second, func() error {
+		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
+			return fmt.Errorf("English pack not in the core yet (%v)", err)
+		}
+		return nil
+	})
+	hold := make(chan struct{})
+	edge.holdPack.Store(&hold)
+	release := sync.OnceFunc(func() { close(hold) })
+	t.Cleanup(release)
+	const q = "退货政策是什么?"
+	before := len(edge.received(chat.FrameMessage))
+	m, err := eval[jsMsg](ctx, `Kefu.send(`+jsString(q)+`)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Source != "edge" || m.Role != "shopper" {
+		t.Fatalf("asked while the zh pack was held: %+v, want it sent over the WebSocket", m)
+	}
+	if got := edge.received(chat.FrameMessage); len(got) != before+1 || got[len(got)-1].Text != q {
+		t.Fatalf("message frames %+v, want the question", got[before:])
+	}
+	// The pack was asked for while the question went out.
+	poll.Until(t, 20*time.Second, func() error {
+		edge.mu.Lock()
+		defer edge.mu.Unlock()
+		if !slices.Contains(edge.packs, "zh.json") {
+			return fmt.Errorf("packs fetched %v, want zh.json", edge.packs)
+		}
+		return nil
+	})
+	release()
+	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer(`+jsString(q)+`) || {}).text)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("zh pack never reached the core: %v", err)
+	}
+	before = len(edge.received(chat.FrameMessage))
+	m, err = eval[jsMsg](ctx, `Kefu.send(`+jsString(q)+`)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Source != "local" || m.FAQID != "return_policy" || !strings.HasPrefix(m.Text, "收货后30天内") {
+		t.Fatalf("asked again with the pack in: %+v, want the local Chinese answer", m)
+	}
+	if n := len(edge.received(chat.FrameMessage)); n != before {
+		t.Fatalf("%d message frames for a local answer", n-before)
+	}
 }
 
 // eval runs a script in the page, awaits it if it returns a promise, and

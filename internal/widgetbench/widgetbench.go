@@ -30,8 +30,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-io/kefu/internal/stack"
@@ -80,8 +82,11 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	chromium := fs.String("chromium", "", "chromium binary (default: $CHROME_PATH, chromium, chromium-browser)")
 	fast := fs.Bool("loopback", false, "no network throttling (by default the page loads over an emulated 1.6 Mbit/s, 150 ms link)")
+	trace := fs.String("trace", "", "write a chromium trace of the latency run (DevTools timeline, V8 and Blink GC, user timing: every answer over 4 ms is a \"kefu-slow N\" measure) to this JSON file, for chrome://tracing or Perfetto")
+	jsFlags := fs.String("js-flags", "", "V8 flags for chromium, e.g. --trace-gc: chromium's log (with every latency-run answer over 4 ms as \"kefu-slow\" lines) then goes to stderr")
+	lang := fs.String("lang", "", "UI language of the widget (the tag's data-lang: en, zh-CN, zh-TW, de, fr, es, ja, ko, ar, ru, pt, it; default: the demo page's, en); several (comma-separated) or \"all\": only the bytes before the launcher shows, one fresh page per language")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--json]")
+		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--lang L] [--loopback] [--json]")
 		fmt.Fprintln(stderr, "Bytes on the wire (before the launcher shows; after three questions) and local-answer latency, in headless chromium.")
 		fs.PrintDefaults()
 	}
@@ -91,7 +96,26 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		}
 		return 2
 	}
-	r, err := Run(ctx, Options{Questions: *n, Chromium: *chromium, Throttle: !*fast})
+	o := Options{Questions: *n, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace}
+	if *lang == "all" || strings.Contains(*lang, ",") {
+		langs := UILangs
+		if *lang != "all" {
+			langs = strings.Split(*lang, ",")
+		}
+		list, err := RunLangs(ctx, o, langs)
+		if err != nil {
+			fmt.Fprintln(stderr, "kefu bench widget:", err)
+			return 1
+		}
+		if *asJSON {
+			b, _ := json.MarshalIndent(list, "", "  ")
+			fmt.Fprintln(stdout, string(b))
+			return 0
+		}
+		PrintLangs(stdout, list)
+		return 0
+	}
+	r, err := Run(ctx, o)
 	if err != nil {
 		fmt.Fprintln(stderr, "kefu bench widget:", err)
 		return 1
@@ -105,11 +129,28 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	return 0
 }
 
+// UILangs are the widget's UI languages (assets/widget/i18n).
+var UILangs = []string{"en", "zh-CN", "zh-TW", "de", "fr", "es", "ja", "ko", "ar", "ru", "pt", "it"}
+
+// PrintLangs writes the per-language bytes before the launcher as a table.
+func PrintLangs(w io.Writer, list []LangBytes) {
+	fmt.Fprintf(w, "| language | /kefu.js | loader | before the launcher is visible | launcher at |\n| --- | --- | --- | --- | --- |\n")
+	for _, b := range list {
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %.0f ms |\n", b.Lang, b.Bootstrap, b.Loader, b.FirstPaint, b.LauncherMS)
+	}
+}
+
 // Options configures Run.
 type Options struct {
 	Questions int
 	Chromium  string
-	Throttle  bool // 1.6 Mbit/s, 150 ms until the latency run
+	Throttle  bool      // 1.6 Mbit/s, 150 ms until the latency run
+	Lang      string    // the tag's data-lang (the loader's UI language); "" keeps the demo page's
+	JSFlags   string    // V8 flags (chromium --js-flags); its log then goes to Log
+	Log       io.Writer // chromium's log when JSFlags is set
+	Trace     string    // file for a chromium trace of the latency run ("" none)
+
+	launcherOnly bool // stop once the chat is ready (RunLangs)
 }
 
 // Print writes r as the README's tables.
@@ -143,24 +184,74 @@ func or(s, d string) string {
 // Run starts a stack and a browser, measures, and stops both.
 func Run(ctx context.Context, o Options) (Result, error) {
 	var res Result
+	err := withBrowser(ctx, o, func(actx context.Context, base string) error {
+		var err error
+		res, err = measure(actx, base, o)
+		return err
+	})
+	return res, err
+}
+
+// LangBytes is what the page received for one UI language before its
+// launcher showed.
+type LangBytes struct {
+	Lang       string  `json:"lang"`
+	Bootstrap  int64   `json:"bootstrap_bytes"` // /kefu.js
+	Loader     int64   `json:"loader_bytes"`    // /kefu.<hash>.<lang>.js
+	FirstPaint int64   `json:"first_paint_bytes"`
+	LauncherMS float64 `json:"launcher_ms"`
+}
+
+// RunLangs opens the demo page once per language (a fresh tab each, the
+// same stack and browser) and counts the widget's bytes on the wire before
+// the launcher showed; no questions are asked.
+func RunLangs(ctx context.Context, o Options, langs []string) ([]LangBytes, error) {
+	var out []LangBytes
+	err := withBrowser(ctx, o, func(actx context.Context, base string) error {
+		for _, l := range langs {
+			lo := o
+			lo.Lang, lo.Questions, lo.launcherOnly = l, 0, true
+			r, err := measure(actx, base, lo)
+			if err != nil {
+				return fmt.Errorf("%s: %w", l, err)
+			}
+			b := LangBytes{Lang: l, FirstPaint: r.FirstPaint, LauncherMS: r.LauncherMS}
+			for _, q := range r.Requests {
+				switch {
+				case q.URL == "/kefu.js":
+					b.Bootstrap = q.Wire
+				case strings.HasSuffix(q.URL, "."+l+".js"):
+					b.Loader = q.Wire
+				}
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// withBrowser starts the stack and a headless chromium and calls f with
+// the browser's allocator context and the stack's URL.
+func withBrowser(ctx context.Context, o Options, f func(actx context.Context, base string) error) error {
 	data, err := os.MkdirTemp("", "kefu-bench-widget-")
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer os.RemoveAll(data)
 	s, err := stack.Start(ctx, stack.Options{Addr: "127.0.0.1:0", DataDir: data,
 		PluginCache: os.TempDir() + "/kefu-test-plugin-cache", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer s.Close()
 	exe, err := chromiumPath(o.Chromium)
 	if err != nil {
-		return res, err
+		return err
 	}
 	prof, err := os.MkdirTemp("", "kefu-bench-chromium-")
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer os.RemoveAll(prof)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -168,8 +259,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(prof),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 860))
+	if o.JSFlags != "" && o.Log != nil {
+		opts = append(opts, chromedp.Flag("js-flags", o.JSFlags), chromedp.Flag("enable-logging", "stderr"), chromedp.Flag("v", "0"),
+			chromedp.CombinedOutput(o.Log))
+	}
 	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancel()
+	return f(actx, s.URL)
+}
+
+// measure opens the demo page in a new tab of the browser and measures.
+func measure(actx context.Context, base string, o Options) (Result, error) {
+	var res Result
 	bctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
@@ -194,16 +295,31 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: watchJS}); err != nil {
 		return res, fmt.Errorf("watch script: %w", err)
 	}
-	rec := newRecorder(s.URL)
+	if o.Lang != "" {
+		b, _ := json.Marshal(o.Lang)
+		if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(langJS, b)}); err != nil {
+			return res, fmt.Errorf("language script: %w", err)
+		}
+	}
+	rec := newRecorder(base)
 	if err := chromedp.Listen(bctx, rec.on); err != nil {
 		return res, err
 	}
 	pctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
-	if err := chromedp.Do(pctx, chromedp.Navigate(s.URL+"/demo/"),
+	if err := chromedp.Do(pctx, chromedp.Navigate(base+"/demo/"),
 		chromedp.Poll[chromedp.Void](`!!(window.__kefuT && __kefuT.ready)`, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		return res, fmt.Errorf("chat ready: %w", err)
+	}
+	if o.launcherOnly {
+		time.Sleep(300 * time.Millisecond) // the last loadingFinished events
+		timing, err := chromedp.Run(pctx, chromedp.Evaluate[pageTiming](pageTimingJS))
+		if err != nil {
+			return res, fmt.Errorf("page timing: %w", err)
+		}
+		res.phases(timing, rec)
+		return res, nil
 	}
 	// Open and ask at once: the core is not there yet, so the first question goes over the WebSocket.
 	first, err := chromedp.Run(pctx, chromedp.Evaluate[map[string]any](`(async () => {
@@ -227,11 +343,43 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("three questions: %w", err)
 	}
 	time.Sleep(500 * time.Millisecond) // the last loadingFinished events
-	timing, err := chromedp.Run(pctx, chromedp.Evaluate[pageTiming](`({launcher: __kefuT.launcher, ready: __kefuT.ready,
-		ends: Object.fromEntries(performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]))})`))
+	timing, err := chromedp.Run(pctx, chromedp.Evaluate[pageTiming](pageTimingJS))
 	if err != nil {
 		return res, fmt.Errorf("page timing: %w", err)
 	}
+	res.phases(timing, rec)
+
+	if o.Throttle {
+		_, _ = chromedp.Call(bctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: -1}}})
+	}
+	if o.Questions > 0 {
+		var stop func() error
+		if o.Trace != "" {
+			if stop, err = startTrace(pctx, o.Trace); err != nil {
+				return res, err
+			}
+		}
+		lat, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
+		if err != nil {
+			return res, fmt.Errorf("latency run: %w", err)
+		}
+		if stop != nil {
+			if err := stop(); err != nil {
+				return res, err
+			}
+		}
+		if len(lat) != 2*o.Questions {
+			return res, fmt.Errorf("latency run: %d results for %d questions", len(lat), o.Questions)
+		}
+		res.Latency = summarize(lat[:o.Questions], o.Questions)
+		res.CoreLatency = summarize(lat[o.Questions:], o.Questions)
+	}
+	return res, nil
+}
+
+// phases sorts the recorded requests into the phase in which each finished.
+func (res *Result) phases(timing pageTiming, rec *recorder) {
 	res.LauncherMS, res.ReadyMS = timing.Launcher, timing.Ready
 	res.Requests, res.WSBytes = rec.totals()
 	for i := range res.Requests {
@@ -254,23 +402,54 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.ChatReady += q.Wire
 		}
 	}
+}
 
-	if o.Throttle {
-		_, _ = chromedp.Call(bctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{DownloadThroughput: -1, UploadThroughput: -1}}})
+const pageTimingJS = `({launcher: __kefuT.launcher, ready: __kefuT.ready,
+	ends: Object.fromEntries(performance.getEntriesByType('resource').map(e => [e.name, e.responseEnd]))})`
+
+// startTrace starts a chromium trace of the page; stop ends it and writes
+// the events (a JSON array) to file.
+func startTrace(ctx context.Context, file string) (stop func() error, err error) {
+	var mu sync.Mutex
+	var events []json.RawMessage
+	done := make(chan struct{})
+	var once sync.Once
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *tracing.EventDataCollected:
+			mu.Lock()
+			for _, v := range e.Value {
+				events = append(events, json.RawMessage(v))
+			}
+			mu.Unlock()
+		case *tracing.EventTracingComplete:
+			once.Do(func() { close(done) })
+		}
+	}); err != nil {
+		return nil, err
 	}
-	if o.Questions > 0 {
-		lat, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
+	if _, err := chromedp.Call(ctx, tracing.Start, tracing.StartParams{TransferMode: tracing.StartTransferModeReportEvents,
+		TraceConfig: &tracing.TraceConfig{IncludedCategories: []string{"devtools.timeline", "v8", "v8.execute", "blink.user_timing",
+			"disabled-by-default-v8.gc", "blink_gc", "disabled-by-default-devtools.timeline", "toplevel"}}}); err != nil {
+		return nil, fmt.Errorf("start trace: %w", err)
+	}
+	return func() error {
+		if _, err := chromedp.Call(ctx, tracing.End, cdp.Empty{}); err != nil {
+			return fmt.Errorf("end trace: %w", err)
+		}
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		b, err := json.Marshal(events)
 		if err != nil {
-			return res, fmt.Errorf("latency run: %w", err)
+			return err
 		}
-		if len(lat) != 2*o.Questions {
-			return res, fmt.Errorf("latency run: %d results for %d questions", len(lat), o.Questions)
-		}
-		res.Latency = summarize(lat[:o.Questions], o.Questions)
-		res.CoreLatency = summarize(lat[o.Questions:], o.Questions)
-	}
-	return res, nil
+		return os.WriteFile(file, b, 0o644)
+	}, nil
 }
 
 // pageTiming is what watchJS noted, with the resource timing of every file.
@@ -293,12 +472,22 @@ const watchJS = `window.__kefuT = {};
   if (!T.ready) requestAnimationFrame(tick);
 })();`
 
+// langJS gives the widget's tag a data-lang (%s: a JSON string) as the
+// parser inserts it, before the (async) bootstrap runs and reads it.
+const langJS = `new MutationObserver((ms, o) => {
+  for (const m of ms) for (const n of m.addedNodes)
+    if (n.tagName === 'SCRIPT' && /\/kefu\.js(\?|$)/.test(n.src)) { n.setAttribute('data-lang', %s); o.disconnect(); }
+}).observe(document, {childList: true, subtree: true});`
+
 // benchJS asks %d questions drawn from the local entries' paraphrases in
 // the packs the page holds (English and Chinese), timing each from the
 // send call to the message callback of its answer; -1 marks a question
 // that went to the edge.
 const benchJS = `(async (n) => {
-  await Kefu.send("退货政策是什么?"); // fetches the Chinese pack too
+  // Fetches the Chinese pack too; the question does not wait for it (it
+  // goes over the WebSocket), so wait here until the core answers from it.
+  await Kefu.send("退货政策是什么?");
+  for (let i = 0; i < 600 && !/[\u4e00-\u9fff]/.test((kefuCore.answer("退货政策是什么?") || {}).text); i++) await new Promise(r => setTimeout(r, 50));
   const cfg = await (await fetch('/w/config?site=demo')).json();
   const qs = [];
   for (const l of ['en', 'zh']) {
@@ -313,6 +502,7 @@ const benchJS = `(async (n) => {
     t0 = performance.now();
     const m = await Kefu.send(qs[i %% qs.length]);
     out.push(m.source === 'local' ? got : -1);
+    if (got > 4) { console.info('kefu-slow', i, got.toFixed(2)); performance.measure('kefu-slow ' + i, {start: t0, duration: got}); }
   }
   // The core alone (kefuCore.answer, no page work), on the same questions.
   for (let i = 0; i < n; i++) {

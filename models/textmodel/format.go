@@ -3,7 +3,6 @@ package textmodel
 import (
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"math"
 
 	"github.com/kefu-io/kefu/models/features"
@@ -252,7 +251,7 @@ func Marshal(w *Weights) ([]byte, error) {
 	for _, v := range w.Bias {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
 	}
-	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	out = binary.LittleEndian.AppendUint32(out, checksum(out))
 	return out, nil
 }
 
@@ -307,7 +306,7 @@ func marshalLinear(w *Weights) ([]byte, error) {
 	for _, v := range w.Bias {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
 	}
-	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(out))
+	out = binary.LittleEndian.AppendUint32(out, checksum(out))
 	return out, nil
 }
 
@@ -482,7 +481,7 @@ func Load(data []byte) (*Model, error) {
 		return nil, wrap("features version "+itoa(int(v))+", want "+itoa(features.Version), ErrVersion)
 	}
 	body := data[:len(data)-4]
-	if crc32.ChecksumIEEE(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if checksum(body) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		// a file cut short fails here too; say which when the header tells
 		n, ok := expectedSize(data, version)
 		if !ok && version == formatCompact {

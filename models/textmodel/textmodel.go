@@ -68,7 +68,37 @@ type Model struct {
 	hidF []float32
 	outF []float32
 	size int
-	pool sync.Pool
+	pool scratchPool
+}
+
+// scratchPool keeps the buffers of finished predictions for the next ones:
+// a mutex and a short list rather than sync.Pool, whose per-P queues are
+// ~12 KB of the browser core's WebAssembly (one thread there; on a server
+// the lock is held for a slice append).
+type scratchPool struct {
+	mu   sync.Mutex
+	free []*scratch
+}
+
+func (p *scratchPool) get() *scratch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.free)
+	if n == 0 {
+		return nil
+	}
+	s := p.free[n-1]
+	p.free = p.free[:n-1]
+	return s
+}
+
+// put keeps s unless 64 are kept already.
+func (p *scratchPool) put(s *scratch) {
+	p.mu.Lock()
+	if len(p.free) < 64 {
+		p.free = append(p.free, s)
+	}
+	p.mu.Unlock()
 }
 
 type scratch struct {
@@ -110,7 +140,7 @@ func (m *Model) Threshold() (threshold float32, fallback string, ok bool) {
 }
 
 func (m *Model) getScratch() *scratch {
-	if s, ok := m.pool.Get().(*scratch); ok {
+	if s := m.pool.get(); s != nil {
 		return s
 	}
 	return &scratch{
@@ -127,7 +157,7 @@ func (m *Model) Probs(dst []float32, text string) []float32 {
 	s := m.getScratch()
 	m.forward(s, text)
 	dst = append(dst[:0], s.logits...)
-	m.pool.Put(s)
+	m.pool.put(s)
 	return dst
 }
 
@@ -285,7 +315,7 @@ func (m *Model) Predict(text string) Prediction {
 	if m.fallback >= 0 && p.Score < m.threshold {
 		p.Label = m.labels[m.fallback]
 	}
-	m.pool.Put(s)
+	m.pool.put(s)
 	return p
 }
 
@@ -309,7 +339,7 @@ func (m *Model) PredictTopK(text string, k int) []Prediction {
 	for i := range out {
 		out[i] = Prediction{Label: m.labels[idx[i]], Score: s.logits[idx[i]]}
 	}
-	m.pool.Put(s)
+	m.pool.put(s)
 	return out
 }
 

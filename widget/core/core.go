@@ -228,18 +228,20 @@ func (e *wrapError) Unwrap() error { return e.err }
 // a person, a complaint. Both the product's labels and those of the interim
 // Bitext-trained model are listed, so a model whose label set differs from
 // the FAQ's intents still guards these cases.
-var edgeIntents = map[string]bool{
-	"order_status": true, "refund_status": true, "cancel_order": true, "complaint": true, "human_agent": true,
-	"track_order": true, "track_refund": true, "contact_human_agent": true, "contact_customer_service": true,
-	"change_order": true, "get_refund": true, "payment_issue": true,
+var edgeIntents = [...]string{
+	"order_status", "refund_status", "cancel_order", "complaint", "human_agent",
+	"track_order", "track_refund", "contact_human_agent", "contact_customer_service",
+	"change_order", "get_refund", "payment_issue",
 }
 
 // needsEdge reports whether intent is one the browser must not answer: a
 // label of a non-local entry, or one of edgeIntents. Labels the FAQ does
 // not know otherwise say nothing, and similarity decides.
 func (ix *index) needsEdge(intent string) bool {
-	if edgeIntents[intent] {
-		return true
+	for _, e := range edgeIntents {
+		if e == intent {
+			return true
+		}
 	}
 	for _, i := range ix.intents[intent] {
 		if !ix.entries[i].Local {

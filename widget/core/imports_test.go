@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,8 @@ import (
 // TestWASMImportsStayLean: the browser core (widget/wasm, GOOS=js) links
 // none of the packages that would add tens of kilobytes to what every
 // shopper downloads: fmt (with os and time it came in through
-// runtime/debug: 49 KB brotli), encoding/json, regexp.
+// runtime/debug: 49 KB brotli), encoding/json, regexp, hash/crc32 (the
+// model checksum is computed in textmodel).
 func TestWASMImportsStayLean(t *testing.T) {
 	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "list", "-deps", "github.com/kefu-io/kefu/widget/wasm")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
@@ -27,9 +29,39 @@ func TestWASMImportsStayLean(t *testing.T) {
 	if !deps["syscall/js"] {
 		t.Fatalf("go list did not list widget/wasm's dependencies: %q", out)
 	}
-	for _, heavy := range []string{"fmt", "os", "time", "encoding/json", "regexp", "runtime/debug"} {
+	for _, heavy := range []string{"fmt", "os", "time", "encoding/json", "regexp", "runtime/debug", "hash/crc32"} {
 		if deps[heavy] {
 			t.Errorf("widget/wasm links %s", heavy)
+		}
+	}
+}
+
+// TestWASMLinksNoHeavyCode: code that packages the core imports for other
+// reasons but must not be linked into it (the names of a build without -s):
+// sync.Pool's per-P queues (~12 KB of WebAssembly), a second instantiation
+// of slices' sort for a struct (~20 KB), sort's reflection-based Slice and
+// hash/crc32 (checksums come from textmodel's own table).
+func TestWASMLinksNoHeavyCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the core")
+	}
+	out := filepath.Join(t.TempDir(), "kefu.wasm")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-o", out, "github.com/kefu-io/kefu/widget/wasm")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The name section spells (*T).M as __T_.M and / in paths as _.
+	if !bytes.Contains(wasm, []byte("github.com_kefu_io_kefu_widget_core.__Core_.run")) {
+		t.Fatal("the build has no name section the test can read")
+	}
+	for _, name := range []string{"sync.__Pool_.", "slices.pdqsortCmpFunc", "sort.Slice", "sort.Stable", "hash_crc32."} {
+		if bytes.Contains(wasm, []byte(name)) {
+			t.Errorf("widget/wasm links %s…", name)
 		}
 	}
 }

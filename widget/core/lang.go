@@ -5,35 +5,39 @@ import (
 	"unicode"
 )
 
-// stopwords are short, frequent words that tell Latin-script languages apart.
-// They are the fallback when no language model is loaded (see Core.SetModel).
-var stopwords = map[string][]string{
-	"en": {"the", "is", "are", "what", "how", "your", "you", "my", "do", "can", "i", "to", "of", "and", "a", "it", "for", "where", "when", "does", "with", "please", "hi", "hello", "there", "any", "an", "have", "has", "this", "that", "in", "on", "at", "or", "which", "be", "me", "we", "will", "would", "could", "should", "get", "there's", "what's", "isn't"},
-	"de": {"der", "die", "das", "ist", "und", "ich", "wie", "was", "wo", "ihr", "ihre", "mein", "meine", "nicht", "kann", "ein", "eine", "mit", "zu", "bitte", "hallo", "sie", "für", "wann", "gibt", "es"},
-	"fr": {"le", "la", "les", "est", "et", "je", "comment", "quelle", "quel", "votre", "vos", "mon", "ma", "pas", "un", "une", "des", "de", "du", "pour", "bonjour", "où", "avec", "puis", "vous", "quand", "qu", "j", "c"},
-	"es": {"el", "la", "los", "las", "es", "y", "yo", "cómo", "como", "cuál", "cual", "qué", "que", "su", "mi", "no", "un", "una", "de", "del", "para", "hola", "dónde", "donde", "con", "puedo", "cuándo", "por", "favor"},
-	"it": {"il", "lo", "gli", "è", "e", "io", "come", "qual", "quale", "vostro", "vostra", "mio", "mia", "non", "uno", "di", "per", "ciao", "dove", "con", "posso", "quando", "che"},
-	"pt": {"o", "os", "as", "é", "e", "eu", "como", "qual", "seu", "sua", "meu", "minha", "não", "um", "uma", "de", "do", "da", "para", "olá", "onde", "com", "posso", "quando", "que", "vocês"},
+// stopwords are short, frequent words that tell Latin-script languages
+// apart, space-separated per language. They are the fallback when no
+// language model is loaded (see Core.SetModel). Strings, not map literals:
+// a literal map is built by code, several KB of the browser core.
+var stopwords = [...]struct{ lang, words string }{
+	{"en", "the is are what how your you my do can i to of and a it for where when does with please hi hello there any an have has this that in on at or which be me we will would could should get there's what's isn't"},
+	{"de", "der die das ist und ich wie was wo ihr ihre mein meine nicht kann ein eine mit zu bitte hallo sie für wann gibt es"},
+	{"fr", "le la les est et je comment quelle quel votre vos mon ma pas un une des de du pour bonjour où avec puis vous quand qu j c"},
+	{"es", "el la los las es y yo cómo como cuál cual qué que su mi no un una de del para hola dónde donde con puedo cuándo por favor"},
+	{"it", "il lo gli è e io come qual quale vostro vostra mio mia non uno di per ciao dove con posso quando che"},
+	{"pt", "o os as é e eu como qual seu sua meu minha não um uma de do da para olá onde com posso quando que vocês"},
 }
 
 // letterHints are letters that occur in one Latin-script language far more
-// than in the others.
-var letterHints = map[rune]string{
-	'ß': "de", 'ä': "de", 'ö': "de", 'ü': "de",
-	'ñ': "es", '¿': "es", '¡': "es", 'á': "es", 'í': "es", 'ó': "es", 'ú': "es",
-	'ç': "fr", 'è': "fr", 'ê': "fr", 'à': "fr", 'ù': "fr", 'û': "fr", 'ô': "fr", 'î': "fr", 'œ': "fr",
-	'ã': "pt", 'õ': "pt",
-	'ò': "it", 'ì': "it",
+// than in the others, after their language.
+var letterHints = [...]struct{ lang, letters string }{
+	{"de", "ßäöü"}, {"es", "ñ¿¡áíóú"}, {"fr", "çèêàùûôîœ"}, {"pt", "ãõ"}, {"it", "òì"},
 }
 
-var stopIndex = func() map[string][]string {
+var stopIndex, letterIndex = func() (map[string][]string, map[rune]string) {
 	idx := make(map[string][]string)
-	for lang, words := range stopwords {
-		for _, w := range words {
-			idx[w] = append(idx[w], lang)
+	for _, s := range stopwords {
+		for _, w := range strings.FieldsFunc(s.words, func(r rune) bool { return r == ' ' }) {
+			idx[w] = append(idx[w], s.lang)
 		}
 	}
-	return idx
+	letters := make(map[rune]string)
+	for _, h := range letterHints {
+		for _, r := range h.letters {
+			letters[r] = h.lang
+		}
+	}
+	return idx, letters
 }()
 
 // DetectLanguage guesses the BCP-47 primary language subtag of text from its
@@ -60,7 +64,7 @@ func DetectLanguage(text string) (lang string, conf float32) {
 			thai++
 		case unicode.Is(unicode.Latin, r):
 			latin++
-			if l, ok := letterHints[unicode.ToLower(r)]; ok {
+			if l, ok := letterIndex[unicode.ToLower(r)]; ok {
 				votes[l] += 0.75
 			}
 		}

@@ -12,6 +12,11 @@ Sources (all written by the Kefu authors for this data set, CC0):
   test/<lang>.txt   literal test sentences (no slots, no augmentation),
                     written separately from the templates, under the same
                     "# <intent>" headings. They become test.jsonl verbatim.
+  dev2/<lang>.txt   literal dev sentences written like test (independently
+                    of the templates, without reading test), for choosing
+                    between models on unseen phrasings. They become
+                    dev2.jsonl verbatim, less any row equal (after norm())
+                    to a train, dev or test row.
 
 Train and dev rows are the templates with slots filled and light,
 deterministic noise (case, dropped punctuation, a greeting prefix, an
@@ -255,7 +260,20 @@ def main():
             for intent in INTENTS:
                 for s in expand(splits[lang, intent][which], lang, intent, target[lang in MAJOR], rng, seen, blocked):
                     out.append({"text": s, "intent": intent, "lang": lang})
-    for name, rows in (("train", train), ("dev", dev), ("test", test)):
+    # dev2: literal sentences, after everything else so that the other
+    # splits stay byte-for-byte what they were.
+    dev2 = []
+    blocked |= {norm(r["text"]) for r in dev}
+    for lang in LANGS:
+        p = os.path.join(HERE, "dev2", lang + ".txt")
+        for intent, lines in parse(p).items():
+            for s in lines:
+                if norm(s) in blocked:
+                    print(f"dev2: dropped {lang} {intent} row equal to another split's", file=sys.stderr)
+                    continue
+                blocked.add(norm(s))
+                dev2.append({"text": s, "intent": intent, "lang": lang})
+    for name, rows in (("train", train), ("dev", dev), ("test", test), ("dev2", dev2)):
         with open(os.path.join(OUT, name + ".jsonl"), "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
