@@ -105,7 +105,10 @@ func TestProactiveOrderDelayed(t *testing.T) {
 	// Nobody to reach: no conversation.
 	post("ev-4", "never-wrote", "A103")
 
-	notices := func(want int) []NoticeView {
+	// notices waits for want notices of which at most pending are still
+	// pending: a notice is marked sent just after it is published, so the
+	// shopper may see it before its state changes.
+	notices := func(want, pending int) []NoticeView {
 		t.Helper()
 		var ns []NoticeView
 		poll.Until(t, 10*time.Second, func() error {
@@ -114,12 +117,21 @@ func TestProactiveOrderDelayed(t *testing.T) {
 			if len(ns) != want {
 				return fmt.Errorf("%d notices, want %d", len(ns), want)
 			}
+			n := 0
+			for _, v := range ns {
+				if v.State == store.NoticePending {
+					n++
+				}
+			}
+			if n > pending {
+				return fmt.Errorf("%d notices pending, want at most %d: %+v", n, pending, ns)
+			}
 			return nil
 		})
 		return ns
 	}
 	byShopper := map[string][]NoticeView{}
-	for _, v := range notices(4) {
+	for _, v := range notices(4, 0) {
 		byShopper[v.Shopper] = append(byShopper[v.Shopper], v)
 	}
 	if ns := byShopper[treated[0]]; len(ns) != 2 {
@@ -144,7 +156,7 @@ func TestProactiveOrderDelayed(t *testing.T) {
 	now := time.Now().UTC()
 	set.set("demo", SettingProactiveQuiet, fmt.Sprintf("%s-%s", now.Add(-time.Hour).Format("15:04"), now.Add(2*time.Hour).Format("15:04")))
 	post("ev-5", treated[1], "A104")
-	ns := notices(5)
+	ns := notices(5, 1)
 	var pending NoticeView
 	for _, v := range ns {
 		if v.Shopper == treated[1] {
