@@ -3,6 +3,7 @@ package edge_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -121,6 +122,38 @@ func TestResumeAfterReconnect(t *testing.T) {
 	if n := len(h.resp.Messages("demo-tenant", conv)); n != 7 { // one, echo, two, echo, agent, three, echo
 		t.Fatalf("central stored %d messages, want 7", n)
 	}
+}
+
+// A history longer than the send queue is replayed whole: the replay's
+// frames do not count against SendQueue (they did, and every resume of a
+// long conversation was closed as a slow consumer, then again on each
+// reconnect).
+func TestResumeReplaysMoreThanTheSendQueue(t *testing.T) {
+	h := newHarness(t, harnessOpts{config: func(c *edge.Config) { c.SendQueue = 2 }})
+	c := h.dial("demo")
+	conv := c.hello(chat.Frame{Visitor: "v-long"}).ConversationID
+	m1 := chat.NewID()
+	c.send(chat.Frame{Type: chat.FrameMessage, ID: m1, Text: "one"})
+	c.expect(chat.FrameAccepted)
+	r1 := c.expect(chat.FrameMessage)
+	_ = c.conn.Close()
+
+	const missed = 60
+	for i := range missed {
+		if _, err := h.resp.Say("demo-tenant", "eu", conv, fmt.Sprintf("agent line %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2 := h.dial("demo")
+	if w := c2.hello(chat.Frame{Visitor: "v-long", ConversationID: conv, ResumeAfter: r1.ID}); w.ConversationID != conv || w.Reason != "" {
+		t.Fatalf("not resumed: %+v", w)
+	}
+	for i := range missed {
+		if f := c2.expect(chat.FrameMessage); f.Text != fmt.Sprintf("agent line %d", i) {
+			t.Fatalf("replay %d: %q", i, f.Text)
+		}
+	}
+	c2.alive()
 }
 
 func TestResumeRefusedStartsNewConversation(t *testing.T) {

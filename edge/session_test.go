@@ -81,3 +81,26 @@ func TestSlowConsumerIsClosed(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// Replay frames are queued beyond SendQueue; live frames still get
+// SendQueue places besides them, and a drained replay gives none back twice.
+func TestReplayFramesBesideTheSendQueue(t *testing.T) {
+	s := testSession(2)
+	for range 5 {
+		s.push(outFrame{typ: chat.FrameMessage, b: []byte("h"), replay: true})
+	}
+	s.enqueue(chat.FrameMessage, []byte("live1"))
+	s.enqueue(chat.FrameMessage, []byte("live2"))
+	if s.closing() {
+		t.Fatal("closed with two live frames beside a replay")
+	}
+	if got := drain(s); len(got) != 7 || s.replays != 0 {
+		t.Fatalf("drained %q, %d replay frames counted", got, s.replays)
+	}
+	for range 3 {
+		s.enqueue(chat.FrameMessage, []byte("x"))
+	}
+	if !s.closing() {
+		t.Fatal("a third live frame did not close the slow consumer")
+	}
+}

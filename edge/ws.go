@@ -36,8 +36,9 @@ const (
 
 // outFrame is one encoded frame waiting for the writer.
 type outFrame struct {
-	typ chat.FrameType
-	b   []byte
+	typ    chat.FrameType
+	b      []byte
+	replay bool // a frame of a resume's history replay (not counted against SendQueue)
 }
 
 // session is one WebSocket connection. The read loop (the upgrade handler's
@@ -51,7 +52,8 @@ type session struct {
 	channel chat.Channel
 
 	qmu        sync.Mutex
-	queue      []outFrame    // frames waiting for the writer, at most SendQueue; grown on demand
+	queue      []outFrame    // frames waiting for the writer, at most SendQueue besides a replay's; grown on demand
+	replays    int           // replay frames in queue
 	wake       chan struct{} // cap 1: the writer has frames to send
 	done       chan struct{}
 	writerDone chan struct{}
@@ -321,7 +323,7 @@ func (s *session) onHello(f chat.Frame) {
 			}
 			s.mu.Lock()
 			if s.seen.add(m.ID) {
-				s.enqueue(chat.FrameMessage, encodeFrame(messageFrame(m)))
+				s.push(outFrame{typ: chat.FrameMessage, b: encodeFrame(messageFrame(m)), replay: true})
 			}
 			s.mu.Unlock()
 		}
@@ -569,22 +571,31 @@ func (s *session) sendError(code, id, reason string, maxText int) {
 
 // enqueue hands a frame to the writer without blocking; a client that lets
 // SendQueue frames pile up is disconnected (it resumes on reconnect).
-func (s *session) enqueue(typ chat.FrameType, b []byte) {
+func (s *session) enqueue(typ chat.FrameType, b []byte) { s.push(outFrame{typ: typ, b: b}) }
+
+// push queues f. The frames of a history replay do not count against
+// SendQueue: a replay is bounded by historyLimit and sent at once, so a
+// history longer than the queue would otherwise close every resume as a
+// slow consumer, and the client would resume into the same close forever.
+func (s *session) push(f outFrame) {
 	select {
 	case <-s.done:
 		return
 	default:
 	}
 	s.qmu.Lock()
-	if len(s.queue) >= s.n.cfg.SendQueue {
+	if !f.replay && len(s.queue)-s.replays >= s.n.cfg.SendQueue {
 		s.qmu.Unlock()
 		s.n.m.errors.WithLabelValues("slow_consumer").Inc()
 		s.shutdown(websocket.ClosePolicyViolation, "slow consumer: send queue full; reconnect and resume")
 		return
 	}
-	s.queue = append(s.queue, outFrame{typ: typ, b: b})
+	s.queue = append(s.queue, f)
+	if f.replay {
+		s.replays++
+	}
 	s.qmu.Unlock()
-	s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
+	s.n.m.framesOut.WithLabelValues(string(f.typ)).Inc()
 	select {
 	case s.wake <- struct{}{}:
 	default: // the writer is awake already
@@ -602,6 +613,9 @@ func (s *session) dequeue() (f outFrame, ok bool) {
 	f = s.queue[0]
 	s.queue[0] = outFrame{}
 	s.queue = s.queue[1:]
+	if f.replay {
+		s.replays--
+	}
 	if len(s.queue) == 0 {
 		s.queue = nil
 	}
