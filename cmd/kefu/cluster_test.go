@@ -201,7 +201,7 @@ func TestClusterFailover(t *testing.T) {
 	// central answered the probes, the more rounds fit in those 30 s, until
 	// the full replay below outgrew the edge's send queue (256 frames).
 	const replayPace = 2 * time.Second
-	pacedUntil(t, 150*time.Second, replayPace, func() error {
+	poll.Every(t, 150*time.Second, replayPace, func() error {
 		var missing []string
 		for _, s := range load.list() {
 			if s.unanswered() > 0 {
@@ -870,23 +870,6 @@ func (s *shopper) replay() error {
 		case f.Type == chat.FrameMessage && f.ReplyTo == probe.ID:
 			return nil
 		}
-	}
-}
-
-// pacedUntil calls f every pace until it returns nil, and fails t with
-// f's last error after wait (scaled as poll.Until's).
-func pacedUntil(t *testing.T, wait, pace time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(poll.Scale(wait))
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(pace)
 	}
 }
 

@@ -17,6 +17,13 @@ const Interval = 20 * time.Millisecond
 // that may be several times slower than a developer's, it is Scale(wait).
 func Until(t testing.TB, wait time.Duration, f func() error) {
 	t.Helper()
+	Every(t, wait, Interval, f)
+}
+
+// Every is Until calling f every pace instead of every Interval: for a
+// condition each call of f changes (a probe sent, a replay requested).
+func Every(t testing.TB, wait, pace time.Duration, f func() error) {
+	t.Helper()
 	deadline := time.Now().Add(Scale(wait))
 	for {
 		err := f()
@@ -27,7 +34,7 @@ func Until(t testing.TB, wait time.Duration, f func() error) {
 			t.Fatal(err)
 			return
 		}
-		time.Sleep(Interval)
+		time.Sleep(pace)
 	}
 }
 
