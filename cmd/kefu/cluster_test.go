@@ -198,8 +198,9 @@ func TestClusterFailover(t *testing.T) {
 	// (replayPace), not polled at poll.Interval: each replay adds a probe
 	// and its reply to the shopper's history, a message a killed central
 	// had taken is redelivered only after AckWait (30 s), and the faster
-	// central answered the probes, the more rounds fit in those 30 s, until
-	// the full replay below outgrew the edge's send queue (256 frames).
+	// central answered the probes, the more rounds fit in those 30 s and
+	// the longer each replay grew (past the edge's send queue of 256
+	// frames, which closed every resume until replays were let past it).
 	const replayPace = 2 * time.Second
 	poll.Every(t, 150*time.Second, replayPace, func() error {
 		var missing []string
