@@ -34,6 +34,10 @@ type streetGrammar struct {
 	// loadGrammars (looked up for every grammar of every text otherwise)
 	bit langSet
 	loc string
+	// stop, when set, drops a match with a word that names something
+	// other than a street (Bestellung 4521, Telefon 030…): the grammars
+	// of street lines without a street word (notStreet)
+	stop bool
 }
 
 const (
@@ -42,7 +46,10 @@ const (
 	// a street line right after an address word, in any language, when the
 	// street has no street word the grammars know: "adres Meir 44",
 	// "adresa Vinohradská 12", "διεύθυνση Ερμού 25", "address: 1500 Broadway"
-	cuedStreet = `(?i:address|adres|adresse|anschrift|adresa|indirizzo|dirección|direccion|endereço|endereco|morada|alamat|διεύθυνση|адрес|adressen|osoite|cím)(?:\s+(?:is|ist|est|es|è|é|je|er|är|de livraison|di consegna|de entrega|nueva|nuevo|new|neue|nova|novo))?\s*[:：]?\s*((?:\p{Lu}[\p{L}'’-]+\s+){0,2}\p{Lu}[\p{L}'’-]+\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?|\d{1,3}[A-Za-z]?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}'’-]*)(?:,|$|\s*\n)`
+	cuedStreet = `(?i:address|adres|adresse|anschrift|adresa|indirizzo|dirección|direccion|endereço|endereco|morada|alamat|διεύθυνση|адрес|adressen|osoite|cím|` + deliverTo + `)(?:\s+(?:is|ist|est|es|è|é|je|er|är|de livraison|di consegna|de entrega|nueva|nuevo|new|neue|nova|novo))?\s*[:：]?\s*((?:\p{Lu}[\p{L}'’-]+\s+){0,2}\p{Lu}[\p{L}'’-]+\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?|\d{1,3}[A-Za-z]?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}'’-]*)(?:,|$|\s*\n|\s+(?:in|à|a|en|em|te|bei|op)\s+\p{Lu})`
+	// sending words before a street line (cuedStreet): "liefern an
+	// Spalenberg 12", "bezorgen op Damrak 70", "ship to 40 Esplanade"
+	deliverTo = `ship\s+(?:it\s+)?to|send\s+(?:it\s+)?to|deliver\s+(?:it\s+)?to|(?:liefern|schicken|senden|bitte|lieferung|versand|zustellung)\s+(?:sie\s+)?(?:bitte\s+)?an|(?:sturen|stuur|bezorgen|leveren|verzenden)\s+(?:het\s+)?(?:naar|op|aan)|(?:envoyer|livrer|livraison|expédier)\s+(?:à|au|a)|(?:enviar|mandar|envío|envio|entregar)\s+(?:a|al|en|para|em|na|no)|(?:spedire|consegnare|inviare|spedizione|consegna)\s+(?:a|in|al)`
 	// French street types (and their abbreviations)
 	typesFR = `rue|avenue|av\.|boulevard|boul\.|boul|bd|place|pl\.|allée|allee|chemin|ch\.|impasse|imp\.|quai|route|rte|cours|square|passage|faubourg|fbg|cité|cite|résidence|chaussée|chaussee|voie|sentier|rond-point|hameau|montée|esplanade|promenade|parvis|lotissement|drève|venelle|ruelle`
 	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
@@ -77,7 +84,27 @@ const (
 	// a unit, house or building that leads an English street line (Flat 302,
 	// Sai Krupa Apartments, 14th Main Road; Unit 7, Riverside Industrial
 	// Estate, Mill Lane; H.No. 8-2-293/82, Road No. 12)
-	leadEN = `(?:Flat|Apt|Apartment|Unit|Suite|Ste|House|H\.\s?No|Plot|Door|Shop|Office|Villa|Blk|Block)\.?\s*(?:No\.?\s*)?#?[A-Za-z0-9][A-Za-z0-9/-]{0,12},\s+(?:(?:\p{Lu}[\p{L}'’.-]*\s+){1,4}(?:Apartments|Apts|Residency|Towers?|House|Court|Building|Bldg|Complex|Mansions|Estate|Heights|Enclave|Plaza|Centre|Center|Park),\s+)?`
+	leadEN = `(?:Flat|Apt|Apartment|Unit|Suite|Ste|House|H\.\s?No|Plot|Door|Shop|Office|Villa|Blk|Block)\.?\s*(?:No\.?\s*)?#?[A-Za-z0-9][A-Za-z0-9/-]{0,12},\s+(?:(?:\p{Lu}[\p{L}'’.-]*\s+){1,4}(?:Apartments|Apts|Residency|Towers?|House|Court|Building|Bldg|Complex|Mansions|Estate|Heights|Enclave|Plaza|Centre|Center|Park|Vihar|Nagar|Society|Kunj|Colony|Dham|Bagh|Puram),\s+)?`
+	// Indian flat and block codes with no unit word (B-204, A/302, C-12,
+	// 302-B) before a society or locality name and its sector or block:
+	// "B-204, Shanti Vihar, Sector 12", "A/302, Gokul Dham Society"
+	flatIN = `\b(?:[A-Z]{1,2}[-/]?\d{1,4}[A-Z]?|\d{1,4}[-/][A-Z])(?:/\d{1,4})?,\s+(?:(?:\p{Lu}[\p{L}'’.-]*\s+){0,3}\p{Lu}[\p{L}'’.-]*\s+` + localityIN + `\b(?:,\s+(?:Sector|Block|Phase|Pocket)\s*-?\s*\d{1,3}[A-Z]?)?|(?:\p{Lu}[\p{L}'’.-]*\s+){0,3}\p{Lu}[\p{L}'’.-]*,\s+(?:Sector|Block|Phase|Pocket)\s*-?\s*\d{1,3}[A-Z]?\b)`
+	// the words that end an Indian locality or housing society's name
+	localityIN = `(?:Vihar|Nagar|Enclave|Colony|Apartments|Apts|Society|CHS|Residency|Kunj|Bagh|Puram|Layout|Complex|Niwas|Sadan|Bhavan|Dham|Heights|Towers|Gardens|Park|Extension|Marg)`
+	// a street line with no street word (Gran Vía 28, Rosalía de Castro 7)
+	// followed by an Iberian floor and door: 6º izq., 3.º Esq., 2ª B, piso 4
+	floorIB = `\b(?:\p{Lu}[\p{L}'’.-]*\s+)(?:(?:de la|de las|de los|del|de|da|do|das|dos|la|el|y|e)\s+|\p{Lu}[\p{L}'’.-]*\s+){0,3}[1-9]\d{0,3}[A-Za-z]?,?\s+(?:\d{1,2}\s?\.?\s?[º°ª]\s?(?:[A-Z]\b|(?i:izq\.?|izqda\.?|izquierda|dcha\.?|dch\.?|derecha|dr\.|drcha\.?|centro|ctro\.?|esq\.?|esquerdo|dto\.?|dt\.?|direito|dir\.?|frente|int\.?|ext\.?))|(?i:piso|planta|andar)\s+\d{1,2}\b|(?i:bajo|entresuelo|ático|atico|r/c)\b)`
+	// a number and a street type used as the whole name, or "The" and a
+	// type (40 Esplanade, 12 The Strand, 5 The Crescent), before a comma
+	// or the end of the line
+	typeOnlyEN = `\b((?:(?:Unit|Flat|Apt|Suite|Shop|Level)\.?\s+[A-Za-z0-9-]{1,5},?\s+)?\d{1,5}[A-Za-z]?,?\s+(?:The\s+(?:Esplanade|Parade|Strand|Crescent|Promenade|Boulevard|Terrace|Circus|Green|Mall|Avenue|Drive|Close|Grove|Mews|Quadrant|Embankment|Causeway|Broadway|Square|Ridgeway|Rise|Glade|Paddock|Chase|Spinney|Croft|Dell|Lanes|Parkway|Esplanade)|Esplanade|Parade|Strand|Promenade|Embankment|Causeway|Crescent|Terrace))(?:,|\s*$|\s*\n|\s+(?:in|and|or|please|pls)\b)`
+	// a street line with no street word before a postcode and town
+	// (Spalenberg 12, 4051 Basel; Damrak 70, 1012 LP Amsterdam; Gran Vía 28, 28013 Madrid)
+	postcodeStreet = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+\p{Lu}\p{Ll}`
+	// a street line with no street word before a big town's name (Damrak
+	// 70, Amsterdam; Spalenberg 12 in Basel; Getreidegasse 9 in Salzburg)
+	cityStreet = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+(?:in|à|a|en|em|te|bei)\s+)(?:` + bigCities + `)\b`
+	bigCities  = `Amsterdam|Rotterdam|Den Haag|Utrecht|Eindhoven|Groningen|Haarlem|Leiden|Delft|Maastricht|Antwerpen|Gent|Brugge|Leuven|Brussel|Bruxelles|Liège|Namur|Basel|Bern|Zürich|Zurich|Genève|Geneve|Lausanne|Luzern|Lugano|St\. Gallen|Winterthur|Wien|Graz|Linz|Salzburg|Innsbruck|Berlin|Hamburg|München|Köln|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dresden|Hannover|Nürnberg|Bremen|Essen|Dortmund|Bonn|Münster|Freiburg|Heidelberg|Mannheim|Karlsruhe|Augsburg|Paris|Lyon|Marseille|Toulouse|Nice|Nantes|Strasbourg|Bordeaux|Lille|Rennes|Montpellier|Luxembourg|Madrid|Barcelona|Valencia|Sevilla|Málaga|Malaga|Bilbao|Zaragoza|Granada|Palma|Roma|Milano|Napoli|Torino|Firenze|Bologna|Venezia|Genova|Verona|Palermo|Lisboa|Porto|Braga|Coimbra|Faro|København|Stockholm|Oslo|Helsinki|Praha|Warszawa|Kraków|Budapest|Dublin|London`
 )
 
 var (
@@ -117,7 +144,7 @@ func loadGrammars() {
 		g("enx", `\b\d{1,5}\s+(?:N|S|E|W)\.?\s+(?:\p{Lu}\p{L}+\s+){1,3}(?:West|East|North|South)\b`, unitEN),
 		g("enx", numEN+`,?\s+`+dirEN+`(?:\p{Lu}[\p{L}'’.-]*\s+){0,3}\p{Lu}[\p{L}'’.-]*\s+(?i:`+typesEN2+`)\b\.?`, unitEN),
 		// One Market Plaza, Two Embarcadero Place
-		gw("enn", `(?:One|Two|Three|Four|Five)\s+(?:\p{Lu}\p{L}+\s+){1,2}(?:Plaza|Place|Square)\b`, unitEN),
+		gw("enn", `(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|Fifteen|Twenty|Thirty|Forty|Fifty|Hundred)\s+(?:\p{Lu}\p{L}+\s+){1,3}(?:Plaza|Place|Square|Center|Centre|Towers?|Park|Court|Street|Avenue|Way|Drive|Lane|Road|Loop|Circle|Boulevard|Wharf|Quay|Pier)\b`, unitEN),
 		// Hauptstraße 5, Berliner Str. 12a, Kaiser-Wilhelm-Ring 3, Am Alten Markt 4
 		g("de", `\b(?:`+upWord+`\s+){0,2}\p{Lu}[\p{L}-]*(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig|pfad|markt)\s+\d{1,4}\s?[a-z]?\b`, unitDE),
 		g("de", `\b(?:`+upWord+`\s+){1,2}(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer|Markt)\s+\d{1,4}\s?[a-z]?\b`, unitDE),
@@ -187,10 +214,23 @@ func loadGrammars() {
 		g("th", `\d{1,5}(?:/\d{1,4})?\s*(?:(?:หมู่(?:ที่)?|ม\.)\s*\d{1,3}\s*)?(?:(?:ถนน|ถ\.|ซอย|ซ\.|ตำบล|ต\.|แขวง|หมู่บ้าน|อาคาร)\s*(?:\p{Thai}+|\d{1,4})(?:\s+\d{1,4})?\s*){1,3}`),
 		// Hindi: मकान नं. 45, गली नं. 3, लाजपत नगर
 		g("hi", `(?:मकान|घर|फ्लैट|प्लॉट|हाउस|म\.)\s*(?:नं\.?|नंबर|संख्या|न\.)\s*\d{1,5}(?:/\d{1,4})?(?:\s*,\s*(?:गली|सड़क|मार्ग|सेक्टर|ब्लॉक|रोड)\s*(?:नं\.?|नंबर)?\s*\d{1,4}[A-Za-z]?)*(?:\s*,\s*\p{Devanagari}+(?:\s+\p{Devanagari}+)?\s+(?:नगर|कॉलोनी|विहार|पुरम|मार्ग|बाग|गंज))?`),
+		// Indian flat codes (B-204, Shanti Vihar, Sector 12)
+		g("enf", flatIN, unitEN),
+		// Iberian floors after a street with no street word (Gran Vía 28, 6º izq.)
+		g("flr", floorIB, unitES),
+		{lang: "ent", re: regexp.MustCompile(typeOnlyEN), sub: true, tail: tail([]string{unitEN})},
+		{lang: "pcd", re: regexp.MustCompile(postcodeStreet), sub: true},
+		{lang: "cty", re: regexp.MustCompile(cityStreet), sub: true},
+		// Kyoto: the street (通), a direction (上る/下ル/東入ル) and the town's number
+		g("jak", `(?:\p{Han}{1,3}[都道府県])?\p{Han}{1,5}市\p{Han}{1,4}区[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?通[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?(?:上る|下る|上ル|下ル|入る|入ル|上がる|下がる)[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?(?:\d{1,4}|[一二三四五六七八九十百]{1,4})(?:番地?)?(?:[-−－]\d{1,4}){0,2}`, bldgJA),
 		gs("vi", `((?:(?i:số)\s+)?\b\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)*\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){1,3}),\s*(?:Phường|P\.|Quận|Q\.|Huyện|Xã|Thị xã)`),
 	}
 	for i := range grammars {
 		grammars[i].bit, grammars[i].loc = langBit[grammars[i].lang], grammarLocale(grammars[i].lang)
+		switch grammars[i].lang {
+		case "cue", "flr", "pcd", "cty", "enf", "ent":
+			grammars[i].stop = true
+		}
 	}
 	// 北京市朝阳区建国路88号, 台北市信義區信義路五段7號12樓
 	zhCore = regexp.MustCompile(`(?:路|街|大道|大街|道|巷|弄|胡同|里)(?:[东西南北中東一二三四五六七八九十0-9]{1,3}段)?(?:\d{1,4}(?:巷|弄))*\d{1,5}(?:号|號)(?:之\d{1,3})?`)
@@ -278,7 +318,7 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 		words   []wordAt
 	)
 	for _, g := range grammars {
-		if g.loc != "" && len(o.Locales) > 0 && !o.locale(g.loc) || f.ascii && (g.lang == "ja" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
+		if g.loc != "" && len(o.Locales) > 0 && !o.locale(g.loc) || f.ascii && (g.lang == "ja" || g.lang == "jak" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
 			continue
 		}
 		if !checked {
@@ -295,7 +335,7 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 					continue
 				}
 				if g.sub {
-					if m := g.re.FindStringSubmatchIndex(text[w.at:]); m != nil && m[2] >= 0 {
+					if m := g.re.FindStringSubmatchIndex(text[w.at:]); m != nil && m[2] >= 0 && !(g.stop && notStreet(text[w.at+m[2]:w.at+m[3]])) {
 						c = addStreet(text, w.at+m[2], g.withTail(text, w.at+m[3]), c)
 					}
 				} else if m := g.re.FindStringIndex(text[w.at:]); m != nil {
@@ -311,6 +351,11 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 					continue
 				}
 				s, e = m[2], m[3]
+			}
+			if g.stop {
+				if s = trimLead(text, s, e); notStreet(text[s:e]) || (g.lang == "pcd" || g.lang == "cty") && afterArticle(text[:s]) {
+					continue
+				}
 			}
 			c = addStreet(text, s, g.withTail(text, e), c)
 		}
@@ -419,10 +464,12 @@ func scanZhAddresses(text string, core *regexp.Regexp, c []Span) []Span {
 // "cue"), the English lines led by a unit ("enl") with English.
 func grammarLocale(lang string) string {
 	switch lang {
-	case "box", "cue":
+	case "box", "cue", "flr", "pcd", "cty":
 		return ""
-	case "enl", "enx", "enn":
+	case "enl", "enx", "enn", "enf", "ent":
 		return "en"
+	case "jak":
+		return "ja"
 	case "ptb":
 		return "pt"
 	}
@@ -432,7 +479,11 @@ func grammarLocale(lang string) string {
 // streetWords are the words without which grammar lang cannot match.
 var streetWords = map[string][]string{
 	"enx": {"broadway", "west", "east", "north", "south", "parade", "pde", "expressway", "expy", "freeway", "fwy", "esplanade", "turnpike", "tpke", "causeway", "cswy", "promenade"},
-	"enn": {"one", "two", "three", "four", "five"},
+	"enn": {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "hundred"},
+	"enf": {"vihar", "nagar", "enclave", "colony", "apartments", "apts", "society", "chs", "residency", "kunj", "bagh", "puram", "layout", "complex", "niwas", "sadan", "bhavan", "dham", "heights", "towers", "gardens", "park", "extension", "marg", "sector", "block", "phase", "pocket"},
+	"ent": {"esplanade", "parade", "strand", "promenade", "embankment", "causeway", "crescent", "terrace", "boulevard", "circus", "green", "mall", "avenue", "drive", "close", "grove", "mews", "quadrant", "broadway", "square", "ridgeway", "rise", "glade", "paddock", "chase", "spinney", "croft", "dell", "lanes", "parkway"},
+	"cty": {"amsterdam", "rotterdam", "haag", "utrecht", "eindhoven", "groningen", "haarlem", "leiden", "delft", "maastricht", "antwerpen", "gent", "brugge", "leuven", "brussel", "bruxelles", "liège", "namur", "basel", "bern", "zürich", "zurich", "genève", "geneve", "lausanne", "luzern", "lugano", "gallen", "winterthur", "wien", "graz", "linz", "salzburg", "innsbruck", "berlin", "hamburg", "münchen", "köln", "frankfurt", "stuttgart", "düsseldorf", "leipzig", "dresden", "hannover", "nürnberg", "bremen", "essen", "dortmund", "bonn", "münster", "freiburg", "heidelberg", "mannheim", "karlsruhe", "augsburg", "paris", "lyon", "marseille", "toulouse", "nice", "nantes", "strasbourg", "bordeaux", "lille", "rennes", "montpellier", "luxembourg", "madrid", "barcelona", "valencia", "sevilla", "málaga", "malaga", "bilbao", "zaragoza", "granada", "palma", "roma", "milano", "napoli", "torino", "firenze", "bologna", "venezia", "genova", "verona", "palermo", "lisboa", "porto", "braga", "coimbra", "faro", "københavn", "stockholm", "oslo", "helsinki", "praha", "warszawa", "kraków", "budapest", "dublin", "london"},
+	"flr": {"º", "ª", "izq", "izqda", "izquierda", "dcha", "dch", "derecha", "drcha", "esq", "esquerdo", "direito", "dto", "piso", "planta", "andar", "bajo", "entresuelo", "ático", "atico"},
 	"en":  {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir", "row", "walk", "trail", "trl", "loop", "alley", "aly", "pike", "plaza", "wharf", "quay", "hts"},
 	"fr":  {"rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse", "quai", "route", "cours", "square", "passage", "boul", "pl", "ch", "imp", "rte", "faubourg", "fbg", "cité", "cite", "résidence", "chaussée", "chaussee", "voie", "sentier", "rond", "hameau", "montée", "esplanade", "promenade", "parvis", "lotissement", "drève", "venelle", "ruelle"},
 	"es":  {"calle", "c", "avenida", "avda", "av", "paseo", "plaza", "pza", "camino", "carrer", "ronda", "travesía", "glorieta", "carretera", "cl", "cll", "carrera", "cra", "kr", "cr", "transversal", "tv", "diagonal", "dg", "ak", "ac", "avd", "pº", "travesia", "ctra", "jr", "jirón", "jiron", "pasaje", "psje", "pje", "prolongación", "prolongacion", "prol", "calzada", "calz", "callejón", "callejon", "privada", "priv", "cerrada", "circuito", "andador", "boulevard", "blvd", "bulevar", "malecón", "malecon", "alameda", "rambla", "passeig", "vía", "via", "camí", "urbanización", "urb", "rúa", "bv", "bvd", "bvar"},
@@ -446,7 +497,7 @@ var streetWords = map[string][]string{
 	"id":  {"jl", "jln", "jalan", "gg", "gang", "lorong"},
 	"box": {"p", "po", "post", "rr", "hc", "postfach", "bp", "b", "boîte", "boite", "apartado", "apdo", "caixa", "cx", "casella", "postbus", "posta", "skrytka", "skr", "а", "абонентский", "ص", "صندوق"},
 	"enl": {"flat", "apt", "apartment", "unit", "suite", "ste", "house", "h", "plot", "door", "shop", "office", "villa", "blk", "block"},
-	"cue": {"address", "adres", "adresse", "anschrift", "adresa", "indirizzo", "dirección", "direccion", "endereço", "endereco", "morada", "alamat", "διεύθυνση", "адрес", "adressen", "osoite", "cím"},
+	"cue": {"ship", "send", "deliver", "liefern", "schicken", "senden", "bitte", "lieferung", "versand", "zustellung", "sturen", "stuur", "bezorgen", "leveren", "verzenden", "envoyer", "livrer", "livraison", "expédier", "enviar", "mandar", "envío", "envio", "entregar", "spedire", "consegnare", "inviare", "spedizione", "consegna", "address", "adres", "adresse", "anschrift", "adresa", "indirizzo", "dirección", "direccion", "endereço", "endereco", "morada", "alamat", "διεύθυνση", "адрес", "adressen", "osoite", "cím"},
 	"vi":  {"đường", "phố", "ngõ", "hẻm", "ngách", "kiệt", "phường", "quận", "huyện", "xã"},
 	"ru":  {"ул", "улица", "улице", "улицы", "улицу", "пр", "пр-т", "т", "проспект", "проспекте", "проспекта", "пер", "переулок", "переулке", "наб", "набережная", "набережной", "бульвар", "бульваре", "б", "шоссе", "мкр", "мкрн", "микрорайон", "микрорайоне", "микрорайона", "пл", "площадь", "площади", "проезд", "проезде", "тупик", "кт", "просп", "бул", "аллея", "аллее", "аллеи", "тракт", "тракте", "линия", "линии"},
 }
@@ -454,7 +505,7 @@ var streetWords = map[string][]string{
 // langSet is a bit set of grammar languages (langBit).
 type langSet uint32
 
-var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096, "pl": 8192, "id": 16384, "box": 1 << 15, "cue": 1 << 16, "sv": 1 << 17, "th": 1 << 18, "hi": 1 << 19, "enl": 1 << 20, "enx": 1 << 21, "enn": 1 << 22, "ptb": 1 << 23}
+var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096, "pl": 8192, "id": 16384, "box": 1 << 15, "cue": 1 << 16, "sv": 1 << 17, "th": 1 << 18, "hi": 1 << 19, "enl": 1 << 20, "enx": 1 << 21, "enn": 1 << 22, "ptb": 1 << 23, "enf": 1 << 24, "flr": 1 << 25, "pcd": 1 << 26, "cty": 1 << 27, "jak": 1 << 28, "ent": 1 << 29}
 
 // dePrefixes are the first words of German street names without a street
 // word (Am Markt 4, Unter den Linden 77): they trigger the German grammars.
@@ -581,25 +632,39 @@ type cues struct {
 	ko                 bool // 로길 (road names), 동읍면리 (lot-number addresses)
 	th, hi             bool // Thai and Devanagari letters
 	zhVillage          bool // 村 with 镇 or 乡 (a rural Chinese address)
+	kyoto              bool // 上る, 下ル, 入ル: a Kyoto street direction
+	postcode           bool // 4 or 5 ASCII digits, a space and a capital: "4051 Basel"
 }
 
 func addressCues(text string) cues {
 	f := cues{ascii: true}
-	town := 0
+	town, run := 0, 0 // run: ASCII digits just before text[i]
+	var prev rune
 	for i := 0; i < len(text); {
 		b := text[i]
 		if b < utf8.RuneSelf {
 			switch {
 			case b >= '0' && b <= '9':
 				f.digit = true
+				run++
+				i++
+				continue
 			case b == '-':
 				f.jaDash = true
+			case b == ' ' && (run == 4 || run == 5) && i+1 < len(text) && text[i+1] >= 'A' && text[i+1] <= 'Z':
+				f.postcode = true
 			}
+			run = 0
 			i++
 			continue
 		}
+		run = 0
 		f.ascii = false
 		r, w := utf8.DecodeRuneInString(text[i:])
+		if (r == 'る' || r == 'ル') && (prev == '上' || prev == '下' || prev == '入') {
+			f.kyoto = true
+		}
+		prev = r
 		switch r {
 		case '路', '街', '道', '巷', '弄', '同', '里':
 			f.zhStreet = true
@@ -648,6 +713,12 @@ func triggeredLangs(text string, f cues, words []wordAt) (langSet, []wordAt) {
 	}
 	if f.ko {
 		set |= langBit["ko"]
+	}
+	if f.jaArea && f.kyoto {
+		set |= langBit["jak"]
+	}
+	if f.postcode {
+		set |= langBit["pcd"]
 	}
 	if f.th {
 		set |= langBit["th"]
@@ -790,3 +861,114 @@ type wordAt struct {
 	at    int
 	langs langSet
 }
+
+// notStreet reports whether a street line matched without a street word
+// holds a word that names something else: an order, a product, a size, a
+// phone, a date ("Bestellung 4521 in Berlin", "Telefon 030 12345 Danke",
+// "Talla 42, 3º pedido").
+func notStreet(line string) bool {
+	for i := 0; i < len(line); {
+		r, w := utf8.DecodeRuneInString(line[i:])
+		if !unicode.IsLetter(r) {
+			i += w
+			continue
+		}
+		j := i
+		for j < len(line) {
+			r, w := utf8.DecodeRuneInString(line[j:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			j += w
+		}
+		if notStreetWords[strings.ToLower(line[i:j])] {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// notStreetWords are the lower-case words of notStreet.
+var notStreetWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`order orders bestellung bestellnummer bestelling commande pedido orden ordine encomenda rechnung factuur facture factura fattura fatura invoice
+		artikel article artículo articulo articolo artigo item größe grösse size taille talla taglia tamanho maat nummer number numéro numero número nr no nº
+		paket pakket colis paquete pacco pacote parcel sendung zending envío envio spedizione filiale store shop winkel magasin tienda negozio loja
+		gate zimmer room kamer chambre habitación habitacion camera quarto tel telefon telefoon téléphone telefono teléfono telefone phone fax handy mobil mobiel mobile natel
+		iphone galaxy pixel model modell modelo modèle modello version versión ticket ref referenz référence referencia riferimento code kunde kundennummer klant client cliente customer
+		stück stuck stuk pièce pièces pieza piezas pezzi peças peca tag dag jour día dia giorno woche week semaine semana settimana seite page página pagina
+		platz reihe sitz seat level kapitel chapter lektion band flug flight vol vuelo volo voo zug train gleis bus linie line ligne línea linea halle hall stand termin
+		januar februar märz april mai juni juli august september oktober november dezember january february march may june july october december
+		janvier février mars avril juin juillet août septembre octobre novembre décembre enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+		gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre janeiro fevereiro março maio junho julho setembro outubro novembro dezembro
+		januari februari maart mei augustus montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday friday saturday sunday
+		rabatt discount korting remise descuento sconto desconto preis price prijs prix precio prezzo preço euro eur chf usd dollar franken
+		version akku battery garantie warranty garantía garanzia garantia retoure return retour devolución reso devolução rma
+		kg gramm liter ml cm mm pack set box karton lieferung delivery levering livraison entrega consegna
+		terminal air max pro plus ultra mini lite windows playstation xbox series serie edition gen generation ipad macbook watch switch kindle galaxy note
+		team tisch kasse tochter sohn kind kinder zone top raum hotel stadion arena tour konzert concert ausgang exit eingang entrance schalter counter box kabine
+		kapitel teil part partie parte folge episode staffel season saison temporada stagione runde round jahr year an ans año anno ano`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// trimLead returns where a street line matched without a street word at
+// text[s:e] starts once the capitalised words of the sentence before the
+// street are left out ("Bitte Spalenberg 12" is "Spalenberg 12").
+func trimLead(text string, s, e int) int {
+	for s < e {
+		j := s
+		for j < e && text[j] != ' ' && text[j] != ',' {
+			j++
+		}
+		if j == e || !leadWords[strings.ToLower(text[s:j])] {
+			return s
+		}
+		for j < e && (text[j] == ' ' || text[j] == ',') {
+			j++
+		}
+		s = j
+	}
+	return s
+}
+
+// leadWords are the words of trimLead.
+var leadWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`bitte please pls hallo hello hi hola bonjour ciao olá ola hoi graag gerne merci gracias grazie obrigado danke thanks
+		ich wir ik je yo io eu we i meine mein my ma mon mi mia mio minha meu mijn nieuw neu neue new nouvelle nueva nuova nova
+		lieferadresse adresse adres address dirección direccion indirizzo endereço morada an nach to naar op aan à au chez a en em para per in im at bei`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// afterArticle reports whether the word before a street line matched
+// without a street word is an article, a possessive or a preposition of
+// time: then it is a noun ("die Air Max 90 in Berlin", "seit 2019"), not a
+// street.
+func afterArticle(before string) bool {
+	before = strings.TrimRight(before, " ")
+	i := len(before)
+	for i > 0 {
+		r, w := utf8.DecodeLastRuneInString(before[:i])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		i -= w
+	}
+	return articleWords[strings.ToLower(before[i:])]
+}
+
+// articleWords are the words of afterArticle.
+var articleWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`die der das den dem des ein eine einen einem meine mein meinen meinem unsere unser the a an my your our his her their this that
+		le la les un une mon ma mes notre votre ce cette el los las una mi mis su sus nuestro nuestra il lo gli uno mio mia nostro nostra questo questa
+		o os as um uma meu minha nosso nossa het een mijn onze dit deze seit since depuis desde dal sinds vanaf ab für for pour por per para voor avec with mit met con com`) {
+		m[w] = true
+	}
+	return m
+}()
