@@ -91,6 +91,23 @@ func TestWidgetRoutes(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("config %d %s", st, body)
 	}
+	// The config is sent compressed as the client accepts, the same JSON.
+	for _, tt := range []struct{ accept, encoding string }{
+		{"gzip, deflate, br", "br"}, {"gzip, deflate", "gzip"}, {"br;q=0, gzip", "gzip"}, {"", ""}, {"identity", ""},
+	} {
+		hdr := http.Header{}
+		if tt.accept != "" {
+			hdr.Set("Accept-Encoding", tt.accept)
+		}
+		st, b, rh := h.doFull("GET", "/w/config?site=demo", hdr, "")
+		if st != 200 || rh.Get("Content-Encoding") != tt.encoding || !strings.Contains(rh.Get("Vary"), "Accept-Encoding") ||
+			rh.Get("Content-Type") != "application/json" || rh.Get("Cache-Control") != "max-age=5" {
+			t.Fatalf("config with Accept-Encoding %q: %d %v", tt.accept, st, rh)
+		}
+		if got := decode(t, tt.encoding, b); got != body {
+			t.Fatalf("config with Accept-Encoding %q decodes to %q, want %q", tt.accept, got, body)
+		}
+	}
 	var sc edge.SiteConfig
 	if err := json.Unmarshal([]byte(body), &sc); err != nil {
 		t.Fatal(err)

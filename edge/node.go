@@ -44,6 +44,7 @@ type Node struct {
 	widget   map[string]asset
 	models   map[string]asset
 	packs    packCache
+	configs  configCache // /w/config bodies and their compressed copies, by site
 	sites    siteTable
 	hub      hub
 	kbPacks  kbPacks
