@@ -46,10 +46,13 @@ const (
 	// a street line right after an address word, in any language, when the
 	// street has no street word the grammars know: "adres Meir 44",
 	// "adresa Vinohradská 12", "διεύθυνση Ερμού 25", "address: 1500 Broadway"
-	cuedStreet = `(?i:address|adres|adresse|anschrift|adresa|indirizzo|dirección|direccion|endereço|endereco|morada|alamat|διεύθυνση|адрес|adressen|osoite|cím|` + deliverTo + `)(?:\s+(?:is|ist|est|es|è|é|je|er|är|de livraison|di consegna|de entrega|nueva|nuevo|new|neue|nova|novo))?\s*[:：]?\s*((?:\p{Lu}[\p{L}'’-]+\s+){0,2}\p{Lu}[\p{L}'’-]+\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?|\d{1,3}[A-Za-z]?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}'’-]*)(?:,|$|\s*\n|\s+(?:in|à|a|en|em|te|bei|op)\s+\p{Lu})`
-	// sending words before a street line (cuedStreet): "liefern an
-	// Spalenberg 12", "bezorgen op Damrak 70", "ship to 40 Esplanade"
-	deliverTo = `ship\s+(?:it\s+)?to|send\s+(?:it\s+)?to|deliver\s+(?:it\s+)?to|(?:liefern|schicken|senden|bitte|lieferung|versand|zustellung)\s+(?:sie\s+)?(?:bitte\s+)?an|(?:sturen|stuur|bezorgen|leveren|verzenden)\s+(?:het\s+)?(?:naar|op|aan)|(?:envoyer|livrer|livraison|expédier)\s+(?:à|au|a)|(?:enviar|mandar|envío|envio|entregar)\s+(?:a|al|en|para|em|na|no)|(?:spedire|consegnare|inviare|spedizione|consegna)\s+(?:a|in|al)`
+	cuedStreet = `(?i:address|adres|adresse|anschrift|adresa|indirizzo|dirección|direccion|endereço|endereco|morada|alamat|διεύθυνση|адрес|adressen|osoite|cím)(?:\s+(?:is|ist|est|es|è|é|je|er|är|de livraison|di consegna|de entrega|nueva|nuevo|new|neue|nova|novo))?\s*[:：]?\s*` + cuedLine
+	// the street line of cuedStreet and deliveredStreet, and what may follow it
+	cuedLine = `((?:\p{Lu}[\p{L}'’-]+\s+){0,2}\p{Lu}[\p{L}'’-]+\s+\d{1,4}[A-Za-z]?(?:/\d{1,4})?|\d{1,3}[A-Za-z]?\s+(?:\p{Lu}\p{Ll}[\p{L}'’-]*\s+){0,2}\p{Lu}\p{Ll}[\p{L}'’-]*)(?:,|$|\s*\n|\s+(?:in|à|a|en|em|te|bei|op)\s+\p{Lu})`
+	// a street line after a sending word: "liefern an Spalenberg 12",
+	// "bezorgen op Damrak 70"
+	deliveredStreet = `(?i:` + deliverTo + `)\s*[:：]?\s*` + cuedLine
+	deliverTo       = `ship\s+(?:it\s+)?to|send\s+(?:it\s+)?to|deliver\s+(?:it\s+)?to|(?:liefern|schicken|senden|bitte|lieferung|versand|zustellung)\s+(?:sie\s+)?(?:bitte\s+)?an|(?:sturen|stuur|bezorgen|leveren|verzenden)\s+(?:het\s+)?(?:naar|op|aan)|(?:envoyer|livrer|livraison|expédier)\s+(?:à|au|a)|(?:enviar|mandar|envío|envio|entregar)\s+(?:a|al|en|para|em|na|no)|(?:spedire|consegnare|inviare|spedizione|consegna)\s+(?:a|in|al)`
 	// French street types (and their abbreviations)
 	typesFR = `rue|avenue|av\.|boulevard|boul\.|boul|bd|place|pl\.|allée|allee|chemin|ch\.|impasse|imp\.|quai|route|rte|cours|square|passage|faubourg|fbg|cité|cite|résidence|chaussée|chaussee|voie|sentier|rond-point|hameau|montée|esplanade|promenade|parvis|lotissement|drève|venelle|ruelle`
 	upWord  = `\p{Lu}[\p{L}'’.-]*` // a capitalised word
@@ -98,13 +101,12 @@ const (
 	// type (40 Esplanade, 12 The Strand, 5 The Crescent), before a comma
 	// or the end of the line
 	typeOnlyEN = `\b((?:(?:Unit|Flat|Apt|Suite|Shop|Level)\.?\s+[A-Za-z0-9-]{1,5},?\s+)?\d{1,5}[A-Za-z]?,?\s+(?:The\s+(?:Esplanade|Parade|Strand|Crescent|Promenade|Boulevard|Terrace|Circus|Green|Mall|Avenue|Drive|Close|Grove|Mews|Quadrant|Embankment|Causeway|Broadway|Square|Ridgeway|Rise|Glade|Paddock|Chase|Spinney|Croft|Dell|Lanes|Parkway|Esplanade)|Esplanade|Parade|Strand|Promenade|Embankment|Causeway|Crescent|Terrace))(?:,|\s*$|\s*\n|\s+(?:in|and|or|please|pls)\b)`
-	// a street line with no street word before a postcode and town
-	// (Spalenberg 12, 4051 Basel; Damrak 70, 1012 LP Amsterdam; Gran Vía 28, 28013 Madrid)
-	postcodeStreet = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+)(?:[A-Z]{1,2}-)?\d{4,5}(?:\s?[A-Z]{2})?\s+\p{Lu}\p{Ll}`
-	// a street line with no street word before a big town's name (Damrak
-	// 70, Amsterdam; Spalenberg 12 in Basel; Getreidegasse 9 in Salzburg)
-	cityStreet = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+(?:in|à|a|en|em|te|bei)\s+)(?:` + bigCities + `)\b`
-	bigCities  = `Amsterdam|Rotterdam|Den Haag|Utrecht|Eindhoven|Groningen|Haarlem|Leiden|Delft|Maastricht|Antwerpen|Gent|Brugge|Leuven|Brussel|Bruxelles|Liège|Namur|Basel|Bern|Zürich|Zurich|Genève|Geneve|Lausanne|Luzern|Lugano|St\. Gallen|Winterthur|Wien|Graz|Linz|Salzburg|Innsbruck|Berlin|Hamburg|München|Köln|Frankfurt|Stuttgart|Düsseldorf|Leipzig|Dresden|Hannover|Nürnberg|Bremen|Essen|Dortmund|Bonn|Münster|Freiburg|Heidelberg|Mannheim|Karlsruhe|Augsburg|Paris|Lyon|Marseille|Toulouse|Nice|Nantes|Strasbourg|Bordeaux|Lille|Rennes|Montpellier|Luxembourg|Madrid|Barcelona|Valencia|Sevilla|Málaga|Malaga|Bilbao|Zaragoza|Granada|Palma|Roma|Milano|Napoli|Torino|Firenze|Bologna|Venezia|Genova|Verona|Palermo|Lisboa|Porto|Braga|Coimbra|Faro|København|Stockholm|Oslo|Helsinki|Praha|Warszawa|Kraków|Budapest|Dublin|London`
+	// a street line with no street word before a postcode (Spalenberg 12,
+	// 4051 Basel; Damrak 70, 1012 LP Amsterdam) or a big town's name
+	// (Damrak 70, Amsterdam; Spalenberg 12 in Basel): matched backwards
+	// from the postcode or the town (scanBeforeTown)
+	beforePostcode = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+)(?:[A-Z]{1,2}-)?$`
+	beforeTown     = `(?:^|[^\p{L}\p{N}])((?:\p{Lu}[\p{L}'’-]*\s+)(?:(?:van|de|den|der|het|op|de la|del|di|da|do|du|des|la|le|el)\s+|\p{Lu}[\p{L}'’-]*\s+){0,2}[1-9]\d{0,3}[A-Za-z]?)(?:,\s*|\s+(?:in|à|a|en|em|te|bei)\s+)(?:Den\s+|St\.\s+)?$`
 )
 
 var (
@@ -114,7 +116,11 @@ var (
 	zhEstate     *regexp.Regexp
 	zhTail       *regexp.Regexp
 	zhVillage    *regexp.Regexp
+	// street lines before a postcode or a town (scanBeforeTown)
+	reBeforePostcode, reBeforeTown *regexp.Regexp
 )
+
+var ctyBit = langBit["cty"]
 
 func loadGrammars() {
 	// tail compiles a grammar's unit pattern, tried right after its match
@@ -206,6 +212,7 @@ func loadGrammars() {
 		// post-office boxes (every language) and street lines after an address word
 		gw("box", poBox),
 		{lang: "cue", re: regexp.MustCompile(`^` + cuedStreet), atWord: true, sub: true},
+		{lang: "dlv", re: regexp.MustCompile(`^` + deliveredStreet), atWord: true, sub: true},
 		// Arabic lines led by a tower or building name: برج خليفة، الطابق 34، شقة 3402
 		g("ar", `(?:برج|عمارة|مبنى|بناية|مجمع)\s+(?:\p{Arabic}+\s*){1,3}[،,]\s*(?:الطابق|الدور|طابق|دور|شقة|مكتب)\s*\d{1,5}(?:\s*[،,]\s*(?:شقة|مكتب|الطابق|الدور)\s*\d{1,5})*`),
 		// Swedish: Drottninggatan 53, lgh 1102; Storgatan 5B
@@ -219,8 +226,6 @@ func loadGrammars() {
 		// Iberian floors after a street with no street word (Gran Vía 28, 6º izq.)
 		g("flr", floorIB, unitES),
 		{lang: "ent", re: regexp.MustCompile(typeOnlyEN), sub: true, tail: tail([]string{unitEN})},
-		{lang: "pcd", re: regexp.MustCompile(postcodeStreet), sub: true},
-		{lang: "cty", re: regexp.MustCompile(cityStreet), sub: true},
 		// Kyoto: the street (通), a direction (上る/下ル/東入ル) and the town's number
 		g("jak", `(?:\p{Han}{1,3}[都道府県])?\p{Han}{1,5}市\p{Han}{1,4}区[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?通[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?(?:上る|下る|上ル|下ル|入る|入ル|上がる|下がる)[\p{Han}\p{Hiragana}\p{Katakana}ー]{0,10}?(?:\d{1,4}|[一二三四五六七八九十百]{1,4})(?:番地?)?(?:[-−－]\d{1,4}){0,2}`, bldgJA),
 		gs("vi", `((?:(?i:số)\s+)?\b\d{1,4}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)*\s+\p{Lu}\p{L}*(?:\s+\p{Lu}\p{L}*){1,3}),\s*(?:Phường|P\.|Quận|Q\.|Huyện|Xã|Thị xã)`),
@@ -228,7 +233,7 @@ func loadGrammars() {
 	for i := range grammars {
 		grammars[i].bit, grammars[i].loc = langBit[grammars[i].lang], grammarLocale(grammars[i].lang)
 		switch grammars[i].lang {
-		case "cue", "flr", "pcd", "cty", "enf", "ent":
+		case "cue", "dlv", "flr", "enf", "ent":
 			grammars[i].stop = true
 		}
 	}
@@ -238,6 +243,7 @@ func loadGrammars() {
 	// housing estate's building without a road (the room is added by zhTail/zhRoom)
 	zhEstate = regexp.MustCompile(`(?:小区|小區|花园|花園|家园|家園|新村|新城|公寓|社区|社區|苑|园|園|府|庭|城|里|大厦|大廈|广场|廣場|中心|村)(?:[一二三四五六七八九十0-9]{1,2}期)?(?:[A-Z0-9]{1,3}|[一二三四五六七八九十]{1,3})(?:栋|棟|幢|座|号楼|號樓)`)
 	zhVillage = regexp.MustCompile(`(?:\p{Han}{2,3}(?:省|自治区))?\p{Han}{2,4}(?:市|州|盟)\p{Han}{1,4}(?:县|縣|区|區|旗|市)\p{Han}{1,4}(?:镇|鎮|乡|鄉)\p{Han}{1,5}?(?:村|屯|寨)(?:\d{1,3}(?:组|組|队|隊))?(?:\d{1,4}(?:号|號))?`)
+	reBeforePostcode, reBeforeTown = regexp.MustCompile(beforePostcode), regexp.MustCompile(beforeTown)
 	zhTail = regexp.MustCompile(`^(?:\s?[\p{Han}A-Za-z0-9]{0,10}?(?:\d{1,4}|[A-Z一二三四五六七八九十])(?:号楼|號樓|栋|棟|幢|座|单元|單元|楼|樓|层|層|室|号|號|F|f)(?:之\d{1,3})?)*`)
 }
 
@@ -353,12 +359,15 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 				s, e = m[2], m[3]
 			}
 			if g.stop {
-				if s = trimLead(text, s, e); notStreet(text[s:e]) || (g.lang == "pcd" || g.lang == "cty") && afterArticle(text[:s]) {
+				if s = trimLead(text, s, e); notStreet(text[s:e]) {
 					continue
 				}
 			}
 			c = addStreet(text, s, g.withTail(text, e), c)
 		}
+	}
+	if checked && (f.postcode || langs&ctyBit != 0) {
+		c = scanBeforeTown(text, f.postcode, words, c)
 	}
 	if o.locale("zh") && f.zhStreet && f.zhNumber {
 		c = scanZhAddresses(text, zhCore, c)
@@ -464,7 +473,7 @@ func scanZhAddresses(text string, core *regexp.Regexp, c []Span) []Span {
 // "cue"), the English lines led by a unit ("enl") with English.
 func grammarLocale(lang string) string {
 	switch lang {
-	case "box", "cue", "flr", "pcd", "cty":
+	case "box", "cue", "dlv", "flr":
 		return ""
 	case "enl", "enx", "enn", "enf", "ent":
 		return "en"
@@ -497,7 +506,8 @@ var streetWords = map[string][]string{
 	"id":  {"jl", "jln", "jalan", "gg", "gang", "lorong"},
 	"box": {"p", "po", "post", "rr", "hc", "postfach", "bp", "b", "boîte", "boite", "apartado", "apdo", "caixa", "cx", "casella", "postbus", "posta", "skrytka", "skr", "а", "абонентский", "ص", "صندوق"},
 	"enl": {"flat", "apt", "apartment", "unit", "suite", "ste", "house", "h", "plot", "door", "shop", "office", "villa", "blk", "block"},
-	"cue": {"ship", "send", "deliver", "liefern", "schicken", "senden", "bitte", "lieferung", "versand", "zustellung", "sturen", "stuur", "bezorgen", "leveren", "verzenden", "envoyer", "livrer", "livraison", "expédier", "enviar", "mandar", "envío", "envio", "entregar", "spedire", "consegnare", "inviare", "spedizione", "consegna", "address", "adres", "adresse", "anschrift", "adresa", "indirizzo", "dirección", "direccion", "endereço", "endereco", "morada", "alamat", "διεύθυνση", "адрес", "adressen", "osoite", "cím"},
+	"dlv": {"ship", "send", "deliver", "liefern", "schicken", "senden", "bitte", "lieferung", "versand", "zustellung", "sturen", "stuur", "bezorgen", "leveren", "verzenden", "envoyer", "livrer", "livraison", "expédier", "enviar", "mandar", "envío", "envio", "entregar", "spedire", "consegnare", "inviare", "spedizione", "consegna"},
+	"cue": {"address", "adres", "adresse", "anschrift", "adresa", "indirizzo", "dirección", "direccion", "endereço", "endereco", "morada", "alamat", "διεύθυνση", "адрес", "adressen", "osoite", "cím"},
 	"vi":  {"đường", "phố", "ngõ", "hẻm", "ngách", "kiệt", "phường", "quận", "huyện", "xã"},
 	"ru":  {"ул", "улица", "улице", "улицы", "улицу", "пр", "пр-т", "т", "проспект", "проспекте", "проспекта", "пер", "переулок", "переулке", "наб", "набережная", "набережной", "бульвар", "бульваре", "б", "шоссе", "мкр", "мкрн", "микрорайон", "микрорайоне", "микрорайона", "пл", "площадь", "площади", "проезд", "проезде", "тупик", "кт", "просп", "бул", "аллея", "аллее", "аллеи", "тракт", "тракте", "линия", "линии"},
 }
@@ -505,7 +515,7 @@ var streetWords = map[string][]string{
 // langSet is a bit set of grammar languages (langBit).
 type langSet uint32
 
-var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096, "pl": 8192, "id": 16384, "box": 1 << 15, "cue": 1 << 16, "sv": 1 << 17, "th": 1 << 18, "hi": 1 << 19, "enl": 1 << 20, "enx": 1 << 21, "enn": 1 << 22, "ptb": 1 << 23, "enf": 1 << 24, "flr": 1 << 25, "pcd": 1 << 26, "cty": 1 << 27, "jak": 1 << 28, "ent": 1 << 29}
+var langBit = map[string]langSet{"en": 1, "fr": 2, "es": 4, "it": 8, "pt": 16, "de": 32, "ru": 64, "ja": 128, "ko": 256, "ar": 512, "nl": 1024, "tr": 2048, "vi": 4096, "pl": 8192, "id": 16384, "box": 1 << 15, "cue": 1 << 16, "sv": 1 << 17, "th": 1 << 18, "hi": 1 << 19, "enl": 1 << 20, "enx": 1 << 21, "enn": 1 << 22, "ptb": 1 << 23, "enf": 1 << 24, "flr": 1 << 25, "pcd": 1 << 26, "cty": 1 << 27, "jak": 1 << 28, "ent": 1 << 29, "dlv": 1 << 30}
 
 // dePrefixes are the first words of German street names without a street
 // word (Am Markt 4, Unter den Linden 77): they trigger the German grammars.
@@ -716,9 +726,6 @@ func triggeredLangs(text string, f cues, words []wordAt) (langSet, []wordAt) {
 	}
 	if f.jaArea && f.kyoto {
 		set |= langBit["jak"]
-	}
-	if f.postcode {
-		set |= langBit["pcd"]
 	}
 	if f.th {
 		set |= langBit["th"]
@@ -972,3 +979,62 @@ var articleWords = func() map[string]bool {
 	}
 	return m
 }()
+
+// scanBeforeTown appends the street lines written without a street word
+// right before a postcode and town (postcode: the text has one, see
+// cues.postcode) or before a big town's name (a word of words with the
+// "cty" language): "Spalenberg 12, 4051 Basel", "Damrak 70, Amsterdam".
+// Each is matched backwards from the postcode or the town, so the cost is
+// one small match per postcode or town, not a scan of the text.
+func scanBeforeTown(text string, postcode bool, words []wordAt, c []Span) []Span {
+	add := func(re *regexp.Regexp, at int) {
+		from := max(0, at-100)
+		m := re.FindStringSubmatchIndex(text[from:at])
+		if m == nil || m[2] < 0 {
+			return
+		}
+		s, e := from+m[2], from+m[3]
+		if from > 0 && m[0] == 0 {
+			// the window may start inside a word
+			if r, _ := utf8.DecodeLastRuneInString(text[:from]); unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return
+			}
+		}
+		if s = trimLead(text, s, e); s >= e || notStreet(text[s:e]) || afterArticle(text[:s]) {
+			return
+		}
+		c = addStreet(text, s, e, c)
+	}
+	if postcode {
+		for i, run := 0, 0; i < len(text); i++ {
+			b := text[i]
+			if b >= '0' && b <= '9' {
+				run++
+				continue
+			}
+			if b == ' ' && (run == 4 || run == 5) && postcodeTown(text[i:]) {
+				add(reBeforePostcode, i-run)
+			}
+			run = 0
+		}
+	}
+	for _, w := range words {
+		if w.langs&ctyBit != 0 && text[w.at] >= 'A' && text[w.at] <= 'Z' {
+			add(reBeforeTown, w.at)
+		}
+	}
+	return c
+}
+
+// postcodeTown reports whether rest (after a postcode's digits) goes on
+// with a town: " Basel", " AB Amsterdam" (the Dutch letters).
+func postcodeTown(rest string) bool {
+	if len(rest) > 4 && rest[0] == ' ' && rest[1] >= 'A' && rest[1] <= 'Z' && rest[2] >= 'A' && rest[2] <= 'Z' && rest[3] == ' ' {
+		rest = rest[3:]
+	}
+	if len(rest) < 3 || rest[0] != ' ' || rest[1] < 'A' || rest[1] > 'Z' {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(rest[2:])
+	return unicode.IsLower(r)
+}
