@@ -95,8 +95,9 @@ const (
 	// the words that end an Indian locality or housing society's name
 	localityIN = `(?:Vihar|Nagar|Enclave|Colony|Apartments|Apts|Society|CHS|Residency|Kunj|Bagh|Puram|Layout|Complex|Niwas|Sadan|Bhavan|Dham|Heights|Towers|Gardens|Park|Extension|Marg)`
 	// a street line with no street word (Gran Vía 28, Rosalía de Castro 7)
-	// followed by an Iberian floor and door: 6º izq., 3.º Esq., 2ª B, piso 4
-	floorIB = `\b(?:\p{Lu}[\p{L}'’.-]*\s+)(?:(?:de la|de las|de los|del|de|da|do|das|dos|la|el|y|e)\s+|\p{Lu}[\p{L}'’.-]*\s+){0,3}[1-9]\d{0,3}[A-Za-z]?,?\s+(?:\d{1,2}\s?\.?\s?[º°ª]\s?(?:[A-Z]\b|(?i:izq\.?|izqda\.?|izquierda|dcha\.?|dch\.?|derecha|dr\.|drcha\.?|centro|ctro\.?|esq\.?|esquerdo|dto\.?|dt\.?|direito|dir\.?|frente|int\.?|ext\.?))|(?i:piso|planta|andar)\s+\d{1,2}\b|(?i:bajo|entresuelo|ático|atico|r/c)\b)`
+	// followed by an Iberian floor and door (6º izq., 3.º Esq., 2ª B, piso 4)
+	// or a flat, office or house (Los Leones 1250, depto 34; apto 12)
+	floorIB = `\b(?:\p{Lu}[\p{L}'’.-]*\s+)(?:(?:de la|de las|de los|del|de|da|do|das|dos|la|el|y|e)\s+|\p{Lu}[\p{L}'’.-]*\s+){0,3}[1-9]\d{0,3}[A-Za-z]?,?\s+(?:\d{1,2}\s?\.?\s?[º°ª]\s?(?:[A-Z]\b|(?i:izq\.?|izqda\.?|izquierda|dcha\.?|dch\.?|derecha|dr\.|drcha\.?|centro|ctro\.?|esq\.?|esquerdo|dto\.?|dt\.?|direito|dir\.?|frente|int\.?|ext\.?))|(?i:piso|planta|andar)\s+\d{1,2}\b|(?i:bajo|entresuelo|ático|atico|r/c)\b|(?i:depto\.?|dpto\.?|departamento|apto\.?|apartamento|oficina|of\.|casa|interior|local|sala|bloco|torre)\s*\d{1,4}[A-Za-z]?\b)`
 	// a number and a street type used as the whole name, or "The" and a
 	// type (40 Esplanade, 12 The Strand, 5 The Crescent), before a comma
 	// or the end of the line
@@ -143,7 +144,7 @@ func loadGrammars() {
 		// 221B Baker Street, 1600 Pennsylvania Ave NW, Apt 4B
 		// a unit or house first, maybe a building, then the street (with or without a number)
 		gw("enl", leadEN+`(?:`+numEN+`,?\s+)?`+dirEN+`(?:`+nameEN+`\s+){0,3}`+nameEN+`\s+(?i:`+typesEN+`|`+typesEN2+`)\b\.?(?:\s+No\.?\s*\d{1,4})?(?:,\s+(?:\p{Lu}[\p{L}'’-]*\s+){0,2}(?:Layout|Nagar|Colony|Sector|Phase|Hills|Extension|Estate|Enclave)\b)?`, unitEN),
-		gw("enl", leadEN+`(?:(?i:road|street|st|lane)\s+No\.?|(?i:sector|block|phase))\s*\d{1,4}(?:,\s+(?:\p{Lu}[\p{L}'’-]*\s+){0,2}\p{Lu}[\p{L}'’-]*)?`, unitEN),
+		gw("enl", leadEN+`(?:(?:(?i:road|street|st|lane)\s+No\.?|(?i:sector|block|phase))\s*\d{1,4}|\d{1,2}(?:st|nd|rd|th)\s+(?:Cross|Main|Block|Stage|Phase|Sector)(?:\s+Road)?)(?:,\s+(?:\p{Lu}[\p{L}'’-]*\s+){0,2}\p{Lu}[\p{L}'’-]*)?`, unitEN),
 		g("en", `(?:(?:Flat|Apt|Apartment|Unit|Level|Floor|Suite|Ste)\.?\s+#?[A-Za-z0-9-]{1,5},?\s+)?`+numEN+`,?\s+`+dirEN+`(?:`+nameEN+`\s+){0,3}`+nameEN+`\s+(?i:`+typesEN+`)\b\.?(?:\s+(?:NW|NE|SW|SE|N|S|E|W)\b)?`, unitEN),
 		g("enx", `\b\d{1,5}\s+(?:(?:N|S|E|W)\.?\s+)?Broadway\b`, unitEN),
 		// Chicago-style names that end with a direction: 2500 N Lincoln Park West
@@ -492,7 +493,7 @@ var streetWords = map[string][]string{
 	"enf": {"vihar", "nagar", "enclave", "colony", "apartments", "apts", "society", "chs", "residency", "kunj", "bagh", "puram", "layout", "complex", "niwas", "sadan", "bhavan", "dham", "heights", "towers", "gardens", "park", "extension", "marg", "sector", "block", "phase", "pocket"},
 	"ent": {"esplanade", "parade", "strand", "promenade", "embankment", "causeway", "crescent", "terrace", "boulevard", "circus", "green", "mall", "avenue", "drive", "close", "grove", "mews", "quadrant", "broadway", "square", "ridgeway", "rise", "glade", "paddock", "chase", "spinney", "croft", "dell", "lanes", "parkway"},
 	"cty": {"amsterdam", "rotterdam", "haag", "utrecht", "eindhoven", "groningen", "haarlem", "leiden", "delft", "maastricht", "antwerpen", "gent", "brugge", "leuven", "brussel", "bruxelles", "liège", "namur", "basel", "bern", "zürich", "zurich", "genève", "geneve", "lausanne", "luzern", "lugano", "gallen", "winterthur", "wien", "graz", "linz", "salzburg", "innsbruck", "berlin", "hamburg", "münchen", "köln", "frankfurt", "stuttgart", "düsseldorf", "leipzig", "dresden", "hannover", "nürnberg", "bremen", "essen", "dortmund", "bonn", "münster", "freiburg", "heidelberg", "mannheim", "karlsruhe", "augsburg", "paris", "lyon", "marseille", "toulouse", "nice", "nantes", "strasbourg", "bordeaux", "lille", "rennes", "montpellier", "luxembourg", "madrid", "barcelona", "valencia", "sevilla", "málaga", "malaga", "bilbao", "zaragoza", "granada", "palma", "roma", "milano", "napoli", "torino", "firenze", "bologna", "venezia", "genova", "verona", "palermo", "lisboa", "porto", "braga", "coimbra", "faro", "københavn", "stockholm", "oslo", "helsinki", "praha", "warszawa", "kraków", "budapest", "dublin", "london"},
-	"flr": {"º", "ª", "izq", "izqda", "izquierda", "dcha", "dch", "derecha", "drcha", "esq", "esquerdo", "direito", "dto", "piso", "planta", "andar", "bajo", "entresuelo", "ático", "atico"},
+	"flr": {"depto", "dpto", "departamento", "apto", "apartamento", "oficina", "of", "casa", "interior", "local", "sala", "bloco", "torre", "º", "ª", "izq", "izqda", "izquierda", "dcha", "dch", "derecha", "drcha", "esq", "esquerdo", "direito", "dto", "piso", "planta", "andar", "bajo", "entresuelo", "ático", "atico"},
 	"en":  {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl", "terrace", "close", "crescent", "highway", "hwy", "parkway", "pkwy", "square", "sq", "mews", "gardens", "grove", "circle", "cir", "row", "walk", "trail", "trl", "loop", "alley", "aly", "pike", "plaza", "wharf", "quay", "hts"},
 	"fr":  {"rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse", "quai", "route", "cours", "square", "passage", "boul", "pl", "ch", "imp", "rte", "faubourg", "fbg", "cité", "cite", "résidence", "chaussée", "chaussee", "voie", "sentier", "rond", "hameau", "montée", "esplanade", "promenade", "parvis", "lotissement", "drève", "venelle", "ruelle"},
 	"es":  {"calle", "c", "avenida", "avda", "av", "paseo", "plaza", "pza", "camino", "carrer", "ronda", "travesía", "glorieta", "carretera", "cl", "cll", "carrera", "cra", "kr", "cr", "transversal", "tv", "diagonal", "dg", "ak", "ac", "avd", "pº", "travesia", "ctra", "jr", "jirón", "jiron", "pasaje", "psje", "pje", "prolongación", "prolongacion", "prol", "calzada", "calz", "callejón", "callejon", "privada", "priv", "cerrada", "circuito", "andador", "boulevard", "blvd", "bulevar", "malecón", "malecon", "alameda", "rambla", "passeig", "vía", "via", "camí", "urbanización", "urb", "rúa", "bv", "bvd", "bvar"},
@@ -945,7 +946,7 @@ func trimLead(text string, s, e int) int {
 var leadWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`bitte please pls hallo hello hi hola bonjour ciao olá ola hoi graag gerne merci gracias grazie obrigado danke thanks
-		ich wir ik je yo io eu we i meine mein my ma mon mi mia mio minha meu mijn nieuw neu neue new nouvelle nueva nuova nova
+		ich wir ik je yo io eu we i meine mein my ma mon mi mia mio minha meu mijn
 		lieferadresse adresse adres address dirección direccion indirizzo endereço morada an nach to naar op aan à au chez a en em para per in im at bei`) {
 		m[w] = true
 	}
