@@ -194,7 +194,8 @@ func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
 // buildWASMInto builds the widget core into dir and copies wasm_exec.js next to it.
 func buildWASMInto(dir string) error {
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "kefu.wasm"), "github.com/kefu-io/kefu/widget/wasm")
+	// The flags of the Makefile's WASM_FLAGS, which shoppers get.
+	cmd := exec.Command(goBin, "build", "-trimpath", "-gcflags=all=-l", "-gcflags=github.com/kefu-io/kefu/...=", "-ldflags=-s -w", "-o", filepath.Join(dir, "kefu.wasm"), "github.com/kefu-io/kefu/widget/wasm")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("build kefu.wasm: %v\n%s", err, out)

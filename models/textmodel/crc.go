@@ -20,7 +20,10 @@ var crcTable = func() *[256]uint32 {
 	return &t
 }()
 
-// checksum returns the IEEE CRC-32 of b, as crc32.ChecksumIEEE.
+// checksum returns the IEEE CRC-32 of b, as crc32.ChecksumIEEE. Never
+// inlined, like the reader's methods (see reader).
+//
+//go:noinline
 func checksum(b []byte) uint32 {
 	t := crcTable
 	c := ^uint32(0)

@@ -119,6 +119,7 @@ func (e *contextError) Error() string { return "textmodel: " + e.what + ": " + e
 // Unwrap returns the sentinel.
 func (e *contextError) Unwrap() error { return e.err }
 
+//go:noinline
 func wrap(what string, err error) error { return &contextError{what: what, err: err} }
 
 // Weights are the float parameters of a model, as produced by training.
@@ -395,13 +396,18 @@ func appendQuantized(out []byte, m []float32, rows, dim int) []byte {
 	return out
 }
 
-// reader walks the file; the first error sticks.
+// reader walks the file; the first error sticks. Its methods, wrap, itoa,
+// checksum and dequantize are never inlined (//go:noinline): Load runs once
+// per model, and their inlined copies in Load and readCompact were ~16 KB
+// of WebAssembly, ~5 KB of brotli in the browser core every shopper downloads
+// (widget/core TestWASMCoreSize).
 type reader struct {
 	buf []byte
 	off int
 	err error
 }
 
+//go:noinline
 func (r *reader) take(n int, what string) []byte {
 	if r.err != nil {
 		return nil
@@ -415,6 +421,7 @@ func (r *reader) take(n int, what string) []byte {
 	return p
 }
 
+//go:noinline
 func (r *reader) u8(what string) uint8 {
 	if p := r.take(1, what); p != nil {
 		return p[0]
@@ -422,6 +429,7 @@ func (r *reader) u8(what string) uint8 {
 	return 0
 }
 
+//go:noinline
 func (r *reader) u16(what string) uint16 {
 	if p := r.take(2, what); p != nil {
 		return binary.LittleEndian.Uint16(p)
@@ -429,6 +437,7 @@ func (r *reader) u16(what string) uint16 {
 	return 0
 }
 
+//go:noinline
 func (r *reader) u32(what string) uint32 {
 	if p := r.take(4, what); p != nil {
 		return binary.LittleEndian.Uint32(p)
@@ -436,11 +445,13 @@ func (r *reader) u32(what string) uint32 {
 	return 0
 }
 
+//go:noinline
 func (r *reader) str(what string) string {
 	n := r.u16(what)
 	return string(r.take(int(n), what))
 }
 
+//go:noinline
 func (r *reader) floats(n int, what string) []float32 {
 	p := r.take(4*n, what)
 	if p == nil {
@@ -633,6 +644,7 @@ func expectedSize(data []byte, version uint16) (int, bool) {
 	return r.off + buckets*(4+dim) + nl*(4+dim+4) + 4, true
 }
 
+//go:noinline
 func itoa(v int) string {
 	if v == 0 {
 		return "0"

@@ -234,7 +234,10 @@ func (m *Model) hiddenScores(s *scratch, h []float32) {
 	softmax(s.logits)
 }
 
-// dequantize returns rows×dim int8 values times their row scales.
+// dequantize returns rows×dim int8 values times their row scales. Never
+// inlined, like the reader's methods (see reader).
+//
+//go:noinline
 func dequantize(q []byte, scales []float32, dim int) []float32 {
 	out := make([]float32, len(q))
 	for i, v := range q {

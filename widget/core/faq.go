@@ -346,7 +346,11 @@ func (ix *index) match(text string) []match {
 	return out
 }
 
-// itoa formats a small non-negative int without strconv.
+// itoa formats a small non-negative int without strconv. Never inlined:
+// it only builds error texts, and each inlined copy is code in the
+// browser core (TestWASMCoreSize).
+//
+//go:noinline
 func itoa(n int) string {
 	if n == 0 {
 		return "0"

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 // TestWASMImportsStayLean: the browser core (widget/wasm, GOOS=js) links
@@ -63,5 +65,57 @@ func TestWASMLinksNoHeavyCode(t *testing.T) {
 		if bytes.Contains(wasm, []byte(name)) {
 			t.Errorf("widget/wasm links %s…", name)
 		}
+	}
+}
+
+// wasmFlags are the Makefile's WASM_FLAGS, the build shoppers download,
+// as exec arguments.
+var wasmFlags = []string{"-trimpath", "-gcflags=all=-l", "-gcflags=github.com/kefu-io/kefu/...=", "-ldflags=-s -w"}
+
+// maxCoreBrotli is the ceiling of the core's brotli-11 size with Go 1.26
+// (4 December: 485,169 B; an empty js/wasm program with the same flags is
+// ~412 KB). A new Go release may move it: measure an empty program with
+// the same flags before raising it.
+const maxCoreBrotli = 490_000
+
+// TestWASMCoreSize builds the core as `make wasm` does and fails when its
+// brotli size passes maxCoreBrotli: every byte of it is on the wire of
+// every shopper who opens the chat (README "Widget on the wire", ≤600 KB
+// in all). It also checks that the Makefile still builds with these
+// flags.
+func TestWASMCoreSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the core")
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "WASM_FLAGS := -trimpath -gcflags=all=-l -gcflags=github.com/kefu-io/kefu/...= -ldflags=\"-s -w\"\n"
+	if !bytes.Contains(mk, []byte(want)) {
+		t.Fatalf("the Makefile has no line %q: update wasmFlags and this test with it", want)
+	}
+	out := filepath.Join(t.TempDir(), "kefu.wasm")
+	args := append(append([]string{"build"}, wasmFlags...), "-o", out, "github.com/kefu-io/kefu/widget/wasm")
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var br bytes.Buffer
+	w := brotli.NewWriterLevel(&br, brotli.BestCompression)
+	if _, err := w.Write(wasm); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kefu.wasm: %d B, %d B brotli-11 (ceiling %d)", len(wasm), br.Len(), maxCoreBrotli)
+	if br.Len() > maxCoreBrotli {
+		t.Errorf("kefu.wasm is %d B brotli-11, over the ceiling of %d B", br.Len(), maxCoreBrotli)
 	}
 }
