@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"math"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -282,9 +281,9 @@ func (ix *index) match(text string) []match {
 	tc := features(text)
 	sc := dotPool.Get()
 	defer dotPool.Put(sc)
-	// The terms in key order: the keys sorted alone (one sort of uint32 for
-	// the whole core: a second instantiation of slices' sort for queryTerm
-	// cost ~20 KB of WebAssembly), then the terms built in that order.
+	// The terms in key order: the keys sorted alone (sortKeys, the core's
+	// one sort: slices' sort for queryTerm cost ~20 KB of WebAssembly),
+	// then the terms built in that order.
 	keys := sc.keys[:0]
 	var norm float64
 	for k, n := range tc {
@@ -301,7 +300,7 @@ func (ix *index) match(text string) []match {
 	if norm == 0 {
 		return out
 	}
-	slices.Sort(keys)
+	sortKeys(keys)
 	terms := sc.terms[:0]
 	for _, k := range keys {
 		f := ix.feats[k]

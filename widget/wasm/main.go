@@ -16,7 +16,10 @@
 //
 // Build (assets/dist is embedded by package assets/dist):
 //
-//	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
+//	GOOS=js GOARCH=wasm go build -trimpath -gcflags=all=-l -gcflags=github.com/kefu-io/kefu/...= -ldflags="-s -w" -o assets/dist/kefu.wasm ./widget/wasm
+//
+// (the Makefile's WASM_FLAGS: the runtime and standard library without
+// inlining, our packages with it; widget/core TestWASMCoreSize).
 //
 // It imports neither fmt nor encoding/json (see widget/core's package doc).
 package main
