@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/kefu-io/kefu/plugins/pii"
@@ -176,14 +175,9 @@ func eval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*data)
+	exs, err := piieval.ReadFiles(*data)
 	if err != nil {
-		return fmt.Errorf("opening data: %w", err)
-	}
-	defer f.Close()
-	exs, err := piieval.Parse(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *data, err)
+		return err
 	}
 	rep := piieval.Evaluate(exs, o)
 	if *asJSON {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -76,6 +77,24 @@ func Parse(r io.Reader) ([]Example, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("piieval: reading: %w", err)
+	}
+	return out, nil
+}
+
+// ReadFiles parses the named data files, in order, into one list.
+func ReadFiles(names ...string) ([]Example, error) {
+	var out []Example
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("piieval: %w", err)
+		}
+		exs, err := Parse(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, exs...)
 	}
 	return out, nil
 }

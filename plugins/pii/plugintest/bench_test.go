@@ -37,20 +37,13 @@ func BenchmarkPIIRedactWasm(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var texts []string
-	for _, name := range []string{"../testdata/test.jsonl", "../testdata/dev.jsonl"} {
-		f, err := os.Open(name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		exs, err := piieval.Parse(f)
-		f.Close()
-		if err != nil {
-			b.Fatalf("%s: %v", name, err)
-		}
-		for _, ex := range exs {
-			texts = append(texts, ex.Text)
-		}
+	exs, err := piieval.ReadFiles("../testdata/test.jsonl", "../testdata/dev.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	texts := make([]string, len(exs))
+	for i, ex := range exs {
+		texts[i] = ex.Text
 	}
 	h, err := pluginhost.NewHost(context.Background(), pluginhost.Config{
 		CacheDir: filepath.Join(os.TempDir(), "kefu-plugintest-cache"),
