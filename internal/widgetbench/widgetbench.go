@@ -78,7 +78,7 @@ type Result struct {
 func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kefu bench widget", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	n := fs.Int("questions", 300, "local questions asked for the latency distribution (0: only bytes)")
+	n := fs.Int("questions", 300, "local answers timed for the latency distribution: questions are asked until that many were answered in the browser, at most three times as many (0: only bytes)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	chromium := fs.String("chromium", "", "chromium binary (default: $CHROME_PATH, chromium, chromium-browser)")
 	fast := fs.Bool("loopback", false, "no network throttling (by default the page loads over an emulated 1.6 Mbit/s, 150 ms link)")
@@ -142,7 +142,7 @@ func PrintLangs(w io.Writer, list []LangBytes) {
 
 // Options configures Run.
 type Options struct {
-	Questions int
+	Questions int // local answers to time (questions asked until that many were answered in the browser); 0: bytes only
 	Chromium  string
 	Throttle  bool      // 1.6 Mbit/s, 150 ms until the latency run
 	Lang      string    // the tag's data-lang (the loader's UI language); "" keeps the demo page's
@@ -360,7 +360,7 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 				return res, err
 			}
 		}
-		lat, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
+		lat, err := chromedp.Run(pctx, chromedp.Evaluate[latencyRun](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
 		if err != nil {
 			return res, fmt.Errorf("latency run: %w", err)
 		}
@@ -369,11 +369,11 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 				return res, err
 			}
 		}
-		if len(lat) != 2*o.Questions {
-			return res, fmt.Errorf("latency run: %d results for %d questions", len(lat), o.Questions)
+		if len(lat.Page) == 0 || len(lat.Core) != len(lat.Page) {
+			return res, fmt.Errorf("latency run: %d page and %d core results", len(lat.Page), len(lat.Core))
 		}
-		res.Latency = summarize(lat[:o.Questions], o.Questions)
-		res.CoreLatency = summarize(lat[o.Questions:], o.Questions)
+		res.Latency = summarize(lat.Page, len(lat.Page))
+		res.CoreLatency = summarize(lat.Core, len(lat.Core))
 	}
 	return res, nil
 }
@@ -479,10 +479,19 @@ const langJS = `new MutationObserver((ms, o) => {
     if (n.tagName === 'SCRIPT' && /\/kefu\.js(\?|$)/.test(n.src)) { n.setAttribute('data-lang', %s); o.disconnect(); }
 }).observe(document, {childList: true, subtree: true});`
 
-// benchJS asks %d questions drawn from the local entries' paraphrases in
-// the packs the page holds (English and Chinese), timing each from the
-// send call to the message callback of its answer; -1 marks a question
-// that went to the edge.
+// latencyRun is what benchJS returns: per question asked, the page's
+// time (send call → message callback of its local answer, -1 when it went
+// to the edge) and the core's alone (-1 when it has no answer).
+type latencyRun struct {
+	Page []float64 `json:"page"`
+	Core []float64 `json:"core"`
+}
+
+// benchJS asks questions drawn from the local entries' paraphrases in the
+// packs the page holds (English and Chinese) until %d were answered in the
+// browser (at most three times as many asked), timing each from the send
+// call to the message callback of its answer; then the core alone on the
+// same questions.
 const benchJS = `(async (n) => {
   // Fetches the Chinese pack too; the question does not wait for it (it
   // goes over the WebSocket), so wait here until the core answers from it.
@@ -496,21 +505,25 @@ const benchJS = `(async (n) => {
   }
   let t0 = 0, got = -1;
   Kefu.on('message', m => { if (m.role === 'bot' && m.source === 'local' && got < 0) got = performance.now() - t0; });
-  const out = [];
-  for (let i = 0; i < n; i++) {
+  const page = [], asked = [];
+  for (let i = 0, local = 0; local < n && i < 3 * n; i++) {
+    const q = qs[i %% qs.length];
     got = -1;
     t0 = performance.now();
-    const m = await Kefu.send(qs[i %% qs.length]);
-    out.push(m.source === 'local' ? got : -1);
+    const m = await Kefu.send(q);
+    const v = m.source === 'local' ? got : -1;
+    if (v >= 0) local++;
+    page.push(v); asked.push(q);
     if (got > 4) { console.info('kefu-slow', i, got.toFixed(2)); performance.measure('kefu-slow ' + i, {start: t0, duration: got}); }
   }
   // The core alone (kefuCore.answer, no page work), on the same questions.
-  for (let i = 0; i < n; i++) {
+  const core = [];
+  for (const q of asked) {
     const t = performance.now();
-    const r = kefuCore.answer(qs[i %% qs.length]);
-    out.push(r && r.text ? performance.now() - t : -1);
+    const r = kefuCore.answer(q);
+    core.push(r && r.text ? performance.now() - t : -1);
   }
-  return out;
+  return {page, core};
 })(%[1]d)`
 
 func summarize(ms []float64, n int) Latency {
