@@ -28,6 +28,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/kefu-io/kefu/internal/keysort"
 	"github.com/kefu-io/kefu/models/features"
 )
 
@@ -250,7 +251,7 @@ func dequantize(q []byte, scales []float32, dim int) []float32 {
 func (m *Model) linearScores(s *scratch) {
 	ids := s.ids
 	if m.unique {
-		sortKeys(ids)
+		keysort.Sort(ids)
 		ids = slices.Compact(ids)
 	}
 	inv := float32(1)
@@ -363,38 +364,4 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias, hidF: m.hidF, outF: m.outF,
 	}
 	return c, nil
-}
-
-// sortKeys sorts a ascending in place: a heapsort written out for uint32
-// keys, the one sort Predict needs. slices.Sort's pdqsort
-// instantiation for uint32 was ~13 KB of WebAssembly in the core every
-// shopper downloads (widget/core TestWASMLinksNoHeavyCode); a sorted order is the same
-// whichever algorithm made it.
-func sortKeys(a []uint32) {
-	n := len(a)
-	for i := n/2 - 1; i >= 0; i-- {
-		siftDown(a, i, n)
-	}
-	for end := n - 1; end > 0; end-- {
-		a[0], a[end] = a[end], a[0]
-		siftDown(a, 0, end)
-	}
-}
-
-// siftDown moves a[root] down the max-heap a[:n] to its place.
-func siftDown(a []uint32, root, n int) {
-	for {
-		c := 2*root + 1
-		if c >= n {
-			return
-		}
-		if c+1 < n && a[c] < a[c+1] {
-			c++
-		}
-		if a[root] >= a[c] {
-			return
-		}
-		a[root], a[c] = a[c], a[root]
-		root = c
-	}
 }

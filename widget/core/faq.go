@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"sync"
+
+	"github.com/kefu-io/kefu/internal/keysort"
 )
 
 // Entry is one FAQ entry as the widget sees it. It mirrors chat.FAQEntry
@@ -281,7 +283,7 @@ func (ix *index) match(text string) []match {
 	tc := features(text)
 	sc := dotPool.Get()
 	defer dotPool.Put(sc)
-	// The terms in key order: the keys sorted alone (sortKeys, the core's
+	// The terms in key order: the keys sorted alone (keysort.Sort, the core's
 	// one sort: slices' sort for queryTerm cost ~20 KB of WebAssembly),
 	// then the terms built in that order.
 	keys := sc.keys[:0]
@@ -300,7 +302,7 @@ func (ix *index) match(text string) []match {
 	if norm == 0 {
 		return out
 	}
-	sortKeys(keys)
+	keysort.Sort(keys)
 	terms := sc.terms[:0]
 	for _, k := range keys {
 		f := ix.feats[k]

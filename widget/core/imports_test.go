@@ -42,7 +42,7 @@ func TestWASMImportsStayLean(t *testing.T) {
 // reasons but must not be linked into it (the names of a build without -s):
 // sync.Pool's per-P queues (~12 KB of WebAssembly), slices' sort for a
 // struct (~20 KB) or for uint32 keys (~13 KB: core and textmodel sort their
-// keys with a heapsort of their own), sort's reflection-based Slice and
+// keys with internal/keysort), sort's reflection-based Slice and
 // hash/crc32 (checksums come from textmodel's own table).
 func TestWASMLinksNoHeavyCode(t *testing.T) {
 	if testing.Short() {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kefu-io/kefu/internal/keysort"
 )
 
 // Feature kinds, mixed into the hash so that a word and an n-gram with the
@@ -140,7 +142,7 @@ func weigh(tc termCounts, idf func(uint32) float32) vector {
 	for k := range tc {
 		v.keys = append(v.keys, k)
 	}
-	sortKeys(v.keys)
+	keysort.Sort(v.keys)
 	var norm float64
 	for _, k := range v.keys {
 		w := tf(tc[k]) * idf(k)
@@ -154,38 +156,4 @@ func weigh(tc termCounts, idf func(uint32) float32) vector {
 		}
 	}
 	return v
-}
-
-// sortKeys sorts a ascending in place: a heapsort written out for uint32
-// keys, the one sort the browser core needs. slices.Sort's pdqsort
-// instantiation for uint32 was ~13 KB of WebAssembly in the core every
-// shopper downloads (TestWASMLinksNoHeavyCode); a sorted order is the same
-// whichever algorithm made it.
-func sortKeys(a []uint32) {
-	n := len(a)
-	for i := n/2 - 1; i >= 0; i-- {
-		siftDown(a, i, n)
-	}
-	for end := n - 1; end > 0; end-- {
-		a[0], a[end] = a[end], a[0]
-		siftDown(a, 0, end)
-	}
-}
-
-// siftDown moves a[root] down the max-heap a[:n] to its place.
-func siftDown(a []uint32, root, n int) {
-	for {
-		c := 2*root + 1
-		if c >= n {
-			return
-		}
-		if c+1 < n && a[c] < a[c+1] {
-			c++
-		}
-		if a[root] >= a[c] {
-			return
-		}
-		a[root], a[c] = a[c], a[root]
-		root = c
-	}
 }

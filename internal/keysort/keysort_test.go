@@ -1,13 +1,14 @@
-package textmodel
+package keysort
 
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
-// TestSortKeys: sortKeys orders like slices.Sort, duplicates and all.
-func TestSortKeys(t *testing.T) {
+// TestSort: Sort orders like slices.Sort, duplicates and all.
+func TestSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	tests := []struct {
 		name string
@@ -27,16 +28,16 @@ func TestSortKeys(t *testing.T) {
 		tests = append(tests, struct {
 			name string
 			keys []uint32
-		}{"random " + itoa(n), k})
+		}{"random " + strconv.Itoa(n), k})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := slices.Clone(tt.keys)
 			want := slices.Clone(tt.keys)
-			sortKeys(got)
+			Sort(got)
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
-				t.Fatalf("sortKeys(%v) = %v, want %v", tt.keys, got, want)
+				t.Fatalf("Sort(%v) = %v, want %v", tt.keys, got, want)
 			}
 		})
 	}
