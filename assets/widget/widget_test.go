@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kefu-io/kefu/internal/browsertest"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -29,7 +27,9 @@ import (
 	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
 	edgepkg "github.com/kefu-io/kefu/edge"
+	"github.com/kefu-io/kefu/internal/browsertest"
 	"github.com/kefu-io/kefu/internal/poll"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 	"github.com/kefu-io/kefu/models/artifacts"
 )
 
@@ -193,12 +193,9 @@ func (e *fakeEdge) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // buildWASMInto builds the widget core into dir and copies wasm_exec.js next to it.
 func buildWASMInto(dir string) error {
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	// The flags of the Makefile's WASM_FLAGS, which shoppers get.
-	cmd := exec.Command(goBin, "build", "-trimpath", "-gcflags=all=-l", "-gcflags=github.com/kefu-io/kefu/...=", "-ldflags=-s -w", "-o", filepath.Join(dir, "kefu.wasm"), "github.com/kefu-io/kefu/widget/wasm")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build kefu.wasm: %v\n%s", err, out)
+	// The Makefile's WASM_FLAGS, which shoppers get.
+	if err := wasmbuild.BuildCore(context.Background(), filepath.Join(dir, "kefu.wasm"), wasmbuild.CoreFlags...); err != nil {
+		return err
 	}
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "lib", "wasm", "wasm_exec.js"))
 	if err != nil {

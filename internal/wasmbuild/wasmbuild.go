@@ -1,5 +1,6 @@
 // Package wasmbuild builds Go plugins (GOOS=wasip1, -buildmode=c-shared)
-// with the local Go toolchain, and caches test builds by content.
+// and the widget core (GOOS=js) with the local Go toolchain, and caches
+// test builds of plugins by content.
 package wasmbuild
 
 import (
@@ -41,6 +42,24 @@ func Build(ctx context.Context, dir, out string, stderr io.Writer) error {
 	cmd.Stderr = w
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("wasmbuild: go build %s: %w: %s", dir, err, strings.TrimSpace(buf.String()))
+	}
+	return nil
+}
+
+// CoreFlags are the widget core's build flags, the Makefile's WASM_FLAGS
+// that shoppers' kefu.wasm is built with (widget/core TestWASMCoreSize
+// checks that the two agree): no inlining in the runtime and the standard
+// library (−30 KB of brotli), inlining kept in this module's packages.
+var CoreFlags = []string{"-trimpath", "-gcflags=all=-l", "-gcflags=github.com/kefu-io/kefu/...=", "-ldflags=-s -w"}
+
+// BuildCore compiles the widget core (widget/wasm, GOOS=js) to out with
+// flags; it must run inside this module.
+func BuildCore(ctx context.Context, out string, flags ...string) error {
+	args := append(append([]string{"build"}, flags...), "-o", out, "github.com/kefu-io/kefu/widget/wasm")
+	cmd := exec.CommandContext(ctx, goBin(), args...)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("wasmbuild: go build widget/wasm: %w: %s", err, strings.TrimSpace(string(b)))
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // TestWASMImportsStayLean: the browser core (widget/wasm, GOOS=js) links
@@ -48,16 +50,7 @@ func TestWASMLinksNoHeavyCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the core")
 	}
-	out := filepath.Join(t.TempDir(), "kefu.wasm")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-o", out, "github.com/kefu-io/kefu/widget/wasm")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := buildCore(t, "-trimpath")
 	// The name section spells (*T).M as __T_.M and / in paths as _.
 	if !bytes.Contains(wasm, []byte("github.com_kefu_io_kefu_widget_core.__Core_.run")) {
 		t.Fatal("the build has no name section the test can read")
@@ -69,9 +62,19 @@ func TestWASMLinksNoHeavyCode(t *testing.T) {
 	}
 }
 
-// wasmFlags are the Makefile's WASM_FLAGS, the build shoppers download,
-// as exec arguments.
-var wasmFlags = []string{"-trimpath", "-gcflags=all=-l", "-gcflags=github.com/kefu-io/kefu/...=", "-ldflags=-s -w"}
+// buildCore builds the core with flags and returns the .wasm file.
+func buildCore(t *testing.T, flags ...string) []byte {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "kefu.wasm")
+	if err := wasmbuild.BuildCore(t.Context(), out, flags...); err != nil {
+		t.Fatal(err)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wasm
+}
 
 // maxCoreBrotli is the ceiling of the core's brotli-11 size with Go 1.26
 // (4 December: 485,169 B; an empty js/wasm program with the same flags is
@@ -94,19 +97,9 @@ func TestWASMCoreSize(t *testing.T) {
 	}
 	want := "WASM_FLAGS := -trimpath -gcflags=all=-l -gcflags=github.com/kefu-io/kefu/...= -ldflags=\"-s -w\"\n"
 	if !bytes.Contains(mk, []byte(want)) {
-		t.Fatalf("the Makefile has no line %q: update wasmFlags and this test with it", want)
+		t.Fatalf("the Makefile has no line %q: update wasmbuild.CoreFlags and this test with it", want)
 	}
-	out := filepath.Join(t.TempDir(), "kefu.wasm")
-	args := append(append([]string{"build"}, wasmFlags...), "-o", out, "github.com/kefu-io/kefu/widget/wasm")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := buildCore(t, wasmbuild.CoreFlags...)
 	var br bytes.Buffer
 	w := brotli.NewWriterLevel(&br, brotli.BestCompression)
 	if _, err := w.Write(wasm); err != nil {
