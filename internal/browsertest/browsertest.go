@@ -65,8 +65,9 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 // Do runs steps in order like chromedp.Do, but runs a step again (up to
 // five times, 100 ms apart) when the node it found was replaced before it
 // acted on it: a list the page re-renders between chromedp's query and its
-// click answers "Could not find node with given id". Any other error ends
-// at once.
+// click answers "Could not find node with given id", and a script run just
+// after a page loaded can meet its first execution context replaced ("Cannot
+// find context with specified id"). Any other error ends at once.
 func Do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
 	for _, step := range steps {
 		var err error
@@ -89,5 +90,6 @@ func Do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
 
 func staleNode(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "Could not find node with given id") || strings.Contains(s, "Node is detached")
+	return strings.Contains(s, "Could not find node with given id") || strings.Contains(s, "Node is detached") ||
+		strings.Contains(s, "Cannot find context with specified id")
 }
