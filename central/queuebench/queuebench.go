@@ -36,7 +36,6 @@ import (
 	"net/url"
 	"os"
 	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,6 +51,7 @@ import (
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/internal/quantile"
 )
 
 // Result is one store's measurements.
@@ -140,16 +140,6 @@ func Print(w io.Writer, rs []Result) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
-func pct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := int(float64(len(s)-1) * p)
-	return s[i]
-}
-
 // pgSchema creates a fresh schema and returns a DSN that uses it and a
 // function that drops it.
 func pgSchema(ctx context.Context, dsn string) (string, func(), error) {
@@ -237,7 +227,7 @@ func runStore(ctx context.Context, name, pgDSN string, n, takes, claims, e2e int
 		lat = append(lat, time.Since(t0))
 	}
 	res.EnqueueOps = float64(n) / time.Since(start).Seconds()
-	res.EnqueueP99 = pct(lat, 0.99)
+	res.EnqueueP99 = quantile.Of(lat, 0.99)
 
 	svc, err := central.New(ctx, central.Config{NATS: nc, Store: st, DataDir: dir, NoShippedModels: true,
 		DemoAgentEmail: "agent@bench", DemoAgentPassword: "bench-password", BcryptCost: bcrypt.MinCost,
@@ -336,7 +326,7 @@ func runStore(ctx context.Context, name, pgDSN string, n, takes, claims, e2e int
 	hsub.Unsubscribe()
 	if e2e > 0 {
 		res.E2EOps = float64(e2e) / time.Since(start).Seconds()
-		res.E2EP99 = pct(lat, 0.99)
+		res.E2EP99 = quantile.Of(lat, 0.99)
 	}
 	// Let the positions settle before claiming.
 	settle(&seen)
@@ -352,7 +342,7 @@ func runStore(ctx context.Context, name, pgDSN string, n, takes, claims, e2e int
 		lat = append(lat, time.Since(t0))
 	}
 	res.TakeOps = float64(takes) / time.Since(start).Seconds()
-	res.TakeP99 = pct(lat, 0.99)
+	res.TakeP99 = quantile.Of(lat, 0.99)
 	settle(&seen)
 
 	// 4. Position fan-out after a claim.
@@ -396,7 +386,7 @@ func runStore(ctx context.Context, name, pgDSN string, n, takes, claims, e2e int
 	if res.FanoutTime > 0 {
 		res.FanoutEPS = float64(res.FanoutEvents) / res.FanoutTime.Seconds()
 	}
-	res.PositionP50, res.PositionP99, res.PositionCount = pct(all, 0.5), pct(all, 0.99), len(all)
+	res.PositionP50, res.PositionP99, res.PositionCount = quantile.Of(all, 0.5), quantile.Of(all, 0.99), len(all)
 	return res, nil
 }
 

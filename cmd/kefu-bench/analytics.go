@@ -29,6 +29,7 @@ import (
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/natsembed"
+	"github.com/kefu-io/kefu/internal/quantile"
 )
 
 func init() {
@@ -106,13 +107,6 @@ func (b *benchCentral) close() {
 		b.nc.Close()
 	}
 	b.ns.Shutdown()
-}
-
-func pct(d []time.Duration, p float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := int(float64(len(s))*p/100+0.999999) - 1
-	return s[min(max(i, 0), len(s)-1)]
 }
 
 func runAnalyticsBench(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -238,7 +232,7 @@ func runAnalyticsBench(ctx context.Context, args []string, _ io.Reader, stdout, 
 				fmt.Fprintf(stdout, "%-9s %-44s failed after %s: %v\n", be.name, q.name, ds[len(ds)-1].Round(time.Millisecond), failed)
 				continue
 			}
-			fmt.Fprintf(stdout, "%-9s %-44s %9s %9s %9s\n", be.name, q.name, pct(ds, 50).Round(time.Millisecond/10), pct(ds, 99).Round(time.Millisecond/10), slices.Max(ds).Round(time.Millisecond/10))
+			fmt.Fprintf(stdout, "%-9s %-44s %9s %9s %9s\n", be.name, q.name, quantile.Of(ds, 0.50).Round(time.Millisecond/10), quantile.Of(ds, 0.99).Round(time.Millisecond/10), slices.Max(ds).Round(time.Millisecond/10))
 		}
 		fmt.Fprintf(stdout, "%-9s (%d conversations, %d messages over 90 days)\n\n", be.name, res.Conversations, res.Messages)
 		bc.close()
@@ -425,7 +419,7 @@ func runAlertBench(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	fmt.Fprintf(stdout, "kefu bench alerts: %d shopper messages with a watched word, one every %s, published to JetStream as the edge does\n", *n, *gap)
 	fmt.Fprintf(stdout, "message born → WeCom robot stand-in receives the HTTP request (central, SQLite, embedded NATS, one process)\n")
 	fmt.Fprintf(stdout, "arrived %d/%d   p50 %s   p90 %s   p99 %s   max %s   within 1 s: %.1f%%\n", len(ds), *n,
-		pct(ds, 50).Round(time.Millisecond/10), pct(ds, 90).Round(time.Millisecond/10), pct(ds, 99).Round(time.Millisecond/10),
+		quantile.Of(ds, 0.50).Round(time.Millisecond/10), quantile.Of(ds, 0.90).Round(time.Millisecond/10), quantile.Of(ds, 0.99).Round(time.Millisecond/10),
 		slices.Max(ds).Round(time.Millisecond/10), 100*float64(within)/float64(len(ds)))
 	return 0
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/quantile"
 )
 
 func init() {
@@ -340,12 +341,12 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "| refused (error frame other than unavailable/rate_limited) | %d |\n", refused)
 	fmt.Fprintf(stdout, "| resent after unavailable/rate_limited | %d |\n", retried)
 	fmt.Fprintf(stdout, "| doubled (a reply id delivered twice; accepted twice without a resend) | %d; %d |\n", doubledReplies.Load(), doubledAccepts.Load())
-	fmt.Fprintf(stdout, "| accepted p50 / p99 / max | %s / %s / %s |\n", round(percentileOf(acc, .5)), round(percentileOf(acc, .99)), round(percentileOf(acc, 1)))
-	fmt.Fprintf(stdout, "| reply p50 / p99 / max | %s / %s / %s |\n", round(percentileOf(rep, .5)), round(percentileOf(rep, .99)), round(percentileOf(rep, 1)))
+	fmt.Fprintf(stdout, "| accepted p50 / p99 / max | %s / %s / %s |\n", round(quantile.Sorted(acc, .5)), round(quantile.Sorted(acc, .99)), round(quantile.Sorted(acc, 1)))
+	fmt.Fprintf(stdout, "| reply p50 / p99 / max | %s / %s / %s |\n", round(quantile.Sorted(rep, .5)), round(quantile.Sorted(rep, .99)), round(quantile.Sorted(rep, 1)))
 	if span > 0 {
 		fmt.Fprintf(stdout, "| answered per second (first send → last reply) | %.0f msg/s |\n", float64(answered)/span.Seconds())
 	}
-	fmt.Fprintf(stdout, "| generator behind schedule p99 / max | %s / %s |\n", round(percentileOf(lags, .99)), round(percentileOf(lags, 1)))
+	fmt.Fprintf(stdout, "| generator behind schedule p99 / max | %s / %s |\n", round(quantile.Sorted(lags, .99)), round(quantile.Sorted(lags, 1)))
 	fmt.Fprintf(stdout, "| send errors | %d |\n", sendErrs.Load())
 	fmt.Fprintf(stdout, "| server RSS before / after | %.0f / %.0f MiB |\n", before.rss/(1<<20), after.rss/(1<<20))
 	fmt.Fprintf(stdout, "| server healthy at the end | %v |\n", healthy)
@@ -356,7 +357,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "first connection failure: %s\n", e)
 	}
 	goal := lost == 0 && refused == 0 && doubledReplies.Load() == 0 && doubledAccepts.Load() == 0 && accepted == sent &&
-		percentileOf(rep, .99) <= 250*time.Millisecond
+		quantile.Sorted(rep, .99) <= 250*time.Millisecond
 	fmt.Fprintf(stdout, "goal (every message accepted and answered once, reply p99 ≤ 250 ms): %s\n", verdictOf(goal))
 	if profErr != nil {
 		fmt.Fprintf(stdout, "\nno server profile: %v\n", profErr)
@@ -431,14 +432,6 @@ func stackRead(sh *stackShopper, msgs []stackMsg, index map[string]int, doubledR
 			m.refused.Add(1)
 		}
 	}
-}
-
-func percentileOf(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(q*float64(len(sorted))+0.5) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 func round(d time.Duration) string {

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/kefu-io/kefu/internal/procstat"
 	"io"
 	"log/slog"
 	"net"
@@ -48,6 +47,8 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/internal/minicentral"
+	"github.com/kefu-io/kefu/internal/procstat"
+	"github.com/kefu-io/kefu/internal/quantile"
 )
 
 // Options configure a run.
@@ -494,19 +495,9 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 		st.Seconds = elapsed.Seconds()
 		st.PerSecond = float64(len(all)) / elapsed.Seconds()
 	}
-	st.AcceptedP50, st.AcceptedP99 = percentile(acc, 0.50), percentile(acc, 0.99)
-	st.P50, st.P99 = percentile(reply, 0.50), percentile(reply, 0.99)
+	st.AcceptedP50, st.AcceptedP99 = quantile.Of(acc, 0.50), quantile.Of(acc, 0.99)
+	st.P50, st.P99 = quantile.Of(reply, 0.50), quantile.Of(reply, 0.99)
 	return st, nil
-}
-
-// percentile returns the q-quantile (nearest rank) of d; it sorts d.
-func percentile(d []time.Duration, q float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	slices.Sort(d)
-	i := int(q*float64(len(d))+0.5) - 1
-	return d[max(0, min(i, len(d)-1))]
 }
 
 // warmupGate marks a client's warmup done once and waits for every other

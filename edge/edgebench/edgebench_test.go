@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
@@ -102,19 +101,6 @@ func TestMainPluginLoader(t *testing.T) {
 	}
 	if code := Main(t.Context(), []string{"--plugins", "mars"}, nil, &out, &errb); code != 1 {
 		t.Fatalf("unknown pipeline: exit %d", code)
-	}
-}
-
-func TestPercentile(t *testing.T) {
-	d := []time.Duration{5, 1, 4, 2, 3, 6, 7, 8, 9, 10}
-	if p := percentile(d, 0.5); p != 5 {
-		t.Fatalf("p50 %v", p)
-	}
-	if p := percentile(d, 0.99); p != 10 {
-		t.Fatalf("p99 %v", p)
-	}
-	if p := percentile(nil, 0.5); p != 0 {
-		t.Fatalf("empty %v", p)
 	}
 }
 
