@@ -9,15 +9,7 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
-	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/query"
-
+	"github.com/kefu-io/kefu/central/knowledge/internal/textindex"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -29,7 +21,7 @@ type Doc struct {
 	Derived Derived
 }
 
-// Hub holds every tenant's knowledge part: a bleve index of the tenant's
+// Hub holds every tenant's knowledge part: a full-text index of the tenant's
 // passages and FAQ questions, its entities and facts (the graph), and its
 // product catalogue. Load replaces one tenant's part atomically, so a
 // central replica rebuilds only the tenant whose knowledge changed and
@@ -65,8 +57,7 @@ func NewHub(o HubOptions) *Hub {
 
 // part is one tenant's knowledge.
 type part struct {
-	idx     bleve.Index
-	mapng   mapping.IndexMapping
+	idx     *textindex.Index
 	units   map[string]*unit
 	df      map[string]map[string]int
 	n       map[string]int
@@ -129,12 +120,8 @@ func (h *Hub) Load(ctx context.Context, tenant string, docs []Doc, products []Pr
 		return fmt.Errorf("knowledge: load %q: %w", tenant, err)
 	}
 	h.mu.Lock()
-	old := h.parts[tenant]
 	h.parts[tenant] = p
 	h.mu.Unlock()
-	if old != nil {
-		_ = old.idx.Close()
-	}
 	return nil
 }
 
@@ -152,8 +139,7 @@ func (h *Hub) Stats(tenant string) Stats {
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for t, p := range h.parts {
-		_ = p.idx.Close()
+	for t := range h.parts {
 		delete(h.parts, t)
 	}
 	return nil
@@ -166,19 +152,15 @@ func (h *Hub) part(tenant string) *part {
 }
 
 func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, error) {
-	im := indexMapping()
-	// scorch without a path keeps its segments in memory; one batch
-	// becomes one segment, ~5× cheaper to build than NewMemOnly's
-	// upsidedown over a treap (BenchmarkHubLoadDemo).
-	idx, err := bleve.NewUsing("", im, scorch.Name, scorch.Name, nil)
+	idx, err := textindex.New(indexFields())
 	if err != nil {
 		return nil, err
 	}
-	p := &part{idx: idx, mapng: im, units: map[string]*unit{}, df: map[string]map[string]int{}, n: map[string]int{},
+	p := &part{idx: idx, units: map[string]*unit{}, df: map[string]map[string]int{}, n: map[string]int{},
 		docs: map[string]*Doc{}, ents: map[string]Entity{}, facts: map[string][]Fact{}}
-	batch := idx.NewBatch()
+	var batch []textindex.Doc
 	addUnit := func(id string, u *unit, text string) error {
-		u.tokens = p.tokens(u.field, text)
+		u.tokens = tokens(u.field, text)
 		p.units[id] = u
 		if p.df[u.field] == nil {
 			p.df[u.field] = map[string]int{}
@@ -187,7 +169,8 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 			p.df[u.field][t]++
 		}
 		p.n[u.field]++
-		return batch.Index(id, map[string]any{u.field: text})
+		batch = append(batch, textindex.Doc{ID: id, Fields: map[string]string{u.field: text}})
+		return nil
 	}
 	seenAlias := map[string]bool{}
 	for i := range docs {
@@ -237,7 +220,7 @@ func buildPart(ctx context.Context, docs []Doc, products []Product) (*part, erro
 		}
 	}
 	sort.Slice(p.aliases, func(i, j int) bool { return len(p.aliases[i].text) > len(p.aliases[j].text) })
-	if err := idx.Batch(batch); err != nil {
+	if err := idx.Add(batch...); err != nil {
 		return nil, err
 	}
 	p.catalog = newCatalog(products)
@@ -254,7 +237,7 @@ func passageFields(lang, text string) []string {
 	for _, f := range []struct {
 		has   func(string) bool
 		field string
-	}{{hasHan, "q_" + cjk.AnalyzerName}, {hasLatin, "q_" + en.AnalyzerName}} {
+	}{{hasHan, "q_" + textindex.CJK}, {hasLatin, "q_en"}} {
 		if f.has(text) && !slicesContains(out, f.field) {
 			out = append(out, f.field)
 		}
@@ -269,21 +252,6 @@ func hasHan(s string) bool {
 		}
 	}
 	return false
-}
-
-func (p *part) tokens(field, text string) map[string]struct{} {
-	an := p.mapng.AnalyzerNamed(strings.TrimPrefix(field, "q_"))
-	out := map[string]struct{}{}
-	if an == nil {
-		return out
-	}
-	for _, tok := range an.Analyze([]byte(text)) {
-		if tok.Type == analysis.Shingle {
-			continue
-		}
-		out[string(tok.Term)] = struct{}{}
-	}
-	return out
 }
 
 func (p *part) weight(field, t string) float64 {
@@ -465,11 +433,6 @@ func (h *Hub) Ask(ctx context.Context, tenant string, q Question) (Answer, error
 		return a, nil
 	}
 	cands, err := p.search(ctx, q, lang)
-	if np := h.part(tenant); err != nil && np != nil && np != p {
-		// The part was replaced (and its index closed) while searching: ask the new one.
-		p = np
-		cands, err = p.search(ctx, q, lang)
-	}
 	if err != nil {
 		return none, fmt.Errorf("knowledge: ask %q: %w", tenant, err)
 	}
@@ -537,35 +500,32 @@ func passageAnswer(ps *Passage) string {
 
 // search returns the candidates, best first.
 func (p *part) search(ctx context.Context, q Question, lang string) ([]cand, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	fields := map[string]bool{fieldFor(lang): true}
 	if hasHan(q.Text) {
-		fields["q_"+cjk.AnalyzerName] = true
+		fields["q_"+textindex.CJK] = true
 	}
 	if hasLatin(q.Text) {
-		fields["q_"+en.AnalyzerName] = true
+		fields["q_en"] = true
 	}
-	var qs []query.Query
+	var qs []textindex.Query
 	qtok := map[string]map[string]struct{}{}
 	for f := range fields {
-		if f == "q_"+standard.Name {
+		if f == "q_"+textindex.Standard {
 			continue
 		}
-		qtok[f] = p.tokens(f, q.Text)
+		qtok[f] = tokens(f, q.Text)
 		if len(qtok[f]) == 0 {
 			continue
 		}
-		mq := bleve.NewMatchQuery(q.Text)
-		mq.SetField(f)
-		qs = append(qs, mq)
+		qs = append(qs, textindex.Match(f, q.Text))
 	}
 	if len(qs) == 0 {
 		return nil, nil
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(qs...), 40, 0, false)
-	res, err := p.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, err
-	}
+	hits := p.idx.Search(textindex.Or(qs...), 40)
 	ents := p.mentions(q.Text)
 	entSet := map[string]bool{}
 	kinds := map[string]bool{}
@@ -575,11 +535,11 @@ func (p *part) search(ctx context.Context, q Question, lang string) ([]cand, err
 	}
 	topic := intentTopics[q.Intent]
 	var maxB float64
-	for _, h := range res.Hits {
+	for _, h := range hits {
 		maxB = max(maxB, h.Score)
 	}
 	var out []cand
-	for _, h := range res.Hits {
+	for _, h := range hits {
 		u := p.units[h.ID]
 		if u == nil || (len(q.Topics) > 0 && !anyIn(unitTopics(u), q.Topics)) {
 			continue

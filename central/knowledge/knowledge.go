@@ -1,13 +1,14 @@
 // Package knowledge is central's knowledge hub: it indexes merchants' FAQ
-// packs (chat.FAQPack) with bleve and finds the entry that best answers a
-// shopper's question, in the shopper's language.
+// packs (chat.FAQPack) in an in-memory full-text index (internal/textindex)
+// and finds the entry that best answers a shopper's question, in the
+// shopper's language.
 //
 // # How a question is matched
 //
-// Every paraphrase of every entry is one bleve document whose text sits in a
+// Every paraphrase of every entry is one document whose text sits in a
 // field named after the analyzer of its language: "cjk" (bigrams, for zh, ja
-// and ko), bleve's language analyzers with stemming and stop words where
-// bleve has one (en, de, fr, es, it, pt, ru, ar, nl…), "standard" otherwise.
+// and ko), a language analyzer with stemming and stop words where there is
+// one (en, de, fr, es, it, pt, ru, ar, nl), "standard" otherwise.
 // A search runs a match query on the field of the shopper's language, scoped
 // to the tenant (plus packs shared by every tenant), takes the best few
 // candidates and rescores them with an IDF-weighted cosine between the
@@ -28,28 +29,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
-	"github.com/blevesearch/bleve/v2/analysis/lang/ar"
-	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
-	"github.com/blevesearch/bleve/v2/analysis/lang/de"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/analysis/lang/es"
-	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
-	"github.com/blevesearch/bleve/v2/analysis/lang/it"
-	"github.com/blevesearch/bleve/v2/analysis/lang/nl"
-	"github.com/blevesearch/bleve/v2/analysis/lang/pt"
-	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
-	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/query"
-
+	"github.com/kefu-io/kefu/central/knowledge/internal/textindex"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -68,10 +52,8 @@ var (
 
 // analyzers maps a language to the analyzer of its field.
 var analyzers = map[string]string{
-	"zh": cjk.AnalyzerName, "ja": cjk.AnalyzerName, "ko": cjk.AnalyzerName,
-	"en": en.AnalyzerName, "de": de.AnalyzerName, "fr": fr.AnalyzerName, "es": es.AnalyzerName,
-	"it": it.AnalyzerName, "pt": pt.AnalyzerName, "ru": ru.AnalyzerName, "ar": ar.AnalyzerName,
-	"nl": nl.AnalyzerName,
+	"zh": textindex.CJK, "ja": textindex.CJK, "ko": textindex.CJK,
+	"en": "en", "de": "de", "fr": "fr", "es": "es", "it": "it", "pt": "pt", "ru": "ru", "ar": "ar", "nl": "nl",
 }
 
 // AnalyzerFor returns the name of the analyzer used for lang.
@@ -79,7 +61,7 @@ func AnalyzerFor(lang string) string {
 	if a, ok := analyzers[primary(lang)]; ok {
 		return a
 	}
-	return standard.Name
+	return textindex.Standard
 }
 
 func primary(lang string) string {
@@ -96,7 +78,7 @@ func fieldFor(lang string) string { return "q_" + AnalyzerFor(lang) }
 type Options struct {
 	// Threshold is the least score Search accepts. Defaults to DefaultThreshold.
 	Threshold float64
-	// Candidates is how many bleve hits are rescored. Defaults to 10.
+	// Candidates is how many index hits are rescored. Defaults to 10.
 	Candidates int
 }
 
@@ -114,13 +96,6 @@ type Hit struct {
 	Score float64
 }
 
-type doc struct {
-	Tenant   string `json:"tenant"`
-	Lang     string `json:"lang"`
-	Entry    string `json:"entry"`
-	Question string `json:"question"`
-}
-
 type question struct {
 	entry  *chat.FAQEntry
 	text   string
@@ -130,12 +105,11 @@ type question struct {
 
 // Index is the knowledge index of every tenant's packs.
 type Index struct {
-	opts  Options
-	idx   bleve.Index
-	mapng mapping.IndexMapping
+	opts Options
+	idx  *textindex.Index
 
 	mu sync.RWMutex
-	// byDoc is the question behind each bleve document id.
+	// byDoc is the question behind each index document id.
 	byDoc map[string]*question
 	// df counts, per field, the questions holding each token; n counts questions per field.
 	df map[string]map[string]int
@@ -153,72 +127,35 @@ func New(opts Options) (*Index, error) {
 	if opts.Candidates <= 0 {
 		opts.Candidates = 10
 	}
-	im := indexMapping()
-	idx, err := bleve.NewMemOnly(im)
+	idx, err := textindex.New(indexFields())
 	if err != nil {
 		return nil, fmt.Errorf("knowledge: new index: %w", err)
 	}
 	return &Index{
-		opts: opts, idx: idx, mapng: im,
+		opts: opts, idx: idx,
 		byDoc: map[string]*question{}, df: map[string]map[string]int{}, n: map[string]int{},
 		intents: map[string]map[string]*chat.FAQEntry{},
 	}, nil
 }
 
-// indexMapping maps tenant and lang as keywords and one text field per
-// analyzer (q_cjk, q_en…).
-func indexMapping() *mapping.IndexMappingImpl {
-	im := bleve.NewIndexMapping()
-	dm := bleve.NewDocumentStaticMapping()
-	kw := bleve.NewKeywordFieldMapping()
-	kw.Analyzer = keyword.Name
-	dm.AddFieldMappingsAt("tenant", kw)
-	dm.AddFieldMappingsAt("lang", kw)
-	seen := map[string]bool{}
-	for _, a := range append(mapsValues(analyzers), standard.Name) {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		fm := bleve.NewTextFieldMapping()
-		fm.Analyzer = a
-		fm.Store = false
-		fm.IncludeTermVectors = false
-		dm.AddFieldMappingsAt("q_"+a, fm)
+// indexFields maps tenant as a keyword and one text field per analyzer
+// (q_cjk, q_en…).
+func indexFields() map[string]string {
+	fields := map[string]string{"tenant": textindex.Keyword, "q_" + textindex.Standard: textindex.Standard}
+	for _, a := range analyzers {
+		fields["q_"+a] = a
 	}
-	im.DefaultMapping = dm
-	return im
-}
-
-func mapsValues(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	sort.Strings(out)
-	return out
+	return fields
 }
 
 // Close releases the index.
-func (x *Index) Close() error {
-	if err := x.idx.Close(); err != nil {
-		return fmt.Errorf("knowledge: close: %w", err)
-	}
-	return nil
-}
+func (x *Index) Close() error { return nil }
 
 // tokens analyzes text with the analyzer of field.
-func (x *Index) tokens(field, text string) map[string]struct{} {
-	an := x.mapng.AnalyzerNamed(strings.TrimPrefix(field, "q_"))
+func tokens(field, text string) map[string]struct{} {
 	out := map[string]struct{}{}
-	if an == nil {
-		return out
-	}
-	for _, tok := range an.Analyze([]byte(text)) {
-		if tok.Type == analysis.Shingle {
-			continue
-		}
-		out[string(tok.Term)] = struct{}{}
+	for _, t := range textindex.Analyze(strings.TrimPrefix(field, "q_"), text) {
+		out[t] = struct{}{}
 	}
 	return out
 }
@@ -232,7 +169,7 @@ func (x *Index) Add(ctx context.Context, pack chat.FAQPack) error {
 	if tenant == "" {
 		tenant = AnyTenant
 	}
-	batch := x.idx.NewBatch()
+	var docs []textindex.Doc
 	var qs []*question
 	ids := []string{}
 	for i := range pack.Entries {
@@ -250,15 +187,12 @@ func (x *Index) Add(ctx context.Context, pack chat.FAQPack) error {
 					continue
 				}
 				field := fieldFor(lang)
-				q := &question{entry: ep, text: text, field: field, tokens: x.tokens(field, text)}
+				q := &question{entry: ep, text: text, field: field, tokens: tokens(field, text)}
 				x.mu.Lock()
 				x.seq++
 				id := tenant + "/" + e.ID + "/" + strconv.Itoa(x.seq)
 				x.mu.Unlock()
-				d := map[string]any{"tenant": tenant, "lang": primary(lang), field: text}
-				if err := batch.Index(id, d); err != nil {
-					return fmt.Errorf("knowledge: index %q: %w", id, err)
-				}
+				docs = append(docs, textindex.Doc{ID: id, Fields: map[string]string{"tenant": tenant, field: text}})
 				qs = append(qs, q)
 				ids = append(ids, id)
 			}
@@ -270,7 +204,7 @@ func (x *Index) Add(ctx context.Context, pack chat.FAQPack) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("knowledge: add pack: %w", err)
 	}
-	if err := x.idx.Batch(batch); err != nil {
+	if err := x.idx.Add(docs...); err != nil {
 		return fmt.Errorf("knowledge: add pack of %q: %w", tenant, err)
 	}
 	x.mu.Lock()
@@ -352,21 +286,19 @@ func (x *Index) Search(ctx context.Context, tenant, lang, text string) (hit Hit,
 	if strings.TrimSpace(text) == "" {
 		return Hit{}, false, ErrNoText
 	}
-	field := fieldFor(lang)
-	mq := bleve.NewMatchQuery(text)
-	mq.SetField(field)
-	tq := bleve.NewDisjunctionQuery(termQ("tenant", tenant), termQ("tenant", AnyTenant))
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(mq, tq), x.opts.Candidates, 0, false)
-	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return Hit{}, false, fmt.Errorf("knowledge: search %q: %w", tenant, err)
 	}
+	field := fieldFor(lang)
+	q := textindex.And(textindex.Match(field, text),
+		textindex.Or(textindex.Term("tenant", tenant), textindex.Term("tenant", AnyTenant)))
+	hits := x.idx.Search(q, x.opts.Candidates)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	qt := x.tokens(field, text)
+	qt := tokens(field, text)
 	var best *question
 	bestScore := -1.0
-	for _, h := range res.Hits {
+	for _, h := range hits {
 		q := x.byDoc[h.ID]
 		if q == nil {
 			continue
@@ -386,10 +318,4 @@ func (x *Index) Search(ctx context.Context, tenant, lang, text string) (hit Hit,
 	}
 	hit = Hit{Entry: *best.entry, Answer: ans, Lang: got, Question: best.text, Score: bestScore}
 	return hit, bestScore >= x.opts.Threshold, nil
-}
-
-func termQ(field, v string) query.Query {
-	q := bleve.NewTermQuery(v)
-	q.SetField(field)
-	return q
 }

@@ -129,7 +129,8 @@ const maxBinary = 60_000_000
 // could drop unused methods: a reachable call that looks a method up by a
 // run-time name (reflect's Method/MethodByName, marked <ReflectMethod> in
 // the linker's -dumpdep output) makes it keep every exported method of
-// every type stored in an interface (8 MB more; third_party/README.md).
+// every type stored in an interface (8 MB more when bleve pulled in
+// reflect2; see README.md, "production `kefu` binary").
 func buildKefu(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kefu")

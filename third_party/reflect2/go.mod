@@ -1,3 +1,0 @@
-module github.com/modern-go/reflect2
-
-go 1.12
