@@ -639,7 +639,7 @@
       h: h, t: t, ICON: ICON, icon: icon, T: function () { return T; }, S: S, ui: ui, root: root, ROOT: ROOT, Q: Q, ASSETS: ASSETS, started: started,
       features: features, waiters: waiters, emit: emit, pub: pub, newID: newID, byteLen: byteLen, load: load, save: save,
       frame: frame, connect: connect, reconnect: reconnect, queue: queue, flush: flush, saveOutbox: saveOutbox, takeOutbox: takeOutbox, outbox: findOutbox, settle: settle,
-      system: system, scroll: scroll, addMessage: addMessage, setState: setState, remote: remote, removeChips: removeChips, api: api,
+      system: system, scroll: scroll, addMessage: addMessage, show: function (m) { render(m); remember(m); }, setState: setState, remote: remote, removeChips: removeChips, api: api,
       style: style, strings: function (s, l) { T = s; LANG = l; label(); },
       append: function (el, keep) { ui.log.appendChild(el); if (!keep) lastRow = null; scroll(); }, max: function (n) { maxText = n; },
       v: function () { return { conv: conv, visitor: visitor, lang: LANG, history: history, answered: answered, ready: !!(ws && wsState === 'ready') }; }

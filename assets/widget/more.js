@@ -478,20 +478,35 @@
       if (err && W.console) console.info('kefu: FAQ not loaded', err);
       else warm(k, list);
     }
-    // warm asks the core the first paraphrase of up to 24 entries while the
-    // page is idle, once per pack: the shopper's first questions then run
-    // code the engine has compiled and tiered up already, not its first
-    // calls (WebAssembly starts in a baseline tier). Nothing is shown or sent.
-    var warmed = {};
+    // warm runs the core's answer path while the page is idle, so that the
+    // shopper's questions run code the engine has compiled in its top tier
+    // already: WebAssembly starts in a baseline tier, and each function hot
+    // enough is compiled again by the optimizing tier on a background
+    // thread, up to 230 ms each for the core's largest (`kefu bench widget
+    // --js-flags=--trace-wasm-compilation-times`); on a two-core device those
+    // compiles took the answering thread's core during the first hundreds of
+    // answers. A round asks the first paraphrase of each entry (up to 96
+    // questions), at most 4 ms of each idle period; one starts when a pack
+    // or a model is in (a model's code is only hot once loaded). Nothing
+    // is shown, sent or kept.
+    var warmList = [], warmLeft = 0, warmAt = 0;
     function warm(k, list) {
-      var qs = [];
-      list.forEach(function (e) {
-        Object.keys(e.questions).forEach(function (l) { var q = e.questions[l][0]; if (q && !warmed[q] && qs.length < 24) { warmed[q] = true; qs.push(q); } });
-      });
-      if (qs.length) (W.requestIdleCallback || function (f) { setTimeout(f, 200); })(function () {
-        qs.forEach(function (q) { try { k.answer(q); } catch (e) { /* the question gets its answer (or not) when asked */ } });
+      if (list) {
+        warmList = [];
+        list.forEach(function (e) { Object.keys(e.questions).forEach(function (l) { var q = e.questions[l][0]; if (q) warmList.push(q); }); });
+      }
+      if (!warmList.length) return;
+      var go = !warmLeft;
+      warmLeft = Math.max(warmLeft, Math.min(96, 2 * warmList.length));
+      if (go) idle(function step(dl) {
+        var t = performance.now(), budget = dl && dl.timeRemaining && !dl.didTimeout ? Math.min(4, dl.timeRemaining()) : 4;
+        for (; warmLeft > 0 && performance.now() - t < budget; warmLeft--) {
+          try { k.answer(warmList[warmAt++ % warmList.length]); } catch (e) { /* the question gets its answer (or not) when asked */ }
+        }
+        if (warmLeft > 0) idle(step);
       });
     }
+    function idle(f) { (W.requestIdleCallback || function (g) { setTimeout(g, 50); })(f, { timeout: 2000 }); }
     function loadScript(src) {
       return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
     }
@@ -529,6 +544,7 @@
               }).then(function (b) {
                 var e = k.load(name, new Uint8Array(b));
                 if (e) throw new Error(e);
+                warm(k);
                 I.emit('model', { name: name });
               }).catch(function (e) { if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
             });
@@ -560,6 +576,7 @@
     // ask answers m in the browser when the core knows the answer, else
     // sends it over the WebSocket with what the core found.
     function ask(m, guess) {
+      if (emitting) return Promise.resolve().then(function () { return ask(m, guess); });
       var core = S.core, text = m.text, r = null, an = null, config = S.config;
       try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
       var lang = an && an.lang;
@@ -575,13 +592,19 @@
       }
       return r && r.text ? Promise.resolve(local(m, r)) : I.remote(m, an);
     }
-    // local shows a question the core answered, and its answer; no frame is sent.
+    // local shows a question the core answered, and its answer; no frame is
+    // sent. The message callbacks come first, the question's then the
+    // answer's; the rows, the history and its storage follow in the same
+    // task (so the page paints them at the same frame as before), the
+    // analytics after them. A question sent from a callback waits until the
+    // rows are in (emitting), so the log keeps its order.
+    var emitting = false;
     function local(m, r) {
       m.source = 'local'; m.lang = r.lang;
-      I.addMessage(m);
-      I.setState(m, '');
       var a = { id: I.newID(), role: 'bot', text: r.text, source: 'local', at: Date.now(), faqId: r.faqId, replyTo: m.id };
-      I.addMessage(a);
+      emitting = true;
+      try { I.emit('message', I.pub(m)); I.emit('message', I.pub(a)); } finally { emitting = false; }
+      I.show(m); I.setState(m, ''); I.show(a);
       hit(r, m, a); track('local_answer', { faq_id: r.faqId, lang: r.lang });
       var out = I.pub(a); out.faqId = r.faqId; out.replyTo = m.id; out.question = I.pub(m);
       return out;

@@ -585,6 +585,49 @@ func TestOtherLanguageDoesNotWaitForItsPack(t *testing.T) {
 	}
 }
 
+// TestLocalAnswerCallbacksFirst: a local answer's message callbacks (the
+// question's, then the answer's) run before their rows are drawn — the
+// page's send → callback time is the core's, not the rendering's — and a
+// question sent from inside such a callback is answered after them, its
+// rows after theirs.
+func TestLocalAnswerCallbacksFirst(t *testing.T) {
+	srv, _ := newServer(t)
+	ctx := browser(t)
+	open(t, ctx, srv.URL+"/demo/")
+	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
+		t.Fatal(err)
+	}
+	waitCore(t, ctx)
+	poll.Until(t, 20*time.Second, func() error {
+		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
+			return fmt.Errorf("English pack not in the core yet (%v)", err)
+		}
+		return nil
+	})
+	got, err := eval[map[string]any](ctx, `(async () => {
+		const w = document.getElementById('kefu-widget').shadowRoot, seen = [];
+		let again = null;
+		const cb = m => {
+			seen.push(m.role + ':' + (w.querySelector('[data-id="' + m.id + '"]') ? 'row' : 'none'));
+			if (m.role === 'bot' && !again) again = Kefu.send("Which payment methods do you accept?");
+		};
+		Kefu.on('message', cb);
+		const a = await Kefu.send("What is your return policy?");
+		const b = await again;
+		Kefu.off('message', cb);
+		const ids = [...w.querySelectorAll('.row')].map(r => r.getAttribute('data-id'));
+		const at = id => ids.indexOf(id);
+		return {seen: seen.join(','), sources: a.source + ',' + b.source,
+			order: [a.question.id, a.id, b.question.id, b.id].map(at).join(',') === [0, 1, 2, 3].map(i => ids.length - 4 + i).join(',')};
+	})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["seen"] != "shopper:none,bot:none,shopper:none,bot:none" || got["sources"] != "local,local" || got["order"] != true {
+		t.Fatalf("callbacks and rows: %v", got)
+	}
+}
+
 // eval runs a script in the page, awaits it if it returns a promise, and
 // decodes the result into T.
 func eval[T any](ctx context.Context, expr string) (T, error) {
