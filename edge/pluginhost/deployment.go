@@ -133,20 +133,12 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 	}
 	d.latency = h.metrics.latency.WithLabelValues(name, region)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
-	code := wasm
-	if d.limits.Termination == TerminationFuel {
-		inst, err := fuel.Instrument(wasm, d.limits.MaxLoopIterations)
-		if err == nil {
-			code, d.fuel = inst, true
-		} else {
-			h.log.Warn("plugin cannot take a loop budget; using context-done checks", "plugin", name, "region", region, "err", err)
-		}
+	code, fuelErr := guestCode(wasm, d.limits)
+	d.fuel = d.limits.Termination == TerminationFuel && fuelErr == nil
+	if fuelErr != nil {
+		h.log.Warn("plugin cannot take a loop budget; using context-done checks", "plugin", name, "region", region, "err", fuelErr)
 	}
-	rc := wazero.NewRuntimeConfigCompiler().
-		WithCompilationCache(h.cache).
-		WithMemoryLimitPages(d.limits.MaxMemoryPages).
-		WithCloseOnContextDone(!d.fuel)
-	d.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	d.rt = wazero.NewRuntimeWithConfig(ctx, h.runtimeConfig(d.limits, d.fuel))
 	fail := func(err error) (*deployment, error) {
 		_ = d.rt.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("%w: %s: %w", ErrRefused, name, err)

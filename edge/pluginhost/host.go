@@ -164,17 +164,31 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 			}
 		}
 	}
-	for _, name := range h.pluginNames() {
-		wasm, sig, builtin, err := h.readBundle(name)
-		if err != nil {
+	type bundle struct {
+		wasm, sig []byte
+		builtin   bool
+	}
+	names := h.pluginNames()
+	bundles, code := make([]bundle, len(names)), make(map[string][]byte, len(names))
+	for i, name := range names {
+		b := &bundles[i]
+		var err error
+		if b.wasm, b.sig, b.builtin, err = h.readBundle(name); err != nil {
 			h.Close()
 			return nil, err
 		}
-		if err := h.install(ctx, name, wasm, sig, builtin, false, false); err != nil {
+		code[name] = b.wasm
+	}
+	release := h.precompile(ctx, code)
+	for i, name := range names {
+		b := bundles[i]
+		if err := h.install(ctx, name, b.wasm, b.sig, b.builtin, false, false); err != nil {
+			release()
 			h.Close()
 			return nil, err
 		}
 	}
+	release()
 	h.wg.Add(1)
 	go h.alertLoop()
 	if h.vaultFiles != nil {
