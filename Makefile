@@ -20,23 +20,31 @@ all: build
 # Go's noopt builders run the runtime's tests built with -l.
 WASM_FLAGS := -trimpath -gcflags=all=-l -gcflags=github.com/kefu-io/kefu/...= -ldflags="-s -w"
 
-# HOSTRUN runs a build tool (widgetdist, pluginpack) with the compile flags
+# HOSTBUILD builds a build tool (widgetdist, pluginpack) with the compile flags
 # of the production kefu (CGO_ENABLED=0, -trimpath; -ldflags only links): the
 # standard library and the shared modules (brotli, zstd) they compile are
 # then the very packages kefu needs, found in the build cache instead of
 # compiled a second time (with `go run`'s defaults, cgo on and no
 # -trimpath, a clean build compiled ~210 packages twice, ~58 CPU seconds).
-HOSTRUN = CGO_ENABLED=0 $(GO) run -trimpath
+HOSTBUILD = CGO_ENABLED=0 $(GO) build -trimpath -v
+
+# PROGRESS turns `go build -v`'s package lines into one line counting them
+# (a clean build compiles hundreds of packages; `make run` shows it is
+# working); any other line (a compile error) is printed whole.
+PROGRESS = awk '/^[[:alnum:]_.~\/-]+$$/ { n++; printf "\r    %4d packages  %-70.70s", n, $$0; open = 1; fflush(); next } \
+	{ if (open) printf "\n"; open = 0; print; fflush() } END { if (open) print "" }'
 
 ## wasm: the widget core (GOOS=js) plus wasm_exec.js from the same GOROOT; then the loaders,
 ## bootstrap and CSS minified and every served file precompressed (brotli + gzip) into assets/dist
 wasm:
 	@mkdir -p assets/dist
-	@echo "==> widget core (GOOS=js wasm)"
-	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o assets/dist/kefu.wasm ./widget/wasm
-	cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
+	@echo "==> widget core (GOOS=js wasm): go build $(WASM_FLAGS) ./widget/wasm"
+	@set -o pipefail; GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -v -o assets/dist/kefu.wasm ./widget/wasm 2>&1 | $(PROGRESS)
+	@cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
 	@rm -f assets/dist/kefu.wasm.br
-	@$(HOSTRUN) ./internal/tools/widgetdist
+	@echo "==> widget files: minified (esbuild) and precompressed by internal/tools/widgetdist"
+	@set -o pipefail; $(HOSTBUILD) -o build/tools/widgetdist ./internal/tools/widgetdist 2>&1 | $(PROGRESS)
+	@./build/tools/widgetdist
 
 ## plugins: the built-in edge plugins (GOOS=wasip1 reactors), packed into
 ## plugins/dist/builtin.tar.zst (one zstd frame: they share the Go runtime and
@@ -45,7 +53,8 @@ plugins:
 	@mkdir -p plugins/dist build/plugins
 	@rm -f plugins/dist/*.wasm.gz
 	@for n in $(PLUGINS); do $(call wasip1,plugins/$$n,$$n) || exit 1; done
-	@$(HOSTRUN) ./internal/tools/pluginpack -out plugins/dist/builtin.tar.zst $(foreach p,$(PLUGINS),build/plugins/$(p).wasm)
+	@set -o pipefail; $(HOSTBUILD) -o build/tools/pluginpack ./internal/tools/pluginpack 2>&1 | $(PROGRESS)
+	@./build/tools/pluginpack -out plugins/dist/builtin.tar.zst $(foreach p,$(PLUGINS),build/plugins/$(p).wasm)
 
 ## plugins-examples: the Go example plugins, built into build/plugins (they
 ## must compile; `make test` builds them) but not built in, so `make run`
@@ -55,8 +64,8 @@ plugins-examples:
 	@for d in $(patsubst %/main.go,%,$(wildcard plugins/examples/*/main.go)); do $(call wasip1,$$d,$$(basename $$d)) || exit 1; done
 
 # wasip1 builds one plugin: $(1) its folder, $(2) its name.
-wasip1 = echo "==> plugin $(2) (GOOS=wasip1)"; \
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -o build/plugins/$(2).wasm ./$(1)
+wasip1 = echo "==> plugin $(2) (GOOS=wasip1)"; set -o pipefail; \
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags="-s -w" -v -o build/plugins/$(2).wasm ./$(1) 2>&1 | $(PROGRESS)
 
 ## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
 plugins-as:
@@ -76,8 +85,8 @@ build: kefu
 
 ## kefu: only the production binary
 kefu: wasm plugins
-	@echo "==> kefu: compiling the production binary (a clean build compiles ~600 packages; each is listed as it is built)"
-	@set -o pipefail; CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -v -o $(BIN) ./cmd/kefu 2>&1 | awk '{ n++; printf "\r    %4d packages  %-70.70s", n, $$0; fflush() } END { if (n) print "" }'
+	@echo "==> kefu: compiling the production binary (a clean build compiles ~500 packages; each is counted as it is built)"
+	@set -o pipefail; CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -v -o $(BIN) ./cmd/kefu 2>&1 | $(PROGRESS)
 	@echo "==> kefu: $$(du -h $(BIN) | cut -f1) at $(BIN)"
 
 ## run: build the production binary and start the all-in-one embedded default
