@@ -28,6 +28,11 @@ WASM_FLAGS := -trimpath -gcflags=all=-l -gcflags=github.com/kefu-io/kefu/...= -l
 # -trimpath, a clean build compiled ~210 packages twice, ~58 CPU seconds).
 HOSTBUILD = CGO_ENABLED=0 $(GO) build -trimpath -v
 
+# esbuild (25 packages, only in widgetdist) compiles without optimisation:
+# it minifies a few small files once per build (same output, +0.6 s to
+# run) and compiles in ~15 instead of ~20 CPU seconds on a clean build.
+ESBUILD_NOOPT := -gcflags='github.com/evanw/esbuild/...=-N -l'
+
 # PROGRESS turns `go build -v`'s package lines into one line counting them
 # (a clean build compiles hundreds of packages; `make run` shows it is
 # working); any other line (a compile error) is printed whole.
@@ -43,7 +48,7 @@ wasm:
 	@cp "$(GOROOT)/lib/wasm/wasm_exec.js" assets/dist/wasm_exec.js
 	@rm -f assets/dist/kefu.wasm.br
 	@echo "==> widget files: minified (esbuild) and precompressed by internal/tools/widgetdist"
-	@set -o pipefail; $(HOSTBUILD) -o build/tools/widgetdist ./internal/tools/widgetdist 2>&1 | $(PROGRESS)
+	@set -o pipefail; $(HOSTBUILD) $(ESBUILD_NOOPT) -o build/tools/widgetdist ./internal/tools/widgetdist 2>&1 | $(PROGRESS)
 	@./build/tools/widgetdist
 
 ## plugins: the built-in edge plugins (GOOS=wasip1 reactors), packed into
