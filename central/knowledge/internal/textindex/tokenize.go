@@ -113,9 +113,7 @@ func Tokenize(text string) []Token {
 			i = end
 		case clsLetter, clsNumeric, clsKatakana, clsExtendNumLet:
 			end, kind := scanWord(text, i)
-			if kind != kindNone {
-				out = append(out, Token{Term: text[i:end], Start: i, End: end, Kind: Kind(kind - 1)})
-			}
+			out = append(out, Token{Term: text[i:end], Start: i, End: end, Kind: kind})
 			i = end
 		default:
 			i = skipExtend(text, i+size)
@@ -146,16 +144,9 @@ func next(text string, i int) (class, int) {
 	return classOf(r), skipExtend(text, i+size)
 }
 
-const (
-	kindNone = iota
-	kindLetters
-	kindNumber
-	kindIdeographic
-)
-
 // scanWord scans the word starting at i (WB5–WB13b) and returns its end
 // and kind.
-func scanWord(text string, i int) (int, int) {
+func scanWord(text string, i int) (int, Kind) {
 	prev, end := next(text, i)
 	letters, digits, kata, enl := prev == clsLetter, prev == clsNumeric, prev == clsKatakana, prev == clsExtendNumLet
 	for end < len(text) {
@@ -188,10 +179,10 @@ func scanWord(text string, i int) (int, int) {
 	}
 	switch {
 	case kata && !letters && !digits && !enl:
-		return end, kindIdeographic
+		return end, Ideographic
 	case digits && !letters && !kata:
-		return end, kindNumber
+		return end, Number
 	}
 	// As in bleve's segmenter, a run of connector punctuation ("_") is a word too.
-	return end, kindLetters
+	return end, Letters
 }
