@@ -64,31 +64,40 @@ const maxLabel = 1 << 10
 func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (string, error)) pdk.Result {
 	r := pii.Redact(env.Message.Text, o)
 	res := pdk.Pass()
+	// one labels map for the whole result (pdk.Result.WithLabel copies
+	// the map on every call; each new map costs an allocation and its
+	// hash seed inside the guest)
+	labels := make(map[string]string, 4)
 	found := r.Spans
 	if len(r.Spans) > 0 {
 		res = pdk.ModifyText(r.Text)
 		if tokens := vaultTokens(r.Spans, put); tokens != "" {
-			res = res.WithLabel("pii_tokens", tokens)
+			labels["pii_tokens"] = tokens
 		}
 	}
-	for _, k := range splitList(env.Label(shopperFields)) {
-		v, ok := env.Labels[k]
-		if !ok {
-			continue
-		}
-		if lr := pii.Redact(v, o); len(lr.Spans) > 0 {
-			if res.Verdict == pdk.VerdictPass || res.Verdict == "" {
-				res.Verdict = pdk.VerdictModify
+	if sf := env.Label(shopperFields); sf != "" {
+		for _, k := range splitList(sf) {
+			v, ok := env.Labels[k]
+			if !ok {
+				continue
 			}
-			res = res.WithLabel(k, lr.Text)
-			found = append(found, lr.Spans...)
+			if lr := pii.Redact(v, o); len(lr.Spans) > 0 {
+				if res.Verdict == pdk.VerdictPass || res.Verdict == "" {
+					res.Verdict = pdk.VerdictModify
+				}
+				labels[k] = lr.Text
+				found = append(found, lr.Spans...)
+			}
 		}
 	}
 	if len(found) > 0 {
-		res = res.WithLabel("pii", typesLabel(found, env.Label("pii")))
+		labels["pii"] = typesLabel(found, env.Label("pii"))
 	}
 	if checked := checkedLabel(o); checked != "" {
-		res = res.WithLabel(pii.LabelChecked, checked) // gdpr-residency need not scan again
+		labels[pii.LabelChecked] = checked // gdpr-residency need not scan again
+	}
+	if len(labels) > 0 {
+		res.Labels = labels
 	}
 	return res
 }

@@ -122,6 +122,38 @@ var keywordsByByte = func() (idx [256][]keyword) {
 	return idx
 }()
 
+// passportByByte lists, for each first byte, the passport keywords
+// starting with it (mayCue).
+var passportByByte = func() (idx [256][]string) {
+	for _, k := range keywords {
+		if k.cue == cuePassport && k.word != "" {
+			idx[k.word[0]] = append(idx[k.word[0]], k.word)
+		}
+	}
+	return idx
+}()
+
+// mayCue reports whether a context word of cue c (cuePassport only) occurs
+// anywhere in text, lower-cased, word boundaries aside. When it does not,
+// cueBefore cannot return c for any position of text: its windows are
+// runs of whole runes of text, lower-cased rune by rune, so every keyword
+// it matches is a substring of the lower-cased text.
+func mayCue(text string, c cue) bool {
+	if c != cuePassport {
+		return true
+	}
+	var buf [512]byte
+	low := phrase.AppendLower(buf[:0], text)
+	for i := range low {
+		for _, w := range passportByByte[low[i]] {
+			if len(w) <= len(low)-i && string(low[i:i+len(w)]) == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isWordRune reports whether r belongs to a Latin/Cyrillic/Greek word, where
 // keyword boundaries matter.
 func isWordRune(r rune) bool {

@@ -9,18 +9,19 @@ import "strings"
 // control letter).
 func scanPassports(text string, o *Options, c []Span) []Span {
 	prevEnd := 0
+	passportWord := 0 // whether text holds a passport keyword: 0 not looked yet, 1 yes, -1 no
 	for i := 0; i < len(text); {
 		if !isASCIIAlnum(text[i]) || i > 0 && (isASCIIAlnum(text[i-1]) || text[i-1] == '_' || text[i-1] == '-' || text[i-1] == '@' || text[i-1] == '.') {
 			i++
 			continue
 		}
 		start := i
-		digits, letters, spaced := 0, 0, false
+		digits, letters, spaces := 0, 0, 0
 		for i < len(text) {
 			ch := text[i]
 			if ch == ' ' && i+1 < len(text) && isDigit(text[i+1]) && i > start && isDigit(text[i-1]) && letters == 0 {
 				i++ // "45 06 123456": spaces between digit groups
-				spaced = true
+				spaces++
 				continue
 			}
 			if !isASCIIAlnum(ch) {
@@ -37,21 +38,36 @@ func scanPassports(text string, o *Options, c []Span) []Span {
 		if end < len(text) && (text[end] == '@' || text[end] == '_' || text[end] == '-' && end+1 < len(text) && isASCIIAlnum(text[end+1])) {
 			continue
 		}
-		tok := text[start:end]
-		if spaced {
+		// n is the token's length without the spaces; the token itself is
+		// joined only when it has letters (every id checked below does:
+		// a token of digits alone can only be a passport number, for
+		// which the length is enough)
+		n, tok := end-start-spaces, text[start:end]
+		if spaces > 0 && letters > 0 {
 			tok = strings.ReplaceAll(tok, " ", "")
 		}
 		switch {
-		case o.wants(ID) && o.locale("zh") && len(tok) == 10 && letters == 1 && taiwanID(tok),
+		case o.wants(ID) && o.locale("zh") && n == 10 && letters == 1 && taiwanID(tok),
 			o.wants(ID) && o.locale("es") && nie(tok):
 			// one letter and digits is also how order and reference
 			// numbers look (Order W123456789): an order word before it wins
 			if cu, _ := cueBefore(text, start, prevEnd); cu != cueOrder {
 				c = append(c, Span{Type: ID, Start: start, End: end})
 			}
-		case o.wants(ID) && o.locale("it") && len(tok) == 16 && codiceFiscale(tok):
+		case o.wants(ID) && o.locale("it") && n == 16 && codiceFiscale(tok):
 			c = append(c, Span{Type: ID, Start: start, End: end})
-		case o.wants(Passport) && len(tok) >= 6 && len(tok) <= 12 && digits >= 3:
+		case o.wants(Passport) && n >= 6 && n <= 12 && digits >= 3:
+			if passportWord == 0 {
+				// most texts name no passport: then no window can either
+				// (cueBefore's context search, the costliest step here)
+				passportWord = -1
+				if mayCue(text, cuePassport) {
+					passportWord = 1
+				}
+			}
+			if passportWord < 0 {
+				break
+			}
 			if cu, dist := cueBefore(text, start, prevEnd); cu == cuePassport && dist <= 40 {
 				c = append(c, Span{Type: Passport, Start: start, End: end})
 			}

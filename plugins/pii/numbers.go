@@ -328,11 +328,16 @@ func splitRun(text string, r *numRun, lo, hi int, cu cue, o *Options, c []Span) 
 // classify decides what groups [a,b) of r are, if anything personal.
 func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	gs := r.groups[a:b]
-	var sb strings.Builder
-	for _, g := range gs {
-		sb.WriteString(g.d)
+	d := ""
+	if len(gs) == 1 {
+		d = gs[0].d // one group: its digits as they are (no copy)
+	} else {
+		var sb strings.Builder
+		for _, g := range gs {
+			sb.WriteString(g.d)
+		}
+		d = sb.String()
 	}
-	d := sb.String()
 	n := len(d)
 	plus := r.plus && a == 0
 	if n == 0 {
