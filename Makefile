@@ -137,7 +137,7 @@ vet:
 # stack, the host benchmarks) run without -race: the race detector slows the
 # compiler ~10x. Everything else runs with -race. Allocation tests run once
 # more without -race, which makes sync.Pool drop items on purpose.
-NORACE := ./internal/stack ./edge/pluginhost/hostbench
+NORACE := ./internal/stack ./internal/widgetbench ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
 
 ## test: installs what tests need, starts it, runs every test
