@@ -36,6 +36,7 @@ import (
 	"github.com/chromedp/cdproto/tracing"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kefu-io/kefu/internal/quantile"
 	"github.com/kefu-io/kefu/internal/stack"
 )
 
@@ -539,13 +540,7 @@ func summarize(ms []float64, n int) Latency {
 		return l
 	}
 	sort.Float64s(local)
-	q := func(p float64) float64 {
-		i := int(p*float64(len(local))+0.999999) - 1
-		if i < 0 {
-			i = 0
-		}
-		return local[min(i, len(local)-1)]
-	}
+	q := func(p float64) float64 { return quantile.Sorted(local, p) }
 	sum := 0.0
 	for _, v := range local {
 		sum += v
