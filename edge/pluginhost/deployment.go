@@ -133,8 +133,8 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 	}
 	d.latency = h.metrics.latency.WithLabelValues(name, region)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
-	code, fuelErr := guestCode(wasm, d.limits)
-	d.fuel = d.limits.Termination == TerminationFuel && fuelErr == nil
+	code, fuel, fuelErr := guestCode(wasm, d.limits)
+	d.fuel = fuel
 	if fuelErr != nil {
 		h.log.Warn("plugin cannot take a loop budget; using context-done checks", "plugin", name, "region", region, "err", fuelErr)
 	}

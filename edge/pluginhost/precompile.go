@@ -3,6 +3,7 @@ package pluginhost
 import (
 	"context"
 	"crypto/sha256"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -13,17 +14,18 @@ import (
 )
 
 // guestCode is the code a deployment with limits l compiles: wasm with a
-// loop budget under TerminationFuel, else wasm itself. A module that
-// cannot take the budget is returned unchanged with the reason.
-func guestCode(wasm []byte, l Limits) ([]byte, error) {
+// loop budget under TerminationFuel (and true), else wasm itself. A module
+// that cannot take the budget is returned unchanged, with false and
+// the reason.
+func guestCode(wasm []byte, l Limits) ([]byte, bool, error) {
 	if l.Termination != TerminationFuel {
-		return wasm, nil
+		return wasm, false, nil
 	}
 	inst, err := fuel.Instrument(wasm, l.MaxLoopIterations)
 	if err != nil {
-		return wasm, err
+		return wasm, false, err
 	}
-	return inst, nil
+	return inst, true, nil
 }
 
 // runtimeConfig is the wazero configuration of a deployment with limits l
@@ -51,19 +53,21 @@ func (h *Host) precompile(ctx context.Context, bundles map[string][]byte) (relea
 		l    Limits
 		fuel bool
 	}
-	seen := map[[sha256.Size]byte]bool{}
+	type key struct {
+		code [sha256.Size]byte
+		fuel bool
+	}
+	seen := map[key]bool{}
 	var jobs []job
-	for _, name := range sortedKeys(bundles) {
-		for _, region := range sortedKeys(h.cfg.Regions) {
+	for _, name := range slices.Sorted(maps.Keys(bundles)) {
+		for _, region := range slices.Sorted(maps.Keys(h.cfg.Regions)) {
 			if h.slots[region][name] == nil {
 				continue
 			}
 			l := h.cfg.limitsFor(h.cfg.Regions[region], name)
-			code, err := guestCode(bundles[name], l)
-			fuel := err == nil && l.Termination == TerminationFuel
-			key := sha256.Sum256(append(code[:len(code):len(code)], boolByte(fuel)))
-			if !seen[key] {
-				seen[key] = true
+			code, fuel, _ := guestCode(bundles[name], l) // the install reports the error
+			if k := (key{sha256.Sum256(code), fuel}); !seen[k] {
+				seen[k] = true
 				jobs = append(jobs, job{code, l, fuel})
 			}
 		}
@@ -86,20 +90,4 @@ func (h *Host) precompile(ctx context.Context, bundles map[string][]byte) (relea
 			_ = rt.Close(context.WithoutCancel(ctx))
 		}
 	}
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
