@@ -32,11 +32,7 @@ func optionsFromConfig(get func(string) (string, bool)) pii.Options {
 }
 
 func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
-		out = append(out, p)
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
 }
 
 // notKept is chat.NotKept: a masked value the vault did not keep (the
@@ -75,19 +71,17 @@ func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (strin
 			labels["pii_tokens"] = tokens
 		}
 	}
-	if sf := env.Label(shopperFields); sf != "" {
-		for _, k := range splitList(sf) {
-			v, ok := env.Labels[k]
-			if !ok {
-				continue
+	for _, k := range splitList(env.Label(shopperFields)) {
+		v, ok := env.Labels[k]
+		if !ok {
+			continue
+		}
+		if lr := pii.Redact(v, o); len(lr.Spans) > 0 {
+			if res.Verdict == pdk.VerdictPass || res.Verdict == "" {
+				res.Verdict = pdk.VerdictModify
 			}
-			if lr := pii.Redact(v, o); len(lr.Spans) > 0 {
-				if res.Verdict == pdk.VerdictPass || res.Verdict == "" {
-					res.Verdict = pdk.VerdictModify
-				}
-				labels[k] = lr.Text
-				found = append(found, lr.Spans...)
-			}
+			labels[k] = lr.Text
+			found = append(found, lr.Spans...)
 		}
 	}
 	if len(found) > 0 {
