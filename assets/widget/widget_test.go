@@ -531,18 +531,8 @@ func TestWidgetInBrowser(t *testing.T) {
 func TestOtherLanguageDoesNotWaitForItsPack(t *testing.T) {
 	srv, edge := newServer(t)
 	ctx := browser(t)
-	open(t, ctx, srv.URL+"/demo/")
-	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
-		t.Fatal(err)
-	}
-	waitCore(t, ctx)
 	// The English pack (the page's language) is in: an English question is local.
-	poll.Until(t, 20*time.Second, func() error {
-		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
-			return fmt.Errorf("English pack not in the core yet (%v)", err)
-		}
-		return nil
-	})
+	openWithEnglishPack(t, ctx, srv.URL+"/demo/")
 	hold := make(chan struct{})
 	edge.holdPack.Store(&hold)
 	release := sync.OnceFunc(func() { close(hold) })
@@ -593,17 +583,7 @@ func TestOtherLanguageDoesNotWaitForItsPack(t *testing.T) {
 func TestLocalAnswerCallbacksFirst(t *testing.T) {
 	srv, _ := newServer(t)
 	ctx := browser(t)
-	open(t, ctx, srv.URL+"/demo/")
-	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
-		t.Fatal(err)
-	}
-	waitCore(t, ctx)
-	poll.Until(t, 20*time.Second, func() error {
-		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
-			return fmt.Errorf("English pack not in the core yet (%v)", err)
-		}
-		return nil
-	})
+	openWithEnglishPack(t, ctx, srv.URL+"/demo/")
 	got, err := eval[map[string]any](ctx, `(async () => {
 		const w = document.getElementById('kefu-widget').shadowRoot, seen = [];
 		let again = null;
@@ -626,6 +606,23 @@ func TestLocalAnswerCallbacksFirst(t *testing.T) {
 	if got["seen"] != "shopper:none,bot:none,shopper:none,bot:none" || got["sources"] != "local,local" || got["order"] != true {
 		t.Fatalf("callbacks and rows: %v", got)
 	}
+}
+
+// openWithEnglishPack opens the page at url and the chat, and waits until
+// the core is ready and answers an English FAQ question (the page's pack).
+func openWithEnglishPack(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	open(t, ctx, url)
+	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
+		t.Fatal(err)
+	}
+	waitCore(t, ctx)
+	poll.Until(t, 20*time.Second, func() error {
+		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
+			return fmt.Errorf("English pack not in the core yet (%v)", err)
+		}
+		return nil
+	})
 }
 
 // eval runs a script in the page, awaits it if it returns a promise, and
