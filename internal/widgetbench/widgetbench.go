@@ -373,8 +373,8 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 		if len(lat.Page) == 0 || len(lat.Core) != len(lat.Page) {
 			return res, fmt.Errorf("latency run: %d page and %d core results", len(lat.Page), len(lat.Core))
 		}
-		res.Latency = summarize(lat.Page, len(lat.Page))
-		res.CoreLatency = summarize(lat.Core, len(lat.Core))
+		res.Latency = summarize(lat.Page)
+		res.CoreLatency = summarize(lat.Core)
 	}
 	return res, nil
 }
@@ -527,8 +527,8 @@ const benchJS = `(async (n) => {
   return {page, core};
 })(%[1]d)`
 
-func summarize(ms []float64, n int) Latency {
-	l := Latency{Questions: n}
+func summarize(ms []float64) Latency {
+	l := Latency{Questions: len(ms)}
 	var local []float64
 	for _, v := range ms {
 		if v >= 0 {
