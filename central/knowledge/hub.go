@@ -139,9 +139,7 @@ func (h *Hub) Stats(tenant string) Stats {
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for t := range h.parts {
-		delete(h.parts, t)
-	}
+	clear(h.parts)
 	return nil
 }
 
