@@ -3,7 +3,8 @@ package knowledge
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -128,7 +129,7 @@ func LangOf(s string) string {
 func topicsOf(text string) []string {
 	low := strings.ToLower(text)
 	var out []string
-	for _, t := range sortedKeys(topicWords) {
+	for _, t := range slices.Sorted(maps.Keys(topicWords)) {
 		for _, w := range topicWords[t] {
 			if strings.Contains(low, w) {
 				out = append(out, t)
@@ -434,15 +435,6 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // feeSuffixes are the words that make a name a fee's ("cash on delivery

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -256,7 +258,7 @@ type kwHit struct {
 // keywordHits finds the relation words of sets in low (lower-cased text).
 func keywordHits(low string, sets map[string][]string) []kwHit {
 	var hits []kwHit
-	for _, rel := range sortedKeys(sets) {
+	for _, rel := range slices.Sorted(maps.Keys(sets)) {
 		for _, w := range sets[rel] {
 			cjkWord := hasHan(w)
 			for off := 0; ; {
@@ -661,7 +663,7 @@ var qualifierWords = map[string][]string{
 func qualifiers(text string) []string {
 	low := strings.ToLower(text)
 	var out []string
-	for _, k := range sortedKeys(qualifierWords) {
+	for _, k := range slices.Sorted(maps.Keys(qualifierWords)) {
 		for _, w := range qualifierWords[k] {
 			if strings.Contains(low, w) {
 				out = append(out, k)

@@ -1,6 +1,8 @@
 package knowledge
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -29,7 +31,7 @@ var topicNames = map[string]string{
 // shop's usual topics, with words in English and Chinese.
 func DefaultTopics() []Topic {
 	out := make([]Topic, 0, len(topicWords))
-	for _, id := range sortedKeys(topicWords) {
+	for _, id := range slices.Sorted(maps.Keys(topicWords)) {
 		name := topicNames[id]
 		if name == "" {
 			name = id

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -577,14 +576,4 @@ func cmdPredict(args []string, stdin io.Reader, stdout io.Writer) error {
 		return fmt.Errorf("reading stdin: %w", err)
 	}
 	return w.Flush()
-}
-
-// sortedKeys is used by reports that print maps.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,7 +97,7 @@ func cmdCompareLangID(args []string, stdout io.Writer) error {
 	var linguaLangs []lingua.Language
 	wl := whatlanggo.Options{Whitelist: map[whatlanggo.Lang]bool{}}
 	whatCode := map[whatlanggo.Lang]string{}
-	for _, l := range sortedKeys(langs) {
+	for _, l := range slices.Sorted(maps.Keys(langs)) {
 		if ll := lingua.GetLanguageFromIsoCode639_1(lingua.GetIsoCode639_1FromValue(l)); ll != lingua.Unknown {
 			linguaLangs = append(linguaLangs, ll)
 		}
@@ -134,7 +136,7 @@ func cmdCompareLangID(args []string, stdout io.Writer) error {
 	for _, ex := range exs {
 		kinds[ex.Kind] = true
 	}
-	kindList := sortedKeys(kinds)
+	kindList := slices.Sorted(maps.Keys(kinds))
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-26s %9s", "detector", "all")
 	for _, k := range kindList {
