@@ -96,6 +96,8 @@ const BucketChannelSent = "KEFU_CHANNEL_SENT"
 // which the edges keep, per channel and account, the cursor of platforms
 // whose messages are pulled after a notice (WeCom's kf/sync_msg), e-mail
 // threads, and the mapping of pseudonyms to personal platform user ids.
+// Every key begins with the edge's region token ("eu.u.CHANNEL.PSEUDONYM"):
+// an edge's NATS rights cover its region's keys only.
 const BucketChannelCursors = "KEFU_CHANNEL_CURSORS"
 
 // ConsumerChannels is the prefix of the durable consumer of

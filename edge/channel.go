@@ -412,7 +412,7 @@ func (n *Node) pullChannel(ctx context.Context, cfg channels.Config, p channels.
 	if err != nil {
 		return nil, nil, err
 	}
-	key := "c." + chat.SubjectToken(cfg.ID) + "." + chat.SubjectToken(req.Account)
+	key := n.cursorKey("c", cfg.ID, chat.SubjectToken(req.Account))
 	var cursor string
 	if e, err := kv.Get(ctx, key); err == nil {
 		cursor = string(e.Value())
@@ -831,9 +831,16 @@ func kindLabel(kind string) string {
 	return "unknown"
 }
 
-func threadKey(channelID, user string) string {
+// cursorKey is the key of kind ("c" cursor, "t" thread, "u" pseudonym) for
+// channelID in chat.BucketChannelCursors: under this edge's region, the
+// only keys its NATS rights let it read or write (natsembed).
+func (n *Node) cursorKey(kind, channelID, rest string) string {
+	return chat.SubjectToken(n.cfg.Region) + "." + kind + "." + chat.SubjectToken(channelID) + "." + rest
+}
+
+func (n *Node) threadKey(channelID, user string) string {
 	sum := sha256.Sum256([]byte(user))
-	return "t." + chat.SubjectToken(channelID) + "." + hex.EncodeToString(sum[:16])
+	return n.cursorKey("t", channelID, hex.EncodeToString(sum[:16]))
 }
 
 // saveThread keeps the thread of a shopper's last message (e-mail
@@ -844,7 +851,7 @@ func (n *Node) saveThread(ctx context.Context, channelID string, in channels.Inb
 	}
 	kv, err := n.channelCursors(ctx)
 	if err == nil {
-		_, err = kv.Put(ctx, threadKey(channelID, in.User), in.Thread)
+		_, err = kv.Put(ctx, n.threadKey(channelID, in.User), in.Thread)
 	}
 	if err != nil {
 		n.log.Warn("edge: thread not kept; the reply starts a new thread", "channel", channelID, "err", err)
@@ -856,7 +863,7 @@ func (n *Node) loadThread(ctx context.Context, channelID, user string) []byte {
 	if err != nil {
 		return nil
 	}
-	e, err := kv.Get(ctx, threadKey(channelID, user))
+	e, err := kv.Get(ctx, n.threadKey(channelID, user))
 	if err != nil {
 		return nil
 	}
@@ -898,7 +905,7 @@ func (n *Node) pseudonym(ctx context.Context, channelID, user string) (string, e
 	if err != nil {
 		return "", err
 	}
-	key := "u." + chat.SubjectToken(channelID) + "." + p
+	key := n.cursorKey("u", channelID, p)
 	if e, err := kv.Get(ctx, key); err == nil && string(e.Value()) == user {
 		return p, nil
 	}
@@ -913,7 +920,7 @@ func (n *Node) realUser(ctx context.Context, channelID, p string) (string, error
 	if err != nil {
 		return "", err
 	}
-	e, err := kv.Get(ctx, "u."+chat.SubjectToken(channelID)+"."+p)
+	e, err := kv.Get(ctx, n.cursorKey("u", channelID, p))
 	if err != nil {
 		return "", err
 	}

@@ -198,7 +198,7 @@ func edgePermissions(region string) *server.Permissions {
 				// JetStream: flow control, the buckets it writes, and the
 				// API calls and acknowledgements of edgeJetStream.
 				"$JS.FC.>",
-				"$KV." + chat.BucketChannelCursors + ".>",
+				"$KV." + chat.BucketChannelCursors + "." + region + ".>", // its region's keys only
 				"$KV." + chat.BucketChannelSent + ".>",
 			}, edgeJetStream("$JS.API.", region)...),
 			Deny: []string{
@@ -236,7 +236,8 @@ func edgePermissions(region string) *server.Permissions {
 // publish: account and stream information, creating the streams and
 // buckets it declares (never another: a stream of its own on
 // kefu.outbound.> would capture other regions' replies), the buckets'
-// keys and watchers, and of KEFU_CHANNEL_OUT and KEFU_ERASURE only its
+// keys and watchers (of chat.BucketChannelCursors only its region's keys,
+// read by subject), and of KEFU_CHANNEL_OUT and KEFU_ERASURE only its
 // region's durable consumers (chat.ConsumerChannels, chat.ConsumerErasure
 // + region): created through the filtered create subject
 // ($JS.API.CONSUMER.CREATE.STREAM.DURABLE.FILTER, where the server checks
@@ -250,12 +251,16 @@ func edgeJetStream(api, region string) []string {
 		"KV_" + chat.BucketChannelCursors, "KV_" + chat.BucketChannelSent} {
 		allow = append(allow, api+"STREAM.CREATE."+st)
 	}
-	for _, b := range []string{chat.BucketSites, chat.BucketKnowledgePacks, chat.BucketChannels,
-		chat.BucketChannelCursors, chat.BucketChannelSent} {
+	for _, b := range []string{chat.BucketSites, chat.BucketKnowledgePacks, chat.BucketChannels, chat.BucketChannelSent} {
 		st := "KV_" + b
 		allow = append(allow, api+"STREAM.MSG.GET."+st, api+"DIRECT.GET."+st, api+"DIRECT.GET."+st+".>",
 			api+"CONSUMER.*."+st, api+"CONSUMER.*."+st+".>", api+"CONSUMER.*.*."+st+".>")
 	}
+	// The cursor bucket holds pseudonym → e-mail address or phone number:
+	// an edge reads its region's keys by subject and nothing else (no
+	// message get by sequence, no consumer, no watcher).
+	cur := chat.BucketChannelCursors
+	allow = append(allow, api+"DIRECT.GET.KV_"+cur+".$KV."+cur+"."+r+".>")
 	for _, c := range []struct{ stream, durable, filter string }{
 		{chat.StreamChannelOut, chat.ConsumerChannels + r, chat.SubjectChannelOutPrefix + r + ".>"},
 		{chat.StreamErasure, chat.ConsumerErasure + r, chat.SubjectErasurePrefix + ">"},
@@ -363,7 +368,7 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 				"$JSC.R.>", // replies to the API requests of central's sourcing
 				"_INBOX.>",
 				"$JS.FC.>",
-				"$KV." + chat.BucketChannelCursors + ".>",
+				"$KV." + chat.BucketChannelCursors + "." + region + ".>", // its region's keys only
 				"$KV." + chat.BucketChannelSent + ".>",
 			}, edgeJetStream(api, region)...),
 			Deny: deny,

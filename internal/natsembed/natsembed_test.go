@@ -677,3 +677,90 @@ func TestEdgeReadsOnlyItsRegionsChannelOutbox(t *testing.T) {
 		t.Error("us's edge created a stream of its own")
 	}
 }
+
+// TestEdgeReadsOnlyItsRegionsChannelCursors: KEFU_CHANNEL_CURSORS maps
+// pseudonyms to e-mail addresses and phone numbers; an edge reads and
+// writes its own region's keys (the edge prefixes every key with its
+// region) and no other region's, by key, by sequence, by watcher or by a
+// consumer of the bucket's stream.
+func TestEdgeReadsOnlyItsRegionsChannelCursors(t *testing.T) {
+	ctx := t.Context()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	s, err := Start(Options{StoreDir: t.TempDir(), Auth: &Auth{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	cen, err := s.ConnectAs(CentralUser, "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cen.Close()
+	cjs, _ := jetstream.New(cen)
+	if _, err := cjs.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannelCursors}); err != nil {
+		t.Fatal(err)
+	}
+	connect := func(region string) (*nats.Conn, jetstream.KeyValue, chan error) {
+		errs := make(chan error, 64)
+		nc, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser(region), Password(secret, EdgeUser(region))),
+			nats.CustomInboxPrefix(InboxPrefix(EdgeUser(region))),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+				select {
+				case errs <- err:
+				default:
+				}
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		js, _ := jetstream.New(nc)
+		kv, err := js.KeyValue(ctx, chat.BucketChannelCursors)
+		if err != nil {
+			t.Fatalf("%s's edge opens the bucket: %v", region, err)
+		}
+		return nc, kv, errs
+	}
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		t.Cleanup(cancel)
+		return c
+	}
+
+	_, eu, _ := connect("eu")
+	const euKey, mail = "eu.u.mail.p1", "shopper@example.com"
+	if _, err := eu.Put(ctx, euKey, []byte(mail)); err != nil {
+		t.Fatalf("eu's edge writes its key: %v", err)
+	}
+	if e, err := eu.Get(ctx, euKey); err != nil || string(e.Value()) != mail {
+		t.Fatalf("eu's edge reads its key: %v", err)
+	}
+
+	us, uskv, errs := connect("us")
+	if _, err := uskv.Put(ctx, "us.u.mail.p2", []byte("other@example.com")); err != nil {
+		t.Fatalf("us's edge writes its key: %v", err)
+	}
+	if _, err := uskv.Get(short(), euKey); err == nil {
+		t.Error("us's edge read eu's key")
+	}
+	expectPermissionError(t, errs, "get eu's key")
+	if _, err := uskv.Put(short(), euKey, []byte("attacker@example.com")); err == nil {
+		t.Error("us's edge wrote eu's key")
+	}
+	expectPermissionError(t, errs, "put eu's key")
+	if _, err := uskv.Watch(short(), "eu.>"); err == nil {
+		t.Error("us's edge watched eu's keys")
+	}
+	for _, req := range []struct{ subj, body string }{
+		{"$JS.API.STREAM.MSG.GET.KV_" + chat.BucketChannelCursors, `{"seq":1}`},
+		{"$JS.API.DIRECT.GET.KV_" + chat.BucketChannelCursors, `{"last_by_subj":"$KV.` + chat.BucketChannelCursors + `.` + euKey + `"}`},
+		{"$JS.API.CONSUMER.CREATE.KV_" + chat.BucketChannelCursors, `{"stream_name":"KV_` + chat.BucketChannelCursors + `","config":{}}`},
+	} {
+		if m, err := us.Request(req.subj, []byte(req.body), 2*time.Second); err == nil {
+			t.Errorf("us's edge: %s answered %s", req.subj, m.Data)
+		}
+	}
+	if e, err := eu.Get(ctx, euKey); err != nil || string(e.Value()) != mail {
+		t.Fatalf("eu's key after us's tries: %v", err)
+	}
+}
