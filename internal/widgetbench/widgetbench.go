@@ -52,13 +52,17 @@ type Request struct {
 
 // Latency is the local-answer time distribution in milliseconds.
 type Latency struct {
-	Questions int     `json:"questions"`
-	Local     int     `json:"local"`
-	P50       float64 `json:"p50_ms"`
-	P90       float64 `json:"p90_ms"`
-	P99       float64 `json:"p99_ms"`
-	Max       float64 `json:"max_ms"`
-	Mean      float64 `json:"mean_ms"`
+	Questions  int     `json:"questions"`
+	Local      int     `json:"local"`
+	P50        float64 `json:"p50_ms"`
+	P90        float64 `json:"p90_ms"`
+	P99        float64 `json:"p99_ms"`
+	Max        float64 `json:"max_ms"`
+	Mean       float64 `json:"mean_ms"`
+	Pace       string  `json:"pace,omitempty"` // how the questions were asked (Options.Pace)
+	ThinkMS    int     `json:"think_ms,omitempty"`
+	Seconds    float64 `json:"seconds,omitempty"`    // the run's wall time
+	Unanswered int     `json:"unanswered,omitempty"` // paced: remote questions without a reply within 1 s
 }
 
 // Result is what one run measured.
@@ -85,9 +89,11 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	fast := fs.Bool("loopback", false, "no network throttling (by default the page loads over an emulated 1.6 Mbit/s, 150 ms link)")
 	trace := fs.String("trace", "", "write a chromium trace of the latency run (DevTools timeline, V8 and Blink GC, user timing: every answer over 4 ms is a \"kefu-slow N\" measure) to this JSON file, for chrome://tracing or Perfetto")
 	jsFlags := fs.String("js-flags", "", "V8 flags for chromium, e.g. --trace-gc: chromium's log (with every latency-run answer over 4 ms as \"kefu-slow\" lines) then goes to stderr")
+	pace := fs.String("pace", PacePaint, "how the latency run asks: \"paint\" (the next question once the previous answer was painted and, for one that went over the WebSocket, its reply came; then --think ms) or \"none\" (back to back: the next the instant the previous send resolved, the bench's only pace before 4 December 2026)")
+	think := fs.Int("think", 0, "with --pace paint, ms more to wait before each question (a shopper's reading and typing)")
 	lang := fs.String("lang", "", "UI language of the widget (the tag's data-lang: en, zh-CN, zh-TW, de, fr, es, ja, ko, ar, ru, pt, it; default: the demo page's, en); several (comma-separated) or \"all\": only the bytes before the launcher shows, one fresh page per language")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--lang L] [--loopback] [--json]")
+		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--pace paint|none] [--think MS] [--lang L] [--loopback] [--json]")
 		fmt.Fprintln(stderr, "Bytes on the wire (before the launcher shows; after three questions) and local-answer latency, in headless chromium.")
 		fs.PrintDefaults()
 	}
@@ -97,7 +103,11 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		}
 		return 2
 	}
-	o := Options{Questions: *n, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace}
+	if *pace != PacePaint && *pace != PaceNone {
+		fmt.Fprintf(stderr, "kefu bench widget: --pace %q: want %q or %q\n", *pace, PacePaint, PaceNone)
+		return 2
+	}
+	o := Options{Questions: *n, Pace: *pace, ThinkMS: *think, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace}
 	if *lang == "all" || strings.Contains(*lang, ",") {
 		langs := UILangs
 		if *lang != "all" {
@@ -141,9 +151,17 @@ func PrintLangs(w io.Writer, list []LangBytes) {
 	}
 }
 
+// The latency run's paces (Options.Pace).
+const (
+	PacePaint = "paint" // the next question once the previous answer was painted (and a remote one's reply came)
+	PaceNone  = "none"  // back to back: the next question the instant the previous send resolved
+)
+
 // Options configures Run.
 type Options struct {
-	Questions int // local answers to time (questions asked until that many were answered in the browser); 0: bytes only
+	Questions int    // local answers to time (questions asked until that many were answered in the browser); 0: bytes only
+	Pace      string // PacePaint ("" too) or PaceNone
+	ThinkMS   int    // with PacePaint, ms more before each question
 	Chromium  string
 	Throttle  bool      // 1.6 Mbit/s, 150 ms until the latency run
 	Lang      string    // the tag's data-lang (the loader's UI language); "" keeps the demo page's
@@ -168,6 +186,11 @@ func Print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "\nfirst question sent over the WebSocket before the core was ready: %v\n", r.RemoteFirst)
 	if l := r.Latency; l.Questions > 0 {
 		fmt.Fprintf(w, "\n| local answers (send → message callback) | value |\n| --- | --- |\n")
+		pace := "back to back (--pace none)"
+		if l.Pace != PaceNone {
+			pace = fmt.Sprintf("after the previous answer was painted (--pace paint --think %d)", l.ThinkMS)
+		}
+		fmt.Fprintf(w, "| asked | %s |\n", pace)
 		fmt.Fprintf(w, "| questions asked | %d |\n| answered in the browser | %d (%.1f%%) |\n", l.Questions, l.Local, 100*float64(l.Local)/float64(l.Questions))
 		fmt.Fprintf(w, "| p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n| mean | %.2f ms |\n", l.P50, l.P90, l.P99, l.Max, l.Mean)
 		c := r.CoreLatency
@@ -306,7 +329,7 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 	if err := chromedp.Listen(bctx, rec.on); err != nil {
 		return res, err
 	}
-	pctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
+	pctx, cancel := context.WithTimeout(bctx, 3*time.Minute+time.Duration(o.Questions)*time.Second)
 	defer cancel()
 
 	if err := chromedp.Do(pctx, chromedp.Navigate(base+"/demo/"),
@@ -361,7 +384,8 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 				return res, err
 			}
 		}
-		lat, err := chromedp.Run(pctx, chromedp.Evaluate[latencyRun](fmt.Sprintf(benchJS, o.Questions), chromedp.EvalAwaitPromise))
+		args, _ := json.Marshal(map[string]any{"n": o.Questions, "paced": o.Pace != PaceNone, "think": o.ThinkMS})
+		lat, err := chromedp.Run(pctx, chromedp.Evaluate[latencyRun](fmt.Sprintf(benchJS, args), chromedp.EvalAwaitPromise))
 		if err != nil {
 			return res, fmt.Errorf("latency run: %w", err)
 		}
@@ -374,6 +398,11 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 			return res, fmt.Errorf("latency run: %d page and %d core results", len(lat.Page), len(lat.Core))
 		}
 		res.Latency = summarize(lat.Page)
+		res.Latency.Pace, res.Latency.ThinkMS = or(o.Pace, PacePaint), o.ThinkMS
+		res.Latency.Seconds, res.Latency.Unanswered = lat.Seconds, lat.Unanswered
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "latency run: %.1f s, %.1f s waiting for remote replies, %d without a reply within 1 s; events %v\n", lat.Seconds, lat.WaitedS, lat.Unanswered, lat.Events)
+		}
 		res.CoreLatency = summarize(lat.Core)
 	}
 	return res, nil
@@ -484,16 +513,29 @@ const langJS = `new MutationObserver((ms, o) => {
 // time (send call → message callback of its local answer, -1 when it went
 // to the edge) and the core's alone (-1 when it has no answer).
 type latencyRun struct {
-	Page []float64 `json:"page"`
-	Core []float64 `json:"core"`
+	Page       []float64      `json:"page"`
+	Core       []float64      `json:"core"`
+	Seconds    float64        `json:"seconds"`    // the questions' run, wall time
+	Unanswered int            `json:"unanswered"` // paced: remote questions whose reply did not come within 1 s
+	WaitedS    float64        `json:"waited_s"`   // paced: time waiting for remote replies
+	Events     map[string]int `json:"events"`     // widget events (handoff, typing…) during the run
 }
 
 // benchJS asks questions drawn from the local entries' paraphrases in the
-// packs the page holds (English and Chinese) until %d were answered in the
-// browser (at most three times as many asked), timing each from the send
-// call to the message callback of its answer; then the core alone on the
-// same questions.
-const benchJS = `(async (n) => {
+// packs the page holds (English and Chinese) until o.n were answered in
+// the browser (at most three times as many asked), timing each from the
+// send call to the message callback of its answer; then the core alone on
+// the same questions. Paced (o.paced, `--pace paint`), it asks the next
+// question as a shopper at the fastest could: once the previous answer
+// was painted (the next animation frame, then a task after its rendering)
+// and, for a question that went over the WebSocket, once its reply came
+// (at most 1 s; none is awaited after a handoff, when no bot replies);
+// then o.think ms more. Back to back (`--pace none`, the bench's only pace
+// before) it asks the instant the previous send resolved: the previous
+// answer is not painted yet, and a remote question's send resolves when
+// the edge accepted it, so its reply arrives during the next questions.
+const benchJS = `(async (o) => {
+  const n = o.n;
   // Fetches the Chinese pack too; the question does not wait for it (it
   // goes over the WebSocket), so wait here until the core answers from it.
   await Kefu.send("退货政策是什么?");
@@ -504,18 +546,38 @@ const benchJS = `(async (n) => {
     const p = await (await fetch(cfg.faq_packs[l])).json();
     for (const e of p.entries) if (e.local) for (const q of (e.questions[l] || [])) qs.push(q);
   }
-  let t0 = 0, got = -1;
-  Kefu.on('message', m => { if (m.role === 'bot' && m.source === 'local' && got < 0) got = performance.now() - t0; });
-  const page = [], asked = [];
+  let t0 = 0, got = -1, replies = 0;
+  const events = {};
+  Kefu.on('event', e => { events[e.event] = (events[e.event] || 0) + 1; });
+  Kefu.on('message', m => {
+    if (m.role === 'bot' && m.source === 'local' && got < 0) got = performance.now() - t0;
+    if (m.role !== 'shopper' && m.source !== 'local') replies++;
+  });
+  const painted = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+  if (o.paced) { await sleep(1000); await painted(); }
+  const page = [], asked = [], start = performance.now();
+  let unanswered = 0, waited = 0;
   for (let i = 0, local = 0; local < n && i < 3 * n; i++) {
     const q = qs[i %% qs.length];
     got = -1;
+    const before = replies;
     t0 = performance.now();
     const m = await Kefu.send(q);
     const v = m.source === 'local' ? got : -1;
     if (v >= 0) local++;
     page.push(v); asked.push(q);
     if (got > 4) { console.info('kefu-slow', i, got.toFixed(2)); performance.measure('kefu-slow ' + i, {start: t0, duration: got}); }
+    if (o.paced) {
+      if (v < 0 && !events['conversation.handoff']) {
+        const w0 = performance.now();
+        for (let w = 0; w < 100 && replies === before; w++) await sleep(10);
+        if (replies === before) unanswered++;
+        waited += performance.now() - w0;
+      }
+      await painted();
+      if (o.think > 0) await sleep(o.think);
+    }
   }
   // The core alone (kefuCore.answer, no page work), on the same questions.
   const core = [];
@@ -524,8 +586,8 @@ const benchJS = `(async (n) => {
     const r = kefuCore.answer(q);
     core.push(r && r.text ? performance.now() - t : -1);
   }
-  return {page, core};
-})(%[1]d)`
+  return {page, core, seconds: (performance.now() - start) / 1000, unanswered, waited_s: waited / 1000, events};
+})(%s)`
 
 func summarize(ms []float64) Latency {
 	l := Latency{Questions: len(ms)}

@@ -61,3 +61,14 @@ func TestAfterThreeQuestionsBudget(t *testing.T) {
 		t.Errorf("%d B on the wire after three questions, budget %d", r.AfterThree, afterThreeBudget)
 	}
 }
+
+// TestMainRejectsUnknownPace: a mistyped --pace stops before any stack or
+// browser starts, rather than timing a pace nobody asked for.
+func TestMainRejectsUnknownPace(t *testing.T) {
+	for _, pace := range []string{"fast", "", "Paint"} {
+		var out, errs strings.Builder
+		if code := Main(t.Context(), []string{"--pace", pace}, nil, &out, &errs); code != 2 {
+			t.Errorf("--pace %q: exit %d, want 2 (stderr %q)", pace, code, errs.String())
+		}
+	}
+}
