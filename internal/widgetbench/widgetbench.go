@@ -525,7 +525,7 @@ type latencyRun struct {
 // packs the page holds (English and Chinese) until o.n were answered in
 // the browser (at most three times as many asked), timing each from the
 // send call to the message callback of its answer; then the core alone on
-// the same questions. Paced (o.paced, `--pace paint`), it asks the next
+// the same questions (paced: one call per animation frame). Paced (o.paced, `--pace paint`), it asks the next
 // question as a shopper at the fastest could: once the previous answer
 // was painted (the next animation frame, then a task after its rendering)
 // and, for a question that went over the WebSocket, once its reply came
@@ -579,9 +579,11 @@ const benchJS = `(async (o) => {
       if (o.think > 0) await sleep(o.think);
     }
   }
-  // The core alone (kefuCore.answer, no page work), on the same questions.
+  // The core alone (kefuCore.answer, no page work), on the same questions,
+  // at the same pace (paced: one call per frame, no think time).
   const core = [];
   for (const q of asked) {
+    if (o.paced) await painted();
     const t = performance.now();
     const r = kefuCore.answer(q);
     core.push(r && r.text ? performance.now() - t : -1);
