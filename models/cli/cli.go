@@ -30,7 +30,8 @@ const usage = `usage: kefu model <command> TASK [flags]
 
 commands:
   train TASK --data DIR [--data DIR@LABEL ...] --out FILE   train a model (progress on stderr);
-                                                           for anger: fit the cue weights, --out models/anger/weights.go
+                                                           for anger: fit the cue weights, --out models/anger/weights.go;
+                                                           --teacher FILE [--distill-alpha 0.5] [--unlabelled DIR]: distil a model
   eval TASK [--model FILE ...] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
                                                            (several --model: their averaged probabilities)
   compact TASK [--model FILE] --out FILE [--bits 4] [--keep-rows N]
@@ -205,6 +206,11 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	maxBytes := fs.Int("max-bytes", 0, "--search size: the largest model file to keep")
 	bits := fs.Int("bits", 8, "bits per embedding weight in the written file (2..8; below 8: the compact format 4)")
 	keepRows := fs.Int("keep-rows", 0, "prune the embedding to this many rows, those of largest norm, after the epochs (0: all; else the compact format 4)")
+	teacherPath := fs.String("teacher", "", "knowledge distillation: a trained model (same labels) whose probabilities join each example's target")
+	fs.Float64Var(&cfg.DistillAlpha, "distill-alpha", 0.5, "with --teacher: the weight of the teacher's probabilities in the target (0..1)")
+	fs.Float64Var(&cfg.DistillTemp, "distill-temp", 1, "with --teacher: soften (>1) or sharpen (<1) the teacher's probabilities")
+	var unlabelled multiFlag
+	fs.Var(&unlabelled, "unlabelled", "with --teacher: a folder (DIR[:N]: its first N rows) whose train split's texts are learnt from the teacher alone (repeatable)")
 	fs.IntVar(&cfg.RetrainEpochs, "retrain-epochs", 0, "with --keep-rows: epochs of training after pruning, the pruned rows held at zero (with --bits below 8: through the quantization)")
 	if err := parse(fs, rest); err != nil {
 		return err
@@ -241,6 +247,27 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 		return trainAnger(ctx, t, cfg, data, *sentimentPath, *out, *modelOut, stderr)
 	}
 
+	if *teacherPath != "" {
+		if cfg.Teacher, err = t.teacher(*teacherPath); err != nil {
+			return err
+		}
+		for _, u := range unlabelled {
+			src := parseSource(u + "@?")
+			if i := strings.LastIndexByte(u, ':'); i > 0 {
+				src = parseSource(u[:i] + "@?" + u[i:])
+			}
+			exs, err := t.load(src, "train")
+			if err != nil {
+				return err
+			}
+			for _, ex := range exs {
+				cfg.Unlabelled = append(cfg.Unlabelled, ex.Text)
+			}
+		}
+		fmt.Fprintf(stderr, "distilling %s (weight %.2f, temperature %.2f; %d unlabelled texts)\n", *teacherPath, cfg.DistillAlpha, cfg.DistillTemp, len(cfg.Unlabelled))
+	} else if len(unlabelled) > 0 {
+		return fmt.Errorf("--unlabelled needs --teacher: %w", errUsage)
+	}
 	var examples, tune []dataset.Example
 	for _, d := range data {
 		src := parseSource(d)
@@ -411,6 +438,32 @@ func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
 		return nil, "", fmt.Errorf("loading %s: %w", name, err)
 	}
 	return m, name, nil
+}
+
+// teacher loads the model at path as a distillation teacher: a function
+// giving its probabilities in the label order training will use (the
+// sorted label names, train.LabelsOf), matched by name.
+func (t *taskSpec) teacher(path string) (func(string) []float32, error) {
+	m, _, err := t.loadModel(path)
+	if err != nil {
+		return nil, err
+	}
+	labels := m.Labels()
+	order := slices.Clone(labels)
+	slices.Sort(order)
+	perm := make([]int, len(labels)) // perm[i]: the teacher's index of the i-th sorted label
+	for i, l := range order {
+		perm[i] = slices.Index(labels, l)
+	}
+	var probs []float32
+	return func(text string) []float32 {
+		probs = m.Probs(probs, text)
+		out := make([]float32, len(perm))
+		for i, j := range perm {
+			out[i] = probs[j]
+		}
+		return out
+	}, nil
 }
 
 // predictor returns the label function for a task: the model itself, or for

@@ -294,3 +294,23 @@ func TestEvalEnsembleAndFold(t *testing.T) {
 		t.Fatalf("fold out of range: exit %d %s", code, stderr)
 	}
 }
+
+// TestTrainDistilled: --teacher trains against a model's probabilities
+// (here one trained on the same slice), --unlabelled adds texts learnt from
+// the teacher alone, and --unlabelled without a teacher is bad usage.
+func TestTrainDistilled(t *testing.T) {
+	teacher := trainTiny(t)
+	path := filepath.Join(t.TempDir(), "student.kmod")
+	code, _, stderr := run(t, "", "train", "intent", "--data", "testdata/intent", "--out", path,
+		"--buckets", "4096", "--dim", "8", "--epochs", "20", "--emb-lr", "0.3", "--quiet",
+		"--teacher", teacher, "--distill-alpha", "0.7", "--unlabelled", "testdata/intent:5")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "distilling "+teacher+" (weight 0.70, temperature 1.00; 5 unlabelled texts)") {
+		t.Fatalf("train output: %s", stderr)
+	}
+	if code, _, _ := run(t, "", "train", "intent", "--data", "testdata/intent", "--out", path, "--unlabelled", "testdata/intent"); code != 2 {
+		t.Fatalf("--unlabelled without --teacher: exit %d, want 2", code)
+	}
+}

@@ -89,6 +89,19 @@ type Config struct {
 	// the unquantized row: the network learns to live with the low-bit
 	// weights it will ship with.
 	QuantBits int
+	// Teacher, when set, gives a trained model's probabilities over the
+	// labels (in label order) for a text: knowledge distillation. Each
+	// example's target becomes (1 − DistillAlpha) × its gold label +
+	// DistillAlpha × the teacher's probabilities, softened by DistillTemp
+	// (p^(1/T) renormalized; 0 or 1: as the teacher gives them). The
+	// teacher is asked once per example, before the first epoch.
+	Teacher      func(text string) []float32
+	DistillAlpha float64
+	DistillTemp  float64
+	// Unlabelled are texts without a gold label, learnt from the Teacher
+	// alone (their target is the teacher's probabilities); ignored
+	// without a teacher.
+	Unlabelled []string
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -166,13 +179,35 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	if len(labels) < 2 || len(examples) == 0 {
 		return nil, ErrNoData
 	}
-	type item struct {
-		ids []int
-		y   int
+	if cfg.Teacher != nil && (cfg.DistillAlpha < 0 || cfg.DistillAlpha > 1 || cfg.DistillTemp < 0) {
+		return nil, fmt.Errorf("train: distillation weight must be in [0, 1] and temperature ≥ 0 (got %g, %g)", cfg.DistillAlpha, cfg.DistillTemp)
 	}
-	items := make([]item, 0, len(examples))
+	type item struct {
+		ids   []int
+		y     int
+		soft  []float32 // the teacher's probabilities (distillation), else nil
+		alpha float64   // the weight of soft in the target
+	}
+	items := make([]item, 0, len(examples)+len(cfg.Unlabelled))
 	var buf []uint32
-	for _, ex := range examples {
+	texts := examples
+	if cfg.Teacher != nil {
+		texts = append(examples[:len(examples):len(examples)], make([]dataset.Example, len(cfg.Unlabelled))...)
+		for i, t := range cfg.Unlabelled {
+			texts[len(examples)+i].Text = t
+		}
+	}
+	for k, ex := range texts {
+		var soft []float32
+		alpha := cfg.DistillAlpha
+		if cfg.Teacher != nil {
+			if soft = teacherProbs(cfg.Teacher, ex.Text, cfg.DistillTemp, len(labels)); soft == nil {
+				return nil, fmt.Errorf("train: the teacher gives %d probabilities, want one per label (%d)", len(cfg.Teacher(ex.Text)), len(labels))
+			}
+			if k >= len(examples) {
+				ex.Label, alpha = labels[argmax(soft)], 1
+			}
+		}
 		y, ok := index[ex.Label]
 		if !ok {
 			return nil, fmt.Errorf("train: label %q is not in the label table", ex.Label)
@@ -186,7 +221,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		for i, id := range buf {
 			ids[i] = int(id)
 		}
-		items = append(items, item{ids, y})
+		items = append(items, item{ids, y, soft, alpha})
 	}
 
 	ag.SetForceSyncExecution(true)
@@ -333,7 +368,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 				}
 				h := mat.NewDense[float32](mat.WithShape(dim), mat.WithBacking(append([]float32(nil), hv...)), mat.WithGrad(true))
 				logits := m.forward(h, cfg.Tanh)
-				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y, smoothing: cfg.Smoothing}).Run()
+				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y, smoothing: cfg.Smoothing, soft: it.soft, alpha: it.alpha}).Run()
 				if err := ag.Backward(loss); err != nil {
 					return nil, fmt.Errorf("train: backward: %w", err)
 				}
@@ -408,6 +443,38 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	}
 	res.Weights = w
 	return res, nil
+}
+
+// teacherProbs returns the teacher's probabilities of text softened by
+// temperature temp (p^(1/temp) renormalized), or nil when it does not give
+// n of them.
+func teacherProbs(teacher func(string) []float32, text string, temp float64, n int) []float32 {
+	p := append([]float32(nil), teacher(text)...)
+	if len(p) != n {
+		return nil
+	}
+	if temp > 0 && temp != 1 {
+		var sum float64
+		q := make([]float64, n)
+		for i, v := range p {
+			q[i] = math.Pow(float64(v), 1/temp)
+			sum += q[i]
+		}
+		for i := range p {
+			p[i] = float32(q[i] / sum)
+		}
+	}
+	return p
+}
+
+func argmax(p []float32) int {
+	best := 0
+	for i, v := range p {
+		if v > p[best] {
+			best = i
+		}
+	}
+	return best
 }
 
 // pruneRows zeroes every row of emb (rows of dim) but the keep of largest

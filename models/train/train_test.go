@@ -246,6 +246,86 @@ func TestSmoothedLoss(t *testing.T) {
 	}
 }
 
+func TestDistilledLoss(t *testing.T) {
+	// with a teacher's probabilities q and weight α the target is
+	// (1−α)·onehot + α·q: the gradient is softmax − target, the loss the
+	// cross-entropy against it
+	soft := []float32{0.1, 0.2, 0.6, 0.1}
+	for _, alpha := range []float64{0, 0.5, 1} {
+		f := &softmaxCE{x: mat.NewDense[float32](mat.WithShape(4), mat.WithBacking([]float32{1, 2, 0.5, -1}), mat.WithGrad(true)), gold: 1, soft: soft, alpha: alpha}
+		loss, err := f.Forward()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Backward(mat.Scalar(float32(1))); err != nil {
+			t.Fatal(err)
+		}
+		g := mat.Data[float32](f.x.Grad())
+		var want float64
+		for i, p := range f.p {
+			target := alpha * float64(soft[i])
+			if i == 1 {
+				target += 1 - alpha
+			}
+			if math.Abs(float64(g[i])-(p-target)) > 1e-6 {
+				t.Fatalf("α=%g: gradient[%d] = %v, want %v", alpha, i, g[i], p-target)
+			}
+			want -= target * math.Log(p)
+		}
+		if got := float64(loss.Item().F64()); math.Abs(got-want) > 1e-5 {
+			t.Fatalf("α=%g: loss %v, want %v", alpha, got, want)
+		}
+	}
+}
+
+// TestDistillUnlabelled: texts without a label are learnt from the teacher
+// alone, so a teacher that calls every text the slice's first label makes
+// the student predict it for texts seen only unlabelled; a teacher with
+// the wrong number of labels is refused.
+func TestDistillUnlabelled(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	trainSet := load(t, "train")
+	labels := LabelsOf(trainSet)
+	cfg := tinyConfig()
+	unseen := []string{"zzqx vvbn", "qqpl wwer", "xxcv bbnm"}
+	cfg.Unlabelled = unseen
+	cfg.DistillAlpha = 0.5
+	gold := map[string]int{}
+	for _, ex := range trainSet {
+		gold[ex.Text] = slices.Index(labels, ex.Label)
+	}
+	cfg.Teacher = func(text string) []float32 {
+		p := make([]float32, len(labels))
+		if slices.Contains(unseen, text) {
+			p[0] = 1
+		} else {
+			p[gold[text]] = 1
+		}
+		return p
+	}
+	res, err := Fit(context.Background(), trainSet, labels, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := textmodel.Marshal(res.Weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := textmodel.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range unseen {
+		if got := m.Predict(text).Label; got != labels[0] {
+			t.Errorf("%q: %s, want the teacher's %s", text, got, labels[0])
+		}
+	}
+	cfg.Teacher = func(string) []float32 { return []float32{1} }
+	if _, err := Fit(context.Background(), trainSet, labels, nil, cfg, nil); err == nil {
+		t.Fatal("a teacher with one probability for several labels was accepted")
+	}
+}
+
 // TestPruneAndRetrain: with KeepRows the embedding keeps at most that many
 // non-zero rows (those of largest norm after the epochs), the retraining
 // epochs leave the pruned rows at zero, and the pruned model still learns
