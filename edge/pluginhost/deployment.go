@@ -109,6 +109,7 @@ var knownImports = map[string][2][]api.ValueType{
 	"http_request": {{i32, i32, i32, i32}, {i32}},
 	"alert":        {{i32, i32}, {i32}},
 	"vault_put":    {{i32, i32, i32, i32, i32, i32}, {i32}},
+	"pii_scan":     {{i32, i32, i32, i32, i32, i32, i32, i32}, {i32}},
 }
 
 const (

@@ -770,7 +770,7 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	}
 	st := &in.state
 	st.active, st.tenant, st.conv, st.pending, st.logLines, st.hostWait = true, env.Tenant, env.Message.ConversationID, nil, 0, 0
-	st.visitor = env.Visitor
+	st.visitor, st.piiBytes = env.Visitor, 0
 	start := time.Now()
 	res, err := h.invoke(withState(cctx, st), d, in, hook, enc)
 	elapsed := time.Since(start)

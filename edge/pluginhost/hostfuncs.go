@@ -51,6 +51,8 @@ type callState struct {
 	pending  []byte
 	logLines int
 	hostWait time.Duration // time spent waiting on host HTTP
+	piiBytes int           // text scanned by pii_scan in this call
+	piiOut   []byte        // pii_scan's answer buffer, reused across calls
 }
 
 type stateKey struct{}
@@ -80,6 +82,7 @@ func (h *Host) instantiateHostModule(ctx context.Context, rt wazero.Runtime) err
 	add("http_request", h.hostHTTP)
 	add("alert", h.hostAlert)
 	add("vault_put", h.hostVaultPut)
+	add("pii_scan", h.hostPIIScan)
 	if _, err := b.Instantiate(ctx); err != nil {
 		return fmt.Errorf("host module: %w", err)
 	}

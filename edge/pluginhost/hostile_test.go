@@ -40,6 +40,7 @@ func TestHostile(t *testing.T) {
 		{plugin: "ungranted", text: "attack", answer: "pdk: http_request http://127.0.0.1:1/: pdk: capability not granted to this plugin in this region; pdk: kv_set k: pdk: capability not granted to this plugin in this region; pdk: alert: pdk: capability not granted to this plugin in this region"},
 		{plugin: "fileopen", text: "attack", answer: "error,error,error,error,error"},
 		{plugin: "socket", text: "attack", answer: "dial error", limits: slow},
+		{plugin: "piiscan", text: "attack", answer: "bad=-5 toolarge=-7 scans=16 then=-4"},
 	}
 	for _, tc := range tests {
 		for _, policy := range []string{FailOpen, FailClosed} {

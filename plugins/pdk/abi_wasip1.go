@@ -90,6 +90,9 @@ func kefuHTTP(rp unsafe.Pointer, rn uint32, op unsafe.Pointer, on uint32) int32
 //go:wasmimport kefu vault_put
 func kefuVaultPut(tp unsafe.Pointer, tn uint32, vp unsafe.Pointer, vn uint32, op unsafe.Pointer, on uint32) int32
 
+//go:wasmimport kefu pii_scan
+func kefuPIIScan(tp unsafe.Pointer, tn uint32, yp unsafe.Pointer, yn uint32, lp unsafe.Pointer, ln uint32, op unsafe.Pointer, on uint32) int32
+
 //go:wasmimport kefu alert
 func kefuAlert(p unsafe.Pointer, n uint32) int32
 
@@ -171,5 +174,12 @@ func platAlert(payload []byte) int32 {
 func platVaultPut(typ, value string) ([]byte, int32) {
 	return readOut(func(op unsafe.Pointer, on uint32) int32 {
 		return kefuVaultPut(strPtr(typ), uint32(len(typ)), strPtr(value), uint32(len(value)), op, on)
+	})
+}
+
+func platPIIScan(text, types, locales string) ([]byte, int32) {
+	return readOut(func(op unsafe.Pointer, on uint32) int32 {
+		return kefuPIIScan(strPtr(text), uint32(len(text)), strPtr(types), uint32(len(types)),
+			strPtr(locales), uint32(len(locales)), op, on)
 	})
 }

@@ -31,7 +31,7 @@
 // The package also compiles for the host platform so that plugin logic can
 // be unit-tested with plain `go test`: Handle runs the registered handler,
 // and the host functions are served by TestHost (config, KV, HTTP, alerts and
-// logs in memory).
+// logs in memory; PIIScan by a detector the test sets).
 //
 // # Dependencies
 //

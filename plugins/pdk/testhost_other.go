@@ -3,8 +3,10 @@
 package pdk
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,6 +31,10 @@ type TestHost struct {
 	Logs   []string
 	// Clock answers Now; nil uses time.Now.
 	Clock func() time.Time
+	// PIIScan answers PIIScan (a plugin's test passes the detector it
+	// expects, e.g. a wrapper of pii.Scan); nil makes PIIScan fail with
+	// ErrInvalid. types and locales are as PIIScan got them.
+	PIIScan func(text string, types, locales []string) []PIISpan
 }
 
 // VaultEntry is one value a plugin stored with VaultPut under a TestHost.
@@ -140,4 +146,26 @@ func platVaultPut(typ, value string) ([]byte, int32) {
 	tok := fmt.Sprintf("tok%d", len(Test.Vault)+1)
 	Test.Vault = append(Test.Vault, VaultEntry{Token: tok, Type: typ, Value: value})
 	return []byte(tok), int32(len(tok))
+}
+
+func platPIIScan(text, types, locales string) ([]byte, int32) {
+	if Test.PIIScan == nil {
+		return nil, codeInvalid
+	}
+	spans := Test.PIIScan(text, splitList(types), splitList(locales))
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(spans)))
+	for _, s := range spans {
+		b = binary.LittleEndian.AppendUint32(b, uint32(s.Start))
+		b = binary.LittleEndian.AppendUint32(b, uint32(s.End))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Type)))
+		b = append(b, s.Type...)
+	}
+	return b, int32(len(b))
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

@@ -7,6 +7,10 @@
 // appearance ("PHONE:pii_…,EMAIL:pii_…"), so that an agent of the same
 // region may reveal one (edge POST /v1/reveal, audited).
 //
+// The scan itself runs in the host (pdk.PIIScan, import pii_scan: the same
+// plugins/pii detector, natively, instead of ~25× slower inside this
+// guest); the plugin scans here only when the host refuses.
+//
 // Config (region TOML, [regions.X.plugins.pii-redact.config]):
 //
 //	types   = "PHONE,EMAIL,CARD,ID,IBAN,PASSPORT,ADDRESS"   # default: all

@@ -200,3 +200,39 @@ func TestManifestDeclaresFailClosed(t *testing.T) {
 		t.Fatal("pii-redact does not declare pdk.PolicyFailClosed")
 	}
 }
+
+// TestScanRedactThroughHost: with the host's detector (pdk.PIIScan, here a
+// TestHost wrapping pii.Scan) scanRedact gives what pii.Redact gives, with
+// the options passed through; when the host refuses, it scans itself.
+func TestScanRedactThroughHost(t *testing.T) {
+	texts := []string{"call 13812345678 or a@b.de", "where is my order 12345?", "", "Hauptstraße 12, 10115 Berlin", "身份证 11010519491231002X"}
+	opts := []pii.Options{{}, {Types: []pii.Type{pii.Email}}, {Locales: []string{"de", "en"}}}
+	for _, o := range opts {
+		for _, text := range texts {
+			pdk.ResetTest()
+			var calls int
+			pdk.Test.PIIScan = func(text string, types, locales []string) []pdk.PIISpan {
+				calls++
+				var po pii.Options
+				for _, ty := range types {
+					po.Types = append(po.Types, pii.Type(ty))
+				}
+				po.Locales = locales
+				var out []pdk.PIISpan
+				for _, s := range pii.Scan(text, po) {
+					out = append(out, pdk.PIISpan{Type: string(s.Type), Start: s.Start, End: s.End})
+				}
+				return out
+			}
+			want := pii.Redact(text, o)
+			got := scanRedact(text, o)
+			if calls != 1 || got.Text != want.Text || fmt.Sprint(got.Spans) != fmt.Sprint(want.Spans) {
+				t.Fatalf("%+v %q: host (%d calls) %q %v, native %q %v", o, text, calls, got.Text, got.Spans, want.Text, want.Spans)
+			}
+			pdk.Test.PIIScan = nil // the host refuses: scanned in the guest
+			if got := scanRedact(text, o); got.Text != want.Text || fmt.Sprint(got.Spans) != fmt.Sprint(want.Spans) {
+				t.Fatalf("%+v %q without the host: %q %v", o, text, got.Text, got.Spans)
+			}
+		}
+	}
+}
