@@ -11,12 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/poll"
 )
 
@@ -75,7 +72,7 @@ func batchWorld(t *testing.T) (*env, *faultyStore, Config) {
 	fs := &faultyStore{Store: st, refuse: map[string]bool{}, failN: map[string]int{}, commits: map[string]int{}}
 	cfg := e.config()
 	cfg.Store = fs
-	cfg.Registerer = prometheus.NewRegistry()
+	cfg.Registerer = metric.NewRegistry()
 	return e, fs, cfg
 }
 
@@ -118,18 +115,15 @@ func publishConversations(e *env, visitors []string, perVisitor int) map[string]
 // bound of the highest bucket holding one.
 func batchesSeen(t *testing.T, s *Service) (batches uint64, largest float64) {
 	t.Helper()
-	var pb dto.Metric
-	if err := s.m.inboundBatch.Write(&pb); err != nil {
-		t.Fatal(err)
-	}
+	m := s.m.inboundBatch.Snapshot()
 	prev := uint64(0)
-	for _, b := range pb.GetHistogram().GetBucket() {
-		if b.GetCumulativeCount() > prev {
-			largest = b.GetUpperBound()
+	for _, b := range m.Buckets {
+		if b.Count > prev {
+			largest = b.UpperBound
 		}
-		prev = b.GetCumulativeCount()
+		prev = b.Count
 	}
-	return pb.GetHistogram().GetSampleCount(), largest
+	return m.Count, largest
 }
 
 func TestBatchKeepsConversationOrder(t *testing.T) {
@@ -190,10 +184,10 @@ func TestBatchPoisonDoesNotBlock(t *testing.T) {
 	if answered[refused] {
 		t.Errorf("the refused message was answered")
 	}
-	if n := testutil.ToFloat64(s.m.inboundRejected.WithLabelValues("malformed envelope JSON")); n != 1 {
+	if n := s.m.inboundRejected.WithLabelValues("malformed envelope JSON").Value(); n != 1 {
 		t.Errorf("malformed rejected %g times", n)
 	}
-	if n := testutil.ToFloat64(s.m.inboundRejected.WithLabelValues("refused by the store")); n != 1 {
+	if n := s.m.inboundRejected.WithLabelValues("refused by the store").Value(); n != 1 {
 		t.Errorf("store refusal rejected %g times", n)
 	}
 }

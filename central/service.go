@@ -15,7 +15,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/central/admin"
@@ -27,6 +26,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/chat/jsconfig"
 	"github.com/kefu-io/kefu/internal/egress"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/tracing"
 )
 
@@ -176,7 +176,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the Service's Prometheus metrics (kefu_central_*,
 	// kefu_alert_*). Default: nil, the metrics are counted but not exported.
-	Registerer prometheus.Registerer
+	Registerer metric.Registerer
 	// Tracer records a span of each inbound message central handles
 	// (central.process, a child of the edge's publish span when the NATS
 	// message carries a traceparent header) and of each reply it publishes,

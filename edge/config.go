@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/tracing"
 )
 
@@ -200,7 +200,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the Node's Prometheus metrics (kefu_edge_*).
 	// Default: nil, the metrics are counted but not exported.
-	Registerer prometheus.Registerer
+	Registerer metric.Registerer
 	// Tracer records the spans of each shopper message (edge.message,
 	// the plugins, the NATS publish) and of each reply (edge.reply) and
 	// carries the trace to central in the traceparent header (package

@@ -16,11 +16,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/internal/minicentral"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // harness is one edge on a loopback Fiber app, with its own nats-server and
@@ -33,7 +33,7 @@ type harness struct {
 	resp *minicentral.Responder
 	base string // http://127.0.0.1:port
 	cfg  edge.Config
-	reg  *prometheus.Registry // the node's metrics
+	reg  *metric.Registry // the node's metrics
 }
 
 type harnessOpts struct {
@@ -60,7 +60,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	h := &harness{t: t, srv: srv, nc: nc, reg: prometheus.NewRegistry()}
+	h := &harness{t: t, srv: srv, nc: nc, reg: metric.NewRegistry()}
 	if !o.noCentral && !o.noJetStream {
 		reply := o.reply
 		if reply == nil {

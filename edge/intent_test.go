@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 	"github.com/kefu-io/kefu/plugins/order-status/testserver"
 )
@@ -46,7 +45,7 @@ func TestOrderPluginAnswersOnlyTracking(t *testing.T) {
 		Defaults:   pluginhost.Limits{Timeout: pluginhost.Duration(10 * time.Second)},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.DiscardHandler),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)

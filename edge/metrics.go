@@ -3,7 +3,7 @@ package edge
 import (
 	"errors"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // metrics are one Node's Prometheus collectors, registered on
@@ -11,112 +11,112 @@ import (
 // values are bounded: frame types and error codes come from fixed sets,
 // tenants from the configured sites.
 type metrics struct {
-	maxConns           prometheus.Gauge
-	channelRequests    *prometheus.CounterVec
-	channelOut         *prometheus.CounterVec
-	channelPassive     prometheus.Histogram
-	channelPassiveMiss prometheus.Counter
-	connections        prometheus.Gauge
-	connectionsTotal   prometheus.Counter
-	framesIn           *prometheus.CounterVec
-	framesOut          *prometheus.CounterVec
-	erasures           *prometheus.CounterVec
-	errors             *prometheus.CounterVec
-	pluginOutcomes     *prometheus.CounterVec
-	inboundBusy        prometheus.Counter
-	intentHints        *prometheus.CounterVec // result: kept, replaced
-	publishSeconds     prometheus.Histogram
-	publishFailures    prometheus.Counter
-	delivered          *prometheus.CounterVec
-	localHits          *prometheus.CounterVec
-	acks               prometheus.Counter
-	siteUpdates        prometheus.Counter
+	maxConns           *metric.Gauge
+	channelRequests    *metric.CounterVec
+	channelOut         *metric.CounterVec
+	channelPassive     *metric.Histogram
+	channelPassiveMiss *metric.Counter
+	connections        *metric.Gauge
+	connectionsTotal   *metric.Counter
+	framesIn           *metric.CounterVec
+	framesOut          *metric.CounterVec
+	erasures           *metric.CounterVec
+	errors             *metric.CounterVec
+	pluginOutcomes     *metric.CounterVec
+	inboundBusy        *metric.Counter
+	intentHints        *metric.CounterVec // result: kept, replaced
+	publishSeconds     *metric.Histogram
+	publishFailures    *metric.Counter
+	delivered          *metric.CounterVec
+	localHits          *metric.CounterVec
+	acks               *metric.Counter
+	siteUpdates        *metric.Counter
 }
 
 // newMetrics makes a Node's collectors and registers them on reg (nil:
 // counted, not exported). A collector reg has already (a second Node on
 // the same registry) is shared.
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg metric.Registerer) *metrics {
 	m := &metrics{
-		maxConns: prometheus.NewGauge(prometheus.GaugeOpts{
+		maxConns: metric.NewGauge(metric.GaugeOpts{
 			Name: "kefu_edge_max_connections",
 			Help: "The WebSocket connection cap in force (Config.MaxConns after the RLIMIT_NOFILE bound; 0: none).",
 		}),
-		channelRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		channelRequests: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_channel_requests_total",
 			Help: "Platform channel requests by kind and outcome (accepted, handshake, or the refusal code).",
 		}, []string{"kind", "outcome"}),
-		channelOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+		channelOut: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_channel_replies_total",
 			Help: "Channel outbox deliveries by kind and outcome (sent, retry, already_sent).",
 		}, []string{"kind", "outcome"}),
-		channelPassive: prometheus.NewHistogram(prometheus.HistogramOpts{
+		channelPassive: metric.NewHistogram(metric.HistogramOpts{
 			Name:    "kefu_edge_channel_passive_reply_seconds",
 			Help:    "Time from a WeChat message's arrival to its passive reply.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
 		}),
-		channelPassiveMiss: prometheus.NewCounter(prometheus.CounterOpts{
+		channelPassiveMiss: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_channel_passive_misses_total",
 			Help: "WeChat messages whose answer did not come within the passive window (sent later through the API).",
 		}),
-		connections: prometheus.NewGauge(prometheus.GaugeOpts{
+		connections: metric.NewGauge(metric.GaugeOpts{
 			Name: "kefu_edge_connections",
 			Help: "Open WebSocket connections.",
 		}),
-		connectionsTotal: prometheus.NewCounter(prometheus.CounterOpts{
+		connectionsTotal: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_connections_total",
 			Help: "WebSocket connections accepted since start.",
 		}),
-		framesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+		framesIn: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_frames_in_total",
 			Help: "Frames received from clients by type (invalid: could not be decoded).",
 		}, []string{"type"}),
-		framesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+		framesOut: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_frames_out_total",
 			Help: "Frames queued to clients by type.",
 		}, []string{"type"}),
-		erasures: prometheus.NewCounterVec(prometheus.CounterOpts{
+		erasures: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_erasures_total",
 			Help: "GDPR erasure events handled for served tenants, by stage (requested, completed; durable: applied from KEFU_ERASURE) or plugin_failed.",
 		}, []string{"stage"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+		errors: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_errors_total",
 			Help: "Error frames sent and connection-level failures by code.",
 		}, []string{"code"}),
-		pluginOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+		pluginOutcomes: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_plugin_outcomes_total",
 			Help: "Plugin pipeline results by hook and verdict (error: fail-closed failure, panic: recovered panic).",
 		}, []string{"hook", "verdict"}),
-		inboundBusy: prometheus.NewCounter(prometheus.CounterOpts{
+		inboundBusy: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_inbound_busy_total",
 			Help: "Shopper messages refused with unavailable because the inbound plugin queue was full (Config.InboundQueue).",
 		}),
-		intentHints: prometheus.NewCounterVec(prometheus.CounterOpts{
+		intentHints: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_intent_hints_total",
 			Help: "Widget intent hints compared with the edge model's label, which plugins get: kept (the same label) or replaced (another).",
 		}, []string{"result"}),
-		publishSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+		publishSeconds: metric.NewHistogram(metric.HistogramOpts{
 			Name:    "kefu_edge_publish_seconds",
 			Help:    "Time from JetStream publish to PubAck for inbound envelopes.",
-			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
+			Buckets: metric.ExponentialBuckets(0.0002, 2, 14),
 		}),
-		publishFailures: prometheus.NewCounter(prometheus.CounterOpts{
+		publishFailures: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_publish_failures_total",
 			Help: "Inbound envelopes JetStream did not acknowledge (the client was told unavailable).",
 		}),
-		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+		delivered: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_outbound_total",
 			Help: "Outbound envelopes from central by result (delivered, no_socket, dropped, failed, invalid, closing).",
 		}, []string{"result"}),
-		localHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+		localHits: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_edge_local_hits_total",
 			Help: "Questions the widget answered in the browser, reported through POST /w/hits.",
 		}, []string{"tenant"}),
-		acks: prometheus.NewCounter(prometheus.CounterOpts{
+		acks: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_acks_total",
 			Help: "Message ids clients acknowledged as rendered.",
 		}),
-		siteUpdates: prometheus.NewCounter(prometheus.CounterOpts{
+		siteUpdates: metric.NewCounter(metric.CounterOpts{
 			Name: "kefu_edge_site_updates_total",
 			Help: "Site configuration changes applied from central's bucket (sites.go).",
 		}),
@@ -149,9 +149,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // register registers c on reg, or returns the collector reg already has
 // under c's descriptor.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+func register[C metric.Collector](reg metric.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+		if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
 			if prev, ok := are.ExistingCollector.(C); ok {
 				return prev
 			}

@@ -12,11 +12,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -89,7 +89,7 @@ func TestReveal(t *testing.T) {
 		Defaults:   pluginhost.Limits{Timeout: pluginhost.Duration(10 * time.Second)},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.DiscardHandler),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 		VaultAudit: audit,
 	})
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kefu-io/kefu/assets/demo"
 	"github.com/kefu-io/kefu/assets/widget"
@@ -26,6 +25,7 @@ import (
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/stack"
 	"github.com/kefu-io/kefu/internal/tracing"
@@ -90,7 +90,7 @@ const pprofHelp = "serve Go's profiles (/debug/pprof/) on this loopback address,
 
 // app is the process's Fiber app: with --metrics-addr its /metrics is on
 // that separate listener (started here, stopped with ctx), else on --addr.
-func (f *serverFlags) app(ctx context.Context, reg *prometheus.Registry, log *slog.Logger) (*fiber.App, error) {
+func (f *serverFlags) app(ctx context.Context, reg *metric.Registry, log *slog.Logger) (*fiber.App, error) {
 	if f.pprofAddr != "" {
 		if _, err := stack.ServePprof(ctx, f.pprofAddr, log); err != nil {
 			return nil, err
@@ -414,7 +414,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 func serve(ctx context.Context, app interface {
 	Listener(net.Listener) error
 	ShutdownWithTimeout(time.Duration) error
-}, addr string, reg prometheus.Registerer, log *slog.Logger) int {
+}, addr string, reg metric.Registerer, log *slog.Logger) int {
 	ln, err := stack.Listen(addr, reg, log)
 	if err != nil {
 		log.Error("cannot listen", "err", err)

@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
-	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // Duration is a time.Duration written as a Go duration string ("50ms") in
@@ -255,9 +256,9 @@ type Config struct {
 	Builtin func(name string) ([]byte, bool) `toml:"-"`
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger `toml:"-"`
-	// Registerer receives the metrics. Default: prometheus.DefaultRegisterer
-	// (collectors already registered there are reused).
-	Registerer prometheus.Registerer `toml:"-"`
+	// Registerer receives the metrics (collectors already registered
+	// there are reused). Default: nil, counted but not exported.
+	Registerer metric.Registerer `toml:"-"`
 	// HTTPClient performs http_request and alert posts. Default: a client
 	// with a 5 s timeout that follows redirects only to allowed hosts.
 	HTTPClient *http.Client `toml:"-"`

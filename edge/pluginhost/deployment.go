@@ -12,13 +12,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/kefu-io/kefu/edge/pluginhost/internal/fuel"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // ABIVersion is the plugin ABI major version this host speaks.
@@ -73,8 +73,8 @@ type deployment struct {
 	sem  chan struct{} // one token per live instance
 
 	// the per-call metrics of this (plugin, region), looked up once
-	callsBy [3]prometheus.Counter // by hookIndex
-	latency prometheus.Observer
+	callsBy [3]*metric.Counter // by hookIndex
+	latency metric.Observer
 
 	mu      sync.Mutex
 	refs    int

@@ -12,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -84,7 +82,7 @@ func testHost(t testing.TB, cfg Config, bundles map[string][]byte) (*Host, *sync
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg.Registerer = prometheus.NewRegistry()
+	cfg.Registerer = metric.NewRegistry()
 	if cfg.Defaults.Timeout == 0 {
 		// Generous: the test machine is shared; attacks set their own.
 		cfg.Defaults.Timeout = Duration(10 * time.Second)
@@ -132,21 +130,8 @@ func run(t testing.TB, h *Host, text string) Outcome {
 	return out
 }
 
-// metricValue reads a counter or gauge (testutil.ToFloat64 without its
-// extra dependency).
-func metricValue(m prometheus.Metric) float64 {
-	var d dto.Metric
-	if err := m.Write(&d); err != nil {
-		panic(err)
-	}
-	switch {
-	case d.Counter != nil:
-		return d.Counter.GetValue()
-	case d.Gauge != nil:
-		return d.Gauge.GetValue()
-	}
-	return 0
-}
+// metricValue reads a counter or gauge.
+func metricValue(m interface{ Value() float64 }) float64 { return m.Value() }
 
 // signFile signs wasm as release version of plugin name (a signature file).
 func signFile(t testing.TB, priv ed25519.PrivateKey, name, version string, wasm []byte) []byte {

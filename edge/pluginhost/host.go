@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/sys"
 
@@ -105,11 +104,7 @@ func NewHost(ctx context.Context, cfg Config) (*Host, error) {
 		h.log = slog.Default()
 	}
 	h.keys, _ = cfg.publicKeys()
-	reg := cfg.Registerer
-	if reg == nil {
-		reg = prometheus.DefaultRegisterer
-	}
-	h.metrics = newMetrics(reg)
+	h.metrics = newMetrics(cfg.Registerer)
 	h.quotas = newQuotas(cfg.Quota, cfg.TenantQuotas)
 	h.client = cfg.HTTPClient
 	if h.client == nil {

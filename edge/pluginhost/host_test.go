@@ -19,10 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
-func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+func newRegistry() *metric.Registry { return metric.NewRegistry() }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 

@@ -3,42 +3,42 @@ package pluginhost
 import (
 	"errors"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // metrics are the Prometheus collectors of a Host.
 type metrics struct {
-	calls     *prometheus.CounterVec   // plugin, region, hook
-	errors    *prometheus.CounterVec   // plugin, region, kind
-	latency   *prometheus.HistogramVec // plugin, region
-	instances *prometheus.GaugeVec     // plugin, region
-	reloads   *prometheus.CounterVec   // plugin, result
-	quota     *prometheus.CounterVec   // tenant, kind
-	declines  *prometheus.CounterVec   // plugin, region
+	calls     *metric.CounterVec   // plugin, region, hook
+	errors    *metric.CounterVec   // plugin, region, kind
+	latency   *metric.HistogramVec // plugin, region
+	instances *metric.GaugeVec     // plugin, region
+	reloads   *metric.CounterVec   // plugin, result
+	quota     *metric.CounterVec   // tenant, kind
+	declines  *metric.CounterVec   // plugin, region
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg metric.Registerer) *metrics {
 	m := &metrics{
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+		calls: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_calls_total", Help: "Plugin hook calls.",
 		}, []string{"plugin", "region", "hook"}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+		errors: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_errors_total", Help: "Plugin failures by kind (trap, exit, timeout, output, quota, unavailable).",
 		}, []string{"plugin", "region", "kind"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		latency: metric.NewHistogramVec(metric.HistogramOpts{
 			Name: "kefu_plugin_call_seconds", Help: "Plugin hook call latency, host side.",
 			Buckets: []float64{5e-6, 2e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.02, 0.1, 0.5, 2},
 		}, []string{"plugin", "region"}),
-		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		instances: metric.NewGaugeVec(metric.GaugeOpts{
 			Name: "kefu_plugin_instances", Help: "Live plugin instances.",
 		}, []string{"plugin", "region"}),
-		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+		reloads: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_reloads_total", Help: "Plugin bundle installs by result (ok, refused).",
 		}, []string{"plugin", "result"}),
-		quota: prometheus.NewCounterVec(prometheus.CounterOpts{
+		quota: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_quota_exceeded_total", Help: "Tenant quota refusals by kind (cpu, http).",
 		}, []string{"tenant", "kind"}),
-		declines: prometheus.NewCounterVec(prometheus.CounterOpts{
+		declines: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_declines_total", Help: "Messages a plugin declined (verdict decline: not what it answers).",
 		}, []string{"plugin", "region"}),
 	}
@@ -54,9 +54,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 
 // register registers c, or returns the collector already registered under
 // the same name (several hosts in one process share metrics).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+func register[C metric.Collector](reg metric.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
 	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+		if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
 			if existing, ok := are.ExistingCollector.(C); ok {
 				return existing
 			}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // TestDataProtectingPluginFailsClosedByDefault: a plugin whose manifest
@@ -33,7 +33,7 @@ func TestDataProtectingPluginFailsClosedByDefault(t *testing.T) {
 
 	t.Run("fail = open without override is refused", func(t *testing.T) {
 		cfg := withGuard(Plugin{Fail: FailOpen})
-		cfg.Registerer = prometheus.NewRegistry()
+		cfg.Registerer = metric.NewRegistry()
 		cfg.CacheDir = testCacheDir(t)
 		cfg.Builtin = func(string) ([]byte, bool) { return guard, true }
 		h, err := NewHost(context.Background(), cfg)

@@ -8,12 +8,17 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/coder/websocket"
 
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/poll"
 )
 
@@ -21,8 +26,8 @@ import (
 // the Go metrics to any client, or with the token set only with it; the
 // app made for it has no /metrics; the listener stops with its context.
 func TestServeMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "kefu_metrics_test_total", Help: "test"})
+	reg := metric.NewRegistry()
+	c := metric.NewCounter(metric.CounterOpts{Name: "kefu_metrics_test_total", Help: "test"})
 	reg.MustRegister(c)
 	c.Add(3)
 	get := func(url, token string) (int, string) {
@@ -91,3 +96,80 @@ func TestServeMetrics(t *testing.T) {
 }
 
 var errStillOpen = errors.New("the metrics listener still accepts connections")
+
+// TestMetricsExposition: a stack's /metrics, after a shopper's messages,
+// parses strictly (metric.ParseText), its families sorted, and every
+// family has the name, type and labels in testdata/metrics.txt (taken
+// from the Prometheus client's /metrics), and every family without labels
+// there is served: names, types and labels do not drift.
+func TestMetricsExposition(t *testing.T) {
+	want := map[string]string{} // name → "type labels"
+	b, err := os.ReadFile("testdata/metrics.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		want[name] = rest
+	}
+	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=demo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	ws := &wsClient{t: t, ctx: ctx, c: c}
+	ws.send(chat.Frame{V: 1, Type: chat.FrameHello, Site: "demo", Visitor: "v-metrics"})
+	ws.expect(chat.FrameWelcome)
+	id := chat.NewID()
+	ws.send(chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: "What is your return policy?"})
+	ws.expectMessage(func(f chat.Frame) bool { return f.ReplyTo == id })
+
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	fams, err := metric.ParseText(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics: %v", err)
+	}
+	got := map[string]bool{}
+	var names []string
+	for _, f := range fams {
+		names = append(names, f.Name)
+		got[f.Name] = true
+		var labels []string
+		for _, l := range f.Metrics[0].Labels {
+			labels = append(labels, l.Name)
+		}
+		desc := strings.TrimSpace(string(f.Type) + " " + strings.Join(labels, ","))
+		if w, ok := want[f.Name]; !ok {
+			t.Errorf("%s (%s) is served but not in testdata/metrics.txt", f.Name, desc)
+		} else if w != desc {
+			t.Errorf("%s is %q, testdata/metrics.txt says %q", f.Name, desc, w)
+		}
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("families not sorted: %v", names)
+	}
+	for name, w := range want {
+		if !strings.Contains(w, " ") && !got[name] && (runtime.GOOS == "linux" || !strings.HasPrefix(name, "process_")) {
+			t.Errorf("%s (%s, no labels) is not served", name, w)
+		}
+	}
+	for _, name := range []string{"kefu_edge_frames_in_total", "kefu_plugin_calls_total", "kefu_central_messages_stored_total"} {
+		if !got[name] {
+			t.Errorf("%s not served after a shopper's message", name)
+		}
+	}
+}

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 // WatchNATSErrors installs nc's asynchronous error handler: a slow
@@ -15,14 +16,14 @@ import (
 // dropped some) is counted in kefu_nats_slow_consumer_total{conn,subject}
 // on reg and logged at most once a second per connection, instead of
 // being dropped silently; other asynchronous errors are logged.
-func WatchNATSErrors(nc *nats.Conn, name string, reg prometheus.Registerer, log *slog.Logger) {
-	counter := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kefu_nats_slow_consumer_total",
+func WatchNATSErrors(nc *nats.Conn, name string, reg metric.Registerer, log *slog.Logger) {
+	counter := metric.NewCounterVec(metric.CounterOpts{Name: "kefu_nats_slow_consumer_total",
 		Help: "NATS slow-consumer events (messages dropped for a subscription that fell behind), by connection and subject."},
 		[]string{"conn", "subject"})
 	if reg != nil {
 		if err := reg.Register(counter); err != nil {
-			if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
-				counter = are.ExistingCollector.(*prometheus.CounterVec)
+			if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
+				counter = are.ExistingCollector.(*metric.CounterVec)
 			}
 		}
 	}

@@ -22,8 +22,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp"
 
 	"github.com/kefu-io/kefu/assets/demo"
@@ -35,6 +33,7 @@ import (
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/fdlimit"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/tracing"
 	"github.com/kefu-io/kefu/models/artifacts"
@@ -110,7 +109,7 @@ type Stack struct {
 	app     *fiber.App
 	ln      net.Listener
 	orders  *testserver.Server
-	reg     *prometheus.Registry
+	reg     *metric.Registry
 	done    chan error
 	smtp    net.Listener // e-mail channels (channels.go)
 	log     *slog.Logger
@@ -257,18 +256,19 @@ func (o Options) withDefaults() Options {
 }
 
 // NewApp returns a Fiber app with what every Kefu server has: /healthz and
-// /metrics (Prometheus: the default registry's Go and process metrics).
+// /metrics (Prometheus text: the Go runtime's and the process's metrics,
+// metric.Runtime).
 func NewApp() *fiber.App { return NewAppWith(nil) }
 
 // NewRegistry returns the registry a Kefu process passes to its parts
 // (central.Config, edge.Config, pluginhost.Config Registerer); NewAppWith
-// serves it at /metrics beside the default registry's Go and process
+// serves it at /metrics beside the Go runtime's and the process's
 // metrics.
-func NewRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+func NewRegistry() *metric.Registry { return metric.NewRegistry() }
 
 // NewAppWith is NewApp whose /metrics also serves reg (nil: only the
-// default registry).
-func NewAppWith(reg prometheus.Gatherer) *fiber.App {
+// runtime's and the process's metrics).
+func NewAppWith(reg metric.Gatherer) *fiber.App {
 	app := NewAppWithoutMetrics()
 	app.Get("/metrics", metricsGuard(os.Getenv(MetricsTokenEnv)), adaptor.HTTPHandler(MetricsHandler(reg)))
 	return app
@@ -288,22 +288,20 @@ func NewAppWithoutMetrics() *fiber.App {
 	return app
 }
 
-// MetricsHandler serves the default registry's Go and process metrics and
-// reg (nil: only those) in Prometheus's text format.
-func MetricsHandler(reg prometheus.Gatherer) http.Handler {
-	var g prometheus.Gatherer = prometheus.DefaultGatherer
-	if reg != nil {
-		g = prometheus.Gatherers{prometheus.DefaultGatherer, reg}
+// MetricsHandler serves the Go runtime's and the process's metrics
+// (metric.Runtime) and reg (nil: only those) in Prometheus's text format.
+func MetricsHandler(reg metric.Gatherer) http.Handler {
+	if reg == nil {
+		return metric.Handler(metric.Runtime)
 	}
-	return promhttp.InstrumentMetricHandler(prometheus.NewRegistry(),
-		promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	return metric.Handler(metric.Runtime, reg)
 }
 
 // ServeMetrics serves GET /metrics (MetricsHandler) on its own listener at
 // addr until ctx ends, for a Prometheus on an internal network: any
 // client may scrape it, or with MetricsTokenEnv set only requests with
 // that bearer token. It returns the address it listens on.
-func ServeMetrics(ctx context.Context, addr string, reg prometheus.Gatherer, log *slog.Logger) (net.Addr, error) {
+func ServeMetrics(ctx context.Context, addr string, reg metric.Gatherer, log *slog.Logger) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics listener: %w", err)
@@ -423,14 +421,14 @@ func AddReady(app *fiber.App, checks ...ReadyFunc) {
 // descriptors, …) back off and retry instead of ending the server
 // (internal/fdlimit), counted in kefu_accept_errors_total on reg (nil:
 // not counted).
-func Listen(addr string, reg prometheus.Registerer, log *slog.Logger) (net.Listener, error) {
+func Listen(addr string, reg metric.Registerer, log *slog.Logger) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	var onError func()
 	if reg != nil {
-		c := prometheus.NewCounter(prometheus.CounterOpts{Name: "kefu_accept_errors_total",
+		c := metric.NewCounter(metric.CounterOpts{Name: "kefu_accept_errors_total",
 			Help: "Failed accepts of the HTTP listener (retried with backoff), e.g. out of file descriptors."})
 		if err := reg.Register(c); err == nil {
 			onError = c.Inc

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/edge/vault"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -41,7 +40,7 @@ func TestInRealHost(t *testing.T) {
 		Defaults:   pluginhost.Limits{Timeout: pluginhost.Duration(10 * time.Second)},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)

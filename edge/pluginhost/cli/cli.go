@@ -33,10 +33,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -298,7 +297,7 @@ func cmdTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 		AlertSink: func(_ context.Context, a pluginhost.Alert) {
 			alertMu.Lock()
 			alerts = append(alerts, a)

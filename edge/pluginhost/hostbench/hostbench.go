@@ -30,11 +30,11 @@ import (
 	"time"
 
 	extism "github.com/extism/go-sdk"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/tetratelabs/wazero"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -68,7 +68,7 @@ func NewOurs(ctx context.Context, wasm []byte, cacheDir string, poolSize int) (*
 		}},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	}
 	h, err := pluginhost.NewHost(ctx, cfg)
 	if err != nil {

@@ -11,10 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -71,7 +70,7 @@ func RunPipeline(ctx context.Context, n, concurrency, pool int) (PipelineResult,
 		}},
 		Builtin:    func(name string) ([]byte, bool) { b, ok := bundles[name]; return b, ok },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 		AlertSink:  func(context.Context, pluginhost.Alert) { mu.Lock(); alerts++; mu.Unlock() },
 	}
 	h, err := pluginhost.NewHost(ctx, cfg)

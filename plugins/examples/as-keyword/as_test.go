@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 )
 
 const wasmPath = "build/as-keyword.wasm"
@@ -56,7 +55,7 @@ func TestAssemblyScriptPluginInHost(t *testing.T) {
 		},
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	}
 	h, err := pluginhost.NewHost(context.Background(), cfg)
 	if err != nil {

@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/plugins/pii/piieval"
 )
 
@@ -53,7 +52,7 @@ func BenchmarkPIIRedactWasm(b *testing.B) {
 		}},
 		Builtin:    func(n string) ([]byte, bool) { return wasm, n == "pii-redact" },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -162,7 +161,7 @@ func BenchmarkEUPipeline(b *testing.B) {
 			Regions:    map[string]pluginhost.Region{r: reg},
 			Builtin:    func(n string) ([]byte, bool) { w, ok := wasm[n]; return w, ok },
 			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Registerer: prometheus.NewRegistry(),
+			Registerer: metric.NewRegistry(),
 			AlertSink:  func(context.Context, pluginhost.Alert) {},
 		})
 		if err != nil {

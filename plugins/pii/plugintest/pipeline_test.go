@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/plugins/order-status/testserver"
 )
 
@@ -110,7 +109,7 @@ func TestEUPipelineInRealHost(t *testing.T) {
 		}},
 		Builtin:    func(n string) ([]byte, bool) { w, ok := b[n]; return w, ok },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	}
 	h, err := pluginhost.NewHost(context.Background(), cfg)
 	if err != nil {
