@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/plugins/pii"
 	"github.com/kefu-io/kefu/plugins/pii/piieval"
 )
@@ -59,7 +58,7 @@ func TestPIIRedactInHostMatchesNative(t *testing.T) {
 		Defaults:   pluginhost.Limits{Timeout: pluginhost.Duration(10 * time.Second)},
 		Builtin:    func(n string) ([]byte, bool) { return wasm, n == "pii-redact" },
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Registerer: prometheus.NewRegistry(),
+		Registerer: metric.NewRegistry(),
 	})
 	if err != nil {
 		t.Fatal(err)
