@@ -420,7 +420,7 @@ const maxRetries = 20
 
 // clientFunc runs one client: it sends o.Warmup+o.Messages messages and
 // returns the measured samples (warmup excluded).
-type clientFunc func(ctx context.Context, conn *websocket.Conn, o Options, start *sync.WaitGroup) ([]sample, error)
+type clientFunc func(ctx context.Context, conn *websocket.Conn, o Options, line *startLine) ([]sample, error)
 
 func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, error) {
 	conns := make([]*websocket.Conn, o.Clients)
@@ -446,16 +446,15 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 		errs    int
 		firstEr error
 		wg      sync.WaitGroup
-		ready   sync.WaitGroup // every client finished its warmup
+		line    = &startLine{start: make(chan struct{})}
 		began   time.Time
-		gate    = make(chan struct{})
 	)
-	ready.Add(o.Clients)
+	line.ready.Add(o.Clients)
 	for _, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := run(ctx, c, o, &ready)
+			s, err := run(ctx, c, o, line)
 			mu.Lock()
 			defer mu.Unlock()
 			all = append(all, s...)
@@ -467,9 +466,9 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 			}
 		}()
 	}
-	go func() { ready.Wait(); began = time.Now(); close(gate) }()
+	go func() { line.ready.Wait(); began = time.Now(); close(line.start) }()
 	wg.Wait()
-	<-gate
+	<-line.start
 	if firstEr != nil && len(all) == 0 {
 		return Stats{}, fmt.Errorf("edgebench: every client failed: %w", firstEr)
 	}
@@ -500,18 +499,25 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 	return st, nil
 }
 
-// warmupGate marks a client's warmup done once and waits for every other
-// client's, so that the measured part starts together.
+// startLine starts the measured part of every client together: start is
+// closed once each client finished its warmup (ready) and the clock was
+// read, so no measured message can precede the start time.
+type startLine struct {
+	ready sync.WaitGroup
+	start chan struct{}
+}
+
+// warmupGate marks a client's warmup done once and waits for the start.
 type warmupGate struct {
-	ready *sync.WaitGroup
-	done  bool
+	line *startLine
+	done bool
 }
 
 func (g *warmupGate) pass() {
 	if !g.done {
 		g.done = true
-		g.ready.Done()
-		g.ready.Wait()
+		g.line.ready.Done()
+		<-g.line.start
 	}
 }
 
@@ -519,7 +525,7 @@ func (g *warmupGate) pass() {
 func (g *warmupGate) release() {
 	if !g.done {
 		g.done = true
-		g.ready.Done()
+		g.line.ready.Done()
 	}
 }
 
@@ -558,8 +564,8 @@ func sendUntilAccepted(c *websocket.Conn, msg chat.Frame, s *sample, onOther fun
 // edgeClient says hello, then sends each message when the previous one is
 // accepted; central's replies arrive meanwhile and are acked. At the end
 // it waits for the reply of every message it sent.
-func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
-	gate := warmupGate{ready: ready}
+func edgeClient(ctx context.Context, c *websocket.Conn, o Options, line *startLine) (out []sample, err error) {
+	gate := warmupGate{line: line}
 	defer gate.release()
 	if err := c.WriteJSON(chat.Frame{V: 1, Type: chat.FrameHello}); err != nil {
 		return nil, fmt.Errorf("edgebench: hello: %w", err)
@@ -631,8 +637,8 @@ func edgeClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.W
 
 // publishClient sends each message when the previous one is accepted (the
 // publish baseline answers nothing else).
-func publishClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
-	gate := warmupGate{ready: ready}
+func publishClient(ctx context.Context, c *websocket.Conn, o Options, line *startLine) (out []sample, err error) {
+	gate := warmupGate{line: line}
 	defer gate.release()
 	for i := range o.Warmup + o.Messages {
 		if i == o.Warmup {
@@ -653,8 +659,8 @@ func publishClient(ctx context.Context, c *websocket.Conn, o Options, ready *syn
 	return out, nil
 }
 
-func echoClient(ctx context.Context, c *websocket.Conn, o Options, ready *sync.WaitGroup) (out []sample, err error) {
-	gate := warmupGate{ready: ready}
+func echoClient(ctx context.Context, c *websocket.Conn, o Options, line *startLine) (out []sample, err error) {
+	gate := warmupGate{line: line}
 	defer gate.release()
 	for i := range o.Warmup + o.Messages {
 		if i == o.Warmup {
