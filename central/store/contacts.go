@@ -20,9 +20,13 @@ type ContactStore interface {
 	MoveVisitor(ctx context.Context, tenant, from, to string, now time.Time) (int, error)
 }
 
+// latestConvSQL finds a visitor's latest conversation, in any state.
+const latestConvSQL = `SELECT ` + convCols + ` FROM conversations WHERE tenant = ? AND visitor = ?
+	ORDER BY +updated_at DESC LIMIT 1`
+
 func (s *sqlStore) LatestConversation(ctx context.Context, tenant, visitor string) (Conversation, error) {
-	c, err := scanConv(s.db.QueryRowContext(ctx, s.q(`SELECT `+convCols+` FROM conversations WHERE tenant = ? AND visitor = ?
-		ORDER BY updated_at DESC LIMIT 1`), tenant, visitor))
+	// "+updated_at": through conversations_visitor, as in SaveInbound.
+	c, err := scanConv(s.db.QueryRowContext(ctx, s.q(latestConvSQL), tenant, visitor))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Conversation{}, fmt.Errorf("store: latest conversation of %q: %w", visitor, ErrNotFound)
 	}
