@@ -560,21 +560,7 @@ func TestEdgeReadsOnlyItsRegionsChannelOutbox(t *testing.T) {
 		}
 	}
 	connect := func(region string) (*nats.Conn, jetstream.JetStream, chan error) {
-		errs := make(chan error, 64)
-		nc, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser(region), Password(secret, EdgeUser(region))),
-			nats.CustomInboxPrefix(InboxPrefix(EdgeUser(region))),
-			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-				select {
-				case errs <- err:
-				default:
-				}
-			}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
-		return nc, js, errs
+		return connectEdge(t, s, secret, region)
 	}
 	outbox := func(region, durable, filter string) jetstream.ConsumerConfig {
 		return jetstream.ConsumerConfig{Durable: durable, FilterSubject: filter, AckPolicy: jetstream.AckExplicitPolicy}
@@ -701,20 +687,7 @@ func TestEdgeReadsOnlyItsRegionsChannelCursors(t *testing.T) {
 		t.Fatal(err)
 	}
 	connect := func(region string) (*nats.Conn, jetstream.KeyValue, chan error) {
-		errs := make(chan error, 64)
-		nc, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser(region), Password(secret, EdgeUser(region))),
-			nats.CustomInboxPrefix(InboxPrefix(EdgeUser(region))),
-			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-				select {
-				case errs <- err:
-				default:
-				}
-			}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
-		js, _ := jetstream.New(nc)
+		nc, js, errs := connectEdge(t, s, secret, region)
 		kv, err := js.KeyValue(ctx, chat.BucketChannelCursors)
 		if err != nil {
 			t.Fatalf("%s's edge opens the bucket: %v", region, err)
@@ -763,4 +736,25 @@ func TestEdgeReadsOnlyItsRegionsChannelCursors(t *testing.T) {
 	if e, err := eu.Get(ctx, euKey); err != nil || string(e.Value()) != mail {
 		t.Fatalf("eu's key after us's tries: %v", err)
 	}
+}
+
+// connectEdge connects as region's edge; errs receives the connection's
+// asynchronous errors (permission violations).
+func connectEdge(t *testing.T, s *Server, secret []byte, region string) (*nats.Conn, jetstream.JetStream, chan error) {
+	t.Helper()
+	errs := make(chan error, 64)
+	nc, err := nats.Connect(s.URL(), nats.UserInfo(EdgeUser(region), Password(secret, EdgeUser(region))),
+		nats.CustomInboxPrefix(InboxPrefix(EdgeUser(region))),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	return nc, js, errs
 }

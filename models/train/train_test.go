@@ -204,55 +204,23 @@ func TestHiddenLayerLearns(t *testing.T) {
 	}
 }
 
-func TestSmoothedLoss(t *testing.T) {
-	// with smoothing ε over K labels the gradient is softmax − target, the
-	// target (1−ε)·onehot + ε/K; its entries sum to zero either way
-	for _, eps := range []float64{0, 0.1, 0.5} {
-		f := &softmaxCE{x: mat.NewDense[float32](mat.WithShape(4), mat.WithBacking([]float32{1, 2, 0.5, -1}), mat.WithGrad(true)), gold: 1, smoothing: eps}
-		loss, err := f.Forward()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Backward(mat.Scalar(float32(1))); err != nil {
-			t.Fatal(err)
-		}
-		g := mat.Data[float32](f.x.Grad())
-		var sum float64
-		for i, v := range g {
-			sum += float64(v)
-			want := f.p[i] - eps/4
-			if i == 1 {
-				want -= 1 - eps
-			}
-			if math.Abs(float64(v)-want) > 1e-6 {
-				t.Fatalf("ε=%g: gradient[%d] = %v, want %v", eps, i, v, want)
-			}
-		}
-		if math.Abs(sum) > 1e-6 {
-			t.Fatalf("ε=%g: gradient sums to %v", eps, sum)
-		}
-		// the loss is the cross-entropy against the smoothed target
-		var want float64
-		for i, p := range f.p {
-			target := eps / 4
-			if i == 1 {
-				target += 1 - eps
-			}
-			want -= target * math.Log(p)
-		}
-		if got := float64(loss.Item().F64()); math.Abs(got-want) > 1e-5 {
-			t.Fatalf("ε=%g: loss %v, want %v", eps, got, want)
-		}
-	}
-}
-
-func TestDistilledLoss(t *testing.T) {
-	// with a teacher's probabilities q and weight α the target is
-	// (1−α)·onehot + α·q: the gradient is softmax − target, the loss the
-	// cross-entropy against it
+// TestLossTargets: with label smoothing ε over K labels the target is
+// (1−ε)·onehot + ε/K, with a teacher's probabilities q and weight α it is
+// (1−α)·onehot + α·q; either way the gradient is softmax − target and the
+// loss the cross-entropy against the target.
+func TestLossTargets(t *testing.T) {
 	soft := []float32{0.1, 0.2, 0.6, 0.1}
-	for _, alpha := range []float64{0, 0.5, 1} {
-		f := &softmaxCE{x: mat.NewDense[float32](mat.WithShape(4), mat.WithBacking([]float32{1, 2, 0.5, -1}), mat.WithGrad(true)), gold: 1, soft: soft, alpha: alpha}
+	const gold = 1
+	for _, tc := range []struct {
+		name       string
+		eps, alpha float64
+		soft       []float32
+	}{
+		{name: "ε=0"}, {name: "ε=0.1", eps: 0.1}, {name: "ε=0.5", eps: 0.5},
+		{name: "α=0", soft: soft}, {name: "α=0.5", alpha: 0.5, soft: soft}, {name: "α=1", alpha: 1, soft: soft},
+	} {
+		f := &softmaxCE{x: mat.NewDense[float32](mat.WithShape(4), mat.WithBacking([]float32{1, 2, 0.5, -1}), mat.WithGrad(true)),
+			gold: gold, smoothing: tc.eps, soft: tc.soft, alpha: tc.alpha}
 		loss, err := f.Forward()
 		if err != nil {
 			t.Fatal(err)
@@ -261,19 +229,26 @@ func TestDistilledLoss(t *testing.T) {
 			t.Fatal(err)
 		}
 		g := mat.Data[float32](f.x.Grad())
-		var want float64
+		var want, sum float64
 		for i, p := range f.p {
-			target := alpha * float64(soft[i])
-			if i == 1 {
-				target += 1 - alpha
+			target := tc.eps / 4
+			if tc.soft != nil {
+				target = tc.alpha * float64(tc.soft[i])
+			}
+			if i == gold {
+				target += 1 - tc.eps - tc.alpha
 			}
 			if math.Abs(float64(g[i])-(p-target)) > 1e-6 {
-				t.Fatalf("α=%g: gradient[%d] = %v, want %v", alpha, i, g[i], p-target)
+				t.Fatalf("%s: gradient[%d] = %v, want %v", tc.name, i, g[i], p-target)
 			}
+			sum += float64(g[i])
 			want -= target * math.Log(p)
 		}
+		if math.Abs(sum) > 1e-6 {
+			t.Fatalf("%s: gradient sums to %v", tc.name, sum)
+		}
 		if got := float64(loss.Item().F64()); math.Abs(got-want) > 1e-5 {
-			t.Fatalf("α=%g: loss %v, want %v", alpha, got, want)
+			t.Fatalf("%s: loss %v, want %v", tc.name, got, want)
 		}
 	}
 }
