@@ -533,18 +533,7 @@ func checkLeafLinkOfEU(t *testing.T, cen *nats.Conn, leaf *Server) {
 // eu's edge and us's own consumer keep working.
 func TestEdgeReadsOnlyItsRegionsChannelOutbox(t *testing.T) {
 	ctx := t.Context()
-	secret := []byte("0123456789abcdef0123456789abcdef")
-	s, err := Start(Options{StoreDir: t.TempDir(), Auth: &Auth{Secret: secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	cen, err := s.ConnectAs(CentralUser, "central")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cen.Close()
-	cjs, _ := jetstream.New(cen)
+	s, secret, cjs := startWithCentral(t)
 	for _, spec := range []chat.StreamSpec{chat.ChannelOutStream(), chat.ErasureStream()} {
 		if _, err := cjs.CreateStream(ctx, jsconfig.Stream(spec)); err != nil {
 			t.Fatal(err)
@@ -671,18 +660,7 @@ func TestEdgeReadsOnlyItsRegionsChannelOutbox(t *testing.T) {
 // consumer of the bucket's stream.
 func TestEdgeReadsOnlyItsRegionsChannelCursors(t *testing.T) {
 	ctx := t.Context()
-	secret := []byte("0123456789abcdef0123456789abcdef")
-	s, err := Start(Options{StoreDir: t.TempDir(), Auth: &Auth{Secret: secret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	cen, err := s.ConnectAs(CentralUser, "central")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cen.Close()
-	cjs, _ := jetstream.New(cen)
+	s, secret, cjs := startWithCentral(t)
 	if _, err := cjs.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: chat.BucketChannelCursors}); err != nil {
 		t.Fatal(err)
 	}
@@ -736,6 +714,25 @@ func TestEdgeReadsOnlyItsRegionsChannelCursors(t *testing.T) {
 	if e, err := eu.Get(ctx, euKey); err != nil || string(e.Value()) != mail {
 		t.Fatalf("eu's key after us's tries: %v", err)
 	}
+}
+
+// startWithCentral starts a server with Auth and returns it, its secret
+// and central's JetStream on it; both close with the test.
+func startWithCentral(t *testing.T) (*Server, []byte, jetstream.JetStream) {
+	t.Helper()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	s, err := Start(Options{StoreDir: t.TempDir(), Auth: &Auth{Secret: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Shutdown)
+	cen, err := s.ConnectAs(CentralUser, "central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cen.Close)
+	cjs, _ := jetstream.New(cen)
+	return s, secret, cjs
 }
 
 // connectEdge connects as region's edge; errs receives the connection's
