@@ -64,16 +64,7 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	ws := &wsClient{t: t, ctx: ctx, c: c}
-	ws.send(chat.Frame{V: 1, Type: chat.FrameHello, Site: "demo", Visitor: "v-bad-input"})
-	ws.expect(chat.FrameWelcome)
+	ws, _ := dialShopper(t, s, chat.Frame{Visitor: "v-bad-input"})
 
 	t.Run("malformed frame gets an error and the connection stays up", func(t *testing.T) {
 		for _, raw := range []string{`{not json`, `{"type":"teleport"}`, `{"type":"message","text":"no id"}`} {

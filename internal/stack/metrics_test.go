@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/poll"
@@ -120,16 +118,7 @@ func TestMetricsExposition(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	ws := &wsClient{t: t, ctx: ctx, c: c}
-	ws.send(chat.Frame{V: 1, Type: chat.FrameHello, Site: "demo", Visitor: "v-metrics"})
-	ws.expect(chat.FrameWelcome)
+	ws, _ := dialShopper(t, s, chat.Frame{Visitor: "v-metrics"})
 	id := chat.NewID()
 	ws.send(chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: "What is your return policy?"})
 	ws.expectMessage(func(f chat.Frame) bool { return f.ReplyTo == id })

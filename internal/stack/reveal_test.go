@@ -2,7 +2,6 @@ package stack
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/coder/websocket"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/central"
@@ -47,21 +45,13 @@ func TestRevealInConsole(t *testing.T) {
 	defer func() { s.Close() }()
 
 	// The shopper, over the widget's WebSocket.
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(s.URL, "http", "ws", 1)+"/ws?site=demo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws := &wsClient{t: t, ctx: ctx, c: c}
-	ws.send(chat.Frame{V: 1, Type: chat.FrameHello, Site: "demo", Visitor: "v-reveal"})
-	ws.expect(chat.FrameWelcome)
+	ws, _ := dialShopper(t, s, chat.Frame{Visitor: "v-reveal"})
 	for _, text := range []string{"Please call me on " + revealPhone + " or mail li.lei@example.com about my order", "转人工"} {
 		id := chat.NewID()
 		ws.send(chat.Frame{V: 1, Type: chat.FrameMessage, ID: id, Text: text})
 		ws.expectAccepted(id)
 	}
-	c.CloseNow()
+	ws.c.CloseNow()
 	checkStoreMasked(t, s.DBPath, revealPhone, "li.lei@example.com")
 
 	agent := s.login(t, DemoSite, s.AgentEmail, "reveal-secret")
