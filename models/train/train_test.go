@@ -278,15 +278,7 @@ func TestDistillUnlabelled(t *testing.T) {
 		}
 		return p
 	}
-	res, err := Fit(context.Background(), trainSet, labels, nil, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := textmodel.Marshal(res.Weights)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := textmodel.Load(data)
+	m, err := textmodel.Load(fitBlob(t, trainSet, cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
