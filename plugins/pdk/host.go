@@ -186,7 +186,7 @@ type PIISpan struct {
 // call together at most 1 MiB (ErrQuota). Scanning in the host costs a
 // small fraction of running the detector inside a Go guest.
 func PIIScan(text string, types, locales []string) ([]PIISpan, error) {
-	out, code := platPIIScan(text, joinList(types), joinList(locales))
+	out, code := platPIIScan(text, strings.Join(types, ","), strings.Join(locales, ","))
 	if code < 0 {
 		return nil, codeErr("pii_scan", code)
 	}
@@ -195,16 +195,6 @@ func PIIScan(text string, types, locales []string) ([]PIISpan, error) {
 		return nil, fmt.Errorf("pdk: pii_scan: %w", err)
 	}
 	return spans, nil
-}
-
-func joinList(l []string) string {
-	switch len(l) {
-	case 0:
-		return ""
-	case 1:
-		return l[0]
-	}
-	return strings.Join(l, ",")
 }
 
 // piiTypes are the detector's type names, so that decoding a span's type
