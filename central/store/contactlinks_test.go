@@ -100,3 +100,31 @@ func testContactLinks(t *testing.T, s store.Store) {
 		t.Fatalf("another contact's link: %q %v", c, err)
 	}
 }
+
+// TestLatestConversationTieBreak: a merged anonymous conversation and the one
+// the contact's first signed-in message opened can share their updated_at
+// millisecond; the newer conversation (the larger ULID) is the latest and
+// the open one, whichever was inserted first.
+func TestLatestConversationTieBreak(t *testing.T) {
+	for name, open := range openers() {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			contact := chat.ContactVisitor("a", "cust-42")
+			older, newer := chat.NewID(), chat.NewID()
+			mustInbound(t, s, inbound("a", "anon-1", msg(chat.NewID(), newer, "hi"))) // the newer one inserted first
+			mustInbound(t, s, inbound("a", "anon-2", msg(chat.NewID(), older, "hi")))
+			now := time.Now()
+			for _, from := range []string{"anon-1", "anon-2"} {
+				if n, err := s.MoveVisitor(ctx, "a", from, contact, now); err != nil || n != 1 {
+					t.Fatalf("move %s: %d %v", from, n, err)
+				}
+			}
+			if c, err := s.LatestConversation(ctx, "a", contact); err != nil || c.ID != newer {
+				t.Fatalf("latest %q %v, want %q", c.ID, err, newer)
+			}
+			if c := mustInbound(t, s, inbound("a", contact, msg(chat.NewID(), "", "again"))); c.ID != newer {
+				t.Fatalf("open conversation %q, want %q", c.ID, newer)
+			}
+		})
+	}
+}

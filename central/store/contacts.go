@@ -20,9 +20,11 @@ type ContactStore interface {
 	MoveVisitor(ctx context.Context, tenant, from, to string, now time.Time) (int, error)
 }
 
-// latestConvSQL finds a visitor's latest conversation, in any state.
+// latestConvSQL finds a visitor's latest conversation, in any state; of two
+// active in the same millisecond (a merged anonymous conversation and the one
+// its first signed-in message opens), the newer id (ULIDs sort by time).
 const latestConvSQL = `SELECT ` + convCols + ` FROM conversations WHERE tenant = ? AND visitor = ?
-	ORDER BY +updated_at DESC LIMIT 1`
+	ORDER BY +updated_at DESC, id DESC LIMIT 1`
 
 func (s *sqlStore) LatestConversation(ctx context.Context, tenant, visitor string) (Conversation, error) {
 	// "+updated_at": through conversations_visitor, as in SaveInbound.

@@ -381,9 +381,10 @@ func (s *sqlStore) insertMsgRoute(ctx context.Context, tx *sql.Tx, tenant string
 	return n == 1, nil
 }
 
-// openConvSQL finds a visitor's open conversation, the latest first.
+// openConvSQL finds a visitor's open conversation, the latest first (ties: the
+// newer id, as latestConvSQL).
 const openConvSQL = `SELECT id FROM conversations WHERE tenant = ? AND visitor = ? AND status <> 'closed'
-	ORDER BY +updated_at DESC LIMIT 1`
+	ORDER BY +updated_at DESC, id DESC LIMIT 1`
 
 func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, bool, bool, error) {
 	m := in.Message

@@ -7,6 +7,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -55,6 +56,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("browsertest: start chromium: %v", err)
 	}
+	// Runs before the tab is closed (cleanups run last first).
+	t.Cleanup(func() { logPage(t, bctx) })
 	// The deadline only bounds a hung test; a shared CI machine may be
 	// several times slower than a developer's (poll.Scale).
 	ctx, cancel := context.WithTimeout(bctx, poll.Scale(timeout))
@@ -62,30 +65,56 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// logPage logs what the first tab shows when the test failed, so that a
+// failure seen only in CI's output (often a step's deadline) says on which
+// page and in which state the test stopped.
+func logPage(t testing.TB, tab context.Context) {
+	if !t.Failed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + (document.body ? document.body.innerText : "")`))
+	if err != nil {
+		t.Logf("browsertest: the page at failure: %v", err)
+		return
+	}
+	const max = 3000
+	if len(page) > max {
+		page = page[:max] + "…"
+	}
+	t.Logf("browsertest: the page at failure (URL, then its visible text):\n%s", page)
+}
+
 // Do runs steps in order like chromedp.Do, but runs a step again (up to
 // five times, 100 ms apart) when the node it found was replaced before it
 // acted on it: a list the page re-renders between chromedp's query and its
 // click answers "Could not find node with given id", and a script run just
 // after a page loaded can meet its first execution context replaced ("Cannot
-// find context with specified id"). Any other error ends at once.
+// find context with specified id"). Any other error ends at once, wrapped
+// with the number of the step that failed.
 func Do(ctx context.Context, steps ...chromedp.Action[chromedp.Void]) error {
-	for _, step := range steps {
-		var err error
-		for try := 0; try < 5; try++ {
-			if err = chromedp.Do(ctx, step); err == nil || !staleNode(err) {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return err
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-		if err != nil {
-			return err
+	for i, step := range steps {
+		if err := retryStale(ctx, step); err != nil {
+			return fmt.Errorf("browsertest: step %d of %d: %w", i+1, len(steps), err)
 		}
 	}
 	return nil
+}
+
+func retryStale(ctx context.Context, step chromedp.Action[chromedp.Void]) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = chromedp.Do(ctx, step); err == nil || !staleNode(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return err
 }
 
 func staleNode(err error) bool {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,8 +100,22 @@ func TestIdentify(t *testing.T) {
 		}
 		return nil
 	})
-	latest, err := st.LatestConversation(t.Context(), "acme", contact)
-	must(t, err)
+	// "accepted" means in JetStream; device B's history is what central has
+	// stored (a shopper's own message is not sent live to their other devices).
+	var latest store.Conversation
+	poll.Until(t, 10*time.Second, func() error {
+		if latest, err = st.LatestConversation(t.Context(), "acme", contact); err != nil {
+			return err
+		}
+		msgs, err := st.Messages(t.Context(), "acme", latest.ID, "", 0)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(msgs, func(m chat.Message) bool { return m.ID == second }) {
+			return fmt.Errorf("%q not yet stored in %s", second, latest.ID)
+		}
+		return nil
+	})
 
 	// Device B: the same contact continues the same conversation and sees its history.
 	b := dial()
