@@ -100,6 +100,14 @@ type Stats struct {
 	// Retries counts messages re-sent (same id) after unavailable or
 	// rate_limited, as a real client does; latencies include them.
 	Retries int `json:"retries"`
+	// CPUPerMessage is the whole process's CPU time (user and system:
+	// clients, server, NATS and the central stand-in, which share it) from
+	// the start of the measured messages until every client is done, per
+	// measured message; Cores is that CPU time over the same wall time
+	// (how many cores were busy: at GOMAXPROCS the run is CPU-bound, below
+	// it something waits). Zero where the CPU time cannot be read.
+	CPUPerMessage time.Duration `json:"cpu_per_message_ns,omitempty"`
+	Cores         float64       `json:"cores,omitempty"`
 	// Errors counts clients that stopped on an error; FirstError is one.
 	Errors     int    `json:"errors"`
 	FirstError string `json:"first_error,omitempty"`
@@ -130,6 +138,15 @@ type Result struct {
 	// median of the rounds' ratios (EdgeRatios).
 	EdgeRatio  float64   `json:"edge_ratio"`
 	EdgeRatios []float64 `json:"edge_ratios"`
+	// PipelineCPURatio and EdgeCPURatio are the same ratios from CPU time
+	// per message instead of wall time (edge CPU per message / pipeline's;
+	// publish's / edge's), medians of the rounds': the throughput ratios a
+	// CPU-bound run would show, less moved by what else the machine runs
+	// (see Stats.Cores). Zero where CPU time is not measured.
+	PipelineCPURatio  float64   `json:"pipeline_cpu_ratio,omitempty"`
+	PipelineCPURatios []float64 `json:"pipeline_cpu_ratios,omitempty"`
+	EdgeCPURatio      float64   `json:"edge_cpu_ratio,omitempty"`
+	EdgeCPURatios     []float64 `json:"edge_cpu_ratios,omitempty"`
 	// EdgeRSS is the process's resident set after the edge runs (edge,
 	// plugin instances, embedded NATS and the central stand-in), in bytes.
 	EdgeRSS int64 `json:"edge_rss_bytes"`
@@ -192,6 +209,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if p.PerSecond > 0 {
 			res.EdgeRatios = append(res.EdgeRatios, e.PerSecond/p.PerSecond)
 		}
+		if e.CPUPerMessage > 0 && p.CPUPerMessage > 0 {
+			res.EdgeCPURatios = append(res.EdgeCPURatios, float64(p.CPUPerMessage)/float64(e.CPUPerMessage))
+		}
 		if o.Plugins != nil {
 			st, err := profiled(o, len(pipe) == 0, func() (Stats, error) { return runEdge(ctx, o, o.Plugins) })
 			if err != nil {
@@ -200,6 +220,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			pipe = append(pipe, st)
 			if e.PerSecond > 0 {
 				res.PipelineRatios = append(res.PipelineRatios, st.PerSecond/e.PerSecond)
+			}
+			if e.CPUPerMessage > 0 && st.CPUPerMessage > 0 {
+				res.PipelineCPURatios = append(res.PipelineCPURatios, float64(e.CPUPerMessage)/float64(st.CPUPerMessage))
 			}
 		}
 		res.EdgeRSS = max(res.EdgeRSS, procstat.RSS())
@@ -221,6 +244,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.Echo = &st
 	}
 	res.EdgeRatio, res.PipelineRatio = median(res.EdgeRatios), median(res.PipelineRatios)
+	res.EdgeCPURatio, res.PipelineCPURatio = median(res.EdgeCPURatios), median(res.PipelineCPURatios)
 	return res, nil
 }
 
@@ -448,6 +472,7 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 		wg      sync.WaitGroup
 		line    = &startLine{start: make(chan struct{})}
 		began   time.Time
+		cpu0    time.Duration
 	)
 	line.ready.Add(o.Clients)
 	for _, c := range conns {
@@ -466,8 +491,9 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 			}
 		}()
 	}
-	go func() { line.ready.Wait(); began = time.Now(); close(line.start) }()
+	go func() { line.ready.Wait(); cpu0, began = processCPU(), time.Now(); close(line.start) }()
 	wg.Wait()
+	cpu1, done := processCPU(), time.Now()
 	<-line.start
 	if firstEr != nil && len(all) == 0 {
 		return Stats{}, fmt.Errorf("edgebench: every client failed: %w", firstEr)
@@ -493,6 +519,10 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 	if elapsed := end.Sub(began); elapsed > 0 {
 		st.Seconds = elapsed.Seconds()
 		st.PerSecond = float64(len(all)) / elapsed.Seconds()
+	}
+	if cpu := cpu1 - cpu0; cpu0 > 0 && cpu > 0 && len(all) > 0 {
+		st.CPUPerMessage = cpu / time.Duration(len(all))
+		st.Cores = cpu.Seconds() / done.Sub(began).Seconds()
 	}
 	st.AcceptedP50, st.AcceptedP99 = quantile.Of(acc, 0.50), quantile.Of(acc, 0.99)
 	st.P50, st.P99 = quantile.Of(reply, 0.50), quantile.Of(reply, 0.99)
@@ -797,13 +827,17 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func Report(w io.Writer, r Result) {
 	fmt.Fprintf(w, "kefu bench edge: %d clients × %d messages, GOMAXPROCS=%d, plugins: %s, rounds: %d (medians)\n\n",
 		r.Clients, r.Messages, r.GOMAXPROCS, r.Plugins, r.Rounds)
-	fmt.Fprintf(w, "%-30s %9s %10s %10s %10s %10s %7s %6s\n", "", "msgs/s", "acc p50", "acc p99", "reply p50", "reply p99", "retries", "errors")
+	fmt.Fprintf(w, "%-30s %9s %10s %10s %10s %10s %8s %5s %7s %6s\n", "", "msgs/s", "acc p50", "acc p99", "reply p50", "reply p99", "cpu/msg", "cores", "retries", "errors")
 	row := func(name string, st Stats) {
 		rp50, rp99 := "-", "-"
 		if st.P50 > 0 {
 			rp50, rp99 = round(st.P50), round(st.P99)
 		}
-		fmt.Fprintf(w, "%-30s %9.0f %10s %10s %10s %10s %7d %6d\n", name, st.PerSecond, round(st.AcceptedP50), round(st.AcceptedP99), rp50, rp99, st.Retries, st.Errors)
+		cpu := "-"
+		if st.CPUPerMessage > 0 {
+			cpu = fmt.Sprintf("%.0fµs", float64(st.CPUPerMessage)/1e3)
+		}
+		fmt.Fprintf(w, "%-30s %9.0f %10s %10s %10s %10s %8s %5.2f %7d %6d\n", name, st.PerSecond, round(st.AcceptedP50), round(st.AcceptedP99), rp50, rp99, cpu, st.Cores, st.Retries, st.Errors)
 		if st.FirstError != "" {
 			fmt.Fprintf(w, "%-30s %s\n", "  first error:", st.FirstError)
 		}
@@ -821,12 +855,20 @@ func Report(w io.Writer, r Result) {
 		fmt.Fprintf(w, "pipeline/edge throughput: %.2f× (goal ≥ %.1f×: %s)%s\n", r.PipelineRatio, PipelineGoal, verdict(r.PipelineRatio >= PipelineGoal), rounds(r.PipelineRatios))
 	}
 	fmt.Fprintf(w, "edge/publish throughput:  %.2f× (goal ≥ %.1f×: %s)%s\n", r.EdgeRatio, EdgeGoal, verdict(r.EdgeRatio >= EdgeGoal), rounds(r.EdgeRatios))
+	if r.EdgeCPURatio > 0 {
+		if r.Pipeline != nil && r.PipelineCPURatio > 0 {
+			fmt.Fprintf(w, "pipeline/edge by CPU per message: %.2f×%s\n", r.PipelineCPURatio, rounds(r.PipelineCPURatios))
+		}
+		fmt.Fprintf(w, "edge/publish by CPU per message:  %.2f×%s\n", r.EdgeCPURatio, rounds(r.EdgeCPURatios))
+	}
 	if r.EdgeRSS > 0 {
 		fmt.Fprintf(w, "process RSS after the edge runs: %.1f MiB (edge, plugin pools, NATS, central stand-in)\n", float64(r.EdgeRSS)/(1<<20))
 	}
 	fmt.Fprintln(w, strings.Repeat("-", 66))
 	fmt.Fprintln(w, "accepted = stored in JetStream (PubAck); each client sends its next message once the last is accepted;")
-	fmt.Fprintln(w, "the edge also delivers central's replies to the clients. Compare within one run.")
+	fmt.Fprintln(w, "the edge also delivers central's replies to the clients. cpu/msg: the whole process's CPU time")
+	fmt.Fprintln(w, "(clients, server, NATS, central stand-in) per message; cores: that CPU time over the wall time.")
+	fmt.Fprintln(w, "Compare within one run.")
 }
 
 // rounds lists the per-round ratios when there is more than one.
