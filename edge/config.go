@@ -30,6 +30,16 @@ type Plugins interface {
 	Run(ctx context.Context, region string, hook pluginhost.Hook, env chat.Envelope) (pluginhost.Outcome, error)
 }
 
+// PipelineLister is implemented by Plugins that can tell whether a region's
+// pipeline for a hook has any plugin (*pluginhost.Host does: its pipelines
+// are fixed when it is made). The edge asks once, in New: a hook that runs
+// no plugin is still passed to Run (which answers at once), but on the
+// calling goroutine, without the hop to an inbound worker or an outbound
+// lane that only a plugin's work is worth.
+type PipelineLister interface {
+	HasPipeline(region string, hook pluginhost.Hook) bool
+}
+
 // Site is one merchant site the edge serves, looked up by its site key (the
 // `site` query parameter of /ws and every /w/ route).
 type Site struct {

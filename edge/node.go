@@ -53,17 +53,21 @@ type Node struct {
 	subs     []*nats.Subscription
 	outLanes *lanes  // central's replies, by conversation (lanes.go)
 	inPool   *inPool // shoppers' messages through the inbound plugins (inpool.go)
-	ctx      context.Context
-	cancel   context.CancelFunc
-	conns    sync.WaitGroup
-	closed   atomic.Bool
-	streamM  sync.Mutex
-	streamOK atomic.Bool
-	stream   jetstream.StreamConfig              // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
-	subject  func(tenant, visitor string) string // the subject of a visitor's inbound envelopes in stream
-	bg       sync.WaitGroup
-	ch       *channelState // platform channels (channel.go)
-	uploads  uploadStore   // photos waiting for their message frame (upload.go)
+	// inInline, outInline: the hook runs no plugin and no model, so its
+	// (immediate) outcome is taken on the calling goroutine instead of a
+	// worker or a lane (hasPipeline).
+	inInline, outInline bool
+	ctx                 context.Context
+	cancel              context.CancelFunc
+	conns               sync.WaitGroup
+	closed              atomic.Bool
+	streamM             sync.Mutex
+	streamOK            atomic.Bool
+	stream              jetstream.StreamConfig              // where inbound envelopes go: KEFU_INBOUND, or the regional stream of a leaf edge
+	subject             func(tenant, visitor string) string // the subject of a visitor's inbound envelopes in stream
+	bg                  sync.WaitGroup
+	ch                  *channelState // platform channels (channel.go)
+	uploads             uploadStore   // photos waiting for their message frame (upload.go)
 }
 
 // New starts an edge node: it makes sure the KEFU_INBOUND stream (with
@@ -104,6 +108,8 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if err := n.startChannelOutbox(ctx); err != nil {
 		n.log.Warn("edge: channel outbox not consumed", "err", err)
 	}
+	n.inInline = cfg.Intent == nil && !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookInbound)
+	n.outInline = !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookOutbound)
 	n.outLanes = newLanes(cfg.OutboundLanes, 256)
 	n.inPool = newInPool(cfg.InboundWorkers, cfg.InboundQueue, func(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
 		return n.runPlugins(ctx, pluginhost.HookInbound, env)
@@ -188,6 +194,18 @@ func (n *Node) unsubscribe() {
 	for _, s := range n.subs {
 		_ = s.Unsubscribe()
 	}
+}
+
+// hasPipeline reports whether p may run a plugin for region's hook: false
+// only for no Plugins or a PipelineLister that says so.
+func hasPipeline(p Plugins, region string, hook pluginhost.Hook) bool {
+	if p == nil {
+		return false
+	}
+	if l, ok := p.(PipelineLister); ok {
+		return l.HasPipeline(region, hook)
+	}
+	return true
 }
 
 // StreamConfig is the KEFU_INBOUND stream both edge and central create:
@@ -328,7 +346,9 @@ func (n *Node) checkIntent(env *chat.Envelope) {
 // onOutbound takes one reply from central (NATS runs this callback on one
 // goroutine) and queues its delivery on its conversation's lane: replies
 // of a conversation are delivered in order, those of different
-// conversations run through the outbound plugins in parallel.
+// conversations run through the outbound plugins in parallel. Without
+// outbound plugins (outInline) it delivers at once, in arrival order:
+// queueing a socket's frame is all that is left to do.
 func (n *Node) onOutbound(m *nats.Msg) {
 	start := time.Now()
 	var env chat.Envelope
@@ -343,6 +363,14 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		return
 	}
 	traceparent := m.Header.Get(tracing.Header)
+	if n.outInline {
+		if n.closed.Load() {
+			n.m.delivered.WithLabelValues("closing").Inc()
+			return
+		}
+		n.deliverOutbound(env, traceparent, start)
+		return
+	}
 	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(env, traceparent, start) }) {
 		n.m.delivered.WithLabelValues("closing").Inc()
 	}
@@ -352,7 +380,10 @@ func (n *Node) onOutbound(m *nats.Msg) {
 // after the outbound pipeline; traceparent is the header central sent it
 // with (the trace of the message it answers), received when it arrived.
 func (n *Node) deliverOutbound(env chat.Envelope, traceparent string, received time.Time) {
-	ctx, sp := n.cfg.Tracer.Start(tracing.FromHeader(n.ctx, traceparent, env.Message.ReplyTo), "edge.reply", tracing.KindConsumer)
+	ctx, sp := n.ctx, (*tracing.Span)(nil)
+	if n.cfg.Tracer != nil {
+		ctx, sp = n.cfg.Tracer.Start(tracing.FromHeader(n.ctx, traceparent, env.Message.ReplyTo), "edge.reply", tracing.KindConsumer)
+	}
 	defer sp.End()
 	if sp != nil {
 		sp.SetAttr("kefu.message_id", env.Message.ID)

@@ -1,18 +1,46 @@
 package edge
 
 import (
+	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kefu-io/kefu/chat"
 )
 
 func testSession(queue int) *session {
 	n := &Node{cfg: Config{SendQueue: queue}, m: newMetrics(nil)}
-	return &session{n: n, wake: make(chan struct{}, 1), done: make(chan struct{}), seen: newIDSet(16)}
+	return &session{n: n, out: &recorder{}, wake: make(chan struct{}, 1), done: make(chan struct{}), seen: newIDSet(16)}
 }
 
+// recorder is a frameWriter that keeps what was written.
+type recorder struct {
+	mu      sync.Mutex
+	written []string
+	err     error
+}
+
+func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
+func (r *recorder) SetReadDeadline(time.Time) error  { return nil }
+func (r *recorder) WriteMessage(_ int, b []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return r.err
+	}
+	r.written = append(r.written, string(b))
+	return nil
+}
+
+// drain returns the frames written at once (writeNow), then those queued
+// for the writer, in the order the socket gets them.
 func drain(s *session) []string {
-	var got []string
+	r := s.out.(*recorder)
+	r.mu.Lock()
+	got := r.written
+	r.written = nil
+	r.mu.Unlock()
 	for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
 		got = append(got, string(f.b))
 	}
@@ -66,6 +94,38 @@ func TestHoldPutsAcceptedFirst(t *testing.T) {
 	}
 	if got[0] != `{"type":"accepted","id":"m1"}` {
 		t.Fatalf("first frame %s", got[0])
+	}
+}
+
+// The read loop writes its answer itself when nothing is queued before it,
+// queues it behind frames waiting for the writer, and after a failed write
+// or once closing only queues (and the queue drops).
+func TestWriteNowKeepsOrder(t *testing.T) {
+	s := testSession(16)
+	s.writeNow(chat.FrameAccepted, []byte("a1"))
+	if got := s.out.(*recorder).written; len(got) != 1 || got[0] != "a1" || len(s.queue) != 0 {
+		t.Fatalf("written %q, queued %d: want a1 written at once", got, len(s.queue))
+	}
+	s.enqueue(chat.FrameMessage, []byte("r1")) // waits for the writer
+	s.writeNow(chat.FrameAccepted, []byte("a2"))
+	if got := drain(s); len(got) != 3 || got[0] != "a1" || got[1] != "r1" || got[2] != "a2" {
+		t.Fatalf("got %q, want a1 r1 a2", got)
+	}
+	s.wmu.Lock() // the writer is writing
+	s.writeNow(chat.FrameAccepted, []byte("a3"))
+	s.wmu.Unlock()
+	if got := drain(s); len(got) != 1 || got[0] != "a3" || len(s.out.(*recorder).written) != 0 {
+		t.Fatalf("got %q: want a3 queued behind the writer's frame", got)
+	}
+	s.out.(*recorder).err = errors.New("broken pipe")
+	s.writeNow(chat.FrameAccepted, []byte("a4"))
+	if !s.closing() || s.closeCode != 1006 {
+		t.Fatalf("after a failed write: closing %v code %d", s.closing(), s.closeCode)
+	}
+	s.out.(*recorder).err = nil
+	s.writeNow(chat.FrameAccepted, []byte("a5"))
+	if got := drain(s); len(got) != 0 {
+		t.Fatalf("written after close: %q", got)
 	}
 }
 

@@ -47,10 +47,12 @@ type outFrame struct {
 type session struct {
 	n       *Node
 	conn    *websocket.Conn
+	out     frameWriter // conn; a recorder in unit tests
 	siteKey string
 	site    Site
 	channel chat.Channel
 
+	wmu        sync.Mutex // held while a data frame is written to conn (the writer's, or the read loop's own in writeNow)
 	qmu        sync.Mutex
 	queue      []outFrame    // frames waiting for the writer, at most SendQueue besides a replay's; grown on demand
 	replays    int           // replay frames in queue
@@ -79,6 +81,13 @@ type session struct {
 	pageAt    time.Time // the last page report forwarded (read loop only)
 }
 
+// frameWriter is the side of a connection data frames are written to.
+type frameWriter interface {
+	SetWriteDeadline(t time.Time) error
+	SetReadDeadline(t time.Time) error
+	WriteMessage(messageType int, data []byte) error
+}
+
 type pendingFrame struct {
 	id  string
 	typ chat.FrameType
@@ -93,7 +102,7 @@ func (n *Node) serveWS(c *websocket.Conn) {
 	}
 	now := time.Now()
 	s := &session{
-		n: n, conn: c, siteKey: ref.key, site: ref.site, channel: ch,
+		n: n, conn: c, out: c, siteKey: ref.key, site: ref.site, channel: ch,
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 		writerDone:  make(chan struct{}),
@@ -357,9 +366,10 @@ func (s *session) release(f chat.Frame) {
 	if f.Type == chat.FrameError {
 		s.n.m.errors.WithLabelValues(f.Code).Inc()
 	}
-	b := encodeFrame(f)
+	// Deliveries wait in pending until holding ends below, so f goes first
+	// whether it is written at once or queued.
+	s.writeNow(f.Type, encodeFrame(f))
 	s.mu.Lock()
-	s.enqueue(f.Type, b)
 	s.holding = false
 	if !s.replaying {
 		s.flushLocked()
@@ -400,7 +410,10 @@ func (s *session) onMessage(f chat.Frame) {
 	}
 	// The message's trace (internal/tracing): its id is derived from the
 	// message id, so a retry lands in the same trace.
-	ctx, sp := s.n.cfg.Tracer.Start(tracing.WithMessageTrace(s.n.ctx, f.ID), "edge.message", tracing.KindServer)
+	ctx, sp := s.n.ctx, (*tracing.Span)(nil)
+	if s.n.cfg.Tracer != nil { // tracing off: no trace id to derive, no context to make
+		ctx, sp = s.n.cfg.Tracer.Start(tracing.WithMessageTrace(s.n.ctx, f.ID), "edge.message", tracing.KindServer)
+	}
 	defer sp.End()
 	if sp != nil {
 		sp.SetAttr("kefu.message_id", f.ID)
@@ -438,7 +451,13 @@ func (s *session) onMessage(f chat.Frame) {
 		desc.Data = nil
 		env.Message.Attachments = []chat.Attachment{desc}
 	}
-	out, err := s.n.inPool.do(ctx, env) // on a worker (inpool.go)
+	var out pluginhost.Outcome
+	var err error
+	if s.n.inInline { // nothing to run: no hop to a worker
+		out, err = s.n.runPlugins(ctx, pluginhost.HookInbound, env)
+	} else {
+		out, err = s.n.inPool.do(ctx, env) // on a worker (inpool.go)
+	}
 	if errors.Is(err, errEdgeBusy) {
 		sp.SetAttr("kefu.result", "busy")
 		s.n.m.inboundBusy.Inc()
@@ -564,6 +583,37 @@ func (s *session) deliver(id string, typ chat.FrameType, b []byte) {
 
 func (s *session) send(f chat.Frame) { s.enqueue(f.Type, encodeFrame(f)) }
 
+// writeNow writes a frame of the read loop (its goroutine only) on the
+// socket itself when nothing is queued before it and the writer is not
+// writing, as a handler that answers each frame inline does: no wake-up of
+// the writer goroutine per message. Otherwise, and once the connection is
+// closing, it queues the frame like enqueue. A slow client then holds its
+// own read loop for up to writeWait, never another goroutine.
+func (s *session) writeNow(typ chat.FrameType, b []byte) {
+	if !s.wmu.TryLock() {
+		s.enqueue(typ, b)
+		return
+	}
+	s.qmu.Lock()
+	queued := len(s.queue) > 0
+	s.qmu.Unlock()
+	if queued || s.closing() { // the writer sends the queue (and then the close) in order
+		s.wmu.Unlock()
+		s.enqueue(typ, b)
+		return
+	}
+	s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
+	err := func() error {
+		defer s.wmu.Unlock() // even if the write panics (serveWS recovers and waits for the writer)
+		_ = s.out.SetWriteDeadline(time.Now().Add(writeWait))
+		return s.out.WriteMessage(websocket.TextMessage, b)
+	}()
+	if err != nil {
+		s.shutdown(websocket.CloseAbnormalClosure, "")
+		_ = s.out.SetReadDeadline(time.Now()) // the read loop ends on its next read
+	}
+}
+
 func (s *session) sendError(code, id, reason string, maxText int) {
 	s.n.m.errors.WithLabelValues(code).Inc()
 	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: code, ID: id, Reason: reason, MaxText: maxText})
@@ -645,14 +695,25 @@ func (s *session) writeLoop() {
 	t := time.NewTicker(s.n.cfg.PingInterval)
 	defer t.Stop()
 	write := func(f outFrame) bool {
-		_ = s.conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return s.conn.WriteMessage(websocket.TextMessage, f.b) == nil
+		_ = s.out.SetWriteDeadline(time.Now().Add(writeWait))
+		return s.out.WriteMessage(websocket.TextMessage, f.b) == nil
+	}
+	// next takes and writes the oldest queued frame holding wmu, so that
+	// writeNow sees a frame either queued or written, never in between.
+	next := func() (written, ok bool) {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		f, ok := s.dequeue()
+		if !ok {
+			return false, false
+		}
+		return write(f), true
 	}
 	for {
 		select {
 		case <-s.wake:
-			for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
-				if !write(f) {
+			for written, ok := next(); ok; written, ok = next() {
+				if !written {
 					s.shutdown(websocket.CloseAbnormalClosure, "")
 					_ = s.conn.SetReadDeadline(time.Now()) // wake the reader
 					return
@@ -665,6 +726,8 @@ func (s *session) writeLoop() {
 				return
 			}
 		case <-s.done:
+			s.wmu.Lock() // after a write of the read loop's in progress; it queues from now on
+			defer s.wmu.Unlock()
 			for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
 				if !write(f) {
 					break

@@ -513,6 +513,21 @@ func (h *Host) Releases() map[string]string {
 	return out
 }
 
+// HasPipeline reports whether region's pipeline for hook has any plugin.
+// It is true for a region or hook the host does not know (Run then
+// answers with ErrUnknownRegion or ErrUnknownHook). The pipelines are
+// fixed when the host is made; reloads replace plugins, not pipelines.
+func (h *Host) HasPipeline(region string, hook Hook) bool {
+	hooks, ok := h.pipelines[region]
+	if !ok {
+		return true
+	}
+	if _, ok := hookExport[hook]; !ok {
+		return true
+	}
+	return len(hooks[hook]) > 0
+}
+
 // Usage returns what tenant used of its quotas this minute.
 func (h *Host) Usage(tenant string) TenantUsage { return h.quotas.snapshot(tenant) }
 

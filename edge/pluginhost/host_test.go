@@ -50,6 +50,16 @@ func TestPassthrough(t *testing.T) {
 	if _, err := h.Run(context.Background(), "t", Hook("sideways"), in); !errors.Is(err, ErrUnknownHook) {
 		t.Fatalf("unknown hook: %v", err)
 	}
+	// HasPipeline: false only where Run answers at once with a pass.
+	for _, c := range []struct {
+		region string
+		hook   Hook
+		want   bool
+	}{{"t", HookInbound, true}, {"t", HookOutbound, false}, {"t", HookEvent, false}, {"nowhere", HookInbound, true}, {"t", Hook("sideways"), true}} {
+		if got := h.HasPipeline(c.region, c.hook); got != c.want {
+			t.Errorf("HasPipeline(%q, %q) = %v, want %v", c.region, c.hook, got, c.want)
+		}
+	}
 }
 
 func TestVerdictsAndPipeline(t *testing.T) {
