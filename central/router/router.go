@@ -31,6 +31,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kefu-io/kefu/chat"
 )
@@ -180,11 +181,19 @@ func AskedForHuman(text string) (string, bool) {
 // containsPhrase finds p in s; a phrase made of letters of a spaced script
 // must stand as whole words (so "agentur" is not "agent").
 func containsPhrase(s, p string) bool {
-	if !spaced(p) {
-		return strings.Contains(s, p)
+	// Most phrases are absent: look for p before asking whether its
+	// script is spaced (both ran for every phrase of every message).
+	first := strings.Index(s, p)
+	if first < 0 {
+		return false
 	}
-	for i := 0; ; {
-		j := strings.Index(s[i:], p)
+	if !spaced(p) {
+		return true
+	}
+	for i, j := 0, first; ; {
+		if i > 0 {
+			j = strings.Index(s[i:], p)
+		}
 		if j < 0 {
 			return false
 		}
@@ -216,15 +225,20 @@ func boundary(s string, i int, before bool) bool {
 	if before {
 		r = lastRune(s[:i+1])
 	} else {
-		r = []rune(s[i:])[0]
-		if r == 's' && (i+1 >= len(s) || !unicode.IsLetter([]rune(s[i+1:])[0])) {
+		r, _ = utf8.DecodeRuneInString(s[i:])
+		if r == 's' && (i+1 >= len(s) || !unicode.IsLetter(firstRune(s[i+1:]))) {
 			return true
 		}
 	}
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
 func lastRune(s string) rune {
-	rs := []rune(s)
-	return rs[len(rs)-1]
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
 }

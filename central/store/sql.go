@@ -381,6 +381,34 @@ func (s *sqlStore) insertMsgRoute(ctx context.Context, tx *sql.Tx, tenant string
 	return n == 1, nil
 }
 
+// convUpdate builds an UPDATE of one conversation that sets only the
+// columns given as changed.
+type convUpdate struct {
+	cols []string
+	args []any
+}
+
+func (u *convUpdate) set(changed bool, col string, v any) {
+	if changed {
+		u.cols, u.args = append(u.cols, col), append(u.args, v)
+	}
+}
+
+// sql is the statement; its arguments are u.args, then tenant and id.
+func (u *convUpdate) sql() string {
+	var b strings.Builder
+	b.WriteString("UPDATE conversations SET ")
+	for i, c := range u.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c)
+		b.WriteString(" = ?")
+	}
+	b.WriteString(" WHERE tenant = ? AND id = ?")
+	return b.String()
+}
+
 // openConvSQL finds a visitor's open conversation, the latest first (ties: the
 // newer id, as latestConvSQL).
 const openConvSQL = `SELECT id FROM conversations WHERE tenant = ? AND visitor = ? AND status <> 'closed'
@@ -475,17 +503,29 @@ func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, b
 		if in.Channel != "" {
 			channel = in.Channel
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations SET status = ?, agent = ?, reason = ?, bot_failures = ?, lang = ?,
-			region = ?, channel = ?, anger = ?, vip = ?, last_text = ?, updated_at = ? WHERE tenant = ? AND id = ?`),
-			string(status), agent, reason, fails, lang, region, string(channel), m.Anger, b2i(c.VIP || in.VIP), m.Text, ms(now),
-			in.Tenant, c.ID)
-		if err != nil {
+		vip := c.VIP || in.VIP
+		// Only the columns whose value changes: a column set, even to its
+		// own value, makes SQLite rewrite every index holding it (status
+		// and agent are in four of the conversation's five indexes).
+		var u convUpdate
+		u.set(status != c.Status, "status", string(status))
+		u.set(agent != c.Agent, "agent", agent)
+		u.set(reason != c.Reason, "reason", reason)
+		u.set(fails != c.BotFailures, "bot_failures", fails)
+		u.set(lang != c.Lang, "lang", lang)
+		u.set(region != c.Region, "region", region)
+		u.set(channel != c.Channel, "channel", string(channel))
+		u.set(m.Anger != c.Anger, "anger", m.Anger)
+		u.set(vip != c.VIP, "vip", b2i(vip))
+		u.set(true, "last_text", m.Text)
+		u.set(true, "updated_at", ms(now))
+		if _, err = tx.ExecContext(ctx, s.q(u.sql()), append(u.args, in.Tenant, c.ID)...); err != nil {
 			return err
 		}
 		// The row as updated, without reading it again (the row is locked
 		// on PostgreSQL; SQLite has one writer).
 		c.Status, c.Agent, c.Reason, c.BotFailures, c.Lang = status, agent, reason, fails, lang
-		c.Region, c.Channel, c.Anger, c.VIP, c.LastText, c.UpdatedAt = region, channel, m.Anger, c.VIP || in.VIP, m.Text, fromMS(ms(now))
+		c.Region, c.Channel, c.Anger, c.VIP, c.LastText, c.UpdatedAt = region, channel, m.Anger, vip, m.Text, fromMS(ms(now))
 		return nil
 	})
 	if err != nil {

@@ -58,6 +58,7 @@ var contract = []struct {
 	{"agents", testAgents},
 	{"sessions", testSessions},
 	{"inbound idempotent", testInboundIdempotent},
+	{"inbound updates the conversation", testInboundUpdatesConversation},
 	{"conversation by visitor", testConversationByVisitor},
 	{"visitor mismatch", testVisitorMismatch},
 	{"bad input", testBadInput},
@@ -332,6 +333,76 @@ func testMessagesAfter(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Messages(ctx, "demo", "c", "unknown", 0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown after: %v", err)
+	}
+}
+
+// testInboundUpdatesConversation: SaveInbound sets only the columns that
+// change; the conversation it returns is the stored one, step by step.
+func testInboundUpdatesConversation(t *testing.T, s store.Store) {
+	now := time.UnixMilli(1_700_000_100_000)
+	steps := []struct {
+		name string
+		in   func(m chat.Message) store.Inbound
+		prep func(c store.Conversation)
+		want func(c store.Conversation) bool
+	}{
+		{"first", func(m chat.Message) store.Inbound { return inbound("demo", "vu", m) }, nil,
+			func(c store.Conversation) bool {
+				return c.Status == store.StatusBot && c.Lang == "en" && c.Region == "eu" && !c.VIP
+			}},
+		{"same values", func(m chat.Message) store.Inbound { return inbound("demo", "vu", m) }, nil,
+			func(c store.Conversation) bool { return c.LastText == "same values" && c.Anger == 0 }},
+		{"lang, region, channel, anger, vip", func(m chat.Message) store.Inbound {
+			m.Lang, m.Anger = "de", 0.75
+			in := inbound("demo", "vu", m)
+			in.Region, in.Channel, in.VIP = "us", chat.ChannelEmail, true
+			return in
+		}, nil, func(c store.Conversation) bool {
+			return c.Lang == "de" && c.Region == "us" && c.Channel == chat.ChannelEmail && c.Anger == 0.75 && c.VIP
+		}},
+		{"no lang, region or channel keeps them; vip stays", func(m chat.Message) store.Inbound {
+			m.Lang = ""
+			in := inbound("demo", "vu", m)
+			in.Region, in.Channel = "", ""
+			return in
+		}, nil, func(c store.Conversation) bool {
+			return c.Lang == "de" && c.Region == "us" && c.Channel == chat.ChannelEmail && c.Anger == 0 && c.VIP
+		}},
+		{"closed conversation reopened", func(m chat.Message) store.Inbound { return inbound("demo", "vu", m) },
+			func(c store.Conversation) {
+				if _, _, err := s.Handoff(ctx, "demo", c.ID, 10, "asked", now); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Claim(ctx, "demo", c.ID, "ann", now); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.CloseConversation(ctx, "demo", c.ID, now); err != nil {
+					t.Fatal(err)
+				}
+			}, func(c store.Conversation) bool {
+				return c.Status == store.StatusBot && c.Agent == "" && c.Reason == "" && c.BotFailures == 0 && c.Lang == "en"
+			}},
+	}
+	var c store.Conversation
+	for i, st := range steps {
+		if st.prep != nil {
+			st.prep(c)
+		}
+		m := msg(fmt.Sprintf("u%d", i), c.ID, st.name)
+		got := mustInbound(t, s, st.in(m))
+		stored, err := s.Conversation(ctx, "demo", got.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != stored.Status || got.Agent != stored.Agent || got.Reason != stored.Reason || got.BotFailures != stored.BotFailures ||
+			got.Lang != stored.Lang || got.Region != stored.Region || got.Channel != stored.Channel || got.Anger != stored.Anger ||
+			got.VIP != stored.VIP || got.LastText != stored.LastText || !got.UpdatedAt.Equal(stored.UpdatedAt) {
+			t.Fatalf("%s: returned %+v, stored %+v", st.name, got, stored)
+		}
+		if !st.want(stored) || stored.LastText != st.name {
+			t.Fatalf("%s: stored %+v", st.name, stored)
+		}
+		c = stored
 	}
 }
 
