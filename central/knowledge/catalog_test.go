@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,60 @@ func TestProductAnswers(t *testing.T) {
 	// Naming a product without asking about stock or price is no product question.
 	if a, _ := h.Ask(context.Background(), "t", Question{Text: "how do I return the storm jacket?"}); a.Kind == AnswerProduct {
 		t.Errorf("a return question naming a product got a product answer: %+v", a)
+	}
+}
+
+// TestAskCache: the same question is answered from the cache with an equal
+// answer that its callers cannot change, the page's SKU is part of the
+// question, and a Load (new stock) answers afresh.
+func TestAskCache(t *testing.T) {
+	load := func(h *Hub, stock string) {
+		t.Helper()
+		ps, err := ParseCatalogCSV([]byte(catalogHeader +
+			"J-RED-M,Storm Jacket,red / M,red,M," + stock + ",169.00,USD,,https://s.example/j,Storm Jacket,\n" +
+			"J-BLU-M,Storm Jacket,blue / M,blue,M,9,169.00,USD,,https://s.example/j,Storm Jacket,\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Load(context.Background(), "t", nil, ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := NewHub(HubOptions{})
+	defer h.Close()
+	load(h, "3")
+	ask := func(q Question) Answer {
+		t.Helper()
+		a, err := h.Ask(context.Background(), "t", q)
+		if err != nil || a.Kind != AnswerProduct || a.Card == nil {
+			t.Fatalf("%q: %+v %v", q.Text, a, err)
+		}
+		return a
+	}
+	q := Question{Text: "is the storm jacket in red size M in stock?"}
+	first := ask(q)
+	if !strings.Contains(first.Text, "3 left") {
+		t.Fatalf("first: %q", first.Text)
+	}
+	first.Card.Stock, first.Text = -1, "changed by a caller"
+	if again := ask(q); again.Text == first.Text || again.Card.Stock != 3 || !strings.Contains(again.Text, "3 left") {
+		t.Fatalf("again: %q %+v", again.Text, again.Card)
+	}
+	// Each question, asked twice, is answered as without the cache.
+	for _, q := range []Question{{Text: "is it in stock?", SKU: "J-BLU-M"}, {Text: "is it in stock?", SKU: "J-RED-M"},
+		{Text: "is the blue storm jacket in stock?"}, {Text: "is the blue storm jacket in stock?", Lang: "en"}, {Text: "hello"}} {
+		want, err := h.ask(context.Background(), "t", h.part("t"), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if got, err := h.Ask(context.Background(), "t", q); err != nil || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%+v: %+v, want %+v", q, got, want)
+			}
+		}
+	}
+	load(h, "0")
+	if after := ask(q); !strings.Contains(after.Text, "out of stock") || after.Card.Stock != 0 {
+		t.Fatalf("after the reload: %q %+v", after.Text, after.Card)
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/kefu-io/kefu/central/knowledge/internal/textindex"
@@ -71,6 +73,34 @@ type part struct {
 	claims []passageClaims
 	// policyRev fingerprints the policy (PolicyRevision).
 	policyRev string
+	// answers caches Ask's answers (askKey → Answer), up to
+	// maxCachedAnswers: a part never changes once built (Load swaps in a
+	// new one, with an empty cache), and shoppers ask the same questions
+	// again and again (the search was ~6–9% of a loaded server's CPU).
+	answers  sync.Map
+	nAnswers atomic.Int32
+}
+
+// askKey is a question Ask may answer from the cache (one without topics).
+type askKey struct{ text, lang, intent, sku string }
+
+// Cache bounds: questions longer than maxCachedQuestion bytes are rarely
+// asked twice word for word and are not kept.
+const (
+	maxCachedAnswers  = 2048
+	maxCachedQuestion = 512
+)
+
+// clone copies what a caller could change in a, so a cached answer is
+// never changed through the copy returned.
+func (a Answer) clone() Answer {
+	a.Sources, a.Docs, a.Entities = slices.Clone(a.Sources), slices.Clone(a.Docs), slices.Clone(a.Entities)
+	a.QuickReplies, a.Ranked = slices.Clone(a.QuickReplies), slices.Clone(a.Ranked)
+	if a.Card != nil {
+		c := *a.Card
+		a.Card = &c
+	}
+	return a
 }
 
 // Stats counts what a tenant's part holds.
@@ -416,9 +446,27 @@ var intentTopics = map[string]string{
 }
 
 // Ask answers a question from tenant's knowledge. It never errors for a
-// tenant without knowledge: the answer is then AnswerNone.
+// tenant without knowledge: the answer is then AnswerNone. The answers to
+// questions without Topics are kept with the loaded knowledge (up to 2,048
+// per tenant; a Load starts afresh) and given again as copies.
 func (h *Hub) Ask(ctx context.Context, tenant string, q Question) (Answer, error) {
 	p := h.part(tenant)
+	if p == nil || len(q.Topics) > 0 || len(q.Text) > maxCachedQuestion {
+		return h.ask(ctx, tenant, p, q)
+	}
+	key := askKey{q.Text, q.Lang, q.Intent, q.SKU}
+	if a, ok := p.answers.Load(key); ok {
+		return a.(Answer).clone(), nil
+	}
+	a, err := h.ask(ctx, tenant, p, q)
+	if err == nil && p.nAnswers.Add(1) <= maxCachedAnswers {
+		p.answers.Store(key, a.clone())
+	}
+	return a, err
+}
+
+// ask is Ask without the cache; p is tenant's part, nil when it has none.
+func (h *Hub) ask(ctx context.Context, tenant string, p *part, q Question) (Answer, error) {
 	lang := q.Lang
 	if lang == "" {
 		lang = LangOf(q.Text)
