@@ -209,6 +209,16 @@ func (s *Service) askHub(ctx context.Context, env chat.Envelope, msg chat.Messag
 	return s.kbs.hub.Ask(ctx, env.Tenant, knowledge.Question{Text: msg.Text, Lang: msg.Lang, Intent: msg.Intent, SKU: env.Label("sku")})
 }
 
+// miss is a question the bot could not answer with confidence, to be
+// kept with the reply (store.Store.SaveReplyMiss); nil when it has no text
+// (RecordMiss would refuse it).
+func (s *Service) miss(tenant string, msg chat.Message, reason string, score float64) *store.Miss {
+	if msg.Text == "" {
+		return nil
+	}
+	return &store.Miss{Tenant: tenant, ConversationID: msg.ConversationID, Text: msg.Text, Lang: msg.Lang, Reason: reason, Score: score, At: time.Now()}
+}
+
 // recordMiss keeps a question the bot could not answer with confidence.
 func (s *Service) recordMiss(ctx context.Context, tenant string, msg chat.Message, reason string, score float64) {
 	if err := s.st.RecordMiss(ctx, store.Miss{Tenant: tenant, ConversationID: msg.ConversationID, Text: msg.Text, Lang: msg.Lang, Reason: reason, Score: score, At: time.Now()}); err != nil &&

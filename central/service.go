@@ -744,6 +744,7 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		return err
 	}
 	failed := false
+	var miss *store.Miss // a question kept for the knowledge gaps, stored with the reply
 	if ans.Confident() {
 		reply.Text, reply.Lang, reply.Intent = ans.Text, ans.Lang, msg.Intent
 		reply.Sources, reply.Card = citations(ans.Sources), ans.Card
@@ -768,17 +769,23 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		case ans.Kind == knowledge.AnswerClarify:
 			reply.Text, reply.Lang, reply.Intent, reply.QuickReplies = ans.Text, ans.Lang, "clarify", ans.QuickReplies
 			s.m.botAnswers.WithLabelValues("clarify").Inc()
-			s.recordMiss(ctx, env.Tenant, msg, "clarify", ans.Confidence)
+			miss = s.miss(env.Tenant, msg, "clarify", ans.Confidence)
 		default:
 			failed = true
 			reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
 			s.m.botAnswers.WithLabelValues("fallback").Inc()
-			s.recordMiss(ctx, env.Tenant, msg, "fallback", ans.Confidence)
+			miss = s.miss(env.Tenant, msg, "fallback", ans.Confidence)
 		}
 	}
 	s.persona(ctx, env.Tenant).apply(&reply, ans.Confident())
 	stampChannel(env, &reply)
-	conv, stored, err := s.st.SaveReply(ctx, env.Tenant, reply, failed)
+	var conv store.Conversation
+	var stored bool
+	if miss != nil {
+		conv, stored, err = s.st.SaveReplyMiss(ctx, env.Tenant, reply, failed, *miss)
+	} else {
+		conv, stored, err = s.st.SaveReply(ctx, env.Tenant, reply, failed)
+	}
 	if err != nil {
 		return err
 	}

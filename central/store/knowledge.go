@@ -354,18 +354,31 @@ func (s *sqlStore) KnowledgeRevisions(ctx context.Context) (map[string]int64, er
 }
 
 func (s *sqlStore) RecordMiss(ctx context.Context, m Miss) error {
+	if err := validMiss(&m); err != nil {
+		return err
+	}
+	if _, err := s.execTx(ctx, s.q(insertMissSQL), missArgs(m)...); err != nil {
+		return fmt.Errorf("store: record miss: %w", err)
+	}
+	return nil
+}
+
+const insertMissSQL = `INSERT INTO kb_misses (tenant, conversation_id, text, lang, reason, score, reply, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// validMiss checks m and sets its time when missing.
+func validMiss(m *Miss) error {
 	if m.Tenant == "" || m.Text == "" {
 		return fmt.Errorf("store: record miss: %w: empty tenant or text", ErrInvalid)
 	}
 	if m.At.IsZero() {
 		m.At = time.Now()
 	}
-	_, err := s.execTx(ctx, s.q(`INSERT INTO kb_misses (tenant, conversation_id, text, lang, reason, score, reply, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`), m.Tenant, m.ConversationID, m.Text, m.Lang, m.Reason, m.Score, m.Reply, ms(m.At))
-	if err != nil {
-		return fmt.Errorf("store: record miss: %w", err)
-	}
 	return nil
+}
+
+func missArgs(m Miss) []any {
+	return []any{m.Tenant, m.ConversationID, m.Text, m.Lang, m.Reason, m.Score, m.Reply, ms(m.At)}
 }
 
 func (s *sqlStore) Misses(ctx context.Context, tenant string, since time.Time, limit int) ([]Miss, error) {

@@ -535,6 +535,18 @@ func (s *sqlStore) SaveInbound(ctx context.Context, in Inbound) (Conversation, b
 }
 
 func (s *sqlStore) SaveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool) (Conversation, bool, error) {
+	return s.saveReply(ctx, tenant, m, botFailed, nil)
+}
+
+func (s *sqlStore) SaveReplyMiss(ctx context.Context, tenant string, m chat.Message, botFailed bool, miss Miss) (Conversation, bool, error) {
+	if err := validMiss(&miss); err != nil {
+		return Conversation{}, false, err
+	}
+	return s.saveReply(ctx, tenant, m, botFailed, &miss)
+}
+
+// saveReply is SaveReply, recording miss in its transaction when not nil.
+func (s *sqlStore) saveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool, miss *Miss) (Conversation, bool, error) {
 	if err := m.Validate(0); err != nil {
 		return Conversation{}, false, fmt.Errorf("store: save reply: %w: %w", ErrInvalid, err)
 	}
@@ -559,6 +571,11 @@ func (s *sqlStore) SaveReply(ctx context.Context, tenant string, m chat.Message,
 		}
 		if err := s.putCitations(ctx, tx, tenant, c.ID, m.ID, m.Sources); err != nil {
 			return fmt.Errorf("citations: %w", err)
+		}
+		if miss != nil {
+			if _, err := tx.ExecContext(ctx, s.q(insertMissSQL), missArgs(*miss)...); err != nil {
+				return fmt.Errorf("miss: %w", err)
+			}
 		}
 		fails := c.BotFailures
 		if m.Role == chat.RoleBot {

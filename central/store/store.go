@@ -261,6 +261,11 @@ type Store interface {
 	// (ConversationCitations) in the same transaction. Nothing changes
 	// when the id is already stored (stored=false).
 	SaveReply(ctx context.Context, tenant string, m chat.Message, botFailed bool) (c Conversation, stored bool, err error)
+	// SaveReplyMiss is SaveReply that also records miss (as KnowledgeStore.RecordMiss) in
+	// the same transaction, when the reply is stored: one commit for a
+	// fallback answer instead of two, and a redelivered question is kept
+	// once.
+	SaveReplyMiss(ctx context.Context, tenant string, m chat.Message, botFailed bool, miss Miss) (c Conversation, stored bool, err error)
 	// Message returns one message or ErrNotFound.
 	Message(ctx context.Context, tenant, id string) (chat.Message, error)
 	// Messages returns a conversation's messages in the order they were

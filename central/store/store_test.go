@@ -63,6 +63,7 @@ var contract = []struct {
 	{"visitor mismatch", testVisitorMismatch},
 	{"bad input", testBadInput},
 	{"replies and bot failures", testReplies},
+	{"reply with a miss", testReplyMiss},
 	{"messages after", testMessagesAfter},
 	{"handoff claim close", testHandoffClaimClose},
 	{"tenant isolation", testTenantIsolation},
@@ -272,6 +273,34 @@ func testBadInput(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Conversations(ctx, "demo", store.Filter{Status: "weird"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("bad status: %v", err)
+	}
+}
+
+// testReplyMiss: SaveReplyMiss keeps the miss once, with the reply; a
+// redelivered reply adds no second miss; a miss without text is refused
+// and stores nothing.
+func testReplyMiss(t *testing.T, s store.Store) {
+	c := mustInbound(t, s, inbound("demo", "vm", msg("m1", "c", "where is the moon")))
+	at := time.Now().Add(-time.Second)
+	miss := store.Miss{Tenant: "demo", ConversationID: c.ID, Text: "where is the moon", Lang: "en", Reason: "fallback", Score: 0.1, At: at}
+	reply := chat.Message{ID: "rm1", ConversationID: c.ID, Role: chat.RoleBot, Text: "sorry", Source: chat.SourceCentral}
+	for i, wantStored := range []bool{true, false} {
+		got, stored, err := s.SaveReplyMiss(ctx, "demo", reply, true, miss)
+		if err != nil || stored != wantStored || got.BotFailures != 1 {
+			t.Fatalf("save %d: %v %v %+v", i, err, stored, got)
+		}
+	}
+	bad := miss
+	bad.Text = ""
+	if _, _, err := s.SaveReplyMiss(ctx, "demo", chat.Message{ID: "rm2", ConversationID: c.ID, Role: chat.RoleBot, Text: "x"}, true, bad); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("miss without text: %v", err)
+	}
+	if _, err := s.Message(ctx, "demo", "rm2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("reply of the refused miss: %v", err)
+	}
+	misses, err := s.Misses(ctx, "demo", at.Add(-time.Minute), 0)
+	if err != nil || len(misses) != 1 || misses[0].Text != miss.Text || misses[0].Reason != "fallback" {
+		t.Fatalf("misses %+v %v", misses, err)
 	}
 }
 
