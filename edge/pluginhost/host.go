@@ -601,6 +601,7 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 		}
 	}
 	enc := encodings{env: &out.Envelope}
+	traced := tracing.SpanFrom(ctx) != nil // once: a context look-up walks its parents
 	for _, s := range pipeline {
 		if d := s.cur.Load(); d != nil {
 			if _, err := enc.get(d.binary); err != nil {
@@ -608,7 +609,7 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 			}
 		}
 		var sp *tracing.Span
-		if tracing.SpanFrom(ctx) != nil { // a span per plugin call (no cost when tracing is off)
+		if traced { // a span per plugin call (no cost when tracing is off)
 			_, sp = tracing.Start(ctx, "plugin "+s.name, tracing.KindInternal)
 			sp.SetAttr("kefu.plugin", s.name)
 			sp.SetAttr("kefu.hook", string(hook))
