@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 )
 
 // Group commit (issue 14).
@@ -85,15 +86,24 @@ func (g *txGroup) do(ctx context.Context, db *sql.DB, f func(tx *sql.Tx) error) 
 	}
 }
 
-// take removes what is queued, up to maxGroup.
+// take removes what is queued, up to maxGroup. A lone transaction first
+// lets the other runnable goroutines run once (runtime.Gosched): lanes
+// about to ask for a write then join its commit instead of each committing
+// alone right after it (in a goal run of `kefu bench stack`, 44% of the
+// write transactions' CPU was in groups of one). On an idle process
+// Gosched returns at once.
 func (g *txGroup) take() []*txReq {
 	var batch []*txReq
-	for len(batch) < maxGroup {
+	for yielded := false; len(batch) < maxGroup; {
 		select {
 		case r := <-g.queue:
 			batch = append(batch, r)
 		default:
-			return batch
+			if len(batch) != 1 || yielded {
+				return batch
+			}
+			yielded = true
+			runtime.Gosched()
 		}
 	}
 	return batch
