@@ -1,15 +1,16 @@
 package central
 
 import (
-	"github.com/kefu-io/kefu/internal/browsertest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/browsertest"
 )
 
 // TestConsoleInBrowser drives the console page in headless Chromium: log in,
@@ -136,5 +137,47 @@ func TestConsoleEraseInBrowser(t *testing.T) {
 	}
 	if m, _ := s.Store().Messages(bg, "demo", id, "", 0); len(m) == 0 || m[0].Text != "[erased]" {
 		t.Fatalf("store after console erase: %+v", m)
+	}
+}
+
+// TestConsoleClickSurvivesListRefresh: the queue re-renders on live events;
+// a row rebuilt between an agent's press and release swallowed the click
+// (press and release on two different nodes), so the conversation did not
+// open. The list now waits for the release before it re-renders.
+func TestConsoleClickSurvivesListRefresh(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	addr := listen(t, a.app)
+	first := queued(t, e, "first-visitor")
+	e.consumerIdle()
+
+	p := newBrowserPage(t, 60*time.Second)
+	p.do(
+		chromedp.Navigate("http://"+addr+"/console/"),
+		chromedp.WaitVisible(chromedp.ID("login-email")),
+		chromedp.SetValue(chromedp.ID("login-email"), demoEmail),
+		chromedp.SetValue(chromedp.ID("login-password"), demoPassword),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#list li.item")),
+		chromedp.WaitVisible(chromedp.CSS(".conn-on")),
+	)
+	xy, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]float64](`(function(){var r=document.querySelector('#list li.item').getBoundingClientRect();
+		return [r.left+r.width/2, r.top+r.height/2]})()`))
+	if err != nil || len(xy) != 2 {
+		t.Fatalf("row position %v %v", xy, err)
+	}
+	p.do(chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, xy[0], xy[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	// A second shopper joins the queue while the button is down: the page
+	// fetches the list again (the queue count shows it).
+	queued(t, e, "second-visitor")
+	p.do(chromedp.WaitVisible(chromedp.Search(`//*[@id="count-queued"][text()="2"]`)))
+	p.do(
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, xy[0], xy[1], chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.WaitVisible(chromedp.CSS("#messages li.msg-shopper")),
+		chromedp.WaitVisible(chromedp.CSS("#list li.item:nth-child(2)")), // the refresh held back, then drawn
+	)
+	if id, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector('#list li.item.selected').dataset.id`)); err != nil || id != first {
+		t.Fatalf("selected %q %v, want %q", id, err, first)
 	}
 }

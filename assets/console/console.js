@@ -229,24 +229,43 @@
       $('count-mine').textContent = mine.length;
       var tickets = r[3].filter(function (t) { return t.kind === 'callback' || t.kind === 'after_hours' || t.kind === 'complaint'; });
       $('count-tickets').textContent = tickets.length;
-      var ul = $('list');
-      ul.textContent = '';
-      if (state.tab === 'tickets') {
-        state.items = [];
-        tickets.forEach(function (t) { ul.appendChild(renderTicket(t)); });
-        $('list-empty').hidden = tickets.length > 0;
-      } else {
-        state.items = list.map(function (c) { return c.id; });
-        list.forEach(function (c) { ul.appendChild(renderItem(c)); });
-        $('list-empty').hidden = list.length > 0;
-      }
-      $('take-next').disabled = r[1].length === 0;
-      var known = {};
-      r[0].concat(r[2]).forEach(function (c) { (c.tags || []).forEach(function (x) { known[x] = true; }); });
-      var dl = $('tag-list'); dl.textContent = '';
-      Object.keys(known).sort().forEach(function (x) { var o = el('option'); o.value = x; dl.appendChild(o); });
+      // Never under a pressed pointer: a row rebuilt between press and
+      // release would swallow the click (the two land on different nodes).
+      if (listPressed) { pendingList = function () { renderList(list, tickets, r); }; return; }
+      renderList(list, tickets, r);
     }).catch(function () {});
   }
+
+  function renderList(list, tickets, r) {
+    var ul = $('list');
+    ul.textContent = '';
+    if (state.tab === 'tickets') {
+      state.items = [];
+      tickets.forEach(function (t) { ul.appendChild(renderTicket(t)); });
+      $('list-empty').hidden = tickets.length > 0;
+    } else {
+      state.items = list.map(function (c) { return c.id; });
+      list.forEach(function (c) { ul.appendChild(renderItem(c)); });
+      $('list-empty').hidden = list.length > 0;
+    }
+    $('take-next').disabled = r[1].length === 0;
+    var known = {};
+    r[0].concat(r[2]).forEach(function (c) { (c.tags || []).forEach(function (x) { known[x] = true; }); });
+    var dl = $('tag-list'); dl.textContent = '';
+    Object.keys(known).sort().forEach(function (x) { var o = el('option'); o.value = x; dl.appendChild(o); });
+  }
+
+  var listPressed = false, pendingList = null;
+  $('list').addEventListener('pointerdown', function () { listPressed = true; });
+  function listReleased() {
+    if (!listPressed) return;
+    listPressed = false;
+    var render = pendingList;
+    pendingList = null;
+    if (render) setTimeout(render, 0); // after the click this release makes
+  }
+  window.addEventListener('pointerup', listReleased, true);
+  window.addEventListener('pointercancel', listReleased, true);
 
   function scheduleRefresh() {
     clearTimeout(state.refreshTimer);
