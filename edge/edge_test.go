@@ -235,6 +235,47 @@ func TestRepliesReachEverySocketOfTheConversation(t *testing.T) {
 	b.alive()
 }
 
+// A shopper's message, once central stored it (conversation.message),
+// reaches the visitor's other connections to the conversation as stored
+// (after the region's plugins); the connection that sent it does not get
+// it back, and central's other messages still come only as replies.
+func TestShopperMessageReachesOtherTabs(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	a := h.dial("demo")
+	w := a.hello(chat.Frame{Visitor: "v-m"})
+	id := chat.NewID()
+	a.send(chat.Frame{Type: chat.FrameMessage, ID: id, Text: "call me on 13800138000"})
+	a.expect(chat.FrameAccepted)
+	r1 := a.expect(chat.FrameMessage)
+	b := h.dial("demo")
+	b.hello(chat.Frame{Visitor: "v-m", ConversationID: w.ConversationID, ResumeAfter: r1.ID})
+
+	stored := chat.Message{ID: id, ConversationID: w.ConversationID, Role: chat.RoleShopper, Text: "call me on [phone]"}
+	bot := chat.Message{ID: chat.NewID(), ConversationID: w.ConversationID, Role: chat.RoleBot, Text: "not from the events"}
+	for _, ev := range []chat.Event{
+		{V: 1, Type: chat.EventMessage, Tenant: "demo-tenant", ConversationID: w.ConversationID, Message: &bot},
+		{V: 1, Type: chat.EventMessage, Tenant: "other-tenant", ConversationID: w.ConversationID, Message: &stored},
+		{V: 1, Type: chat.EventMessage, Tenant: "demo-tenant", ConversationID: w.ConversationID, Message: &stored},
+		{V: 1, Type: chat.EventAssigned, Tenant: "demo-tenant", ConversationID: w.ConversationID, Agent: "alice"},
+	} {
+		data, _ := json.Marshal(ev)
+		if err := h.nc.Publish(chat.EventsSubject(ev.Tenant), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := b.expect(chat.FrameMessage)
+	if f.ID != id || f.Role != chat.RoleShopper || f.Text != stored.Text || f.ConversationID != w.ConversationID {
+		t.Fatalf("other tab got %+v", f)
+	}
+	if f := b.expect(chat.FrameEvent); f.Author != "alice" {
+		t.Fatalf("other tab got %+v", f)
+	}
+	// The events are handled in order: the sender's next frame is the assignment.
+	if f := a.expect(chat.FrameEvent); f.Author != "alice" {
+		t.Fatalf("sender got %+v", f)
+	}
+}
+
 func TestEventsForwarded(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c := h.dial("demo")

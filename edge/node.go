@@ -466,9 +466,9 @@ func (n *Node) reportShown(env chat.Envelope, msg chat.Message) {
 	}
 }
 
-// onEvent forwards conversation events (except conversation.message: the
-// messages themselves arrive on the outbound subject) to the sockets of
-// the conversation.
+// onEvent forwards conversation events to the sockets of the
+// conversation. Of conversation.message only a shopper's own messages go
+// on (echoShopper): replies arrive on the outbound subject.
 func (n *Node) onEvent(m *nats.Msg) {
 	var ev chat.Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil {
@@ -478,7 +478,11 @@ func (n *Node) onEvent(m *nats.Msg) {
 	if ev.Type == chat.EventErasure {
 		defer n.onErasure(ev) // after the event frame is queued to the visitor's sockets
 	}
-	if ev.Type == chat.EventMessage || ev.ConversationID == "" || !shopperEvents[ev.Type] {
+	if ev.Type == chat.EventMessage {
+		n.echoShopper(ev)
+		return
+	}
+	if ev.ConversationID == "" || !shopperEvents[ev.Type] {
 		return
 	}
 	sessions := n.hub.lookup(ev.Tenant, ev.ConversationID)
@@ -500,6 +504,30 @@ func (n *Node) onEvent(m *nats.Msg) {
 	b := encodeFrame(f)
 	for _, s := range sessions {
 		s.deliver("", chat.FrameEvent, b)
+	}
+}
+
+// echoShopper sends a shopper's message, as central stored it (after the
+// region's plugins), to the visitor's other connections to its
+// conversation: another tab or device shows it live, not only in the
+// history of its next connect. The connection that sent it has its id
+// (session.hold) and gets nothing.
+func (n *Node) echoShopper(ev chat.Event) {
+	m := ev.Message
+	if m == nil || m.Role != chat.RoleShopper || ev.ConversationID == "" || !chat.ValidID(m.ID) {
+		return
+	}
+	var b []byte
+	for _, s := range n.hub.lookup(ev.Tenant, ev.ConversationID) {
+		if s.has(m.ID) {
+			continue
+		}
+		if b == nil {
+			echo := *m
+			echo.ConversationID = ev.ConversationID
+			b = encodeFrame(messageFrame(echo))
+		}
+		s.deliver(m.ID, chat.FrameMessage, b)
 	}
 }
 

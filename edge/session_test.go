@@ -85,7 +85,7 @@ func TestReplayThenPendingNoDoubles(t *testing.T) {
 // While a publish is in flight, replies wait so that accepted goes first.
 func TestHoldPutsAcceptedFirst(t *testing.T) {
 	s := testSession(16)
-	s.hold()
+	s.hold("m1")
 	s.deliver("r1", chat.FrameMessage, []byte("r1"))
 	s.release(chat.Frame{Type: chat.FrameAccepted, ID: "m1"})
 	got := drain(s)

@@ -354,11 +354,22 @@ func (s *session) flushLocked() {
 }
 
 // hold makes deliveries wait until release, so that the answer to a
-// message (accepted or error) is sent before any reply to it.
-func (s *session) hold() {
+// message (accepted or error) is sent before any reply to it. It records
+// the message's id as sent to this connection: central's echo of it for
+// the visitor's other connections (Node.echoShopper) skips this one.
+func (s *session) hold(id string) {
 	s.mu.Lock()
 	s.holding = true
+	s.seen.add(id)
 	s.mu.Unlock()
+}
+
+// has reports whether the message id was sent to (or by) this connection.
+func (s *session) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.seen.ids[id]
+	return ok
 }
 
 // release sends f, then the deliveries that waited.
@@ -554,7 +565,7 @@ func (s *session) valid(env chat.Envelope) bool {
 // id. Replies that arrive meanwhile wait, so accepted goes first.
 func (s *session) forward(ctx context.Context, env chat.Envelope) {
 	id, conv := env.Message.ID, env.Message.ConversationID
-	s.hold()
+	s.hold(id)
 	if err := s.n.publish(ctx, &env); err != nil {
 		tracing.SpanFrom(ctx).SetAttr("kefu.result", "unavailable")
 		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)

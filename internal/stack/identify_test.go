@@ -101,7 +101,7 @@ func TestIdentify(t *testing.T) {
 		return nil
 	})
 	// "accepted" means in JetStream; device B's history is what central has
-	// stored (a shopper's own message is not sent live to their other devices).
+	// stored.
 	var latest store.Conversation
 	poll.Until(t, 10*time.Second, func() error {
 		if latest, err = st.LatestConversation(t.Context(), "acme", contact); err != nil {
@@ -125,6 +125,11 @@ func TestIdentify(t *testing.T) {
 		t.Fatalf("device B got conversation %s, want the contact's %s", wb.ConversationID, latest.ID)
 	}
 	b.expectMessage(func(f chat.Frame) bool { return f.ID == second })
+	// What device B says reaches device A live, as central stored it: masked.
+	third := say(b, "please call me on 13812345678")
+	if f := a2.expectMessage(func(f chat.Frame) bool { return f.ID == third }); f.Role != chat.RoleShopper || strings.Contains(f.Text, "13812345678") {
+		t.Fatalf("device A got %+v", f)
+	}
 	// Every message of both conversations is the contact's.
 	all := 0
 	for _, c := range mustConvs(t, st, "acme") {
