@@ -17,19 +17,24 @@ import (
 	"github.com/kefu-io/kefu/internal/poll"
 )
 
-// faultyStore fails SaveInbound of chosen message ids: refuse for ever
-// (store.ErrInvalid) or fail the first n attempts (a store that went away
-// mid-batch).
+// faultyStore fails SaveInbound and SaveInboundReply of chosen message
+// ids: refuse for ever (store.ErrInvalid) or fail the first n attempts (a
+// store that went away mid-batch).
 type faultyStore struct {
 	store.Store
 	mu      sync.Mutex
 	refuse  map[string]bool
 	failN   map[string]int
-	commits map[string]int           // SaveInbound calls that stored the message
-	gate    map[string]chan struct{} // SaveInbound of these ids waits until closed
+	commits map[string]int           // calls that stored the message
+	gate    map[string]chan struct{} // saving these ids waits until closed
 }
 
 func (f *faultyStore) SaveInbound(ctx context.Context, in store.Inbound) (store.Conversation, bool, bool, error) {
+	r, err := f.SaveInboundReply(ctx, in, nil)
+	return r.Conversation, r.Created, r.Stored, err
+}
+
+func (f *faultyStore) SaveInboundReply(ctx context.Context, in store.Inbound, plan store.ReplyPlan) (store.InboundSaved, error) {
 	f.mu.Lock()
 	id := in.Message.ID
 	if g := f.gate[id]; g != nil {
@@ -39,21 +44,21 @@ func (f *faultyStore) SaveInbound(ctx context.Context, in store.Inbound) (store.
 	}
 	if f.refuse[id] {
 		f.mu.Unlock()
-		return store.Conversation{}, false, false, fmt.Errorf("test: %w: refused %s", store.ErrInvalid, id)
+		return store.InboundSaved{}, fmt.Errorf("test: %w: refused %s", store.ErrInvalid, id)
 	}
 	if f.failN[id] > 0 {
 		f.failN[id]--
 		f.mu.Unlock()
-		return store.Conversation{}, false, false, errors.New("test: store closed")
+		return store.InboundSaved{}, errors.New("test: store closed")
 	}
 	f.mu.Unlock()
-	c, created, stored, err := f.Store.SaveInbound(ctx, in)
-	if err == nil && stored {
+	r, err := f.Store.SaveInboundReply(ctx, in, plan)
+	if err == nil && r.Stored {
 		f.mu.Lock()
 		f.commits[id]++
 		f.mu.Unlock()
 	}
-	return c, created, stored, err
+	return r, err
 }
 
 // batchWorld publishes msgs to the inbound stream before central starts,

@@ -648,10 +648,12 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 			return err
 		}
 	}
-	conv, created, stored, err := s.st.SaveInbound(ctx, in)
+	plan, bot := s.replyPlan(ctx, env, msg)
+	saved, err := s.st.SaveInboundReply(ctx, in, plan)
 	if err != nil {
 		return err
 	}
+	conv, created, stored := saved.Conversation, saved.Created, saved.Stored
 	msg.ConversationID = conv.ID
 	if len(photos) > 0 {
 		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, photos, stored); err != nil {
@@ -687,6 +689,11 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	}
 	if handled, err := s.workInbound(ctx, env, conv, msg, stored); handled || err != nil {
 		return err // a local answer, a callback request (work.go)
+	}
+	if saved.Reply != nil { // the bot's answer, stored with the question
+		bot.Reply = *saved.Reply
+		s.botReplyStored(conv, bot)
+		return s.botReplied(ctx, env, conv, msg, bot, derivedID("h", env.Tenant, msg.ID))
 	}
 	switch conv.Status {
 	case store.StatusQueued:
@@ -735,24 +742,89 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 	return s.answer(ctx, env, msg, replyID, noteID)
 }
 
+// replyPlan answers a shopper's question before it is stored, so that the
+// question and the bot's answer share one write transaction
+// (store.SaveInboundReply), when nothing in the message can take it another
+// way: no answer from the edge or the browser, no erasure or callback
+// request, no photo, no complaint (its after-hours ticket comes first), and
+// the router would not hand it to a person. The plan then stores the answer
+// when the conversation, as the question leaves it, is still the bot's and
+// short of MaxBotFailures, and nothing otherwise: process then goes the
+// usual way. It returns nil when the message does not qualify.
+func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Message) (store.ReplyPlan, botAnswer) {
+	if !plainQuestion(env, msg) {
+		return nil, botAnswer{}
+	}
+	dec := s.rt.Decide(router.Input{Text: msg.Text, Intent: msg.Intent, Anger: msg.Anger, Labels: env.Labels})
+	if dec.Human {
+		return nil, botAnswer{}
+	}
+	bot, err := s.botReply(ctx, env, msg, derivedID("r", env.Tenant, msg.ID))
+	if err != nil {
+		return nil, botAnswer{} // asked again the usual way, which reports the error
+	}
+	maxFails := s.rt.Config().MaxBotFailures
+	return func(c store.Conversation) *store.Reply {
+		if c.Status != store.StatusBot || c.BotFailures >= maxFails {
+			return nil
+		}
+		r := bot.Reply
+		return &r
+	}, bot
+}
+
+// plainQuestion reports whether msg is a question for the bot alone: no
+// answer from the edge or the browser, no erasure or callback request, no
+// photo, no complaint.
+func plainQuestion(env chat.Envelope, msg chat.Message) bool {
+	_, answered, _ := edgeAnswer(env)
+	return !answered && len(env.Message.Attachments) == 0 && msg.Intent != intentComplaint &&
+		env.Label(chat.LabelErasure) == "" && env.Label(chat.LabelLocalAnswerID) == "" && env.Label(chat.LabelCallback) == ""
+}
+
 // answer replies with the bot and hands off after repeated failures.
 func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Message, replyID, noteID string) error {
+	r, err := s.botReply(ctx, env, msg, replyID)
+	if err != nil {
+		return err
+	}
+	var conv store.Conversation
+	var stored bool
+	if r.Miss != nil {
+		conv, stored, err = s.st.SaveReplyMiss(ctx, env.Tenant, r.Message, r.BotFailed, *r.Miss)
+	} else {
+		conv, stored, err = s.st.SaveReply(ctx, env.Tenant, r.Message, r.BotFailed)
+	}
+	if err != nil {
+		return err
+	}
+	if stored { // with its citations (SaveReply keeps reply.Sources)
+		s.botReplyStored(conv, r)
+	}
+	return s.botReplied(ctx, env, conv, msg, r, noteID)
+}
+
+// botReply is the bot's reply to msg (with the question kept for the
+// knowledge gaps, when it could not answer with confidence); it stores
+// nothing and counts nothing.
+func (s *Service) botReply(ctx context.Context, env chat.Envelope, msg chat.Message, replyID string) (botAnswer, error) {
 	reply := chat.Message{ID: replyID, ConversationID: msg.ConversationID, Role: chat.RoleBot, Source: chat.SourceCentral,
 		ReplyTo: msg.ID, Author: "bot", At: time.Now()}
 	ans, err := s.askHub(ctx, env, msg)
 	if err != nil {
-		return err
+		return botAnswer{}, err
 	}
+	var kind string // the botAnswers metric's label
 	failed := false
 	var miss *store.Miss // a question kept for the knowledge gaps, stored with the reply
 	if ans.Confident() {
 		reply.Text, reply.Lang, reply.Intent = ans.Text, ans.Lang, msg.Intent
 		reply.Sources, reply.Card = citations(ans.Sources), ans.Card
-		s.m.botAnswers.WithLabelValues("knowledge").Inc()
+		kind = "knowledge"
 	} else {
 		hit, ok, err := s.kb.Search(ctx, env.Tenant, msg.Lang, msg.Text)
 		if err != nil {
-			return err
+			return botAnswer{}, err
 		}
 		if !ok && msg.Intent != "" && len(ans.Entities) == 0 {
 			// The intent's generic entry, unless the question names a
@@ -765,36 +837,43 @@ func (s *Service) answer(ctx context.Context, env chat.Envelope, msg chat.Messag
 		switch {
 		case ok && len(ans.Entities) == 0:
 			reply.Text, reply.Lang, reply.Intent = hit.Answer, hit.Lang, hit.Entry.Intent
-			s.m.botAnswers.WithLabelValues("answered").Inc()
+			kind = "answered"
 		case ans.Kind == knowledge.AnswerClarify:
 			reply.Text, reply.Lang, reply.Intent, reply.QuickReplies = ans.Text, ans.Lang, "clarify", ans.QuickReplies
-			s.m.botAnswers.WithLabelValues("clarify").Inc()
+			kind = "clarify"
 			miss = s.miss(env.Tenant, msg, "clarify", ans.Confidence)
 		default:
 			failed = true
 			reply.Text, reply.Lang, reply.Intent = fallbackText(msg.Lang), msg.Lang, "fallback"
-			s.m.botAnswers.WithLabelValues("fallback").Inc()
+			kind = "fallback"
 			miss = s.miss(env.Tenant, msg, "fallback", ans.Confidence)
 		}
 	}
 	s.persona(ctx, env.Tenant).apply(&reply, ans.Confident())
 	stampChannel(env, &reply)
-	var conv store.Conversation
-	var stored bool
-	if miss != nil {
-		conv, stored, err = s.st.SaveReplyMiss(ctx, env.Tenant, reply, failed, *miss)
-	} else {
-		conv, stored, err = s.st.SaveReply(ctx, env.Tenant, reply, failed)
-	}
-	if err != nil {
-		return err
-	}
-	if stored { // with its citations (SaveReply keeps reply.Sources)
-		s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
-		s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &reply})
-	}
-	s.publishReply(ctx, env, reply)
-	if failed && conv.BotFailures >= s.rt.Config().MaxBotFailures {
+	return botAnswer{Reply: store.Reply{Message: reply, BotFailed: failed, Miss: miss}, kind: kind}, nil
+}
+
+// botAnswer is the bot's reply to a message, and how it came: knowledge
+// (the knowledge hub, confident), answered (a knowledge base entry),
+// clarify or fallback (the botAnswers metric's label).
+type botAnswer struct {
+	store.Reply
+	kind string
+}
+
+// botReplyStored counts a bot reply stored and shows it to the consoles.
+func (s *Service) botReplyStored(conv store.Conversation, r botAnswer) {
+	s.m.messagesStored.WithLabelValues(string(chat.RoleBot)).Inc()
+	s.m.botAnswers.WithLabelValues(r.kind).Inc()
+	s.emit(chat.Event{Type: chat.EventMessage, Tenant: conv.Tenant, ConversationID: conv.ID, Visitor: conv.Visitor, Message: &r.Message})
+}
+
+// botReplied sends the bot's stored reply to the shopper and hands the
+// conversation off after repeated failures.
+func (s *Service) botReplied(ctx context.Context, env chat.Envelope, conv store.Conversation, msg chat.Message, r botAnswer, noteID string) error {
+	s.publishReply(ctx, env, r.Message)
+	if r.BotFailed && conv.BotFailures >= s.rt.Config().MaxBotFailures {
 		return s.handoff(ctx, env, conv, msg, router.Decision{Human: true, Reason: router.ReasonBotFailed}, noteID)
 	}
 	return nil

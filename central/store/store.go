@@ -199,6 +199,36 @@ type Inbound struct {
 	Route string
 }
 
+// ReplyPlan says, inside SaveInboundReply's transaction, which bot reply to
+// store with a new shopper message, given its conversation as the message
+// left it; nil: none. It runs under the database's writer, so it must be
+// quick, and it must have no effects: it may run twice (a shared commit
+// that failed runs again).
+type ReplyPlan func(c Conversation) *Reply
+
+// Reply is a bot, agent or system message stored with the shopper message
+// it answers (SaveInboundReply), as SaveReply or SaveReplyMiss would store
+// it.
+type Reply struct {
+	// Message's ConversationID is set by the store.
+	Message   chat.Message
+	BotFailed bool
+	// Miss, when not nil, is recorded with the reply (its ConversationID
+	// set by the store).
+	Miss *Miss
+}
+
+// InboundSaved is what SaveInboundReply did.
+type InboundSaved struct {
+	// Conversation is the message's conversation after the transaction.
+	Conversation Conversation
+	// Created: the conversation is new; Stored: the message is (false
+	// when its id was already stored: nothing changed).
+	Created, Stored bool
+	// Reply is the reply stored with the message (nil: none).
+	Reply *Reply
+}
+
 // Filter selects conversations in Conversations.
 type Filter struct {
 	// Status selects one state; empty means every state but closed.
@@ -254,6 +284,11 @@ type Store interface {
 	// was already stored; the conversation is then returned unchanged.
 	// A closed conversation is reopened with the bot.
 	SaveInbound(ctx context.Context, in Inbound) (c Conversation, created, stored bool, err error)
+	// SaveInboundReply is SaveInbound that also stores, in the same
+	// transaction, the reply plan gives for a newly stored message (a
+	// redelivered id stores nothing and does not ask plan): one commit for
+	// a question and the bot's answer instead of two.
+	SaveInboundReply(ctx context.Context, in Inbound, plan ReplyPlan) (InboundSaved, error)
 	// SaveReply stores a bot, agent or system message in an existing
 	// conversation. For a bot message, botFailed says the bot could not
 	// answer: the conversation's BotFailures grows by one, otherwise it

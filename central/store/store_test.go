@@ -64,6 +64,7 @@ var contract = []struct {
 	{"bad input", testBadInput},
 	{"replies and bot failures", testReplies},
 	{"reply with a miss", testReplyMiss},
+	{"inbound with its reply", testInboundReply},
 	{"messages after", testMessagesAfter},
 	{"handoff claim close", testHandoffClaimClose},
 	{"tenant isolation", testTenantIsolation},
