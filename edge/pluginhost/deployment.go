@@ -69,11 +69,17 @@ type deployment struct {
 	binary   bool  // the guest takes the binary envelope (kefu_envelope_formats)
 	policy   int32 // the manifest's policies (kefu_policy): PolicyFailClosed
 
+	// triggersFn: the guest exports kefu_triggers; triggers caches its
+	// answers by tenant (triggers.go)
+	triggersFn bool
+	triggers   triggerCache
+
 	idle chan *instance
 	sem  chan struct{} // one token per live instance
 
 	// the per-call metrics of this (plugin, region), looked up once
 	callsBy [3]*metric.Counter // by hookIndex
+	skipped *metric.Counter
 	latency metric.Observer
 
 	mu      sync.Mutex
@@ -85,15 +91,17 @@ type deployment struct {
 
 // instance is one guest instance with its cached exports.
 type instance struct {
-	mod    api.Module
-	mem    api.Memory
-	alloc  api.Function
-	free   api.Function
-	hooks  [3]api.Function
-	stderr *tailBuffer
-	stack  []uint64
-	state  callState
-	fuel   api.MutableGlobal // nil without a loop budget
+	mod   api.Module
+	mem   api.Memory
+	alloc api.Function
+	free  api.Function
+	hooks [3]api.Function
+	// triggers is kefu_triggers, nil when not exported (ABI 1.2)
+	triggers api.Function
+	stderr   *tailBuffer
+	stack    []uint64
+	state    callState
+	fuel     api.MutableGlobal // nil without a loop budget
 	// bufPtr/bufLen: the last kefu_alloc buffer, reused while inputs fit.
 	bufPtr, bufLen uint32
 }
@@ -133,6 +141,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		d.callsBy[hookIndex(hk)] = h.metrics.calls.WithLabelValues(name, region, string(hk))
 	}
 	d.latency = h.metrics.latency.WithLabelValues(name, region)
+	d.skipped = h.metrics.skipped.WithLabelValues(name, region)
 	d.sem = make(chan struct{}, d.limits.PoolSize)
 	code, fuel, fuelErr := guestCode(wasm, d.limits)
 	d.fuel = fuel
@@ -238,6 +247,11 @@ func checkModule(c wazero.CompiledModule, needHooks []Hook) error {
 			}
 		}
 	}
+	if _, ok := exp[triggersExport]; ok {
+		if err := want(triggersExport, []api.ValueType{i32, i32}, []api.ValueType{i64}); err != nil {
+			return err
+		}
+	}
 	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
 		if _, ok := exp[hookExport[hk]]; ok || slices.Contains(needHooks, hk) {
 			if err := want(hookExport[hk], []api.ValueType{i32, i32}, []api.ValueType{i64}); err != nil {
@@ -298,6 +312,7 @@ func (d *deployment) negotiate(ctx context.Context, in *instance, needHooks []Ho
 		}
 		d.binary = int32(res[0])&formatBinary != 0
 	}
+	d.triggersFn = in.mod.ExportedFunction(triggersExport) != nil
 	var missing []string
 	for _, hk := range needHooks {
 		if d.hooks&hookBit[hk] == 0 {
@@ -402,6 +417,7 @@ func (d *deployment) instantiate(ctx context.Context) (*instance, error) {
 	for hk, name := range hookExport {
 		in.hooks[hookIndex(hk)] = mod.ExportedFunction(name)
 	}
+	in.triggers = mod.ExportedFunction(triggersExport)
 	return in, nil
 }
 

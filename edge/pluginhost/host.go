@@ -759,6 +759,15 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 }
 
 func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
+	ask := false // the tenant's triggers are not known yet
+	if d.filtered(hook) {
+		t, ok := d.triggers.get(env.Tenant)
+		if ok && t.skips(env.Message.Text) {
+			d.skipped.Inc()
+			return Result{Verdict: Pass}, nil
+		}
+		ask = !ok
+	}
 	d.callsBy[hookIndex(hook)].Inc()
 	enc, err := encs.get(d.binary)
 	if err != nil {
@@ -783,7 +792,7 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	st.active, st.tenant, st.conv, st.pending, st.logLines, st.hostWait = true, env.Tenant, env.Message.ConversationID, nil, 0, 0
 	st.visitor, st.piiBytes = env.Visitor, 0
 	start := time.Now()
-	res, err := h.invoke(withState(cctx, st), d, in, hook, enc)
+	res, err := h.invokeFiltered(withState(cctx, st), d, in, hook, env, enc, ask)
 	elapsed := time.Since(start)
 	st.active, st.pending = false, nil
 	d.latency.Observe(elapsed.Seconds())
@@ -798,6 +807,58 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	return res, nil
 }
 
+// invokeFiltered asks the guest for the tenant's trigger phrases first when
+// ask (the answer is cached), and skips the hook call when the text holds
+// none of them.
+func (h *Host) invokeFiltered(ctx context.Context, d *deployment, in *instance, hook Hook, env *chat.Envelope, enc []byte, ask bool) (Result, error) {
+	if ask {
+		t, err := h.askTriggers(ctx, d, in, env.Tenant)
+		if err != nil {
+			return Result{}, err
+		}
+		if t.skips(env.Message.Text) {
+			d.skipped.Inc()
+			return Result{Verdict: Pass}, nil
+		}
+	}
+	return h.invoke(ctx, d, in, hook, enc)
+}
+
+// writeInput puts data into the guest's input buffer and returns where.
+// The last kefu_alloc buffer stays the host's until the next kefu_alloc
+// (ABI section 3), so it is reused while the input fits: every call into
+// the guest costs a goroutine with CloseOnContextDone.
+func writeInput(ctx context.Context, in *instance, data []byte) (uint32, error) {
+	stack := in.stack
+	ptr := in.bufPtr
+	if ptr == 0 || uint32(len(data)) > in.bufLen || in.free != nil {
+		stack[0] = uint64(len(data))
+		if err := in.alloc.CallWithStack(ctx, stack); err != nil {
+			return 0, classify(ctx, in, err)
+		}
+		ptr = uint32(stack[0])
+		in.bufPtr, in.bufLen = ptr, uint32(len(data))
+	}
+	if ptr == 0 || !in.mem.Write(ptr, data) {
+		in.bufPtr = 0
+		return 0, &callError{KindOutput, fmt.Errorf("kefu_alloc(%d) returned an unusable buffer %#x", len(data), ptr)}
+	}
+	return ptr, nil
+}
+
+// freeInput calls kefu_free on the input buffer, if the guest exports it.
+func freeInput(ctx context.Context, in *instance, ptr uint32) error {
+	if in.free == nil {
+		return nil
+	}
+	in.bufPtr = 0
+	in.stack[0] = uint64(ptr)
+	if err := in.free.CallWithStack(ctx, in.stack); err != nil {
+		return classify(ctx, in, err)
+	}
+	return nil
+}
+
 // invoke performs the ABI call sequence (plugins/ABI.md section 3).
 func (h *Host) invoke(ctx context.Context, d *deployment, in *instance, hook Hook, enc []byte) (Result, error) {
 	fn := in.hooks[hookIndex(hook)]
@@ -808,21 +869,9 @@ func (h *Host) invoke(ctx context.Context, d *deployment, in *instance, hook Hoo
 	if in.fuel != nil {
 		in.fuel.Set(uint64(d.limits.MaxLoopIterations))
 	}
-	// The last kefu_alloc buffer stays the host's until the next kefu_alloc
-	// (ABI section 3), so it is reused while the input fits: every call
-	// into the guest costs a goroutine with CloseOnContextDone.
-	ptr := in.bufPtr
-	if ptr == 0 || uint32(len(enc)) > in.bufLen || in.free != nil {
-		stack[0] = uint64(len(enc))
-		if err := in.alloc.CallWithStack(ctx, stack); err != nil {
-			return Result{}, classify(ctx, in, err)
-		}
-		ptr = uint32(stack[0])
-		in.bufPtr, in.bufLen = ptr, uint32(len(enc))
-	}
-	if ptr == 0 || !in.mem.Write(ptr, enc) {
-		in.bufPtr = 0
-		return Result{}, &callError{KindOutput, fmt.Errorf("kefu_alloc(%d) returned an unusable buffer %#x", len(enc), ptr)}
+	ptr, err := writeInput(ctx, in, enc)
+	if err != nil {
+		return Result{}, err
 	}
 	stack[0], stack[1] = uint64(ptr), uint64(len(enc))
 	if err := fn.CallWithStack(ctx, stack); err != nil {
@@ -846,12 +895,8 @@ func (h *Host) invoke(ctx context.Context, d *deployment, in *instance, hook Hoo
 			return Result{}, &callError{KindOutput, err}
 		}
 	}
-	if in.free != nil {
-		in.bufPtr = 0
-		stack[0] = uint64(ptr)
-		if err := in.free.CallWithStack(ctx, stack); err != nil {
-			return Result{}, classify(ctx, in, err)
-		}
+	if err := freeInput(ctx, in, ptr); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }

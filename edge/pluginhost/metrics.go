@@ -15,6 +15,7 @@ type metrics struct {
 	reloads   *metric.CounterVec   // plugin, result
 	quota     *metric.CounterVec   // tenant, kind
 	declines  *metric.CounterVec   // plugin, region
+	skipped   *metric.CounterVec   // plugin, region
 }
 
 func newMetrics(reg metric.Registerer) *metrics {
@@ -41,7 +42,11 @@ func newMetrics(reg metric.Registerer) *metrics {
 		declines: metric.NewCounterVec(metric.CounterOpts{
 			Name: "kefu_plugin_declines_total", Help: "Messages a plugin declined (verdict decline: not what it answers).",
 		}, []string{"plugin", "region"}),
+		skipped: metric.NewCounterVec(metric.CounterOpts{
+			Name: "kefu_plugin_skipped_total", Help: "Hook calls skipped: the text held none of the plugin's trigger phrases (kefu_triggers).",
+		}, []string{"plugin", "region"}),
 	}
+	m.skipped = register(reg, m.skipped)
 	m.calls = register(reg, m.calls)
 	m.declines = register(reg, m.declines)
 	m.errors = register(reg, m.errors)

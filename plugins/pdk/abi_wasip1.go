@@ -38,6 +38,25 @@ func kefuAlloc(n int32) uint32 {
 	return uint32(uintptr(unsafe.Pointer(&inBuf[0])))
 }
 
+// kefu_triggers: the tenant's trigger phrases (ABI.md section 2.1,
+// Triggers); 0 without them.
+//
+//go:wasmexport kefu_triggers
+func kefuTriggers(ptr, n uint32) uint64 {
+	if triggersFn == nil {
+		return 0
+	}
+	if len(inBuf) == 0 || uint32(uintptr(unsafe.Pointer(&inBuf[0]))) != ptr || int(n) > len(inBuf) {
+		panic("pdk: host passed a buffer kefu_alloc did not return")
+	}
+	out, ok := EncodeTriggers(outBuf[:0], triggersFn(string(inBuf[:n])))
+	if !ok {
+		return 0
+	}
+	outBuf = out
+	return uint64(uintptr(unsafe.Pointer(&outBuf[0])))<<32 | uint64(len(outBuf))
+}
+
 //go:wasmexport kefu_on_inbound
 func kefuOnInbound(ptr, n uint32) uint64 { return call(HookInbound, ptr, n) }
 

@@ -127,3 +127,37 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTriggersCoverInbound: the trigger phrases the plugin gives the host
+// (pdk.Triggers: its tenant's watch list) are a promise that a text
+// without any of them passes untouched, so the host may skip the call:
+// inbound changes or labels nothing on such a text, for the default list
+// and a tenant's own.
+func FuzzTriggersCoverInbound(f *testing.F) {
+	for _, s := range []string{"我要投诉你们", "I'll file a CHARGEBACK", "this issue you have", "my LAWYER", "I want a Refund", "\xffsue you\xfe", "where is my order"} {
+		f.Add(s)
+	}
+	pdk.ResetTest()
+	pdk.Test.Config = map[string]string{"cooldown": "0s", "words.shop2": "Refund, 退款"}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, text string) {
+		low := strings.ToLower(strings.ToValidUTF8(text, "\uFFFD"))
+		for _, tenant := range []string{"shop1", "shop2"} {
+			r := inbound(env(tenant, "c1", text), pdk.Config, now)
+			if r.Verdict == pdk.VerdictPass && len(r.Labels) == 0 {
+				continue
+			}
+			phrases, ok := pdk.EncodeTriggers(nil, wordsFor(pdk.Config, tenant))
+			if !ok {
+				t.Fatalf("%s: the watch list gives no filter", tenant)
+			}
+			found := false
+			for _, w := range wordsFor(pdk.Config, tenant) {
+				found = found || strings.Contains(low, strings.ToLower(w))
+			}
+			if !found {
+				t.Fatalf("%s %q: %+v, but no trigger phrase occurs (%d bytes of phrases)", tenant, text, r, len(phrases))
+			}
+		}
+	})
+}

@@ -26,6 +26,10 @@ import "github.com/kefu-io/kefu/plugins/pdk"
 
 func init() {
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result { return inbound(env, pdk.Config, pdk.Now()) })
+	// A text without any watched word passes untouched (match finds
+	// words only where they occur in the lower-cased text), so the host
+	// need not call the plugin for it.
+	pdk.Triggers(func(tenant string) []string { return wordsFor(pdk.Config, tenant) })
 }
 
 func main() {}
