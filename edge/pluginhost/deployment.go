@@ -74,8 +74,13 @@ type deployment struct {
 	triggersFn bool
 	triggers   triggerCache
 
-	idle chan *instance
-	sem  chan struct{} // one token per live instance
+	// idle instances, most recently used last: get takes the last one, so
+	// a call runs on the instance whose memory and code are still in the
+	// CPU's caches (a FIFO rotated calls over every instance of the pool)
+	idle   []*instance
+	idleMu sync.Mutex
+	ready  chan struct{} // one token per instance in idle
+	sem    chan struct{} // one token per live instance
 
 	// the per-call metrics of this (plugin, region), looked up once
 	callsBy [3]*metric.Counter // by hookIndex
@@ -136,7 +141,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		allow:    r.HTTPAllow,
 		webhook:  r.AlertWebhook,
 	}
-	d.idle = make(chan *instance, d.limits.PoolSize)
+	d.ready = make(chan struct{}, d.limits.PoolSize)
 	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
 		d.callsBy[hookIndex(hk)] = h.metrics.calls.WithLabelValues(name, region, string(hk))
 	}
@@ -179,7 +184,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 	}
 	d.sem <- struct{}{}
 	d.live.Add(1)
-	d.idle <- in
+	d.push(in)
 	for i := 1; i < min(d.limits.PoolWarm, d.limits.PoolSize); i++ {
 		in, err := d.instantiate(ctx)
 		if err != nil {
@@ -188,7 +193,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		}
 		d.sem <- struct{}{}
 		d.live.Add(1)
-		d.idle <- in
+		d.push(in)
 	}
 	h.metrics.instances.WithLabelValues(name, region).Set(float64(d.live.Load()))
 	return d, nil
@@ -471,8 +476,8 @@ func (d *deployment) retire() {
 func (d *deployment) closeAll(ctx context.Context) {
 	for {
 		select {
-		case in := <-d.idle:
-			in.close(ctx)
+		case <-d.ready:
+			d.pop().close(ctx)
 			continue
 		default:
 		}
@@ -486,13 +491,13 @@ func (d *deployment) closeAll(ctx context.Context) {
 // for a free one up to ctx.
 func (d *deployment) get(ctx context.Context) (*instance, error) {
 	select {
-	case in := <-d.idle:
-		return in, nil
+	case <-d.ready:
+		return d.pop(), nil
 	default:
 	}
 	select {
-	case in := <-d.idle:
-		return in, nil
+	case <-d.ready:
+		return d.pop(), nil
 	case d.sem <- struct{}{}:
 		// A cold start is bounded by InitTimeout, not by the call's deadline.
 		in, err := d.instantiate(context.WithoutCancel(ctx))
@@ -508,6 +513,25 @@ func (d *deployment) get(ctx context.Context) (*instance, error) {
 	}
 }
 
+// push adds an idle instance and its token.
+func (d *deployment) push(in *instance) {
+	d.idleMu.Lock()
+	d.idle = append(d.idle, in)
+	d.idleMu.Unlock()
+	d.ready <- struct{}{}
+}
+
+// pop takes the most recently pushed idle instance; the caller holds one
+// of its tokens, so there is one.
+func (d *deployment) pop() *instance {
+	d.idleMu.Lock()
+	defer d.idleMu.Unlock()
+	in := d.idle[len(d.idle)-1]
+	d.idle[len(d.idle)-1] = nil
+	d.idle = d.idle[:len(d.idle)-1]
+	return in
+}
+
 // put returns a healthy instance, or discards a broken one and refills the
 // warm pool in the background.
 func (d *deployment) put(in *instance, broken bool) {
@@ -516,7 +540,7 @@ func (d *deployment) put(in *instance, broken bool) {
 		retired := d.retired
 		d.mu.Unlock()
 		if !retired {
-			d.idle <- in
+			d.push(in)
 			return
 		}
 	}
