@@ -38,7 +38,7 @@ import (
 // defaults of Config.InboundBatch and Config.InboundLanes.
 const defaultInboundBatch = 256
 
-func defaultInboundLanes() int { return 16 * runtime.GOMAXPROCS(0) }
+func defaultInboundLanes() int { return 64 * runtime.GOMAXPROCS(0) }
 
 // inbound is one message of a batch, decoded.
 type inbound struct {

@@ -132,9 +132,11 @@ type Config struct {
 	// Default: 256.
 	InboundBatch int
 	// InboundLanes is how many conversations of a batch are handled in
-	// parallel (each conversation's messages in order). Default: 16 ×
+	// parallel (each conversation's messages in order). Default: 64 ×
 	// GOMAXPROCS (a lane mostly waits for the store's group commit, and
-	// the more lanes write at once, the more writes share a commit).
+	// the more lanes write at once, the more writes share a commit; with
+	// 10,000 shoppers at 2,000 msg/s on 2 cores, 128 lanes answered more
+	// per second than 32, and 256 no more than 128).
 	InboundLanes int
 	// StreamReplicas is the replica count of the JetStream streams and
 	// key-value buckets central creates or updates (KEFU_INBOUND, the
