@@ -189,6 +189,9 @@ type Config struct {
 	// beforeAck, in tests, runs after processing and before the ack; an
 	// error skips the ack (a simulated crash).
 	beforeAck func(chat.Envelope) error
+	// answeredEarly, in tests, runs when replyPlan answers a message
+	// before it is stored.
+	answeredEarly func(chat.Envelope)
 }
 
 // Sentinel errors of New.
@@ -199,6 +202,7 @@ var (
 // Service is a running central. It is safe for concurrent use.
 type Service struct {
 	erased    jetstream.KeyValue // chat.BucketErased (erased.go)
+	hints     convHints          // conversations last seen held by a person (convhints.go)
 	cfg       Config
 	log       *slog.Logger
 	m         *metrics
@@ -656,6 +660,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		return err
 	}
 	conv, created, stored := saved.Conversation, saved.Created, saved.Stored
+	s.hints.set(hintKey(env), conv.Status == store.StatusQueued || conv.Status == store.StatusAssigned)
 	msg.ConversationID = conv.ID
 	if len(photos) > 0 {
 		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, photos, stored); err != nil {
@@ -754,7 +759,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 // short of MaxBotFailures, and nothing otherwise: process then goes the
 // usual way. It returns nil when the message does not qualify.
 func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Message) (store.ReplyPlan, botAnswer) {
-	if !plainQuestion(env, msg) {
+	if !plainQuestion(env, msg) || s.hints.held(hintKey(env)) {
 		return nil, botAnswer{}
 	}
 	dec := s.rt.Decide(router.Input{Text: msg.Text, Intent: msg.Intent, Anger: msg.Anger, Labels: env.Labels})
@@ -765,6 +770,9 @@ func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Mes
 	if err != nil {
 		return nil, botAnswer{} // asked again the usual way, which reports the error
 	}
+	if s.cfg.answeredEarly != nil {
+		s.cfg.answeredEarly(env)
+	}
 	maxFails := s.rt.Config().MaxBotFailures
 	return func(c store.Conversation) *store.Reply {
 		if c.Status != store.StatusBot || c.BotFailures >= maxFails {
@@ -774,6 +782,9 @@ func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Mes
 		return &r
 	}, bot
 }
+
+// hintKey is the key of env's conversation in Service.hints.
+func hintKey(env chat.Envelope) string { return env.Tenant + "\x00" + env.Visitor }
 
 // plainQuestion reports whether msg is a question for the bot alone: no
 // answer from the edge or the browser, no erasure or callback request, no
@@ -907,6 +918,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 	if err != nil {
 		return err
 	}
+	s.hints.set(hintKey(env), c.Status == store.StatusQueued || c.Status == store.StatusAssigned)
 	if changed {
 		if dec.Reason != router.ReasonBotFailed && handoverQuestion(msg.Text) {
 			// The question that took the shopper to a person is one the bot

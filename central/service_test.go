@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -279,5 +280,57 @@ func TestHistoryRequest(t *testing.T) {
 	m, err := e.nc.Request(chat.SubjectHistory, []byte("{"), 5*time.Second)
 	if err != nil || !strings.Contains(string(m.Data), "malformed") {
 		t.Fatalf("malformed: %v %s", err, m.Data)
+	}
+}
+
+// TestNoEarlyAnswerWhilePersonHolds: a question is answered before it is
+// stored only while its conversation is the bot's; once the shopper asked
+// for a person (queued), later questions are not answered in advance for
+// nothing, nor answered at all; a conversation back with the bot (closed,
+// then a new message) is answered in advance again.
+func TestNoEarlyAnswerWhilePersonHolds(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config()
+	var early sync.Map // message id -> answered early
+	cfg.answeredEarly = func(en chat.Envelope) { early.Store(en.Message.ID, true) }
+	s := e.start(cfg)
+	ask := func(conv, text string) (string, chat.Envelope) {
+		t.Helper()
+		en := envelope("demo", "hold", conv, chat.NewID(), text, "en")
+		e.publish(en)
+		return en.Message.ID, e.reply()
+	}
+	id, r := ask("", "What is your return policy?")
+	if _, ok := early.Load(id); !ok || r.Message.Role != chat.RoleBot {
+		t.Fatalf("first question: early %v, reply %+v", ok, r.Message)
+	}
+	conv := r.Message.ConversationID
+	if _, note := ask("", "I want a real person"); note.Message.Role != chat.RoleSystem {
+		t.Fatalf("handoff note %+v", note.Message)
+	}
+	e.consumerIdle()
+	id = chat.NewID()
+	e.publish(envelope("demo", "hold", "", id, "How long does shipping take?", "en"))
+	e.consumerIdle()
+	if _, ok := early.Load(id); ok {
+		t.Fatal("a question in a queued conversation was answered in advance")
+	}
+	if c, err := s.Store().Conversation(bg, "demo", conv); err != nil || c.Status != store.StatusQueued {
+		t.Fatalf("conversation %+v %v", c, err)
+	}
+	msgs, _ := s.Store().Messages(bg, "demo", conv, "", 0)
+	if last := msgs[len(msgs)-1]; last.ID != id {
+		t.Fatalf("last message %+v: the queued question was answered", last)
+	}
+	if _, err := s.Store().CloseConversation(bg, "demo", conv, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	id, r = ask(conv, "Are returns free?") // reopens it with the bot
+	if r.Message.Role != chat.RoleBot || r.Message.ConversationID != conv {
+		t.Fatalf("after close: %+v", r.Message)
+	}
+	id2, _ := ask("", "Do you ship internationally?")
+	if _, ok := early.Load(id2); !ok {
+		t.Fatalf("back with the bot (%s answered the usual way), %s not answered in advance", id, id2)
 	}
 }
