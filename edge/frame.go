@@ -54,7 +54,7 @@ func DecodeFrame(data []byte, maxText int) (chat.Frame, error) {
 	if !utf8.Valid(data) { // encoding/json would silently turn bad bytes into U+FFFD
 		return f, badFrame("", "frame is not valid UTF-8")
 	}
-	if err := json.Unmarshal(data, &f); err != nil {
+	if err := chat.DecodeFrame(data, &f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return chat.Frame{}, badFrame("", "field %q has the wrong JSON type (%s)", te.Field, te.Value)

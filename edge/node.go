@@ -352,7 +352,7 @@ func (n *Node) checkIntent(env *chat.Envelope) {
 func (n *Node) onOutbound(m *nats.Msg) {
 	start := time.Now()
 	var env chat.Envelope
-	if err := json.Unmarshal(m.Data, &env); err != nil {
+	if err := chat.DecodeEnvelope(m.Data, &env); err != nil {
 		n.m.delivered.WithLabelValues("invalid").Inc()
 		n.log.Warn("edge: undecodable outbound envelope", "subject", m.Subject, "err", err)
 		return
