@@ -244,7 +244,7 @@ func (n *Node) ensureStream(ctx context.Context) error {
 // with its message id as Nats-Msg-Id and returns once JetStream
 // acknowledged it.
 func (n *Node) publish(ctx context.Context, env *chat.Envelope) error {
-	data, err := json.Marshal(env)
+	data, err := chat.EncodeEnvelope(env)
 	if err != nil {
 		return fmt.Errorf("edge: encode envelope %q: %w", env.Message.ID, err)
 	}
@@ -575,7 +575,7 @@ func messageFrame(m chat.Message) chat.Frame {
 }
 
 func encodeFrame(f chat.Frame) []byte {
-	b, err := json.Marshal(f)
+	b, err := chat.EncodeFrame(&f)
 	if err != nil { // chat.Frame has only strings, numbers and a string map
 		panic(fmt.Sprintf("edge: encode frame: %v", err))
 	}

@@ -1,0 +1,217 @@
+package chat
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// EncodeEnvelope returns json.Marshal(e), byte for byte (FuzzEncodeEnvelope):
+// an envelope of scalar fields and labels, with texts that need no escaping,
+// is written by hand; anything else goes to encoding/json.
+func EncodeEnvelope(e *Envelope) ([]byte, error) {
+	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)), e); ok {
+		return b, nil
+	}
+	return json.Marshal(e)
+}
+
+// EncodeFrame returns json.Marshal(f), byte for byte, as EncodeEnvelope
+// does for envelopes (FuzzEncodeFrame).
+func EncodeFrame(f *Frame) ([]byte, error) {
+	if b, ok := appendFrame(make([]byte, 0, 192+len(f.Text)), f); ok {
+		return b, nil
+	}
+	return json.Marshal(f)
+}
+
+// plain reports whether encoding/json writes s between quotes unchanged.
+func plain(s string) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
+			return false
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii || utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
+}
+
+// enc appends JSON; ok turns false at the first value it cannot write as
+// encoding/json would.
+type enc struct {
+	b     []byte
+	ok    bool
+	comma bool
+}
+
+func (w *enc) key(k string) {
+	if w.comma {
+		w.b = append(w.b, ',')
+	}
+	w.comma = true
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+func (w *enc) str(k, v string) {
+	w.key(k)
+	w.quote(v)
+}
+
+func (w *enc) quote(v string) {
+	if !plain(v) {
+		w.ok = false
+	}
+	w.b = append(w.b, '"')
+	w.b = append(w.b, v...)
+	w.b = append(w.b, '"')
+}
+
+// opt writes a string field tagged omitempty.
+func (w *enc) opt(k, v string) {
+	if v != "" {
+		w.str(k, v)
+	}
+}
+
+func (w *enc) int(k string, v int64) {
+	w.key(k)
+	w.b = strconv.AppendInt(w.b, v, 10)
+}
+
+func (w *enc) optInt(k string, v int64) {
+	if v != 0 {
+		w.int(k, v)
+	}
+}
+
+// optFloat writes a float64 field tagged omitempty in encoding/json's
+// 'f' range; other magnitudes fall back.
+func (w *enc) optFloat(k string, v float64) {
+	if v == 0 {
+		return
+	}
+	if a := math.Abs(v); math.IsNaN(v) || a < 1e-6 || a >= 1e21 {
+		w.ok = false
+		return
+	}
+	w.key(k)
+	w.b = strconv.AppendFloat(w.b, v, 'f', -1, 64)
+}
+
+// optMap writes a string map tagged omitempty, keys sorted as encoding/json sorts them.
+func (w *enc) optMap(k string, m map[string]string) {
+	if len(m) == 0 {
+		return
+	}
+	w.key(k)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	w.b = append(w.b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.quote(k)
+		w.b = append(w.b, ':')
+		w.quote(m[k])
+	}
+	w.b = append(w.b, '}')
+}
+
+func appendEnvelope(b []byte, e *Envelope) ([]byte, bool) {
+	w := enc{b: append(b, '{'), ok: true}
+	w.int("v", int64(e.V))
+	w.str("tenant", e.Tenant)
+	w.str("region", e.Region)
+	w.str("channel", string(e.Channel))
+	w.str("visitor", e.Visitor)
+	w.str("direction", string(e.Direction))
+	w.key("message")
+	w.message(&e.Message)
+	w.optMap("labels", e.Labels)
+	w.b = append(w.b, '}')
+	return w.b, w.ok
+}
+
+func (w *enc) message(m *Message) {
+	if len(m.PII) > 0 || len(m.QuickReplies) > 0 || m.Card != nil || len(m.Sources) > 0 ||
+		m.Translation != nil || m.Original != nil || len(m.Attachments) > 0 {
+		w.ok = false
+		return
+	}
+	w.b = append(w.b, '{')
+	w.comma = false
+	w.str("id", m.ID)
+	w.opt("conversation_id", m.ConversationID)
+	w.str("role", string(m.Role))
+	w.str("text", m.Text)
+	w.opt("source", string(m.Source))
+	w.opt("reply_to", m.ReplyTo)
+	w.opt("author", m.Author)
+	w.opt("lang", m.Lang)
+	w.opt("intent", m.Intent)
+	w.optFloat("intent_confidence", m.IntentConfidence)
+	w.optFloat("anger", m.Anger)
+	w.key("at")
+	at, err := m.At.MarshalJSON()
+	if err != nil {
+		w.ok = false
+	}
+	w.b = append(w.b, at...)
+	w.opt("shown", m.Shown)
+	w.opt("channel", string(m.Channel))
+	w.opt("channel_id", m.ChannelID)
+	w.b = append(w.b, '}')
+}
+
+func appendFrame(b []byte, f *Frame) ([]byte, bool) {
+	if f.Identity != nil || f.Original != nil || f.Answer != nil || len(f.Products) > 0 ||
+		len(f.QuickReplies) > 0 || len(f.Sources) > 0 || len(f.Attachments) > 0 {
+		return b, false
+	}
+	w := enc{b: append(b, '{'), ok: true}
+	w.optInt("v", int64(f.V))
+	w.str("type", string(f.Type))
+	w.opt("site", f.Site)
+	w.opt("visitor", f.Visitor)
+	w.opt("conversation_id", f.ConversationID)
+	w.opt("resume_after", f.ResumeAfter)
+	w.opt("id", f.ID)
+	w.opt("text", f.Text)
+	w.opt("role", string(f.Role))
+	w.opt("source", string(f.Source))
+	w.opt("lang", f.Lang)
+	w.opt("intent", f.Intent)
+	w.optFloat("anger", f.Anger)
+	w.opt("reply_to", f.ReplyTo)
+	w.opt("author", f.Author)
+	w.optInt("at", f.At)
+	w.optMap("context", f.Context)
+	w.opt("event", f.Event)
+	w.opt("code", f.Code)
+	w.opt("reason", f.Reason)
+	w.optInt("max_text", int64(f.MaxText))
+	if f.Position != nil {
+		w.int("position", int64(*f.Position))
+	}
+	if f.WaitS != nil {
+		w.int("wait_s", int64(*f.WaitS))
+	}
+	w.optInt("rating", int64(f.Rating))
+	w.optInt("score", int64(f.Score))
+	w.optInt("idle_s", int64(f.IdleS))
+	w.opt("upload", f.Upload)
+	w.b = append(w.b, '}')
+	return w.b, w.ok
+}

@@ -1,0 +1,89 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// FuzzEncodeEnvelope holds EncodeEnvelope to json.Marshal, byte for byte.
+func FuzzEncodeEnvelope(f *testing.F) {
+	f.Add("demo", "Grüße — <b>&", "c-42", "pii", "PHONE", 0.93, 0.1, int64(1733356201123456789), 1, false)
+	f.Add("", "a\u2028b\"\\\x01\xff", "", "", "", 1e-7, 1e21, int64(-1<<62), 0, true)
+	f.Add("x", "plain", "c", "k", "", -0.5, 0.0, int64(0), -3, true)
+	f.Fuzz(func(t *testing.T, tenant, text, conv, lk, lv string, conf, anger float64, at int64, v int, extra bool) {
+		e := replyEnvelope()
+		e.V, e.Tenant, e.Message.Text, e.Message.ConversationID = v, tenant, text, conv
+		e.Message.IntentConfidence, e.Message.Anger = conf, anger
+		e.Message.At = time.Unix(0, at).UTC()
+		e.Labels = map[string]string{lk: lv, "vip": text}
+		if extra {
+			e.Labels = nil
+			e.Message.QuickReplies = []string{text}
+			e.Message.At = time.Unix(0, at).In(time.FixedZone("x", 3600))
+		}
+		want, werr := json.Marshal(&e)
+		got, gerr := EncodeEnvelope(&e)
+		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
+			t.Fatalf("encoding/json %s (err %v), EncodeEnvelope %s (err %v)", want, werr, got, gerr)
+		}
+	})
+}
+
+// FuzzEncodeFrame holds EncodeFrame to json.Marshal, byte for byte.
+func FuzzEncodeFrame(f *testing.F) {
+	f.Add("accepted", "m-1", "where is my order?", "sku", 0.25, int64(1733356201000), 2, true)
+	f.Add("", "", "<&>\u2029\xfe", "", 1e-9, int64(0), 0, false)
+	f.Fuzz(func(t *testing.T, typ, id, text, ck string, anger float64, at int64, n int, ptr bool) {
+		fr := messageFrame()
+		fr.Type, fr.ID, fr.Text, fr.Anger, fr.At, fr.Rating, fr.MaxText = FrameType(typ), id, text, anger, at, n, n
+		fr.Context = map[string]string{ck: text}
+		if ptr {
+			fr.Position, fr.WaitS = &n, &n
+		} else {
+			fr.Original = &Text{Text: text}
+		}
+		want, werr := json.Marshal(&fr)
+		got, gerr := EncodeFrame(&fr)
+		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
+			t.Fatalf("encoding/json %s (err %v), EncodeFrame %s (err %v)", want, werr, got, gerr)
+		}
+	})
+}
+
+// TestEncodeFastPath checks that the shapes the edge encodes per message
+// are written by hand, not by the fallback.
+func TestEncodeFastPath(t *testing.T) {
+	e := replyEnvelope()
+	e.Message.Text = "where is my order?"
+	if _, ok := appendEnvelope(nil, &e); !ok {
+		t.Error("envelope fell back to encoding/json")
+	}
+	n := 3
+	f := Frame{V: 1, Type: FrameAccepted, ID: "m-1", Position: &n}
+	if _, ok := appendFrame(nil, &f); !ok {
+		t.Error("accepted frame fell back to encoding/json")
+	}
+}
+
+func BenchmarkEncodeEnvelope(b *testing.B) {
+	e := replyEnvelope()
+	e.Message.Text = "where is my order?"
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(&e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := EncodeEnvelope(&e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
