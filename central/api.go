@@ -695,6 +695,17 @@ func (h *hub) leave(tenant string, c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.clients[tenant], c)
+	if len(h.clients[tenant]) == 0 {
+		delete(h.clients, tenant)
+	}
+}
+
+// idle reports whether no console is connected (leave drops a tenant's
+// empty set).
+func (h *hub) idle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.clients) == 0
 }
 
 // broadcast queues data for every console of tenant; a console too slow to

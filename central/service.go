@@ -1042,6 +1042,9 @@ func (s *Service) emit(ev chat.Event) {
 
 // onEvent forwards an event from NATS to the tenant's consoles.
 func (s *Service) onEvent(m *nats.Msg) {
+	if s.hub.idle() {
+		return // no console connected to this replica: nobody to forward to
+	}
 	// Only what routing needs: the event is forwarded as it came (decoding
 	// all of chat.Event, its message included, was 1% of the server's CPU
 	// under load).

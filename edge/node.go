@@ -470,6 +470,9 @@ func (n *Node) reportShown(env chat.Envelope, msg chat.Message) {
 // conversation. Of conversation.message only a shopper's own messages go
 // on (echoShopper): replies arrive on the outbound subject.
 func (n *Node) onEvent(m *nats.Msg) {
+	if n.skipEvent(m.Data) {
+		return
+	}
 	var ev chat.Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil {
 		n.log.Warn("edge: undecodable event", "subject", m.Subject, "err", err)
@@ -505,6 +508,45 @@ func (n *Node) onEvent(m *nats.Msg) {
 	for _, s := range sessions {
 		s.deliver("", chat.FrameEvent, b)
 	}
+}
+
+// eventHead is the part of an event that tells whether any socket of this
+// edge gets it.
+type eventHead struct {
+	Type           chat.EventType `json:"type"`
+	Tenant         string         `json:"tenant"`
+	ConversationID string         `json:"conversation_id"`
+	Message        *struct {
+		ID   string    `json:"id"`
+		Role chat.Role `json:"role"`
+	} `json:"message"`
+}
+
+// skipEvent reports whether an event goes to no socket of this edge, read
+// from its head alone: central publishes a conversation.message event for
+// every message it stores (the question and the bot's answer), and nearly
+// all of them are replies, which arrive on the outbound subject, or a
+// shopper's message whose only connection sent it. Decoding those whole
+// (text, labels, time) was work for nothing.
+func (n *Node) skipEvent(data []byte) bool {
+	var h eventHead
+	if json.Unmarshal(data, &h) != nil {
+		return false // the full decode logs it
+	}
+	switch {
+	case h.Type == chat.EventErasure:
+		return false // the edge acts on it with or without sockets
+	case h.Type != chat.EventMessage:
+		return h.ConversationID == "" || !shopperEvents[h.Type] || len(n.hub.lookup(h.Tenant, h.ConversationID)) == 0
+	case h.Message == nil || h.Message.Role != chat.RoleShopper || h.ConversationID == "":
+		return true
+	}
+	for _, s := range n.hub.lookup(h.Tenant, h.ConversationID) {
+		if !s.has(h.Message.ID) {
+			return false
+		}
+	}
+	return true
 }
 
 // echoShopper sends a shopper's message, as central stored it (after the

@@ -207,18 +207,39 @@ func (s *sqlStore) plannedReply(ctx context.Context, tx *sql.Tx, tenant string, 
 // rewrite every index holding it (status and agent are in four of the
 // conversation's five indexes).
 func (s *sqlStore) updateConv(ctx context.Context, tx *sql.Tx, before, after Conversation) error {
-	var u convUpdate
-	u.set(after.Status != before.Status, "status", string(after.Status))
-	u.set(after.Agent != before.Agent, "agent", after.Agent)
-	u.set(after.Reason != before.Reason, "reason", after.Reason)
-	u.set(after.BotFailures != before.BotFailures, "bot_failures", after.BotFailures)
-	u.set(after.Lang != before.Lang, "lang", after.Lang)
-	u.set(after.Region != before.Region, "region", after.Region)
-	u.set(after.Channel != before.Channel, "channel", string(after.Channel))
-	u.set(after.Anger != before.Anger, "anger", after.Anger)
-	u.set(after.VIP != before.VIP, "vip", b2i(after.VIP))
-	u.set(true, "last_text", after.LastText)
-	u.set(true, "updated_at", ms(after.UpdatedAt))
+	// The values are boxed only for a column that changed (a value passed
+	// to set as any is boxed whether or not it is used); room for every
+	// column and the key up front.
+	u := convUpdate{cols: make([]string, 0, 11), args: make([]any, 0, 13)}
+	if after.Status != before.Status {
+		u.add("status", string(after.Status))
+	}
+	if after.Agent != before.Agent {
+		u.add("agent", after.Agent)
+	}
+	if after.Reason != before.Reason {
+		u.add("reason", after.Reason)
+	}
+	if after.BotFailures != before.BotFailures {
+		u.add("bot_failures", after.BotFailures)
+	}
+	if after.Lang != before.Lang {
+		u.add("lang", after.Lang)
+	}
+	if after.Region != before.Region {
+		u.add("region", after.Region)
+	}
+	if after.Channel != before.Channel {
+		u.add("channel", string(after.Channel))
+	}
+	if after.Anger != before.Anger {
+		u.add("anger", after.Anger)
+	}
+	if after.VIP != before.VIP {
+		u.add("vip", b2i(after.VIP))
+	}
+	u.add("last_text", after.LastText)
+	u.add("updated_at", ms(after.UpdatedAt))
 	_, err := tx.ExecContext(ctx, s.q(u.sql()), append(u.args, before.Tenant, before.ID)...)
 	return err
 }

@@ -388,10 +388,8 @@ type convUpdate struct {
 	args []any
 }
 
-func (u *convUpdate) set(changed bool, col string, v any) {
-	if changed {
-		u.cols, u.args = append(u.cols, col), append(u.args, v)
-	}
+func (u *convUpdate) add(col string, v any) {
+	u.cols, u.args = append(u.cols, col), append(u.args, v)
 }
 
 // sql is the statement; its arguments are u.args, then tenant and id.

@@ -32,6 +32,10 @@ type WebhookStore interface {
 	// key identifies the event: a second call with the same key adds
 	// nothing for a webhook that already has it. It returns the deliveries made.
 	EnqueueEvent(ctx context.Context, tenant, event, key string, now time.Time, body func(webhookID, deliveryID string) ([]byte, error)) ([]WebhookDelivery, error)
+	// Subscribed reports whether a webhook of tenant subscribes to event
+	// (from the cached list: no statement for a tenant without webhooks).
+	// On an error it reports true, so that EnqueueEvent reports the error.
+	Subscribed(ctx context.Context, tenant, event string) bool
 	// ClaimWebhookDeliveries leases up to limit due deliveries (pending, next
 	// attempt at or before now, no live lease) to owner until now+lease,
 	// oldest due first, with their webhook's URL and secret.
@@ -195,6 +199,29 @@ func scanHookDelivery(row interface{ Scan(...any) error }, extra ...any) (Webhoo
 	return d, err
 }
 
+func (s *sqlStore) Subscribed(ctx context.Context, tenant, event string) bool {
+	hooks, err := s.cachedWebhooks(ctx, tenant)
+	if err != nil {
+		return true
+	}
+	for _, w := range hooks {
+		if w.subscribes(event) {
+			return true
+		}
+	}
+	return false
+}
+
+// subscribes reports whether w gets event.
+func (w Webhook) subscribes(event string) bool {
+	for _, e := range w.Events {
+		if e == event || e == "*" {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *sqlStore) EnqueueEvent(ctx context.Context, tenant, event, key string, now time.Time, body func(webhookID, deliveryID string) ([]byte, error)) ([]WebhookDelivery, error) {
 	if tenant == "" || event == "" || key == "" {
 		return nil, fmt.Errorf("store: enqueue event: %w: tenant, event and key are required", ErrInvalid)
@@ -205,11 +232,8 @@ func (s *sqlStore) EnqueueEvent(ctx context.Context, tenant, event, key string, 
 	}
 	var want []Webhook
 	for _, w := range hooks {
-		for _, e := range w.Events {
-			if e == event || e == "*" {
-				want = append(want, w)
-				break
-			}
+		if w.subscribes(event) {
+			want = append(want, w)
 		}
 	}
 	if len(want) == 0 {

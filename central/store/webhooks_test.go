@@ -50,6 +50,16 @@ func testWebhookOutbox(t *testing.T, s store.Store) {
 		t.Fatalf("b reads a's webhook: %v", err)
 	}
 
+	for _, c := range []struct {
+		tenant, event string
+		want          bool
+	}{{"a", "message.created", true}, {"a", "conversation.closed", true}, {"a", "csat.submitted", false},
+		{"b", "csat.submitted", true}, {"ghost", "message.created", false}} {
+		if got := s.Subscribed(ctx, c.tenant, c.event); got != c.want {
+			t.Fatalf("Subscribed(%s, %s) = %v, want %v", c.tenant, c.event, got, c.want)
+		}
+	}
+
 	d, err := s.EnqueueEvent(ctx, "a", "message.created", "m1", now, body)
 	if err != nil || len(d) != 1 || d[0].WebhookID != "w1" {
 		t.Fatalf("enqueue message.created = %+v, %v", d, err)
