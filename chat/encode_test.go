@@ -3,6 +3,7 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -86,4 +87,68 @@ func BenchmarkEncodeEnvelope(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestEncodeEveryField sets each field of a Frame and of an Envelope (and
+// its Message) alone and holds the hand-written encoders to json.Marshal:
+// a field added to those types that the encoders neither write nor send
+// to the fallback fails here instead of being dropped on the wire.
+func TestEncodeEveryField(t *testing.T) {
+	each(t, reflect.ValueOf(&Frame{}).Elem(), "Frame", func(f *Frame) ([]byte, error) { return EncodeFrame(f) })
+	each(t, reflect.ValueOf(&Envelope{}).Elem(), "Envelope", func(e *Envelope) ([]byte, error) { return EncodeEnvelope(e) })
+}
+
+// each sets the fields of v (a field of root, or root itself) one at a
+// time to a value that is not zero and compares encode(root) with
+// json.Marshal; nested structs other than time.Time are walked.
+func each[T any](t *testing.T, v reflect.Value, path string, encode func(*T) ([]byte, error)) {
+	t.Helper()
+	root := v
+	var walk func(v reflect.Value, path string)
+	walk = func(v reflect.Value, path string) {
+		for i := range v.NumField() {
+			fv, name := v.Field(i), path+"."+v.Type().Field(i).Name
+			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeFor[time.Time]() {
+				walk(fv, name)
+				continue
+			}
+			old := reflect.New(fv.Type()).Elem()
+			old.Set(fv)
+			setNonZero(t, fv, name)
+			r := root.Addr().Interface().(*T)
+			want, werr := json.Marshal(r)
+			got, gerr := encode(r)
+			if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
+				t.Errorf("%s set: encoding/json %s (err %v), hand-written %s (err %v)", name, want, werr, got, gerr)
+			}
+			fv.Set(old)
+		}
+	}
+	walk(v, path)
+}
+
+func setNonZero(t *testing.T, v reflect.Value, name string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(7)
+	case reflect.Float64, reflect.Float32:
+		v.SetFloat(0.5)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		m.SetMapIndex(reflect.ValueOf("k").Convert(v.Type().Key()), reflect.New(v.Type().Elem()).Elem())
+		v.Set(m)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+	case reflect.Struct: // time.Time
+		v.Set(reflect.ValueOf(time.Unix(1733356201, 5).UTC()))
+	default:
+		t.Fatalf("%s: no non-zero value for kind %s", name, v.Kind())
+	}
 }
