@@ -1,6 +1,11 @@
 package central
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+)
 
 // convHints remembers which conversations (by tenant and visitor) were last
 // seen held by a person (queued or assigned), so that replyPlan does not
@@ -17,19 +22,23 @@ type convHints struct {
 // maxConvHints bounds the hints; past it they are forgotten all at once.
 const maxConvHints = 100_000
 
-// held reports whether k was last seen held by a person.
-func (h *convHints) held(k string) bool {
+// hintKey is the key of env's conversation.
+func hintKey(env chat.Envelope) string { return env.Tenant + "\x00" + env.Visitor }
+
+// held reports whether env's conversation was last seen held by a person.
+func (h *convHints) held(env chat.Envelope) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.m[k]
+	_, ok := h.m[hintKey(env)]
 	return ok
 }
 
-// set records whether k is held by a person now.
-func (h *convHints) set(k string, held bool) {
+// seen records whether env's conversation c is held by a person now.
+func (h *convHints) seen(env chat.Envelope, c store.Conversation) {
+	k := hintKey(env)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !held {
+	if c.Status != store.StatusQueued && c.Status != store.StatusAssigned {
 		delete(h.m, k)
 		return
 	}

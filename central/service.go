@@ -660,7 +660,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 		return err
 	}
 	conv, created, stored := saved.Conversation, saved.Created, saved.Stored
-	s.hints.set(hintKey(env), conv.Status == store.StatusQueued || conv.Status == store.StatusAssigned)
+	s.hints.seen(env, conv)
 	msg.ConversationID = conv.ID
 	if len(photos) > 0 {
 		if msg.Attachments, err = s.keepPhotos(ctx, env, conv.ID, photos, stored); err != nil {
@@ -759,7 +759,7 @@ func (s *Service) process(ctx context.Context, env chat.Envelope) error {
 // short of MaxBotFailures, and nothing otherwise: process then goes the
 // usual way. It returns nil when the message does not qualify.
 func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Message) (store.ReplyPlan, botAnswer) {
-	if !plainQuestion(env, msg) || s.hints.held(hintKey(env)) {
+	if !plainQuestion(env, msg) || s.hints.held(env) {
 		return nil, botAnswer{}
 	}
 	dec := s.rt.Decide(router.Input{Text: msg.Text, Intent: msg.Intent, Anger: msg.Anger, Labels: env.Labels})
@@ -782,9 +782,6 @@ func (s *Service) replyPlan(ctx context.Context, env chat.Envelope, msg chat.Mes
 		return &r
 	}, bot
 }
-
-// hintKey is the key of env's conversation in Service.hints.
-func hintKey(env chat.Envelope) string { return env.Tenant + "\x00" + env.Visitor }
 
 // plainQuestion reports whether msg is a question for the bot alone: no
 // answer from the edge or the browser, no erasure or callback request, no
@@ -918,7 +915,7 @@ func (s *Service) handoff(ctx context.Context, env chat.Envelope, conv store.Con
 	if err != nil {
 		return err
 	}
-	s.hints.set(hintKey(env), c.Status == store.StatusQueued || c.Status == store.StatusAssigned)
+	s.hints.seen(env, c)
 	if changed {
 		if dec.Reason != router.ReasonBotFailed && handoverQuestion(msg.Text) {
 			// The question that took the shopper to a person is one the bot
