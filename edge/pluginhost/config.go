@@ -168,6 +168,11 @@ type Plugin struct {
 	FSDir string `toml:"fs_dir"`
 	// Limits override the region's.
 	Limits Limits `toml:"limits"`
+	// AlwaysCall calls the plugin for every message, ignoring its trigger
+	// phrases and standing answer (kefu_triggers, plugins/ABI.md sections
+	// 2.1 and 2.2): to check a plugin's promise against its handlers, or
+	// to run one that breaks it. Default: false.
+	AlwaysCall bool `toml:"always_call"`
 }
 
 func (p *Plugin) granted(c string) bool { return slices.Contains(p.Grants, c) }

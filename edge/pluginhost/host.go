@@ -762,9 +762,9 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	ask := false // the tenant's triggers are not known yet
 	if d.filtered(hook) {
 		t, ok := d.triggers.get(env.Tenant)
-		if ok && t.skips(env.Message.Text) {
+		if res, skip := t.skip(env); ok && skip {
 			d.skipped.Inc()
-			return Result{Verdict: Pass}, nil
+			return res, nil
 		}
 		ask = !ok
 	}
@@ -816,9 +816,9 @@ func (h *Host) invokeFiltered(ctx context.Context, d *deployment, in *instance, 
 		if err != nil {
 			return Result{}, err
 		}
-		if t.skips(env.Message.Text) {
+		if res, skip := t.skip(env); skip {
 			d.skipped.Inc()
-			return Result{Verdict: Pass}, nil
+			return res, nil
 		}
 	}
 	return h.invoke(ctx, d, in, hook, enc)

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/plugins/phrase"
 )
 
@@ -36,56 +36,88 @@ var errTriggers = errors.New("malformed kefu_triggers answer")
 
 // parseTriggers decodes a kefu_triggers answer: a u32 count, then count
 // phrases, each a u32 byte length (1..maxTriggerPhrase) and its bytes,
-// nothing after.
-func parseTriggers(b []byte) ([]string, error) {
+// then nothing (ABI 1.2) or a standing answer (ABI 1.3, answer.go).
+func parseTriggers(b []byte) (*triggerSet, error) {
+	phrases, rest, err := parsePhrases(b)
+	if err != nil {
+		return nil, err
+	}
+	t := &triggerSet{phrases: phrases}
+	if len(rest) > 0 {
+		if t.answer, err = parseAnswer(rest); err != nil {
+			return nil, err
+		}
+	}
+	t.set = phrase.New(phrases)
+	return t, nil
+}
+
+// parsePhrases decodes the phrases of a kefu_triggers answer and returns
+// the bytes after them.
+func parsePhrases(b []byte) ([]string, []byte, error) {
 	if len(b) > maxTriggerBytes {
-		return nil, fmt.Errorf("%w: %d bytes over %d", errTriggers, len(b), maxTriggerBytes)
+		return nil, nil, fmt.Errorf("%w: %d bytes over %d", errTriggers, len(b), maxTriggerBytes)
 	}
 	if len(b) < 4 {
-		return nil, fmt.Errorf("%w: no count", errTriggers)
+		return nil, nil, fmt.Errorf("%w: no count", errTriggers)
 	}
 	n := binary.LittleEndian.Uint32(b)
 	b = b[4:]
 	if n > maxTriggerPhrases || int(n) > len(b)/5 {
-		return nil, fmt.Errorf("%w: %d phrases", errTriggers, n)
+		return nil, nil, fmt.Errorf("%w: %d phrases", errTriggers, n)
 	}
 	out := make([]string, 0, n)
 	for i := range n {
 		if len(b) < 4 {
-			return nil, fmt.Errorf("%w: phrase %d cut short", errTriggers, i)
+			return nil, nil, fmt.Errorf("%w: phrase %d cut short", errTriggers, i)
 		}
 		l := binary.LittleEndian.Uint32(b)
 		b = b[4:]
 		if l == 0 || l > maxTriggerPhrase || int(l) > len(b) {
-			return nil, fmt.Errorf("%w: phrase %d of %d bytes", errTriggers, i, l)
+			return nil, nil, fmt.Errorf("%w: phrase %d of %d bytes", errTriggers, i, l)
 		}
 		out = append(out, string(b[:l]))
 		b = b[l:]
 	}
-	if len(b) > 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the phrases", errTriggers, len(b))
-	}
-	return out, nil
+	return out, b, nil
 }
 
-// triggerSet is one tenant's trigger phrases; a nil *triggerSet runs the
-// guest on every text.
-type triggerSet struct{ set *phrase.Set }
+// triggerSet is one tenant's trigger phrases and what the guest answers
+// without them; a nil *triggerSet runs the guest on every text.
+type triggerSet struct {
+	phrases []string
+	set     *phrase.Set
+	answer  *standingAnswer // nil: pass with no labels (ABI 1.2)
+}
 
-func newTriggerSet(phrases []string) *triggerSet { return &triggerSet{phrase.New(phrases)} }
+func newTriggerSet(phrases []string) *triggerSet {
+	return &triggerSet{phrases: phrases, set: phrase.New(phrases)}
+}
 
 // skips reports whether the guest need not see text: none of the phrases
 // occurs in the text the guest would get (invalid UTF-8 bytes become
-// U+FFFD, as the envelope encodings do) lower-cased as strings.ToLower.
+// U+FFFD, as the envelope encodings do) lower-cased as strings.ToLower,
+// or folded as phrase.AppendFold when the standing answer says so.
 func (t *triggerSet) skips(text string) bool {
 	if t == nil {
 		return false
 	}
-	if !utf8.ValidString(text) {
-		text = string([]rune(text))
-	}
+	text = guestView(text)
 	var a [512]byte
+	if t.answer != nil && t.answer.fold {
+		return !t.set.Contains(phrase.AppendFold(a[:0], text))
+	}
 	return !t.set.Contains(phrase.AppendLower(a[:0], text))
+}
+
+// skip returns the guest's result for env without calling it, or false
+// when the guest must be called: a phrase occurs in the text, or the
+// standing answer's conditions do not hold.
+func (t *triggerSet) skip(env *chat.Envelope) (Result, bool) {
+	if !t.skips(env.Message.Text) {
+		return Result{}, false
+	}
+	return t.answer.answer(env)
 }
 
 // triggerCache holds a deployment's answers by tenant.
@@ -112,7 +144,7 @@ func (c *triggerCache) put(tenant string, t *triggerSet) {
 
 // filtered reports whether calls of hook may be skipped by d's triggers.
 func (d *deployment) filtered(hook Hook) bool {
-	return d.triggersFn && hook != HookEvent
+	return d.triggersFn && hook != HookEvent && !d.settings.AlwaysCall
 }
 
 // askTriggers calls in's kefu_triggers for tenant and caches the answer. A
@@ -137,11 +169,9 @@ func (h *Host) askTriggers(ctx context.Context, d *deployment, in *instance, ten
 		if !ok {
 			return nil, &callError{KindOutput, fmt.Errorf("kefu_triggers answer %#x+%d outside memory", r>>32, uint32(r))}
 		}
-		phrases, err := parseTriggers(b)
-		if err != nil {
+		var err error
+		if t, err = parseTriggers(b); err != nil {
 			h.log.Warn("plugin triggers ignored", "plugin", d.name, "region", d.region, "version", d.version, "err", err)
-		} else {
-			t = newTriggerSet(phrases)
 		}
 	}
 	if err := freeInput(ctx, in, ptr); err != nil {

@@ -25,6 +25,11 @@
 //
 // Config: resident, strip_labels, erasure ("escalate" | "label").
 //
+// Standing answer (plugins/ABI.md section 2.2): for a text without an
+// erasure phrase whose label pii_checked lists every resident type, the
+// result is always the same labels (residency, stripped labels), so the
+// plugin tells the host, which then applies them without calling it.
+//
 // Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o gdpr-residency.wasm .
 package main
 
@@ -33,6 +38,9 @@ import "github.com/kefu-io/kefu/plugins/pdk"
 func init() {
 	pdk.Declare(pdk.PolicyFailClosed) // it protects data: never skipped when it fails
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result { return inbound(env, instanceRules()) })
+	// The host answers for it when a text holds no erasure phrase and
+	// label pii_checked lists every resident type (ABI 1.3).
+	pdk.TriggersWith(func(string) ([]string, *pdk.Standing) { return erasurePhrases, standing(instanceRules()) })
 	pdk.OnEvent(func(env *pdk.Envelope) pdk.Result { return event(env) })
 }
 

@@ -139,3 +139,26 @@ func event(env *pdk.Envelope) pdk.Result {
 	pdk.Logf(pdk.LevelInfo, "gdpr-residency: erasure of conversation %s handled at the edge", env.Message.ConversationID)
 	return pdk.Pass().WithLabel("erasure_edge", "done")
 }
+
+// standing is what inbound returns for r on a text without an erasure
+// phrase (isErasure false) that needs no scan (pii_checked lists every
+// resident type): the stripped labels, then residency = the envelope's
+// region, which wins over a strip of the same key as in inbound.
+func standing(r rules) *pdk.Standing {
+	s := &pdk.Standing{Fold: true} // isErasure matches the folded text
+	if len(r.resident) > 0 {
+		items := make([]string, len(r.resident))
+		for i, t := range r.resident {
+			items[i] = string(t)
+		}
+		s.Require(pii.LabelChecked, items...)
+	}
+	seen := map[string]bool{"residency": true}
+	for _, k := range r.stripLabels {
+		if !seen[k] {
+			seen[k] = true
+			s.Strip(k)
+		}
+	}
+	return s.SetField("residency", "region")
+}

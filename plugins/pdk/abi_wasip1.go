@@ -39,17 +39,17 @@ func kefuAlloc(n int32) uint32 {
 }
 
 // kefu_triggers: the tenant's trigger phrases (ABI.md section 2.1,
-// Triggers); 0 without them.
+// Triggers) and standing answer (section 2.2, TriggersWith); 0 without them.
 //
 //go:wasmexport kefu_triggers
 func kefuTriggers(ptr, n uint32) uint64 {
-	if triggersFn == nil {
+	if triggersFn == nil && triggersWithFn == nil {
 		return 0
 	}
 	if len(inBuf) == 0 || uint32(uintptr(unsafe.Pointer(&inBuf[0]))) != ptr || int(n) > len(inBuf) {
 		panic("pdk: host passed a buffer kefu_alloc did not return")
 	}
-	out, ok := EncodeTriggers(outBuf[:0], triggersFn(string(inBuf[:n])))
+	out, ok := encodeTriggerAnswer(outBuf[:0], string(inBuf[:n]))
 	if !ok {
 		return 0
 	}

@@ -1,0 +1,126 @@
+package pluginhost
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/plugins/pii/piieval"
+)
+
+// TestStandingAnswerMatchesGuest runs the built gdpr-residency plugin in
+// the host with several configs, each twice: as deployed, where the host
+// answers for the guest by its standing answer (plugins/ABI.md section
+// 2.2) when the text holds no erasure phrase and pii_checked covers the
+// resident types, and with AlwaysCall, where every message enters the
+// guest. On every text of the PII sets and of erasure cases, as sent and
+// as pii-redact (also built) leaves it, under varied labels and regions,
+// the two results must be equal field by field (the labels a result
+// deletes included, not only the envelope they leave), and the host must
+// have answered for the guest on most of them.
+func TestStandingAnswerMatchesGuest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two plugins and runs every PII set")
+	}
+	configs := map[string]map[string]string{
+		"default":  nil,
+		"phone":    {"resident": "phone,phone"},
+		"none":     {"resident": ""},
+		"label":    {"erasure": "label", "strip_labels": "residency,ip,ip,geo,shopper_fields"},
+		"badstrip": {"strip_labels": "IP,geo"}, // a key no result can carry: no standing answer
+	}
+	cfg := Config{Regions: map[string]Region{"pii": {
+		Pipelines: map[Hook][]string{HookInbound: {"pii-redact"}},
+		Plugins:   map[string]Plugin{"pii-redact": {}},
+	}}}
+	for name, c := range configs {
+		for _, always := range []bool{false, true} {
+			cfg.Regions[answerRegion(name, always)] = Region{
+				Pipelines: map[Hook][]string{HookInbound: {"gdpr-residency"}},
+				Plugins:   map[string]Plugin{"gdpr-residency": {Config: c, AlwaysCall: always}},
+			}
+		}
+	}
+	h, _ := testHost(t, cfg, map[string][]byte{
+		"pii-redact":     wasmOf(t, filepath.Join("..", "..", "plugins", "pii-redact")),
+		"gdpr-residency": wasmOf(t, filepath.Join("..", "..", "plugins", "gdpr-residency")),
+	})
+	h.log = slog.New(slog.NewTextHandler(io.Discard, nil)) // not 100,000 debug lines in memory
+
+	files, err := filepath.Glob("../../plugins/pii/testdata/*.jsonl")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no PII sets: %v", err)
+	}
+	exs, err := piieval.ReadFiles(files...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"Please DELETE my   data now", "delete\u00a0my\tdata", "请删除我的数据，手机13812345678", "Bitte meine Daten LÖSCHEN!",
+		"DROIT À L’OUBLI", "delete my dat a", "where is my order 12345", "\xffdelete my data\xfe", "forget\n\nme please",
+		"my data plan is slow", "删除购物车里的商品", "",
+	}
+	for _, ex := range exs {
+		texts = append(texts, ex.Text)
+	}
+	all := "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"
+	labelSets := []map[string]string{
+		nil,
+		{"ip": "1.2.3.4", "geo": "DE", "sku": "A1"},
+		{"pii_checked": all, "ip": "1.2.3.4", "residency": "us"},
+		{"pii_checked": "PHONE", "email": "a@b.de"},
+		{"pii_checked": "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT", "pii": "EMAIL"},
+		{"pii_checked": all + ",\xff", "shopper_fields": "page", "page": "call 13812345678"},
+	}
+	envRegions := []string{"eu", "", "e\xffu", "eu-central"}
+	ctx := context.Background()
+	slot := func(region string) *slot { return h.pipelines[region][HookInbound][0] }
+	call := func(region string, env chat.Envelope) (Result, error) {
+		res, _, err := h.call(ctx, slot(region), HookInbound, &env, &encodings{env: &env})
+		return res, err
+	}
+	n := 0
+	for i, text := range texts {
+		env := envelope(text)
+		env.Labels, env.Region = labelSets[i%len(labelSets)], envRegions[i%len(envRegions)]
+		redacted, err := h.Run(ctx, "pii", HookInbound, env)
+		if err != nil {
+			t.Fatalf("pii-redact %q: %v", text, err)
+		}
+		for _, in := range []chat.Envelope{env, redacted.Envelope} {
+			for name := range configs {
+				got, gerr := call(answerRegion(name, false), in)
+				want, werr := call(answerRegion(name, true), in)
+				if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s %q labels %q region %q:\nanswered %+v (%v)\nguest    %+v (%v)", name, in.Message.Text, in.Labels, in.Region, got, gerr, want, werr)
+				}
+				n++
+			}
+		}
+	}
+	t.Logf("%d results equal both ways", n)
+	for name := range configs {
+		if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion(name, true))); s != 0 {
+			t.Errorf("%s: always_call skipped %v calls", name, s)
+		}
+		t.Logf("%s: the host answered %v of %d", name, metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion(name, false))), 2*len(texts))
+	}
+	// pii-redact leaves every text checked: only erasure phrases reach the guest.
+	if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion("default", false))); s < float64(len(texts)-20) {
+		t.Errorf("default: the host answered %v of %d texts", s, 2*len(texts))
+	}
+	if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion("badstrip", false))); s != 0 {
+		t.Errorf("badstrip: the host answered %v texts without a standing answer", s)
+	}
+}
+
+func answerRegion(config string, always bool) string {
+	if always {
+		return config + "-called"
+	}
+	return config + "-answered"
+}

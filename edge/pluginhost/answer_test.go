@@ -1,0 +1,163 @@
+package pluginhost
+
+import (
+	"encoding/binary"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/plugins/pdk"
+)
+
+// toPDK is a parsed standing answer as the PDK's type, to re-encode it.
+func (a *standingAnswer) toPDK() *pdk.Standing {
+	s := &pdk.Standing{Fold: a.fold}
+	for _, l := range a.labels {
+		s.Labels = append(s.Labels, pdk.StandingLabel{Op: pdk.LabelOp(l.op), Key: l.key, Value: l.value})
+	}
+	for _, c := range a.conds {
+		s.Needs = append(s.Needs, pdk.Covers{Label: c.key, Items: c.items})
+	}
+	return s
+}
+
+func encodeStanding(t testing.TB, s *pdk.Standing) []byte {
+	t.Helper()
+	b, ok := pdk.EncodeStanding(nil, s)
+	if !ok {
+		t.Fatalf("EncodeStanding refused %+v", s)
+	}
+	return b
+}
+
+// raw builds a standing answer's bytes by hand, for what the PDK refuses
+// to encode.
+func raw(parts ...any) []byte {
+	var b []byte
+	for _, p := range parts {
+		switch v := p.(type) {
+		case uint32:
+			b = binary.LittleEndian.AppendUint32(b, v)
+		case byte:
+			b = append(b, v)
+		case string:
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return b
+}
+
+func TestParseAnswer(t *testing.T) {
+	good := (&pdk.Standing{Fold: true}).Strip("ip").SetField("residency", "region").Set("x", "1").Require("pii_checked", "EMAIL", "PHONE")
+	if a, err := parseAnswer(encodeStanding(t, good)); err != nil || !reflect.DeepEqual(a.toPDK(), good) {
+		t.Fatalf("round trip: %+v %v", a, err)
+	}
+	for _, tc := range []struct {
+		name, in, err string
+	}{
+		{"empty", "", "flags cut short"},
+		{"unknown flag", string(raw(uint32(2), uint32(0), uint32(0))), "unknown flags"},
+		{"too many labels", string(raw(uint32(0), uint32(33))), "33 labels"},
+		{"bad key", string(raw(uint32(0), uint32(1), byte(0), "IP", "", uint32(0))), `label key "IP"`},
+		{"key twice", string(raw(uint32(0), uint32(2), byte(2), "ip", "", byte(0), "ip", "x", uint32(0))), `label "ip" twice`},
+		{"unknown op", string(raw(uint32(0), uint32(1), byte(3), "ip", "", uint32(0))), "unknown op 3"},
+		{"unknown field", string(raw(uint32(0), uint32(1), byte(1), "r", "text", uint32(0))), `unknown field "text"`},
+		{"strip with value", string(raw(uint32(0), uint32(1), byte(2), "ip", "x", uint32(0))), "stripped with a value"},
+		{"value not UTF-8", string(raw(uint32(0), uint32(1), byte(0), "k", "\xff", uint32(0))), "not UTF-8"},
+		{"value too long", string(raw(uint32(0), uint32(1), byte(0), "k", strings.Repeat("v", 1025), uint32(0))), "label value of 1025 bytes"},
+		{"value past the end", string(raw(uint32(0), uint32(1), byte(0), "k", uint32(9), "ab")), "label value of 9 bytes"},
+		{"no conditions count", string(raw(uint32(0), uint32(0))), "condition count cut short"},
+		{"too many conditions", string(raw(uint32(0), uint32(0), uint32(33))), "33 conditions"},
+		{"condition without items", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(0))), "with 0 items"},
+		{"item with a comma", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(1), "A,B")), `item "A,B"`},
+		{"empty item", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(1), "")), `item ""`},
+		{"bad condition key", string(raw(uint32(0), uint32(0), uint32(1), "Pii", uint32(1), "A")), `condition key "Pii"`},
+		{"trailing", string(append(encodeStanding(t, good), 0)), "1 bytes after"},
+	} {
+		a, err := parseAnswer([]byte(tc.in))
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: %+v, %v; want an error with %q", tc.name, a, err, tc.err)
+		}
+	}
+}
+
+// TestStandingAnswer: conditions read the label as the guest sees it,
+// strips apply to present labels only, a field label takes the envelope's
+// value as the guest receives it, and a value the result could not carry
+// sends the message to the guest.
+func TestStandingAnswer(t *testing.T) {
+	a, err := parseAnswer(encodeStanding(t, (&pdk.Standing{}).Strip("ip").Strip("geo").SetField("residency", "region").Require("pii_checked", "PHONE", "EMAIL")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := func(region string, labels map[string]string) *chat.Envelope {
+		e := envelope("hi")
+		e.Region, e.Labels = region, labels
+		return &e
+	}
+	for _, tc := range []struct {
+		name string
+		env  *chat.Envelope
+		want map[string]string
+		ok   bool
+	}{
+		{"covered", env("eu", map[string]string{"pii_checked": "EMAIL,ID,PHONE", "ip": "1.2.3.4"}), map[string]string{"ip": "", "residency": "eu"}, true},
+		{"not covered", env("eu", map[string]string{"pii_checked": "EMAIL,ID"}), nil, false},
+		{"no label", env("eu", nil), nil, false},
+		{"prefix is no item", env("eu", map[string]string{"pii_checked": "EMAILS,PHONE"}), nil, false},
+		{"empty region deletes", env("", map[string]string{"pii_checked": "PHONE,EMAIL"}), map[string]string{"residency": ""}, true},
+		{"invalid UTF-8", env("e\xffu", map[string]string{"pii_checked": "PHONE,EMAIL", "geo": ""}), map[string]string{"geo": "", "residency": "e\ufffdu"}, true},
+		{"region too long", env(strings.Repeat("r", 1025), map[string]string{"pii_checked": "PHONE,EMAIL"}), nil, false},
+	} {
+		got, ok := a.answer(tc.env)
+		if ok != tc.ok || ok && (got.Verdict != Pass || !reflect.DeepEqual(got.Labels, tc.want)) {
+			t.Errorf("%s: %+v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+	var none *standingAnswer
+	if got, ok := none.answer(env("eu", nil)); !ok || got.Verdict != Pass || got.Labels != nil {
+		t.Errorf("no standing answer: %+v %v", got, ok)
+	}
+	nolabels, err := parseAnswer(encodeStanding(t, (&pdk.Standing{}).Strip("ip")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := nolabels.answer(env("eu", nil)); !ok || got.Labels != nil {
+		t.Errorf("nothing to strip: %+v %v", got, ok)
+	}
+}
+
+// FuzzParseAnswer: any bytes parse or fail without panicking, what parses
+// is within the bounds and re-encodes (pdk.EncodeStanding) to the same
+// bytes, and what the PDK encodes parses back to it.
+func FuzzParseAnswer(f *testing.F) {
+	good, _ := pdk.EncodeStanding(nil, (&pdk.Standing{Fold: true}).Strip("ip").SetField("residency", "region").Require("pii_checked", "PHONE"))
+	f.Add(good, "ip", "region", "PHONE")
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "", "", "")
+	f.Add(raw(uint32(1), uint32(1), byte(0), "k", "v", uint32(1), "c", uint32(2), "A", "B"), "K", "text", "a,b")
+	f.Fuzz(func(t *testing.T, b []byte, key, field, item string) {
+		if a, err := parseAnswer(b); err == nil {
+			if len(a.labels) > maxLabels || len(a.conds) > maxAnswerConds {
+				t.Fatalf("%x: out of bounds: %+v", b, a)
+			}
+			again, ok := pdk.EncodeStanding(nil, a.toPDK())
+			if !ok || string(again) != string(b) {
+				t.Fatalf("%x parsed to %+v, which encodes to %x (%v)", b, a, again, ok)
+			}
+		}
+		s := (&pdk.Standing{}).Strip(key).SetField("residency", field).Require("pii_checked", item)
+		enc, ok := pdk.EncodeStanding(nil, s)
+		if !ok {
+			return
+		}
+		a, err := parseAnswer(enc)
+		if err != nil {
+			t.Fatalf("EncodeStanding(%+v) does not parse: %v", s, err)
+		}
+		if !reflect.DeepEqual(a.toPDK(), s) {
+			t.Fatalf("round trip %+v -> %+v", s, a.toPDK())
+		}
+	})
+}
