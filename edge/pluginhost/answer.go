@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/plugins/pii"
 )
 
 // Standing answers (plugins/ABI.md section 2.2, ABI 1.3): after its trigger
@@ -33,10 +34,17 @@ const (
 	opStrip = 2 // delete the label when the envelope has it
 )
 
-// answerFlagFold: the phrases match the text lower-cased with every run of
-// white space written as one space (phrase.AppendFold) instead of only
-// lower-cased.
-const answerFlagFold = 1
+// Flags of a standing answer.
+const (
+	// answerFlagFold: the phrases match the text lower-cased with every
+	// run of white space written as one space (phrase.AppendFold) instead
+	// of only lower-cased.
+	answerFlagFold = 1
+	// answerFlagScan: the answer holds only when the host's detector
+	// (pii_scan with the types and locales after the conditions) finds no
+	// span in the text.
+	answerFlagScan = 2
+)
 
 // answerFields are the envelope fields an opField label may take, as the
 // guest receives them.
@@ -54,7 +62,7 @@ type answerLabel struct {
 }
 
 // answerCond holds when the label key's value, split at commas, contains
-// every item.
+// every item; without items, when the label is absent or empty.
 type answerCond struct {
 	key   string
 	items []string
@@ -66,6 +74,11 @@ type standingAnswer struct {
 	fold   bool
 	labels []answerLabel
 	conds  []answerCond
+	// scan: the text must hold no span of the detector run as pii_scan
+	// with scanTypes and scanLocales (scanOpts)
+	scan                   bool
+	scanTypes, scanLocales string
+	scanOpts               pii.Options
 }
 
 // answerReader reads the little-endian layout of section 2.2.
@@ -123,15 +136,16 @@ func (r *answerReader) fail(format string, args ...any) {
 
 // parseAnswer decodes a standing answer: u32 flags, u32 label count, the
 // labels (u8 op, key, value), u32 condition count, the conditions (key,
-// u32 item count, items), strings as u32 length and bytes; nothing after.
+// u32 item count, items), with flag scan the detector's types and
+// locales, strings as u32 length and bytes; nothing after.
 func parseAnswer(b []byte) (*standingAnswer, error) {
 	r := &answerReader{b: b}
 	a := &standingAnswer{}
 	flags := r.u32("flags")
-	if flags&^answerFlagFold != 0 {
+	if flags&^(answerFlagFold|answerFlagScan) != 0 {
 		r.fail("unknown flags %#x", flags)
 	}
-	a.fold = flags&answerFlagFold != 0
+	a.fold, a.scan = flags&answerFlagFold != 0, flags&answerFlagScan != 0
 	n := r.u32("label count")
 	if n > maxLabels {
 		r.fail("%d labels over %d", n, maxLabels)
@@ -149,6 +163,10 @@ func parseAnswer(b []byte) (*standingAnswer, error) {
 	}
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		a.conds = append(a.conds, r.cond())
+	}
+	if a.scan {
+		a.scanTypes, a.scanLocales = r.str("scan types", maxPIIList), r.str("scan locales", maxPIIList)
+		a.scanOpts = scanOptions(a.scanTypes, a.scanLocales)
 	}
 	if r.err == nil && len(r.b) > 0 {
 		r.fail("%d bytes after the standing answer", len(r.b))
@@ -191,7 +209,7 @@ func (r *answerReader) cond() answerCond {
 		r.fail("condition key %q", c.key)
 	}
 	n := r.u32("item count")
-	if n == 0 || n > maxCondItems {
+	if n > maxCondItems {
 		r.fail("condition %q with %d items", c.key, n)
 	}
 	for i := uint32(0); i < n && r.err == nil; i++ {
@@ -213,10 +231,11 @@ func guestView(s string) string {
 	return string([]rune(s))
 }
 
-// covered reports whether label, split at commas, holds every item.
+// covered reports whether label, split at commas, holds every item; with
+// no items, whether label is empty.
 func covered(label string, items []string) bool {
-	if label == "" {
-		return false
+	if len(items) == 0 || label == "" {
+		return len(items) == 0 && label == ""
 	}
 	for _, it := range items {
 		found := false
@@ -232,17 +251,26 @@ func covered(label string, items []string) bool {
 	return true
 }
 
+// prescan is the detector's answer for a text the host scanned for a
+// standing answer and found spans in: the guest's own pii_scan of the same
+// text and lists gets it without a second scan (hostPIIScan).
+type prescan struct {
+	text, types, locales string
+	out                  []byte // the pii_scan answer
+}
+
 // answer returns the guest's result for env, whose text holds none of the
-// trigger phrases, or false when a condition fails or a label taken from
-// the envelope would not be a valid result (then the guest is called and
-// decides, or fails, itself). A nil answer is ABI 1.2's: pass, no labels.
-func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool) {
+// trigger phrases, or false when a condition fails, the detector finds a
+// span (then with what it found), or a label taken from the envelope
+// would not be a valid result (then the guest is called and decides, or
+// fails, itself). A nil answer is ABI 1.2's: pass, no labels.
+func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool, *prescan) {
 	if a == nil {
-		return Result{Verdict: Pass}, true
+		return Result{Verdict: Pass}, true, nil
 	}
 	for _, c := range a.conds {
 		if !covered(guestView(env.Labels[c.key]), c.items) {
-			return Result{}, false
+			return Result{}, false, nil
 		}
 	}
 	var labels map[string]string
@@ -251,7 +279,7 @@ func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool) {
 		switch l.op {
 		case opField:
 			if v = guestView(answerFields[l.value](env)); len(v) > maxLabelValueLen {
-				return Result{}, false
+				return Result{}, false, nil
 			}
 		case opStrip:
 			if _, ok := env.Labels[l.key]; !ok {
@@ -263,5 +291,14 @@ func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool) {
 		}
 		labels[l.key] = v
 	}
-	return Result{Verdict: Pass, Labels: labels}, true
+	if a.scan {
+		text := guestView(env.Message.Text)
+		if len(text) > maxPIIText { // pii_scan refuses it: the guest scans itself
+			return Result{}, false, nil
+		}
+		if spans := pii.Scan(text, a.scanOpts); len(spans) > 0 {
+			return Result{}, false, &prescan{text, a.scanTypes, a.scanLocales, appendPIISpans(nil, spans)}
+		}
+	}
+	return Result{Verdict: Pass, Labels: labels}, true, nil
 }

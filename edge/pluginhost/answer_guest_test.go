@@ -6,18 +6,20 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/plugins/pii/piieval"
 )
 
-// TestStandingAnswerMatchesGuest runs the built gdpr-residency plugin in
-// the host with several configs, each twice: as deployed, where the host
+// TestStandingAnswerMatchesGuest runs the built gdpr-residency and
+// pii-redact plugins in the host with several configs, each twice: as deployed, where the host
 // answers for the guest by its standing answer (plugins/ABI.md section
 // 2.2) when the text holds no erasure phrase and pii_checked covers the
-// resident types, and with AlwaysCall, where every message enters the
-// guest. On every text of the PII sets and of erasure cases, as sent and
+// resident types (pii-redact: when the host's detector finds nothing and
+// no shopper_fields label is set; else the guest gets the host's scan),
+// and with AlwaysCall, where every message enters the guest. On every text of the PII sets and of erasure cases, as sent and
 // as pii-redact (also built) leaves it, under varied labels and regions,
 // the two results must be equal field by field (the labels a result
 // deletes included, not only the envelope they leave), and the host must
@@ -32,16 +34,25 @@ func TestStandingAnswerMatchesGuest(t *testing.T) {
 		"none":     {"resident": ""},
 		"label":    {"erasure": "label", "strip_labels": "residency,ip,ip,geo,shopper_fields"},
 		"badstrip": {"strip_labels": "IP,geo"}, // a key no result can carry: no standing answer
+		// pii-redact: the host answers when its detector finds nothing
+		"pii-all":        nil,
+		"pii-restricted": {"types": "phone,address,id", "locales": "de,zh"},
+	}
+	pluginOf := func(config string) string {
+		if strings.HasPrefix(config, "pii-") {
+			return "pii-redact"
+		}
+		return "gdpr-residency"
 	}
 	cfg := Config{Regions: map[string]Region{"pii": {
 		Pipelines: map[Hook][]string{HookInbound: {"pii-redact"}},
-		Plugins:   map[string]Plugin{"pii-redact": {}},
+		Plugins:   map[string]Plugin{"pii-redact": {AlwaysCall: true}},
 	}}}
 	for name, c := range configs {
 		for _, always := range []bool{false, true} {
 			cfg.Regions[answerRegion(name, always)] = Region{
-				Pipelines: map[Hook][]string{HookInbound: {"gdpr-residency"}},
-				Plugins:   map[string]Plugin{"gdpr-residency": {Config: c, AlwaysCall: always}},
+				Pipelines: map[Hook][]string{HookInbound: {pluginOf(name)}},
+				Plugins:   map[string]Plugin{pluginOf(name): {Config: c, AlwaysCall: always}},
 			}
 		}
 	}
@@ -103,15 +114,23 @@ func TestStandingAnswerMatchesGuest(t *testing.T) {
 		}
 	}
 	t.Logf("%d results equal both ways", n)
+	answered := func(name string, always bool) float64 {
+		return metricValue(h.metrics.skipped.WithLabelValues(pluginOf(name), answerRegion(name, always)))
+	}
 	for name := range configs {
-		if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion(name, true))); s != 0 {
+		if s := answered(name, true); s != 0 {
 			t.Errorf("%s: always_call skipped %v calls", name, s)
 		}
-		t.Logf("%s: the host answered %v of %d", name, metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion(name, false))), 2*len(texts))
+		t.Logf("%s: the host answered %v of %d", name, answered(name, false), 2*len(texts))
 	}
 	// pii-redact leaves every text checked: only erasure phrases reach the guest.
-	if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion("default", false))); s < float64(len(texts)-20) {
+	if s := answered("default", false); s < float64(len(texts)-20) {
 		t.Errorf("default: the host answered %v of %d texts", s, 2*len(texts))
+	}
+	// pii-redact: the sets' texts mostly hold personal data, the redacted
+	// ones none the detector finds again (placeholders).
+	if s := answered("pii-all", false); s < float64(len(texts))/2 {
+		t.Errorf("pii-all: the host answered %v of %d texts", s, 2*len(texts))
 	}
 	if s := metricValue(h.metrics.skipped.WithLabelValues("gdpr-residency", answerRegion("badstrip", false))); s != 0 {
 		t.Errorf("badstrip: the host answered %v texts without a standing answer", s)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/plugins/pdk"
+	"github.com/kefu-io/kefu/plugins/pii"
 )
 
 // toPDK is a parsed standing answer as the PDK's type, to re-encode it.
@@ -18,6 +19,9 @@ func (a *standingAnswer) toPDK() *pdk.Standing {
 	}
 	for _, c := range a.conds {
 		s.Needs = append(s.Needs, pdk.Covers{Label: c.key, Items: c.items})
+	}
+	if a.scan {
+		s.NoSpans(splitComma(a.scanTypes), splitComma(a.scanLocales))
 	}
 	return s
 }
@@ -50,7 +54,8 @@ func raw(parts ...any) []byte {
 }
 
 func TestParseAnswer(t *testing.T) {
-	good := (&pdk.Standing{Fold: true}).Strip("ip").SetField("residency", "region").Set("x", "1").Require("pii_checked", "EMAIL", "PHONE")
+	good := (&pdk.Standing{Fold: true}).Strip("ip").SetField("residency", "region").Set("x", "1").Require("pii_checked", "EMAIL", "PHONE").
+		Require("shopper_fields").NoSpans([]string{"PHONE", "EMAIL"}, []string{"de"})
 	if a, err := parseAnswer(encodeStanding(t, good)); err != nil || !reflect.DeepEqual(a.toPDK(), good) {
 		t.Fatalf("round trip: %+v %v", a, err)
 	}
@@ -58,7 +63,9 @@ func TestParseAnswer(t *testing.T) {
 		name, in, err string
 	}{
 		{"empty", "", "flags cut short"},
-		{"unknown flag", string(raw(uint32(2), uint32(0), uint32(0))), "unknown flags"},
+		{"unknown flag", string(raw(uint32(4), uint32(0), uint32(0))), "unknown flags"},
+		{"scan without lists", string(raw(uint32(2), uint32(0), uint32(0))), "scan types cut short"},
+		{"scan list too long", string(raw(uint32(2), uint32(0), uint32(0), strings.Repeat("A", 1025), "")), "scan types of 1025 bytes"},
 		{"too many labels", string(raw(uint32(0), uint32(33))), "33 labels"},
 		{"bad key", string(raw(uint32(0), uint32(1), byte(0), "IP", "", uint32(0))), `label key "IP"`},
 		{"key twice", string(raw(uint32(0), uint32(2), byte(2), "ip", "", byte(0), "ip", "x", uint32(0))), `label "ip" twice`},
@@ -70,7 +77,7 @@ func TestParseAnswer(t *testing.T) {
 		{"value past the end", string(raw(uint32(0), uint32(1), byte(0), "k", uint32(9), "ab")), "label value of 9 bytes"},
 		{"no conditions count", string(raw(uint32(0), uint32(0))), "condition count cut short"},
 		{"too many conditions", string(raw(uint32(0), uint32(0), uint32(33))), "33 conditions"},
-		{"condition without items", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(0))), "with 0 items"},
+		{"too many items", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(65))), "with 65 items"},
 		{"item with a comma", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(1), "A,B")), `item "A,B"`},
 		{"empty item", string(raw(uint32(0), uint32(0), uint32(1), "pii_checked", uint32(1), "")), `item ""`},
 		{"bad condition key", string(raw(uint32(0), uint32(0), uint32(1), "Pii", uint32(1), "A")), `condition key "Pii"`},
@@ -111,20 +118,50 @@ func TestStandingAnswer(t *testing.T) {
 		{"invalid UTF-8", env("e\xffu", map[string]string{"pii_checked": "PHONE,EMAIL", "geo": ""}), map[string]string{"geo": "", "residency": "e\ufffdu"}, true},
 		{"region too long", env(strings.Repeat("r", 1025), map[string]string{"pii_checked": "PHONE,EMAIL"}), nil, false},
 	} {
-		got, ok := a.answer(tc.env)
+		got, ok, _ := a.answer(tc.env)
 		if ok != tc.ok || ok && (got.Verdict != Pass || !reflect.DeepEqual(got.Labels, tc.want)) {
 			t.Errorf("%s: %+v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
 		}
 	}
+	scan, err := parseAnswer(encodeStanding(t, (&pdk.Standing{}).Set("pii_checked", "PHONE").Require("shopper_fields").NoSpans([]string{"PHONE"}, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		env    *chat.Envelope
+		ok     bool
+		spans  int // in the prescan handed to the guest
+		labels map[string]string
+	}{
+		{"no phone", env("eu", nil), true, 0, map[string]string{"pii_checked": "PHONE"}},
+		{"shopper fields", env("eu", map[string]string{"shopper_fields": "page"}), false, 0, nil},
+		{"empty shopper fields", env("eu", map[string]string{"shopper_fields": ""}), true, 0, map[string]string{"pii_checked": "PHONE"}},
+	} {
+		got, ok, pre := scan.answer(tc.env)
+		if ok != tc.ok || pre != nil || ok && !reflect.DeepEqual(got.Labels, tc.labels) {
+			t.Errorf("%s: %+v %v %+v", tc.name, got, ok, pre)
+		}
+	}
+	phone := env("eu", nil)
+	phone.Message.Text = "call +49 170 1234567 or a@b.de"
+	if got, ok, pre := scan.answer(phone); ok || pre == nil || pre.text != phone.Message.Text || pre.types != "PHONE" || pre.locales != "" ||
+		string(pre.out) != string(appendPIISpans(nil, pii.Scan(phone.Message.Text, pii.Options{Types: []pii.Type{pii.Phone}}))) {
+		t.Errorf("a phone: %+v %v %+v", got, ok, pre)
+	}
+	phone.Message.Text = strings.Repeat("x", maxPIIText+1)
+	if got, ok, pre := scan.answer(phone); ok || pre != nil {
+		t.Errorf("a text pii_scan refuses: %+v %v %+v", got, ok, pre)
+	}
 	var none *standingAnswer
-	if got, ok := none.answer(env("eu", nil)); !ok || got.Verdict != Pass || got.Labels != nil {
+	if got, ok, _ := none.answer(env("eu", nil)); !ok || got.Verdict != Pass || got.Labels != nil {
 		t.Errorf("no standing answer: %+v %v", got, ok)
 	}
 	nolabels, err := parseAnswer(encodeStanding(t, (&pdk.Standing{}).Strip("ip")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := nolabels.answer(env("eu", nil)); !ok || got.Labels != nil {
+	if got, ok, _ := nolabels.answer(env("eu", nil)); !ok || got.Labels != nil {
 		t.Errorf("nothing to strip: %+v %v", got, ok)
 	}
 }

@@ -759,10 +759,13 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 }
 
 func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
-	ask := false // the tenant's triggers are not known yet
+	ask := false     // the tenant's triggers are not known yet
+	var pre *prescan // the host's scan for the standing answer
 	if d.filtered(hook) {
 		t, ok := d.triggers.get(env.Tenant)
-		if res, skip := t.skip(env); ok && skip {
+		var skip bool
+		var res Result
+		if res, skip, pre = t.skip(env); ok && skip {
 			d.skipped.Inc()
 			return res, nil
 		}
@@ -790,11 +793,11 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 	}
 	st := &in.state
 	st.active, st.tenant, st.conv, st.pending, st.logLines, st.hostWait = true, env.Tenant, env.Message.ConversationID, nil, 0, 0
-	st.visitor, st.piiBytes = env.Visitor, 0
+	st.visitor, st.piiBytes, st.prescan = env.Visitor, 0, pre
 	start := time.Now()
 	res, err := h.invokeFiltered(withState(cctx, st), d, in, hook, env, enc, ask)
 	elapsed := time.Since(start)
-	st.active, st.pending = false, nil
+	st.active, st.pending, st.prescan = false, nil, nil
 	d.latency.Observe(elapsed.Seconds())
 	h.quotas.addCPU(env.Tenant, elapsed-st.hostWait)
 	if err != nil {
@@ -816,10 +819,12 @@ func (h *Host) invokeFiltered(ctx context.Context, d *deployment, in *instance, 
 		if err != nil {
 			return Result{}, err
 		}
-		if res, skip := t.skip(env); skip {
+		res, skip, pre := t.skip(env)
+		if skip {
 			d.skipped.Inc()
 			return res, nil
 		}
+		in.state.prescan = pre
 	}
 	return h.invoke(ctx, d, in, hook, enc)
 }

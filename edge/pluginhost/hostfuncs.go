@@ -53,6 +53,7 @@ type callState struct {
 	hostWait time.Duration // time spent waiting on host HTTP
 	piiBytes int           // text scanned by pii_scan in this call
 	piiOut   []byte        // pii_scan's answer buffer, reused across calls
+	prescan  *prescan      // the host's scan of this call's text (standing answer), or nil
 }
 
 type stateKey struct{}

@@ -54,19 +54,30 @@ func (h *Host) hostPIIScan(ctx context.Context, m api.Module, s []uint64) {
 		return
 	}
 	st.piiBytes += len(text)
-	var o pii.Options
-	for _, t := range splitComma(string(types)) {
-		o.Types = append(o.Types, pii.Type(t))
+	if pre := st.prescan; pre != nil && string(types) == pre.types && string(locales) == pre.locales && string(text) == pre.text {
+		// the host scanned this text for the plugin's standing answer
+		st.piiOut = append(st.piiOut[:0], pre.out...)
+	} else {
+		// the text is copied: the detector's spans keep slices of it, and
+		// guest memory may move when it grows
+		spans := pii.Scan(string(text), scanOptions(string(types), string(locales)))
+		st.piiOut = appendPIISpans(st.piiOut[:0], spans)
 	}
-	o.Locales = splitComma(string(locales))
-	// the text is copied: the detector's spans keep slices of it, and
-	// guest memory may move when it grows
-	spans := pii.Scan(string(text), o)
-	st.piiOut = appendPIISpans(st.piiOut[:0], spans)
 	deliver(m, st, s, st.piiOut, s[6], s[7])
 	if st.pending != nil { // delivered later by take: keep a copy of its own
 		st.pending = append([]byte(nil), st.pending...)
 	}
+}
+
+// scanOptions are the detector's options for pii_scan's types and
+// locales lists.
+func scanOptions(types, locales string) pii.Options {
+	var o pii.Options
+	for _, t := range splitComma(types) {
+		o.Types = append(o.Types, pii.Type(t))
+	}
+	o.Locales = splitComma(locales)
+	return o
 }
 
 // splitComma splits a comma-separated list; an empty list is nil.

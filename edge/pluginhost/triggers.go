@@ -112,10 +112,11 @@ func (t *triggerSet) skips(text string) bool {
 
 // skip returns the guest's result for env without calling it, or false
 // when the guest must be called: a phrase occurs in the text, or the
-// standing answer's conditions do not hold.
-func (t *triggerSet) skip(env *chat.Envelope) (Result, bool) {
+// standing answer's conditions do not hold (with the host's scan of the
+// text when it ran one).
+func (t *triggerSet) skip(env *chat.Envelope) (Result, bool, *prescan) {
 	if !t.skips(env.Message.Text) {
-		return Result{}, false
+		return Result{}, false, nil
 	}
 	return t.answer.answer(env)
 }

@@ -85,7 +85,8 @@ type StandingLabel struct {
 }
 
 // Covers is a condition of a standing answer: it holds when the value of
-// label Label, split at commas, contains every one of Items.
+// label Label, split at commas, contains every one of Items; with no
+// Items, when the label is absent or empty.
 type Covers struct {
 	Label string
 	Items []string
@@ -102,6 +103,11 @@ type Standing struct {
 	Fold   bool
 	Labels []StandingLabel
 	Needs  []Covers
+	// Scan: the answer holds only when the host's personal-data detector,
+	// run as PIIScan(text, ScanTypes, ScanLocales) would run it, finds no
+	// span in the text (and the text is within PIIScan's 64 KiB).
+	Scan                   bool
+	ScanTypes, ScanLocales []string
 }
 
 // Set adds label k = v.
@@ -122,7 +128,15 @@ func (s *Standing) Strip(k string) *Standing {
 	return s
 }
 
-// Require adds the condition that label's value lists every item.
+// NoSpans adds the condition that PIIScan(text, types, locales) finds
+// nothing.
+func (s *Standing) NoSpans(types, locales []string) *Standing {
+	s.Scan, s.ScanTypes, s.ScanLocales = true, types, locales
+	return s
+}
+
+// Require adds the condition that label's value lists every item; with
+// no items, that the label is absent or empty.
 func (s *Standing) Require(label string, items ...string) *Standing {
 	s.Needs = append(s.Needs, Covers{label, items})
 	return s
@@ -136,6 +150,7 @@ const (
 	maxCondItem       = 64
 	maxLabelKey       = 64
 	maxLabelValue     = 1 << 10
+	maxScanList       = 1 << 10 // pii_scan's types or locales
 )
 
 var standingFields = map[string]bool{"tenant": true, "region": true, "channel": true, "visitor": true}
@@ -162,7 +177,10 @@ func EncodeStanding(dst []byte, s *Standing) (out []byte, ok bool) {
 	}
 	flags := uint32(0)
 	if s.Fold {
-		flags = 1
+		flags |= 1
+	}
+	if s.Scan {
+		flags |= 2
 	}
 	dst = binary.LittleEndian.AppendUint32(dst, flags)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(s.Labels)))
@@ -177,6 +195,10 @@ func EncodeStanding(dst []byte, s *Standing) (out []byte, ok bool) {
 		for _, it := range c.Items {
 			dst = appendStr(dst, it)
 		}
+	}
+	if s.Scan {
+		dst = appendStr(dst, strings.Join(s.ScanTypes, ","))
+		dst = appendStr(dst, strings.Join(s.ScanLocales, ","))
 	}
 	return dst, true
 }
@@ -214,7 +236,7 @@ func (s *Standing) valid() bool {
 		}
 	}
 	for _, c := range s.Needs {
-		if !validKey(c.Label) || len(c.Items) == 0 || len(c.Items) > maxCondItems {
+		if !validKey(c.Label) || len(c.Items) > maxCondItems {
 			return false
 		}
 		for _, it := range c.Items {
@@ -222,6 +244,9 @@ func (s *Standing) valid() bool {
 				return false
 			}
 		}
+	}
+	if s.Scan && (len(strings.Join(s.ScanTypes, ",")) > maxScanList || len(strings.Join(s.ScanLocales, ",")) > maxScanList) {
+		return false
 	}
 	return true
 }

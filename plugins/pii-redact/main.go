@@ -16,6 +16,10 @@
 //	types   = "PHONE,EMAIL,CARD,ID,IBAN,PASSPORT,ADDRESS"   # default: all
 //	locales = "zh,en,de"                                   # default: all
 //
+// Standing answer (plugins/ABI.md section 2.2): a text in which the
+// host's detector finds nothing, without label shopper_fields, gets only
+// label pii_checked, so the host answers that without calling the plugin.
+//
 // Grants: "vault" (optional). Its manifest declares pdk.PolicyFailClosed:
 // a region runs it fail-closed unless the operator overrides that
 // explicitly (fail = "open" with override_policy = true).
@@ -30,6 +34,8 @@ func init() {
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
 		return redact(env, instanceOptions(), pdk.VaultPut)
 	})
+	// The host answers for it when its detector finds nothing (ABI 1.3).
+	pdk.TriggersWith(func(string) ([]string, *pdk.Standing) { return nil, standing(instanceOptions()) })
 }
 
 func main() {}

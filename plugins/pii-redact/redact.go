@@ -102,14 +102,7 @@ func redact(env *pdk.Envelope, o pii.Options, put func(typ, value string) (strin
 // its 64 KiB limit, the call's scan budget spent, a native test without a
 // pdk.Test.PIIScan) the scan runs here, so the result never depends on it.
 func scanRedact(text string, o pii.Options) pii.Result {
-	var types []string
-	if len(o.Types) > 0 {
-		types = make([]string, len(o.Types))
-		for i, t := range o.Types {
-			types[i] = string(t)
-		}
-	}
-	hs, err := pdk.PIIScan(text, types, o.Locales)
+	hs, err := pdk.PIIScan(text, typeNames(o), o.Locales)
 	if err != nil {
 		return pii.Redact(text, o)
 	}
@@ -186,4 +179,27 @@ func typesLabel(spans []pii.Span, prev string) string {
 	}
 	slices.Sort(ts)
 	return strings.Join(slices.Compact(ts), ",")
+}
+
+// standing is what redact returns with o when the host's detector finds
+// no span in the text (scanRedact then masks nothing) and no label
+// shopper_fields names labels to mask: pass with pii_checked, if any.
+func standing(o pii.Options) *pdk.Standing {
+	s := (&pdk.Standing{}).Require(shopperFields).NoSpans(typeNames(o), o.Locales)
+	if checked := pii.CheckedLabel(o); checked != "" {
+		s.Set(pii.LabelChecked, checked)
+	}
+	return s
+}
+
+// typeNames are o's types as scanRedact passes them to pdk.PIIScan.
+func typeNames(o pii.Options) []string {
+	if len(o.Types) == 0 {
+		return nil
+	}
+	types := make([]string, len(o.Types))
+	for i, t := range o.Types {
+		types[i] = string(t)
+	}
+	return types
 }
