@@ -142,7 +142,9 @@ func runIdle(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	return 0
 }
 
-type serverStats struct{ rss, heap, goroutines, edgeConns float64 }
+// serverStats is what scrape reads from /metrics; cpu is the process's
+// CPU time in seconds (user + system, process_cpu_seconds_total).
+type serverStats struct{ rss, heap, goroutines, edgeConns, cpu float64 }
 
 // scrape reads the server's /metrics.
 func scrape(addr string) (serverStats, error) {
@@ -171,6 +173,8 @@ func scrape(addr string) (serverStats, error) {
 			s.heap = v
 		case "go_goroutines":
 			s.goroutines = v
+		case "process_cpu_seconds_total":
+			s.cpu = v
 		case "kefu_edge_connections":
 			s.edgeConns = v
 		}

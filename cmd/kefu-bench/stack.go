@@ -225,6 +225,10 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		profDone <- errors.New("no --pprof address")
 	}
 
+	// The server's CPU time from here to the end (scraped again after the
+	// drain): its CPU per message, whatever share of the cores it got.
+	atSend, _ := scrape(*addr)
+
 	// Send on schedule: message i at start + i/rate.
 	type job struct{ i int }
 	jobs := make(chan job, 4096)
@@ -348,6 +352,9 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	fmt.Fprintf(stdout, "| generator behind schedule p99 / max | %s / %s |\n", round(quantile.Sorted(lags, .99)), round(quantile.Sorted(lags, 1)))
 	fmt.Fprintf(stdout, "| send errors | %d |\n", sendErrs.Load())
+	if cpu := after.cpu - atSend.cpu; atSend.cpu > 0 && answered > 0 {
+		fmt.Fprintf(stdout, "| server CPU from the first send to the end; per answered message | %.1f s; %.0f µs |\n", cpu, cpu/float64(answered)*1e6)
+	}
 	fmt.Fprintf(stdout, "| server RSS before / after | %.0f / %.0f MiB |\n", before.rss/(1<<20), after.rss/(1<<20))
 	fmt.Fprintf(stdout, "| server healthy at the end | %v |\n", healthy)
 	if firstErr != "" {
