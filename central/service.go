@@ -559,7 +559,7 @@ var errNoVisitor = errors.New("central: envelope has no visitor")
 // decodeEnvelope parses and checks an inbound envelope; why is the metric
 // label of a refusal.
 func decodeEnvelope(data []byte) (env chat.Envelope, why string, err error) {
-	if err := json.Unmarshal(data, &env); err != nil {
+	if err := chat.DecodeEnvelope(data, &env); err != nil { // json.Unmarshal without its reflection
 		return chat.Envelope{}, "malformed envelope JSON", fmt.Errorf("central: decode envelope: %w", err)
 	}
 	if err := env.Check(0); err != nil {
@@ -980,7 +980,7 @@ func (s *Service) publishReply(ctx context.Context, in chat.Envelope, m chat.Mes
 // header.
 func (s *Service) publishOutbound(ctx context.Context, out chat.Envelope, route string) {
 	m := out.Message
-	data, err := json.Marshal(out)
+	data, err := chat.EncodeEnvelope(&out) // json.Marshal, byte for byte
 	if err != nil {
 		s.log.Error("outbound: marshal", "err", err)
 		return
@@ -1003,7 +1003,7 @@ func (s *Service) publishOutbound(ctx context.Context, out chat.Envelope, route 
 	if route != "" { // contacts.go
 		if route != out.Visitor {
 			out.Visitor = route
-			if data, err = json.Marshal(out); err != nil {
+			if data, err = chat.EncodeEnvelope(&out); err != nil {
 				return
 			}
 		}
@@ -1026,7 +1026,7 @@ func (s *Service) emit(ev chat.Event) {
 	if ev.At.IsZero() {
 		ev.At = time.Now().UTC()
 	}
-	data, err := json.Marshal(ev)
+	data, err := chat.EncodeEvent(&ev) // json.Marshal, byte for byte
 	if err != nil {
 		s.log.Error("event: marshal", "err", err)
 		return

@@ -13,6 +13,9 @@ import (
 // an envelope of scalar fields and labels, with texts that need no escaping,
 // is written by hand; anything else goes to encoding/json.
 func EncodeEnvelope(e *Envelope) ([]byte, error) {
+	if !e.Message.handWritten() { // no buffer made to be thrown away
+		return json.Marshal(e)
+	}
 	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)), e); ok {
 		return b, nil
 	}
@@ -26,6 +29,23 @@ func EncodeFrame(f *Frame) ([]byte, error) {
 		return b, nil
 	}
 	return json.Marshal(f)
+}
+
+// EncodeEvent returns json.Marshal(ev), byte for byte, as EncodeEnvelope
+// does for envelopes: an event without queue facts, rating or tags whose
+// message (if any) the envelope encoder writes is written by hand.
+func EncodeEvent(ev *Event) ([]byte, error) {
+	n := 256
+	if ev.Message != nil {
+		if !ev.Message.handWritten() {
+			return json.Marshal(ev)
+		}
+		n += len(ev.Message.Text)
+	}
+	if b, ok := appendEvent(make([]byte, 0, n), ev); ok {
+		return b, nil
+	}
+	return json.Marshal(ev)
 }
 
 // plain reports whether encoding/json writes s between quotes unchanged.
@@ -144,9 +164,44 @@ func appendEnvelope(b []byte, e *Envelope) ([]byte, bool) {
 	return w.b, w.ok
 }
 
+func appendEvent(b []byte, ev *Event) ([]byte, bool) {
+	if ev.Queue != nil || ev.CSAT != nil || len(ev.Tags) > 0 {
+		return b, false
+	}
+	w := enc{b: append(b, '{'), ok: true}
+	w.int("v", int64(ev.V))
+	w.str("type", string(ev.Type))
+	w.str("tenant", ev.Tenant)
+	w.str("conversation_id", ev.ConversationID)
+	w.opt("visitor", ev.Visitor)
+	w.opt("agent", ev.Agent)
+	w.opt("reason", ev.Reason)
+	w.optInt("priority", int64(ev.Priority))
+	if ev.Message != nil {
+		w.key("message")
+		w.message(ev.Message)
+		w.comma = true
+	}
+	w.key("at")
+	at, err := ev.At.MarshalJSON()
+	if err != nil {
+		w.ok = false
+	}
+	w.b = append(w.b, at...)
+	w.opt("team", ev.Team)
+	w.b = append(w.b, '}')
+	return w.b, w.ok
+}
+
+// handWritten reports whether message writes m: it has none of the
+// fields left to encoding/json (a bot's answer with its sources has).
+func (m *Message) handWritten() bool {
+	return len(m.PII) == 0 && len(m.QuickReplies) == 0 && m.Card == nil && len(m.Sources) == 0 &&
+		m.Translation == nil && m.Original == nil && len(m.Attachments) == 0
+}
+
 func (w *enc) message(m *Message) {
-	if len(m.PII) > 0 || len(m.QuickReplies) > 0 || m.Card != nil || len(m.Sources) > 0 ||
-		m.Translation != nil || m.Original != nil || len(m.Attachments) > 0 {
+	if !m.handWritten() {
 		w.ok = false
 		return
 	}

@@ -32,6 +32,30 @@ func FuzzEncodeEnvelope(f *testing.F) {
 	})
 }
 
+// FuzzEncodeEvent holds EncodeEvent to json.Marshal, byte for byte.
+func FuzzEncodeEvent(f *testing.F) {
+	f.Add("conversation.message", "demo", "Grüße — <b>&", "c-42", 3, int64(1733356201123456789), true, false)
+	f.Add("", "", "a\u2028b\"\\\x01\xff", "", 0, int64(-1<<62), false, true)
+	f.Fuzz(func(t *testing.T, typ, tenant, text, conv string, prio int, at int64, withMsg, extra bool) {
+		ev := Event{V: 1, Type: EventType(typ), Tenant: tenant, ConversationID: conv, Visitor: text, Priority: prio,
+			At: time.Unix(0, at).UTC(), Team: conv}
+		if withMsg {
+			m := replyEnvelope().Message
+			m.Text, m.At = text, time.Unix(0, at).UTC()
+			ev.Message = &m
+		}
+		if extra {
+			ev.Tags = []string{text}
+			ev.At = time.Unix(0, at).In(time.FixedZone("x", 3600))
+		}
+		want, werr := json.Marshal(&ev)
+		got, gerr := EncodeEvent(&ev)
+		if (werr == nil) != (gerr == nil) || !bytes.Equal(want, got) {
+			t.Fatalf("encoding/json %s (err %v), EncodeEvent %s (err %v)", want, werr, got, gerr)
+		}
+	})
+}
+
 // FuzzEncodeFrame holds EncodeFrame to json.Marshal, byte for byte.
 func FuzzEncodeFrame(f *testing.F) {
 	f.Add("accepted", "m-1", "where is my order?", "sku", 0.25, int64(1733356201000), 2, true)
@@ -89,13 +113,16 @@ func BenchmarkEncodeEnvelope(b *testing.B) {
 	})
 }
 
-// TestEncodeEveryField sets each field of a Frame and of an Envelope (and
-// its Message) alone and holds the hand-written encoders to json.Marshal:
+// TestEncodeEveryField sets each field of a Frame, of an Envelope (and
+// its Message) and of an Event alone and holds the hand-written encoders to json.Marshal:
 // a field added to those types that the encoders neither write nor send
 // to the fallback fails here instead of being dropped on the wire.
 func TestEncodeEveryField(t *testing.T) {
 	each(t, reflect.ValueOf(&Frame{}).Elem(), "Frame", func(f *Frame) ([]byte, error) { return EncodeFrame(f) })
 	each(t, reflect.ValueOf(&Envelope{}).Elem(), "Envelope", func(e *Envelope) ([]byte, error) { return EncodeEnvelope(e) })
+	each(t, reflect.ValueOf(&Event{}).Elem(), "Event", func(ev *Event) ([]byte, error) { return EncodeEvent(ev) })
+	msg := Message{ID: "m1", Role: RoleShopper, Text: "hi", At: time.Unix(1733356201, 5).UTC()}
+	each(t, reflect.ValueOf(&Event{Message: &msg}).Elem(), "Event with a message", func(ev *Event) ([]byte, error) { return EncodeEvent(ev) })
 }
 
 // each sets the fields of v (a field of root, or root itself) one at a
