@@ -753,6 +753,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs.IntVar(&o.Messages, "messages", 100, "measured messages per client")
 	fs.IntVar(&o.Warmup, "warmup", 5, "unmeasured messages per client first")
 	fs.IntVar(&o.Rounds, "rounds", 1, "measure each server this many times, alternating, and report the medians")
+	fs.StringVar(&o.Text, "text", "", "the message text every client sends (default: an order question with an e-mail address and a phone number)")
 	defPipeline := "none"
 	if PluginLoader != nil {
 		defPipeline = "eu"
@@ -763,7 +764,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	verbose := fs.Bool("v", false, "log the edge's warnings and errors to stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write the CPU profile of the first round's pipeline run (without --plugins: the edge's run) to this file")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--echo] [--json]")
+		fmt.Fprintln(stderr, "usage: kefu bench edge [--clients N] [--messages M] [--plugins NAME] [--text TEXT] [--echo] [--json]")
 		fmt.Fprintln(stderr, "Measures, in one run against NATS JetStream and a central stand-in: the edge with the pipeline NAME,")
 		fmt.Fprintln(stderr, "the same edge without plugins, and a minimal Fiber WebSocket handler that publishes each frame to")
 		fmt.Fprintln(stderr, "the same stream and waits for its PubAck; prints pipeline/edge and edge/publish throughput ratios.")

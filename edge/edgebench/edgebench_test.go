@@ -14,10 +14,16 @@ import (
 	"github.com/kefu-io/kefu/edge/pluginhost"
 )
 
-type countingPlugins struct{ n atomic.Int64 }
+type countingPlugins struct {
+	n    atomic.Int64
+	last atomic.Value // the last inbound text
+}
 
 func (p *countingPlugins) Run(ctx context.Context, region string, hook pluginhost.Hook, env chat.Envelope) (pluginhost.Outcome, error) {
 	p.n.Add(1)
+	if hook == pluginhost.HookInbound {
+		p.last.Store(env.Message.Text)
+	}
 	return pluginhost.Outcome{Verdict: pluginhost.Pass, Envelope: env}, nil
 }
 
@@ -93,11 +99,14 @@ func TestMainPluginLoader(t *testing.T) {
 	}
 	t.Cleanup(func() { PluginLoader = nil })
 	var out, errb bytes.Buffer
-	if code := Main(t.Context(), []string{"--clients", "1", "--messages", "1"}, nil, &out, &errb); code != 0 {
+	if code := Main(t.Context(), []string{"--clients", "1", "--messages", "1", "--text", "no personal data here"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if !released || p.n.Load() == 0 || !strings.Contains(out.String(), "plugins: eu") || !strings.Contains(out.String(), "pipeline/edge throughput") {
 		t.Fatalf("released %v, runs %d, report %s", released, p.n.Load(), out.String())
+	}
+	if got, _ := p.last.Load().(string); got != "no personal data here" {
+		t.Fatalf("--text: the pipeline saw %q", got)
 	}
 	if code := Main(t.Context(), []string{"--plugins", "mars"}, nil, &out, &errb); code != 1 {
 		t.Fatalf("unknown pipeline: exit %d", code)
