@@ -174,7 +174,7 @@ func TestIdleSessionAllocatesLittle(t *testing.T) {
 	}
 	ss := testSession(4)
 	ss.enqueue("message", []byte("a"))
-	if _, ok := ss.dequeue(); !ok || ss.queue != nil {
+	if got := ss.dequeue(nil); len(got) != 1 || ss.queue != nil {
 		t.Fatalf("drained queue keeps %v", ss.queue)
 	}
 	for range 4 {

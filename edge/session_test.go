@@ -2,6 +2,7 @@ package edge
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -18,22 +19,26 @@ func testSession(queue int) *session {
 type recorder struct {
 	mu      sync.Mutex
 	written []string
+	writes  int // calls of WriteTexts: writes to the socket
 	err     error
 }
 
 func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
 func (r *recorder) SetReadDeadline(time.Time) error  { return nil }
-func (r *recorder) WriteMessage(_ int, b []byte) error {
+func (r *recorder) WriteTexts(frames [][]byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil {
 		return r.err
 	}
-	r.written = append(r.written, string(b))
+	r.writes++
+	for _, b := range frames {
+		r.written = append(r.written, string(b))
+	}
 	return nil
 }
 
-// drain returns the frames written at once (writeNow), then those queued
+// drain returns the frames written at once (release), then those queued
 // for the writer, in the order the socket gets them.
 func drain(s *session) []string {
 	r := s.out.(*recorder)
@@ -41,8 +46,10 @@ func drain(s *session) []string {
 	got := r.written
 	r.written = nil
 	r.mu.Unlock()
-	for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
-		got = append(got, string(f.b))
+	for b := s.dequeue(nil); len(b) > 0; b = s.dequeue(nil) {
+		for _, f := range b {
+			got = append(got, string(f))
+		}
 	}
 	return got
 }
@@ -98,34 +105,78 @@ func TestHoldPutsAcceptedFirst(t *testing.T) {
 }
 
 // The read loop writes its answer itself when nothing is queued before it,
-// queues it behind frames waiting for the writer, and after a failed write
-// or once closing only queues (and the queue drops).
-func TestWriteNowKeepsOrder(t *testing.T) {
+// with the deliveries that waited for it in the same write; it queues them
+// behind frames waiting for the writer, and after a failed write or once
+// closing only queues (and the queue drops).
+func TestReleaseKeepsOrder(t *testing.T) {
 	s := testSession(16)
-	s.writeNow(chat.FrameAccepted, []byte("a1"))
-	if got := s.out.(*recorder).written; len(got) != 1 || got[0] != "a1" || len(s.queue) != 0 {
+	rec := s.out.(*recorder)
+	accepted := func(id string) chat.Frame { return chat.Frame{Type: chat.FrameAccepted, ID: id} }
+	s.hold("a1")
+	s.release(accepted("a1"))
+	if got := rec.written; len(got) != 1 || got[0] != `{"type":"accepted","id":"a1"}` || len(s.queue) != 0 {
 		t.Fatalf("written %q, queued %d: want a1 written at once", got, len(s.queue))
 	}
-	s.enqueue(chat.FrameMessage, []byte("r1")) // waits for the writer
-	s.writeNow(chat.FrameAccepted, []byte("a2"))
-	if got := drain(s); len(got) != 3 || got[0] != "a1" || got[1] != "r1" || got[2] != "a2" {
-		t.Fatalf("got %q, want a1 r1 a2", got)
+	drain(s)
+	s.hold("a2")
+	s.deliver("r1", chat.FrameMessage, []byte("r1")) // waits for a2's accepted
+	s.deliver("", chat.FrameEvent, []byte("ev"))
+	rec.writes = 0
+	s.release(accepted("a2"))
+	if got := rec.written; len(got) != 3 || got[1] != "r1" || got[2] != "ev" || rec.writes != 1 || len(s.queue) != 0 {
+		t.Fatalf("written %q in %d writes, %d queued: want a2 r1 ev in one write", got, rec.writes, len(s.queue))
+	}
+	drain(s)
+	s.enqueue(chat.FrameMessage, []byte("r2")) // waits for the writer
+	s.hold("a3")
+	s.deliver("r3", chat.FrameMessage, []byte("r3"))
+	s.release(accepted("a3"))
+	if got := drain(s); len(got) != 3 || got[0] != "r2" || got[2] != "r3" || len(rec.written) != 0 {
+		t.Fatalf("got %q, want r2 a3 r3, all queued", got)
 	}
 	s.wmu.Lock() // the writer is writing
-	s.writeNow(chat.FrameAccepted, []byte("a3"))
+	s.hold("a4")
+	s.release(accepted("a4"))
 	s.wmu.Unlock()
-	if got := drain(s); len(got) != 1 || got[0] != "a3" || len(s.out.(*recorder).written) != 0 {
-		t.Fatalf("got %q: want a3 queued behind the writer's frame", got)
+	if got := drain(s); len(got) != 1 || len(rec.written) != 0 {
+		t.Fatalf("got %q: want a4 queued behind the writer's frame", got)
 	}
-	s.out.(*recorder).err = errors.New("broken pipe")
-	s.writeNow(chat.FrameAccepted, []byte("a4"))
+	rec.err = errors.New("broken pipe")
+	s.hold("a5")
+	s.release(accepted("a5"))
 	if !s.closing() || s.closeCode != 1006 {
 		t.Fatalf("after a failed write: closing %v code %d", s.closing(), s.closeCode)
 	}
-	s.out.(*recorder).err = nil
-	s.writeNow(chat.FrameAccepted, []byte("a5"))
+	rec.err = nil
+	s.hold("a6")
+	s.release(accepted("a6"))
 	if got := drain(s); len(got) != 0 {
 		t.Fatalf("written after close: %q", got)
+	}
+}
+
+// The writer takes queued frames in batches of up to writeBatch bytes (at
+// least one frame each), oldest first.
+func TestDequeueBatches(t *testing.T) {
+	s := testSession(16)
+	big := make([]byte, writeBatch-10)
+	for _, b := range [][]byte{[]byte("a"), big, []byte("0123456789"), make([]byte, 2*writeBatch)} {
+		s.enqueue(chat.FrameMessage, b)
+	}
+	var sizes [][]int
+	for b := s.dequeue(nil); len(b) > 0; b = s.dequeue(nil) {
+		var n []int
+		for _, f := range b {
+			n = append(n, len(f))
+		}
+		sizes = append(sizes, n)
+	}
+	want := "[[1 32758] [10] [65536]]" // 1+32,758+10 is one byte over writeBatch
+	if got := fmt.Sprint(sizes); got != want {
+		t.Fatalf("batches %s", got)
+	}
+	if s.queue != nil {
+		t.Fatal("a drained queue keeps its array")
 	}
 }
 

@@ -47,12 +47,12 @@ type outFrame struct {
 type session struct {
 	n       *Node
 	conn    *websocket.Conn
-	out     frameWriter // conn; a recorder in unit tests
+	out     frameWriter // socketWriter{conn}; a recorder in unit tests
 	siteKey string
 	site    Site
 	channel chat.Channel
 
-	wmu        sync.Mutex // held while a data frame is written to conn (the writer's, or the read loop's own in writeNow)
+	wmu        sync.Mutex // held while data frames are written to conn (the writer's, or the read loop's own in release)
 	qmu        sync.Mutex
 	queue      []outFrame    // frames waiting for the writer, at most SendQueue besides a replay's; grown on demand
 	replays    int           // replay frames in queue
@@ -85,7 +85,9 @@ type session struct {
 type frameWriter interface {
 	SetWriteDeadline(t time.Time) error
 	SetReadDeadline(t time.Time) error
-	WriteMessage(messageType int, data []byte) error
+	// WriteTexts writes each of frames as a text message, in order (a
+	// socketWriter: in one write to the socket).
+	WriteTexts(frames [][]byte) error
 }
 
 type pendingFrame struct {
@@ -102,7 +104,7 @@ func (n *Node) serveWS(c *websocket.Conn) {
 	}
 	now := time.Now()
 	s := &session{
-		n: n, conn: c, out: c, siteKey: ref.key, site: ref.site, channel: ch,
+		n: n, conn: c, out: socketWriter{c}, siteKey: ref.key, site: ref.site, channel: ch,
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 		writerDone:  make(chan struct{}),
@@ -147,14 +149,16 @@ func (n *Node) serveWS(c *websocket.Conn) {
 
 func (s *session) readLoop(idle time.Duration) {
 	maxFrame := s.n.cfg.MaxFrame
-	var buf bytes.Buffer // reused: DecodeFrame does not keep the bytes
+	var buf bytes.Buffer    // reused: DecodeFrame does not keep the bytes
+	var lr io.LimitedReader // reused: one allocation less per frame
 	for {
 		mt, r, err := s.conn.NextReader()
 		if err != nil {
 			return
 		}
 		buf.Reset()
-		if _, err := buf.ReadFrom(io.LimitReader(r, int64(maxFrame)+1)); err != nil {
+		lr.R, lr.N = r, int64(maxFrame)+1
+		if _, err := buf.ReadFrom(&lr); err != nil {
 			return
 		}
 		data := buf.Bytes()
@@ -372,20 +376,81 @@ func (s *session) has(id string) bool {
 	return ok
 }
 
-// release sends f, then the deliveries that waited.
+// release sends f, then the deliveries that waited. When nothing is queued
+// for the writer and it is not writing, the read loop (its goroutine only)
+// writes them itself, in one write, as a handler that answers each frame
+// inline does: no wake-up of the writer goroutine per message, and the
+// replies that arrived during the publish go with the accepted frame.
+// Otherwise, and once the connection is closing, they are queued in order.
+// A slow client then holds its own read loop for up to writeWait, never
+// another goroutine.
 func (s *session) release(f chat.Frame) {
 	if f.Type == chat.FrameError {
 		s.n.m.errors.WithLabelValues(f.Code).Inc()
 	}
-	// Deliveries wait in pending until holding ends below, so f goes first
-	// whether it is written at once or queued.
-	s.writeNow(f.Type, encodeFrame(f))
+	b := encodeFrame(f)
+	if !s.lockIdleWriter() {
+		// Deliveries wait in pending until holding ends, so f goes first.
+		s.enqueue(f.Type, b)
+		s.mu.Lock()
+		s.holding = false
+		if !s.replaying {
+			s.flushLocked()
+		}
+		s.mu.Unlock()
+		return
+	}
+	frames := [][]byte{b}
+	s.n.m.framesOut.WithLabelValues(string(f.Type)).Inc()
 	s.mu.Lock()
-	s.holding = false
+	s.holding = false // deliveries from now on queue, and the writer waits for wmu
 	if !s.replaying {
-		s.flushLocked()
+		for _, p := range s.pending {
+			if p.id == "" || s.seen.add(p.id) {
+				frames = append(frames, p.b)
+				s.n.m.framesOut.WithLabelValues(string(p.typ)).Inc()
+			}
+		}
+		s.pending = nil
 	}
 	s.mu.Unlock()
+	s.writeLocked(frames)
+}
+
+// lockIdleWriter takes wmu when the writer is not writing, no frame is
+// queued and the connection is not closing: the caller may then write on
+// the socket itself (writeLocked), before anything queued later.
+func (s *session) lockIdleWriter() bool {
+	if !s.wmu.TryLock() {
+		return false
+	}
+	s.qmu.Lock()
+	queued := len(s.queue) > 0
+	s.qmu.Unlock()
+	if queued || s.closing() { // the writer sends the queue (and then the close) in order
+		s.wmu.Unlock()
+		return false
+	}
+	return true
+}
+
+// writeLocked writes frames holding wmu, then unlocks it; a failed write
+// closes the connection.
+func (s *session) writeLocked(frames [][]byte) {
+	err := func() error {
+		defer s.wmu.Unlock() // even if the write panics (serveWS recovers and waits for the writer)
+		return s.write(frames)
+	}()
+	if err != nil {
+		s.shutdown(websocket.CloseAbnormalClosure, "")
+		_ = s.out.SetReadDeadline(time.Now()) // the read loop ends on its next read
+	}
+}
+
+// write writes frames on the socket (wmu held).
+func (s *session) write(frames [][]byte) error {
+	_ = s.out.SetWriteDeadline(time.Now().Add(writeWait))
+	return s.out.WriteTexts(frames)
 }
 
 func (s *session) attach(conv string, replaying bool) {
@@ -594,37 +659,6 @@ func (s *session) deliver(id string, typ chat.FrameType, b []byte) {
 
 func (s *session) send(f chat.Frame) { s.enqueue(f.Type, encodeFrame(f)) }
 
-// writeNow writes a frame of the read loop (its goroutine only) on the
-// socket itself when nothing is queued before it and the writer is not
-// writing, as a handler that answers each frame inline does: no wake-up of
-// the writer goroutine per message. Otherwise, and once the connection is
-// closing, it queues the frame like enqueue. A slow client then holds its
-// own read loop for up to writeWait, never another goroutine.
-func (s *session) writeNow(typ chat.FrameType, b []byte) {
-	if !s.wmu.TryLock() {
-		s.enqueue(typ, b)
-		return
-	}
-	s.qmu.Lock()
-	queued := len(s.queue) > 0
-	s.qmu.Unlock()
-	if queued || s.closing() { // the writer sends the queue (and then the close) in order
-		s.wmu.Unlock()
-		s.enqueue(typ, b)
-		return
-	}
-	s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
-	err := func() error {
-		defer s.wmu.Unlock() // even if the write panics (serveWS recovers and waits for the writer)
-		_ = s.out.SetWriteDeadline(time.Now().Add(writeWait))
-		return s.out.WriteMessage(websocket.TextMessage, b)
-	}()
-	if err != nil {
-		s.shutdown(websocket.CloseAbnormalClosure, "")
-		_ = s.out.SetReadDeadline(time.Now()) // the read loop ends on its next read
-	}
-}
-
 func (s *session) sendError(code, id, reason string, maxText int) {
 	s.n.m.errors.WithLabelValues(code).Inc()
 	s.send(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: code, ID: id, Reason: reason, MaxText: maxText})
@@ -663,24 +697,27 @@ func (s *session) push(f outFrame) {
 	}
 }
 
-// dequeue takes the oldest queued frame; ok is false when none is left.
-// An emptied queue gives its array back, so an idle connection holds none.
-func (s *session) dequeue() (f outFrame, ok bool) {
+// dequeue moves the oldest queued frames to dst, at least one and up to
+// writeBatch bytes, and returns it; none when the queue is empty. An
+// emptied queue gives its array back, so an idle connection holds none.
+func (s *session) dequeue(dst [][]byte) [][]byte {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
-	if len(s.queue) == 0 {
-		return outFrame{}, false
+	n, size := 0, 0
+	for n < len(s.queue) && (n == 0 || size+len(s.queue[n].b) <= writeBatch) {
+		f := s.queue[n]
+		dst, size = append(dst, f.b), size+len(f.b)
+		if f.replay {
+			s.replays--
+		}
+		s.queue[n] = outFrame{}
+		n++
 	}
-	f = s.queue[0]
-	s.queue[0] = outFrame{}
-	s.queue = s.queue[1:]
-	if f.replay {
-		s.replays--
-	}
+	s.queue = s.queue[n:]
 	if len(s.queue) == 0 {
 		s.queue = nil
 	}
-	return f, true
+	return dst
 }
 
 func (s *session) closing() bool {
@@ -705,20 +742,19 @@ func (s *session) writeLoop() {
 	defer close(s.writerDone)
 	t := time.NewTicker(s.n.cfg.PingInterval)
 	defer t.Stop()
-	write := func(f outFrame) bool {
-		_ = s.out.SetWriteDeadline(time.Now().Add(writeWait))
-		return s.out.WriteMessage(websocket.TextMessage, f.b) == nil
-	}
-	// next takes and writes the oldest queued frame holding wmu, so that
-	// writeNow sees a frame either queued or written, never in between.
+	var batch [][]byte
+	// next takes and writes the oldest queued frames holding wmu, so that
+	// release sees a frame either queued or written, never in between.
 	next := func() (written, ok bool) {
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
-		f, ok := s.dequeue()
-		if !ok {
+		batch = s.dequeue(batch[:0])
+		if len(batch) == 0 {
 			return false, false
 		}
-		return write(f), true
+		err := s.write(batch)
+		clear(batch) // no frame kept past its write
+		return err == nil, true
 	}
 	for {
 		select {
@@ -739,8 +775,8 @@ func (s *session) writeLoop() {
 		case <-s.done:
 			s.wmu.Lock() // after a write of the read loop's in progress; it queues from now on
 			defer s.wmu.Unlock()
-			for f, ok := s.dequeue(); ok; f, ok = s.dequeue() {
-				if !write(f) {
+			for batch = s.dequeue(batch[:0]); len(batch) > 0; batch = s.dequeue(batch[:0]) {
+				if s.write(batch) != nil {
 					break
 				}
 			}
