@@ -18,8 +18,10 @@ func DecodeEnvelope(data []byte, e *Envelope) error {
 	if d.envelope(e) && d.end() {
 		return nil
 	}
-	*e = Envelope{}
-	return json.Unmarshal(data, e)
+	var v Envelope // not e: e would escape, and every caller's envelope with it
+	err := json.Unmarshal(data, &v)
+	*e = v
+	return err
 }
 
 // DecodeFrame decodes data into f exactly as json.Unmarshal(data, f) does
@@ -29,8 +31,10 @@ func DecodeFrame(data []byte, f *Frame) error {
 	if d.frame(f) && d.end() {
 		return nil
 	}
-	*f = Frame{}
-	return json.Unmarshal(data, f)
+	var v Frame // not f: f would escape, and every caller's frame with it
+	err := json.Unmarshal(data, &v)
+	*f = v
+	return err
 }
 
 // decoder reads the subset of JSON the fast paths accept; every method

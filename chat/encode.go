@@ -19,16 +19,19 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)), e); ok {
 		return b, nil
 	}
-	return json.Marshal(e)
+	v := *e // not e: e would escape, and every caller's envelope with it
+	return json.Marshal(&v)
 }
 
 // EncodeFrame returns json.Marshal(f), byte for byte, as EncodeEnvelope
 // does for envelopes (FuzzEncodeFrame).
 func EncodeFrame(f *Frame) ([]byte, error) {
-	if b, ok := appendFrame(make([]byte, 0, 192+len(f.Text)), f); ok {
+	size := 160 + len(f.Text) + len(f.ID) + len(f.ConversationID) + len(f.ReplyTo) + len(f.Reason) + len(f.Author)
+	if b, ok := appendFrame(make([]byte, 0, size), f); ok {
 		return b, nil
 	}
-	return json.Marshal(f)
+	v := *f // not f: f would escape, and every caller's frame with it
+	return json.Marshal(&v)
 }
 
 // EncodeEvent returns json.Marshal(ev), byte for byte, as EncodeEnvelope

@@ -371,7 +371,8 @@ func (n *Node) onOutbound(m *nats.Msg) {
 		n.deliverOutbound(env, traceparent, start)
 		return
 	}
-	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(env, traceparent, start) }) {
+	queued := env // the closure's own copy: env itself stays on the stack on the inline path
+	if !n.outLanes.do(env.Tenant+"\x00"+env.Message.ConversationID, func() { n.deliverOutbound(queued, traceparent, start) }) {
 		n.m.delivered.WithLabelValues("closing").Inc()
 	}
 }
