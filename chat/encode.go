@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -115,6 +116,17 @@ func (w *enc) optInt(k string, v int64) {
 	}
 }
 
+// time writes a time field as encoding/json does (RFC 3339 with
+// nanoseconds); a time it refuses falls back.
+func (w *enc) time(k string, t time.Time) {
+	w.key(k)
+	at, err := t.MarshalJSON()
+	if err != nil {
+		w.ok = false
+	}
+	w.b = append(w.b, at...)
+}
+
 // optFloat writes a float64 field tagged omitempty in encoding/json's
 // 'f' range; other magnitudes fall back.
 func (w *enc) optFloat(k string, v float64) {
@@ -185,12 +197,7 @@ func appendEvent(b []byte, ev *Event) ([]byte, bool) {
 		w.message(ev.Message)
 		w.comma = true
 	}
-	w.key("at")
-	at, err := ev.At.MarshalJSON()
-	if err != nil {
-		w.ok = false
-	}
-	w.b = append(w.b, at...)
+	w.time("at", ev.At)
 	w.opt("team", ev.Team)
 	w.b = append(w.b, '}')
 	return w.b, w.ok
@@ -221,12 +228,7 @@ func (w *enc) message(m *Message) {
 	w.opt("intent", m.Intent)
 	w.optFloat("intent_confidence", m.IntentConfidence)
 	w.optFloat("anger", m.Anger)
-	w.key("at")
-	at, err := m.At.MarshalJSON()
-	if err != nil {
-		w.ok = false
-	}
-	w.b = append(w.b, at...)
+	w.time("at", m.At)
 	w.opt("shown", m.Shown)
 	w.opt("channel", string(m.Channel))
 	w.opt("channel_id", m.ChannelID)
