@@ -44,6 +44,9 @@ const (
 	// (pii_scan with the types and locales after the conditions) finds no
 	// span in the text.
 	answerFlagScan = 2
+	// answerFlagMask (ABI 1.4, with scan): when the detector finds spans,
+	// the host answers modify itself (maskAnswer, mask.go).
+	answerFlagMask = 4
 )
 
 // answerFields are the envelope fields an opField label may take, as the
@@ -79,6 +82,9 @@ type standingAnswer struct {
 	scan                   bool
 	scanTypes, scanLocales string
 	scanOpts               pii.Options
+	// mask: with scan, what the guest answers when the detector finds
+	// spans (nil: the guest is called then)
+	mask *maskAnswer
 }
 
 // answerReader reads the little-endian layout of section 2.2.
@@ -142,8 +148,11 @@ func parseAnswer(b []byte) (*standingAnswer, error) {
 	r := &answerReader{b: b}
 	a := &standingAnswer{}
 	flags := r.u32("flags")
-	if flags&^(answerFlagFold|answerFlagScan) != 0 {
+	if flags&^(answerFlagFold|answerFlagScan|answerFlagMask) != 0 {
 		r.fail("unknown flags %#x", flags)
+	}
+	if flags&answerFlagMask != 0 && flags&answerFlagScan == 0 {
+		r.fail("flag mask without flag scan")
 	}
 	a.fold, a.scan = flags&answerFlagFold != 0, flags&answerFlagScan != 0
 	n := r.u32("label count")
@@ -167,6 +176,9 @@ func parseAnswer(b []byte) (*standingAnswer, error) {
 	if a.scan {
 		a.scanTypes, a.scanLocales = r.str("scan types", maxPIIList), r.str("scan locales", maxPIIList)
 		a.scanOpts = scanOptions(a.scanTypes, a.scanLocales)
+	}
+	if flags&answerFlagMask != 0 && r.err == nil {
+		a.mask = r.maskAnswer(a.labels)
 	}
 	if r.err == nil && len(r.b) > 0 {
 		r.fail("%d bytes after the standing answer", len(r.b))
@@ -264,7 +276,10 @@ type prescan struct {
 // span (then with what it found), or a label taken from the envelope
 // would not be a valid result (then the guest is called and decides, or
 // fails, itself). A nil answer is ABI 1.2's: pass, no labels.
-func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool, *prescan) {
+//
+// With a mask answer (ABI 1.4) the host answers modify itself when the
+// detector finds spans (maskAnswer.answer), sealing values through s.
+func (a *standingAnswer) answer(env *chat.Envelope, s *sealer) (Result, bool, *prescan) {
 	if a == nil {
 		return Result{Verdict: Pass}, true, nil
 	}
@@ -296,9 +311,21 @@ func (a *standingAnswer) answer(env *chat.Envelope) (Result, bool, *prescan) {
 		if len(text) > maxPIIText { // pii_scan refuses it: the guest scans itself
 			return Result{}, false, nil
 		}
-		if spans := pii.Scan(text, a.scanOpts); len(spans) > 0 {
-			return Result{}, false, &prescan{text, a.scanTypes, a.scanLocales, appendPIISpans(nil, spans)}
+		spans := pii.Scan(text, a.scanOpts)
+		if a.mask != nil {
+			return a.mask.answer(env, text, spans, labels, a, s)
+		}
+		if len(spans) > 0 {
+			return Result{}, false, a.preFor(text, spans)
 		}
 	}
 	return Result{Verdict: Pass, Labels: labels}, true, nil
+}
+
+// preFor is the detector's answer for text (spans), for the guest's pii_scan.
+func (a *standingAnswer) preFor(text string, spans []pii.Span) *prescan {
+	if len(spans) == 0 {
+		return nil
+	}
+	return &prescan{text, a.scanTypes, a.scanLocales, appendPIISpans(nil, spans)}
 }

@@ -23,6 +23,9 @@ func (a *standingAnswer) toPDK() *pdk.Standing {
 	if a.scan {
 		s.NoSpans(splitComma(a.scanTypes), splitComma(a.scanLocales))
 	}
+	if a.mask != nil {
+		s.MaskSpans(a.mask.tokens, a.mask.types, a.mask.list)
+	}
 	return s
 }
 
@@ -59,11 +62,23 @@ func TestParseAnswer(t *testing.T) {
 	if a, err := parseAnswer(encodeStanding(t, good)); err != nil || !reflect.DeepEqual(a.toPDK(), good) {
 		t.Fatalf("round trip: %+v %v", a, err)
 	}
+	masking := (&pdk.Standing{}).Set("pii_checked", "PHONE").NoSpans([]string{"PHONE"}, nil).MaskSpans("pii_tokens", "", "shopper_fields")
+	if a, err := parseAnswer(encodeStanding(t, masking)); err != nil || !reflect.DeepEqual(a.toPDK(), masking) {
+		t.Fatalf("round trip: %+v %v", a, err)
+	}
+	scanned := raw(uint32(6), uint32(1), byte(0), "pii_checked", "PHONE", uint32(0), "PHONE", "")
 	for _, tc := range []struct {
 		name, in, err string
 	}{
 		{"empty", "", "flags cut short"},
-		{"unknown flag", string(raw(uint32(4), uint32(0), uint32(0))), "unknown flags"},
+		{"unknown flag", string(raw(uint32(8), uint32(0), uint32(0))), "unknown flags"},
+		{"mask without scan", string(raw(uint32(4), uint32(0), uint32(0), "a", "b", "c")), "mask without flag scan"},
+		{"mask cut short", string(append(scanned, raw("pii_tokens", "pii")...)), "list label cut short"},
+		{"mask key too long", string(append(scanned, raw(strings.Repeat("k", 65), "", "")...)), "tokens label of 65 bytes"},
+		{"mask bad key", string(append(scanned, raw("pii_tokens", "PII", "")...)), `mask label "PII"`},
+		{"mask key twice", string(append(scanned, raw("pii", "pii", "")...)), `mask label "pii"`},
+		{"mask key a standing label", string(append(scanned, raw("", "", "pii_checked")...)), `mask label "pii_checked"`},
+		{"mask trailing", string(append(scanned, raw("", "", "", "x")...)), "bytes after"},
 		{"scan without lists", string(raw(uint32(2), uint32(0), uint32(0))), "scan types cut short"},
 		{"scan list too long", string(raw(uint32(2), uint32(0), uint32(0), strings.Repeat("A", 1025), "")), "scan types of 1025 bytes"},
 		{"too many labels", string(raw(uint32(0), uint32(33))), "33 labels"},
@@ -118,7 +133,7 @@ func TestStandingAnswer(t *testing.T) {
 		{"invalid UTF-8", env("e\xffu", map[string]string{"pii_checked": "PHONE,EMAIL", "geo": ""}), map[string]string{"geo": "", "residency": "e\ufffdu"}, true},
 		{"region too long", env(strings.Repeat("r", 1025), map[string]string{"pii_checked": "PHONE,EMAIL"}), nil, false},
 	} {
-		got, ok, _ := a.answer(tc.env)
+		got, ok, _ := a.answer(tc.env, nil)
 		if ok != tc.ok || ok && (got.Verdict != Pass || !reflect.DeepEqual(got.Labels, tc.want)) {
 			t.Errorf("%s: %+v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
 		}
@@ -138,30 +153,30 @@ func TestStandingAnswer(t *testing.T) {
 		{"shopper fields", env("eu", map[string]string{"shopper_fields": "page"}), false, 0, nil},
 		{"empty shopper fields", env("eu", map[string]string{"shopper_fields": ""}), true, 0, map[string]string{"pii_checked": "PHONE"}},
 	} {
-		got, ok, pre := scan.answer(tc.env)
+		got, ok, pre := scan.answer(tc.env, nil)
 		if ok != tc.ok || pre != nil || ok && !reflect.DeepEqual(got.Labels, tc.labels) {
 			t.Errorf("%s: %+v %v %+v", tc.name, got, ok, pre)
 		}
 	}
 	phone := env("eu", nil)
 	phone.Message.Text = "call +49 170 1234567 or a@b.de"
-	if got, ok, pre := scan.answer(phone); ok || pre == nil || pre.text != phone.Message.Text || pre.types != "PHONE" || pre.locales != "" ||
+	if got, ok, pre := scan.answer(phone, nil); ok || pre == nil || pre.text != phone.Message.Text || pre.types != "PHONE" || pre.locales != "" ||
 		string(pre.out) != string(appendPIISpans(nil, pii.Scan(phone.Message.Text, pii.Options{Types: []pii.Type{pii.Phone}}))) {
 		t.Errorf("a phone: %+v %v %+v", got, ok, pre)
 	}
 	phone.Message.Text = strings.Repeat("x", maxPIIText+1)
-	if got, ok, pre := scan.answer(phone); ok || pre != nil {
+	if got, ok, pre := scan.answer(phone, nil); ok || pre != nil {
 		t.Errorf("a text pii_scan refuses: %+v %v %+v", got, ok, pre)
 	}
 	var none *standingAnswer
-	if got, ok, _ := none.answer(env("eu", nil)); !ok || got.Verdict != Pass || got.Labels != nil {
+	if got, ok, _ := none.answer(env("eu", nil), nil); !ok || got.Verdict != Pass || got.Labels != nil {
 		t.Errorf("no standing answer: %+v %v", got, ok)
 	}
 	nolabels, err := parseAnswer(encodeStanding(t, (&pdk.Standing{}).Strip("ip")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, ok, _ := nolabels.answer(env("eu", nil)); !ok || got.Labels != nil {
+	if got, ok, _ := nolabels.answer(env("eu", nil), nil); !ok || got.Labels != nil {
 		t.Errorf("nothing to strip: %+v %v", got, ok)
 	}
 }
@@ -174,6 +189,8 @@ func FuzzParseAnswer(f *testing.F) {
 	f.Add(good, "ip", "region", "PHONE")
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, "", "", "")
 	f.Add(raw(uint32(1), uint32(1), byte(0), "k", "v", uint32(1), "c", uint32(2), "A", "B"), "K", "text", "a,b")
+	f.Add(raw(uint32(6), uint32(1), byte(0), "pii_checked", "PHONE", uint32(0), "PHONE", "", "pii_tokens", "pii", "shopper_fields"), "pii", "region", "X")
+	f.Add(raw(uint32(7), uint32(0), uint32(0), "", "", "", "", ""), "ip", "tenant", "A")
 	f.Fuzz(func(t *testing.T, b []byte, key, field, item string) {
 		if a, err := parseAnswer(b); err == nil {
 			if len(a.labels) > maxLabels || len(a.conds) > maxAnswerConds {
@@ -185,6 +202,9 @@ func FuzzParseAnswer(f *testing.F) {
 			}
 		}
 		s := (&pdk.Standing{}).Strip(key).SetField("residency", field).Require("pii_checked", item)
+		if len(item)%2 == 1 {
+			s.NoSpans(nil, []string{item}).MaskSpans(item, "pii", key)
+		}
 		enc, ok := pdk.EncodeStanding(nil, s)
 		if !ok {
 			return

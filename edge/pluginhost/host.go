@@ -765,7 +765,8 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 		t, ok := d.triggers.get(env.Tenant)
 		var skip bool
 		var res Result
-		if res, skip, pre = t.skip(env); ok && skip {
+		s := h.sealerOf(d)
+		if res, skip, pre = t.skip(env, &s); ok && skip {
 			d.skipped.Inc()
 			return res, nil
 		}
@@ -819,7 +820,8 @@ func (h *Host) invokeFiltered(ctx context.Context, d *deployment, in *instance, 
 		if err != nil {
 			return Result{}, err
 		}
-		res, skip, pre := t.skip(env)
+		s := h.sealerOf(d)
+		res, skip, pre := t.skip(env, &s)
 		if skip {
 			d.skipped.Inc()
 			return res, nil

@@ -114,11 +114,11 @@ func (t *triggerSet) skips(text string) bool {
 // when the guest must be called: a phrase occurs in the text, or the
 // standing answer's conditions do not hold (with the host's scan of the
 // text when it ran one).
-func (t *triggerSet) skip(env *chat.Envelope) (Result, bool, *prescan) {
+func (t *triggerSet) skip(env *chat.Envelope, s *sealer) (Result, bool, *prescan) {
 	if !t.skips(env.Message.Text) {
 		return Result{}, false, nil
 	}
-	return t.answer.answer(env)
+	return t.answer.answer(env, s)
 }
 
 // triggerCache holds a deployment's answers by tenant.

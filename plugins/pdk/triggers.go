@@ -2,6 +2,7 @@ package pdk
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -108,6 +109,39 @@ type Standing struct {
 	// span in the text (and the text is within PIIScan's 64 KiB).
 	Scan                   bool
 	ScanTypes, ScanLocales []string
+	// Mask (ABI 1.4, with Scan): when the detector finds spans, the
+	// handlers return what Masking says instead, and the host makes that
+	// answer itself (nil: the host calls the handler then).
+	Mask *Masking
+}
+
+// Masking is a standing answer's result for a message in which the host's
+// detector (as PIIScan(text, ScanTypes, ScanLocales)) finds spans: verdict
+// modify, the text masked as pii.Mask(text, spans) when it holds spans,
+// and besides the standing labels (plugins/ABI.md section 2.2):
+//   - Tokens (if not ""): with the "vault" grant, each span's value of the
+//     text stored as VaultPut(type, value) does, in order, listed as
+//     "TYPE:token,…" ("TYPE:-" where VaultPut fails, nothing after the
+//     item that would take it over 1 KiB; no label when VaultPut is not
+//     granted);
+//   - each label that label List names (split at ',', ' ' and '\n') and
+//     the envelope has, masked as the text when the detector finds spans
+//     in it (those values are not stored);
+//   - Types (if not ""): the envelope's value of that label (split as
+//     List) and the types of all spans found, sorted, without repeats,
+//     joined by commas.
+//
+// A message whose text and listed labels hold no span gets the standing
+// answer. The three keys are "" or label keys, none twice, none among the
+// standing labels.
+type Masking struct {
+	Tokens, Types, List string
+}
+
+// MaskSpans adds the answer with spans (Masking); it needs NoSpans.
+func (s *Standing) MaskSpans(tokens, types, list string) *Standing {
+	s.Mask = &Masking{tokens, types, list}
+	return s
 }
 
 // Set adds label k = v.
@@ -182,6 +216,9 @@ func EncodeStanding(dst []byte, s *Standing) (out []byte, ok bool) {
 	if s.Scan {
 		flags |= 2
 	}
+	if s.Mask != nil {
+		flags |= 4
+	}
 	dst = binary.LittleEndian.AppendUint32(dst, flags)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(s.Labels)))
 	for _, l := range s.Labels {
@@ -199,6 +236,9 @@ func EncodeStanding(dst []byte, s *Standing) (out []byte, ok bool) {
 	if s.Scan {
 		dst = appendStr(dst, strings.Join(s.ScanTypes, ","))
 		dst = appendStr(dst, strings.Join(s.ScanLocales, ","))
+	}
+	if s.Mask != nil {
+		dst = appendStr(appendStr(appendStr(dst, s.Mask.Tokens), s.Mask.Types), s.Mask.List)
 	}
 	return dst, true
 }
@@ -247,6 +287,17 @@ func (s *Standing) valid() bool {
 	}
 	if s.Scan && (len(strings.Join(s.ScanTypes, ",")) > maxScanList || len(strings.Join(s.ScanLocales, ",")) > maxScanList) {
 		return false
+	}
+	return s.Mask == nil || s.Scan && s.Mask.valid(seen)
+}
+
+// valid: each key "" or a label key, none twice, none a standing label's.
+func (m *Masking) valid(labels map[string]bool) bool {
+	keys := []string{m.Tokens, m.Types, m.List}
+	for i, k := range keys {
+		if k != "" && (!validKey(k) || labels[k] || slices.Contains(keys[:i], k)) {
+			return false
+		}
 	}
 	return true
 }

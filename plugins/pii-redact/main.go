@@ -17,8 +17,10 @@
 //	locales = "zh,en,de"                                   # default: all
 //
 // Standing answer (plugins/ABI.md section 2.2): a text in which the
-// host's detector finds nothing, without label shopper_fields, gets only
-// label pii_checked, so the host answers that without calling the plugin.
+// host's detector finds nothing, nor in the labels shopper_fields names,
+// gets only label pii_checked; with spans (ABI 1.4 mask answer) the text
+// and those labels masked, pii_tokens sealed through the vault, pii and
+// pii_checked. The host answers both without calling the plugin.
 //
 // Grants: "vault" (optional). Its manifest declares pdk.PolicyFailClosed:
 // a region runs it fail-closed unless the operator overrides that
@@ -34,7 +36,7 @@ func init() {
 	pdk.OnInbound(func(env *pdk.Envelope) pdk.Result {
 		return redact(env, instanceOptions(), pdk.VaultPut)
 	})
-	// The host answers for it when its detector finds nothing (ABI 1.3).
+	// The host answers for it (ABI 1.3, 1.4: also when its detector finds spans).
 	pdk.TriggersWith(func(string) ([]string, *pdk.Standing) { return nil, standing(instanceOptions()) })
 }
 

@@ -181,11 +181,13 @@ func typesLabel(spans []pii.Span, prev string) string {
 	return strings.Join(slices.Compact(ts), ",")
 }
 
-// standing is what redact returns with o when the host's detector finds
-// no span in the text (scanRedact then masks nothing) and no label
-// shopper_fields names labels to mask: pass with pii_checked, if any.
+// standing is what redact returns with o: when the host's detector finds
+// no span in the text nor in the labels shopper_fields names (scanRedact
+// then masks nothing), pass with pii_checked, if any; else (ABI 1.4,
+// pdk.Masking) the text and those labels masked, pii_tokens from
+// vaultTokens with pdk.VaultPut, pii merged by typesLabel, and pii_checked.
 func standing(o pii.Options) *pdk.Standing {
-	s := (&pdk.Standing{}).Require(shopperFields).NoSpans(typeNames(o), o.Locales)
+	s := (&pdk.Standing{}).NoSpans(typeNames(o), o.Locales).MaskSpans("pii_tokens", "pii", shopperFields)
 	if checked := pii.CheckedLabel(o); checked != "" {
 		s.Set(pii.LabelChecked, checked)
 	}
