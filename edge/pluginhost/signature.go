@@ -72,11 +72,14 @@ func SignBundle(priv ed25519.PrivateKey, name, version string, wasm []byte) ([]b
 // or their base64) is ErrLegacySignature.
 func ParseSignature(b []byte) (Signature, error) {
 	var s Signature
+	// A legacy signature first: 64 raw bytes may begin with "{" (1 in
+	// ~200 after white space is trimmed); a signature file never has
+	// their length and is not base64.
+	if _, err := DecodeSignature(b); err == nil {
+		return s, ErrLegacySignature
+	}
 	t := strings.TrimSpace(string(b))
 	if !strings.HasPrefix(t, "{") {
-		if _, err := DecodeSignature(b); err == nil {
-			return s, ErrLegacySignature
-		}
 		return s, errors.New("signature is not a kefu signature file (JSON from `kefu plugin sign`)")
 	}
 	if err := json.Unmarshal([]byte(t), &s); err != nil {

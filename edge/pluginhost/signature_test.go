@@ -65,6 +65,26 @@ func TestSignatureBindsNameAndVersion(t *testing.T) {
 	}
 }
 
+// TestParseLegacySignature: 64 raw signature bytes are a legacy signature
+// whatever they begin with. TestSignatureBindsNameAndVersion failed in CI
+// when ed25519.Sign's bytes began with "{" and were parsed as JSON.
+func TestParseLegacySignature(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	raw := ed25519.Sign(priv, []byte("bundle"))
+	for _, lead := range []string{"{", " {", "\n\t{", "x"} {
+		sig := append([]byte(lead), raw[len(lead):]...)
+		if _, err := ParseSignature(sig); !errors.Is(err, ErrLegacySignature) {
+			t.Errorf("64 raw bytes beginning %q: %v, want ErrLegacySignature", lead, err)
+		}
+	}
+	if _, err := ParseSignature([]byte(base64.StdEncoding.EncodeToString(raw) + "\n")); !errors.Is(err, ErrLegacySignature) {
+		t.Errorf("base64 of a signature: %v", err)
+	}
+	if _, err := ParseSignature([]byte(`{"name":"p"`)); err == nil || errors.Is(err, ErrLegacySignature) {
+		t.Errorf("a broken signature file: %v", err)
+	}
+}
+
 func TestCompareVersions(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
