@@ -30,6 +30,16 @@ type Plugins interface {
 	Run(ctx context.Context, region string, hook pluginhost.Hook, env chat.Envelope) (pluginhost.Outcome, error)
 }
 
+// BoundedPlugins is implemented by Plugins that bound a run by a timeout
+// themselves (*pluginhost.Host: RunWithin makes the deadline's context only
+// when it enters a plugin's guest). The edge calls RunWithin with
+// PluginTimeout instead of Run under a context.WithTimeout.
+type BoundedPlugins interface {
+	RunWithin(ctx context.Context, timeout time.Duration, region string, hook pluginhost.Hook, env chat.Envelope) (pluginhost.Outcome, error)
+}
+
+var _ BoundedPlugins = (*pluginhost.Host)(nil)
+
 // PipelineLister is implemented by Plugins that can tell whether a region's
 // pipeline for a hook has any plugin (*pluginhost.Host does: its pipelines
 // are fixed when it is made). The edge asks once, in New: a hook that runs

@@ -297,9 +297,13 @@ func (n *Node) runPlugins(ctx context.Context, hook pluginhost.Hook, env chat.En
 			n.m.pluginOutcomes.WithLabelValues(string(hook), "panic").Inc()
 		}
 	}()
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.PluginTimeout)
-	defer cancel()
-	out, err = n.cfg.Plugins.Run(ctx, n.cfg.Region, hook, env)
+	if b, ok := n.cfg.Plugins.(BoundedPlugins); ok {
+		out, err = b.RunWithin(ctx, n.cfg.PluginTimeout, n.cfg.Region, hook, env)
+	} else {
+		tctx, cancel := context.WithTimeout(ctx, n.cfg.PluginTimeout)
+		defer cancel()
+		out, err = n.cfg.Plugins.Run(tctx, n.cfg.Region, hook, env)
+	}
 	if err != nil {
 		n.m.pluginOutcomes.WithLabelValues(string(hook), "error").Inc()
 		return out, fmt.Errorf("edge: %s plugins on %q: %w", hook, env.Message.ID, err)

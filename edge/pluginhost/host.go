@@ -579,6 +579,66 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // far and an error wrapping ErrPluginFailed. Run does not modify env's
 // label map.
 func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envelope) (Outcome, error) {
+	return h.RunWithin(ctx, 0, region, hook, env)
+}
+
+// RunWithin is Run bounded by timeout from now (0: by ctx only), as Run
+// with a context.WithTimeout of ctx would be, except that the deadline's
+// context (a timer) is made only when a plugin's guest is entered: a
+// pipeline the host answers itself (standing answers) needs none.
+func (h *Host) RunWithin(ctx context.Context, timeout time.Duration, region string, hook Hook, env chat.Envelope) (Outcome, error) {
+	rc := runCtx{parent: ctx}
+	if timeout > 0 {
+		rc.deadline = time.Now().Add(timeout)
+	}
+	defer rc.release()
+	return h.run(&rc, region, hook, env)
+}
+
+// runCtx is a pipeline run's context, made with its deadline when a guest
+// is first entered.
+type runCtx struct {
+	parent   context.Context
+	deadline time.Time // zero: none beyond parent's
+	ctx      context.Context
+	cancel   context.CancelFunc
+}
+
+// get returns the run's context, making it on the first call.
+func (r *runCtx) get() context.Context {
+	if r.ctx == nil {
+		if r.deadline.IsZero() {
+			r.ctx = r.parent
+		} else {
+			r.ctx, r.cancel = context.WithDeadline(r.parent, r.deadline)
+		}
+	}
+	return r.ctx
+}
+
+// err is the run's context's error: its parent's, or DeadlineExceeded past
+// the deadline.
+func (r *runCtx) err() error {
+	if r.ctx != nil {
+		return r.ctx.Err()
+	}
+	if err := r.parent.Err(); err != nil {
+		return err
+	}
+	if !r.deadline.IsZero() && !time.Now().Before(r.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (r *runCtx) release() {
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+
+func (h *Host) run(rc *runCtx, region string, hook Hook, env chat.Envelope) (Outcome, error) {
+	ctx := rc.parent
 	out := Outcome{Verdict: Pass, Envelope: env}
 	if h.closed.Load() {
 		return out, ErrClosed
@@ -603,11 +663,6 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 	enc := encodings{env: &out.Envelope}
 	traced := tracing.SpanFrom(ctx) != nil // once: a context look-up walks its parents
 	for _, s := range pipeline {
-		if d := s.cur.Load(); d != nil {
-			if _, err := enc.get(d.binary); err != nil {
-				return out, err // not the plugin's failure
-			}
-		}
 		var sp *tracing.Span
 		if traced { // a span per plugin call (no cost when tracing is off)
 			_, sp = tracing.Start(ctx, "plugin "+s.name, tracing.KindInternal)
@@ -615,7 +670,7 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 			sp.SetAttr("kefu.hook", string(hook))
 			sp.SetAttr("kefu.region", region)
 		}
-		res, d, err := h.call(ctx, s, hook, &out.Envelope, &enc)
+		res, d, err := h.call(rc, s, hook, &out.Envelope, &enc)
 		if sp != nil {
 			if err != nil {
 				sp.SetError(err)
@@ -625,8 +680,11 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 			sp.End()
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return out, fmt.Errorf("pluginhost: %s/%s: %w", region, s.name, ctx.Err())
+			if ee, ok := errors.AsType[*encodeError](err); ok {
+				return out, ee.err // not the plugin's failure
+			}
+			if cerr := rc.err(); cerr != nil {
+				return out, fmt.Errorf("pluginhost: %s/%s: %w", region, s.name, cerr)
 			}
 			if d != nil && d.settings.Fail == FailOpen {
 				continue
@@ -662,12 +720,20 @@ func (h *Host) Run(ctx context.Context, region string, hook Hook, env chat.Envel
 }
 
 // encodings holds the envelope as each input format encodes it, made when
-// a plugin first needs it and kept until a plugin changes the envelope
-// (plugins/ABI.md section 4).
+// a guest is first entered with it (a call the host answers itself needs
+// none) and kept until a plugin changes the envelope (plugins/ABI.md
+// section 4).
 type encodings struct {
 	env       *chat.Envelope
 	json, bin []byte
 }
+
+// encodeError is a failure to encode the envelope for a guest: the host's,
+// not the plugin's (Run returns it without the plugin's policy).
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return e.err.Error() }
+func (e *encodeError) Unwrap() error { return e.err }
 
 func (e *encodings) get(binary bool) ([]byte, error) {
 	if binary {
@@ -690,7 +756,8 @@ func applyLabels(env *chat.Envelope, labels map[string]string) bool {
 	if len(labels) == 0 {
 		return false
 	}
-	keys := make([]string, 0, len(labels))
+	var ks [16]string
+	keys := ks[:0]
 	for k := range labels {
 		keys = append(keys, k)
 	}
@@ -735,7 +802,7 @@ func FailureKind(err error) string {
 
 // call runs one plugin on enc. It returns the deployment used (for its
 // policy) even on failure.
-func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope, enc *encodings) (Result, *deployment, error) {
+func (h *Host) call(rc *runCtx, s *slot, hook Hook, env *chat.Envelope, enc *encodings) (Result, *deployment, error) {
 	var d *deployment
 	for {
 		d = s.cur.Load()
@@ -747,7 +814,10 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 		}
 	}
 	defer d.leave()
-	res, err := h.callIn(ctx, d, hook, env, enc)
+	res, err := h.callIn(rc, d, hook, env, enc)
+	if _, ok := errors.AsType[*encodeError](err); ok {
+		return res, d, err
+	}
 	if err != nil {
 		kind := KindTrap
 		if ce, ok := errors.AsType[*callError](err); ok {
@@ -758,7 +828,7 @@ func (h *Host) call(ctx context.Context, s *slot, hook Hook, env *chat.Envelope,
 	return res, d, err
 }
 
-func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
+func (h *Host) callIn(rc *runCtx, d *deployment, hook Hook, env *chat.Envelope, encs *encodings) (Result, error) {
 	ask := false     // the tenant's triggers are not known yet
 	var pre *prescan // the host's scan for the standing answer
 	if d.filtered(hook) {
@@ -772,11 +842,12 @@ func (h *Host) callIn(ctx context.Context, d *deployment, hook Hook, env *chat.E
 		}
 		ask = !ok
 	}
-	d.callsBy[hookIndex(hook)].Inc()
 	enc, err := encs.get(d.binary)
 	if err != nil {
-		return Result{}, err
+		return Result{}, &encodeError{err}
 	}
+	d.callsBy[hookIndex(hook)].Inc()
+	ctx := rc.get()
 	timeout := time.Duration(d.limits.Timeout)
 	left, ok, unlimited := h.quotas.cpuLeft(env.Tenant)
 	if !ok {
