@@ -85,18 +85,23 @@ func (s *sealer) tokens(env *chat.Envelope, spans []pii.Span) string {
 	if !s.granted {
 		return ""
 	}
-	var b strings.Builder
+	var buf [256]byte
+	b := buf[:0]
 	for _, sp := range spans {
-		item := string(sp.Type) + ":" + s.put(env, string(sp.Type), sp.Value)
-		if b.Len() > 0 {
-			item = "," + item
+		tok := s.put(env, string(sp.Type), sp.Value)
+		n := len(sp.Type) + 1 + len(tok)
+		if len(b) > 0 {
+			n++
 		}
-		if b.Len()+len(item) > maxLabelValueLen {
+		if len(b)+n > maxLabelValueLen {
 			break
 		}
-		b.WriteString(item)
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = append(append(append(b, sp.Type...), ':'), tok...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // answer is the guest's result for env whose text (as the guest gets it)

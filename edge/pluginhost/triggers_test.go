@@ -169,4 +169,9 @@ func TestTriggerSetSkips(t *testing.T) {
 	if none.skips("anything") {
 		t.Error("a nil set skipped")
 	}
+	for _, phrases := range [][]string{nil, {""}} { // no phrase to find: every text skips
+		if e := newTriggerSet(phrases); !e.skips("LAWYER \xff") || !e.skips("") {
+			t.Errorf("a set of %q did not skip", phrases)
+		}
+	}
 }

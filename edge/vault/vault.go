@@ -120,10 +120,22 @@ func New(region string, key []byte, opts ...Option) (*Vault, error) {
 func (v *Vault) Region() string { return v.region }
 
 func (v *Vault) aad(tenant, token string) []byte {
-	return []byte(v.region + "\x00" + tenant + "\x00" + token)
+	return v.appendAAD(nil, tenant, token)
 }
 
-var tokenEnc = base32.StdEncoding.WithPadding(base32.NoPadding)
+// appendAAD appends the additional data that binds a sealed value to its
+// region, tenant and token.
+func (v *Vault) appendAAD(b []byte, tenant, token string) []byte {
+	b = append(append(b, v.region...), 0)
+	b = append(append(b, tenant...), 0)
+	return append(b, token...)
+}
+
+// tokenEnc is base32 (RFC 4648) in lower case, without padding.
+var tokenEnc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// tokenLen is the length of a token: "pii_" and 15 random bytes in base32.
+const tokenLen = len("pii_") + 24
 
 // Put seals value (of PII type typ, e.g. "PHONE") for tenant and returns a
 // fresh token that names it ("pii_…"). conversation may be empty; it lets
@@ -142,12 +154,19 @@ func (v *Vault) PutVisitor(tenant, visitor, conversation, typ, value string) (st
 	if _, err := rand.Read(raw[:]); err != nil {
 		return "", fmt.Errorf("vault: token: %w", err)
 	}
-	token := "pii_" + strings.ToLower(tokenEnc.EncodeToString(raw[:]))
-	nonce := make([]byte, v.aead.NonceSize(), v.aead.NonceSize()+len(value)+v.aead.Overhead())
+	var t [tokenLen]byte
+	copy(t[:], "pii_")
+	tokenEnc.Encode(t[len("pii_"):], raw[:])
+	token := string(t[:])
+	ns := v.aead.NonceSize()
+	buf := make([]byte, ns, ns+len(value)+v.aead.Overhead())
+	nonce := buf[:ns]
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("vault: nonce: %w", err)
 	}
-	sealed := v.aead.Seal(nonce, nonce, []byte(value), v.aad(tenant, token))
+	plain := append(buf, value...)[ns:] // sealed in place, after the nonce
+	var aad [128]byte
+	sealed := v.aead.Seal(nonce, nonce, plain, v.appendAAD(aad[:0], tenant, token))
 	v.mu.Lock()
 	v.entries[token] = entry{Token: token, Tenant: tenant, Visitor: visitor, Conversation: conversation, Type: typ, Sealed: sealed, At: v.now().UTC()}
 	v.changes++

@@ -2,7 +2,9 @@ package vault
 
 import (
 	"bytes"
+	"encoding/base32"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,32 @@ func TestRevealNeedsVisibleReason(t *testing.T) {
 		if got := VisibleReason(tc.reason); got != tc.ok {
 			t.Errorf("VisibleReason(%q) = %v, want %v", tc.reason, got, tc.ok)
 		}
+	}
+}
+
+// TestTokenEncoding: tokens are "pii_" and the standard base32 of 15 random
+// bytes in lower case (as strings.ToLower of base32.StdEncoding made them
+// before), and seal to the same additional data as aad.
+func TestTokenEncoding(t *testing.T) {
+	std := base32.StdEncoding.WithPadding(base32.NoPadding)
+	for i := range 200 {
+		raw := make([]byte, 15)
+		for j := range raw {
+			raw[j] = byte(i*31 + j*7)
+		}
+		if got, want := tokenEnc.EncodeToString(raw), strings.ToLower(std.EncodeToString(raw)); got != want {
+			t.Fatalf("%x: %q, want %q", raw, got, want)
+		}
+	}
+	v := newVault(t, "eu", key(1))
+	tok, err := v.PutVisitor("shop1", "v1", "c1", "EMAIL", "a@b.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok) != tokenLen || !regexp.MustCompile(`^pii_[a-z2-7]{24}$`).MatchString(tok) {
+		t.Fatalf("token %q", tok)
+	}
+	if got, want := string(v.aad("shop1", tok)), "eu\x00shop1\x00"+tok; got != want {
+		t.Fatalf("aad %q, want %q", got, want)
 	}
 }
