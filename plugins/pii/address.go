@@ -325,16 +325,19 @@ func scanAddresses(text string, o *Options, c []Span) []Span {
 		words   []wordAt
 	)
 	for _, g := range grammars {
+		bit := g.bit
+		if checked && langs&bit == 0 {
+			continue // cheap pre-check: no street word of this grammar in the text
+		}
 		if g.loc != "" && len(o.Locales) > 0 && !o.locale(g.loc) || f.ascii && (g.lang == "ja" || g.lang == "jak" || g.lang == "ko" || g.lang == "ru" || g.lang == "ar") {
 			continue
 		}
 		if !checked {
 			langs, words = triggeredLangs(text, f, buf[:0])
 			checked = true
-		}
-		bit := g.bit
-		if langs&bit == 0 {
-			continue // cheap pre-check: no street word of this grammar in the text
+			if langs&bit == 0 {
+				continue
+			}
 		}
 		if g.atWord {
 			for _, w := range words {
