@@ -153,13 +153,15 @@ vet:
 # more without -race, which makes sync.Pool drop items on purpose.
 NORACE := ./internal/stack ./internal/widgetbench ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
+# Tests that sample their corpus under -race run it whole once without.
+EXHAUSTIVE := -run 'TestStandingAnswerMatchesGuest$$' ./edge/pluginhost
 
 ## test: installs what tests need, starts it, runs every test
 test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$($(GO) list ./... | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
 	$(GO) test -race -timeout 25m $$pkgs; rc=$$?; $(GO) test -timeout 20m $(NORACE) || rc=1; \
-	$(GO) test -count=1 $(ALLOCS) || rc=1; exit $$rc
+	$(GO) test -count=1 $(ALLOCS) || rc=1; $(GO) test -count=1 $(EXHAUSTIVE) || rc=1; exit $$rc
 
 ## fuzz-channels: a short fuzz budget for every platform-channel parser (corpus in edge/channels/testdata/fuzz);
 ## counted in inputs, not seconds: a time budget fails with "context deadline exceeded" when a worker

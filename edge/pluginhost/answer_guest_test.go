@@ -89,8 +89,13 @@ func TestStandingAnswerMatchesGuest(t *testing.T) {
 		"my data plan is slow", "删除购物车里的商品", "",
 		strings.Repeat("write to a.b@example.com or ", 60), // pii_tokens stops before 1 KiB
 	}
-	for _, ex := range exs {
-		texts = append(texts, ex.Text)
+	for i, ex := range exs {
+		// Under the race detector every eighth text of the sets (185 s
+		// for all on this machine); `make test` runs all of them once
+		// more without it (EXHAUSTIVE).
+		if !raceBuild || i%8 == 0 {
+			texts = append(texts, ex.Text)
+		}
 	}
 	all := "ADDRESS,CARD,EMAIL,IBAN,ID,PASSPORT,PHONE"
 	labelSets := []map[string]string{
