@@ -73,6 +73,8 @@ type deployment struct {
 	// answers by tenant (triggers.go)
 	triggersFn bool
 	triggers   triggerCache
+	// sealer: the region's vault as vault_put and mask answers reach it
+	sealer sealer
 
 	// idle instances, most recently used last: get takes the last one, so
 	// a call runs on the instance whose memory and code are still in the
@@ -141,6 +143,7 @@ func (h *Host) newDeployment(ctx context.Context, region, name, version string, 
 		allow:    r.HTTPAllow,
 		webhook:  r.AlertWebhook,
 	}
+	d.sealer = h.sealerOf(d)
 	d.ready = make(chan struct{}, d.limits.PoolSize)
 	for _, hk := range []Hook{HookInbound, HookOutbound, HookEvent} {
 		d.callsBy[hookIndex(hk)] = h.metrics.calls.WithLabelValues(name, region, string(hk))

@@ -835,8 +835,7 @@ func (h *Host) callIn(rc *runCtx, d *deployment, hook Hook, env *chat.Envelope, 
 		t, ok := d.triggers.get(env.Tenant)
 		var skip bool
 		var res Result
-		s := h.sealerOf(d)
-		if res, skip, pre = t.skip(env, &s); ok && skip {
+		if res, skip, pre = t.skip(env, &d.sealer); ok && skip {
 			d.skipped.Inc()
 			return res, nil
 		}
@@ -891,8 +890,7 @@ func (h *Host) invokeFiltered(ctx context.Context, d *deployment, in *instance, 
 		if err != nil {
 			return Result{}, err
 		}
-		s := h.sealerOf(d)
-		res, skip, pre := t.skip(env, &s)
+		res, skip, pre := t.skip(env, &d.sealer)
 		if skip {
 			d.skipped.Inc()
 			return res, nil

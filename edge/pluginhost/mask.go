@@ -64,15 +64,29 @@ func (h *Host) sealerOf(d *deployment) sealer {
 	return sealer{vault: h.vaults[d.region], granted: d.settings.granted(CapVault), maxText: maxText, log: h.log, name: d.name, in: d.region}
 }
 
+// seal is vault_put's work once the guest's buffers are read (hostVaultPut
+// and mask answers): value sealed under typ in the region's vault for
+// (tenant, visitor, conv) and its token, or the ABI code of the failure.
+func (s *sealer) seal(tenant, visitor, conv, typ, value string) (string, int32) {
+	switch {
+	case len(value) > maxVaultValue:
+		return "", codeTooLarge
+	case value == "" || !validVaultType([]byte(typ)) || s.vault == nil:
+		return "", codeInvalid
+	}
+	token, err := s.vault.PutVisitor(tenant, visitor, conv, typ, value)
+	if err != nil {
+		s.log.Error("plugin vault_put", "plugin", s.name, "region", s.in, "err", err)
+		return "", codeIO
+	}
+	return token, 0
+}
+
 // put is vault_put's answer for value as the guest sees it: the token, or
 // "-" (chat.NotKept) where vault_put fails with anything but not granted.
 func (s *sealer) put(env *chat.Envelope, typ, value string) string {
-	if len(value) > maxVaultValue || value == "" || !validVaultType([]byte(typ)) || s.vault == nil {
-		return chat.NotKept
-	}
-	token, err := s.vault.PutVisitor(env.Tenant, env.Visitor, env.Message.ConversationID, typ, value)
-	if err != nil {
-		s.log.Error("plugin vault_put", "plugin", s.name, "region", s.in, "err", err)
+	token, code := s.seal(env.Tenant, env.Visitor, env.Message.ConversationID, typ, value)
+	if code != 0 {
 		return chat.NotKept
 	}
 	return token

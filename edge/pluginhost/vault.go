@@ -117,24 +117,18 @@ func (h *Host) hostVaultPut(ctx context.Context, m api.Module, s []uint64) {
 		return
 	}
 	typ, ok := read(m, s[0], s[1], maxVaultType)
-	if !ok || !validVaultType(typ) {
+	if !ok {
 		ret(s, codeInvalid)
 		return
 	}
 	val, ok := read(m, s[2], s[3], maxVaultValue)
-	if !ok || len(val) == 0 {
+	if !ok {
 		ret(s, codeInvalid)
 		return
 	}
-	v := h.vaults[st.d.region]
-	if v == nil {
-		ret(s, codeInvalid)
-		return
-	}
-	token, err := v.PutVisitor(st.tenant, st.visitor, st.conv, string(typ), string(val))
-	if err != nil {
-		h.log.Error("plugin vault_put", "plugin", st.d.name, "region", st.d.region, "err", err)
-		ret(s, codeIO)
+	token, code := st.d.sealer.seal(st.tenant, st.visitor, st.conv, string(typ), string(val))
+	if code != 0 {
+		ret(s, code)
 		return
 	}
 	deliver(m, st, s, []byte(token), s[4], s[5])
