@@ -347,11 +347,15 @@ func (s *session) onHello(f chat.Frame) {
 	s.mu.Unlock()
 }
 
-// flushLocked sends the deliveries that waited, skipping ids already sent.
-func (s *session) flushLocked() {
+// flushLocked queues the deliveries that waited, skipping ids already sent.
+func (s *session) flushLocked() { s.takePendingLocked(s.enqueue) }
+
+// takePendingLocked hands the deliveries that waited to emit in order,
+// skipping ids already sent, and empties pending (s.mu held).
+func (s *session) takePendingLocked(emit func(typ chat.FrameType, b []byte)) {
 	for _, p := range s.pending {
 		if p.id == "" || s.seen.add(p.id) {
-			s.enqueue(p.typ, p.b)
+			emit(p.typ, p.b)
 		}
 	}
 	s.pending = nil
@@ -405,13 +409,10 @@ func (s *session) release(f chat.Frame) {
 	s.mu.Lock()
 	s.holding = false // deliveries from now on queue, and the writer waits for wmu
 	if !s.replaying {
-		for _, p := range s.pending {
-			if p.id == "" || s.seen.add(p.id) {
-				frames = append(frames, p.b)
-				s.n.m.framesOut.WithLabelValues(string(p.typ)).Inc()
-			}
-		}
-		s.pending = nil
+		s.takePendingLocked(func(typ chat.FrameType, b []byte) {
+			frames = append(frames, b)
+			s.n.m.framesOut.WithLabelValues(string(typ)).Inc()
+		})
 	}
 	s.mu.Unlock()
 	s.writeLocked(frames)
