@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"errors"
 
 	"github.com/kefu-io/kefu/internal/metric"
 )
@@ -116,14 +115,10 @@ func newMetrics(reg metric.Registerer) *metrics {
 }
 
 // register registers c on reg, or returns the collector reg already has
-// under c's descriptor.
+// for the same family.
 func register[C metric.Collector](reg metric.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
-			if prev, ok := are.ExistingCollector.(C); ok {
-				return prev
-			}
-		}
+	c, err := metric.Shared(reg, c)
+	if err != nil {
 		panic("central: register metric: " + err.Error())
 	}
 	return c

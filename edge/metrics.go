@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"errors"
 
 	"github.com/kefu-io/kefu/internal/metric"
 )
@@ -148,14 +147,10 @@ func newMetrics(reg metric.Registerer) *metrics {
 }
 
 // register registers c on reg, or returns the collector reg already has
-// under c's descriptor.
+// for the same family.
 func register[C metric.Collector](reg metric.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
-			if prev, ok := are.ExistingCollector.(C); ok {
-				return prev
-			}
-		}
+	c, err := metric.Shared(reg, c)
+	if err != nil {
 		panic("edge: register metric: " + err.Error())
 	}
 	return c

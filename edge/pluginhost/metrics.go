@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-	"errors"
 
 	"github.com/kefu-io/kefu/internal/metric"
 )
@@ -60,15 +59,6 @@ func newMetrics(reg metric.Registerer) *metrics {
 // register registers c, or returns the collector already registered under
 // the same name (several hosts in one process share metrics).
 func register[C metric.Collector](reg metric.Registerer, c C) C {
-	if reg == nil {
-		return c
-	}
-	if err := reg.Register(c); err != nil {
-		if are, ok := errors.AsType[metric.AlreadyRegisteredError](err); ok {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-	}
+	c, _ = metric.Shared(reg, c)
 	return c
 }

@@ -245,6 +245,30 @@ func TestRegister(t *testing.T) {
 	}
 }
 
+// TestShared: the second collector of a family gets the first; a name
+// taken by another family is an error; a nil registry registers nothing.
+func TestShared(t *testing.T) {
+	r := NewRegistry()
+	a, err := Shared(r, NewCounterVec(CounterOpts{Name: "a_total", Help: "A."}, []string{"x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Shared(r, NewCounterVec(CounterOpts{Name: "a_total", Help: "A."}, []string{"x"}))
+	if err != nil || b != a {
+		t.Fatalf("same family again: %p, %v; want %p", b, err, a)
+	}
+	if _, err := Shared(r, NewCounterVec(CounterOpts{Name: "a_total", Help: "A."}, []string{"y"})); err == nil {
+		t.Fatal("same name, other labels: no error")
+	}
+	if _, err := Shared(r, NewGauge(GaugeOpts{Name: "a_total", Help: "A."})); err == nil {
+		t.Fatal("same name, other type: no error")
+	}
+	c := NewCounter(CounterOpts{Name: "c_total"})
+	if got, err := Shared(nil, c); got != c || err != nil {
+		t.Fatalf("nil registry: %p, %v", got, err)
+	}
+}
+
 // TestConcurrent: counts from many goroutines add up (run with -race).
 func TestConcurrent(t *testing.T) {
 	c := NewCounterVec(CounterOpts{Name: "c_total"}, []string{"k"})

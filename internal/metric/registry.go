@@ -2,6 +2,7 @@ package metric
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,6 +87,26 @@ func (r *Registry) Register(c Collector) error {
 	}
 	r.byName[d.name] = c
 	return nil
+}
+
+// Shared registers c on reg and returns it, or returns the collector reg
+// already holds for the same family (several hosts, edges or services in
+// one process share their metrics). A nil reg leaves c unregistered. The
+// error is Register's for a name taken by another family.
+func Shared[C Collector](reg Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	if are, ok := errors.AsType[AlreadyRegisteredError](err); ok {
+		if prev, ok := are.ExistingCollector.(C); ok {
+			return prev, nil
+		}
+	}
+	return c, err
 }
 
 // MustRegister registers each collector and panics on an error.
