@@ -44,6 +44,12 @@ TASK is intent, sentiment, anger or langid. Without --model the shipped
 artifact (models/artifacts) is used. --data takes a dataset folder with
 train/dev/test.jsonl (no train.jsonl: trains on dev.jsonl); DIR@LABEL gives
 every row of DIR the label LABEL (e.g. extra text for langid).
+
+A joint task A+B (intent+langid) trains one model with two heads over one
+embedding (format 4): --data is A's data, --data2 B's (repeatable;
+--dropout2, --repeat2 weight B's examples); the bits or kept-rows flags are
+needed. eval A+B --data2 DIR reports both heads; eval B --model FILE scores
+the file's B head alone.
 `
 
 // Main runs `kefu model` with args (after "model") and returns the exit code.
@@ -87,9 +93,15 @@ func taskArg(args []string) (*taskSpec, []string, error) {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return nil, nil, fmt.Errorf("missing TASK: %w", errUsage)
 	}
-	t, ok := specs()[args[0]]
+	first, second, joint := strings.Cut(args[0], "+")
+	t, ok := specs()[first]
 	if !ok {
-		return nil, nil, fmt.Errorf("unknown task %q (intent, sentiment, anger, langid): %w", args[0], errUsage)
+		return nil, nil, fmt.Errorf("unknown task %q (intent, sentiment, anger, langid, or two joined by +): %w", args[0], errUsage)
+	}
+	if joint {
+		if t.second, ok = specs()[second]; !ok || second == first || first == "anger" || second == "anger" {
+			return nil, nil, fmt.Errorf("unknown joint task %q (e.g. intent+langid): %w", args[0], errUsage)
+		}
 	}
 	return t, args[1:], nil
 }
@@ -171,9 +183,12 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg := t.train
-	var data multiFlag
+	var data, data2 multiFlag
 	fs := newFlags("train")
 	fs.Var(&data, "data", "dataset folder (repeatable; DIR@LABEL[:N] forces a label, keeps N rows)")
+	fs.Var(&data2, "data2", "joint task A+B: a dataset folder of B, as --data (repeatable)")
+	dropout2 := fs.Float64("dropout2", 0, "joint task A+B: feature dropout of B's examples")
+	repeat2 := fs.Int("repeat2", 1, "joint task A+B: times each of B's examples is seen per epoch")
 	out := fs.String("out", "", "output .kmod file")
 	dev := fs.String("dev", "", "folder whose dev.jsonl tunes the oos threshold (default: first --data with a train.jsonl)")
 	fs.IntVar(&cfg.Dim, "dim", cfg.Dim, "embedding width")
@@ -227,6 +242,24 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("--data and --out are required: %w", errUsage)
+	}
+	if (t.second != nil) != (len(data2) > 0) {
+		return fmt.Errorf("--data2 goes with a joint task A+B, and a joint task needs it: %w", errUsage)
+	}
+	if t.second != nil {
+		// the recipe search trains one head; a joint model takes the
+		// flags as given
+		*search = "off"
+		sc := &train.Second{Task: t.second.name, Dropout: *dropout2, Repeat: *repeat2}
+		for _, d := range data2 {
+			exs, err := t.second.load(parseSource(d), "train")
+			if err != nil {
+				return err
+			}
+			sc.Examples = append(sc.Examples, exs...)
+		}
+		cfg.Second = sc
+		fmt.Fprintf(stderr, "joint %s+%s: %d %s examples beside the %s ones\n", t.name, t.second.name, len(sc.Examples), t.second.name, t.name)
 	}
 	// spago's backward pass runs operators on goroutines; with more than one
 	// P the order in which gradients are summed varies and so do the weights.
@@ -437,6 +470,9 @@ func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("loading %s: %w", name, err)
 	}
+	if h := m.Head(t.name); h != nil {
+		m = h // a joint model's head of this task
+	}
 	return m, name, nil
 }
 
@@ -496,6 +532,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 		return err
 	}
 	fs := newFlags("eval")
+	data2 := fs.String("data2", "", "joint task A+B: dataset folder of B, whose accuracy is reported from the model's second head")
 	var modelPaths multiFlag
 	fs.Var(&modelPaths, "model", "model file (default: shipped artifact); repeat it to average the probabilities of several models (an ensemble)")
 	data := fs.String("data", "", "dataset folder")
@@ -552,12 +589,53 @@ func cmdEval(args []string, stdout io.Writer) error {
 	}
 	r := eval.Run(exs, func(s string) string { return predict(s).Label }, oos)
 	r.Task, r.Model, r.Data, r.ModelBytes = t.name, strings.Join(names, " + "), *data+" ("+*split+")", size
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+	reports := []*eval.Report{r}
+	if t.second != nil {
+		r2, err := evalSecond(t, models, names, *data2, *split)
+		if err != nil {
+			return err
+		}
+		reports = append(reports, r2)
 	}
-	return r.WriteText(stdout)
+	for i, r := range reports {
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := r.WriteText(stdout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// evalSecond scores the second head of a joint model (task A+B) on B's
+// data.
+func evalSecond(t *taskSpec, models []*textmodel.Model, names []string, data, split string) (*eval.Report, error) {
+	if data == "" {
+		return nil, fmt.Errorf("a joint task needs --data2 for its second head: %w", errUsage)
+	}
+	if len(models) != 1 {
+		return nil, fmt.Errorf("a joint task takes one --model: %w", errUsage)
+	}
+	m := models[0].Second()
+	if m == nil || m.Task() != t.second.name {
+		return nil, fmt.Errorf("%s has no %s head", names[0], t.second.name)
+	}
+	exs, err := t.second.load(parseSource(data), split)
+	if err != nil {
+		return nil, err
+	}
+	r := eval.Run(exs, func(s string) string { return m.Predict(s).Label }, t.second.oos)
+	r.Task, r.Model, r.Data, r.ModelBytes = t.second.name, names[0], data+" ("+split+")", m.Size()
+	return r, nil
 }
 
 // ensemble predicts with the mean of the models' probabilities (same label

@@ -314,3 +314,46 @@ func TestTrainDistilled(t *testing.T) {
 		t.Fatalf("--unlabelled without --teacher: exit %d, want 2", code)
 	}
 }
+
+// TestJointIntentLangID: `train intent+langid` writes one two-head model;
+// `eval intent+langid` reports both heads, and `eval langid` on the same
+// file scores its language head.
+func TestJointIntentLangID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "joint.kmod")
+	code, _, stderr := run(t, "", "train", "intent+langid", "--data", "testdata/intent", "--data2", "testdata/langid", "--out", path,
+		"--buckets", "4096", "--dim", "8", "--epochs", "20", "--emb-lr", "0.3", "--keep-rows", "4096", "--bits", "4", "--quiet")
+	if code != 0 {
+		t.Fatalf("train exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "joint intent+langid: 15 langid examples") {
+		t.Fatalf("train output: %s", stderr)
+	}
+	code, out, stderr := run(t, "", "eval", "intent+langid", "--model", path, "--data", "testdata/intent", "--data2", "testdata/langid", "--split", "train")
+	if code != 0 {
+		t.Fatalf("eval exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "task intent ") || !strings.Contains(out, "task langid ") {
+		t.Fatalf("eval output lacks a head:\n%s", out)
+	}
+	code, out, stderr = run(t, "", "eval", "langid", "--model", path, "--data", "testdata/langid", "--split", "train", "--json")
+	if code != 0 {
+		t.Fatalf("eval langid exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Task     string  `json:"task"`
+		Accuracy float64 `json:"accuracy"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || r.Task != "langid" || r.Accuracy < 0.9 {
+		t.Fatalf("langid head on its training rows: %+v, %v", r, err)
+	}
+	for _, args := range [][]string{
+		{"train", "intent+langid", "--data", "testdata/intent", "--out", path},
+		{"train", "intent", "--data", "testdata/intent", "--data2", "testdata/langid", "--out", path},
+		{"train", "intent+anger", "--data", "testdata/intent", "--data2", "testdata/anger", "--out", path},
+		{"eval", "intent+langid", "--model", path, "--data", "testdata/intent"},
+	} {
+		if code, _, _ := run(t, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)", args, code)
+		}
+	}
+}

@@ -17,6 +17,9 @@ type taskSpec struct {
 	artifact  func() []byte
 	train     train.Config
 	oos       string // the out-of-scope label when the data has it
+	// second is the other task of a joint model ("intent+langid": one
+	// embedding, two heads; its data comes from --data2), else nil.
+	second *taskSpec
 }
 
 func sentimentLabel(l string) string {

@@ -207,5 +207,13 @@ func (m *Model) Weights() *Weights {
 	} else {
 		w.Out = dequantize(m.out, m.outScale, m.dim)
 	}
+	if s := m.second; s != nil {
+		h := &Head{Task: s.task, Labels: s.Labels(), Threshold: s.threshold,
+			Out: dequantize(s.out, s.outScale, s.dim), Bias: append([]float32(nil), s.bias...)}
+		if s.fallback >= 0 {
+			h.Fallback = s.labels[s.fallback]
+		}
+		w.Second = h
+	}
 	return w
 }

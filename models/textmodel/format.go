@@ -66,7 +66,14 @@ import (
 //	entropy-code them on the wire
 //	[hidden: hidden × f32 row scale | hidden×dim int8 | hidden × f32 bias]
 //	nlabels × f32 row scale | nlabels×(hidden or dim) int8 output | nlabels × f32 bias
+//	[flag bit 3, a second head on the same bag (no hidden layer): str task2 |
+//	u16 nlabels2 | nlabels2 × str label | i16 fallback2 | f32 threshold2 |
+//	nlabels2 × f32 row scale | nlabels2×dim int8 output | nlabels2 × f32 bias]
 //	u32 CRC-32 (IEEE) of every byte before it
+//
+// The second head (flag bit 3, format 4 only) lets one file classify a text
+// twice over one shared embedding, e.g. intent and language (Model.Second):
+// the browser fetches one table instead of two.
 //
 // A bucket that is not kept has an all-zero row: it adds nothing to the
 // bag but still counts in its length n. A kept value q means q × row
@@ -95,6 +102,7 @@ const (
 	flagSqrtPool = 1
 	flagUnique   = 2 // version 2 only
 	flagTanh     = 4 // version 3 only
+	flagSecond   = 8 // version 4 only: a second head follows the first
 )
 
 // Errors returned by Load; test with errors.Is.
@@ -162,6 +170,23 @@ type Weights struct {
 	// become zero. 8 bits with KeepRows 0 is the plain layout.
 	Bits     int
 	KeepRows int
+
+	// Second, when not nil, is a second output head over the same bag
+	// (written in the compact layout, format version 4, flag bit 3; no
+	// hidden layer): another task's labels, classified from the same
+	// embedding.
+	Second *Head
+}
+
+// Head is a second output layer over a model's bag: its own task, labels,
+// fallback and threshold, Out len(Labels)×Dim row-major and Bias.
+type Head struct {
+	Task      string
+	Labels    []string
+	Fallback  string
+	Threshold float32
+	Out       []float32
+	Bias      []float32
 }
 
 // Marshal quantizes w to int8 and encodes it as a .kmod file.
@@ -208,12 +233,30 @@ func Marshal(w *Weights) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	var flags uint16
 	if w.Bits != 0 && (w.Bits < 2 || w.Bits > 8) || w.KeepRows < 0 {
 		return nil, wrap("marshal: bits must be 2..8 and kept rows ≥ 0", ErrWeights)
 	}
 	compact := (w.Bits > 0 && w.Bits < 8) || w.KeepRows > 0
+	var fallback2 int
+	if h := w.Second; h != nil {
+		hw := &Weights{Labels: h.Labels, Fallback: h.Fallback}
+		switch {
+		case !compact || hid > 0:
+			return nil, wrap("marshal: a second head needs the compact layout (bits below 8 or kept rows) and no hidden layer", ErrWeights)
+		case len(h.Labels) < 2 || len(h.Labels) > math.MaxUint16:
+			return nil, wrap("marshal: second head: need 2..65535 labels", ErrWeights)
+		case len(h.Out) != len(h.Labels)*w.Dim || len(h.Bias) != len(h.Labels):
+			return nil, wrap("marshal: second head: output is not labels×dim or bias not labels", ErrWeights)
+		case len(h.Task) > math.MaxUint16:
+			return nil, wrap("marshal: second head: task name too long", ErrWeights)
+		}
+		if fallback2, err = checkLabels(hw); err != nil {
+			return nil, err
+		}
+		flags |= flagSecond
+	}
 	out := make([]byte, 0, 64+b*(w.Dim+4)+hid*(w.Dim+8)+c*(outDim+8))
-	var flags uint16
 	if w.SqrtPool {
 		flags |= flagSqrtPool
 	}
@@ -251,6 +294,14 @@ func Marshal(w *Weights) ([]byte, error) {
 	out = appendQuantized(out, w.Out, c, outDim)
 	for _, v := range w.Bias {
 		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+	}
+	if h := w.Second; h != nil {
+		out = appendStr(out, h.Task)
+		out = appendLabels(out, &Weights{Labels: h.Labels, Threshold: h.Threshold}, fallback2)
+		out = appendQuantized(out, h.Out, len(h.Labels), w.Dim)
+		for _, v := range h.Bias {
+			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
+		}
 	}
 	out = binary.LittleEndian.AppendUint32(out, checksum(out))
 	return out, nil
@@ -513,8 +564,10 @@ func Load(data []byte) (*Model, error) {
 	switch version {
 	case formatLinear:
 		known |= flagUnique
-	case formatHidden, formatCompact:
+	case formatHidden:
 		known |= flagTanh
+	case formatCompact:
+		known |= flagTanh | flagSecond
 	}
 	if flags&^known != 0 && r.err == nil {
 		return nil, wrap("unknown flags", ErrVersion)
@@ -592,6 +645,12 @@ func Load(data []byte) (*Model, error) {
 		m.lin = r.take(b*m.cols, "linear weights")
 	}
 	m.bias = r.floats(nl, "bias")
+	if flags&flagSecond != 0 {
+		if m.hidden > 0 && r.err == nil {
+			return nil, wrap("second head on a hidden layer", ErrCorrupt)
+		}
+		m.second = m.readSecond(r)
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -603,6 +662,42 @@ func Load(data []byte) (*Model, error) {
 		m.outF = dequantize(m.out, m.outScale, m.hidden)
 	}
 	return m, nil
+}
+
+// readSecond reads the second head (format 4, flag bit 3): a model that
+// shares m's features and embedding table.
+func (m *Model) readSecond(r *reader) *Model {
+	s := &Model{task: r.str("second task"), feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, size: m.size,
+		embScale: m.embScale, emb: m.emb}
+	nl := int(r.u16("second labels"))
+	if r.err != nil {
+		return nil
+	}
+	if nl < 2 {
+		r.err = wrap("second head: label count below 2", ErrCorrupt)
+		return nil
+	}
+	s.labels = make([]string, nl)
+	seen := make(map[string]bool, nl)
+	for i := range s.labels {
+		l := r.str("second labels")
+		if r.err == nil && (l == "" || seen[l]) {
+			r.err = wrap("second head: empty or duplicate label "+l, ErrCorrupt)
+			return nil
+		}
+		seen[l] = true
+		s.labels[i] = l
+	}
+	s.fallback = int(int16(r.u16("second fallback")))
+	s.threshold = math.Float32frombits(r.u32("second threshold"))
+	if r.err == nil && (s.fallback < -1 || s.fallback >= nl) {
+		r.err = wrap("second head: fallback index out of range", ErrCorrupt)
+		return nil
+	}
+	s.outScale = r.floats(nl, "second output scales")
+	s.out = r.take(nl*m.dim, "second output")
+	s.bias = r.floats(nl, "second bias")
+	return s
 }
 
 // expectedSize computes the file size the header announces, if the header

@@ -70,6 +70,26 @@ type Model struct {
 	outF []float32
 	size int
 	pool scratchPool
+	// second is the second head of a two-head file (format 4, flag bit
+	// 3): the same features and embedding, its own labels and output.
+	second *Model
+}
+
+// Second returns the model's second head, a model of its own task over the
+// same features and embedding table (e.g. language id beside intent), or
+// nil when the file has one head. Its Size is the whole file's.
+func (m *Model) Second() *Model { return m.second }
+
+// Head returns the head of m whose task is task (m itself or its second
+// head), or nil when neither is.
+func (m *Model) Head(task string) *Model {
+	switch {
+	case m.task == task:
+		return m
+	case m.second != nil && m.second.task == task:
+		return m.second
+	}
+	return nil
 }
 
 // scratchPool keeps the buffers of finished predictions for the next ones:
@@ -362,6 +382,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
 		unique: m.unique, cols: m.cols, linScale: m.linScale, lin: m.lin,
 		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias, hidF: m.hidF, outF: m.outF,
+		second: m.second,
 	}
 	return c, nil
 }

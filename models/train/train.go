@@ -102,6 +102,25 @@ type Config struct {
 	// alone (their target is the teacher's probabilities); ignored
 	// without a teacher.
 	Unlabelled []string
+	// Second, when set, trains a second task jointly (multi-task): its
+	// examples are shuffled in with the first task's, every example
+	// steps the shared embedding and its own task's output layer, and the
+	// result has a second head (textmodel.Weights.Second). Embedding bags
+	// without a hidden layer only.
+	Second *Second
+}
+
+// Second is the second task of a joint training run.
+type Second struct {
+	Task     string
+	Examples []dataset.Example
+	Labels   []string // label order; nil: sorted labels of Examples
+	// Dropout is the feature dropout of this task's examples (the first
+	// task's is Config.Dropout).
+	Dropout float64
+	// Repeat is how many times each example is seen per epoch (0 or 1:
+	// once): it weights this task against the first.
+	Repeat int
 }
 
 // Progress is called after every optimizer step with the number of examples
@@ -163,6 +182,9 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 	if cfg.KeepRows > 0 && cfg.Linear {
 		return nil, fmt.Errorf("train: pruning rows is for embedding bags, not linear models")
 	}
+	if cfg.Second != nil && (cfg.Linear || cfg.Hidden > 0 || cfg.Teacher != nil) {
+		return nil, fmt.Errorf("train: a second task needs an embedding bag without a hidden layer or teacher")
+	}
 	if cfg.Hidden < 0 || cfg.Smoothing < 0 || cfg.Smoothing >= 1 {
 		return nil, fmt.Errorf("train: hidden must be ≥ 0 and smoothing in [0, 1) (got %d, %g)", cfg.Hidden, cfg.Smoothing)
 	}
@@ -187,6 +209,7 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		y     int
 		soft  []float32 // the teacher's probabilities (distillation), else nil
 		alpha float64   // the weight of soft in the target
+		head  int       // 0: the first task, 1: Config.Second
 	}
 	items := make([]item, 0, len(examples)+len(cfg.Unlabelled))
 	var buf []uint32
@@ -221,7 +244,34 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		for i, id := range buf {
 			ids[i] = int(id)
 		}
-		items = append(items, item{ids, y, soft, alpha})
+		items = append(items, item{ids, y, soft, alpha, 0})
+	}
+	var labels2 []string
+	if sc := cfg.Second; sc != nil {
+		if labels2 = sc.Labels; labels2 == nil {
+			labels2 = LabelsOf(sc.Examples)
+		}
+		if len(labels2) < 2 || len(sc.Examples) == 0 {
+			return nil, fmt.Errorf("train: second task %q: %w", sc.Task, ErrNoData)
+		}
+		index2 := make(map[string]int, len(labels2))
+		for i, l := range labels2 {
+			index2[l] = i
+		}
+		for r := 0; r < max(sc.Repeat, 1); r++ {
+			for _, ex := range sc.Examples {
+				y, ok := index2[ex.Label]
+				if !ok {
+					return nil, fmt.Errorf("train: second task: label %q is not in the label table", ex.Label)
+				}
+				buf = cfg.Features.Append(buf[:0], ex.Text)
+				ids := make([]int, len(buf))
+				for i, id := range buf {
+					ids[i] = int(id)
+				}
+				items = append(items, item{ids: ids, y: y, head: 1})
+			}
+		}
 	}
 
 	ag.SetForceSyncExecution(true)
@@ -256,6 +306,14 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		B: nn.NewParam(mat.NewDense[float32](mat.WithShape(nl))),
 	}
 	params := []*nn.Param{m.W, m.B}
+	var m2 *head // the second task's output layer
+	if labels2 != nil {
+		m2 = &head{
+			W: nn.NewParam(mat.NewDense[float32](mat.WithShape(len(labels2), dim))),
+			B: nn.NewParam(mat.NewDense[float32](mat.WithShape(len(labels2)))),
+		}
+		params = append(params, m2.W, m2.B)
+	}
 	if hid := cfg.Hidden; hid > 0 {
 		// Glorot-uniform for both layers: with a zero output layer the
 		// hidden layer would get no gradient at first.
@@ -330,10 +388,14 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 			var stepLoss float64
 			for _, k := range order[start:end] {
 				it := items[k]
-				if cfg.Dropout > 0 && len(it.ids) > 1 {
+				dropout := cfg.Dropout
+				if it.head == 1 {
+					dropout = cfg.Second.Dropout
+				}
+				if dropout > 0 && len(it.ids) > 1 {
 					kept := scratchIDs[:0]
 					for _, id := range it.ids {
-						if rng.Float64() >= cfg.Dropout {
+						if rng.Float64() >= dropout {
 							kept = append(kept, id)
 						}
 					}
@@ -367,7 +429,12 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 					}
 				}
 				h := mat.NewDense[float32](mat.WithShape(dim), mat.WithBacking(append([]float32(nil), hv...)), mat.WithGrad(true))
-				logits := m.forward(h, cfg.Tanh)
+				var logits mat.Tensor
+				if it.head == 1 {
+					logits = m2.forward(h, false)
+				} else {
+					logits = m.forward(h, cfg.Tanh)
+				}
 				loss := ag.NewOperator(&softmaxCE{x: logits, gold: it.y, smoothing: cfg.Smoothing, soft: it.soft, alpha: it.alpha}).Run()
 				if err := ag.Backward(loss); err != nil {
 					return nil, fmt.Errorf("train: backward: %w", err)
@@ -432,6 +499,14 @@ func Fit(ctx context.Context, examples []dataset.Example, labels []string, tune 
 		// the threshold below is chosen on the model as it will be stored
 		Bits:     cfg.QuantBits,
 		KeepRows: cfg.KeepRows,
+	}
+	if m2 != nil {
+		w.Second = &textmodel.Head{
+			Task:   cfg.Second.Task,
+			Labels: append([]string(nil), labels2...),
+			Out:    append([]float32(nil), mat.Data[float32](m2.W)...),
+			Bias:   append([]float32(nil), mat.Data[float32](m2.B)...),
+		}
 	}
 	if m.W1 != nil {
 		w.Hidden = append([]float32(nil), mat.Data[float32](m.W1)...)
@@ -544,7 +619,9 @@ const MinOOSRecall = 0.75
 // two), computed with the quantized model exactly as it will ship.
 func ChooseThreshold(w *textmodel.Weights, tune []dataset.Example) (float32, error) {
 	w.Threshold = 0
-	data, err := textmodel.Marshal(w)
+	one := *w
+	one.Second = nil // the threshold is the first head's
+	data, err := textmodel.Marshal(&one)
 	if err != nil {
 		return 0, fmt.Errorf("train: choosing threshold: %w", err)
 	}

@@ -350,3 +350,64 @@ func TestPruneAndRetrain(t *testing.T) {
 		}
 	}
 }
+
+// TestJointTwoHeads: a second task trained jointly gets its own head over
+// the shared embedding; both tasks are learnt, and the two-head compact
+// file answers each.
+func TestJointTwoHeads(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	trainSet := load(t, "train")
+	var langs []dataset.Example
+	for _, s := range []struct{ text, lang string }{
+		{"where is my parcel", "en"}, {"the weather is nice today", "en"}, {"thank you very much", "en"}, {"I would like to pay", "en"},
+		{"où est mon colis", "fr"}, {"il fait beau aujourd'hui", "fr"}, {"merci beaucoup", "fr"}, {"je voudrais payer", "fr"},
+		{"wo ist mein Paket", "de"}, {"das Wetter ist heute schön", "de"}, {"vielen Dank", "de"}, {"ich möchte bezahlen", "de"},
+	} {
+		langs = append(langs, dataset.Example{Text: s.text, Label: s.lang})
+	}
+	cfg := tinyConfig()
+	cfg.Second = &Second{Task: "langid", Examples: langs, Repeat: 2}
+	cfg.KeepRows = 4096
+	res, err := Fit(context.Background(), trainSet, nil, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.Weights
+	if w.Second == nil || w.Second.Task != "langid" || !slices.Equal(w.Second.Labels, []string{"de", "en", "fr"}) {
+		t.Fatalf("second head %+v", w.Second)
+	}
+	w.Bits = 4
+	data, err := textmodel.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := textmodel.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	score := func(m *textmodel.Model, exs []dataset.Example) float64 {
+		ok := 0
+		for _, ex := range exs {
+			if m.Predict(ex.Text).Label == ex.Label {
+				ok++
+			}
+		}
+		return float64(ok) / float64(len(exs))
+	}
+	if a := score(m, trainSet); a < 0.8 {
+		t.Errorf("first head: %.2f on its training set", a)
+	}
+	if a := score(m.Second(), langs); a < 0.9 {
+		t.Errorf("second head: %.2f on its training set", a)
+	}
+	bad := cfg
+	bad.Hidden = 8
+	if _, err := Fit(context.Background(), trainSet, nil, nil, bad, nil); err == nil {
+		t.Error("a second task with a hidden layer was accepted")
+	}
+	bad = cfg
+	bad.Second = &Second{Task: "langid", Examples: langs[:1]}
+	if _, err := Fit(context.Background(), trainSet, nil, nil, bad, nil); !errors.Is(err, ErrNoData) {
+		t.Errorf("a second task of one label: %v, want ErrNoData", err)
+	}
+}

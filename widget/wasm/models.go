@@ -16,8 +16,10 @@ func (c classifier) Classify(text string) (string, float32) {
 }
 
 // loadModel installs the model called name ("langid", "intent") from the
-// bytes of a *.kmod file (models/textmodel format). Corrupt or truncated
-// files are refused and the previous model, if any, stays.
+// bytes of a *.kmod file (models/textmodel format). A two-head file (e.g.
+// intent with language id over one embedding) installs both heads, each
+// under its task. Corrupt or truncated files are refused and the previous
+// model, if any, stays.
 func loadModel(c *core.Core, name string, data []byte) error {
 	if name != core.ModelLangID && name != core.ModelIntent {
 		return c.SetModel(name, nil) // the error names the unknown model
@@ -25,6 +27,14 @@ func loadModel(c *core.Core, name string, data []byte) error {
 	m, err := textmodel.Load(data)
 	if err != nil {
 		return err
+	}
+	if s := m.Second(); s != nil && s.Task() != name && (s.Task() == core.ModelLangID || s.Task() == core.ModelIntent) {
+		if err := c.SetModel(s.Task(), classifier{s}); err != nil {
+			return err
+		}
+	}
+	if h := m.Head(name); h != nil {
+		m = h
 	}
 	return c.SetModel(name, classifier{m})
 }
