@@ -19,6 +19,10 @@
 // A bag model can also have a hidden layer (format version 3, meant for
 // server-side use): the pooled vector goes through Hidden×Dim weights and a
 // ReLU (or tanh) before the output layer.
+//
+// A compact bag (format version 4) can carry a second output head over the
+// same features and embedding, trained jointly for another task (kefu model
+// train intent+langid): Model.Second returns it as a model of its own.
 package textmodel
 
 import (
