@@ -5,9 +5,14 @@
 // downloads (widget/core TestWASMLinksNoHeavyCode).
 package keysort
 
+// Key is what Sort sorts: feature keys (uint32), or a key and a position
+// packed into a uint64 (key<<32 | position) where equal keys must keep
+// their order.
+type Key interface{ ~uint32 | ~uint64 }
+
 // Sort sorts a ascending in place (a heapsort; a sorted order is the same
 // whichever algorithm made it).
-func Sort(a []uint32) {
+func Sort[K Key](a []K) {
 	n := len(a)
 	for i := n/2 - 1; i >= 0; i-- {
 		siftDown(a, i, n)
@@ -19,7 +24,7 @@ func Sort(a []uint32) {
 }
 
 // siftDown moves a[root] down the max-heap a[:n] to its place.
-func siftDown(a []uint32, root, n int) {
+func siftDown[K Key](a []K, root, n int) {
 	for {
 		c := 2*root + 1
 		if c >= n {

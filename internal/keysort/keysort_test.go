@@ -39,6 +39,17 @@ func TestSort(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("Sort(%v) = %v, want %v", tt.keys, got, want)
 			}
+			// Packed with their positions, equal keys keep their order.
+			packed := make([]uint64, len(tt.keys))
+			for i, k := range tt.keys {
+				packed[i] = uint64(k)<<32 | uint64(i)
+			}
+			want64 := slices.Clone(packed)
+			Sort(packed)
+			slices.SortStableFunc(want64, func(a, b uint64) int { return int(a>>32) - int(b>>32) })
+			if !slices.Equal(packed, want64) {
+				t.Fatalf("Sort(packed %v) = %v, want %v", tt.keys, packed, want64)
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // angerWords is a small multilingual lexicon of anger cues. Entries are
@@ -34,7 +35,9 @@ func AngerScore(text string) float64 {
 		return 0
 	}
 	lower := strings.ToLower(text)
-	var cues []float64
+	var cues [8]float64 // at most 7: four kinds and up to three lexicon hits
+	nc := 0
+	cue := func(c float64) { cues[nc] = c; nc++ }
 
 	// Exclamation runs and "?!".
 	bang, maxRun, run := 0, 0, 0
@@ -51,20 +54,27 @@ func AngerScore(text string) float64 {
 	}
 	switch {
 	case maxRun >= 3:
-		cues = append(cues, 0.45)
+		cue(0.45)
 	case maxRun == 2:
-		cues = append(cues, 0.3)
+		cue(0.3)
 	case bang >= 1:
-		cues = append(cues, 0.1)
+		cue(0.1)
 	}
 	if strings.Contains(text, "?!") || strings.Contains(text, "!?") || strings.Contains(text, "？！") {
-		cues = append(cues, 0.2)
+		cue(0.2)
 	}
 
 	// Shouting: most Latin letters upper case, over enough letters.
 	var upper, letters int
 	for _, r := range text {
-		if unicode.Is(unicode.Latin, r) {
+		if r < utf8.RuneSelf { // ASCII: no table look-up
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				letters++
+				if r <= 'Z' {
+					upper++
+				}
+			}
+		} else if unicode.Is(unicode.Latin, r) {
 			letters++
 			if unicode.IsUpper(r) {
 				upper++
@@ -72,7 +82,7 @@ func AngerScore(text string) float64 {
 		}
 	}
 	if letters >= 8 && upper*10 >= letters*7 {
-		cues = append(cues, 0.4)
+		cue(0.4)
 	}
 
 	// Stretched letters: the same letter four times in a row.
@@ -82,7 +92,7 @@ func AngerScore(text string) float64 {
 		if r == prev && unicode.IsLetter(r) {
 			same++
 			if same == 3 {
-				cues = append(cues, 0.15)
+				cue(0.15)
 				break
 			}
 		} else {
@@ -99,12 +109,12 @@ func AngerScore(text string) float64 {
 		}
 	}
 	for i := 0; i < hits && i < 3; i++ {
-		cues = append(cues, 0.45)
+		cue(0.45)
 	}
 
 	// Noisy-or of independent cues.
 	calm := 1.0
-	for _, c := range cues {
+	for _, c := range cues[:nc] {
 		calm *= 1 - c
 	}
 	return 1 - calm
@@ -113,7 +123,7 @@ func AngerScore(text string) float64 {
 // containsCue reports whether lower contains cue: anywhere for CJK cues, at
 // the start of a word for the others (so "nul" matches "nulle" but not "annul").
 func containsCue(lower, cue string) bool {
-	first := []rune(cue)[0]
+	first, _ := utf8.DecodeRuneInString(cue)
 	if isCJK(first) {
 		return strings.Contains(lower, cue)
 	}
@@ -132,6 +142,6 @@ func containsCue(lower, cue string) bool {
 
 // isWordByte reports whether the rune ending just before byte i is a letter.
 func isWordByte(s string, i int) bool {
-	r := []rune(s[:i])
-	return len(r) > 0 && unicode.IsLetter(r[len(r)-1])
+	r, size := utf8.DecodeLastRuneInString(s[:i])
+	return size > 0 && unicode.IsLetter(r)
 }

@@ -189,7 +189,9 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 	if ix == nil || len(ix.entries) == 0 {
 		return r, false
 	}
-	ms := ix.match(text)
+	sc := dotPool.Get()
+	defer dotPool.Put(sc)
+	ms := ix.match(text, sc)
 	chosen, score := c.cfg.choose(ix, ms, r.Intent, intentScore)
 	if chosen < 0 {
 		return r, false

@@ -49,3 +49,34 @@ func BenchmarkLoadFAQ(b *testing.B) {
 		}
 	}
 }
+
+// TestAnswerAllocs: a question's answer reuses the features, sort and
+// similarity buffers of the last one (matchScratch) and looks features up
+// in the index's own table; what is left is a lower-cased copy of a text
+// with capitals (AngerScore, OrderSpecific). Before, 5–17 allocations a
+// question: in the page every one was garbage the core, which runs with
+// GOGC=off, never collects.
+func TestAnswerAllocs(t *testing.T) {
+	c := New(DefaultConfig())
+	if err := c.LoadFAQ(defaultPack(t)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetModel(ModelIntent, textClassifier{loadIntentModel(t, "")})
+	_ = c.SetModel(ModelLangID, textClassifier{loadLangIDModel(t)})
+	tests := []struct {
+		q   string
+		max float64
+	}{
+		{"what is your return policy?", 0},
+		{"退货政策是什么?", 0},
+		{"can i swap these sneakers for a bigger size, they pinch at the toes", 0},
+		{"Wie lange dauert der Versand nach Österreich und was kostet das?", 2},
+	}
+	for _, tt := range tests {
+		c.Answer(tt.q) // the buffers grow once
+		n := testing.AllocsPerRun(50, func() { c.Answer(tt.q) })
+		if n > tt.max {
+			t.Errorf("Answer(%q): %v allocations, want at most %v", tt.q, n, tt.max)
+		}
+	}
+}

@@ -70,9 +70,9 @@ func (e *EntryError) Unwrap() error { return e.Err }
 type index struct {
 	entries []Entry
 	docs    []doc
-	cents   []doc              // one per entry and language: all its paraphrases together
-	feats   map[uint32]feature // every feature of a paraphrase
-	unknown float32            // idf of a feature no paraphrase has
+	cents   []doc     // one per entry and language: all its paraphrases together
+	feats   featTable // every feature of a paraphrase
+	unknown float32   // idf of a feature no paraphrase has
 	intents map[string][]int
 	main    map[string]int // intent → its answerable entry whose ID is the intent
 	local   []bool         // entry may be answered in the browser: Local and its intent does not need the edge
@@ -152,24 +152,29 @@ func buildIndex(entries []Entry) (*index, error) {
 	}
 	ix := &index{
 		entries: entries,
-		feats:   make(map[uint32]feature, len(df)),
 		intents: map[string][]int{},
 		main:    map[string]int{},
 	}
+	feats := make(map[uint32]feature, len(df))
 	nd := float64(len(raws))
 	for k, n := range df {
-		ix.feats[k] = feature{idf: float32(math.Log(1 + nd/float64(n)))}
+		feats[k] = feature{idf: float32(math.Log(1 + nd/float64(n)))}
 	}
 	ix.unknown = float32(math.Log(1 + nd))
-	idf := ix.idf
+	idf := func(k uint32) float32 {
+		if f, ok := feats[k]; ok {
+			return f.idf
+		}
+		return ix.unknown
+	}
 	ix.docs = make([]doc, len(raws))
 	centIdx := map[string]int{}
 	var centTC []termCounts
 	addPostings := func(d int, v vector) {
 		for i, k := range v.keys {
-			f := ix.feats[k]
+			f := feats[k]
 			f.post = append(f.post, posting{doc: int32(d), w: v.vals[i]})
-			ix.feats[k] = f
+			feats[k] = f
 		}
 	}
 	for i, r := range raws {
@@ -190,6 +195,7 @@ func buildIndex(entries []Entry) (*index, error) {
 	for j := range ix.cents {
 		addPostings(len(ix.docs)+j, weigh(centTC[j], idf))
 	}
+	ix.feats = newFeatTable(feats)
 	for i, e := range entries {
 		if e.Intent != "" {
 			ix.intents[e.Intent] = append(ix.intents[e.Intent], i)
@@ -221,15 +227,68 @@ type match struct {
 
 // idf returns the inverse document frequency of feature k.
 func (ix *index) idf(k uint32) float32 {
-	if f, ok := ix.feats[k]; ok {
-		return f.idf
+	if i := ix.feats.find(k); i >= 0 {
+		return ix.feats.feat[i].idf
 	}
 	return ix.unknown
 }
 
+// featTable finds a feature by its key: an open-addressing hash table of
+// the pack's features (the keys are hashes already), a few array reads per
+// look-up where the runtime's map hashed each key again (a question looks
+// up every one of its features).
+type featTable struct {
+	slot  []int32 // feature number + 1 at the key's slot or after it; 0: free
+	shift uint32  // 32 − log2(len(slot))
+	keys  []uint32
+	feat  []feature
+}
+
+func newFeatTable(feats map[uint32]feature) featTable {
+	keys := make([]uint32, 0, len(feats))
+	for k := range feats {
+		keys = append(keys, k)
+	}
+	keysort.Sort(keys) // the same layout every time
+	bits := uint32(4)
+	for 1<<bits < 2*len(keys) {
+		bits++
+	}
+	t := featTable{slot: make([]int32, 1<<bits), shift: 32 - bits, keys: keys, feat: make([]feature, len(keys))}
+	mask := uint32(len(t.slot) - 1)
+	for i, k := range keys {
+		t.feat[i] = feats[k]
+		j := t.home(k)
+		for t.slot[j] != 0 {
+			j = (j + 1) & mask
+		}
+		t.slot[j] = int32(i + 1)
+	}
+	return t
+}
+
+// home is k's first slot (Fibonacci hashing: the product's top bits).
+func (t *featTable) home(k uint32) uint32 { return (k * 2654435769) >> t.shift }
+
+// find returns the number of feature k, or -1.
+func (t *featTable) find(k uint32) int {
+	if len(t.slot) == 0 {
+		return -1
+	}
+	mask := uint32(len(t.slot) - 1)
+	for j := t.home(k); ; j = (j + 1) & mask {
+		i := t.slot[j]
+		if i == 0 {
+			return -1
+		}
+		if t.keys[i-1] == k {
+			return int(i - 1)
+		}
+	}
+}
+
 // queryTerm is one feature of a question with its weight and postings.
 type queryTerm struct {
-	key  uint32
 	w    float32
 	post []posting
 }
@@ -264,51 +323,61 @@ func (p *matchPool) Put(s *matchScratch) {
 	p.mu.Unlock()
 }
 
+// matchScratch is what one question needs, kept from one question to the
+// next: a question's match allocates nothing once these have grown.
 type matchScratch struct {
-	keys  []uint32
+	feat  featurizer
+	order []uint64 // key<<32 | position in feat.terms, sorted
 	terms []queryTerm
 	dot   []float32
+	out   []match
 }
 
 // match returns the best similarity of text to each entry, indexed by
-// entry. The question's TF-IDF vector is the one weigh builds; its cosine
-// with every paraphrase and profile is accumulated through the postings of
-// its features only (all vectors are L2-normalised), in key order, so each
-// sum equals a merge of the two sorted vectors.
-func (ix *index) match(text string) []match {
-	out := make([]match, len(ix.entries))
-	for i := range out {
-		out[i].entry = i
+// entry, in sc.out. The question's TF-IDF vector is the one weigh builds;
+// its cosine with every paraphrase and profile is accumulated through the
+// postings of its features only (all vectors are L2-normalised), in key
+// order, so each sum equals a merge of the two sorted vectors.
+func (ix *index) match(text string, sc *matchScratch) []match {
+	out := sc.out[:0]
+	for i := range ix.entries {
+		out = append(out, match{entry: i})
 	}
-	tc := features(text)
-	sc := dotPool.Get()
-	defer dotPool.Put(sc)
-	// The terms in key order: the keys sorted alone (keysort.Sort, the core's
-	// one sort: slices' sort for queryTerm cost ~20 KB of WebAssembly),
-	// then the terms built in that order.
-	keys := sc.keys[:0]
+	sc.out = out
+	// The features sorted by key, each key's occurrences in text order (a
+	// key and its position packed in one uint64: keysort.Sort is the
+	// core's one sort, slices' sort cost ~20 KB of WebAssembly), so each
+	// count is summed in the order features sums it.
+	f := &sc.feat
+	f.run(text)
+	order := sc.order[:0]
+	for i, t := range f.terms {
+		order = append(order, uint64(t.key)<<32|uint64(i))
+	}
+	sc.order = order
+	keysort.Sort(order)
+	terms := sc.terms[:0]
 	var norm float64
-	for k, n := range tc {
-		f, ok := ix.feats[k]
-		idf := ix.unknown
-		if ok {
-			idf = f.idf
-			keys = append(keys, k)
+	for i := 0; i < len(order); {
+		k := uint32(order[i] >> 32)
+		var n float32
+		for ; i < len(order) && uint32(order[i]>>32) == k; i++ {
+			n += f.terms[uint32(order[i])].w
+		}
+		idf, fi := ix.unknown, ix.feats.find(k)
+		if fi >= 0 {
+			idf = ix.feats.feat[fi].idf
 		}
 		w := tf(n) * idf
 		norm += float64(w) * float64(w)
-	}
-	sc.keys = keys
-	if norm == 0 {
-		return out
-	}
-	keysort.Sort(keys)
-	terms := sc.terms[:0]
-	for _, k := range keys {
-		f := ix.feats[k]
-		terms = append(terms, queryTerm{key: k, w: tf(tc[k]) * f.idf, post: f.post})
+		if fi >= 0 {
+			terms = append(terms, queryTerm{w: w, post: ix.feats.feat[fi].post})
+		}
 	}
 	sc.terms = terms
+	if len(terms) == 0 || norm == 0 {
+		return out
+	}
 	inv := float32(1 / math.Sqrt(norm))
 	n := len(ix.docs) + len(ix.cents)
 	if cap(sc.dot) < n {

@@ -142,7 +142,7 @@ func prepare(ix *index, m *textmodel.Model, rows []intentRow) []prepared {
 		out[i] = prepared{row: r, label: pr.Label, p: pr.Score, order: OrderSpecific(text),
 			usable: text != "" && len(text) <= MaxTextBytes}
 		if out[i].usable {
-			out[i].ms = ix.match(text)
+			out[i].ms = ix.match(text, new(matchScratch))
 		}
 	}
 	return out

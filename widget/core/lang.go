@@ -3,6 +3,7 @@ package core
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // stopwords are short, frequent words that tell Latin-script languages
@@ -24,21 +25,42 @@ var letterHints = [...]struct{ lang, letters string }{
 	{"de", "ßäöü"}, {"es", "ñ¿¡áíóú"}, {"fr", "çèêàùûôîœ"}, {"pt", "ãõ"}, {"it", "òì"},
 }
 
-var stopIndex, letterIndex = func() (map[string][]string, map[rune]string) {
-	idx := make(map[string][]string)
-	for _, s := range stopwords {
+// stopIndex maps a stop word to the languages (bit i: stopwords[i]) that
+// have it; letterIndex maps a telling letter to its language's index in
+// stopwords (every letterHints language has stop words).
+var stopIndex, letterIndex = func() (map[string]uint8, map[rune]uint8) {
+	idx := make(map[string]uint8)
+	for i, s := range stopwords {
 		for _, w := range strings.FieldsFunc(s.words, func(r rune) bool { return r == ' ' }) {
-			idx[w] = append(idx[w], s.lang)
+			idx[w] |= 1 << i
 		}
 	}
-	letters := make(map[rune]string)
+	letters := make(map[rune]uint8)
 	for _, h := range letterHints {
-		for _, r := range h.letters {
-			letters[r] = h.lang
+		for i, s := range stopwords {
+			if s.lang == h.lang {
+				for _, r := range h.letters {
+					letters[r] = uint8(i)
+				}
+			}
 		}
 	}
 	return idx, letters
 }()
+
+// vote adds weight to each language of langs (a stopIndex bit set),
+// shared equally among them.
+func vote(votes *[len(stopwords)]float32, langs uint8, weight float32) {
+	n := 0
+	for b := langs; b != 0; b &= b - 1 {
+		n++
+	}
+	for i := range votes {
+		if langs&(1<<i) != 0 {
+			votes[i] += weight / float32(n)
+		}
+	}
+}
 
 // DetectLanguage guesses the BCP-47 primary language subtag of text from its
 // script and, for Latin script, from stop words and telling letters. conf is
@@ -47,8 +69,14 @@ var stopIndex, letterIndex = func() (map[string][]string, map[rune]string) {
 // evidence at all.
 func DetectLanguage(text string) (lang string, conf float32) {
 	var han, kana, hangul, cyr, arabic, thai, latin int
-	votes := map[string]float32{}
+	var votes [len(stopwords)]float32
 	for _, r := range text {
+		if r < utf8.RuneSelf { // ASCII: a letter is Latin, nothing else counts
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
+				latin++
+			}
+			continue
+		}
 		switch {
 		case unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r):
 			kana++
@@ -85,26 +113,40 @@ func DetectLanguage(text string) (lang string, conf float32) {
 	case latin == 0:
 		return "en", 0
 	}
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && r != '\''
-	})
-	for _, w := range words {
-		// Elisions: j'ai, qu'est, l'article.
-		if i := strings.IndexByte(w, '\''); i > 0 {
-			if ls, ok := stopIndex[w[:i]]; ok {
-				for _, l := range ls {
-					votes[l] += 0.5 / float32(len(ls))
-				}
-			}
-			w = w[i+1:]
+	// The words of the lower-cased text (letters and apostrophes), each
+	// lower-cased into w in turn.
+	var buf [64]byte
+	w := buf[:0]
+	countWord := func() {
+		if len(w) == 0 {
+			return
 		}
-		for _, l := range stopIndex[w] {
-			votes[l] += 1 / float32(len(stopIndex[w]))
+		// Elisions: j'ai, qu'est, l'article.
+		word := w
+		if i := strings.IndexByte(string(word), '\''); i > 0 {
+			if ls, ok := stopIndex[string(word[:i])]; ok {
+				vote(&votes, ls, 0.5)
+			}
+			word = word[i+1:]
+		}
+		vote(&votes, stopIndex[string(word)], 1)
+		w = w[:0]
+	}
+	for _, r := range text {
+		if r = unicode.ToLower(r); unicode.IsLetter(r) || r == '\'' {
+			w = utf8.AppendRune(w, r)
+		} else {
+			countWord()
 		}
 	}
+	countWord()
 	best, second := "", float32(0)
 	var top float32
-	for l, v := range votes {
+	for i, v := range votes {
+		if v == 0 {
+			continue
+		}
+		l := stopwords[i].lang
 		if v > top || (v == top && l < best) {
 			second = top
 			best, top = l, v

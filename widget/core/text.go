@@ -39,8 +39,12 @@ type vector struct {
 }
 
 // isCJK reports whether r is written without spaces between words: Han,
-// kana and Hangul.
+// kana and Hangul. Every rune below U+1100 (Hangul Jamo, the first of
+// them) is answered without a table look-up: most shopper text is Latin.
 func isCJK(r rune) bool {
+	if r < 0x1100 {
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
 }
@@ -59,6 +63,9 @@ type hasher uint32
 func newHasher(kind byte) hasher { return (hasher(2166136261) ^ hasher(kind)) * 16777619 }
 
 func (h hasher) rune(r rune) hasher {
+	if uint32(r) < utf8.RuneSelf {
+		return (h ^ hasher(r)) * 16777619
+	}
 	var buf [4]byte
 	n := utf8.EncodeRune(buf[:], r)
 	for i := 0; i < n; i++ {
@@ -70,60 +77,97 @@ func (h hasher) rune(r rune) hasher {
 // termCounts accumulates weighted feature counts for one text.
 type termCounts map[uint32]float32
 
-// features splits text into weighted n-gram features. The runes slice is
-// reused scratch space.
+// term is one occurrence of a feature in a text: its key and weight.
+type term struct {
+	key uint32
+	w   float32
+}
+
+// featurizer splits texts into weighted n-gram features; its slices are
+// reused from one text to the next (a question's features allocate
+// nothing once they have grown).
+type featurizer struct {
+	terms []term // the last text's features, in text order (a key may repeat)
+	word  []rune // the word being read
+	wb    []byte // its UTF-8, for the stop-word look-up
+}
+
+// features returns the weighted n-gram features of text as counts.
 func features(text string) termCounts {
-	tc := make(termCounts, 2*len(text)/3+4)
-	var word []rune
-	var prevCJK rune = -1
-	flushWord := func() {
-		if len(word) == 0 {
-			return
-		}
-		h := newHasher(kindWord)
-		for _, r := range word {
-			h = h.rune(r)
-		}
-		scale := float32(1)
-		if _, ok := stopIndex[string(word)]; ok {
-			scale = weightStop
-		}
-		tc[uint32(h)] += weightWord * scale
-		// Boundary trigrams: ^wo wor ord rd$.
-		padded := make([]rune, 0, len(word)+2)
-		padded = append(padded, '^')
-		padded = append(padded, word...)
-		padded = append(padded, '$')
-		for i := 0; i+3 <= len(padded); i++ {
-			t := newHasher(kindTri).rune(padded[i]).rune(padded[i+1]).rune(padded[i+2])
-			tc[uint32(t)] += weightTri * scale
-		}
-		word = word[:0]
+	var f featurizer
+	f.run(text)
+	tc := make(termCounts, len(f.terms))
+	for _, t := range f.terms {
+		tc[t.key] += t.w
 	}
+	return tc
+}
+
+// run splits text into its features, f.terms in text order: summed per
+// key in that order they are the counts of features.
+func (f *featurizer) run(text string) {
+	f.terms = f.terms[:0]
+	f.word = f.word[:0]
+	var prevCJK rune = -1
 	for _, r := range text {
 		r = fold(r)
 		switch {
 		case isCJK(r):
-			flushWord()
+			f.flushWord()
 			w := float32(weightUni)
 			if unicode.Is(unicode.Hiragana, r) || strings.ContainsRune(cjkStop, r) {
 				w *= weightStop
 			}
-			tc[uint32(newHasher(kindUni).rune(r))] += w
+			f.terms = append(f.terms, term{uint32(newHasher(kindUni).rune(r)), w})
 			if prevCJK >= 0 {
-				tc[uint32(newHasher(kindBi).rune(prevCJK).rune(r))] += weightBi
+				f.terms = append(f.terms, term{uint32(newHasher(kindBi).rune(prevCJK).rune(r)), weightBi})
 			}
 			prevCJK = r
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || r >= 0x300 && unicode.Is(unicode.Mn, r):
 			prevCJK = -1
-			word = append(word, r)
+			f.word = append(f.word, r)
 		default:
-			flushWord()
+			f.flushWord()
 			prevCJK = -1
 		}
 	}
-	flushWord()
-	return tc
+	f.flushWord()
+}
+
+// flushWord adds the word read so far: the whole word, then its boundary
+// trigrams (^wo wor ord rd$).
+func (f *featurizer) flushWord() {
+	word := f.word
+	if len(word) == 0 {
+		return
+	}
+	h := newHasher(kindWord)
+	f.wb = f.wb[:0]
+	for _, r := range word {
+		h = h.rune(r)
+		f.wb = utf8.AppendRune(f.wb, r)
+	}
+	scale := float32(1)
+	if _, ok := stopIndex[string(f.wb)]; ok {
+		scale = weightStop
+	}
+	f.terms = append(f.terms, term{uint32(h), weightWord * scale})
+	for i := 0; i+3 <= len(word)+2; i++ {
+		t := newHasher(kindTri).rune(padded(word, i)).rune(padded(word, i+1)).rune(padded(word, i+2))
+		f.terms = append(f.terms, term{uint32(t), weightTri * scale})
+	}
+	f.word = word[:0]
+}
+
+// padded is rune i of "^" + word + "$".
+func padded(word []rune, i int) rune {
+	switch {
+	case i == 0:
+		return '^'
+	case i > len(word):
+		return '$'
+	}
+	return word[i-1]
 }
 
 // tf is the sub-linear term frequency of a weighted count: repeating a word

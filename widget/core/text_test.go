@@ -36,7 +36,7 @@ func TestScoresMatchCosine(t *testing.T) {
 	idf := ix.idf
 	for _, q := range []string{"What is your return policy?", "退货要运费吗", "Wie lange dauert der Versand?", "返品できますか", "xyzzy", "배송비 얼마예요"} {
 		qv := weigh(features(q), idf)
-		got := ix.match(q)
+		got := ix.match(q, new(matchScratch))
 		for i, e := range entries {
 			var para, prof float32
 			for _, qs := range e.Questions {

@@ -37,7 +37,8 @@ func main() {
 	// and FAQ index are ~2 MB of live data). runtime/debug.SetGCPercent
 	// would link fmt, os and time, 49 KB of the core's brotli size.
 	c := core.New(core.DefaultConfig())
-	api := js.Global().Get("Object").New()
+	object = js.Global().Get("Object")
+	api := object.New()
 	api.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 || args[0].Type() != js.TypeString {
 			return "kefuCore.load(name, bytes): bad arguments"
@@ -93,8 +94,12 @@ func main() {
 	select {}
 }
 
+// object is the page's Object constructor, looked up once: every answer
+// makes its result with it.
+var object js.Value
+
 func result(r core.Result) js.Value {
-	o := js.Global().Get("Object").New()
+	o := object.New()
 	o.Set("lang", r.Lang)
 	o.Set("intent", r.Intent)
 	o.Set("score", float64(r.Score))
