@@ -49,13 +49,24 @@ const (
 	answerFlagMask = 4
 )
 
-// answerFields are the envelope fields an opField label may take, as the
-// guest receives them.
-var answerFields = map[string]func(env *chat.Envelope) string{
-	"tenant":  func(env *chat.Envelope) string { return env.Tenant },
-	"region":  func(env *chat.Envelope) string { return env.Region },
-	"channel": func(env *chat.Envelope) string { return string(env.Channel) },
-	"visitor": func(env *chat.Envelope) string { return env.Visitor },
+// answerFields are the envelope fields an opField label may take.
+var answerFields = []string{"tenant", "region", "channel", "visitor"}
+
+// envField is the envelope field name (one of answerFields) of env, as the
+// guest receives it before guestView. A switch, not a table of funcs: an
+// indirect call would move every caller's envelope to the heap.
+func envField(env *chat.Envelope, name string) string {
+	switch name {
+	case "tenant":
+		return env.Tenant
+	case "region":
+		return env.Region
+	case "channel":
+		return string(env.Channel)
+	case "visitor":
+		return env.Visitor
+	}
+	return ""
 }
 
 // answerLabel is one label of a standing answer.
@@ -69,6 +80,9 @@ type answerLabel struct {
 type answerCond struct {
 	key   string
 	items []string
+	// all is the items sorted, without repeats, joined by commas: a label
+	// of that value holds them all (covered's common case in one compare)
+	all string
 }
 
 // standingAnswer is what a guest's handlers return for a text without its
@@ -202,7 +216,7 @@ func (l answerLabel) check(before []answerLabel) error {
 			return fmt.Errorf("%w: label %q value not UTF-8", errTriggers, l.key)
 		}
 	case opField:
-		if answerFields[l.value] == nil {
+		if !slices.Contains(answerFields, l.value) {
 			return fmt.Errorf("%w: label %q from unknown field %q", errTriggers, l.key, l.value)
 		}
 	case opStrip:
@@ -231,6 +245,7 @@ func (r *answerReader) cond() answerCond {
 		}
 		c.items = append(c.items, it)
 	}
+	c.all = strings.Join(slices.Compact(slices.Sorted(slices.Values(c.items))), ",")
 	return c
 }
 
@@ -284,7 +299,7 @@ func (a *standingAnswer) answer(env *chat.Envelope, s *sealer) (Result, bool, *p
 		return Result{Verdict: Pass}, true, nil
 	}
 	for _, c := range a.conds {
-		if !covered(guestView(env.Labels[c.key]), c.items) {
+		if v := env.Labels[c.key]; v != c.all && !covered(guestView(v), c.items) {
 			return Result{}, false, nil
 		}
 	}
@@ -293,7 +308,7 @@ func (a *standingAnswer) answer(env *chat.Envelope, s *sealer) (Result, bool, *p
 		v := l.value
 		switch l.op {
 		case opField:
-			if v = guestView(answerFields[l.value](env)); len(v) > maxLabelValueLen {
+			if v = guestView(envField(env, l.value)); len(v) > maxLabelValueLen {
 				return Result{}, false, nil
 			}
 		case opStrip:
@@ -302,7 +317,11 @@ func (a *standingAnswer) answer(env *chat.Envelope, s *sealer) (Result, bool, *p
 			}
 		}
 		if labels == nil {
-			labels = make(map[string]string, len(a.labels))
+			n := len(a.labels)
+			if a.mask != nil { // room for the mask answer's labels (maskAnswer.answer)
+				n += 2
+			}
+			labels = make(map[string]string, n)
 		}
 		labels[l.key] = v
 	}

@@ -118,7 +118,7 @@ func TestStandingAnswerMatchesGuest(t *testing.T) {
 	ctx := context.Background()
 	slot := func(region string) *slot { return h.pipelines[region][HookInbound][0] }
 	call := func(region string, env chat.Envelope) (Result, error) {
-		res, _, err := h.call(&runCtx{parent: ctx}, slot(region), HookInbound, &env, &encodings{env: &env})
+		res, _, err := h.call(&runCtx{parent: ctx}, slot(region), HookInbound, &env, &encodings{})
 		return res, err
 	}
 	answered := func(name string, always bool) float64 {

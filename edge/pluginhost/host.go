@@ -660,7 +660,7 @@ func (h *Host) run(rc *runCtx, region string, hook Hook, env chat.Envelope) (Out
 			out.Envelope.Labels[k] = v
 		}
 	}
-	enc := encodings{env: &out.Envelope}
+	var enc encodings                      // of out.Envelope
 	traced := tracing.SpanFrom(ctx) != nil // once: a context look-up walks its parents
 	for _, s := range pipeline {
 		var sp *tracing.Span
@@ -722,9 +722,10 @@ func (h *Host) run(rc *runCtx, region string, hook Hook, env chat.Envelope) (Out
 // encodings holds the envelope as each input format encodes it, made when
 // a guest is first entered with it (a call the host answers itself needs
 // none) and kept until a plugin changes the envelope (plugins/ABI.md
-// section 4).
+// section 4). It does not hold the envelope: escape analysis does not tell
+// a struct's fields apart, and the encodings go to the heap (the guest's
+// input), which would take Run's outcome with them on every run.
 type encodings struct {
-	env       *chat.Envelope
 	json, bin []byte
 }
 
@@ -735,15 +736,20 @@ type encodeError struct{ err error }
 func (e *encodeError) Error() string { return e.err.Error() }
 func (e *encodeError) Unwrap() error { return e.err }
 
-func (e *encodings) get(binary bool) ([]byte, error) {
+// get returns env, which the encodings are of, in the binary or JSON
+// format.
+func (e *encodings) get(env *chat.Envelope, binary bool) ([]byte, error) {
 	if binary {
 		if e.bin == nil {
-			e.bin = BinaryEnvelope(e.env)
+			e.bin = BinaryEnvelope(env)
 		}
 		return e.bin, nil
 	}
 	if e.json == nil {
-		b, err := json.Marshal(e.env)
+		// a copy: handing env itself to encoding/json would move the
+		// caller's envelope (Run's outcome) to the heap on every run
+		cp := *env
+		b, err := json.Marshal(&cp)
 		if err != nil {
 			return nil, fmt.Errorf("pluginhost: encoding envelope: %w", err)
 		}
@@ -841,7 +847,7 @@ func (h *Host) callIn(rc *runCtx, d *deployment, hook Hook, env *chat.Envelope, 
 		}
 		ask = !ok
 	}
-	enc, err := encs.get(d.binary)
+	enc, err := encs.get(env, d.binary)
 	if err != nil {
 		return Result{}, &encodeError{err}
 	}

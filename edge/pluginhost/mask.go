@@ -119,7 +119,8 @@ func (s *sealer) tokens(env *chat.Envelope, spans []pii.Span) string {
 }
 
 // answer is the guest's result for env whose text (as the guest gets it)
-// holds spans, labels the standing labels; false (with the prescan) when
+// holds spans, labels the standing labels (the map is the answer's own:
+// the result's labels are added to it); false (with the prescan) when
 // the host cannot make it as the guest would: a listed label that is no
 // label key, is one of the answer's own or is over pii_scan's limit, or a
 // result past the ABI's limits (the guest's would be refused). Values are
@@ -132,9 +133,9 @@ func (m *maskAnswer) answer(env *chat.Envelope, text string, spans []pii.Span, l
 	if len(spans) == 0 && len(found) == 0 {
 		return Result{Verdict: Pass, Labels: labels}, true, nil
 	}
-	out := make(map[string]string, len(labels)+len(masked)+2)
-	for k, v := range labels {
-		out[k] = v
+	out := labels // no key of masked is a standing label's (maskLabels)
+	if out == nil {
+		out = make(map[string]string, len(masked)+2)
 	}
 	for k, v := range masked {
 		out[k] = v
@@ -214,10 +215,40 @@ func splitLabelList(s string) []string {
 // typesLabel merges the types of spans into prev's list (split as
 // splitLabelList), sorted, without repeats, joined by commas.
 func typesLabel(spans []pii.Span, prev string) string {
-	ts := splitLabelList(prev)
+	var buf [16]string
+	ts := buf[:0]
+	for rest := prev; rest != ""; {
+		i := strings.IndexAny(rest, ", \n")
+		if i < 0 {
+			ts = append(ts, rest)
+			break
+		}
+		if i > 0 {
+			ts = append(ts, rest[:i])
+		}
+		rest = rest[i+1:]
+	}
 	for _, s := range spans {
 		ts = append(ts, string(s.Type))
 	}
 	slices.Sort(ts)
-	return strings.Join(slices.Compact(ts), ",")
+	switch ts = slices.Compact(ts); len(ts) {
+	case 0:
+		return ""
+	case 1:
+		return ts[0]
+	}
+	n := len(ts) - 1
+	for _, t := range ts {
+		n += len(t)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, t := range ts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(t)
+	}
+	return b.String()
 }

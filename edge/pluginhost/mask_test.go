@@ -10,6 +10,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/vault"
 	"github.com/kefu-io/kefu/plugins/pdk"
+	"github.com/kefu-io/kefu/plugins/pii"
 )
 
 // TestMaskAnswer: the host's modify answer (ABI 1.4) — masked text and
@@ -148,4 +149,36 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// TestTypesLabel: the types found merged into the label's list as
+// pii-redact's typesLabel merges them (split at ',', ' ' and new lines,
+// sorted, without repeats or empty items).
+func TestTypesLabel(t *testing.T) {
+	spans := func(ts ...pii.Type) []pii.Span {
+		var out []pii.Span
+		for _, ty := range ts {
+			out = append(out, pii.Span{Type: ty})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		spans []pii.Span
+		prev  string
+		want  string
+	}{
+		{nil, "", ""},
+		{nil, " ,\n", ""},
+		{spans(pii.Phone), "", "PHONE"},
+		{spans(pii.Phone, pii.Email, pii.Phone), "", "EMAIL,PHONE"},
+		{spans(pii.Email), "PHONE", "EMAIL,PHONE"},
+		{spans(pii.Email), "EMAIL", "EMAIL"},
+		{nil, "X, Y\nX,,Z ", "X,Y,Z"},
+		{spans(pii.Card), "\xffZ, EMAIL", "CARD,EMAIL,\xffZ"},
+		{spans(pii.Address, pii.Card, pii.Email, pii.IBAN, pii.ID, pii.Passport, pii.Phone), "A,B,C,D,E,F,G,H,I,J,K,L", "A,ADDRESS,B,C,CARD,D,E,EMAIL,F,G,H,I,IBAN,ID,J,K,L,PASSPORT,PHONE"},
+	} {
+		if got := typesLabel(tc.spans, tc.prev); got != tc.want {
+			t.Errorf("typesLabel(%v, %q) = %q, want %q", tc.spans, tc.prev, got, tc.want)
+		}
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/plugins/phrase"
@@ -124,26 +126,35 @@ func (t *triggerSet) skip(env *chat.Envelope, s *sealer) (Result, bool, *prescan
 	return t.answer.answer(env, s)
 }
 
-// triggerCache holds a deployment's answers by tenant.
+// triggerCache holds a deployment's answers by tenant. Every filtered call
+// reads it and a tenant's answer is written once, so reads take no lock:
+// put replaces the map with a copy.
 type triggerCache struct {
-	mu sync.Mutex
-	m  map[string]*triggerSet
+	mu sync.Mutex // serialises put
+	m  atomic.Pointer[map[string]*triggerSet]
 }
 
 func (c *triggerCache) get(tenant string) (*triggerSet, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t, ok := c.m[tenant]
+	m := c.m.Load()
+	if m == nil {
+		return nil, false
+	}
+	t, ok := (*m)[tenant]
 	return t, ok
 }
 
 func (c *triggerCache) put(tenant string, t *triggerSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxTriggerTenants {
-		c.m = map[string]*triggerSet{}
+	var next map[string]*triggerSet
+	if old := c.m.Load(); old != nil && len(*old) < maxTriggerTenants {
+		next = maps.Clone(*old)
 	}
-	c.m[tenant] = t
+	if next == nil {
+		next = map[string]*triggerSet{}
+	}
+	next[tenant] = t
+	c.m.Store(&next)
 }
 
 // filtered reports whether calls of hook may be skipped by d's triggers.

@@ -77,8 +77,12 @@ type Vault struct {
 	now    func() time.Time
 	audit  io.Writer
 
-	mu      sync.Mutex
-	entries map[string]entry
+	mu sync.Mutex
+	// entries by token, each its own allocation: a map of pointers grows
+	// by copying 24-byte slots instead of the 144-byte entries (the edge's
+	// vault takes one per masked value and only grows; growing a map of
+	// entries was most of a Put)
+	entries map[string]*entry
 	records []Record
 	changes uint64 // grows with every change of entries
 }
@@ -109,7 +113,7 @@ func New(region string, key []byte, opts ...Option) (*Vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	v := &Vault{region: region, aead: aead, now: time.Now, entries: map[string]entry{}}
+	v := &Vault{region: region, aead: aead, now: time.Now, entries: map[string]*entry{}}
 	for _, o := range opts {
 		o(v)
 	}
@@ -131,6 +135,11 @@ func (v *Vault) appendAAD(b []byte, tenant, token string) []byte {
 	return append(b, token...)
 }
 
+// aadBufs are buffers for the additional data of a seal: a buffer handed to
+// cipher.AEAD (an interface) is moved to the heap, once per Put without
+// them.
+var aadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
 // tokenEnc is base32 (RFC 4648) in lower case, without padding.
 var tokenEnc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -150,25 +159,29 @@ func (v *Vault) PutVisitor(tenant, visitor, conversation, typ, value string) (st
 	if value == "" {
 		return "", ErrEmptyValue
 	}
-	var raw [15]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", fmt.Errorf("vault: token: %w", err)
+	ns := v.aead.NonceSize()
+	// one read of the random source for the token's 15 bytes and the nonce
+	var rnd [15 + 12]byte
+	if ns > len(rnd)-15 {
+		return "", fmt.Errorf("vault: nonce of %d bytes", ns)
+	}
+	if _, err := rand.Read(rnd[:15+ns]); err != nil {
+		return "", fmt.Errorf("vault: token and nonce: %w", err)
 	}
 	var t [tokenLen]byte
 	copy(t[:], "pii_")
-	tokenEnc.Encode(t[len("pii_"):], raw[:])
+	tokenEnc.Encode(t[len("pii_"):], rnd[:15])
 	token := string(t[:])
-	ns := v.aead.NonceSize()
 	buf := make([]byte, ns, ns+len(value)+v.aead.Overhead())
 	nonce := buf[:ns]
-	if _, err := rand.Read(nonce); err != nil {
-		return "", fmt.Errorf("vault: nonce: %w", err)
-	}
+	copy(nonce, rnd[15:])
 	plain := append(buf, value...)[ns:] // sealed in place, after the nonce
-	var aad [128]byte
-	sealed := v.aead.Seal(nonce, nonce, plain, v.appendAAD(aad[:0], tenant, token))
+	aad := aadBufs.Get().(*[]byte)
+	*aad = v.appendAAD((*aad)[:0], tenant, token)
+	sealed := v.aead.Seal(nonce, nonce, plain, *aad)
+	aadBufs.Put(aad)
 	v.mu.Lock()
-	v.entries[token] = entry{Token: token, Tenant: tenant, Visitor: visitor, Conversation: conversation, Type: typ, Sealed: sealed, At: v.now().UTC()}
+	v.entries[token] = &entry{Token: token, Tenant: tenant, Visitor: visitor, Conversation: conversation, Type: typ, Sealed: sealed, At: v.now().UTC()}
 	v.changes++
 	v.mu.Unlock()
 	return token, nil
@@ -253,7 +266,7 @@ func (v *Vault) EraseConversation(tenant, conversation string) int {
 	if conversation == "" {
 		return 0
 	}
-	return v.erase(func(e entry) bool { return e.Tenant == tenant && e.Conversation == conversation })
+	return v.erase(func(e *entry) bool { return e.Tenant == tenant && e.Conversation == conversation })
 }
 
 // EraseVisitor deletes every value PutVisitor stored for one visitor of a
@@ -262,10 +275,10 @@ func (v *Vault) EraseVisitor(tenant, visitor string) int {
 	if visitor == "" {
 		return 0
 	}
-	return v.erase(func(e entry) bool { return e.Tenant == tenant && e.Visitor == visitor })
+	return v.erase(func(e *entry) bool { return e.Tenant == tenant && e.Visitor == visitor })
 }
 
-func (v *Vault) erase(match func(entry) bool) int {
+func (v *Vault) erase(match func(*entry) bool) int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	n := 0
@@ -303,9 +316,9 @@ func (v *Vault) Len() int {
 // writing, so Put and Reveal are not held up by a slow disk.
 func (v *Vault) Save(w io.Writer) error {
 	v.mu.Lock()
-	snap := make([]entry, 0, len(v.entries))
+	snap := make([]*entry, 0, len(v.entries))
 	for _, e := range v.entries {
-		snap = append(snap, e) // Sealed is never modified after Put: sharing it is safe
+		snap = append(snap, e) // an entry is never modified after Put: sharing it is safe
 	}
 	v.mu.Unlock()
 	bw := bufio.NewWriter(w)
@@ -327,7 +340,7 @@ func (v *Vault) Save(w io.Writer) error {
 func (v *Vault) Load(r io.Reader) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var add []entry
+	var add []*entry
 	for n := 1; sc.Scan(); n++ {
 		var e entry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
@@ -340,7 +353,7 @@ func (v *Vault) Load(r io.Reader) error {
 		if _, err := v.aead.Open(nil, e.Sealed[:ns], e.Sealed[ns:], v.aad(e.Tenant, e.Token)); err != nil {
 			return fmt.Errorf("vault: loading line %d: %w", n, ErrCorrupt)
 		}
-		add = append(add, e)
+		add = append(add, &e)
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("vault: loading: %w", err)

@@ -68,8 +68,10 @@ func sepAt(text string, i int) int {
 // maxGroups bounds the groups of one run; longer runs are split.
 const maxGroups = 12
 
-// readRun reads the number starting at text[i] (a digit, "+" or "(").
-func readRun(text string, i int) numRun {
+// readRun reads the number starting at text[i] (a digit, "+" or "("); its
+// groups are appended to buf[:0] (a caller's array of maxGroups: no
+// allocation).
+func readRun(text string, i int, buf []group) numRun {
 	r := numRun{start: i}
 	if text[i] == '+' {
 		r.plus = true
@@ -80,7 +82,7 @@ func readRun(text string, i int) numRun {
 		open = true
 		i++
 	}
-	r.groups = make([]group, 0, 4)
+	r.groups = buf[:0]
 	for len(r.groups) < maxGroups {
 		g := group{start: i, open: open, spaced: spaced}
 		// ASCII digits are their own text (no copy); full-width ones are
@@ -152,7 +154,7 @@ func readRun(text string, i int) numRun {
 		spaced = strings.TrimLeft(text[i:k], " \u00a0\u3000") == ""
 		i = k
 	}
-	if i < len(text) && (text[i] == 'X' || text[i] == 'x') && len(r.digits()) == 17 {
+	if i < len(text) && (text[i] == 'X' || text[i] == 'x') && r.digitCount() == 17 {
 		r.x = true
 		r.end = i + 1
 		r.groups[len(r.groups)-1].end = i + 1
@@ -161,13 +163,13 @@ func readRun(text string, i int) numRun {
 	return r
 }
 
-// digits returns all digits of the run.
-func (r *numRun) digits() string {
-	var b strings.Builder
+// digitCount returns the number of digits of the run.
+func (r *numRun) digitCount() int {
+	n := 0
 	for _, g := range r.groups {
-		b.WriteString(g.d)
+		n += len(g.d)
 	}
-	return b.String()
+	return n
 }
 
 // gluedLeft reports whether the number at text[i] continues a word or code
@@ -223,6 +225,7 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 		return c
 	}
 	prevEnd := 0
+	var groups [maxGroups]group // each run's groups (readRun)
 	for i := 0; i < len(text); {
 		start := i
 		ch := text[i]
@@ -247,7 +250,7 @@ func scanNumbers(text string, o *Options, c []Span) []Span {
 			prevEnd = start
 			continue
 		}
-		r := readRun(text, start)
+		r := readRun(text, start, groups[:])
 		i = max(r.end, start+1)
 		if gluedLeft(text, start) && !brazilCarrier(text, start-3) {
 			// skip the rest of the code this number is glued into
@@ -332,11 +335,13 @@ func classify(r *numRun, a, b int, cu cue, o *Options) (Type, bool) {
 	if len(gs) == 1 {
 		d = gs[0].d // one group: its digits as they are (no copy)
 	} else {
-		var sb strings.Builder
+		// joined on the stack: d does not outlive classify
+		var buf [32]byte
+		jb := buf[:0]
 		for _, g := range gs {
-			sb.WriteString(g.d)
+			jb = append(jb, g.d...)
 		}
-		d = sb.String()
+		d = string(jb)
 	}
 	n := len(d)
 	plus := r.plus && a == 0
@@ -476,7 +481,7 @@ func productCode(r *numRun) bool {
 	if r.plus || len(r.groups) < 3 || len(r.groups[0].d) != 1 {
 		return false
 	}
-	n := len(r.digits())
+	n := r.digitCount()
 	return n >= 12 && n <= 14
 }
 

@@ -158,7 +158,8 @@ func Scan(text string, opts Options) []Span {
 
 // scan is Scan without folding.
 func scan(text string, opts Options) []Span {
-	var c []Span
+	var cbuf [8]Span // the candidates (resolve copies those it keeps)
+	c := cbuf[:0]
 	if opts.wants(Email) {
 		c = scanEmails(text, c)
 	}
@@ -187,15 +188,25 @@ func Mask(text string, spans []Span) string {
 	if len(spans) == 0 {
 		return text
 	}
+	n, last := len(text), 0
+	for _, s := range spans {
+		if s.Start < last || s.End > len(text) || s.Start >= s.End {
+			continue
+		}
+		n += len(s.Type) + 2 - (s.End - s.Start)
+		last = s.End
+	}
 	var b strings.Builder
-	b.Grow(len(text))
-	last := 0
+	b.Grow(n)
+	last = 0
 	for _, s := range spans {
 		if s.Start < last || s.End > len(text) || s.Start >= s.End {
 			continue
 		}
 		b.WriteString(text[last:s.Start])
-		b.WriteString(Placeholder(s.Type))
+		b.WriteByte('[')
+		b.WriteString(string(s.Type))
+		b.WriteByte(']')
 		last = s.End
 	}
 	b.WriteString(text[last:])
