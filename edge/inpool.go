@@ -34,8 +34,13 @@ type inJob struct {
 	env  chat.Envelope
 	out  pluginhost.Outcome
 	err  error
-	done chan struct{}
+	done chan struct{} // the worker sends once when out and err are set
 }
+
+// inJobs are reused: a job holds two envelopes (~1 KiB), allocated per
+// message with plugins otherwise. A job is the submitter's again once it
+// has received from done; the worker does not touch it after sending.
+var inJobs = sync.Pool{New: func() any { return &inJob{done: make(chan struct{}, 1)} }}
 
 // inPool runs inbound pipelines on its workers.
 type inPool struct {
@@ -60,7 +65,7 @@ func newInPool(workers, depth int, run func(ctx context.Context, env chat.Envelo
 				} else {
 					j.out, j.err = p.run(j.ctx, j.env)
 				}
-				close(j.done)
+				j.done <- struct{}{}
 			}
 		}()
 	}
@@ -71,21 +76,28 @@ func newInPool(workers, depth int, run func(ctx context.Context, env chat.Envelo
 // it returns errEdgeBusy at once, without running anything, when the queue
 // is full or the pool is closed.
 func (p *inPool) do(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
-	j := &inJob{ctx: ctx, env: env, done: make(chan struct{})}
+	j := inJobs.Get().(*inJob)
+	j.ctx, j.env = ctx, env
 	p.mu.RLock()
-	if p.closed {
-		p.mu.RUnlock()
+	queued := false
+	if !p.closed {
+		select {
+		case p.jobs <- j:
+			queued = true
+		default:
+		}
+	}
+	p.mu.RUnlock()
+	if queued {
+		<-j.done // a queued job always runs (or sees its context ended)
+	}
+	out, err := j.out, j.err
+	*j = inJob{done: j.done} // nothing of this message stays reachable
+	inJobs.Put(j)
+	if !queued {
 		return pluginhost.Outcome{}, errEdgeBusy
 	}
-	select {
-	case p.jobs <- j:
-		p.mu.RUnlock()
-	default:
-		p.mu.RUnlock()
-		return pluginhost.Outcome{}, errEdgeBusy
-	}
-	<-j.done // a queued job always runs (or sees its context ended)
-	return j.out, j.err
+	return out, err
 }
 
 // queued is how many jobs wait for a worker.

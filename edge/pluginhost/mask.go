@@ -152,8 +152,7 @@ func (m *maskAnswer) answer(env *chat.Envelope, text string, spans []pii.Span, l
 		}
 	}
 	if m.types != "" {
-		found = append(found, spans...)
-		if out[m.types] = typesLabel(found, guestView(env.Labels[m.types])); len(out[m.types]) > maxLabelValueLen {
+		if out[m.types] = typesLabel(guestView(env.Labels[m.types]), found, spans); len(out[m.types]) > maxLabelValueLen {
 			return Result{}, false, a.preFor(text, spans)
 		}
 	}
@@ -212,9 +211,9 @@ func splitLabelList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
 }
 
-// typesLabel merges the types of spans into prev's list (split as
+// typesLabel merges the types of the spans into prev's list (split as
 // splitLabelList), sorted, without repeats, joined by commas.
-func typesLabel(spans []pii.Span, prev string) string {
+func typesLabel(prev string, spans ...[]pii.Span) string {
 	var buf [16]string
 	ts := buf[:0]
 	for rest := prev; rest != ""; {
@@ -228,8 +227,10 @@ func typesLabel(spans []pii.Span, prev string) string {
 		}
 		rest = rest[i+1:]
 	}
-	for _, s := range spans {
-		ts = append(ts, string(s.Type))
+	for _, ss := range spans {
+		for _, s := range ss {
+			ts = append(ts, string(s.Type))
+		}
 	}
 	slices.Sort(ts)
 	switch ts = slices.Compact(ts); len(ts) {

@@ -177,7 +177,7 @@ func TestTypesLabel(t *testing.T) {
 		{spans(pii.Card), "\xffZ, EMAIL", "CARD,EMAIL,\xffZ"},
 		{spans(pii.Address, pii.Card, pii.Email, pii.IBAN, pii.ID, pii.Passport, pii.Phone), "A,B,C,D,E,F,G,H,I,J,K,L", "A,ADDRESS,B,C,CARD,D,E,EMAIL,F,G,H,I,IBAN,ID,J,K,L,PASSPORT,PHONE"},
 	} {
-		if got := typesLabel(tc.spans, tc.prev); got != tc.want {
+		if got := typesLabel(tc.prev, tc.spans[:len(tc.spans)/2], tc.spans[len(tc.spans)/2:]); got != tc.want {
 			t.Errorf("typesLabel(%v, %q) = %q, want %q", tc.spans, tc.prev, got, tc.want)
 		}
 	}
