@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/kefu-io/kefu/central/store"
 	"github.com/kefu-io/kefu/chat"
 )
 
@@ -21,13 +22,22 @@ import (
 // at the full rate. They are now handed to shownWorkers() goroutines,
 // chosen by the reply's id so that the reports of one reply keep their
 // order, and their writes share commits (store group commit) with each
-// other and with the messages in flight.
+// other and with the messages in flight. A worker takes what its queue
+// holds (up to shownBatch reports) and stores it in one call
+// (store.SetShownAll: one function in the group commit, each reply read
+// once), so under load the reports that arrived while the previous ones
+// committed are written together.
 
 // shownQueue is each worker's queue; a full queue holds the subscription
 // back (NATS then buffers, and counts a slow consumer past its limits).
 const shownQueue = 256
 
-func shownWorkers() int { return 4 * runtime.GOMAXPROCS(0) }
+// shownBatch bounds the reports a worker stores at once.
+const shownBatch = 64
+
+// shownWorkers: fewer workers, larger batches; reports of one reply go to
+// the same worker.
+func shownWorkers() int { return runtime.GOMAXPROCS(0) }
 
 // startShown subscribes to the shown reports and starts their workers;
 // the workers end when the service closes.
@@ -69,33 +79,48 @@ func decodeShown(m *nats.Msg) (chat.Event, bool) {
 
 func (s *Service) shownWorker(q <-chan chat.Event) {
 	defer s.bg.Done()
+	batch := make([]chat.Event, 0, shownBatch)
+	reports := make([]store.Shown, 0, shownBatch)
 	for {
 		select {
 		case <-s.closed:
 			return
 		case ev := <-q:
-			s.onShown(ev)
+			batch = append(batch[:0], ev)
 		}
+	more:
+		for len(batch) < shownBatch {
+			select {
+			case ev := <-q:
+				batch = append(batch, ev)
+			default:
+				break more
+			}
+		}
+		reports = reports[:0]
+		for _, ev := range batch {
+			reports = append(reports, store.Shown{Tenant: ev.Tenant, ID: ev.Message.ID, Text: ev.Message.Text})
+		}
+		s.onShown(reports)
+		clear(batch)
 	}
 }
 
-// onShown keeps what an edge's outbound plugins made of a reply beside it,
-// and tells the consoles: the agent reads what the shopper read.
-func (s *Service) onShown(ev chat.Event) {
+// onShown keeps what an edge's outbound plugins made of replies beside
+// them, and tells the consoles of each changed one: the agent reads what
+// the shopper read.
+func (s *Service) onShown(reports []store.Shown) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	changed, err := s.st.SetShown(ctx, ev.Tenant, ev.Message.ID, ev.Message.Text)
-	if err != nil {
-		s.log.Warn("shown text refused", "tenant", ev.Tenant, "id", ev.Message.ID, "err", err)
-		return
+	for i, r := range s.st.SetShownAll(ctx, reports) {
+		if r.Err != nil {
+			s.log.Warn("shown text refused", "tenant", reports[i].Tenant, "id", reports[i].ID, "err", r.Err)
+			continue
+		}
+		if !r.Changed {
+			continue
+		}
+		msg := r.Message
+		s.emit(chat.Event{Type: chat.EventShown, Tenant: reports[i].Tenant, ConversationID: msg.ConversationID, Message: &msg})
 	}
-	if !changed {
-		return
-	}
-	msg, err := s.st.Message(ctx, ev.Tenant, ev.Message.ID)
-	if err != nil {
-		return
-	}
-	msg.Shown = ev.Message.Text
-	s.emit(chat.Event{Type: chat.EventShown, Tenant: ev.Tenant, ConversationID: msg.ConversationID, Message: &msg})
 }

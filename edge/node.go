@@ -462,7 +462,7 @@ func (n *Node) reportShown(env chat.Envelope, msg chat.Message) {
 	}
 	ev := chat.Event{V: chat.ProtocolVersion, Type: chat.EventShown, Tenant: env.Tenant, ConversationID: msg.ConversationID,
 		Message: &chat.Message{ID: msg.ID, ConversationID: msg.ConversationID, Text: msg.Text}, At: time.Now().UTC()}
-	b, err := json.Marshal(ev)
+	b, err := chat.EncodeEvent(&ev) // json.Marshal, byte for byte
 	if err != nil {
 		return
 	}

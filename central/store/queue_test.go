@@ -326,3 +326,55 @@ func TestShownStore(t *testing.T) {
 		})
 	}
 }
+
+// TestShownStoreAll: several reports in one call, each as SetShown alone
+// would have it, refusals their own.
+func TestShownStoreAll(t *testing.T) {
+	for name, open := range openers() {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			mustInbound(t, s, inbound("demo", "v1", msg("m1", "c1", "hi")))
+			for _, id := range []string{"r1", "r2"} {
+				reply := chat.Message{ID: id, ConversationID: "c1", Role: chat.RoleBot, Text: "Hello " + id, At: time.UnixMilli(1_700_000_000_100)}
+				if _, _, err := s.SaveReply(ctx, "demo", reply, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reports := []store.Shown{
+				{Tenant: "demo", ID: "r1", Text: "Hello r1 + promo"},
+				{Tenant: "demo", ID: "nope", Text: "x"},
+				{Tenant: "demo", ID: "r2", Text: ""},
+				{Tenant: "demo", ID: "m1", Text: "hi!"},
+				{Tenant: "demo", ID: "r2", Text: "Hello r2 + promo"},
+				{Tenant: "demo", ID: "r1", Text: "Hello r1 + promo"},
+				{Tenant: "other", ID: "r2", Text: "x"},
+				{Tenant: "demo", ID: "r2", Text: "Hello r2"},
+			}
+			want := []struct {
+				changed bool
+				err     error
+			}{{true, nil}, {false, store.ErrNotFound}, {false, store.ErrInvalid}, {false, store.ErrInvalid},
+				{true, nil}, {false, nil}, {false, store.ErrNotFound}, {false, nil}}
+			got := s.SetShownAll(ctx, reports)
+			if len(got) != len(reports) {
+				t.Fatalf("%d results for %d reports", len(got), len(reports))
+			}
+			for i, r := range got {
+				if r.Changed != want[i].changed || !errors.Is(r.Err, want[i].err) || (want[i].err == nil) != (r.Err == nil) {
+					t.Fatalf("report %d %+v: changed %v err %v, want %v %v", i, reports[i], r.Changed, r.Err, want[i].changed, want[i].err)
+				}
+				if r.Changed && (r.Message.ID != reports[i].ID || r.Message.ConversationID != "c1" || r.Message.Shown != reports[i].Text ||
+					r.Message.Text != "Hello "+reports[i].ID || r.Message.Role != chat.RoleBot) {
+					t.Fatalf("report %d: message %+v", i, r.Message)
+				}
+			}
+			texts, err := s.MessageTexts(ctx, "demo", "c1")
+			if err != nil || texts["r1"].Shown != "Hello r1 + promo" || texts["r2"].Shown != "" {
+				t.Fatalf("texts %+v %v", texts, err)
+			}
+			if got := s.SetShownAll(ctx, nil); len(got) != 0 {
+				t.Fatalf("no reports: %v", got)
+			}
+		})
+	}
+}
