@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,8 +52,9 @@ type Node struct {
 	limits   *connLimiter
 	heap     *heapGuard // nil: no heap cap
 	subs     []*nats.Subscription
-	outLanes *lanes  // central's replies, by conversation (lanes.go)
-	inPool   *inPool // shoppers' messages through the inbound plugins (inpool.go)
+	outLanes *lanes   // central's replies, by conversation (lanes.go)
+	inPool   *inPool  // shoppers' messages through the inbound plugins (inpool.go)
+	pubPool  *pubPool // their JetStream publishes (pubpool.go)
 	// inInline, outInline: the hook runs no plugin and no model, so its
 	// (immediate) outcome is taken on the calling goroutine instead of a
 	// worker or a lane (hasPipeline).
@@ -111,6 +113,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.inInline = cfg.Intent == nil && !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookInbound)
 	n.outInline = !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookOutbound)
 	n.outLanes = newLanes(cfg.OutboundLanes, 256)
+	n.pubPool = newPubPool(n.ctx, pubWorkers*runtime.GOMAXPROCS(0), n.publish)
 	n.inPool = newInPool(cfg.InboundWorkers, cfg.InboundQueue, func(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
 		return n.runPlugins(ctx, pluginhost.HookInbound, env)
 	})

@@ -632,7 +632,7 @@ func (s *session) valid(env chat.Envelope) bool {
 func (s *session) forward(ctx context.Context, env chat.Envelope) {
 	id, conv := env.Message.ID, env.Message.ConversationID
 	s.hold(id)
-	if err := s.n.publish(ctx, &env); err != nil {
+	if err := s.n.pubPool.do(ctx, &env); err != nil { // on a worker (pubpool.go)
 		tracing.SpanFrom(ctx).SetAttr("kefu.result", "unavailable")
 		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)
 		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: id,
