@@ -52,9 +52,9 @@ type Node struct {
 	limits   *connLimiter
 	heap     *heapGuard // nil: no heap cap
 	subs     []*nats.Subscription
-	outLanes *lanes   // central's replies, by conversation (lanes.go)
-	inPool   *inPool  // shoppers' messages through the inbound plugins (inpool.go)
-	pubPool  *pubPool // their JetStream publishes (pubpool.go)
+	outLanes *lanes     // central's replies, by conversation (lanes.go)
+	inPool   *inPool    // shoppers' messages through the inbound plugins (inpool.go)
+	msgPool  *stackPool // where a shopper's message is handled (stackpool.go)
 	// inInline, outInline: the hook runs no plugin and no model, so its
 	// (immediate) outcome is taken on the calling goroutine instead of a
 	// worker or a lane (hasPipeline).
@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.inInline = cfg.Intent == nil && !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookInbound)
 	n.outInline = !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookOutbound)
 	n.outLanes = newLanes(cfg.OutboundLanes, 256)
-	n.pubPool = newPubPool(n.ctx, pubWorkers*runtime.GOMAXPROCS(0), n.publish)
+	n.msgPool = newStackPool(n.ctx, msgWorkers*runtime.GOMAXPROCS(0))
 	n.inPool = newInPool(cfg.InboundWorkers, cfg.InboundQueue, func(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
 		return n.runPlugins(ctx, pluginhost.HookInbound, env)
 	})
@@ -537,20 +537,27 @@ type eventHead struct {
 // shopper's message whose only connection sent it. Decoding those whole
 // (text, labels, time) was work for nothing.
 func (n *Node) skipEvent(data []byte) bool {
-	var h eventHead
-	if json.Unmarshal(data, &h) != nil {
-		return false // the full decode logs it
+	h, ok := chat.DecodeEventHead(data) // most events: without encoding/json
+	if !ok {
+		var jh eventHead
+		if json.Unmarshal(data, &jh) != nil {
+			return false // the full decode logs it
+		}
+		h = chat.EventHead{Type: jh.Type, Tenant: jh.Tenant, ConversationID: jh.ConversationID, Message: jh.Message != nil}
+		if jh.Message != nil {
+			h.MessageID, h.Role = jh.Message.ID, jh.Message.Role
+		}
 	}
 	switch {
 	case h.Type == chat.EventErasure:
 		return false // the edge acts on it with or without sockets
 	case h.Type != chat.EventMessage:
 		return h.ConversationID == "" || !shopperEvents[h.Type] || len(n.hub.lookup(h.Tenant, h.ConversationID)) == 0
-	case h.Message == nil || h.Message.Role != chat.RoleShopper || h.ConversationID == "":
+	case !h.Message || h.Role != chat.RoleShopper || h.ConversationID == "":
 		return true
 	}
 	for _, s := range n.hub.lookup(h.Tenant, h.ConversationID) {
-		if !s.has(h.Message.ID) {
+		if !s.has(h.MessageID) {
 			return false
 		}
 	}

@@ -211,7 +211,7 @@ func (s *session) handle(data []byte) {
 			s.sendError(chat.CodeNeedHello, f.ID, "send hello before messages", 0)
 			return
 		}
-		s.onMessage(f)
+		s.n.msgPool.run(func() { s.onMessage(f) }) // on a worker when one is idle (stackpool.go)
 	case chat.FrameAck:
 		if !s.hello {
 			s.sendError(chat.CodeNeedHello, f.ID, "send hello before acks", 0)
@@ -632,7 +632,7 @@ func (s *session) valid(env chat.Envelope) bool {
 func (s *session) forward(ctx context.Context, env chat.Envelope) {
 	id, conv := env.Message.ID, env.Message.ConversationID
 	s.hold(id)
-	if err := s.n.pubPool.do(ctx, &env); err != nil { // on a worker (pubpool.go)
+	if err := s.n.publish(ctx, &env); err != nil {
 		tracing.SpanFrom(ctx).SetAttr("kefu.result", "unavailable")
 		s.n.log.Warn("edge: message not accepted", "id", id, "err", err)
 		s.release(chat.Frame{V: chat.ProtocolVersion, Type: chat.FrameError, Code: chat.CodeUnavailable, ID: id,

@@ -1,0 +1,76 @@
+package edge
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStackPool: a function runs on an idle worker (not on the caller's
+// goroutine) and run returns when it has; with every worker busy, or the
+// pool ended, or no pool, the caller runs it itself at once instead of
+// waiting; a panic comes back to the caller.
+func TestStackPool(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	onWorker := func() bool {
+		buf := make([]byte, 8<<10)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "(*stackPool).run")
+	}
+	p := newStackPool(ctx, 1)
+	for deadline := time.Now().Add(5 * time.Second); ; { // until the worker waits for jobs
+		var w bool
+		p.run(func() { w = onWorker() })
+		if w {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nothing ran on the worker")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	release, held, started := make(chan struct{}), make(chan bool, 1), make(chan struct{})
+	go p.run(func() { close(started); <-release; held <- onWorker() })
+	<-started
+	ran := make(chan bool, 1)
+	go p.run(func() { ran <- onWorker() })
+	select {
+	case w := <-ran:
+		if w {
+			t.Fatal("ran on the busy worker")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run waited for the busy worker")
+	}
+	close(release)
+	if !<-held {
+		t.Fatal("the held function was not on the worker")
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Fatalf("recovered %v, want the worker's panic", r)
+			}
+		}()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			p.run(func() {
+				if onWorker() {
+					panic("boom")
+				}
+			})
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatal("no panic came back")
+	}()
+	cancel()
+	time.Sleep(20 * time.Millisecond) // the worker ends
+	for _, pool := range []*stackPool{p, nil} {
+		var w = true
+		pool.run(func() { w = onWorker() })
+		if w {
+			t.Fatalf("pool %v: ran on a worker after it ended", pool)
+		}
+	}
+}
