@@ -83,6 +83,9 @@ type hasher uint32
 func (h hasher) byte(b byte) hasher { return (h ^ hasher(b)) * fnvPrime }
 
 func (h hasher) rune(r rune) hasher {
+	if r < utf8.RuneSelf && r >= 0 {
+		return h.byte(byte(r))
+	}
 	var buf [utf8.UTFMax]byte
 	n := utf8.EncodeRune(buf[:], r)
 	for i := 0; i < n; i++ {
@@ -95,9 +98,9 @@ func (h hasher) u32(v uint32) hasher {
 	return h.byte(byte(v)).byte(byte(v >> 8)).byte(byte(v >> 16)).byte(byte(v >> 24))
 }
 
-func (c Config) start(kind byte) hasher {
-	return hasher(fnvOffset).u32(c.Seed).byte(kind)
-}
+// seeded is the hash every feature starts from: each then hashes its kind
+// (seeded().byte(kind)), then its text.
+func (c Config) seeded() hasher { return hasher(fnvOffset).u32(c.Seed) }
 
 func (c Config) id(h hasher) uint32 {
 	// final avalanche (murmur3 fmix32) so that the modulo uses every bit
@@ -129,11 +132,18 @@ func Normalize(r rune) rune {
 		}
 		return r
 	}
+	if isHan(r) {
+		return r // neither a digit nor cased
+	}
 	if unicode.IsDigit(r) {
 		return '0'
 	}
 	return unicode.ToLower(r)
 }
+
+// isHan reports whether r is in the CJK Unified Ideographs block, every
+// code point of which is a Han letter (TestFastPathsAgree).
+func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
 
 type class uint8
 
@@ -158,6 +168,10 @@ func classify(r rune) class {
 		return classSym
 	}
 	switch {
+	case isHan(r), r >= 0x3041 && r <= 0x3096, r >= 0x30A1 && r <= 0x30FA:
+		return classCJK // the common Han, Hiragana and Katakana blocks
+	case r >= 0xAC00 && r <= 0xD7A3:
+		return classWord // Hangul syllables
 	case unicode.IsSpace(r):
 		return classSpace
 	case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r),
@@ -187,6 +201,7 @@ func (c Config) Append(dst []uint32, text string) []uint32 {
 		prevWord hasher  // hash of the previous spaced token, for bigrams
 		havePrev bool
 		cur      class = classSpace
+		seed           = c.seeded()
 	)
 	flushWord := func() {
 		if nword == 0 {
@@ -195,13 +210,13 @@ func (c Config) Append(dst []uint32, text string) []uint32 {
 		w := word[:nword]
 		nword = 0
 		if c.WordNgrams > 0 {
-			h := c.start(kindWord)
+			h := seed.byte(kindWord)
 			for _, r := range w {
 				h = h.rune(r)
 			}
 			dst = append(dst, c.id(h))
 			if c.WordNgrams > 1 && havePrev {
-				dst = append(dst, c.id(c.start(kindBigram).u32(uint32(prevWord)).u32(uint32(h))))
+				dst = append(dst, c.id(seed.byte(kindBigram).u32(uint32(prevWord)).u32(uint32(h))))
 			}
 			prevWord, havePrev = h, true
 		}
@@ -227,7 +242,7 @@ func (c Config) Append(dst []uint32, text string) []uint32 {
 				if size == 1 && (i == 0 || i == n-1) {
 					continue // a lone marker says nothing
 				}
-				h := c.start(kindSub)
+				h := seed.byte(kindSub)
 				for j := i; j < i+size; j++ {
 					h = h.rune(at(j))
 				}
@@ -242,7 +257,7 @@ func (c Config) Append(dst []uint32, text string) []uint32 {
 		cjk[0] = r // cjk[0] is the newest rune
 		ncjk++
 		for size := 1; size <= maxN && size <= ncjk; size++ {
-			h := c.start(kindCJK)
+			h := seed.byte(kindCJK)
 			for j := size - 1; j >= 0; j-- {
 				h = h.rune(cjk[j])
 			}
@@ -281,12 +296,12 @@ func (c Config) Append(dst []uint32, text string) []uint32 {
 			havePrev = false
 			pushCJK(r)
 		case classSym:
-			h := c.start(kindSym).rune(r)
+			h := seed.byte(kindSym).rune(r)
 			dst = append(dst, c.id(h))
 			// a symbol is a token for bigrams too ("?" after "where")
 			if c.WordNgrams > 1 {
 				if havePrev {
-					dst = append(dst, c.id(c.start(kindBigram).u32(uint32(prevWord)).u32(uint32(h))))
+					dst = append(dst, c.id(seed.byte(kindBigram).u32(uint32(prevWord)).u32(uint32(h))))
 				}
 				prevWord, havePrev = h, true
 			}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 var testConfig = Config{Buckets: 1 << 16, WordNgrams: 2, MinN: 2, MaxN: 4, CJKMaxN: 3, Seed: 7}
@@ -129,5 +131,41 @@ func BenchmarkAppend(b *testing.B) {
 	dst := make([]uint32, 0, 1024)
 	for b.Loop() {
 		dst = testConfig.Append(dst[:0], "Hi, where is my order #12345? It has been 10 days 我的订单到哪了")
+	}
+}
+
+// TestFastPathsAgree: the ranges that Normalize and classify answer without
+// the unicode tables give, for every code point, what the tables give.
+func TestFastPathsAgree(t *testing.T) {
+	slow := func(r rune) class {
+		switch {
+		case unicode.IsSpace(r):
+			return classSpace
+		case unicode.Is(unicode.Han, r), unicode.Is(unicode.Hiragana, r), unicode.Is(unicode.Katakana, r), r == 0x30FC,
+			unicode.Is(unicode.Thai, r), unicode.Is(unicode.Lao, r), unicode.Is(unicode.Khmer, r), unicode.Is(unicode.Myanmar, r):
+			return classCJK
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+			return classWord
+		case unicode.Is(unicode.Mn, r), unicode.Is(unicode.Mc, r), r == 0x200C, r == 0x200D:
+			return classJoin
+		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Cc, r):
+			return classSpace
+		}
+		return classSym
+	}
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		if got, want := classify(r), slow(r); got != want {
+			t.Fatalf("classify(%U) = %d, want %d", r, got, want)
+		}
+		want := unicode.ToLower(r)
+		if unicode.IsDigit(r) {
+			want = '0'
+		}
+		if r >= 0xFF01 && r <= 0xFF5E || r == 0x3000 {
+			continue // full-width forms, mapped before
+		}
+		if got := Normalize(r); got != want {
+			t.Fatalf("Normalize(%U) = %U, want %U", r, got, want)
+		}
 	}
 }

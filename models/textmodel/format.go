@@ -660,6 +660,15 @@ func Load(data []byte) (*Model, error) {
 	if m.hidden > 0 {
 		m.hidF = dequantize(m.hid, m.hidScale, m.dim)
 		m.outF = dequantize(m.out, m.outScale, m.hidden)
+	} else if m.cols == 0 {
+		m.outQ = unscaled(m.out)
+	}
+	if m.cols == 0 {
+		m.signs = ternaryMasks(m.emb, m.dim)
+	}
+	if s := m.second; s != nil {
+		s.signs = m.signs
+		s.outQ = unscaled(s.out)
 	}
 	return m, nil
 }

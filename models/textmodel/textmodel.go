@@ -28,6 +28,7 @@ package textmodel
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"sync"
@@ -53,9 +54,18 @@ type Model struct {
 	threshold float32
 	embScale  []float32 // per bucket
 	emb       []byte    // Buckets×Dim int8 (stored as bytes, not copied)
-	outScale  []float32 // per label
-	out       []byte    // Labels×Dim int8
-	bias      []float32
+	// signs, when the embedding's values are all -1, 0 or 1 (2-bit
+	// compact files) and a row has at most 64, holds each row's bit mask
+	// of its +1 values and of its -1 values (two words a row): the bag
+	// adds or subtracts the row scale at the set bits instead of
+	// converting and multiplying every value.
+	signs    []uint64
+	outScale []float32 // per label
+	out      []byte    // Labels×Dim int8
+	// outQ is out as float32 (the int8 values, unscaled) for the bag's
+	// head: the same products without a conversion per weight.
+	outQ []float32
+	bias []float32
 	// linear models (format version 2)
 	unique   bool      // each distinct feature counts once
 	cols     int       // weight columns: labels, or 1 for two labels; 0 for a bag
@@ -198,14 +208,7 @@ func (m *Model) forward(s *scratch, text string) {
 	for i := range h {
 		h[i] = 0
 	}
-	d := m.dim
-	for _, id := range s.ids {
-		row := m.emb[int(id)*d : int(id)*d+d]
-		sc := m.embScale[id]
-		for j, q := range row {
-			h[j] += float32(int8(q)) * sc
-		}
-	}
+	m.bag(h, s.ids)
 	if n := len(s.ids); n > 0 {
 		inv := 1 / float32(n)
 		if m.sqrtPool {
@@ -219,15 +222,109 @@ func (m *Model) forward(s *scratch, text string) {
 		m.hiddenScores(s, h)
 		return
 	}
-	for c := range s.logits {
-		row := m.out[c*d : c*d+d]
-		var dot float32
-		for j, q := range row {
-			dot += float32(int8(q)) * h[j]
-		}
-		s.logits[c] = dot*m.outScale[c] + m.bias[c]
-	}
+	m.head(s.logits, h)
 	softmax(s.logits)
+}
+
+// bag adds the embedding rows of ids into h (zeroed by the caller).
+//
+//go:noinline
+func (m *Model) bag(h []float32, ids []uint32) {
+	d := m.dim
+	if m.signs != nil {
+		// q is -1, 0 or 1: h[j] += q×sc is h[j] ± sc, and adding 0×sc
+		// (+0) leaves h[j] as it is (h[j] is never -0), so the sums are
+		// bit for bit those of the loop below
+		for _, id := range ids {
+			sc := m.embScale[id]
+			for b := m.signs[2*id]; b != 0; b &= b - 1 {
+				h[bits.TrailingZeros64(b)] += sc
+			}
+			for b := m.signs[2*id+1]; b != 0; b &= b - 1 {
+				h[bits.TrailingZeros64(b)] -= sc
+			}
+		}
+	} else {
+		for _, id := range ids {
+			row := m.emb[int(id)*d : int(id)*d+d]
+			sc := m.embScale[id]
+			for j, q := range row {
+				h[j] += float32(int8(q)) * sc
+			}
+		}
+	}
+}
+
+// head writes the output layer's scores of the pooled bag h into logits.
+// Four labels are summed at a time, each in the order of j, so each dot
+// product is the one a label alone gives, with h read once for four.
+//
+//go:noinline
+func (m *Model) head(logits, h []float32) {
+	d := m.dim
+	h = h[:d]
+	w := m.outQ
+	c := 0
+	for ; c+4 <= len(logits); c += 4 {
+		r0 := w[c*d : c*d+d]
+		r1 := w[(c+1)*d : (c+1)*d+d]
+		r2 := w[(c+2)*d : (c+2)*d+d]
+		r3 := w[(c+3)*d : (c+3)*d+d]
+		var d0, d1, d2, d3 float32
+		for j, x := range h {
+			d0 += r0[j] * x
+			d1 += r1[j] * x
+			d2 += r2[j] * x
+			d3 += r3[j] * x
+		}
+		logits[c] = d0*m.outScale[c] + m.bias[c]
+		logits[c+1] = d1*m.outScale[c+1] + m.bias[c+1]
+		logits[c+2] = d2*m.outScale[c+2] + m.bias[c+2]
+		logits[c+3] = d3*m.outScale[c+3] + m.bias[c+3]
+	}
+	for ; c < len(logits); c++ {
+		row := w[c*d : c*d+d]
+		var dot float32
+		for j, x := range h {
+			dot += row[j] * x
+		}
+		logits[c] = dot*m.outScale[c] + m.bias[c]
+	}
+}
+
+// ternaryMasks returns the signs table of an embedding whose values are
+// all -1, 0 or 1 and whose rows have at most 64 values, else nil.
+//
+//go:noinline
+func ternaryMasks(emb []byte, dim int) []uint64 {
+	if dim < 1 || dim > 64 {
+		return nil
+	}
+	masks := make([]uint64, 2*(len(emb)/dim))
+	for i, q := range emb {
+		r, j := i/dim, uint(i%dim)
+		switch q {
+		case 0:
+		case 1:
+			masks[2*r] |= 1 << j
+		case 0xff:
+			masks[2*r+1] |= 1 << j
+		default:
+			return nil
+		}
+	}
+	return masks
+}
+
+// unscaled returns q's int8 values as float32.
+//
+//go:noinline
+func unscaled(q []byte) []float32 {
+	out := make([]float32, len(q))
+	for i, v := range q {
+		out[i] = float32(int8(v))
+	}
+	return out
 }
 
 // hiddenScores leaves the softmax probabilities of a hidden-layer model in
@@ -313,11 +410,16 @@ func (m *Model) linearScores(s *scratch) {
 func softmax(z []float32) {
 	maxZ := float32(math.Inf(-1))
 	for _, v := range z {
-		maxZ = max(maxZ, v)
+		// max(maxZ, v) without its call in WebAssembly: NaN wins as
+		// there; where max would pick +0 over -0 the exponentials below
+		// are the same (exp(±0) = 1, v - ±0 = v otherwise)
+		if v > maxZ || v != v {
+			maxZ = v
+		}
 	}
 	var sum float32
 	for c, v := range z {
-		e := float32(math.Exp(float64(v - maxZ)))
+		e := expf32(v - maxZ)
 		z[c] = e
 		sum += e
 	}
@@ -383,7 +485,7 @@ func (m *Model) WithThreshold(threshold float32) (*Model, error) {
 	}
 	c := &Model{
 		task: m.task, feat: m.feat, dim: m.dim, sqrtPool: m.sqrtPool, labels: m.labels, fallback: m.fallback, threshold: threshold,
-		embScale: m.embScale, emb: m.emb, outScale: m.outScale, out: m.out, bias: m.bias, size: m.size,
+		embScale: m.embScale, emb: m.emb, signs: m.signs, outScale: m.outScale, out: m.out, outQ: m.outQ, bias: m.bias, size: m.size,
 		unique: m.unique, cols: m.cols, linScale: m.linScale, lin: m.lin,
 		hidden: m.hidden, tanh: m.tanh, hidScale: m.hidScale, hid: m.hid, hidBias: m.hidBias, hidF: m.hidF, outF: m.outF,
 		second: m.second,
