@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
+	"time"
 )
 
 // Group commit (issue 14).
@@ -42,6 +44,11 @@ const maxGroup = 128
 type txGroup struct {
 	slots chan struct{} // one token per group that may run at once
 	queue chan *txReq   // waiting to be taken by a slot
+	// delay is how long a slot waits for company before it runs a small
+	// group while the group before had company (0: never waits).
+	delay time.Duration
+	sleep func(time.Duration) // time.Sleep; tests replace it
+	last  atomic.Int32        // the size of the group taken last
 	// afterRun, in tests, runs after each shared transaction's functions
 	// and before its commit; an error fails the commit.
 	afterRun func(tx *sql.Tx) error
@@ -53,8 +60,17 @@ type txReq struct {
 	done chan error // buffered: the runner never waits for the caller
 }
 
-func newTxGroup(slots int) *txGroup {
-	return &txGroup{slots: make(chan struct{}, max(1, slots)), queue: make(chan *txReq, 4096)}
+// commitDelay is SQLite's wait for company (take): its one writer pays
+// each commit's WAL writes of every page the group dirtied. PostgreSQL's
+// slots do not wait (its server has commit_delay of its own).
+const commitDelay = time.Millisecond
+
+// smallGroup is the size below which a slot under load waits for company.
+const smallGroup = maxGroup / 8
+
+func newTxGroup(slots int, delay time.Duration) *txGroup {
+	return &txGroup{slots: make(chan struct{}, max(1, slots)), queue: make(chan *txReq, 4096),
+		delay: delay, sleep: time.Sleep}
 }
 
 // do runs f in a write transaction (shared with the others queued at the
@@ -91,21 +107,37 @@ func (g *txGroup) do(ctx context.Context, db *sql.DB, f func(tx *sql.Tx) error) 
 // about to ask for a write then join its commit instead of each committing
 // alone right after it (in a goal run of `kefu bench stack`, 44% of the
 // write transactions' CPU was in groups of one). On an idle process
-// Gosched returns at once.
+// Gosched returns at once. Under load (the group before had company) a
+// group smaller than smallGroup also waits g.delay once, as PostgreSQL's
+// commit_delay does: with CPU to spare the writer otherwise committed
+// more often with fewer messages each, each commit writing again every
+// page its group dirtied (conversation, message and their indexes), so
+// the CPU per message rose with the CPU left free (issue 14, goal 4).
 func (g *txGroup) take() []*txReq {
 	var batch []*txReq
-	for yielded := false; len(batch) < maxGroup; {
+	yielded, waited := false, false
+	for len(batch) < maxGroup {
 		select {
 		case r := <-g.queue:
 			batch = append(batch, r)
+			continue
 		default:
-			if len(batch) != 1 || yielded {
-				return batch
-			}
+		}
+		switch {
+		case len(batch) == 1 && !yielded:
 			yielded = true
 			runtime.Gosched()
+		case len(batch) > 0 && len(batch) < smallGroup && !waited && g.delay > 0 && g.last.Load() > 1:
+			waited = true
+			g.sleep(g.delay)
+		default:
+			if len(batch) > 0 {
+				g.last.Store(int32(len(batch)))
+			}
+			return batch
 		}
 	}
+	g.last.Store(int32(len(batch)))
 	return batch
 }
 

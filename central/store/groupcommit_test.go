@@ -265,3 +265,42 @@ func TestGroupCommitContextEnded(t *testing.T) {
 type endedAfterQueued struct{ context.Context }
 
 func (endedAfterQueued) Done() <-chan struct{} { return nil }
+
+// TestGroupCommitWaitsForCompany: under load (the group before had
+// company) a small group waits the delay, and a writer arriving meanwhile
+// joins it; an idle store (the group before was alone) and a store
+// without a delay never wait.
+func TestGroupCommitWaitsForCompany(t *testing.T) {
+	req := func() *txReq { return &txReq{ctx: context.Background(), done: make(chan error, 1)} }
+	for _, tc := range []struct {
+		name  string
+		delay time.Duration
+		last  int32
+		want  int
+	}{
+		{"under load", time.Millisecond, 2, 2},
+		{"idle", time.Millisecond, 1, 1},
+		{"no delay", 0, 2, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newTxGroup(1, tc.delay)
+			g.last.Store(tc.last)
+			var waits []time.Duration
+			g.sleep = func(d time.Duration) {
+				waits = append(waits, d)
+				g.queue <- req() // a writer arrives while the slot waits
+			}
+			g.queue <- req()
+			batch := g.take()
+			if len(batch) != tc.want || len(waits) != tc.want-1 {
+				t.Fatalf("group of %d after waits %v, want %d", len(batch), waits, tc.want)
+			}
+			if tc.want == 2 && waits[0] != tc.delay {
+				t.Fatalf("waited %v, want %v", waits[0], tc.delay)
+			}
+			if g.last.Load() != int32(tc.want) {
+				t.Fatalf("last %d, want %d", g.last.Load(), tc.want)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
 	s := &sqlStore{db: db, cache: newTenantCache(tenantCacheTTL), d: dialect{name: "postgres", dollar: true, forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED"},
-		group: newTxGroup(pgWriteSlots)}
+		group: newTxGroup(pgWriteSlots, 0)}
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgMigrateLock); err != nil {
 			return err

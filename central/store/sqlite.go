@@ -56,7 +56,7 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	// parsed anew (stmtCacheConnector.Connect took 1.6% of the server's
 	// CPU in a `kefu bench stack` profile).
 	db.SetMaxIdleConns(8)
-	s := &sqlStore{db: db, cache: newTenantCache(tenantCacheTTL), d: dialect{name: "sqlite"}, group: newTxGroup(1)}
+	s := &sqlStore{db: db, cache: newTenantCache(tenantCacheTTL), d: dialect{name: "sqlite"}, group: newTxGroup(1, commitDelay)}
 	for _, stmt := range schema("INTEGER PRIMARY KEY AUTOINCREMENT", "REAL") {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			db.Close()
