@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/proccpu"
 )
 
 // BenchmarkProcess measures central's work for one shopper message that the
@@ -83,7 +83,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	questions := []string{"What is your return policy?", "How long does shipping take?", "How do I return an item?", "When will my package arrive?"}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := proccpu.Used()
 	b.ResetTimer()
 	go func() {
 		for i := range b.N {
@@ -120,14 +120,5 @@ func BenchmarkPipeline(b *testing.B) {
 	b.StopTimer()
 	// The process's CPU time per message (both cores, user and system):
 	// less sensitive than ns/op to what else runs on the machine.
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(proccpu.Used()-cpu0)/float64(b.N), "cpu-ns/op")
 }

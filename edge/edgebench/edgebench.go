@@ -47,6 +47,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/internal/minicentral"
+	"github.com/kefu-io/kefu/internal/proccpu"
 	"github.com/kefu-io/kefu/internal/procstat"
 	"github.com/kefu-io/kefu/internal/quantile"
 )
@@ -491,9 +492,9 @@ func drive(ctx context.Context, o Options, url string, run clientFunc) (Stats, e
 			}
 		}()
 	}
-	go func() { line.ready.Wait(); cpu0, began = processCPU(), time.Now(); close(line.start) }()
+	go func() { line.ready.Wait(); cpu0, began = proccpu.Used(), time.Now(); close(line.start) }()
 	wg.Wait()
-	cpu1, done := processCPU(), time.Now()
+	cpu1, done := proccpu.Used(), time.Now()
 	<-line.start
 	if firstEr != nil && len(all) == 0 {
 		return Stats{}, fmt.Errorf("edgebench: every client failed: %w", firstEr)

@@ -3,8 +3,9 @@ package pluginhost
 import (
 	"context"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/kefu-io/kefu/internal/proccpu"
 )
 
 // BenchmarkPassthrough: one Run through a one-plugin pipeline (the
@@ -15,23 +16,13 @@ func BenchmarkPassthrough(b *testing.B) {
 	env := envelope(strings.Repeat("where is my order 12345? ", 41)[:1024])
 	ctx := context.Background()
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := proccpu.Used()
 	for b.Loop() {
 		if _, err := h.Run(ctx, "t", HookInbound, env); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user+system CPU time in ns: on a shared machine
-// it is steadier than wall time.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkGuests compares guests on a short message: the PDK pass-through
@@ -50,13 +41,13 @@ func BenchmarkGuests(b *testing.B) {
 			h, _ := testHost(b, region("p"), map[string][]byte{"p": g.wasm(b)})
 			env := envelope(g.text)
 			ctx := context.Background()
-			c0 := cpuTime()
+			c0 := proccpu.Used()
 			for b.Loop() {
 				if _, err := h.Run(ctx, "t", HookInbound, env); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

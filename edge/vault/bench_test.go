@@ -3,8 +3,9 @@ package vault
 import (
 	"io"
 	"strconv"
-	"syscall"
 	"testing"
+
+	"github.com/kefu-io/kefu/internal/proccpu"
 )
 
 // BenchmarkSave10k writes a snapshot of 10,000 sealed values (what
@@ -68,21 +69,12 @@ func BenchmarkPutVisitor(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := proccpu.Used()
 	for b.Loop() {
 		if _, err := v.PutVisitor("shop1", "v-7f3a", "c-19b2", "EMAIL", "jane.doe@example.com"); err != nil {
 			b.Fatal(err)
 		}
 	}
 	// CPU time is steadier than wall time on a shared machine
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user+system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N), "cpu-ns/op")
 }

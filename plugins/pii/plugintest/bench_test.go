@@ -7,13 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/metric"
+	"github.com/kefu-io/kefu/internal/proccpu"
 	"github.com/kefu-io/kefu/plugins/pii/piieval"
 )
 
@@ -64,7 +64,7 @@ func BenchmarkPIIRedactWasm(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportMetric(float64(len(envs)), "msgs/op")
-	c0 := cpuTime()
+	c0 := proccpu.Used()
 	for b.Loop() {
 		for _, e := range envs {
 			if _, err := h.Run(ctx, "eu", pluginhost.HookInbound, e); err != nil {
@@ -73,16 +73,7 @@ func BenchmarkPIIRedactWasm(b *testing.B) {
 		}
 	}
 	// CPU time is steadier than wall time on a shared, loaded machine
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user+system CPU time in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N), "cpu-ns/op")
 }
 
 // benchText is `kefu bench edge`'s default message (edge/edgebench): an
@@ -201,13 +192,13 @@ func BenchmarkEUPipeline(b *testing.B) {
 					in = once()
 				}
 				h := host(r)
-				c0 := cpuTime()
+				c0 := proccpu.Used()
 				for b.Loop() {
 					if _, err := h.Run(ctx, r, pluginhost.HookInbound, in); err != nil {
 						b.Fatal(err)
 					}
 				}
-				b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e3, "cpu-µs/msg")
+				b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N)/1e3, "cpu-µs/msg")
 			})
 		}
 		// 50 callers at once, as `kefu bench edge`'s clients: instances
@@ -215,7 +206,7 @@ func BenchmarkEUPipeline(b *testing.B) {
 		b.Run(tn+"/eu-parallel", func(b *testing.B) {
 			h := host("eu")
 			b.SetParallelism(25)
-			c0 := cpuTime()
+			c0 := proccpu.Used()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if _, err := h.Run(ctx, "eu", pluginhost.HookInbound, env); err != nil {
@@ -224,7 +215,7 @@ func BenchmarkEUPipeline(b *testing.B) {
 					}
 				}
 			})
-			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e3, "cpu-µs/msg")
+			b.ReportMetric(float64(proccpu.Used()-c0)/float64(b.N)/1e3, "cpu-µs/msg")
 		})
 	}
 }
