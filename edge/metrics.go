@@ -1,7 +1,6 @@
 package edge
 
 import (
-
 	"github.com/kefu-io/kefu/internal/metric"
 )
 

@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-
 	"github.com/kefu-io/kefu/internal/metric"
 )
 
