@@ -53,7 +53,10 @@ func (s *sqlStore) SaveInboundReply(ctx context.Context, in Inbound, plan ReplyP
 	var out InboundSaved
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = s.saveInbound(ctx, tx, in, now, plan)
+		// Without the caller's cancellation inside the transaction
+		// (stmtcache.go): database/sql starts a goroutine per query whose
+		// context can end, to close its rows when it does.
+		out, err = s.saveInbound(context.WithoutCancel(ctx), tx, in, now, plan)
 		return err
 	})
 	if err != nil {
@@ -270,6 +273,7 @@ func (s *sqlStore) saveReply(ctx context.Context, tenant string, m chat.Message,
 	var c Conversation
 	var stored bool
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		ctx := context.WithoutCancel(ctx) // no goroutine per read (stmtcache.go)
 		var err error
 		c, err = s.getConv(ctx, tx, tenant, m.ConversationID, true)
 		if err != nil {

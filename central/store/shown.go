@@ -69,6 +69,8 @@ func (s *sqlStore) SetShownAll(ctx context.Context, reports []Shown) []ShownResu
 		return out
 	}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		// Without the caller's cancellation: no goroutine per read (stmtcache.go).
+		ctx := context.WithoutCancel(ctx)
 		for i, r := range reports { // all again if the group commit runs this again
 			if !valid[i] {
 				continue

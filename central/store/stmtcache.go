@@ -57,6 +57,7 @@ type stmtCacheConn struct {
 	sqliteConn
 	mu    sync.Mutex
 	stmts map[string]*cachedStmt
+	inTx  bool // a transaction is open (BeginTx until its Commit or Rollback)
 }
 
 type cachedStmt struct {
@@ -108,8 +109,57 @@ func (c *stmtCacheConn) give(cs *cachedStmt) {
 	c.mu.Unlock()
 }
 
+// Statements inside a transaction run without the caller's cancellation.
+// modernc.org/sqlite starts a goroutine per statement whose context can
+// end (interruptOnDone: a channel, a mutex and a progress handler besides),
+// to call sqlite3_interrupt when it does; central's writes pass the
+// message's context, so every statement of a message's transaction paid
+// for one (issue 14). And an interrupt is wrong there: on SQLite every
+// transaction is the group commit's (groupcommit.go), shared by the
+// callers queued together, and an interrupted write rolls the whole
+// transaction back, taking the other callers' writes with it (they then
+// run again, each alone). A caller whose context ended before its function
+// ran gets its error from the group without running; its statements are
+// point reads and writes that end on their own.
+
+// BeginTx implements driver.ConnBeginTx.
+func (c *stmtCacheConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.sqliteConn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return &cacheTx{Tx: tx, c: c}, nil
+}
+
+// cacheTx ends its connection's transaction state with the transaction.
+type cacheTx struct {
+	driver.Tx
+	c *stmtCacheConn
+}
+
+func (t *cacheTx) Commit() error {
+	t.c.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t *cacheTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
+}
+
+// stmtCtx is the context a statement runs with: ctx, or, inside a
+// transaction, one that never ends.
+func (c *stmtCacheConn) stmtCtx(ctx context.Context) context.Context {
+	if c.inTx {
+		return context.Background()
+	}
+	return ctx
+}
+
 // ExecContext implements driver.ExecerContext.
 func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	ctx = c.stmtCtx(ctx)
 	cs, ok := c.take(ctx, query, args)
 	if !ok {
 		return c.sqliteConn.ExecContext(ctx, query, args)
@@ -120,6 +170,7 @@ func (c *stmtCacheConn) ExecContext(ctx context.Context, query string, args []dr
 
 // QueryContext implements driver.QueryerContext.
 func (c *stmtCacheConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	ctx = c.stmtCtx(ctx)
 	cs, ok := c.take(ctx, query, args)
 	if !ok {
 		return c.sqliteConn.QueryContext(ctx, query, args)

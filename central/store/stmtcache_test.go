@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -113,5 +115,75 @@ func TestStatementCache(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestStatementsInATransactionIgnoreCancellation: a statement inside a
+// transaction runs without its caller's cancellation (no interrupt that
+// would roll back a group commit's shared transaction, and no watcher
+// goroutine per statement), with or without a cached statement; outside a
+// transaction a canceled context still stops it, and after the
+// transaction's end again.
+func TestStatementsInATransactionIgnoreCancellation(t *testing.T) {
+	base, err := sqlite.NewConnector("file:" + filepath.Join(t.TempDir(), "cancel.db") + "?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(stmtCacheConnector{base})
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), `CREATE TABLE t (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stmtCacheConn)
+		if !ok {
+			return fmt.Errorf("driver connection %T, want *stmtCacheConn", dc)
+		}
+		insert := func(query string, args ...driver.NamedValue) error {
+			_, err := c.ExecContext(canceled, query, args)
+			return err
+		}
+		if err := insert(`INSERT INTO t (id) VALUES (?)`, driver.NamedValue{Ordinal: 1, Value: int64(1)}); err == nil {
+			return errors.New("outside a transaction: a canceled statement ran")
+		}
+		for _, end := range []string{"commit", "rollback"} {
+			tx, err := c.BeginTx(context.Background(), driver.TxOptions{})
+			if err != nil {
+				return err
+			}
+			if err := insert(`INSERT INTO t (id) VALUES (?)`, driver.NamedValue{Ordinal: 1, Value: int64(2)}); err != nil {
+				return fmt.Errorf("in a transaction, cached statement: %w", err)
+			}
+			if err := insert(`DELETE FROM t`); err != nil { // no arguments: not cached
+				return fmt.Errorf("in a transaction, unprepared: %w", err)
+			}
+			rows, err := c.QueryContext(canceled, `SELECT id FROM t WHERE id > ?`, []driver.NamedValue{{Ordinal: 1, Value: int64(0)}})
+			if err != nil {
+				return fmt.Errorf("in a transaction, query: %w", err)
+			}
+			_ = rows.Close()
+			if end == "commit" {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				return err
+			}
+			if err := insert(`INSERT INTO t (id) VALUES (?)`, driver.NamedValue{Ordinal: 1, Value: int64(3)}); err == nil {
+				return fmt.Errorf("after %s: a canceled statement ran", end)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,51 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kefu-io/kefu/central/store"
+	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/proccpu"
+)
+
+// BenchmarkSaveInboundReply measures SQLite's share of central's work per
+// answered question: the question and the bot's answer stored in one
+// transaction, as central's lanes store them: 64 writers at once (their
+// transactions share commits), 1,000 visitors, each call with a context
+// that can end (central's carries the message's timeout). cpu-ns/op is the
+// process's CPU time (user + system) per question.
+func BenchmarkSaveInboundReply(b *testing.B) {
+	s, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var n atomic.Int64
+	b.SetParallelism(32) // × GOMAXPROCS writers
+	b.ReportAllocs()
+	start := proccpu.Used()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			in := inbound("demo", fmt.Sprintf("v%d", i%1000), msg(chat.NewID(), "", "where is my order?"))
+			plan := func(store.Conversation) *store.Reply {
+				return &store.Reply{Message: chat.Message{ID: chat.NewID(), Role: chat.RoleBot, Source: chat.SourceCentral,
+					Text: "You can follow your order from the link in its confirmation e-mail.", ReplyTo: in.Message.ID}}
+			}
+			c, cancel := context.WithTimeout(ctx, time.Minute)
+			_, err := s.SaveInboundReply(c, in, plan)
+			cancel()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(proccpu.Used()-start)/float64(b.N), "cpu-ns/op")
+}
