@@ -154,7 +154,7 @@ vet:
 NORACE := ./internal/stack ./internal/widgetbench ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
 # Tests that sample their corpus under -race run it whole once without.
-EXHAUSTIVE := -run 'TestStandingAnswerMatchesGuest$$' ./edge/pluginhost
+EXHAUSTIVE := -run 'TestStandingAnswerMatchesGuest$$|TestAngerDev$$' ./edge/pluginhost ./central
 
 ## test: installs what tests need, starts it, runs every test
 test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe

@@ -100,9 +100,9 @@ type angerMeasure struct {
 }
 
 // measureAnger annotates every row of the anger split file and every calm
-// message (rows of calmFile whose intent is not complaint, except those
-// whose text is in skip) through the running central s.
-func measureAnger(t *testing.T, s *Service, split, calmFile string, skip map[string]bool) angerMeasure {
+// message (every calmEvery-th row of calmFile, if its intent is not
+// complaint and its text is not in skip) through the running central s.
+func measureAnger(t *testing.T, s *Service, split, calmFile string, skip map[string]bool, calmEvery int) angerMeasure {
 	t.Helper()
 	threshold := s.rt.Config().AngerThreshold
 	rows, err := dataset.ReadFile(split, []string{"label"})
@@ -139,8 +139,8 @@ func measureAnger(t *testing.T, s *Service, split, calmFile string, skip map[str
 		t.Fatal(err)
 	}
 	var alarms, modelAlarms int
-	for _, r := range calm {
-		if r.Label == intentComplaint || skip[r.Text] {
+	for i, r := range calm {
+		if r.Label == intentComplaint || skip[r.Text] || i%calmEvery != 0 {
 			continue
 		}
 		m.calm++
@@ -171,7 +171,7 @@ func measureAnger(t *testing.T, s *Service, split, calmFile string, skip map[str
 func TestAngerAccuracy(t *testing.T) {
 	e := newEnv(t)
 	s := e.start(e.config())
-	m := measureAnger(t, s, "../models/data/anger/test.jsonl", "../models/data/intent/dev.jsonl", nil)
+	m := measureAnger(t, s, "../models/data/anger/test.jsonl", "../models/data/intent/dev.jsonl", nil, 1)
 	if m.all.accuracy() < 0.80 || m.all.precision() < 0.85 || m.all.recall() < 0.60 || m.all.recall() <= m.keyword.recall() || m.falseAlarms > 0.01 {
 		t.Fatalf("accuracy %.3f, precision %.3f, recall %.3f (keyword rule %.3f), false alarms %.3f: under the floors",
 			m.all.accuracy(), m.all.precision(), m.all.recall(), m.keyword.recall(), m.falseAlarms)
@@ -195,7 +195,14 @@ func TestAngerDev(t *testing.T) {
 			used[r.Text] = true
 		}
 	}
-	m := measureAnger(t, s, "../models/data/anger/dev.jsonl", "../models/data/intent/train.jsonl", used)
+	// The calm rows are the intent training set (~40,000 rows, 61 s under
+	// the race detector on a loaded machine): under it every eighth row;
+	// `make test` runs them all once more without it (EXHAUSTIVE).
+	calmEvery := 1
+	if raceBuild {
+		calmEvery = 8
+	}
+	m := measureAnger(t, s, "../models/data/anger/dev.jsonl", "../models/data/intent/train.jsonl", used, calmEvery)
 	if m.all.precision() < 0.85 || m.all.recall() < 0.60 || m.falseAlarms > 0.01 {
 		t.Fatalf("dev precision %.3f, recall %.3f, false alarms %.3f: under the floors", m.all.precision(), m.all.recall(), m.falseAlarms)
 	}
