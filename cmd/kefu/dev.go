@@ -31,6 +31,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	pprofAddr := fs.String("pprof-addr", "", pprofHelp)
 	otlp := fs.String("otlp-endpoint", tracing.EndpointFromEnv(), otlpHelp)
 	demoDays := fs.Int("demo-history", 90, "days of synthetic demo history to seed once for the reports (0: none; remove with kefu demo remove)")
+	pluginCache := fs.String("plugin-cache", "", "folder keeping the built-in plugins' compiled code across starts (default: plugin-cache under --data)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,7 +50,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	start := time.Now()
 	s, err := stack.Start(ctx, stack.Options{OTLPEndpoint: *otlp, Addr: *addr, DataDir: *data, AgentEmail: *email, AgentPassword: *password, Logger: log,
 		DemoHistoryDays: *demoDays, SMTPAddr: chf.smtpAddr, Channels: chf.options(*data),
-		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP})
+		MaxConns: *maxConns, MaxConnsPerIP: *maxConnsPerIP, PluginCache: *pluginCache})
 	if err != nil {
 		fmt.Fprintln(stderr, "kefu dev:", err)
 		return 1

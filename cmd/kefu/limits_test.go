@@ -35,7 +35,7 @@ func TestDevSurvivesDescriptorLimit(t *testing.T) {
 	capConns := fdlimit.ConnCap(nofile)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	cmd := exec.Command("sh", "-c", `ulimit -n `+strconv.Itoa(nofile)+` && exec "$0" "$@"`, os.Args[0],
-		"dev", "--addr", addr, "--data", t.TempDir(), "--max-conns-per-ip", "-1", "--demo-history", "0")
+		"dev", "--addr", addr, "--data", t.TempDir(), "--max-conns-per-ip", "-1", "--demo-history", "0", "--plugin-cache", pluginCache(t))
 	cmd.Env = append(os.Environ(), "KEFU_TEST_MAIN=1")
 	logPath := filepath.Join(t.TempDir(), "dev.log")
 	logf, err := os.Create(logPath)
@@ -142,6 +142,22 @@ func TestDevSurvivesDescriptorLimit(t *testing.T) {
 	send(t, again, chat.Frame{Type: chat.FrameHello, V: 1, Visitor: "v-again"})
 	next(t, again, chat.FrameWelcome)
 	alive("after recovery")
+}
+
+// pluginCache is a compilation cache for the built-in plugins kept across
+// test runs (as edge/pluginhost's tests keep theirs): compiling them
+// under the race detector took `kefu dev` minutes of CPU before it
+// answered /healthz, which is not what the tests that start it check.
+func pluginCache(t *testing.T) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	d := filepath.Join(base, "kefu", "wazero-test-dev")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func tail(b []byte, n int) []byte {
