@@ -46,6 +46,7 @@ func TestOrderPluginAnswersOnlyTracking(t *testing.T) {
 		Builtin:    func(string) ([]byte, bool) { return wasm, true },
 		Logger:     slog.New(slog.DiscardHandler),
 		Registerer: metric.NewRegistry(),
+		CacheDir:   pluginCacheDir(t),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +68,22 @@ func fakeAuth(t *testing.T, nc *nats.Conn) *nats.Subscription {
 	return sub
 }
 
+// pluginCacheDir is a compilation cache for the plugins of the tests that
+// run them in a real host, kept across test runs (as edge/pluginhost's tests
+// keep theirs): wazero compiles each plugin once, not under the race
+// detector in every run.
+func pluginCacheDir(t *testing.T) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	d := filepath.Join(base, "kefu", "wazero-test")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // TestReveal runs pii-redact (the real wasip1 build, "vault" granted) in a
 // real plugin host behind the edge: the shopper's phone number reaches
 // central masked, with a token, and an agent of the tenant reveals it at the
@@ -91,6 +108,7 @@ func TestReveal(t *testing.T) {
 		Logger:     slog.New(slog.DiscardHandler),
 		Registerer: metric.NewRegistry(),
 		VaultAudit: audit,
+		CacheDir:   pluginCacheDir(t),
 	})
 	if err != nil {
 		t.Fatal(err)
