@@ -154,9 +154,9 @@ vet:
 NORACE := ./internal/stack ./internal/widgetbench ./edge/pluginhost/hostbench
 ALLOCS := -run 'NoAllocs$$' ./models/...
 # Tests that sample their corpus under -race run it whole once without; the
-# widget core's brotli-11 size is measured only without it (the race
-# detector makes brotli-11 of 2 MB take minutes and changes no byte).
-EXHAUSTIVE := -run 'TestStandingAnswerMatchesGuest$$|TestAngerDev$$|TestWASMCoreSize$$' ./edge/pluginhost ./central ./widget/core
+# widget core's brotli-11 size and its threshold sweep run only without it
+# (the race detector makes them take minutes and changes no result).
+EXHAUSTIVE := -run 'TestStandingAnswerMatchesGuest$$|TestAngerDev$$|TestWASMCoreSize$$|TestTuneOnDev$$' ./edge/pluginhost ./central ./widget/core
 
 # The slowest packages under -race (CI log, longest first), listed before
 # the others: go test runs the packages in the order given, two at a time on
