@@ -9,13 +9,17 @@ import (
 )
 
 // TestStackPool: a function runs on an idle worker (not on the caller's
-// goroutine) and run returns when it has; with every worker busy and no
-// wait, or the pool ended, or no pool, the caller runs it itself at once
-// instead of waiting; a panic comes back to the caller.
+// goroutine) and run returns when it has; with every worker busy, or the
+// pool ended, or no pool, the caller runs it itself at once instead of
+// waiting; a panic comes back to the caller.
 func TestStackPool(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := newStackPool(ctx, 1, 0)
+	onWorker := func() bool {
+		buf := make([]byte, 8<<10)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "(*stackPool).run")
+	}
+	p := newStackPool(ctx, 1)
 	for deadline := time.Now().Add(5 * time.Second); ; { // until the worker waits for jobs
 		var w bool
 		p.run(func() { w = onWorker() })
@@ -61,53 +65,12 @@ func TestStackPool(t *testing.T) {
 		t.Fatal("no panic came back")
 	}()
 	cancel()
-	time.Sleep(20 * time.Millisecond)                                            // the worker ends
-	for _, pool := range []*stackPool{p, newStackPool(ctx, 1, time.Hour), nil} { // ctx has ended
+	time.Sleep(20 * time.Millisecond) // the worker ends
+	for _, pool := range []*stackPool{p, nil} {
 		var w = true
 		pool.run(func() { w = onWorker() })
 		if w {
 			t.Fatalf("pool %v: ran on a worker after it ended", pool)
 		}
-	}
-}
-
-// onWorker reports whether it runs on a stackPool's worker.
-func onWorker() bool {
-	buf := make([]byte, 8<<10)
-	return !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "(*stackPool).run")
-}
-
-// TestStackPoolWaitsForAWorker: with every worker busy a function waits up
-// to the pool's wait for one, and runs on it when it becomes free within
-// the wait; past the wait the caller runs it itself.
-func TestStackPoolWaitsForAWorker(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		wait     time.Duration
-		hold     time.Duration // how long the only worker stays busy
-		onWorker bool
-	}{
-		{"freed within the wait", 5 * time.Second, 20 * time.Millisecond, true},
-		{"busy past the wait", 20 * time.Millisecond, 5 * time.Second, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			p := newStackPool(ctx, 1, tc.wait)
-			started, release := make(chan struct{}), make(chan struct{})
-			p.jobs <- &stackJob{f: func() { close(started); <-release }, done: make(chan struct{})} // taken by the worker
-			<-started
-			timer := time.AfterFunc(tc.hold, func() { close(release) })
-			defer func() {
-				if timer.Stop() {
-					close(release)
-				}
-			}()
-			var w bool
-			p.run(func() { w = onWorker() })
-			if w != tc.onWorker {
-				t.Fatalf("ran on a worker: %v, want %v", w, tc.onWorker)
-			}
-		})
 	}
 }
