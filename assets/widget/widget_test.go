@@ -635,3 +635,34 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestNewAnswerInView: after each answer's frame the whole answer is in
+// view at the bottom of the log, however fast the questions come. The log
+// scrolls to a new message at once: with the smooth scroll it had until 5
+// December, each message restarted a scroll animation that redrew the log
+// at every frame for a few hundred ms beside the next question, and forty
+// quick answers left the log thousands of pixels short of the newest one.
+func TestNewAnswerInView(t *testing.T) {
+	srv, _ := newServer(t)
+	ctx := browser(t)
+	openWithEnglishPack(t, ctx, srv.URL+"/demo/")
+	got, err := eval[map[string]any](ctx, `(async () => {
+		const w = document.getElementById('kefu-widget').shadowRoot, log = w.querySelector('.log');
+		const painted = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+		const short = [];
+		for (let i = 0; i < 40; i++) {
+			const a = await Kefu.send(i % 2 ? "What is your return policy?" : "Which payment methods do you accept?");
+			await painted(); await painted();
+			const row = w.querySelector('[data-id="' + a.id + '"]').getBoundingClientRect(), box = log.getBoundingClientRect();
+			const left = log.scrollHeight - log.scrollTop - log.clientHeight;
+			if (a.source !== "local" || row.bottom > box.bottom + 1 || left > 1) short.push(i + ":" + a.source + ":" + Math.round(left) + "px");
+		}
+		return {short: short.join(","), scroll: getComputedStyle(log).scrollBehavior};
+	})()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["short"] != "" || got["scroll"] != "auto" {
+		t.Fatalf("answers not fully in view after their frame (question:source:pixels left to scroll): %q; the log's scroll-behavior %v", got["short"], got["scroll"])
+	}
+}
