@@ -37,10 +37,13 @@ func TestEdgePluginUploadSignedOnly(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "edge.toml")
+	// cache_dir: pii-redact compiled once across runs, not under the race
+	// detector at every start (past waitHealthy's minute at load average 10).
 	cfg := fmt.Sprintf(`trusted_keys = [%q]
+cache_dir = %q
 [regions.local]
 pipelines.inbound = ["pii-redact"]
-`, base64.StdEncoding.EncodeToString(pub))
+`, base64.StdEncoding.EncodeToString(pub), pluginCache(t))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
