@@ -169,11 +169,17 @@ SLOWFIRST := ./central ./cmd/kefu ./central/store ./widget/core ./edge ./edge/pl
 ## test: installs what tests need, starts it, runs every test. The test runs
 ## do not vet again (-vet=off): the vet prerequisite ran go vet's full set of
 ## analyzers, a superset of go test's, over every package and its tests.
+## After the race run, two lanes of one package at a time: NORACE (its log
+## printed when both end) beside ALLOCS and EXHAUSTIVE, instead of the three
+## one after another with internal/stack or the standing answers alone on
+## the machine.
 test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$({ $(GO) list $(SLOWFIRST); $(GO) list ./...; } | awk '!seen[$$0]++' | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
-	$(GO) test -vet=off -race -timeout 25m $$pkgs; rc=$$?; $(GO) test -vet=off -timeout 20m $(NORACE) || rc=1; \
-	$(GO) test -vet=off -count=1 $(ALLOCS) || rc=1; $(GO) test -vet=off -count=1 $(EXHAUSTIVE) || rc=1; exit $$rc
+	$(GO) test -vet=off -race -timeout 25m $$pkgs; rc=$$?; mkdir -p build; \
+	{ $(GO) test -vet=off -p 1 -timeout 20m $(NORACE) >build/norace.log 2>&1; echo $$? >build/norace.rc; } & \
+	$(GO) test -vet=off -p 1 -count=1 $(ALLOCS) || rc=1; $(GO) test -vet=off -p 1 -count=1 $(EXHAUSTIVE) || rc=1; \
+	wait; cat build/norace.log; [ "$$(cat build/norace.rc)" = 0 ] || rc=1; exit $$rc
 
 ## fuzz-channels: a short fuzz budget for every platform-channel parser (corpus in edge/channels/testdata/fuzz);
 ## counted in inputs, not seconds: a time budget fails with "context deadline exceeded" when a worker
