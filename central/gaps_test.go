@@ -78,6 +78,8 @@ func TestGapsFromLocalAnswersAndAgents(t *testing.T) {
 		Text: agentReply, Lang: "en", At: time.Now()}, false); err != nil {
 		t.Fatal(err)
 	}
+	// The miner may have drafted the gap from the nearest passage before
+	// the agent's reply was stored: wait for the draft to take the reply.
 	var d store.Draft
 	poll.Until(t, 10*time.Second, func() error {
 		ds, err := s.Store().Drafts(ctx, "demo", store.DraftPending)
@@ -85,11 +87,11 @@ func TestGapsFromLocalAnswersAndAgents(t *testing.T) {
 			return fmt.Errorf("drafts %+v %v", ds, err)
 		}
 		d = ds[0]
+		if d.Answer != agentReply || d.Sources != "agent:ana" {
+			return fmt.Errorf("draft %+v, want the agent's reply", d)
+		}
 		return nil
 	})
-	if d.Answer != agentReply || d.Sources != "agent:ana" {
-		t.Fatalf("draft %+v, want the agent's reply", d)
-	}
 	approved := time.Now()
 	if _, err := s.ApproveDraft(ctx, "demo", d.ID, "", ""); err != nil {
 		t.Fatal(err)

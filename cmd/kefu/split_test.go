@@ -159,7 +159,9 @@ func freePort(t *testing.T) int {
 func waitHealthy(t *testing.T, addr string) {
 	t.Helper()
 	poll.Until(t, 60*time.Second, func() error {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		// A client timeout: a server that bound its port but does not
+		// answer yet must not hold one attempt past the minute.
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/healthz")
 		if err != nil {
 			return fmt.Errorf("%s never became healthy: %w", addr, err)
 		}
