@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -73,12 +72,9 @@ func fakeAuth(t *testing.T, nc *nats.Conn) *nats.Subscription {
 // keep theirs): wazero compiles each plugin once, not under the race
 // detector in every run.
 func pluginCacheDir(t *testing.T) string {
-	base, err := os.UserCacheDir()
+	t.Helper()
+	d, err := wasmbuild.CompileCache("wazero-test")
 	if err != nil {
-		base = os.TempDir()
-	}
-	d := filepath.Join(base, "kefu", "wazero-test")
-	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return d

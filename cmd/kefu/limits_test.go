@@ -18,6 +18,7 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/fdlimit"
+	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
 // TestDevSurvivesDescriptorLimit runs `kefu dev` with RLIMIT_NOFILE 1024
@@ -149,12 +150,9 @@ func TestDevSurvivesDescriptorLimit(t *testing.T) {
 // under the race detector took `kefu dev` minutes of CPU before it
 // answered /healthz, which is not what the tests that start it check.
 func pluginCache(t *testing.T) string {
-	base, err := os.UserCacheDir()
+	t.Helper()
+	d, err := wasmbuild.CompileCache("wazero-test-dev")
 	if err != nil {
-		base = os.TempDir()
-	}
-	d := filepath.Join(base, "kefu", "wazero-test-dev")
-	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return d

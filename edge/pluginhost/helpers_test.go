@@ -47,12 +47,9 @@ func passthrough(t testing.TB) []byte {
 // testCacheDir is a compilation cache shared by the package's tests and
 // kept across runs, so only the first run compiles each plugin.
 func testCacheDir(t testing.TB) string {
-	base, err := os.UserCacheDir()
+	t.Helper()
+	d, err := wasmbuild.CompileCache("wazero-test")
 	if err != nil {
-		base = os.TempDir()
-	}
-	d := filepath.Join(base, "kefu", "wazero-test")
-	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return d

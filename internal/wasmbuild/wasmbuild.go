@@ -112,6 +112,22 @@ func Cached(ctx context.Context, dir string) (string, error) {
 	return out, nil
 }
 
+// CompileCache returns the folder <user cache>/kefu/name, created if
+// missing, for wazero's compiled code of plugins that tests run in real
+// hosts: kept across runs, so wazero compiles each plugin once per machine
+// rather than under the race detector in every run.
+func CompileCache(name string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	d := filepath.Join(base, "kefu", name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("wasmbuild: compile cache: %w", err)
+	}
+	return d, nil
+}
+
 // ModuleRoot returns the directory of the go.mod above dir.
 func ModuleRoot(dir string) (string, error) {
 	d, err := filepath.Abs(dir)
