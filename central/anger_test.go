@@ -6,6 +6,7 @@ import (
 
 	"github.com/kefu-io/kefu/central/router"
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/racebuild"
 	"github.com/kefu-io/kefu/models/dataset"
 )
 
@@ -199,7 +200,7 @@ func TestAngerDev(t *testing.T) {
 	// the race detector on a loaded machine): under it every eighth row;
 	// `make test` runs them all once more without it (EXHAUSTIVE).
 	calmEvery := 1
-	if raceBuild {
+	if racebuild.Enabled {
 		calmEvery = 8
 	}
 	m := measureAnger(t, s, "../models/data/anger/dev.jsonl", "../models/data/intent/train.jsonl", used, calmEvery)

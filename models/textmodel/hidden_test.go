@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/kefu-io/kefu/internal/racebuild"
 )
 
 // randomHidden is a bag model with a hidden layer of width hid.
@@ -231,7 +233,7 @@ func randomHiddenModel(b *testing.B, dim, hidden, nl int) *Model {
 }
 
 func TestPredictHiddenNoAllocs(t *testing.T) {
-	if raceEnabled {
+	if racebuild.Enabled {
 		t.Skip("-race makes sync.Pool drop scratch buffers; make test runs this without -race")
 	}
 	data, err := Marshal(randomHidden(6, 32, false))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kefu-io/kefu/internal/racebuild"
 	"github.com/kefu-io/kefu/models/artifacts"
 	"github.com/kefu-io/kefu/models/features"
 )
@@ -203,7 +204,7 @@ func TestArtifactsLoad(t *testing.T) {
 }
 
 func TestPredictNoAllocs(t *testing.T) {
-	if raceEnabled {
+	if racebuild.Enabled {
 		t.Skip("-race makes sync.Pool drop scratch buffers; make test runs this without -race")
 	}
 	// langid is an embedding bag, sentiment a linear model (format 2)

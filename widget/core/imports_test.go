@@ -11,6 +11,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/kefu-io/kefu/internal/racebuild"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -100,7 +101,7 @@ func TestWASMCoreSize(t *testing.T) {
 		t.Fatalf("the Makefile has no line %q: update wasmbuild.CoreFlags and this test with it", want)
 	}
 	wasm := buildCore(t, wasmbuild.CoreFlags...)
-	if raceBuild {
+	if racebuild.Enabled {
 		// brotli-11 of ~2 MB under the race detector took most of the
 		// 388 s of this test (load average 13); the size is the same
 		// without it, which make test's EXHAUSTIVE run measures.

@@ -3,6 +3,8 @@ package core
 import (
 	"sort"
 	"testing"
+
+	"github.com/kefu-io/kefu/internal/racebuild"
 )
 
 // TestTuneOnDev sweeps the thresholds of Config on the dev split of the
@@ -39,7 +41,7 @@ func TestTuneOnDev(t *testing.T) {
 	// without the race detector, in make test's EXHAUSTIVE run (3 s; 19 s
 	// under it): under it only DefaultConfig is checked.
 	sweep := []float32{0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 1.01}
-	if raceBuild {
+	if racebuild.Enabled {
 		sweep = nil
 		t.Log("the threshold sweep runs without -race")
 	}

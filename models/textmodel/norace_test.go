@@ -1,5 +1,0 @@
-//go:build !race
-
-package textmodel
-
-const raceEnabled = false
