@@ -123,21 +123,21 @@ func (g *txGroup) take() []*txReq {
 			continue
 		default:
 		}
-		switch {
-		case len(batch) == 1 && !yielded:
+		if len(batch) == 1 && !yielded {
 			yielded = true
 			runtime.Gosched()
-		case len(batch) > 0 && len(batch) < smallGroup && !waited && g.delay > 0 && g.last.Load() > 1:
+			continue
+		}
+		if len(batch) > 0 && len(batch) < smallGroup && !waited && g.delay > 0 && g.last.Load() > 1 {
 			waited = true
 			g.sleep(g.delay)
-		default:
-			if len(batch) > 0 {
-				g.last.Store(int32(len(batch)))
-			}
-			return batch
+			continue
 		}
+		break
 	}
-	g.last.Store(int32(len(batch)))
+	if len(batch) > 0 {
+		g.last.Store(int32(len(batch)))
+	}
 	return batch
 }
 
