@@ -34,6 +34,9 @@ commands:
                                                            --teacher FILE [--distill-alpha 0.5] [--unlabelled DIR]: distil a model
   eval TASK [--model FILE ...] --data DIR [--split test] [--json]  accuracy, macro-F1, per class, confusions
                                                            (several --model: their averaged probabilities)
+  eval TASK --model-dir DIR [--route langid|gold] [--langid FILE] --data DIR
+                                                           per-language models DIR/<lang>.kmod, each row scored by
+                                                           the model of the language langid-web predicts (or its own)
   compact TASK [--model FILE] --out FILE [--bits 4] [--keep-rows N]
         [--data DIR [--max-loss 0] [--max-bytes N]]      rewrite an embedding bag pruned and in fewer bits
                                                            (format 4); --data: the smallest within --max-loss points on dev
@@ -540,11 +543,17 @@ func cmdEval(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	threshold := fs.Float64("threshold", -1, "override the model's out-of-scope threshold (0: never fall back)")
 	sentimentPath := fs.String("sentiment", "", "anger: sentiment model (default: shipped)")
+	modelDir := fs.String("model-dir", "", "per-language models DIR/<lang>.kmod (zh-TW.kmod, else zh.kmod for zh-TW): each row is scored by its language's model; --model, if given, scores rows of a language without one")
+	route := fs.String("route", routeLangID, "with --model-dir: choose the model by the language the --langid model predicts (langid: as the browser does) or by the row's locale (gold)")
+	langidPath := fs.String("langid", "", "with --model-dir --route langid: the language model (default: the shipped langid-web.kmod)")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	if *data == "" {
 		return fmt.Errorf("--data is required: %w", errUsage)
+	}
+	if *modelDir != "" {
+		return evalRouted(t, *data, *split, *modelDir, *route, *langidPath, modelPaths, *threshold, *asJSON, stdout)
 	}
 	if len(modelPaths) == 0 {
 		modelPaths = multiFlag{""}
@@ -614,6 +623,46 @@ func cmdEval(args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// evalRouted is eval with --model-dir: every row scored by the model of
+// its language (newRouter).
+func evalRouted(t *taskSpec, data, split, dir, route, langidPath string, modelPaths multiFlag, threshold float64, asJSON bool, stdout io.Writer) error {
+	if t.name == "anger" || t.second != nil {
+		return fmt.Errorf("--model-dir takes a single-head task, not %s: %w", t.name, errUsage)
+	}
+	if len(modelPaths) > 1 {
+		return fmt.Errorf("--model-dir takes at most one --model (the fallback): %w", errUsage)
+	}
+	var fallback func(string) textmodel.Prediction
+	if len(modelPaths) == 1 {
+		m, _, err := t.loadModel(modelPaths[0])
+		if err != nil {
+			return err
+		}
+		if threshold >= 0 {
+			if m, err = m.WithThreshold(float32(threshold)); err != nil {
+				return err
+			}
+		}
+		fallback = m.Predict
+	}
+	r, err := newRouter(t, dir, route, langidPath, threshold, fallback)
+	if err != nil {
+		return err
+	}
+	exs, err := t.load(parseSource(data), split)
+	if err != nil {
+		return err
+	}
+	rep := r.run(exs)
+	rep.Task, rep.Model, rep.Data = t.name, filepath.Join(dir, "<lang>.kmod"), data+" ("+split+")"
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return rep.WriteText(stdout)
 }
 
 // evalSecond scores the second head of a joint model (task A+B) on B's

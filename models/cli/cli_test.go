@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kefu-io/kefu/models/eval"
 )
 
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -356,4 +360,87 @@ func TestJointIntentLangID(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (usage)", args, code)
 		}
 	}
+}
+
+// TestEvalModelDir: --model-dir scores each row with the model of its
+// language (the gold locale, or the one langid-web predicts); a row of a
+// language without a model goes to --model, else counts as wrong.
+func TestEvalModelDir(t *testing.T) {
+	path := trainTiny(t)
+	models := t.TempDir()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(models, "en.kmod"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := t.TempDir()
+	rows := `{"text": "where is my parcel, it has not arrived yet", "intent": "order_status", "lang": "en"}
+{"text": "I would like to know the status of my refund", "intent": "refund_status", "lang": "en"}
+{"text": "mon colis n'est toujours pas arrivé, où est-il ?", "intent": "order_status", "lang": "fr"}
+`
+	if err := os.WriteFile(filepath.Join(data, "test.jsonl"), []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	report := func(args ...string) eval.Report {
+		t.Helper()
+		code, out, stderr := run(t, "", append([]string{"eval", "intent", "--data", data, "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("eval %v: exit %d: %s", args, code, stderr)
+		}
+		var r eval.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("eval %v: %v\n%s", args, err, out)
+		}
+		return r
+	}
+	single := report("--model", path)
+	tests := []struct {
+		name     string
+		args     []string
+		fallback bool
+		want     eval.Routing
+	}{
+		{"gold", []string{"--route", "gold"}, false, eval.Routing{By: "gold locale", Models: []string{"en"}, Own: 2, Fallback: 1}},
+		{"langid", nil, false, eval.Routing{By: "langid-web", Models: []string{"en"}, Own: 2, Fallback: 1}},
+		{"gold with a fallback", []string{"--route", "gold", "--model", path}, true, eval.Routing{By: "gold locale", Models: []string{"en"}, Own: 2, Fallback: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := report(append([]string{"--model-dir", models}, tt.args...)...)
+			if r.Routing == nil || !reflect.DeepEqual(*r.Routing, tt.want) {
+				t.Fatalf("routing %+v, want %+v", r.Routing, tt.want)
+			}
+			// With the fallback every row meets the one model: the same
+			// accuracy as without routing. Without it the French row is wrong.
+			want := single.Accuracy
+			if !tt.fallback {
+				want -= float64(frRight(t, path)) / 3
+			}
+			if math.Abs(r.Accuracy-want) > 1e-9 {
+				t.Errorf("accuracy %v, want %v", r.Accuracy, want)
+			}
+		})
+	}
+	if code, _, stderr := run(t, "", "eval", "intent", "--data", data, "--model-dir", t.TempDir()); code != 1 || !strings.Contains(stderr, errNoModels.Error()) {
+		t.Errorf("empty --model-dir: exit %d %s", code, stderr)
+	}
+	if code, _, _ := run(t, "", "eval", "intent", "--data", data, "--model-dir", models, "--route", "script"); code != 2 {
+		t.Errorf("--route script: exit %d, want 2 (usage)", code)
+	}
+}
+
+// frRight is 1 when the model at path gets the French row of
+// TestEvalModelDir right, else 0.
+func frRight(t *testing.T, path string) int {
+	t.Helper()
+	code, out, _ := run(t, "mon colis n'est toujours pas arrivé, où est-il ?\n", "predict", "intent", "--model", path)
+	if code != 0 {
+		t.Fatal(out)
+	}
+	if strings.Contains(out, `"order_status"`) {
+		return 1
+	}
+	return 0
 }

@@ -53,16 +53,37 @@ type Report struct {
 	Groups          []Group `json:"groups,omitempty"`
 	ModelBytes      int     `json:"model_bytes"`
 	MicrosPerMsg    float64 `json:"us_per_message"`
+	// Routing is set when each row was scored by one of several
+	// per-language models (kefu model eval --model-dir).
+	Routing *Routing `json:"routing,omitempty"`
+}
+
+// Routing says how rows were sent to per-language models: By names what
+// chose the model ("langid-web", "gold locale"); Own rows went to the model
+// of their own (gold) language, Other to another language's, Fallback to
+// none of them (the fallback model, or the out-of-scope label).
+type Routing struct {
+	By       string   `json:"by"`
+	Models   []string `json:"models"`
+	Own      int      `json:"own"`
+	Other    int      `json:"other"`
+	Fallback int      `json:"fallback"`
 }
 
 // Run predicts every example with predict and scores the result. oos is the
 // out-of-scope label ("" for none).
 func Run(examples []dataset.Example, predict func(string) string, oos string) *Report {
+	return RunExamples(examples, func(ex dataset.Example) string { return predict(ex.Text) }, oos)
+}
+
+// RunExamples is Run with a predict that sees the whole example (its
+// locale, for a model chosen by the gold language).
+func RunExamples(examples []dataset.Example, predict func(dataset.Example) string, oos string) *Report {
 	r := &Report{N: len(examples)}
 	preds := make([]string, len(examples))
 	start := time.Now()
 	for i, ex := range examples {
-		preds[i] = predict(ex.Text)
+		preds[i] = predict(ex)
 	}
 	if len(examples) > 0 {
 		r.MicrosPerMsg = float64(time.Since(start).Microseconds()) / float64(len(examples))
@@ -210,6 +231,10 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "model size      %d bytes\n", r.ModelBytes)
 	fmt.Fprintf(&b, "time            %.1f µs/message\n", r.MicrosPerMsg)
+	if rt := r.Routing; rt != nil {
+		fmt.Fprintf(&b, "routed by       %s to %d models (%s): %d rows to their language's, %d to another's, %d to none\n",
+			rt.By, len(rt.Models), strings.Join(rt.Models, " "), rt.Own, rt.Other, rt.Fallback)
+	}
 	if len(r.Groups) > 0 {
 		fmt.Fprintf(&b, "\n%-28s %6s %9s\n", "group", "n", "accuracy")
 		for _, g := range r.Groups {

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/kefu-io/kefu/models/artifacts"
+	"github.com/kefu-io/kefu/models/dataset"
+	"github.com/kefu-io/kefu/models/eval"
+	"github.com/kefu-io/kefu/models/textmodel"
+)
+
+// Routes of --route: the language that chooses a row's per-language model.
+const (
+	routeLangID = "langid" // what a language-id model predicts (the browser's)
+	routeGold   = "gold"   // the row's own locale (an upper bound)
+)
+
+// errNoModels reports a --model-dir without any *.kmod file.
+var errNoModels = errors.New("no per-language models")
+
+// router scores each text with the model of its language: DIR/<lang>.kmod,
+// as the widget fetches the intent model of the shopper's language only.
+type router struct {
+	models   map[string]*textmodel.Model // by file stem: ar, de, zh, zh-TW…
+	names    []string                    // the stems, sorted
+	langid   *textmodel.Model            // routeLangID: the language model
+	by       string                      // routeLangID or routeGold
+	fallback func(string) textmodel.Prediction
+	oos      string
+	routing  eval.Routing
+	bytes    int // the largest model file
+}
+
+// newRouter loads every *.kmod of dir for task t. threshold ≥ 0 overrides
+// each model's out-of-scope threshold; fallback (may be nil) scores rows
+// whose language has no model, else they get the task's oos label.
+func newRouter(t *taskSpec, dir, by, langidPath string, threshold float64, fallback func(string) textmodel.Prediction) (*router, error) {
+	if by != routeLangID && by != routeGold {
+		return nil, fmt.Errorf("--route %q: want %s or %s: %w", by, routeLangID, routeGold, errUsage)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.kmod"))
+	if err != nil {
+		return nil, fmt.Errorf("--model-dir %s: %w", dir, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("--model-dir %s: %w", dir, errNoModels)
+	}
+	r := &router{models: map[string]*textmodel.Model{}, by: by, fallback: fallback, oos: t.oos}
+	for _, f := range files {
+		m, _, err := t.loadModel(f)
+		if err != nil {
+			return nil, err
+		}
+		if threshold >= 0 {
+			if m, err = m.WithThreshold(float32(threshold)); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+		}
+		stem := strings.TrimSuffix(filepath.Base(f), ".kmod")
+		r.models[stem] = m
+		r.names = append(r.names, stem)
+		r.bytes = max(r.bytes, m.Size())
+	}
+	slices.Sort(r.names)
+	r.routing = eval.Routing{By: "gold locale", Models: r.names}
+	if by == routeLangID {
+		blob, name := artifacts.LangIDWeb(), "langid-web"
+		if langidPath != "" {
+			if blob, err = os.ReadFile(langidPath); err != nil {
+				return nil, fmt.Errorf("reading --langid: %w", err)
+			}
+			name = langidPath
+		}
+		if r.langid, err = textmodel.Load(blob); err != nil {
+			return nil, fmt.Errorf("loading %s: %w", name, err)
+		}
+		if h := r.langid.Head("langid"); h != nil {
+			r.langid = h
+		}
+		r.routing.By = name
+	}
+	return r, nil
+}
+
+// model returns the stem and model for a language: an exact stem (zh-TW),
+// else the primary subtag (zh-TW → zh), else "" and nil.
+func (r *router) model(lang string) (string, *textmodel.Model) {
+	if m, ok := r.models[lang]; ok {
+		return lang, m
+	}
+	primary := langLabel(lang)
+	if m, ok := r.models[primary]; ok {
+		return primary, m
+	}
+	return "", nil
+}
+
+// predict scores ex with the model its route chooses and counts where the
+// row went.
+func (r *router) predict(ex dataset.Example) string {
+	lang := ex.Locale
+	if r.langid != nil {
+		lang = r.langid.Predict(ex.Text).Label
+	}
+	stem, m := r.model(lang)
+	own, _ := r.model(ex.Locale)
+	switch {
+	case m == nil:
+		r.routing.Fallback++
+	case stem == own:
+		r.routing.Own++
+	default:
+		r.routing.Other++
+	}
+	if m == nil {
+		if r.fallback != nil {
+			return r.fallback(ex.Text).Label
+		}
+		return r.oos
+	}
+	return m.Predict(ex.Text).Label
+}
+
+// run scores exs and names the models in the report.
+func (r *router) run(exs []dataset.Example) *eval.Report {
+	rep := eval.RunExamples(exs, r.predict, r.oos)
+	rep.ModelBytes = r.bytes
+	rt := r.routing
+	rep.Routing = &rt
+	return rep
+}
