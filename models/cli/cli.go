@@ -174,6 +174,9 @@ func (t *taskSpec) load(src source, split string) ([]dataset.Example, error) {
 	for i := range exs {
 		exs[i].Label = t.mapLabel(exs[i].Label)
 	}
+	if len(t.langs) > 0 {
+		exs = slices.DeleteFunc(exs, func(ex dataset.Example) bool { return !slices.Contains(t.langs, ex.Locale) })
+	}
 	if src.limit > 0 && len(exs) > src.limit {
 		exs = exs[:src.limit]
 	}
@@ -192,6 +195,8 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Var(&data2, "data2", "joint task A+B: a dataset folder of B, as --data (repeatable)")
 	dropout2 := fs.Float64("dropout2", 0, "joint task A+B: feature dropout of B's examples")
 	repeat2 := fs.Int("repeat2", 1, "joint task A+B: times each of B's examples is seen per epoch")
+	var langs multiFlag
+	fs.Var(&langs, "lang", "keep only the rows of this language (their lang or locale field, e.g. zh-TW) in every split read (repeatable): a per-language model")
 	out := fs.String("out", "", "output .kmod file")
 	dev := fs.String("dev", "", "folder whose dev.jsonl tunes the oos threshold (default: first --data with a train.jsonl)")
 	fs.IntVar(&cfg.Dim, "dim", cfg.Dim, "embedding width")
@@ -246,6 +251,7 @@ func cmdTrain(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(data) == 0 || *out == "" {
 		return fmt.Errorf("--data and --out are required: %w", errUsage)
 	}
+	t.langs = langs
 	if (t.second != nil) != (len(data2) > 0) {
 		return fmt.Errorf("--data2 goes with a joint task A+B, and a joint task needs it: %w", errUsage)
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -443,4 +444,38 @@ func frRight(t *testing.T, path string) int {
 		return 1
 	}
 	return 0
+}
+
+// TestTrainLang: --lang keeps the rows of the languages named (t.load,
+// which reads every split).
+func TestTrainLang(t *testing.T) {
+	data := t.TempDir()
+	var train, dev strings.Builder
+	for i, l := range []string{"en", "fr", "fr", "zh-TW", "zh", "en", "fr"} {
+		fmt.Fprintf(&train, `{"text": "text %d", "intent": "i%d", "lang": %q}`+"\n", i, i%2, l)
+		fmt.Fprintf(&dev, `{"text": "dev %d", "intent": "i%d", "lang": %q}`+"\n", i, i%2, l)
+	}
+	for name, body := range map[string]string{"train.jsonl": train.String(), "dev.jsonl": dev.String()} {
+		if err := os.WriteFile(filepath.Join(data, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		langs []string
+		want  string
+	}{
+		{[]string{"fr"}, "training intent: 3 examples"},
+		{[]string{"zh", "zh-TW"}, "training intent: 2 examples"},
+		{nil, "training intent: 7 examples"},
+	}
+	for _, tt := range tests {
+		args := []string{"train", "intent", "--data", data, "--out", filepath.Join(t.TempDir(), "m.kmod"), "--buckets", "256", "--dim", "4", "--epochs", "1", "--quiet"}
+		for _, l := range tt.langs {
+			args = append(args, "--lang", l)
+		}
+		code, _, stderr := run(t, "", args...)
+		if code != 0 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("--lang %v: exit %d, want %q in:\n%s", tt.langs, code, tt.want, stderr)
+		}
+	}
 }

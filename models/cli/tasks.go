@@ -20,6 +20,9 @@ type taskSpec struct {
 	// second is the other task of a joint model ("intent+langid": one
 	// embedding, two heads; its data comes from --data2), else nil.
 	second *taskSpec
+	// langs, when set (train --lang), keeps only the rows of these
+	// locales in every split loaded.
+	langs []string
 }
 
 func sentimentLabel(l string) string {
