@@ -103,6 +103,14 @@ func TestSplitDeploymentCentralCrash(t *testing.T) {
 // startKefu runs this test binary as `kefu args…` and stops it at the end.
 func startKefu(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startKefuLog(t, args...)
+	return cmd
+}
+
+// startKefuLog is startKefu that also returns the path of the child's log
+// (its stdout and stderr).
+func startKefuLog(t *testing.T, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "KEFU_TEST_MAIN=1")
 	logf, err := os.Create(filepath.Join(t.TempDir(), args[0]+".log"))
@@ -127,7 +135,7 @@ func startKefu(t *testing.T, args ...string) *exec.Cmd {
 			t.Logf("kefu %s log:\n%s", args[0], b)
 		}
 	})
-	return cmd
+	return cmd, logf.Name()
 }
 
 // handedOut holds the ports freePort returned in this process.
