@@ -18,6 +18,11 @@
 //     to the hub at LeafRemote, and needs no client port (NoListen: the
 //     process talks to it in memory through Connect).
 //
+// The leaf link may use TLS (LeafTLSCert/LeafTLSKey on the hub,
+// LeafRemoteTLSCA on the leaf; client certificates with LeafTLSCA and
+// LeafRemoteTLSCert/LeafRemoteTLSKey); the tokens are checked as without
+// it. A leaf whose TLS handshake fails logs why once and keeps retrying.
+//
 // Start waits for the first leaf connection for a moment: a refused
 // credential is reported as ErrLeafRefused; an unreachable hub is not an
 // error (the leaf keeps trying and the edge buffers meanwhile), see
@@ -56,7 +61,15 @@ var (
 	// ErrOpenLeaf is returned for a leaf listener on a non-loopback address
 	// without a token: leaf links must not be open to anyone.
 	ErrOpenLeaf = errors.New("natsembed: a leaf listener off loopback needs a token")
+	// ErrLeafTLS is returned for a leaf TLS configuration that cannot be
+	// used (a certificate without its key, an unreadable file, a
+	// certificate without a leaf listener).
+	ErrLeafTLS = errors.New("natsembed: leaf TLS")
 )
+
+// leafTLSTimeout bounds a leaf link's TLS handshake (nats-server's default
+// is 2 s, short on a loaded machine or a slow WAN link).
+const leafTLSTimeout = 5 * time.Second
 
 // Options configures an embedded server. The zero value is usable: random
 // loopback port, JetStream off.
@@ -85,6 +98,18 @@ type Options struct {
 	// loopback requires it; without Auth and without it, any leaf that
 	// names a region is accepted (loopback only).
 	LeafToken string
+	// LeafTLSCert and LeafTLSKey are PEM files of the certificate (chain)
+	// and private key the leaf listener presents; set, every leaf link to
+	// LeafListen must use TLS, and a leaf verifies this certificate
+	// (LeafRemoteTLSCA). Both or neither; they need LeafListen. The token
+	// checks stay as they are. Default: none, the leaf port speaks plain
+	// NATS (keep it on a private network).
+	LeafTLSCert, LeafTLSKey string
+	// LeafTLSCA is a PEM file of the CAs that sign the leaves' client
+	// certificates: set, the leaf listener requires and verifies one from
+	// every leaf (mutual TLS), on top of its token. Needs LeafTLSCert.
+	// Default: none, no client certificate is asked for.
+	LeafTLSCA string
 
 	// LeafRemote is the URL of a hub's leaf port this server connects to as
 	// a leaf node ("nats://central:7422"), or a comma-separated list of the
@@ -98,6 +123,18 @@ type Options struct {
 	// LeafUserOf(region), and the hub gives the link that region's
 	// permissions. Required with LeafRemote.
 	LeafRemoteRegion string
+	// LeafRemoteTLSCA is a PEM file of the CAs that verify the hub's leaf
+	// certificate (its LeafTLSCert); set, the link uses TLS and fails, with
+	// an error in the log and retries, when the hub's certificate is not
+	// signed by them or does not name the URL's host. Default: none, the
+	// link is plain NATS unless the URL's scheme is tls or the hub requires
+	// TLS (then the system's roots verify it).
+	LeafRemoteTLSCA string
+	// LeafRemoteTLSCert and LeafRemoteTLSKey are PEM files of the client
+	// certificate and key the leaf presents to a hub that requires one
+	// (LeafTLSCA); setting them also turns TLS on. Both or neither.
+	// Default: none.
+	LeafRemoteTLSCert, LeafRemoteTLSKey string
 	// LeafDeny lists subjects that never cross the leaf link, either way.
 	LeafDeny []string
 	// LeafWait bounds how long Start waits for the first leaf connection.
@@ -172,6 +209,19 @@ func Start(o Options) (*Server, error) {
 			return nil, fmt.Errorf("%w (%s)", ErrOpenLeaf, o.LeafListen)
 		}
 		opts.LeafNode.Host, opts.LeafNode.Port = host, lport
+		if o.LeafTLSCert != "" || o.LeafTLSKey != "" || o.LeafTLSCA != "" {
+			if o.LeafTLSCert == "" || o.LeafTLSKey == "" {
+				return nil, fmt.Errorf("%w: the leaf listener needs both a certificate and a key (a client CA alone is not enough)", ErrLeafTLS)
+			}
+			tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: o.LeafTLSCert, KeyFile: o.LeafTLSKey,
+				CaFile: o.LeafTLSCA, Verify: o.LeafTLSCA != ""})
+			if err != nil {
+				return nil, fmt.Errorf("%w: leaf listener: %w", ErrLeafTLS, err)
+			}
+			opts.LeafNode.TLSConfig, opts.LeafNode.TLSTimeout = tc, leafTLSTimeout.Seconds()
+		}
+	} else if o.LeafTLSCert != "" || o.LeafTLSKey != "" || o.LeafTLSCA != "" {
+		return nil, fmt.Errorf("%w: a leaf certificate needs a leaf listener", ErrLeafTLS)
 	}
 	if o.LeafRemote != "" {
 		if o.LeafRemoteRegion == "" || chat.SubjectToken(o.LeafRemoteRegion) != o.LeafRemoteRegion {
@@ -194,8 +244,17 @@ func Start(o Options) (*Server, error) {
 			}
 			urls = append(urls, u)
 		}
+		remote := &server.RemoteLeafOpts{URLs: urls, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}
+		if o.LeafRemoteTLSCA != "" || o.LeafRemoteTLSCert != "" || o.LeafRemoteTLSKey != "" {
+			tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: o.LeafRemoteTLSCert, KeyFile: o.LeafRemoteTLSKey, CaFile: o.LeafRemoteTLSCA})
+			if err != nil {
+				return nil, fmt.Errorf("%w: leaf remote: %w", ErrLeafTLS, err)
+			}
+			tc.RootCAs = tc.ClientCAs // a client: the CA file verifies the server (nats-server's own config does the same)
+			remote.TLS, remote.TLSConfig, remote.TLSTimeout = true, tc, leafTLSTimeout.Seconds()
+		}
 		opts.LeafNode.ReconnectInterval = time.Second
-		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: urls, DenyImports: o.LeafDeny, DenyExports: o.LeafDeny}}
+		opts.LeafNode.Remotes = []*server.RemoteLeafOpts{remote}
 	}
 	var a *authenticator
 	if o.Auth != nil || o.LeafListen != "" {
@@ -319,14 +378,27 @@ func (s *Server) Shutdown() {
 // serverLog adapts the server's logger to slog and notices a refused leaf
 // credential.
 type serverLog struct {
-	log     *slog.Logger
-	refused atomic.Bool
+	log       *slog.Logger
+	refused   atomic.Bool
+	tlsFailed atomic.Bool // logged once
+}
+
+// isLeafTLSFailure reports whether a server error is a leaf link's failed
+// TLS handshake or certificate check.
+func isLeafTLSFailure(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "leafnode") && (strings.Contains(m, "x509:") || strings.Contains(m, "tls: ") || strings.Contains(m, "tls handshake"))
 }
 
 func (l *serverLog) emit(level slog.Level, format string, v []any) {
 	msg := fmt.Sprintf(format, v...)
 	if level >= slog.LevelError && strings.Contains(msg, "Leafnode Error") && strings.Contains(msg, "Authorization Violation") {
 		l.refused.Store(true)
+	}
+	if level >= slog.LevelError && isLeafTLSFailure(msg) && l.tlsFailed.CompareAndSwap(false, true) && l.log != nil {
+		// nats-server's own line follows; this one says what to check.
+		l.log.Error("natsembed: TLS on the leaf link failed: the hub's certificate is not trusted, does not name the host, or the hub wants a client certificate (check the leaf TLS CA and certificates); the leaf keeps retrying, messages stay in the region",
+			"err", msg)
 	}
 	if l.log != nil {
 		l.log.Log(context.Background(), level, "nats: "+msg)
