@@ -177,6 +177,9 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	leafPort := fs.Int("leaf-port", 0, "with --embed-nats: accept edges (kefu edge --leaf) as NATS leaf nodes on --leaf-host:PORT; 0: none")
 	leafHost := fs.String("leaf-host", "127.0.0.1", "address of the leaf-node listener (off loopback it needs --leaf-token)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "a token every region's leaf edge may present, and so claim any region (default $KEFU_LEAF_TOKEN; empty: none, each region's edges present their own token derived from the NATS secret of --data, printed by `kefu nats-credentials --data DATA --leaf --region REGION`)")
+	leafTLSCert := fs.String("leaf-tls-cert", "", "with --leaf-port: PEM certificate (chain) of the leaf-node listener; with --leaf-tls-key, leaf links must use TLS (edges verify it with --leaf-tls-ca); default: none, plain NATS")
+	leafTLSKey := fs.String("leaf-tls-key", "", "PEM private key of --leaf-tls-cert")
+	leafTLSCA := fs.String("leaf-tls-ca", "", "with --leaf-tls-cert: PEM CAs that sign the leaf edges' client certificates; set, every leaf edge must present one (mutual TLS, on top of its token); default: none")
 	allowPrivate := fs.Bool("allow-private-urls", false, "let webhooks and staff-alert URLs reach loopback, private and link-local addresses (refused by default: server-side request forgery)")
 	replicas := fs.Int("stream-replicas", 0, "replica count of central's JetStream streams and buckets (3 on a 3-node NATS cluster: one node may fail); 0: keep what exists, 1 for new ones")
 	if err := fs.Parse(args); err != nil {
@@ -187,6 +190,9 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 	}
 	if *leafPort > 0 && *embedPort <= 0 {
 		return fail(stderr, fmt.Errorf("--leaf-port needs --embed-nats (with --nats, configure leaf nodes and a JetStream domain on that NATS system)"))
+	}
+	if *leafPort <= 0 && (*leafTLSCert != "" || *leafTLSKey != "" || *leafTLSCA != "") {
+		return fail(stderr, fmt.Errorf("--leaf-tls-cert, --leaf-tls-key and --leaf-tls-ca need --leaf-port"))
 	}
 	log := sf.logger(stderr)
 	if *embedPort > 0 {
@@ -201,6 +207,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 			Auth: &natsembed.Auth{Secret: secret}}
 		if *leafPort > 0 {
 			o.LeafListen, o.LeafToken = net.JoinHostPort(*leafHost, strconv.Itoa(*leafPort)), *leafToken
+			o.LeafTLSCert, o.LeafTLSKey, o.LeafTLSCA = *leafTLSCert, *leafTLSKey, *leafTLSCA
 		}
 		ns, err := natsembed.Start(o)
 		if err != nil {
@@ -211,7 +218,8 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		c := natsembed.CredentialsFor(secret, natsembed.CentralUser)
 		sf.creds = &c
 		if o.LeafListen != "" {
-			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "shared_token", o.LeafToken != "")
+			log.Info("accepting leaf edges", "leaf_url", ns.LeafURL(), "shared_token", o.LeafToken != "",
+				"tls", o.LeafTLSCert != "", "client_certificates", o.LeafTLSCA != "")
 		}
 	}
 	pack, err := sf.pack()
@@ -267,6 +275,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	allowUnsigned := fs.Bool("allow-unsigned-plugins", false, "accept unsigned plugin bundles from the plugin folder and the admin API (default: only bundles signed by trusted_keys, and the built-ins)")
 	leafURL := fs.String("leaf", "", "run NATS in this process as a leaf node of central's leaf port (nats://HOST:PORT, or a comma-separated list of a NATS cluster's leaf ports: the link moves to another when one fails): messages are accepted into the region's own JetStream and reach central when the link is up (instead of --nats)")
 	leafToken := fs.String("leaf-token", os.Getenv("KEFU_LEAF_TOKEN"), "this region's token for central's leaf port (default $KEFU_LEAF_TOKEN; `kefu nats-credentials --data CENTRAL_DATA --leaf --region REGION` prints it)")
+	leafTLSCA := fs.String("leaf-tls-ca", "", "with --leaf: PEM CAs that verify central's leaf certificate (its --leaf-tls-cert, which must name the host of --leaf); set, the link uses TLS; default: none, plain NATS")
+	leafTLSCert := fs.String("leaf-tls-cert", "", "with --leaf: PEM client certificate for a central that requires one (its --leaf-tls-ca); default: none")
+	leafTLSKey := fs.String("leaf-tls-key", "", "PEM private key of --leaf-tls-cert")
 	leafDomain := fs.String("leaf-domain", "", "JetStream domain of this edge's NATS: edge-REGION, the only domain central's NATS sources a region's leaf link from (default edge-REGION)")
 	centralDomain := fs.String("central-domain", edge.DefaultCentralDomain, "JetStream domain of central's NATS")
 	maxConns := fs.Int("max-conns", 0, "cap on open WebSocket connections (503 edge_full past it); 0: derived from RLIMIT_NOFILE with headroom, which also bounds a higher value")
@@ -282,6 +293,9 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 	fs.Visit(func(f *flag.Flag) { natsSet = natsSet || f.Name == "nats" })
 	if *leafURL != "" && natsSet {
 		return fail(stderr, fmt.Errorf("--leaf and --nats exclude each other: a leaf edge runs its own NATS"))
+	}
+	if *leafURL == "" && (*leafTLSCA != "" || *leafTLSCert != "" || *leafTLSKey != "") {
+		return fail(stderr, fmt.Errorf("--leaf-tls-ca, --leaf-tls-cert and --leaf-tls-key need --leaf"))
 	}
 	if *pluginCfg == "" && (*vaultDir != "" || *vaultKeyFile != "") {
 		return fail(stderr, fmt.Errorf("--vault-dir and --vault-key-file need --plugins (the vault belongs to the plugin host)"))
@@ -305,13 +319,15 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		}
 		ns, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: filepath.Join(*data, "nats-"+*leafDomain),
 			Domain: *leafDomain, Name: "kefu-" + *leafDomain, LeafRemote: *leafURL, LeafRemoteToken: *leafToken,
-			LeafRemoteRegion: chat.SubjectToken(*region), LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log})
+			LeafRemoteRegion: chat.SubjectToken(*region), LeafDeny: []string{chat.SubjectRegionPrefix + ">"}, Logger: log,
+			LeafRemoteTLSCA: *leafTLSCA, LeafRemoteTLSCert: *leafTLSCert, LeafRemoteTLSKey: *leafTLSKey})
 		if err != nil {
 			return fail(stderr, err)
 		}
 		defer ns.Shutdown()
 		if !ns.LeafConnected() {
-			log.Warn("leaf link to central is not up yet; accepting messages and keeping them in the region until it is", "leaf", *leafURL)
+			log.Warn("leaf link to central is not up yet; accepting messages and keeping them in the region until it is",
+				"leaf", *leafURL, "tls", *leafTLSCA != "" || *leafTLSCert != "")
 		}
 		// As the region's edge: replies come back on its reply prefix only
 		// (natsembed.EdgeInbox), the only one its leaf link receives.

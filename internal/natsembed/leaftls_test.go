@@ -2,18 +2,8 @@ package natsembed
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"log/slog"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,68 +14,8 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/poll"
+	"github.com/kefu-io/kefu/internal/testcert"
 )
-
-// testCA is a certificate authority made in the test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	file string // PEM of cert
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	ca := &testCA{cert: cert, key: key, file: filepath.Join(t.TempDir(), name+".pem")}
-	writePEM(t, ca.file, "CERTIFICATE", der)
-	return ca
-}
-
-// issue writes a certificate for 127.0.0.1 (IP SAN) signed by ca, usable
-// by a server and a client, and its key; it returns their files.
-func (ca *testCA) issue(t *testing.T, name string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "EC PRIVATE KEY", kb)
-	return certFile, keyFile
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // syncBuffer is a log destination shared by the server's goroutines.
 type syncBuffer struct {
@@ -141,8 +71,8 @@ func requestOverLink(t *testing.T, hub, leaf *Server) {
 // or none, does not link, logs why and keeps running; with a client CA,
 // the hub takes only leaves that present a certificate it signed.
 func TestLeafLinkTLS(t *testing.T) {
-	ca, other := newTestCA(t, "kefu-test-ca"), newTestCA(t, "other-ca")
-	cert, key := ca.issue(t, "central")
+	ca, other := testcert.NewCA(t, "kefu-test-ca"), testcert.NewCA(t, "other-ca")
+	cert, key := ca.Issue(t, "central")
 	startTLSHub := func(t *testing.T, clientCA string, log ...*slog.Logger) *Server {
 		o := Options{StoreDir: t.TempDir(), Domain: "central", LeafToken: "s3cret",
 			LeafListen: "127.0.0.1:" + strconv.Itoa(freePort(t)), LeafTLSCert: cert, LeafTLSKey: key, LeafTLSCA: clientCA}
@@ -164,7 +94,7 @@ func TestLeafLinkTLS(t *testing.T) {
 	t.Run("trusted", func(t *testing.T) {
 		hub := startTLSHub(t, "")
 		o := leafOpts(hub)
-		o.LeafRemoteTLSCA = ca.file
+		o.LeafRemoteTLSCA = ca.File
 		var logs syncBuffer
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 		leaf, err := Start(o)
@@ -177,7 +107,7 @@ func TestLeafLinkTLS(t *testing.T) {
 		}
 		requestOverLink(t, hub, leaf)
 		o = leafOpts(hub) // the token still counts over TLS
-		o.LeafRemoteTLSCA, o.LeafRemoteToken = ca.file, "guess"
+		o.LeafRemoteTLSCA, o.LeafRemoteToken = ca.File, "guess"
 		if s, err := Start(o); !errors.Is(err, ErrLeafRefused) {
 			if err == nil {
 				s.Shutdown()
@@ -187,7 +117,7 @@ func TestLeafLinkTLS(t *testing.T) {
 	})
 
 	for _, tc := range []struct{ name, ca, wantLog string }{
-		{name: "other CA", ca: other.file, wantLog: "certificate signed by unknown authority"},
+		{name: "other CA", ca: other.File, wantLog: "certificate signed by unknown authority"},
 		{name: "plain leaf", wantLog: "x509"}, // the hub requires TLS; the system's roots do not know the CA
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,9 +151,9 @@ func TestLeafLinkTLS(t *testing.T) {
 	// says why.
 	t.Run("no client certificate", func(t *testing.T) {
 		var hubLogs syncBuffer
-		hub := startTLSHub(t, ca.file, slog.New(slog.NewTextHandler(&hubLogs, nil)))
+		hub := startTLSHub(t, ca.File, slog.New(slog.NewTextHandler(&hubLogs, nil)))
 		o := leafOpts(hub)
-		o.LeafRemoteTLSCA, o.LeafWait = ca.file, 500*time.Millisecond
+		o.LeafRemoteTLSCA, o.LeafWait = ca.File, 500*time.Millisecond
 		leaf, err := Start(o)
 		if err != nil {
 			t.Fatalf("Start = %v, want a running leaf", err)
@@ -241,10 +171,10 @@ func TestLeafLinkTLS(t *testing.T) {
 	})
 
 	t.Run("client certificate", func(t *testing.T) {
-		hub := startTLSHub(t, ca.file)
+		hub := startTLSHub(t, ca.File)
 		o := leafOpts(hub)
-		o.LeafRemoteTLSCA = ca.file
-		o.LeafRemoteTLSCert, o.LeafRemoteTLSKey = ca.issue(t, "edge-t")
+		o.LeafRemoteTLSCA = ca.File
+		o.LeafRemoteTLSCert, o.LeafRemoteTLSKey = ca.Issue(t, "edge-t")
 		leaf, err := Start(o)
 		if err != nil {
 			t.Fatal(err)
@@ -255,16 +185,16 @@ func TestLeafLinkTLS(t *testing.T) {
 }
 
 func TestLeafTLSConfigErrors(t *testing.T) {
-	ca := newTestCA(t, "ca")
-	cert, key := ca.issue(t, "central")
+	ca := testcert.NewCA(t, "ca")
+	cert, key := ca.Issue(t, "central")
 	listen := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	for name, o := range map[string]Options{
 		"certificate without key":  {LeafListen: listen, LeafTLSCert: cert},
-		"client CA alone":          {LeafListen: listen, LeafTLSCA: ca.file},
+		"client CA alone":          {LeafListen: listen, LeafTLSCA: ca.File},
 		"certificate, no listener": {LeafTLSCert: cert, LeafTLSKey: key},
 		"missing file":             {LeafListen: listen, LeafTLSCert: cert + ".nope", LeafTLSKey: key},
 		"key as certificate":       {LeafListen: listen, LeafTLSCert: key, LeafTLSKey: key},
-		"remote CA missing":        {NoListen: true, LeafRemote: "nats://127.0.0.1:1", LeafRemoteRegion: "t", LeafRemoteTLSCA: ca.file + ".nope"},
+		"remote CA missing":        {NoListen: true, LeafRemote: "nats://127.0.0.1:1", LeafRemoteRegion: "t", LeafRemoteTLSCA: ca.File + ".nope"},
 		"remote cert without key":  {NoListen: true, LeafRemote: "nats://127.0.0.1:1", LeafRemoteRegion: "t", LeafRemoteTLSCert: cert},
 	} {
 		s, err := Start(o)

@@ -378,9 +378,10 @@ func (s *Server) Shutdown() {
 // serverLog adapts the server's logger to slog and notices a refused leaf
 // credential.
 type serverLog struct {
-	log       *slog.Logger
-	refused   atomic.Bool
-	tlsFailed atomic.Bool // logged once
+	log     *slog.Logger
+	refused atomic.Bool
+	// tlsFailures counts the leaf link's failed TLS handshakes.
+	tlsFailures atomic.Int64
 }
 
 // isLeafTLSFailure reports whether a server error is a leaf link's failed
@@ -395,10 +396,16 @@ func (l *serverLog) emit(level slog.Level, format string, v []any) {
 	if level >= slog.LevelError && strings.Contains(msg, "Leafnode Error") && strings.Contains(msg, "Authorization Violation") {
 		l.refused.Store(true)
 	}
-	if level >= slog.LevelError && isLeafTLSFailure(msg) && l.tlsFailed.CompareAndSwap(false, true) && l.log != nil {
-		// nats-server's own line follows; this one says what to check.
-		l.log.Error("natsembed: TLS on the leaf link failed: the hub's certificate is not trusted, does not name the host, or the hub wants a client certificate (check the leaf TLS CA and certificates); the leaf keeps retrying, messages stay in the region",
-			"err", msg)
+	if level >= slog.LevelError && isLeafTLSFailure(msg) {
+		n := l.tlsFailures.Add(1)
+		if n == 1 && l.log != nil {
+			// nats-server's own line follows; this one says what to check.
+			l.log.Error("natsembed: TLS on the leaf link failed: the hub's certificate is not trusted, does not name the host, or the hub wants a client certificate (check the leaf TLS CA and certificates); the leaf keeps retrying every second, messages stay in the region",
+				"err", msg)
+		}
+		if n%60 != 1 { // a retry a second: one line a minute at error level, the others at debug
+			level = slog.LevelDebug
+		}
 	}
 	if l.log != nil {
 		l.log.Log(context.Background(), level, "nats: "+msg)
