@@ -13,6 +13,7 @@ import (
 // central: hello on the app channel, a message answered by central, a
 // resend with the same id stored once, and a resume after a reconnect.
 func TestAppClient(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 // "attack") behind pii-redact, and checks that bad input is refused with a
 // reason while the connection and the edge keep serving.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	trap := buildPlugin(t, "edge/pluginhost/testdata/hostile/panic")
 	pii, ok := builtin.Lookup("pii-redact")
 	if !ok {
@@ -171,6 +172,7 @@ func buildPlugin(t *testing.T, dir string) []byte {
 // TestStartFailsCleanly: a start that fails half-way (the address is taken)
 // returns the error and stops what it had started.
 func TestStartFailsCleanly(t *testing.T) {
+	t.Parallel()
 	first, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)

@@ -318,6 +318,7 @@ var xmlCT = http.Header{"Content-Type": {"text/xml"}}
 // TestChannels drives every platform channel through a real edge and
 // central (embedded NATS, SQLite, the built-in plugins in wazero) with a
 // local stand-in for the platforms' APIs.
+// Not parallel: WeChat's passive reply must come within the edge's PassiveWait (4 s).
 func TestChannels(t *testing.T) {
 	requireBuilt(t)
 	mailRelay := newRelay(t)

@@ -35,6 +35,7 @@ import (
 // hash does not sign are never linked, and a contact's visitor id without
 // a verified identity is not taken.
 func TestOneCustomerAcrossChannels(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	mailRelay := newRelay(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger(),

@@ -24,6 +24,7 @@ import (
 // TestEndToEnd drives the demo storefront and the agent console in real
 // headless chromium against a full in-process stack (issue 3, steps 2–4).
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	data := t.TempDir()
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: data, PluginCache: testPluginCache(), AgentPassword: "e2e-secret", Logger: quietLogger()})

@@ -26,6 +26,7 @@ import (
 // the shopper stays anonymous; identify() called on the bootstrap's stub,
 // before the loader has arrived, is queued and applied.
 func TestIdentifyInBrowser(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger(), NoDemoKnowledge: true})
 	must(t, err)

@@ -24,6 +24,7 @@ import (
 // shopper stays anonymous; an anonymous visitor who identifies is merged
 // into the contact with every message kept.
 func TestIdentify(t *testing.T) {
+	t.Parallel()
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger()})
 	must(t, err)
 	defer s.Close()

@@ -33,6 +33,7 @@ Delivery to the Canary Islands takes 7–12 business days and costs $14.90. The 
 // generic shipping entry before, is answered by central with the specific
 // fact after, within seconds and without a restart; a stock question on
 // the product page gets a product card.
+// Not parallel: the live answer has a fixed 15 s bound.
 func TestKnowledgeIngestToWidget(t *testing.T) {
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(),

@@ -33,6 +33,7 @@ func (l *syncLog) String() string {
 // logs are structured and free of message texts): a question the bot
 // answers, one that goes to the human queue and one the inbound pipeline
 // changes, each with a marker that appears nowhere else.
+// Not parallel: its 10-line floor is just met when the edge's knowledge load is logged before Close (9 lines beside other tests).
 func TestLogsHoldNoMessageText(t *testing.T) {
 	var logs syncLog
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

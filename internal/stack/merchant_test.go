@@ -32,6 +32,7 @@ import (
 // configuration change (a new origin, a greeting) reaches the edge: the
 // test measures and logs the propagation time (goal: under 5 s).
 func TestMerchantEndToEnd(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: data, PluginCache: testPluginCache(), AgentPassword: "demo-password-1", Logger: quietLogger()})
 	if err != nil {

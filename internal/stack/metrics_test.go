@@ -101,6 +101,7 @@ var errStillOpen = errors.New("the metrics listener still accepts connections")
 // from the Prometheus client's /metrics), and every family without labels
 // there is served: names, types and labels do not drift.
 func TestMetricsExposition(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{} // name → "type labels"
 	b, err := os.ReadFile("testdata/metrics.txt")
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 // message with a phishing link never reaches the widget, while the same
 // envelope published by central does.
 func TestEmbeddedNATSRefusesStrangersAndForgedReplies(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: dir, PluginCache: testPluginCache(), Logger: quietLogger()})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // TestSlowConsumerCounted overflows a subscription's pending limit: the
 // slow-consumer error is counted, not dropped silently.
 func TestSlowConsumerCounted(t *testing.T) {
+	t.Parallel()
 	ns, err := natsembed.Start(natsembed.Options{StoreDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 // file of the wrong type and an oversize one are refused in the page with
 // a clear message, and nothing is uploaded.
 func TestPhotoInBrowser(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), AgentPassword: "photo-secret",
 		Logger: quietLogger(), NoDemoKnowledge: true})

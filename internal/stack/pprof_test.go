@@ -9,6 +9,7 @@ import (
 )
 
 func TestServePprof(t *testing.T) {
+	t.Parallel()
 	quiet := slog.New(slog.DiscardHandler)
 	for _, tc := range []struct {
 		addr string

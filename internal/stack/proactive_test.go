@@ -24,6 +24,7 @@ import (
 // the demo store's promotion to it); a promotion campaign's notice takes
 // the region's campaign text from that plugin.
 func TestProactiveNoticesEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := startSecurityStack(t)
 	tok := s.login(t, DemoSite, s.AgentEmail, s.AgentPassword)
 	h := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + tok}}

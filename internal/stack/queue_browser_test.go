@@ -37,6 +37,7 @@ import (
 //   - closing asks for a 1–5 rating; 4 stars with a comment reach central
 //     (stored, and csat.submitted updates the console's customer panel).
 func TestShopperQueueInBrowser(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	const password = "queue-secret"
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), AgentPassword: password,

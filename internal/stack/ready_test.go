@@ -10,6 +10,7 @@ import (
 )
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	var fail error
 	app := NewApp()
 	AddReady(app, func(context.Context) error { return nil }, func(context.Context) error { return fail })

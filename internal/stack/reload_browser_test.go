@@ -14,6 +14,7 @@ import (
 // TestReloadKeepsHistoryInBrowser: after a conversation with central's bot,
 // reloading the page shows the same messages again — each exactly once,
 // in order — and the conversation goes on in the same conversation id.
+// Not parallel: beside other tests chromedp lost the reloaded page's context.
 func TestReloadKeepsHistoryInBrowser(t *testing.T) {
 	requireBuilt(t)
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: quietLogger(), NoDemoKnowledge: true})

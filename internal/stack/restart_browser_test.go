@@ -20,6 +20,7 @@ import (
 // reconnects, resumes the conversation and sends it. Central stores every
 // question and every answer exactly once, the page shows each once, and the
 // conversation id does not change.
+// Not parallel: the restart listens again on the port another test could take meanwhile.
 func TestRestartMidConversationInBrowser(t *testing.T) {
 	requireBuilt(t)
 	data := t.TempDir()

@@ -31,6 +31,7 @@ const revealPhone = "13812345678"
 // restarts on the same data folder: the value is still revealable, and a
 // GDPR erasure removes it from the vault file on disk.
 func TestRevealInConsole(t *testing.T) {
+	t.Parallel()
 	requireBuilt(t)
 	data := t.TempDir()
 	start := func() *Stack {

@@ -84,6 +84,7 @@ func inboundRaw(t *testing.T, s *Stack) []byte {
 // keys that are not page facts are dropped, and the widget's hints (lang,
 // intent) cannot smuggle a number (issue 8 item 1).
 func TestPageContextIsMaskedBeforeItLeavesTheRegion(t *testing.T) {
+	t.Parallel()
 	s := startSecurityStack(t)
 	sub, err := s.ncCen.SubscribeSync(chat.SubjectInboundPrefix + ">")
 	if err != nil {
@@ -156,6 +157,7 @@ func checkFilesClean(t *testing.T, marker string, clear []string, files ...strin
 // origin only; a page on another origin gets 403 without a CORS header on
 // the widget routes and cannot open the chat socket (issue 8 item 14).
 func TestRefusedOriginEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := startSecurityStack(t)
 	get := func(path, origin string) (int, string) {
 		t.Helper()
@@ -237,6 +239,7 @@ func TestMetricsAreNotPublic(t *testing.T) {
 // edges; the demo page carries the CSP a merchant needs to embed the widget
 // (issue 8, smaller items).
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	s := startSecurityStack(t)
 	head := func(path string) http.Header {
 		t.Helper()
@@ -292,6 +295,7 @@ func TestSecurityHeaders(t *testing.T) {
 // TestInboundStreamIsBounded: KEFU_INBOUND keeps messages at most
 // chat.InboundMaxAge (issue 8 item 4, the retention part).
 func TestInboundStreamIsBounded(t *testing.T) {
+	t.Parallel()
 	s := startSecurityStack(t)
 	js, err := jetstream.New(s.ncCen)
 	if err != nil {

@@ -120,6 +120,7 @@ func (c *otlpCollector) trace(id string) []collectedSpan {
 // nats.publish reply → edge.reply (kefu-edge again) → the outbound
 // plugins. No span carries the text the shopper wrote.
 func TestTraceFromWidgetMessageToCentralAndBack(t *testing.T) {
+	t.Parallel()
 	col := &otlpCollector{}
 	srv := httptest.NewServer(col)
 	defer srv.Close()
