@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/browsertest"
 	"github.com/kefu-io/kefu/internal/poll"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 )
 
 // flakyStore fails Conversation while broken is set, as a store does during
@@ -405,24 +405,6 @@ func TestErasureLeavesNoTextOnDisk(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // TestErasureIsVacuumedOnPostgres: with a PostgreSQL store, an erasure
 // through the API is followed, after Config.VacuumAfterErasure, by a
 // VACUUM of the tables that hold erased texts (pg_stat_user_tables'
@@ -435,7 +417,7 @@ func TestErasureIsVacuumedOnPostgres(t *testing.T) {
 	cfg.PostgresDSN = pgtest.DSN(t)
 	cfg.VacuumInterval = -1 // only after erasures
 	cfg.VacuumAfterErasure = 100 * time.Millisecond
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s := e.start(cfg)
 	a := newApp(t, s)

@@ -1,13 +1,11 @@
 package edge_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,26 +15,9 @@ import (
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/pluginhost"
 	"github.com/kefu-io/kefu/internal/metric"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
-
-// lockedBuffer is a goroutine-safe audit log sink.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // fakeAuth answers edge.SubjectAuthVerify like central for two agent tokens.
 func fakeAuth(t *testing.T, nc *nats.Conn) *nats.Subscription {
@@ -93,7 +74,7 @@ func TestReveal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit := &lockedBuffer{}
+	audit := &syncbuf.Buffer{}
 	host, err := pluginhost.NewHost(t.Context(), pluginhost.Config{
 		Regions: map[string]pluginhost.Region{"eu": {
 			Pipelines: map[pluginhost.Hook][]string{pluginhost.HookInbound: {"pii-redact"}},

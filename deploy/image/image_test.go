@@ -20,10 +20,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kefu-io/kefu/internal/syncbuf"
 )
 
 const kefuUID = 65532
@@ -182,7 +183,7 @@ var errNotReady = errors.New("kefu dev not ready")
 // /readyz with 200, then stops it (stop) and waits for it to exit.
 func startUntilReady(t *testing.T, c *exec.Cmd, port int, wait time.Duration, stop func()) error {
 	t.Helper()
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", c.Path, err)
@@ -422,22 +423,4 @@ func randomHex(t *testing.T) string {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

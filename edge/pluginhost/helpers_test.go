@@ -1,19 +1,18 @@
 package pluginhost
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/metric"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -55,29 +54,11 @@ func testCacheDir(t testing.TB) string {
 	return d
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testHost starts a host over bundles (name → wasm) with one region "t".
 // The log goes to the returned buffer.
-func testHost(t testing.TB, cfg Config, bundles map[string][]byte) (*Host, *syncBuffer) {
+func testHost(t testing.TB, cfg Config, bundles map[string][]byte) (*Host, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Registerer = metric.NewRegistry()
 	if cfg.Defaults.Timeout == 0 {

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/kefu-io/kefu/edge/vault"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 )
 
 func TestVaultPut(t *testing.T) {
-	var audit syncBuffer
+	var audit syncbuf.Buffer
 	cfg := Config{
 		Regions: map[string]Region{
 			"t": {

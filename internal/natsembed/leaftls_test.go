@@ -1,12 +1,10 @@
 package natsembed
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +12,9 @@ import (
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/poll"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 	"github.com/kefu-io/kefu/internal/testcert"
 )
-
-// syncBuffer is a log destination shared by the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // requestOverLink asks the hub's history subject from the leaf until it
 // answers (the hub's interest reaches the leaf asynchronously).
@@ -95,7 +76,7 @@ func TestLeafLinkTLS(t *testing.T) {
 		hub := startTLSHub(t, "")
 		o := leafOpts(hub)
 		o.LeafRemoteTLSCA = ca.File
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 		leaf, err := Start(o)
 		if err != nil {
@@ -122,7 +103,7 @@ func TestLeafLinkTLS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hub := startTLSHub(t, "")
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			o := leafOpts(hub)
 			o.LeafRemoteTLSCA, o.LeafWait = tc.ca, 500*time.Millisecond
 			o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -150,7 +131,7 @@ func TestLeafLinkTLS(t *testing.T) {
 	// With TLS 1.3 the leaf only sees the hub close the link; the hub
 	// says why.
 	t.Run("no client certificate", func(t *testing.T) {
-		var hubLogs syncBuffer
+		var hubLogs syncbuf.Buffer
 		hub := startTLSHub(t, ca.File, slog.New(slog.NewTextHandler(&hubLogs, nil)))
 		o := leafOpts(hub)
 		o.LeafRemoteTLSCA, o.LeafWait = ca.File, 500*time.Millisecond

@@ -1,32 +1,13 @@
 package stack
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kefu-io/kefu/chat"
+	"github.com/kefu-io/kefu/internal/syncbuf"
 )
-
-// syncLog is a log sink the test reads while the stack writes.
-type syncLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLogsHoldNoMessageText runs the whole stack with debug logs and
 // checks that what shoppers write never reaches the logs (issue 14 item 7:
@@ -35,7 +16,7 @@ func (l *syncLog) String() string {
 // changes, each with a marker that appears nowhere else.
 // Not parallel: its 10-line floor is just met when the edge's knowledge load is logged before Close (9 lines beside other tests).
 func TestLogsHoldNoMessageText(t *testing.T) {
-	var logs syncLog
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := Start(t.Context(), Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PluginCache: testPluginCache(), Logger: log, DemoHistoryDays: 0})
 	if err != nil {
