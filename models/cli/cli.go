@@ -485,6 +485,19 @@ func (t *taskSpec) loadModel(path string) (*textmodel.Model, string, error) {
 	return m, name, nil
 }
 
+// loadWithThreshold is loadModel with the model's out-of-scope threshold
+// replaced when threshold ≥ 0 (eval's --threshold).
+func (t *taskSpec) loadWithThreshold(path string, threshold float64) (*textmodel.Model, string, error) {
+	m, name, err := t.loadModel(path)
+	if err != nil || threshold < 0 {
+		return m, name, err
+	}
+	if m, err = m.WithThreshold(float32(threshold)); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", name, err)
+	}
+	return m, name, nil
+}
+
 // teacher loads the model at path as a distillation teacher: a function
 // giving its probabilities in the label order training will use (the
 // sorted label names, train.LabelsOf), matched by name.
@@ -571,14 +584,9 @@ func cmdEval(args []string, stdout io.Writer) error {
 	names := make([]string, len(modelPaths))
 	size := 0
 	for i, path := range modelPaths {
-		m, name, err := t.loadModel(path)
+		m, name, err := t.loadWithThreshold(path, *threshold)
 		if err != nil {
 			return err
-		}
-		if *threshold >= 0 {
-			if m, err = m.WithThreshold(float32(*threshold)); err != nil {
-				return err
-			}
 		}
 		if i > 0 && !slices.Equal(m.Labels(), models[0].Labels()) {
 			return fmt.Errorf("%s and %s have different label tables: cannot average them", names[0], name)
@@ -612,9 +620,15 @@ func cmdEval(args []string, stdout io.Writer) error {
 		}
 		reports = append(reports, r2)
 	}
+	return writeReports(stdout, *asJSON, reports...)
+}
+
+// writeReports prints reports as indented JSON, or as text separated by a
+// blank line.
+func writeReports(w io.Writer, asJSON bool, reports ...*eval.Report) error {
 	for i, r := range reports {
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
+		if asJSON {
+			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			if err := enc.Encode(r); err != nil {
 				return err
@@ -622,9 +636,9 @@ func cmdEval(args []string, stdout io.Writer) error {
 			continue
 		}
 		if i > 0 {
-			fmt.Fprintln(stdout)
+			fmt.Fprintln(w)
 		}
-		if err := r.WriteText(stdout); err != nil {
+		if err := r.WriteText(w); err != nil {
 			return err
 		}
 	}
@@ -642,14 +656,9 @@ func evalRouted(t *taskSpec, data, split, dir, route, langidPath string, modelPa
 	}
 	var fallback func(string) textmodel.Prediction
 	if len(modelPaths) == 1 {
-		m, _, err := t.loadModel(modelPaths[0])
+		m, _, err := t.loadWithThreshold(modelPaths[0], threshold)
 		if err != nil {
 			return err
-		}
-		if threshold >= 0 {
-			if m, err = m.WithThreshold(float32(threshold)); err != nil {
-				return err
-			}
 		}
 		fallback = m.Predict
 	}
@@ -663,12 +672,7 @@ func evalRouted(t *taskSpec, data, split, dir, route, langidPath string, modelPa
 	}
 	rep := r.run(exs)
 	rep.Task, rep.Model, rep.Data = t.name, filepath.Join(dir, "<lang>.kmod"), data+" ("+split+")"
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
-	return rep.WriteText(stdout)
+	return writeReports(stdout, asJSON, rep)
 }
 
 // evalSecond scores the second head of a joint model (task A+B) on B's

@@ -52,14 +52,9 @@ func newRouter(t *taskSpec, dir, by, langidPath string, threshold float64, fallb
 	}
 	r := &router{models: map[string]*textmodel.Model{}, by: by, fallback: fallback, oos: t.oos}
 	for _, f := range files {
-		m, _, err := t.loadModel(f)
+		m, _, err := t.loadWithThreshold(f, threshold)
 		if err != nil {
 			return nil, err
-		}
-		if threshold >= 0 {
-			if m, err = m.WithThreshold(float32(threshold)); err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
 		}
 		stem := strings.TrimSuffix(filepath.Base(f), ".kmod")
 		r.models[stem] = m
