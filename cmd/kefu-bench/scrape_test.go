@@ -1,10 +1,12 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // TestScrape reads the figures `kefu bench stack` and `kefu bench idle`
@@ -23,5 +25,49 @@ func TestScrape(t *testing.T) {
 	want := serverStats{rss: 1 << 20, heap: 2048, goroutines: 7, edgeConns: 3, cpu: 12.34}
 	if got != want {
 		t.Fatalf("scrape: %+v, want %+v", got, want)
+	}
+}
+
+// TestParseProcStat counts the busy time of the aggregate cpu line only:
+// idle and iowait left out, guest time not counted twice.
+func TestParseProcStat(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     float64
+		err      bool
+	}{
+		{"busy", "cpu  100 20 30 5000 40 1 2 3 7 0\ncpu0 50 10 15 2500 20 0 1 1 0 0\n", 1.56, false},
+		{"short line", "cpu  100 20 30 5000\n", 1.5, false},
+		{"no aggregate", "cpu0 1 2 3 4 5\n", 0, true},
+		{"garbage", "cpu  x 2 3 4 5\n", 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseProcStat(tc.in)
+			if (err != nil) != tc.err {
+				t.Fatalf("err %v, want error %v", err, tc.err)
+			}
+			if d := got - tc.want; d > 1e-9 || d < -1e-9 {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadAll reads whole frames into a reused buffer: the bytes of each
+// frame alone, however its size compares with what the buffer held before.
+func TestReadAll(t *testing.T) {
+	var buf []byte
+	for _, in := range []string{"", "a", strings.Repeat("x", 5000), "short", strings.Repeat("y", 70000), ""} {
+		got, err := readAll(buf[:0], iotest.OneByteReader(strings.NewReader(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != in {
+			t.Fatalf("read %d bytes, want %d", len(got), len(in))
+		}
+		buf = got
+	}
+	if _, err := readAll(nil, iotest.ErrReader(io.ErrUnexpectedEOF)); err == nil {
+		t.Fatal("a failing reader gave no error")
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,16 +59,24 @@ type stackMsg struct {
 type stackShopper struct {
 	c   *websocket.Conn
 	wmu sync.Mutex
+	dl  time.Time // the write deadline set last
 }
 
-func (s *stackShopper) write(v any) error {
-	b, err := json.Marshal(v)
+// write sends f, encoded by chat's hand-written frame encoder (the same
+// bytes as encoding/json, for less of the shared CPU). The write deadline
+// is moved only when less than half of it is left: setting it is a timer
+// change per write otherwise.
+func (s *stackShopper) write(f chat.Frame) error {
+	b, err := chat.EncodeFrame(&f)
 	if err != nil {
 		return err
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	_ = s.c.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if now := time.Now(); s.dl.Sub(now) < 15*time.Second {
+		s.dl = now.Add(30 * time.Second)
+		_ = s.c.SetWriteDeadline(s.dl)
+	}
 	return s.c.WriteMessage(websocket.TextMessage, b)
 }
 
@@ -100,6 +108,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	perSource := fs.Int("per-source", 900, "connections per source address 127.0.0.x when the server is on loopback (its per-address cap is 1,000 unless set)")
 	senders := fs.Int("senders", 16, "goroutines writing the scheduled messages")
 	profile := fs.String("profile", "", "write the server's CPU profile here (default: a file in the temporary folder)")
+	selfProfile := fs.String("self-profile", "", "write the load generator's own CPU profile (from the first send to the end of the drain) here; empty: none")
 	top := fs.Int("top", 25, "functions to print from the top of the profile")
 	site := fs.String("site", "demo", "site key")
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +142,10 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return fail(err)
 	}
 	loopback := host == "localhost" || net.ParseIP(host).IsLoopback()
+	// The generator's heap is small and long-lived (the connections, the
+	// message table): collect it less often, for more of the shared CPU
+	// left to the server.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	before, _ := scrape(*addr)
 
 	// Connect every shopper.
@@ -228,6 +241,11 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// The server's CPU time from here to the end (scraped again after the
 	// drain): its CPU per message, whatever share of the cores it got.
 	atSend, _ := scrape(*addr)
+	benchAtSend, boxAtSend, wallAtSend := selfCPU(), machineCPU(), time.Now()
+	stopSelf, err := startSelfProfile(*selfProfile)
+	if err != nil {
+		return fail(err)
+	}
 
 	// Send on schedule: message i at start + i/rate.
 	type job struct{ i int }
@@ -289,6 +307,8 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// Late doubles: give the server a moment to send anything twice.
 	time.Sleep(time.Second)
 	after, _ := scrape(*addr)
+	benchCPU, boxCPU, wall := selfCPU()-benchAtSend, machineCPU()-boxAtSend, time.Since(wallAtSend)
+	stopSelf()
 	healthy := get("http://"+*addr+"/healthz") == nil
 	for _, c := range conns {
 		if c != nil {
@@ -353,7 +373,11 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "| generator behind schedule p99 / max | %s / %s |\n", round(quantile.Sorted(lags, .99)), round(quantile.Sorted(lags, 1)))
 	fmt.Fprintf(stdout, "| send errors | %d |\n", sendErrs.Load())
 	if cpu := after.cpu - atSend.cpu; atSend.cpu > 0 && answered > 0 {
-		fmt.Fprintf(stdout, "| server CPU from the first send to the end; per answered message | %.1f s; %.0f µs |\n", cpu, cpu/float64(answered)*1e6)
+		fmt.Fprintf(stdout, "| server CPU from the first send to the end (%.1f s); per answered message | %.1f s (%.0f%%); %.0f µs |\n", wall.Seconds(), cpu, 100*cpu/wall.Seconds(), cpu/float64(answered)*1e6)
+		fmt.Fprintf(stdout, "| load generator (this process) CPU, same span; per answered message | %.1f s (%.0f%%); %.0f µs |\n", benchCPU, 100*benchCPU/wall.Seconds(), benchCPU/float64(answered)*1e6)
+		if boxCPU > 0 {
+			fmt.Fprintf(stdout, "| whole machine busy, same span; of it neither server nor generator | %.1f s (%.0f%%); %.1f s (%.0f%%) |\n", boxCPU, 100*boxCPU/wall.Seconds(), boxCPU-cpu-benchCPU, 100*(boxCPU-cpu-benchCPU)/wall.Seconds())
+		}
 	}
 	fmt.Fprintf(stdout, "| server RSS before / after | %.0f / %.0f MiB |\n", before.rss/(1<<20), after.rss/(1<<20))
 	fmt.Fprintf(stdout, "| server healthy at the end | %v |\n", healthy)
@@ -382,13 +406,17 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 // counts them against the messages by id.
 func stackRead(sh *stackShopper, msgs []stackMsg, index map[string]int, doubledReplies, doubledAccepts, other *atomic.Int64) {
 	seen := map[string]bool{} // reply ids on this connection
+	var buf []byte            // one read buffer per connection, reused
 	for {
-		_, b, err := sh.c.ReadMessage()
+		_, r, err := sh.c.NextReader()
 		if err != nil {
 			return
 		}
+		if buf, err = readAll(buf[:0], r); err != nil {
+			return
+		}
 		var f chat.Frame
-		if json.Unmarshal(b, &f) != nil {
+		if chat.DecodeFrame(buf, &f) != nil {
 			other.Add(1)
 			continue
 		}
@@ -437,6 +465,24 @@ func stackRead(sh *stackShopper, msgs []stackMsg, index map[string]int, doubledR
 				continue
 			}
 			m.refused.Add(1)
+		}
+	}
+}
+
+// readAll appends what r holds to b (io.ReadAll into a buffer kept from
+// one frame to the next).
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
 }
