@@ -75,8 +75,59 @@ type Result struct {
 	LauncherMS  float64   `json:"launcher_ms"`       // navigation start → launcher visible
 	Requests    []Request `json:"requests"`          // widget requests, in order
 	Latency     Latency   `json:"latency"`
-	CoreLatency Latency   `json:"core_latency"` // kefuCore.answer alone, same questions           // local answers in the page
-	RemoteFirst bool      `json:"remote_first"` // the first question went over the WebSocket before the core was ready
+	CoreLatency Latency   `json:"core_latency"`    // kefuCore.answer alone, same questions           // local answers in the page
+	RemoteFirst bool      `json:"remote_first"`    // the first question went over the WebSocket before the core was ready
+	Split       []Part    `json:"split,omitempty"` // --split: each local answer's parts
+}
+
+// Part is the distribution of one part of the local answers' time
+// (--split), in milliseconds.
+type Part struct {
+	Name string  `json:"name"`
+	What string  `json:"what"`
+	P50  float64 `json:"p50_ms"`
+	P99  float64 `json:"p99_ms"`
+	Max  float64 `json:"max_ms"`
+	Over float64 `json:"sum_over_1ms"` // ms of this part in answers where it took over 1 ms
+}
+
+// splitParts are the parts benchJS times with --split, in the order of an
+// answer; the core's stages (js_go … go_js) only with a core built -tags
+// kefutrace, and then they add up to "core".
+func splitParts(rows []map[string]float64) []Part {
+	if len(rows) == 0 {
+		return nil
+	}
+	var out []Part
+	for _, p := range [][2]string{
+		{"before", "send → the core called (length and script checks, ids)"},
+		{"core", "kefuCore.answer, from outside"},
+		{"js_go", "  JS → Go: the question written into the core's memory, the export entered"},
+		{"copy", "  the question taken as a Go string"},
+		{"classify", "  language, anger, intent, order cues"},
+		{"lookup", "  FAQ match and choice"},
+		{"build", "  the result written into the core's memory"},
+		{"go_js", "  Go returns → JS has the result object (decoded)"},
+		{"after", "the core returned → the answer's callback"},
+		{"rows", "the callback → send resolved (rows, history, storage; outside the measure)"},
+	} {
+		var v []float64
+		over := 0.0
+		for _, r := range rows {
+			if x, ok := r[p[0]]; ok {
+				v = append(v, x)
+				if x > 1 {
+					over += x
+				}
+			}
+		}
+		if len(v) == 0 {
+			continue
+		}
+		sort.Float64s(v)
+		out = append(out, Part{Name: p[0], What: p[1], P50: quantile.Sorted(v, 0.5), P99: quantile.Sorted(v, 0.99), Max: v[len(v)-1], Over: over})
+	}
+	return out
 }
 
 // Main runs `kefu bench widget`.
@@ -90,6 +141,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	trace := fs.String("trace", "", "write a chromium trace of the latency run (DevTools timeline, V8 and Blink GC, user timing: every answer over 4 ms is a \"kefu-slow N\" measure) to this JSON file, for chrome://tracing or Perfetto")
 	jsFlags := fs.String("js-flags", "", "V8 flags for chromium, e.g. --trace-gc: chromium's log (with every latency-run answer over 4 ms as \"kefu-slow\" lines) then goes to stderr")
 	pace := fs.String("pace", PacePaint, "how the latency run asks: \"paint\" (the next question once the previous answer was painted and, for one that went over the WebSocket, its reply came; then --think ms) or \"none\" (back to back: the next the instant the previous send resolved, the bench's only pace before 4 December 2026)")
+	split := fs.Bool("split", false, "time the parts of each local answer (the page before the core, the core's call, after it until the callback, the rows after the callback; with a core built -tags kefutrace the core's own stages too)")
 	think := fs.Int("think", 0, "with --pace paint, ms more to wait before each question (a shopper's reading and typing)")
 	lang := fs.String("lang", "", "UI language of the widget (the tag's data-lang: en, zh-CN, zh-TW, de, fr, es, ja, ko, ar, ru, pt, it; default: the demo page's, en); several (comma-separated) or \"all\": only the bytes before the launcher shows, one fresh page per language")
 	fs.Usage = func() {
@@ -107,7 +159,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "kefu bench widget: --pace %q: want %q or %q\n", *pace, PacePaint, PaceNone)
 		return 2
 	}
-	o := Options{Questions: *n, Pace: *pace, ThinkMS: *think, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace}
+	o := Options{Questions: *n, Pace: *pace, ThinkMS: *think, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace, Split: *split}
 	if *lang == "all" || strings.Contains(*lang, ",") {
 		langs := UILangs
 		if *lang != "all" {
@@ -168,6 +220,7 @@ type Options struct {
 	JSFlags   string    // V8 flags (chromium --js-flags); its log then goes to Log
 	Log       io.Writer // chromium's log when JSFlags is set
 	Trace     string    // file for a chromium trace of the latency run ("" none)
+	Split     bool      // time the parts of each local answer (Result.Split)
 
 	launcherOnly bool // stop once the chat is ready (RunLangs)
 }
@@ -195,6 +248,12 @@ func Print(w io.Writer, r Result) {
 		fmt.Fprintf(w, "| p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n| mean | %.2f ms |\n", l.P50, l.P90, l.P99, l.Max, l.Mean)
 		c := r.CoreLatency
 		fmt.Fprintf(w, "| the core alone (kefuCore.answer): p50 / p90 / p99 / max | %.2f / %.2f / %.2f / %.2f ms |\n", c.P50, c.P90, c.P99, c.Max)
+	}
+	if len(r.Split) > 0 {
+		fmt.Fprintf(w, "\n| part of a local answer (--split) | p50 / p99 / max (ms) | ms in answers where it took > 1 ms |\n| --- | --- | --- |\n")
+		for _, p := range r.Split {
+			fmt.Fprintf(w, "| %s: %s | %.3f / %.3f / %.3f | %.1f |\n", p.Name, p.What, p.P50, p.P99, p.Max, p.Over)
+		}
 	}
 }
 
@@ -384,7 +443,7 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 				return res, err
 			}
 		}
-		args, _ := json.Marshal(map[string]any{"n": o.Questions, "paced": o.Pace != PaceNone, "think": o.ThinkMS})
+		args, _ := json.Marshal(map[string]any{"n": o.Questions, "paced": o.Pace != PaceNone, "think": o.ThinkMS, "split": o.Split})
 		lat, err := chromedp.Run(pctx, chromedp.Evaluate[latencyRun](fmt.Sprintf(benchJS, args), chromedp.EvalAwaitPromise))
 		if err != nil {
 			return res, fmt.Errorf("latency run: %w", err)
@@ -404,6 +463,7 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 			fmt.Fprintf(o.Log, "latency run: %.1f s, %.1f s waiting for remote replies, %d without a reply within 1 s; events %v\n", lat.Seconds, lat.WaitedS, lat.Unanswered, lat.Events)
 		}
 		res.CoreLatency = summarize(lat.Core)
+		res.Split = splitParts(lat.Split)
 	}
 	return res, nil
 }
@@ -513,12 +573,13 @@ const langJS = `new MutationObserver((ms, o) => {
 // time (send call → message callback of its local answer, -1 when it went
 // to the edge) and the core's alone (-1 when it has no answer).
 type latencyRun struct {
-	Page       []float64      `json:"page"`
-	Core       []float64      `json:"core"`
-	Seconds    float64        `json:"seconds"`    // the questions' run, wall time
-	Unanswered int            `json:"unanswered"` // paced: remote questions whose reply did not come within 1 s
-	WaitedS    float64        `json:"waited_s"`   // paced: time waiting for remote replies
-	Events     map[string]int `json:"events"`     // widget events (handoff, typing…) during the run
+	Page       []float64            `json:"page"`
+	Split      []map[string]float64 `json:"split"` // --split: the parts of each local answer
+	Core       []float64            `json:"core"`
+	Seconds    float64              `json:"seconds"`    // the questions' run, wall time
+	Unanswered int                  `json:"unanswered"` // paced: remote questions whose reply did not come within 1 s
+	WaitedS    float64              `json:"waited_s"`   // paced: time waiting for remote replies
+	Events     map[string]int       `json:"events"`     // widget events (handoff, typing…) during the run
 }
 
 // benchJS asks questions drawn from the local entries' paraphrases in the
@@ -553,6 +614,15 @@ const benchJS = `(async (o) => {
     if (m.role === 'bot' && m.source === 'local' && got < 0) got = performance.now() - t0;
     if (m.role !== 'shopper' && m.source !== 'local') replies++;
   });
+  // --split: the core's call timed from outside (and, in a core built
+  // -tags kefutrace, its stages from kefuCore.marks()), and the time from
+  // the callback until the send resolved (rows, history, storage).
+  let w0 = 0, w1 = 0;
+  const split = [];
+  if (o.split) {
+    const answer = kefuCore.answer;
+    kefuCore.answer = function (q) { w0 = performance.now(); try { return answer.call(kefuCore, q); } finally { w1 = performance.now(); } };
+  }
   const painted = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
   const sleep = ms => new Promise(r => setTimeout(r, ms));
   if (o.paced) { await sleep(1000); await painted(); }
@@ -564,7 +634,14 @@ const benchJS = `(async (o) => {
     const before = replies;
     t0 = performance.now();
     const m = await Kefu.send(q);
+    const done = performance.now() - t0;
     const v = m.source === 'local' ? got : -1;
+    if (o.split && v >= 0) {
+      const k = kefuCore.marks ? kefuCore.marks() : null, c0 = w0 - t0, c1 = w1 - t0;
+      const p = {before: c0, core: c1 - c0, after: got - c1, rows: done - got};
+      if (k) Object.assign(p, {js_go: k[0] - w0, copy: k[1] - k[0], classify: k[2] - k[1], lookup: k[3] - k[2], build: k[4] - k[3], go_js: w1 - k[4]});
+      split.push(p);
+    }
     if (v >= 0) local++;
     page.push(v); asked.push(q);
     if (got > 4) { console.info('kefu-slow', i, got.toFixed(2)); performance.measure('kefu-slow ' + i, {start: t0, duration: got}); }
@@ -588,7 +665,7 @@ const benchJS = `(async (o) => {
     const r = kefuCore.answer(q);
     core.push(r && r.text ? performance.now() - t : -1);
   }
-  return {page, core, seconds: (performance.now() - start) / 1000, unanswered, waited_s: waited / 1000, events};
+  return {page, core, split, seconds: (performance.now() - start) / 1000, unanswered, waited_s: waited / 1000, events};
 })(%s)`
 
 func summarize(ms []float64) Latency {

@@ -163,7 +163,9 @@ func (c *Core) Analyze(text string) Result {
 // Answer returns the local answer for text and true, or the analysis and
 // false when the browser must not answer (see the package doc).
 func (c *Core) Answer(text string) (Result, bool) {
-	return c.run(text, true)
+	r, ok := c.run(text, true)
+	mark(2)
+	return r, ok
 }
 
 func (c *Core) run(text string, answer bool) (Result, bool) {
@@ -185,6 +187,7 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 		r.Intent, intentScore = b.c.Classify(text)
 	}
 	r.OrderSpecific = OrderSpecific(text)
+	mark(1)
 	ix := c.ix.Load()
 	if ix == nil || len(ix.entries) == 0 {
 		return r, false
