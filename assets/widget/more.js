@@ -510,6 +510,28 @@
     function loadScript(src) {
       return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
     }
+    // bind adds kefuCore.answer(text) and .analyze(text) over the core's
+    // exports (widget/wasm ask.go): the question written into the core's
+    // memory and the result read from it, one call and no syscall/js value
+    // per question (a js.FuncOf call cost more than the answer itself).
+    function bind(k, x) {
+      var io = x.kefu_io() / 8, mem = x.mem, f, u, enc = new TextEncoder(), dec = new TextDecoder();
+      function view() { if (!f || f.buffer !== mem.buffer) { f = new Float64Array(mem.buffer); u = new Uint8Array(mem.buffer); } }
+      function ask(text, answer) {
+        if (typeof text !== 'string') return null;
+        view();
+        var q = f[io], n = f[io + 1], w = enc.encodeInto(text, u.subarray(q, q + n));
+        var ok = x.kefu_ask(w.read < text.length ? n + 1 : w.written, answer);
+        if (!ok) return answer ? null : { lang: '', intent: '', score: 0, anger: 0, orderSpecific: false };
+        view();
+        var a = f[io + 5], b = a + f[io + 6], c = b + f[io + 7], d = c + f[io + 8];
+        var r = { lang: dec.decode(u.subarray(a, b)), intent: dec.decode(u.subarray(b, c)), score: f[io + 2], anger: f[io + 3], orderSpecific: f[io + 4] === 1 };
+        if (answer) { r.faqId = dec.decode(u.subarray(c, d)); r.text = dec.decode(u.subarray(d, d + f[io + 9])); }
+        return r;
+      }
+      k.answer = function (text) { return ask(text, true); };
+      k.analyze = function (text) { return ask(text, false); };
+    }
     function loadCore() {
       if (coreP) return coreP;
       if (!W.WebAssembly || !ASSETS.wasm) return (coreP = Promise.resolve(null));
@@ -531,6 +553,7 @@
             go.run(res.instance);
             var k = W.kefuCore;
             if (!k) throw new Error('kefu: core did not register');
+            bind(k, res.instance.exports);
             feed(k);
             S.core = k;
             // Models sharpen language and intent; FAQ answers work without

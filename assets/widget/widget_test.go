@@ -362,6 +362,31 @@ func TestWidgetInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("the core answers through its exports", func(t *testing.T) {
+		// more.js binds kefuCore.answer and .analyze over widget/wasm's
+		// kefu_io and kefu_ask: the question and the result in the core's
+		// memory. Every field comes back, a question in UTF-8 too, and one over
+		// the core's limit or not a string gets no answer.
+		got, err := eval[map[string]any](ctx, `(() => {
+			const a = kefuCore.answer("What is your return policy?");
+			const o = kefuCore.analyze("where is my order 10023"), long = "a".repeat(5000);
+			return {lang: a.lang, faq: a.faqId, text: a.text.slice(0, 14), score: a.score > 0 && a.score <= 1, order: a.orderSpecific,
+				zh: kefuCore.analyze("请问你们的退货政策是什么？").lang, oOrder: o.orderSpecific, oText: 'text' in o, oIntent: typeof o.intent,
+				long: kefuCore.answer(long), longLang: kefuCore.analyze(long).lang, num: kefuCore.answer(42),
+				again: kefuCore.answer("What is your return policy?").text === a.text};
+		})()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"lang": "en", "faq": "return_policy", "text": "You can return", "score": true, "order": false,
+			"zh": "zh", "oOrder": true, "oText": false, "oIntent": "string", "long": nil, "longLang": "", "num": nil, "again": true}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %#v, want %#v (all: %v)", k, got[k], v, got)
+			}
+		}
+	})
+
 	t.Run("local answers send no frame", func(t *testing.T) {
 		// The Chinese pack in (a question in a language whose pack is not
 		// does not wait for it: TestOtherLanguageDoesNotWaitForItsPack),

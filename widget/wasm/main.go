@@ -6,13 +6,17 @@
 //	globalThis.kefuCore = {
 //	  load(name, Uint8Array) → null | "error text",   // "langid" or "intent" model (*.kmod)
 //	  loadFAQ(entries, decline?) → null | "error text", // chat.FAQEntry-shaped plain objects; decline: chat.FAQPack.Decline
-//	  answer(text)           → {lang, intent, score, anger, faqId, text} | null,
-//	  analyze(text)          → {lang, intent, score, anger},  // for messages sent to the edge
 //	  ready: true,
 //	}
 //
 // then blocks forever so the callbacks stay alive. It dispatches a
-// "kefucore" event on globalThis once registered.
+// "kefucore" event on globalThis once registered. Questions are not asked
+// through syscall/js (a js.FuncOf call costs the page tens of µs and
+// several js.Values, each with a finalizer) but through two WebAssembly
+// exports and the core's memory (ask.go): the loader (assets/widget
+// more.js) adds kefuCore.answer(text) → {lang, intent, score, anger,
+// orderSpecific, faqId, text} | null and kefuCore.analyze(text) → {lang,
+// intent, score, anger, orderSpecific} over them.
 //
 // Build (assets/dist is embedded by package assets/dist):
 //
@@ -37,8 +41,8 @@ func main() {
 	// and FAQ index are ~2 MB of live data). runtime/debug.SetGCPercent
 	// would link fmt, os and time, 49 KB of the core's brotli size.
 	c := core.New(core.DefaultConfig())
-	object = js.Global().Get("Object")
-	api := object.New()
+	theCore = c
+	api := js.Global().Get("Object").New()
 	api.Set("load", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if len(args) < 2 || args[0].Type() != js.TypeString {
 			return "kefuCore.load(name, bytes): bad arguments"
@@ -67,45 +71,13 @@ func main() {
 		}
 		return js.Null()
 	}))
-	api.Set("answer", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 1 || args[0].Type() != js.TypeString {
-			return js.Null()
-		}
-		r, ok := c.Answer(args[0].String())
-		if !ok {
-			return js.Null()
-		}
-		o := result(r)
-		o.Set("faqId", r.FAQID)
-		o.Set("text", r.Text)
-		return o
-	}))
-	api.Set("analyze", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if len(args) < 1 || args[0].Type() != js.TypeString {
-			return js.Null()
-		}
-		return result(c.Analyze(args[0].String()))
-	}))
+	traceAPI(api)
 	api.Set("ready", true)
 	js.Global().Set("kefuCore", api)
 	if ev := js.Global().Get("Event"); ev.Truthy() && js.Global().Get("dispatchEvent").Truthy() {
 		js.Global().Call("dispatchEvent", ev.New("kefucore"))
 	}
 	select {}
-}
-
-// object is the page's Object constructor, looked up once: every answer
-// makes its result with it.
-var object js.Value
-
-func result(r core.Result) js.Value {
-	o := object.New()
-	o.Set("lang", r.Lang)
-	o.Set("intent", r.Intent)
-	o.Set("score", float64(r.Score))
-	o.Set("anger", r.Anger)
-	o.Set("orderSpecific", r.OrderSpecific)
-	return o
 }
 
 // entries converts an array of {id, intent, questions: {lang: [..]},
