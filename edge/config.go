@@ -143,7 +143,8 @@ type Config struct {
 	// (assets/widget.FS()); the edge serves the files assets/widget.Build
 	// makes of them at /<name> (the bootstrap kefu.js and content-hashed,
 	// immutable loaders, style sheet and core), brotli or gzip as the client
-	// accepts, with the copies the build precompressed when they match.
+	// accepts, with the copies the build precompressed (and checked) when
+	// it made some for these files.
 	// Without boot.js the files are served as they are. Missing files answer 404.
 	// Default: nil, no widget files.
 	WidgetFS fs.FS

@@ -15,6 +15,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/nats-io/nats.go"
 
+	"github.com/kefu-io/kefu/assets/widget"
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge"
 )
@@ -141,6 +142,48 @@ func TestWidgetRoutes(t *testing.T) {
 	}
 	if st, _ := h.do("GET", "/ws?site=demo", nil, ""); st != http.StatusUpgradeRequired {
 		t.Fatalf("plain GET /ws got %d", st)
+	}
+}
+
+// TestWidgetBuildCopies: the copies `make wasm` left in z/ (named by the
+// SHA-256 of the file, checked by the build) are served byte for byte, not
+// made again at start-up; a file without copies is compressed at start-up.
+func TestWidgetBuildCopies(t *testing.T) {
+	wasm := []byte("\x00asm" + strings.Repeat("\x01\x02 core ", 300))
+	glue := []byte(strings.Repeat("// wasm_exec glue\n", 100))
+	var br, gz bytes.Buffer
+	bw := brotli.NewWriterLevel(&br, 1) // not the edge's own level 11
+	_, _ = bw.Write(wasm)
+	_ = bw.Close()
+	gw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	_, _ = gw.Write(wasm)
+	_ = gw.Close()
+	fsys := fstest.MapFS{
+		"kefu.js":                          {Data: []byte(strings.Repeat("console.log('kefu');\n", 100))},
+		"kefu.wasm":                        {Data: wasm},
+		"wasm_exec.js":                     {Data: glue},
+		widget.CompressedName(wasm, ".br"): {Data: br.Bytes()},
+		widget.CompressedName(wasm, ".gz"): {Data: gz.Bytes()},
+	}
+	h := newHarness(t, harnessOpts{config: func(c *edge.Config) { c.WidgetFS = fsys }})
+	for _, tt := range []struct {
+		path, accept, encoding string
+		want                   []byte // the bytes on the wire; nil: any encoding of the file
+	}{
+		{"/kefu.wasm", "br", "br", br.Bytes()},
+		{"/kefu.wasm", "gzip", "gzip", gz.Bytes()},
+		{"/wasm_exec.js", "br", "br", nil},
+	} {
+		st, body, rh := h.doFull("GET", tt.path, http.Header{"Accept-Encoding": {tt.accept}}, "")
+		if st != 200 || rh.Get("Content-Encoding") != tt.encoding {
+			t.Fatalf("%s with %s: %d, encoding %q", tt.path, tt.accept, st, rh.Get("Content-Encoding"))
+		}
+		if tt.want != nil && !bytes.Equal(body, tt.want) {
+			t.Errorf("%s with %s: %d bytes, not the build's copy of %d", tt.path, tt.accept, len(body), len(tt.want))
+		}
+		if tt.want == nil && decode(t, tt.encoding, body) != string(glue) {
+			t.Errorf("%s with %s does not decode to the file", tt.path, tt.accept)
+		}
 	}
 }
 

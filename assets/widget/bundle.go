@@ -2,15 +2,19 @@ package widget
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/andybalholm/brotli"
 )
 
 // Languages are the UI languages of the widget, one i18n/<code>.json each.
@@ -300,10 +304,43 @@ func MinName(src []byte, ext string) string {
 
 // CompressedName is where `make wasm` puts a compressed copy (ext ".br"
 // or ".gz") of a served file whose content is body, in the dist folder:
-// z/<sha256 of body><ext>. The edge checks a copy before serving it.
+// z/<sha256 of body><ext>. The build (internal/tools/widgetdist) checks
+// every copy it keeps with CheckCompressed; the edge serves a copy of
+// that name as it is.
 func CompressedName(body []byte, ext string) string {
 	s := sha256.Sum256(body)
 	return path.Join("z", hex.EncodeToString(s[:])+ext)
+}
+
+// ErrCompressedCopy says a compressed copy does not decompress to the file
+// it is named after.
+var ErrCompressedCopy = errors.New("widget: compressed copy does not match its file")
+
+// CheckCompressed returns nil when z, a brotli (ext ".br") or gzip (".gz")
+// copy, decompresses to exactly body, else an error wrapping
+// ErrCompressedCopy (a truncated or foreign copy).
+func CheckCompressed(z, body []byte, ext string) error {
+	var r io.Reader
+	switch ext {
+	case ".br":
+		r = brotli.NewReader(bytes.NewReader(z))
+	case ".gz":
+		gr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrCompressedCopy, err)
+		}
+		r = gr
+	default:
+		return fmt.Errorf("%w: unknown extension %q", ErrCompressedCopy, ext)
+	}
+	got, err := io.ReadAll(io.LimitReader(r, int64(len(body))+1))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCompressedCopy, err)
+	}
+	if !bytes.Equal(got, body) {
+		return fmt.Errorf("%w: %d bytes decompressed, want the %d of the file", ErrCompressedCopy, len(got), len(body))
+	}
+	return nil
 }
 
 // minified returns dist's minified copy of body when the build made one.

@@ -2,12 +2,15 @@ package widget_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/kefu-io/kefu/assets/widget"
 )
@@ -190,5 +193,53 @@ func TestLoaderLang(t *testing.T) {
 		if got := widget.LoaderLang(in); got != want {
 			t.Errorf("LoaderLang(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestCheckCompressed(t *testing.T) {
+	body := []byte(strings.Repeat("kefu widget core ", 400))
+	other := []byte(strings.Repeat("kefu widget core ", 399) + "kefu widget cure ")
+	br := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := brotli.NewWriterLevel(&buf, 5)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		return buf.Bytes()
+	}
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := gzip.NewWriter(&buf)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name string
+		z    []byte
+		ext  string
+		ok   bool
+	}{
+		{"brotli", br(body), ".br", true},
+		{"gzip", gz(body), ".gz", true},
+		{"brotli of another file", br(other), ".br", false},
+		{"gzip of another file", gz(other), ".gz", false},
+		{"brotli of more", br(append(append([]byte{}, body...), 'x')), ".br", false},
+		{"brotli truncated", br(body)[:len(br(body))-3], ".br", false},
+		{"gzip truncated (no checksum)", gz(body)[:len(gz(body))-8], ".gz", false},
+		{"gzip checksum of another file", append(gz(body)[:len(gz(body))-8], gz(other)[len(gz(other))-8:]...), ".gz", false},
+		{"empty", nil, ".br", false},
+		{"gzip read as brotli", gz(body), ".br", false},
+		{"unknown extension", gz(body), ".zst", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := widget.CheckCompressed(tt.z, body, tt.ext)
+			if tt.ok && err != nil {
+				t.Fatalf("CheckCompressed = %v, want nil", err)
+			}
+			if !tt.ok && !errors.Is(err, widget.ErrCompressedCopy) {
+				t.Fatalf("CheckCompressed = %v, want ErrCompressedCopy", err)
+			}
+		})
 	}
 }

@@ -4,7 +4,10 @@
 // writes a brotli (level 11) and a gzip (level 9) copy of every file the
 // edge serves — the widget's and the browser models — into assets/dist/z/,
 // each named by the SHA-256 of the uncompressed text (assets/widget.MinName,
-// CompressedName), so a stale copy can never be served. Files of an
+// CompressedName), so a stale copy can never be served. A copy an earlier
+// build left is kept only when it decompresses to its file
+// (widget.CheckCompressed): the edge serves the copies without decompressing
+// them again. Files are written under a temporary name and renamed; files of an
 // earlier build that nothing names any more are removed.
 //
 // esbuild is a build-time dependency only: neither the edge nor kefu
@@ -75,7 +78,9 @@ func run(srcDir, distDir string) error {
 		for _, ext := range []string{".br", ".gz"} {
 			zname := widget.CompressedName(body, ext)
 			keep[zname] = true
-			if _, err := fs.Stat(dist, zname); err == nil {
+			// The edge serves the copy of this name as it is: an earlier
+			// build's copy is kept only when it decompresses to the file.
+			if z, err := fs.ReadFile(dist, zname); err == nil && widget.CheckCompressed(z, body, ext) == nil {
 				continue
 			}
 			z := compress(body, ext)
@@ -144,12 +149,18 @@ func compress(body []byte, ext string) []byte {
 	return buf.Bytes()
 }
 
+// write puts b at dir/name through a temporary file and a rename, so an
+// interrupted build leaves no partial file under a content-hash name.
 func write(dir, name string, b []byte) error {
 	p := filepath.Join(dir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return nil
