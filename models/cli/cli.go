@@ -565,11 +565,26 @@ func cmdEval(args []string, stdout io.Writer) error {
 	modelDir := fs.String("model-dir", "", "per-language models DIR/<lang>.kmod (zh-TW.kmod, else zh.kmod for zh-TW): each row is scored by its language's model; --model, if given, scores rows of a language without one")
 	route := fs.String("route", routeLangID, "with --model-dir: choose the model by the language the --langid model predicts (langid: as the browser does) or by the row's locale (gold)")
 	langidPath := fs.String("langid", "", "with --model-dir --route langid: the language model (default: the shipped langid-web.kmod)")
+	chooseOOS := fs.Float64("choose-threshold", -1, "choose the out-of-scope threshold on this split and report at it: of 0.05, 0.06 … 0.95 those whose oos recall is at least this (e.g. 0.8824), then the best accuracy, on a tie the highest")
 	if err := parse(fs, rest); err != nil {
 		return err
 	}
 	if *data == "" {
 		return fmt.Errorf("--data is required: %w", errUsage)
+	}
+	if *chooseOOS >= 0 {
+		if *threshold >= 0 {
+			return fmt.Errorf("--choose-threshold and --threshold exclude each other: %w", errUsage)
+		}
+		w := stdout
+		if *asJSON {
+			w = io.Discard // the report at the chosen threshold only
+		}
+		th, err := chooseThreshold(t, *data, *split, *modelDir, *route, *langidPath, modelPaths, *chooseOOS, w)
+		if err != nil {
+			return err
+		}
+		*threshold = th
 	}
 	if *modelDir != "" {
 		return evalRouted(t, *data, *split, *modelDir, *route, *langidPath, modelPaths, *threshold, *asJSON, stdout)

@@ -97,7 +97,11 @@ func (r *router) model(lang string) (string, *textmodel.Model) {
 
 // predict scores ex with the model its route chooses and counts where the
 // row went.
-func (r *router) predict(ex dataset.Example) string {
+func (r *router) predict(ex dataset.Example) string { return r.predictFull(ex).Label }
+
+// predictFull is predict with the label's probability (1 for a row of a
+// language without a model and no fallback).
+func (r *router) predictFull(ex dataset.Example) textmodel.Prediction {
 	lang := ex.Locale
 	if r.langid != nil {
 		lang = r.langid.Predict(ex.Text).Label
@@ -114,11 +118,11 @@ func (r *router) predict(ex dataset.Example) string {
 	}
 	if m == nil {
 		if r.fallback != nil {
-			return r.fallback(ex.Text).Label
+			return r.fallback(ex.Text)
 		}
-		return r.oos
+		return textmodel.Prediction{Label: r.oos, Score: 1}
 	}
-	return m.Predict(ex.Text).Label
+	return m.Predict(ex.Text)
 }
 
 // run scores exs and names the models in the report.
