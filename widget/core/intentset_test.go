@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,6 +19,15 @@ import (
 var intentSetDir = flag.String("intentset.dir", filepath.Join("..", "..", "models", "data", "intent"), "folder with the intent set's dev.jsonl and test.jsonl")
 
 var intentModelPath = flag.String("intentset.model", "", "intent model (*.kmod) for TestTuneOnDev and TestIntentSet instead of the shipped one, e.g. one trained on train.jsonl only or a candidate compact model")
+
+// intentSplits are the splits TestIntentSet reports: choosing between
+// candidates must read dev and dev2 only (-intentset.splits dev,dev2).
+var intentSplits = flag.String("intentset.splits", "dev,dev2,test", "comma-separated splits TestIntentSet answers (the floors apply to test only)")
+
+// intentMinIntent runs TestIntentSet with each of these MinIntent values
+// instead of DefaultConfig's, to choose a local-answer gate on dev and dev2
+// (-intentset.splits dev,dev2).
+var intentMinIntent = flag.String("intentset.minintent", "", "comma-separated MinIntent values for TestIntentSet instead of DefaultConfig's (e.g. 0.95,0.97,0.99)")
 
 // intentRow is one row of the intent set.
 type intentRow struct {
@@ -225,23 +235,40 @@ func langsOf(st map[string]*setStats) []string {
 // effective size is small; the floors leave room for that: precision 0.95,
 // coverage 0.35, false answers 1%.
 func TestIntentSet(t *testing.T) {
+	if *intentMinIntent == "" {
+		intentSet(t, DefaultConfig())
+		return
+	}
+	for _, v := range strings.Split(*intentMinIntent, ",") {
+		cfg := DefaultConfig()
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil {
+			t.Fatalf("-intentset.minintent %q: %v", v, err)
+		}
+		cfg.MinIntent = float32(f)
+		t.Run("MinIntent="+v, func(t *testing.T) { intentSet(t, cfg) })
+	}
+}
+
+// intentSet is TestIntentSet with cfg.
+func intentSet(t *testing.T, cfg Config) {
 	entries := defaultPack(t)
 	m := loadIntentModel(t, *intentModelPath)
-	c := New(DefaultConfig())
+	c := New(cfg)
 	if err := c.LoadFAQ(entries); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.SetModel(ModelIntent, textClassifier{m}); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("MinIntent %.3f", cfg.MinIntent)
 	ix := c.ix.Load()
 	local := localIntents(ix)
 	// dev2 is written like test (independently of the training
 	// templates): choose between models on it, report test once.
-	for _, split := range []string{"dev", "dev2", "test"} {
+	for _, split := range strings.Split(*intentSplits, ",") {
 		rows := readIntentRows(t, split)
 		xs := prepare(ix, m, rows)
-		cfg := DefaultConfig()
 		// The product path (Core.Answer) must decide as the harness does.
 		for i := range xs {
 			r, ok := c.Answer(rows[i].Text)
@@ -261,11 +288,11 @@ func TestIntentSet(t *testing.T) {
 		for _, l := range langsOf(st) {
 			t.Logf("%s %-5s %v%s", split, l, st[l], note)
 		}
+		for _, w := range wrong {
+			t.Logf("%s wrong: %s", split, w)
+		}
 		if split != "test" {
 			continue
-		}
-		for _, w := range wrong {
-			t.Logf("test wrong: %s", w)
 		}
 		all := st["all"]
 		if all.precision() < 0.95 || all.coverage() < 0.35 || all.falseRate() > 0.01 {
