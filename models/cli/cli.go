@@ -37,6 +37,8 @@ commands:
   eval TASK --model-dir DIR [--route langid|gold] [--langid FILE] --data DIR
                                                            per-language models DIR/<lang>.kmod, each row scored by
                                                            the model of the language langid-web predicts (or its own)
+  eval TASK ... --choose-threshold MIN                     choose the oos threshold on --split: of 0.05…0.95 those with
+                                                           oos recall ≥ MIN, the best accuracy, on a tie the highest
   compact TASK [--model FILE] --out FILE [--bits 4] [--keep-rows N]
         [--data DIR [--max-loss 0] [--max-bytes N]]      rewrite an embedding bag pruned and in fewer bits
                                                            (format 4); --data: the smallest within --max-loss points on dev
