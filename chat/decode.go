@@ -248,6 +248,50 @@ func (d *decoder) setMap(p *map[string]string) bool {
 	})
 }
 
+// setCitations reads an array of citations into a new slice at *p (an
+// empty array gives an empty slice, as encoding/json does).
+func (d *decoder) setCitations(p *[]Citation) bool {
+	if !d.peek('[') {
+		return false
+	}
+	d.i++
+	cs := make([]Citation, 0, 2)
+	*p = cs
+	if d.peek(']') {
+		d.i++
+		return true
+	}
+	for {
+		var c Citation
+		if !d.object(func(key string, seen *uint64) bool {
+			switch key {
+			case "doc":
+				return once(seen, 0) && d.setStr(&c.Doc)
+			case "title":
+				return once(seen, 1) && d.setStr(&c.Title)
+			case "version":
+				return once(seen, 2) && d.setIntN(&c.Version)
+			case "passage":
+				return once(seen, 3) && d.setStr(&c.Passage)
+			}
+			return false
+		}) {
+			return false
+		}
+		cs = append(cs, c)
+		*p = cs
+		if d.peek(',') {
+			d.i++
+			continue
+		}
+		if d.peek(']') {
+			d.i++
+			return true
+		}
+		return false
+	}
+}
+
 // envelope reads an Envelope's object.
 func (d *decoder) envelope(e *Envelope) bool {
 	return d.object(func(key string, seen *uint64) bool {
@@ -307,6 +351,8 @@ func (d *decoder) message(m *Message) bool {
 			return once(seen, 13) && d.setStr((*string)(&m.Channel))
 		case "channel_id":
 			return once(seen, 14) && d.setStr(&m.ChannelID)
+		case "sources":
+			return once(seen, 15) && d.setCitations(&m.Sources)
 		}
 		return false
 	})
@@ -374,6 +420,8 @@ func (d *decoder) frameMore(f *Frame, key string, seen *uint64) bool {
 		return once(seen, 23) && d.setIntN(&f.IdleS)
 	case "upload":
 		return once(seen, 24) && d.setStr(&f.Upload)
+	case "sources":
+		return once(seen, 25) && d.setCitations(&f.Sources)
 	}
 	return false
 }

@@ -38,6 +38,11 @@ var decodeSeeds = []string{
 	`{"message":{"at":"2026-12-04T23:50:01Z"}}`, `{"message":{"anger":1e400}}`, `{"message":{"anger":-1.5E-3}}`,
 	`{"tenant":"x"} x`, `{"tenant":"x"}}`, `{"tenant":"x",}`, "{\"tenant\":\"\xff\"}", `{"text":"a	b"}`,
 	`{"message":{"pii":[]}}`, `{"context":{"k":"v"},"at":123,"type":"message"}`, `{"position":1}`, `[]`,
+	`{"message":{"sources":[]}}`, `{"message":{"sources":null}}`, `{"message":{"sources":[{"doc":"a","title":"b"}]}}`,
+	`{"message":{"sources":[{"doc":"a","title":"b","version":3,"passage":"p"},{"doc":"c","title":""}]}}`,
+	`{"message":{"sources":[{"doc":"a","doc":"b"}]}}`, `{"message":{"sources":[{"Doc":"a"}]}}`, `{"message":{"sources":[{}]}}`,
+	`{"message":{"sources":[{"version":1.5}]}}`, `{"message":{"sources":[{"doc":"a"},]}}`, `{"sources":[{"doc":"a","title":"t"}]}`,
+	`{"message":{"sources":[{"doc":"a"}],"sources":[]}}`, `{"sources":{}}`, `{"message":{"sources":[{"x":1}]}}`,
 	`{"v":999999999999999999999}`, `{"at":-12}`, `{"rating":5,"score":9,"idle_s":30,"max_text":4096}`,
 }
 

@@ -204,10 +204,36 @@ func appendEvent(b []byte, ev *Event) ([]byte, bool) {
 }
 
 // handWritten reports whether message writes m: it has none of the
-// fields left to encoding/json (a bot's answer with its sources has).
+// fields left to encoding/json (a product card, quick replies, a
+// translation…). A bot's answer with its sources is written by hand: it is
+// every reply of the knowledge bot, four encodings on its way to the shopper.
 func (m *Message) handWritten() bool {
-	return len(m.PII) == 0 && len(m.QuickReplies) == 0 && m.Card == nil && len(m.Sources) == 0 &&
+	return len(m.PII) == 0 && len(m.QuickReplies) == 0 && m.Card == nil &&
 		m.Translation == nil && m.Original == nil && len(m.Attachments) == 0
+}
+
+// sources writes a []Citation field tagged omitempty.
+func (w *enc) sources(k string, cs []Citation) {
+	if len(cs) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i := range cs {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		c := &cs[i]
+		w.b = append(w.b, '{')
+		w.comma = false
+		w.str("doc", c.Doc)
+		w.str("title", c.Title)
+		w.optInt("version", int64(c.Version))
+		w.opt("passage", c.Passage)
+		w.b = append(w.b, '}')
+	}
+	w.b = append(w.b, ']')
+	w.comma = true
 }
 
 func (w *enc) message(m *Message) {
@@ -229,6 +255,7 @@ func (w *enc) message(m *Message) {
 	w.optFloat("intent_confidence", m.IntentConfidence)
 	w.optFloat("anger", m.Anger)
 	w.time("at", m.At)
+	w.sources("sources", m.Sources) // after pii, quick_replies and card, which fall back
 	w.opt("shown", m.Shown)
 	w.opt("channel", string(m.Channel))
 	w.opt("channel_id", m.ChannelID)
@@ -237,7 +264,7 @@ func (w *enc) message(m *Message) {
 
 func appendFrame(b []byte, f *Frame) ([]byte, bool) {
 	if f.Identity != nil || f.Original != nil || f.Answer != nil || len(f.Products) > 0 ||
-		len(f.QuickReplies) > 0 || len(f.Sources) > 0 || len(f.Attachments) > 0 {
+		len(f.QuickReplies) > 0 || len(f.Attachments) > 0 {
 		return b, false
 	}
 	w := enc{b: append(b, '{'), ok: true}
@@ -270,6 +297,7 @@ func appendFrame(b []byte, f *Frame) ([]byte, bool) {
 	}
 	w.optInt("rating", int64(f.Rating))
 	w.optInt("score", int64(f.Score))
+	w.sources("sources", f.Sources)
 	w.optInt("idle_s", int64(f.IdleS))
 	w.opt("upload", f.Upload)
 	w.b = append(w.b, '}')

@@ -19,6 +19,7 @@ func FuzzEncodeEnvelope(f *testing.F) {
 		e.Message.IntentConfidence, e.Message.Anger = conf, anger
 		e.Message.At = time.Unix(0, at).UTC()
 		e.Labels = map[string]string{lk: lv, "vip": text}
+		e.Message.Sources = []Citation{{Doc: conv, Title: text, Version: v, Passage: lk}, {Doc: lv}}
 		if extra {
 			e.Labels = nil
 			e.Message.QuickReplies = []string{text}
@@ -42,6 +43,7 @@ func FuzzEncodeEvent(f *testing.F) {
 		if withMsg {
 			m := replyEnvelope().Message
 			m.Text, m.At = text, time.Unix(0, at).UTC()
+			m.Sources = []Citation{{Doc: conv, Title: text, Version: prio}}
 			ev.Message = &m
 		}
 		if extra {
@@ -64,6 +66,7 @@ func FuzzEncodeFrame(f *testing.F) {
 		fr := messageFrame()
 		fr.Type, fr.ID, fr.Text, fr.Anger, fr.At, fr.Rating, fr.MaxText = FrameType(typ), id, text, anger, at, n, n
 		fr.Context = map[string]string{ck: text}
+		fr.Sources = []Citation{{Doc: id, Title: text, Version: n, Passage: ck}}
 		if ptr {
 			fr.Position, fr.WaitS = &n, &n
 		} else {
@@ -84,6 +87,18 @@ func TestEncodeFastPath(t *testing.T) {
 	e.Message.Text = "where is my order?"
 	if _, ok := appendEnvelope(nil, &e); !ok {
 		t.Error("envelope fell back to encoding/json")
+	}
+	e.Message.Sources = []Citation{{Doc: "returns", Title: "Returns", Version: 2, Passage: "30 days"}}
+	if _, ok := appendEnvelope(nil, &e); !ok {
+		t.Error("bot answer with sources fell back to encoding/json")
+	}
+	ev := Event{V: 1, Type: EventMessage, Tenant: "demo", Message: &e.Message}
+	if _, ok := appendEvent(nil, &ev); !ok {
+		t.Error("event of a bot answer with sources fell back to encoding/json")
+	}
+	rf := Frame{V: 1, Type: FrameMessage, ID: "r-1", Text: "30 days", ReplyTo: "m-1", Sources: e.Message.Sources}
+	if _, ok := appendFrame(nil, &rf); !ok {
+		t.Error("reply frame with sources fell back to encoding/json")
 	}
 	n := 3
 	f := Frame{V: 1, Type: FrameAccepted, ID: "m-1", Position: &n}
