@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -17,7 +16,7 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	if !e.Message.handWritten() { // no buffer made to be thrown away
 		return json.Marshal(e)
 	}
-	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)), e); ok {
+	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)+sourcesSize(e.Message.Sources)), e); ok {
 		return b, nil
 	}
 	v := *e // not e: e would escape, and every caller's envelope with it
@@ -27,7 +26,7 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 // EncodeFrame returns json.Marshal(f), byte for byte, as EncodeEnvelope
 // does for envelopes (FuzzEncodeFrame).
 func EncodeFrame(f *Frame) ([]byte, error) {
-	size := 160 + len(f.Text) + len(f.ID) + len(f.ConversationID) + len(f.ReplyTo) + len(f.Reason) + len(f.Author)
+	size := 160 + len(f.Text) + len(f.ID) + len(f.ConversationID) + len(f.ReplyTo) + len(f.Reason) + len(f.Author) + sourcesSize(f.Sources)
 	if b, ok := appendFrame(make([]byte, 0, size), f); ok {
 		return b, nil
 	}
@@ -44,7 +43,7 @@ func EncodeEvent(ev *Event) ([]byte, error) {
 		if !ev.Message.handWritten() {
 			return json.Marshal(ev)
 		}
-		n += len(ev.Message.Text)
+		n += len(ev.Message.Text) + sourcesSize(ev.Message.Sources)
 	}
 	if b, ok := appendEvent(make([]byte, 0, n), ev); ok {
 		return b, nil
@@ -52,18 +51,49 @@ func EncodeEvent(ev *Event) ([]byte, error) {
 	return json.Marshal(ev)
 }
 
-// plain reports whether encoding/json writes s between quotes unchanged.
-func plain(s string) bool {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
-			return false
-		case c >= 0x80:
-			ascii = false
-		}
+// sourcesSize is about what cs takes encoded, so that the buffer is made
+// once.
+func sourcesSize(cs []Citation) int {
+	n := 0
+	for i := range cs {
+		n += 48 + len(cs[i].Doc) + len(cs[i].Title) + len(cs[i].Passage)
 	}
-	return ascii || utf8.ValidString(s) && !strings.Contains(s, "\u2028") && !strings.Contains(s, "\u2029")
+	return n
+}
+
+// escaped marks the ASCII bytes encoding/json does not write as they are
+// between quotes: control bytes, the quote, the backslash and its HTML
+// escapes.
+var escaped = func() (t [utf8.RuneSelf]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = true
+	}
+	return t
+}()
+
+// plain reports whether encoding/json writes s between quotes unchanged:
+// no byte it escapes, valid UTF-8, no U+2028 or U+2029. One pass (the
+// answers and their passages are long, and mostly not ASCII in Chinese).
+func plain(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if escaped[c] {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // enc appends JSON; ok turns false at the first value it cannot write as

@@ -194,3 +194,38 @@ func setNonZero(t *testing.T, v reflect.Value, name string) {
 		t.Fatalf("%s: no non-zero value for kind %s", name, v.Kind())
 	}
 }
+
+// TestPlain holds plain to encoding/json: a string is plain exactly when
+// json.Marshal writes it between quotes unchanged.
+func TestPlain(t *testing.T) {
+	for _, s := range []string{"", "abc", "退货政策是什么?", "Grüße", "a\"b", `a\b`, "<", ">", "&", "\x00", "\x1f", "\x7f",
+		"a\u2028b", "\u2029", "\xff", "ok\xe9", "\ufffd", "\xe2\x80", "😀 emoji", "tab\there"} {
+		b, _ := json.Marshal(s)
+		want := string(b) == `"`+s+`"`
+		if got := plain(s); got != want {
+			t.Errorf("plain(%q) = %v, encoding/json writes %s", s, got, b)
+		}
+	}
+}
+
+// BenchmarkEncodeAnswer encodes a knowledge bot's answer with its sources,
+// bilingual as the demo pack's: the envelope central publishes and the
+// event of it.
+func BenchmarkEncodeAnswer(b *testing.B) {
+	e := replyEnvelope()
+	e.Message.Text = "退货政策：收到商品后30天内可以免费退货。Returns are free within 30 days of delivery; start one from your orders page."
+	for i := range 3 {
+		e.Message.Sources = append(e.Message.Sources, Citation{Doc: "returns-" + string(rune('a'+i)), Title: "退货与换货 Returns and exchanges",
+			Version: 2, Passage: "收到商品后30天内可以免费退货，商品需保持原包装。Items can be returned within 30 days in their original packaging."})
+	}
+	ev := Event{V: 1, Type: EventMessage, Tenant: "demo", ConversationID: "c-42", Message: &e.Message, At: e.Message.At}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeEnvelope(&e); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := EncodeEvent(&ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
