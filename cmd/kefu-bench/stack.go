@@ -112,6 +112,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	selfProfile := fs.String("self-profile", "", "write the load generator's own CPU profile (from the first send to the end of the drain) here; empty: none")
 	procs := fs.Int("procs", 1, "GOMAXPROCS of the load generator once the server is started (0: unchanged): one P spends less of the shared CPU spinning for work (15-18% less generator CPU per message, schedule lag p99 +2-3 ms)")
 	top := fs.Int("top", 25, "functions to print from the top of the profile")
+	showTimeline := fs.Bool("timeline", false, "also print reply latency per second of send time (where a stall hit)")
 	site := fs.String("site", "demo", "site key")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -395,6 +396,9 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	goal := lost == 0 && refused == 0 && doubledReplies.Load() == 0 && doubledAccepts.Load() == 0 && accepted == sent &&
 		quantile.Sorted(rep, .99) <= 250*time.Millisecond
 	fmt.Fprintf(stdout, "goal (every message accepted and answered once, reply p99 ≤ 250 ms): %s\n", verdictOf(goal))
+	if *showTimeline {
+		printTimeline(stdout, timeline(msgs, start))
+	}
 	if profErr != nil {
 		fmt.Fprintf(stdout, "\nno server profile: %v\n", profErr)
 	} else {
