@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
@@ -129,6 +130,7 @@ func (d *dispatcher) run() {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	sem := make(chan struct{}, d.cfg.Concurrency)
+	var claims failureLog
 	for {
 		select {
 		case <-d.stop:
@@ -141,8 +143,11 @@ func (d *dispatcher) run() {
 			list, err := d.s.st.ClaimWebhookDeliveries(ctx, d.owner, time.Now(), d.cfg.Timeout+5*time.Second, d.cfg.Concurrency)
 			cancel()
 			if err != nil {
-				d.s.log.Warn("webhooks: claim", "err", err)
+				d.s.log.Log(context.Background(), claims.failed(time.Now()), "webhooks: claim", "err", err)
 				break
+			}
+			if claims.recovered() {
+				d.s.log.Info("webhooks: claim works again")
 			}
 			if len(list) == 0 {
 				break
@@ -273,4 +278,34 @@ func (s *Service) webhookEvent(ev chat.Event) {
 	defer cancel()
 	data.Contact = s.contactOf(ctx, ev.Tenant, ev.Visitor)
 	s.notify(ctx, ev.Tenant, name, key, data)
+}
+
+// claimWarnAfter is how long claims must keep failing before it is worth a
+// warning: a store busy for a moment (kefu dev's first start holds the
+// writer for ~25 s while it seeds the demo history) is not.
+const claimWarnAfter = time.Minute
+
+// failureLog chooses the level of a repeated failure's log line: debug
+// while it is new, a warning once it has lasted claimWarnAfter (and every
+// line after), and recovered reports the end of a warned-about failure.
+type failureLog struct {
+	since  time.Time // zero: not failing
+	warned bool
+}
+
+func (f *failureLog) failed(now time.Time) slog.Level {
+	if f.since.IsZero() {
+		f.since = now
+	}
+	if now.Sub(f.since) < claimWarnAfter {
+		return slog.LevelDebug
+	}
+	f.warned = true
+	return slog.LevelWarn
+}
+
+func (f *failureLog) recovered() bool {
+	was := f.warned
+	*f = failureLog{}
+	return was
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -371,5 +372,36 @@ func TestWebhooksCannotReachPrivateAddresses(t *testing.T) {
 	})
 	if n := len(rc.snapshot()); n != 0 {
 		t.Fatalf("the loopback receiver got %d deliveries", n)
+	}
+}
+
+func TestFailureLogLevels(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	var f failureLog
+	steps := []struct {
+		at        time.Duration
+		ok        bool
+		want      slog.Level
+		recovered bool
+	}{
+		{at: 0, want: slog.LevelDebug}, // a busy moment: debug
+		{at: 30 * time.Second, want: slog.LevelDebug},
+		{at: 31 * time.Second, ok: true}, // recovered before a warning: nothing to say
+		{at: 40 * time.Second, want: slog.LevelDebug},
+		{at: 40*time.Second + claimWarnAfter, want: slog.LevelWarn}, // failing for claimWarnAfter since 40 s
+		{at: 50*time.Second + claimWarnAfter, want: slog.LevelWarn},
+		{at: 60*time.Second + claimWarnAfter, ok: true, recovered: true},
+		{at: 70*time.Second + claimWarnAfter, want: slog.LevelDebug}, // a new failure starts quiet again
+	}
+	for i, s := range steps {
+		if s.ok {
+			if got := f.recovered(); got != s.recovered {
+				t.Errorf("step %d: recovered = %v, want %v", i, got, s.recovered)
+			}
+			continue
+		}
+		if got := f.failed(t0.Add(s.at)); got != s.want {
+			t.Errorf("step %d (%s): level %v, want %v", i, s.at, got, s.want)
+		}
 	}
 }
