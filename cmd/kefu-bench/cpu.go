@@ -7,7 +7,8 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/kefu-io/kefu/internal/proccpu"
 )
 
 // errNoCPULine is returned when /proc/stat has no aggregate "cpu" line.
@@ -15,15 +16,7 @@ var errNoCPULine = errors.New("no cpu line in /proc/stat")
 
 // selfCPU is this process's CPU time (user + system) in seconds: what the
 // load generator itself costs the machine it shares with the server.
-func selfCPU() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return tv(ru.Utime) + tv(ru.Stime)
-}
-
-func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+func selfCPU() float64 { return proccpu.Used().Seconds() }
 
 // machineCPU is the CPU time every core of the machine has spent busy
 // (everything but idle and iowait), in seconds, from /proc/stat; 0 when it
