@@ -31,9 +31,28 @@ func TestStackPool(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	release, held, started := make(chan struct{}), make(chan bool, 1), make(chan struct{})
-	go p.run(func() { close(started); <-release; held <- onWorker() })
-	<-started
+	// Hold the worker. Right after a job the worker may not be back at its
+	// receive yet, so the caller runs f itself: try again until a held f is
+	// on the worker.
+	release, held := make(chan struct{}), make(chan bool, 1)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		started := make(chan bool)
+		go p.run(func() {
+			w := onWorker()
+			started <- w
+			if w {
+				<-release
+				held <- onWorker()
+			}
+		})
+		if <-started {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("could not hold the worker")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	ran := make(chan bool, 1)
 	go p.run(func() { ran <- onWorker() })
 	select {
