@@ -32,7 +32,7 @@ func shadow(expr string) string {
 
 func open(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
-	err := chromedp.Do(ctx,
+	err := browsertest.Do(ctx,
 		chromedp.Navigate(url),
 		chromedp.Poll[chromedp.Void](`window.Kefu && Kefu.version === '2' && !!document.getElementById('kefu-widget')`, chromedp.WithPollingTimeout(20*time.Second)),
 	)
@@ -43,7 +43,7 @@ func open(t *testing.T, ctx context.Context, url string) {
 
 func waitCore(t *testing.T, ctx context.Context) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`!!(window.kefuCore && kefuCore.ready)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	if err := browsertest.Do(ctx, chromedp.Poll[chromedp.Void](`!!(window.kefuCore && kefuCore.ready)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -143,7 +143,7 @@ func TestHostileCSS(t *testing.T) {
 	srv, _ := newServer(t)
 	ctx := browser(t)
 	open(t, ctx, srv.URL+"/pages/hostile.html")
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](shadow(`getComputedStyle(w.host).visibility === 'visible'`), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+	if err := browsertest.Do(ctx, chromedp.Poll[chromedp.Void](shadow(`getComputedStyle(w.host).visibility === 'visible'`), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
@@ -265,7 +265,7 @@ func TestStrictCSP(t *testing.T) {
 func TestQueuedCalls(t *testing.T) {
 	srv, _ := newServer(t)
 	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/pages/queued.html")); err != nil {
+	if err := browsertest.Do(ctx, chromedp.Navigate(srv.URL+"/pages/queued.html")); err != nil {
 		t.Fatal(err)
 	}
 	poll.Until(t, 20*time.Second, func() error {

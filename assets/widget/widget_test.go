@@ -335,7 +335,7 @@ type jsMsg struct {
 func TestWidgetInBrowser(t *testing.T) {
 	srv, edge := newServer(t)
 	ctx := browser(t)
-	err := chromedp.Do(ctx,
+	err := browsertest.Do(ctx,
 		chromedp.Navigate(srv.URL+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Kefu && typeof Kefu.send === 'function'`),
 		chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => __msgs.push(m)); Kefu.open()`),
@@ -391,7 +391,7 @@ func TestWidgetInBrowser(t *testing.T) {
 		// The Chinese pack in (a question in a language whose pack is not
 		// does not wait for it: TestOtherLanguageDoesNotWaitForItsPack),
 		// the labels back in English for the next subtest.
-		err := chromedp.Do(ctx,
+		err := browsertest.Do(ctx,
 			chromedp.Evaluate[chromedp.Void](`Kefu.setLanguage('zh-CN')`, chromedp.EvalAwaitPromise),
 			chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer("退货政策是什么?") || {}).text)`, chromedp.WithPollingTimeout(30*time.Second)),
 			chromedp.Evaluate[chromedp.Void](`Kefu.setLanguage('en')`, chromedp.EvalAwaitPromise),
@@ -519,7 +519,7 @@ func TestWidgetInBrowser(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		// A fresh visitor: clear the stored conversation and reload.
-		err := chromedp.Do(ctx,
+		err := browsertest.Do(ctx,
 			chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
 			chromedp.Reload(),
 			chromedp.Poll[chromedp.Void](`window.Kefu && typeof Kefu.send === 'function'`),
@@ -584,7 +584,7 @@ func TestOtherLanguageDoesNotWaitForItsPack(t *testing.T) {
 		return nil
 	})
 	release()
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer(`+jsString(q)+`) || {}).text)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+	if err := browsertest.Do(ctx, chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer(`+jsString(q)+`) || {}).text)`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("zh pack never reached the core: %v", err)
 	}
 	before = len(edge.received(chat.FrameMessage))

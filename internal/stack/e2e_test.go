@@ -41,7 +41,7 @@ func TestEndToEnd(t *testing.T) {
 			frames.add(string(f.Response.PayloadData))
 		}
 	}))
-	must(t, chromedp.Do(shop,
+	must(t, browsertest.Do(shop,
 		chromedp.Navigate(s.URL+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Kefu && window.Kefu.version`, chromedp.WithPollingTimeout(15*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => window.__msgs.push(m)); Kefu.open(); true`),
@@ -58,7 +58,7 @@ func TestEndToEnd(t *testing.T) {
 		if got["source"] != "local" && strings.HasPrefix(q, "退货") {
 			t.Logf("%s: asked before the zh pack was in; asked again", q)
 			waitMessage(t, shop, `m.role === 'bot' && m.source === 'central'`)
-			must(t, chromedp.Do(shop, chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer(`+strconv.Quote(q)+`) || {}).text)`, chromedp.WithPollingTimeout(30*time.Second))))
+			must(t, browsertest.Do(shop, chromedp.Poll[chromedp.Void](`/[\u4e00-\u9fff]/.test((kefuCore.answer(`+strconv.Quote(q)+`) || {}).text)`, chromedp.WithPollingTimeout(30*time.Second))))
 			before = frames.count()
 			got = send(t, shop, q)
 		}

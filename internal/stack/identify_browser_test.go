@@ -59,7 +59,7 @@ func TestIdentifyInBrowser(t *testing.T) {
 	// load opens the demo storefront and records messages and identity events.
 	load := func(ctx context.Context) {
 		t.Helper()
-		must(t, chromedp.Do(ctx,
+		must(t, browsertest.Do(ctx,
 			chromedp.Navigate(s.URL+"/demo/"),
 			chromedp.Poll[chromedp.Void](`window.Kefu && Kefu.version === '2'`, chromedp.WithPollingTimeout(20*time.Second)),
 			chromedp.Evaluate[chromedp.Void](`window.__msgs = []; window.__ids = []; Kefu.on('message', m => __msgs.push(m)); Kefu.on('identity', e => __ids.push(e)); Kefu.open(); true`),
@@ -177,7 +177,7 @@ func TestIdentifyInBrowser(t *testing.T) {
 		}).observe(document, {childList: true, subtree: true});`
 		_, err := chromedp.Call(d, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: early})
 		must(t, err)
-		must(t, chromedp.Do(d, chromedp.Navigate(s.URL+"/demo/")))
+		must(t, browsertest.Do(d, chromedp.Navigate(s.URL+"/demo/")))
 		r, err := chromedp.Run(d, chromedp.Poll[map[string]any](`window.__idr ? {early: window.__early, r: window.__idr} : null`, chromedp.WithPollingTimeout(20*time.Second)))
 		if err != nil {
 			t.Fatal(err)

@@ -44,7 +44,7 @@ func TestKnowledgeIngestToWidget(t *testing.T) {
 	defer s.Close()
 	shop := browsertest.New(t, 120*time.Second)
 	open := func() {
-		must(t, chromedp.Do(shop,
+		must(t, browsertest.Do(shop,
 			chromedp.Navigate(s.URL+"/demo/"),
 			chromedp.Poll[chromedp.Void](`window.Kefu && window.Kefu.version`, chromedp.WithPollingTimeout(15*time.Second)),
 			chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => window.__msgs.push(m)); Kefu.open(); true`),

@@ -41,7 +41,7 @@ func TestPhotoInBrowser(t *testing.T) {
 	must(t, os.WriteFile(file, orig, 0o600))
 
 	shop := browsertest.New(t, 120*time.Second)
-	must(t, chromedp.Do(shop,
+	must(t, browsertest.Do(shop,
 		chromedp.Navigate(s.URL+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Kefu && Kefu.version === '2'`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`window.__msgs = []; window.__acc = []; Kefu.on('message', m => __msgs.push(m)); Kefu.open(); true`),
@@ -52,7 +52,7 @@ func TestPhotoInBrowser(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.JSPath(root+`.querySelector('input[type=file]')`), []string{file}),
 	))
 	// The message shows a thumbnail and is accepted by the edge.
-	must(t, chromedp.Do(shop, chromedp.Poll[chromedp.Void](root+`.querySelector('.row.shopper .bubble.photo canvas') && !`+root+`.querySelector('.row.shopper.failed')`,
+	must(t, browsertest.Do(shop, chromedp.Poll[chromedp.Void](root+`.querySelector('.row.shopper .bubble.photo canvas') && !`+root+`.querySelector('.row.shopper.failed')`,
 		chromedp.WithPollingTimeout(20*time.Second))))
 	visitor, err := chromedp.Run(shop, chromedp.Evaluate[string](`JSON.parse(localStorage.getItem('kefu:demo:visitor'))`))
 	must(t, err)

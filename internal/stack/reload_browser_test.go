@@ -22,12 +22,12 @@ func TestReloadKeepsHistoryInBrowser(t *testing.T) {
 	defer s.Close()
 	shop := browsertest.New(t, 120*time.Second)
 	open := func() error {
-		return chromedp.Do(shop,
+		return browsertest.Do(shop,
 			chromedp.Poll[chromedp.Void](`window.Kefu && Kefu.version === '2'`, chromedp.WithPollingTimeout(20*time.Second)),
 			chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => __msgs.push(m)); Kefu.open(); true`),
 		)
 	}
-	must(t, chromedp.Do(shop, chromedp.Navigate(s.URL+"/demo/")))
+	must(t, browsertest.Do(shop, chromedp.Navigate(s.URL+"/demo/")))
 	must(t, open())
 	// Questions no FAQ entry matches: they go to central whether or not the
 	// core has loaded.
@@ -42,7 +42,7 @@ func TestReloadKeepsHistoryInBrowser(t *testing.T) {
 	before, err := chromedp.Run(shop, chromedp.Evaluate[[]string](rows))
 	must(t, err)
 
-	must(t, chromedp.Do(shop, chromedp.Reload()))
+	must(t, browsertest.Do(shop, chromedp.Reload()))
 	must(t, open())
 	// The history is drawn from the page's storage at once and the edge's
 	// replay adds nothing twice: the same rows, in the same order.

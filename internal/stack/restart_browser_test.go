@@ -30,7 +30,7 @@ func TestRestartMidConversationInBrowser(t *testing.T) {
 	u, err := url.Parse(s.URL)
 	must(t, err)
 	shop := browsertest.New(t, 150*time.Second)
-	must(t, chromedp.Do(shop,
+	must(t, browsertest.Do(shop,
 		chromedp.Navigate(s.URL+"/demo/"),
 		chromedp.Poll[chromedp.Void](`window.Kefu && Kefu.version === '2'`, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Evaluate[chromedp.Void](`window.__msgs = []; Kefu.on('message', m => __msgs.push(m)); Kefu.open(); true`),
@@ -49,9 +49,9 @@ func TestRestartMidConversationInBrowser(t *testing.T) {
 		t.Logf("stopping the first run: %v", err)
 	}
 	// The widget notices and shows it is offline; the question waits.
-	must(t, chromedp.Do(shop, chromedp.Poll[chromedp.Void](`document.getElementById('kefu-widget').shadowRoot.querySelector('.status.offline, .status.connecting')`,
+	must(t, browsertest.Do(shop, chromedp.Poll[chromedp.Void](`document.getElementById('kefu-widget').shadowRoot.querySelector('.status.offline, .status.connecting')`,
 		chromedp.WithPollingTimeout(15*time.Second))))
-	must(t, chromedp.Do(shop, chromedp.Evaluate[chromedp.Void](`window.__p2 = Kefu.send(`+fmt.Sprintf("%q", q2)+`); true`)))
+	must(t, browsertest.Do(shop, chromedp.Evaluate[chromedp.Void](`window.__p2 = Kefu.send(`+fmt.Sprintf("%q", q2)+`); true`)))
 
 	opts.Addr = u.Host
 	s2, err := Start(t.Context(), opts)
@@ -62,7 +62,7 @@ func TestRestartMidConversationInBrowser(t *testing.T) {
 		t.Fatalf("the question asked while down: %v %v", got, err)
 	}
 	// Two central answers now (the one to q1 and the one to q2).
-	must(t, chromedp.Do(shop, chromedp.Poll[chromedp.Void](`__msgs.filter(m => m.role !== 'shopper' && m.source === 'central' && m.role !== 'system').length >= 2`,
+	must(t, browsertest.Do(shop, chromedp.Poll[chromedp.Void](`__msgs.filter(m => m.role !== 'shopper' && m.source === 'central' && m.role !== 'system').length >= 2`,
 		chromedp.WithPollingTimeout(30*time.Second))))
 
 	st, err := store.OpenSQLite(t.Context(), s2.DBPath)
