@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/knowledge/knowledgetest"
 )
 
 // TestOffPolicyReviewerAgreement measures the off_policy check (Contradictions
@@ -32,7 +33,7 @@ func TestOffPolicyReviewerAgreement(t *testing.T) {
 	h := knowledge.NewHub(knowledge.HubOptions{})
 	defer h.Close()
 	ctx := context.Background()
-	if err := h.Load(ctx, "demo", demoDocs(t), nil); err != nil {
+	if err := h.Load(ctx, "demo", knowledgetest.DemoDocs(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	var tp, fp, fn, tn int

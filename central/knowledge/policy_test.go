@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/knowledge/knowledgetest"
 )
 
 // TestExtractClaims reads quantities, units and relations in five languages.
@@ -74,7 +75,7 @@ func TestContradictionsDemoPack(t *testing.T) {
 	h := knowledge.NewHub(knowledge.HubOptions{})
 	defer h.Close()
 	ctx := context.Background()
-	if err := h.Load(ctx, "demo", demoDocs(t), nil); err != nil {
+	if err := h.Load(ctx, "demo", knowledgetest.DemoDocs(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -148,7 +149,7 @@ func TestDemoPackAgreesWithItself(t *testing.T) {
 	h := knowledge.NewHub(knowledge.HubOptions{})
 	defer h.Close()
 	ctx := context.Background()
-	docs := demoDocs(t)
+	docs := knowledgetest.DemoDocs(t)
 	if err := h.Load(ctx, "demo", docs, nil); err != nil {
 		t.Fatal(err)
 	}

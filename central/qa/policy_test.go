@@ -2,53 +2,20 @@ package qa
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kefu-io/kefu/assets/kb"
-	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/knowledge/knowledgetest"
 	"github.com/kefu-io/kefu/chat"
 )
-
-// demoHub loads the demo knowledge pack (assets/kb) as tenant "demo".
-func demoHub(t *testing.T) *knowledge.Hub {
-	t.Helper()
-	var docs []knowledge.Doc
-	fsys := kb.Demo()
-	err := fs.WalkDir(fsys, "docs", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		pr, err := knowledge.Prepare(p, b)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, knowledge.Doc{ID: pr.ID, Title: pr.Title, Version: 1, Derived: pr.Derived})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := knowledge.NewHub(knowledge.HubOptions{})
-	t.Cleanup(func() { _ = h.Close() })
-	if err := h.Load(context.Background(), "demo", docs, nil); err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
 
 // TestOffPolicyKnownAnswers scores hand-made conversations against the
 // demo knowledge pack: a promise the knowledge contradicts scores 0 with
 // both sides quoted and vetoes the pass; replies within policy and
 // numbers that are not policy score 1.
 func TestOffPolicyKnownAnswers(t *testing.T) {
-	h := demoHub(t)
+	h := knowledgetest.DemoHub(t)
 	rub := Rubric{SLA: time.Minute, Policy: KnowledgePolicy(context.Background(), h, "demo", nil)}
 	conv := func(lines ...string) []chat.Message {
 		var out []chat.Message

@@ -2,16 +2,13 @@ package core
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/kefu-io/kefu/assets/kb"
-	"github.com/kefu-io/kefu/central/knowledge"
+	"github.com/kefu-io/kefu/central/knowledge/knowledgetest"
 )
 
 func TestContainsTerm(t *testing.T) {
@@ -74,31 +71,7 @@ var (
 
 func demoDecline(t testing.TB) []string {
 	t.Helper()
-	var docs []knowledge.Doc
-	fsys := kb.Demo()
-	err := fs.WalkDir(fsys, "docs", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		pr, err := knowledge.Prepare(p, b)
-		if err != nil {
-			return err
-		}
-		docs = append(docs, knowledge.Doc{ID: pr.ID, Title: pr.Title, Derived: pr.Derived})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := knowledge.NewHub(knowledge.HubOptions{})
-	defer h.Close()
-	if err := h.Load(context.Background(), "demo", docs, nil); err != nil {
-		t.Fatal(err)
-	}
+	h := knowledgetest.DemoHub(t)
 	kbEntries, decline := h.Pack("demo")
 	if len(decline) == 0 {
 		t.Fatal("no decline terms")
