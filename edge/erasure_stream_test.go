@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -76,26 +74,9 @@ func (s *savedVault) onDiskLen() int {
 func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 	ctx := t.Context()
 	hubDir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	leafListen := freeLoopbackAddr(t)
 	startHub := func() (*natsembed.Server, *nats.Conn, jetstream.JetStream) {
-		hub, err := natsembed.Start(natsembed.Options{StoreDir: hubDir, Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hc, err := hub.Connect("central")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(hc.Close)
-		if _, err := edge.ServeLeafSources(ctx, hc, slog.New(slog.DiscardHandler)); err != nil {
-			t.Fatal(err)
-		}
-		js, _ := jetstream.New(hc)
+		hub, hc, js := startLeafHub(t, hubDir, leafListen)
 		if _, err := js.CreateOrUpdateStream(ctx, jsconfig.Stream(chat.ErasureStream())); err != nil {
 			t.Fatal(err)
 		}
@@ -203,12 +184,7 @@ func TestErasureReachesAnEdgeWhoseLinkWasDown(t *testing.T) {
 // the erasure. Another visitor's envelopes stay and still reach central.
 func TestErasurePurgesALeafEdgesVisitorFromItsStreams(t *testing.T) {
 	ctx := t.Context()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	leafListen := freeLoopbackAddr(t)
 	hub, err := natsembed.Start(natsembed.Options{StoreDir: t.TempDir(), Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
 	if err != nil {
 		t.Fatal(err)

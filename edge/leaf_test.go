@@ -18,6 +18,40 @@ import (
 	"github.com/kefu-io/kefu/internal/poll"
 )
 
+// freeLoopbackAddr returns a loopback host:port that nothing listened on
+// a moment ago, for a listener a test starts (and may start again) itself.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// startLeafHub starts a hub in central's domain storing in dir, with leaf
+// edges' listener on leafListen, and serves the regional streams' sources
+// on a connection closed when the test ends. It may be called again with
+// the same arguments after the hub was shut down (the hub restarting).
+func startLeafHub(t *testing.T, dir, leafListen string) (*natsembed.Server, *nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	hub, err := natsembed.Start(natsembed.Options{StoreDir: dir, Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := hub.Connect("central")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hc.Close)
+	if _, err := edge.ServeLeafSources(t.Context(), hc, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(hc)
+	return hub, hc, js
+}
+
 func inboundCount(t *testing.T, js jetstream.JetStream) func() (uint64, error) {
 	return func() (uint64, error) {
 		st, err := js.Stream(t.Context(), chat.StreamInbound)
@@ -37,27 +71,9 @@ func inboundCount(t *testing.T, js jetstream.JetStream) func() (uint64, error) {
 func TestLeafRegionStreamSourcedByCentral(t *testing.T) {
 	ctx := t.Context()
 	hubDir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	leafListen := "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	leafListen := freeLoopbackAddr(t)
 	startHub := func() (*natsembed.Server, *nats.Conn, jetstream.JetStream) {
-		hub, err := natsembed.Start(natsembed.Options{StoreDir: hubDir, Domain: "central", LeafListen: leafListen, LeafToken: "tok"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hc, err := hub.Connect("central")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(hc.Close)
-		if _, err := edge.ServeLeafSources(ctx, hc, slog.New(slog.DiscardHandler)); err != nil {
-			t.Fatal(err)
-		}
-		js, _ := jetstream.New(hc)
-		return hub, hc, js
+		return startLeafHub(t, hubDir, leafListen)
 	}
 	hub, hc, hjs := startHub()
 	leaf, err := natsembed.Start(natsembed.Options{NoListen: true, StoreDir: t.TempDir(), Domain: "edge-t",
