@@ -36,7 +36,8 @@ commands:
                                                            (several --model: their averaged probabilities)
   eval TASK --model-dir DIR [--route langid|gold] [--langid FILE] --data DIR
                                                            per-language models DIR/<lang>.kmod, each row scored by
-                                                           the model of the language langid-web predicts (or its own)
+                                                           the model of the language langid-web predicts (or its own);
+                                                           DIR/<lang>.<n>.kmod: averaged with <lang>.kmod (an ensemble)
   eval TASK ... --choose-threshold MIN                     choose the oos threshold on --split: of 0.05…0.95 those with
                                                            oos recall ≥ MIN, the best accuracy, on a tie the highest
   compact TASK [--model FILE] --out FILE [--bits 4] [--keep-rows N]
@@ -564,7 +565,7 @@ func cmdEval(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	threshold := fs.Float64("threshold", -1, "override the model's out-of-scope threshold (0: never fall back)")
 	sentimentPath := fs.String("sentiment", "", "anger: sentiment model (default: shipped)")
-	modelDir := fs.String("model-dir", "", "per-language models DIR/<lang>.kmod (zh-TW.kmod, else zh.kmod for zh-TW): each row is scored by its language's model; --model, if given, scores rows of a language without one")
+	modelDir := fs.String("model-dir", "", "per-language models DIR/<lang>.kmod (zh-TW.kmod, else zh.kmod for zh-TW): each row is scored by its language's model (with DIR/<lang>.<n>.kmod: their averaged probabilities); --model, if given, scores rows of a language without one")
 	route := fs.String("route", routeLangID, "with --model-dir: choose the model by the language the --langid model predicts (langid: as the browser does) or by the row's locale (gold)")
 	langidPath := fs.String("langid", "", "with --model-dir --route langid: the language model (default: the shipped langid-web.kmod)")
 	chooseOOS := fs.Float64("choose-threshold", -1, "choose the out-of-scope threshold on this split and report at it: of 0.05, 0.06 … 0.95 those whose oos recall is at least this (e.g. 0.8824), then the best accuracy, on a tie the highest")

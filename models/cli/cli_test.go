@@ -424,6 +424,19 @@ func TestEvalModelDir(t *testing.T) {
 			}
 		})
 	}
+	// en.2.kmod joins en.kmod in one language's ensemble: one model name,
+	// both files' bytes, the same answers (the same model twice).
+	pair := t.TempDir()
+	for _, name := range []string{"en.kmod", "en.2.kmod"} {
+		if err := os.WriteFile(filepath.Join(pair, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gold := report("--model-dir", models, "--route", "gold")
+	r := report("--model-dir", pair, "--route", "gold")
+	if r.Routing == nil || !reflect.DeepEqual(r.Routing.Models, []string{"en"}) || r.ModelBytes != 2*gold.ModelBytes || r.Accuracy != gold.Accuracy {
+		t.Errorf("en.kmod + en.2.kmod: routing %+v, %d bytes, accuracy %v; want models [en], %d bytes, accuracy %v", r.Routing, r.ModelBytes, r.Accuracy, 2*gold.ModelBytes, gold.Accuracy)
+	}
 	if code, _, stderr := run(t, "", "eval", "intent", "--data", data, "--model-dir", t.TempDir()); code != 1 || !strings.Contains(stderr, errNoModels.Error()) {
 		t.Errorf("empty --model-dir: exit %d %s", code, stderr)
 	}

@@ -25,15 +25,17 @@ var errNoModels = errors.New("no per-language models")
 
 // router scores each text with the model of its language: DIR/<lang>.kmod,
 // as the widget fetches the intent model of the shopper's language only.
+// DIR/<lang>.<n>.kmod files (ar.2.kmod…) join <lang>.kmod in an ensemble
+// for that language: the mean of their probabilities (ensemble).
 type router struct {
-	models   map[string]*textmodel.Model // by file stem: ar, de, zh, zh-TW…
-	names    []string                    // the stems, sorted
-	langid   *textmodel.Model            // routeLangID: the language model
-	by       string                      // routeLangID or routeGold
+	models   map[string]func(string) textmodel.Prediction // by language stem: ar, de, zh, zh-TW…
+	names    []string                                     // the stems, sorted
+	langid   *textmodel.Model                             // routeLangID: the language model
+	by       string                                       // routeLangID or routeGold
 	fallback func(string) textmodel.Prediction
 	oos      string
 	routing  eval.Routing
-	bytes    int // the largest model file
+	bytes    int // the most bytes of one language's model files
 }
 
 // newRouter loads every *.kmod of dir for task t. threshold ≥ 0 overrides
@@ -50,16 +52,38 @@ func newRouter(t *taskSpec, dir, by, langidPath string, threshold float64, fallb
 	if len(files) == 0 {
 		return nil, fmt.Errorf("--model-dir %s: %w", dir, errNoModels)
 	}
-	r := &router{models: map[string]*textmodel.Model{}, by: by, fallback: fallback, oos: t.oos}
+	r := &router{models: map[string]func(string) textmodel.Prediction{}, by: by, fallback: fallback, oos: t.oos}
+	// <lang>.kmod sorts before <lang>.<n>.kmod: the ensemble's first model
+	// is the language's own file.
+	slices.SortFunc(files, func(a, b string) int {
+		return strings.Compare(strings.TrimSuffix(a, ".kmod"), strings.TrimSuffix(b, ".kmod"))
+	})
+	byLang := map[string][]*textmodel.Model{}
 	for _, f := range files {
 		m, _, err := t.loadWithThreshold(f, threshold)
 		if err != nil {
 			return nil, err
 		}
 		stem := strings.TrimSuffix(filepath.Base(f), ".kmod")
-		r.models[stem] = m
-		r.names = append(r.names, stem)
-		r.bytes = max(r.bytes, m.Size())
+		if i := strings.IndexByte(stem, '.'); i >= 0 {
+			stem = stem[:i]
+		}
+		if _, ok := byLang[stem]; !ok {
+			r.names = append(r.names, stem)
+		}
+		byLang[stem] = append(byLang[stem], m)
+	}
+	for stem, ms := range byLang {
+		size := 0
+		for _, m := range ms {
+			size += m.Size()
+		}
+		r.bytes = max(r.bytes, size)
+		if len(ms) == 1 {
+			r.models[stem] = ms[0].Predict
+		} else {
+			r.models[stem] = ensemble(ms)
+		}
 	}
 	slices.Sort(r.names)
 	r.routing = eval.Routing{By: "gold locale", Models: r.names}
@@ -84,7 +108,7 @@ func newRouter(t *taskSpec, dir, by, langidPath string, threshold float64, fallb
 
 // model returns the stem and model for a language: an exact stem (zh-TW),
 // else the primary subtag (zh-TW → zh), else "" and nil.
-func (r *router) model(lang string) (string, *textmodel.Model) {
+func (r *router) model(lang string) (string, func(string) textmodel.Prediction) {
 	if m, ok := r.models[lang]; ok {
 		return lang, m
 	}
@@ -122,7 +146,7 @@ func (r *router) predictFull(ex dataset.Example) textmodel.Prediction {
 		}
 		return textmodel.Prediction{Label: r.oos, Score: 1}
 	}
-	return m.Predict(ex.Text)
+	return m(ex.Text)
 }
 
 // run scores exs and names the models in the report.
