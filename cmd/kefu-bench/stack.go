@@ -111,6 +111,8 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	profile := fs.String("profile", "", "write the server's CPU profile here (default: a file in the temporary folder)")
 	selfProfile := fs.String("self-profile", "", "write the load generator's own CPU profile (from the first send to the end of the drain) here; empty: none")
 	procs := fs.Int("procs", 1, "GOMAXPROCS of the load generator once the server is started (0: unchanged): one P spends less of the shared CPU spinning for work (15-18% less generator CPU per message, schedule lag p99 +2-3 ms)")
+	profileSpan := fs.Duration("profile-span", 0, "profile only the first D of the sending, rounded up to whole seconds (0: all of it); e.g. 5s for the shoppers' first messages")
+	profileSkip := fs.Duration("profile-skip", 0, "start the profile this long after the first send (with --profile-span: a window of the sending, e.g. 10s for the steady state)")
 	top := fs.Int("top", 25, "functions to print from the top of the profile")
 	showTimeline := fs.Bool("timeline", false, "also print reply latency per second of send time (where a stall hit)")
 	site := fs.String("site", "demo", "site key")
@@ -238,8 +240,18 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// The server's CPU profile over the sending time.
 	profDone := make(chan error, 1)
 	if *pprofAddr != "" {
-		secs := int((*duration + time.Second - 1) / time.Second)
-		go func() { profDone <- fetchProfile(ctx, *pprofAddr, secs, *profile) }()
+		span := *duration
+		if *profileSpan > 0 && *profileSpan < span {
+			span = *profileSpan
+		}
+		secs := int((span + time.Second - 1) / time.Second)
+		go func() {
+			select {
+			case <-time.After(*profileSkip):
+			case <-ctx.Done():
+			}
+			profDone <- fetchProfile(ctx, *pprofAddr, secs, *profile)
+		}()
 	} else {
 		profDone <- errors.New("no --pprof address")
 	}
