@@ -9,8 +9,9 @@ import (
 
 // DecodeEnvelope decodes data into e exactly as json.Unmarshal(data, e)
 // does (the same Envelope, an error in the same cases) for a zero e. The
-// common shape — known field names spelled as tagged, strings without
-// escapes, no nulls or repeated keys — is read by a hand-written parser
+// common shape — known field names spelled as tagged, string values with
+// at most the common escapes (UnescapeString), no nulls or repeated keys —
+// is read by a hand-written parser
 // that makes one string allocation for all the texts; anything else goes
 // to encoding/json. FuzzDecodeEnvelope holds the two to each other.
 func DecodeEnvelope(data []byte, e *Envelope) error {
@@ -138,13 +139,25 @@ func (d *decoder) raw() (string, bool) {
 	return "", false
 }
 
-// str reads a string as raw does and returns its contents.
+// str reads a string value and returns its contents: as raw does, or,
+// when it has escapes, unescaped by UnescapeString (jsonstr.go; a new
+// string, and false for what that leaves to encoding/json).
 func (d *decoder) str() (string, bool) {
+	start := d.i
 	r, ok := d.raw()
-	if !ok {
+	if ok {
+		return r[1 : len(r)-1], true
+	}
+	d.i = start
+	d.ws()
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
 		return "", false
 	}
-	return r[1 : len(r)-1], true
+	from := d.i
+	if !d.skipStr() { // eventhead.go: to the closing quote, escapes included
+		return "", false
+	}
+	return UnescapeString(d.s[from+1 : d.i-1])
 }
 
 // setStr reads a string into *p.

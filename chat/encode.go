@@ -74,28 +74,6 @@ var escaped = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// plain reports whether encoding/json writes s between quotes unchanged:
-// no byte it escapes, valid UTF-8, no U+2028 or U+2029. One pass (the
-// answers and their passages are long, and mostly not ASCII in Chinese).
-func plain(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if escaped[c] {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
-			return false
-		}
-		i += size
-	}
-	return true
-}
-
 // enc appends JSON; ok turns false at the first value it cannot write as
 // encoding/json would.
 type enc struct {
@@ -120,12 +98,7 @@ func (w *enc) str(k, v string) {
 }
 
 func (w *enc) quote(v string) {
-	if !plain(v) {
-		w.ok = false
-	}
-	w.b = append(w.b, '"')
-	w.b = append(w.b, v...)
-	w.b = append(w.b, '"')
+	w.b = appendQuoted(w.b, v) // jsonstr.go: escaped as encoding/json escapes
 }
 
 // opt writes a string field tagged omitempty.

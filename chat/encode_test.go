@@ -195,15 +195,43 @@ func setNonZero(t *testing.T, v reflect.Value, name string) {
 	}
 }
 
-// TestPlain holds plain to encoding/json: a string is plain exactly when
-// json.Marshal writes it between quotes unchanged.
-func TestPlain(t *testing.T) {
+// TestQuote holds the hand-written string encoder to encoding/json, byte
+// for byte, escapes included (a reply's line break no longer falls back).
+func TestQuote(t *testing.T) {
 	for _, s := range []string{"", "abc", "退货政策是什么?", "Grüße", "a\"b", `a\b`, "<", ">", "&", "\x00", "\x1f", "\x7f",
-		"a\u2028b", "\u2029", "\xff", "ok\xe9", "\ufffd", "\xe2\x80", "😀 emoji", "tab\there"} {
-		b, _ := json.Marshal(s)
-		want := string(b) == `"`+s+`"`
-		if got := plain(s); got != want {
-			t.Errorf("plain(%q) = %v, encoding/json writes %s", s, got, b)
+		"a\u2028b", "\u2029", "\xff", "ok\xe9", "\ufffd", "\xe2\x80", "😀 emoji", "tab\there", "answer\n\n🎁 Winter sale",
+		"\b\f\r/", "\xed\xa0\x80", "<script>&amp;</script>"} {
+		want, _ := json.Marshal(s)
+		if got := appendQuoted(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendQuoted(%q) = %s, encoding/json writes %s", s, got, want)
+		}
+	}
+}
+
+// TestUnescapeString holds UnescapeString to encoding/json on what it
+// accepts, and checks that it refuses what it leaves to encoding/json.
+func TestUnescapeString(t *testing.T) {
+	tests := []struct {
+		in string // between the quotes
+		ok bool
+	}{
+		{`plain`, true}, {`a\nb`, true}, {`\"\\\/\b\f\n\r\t`, true}, {`\u00e9\u003c\u2028`, true}, {`\u00E9`, true},
+		{"Grüße\\n\\n🎁", true}, {`end\\`, true}, {``, true},
+		{`\ud83d\ude00`, false}, {`\x`, false}, {`\u12`, false}, {`\u12g4`, false}, {`trail\`, false},
+		{"ctl\x01", false}, {"bad\xff", false}, {"bad\xff\\n", false},
+	}
+	for _, tt := range tests {
+		got, ok := UnescapeString(tt.in)
+		if ok != tt.ok {
+			t.Errorf("UnescapeString(%q): ok %v, want %v", tt.in, ok, tt.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		var want string
+		if err := json.Unmarshal([]byte(`"`+tt.in+`"`), &want); err != nil || got != want {
+			t.Errorf("UnescapeString(%q) = %q, encoding/json %q (%v)", tt.in, got, want, err)
 		}
 	}
 }

@@ -71,7 +71,8 @@ func TestDecodeEventHead(t *testing.T) {
 		{` { "type" : "a" , "x" : [ 1, -2.5e3, true, false, null, {"y": [ ]}, "\u00e9" ] } `, true},
 		{`{"Type":"a"}`, false},            // another case: encoding/json takes it
 		{`{"type":"a","type":"b"}`, false}, // the last wins in encoding/json
-		{`{"type":"\u0061"}`, false},       // an escape in a head field
+		{`{"type":"\u0061"}`, true},        // an escape in a head field (UnescapeString)
+		{`{"type":"\ud83d\ude00"}`, false}, // a surrogate pair: encoding/json's
 		{`{"message":{"ID":"m"}}`, false},
 		{`{"message":"m"}`, false},
 		{`{"type":"a",}`, false},

@@ -1,8 +1,11 @@
 package pluginhost
 
+import "github.com/kefu-io/kefu/chat"
+
 // decodeWire parses a result in the form the Go PDK writes (plugins/pdk
 // Result.Encode): one object, no white space, the known keys each at most
-// once, string values without escapes, labels an object of such strings.
+// once, string values with at most the common escapes (chat.UnescapeString),
+// labels an object of such strings.
 // ok is false for anything else, which DecodeResult then leaves to
 // encoding/json; what decodeWire accepts it decodes as encoding/json does
 // (FuzzDecodeResult compares the two). Decoding results with
@@ -97,10 +100,30 @@ func (p *wireParser) raw() ([]byte, bool) {
 	return nil, false
 }
 
-// str is raw as a string.
+// str reads a string: raw as a string, or, when it has escapes (a reply
+// with a line break: geo-campaign's promotion follows "\n\n"), the value
+// chat.UnescapeString gives; false for what that leaves to encoding/json.
 func (p *wireParser) str() (string, bool) {
+	start := p.i
 	r, ok := p.raw()
-	return string(r), ok
+	if ok {
+		return string(r), true
+	}
+	p.i = start
+	if !p.skip('"') {
+		return "", false
+	}
+	from := p.i
+	for ; p.i < len(p.b); p.i++ {
+		switch p.b[p.i] {
+		case '\\':
+			p.i++ // the escaped byte; UnescapeString checks the escape
+		case '"':
+			p.i++
+			return chat.UnescapeString(string(p.b[from : p.i-1]))
+		}
+	}
+	return "", false
 }
 
 func (p *wireParser) strPtr() (*string, bool) {

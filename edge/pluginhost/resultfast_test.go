@@ -38,8 +38,19 @@ func TestDecodeWire(t *testing.T) {
 			t.Errorf("%s: fast %+v, encoding/json %+v (%v)", b, w, j, err)
 		}
 	}
+	for _, in := range []string{ // escapes, as the PDK writes a line break or a quote
+		`{"verdict":"modify","text":"say \"hi\"\n\n🎁 \u00e9\/\\"}`,
+		`{"verdict":"modify","text":"x","labels":{"k\n":"v\t"}}`,
+	} {
+		w, ok := decodeWire([]byte(in))
+		var j wireResult
+		if err := json.Unmarshal([]byte(in), &j); !ok || err != nil || !reflect.DeepEqual(w, j) {
+			t.Errorf("%s: fast path %v %+v, encoding/json %+v (%v)", in, ok, w, j, err)
+		}
+	}
 	for _, in := range []string{
-		`{"verdict":"modify","text":"say \"hi\""}`,     // escape
+		`{"verdict":"modify","text":"\ud83c\udf81"}`, // a surrogate pair: left to encoding/json
+		`{"verdict":"modify","text":"a\x"}`,           // not an escape
 		`{"verdict": "pass"}`,                          // white space
 		`{"verdict":"pass"} `,                          // trailing white space
 		`{"Verdict":"drop","reason":"x"}`,              // encoding/json matches keys without case
