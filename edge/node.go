@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	n.inInline = cfg.Intent == nil && !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookInbound)
 	n.outInline = !hasPipeline(cfg.Plugins, cfg.Region, pluginhost.HookOutbound)
 	n.outLanes = newLanes(cfg.OutboundLanes, 256)
-	n.msgPool = newStackPool(n.ctx, msgWorkers*runtime.GOMAXPROCS(0))
+	n.msgPool = newStackPool(n.ctx, msgWorkers*runtime.GOMAXPROCS(0), msgWorkersMost*runtime.GOMAXPROCS(0))
 	n.inPool = newInPool(cfg.InboundWorkers, cfg.InboundQueue, func(ctx context.Context, env chat.Envelope) (pluginhost.Outcome, error) {
 		return n.runPlugins(ctx, pluginhost.HookInbound, env)
 	})

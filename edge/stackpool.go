@@ -1,6 +1,9 @@
 package edge
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // Shoppers' messages handled on long-lived goroutines (issue 14).
 //
@@ -20,9 +23,19 @@ import "context"
 // for up to writeWait, holds a worker at most). A panic goes back to the
 // connection's goroutine, whose handler recovers it.
 
-// msgWorkers is the message workers per GOMAXPROCS: each mostly waits (for
-// the plugins' workers, the PubAck, a socket).
+// msgWorkers is the message workers per GOMAXPROCS started with the
+// node: each mostly waits (for the plugins' workers, the PubAck, a socket).
 const msgWorkers = 32
+
+// msgWorkersMost is the most message workers per GOMAXPROCS: when none is
+// idle the pool starts another, up to this, rather than let the
+// connection's goroutine handle the message. Each shopper's first message
+// used to find every worker busy (the start of `kefu bench stack`, 10,000
+// shoppers at 2,000 msg/s), so 10,000 connection goroutines grew their
+// stacks for it (copystack 1.5-3.6% of the server's samples in the first
+// 5 s, and the grown stacks raise the GC's heap goal: the heap grew into
+// fresh memory, runtime.(*mcentral).grow 7-9%).
+const msgWorkersMost = 256
 
 type stackJob struct {
 	f     func()
@@ -32,24 +45,36 @@ type stackJob struct {
 
 // stackPool runs functions on its workers until ctx ends.
 type stackPool struct {
-	jobs chan *stackJob // unbuffered: a send succeeds only to an idle worker
+	ctx   context.Context
+	jobs  chan *stackJob // unbuffered: a send succeeds only to an idle worker
+	spare atomic.Int64   // workers that may still be started
 }
 
-func newStackPool(ctx context.Context, workers int) *stackPool {
-	p := &stackPool{jobs: make(chan *stackJob)}
-	for range max(workers, 1) {
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case j := <-p.jobs:
-					j.run()
-				}
-			}
-		}()
+// newStackPool starts workers workers; up to most in all are started as
+// they are needed (most <= workers: a fixed pool).
+func newStackPool(ctx context.Context, workers, most int) *stackPool {
+	workers = max(workers, 1)
+	p := &stackPool{ctx: ctx, jobs: make(chan *stackJob)}
+	p.spare.Store(int64(max(most-workers, 0)))
+	for range workers {
+		go p.work(nil)
 	}
 	return p
+}
+
+// work runs j (when not nil), then the jobs it receives until ctx ends.
+func (p *stackPool) work(j *stackJob) {
+	if j != nil {
+		j.run()
+	}
+	for {
+		select {
+		case <-p.ctx.Done():
+			return
+		case j := <-p.jobs:
+			j.run()
+		}
+	}
 }
 
 func (j *stackJob) run() {
@@ -58,21 +83,28 @@ func (j *stackJob) run() {
 	j.f()
 }
 
-// run runs f on an idle worker, or on the caller's goroutine when none is
-// idle (or the pool has ended, or p is nil), and returns when f has; f's
-// panic is raised again on the caller's goroutine.
+// run runs f on an idle worker, or on a worker it starts when none is idle
+// and the pool may grow, or else on the caller's goroutine (also when the
+// pool has ended, or p is nil), and returns when f has; f's panic is
+// raised again on the caller's goroutine.
 func (p *stackPool) run(f func()) {
-	if p != nil {
+	if p != nil && p.ctx.Err() == nil {
 		j := &stackJob{f: f, done: make(chan struct{})}
 		select {
 		case p.jobs <- j:
-			<-j.done
-			if j.panic != nil {
-				panic(j.panic)
-			}
-			return
 		default:
+			if p.spare.Add(-1) < 0 {
+				p.spare.Add(1)
+				f()
+				return
+			}
+			go p.work(j)
 		}
+		<-j.done
+		if j.panic != nil {
+			panic(j.panic)
+		}
+		return
 	}
 	f()
 }

@@ -19,7 +19,7 @@ func TestStackPool(t *testing.T) {
 		buf := make([]byte, 8<<10)
 		return !strings.Contains(string(buf[:runtime.Stack(buf, false)]), "(*stackPool).run")
 	}
-	p := newStackPool(ctx, 1)
+	p := newStackPool(ctx, 1, 1)
 	for deadline := time.Now().Add(5 * time.Second); ; { // until the worker waits for jobs
 		var w bool
 		p.run(func() { w = onWorker() })
@@ -91,5 +91,53 @@ func TestStackPool(t *testing.T) {
 		if w {
 			t.Fatalf("pool %v: ran on a worker after it ended", pool)
 		}
+	}
+}
+
+// TestStackPoolGrows: with every worker busy the pool starts another, up
+// to its most, before the caller handles a function itself.
+func TestStackPoolGrows(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	onWorker := func() bool {
+		buf := make([]byte, 8<<10)
+		// a started worker's trace ends "created by …(*stackPool).run"
+		return strings.Contains(string(buf[:runtime.Stack(buf, false)]), "(*stackPool).work(")
+	}
+	const most = 3
+	p := newStackPool(ctx, 1, most)
+	release := make(chan struct{})
+	defer close(release)
+	for i := range most { // hold a worker each (started or the first)
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			started := make(chan bool)
+			go p.run(func() {
+				w := onWorker()
+				started <- w
+				if w {
+					<-release
+				}
+			})
+			if <-started {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("function %d not on a worker", i+1)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if n := p.spare.Load(); n != 0 {
+		t.Fatalf("%d workers may still be started with %d busy, want 0", n, most)
+	}
+	ran := make(chan bool, 1)
+	go p.run(func() { ran <- onWorker() })
+	select {
+	case w := <-ran:
+		if w {
+			t.Fatal("ran on a worker beyond the pool's most")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run waited for a busy worker")
 	}
 }

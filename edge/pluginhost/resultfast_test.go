@@ -49,8 +49,8 @@ func TestDecodeWire(t *testing.T) {
 		}
 	}
 	for _, in := range []string{
-		`{"verdict":"modify","text":"\ud83c\udf81"}`, // a surrogate pair: left to encoding/json
-		`{"verdict":"modify","text":"a\x"}`,           // not an escape
+		`{"verdict":"modify","text":"\ud83c\udf81"}`,   // a surrogate pair: left to encoding/json
+		`{"verdict":"modify","text":"a\x"}`,            // not an escape
 		`{"verdict": "pass"}`,                          // white space
 		`{"verdict":"pass"} `,                          // trailing white space
 		`{"Verdict":"drop","reason":"x"}`,              // encoding/json matches keys without case
