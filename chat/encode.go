@@ -120,14 +120,35 @@ func (w *enc) optInt(k string, v int64) {
 }
 
 // time writes a time field as encoding/json does (RFC 3339 with
-// nanoseconds); a time it refuses falls back.
+// nanoseconds); a time it refuses falls back. It appends in place:
+// time.Time.MarshalJSON would allocate its result for every message.
 func (w *enc) time(k string, t time.Time) {
 	w.key(k)
-	at, err := t.MarshalJSON()
-	if err != nil {
+	w.b = append(w.b, '"')
+	start := len(w.b)
+	w.b = t.AppendFormat(w.b, time.RFC3339Nano)
+	if !strictRFC3339(w.b[start:]) {
 		w.ok = false
 	}
-	w.b = append(w.b, at...)
+	w.b = append(w.b, '"')
+}
+
+// strictRFC3339 reports whether b, a time formatted as time.RFC3339Nano,
+// is one time.Time.MarshalJSON accepts: a year of exactly four digits and
+// a zone offset under 24 hours (the checks of its appendStrictRFC3339).
+func strictRFC3339(b []byte) bool {
+	if len(b) < len("9999-") || b[len("9999")] != '-' {
+		return false
+	}
+	if b[len(b)-1] == 'Z' {
+		return true
+	}
+	if len(b) < len("9999-01-01T00:00:00+07:00") {
+		return false
+	}
+	c := b[len(b)-len("Z07:00")]
+	h := b[len(b)-len("07:00"):]
+	return !('0' <= c && c <= '9') && 10*(h[0]-'0')+(h[1]-'0') < 24
 }
 
 // optFloat writes a float64 field tagged omitempty in encoding/json's

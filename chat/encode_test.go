@@ -257,3 +257,31 @@ func BenchmarkEncodeAnswer(b *testing.B) {
 		}
 	}
 }
+
+// TestEncodeTime holds the in-place time field to time.Time.MarshalJSON,
+// also for the times encoding/json refuses (year or zone out of range).
+func TestEncodeTime(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 5, 16, 59, 1, 123456789, time.UTC),
+		time.Date(2026, 12, 5, 16, 59, 1, 0, time.FixedZone("x", -90*60)),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("y", 23*3600+59*60)),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("z", 24*3600)),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("w", -100*3600)),
+	} {
+		want, werr := at.MarshalJSON()
+		w := enc{ok: true}
+		w.time("at", at)
+		if werr != nil {
+			if w.ok {
+				t.Errorf("%v: MarshalJSON refuses it (%v), the encoder took %s", at, werr, w.b)
+			}
+			continue
+		}
+		if got := w.b[len(`"at":`):]; !w.ok || !bytes.Equal(got, want) {
+			t.Errorf("%v: got %s (ok %v), want %s", at, got, w.ok, want)
+		}
+	}
+}
