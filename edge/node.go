@@ -405,7 +405,8 @@ func (n *Node) deliverOutbound(env chat.Envelope, traceparent string, received t
 		sp.SetAttr("kefu.result", "channel")
 		return
 	}
-	sessions := n.hub.lookup(env.Tenant, env.Message.ConversationID)
+	var buf [4]*session
+	sessions := n.hub.lookup(buf[:0], env.Tenant, env.Message.ConversationID)
 	if len(sessions) == 0 {
 		sp.SetAttr("kefu.result", "no_socket")
 		n.m.delivered.WithLabelValues("no_socket").Inc()
@@ -496,7 +497,8 @@ func (n *Node) onEvent(m *nats.Msg) {
 	if ev.ConversationID == "" || !shopperEvents[ev.Type] {
 		return
 	}
-	sessions := n.hub.lookup(ev.Tenant, ev.ConversationID)
+	var buf [4]*session
+	sessions := n.hub.lookup(buf[:0], ev.Tenant, ev.ConversationID)
 	if len(sessions) == 0 {
 		return
 	}
@@ -552,11 +554,12 @@ func (n *Node) skipEvent(data []byte) bool {
 	case h.Type == chat.EventErasure:
 		return false // the edge acts on it with or without sockets
 	case h.Type != chat.EventMessage:
-		return h.ConversationID == "" || !shopperEvents[h.Type] || len(n.hub.lookup(h.Tenant, h.ConversationID)) == 0
+		return h.ConversationID == "" || !shopperEvents[h.Type] || !n.hub.watched(h.Tenant, h.ConversationID)
 	case !h.Message || h.Role != chat.RoleShopper || h.ConversationID == "":
 		return true
 	}
-	for _, s := range n.hub.lookup(h.Tenant, h.ConversationID) {
+	var buf [4]*session
+	for _, s := range n.hub.lookup(buf[:0], h.Tenant, h.ConversationID) {
 		if !s.has(h.MessageID) {
 			return false
 		}
@@ -575,7 +578,8 @@ func (n *Node) echoShopper(ev chat.Event) {
 		return
 	}
 	var b []byte
-	for _, s := range n.hub.lookup(ev.Tenant, ev.ConversationID) {
+	var buf [4]*session
+	for _, s := range n.hub.lookup(buf[:0], ev.Tenant, ev.ConversationID) {
 		if s.has(m.ID) {
 			continue
 		}
@@ -696,18 +700,23 @@ func (h *hub) remove(tenant, conv string, s *session) {
 	h.mu.Unlock()
 }
 
-func (h *hub) lookup(tenant, conv string) []*session {
+// lookup appends the open connections to a conversation to dst and
+// returns it: a caller passes a small array on its stack (a conversation
+// mostly has one connection), so a reply's delivery allocates no slice.
+func (h *hub) lookup(dst []*session, tenant, conv string) []*session {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	set := h.convs[hubKey(tenant, conv)]
-	if len(set) == 0 {
-		return nil
+	for s := range h.convs[hubKey(tenant, conv)] {
+		dst = append(dst, s)
 	}
-	out := make([]*session, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	return out
+	return dst
+}
+
+// watched reports whether a conversation has an open connection.
+func (h *hub) watched(tenant, conv string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.convs[hubKey(tenant, conv)]) > 0
 }
 
 // visitorSessions returns the open connections of a visitor of tenant.
