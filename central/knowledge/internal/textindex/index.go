@@ -23,8 +23,10 @@
 package textindex
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -257,11 +259,46 @@ func (x *Index) resolve(q Query, weight *float64) *node {
 	return n
 }
 
-// eval returns the documents n matches with their scores, in document order.
-func (n *node) eval(qnorm float64) []scored {
+// scratch keeps a search's []scored lists for reuse: each term's list and
+// each Or's merge would otherwise be a fresh slice, several per shopper
+// message the knowledge bot answers.
+type scratch struct{ free [][]scored }
+
+// Bounds on what a pooled scratch keeps: a few lists of a small pack's size.
+const (
+	scratchLists = 16
+	scratchCap   = 1 << 14
+)
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// get returns an empty list with room for n.
+func (s *scratch) get(n int) []scored {
+	for i, b := range s.free {
+		if cap(b) >= n {
+			last := len(s.free) - 1
+			s.free[i], s.free[last] = s.free[last], nil
+			s.free = s.free[:last]
+			return b[:0]
+		}
+	}
+	return make([]scored, 0, n)
+}
+
+// put gives a list back; the caller no longer uses it.
+func (s *scratch) put(b []scored) {
+	if cap(b) == 0 || cap(b) > scratchCap || len(s.free) >= scratchLists {
+		return
+	}
+	s.free = append(s.free, b[:0])
+}
+
+// eval returns the documents n matches with their scores, in document
+// order, in a list from s.
+func (n *node) eval(qnorm float64, s *scratch) []scored {
 	switch n.op {
 	case opTerm:
-		out := make([]scored, len(n.postings))
+		out := s.get(len(n.postings))[:len(n.postings)]
 		w := n.idf * n.idf * qnorm
 		for i, p := range n.postings {
 			out[i] = scored{doc: p.doc, score: math.Sqrt(float64(p.tf)) * float64(p.norm) * w}
@@ -273,7 +310,7 @@ func (n *node) eval(qnorm float64) []scored {
 		}
 		var acc []scored
 		for _, c := range n.children {
-			acc = mergeOr(acc, c.eval(qnorm))
+			acc = mergeOr(acc, c.eval(qnorm, s), s)
 		}
 		total := float64(len(n.children))
 		for i := range acc {
@@ -285,12 +322,13 @@ func (n *node) eval(qnorm float64) []scored {
 		if len(n.children) == 0 {
 			return nil
 		}
-		out := n.children[0].eval(qnorm)
+		out := n.children[0].eval(qnorm, s)
 		for _, c := range n.children[1:] {
 			if len(out) == 0 {
+				s.put(out)
 				return nil
 			}
-			other := c.eval(qnorm)
+			other := c.eval(qnorm, s)
 			merged := out[:0]
 			for i, j := 0, 0; i < len(out) && j < len(other); {
 				switch {
@@ -304,6 +342,7 @@ func (n *node) eval(qnorm float64) []scored {
 					j++
 				}
 			}
+			s.put(other)
 			out = merged
 		}
 		return out
@@ -311,15 +350,16 @@ func (n *node) eval(qnorm float64) []scored {
 }
 
 // mergeOr merges b into a (both in document order), summing the scores
-// and counting the matches of a document in both.
-func mergeOr(a, b []scored) []scored {
+// and counting the matches of a document in both. a and b go back to s.
+func mergeOr(a, b []scored, s *scratch) []scored {
 	if len(a) == 0 {
+		s.put(a)
 		for i := range b {
 			b[i].n = 1
 		}
 		return b
 	}
-	out := make([]scored, 0, len(a)+len(b))
+	out := s.get(len(a) + len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -339,6 +379,8 @@ func mergeOr(a, b []scored) []scored {
 	for ; j < len(b); j++ {
 		out = append(out, scored{doc: b[j].doc, n: 1, score: b[j].score})
 	}
+	s.put(a)
+	s.put(b)
 	return out
 }
 
@@ -356,12 +398,18 @@ func (x *Index) Search(q Query, n int) []Hit {
 	if weight > 0 {
 		qnorm = 1 / math.Sqrt(weight)
 	}
-	res := root.eval(qnorm)
-	sort.Slice(res, func(i, j int) bool {
-		if res[i].score != res[j].score {
-			return res[i].score > res[j].score
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	res := root.eval(qnorm, sc)
+	defer sc.put(res)
+	slices.SortFunc(res, func(a, b scored) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
 		}
-		return res[i].doc < res[j].doc
+		return cmp.Compare(a.doc, b.doc)
 	})
 	if len(res) > n {
 		res = res[:n]

@@ -203,3 +203,33 @@ func BenchmarkSearch(b *testing.B) {
 		x.Search(And(Match(q.field, q.text), Or(Term("tenant", "demo"), Term("tenant", "*"))), 10)
 	}
 }
+
+// TestSearchReuse: a search's pooled lists do not leak into the next one —
+// the same queries in another order give the same hits and scores.
+func TestSearchReuse(t *testing.T) {
+	x := newTestIndex(t,
+		en("ship", "a", "How long does shipping take?"),
+		en("cost", "a", "What does shipping cost?"),
+		en("return", "a", "How do I return an item?"),
+		en("shared", "*", "Can I return shoes I have worn? Shipping is free."),
+		Doc{ID: "zh", Fields: map[string]string{"tenant": "a", "q_cjk": "退货政策是什么"}},
+	)
+	qs := []Query{
+		Match("q_en", "shipping cost"),
+		And(Match("q_en", "return shipping"), Or(Term("tenant", "a"), Term("tenant", "*"))),
+		Match("q_cjk", "退货"),
+		Match("q_en", "parrot"),
+		Match("q_en", "how long does returning shoes take"),
+	}
+	first := make([][]Hit, len(qs))
+	for i, q := range qs {
+		first[i] = x.Search(q, 10)
+	}
+	for round := range 3 {
+		for i := len(qs) - 1; i >= 0; i-- {
+			if got := x.Search(qs[i], 10); !slices.Equal(got, first[i]) {
+				t.Fatalf("round %d, query %d: %v, first %v", round, i, got, first[i])
+			}
+		}
+	}
+}
