@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -16,8 +17,10 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 	if !e.Message.handWritten() { // no buffer made to be thrown away
 		return json.Marshal(e)
 	}
-	if b, ok := appendEnvelope(make([]byte, 0, 384+len(e.Message.Text)+sourcesSize(e.Message.Sources)), e); ok {
-		return b, nil
+	bp := getEncBuf(384 + len(e.Message.Text) + sourcesSize(e.Message.Sources))
+	b, ok := appendEnvelope(*bp, e)
+	if out := putEncBuf(bp, b, ok); ok {
+		return out, nil
 	}
 	v := *e // not e: e would escape, and every caller's envelope with it
 	return json.Marshal(&v)
@@ -27,8 +30,10 @@ func EncodeEnvelope(e *Envelope) ([]byte, error) {
 // does for envelopes (FuzzEncodeFrame).
 func EncodeFrame(f *Frame) ([]byte, error) {
 	size := 160 + len(f.Text) + len(f.ID) + len(f.ConversationID) + len(f.ReplyTo) + len(f.Reason) + len(f.Author) + sourcesSize(f.Sources)
-	if b, ok := appendFrame(make([]byte, 0, size), f); ok {
-		return b, nil
+	bp := getEncBuf(size)
+	b, ok := appendFrame(*bp, f)
+	if out := putEncBuf(bp, b, ok); ok {
+		return out, nil
 	}
 	v := *f // not f: f would escape, and every caller's frame with it
 	return json.Marshal(&v)
@@ -45,10 +50,47 @@ func EncodeEvent(ev *Event) ([]byte, error) {
 		}
 		n += len(ev.Message.Text) + sourcesSize(ev.Message.Sources)
 	}
-	if b, ok := appendEvent(make([]byte, 0, n), ev); ok {
-		return b, nil
+	bp := getEncBuf(n)
+	b, ok := appendEvent(*bp, ev)
+	if out := putEncBuf(bp, b, ok); ok {
+		return out, nil
 	}
 	return json.Marshal(ev)
+}
+
+// encBufs holds the hand-written encoders' scratch buffers: a value is
+// written into one and copied out at its exact size, instead of into a
+// buffer sized by estimate that the labels or a long text outgrow (each
+// growth a copy and a larger slice thrown away; the estimate itself is
+// mostly larger than the value).
+var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// encBufMax bounds the scratch buffers kept in encBufs.
+const encBufMax = 64 << 10
+
+// getEncBuf returns an empty scratch buffer with room for about n bytes.
+func getEncBuf(n int) *[]byte {
+	bp := encBufs.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, 0, n)
+	}
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// putEncBuf returns a copy of b, what was written into *bp (nil unless
+// ok), and gives the buffer back to encBufs.
+func putEncBuf(bp *[]byte, b []byte, ok bool) []byte {
+	var out []byte
+	if ok {
+		out = make([]byte, len(b))
+		copy(out, b)
+	}
+	if cap(b) <= encBufMax {
+		*bp = b[:0]
+		encBufs.Put(bp)
+	}
+	return out
 }
 
 // sourcesSize is about what cs takes encoded, so that the buffer is made
