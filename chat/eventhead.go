@@ -1,6 +1,9 @@
 package chat
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // EventHead is what a node reads of an Event to tell whether anyone there
 // gets it: its type, tenant and conversation, and its message's id and
@@ -23,7 +26,9 @@ type EventHead struct {
 // central publishes (three per answered message), most of them to skip
 // them; encoding/json scanned each whole twice (validation, then decoding).
 func DecodeEventHead(data []byte) (h EventHead, ok bool) {
-	d := decoder{s: string(data)}
+	// Read in place (no copy of the whole event per event): the head's
+	// strings are copied out of data by detach before it returns.
+	d := decoder{s: unsafe.String(unsafe.SliceData(data), len(data))}
 	ok = d.object(func(key string, seen *uint64) bool {
 		switch key {
 		case "type":
@@ -61,7 +66,31 @@ func DecodeEventHead(data []byte) (h EventHead, ok bool) {
 	if !ok {
 		return EventHead{}, false
 	}
-	return h, true
+	return h.detach(), true
+}
+
+// detach returns h with its strings copied into one string of their own:
+// read in place, they point into the event's data.
+func (h EventHead) detach() EventHead {
+	var b strings.Builder
+	b.Grow(len(h.Type) + len(h.Tenant) + len(h.ConversationID) + len(h.MessageID) + len(h.Role))
+	b.WriteString(string(h.Type))
+	b.WriteString(h.Tenant)
+	b.WriteString(h.ConversationID)
+	b.WriteString(h.MessageID)
+	b.WriteString(string(h.Role))
+	all := b.String()
+	next := func(n int) string {
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
+	h.Type = EventType(next(len(h.Type)))
+	h.Tenant = next(len(h.Tenant))
+	h.ConversationID = next(len(h.ConversationID))
+	h.MessageID = next(len(h.MessageID))
+	h.Role = Role(next(len(h.Role)))
+	return h
 }
 
 // otherKey reports whether key is none of names in any case
