@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/kefu-io/kefu/chat"
 )
@@ -183,5 +184,19 @@ func TestIdleSessionAllocatesLittle(t *testing.T) {
 	ss.enqueue("message", []byte("c")) // over SendQueue: slow consumer
 	if !ss.closing() {
 		t.Fatal("a fifth queued frame did not close the slow consumer")
+	}
+}
+
+// TestIDSetCopies: an id recorded from a decoded message does not keep the
+// message's text alive (the set holds its own copy).
+func TestIDSetCopies(t *testing.T) {
+	env := `{"message":{"id":"m-1","text":"` + strings.Repeat("x", 4096) + `"}}`
+	id := env[len(`{"message":{"id":"`):][:3]
+	s := newIDSet(4)
+	if !s.add(id) || s.add("m-1") {
+		t.Fatal("add did not record m-1 once")
+	}
+	if unsafe.StringData(s.ring[0]) == unsafe.StringData(id) {
+		t.Fatal("the set keeps the decoded message's string")
 	}
 }

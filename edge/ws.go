@@ -826,11 +826,15 @@ type idSet struct {
 
 func newIDSet(n int) idSet { return idSet{max: n} }
 
-// add records id and reports whether it was new.
+// add records id and reports whether it was new. It keeps a copy: an id
+// read from a message points into the whole decoded envelope or frame
+// (chat's decoders slice one string), which a connection would otherwise
+// keep alive for each of its last seenCapacity ids.
 func (s *idSet) add(id string) bool {
 	if _, ok := s.ids[id]; ok {
 		return false
 	}
+	id = strings.Clone(id)
 	if s.ids == nil {
 		s.ids = make(map[string]struct{})
 	}
