@@ -31,38 +31,9 @@ func TestStackPool(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	// Hold the worker. Right after a job the worker may not be back at its
-	// receive yet, so the caller runs f itself: try again until a held f is
-	// on the worker.
-	release, held := make(chan struct{}), make(chan bool, 1)
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		started := make(chan bool)
-		go p.run(func() {
-			w := onWorker()
-			started <- w
-			if w {
-				<-release
-				held <- onWorker()
-			}
-		})
-		if <-started {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("could not hold the worker")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	ran := make(chan bool, 1)
-	go p.run(func() { ran <- onWorker() })
-	select {
-	case w := <-ran:
-		if w {
-			t.Fatal("ran on the busy worker")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("run waited for the busy worker")
-	}
+	release := make(chan struct{})
+	held := holdWorker(t, p, onWorker, release)
+	runsOnCaller(t, p, onWorker)
 	close(release)
 	if !<-held {
 		t.Fatal("the held function was not on the worker")
@@ -108,34 +79,52 @@ func TestStackPoolGrows(t *testing.T) {
 	p := newStackPool(ctx, 1, most)
 	release := make(chan struct{})
 	defer close(release)
-	for i := range most { // hold a worker each (started or the first)
-		for deadline := time.Now().Add(5 * time.Second); ; {
-			started := make(chan bool)
-			go p.run(func() {
-				w := onWorker()
-				started <- w
-				if w {
-					<-release
-				}
-			})
-			if <-started {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("function %d not on a worker", i+1)
-			}
-			time.Sleep(time.Millisecond)
-		}
+	for range most { // hold a worker each (started or the first)
+		holdWorker(t, p, onWorker, release)
 	}
 	if n := p.spare.Load(); n != 0 {
 		t.Fatalf("%d workers may still be started with %d busy, want 0", n, most)
 	}
+	runsOnCaller(t, p, onWorker)
+}
+
+// holdWorker runs a function on a worker of p that waits for release, and
+// returns a channel that gets whether it was still on a worker after. Right
+// after a job a worker may not be back at its receive yet, so the caller
+// ran the function itself: it tries again until one is on a worker.
+func holdWorker(t *testing.T, p *stackPool, onWorker func() bool, release <-chan struct{}) <-chan bool {
+	t.Helper()
+	held := make(chan bool, 1)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		started := make(chan bool)
+		go p.run(func() {
+			w := onWorker()
+			started <- w
+			if w {
+				<-release
+				held <- onWorker()
+			}
+		})
+		if <-started {
+			return held
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("could not hold a worker")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// runsOnCaller checks that with every worker of p held (and no more to
+// start) a function runs at once, on the caller's goroutine.
+func runsOnCaller(t *testing.T, p *stackPool, onWorker func() bool) {
+	t.Helper()
 	ran := make(chan bool, 1)
 	go p.run(func() { ran <- onWorker() })
 	select {
 	case w := <-ran:
 		if w {
-			t.Fatal("ran on a worker beyond the pool's most")
+			t.Fatal("ran on a busy worker, or one beyond the pool's most")
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("run waited for a busy worker")
