@@ -96,32 +96,22 @@ func newMetrics(reg metric.Registerer) *metrics {
 	if reg == nil {
 		return m
 	}
-	m.messagesStored = register(reg, m.messagesStored)
-	m.handoffs = register(reg, m.handoffs)
-	m.queueDepth = register(reg, m.queueDepth)
-	m.botAnswers = register(reg, m.botAnswers)
-	m.inboundRejected = register(reg, m.inboundRejected)
-	m.erasureRequests = register(reg, m.erasureRequests)
-	m.slaBreaches = register(reg, m.slaBreaches)
-	m.translations = register(reg, m.translations)
-	m.replyLatency = register(reg, m.replyLatency)
-	m.inboundBatch = register(reg, m.inboundBatch)
-	m.alertLatency = register(reg, m.alertLatency)
-	m.alertDeliveries = register(reg, m.alertDeliveries)
-	m.webhookAttempts = register(reg, m.webhookAttempts)
-	m.webhookLatency = register(reg, m.webhookLatency)
-	m.webhookEnqueue = register(reg, m.webhookEnqueue)
+	m.messagesStored = metric.MustShare(reg, m.messagesStored)
+	m.handoffs = metric.MustShare(reg, m.handoffs)
+	m.queueDepth = metric.MustShare(reg, m.queueDepth)
+	m.botAnswers = metric.MustShare(reg, m.botAnswers)
+	m.inboundRejected = metric.MustShare(reg, m.inboundRejected)
+	m.erasureRequests = metric.MustShare(reg, m.erasureRequests)
+	m.slaBreaches = metric.MustShare(reg, m.slaBreaches)
+	m.translations = metric.MustShare(reg, m.translations)
+	m.replyLatency = metric.MustShare(reg, m.replyLatency)
+	m.inboundBatch = metric.MustShare(reg, m.inboundBatch)
+	m.alertLatency = metric.MustShare(reg, m.alertLatency)
+	m.alertDeliveries = metric.MustShare(reg, m.alertDeliveries)
+	m.webhookAttempts = metric.MustShare(reg, m.webhookAttempts)
+	m.webhookLatency = metric.MustShare(reg, m.webhookLatency)
+	m.webhookEnqueue = metric.MustShare(reg, m.webhookEnqueue)
 	return m
-}
-
-// register registers c on reg, or returns the collector reg already has
-// for the same family.
-func register[C metric.Collector](reg metric.Registerer, c C) C {
-	c, err := metric.Shared(reg, c)
-	if err != nil {
-		panic("central: register metric: " + err.Error())
-	}
-	return c
 }
 
 // updateQueueDepth sets the queue-depth gauge from the store.

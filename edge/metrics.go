@@ -122,35 +122,25 @@ func newMetrics(reg metric.Registerer) *metrics {
 	if reg == nil {
 		return m
 	}
-	m.maxConns = register(reg, m.maxConns)
-	m.channelRequests = register(reg, m.channelRequests)
-	m.channelOut = register(reg, m.channelOut)
-	m.channelPassive = register(reg, m.channelPassive)
-	m.channelPassiveMiss = register(reg, m.channelPassiveMiss)
-	m.connections = register(reg, m.connections)
-	m.connectionsTotal = register(reg, m.connectionsTotal)
-	m.framesIn = register(reg, m.framesIn)
-	m.framesOut = register(reg, m.framesOut)
-	m.erasures = register(reg, m.erasures)
-	m.errors = register(reg, m.errors)
-	m.pluginOutcomes = register(reg, m.pluginOutcomes)
-	m.inboundBusy = register(reg, m.inboundBusy)
-	m.intentHints = register(reg, m.intentHints)
-	m.publishSeconds = register(reg, m.publishSeconds)
-	m.publishFailures = register(reg, m.publishFailures)
-	m.delivered = register(reg, m.delivered)
-	m.localHits = register(reg, m.localHits)
-	m.acks = register(reg, m.acks)
-	m.siteUpdates = register(reg, m.siteUpdates)
+	m.maxConns = metric.MustShare(reg, m.maxConns)
+	m.channelRequests = metric.MustShare(reg, m.channelRequests)
+	m.channelOut = metric.MustShare(reg, m.channelOut)
+	m.channelPassive = metric.MustShare(reg, m.channelPassive)
+	m.channelPassiveMiss = metric.MustShare(reg, m.channelPassiveMiss)
+	m.connections = metric.MustShare(reg, m.connections)
+	m.connectionsTotal = metric.MustShare(reg, m.connectionsTotal)
+	m.framesIn = metric.MustShare(reg, m.framesIn)
+	m.framesOut = metric.MustShare(reg, m.framesOut)
+	m.erasures = metric.MustShare(reg, m.erasures)
+	m.errors = metric.MustShare(reg, m.errors)
+	m.pluginOutcomes = metric.MustShare(reg, m.pluginOutcomes)
+	m.inboundBusy = metric.MustShare(reg, m.inboundBusy)
+	m.intentHints = metric.MustShare(reg, m.intentHints)
+	m.publishSeconds = metric.MustShare(reg, m.publishSeconds)
+	m.publishFailures = metric.MustShare(reg, m.publishFailures)
+	m.delivered = metric.MustShare(reg, m.delivered)
+	m.localHits = metric.MustShare(reg, m.localHits)
+	m.acks = metric.MustShare(reg, m.acks)
+	m.siteUpdates = metric.MustShare(reg, m.siteUpdates)
 	return m
-}
-
-// register registers c on reg, or returns the collector reg already has
-// for the same family.
-func register[C metric.Collector](reg metric.Registerer, c C) C {
-	c, err := metric.Shared(reg, c)
-	if err != nil {
-		panic("edge: register metric: " + err.Error())
-	}
-	return c
 }

@@ -44,20 +44,13 @@ func newMetrics(reg metric.Registerer) *metrics {
 			Name: "kefu_plugin_skipped_total", Help: "Hook calls skipped: the text held none of the plugin's trigger phrases (kefu_triggers).",
 		}, []string{"plugin", "region"}),
 	}
-	m.skipped = register(reg, m.skipped)
-	m.calls = register(reg, m.calls)
-	m.declines = register(reg, m.declines)
-	m.errors = register(reg, m.errors)
-	m.latency = register(reg, m.latency)
-	m.instances = register(reg, m.instances)
-	m.reloads = register(reg, m.reloads)
-	m.quota = register(reg, m.quota)
+	m.skipped = metric.MustShare(reg, m.skipped)
+	m.calls = metric.MustShare(reg, m.calls)
+	m.declines = metric.MustShare(reg, m.declines)
+	m.errors = metric.MustShare(reg, m.errors)
+	m.latency = metric.MustShare(reg, m.latency)
+	m.instances = metric.MustShare(reg, m.instances)
+	m.reloads = metric.MustShare(reg, m.reloads)
+	m.quota = metric.MustShare(reg, m.quota)
 	return m
-}
-
-// register registers c, or returns the collector already registered under
-// the same name (several hosts in one process share metrics).
-func register[C metric.Collector](reg metric.Registerer, c C) C {
-	c, _ = metric.Shared(reg, c)
-	return c
 }

@@ -269,6 +269,22 @@ func TestShared(t *testing.T) {
 	}
 }
 
+// TestMustShare: MustShare returns what Shared does, and panics where
+// Shared errs (a name taken by another family).
+func TestMustShare(t *testing.T) {
+	r := NewRegistry()
+	a := MustShare(r, NewCounterVec(CounterOpts{Name: "a_total", Help: "A."}, []string{"x"}))
+	if b := MustShare(r, NewCounterVec(CounterOpts{Name: "a_total", Help: "A."}, []string{"x"})); b != a {
+		t.Fatalf("same family again: %p, want %p", b, a)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("same name, other type: no panic")
+		}
+	}()
+	MustShare(r, NewGauge(GaugeOpts{Name: "a_total", Help: "A."}))
+}
+
 // TestConcurrent: counts from many goroutines add up (run with -race).
 func TestConcurrent(t *testing.T) {
 	c := NewCounterVec(CounterOpts{Name: "c_total"}, []string{"k"})

@@ -109,6 +109,17 @@ func Shared[C Collector](reg Registerer, c C) (C, error) {
 	return c, err
 }
 
+// MustShare is Shared for a collector whose family no other may take: it
+// panics on Shared's error (two families under one name is a programming
+// error, found by the first test that builds both).
+func MustShare[C Collector](reg Registerer, c C) C {
+	c, err := Shared(reg, c)
+	if err != nil {
+		panic("metric: register: " + err.Error())
+	}
+	return c
+}
+
 // MustRegister registers each collector and panics on an error.
 func (r *Registry) MustRegister(cs ...Collector) {
 	for _, c := range cs {

@@ -20,7 +20,7 @@ func WatchNATSErrors(nc *nats.Conn, name string, reg metric.Registerer, log *slo
 	counter := metric.NewCounterVec(metric.CounterOpts{Name: "kefu_nats_slow_consumer_total",
 		Help: "NATS slow-consumer events (messages dropped for a subscription that fell behind), by connection and subject."},
 		[]string{"conn", "subject"})
-	counter, _ = metric.Shared(reg, counter)
+	counter = metric.MustShare(reg, counter)
 	var mu sync.Mutex
 	var last time.Time
 	nc.SetErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
