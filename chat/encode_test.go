@@ -217,7 +217,7 @@ func TestUnescapeString(t *testing.T) {
 	}{
 		{`plain`, true}, {`a\nb`, true}, {`\"\\\/\b\f\n\r\t`, true}, {`\u00e9\u003c\u2028`, true}, {`\u00E9`, true},
 		{"Grüße\\n\\n🎁", true}, {`end\\`, true}, {``, true},
-		{`\ud83d\ude00`, false}, {`\x`, false}, {`\u12`, false}, {`\u12g4`, false}, {`trail\`, false},
+		{`\ud83d\ude00`, false}, {`\x`, false}, {`\u12`, false}, {`\u12g4`, false}, {`\u+0e9`, false}, {`\u0_e9`, false}, {`\u0x12`, false}, {`trail\`, false},
 		{"ctl\x01", false}, {"bad\xff", false}, {"bad\xff\\n", false},
 	}
 	for _, tt := range tests {

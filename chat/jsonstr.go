@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -117,21 +118,11 @@ func UnescapeString(s string) (string, bool) {
 			if i+6 > len(s) {
 				return "", false
 			}
-			var r rune
-			for _, h := range []byte(s[i+2 : i+6]) {
-				var v byte
-				switch {
-				case '0' <= h && h <= '9':
-					v = h - '0'
-				case 'a' <= h && h <= 'f':
-					v = h - 'a' + 10
-				case 'A' <= h && h <= 'F':
-					v = h - 'A' + 10
-				default:
-					return "", false
-				}
-				r = r<<4 | rune(v)
+			v, err := strconv.ParseUint(s[i+2:i+6], 16, 16) // hex digits only: no sign, prefix or '_' in base 16
+			if err != nil {
+				return "", false
 			}
+			r := rune(v)
 			if 0xD800 <= r && r <= 0xDFFF {
 				return "", false // surrogates: left to encoding/json
 			}
