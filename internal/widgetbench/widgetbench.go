@@ -71,6 +71,7 @@ type Result struct {
 	ChatReady   int64     `json:"chat_ready_bytes"`  // widget bytes until the loader and its style sheet had arrived (the chat works)
 	ReadyMS     float64   `json:"chat_ready_ms"`     // navigation start → chat ready
 	AfterThree  int64     `json:"after_three_bytes"` // every widget byte after opening and three questions
+	Asked       []string  `json:"asked,omitempty"`   // the three questions (Options.Ask)
 	WSBytes     int64     `json:"websocket_bytes"`   // WebSocket payload bytes both ways in that time
 	LauncherMS  float64   `json:"launcher_ms"`       // navigation start → launcher visible
 	Requests    []Request `json:"requests"`          // widget requests, in order
@@ -143,6 +144,7 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	pace := fs.String("pace", PacePaint, "how the latency run asks: \"paint\" (the next question once the previous answer was painted and, for one that went over the WebSocket, its reply came; then --think ms) or \"none\" (back to back: the next the instant the previous send resolved, the bench's only pace before 4 December 2026)")
 	split := fs.Bool("split", false, "time the parts of each local answer (the page before the core, the core's call, after it until the callback, the rows after the callback; with a core built -tags kefutrace the core's own stages too)")
 	think := fs.Int("think", 0, "with --pace paint, ms more to wait before each question (a shopper's reading and typing)")
+	ask := fs.String("ask", AskPage, "language of the three questions: \"page\" (the page's UI language: a Spanish page's shopper asks in Spanish) or a language (en, zh, zh-TW, de, fr, es, ja, ko, ar, ru, pt, it): on another language's page, a shopper who switches language, whose language's FAQ pack, strings and model the widget fetches too (before 5 December 2026 the bench always asked in English)")
 	lang := fs.String("lang", "", "UI language of the widget (the tag's data-lang: en, zh-CN, zh-TW, de, fr, es, ja, ko, ar, ru, pt, it; default: the demo page's, en); several (comma-separated) or \"all\": only the bytes before the launcher shows, one fresh page per language")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kefu bench widget [--questions N] [--pace paint|none] [--think MS] [--lang L] [--loopback] [--json]")
@@ -159,7 +161,11 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "kefu bench widget: --pace %q: want %q or %q\n", *pace, PacePaint, PaceNone)
 		return 2
 	}
-	o := Options{Questions: *n, Pace: *pace, ThinkMS: *think, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace, Split: *split}
+	if _, ok := threeQuestions[*ask]; !ok && *ask != AskPage {
+		fmt.Fprintf(stderr, "kefu bench widget: --ask %q: want %q or one of the FAQ pack's languages\n", *ask, AskPage)
+		return 2
+	}
+	o := Options{Ask: *ask, Questions: *n, Pace: *pace, ThinkMS: *think, Chromium: *chromium, Throttle: !*fast, Lang: *lang, JSFlags: *jsFlags, Log: stderr, Trace: *trace, Split: *split}
 	if *lang == "all" || strings.Contains(*lang, ",") {
 		langs := UILangs
 		if *lang != "all" {
@@ -192,6 +198,46 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	return 0
 }
 
+// AskPage asks the three questions in the page's UI language (Options.Ask).
+const AskPage = "page"
+
+// threeQuestions are the three questions of the bytes run by FAQ pack
+// language: the first paraphrase of the entries return_policy,
+// shipping_time and payment_methods in assets/faq/default.json (English
+// keeps the bench's wording since 3 December, "Which payment methods…").
+var threeQuestions = map[string][3]string{
+	"en":    {"What is your return policy?", "How long does shipping take?", "Which payment methods do you accept?"},
+	"zh":    {"退货政策是什么?", "多久能发货?", "支持哪些付款方式?"},
+	"zh-TW": {"退貨政策是什麼?", "多久會出貨?", "有哪些付款方式?"},
+	"de":    {"Wie sind Ihre Rückgabebedingungen?", "Wie lange dauert der Versand?", "Welche Zahlungsarten akzeptieren Sie?"},
+	"fr":    {"Quelle est votre politique de retour ?", "Quels sont les délais de livraison ?", "Quels moyens de paiement acceptez-vous ?"},
+	"es":    {"¿Cuál es su política de devoluciones?", "¿Cuánto tarda el envío?", "¿Qué métodos de pago aceptan?"},
+	"ja":    {"返品ポリシーを教えてください", "配送にはどのくらいかかりますか?", "支払い方法は何がありますか?"},
+	"ko":    {"반품 정책이 어떻게 되나요?", "배송은 얼마나 걸리나요?", "어떤 결제 수단을 사용할 수 있나요?"},
+	"ar":    {"ما هي سياسة الإرجاع لديكم؟", "كم تستغرق مدة الشحن؟", "ما هي طرق الدفع المتاحة؟"},
+	"ru":    {"Какие у вас условия возврата?", "Сколько идёт доставка?", "Какие способы оплаты вы принимаете?"},
+	"pt":    {"Qual é a política de devolução?", "Quanto tempo demora a entrega?", "Quais formas de pagamento vocês aceitam?"},
+	"it":    {"Qual è la vostra politica di reso?", "Quanto tempo ci vuole per la spedizione?", "Quali metodi di pagamento accettate?"},
+}
+
+// questionsFor returns the three questions asked on a page of UI language
+// lang ("" the demo page's, English) for Options.Ask.
+func questionsFor(ask, lang string) [3]string {
+	if ask != "" && ask != AskPage {
+		return threeQuestions[ask]
+	}
+	switch lang {
+	case "", "en":
+		return threeQuestions["en"]
+	case "zh-CN":
+		return threeQuestions["zh"]
+	}
+	if q, ok := threeQuestions[lang]; ok {
+		return q
+	}
+	return threeQuestions["en"]
+}
+
 // UILangs are the widget's UI languages (assets/widget/i18n).
 var UILangs = []string{"en", "zh-CN", "zh-TW", "de", "fr", "es", "ja", "ko", "ar", "ru", "pt", "it"}
 
@@ -217,6 +263,7 @@ type Options struct {
 	Chromium  string
 	Throttle  bool      // 1.6 Mbit/s, 150 ms until the latency run
 	Lang      string    // the tag's data-lang (the loader's UI language); "" keeps the demo page's
+	Ask       string    // language of the three questions: AskPage ("" too) or a key of threeQuestions
 	JSFlags   string    // V8 flags (chromium --js-flags); its log then goes to Log
 	Log       io.Writer // chromium's log when JSFlags is set
 	Trace     string    // file for a chromium trace of the latency run ("" none)
@@ -235,6 +282,9 @@ func Print(w io.Writer, r Result) {
 	fmt.Fprintf(w, "| before the launcher is visible (%.0f ms after navigation) | %d |\n", r.LauncherMS, r.FirstPaint)
 	fmt.Fprintf(w, "| until the chat works: loader and style sheet in (%.0f ms) | %d |\n", r.ReadyMS, r.ChatReady)
 	fmt.Fprintf(w, "| after opening and three questions | %d |\n", r.AfterThree)
+	if len(r.Asked) > 0 {
+		fmt.Fprintf(w, "\nthe three questions: %q\n", r.Asked)
+	}
 	fmt.Fprintf(w, "| WebSocket payloads in that time | %d |\n", r.WSBytes)
 	fmt.Fprintf(w, "\nfirst question sent over the WebSocket before the core was ready: %v\n", r.RemoteFirst)
 	if l := r.Latency; l.Questions > 0 {
@@ -405,24 +455,28 @@ func measure(actx context.Context, base string, o Options) (Result, error) {
 		return res, nil
 	}
 	// Open and ask at once: the core is not there yet, so the first question goes over the WebSocket.
-	first, err := chromedp.Run(pctx, chromedp.Evaluate[map[string]any](`(async () => {
+	qs := questionsFor(o.Ask, o.Lang)
+	res.Asked = qs[:]
+	q0, _ := json.Marshal(qs[0])
+	q12, _ := json.Marshal(qs[1:])
+	first, err := chromedp.Run(pctx, chromedp.Evaluate[map[string]any](fmt.Sprintf(`(async () => {
 		Kefu.open();
 		const core = !!window.kefuCore;
-		const m = await Kefu.send("What is your return policy?");
+		const m = await Kefu.send(%s);
 		return {core, source: m.source, role: m.role};
-	})()`, chromedp.EvalAwaitPromise))
+	})()`, q0), chromedp.EvalAwaitPromise))
 	if err != nil {
 		return res, fmt.Errorf("first question: %w", err)
 	}
 	res.RemoteFirst = first["core"] == false && first["source"] == "edge"
-	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](`(async () => {
+	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](fmt.Sprintf(`(async () => {
 		const models = new Set();
 		Kefu.on('model', e => models.add(e.name));
 		for (let i = 0; i < 600 && !(window.kefuCore && kefuCore.ready); i++) await new Promise(r => setTimeout(r, 50));
-		for (const q of ["How long does shipping take?", "Which payment methods do you accept?"]) await Kefu.send(q);
+		for (const q of %s) await Kefu.send(q);
 		for (let i = 0; i < 600 && models.size < 2; i++) await new Promise(r => setTimeout(r, 50));
 		return true;
-	})()`, chromedp.EvalAwaitPromise)); err != nil {
+	})()`, q12), chromedp.EvalAwaitPromise)); err != nil {
 		return res, fmt.Errorf("three questions: %w", err)
 	}
 	time.Sleep(500 * time.Millisecond) // the last loadingFinished events

@@ -1,9 +1,12 @@
 package widgetbench
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/internal/browsertest"
 )
 
@@ -70,5 +73,60 @@ func TestMainRejectsUnknownPace(t *testing.T) {
 		if code := Main(t.Context(), []string{"--pace", pace}, nil, &out, &errs); code != 2 {
 			t.Errorf("--pace %q: exit %d, want 2 (stderr %q)", pace, code, errs.String())
 		}
+	}
+}
+
+// TestQuestionsFor: the bytes run asks in the page's language unless told
+// another, and every question is a paraphrase of the demo FAQ pack (so a
+// page's shopper asks what its pack answers).
+func TestQuestionsFor(t *testing.T) {
+	for _, c := range []struct{ ask, lang, want string }{
+		{"", "", "What is your return policy?"},
+		{AskPage, "en", "What is your return policy?"},
+		{AskPage, "es", "¿Cuál es su política de devoluciones?"},
+		{AskPage, "zh-CN", "退货政策是什么?"},
+		{AskPage, "zh-TW", "退貨政策是什麼?"},
+		{"en", "es", "What is your return policy?"},
+		{"ja", "ar", "返品ポリシーを教えてください"},
+	} {
+		if got := questionsFor(c.ask, c.lang)[0]; got != c.want {
+			t.Errorf("questionsFor(%q, %q)[0] = %q, want %q", c.ask, c.lang, got, c.want)
+		}
+	}
+	b, err := os.ReadFile("../../assets/faq/default.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pack chat.FAQPack
+	if err := json.Unmarshal(b, &pack); err != nil {
+		t.Fatal(err)
+	}
+	known := map[string]bool{"Which payment methods do you accept?": true} // the bench's English wording since 3 December
+	for _, e := range pack.Entries {
+		for _, qs := range e.Questions {
+			for _, q := range qs {
+				known[q] = true
+			}
+		}
+	}
+	for lang, qs := range threeQuestions {
+		for _, q := range qs {
+			if !known[q] {
+				t.Errorf("%s: %q is not in the demo FAQ pack", lang, q)
+			}
+		}
+	}
+	for _, l := range UILangs {
+		if l != "en" && questionsFor(AskPage, l) == threeQuestions["en"] {
+			t.Errorf("page %s asks in English", l)
+		}
+	}
+}
+
+// TestMainRejectsUnknownAsk: a mistyped --ask stops before anything starts.
+func TestMainRejectsUnknownAsk(t *testing.T) {
+	var out, errs strings.Builder
+	if code := Main(t.Context(), []string{"--ask", "english"}, nil, &out, &errs); code != 2 {
+		t.Errorf("--ask english: exit %d, want 2 (stderr %q)", code, errs.String())
 	}
 }
