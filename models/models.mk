@@ -11,7 +11,7 @@ WEBTMP   ?= $(or $(TMPDIR),/tmp)
 
 .PHONY: models models-langid models-langid-web models-intent models-intent-web models-intent-web-lang models-intent-web-int8 models-intent-web-family models-intent-web-pair models-intent-langid-web models-sentiment models-anger
 
-models: models-langid models-langid-web models-intent models-intent-web models-intent-web-lang models-sentiment models-anger
+models: models-langid models-langid-web models-intent models-intent-web models-intent-web-pair models-sentiment models-anger
 
 # Language id: lingua test data (dev split) + the product's chat utterances
 # (11 languages incl. ko) + extra zh reviews and en utterances.
@@ -67,23 +67,20 @@ models-intent-web:
 		--buckets 8192 --dim 32 --keep-rows 8192 --retrain-epochs 5 --bits 2 --threshold 0.33 --refit-with-dev \
 		--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent-web.kmod
 
-# Per-language intent models for the widget (artifacts/intent-web/<lang>.kmod;
-# NOT served: the widget would fetch the one of the shopper's language, but
-# on test they answer 12 questions wrongly in the browser where intent-web
-# answers 9, intent-web.md "Per-language models"): intent-web's recipe
-# on one language's rows (--lang; zh.kmod: zh and zh-TW, which the language
-# model calls zh), in 4,096 buckets × 32 dimensions at 2 bits, 22–26 KB
-# brotli each. Buckets and threshold (0.18, one for every language) chosen
-# on dev2 with each row routed by langid-web (`kefu model eval intent
-# --model-dir`; intent-web.md, "Per-language models").
+# Per-language intent models, one model a language (session 15, not served
+# since the pairs below replaced them): intent-web's recipe on one language's
+# rows (--lang; zh.kmod: zh and zh-TW, which the language model calls zh), in
+# 4,096 buckets × 32 dimensions at 2 bits, 22–26 KB brotli each, threshold
+# 0.18 chosen on dev2 routed by langid-web (intent-web.md, "Per-language
+# models"): on test 85.33%, 12 wrong local answers. To $(WEBTMP).
 INTENT_WEB_LANGS ?= ar de en es fr it ja ko pt ru
 models-intent-web-lang:
-	@mkdir -p models/artifacts/intent-web
+	@mkdir -p $(WEBTMP)/intent-web-lang
 	set -e; for l in $(INTENT_WEB_LANGS) zh; do \
 		langs="--lang $$l"; [ $$l = zh ] && langs="--lang zh --lang zh-TW"; \
 		$(KMODEL) train intent --quiet --epochs 10 --wordngrams 1 --minn 2 --maxn 4 --dropout 0.5 \
 			--buckets 4096 --dim 32 --keep-rows 4096 --retrain-epochs 5 --bits 2 --threshold 0.18 --refit-with-dev $$langs \
-			--data models/data/intent --data models/data/intent/bitext --out models/artifacts/intent-web/$$l.kmod; \
+			--data models/data/intent --data models/data/intent/bitext --out $(WEBTMP)/intent-web-lang/$$l.kmod; \
 	done
 
 # Per-language intent models with language families (issue 13), NOT served
@@ -114,20 +111,18 @@ models-intent-web-family:
 		for l in $$ls; do [ $$l = $$first ] || cp $(INTENT_WEB_FAMILY_DIR)/$$first.kmod $(INTENT_WEB_FAMILY_DIR)/$$l.kmod; done; \
 	done
 
-# Per-language intent model pairs (issue 13), NOT served and NOT in
-# models/artifacts: each language's model is two of models-intent-web-lang's
-# 4,096 × 32 models (training seeds 1 and 2) whose probabilities are averaged
-# (an ensemble; `kefu model eval --model-dir` reads DIR/<lang>.kmod with
-# DIR/<lang>.2.kmod); where a pair would be over 47,500 B brotli (ja, ko, zh)
-# the second model has 24 dimensions: 40.9–47.3 KB brotli a language. Pairs,
-# byte cap and threshold (0.17, one for every language) chosen on dev2 routed
-# by langid-web: 92.36% (one model a language 91.32%, the families 91.88%,
-# intent.kmod 91.72%). Measured once on test: 86.20% (intent.kmod 86.20%),
-# the widget 51.3% local with 8 wrong (intent-web 52.4%, 9); English page
-# 599,804 B after three questions, but other languages' pages over 600,000 B,
-# so not served (intent-web.md, "Per-language model pairs"; the serving
-# change: branch intentbig-wiring).
-INTENT_WEB_PAIR_DIR    = $(WEBTMP)/intent-web-pair
+# The widget's intent models (artifacts/intent-web/<lang>.kmod and
+# <lang>.2.kmod; the widget fetches the pair of the shopper's language and
+# averages the two models' probabilities): models-intent-web-lang's recipe
+# trained twice on each language's rows, with training seeds 1 and 2, 4,096
+# buckets × 32 dimensions at 2 bits; the second model of ja, ko and zh has 24
+# dimensions, so that no pair is over 47,500 B brotli (what the wire budget
+# leaves an intent model). 40.9–47.3 KB brotli a pair. Pairs, byte cap and
+# threshold (0.17, one for every language) chosen on dev2 with each row routed
+# by langid-web: 92.36% (one model a language 91.32%, intent.kmod 91.72%);
+# on test 86.20% (intent.kmod 86.20%), 8 wrong local answers (intent-web.md,
+# "Per-language model pairs").
+INTENT_WEB_PAIR_DIR    = models/artifacts/intent-web
 INTENT_WEB_PAIR_NARROW ?= ja ko zh
 models-intent-web-pair:
 	@mkdir -p $(INTENT_WEB_PAIR_DIR)

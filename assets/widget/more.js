@@ -232,7 +232,7 @@
       return tables[l].then(function (s) {
         if (want === l && l !== I.v().lang) {
           I.strings(s, l);
-          pack(packLang(l));
+          pack(packLang(l)); intentModel(packLang(l));
           I.emit('language', { lang: l });
         }
         return I.v().lang;
@@ -506,6 +506,38 @@
         if (warmLeft > 0) idle(step);
       });
     }
+    // model fetches the model called name (a key of the config's models)
+    // once and installs it in the core; a failed fetch is tried again on
+    // the next call.
+    var modelP = {};
+    function model(name) {
+      var k = S.core, url = S.config && S.config.models && S.config.models[name];
+      if (!k || !url || modelP[name]) return;
+      modelP[name] = fetch(new URL(url, ROOT)).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.arrayBuffer();
+      }).then(function (b) {
+        var e = k.load(name, new Uint8Array(b));
+        if (e) throw new Error(e);
+        warm(k);
+        I.emit('model', { name: name });
+      }).catch(function (e) { delete modelP[name]; if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
+    }
+    // intentModel loads the intent model of one language (a pack language:
+    // zh, zh-TW, en…), as the packs: intent.<lang> (zh-TW: else intent.zh)
+    // and the second model of its pair, intent.<lang>.2, whose probabilities
+    // the core averages with the first's; else the multilingual intent when
+    // the edge has none for it. The core classifies a text with the model of
+    // the language it takes it for.
+    function intentModel(lang) {
+      var models = S.config && S.config.models;
+      if (!models || !lang) return;
+      var name = 'intent.' + lang;
+      if (!models[name]) name = 'intent.' + lang.split('-')[0];
+      if (!models[name]) return model('intent');
+      model(name);
+      if (models[name + '.2']) model(name + '.2');
+    }
     function idle(f) { (W.requestIdleCallback || function (g) { setTimeout(g, 50); })(f, { timeout: 2000 }); }
     function loadScript(src) {
       return new Promise(function (ok, fail) { var s = D.createElement('script'); s.src = src; s.async = true; s.onload = ok; s.onerror = fail; (D.head || D.documentElement).appendChild(s); });
@@ -557,20 +589,11 @@
             feed(k);
             S.core = k;
             // Models sharpen language and intent; FAQ answers work without
-            // them, so they load in the background (only those the core uses).
-            var models = c.models || {};
-            ['langid', 'intent'].forEach(function (name) {
-              if (!models[name]) return;
-              fetch(new URL(models[name], ROOT)).then(function (r) {
-                if (!r.ok) throw new Error('HTTP ' + r.status);
-                return r.arrayBuffer();
-              }).then(function (b) {
-                var e = k.load(name, new Uint8Array(b));
-                if (e) throw new Error(e);
-                warm(k);
-                I.emit('model', { name: name });
-              }).catch(function (e) { if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
-            });
+            // them, so they load in the background (only those the core
+            // uses): language id, and the intent model of the shopper's
+            // language (intentModel).
+            model('langid');
+            intentModel(packLang(I.v().lang));
             I.emit('ready', { core: true });
             return k;
           });
@@ -605,6 +628,7 @@
       var lang = an && an.lang;
       if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
       var pl = lang ? packLang(uiLang(lang)) : '';
+      if (pl) intentModel(pl); // once per language: for the next questions
       if (pl && !packs[pl] && config && config.faq_packs && config.faq_packs[pl]) {
         // Another language than the packs we hold: its pack loads for the
         // next questions, and this one does not wait for it. A short one

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,14 @@ type fakeEdge struct {
 	// holdPack, when set, keeps the FAQ packs (/w/faq/…) from being served
 	// until it is closed.
 	holdPack atomic.Pointer[chan struct{}]
+}
+
+// modelsFetched lists the model files fetched so far, sorted, comma
+// separated.
+func (e *fakeEdge) modelsFetched() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return strings.Join(slices.Sorted(slices.Values(e.models)), ",")
 }
 
 func (e *fakeEdge) received(typ chat.FrameType) []chat.Frame {
@@ -257,9 +266,16 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 	for l := range packs {
 		packURLs[l] = "/w/faq/" + l + ".json?site=demo"
 	}
+	// The edge's models (artifacts.WidgetModels: langid, the multilingual
+	// intent and intent.<lang> per language) and one the widget never uses.
+	models := map[string][]byte{"sentiment.kmod": artifacts.Sentiment()}
+	modelURLs := map[string]string{"sentiment": "/w/models/sentiment.kmod?site=demo"}
+	for name, b := range artifacts.WidgetModels() {
+		models[name+".kmod"] = b
+		modelURLs[name] = "/w/models/" + name + ".kmod?site=demo"
+	}
 	config, _ := json.Marshal(map[string]any{"v": 1, "site": "demo", "ws": "/ws?site=demo", "hits": "/w/hits?site=demo", "max_text": 200,
-		"models":    map[string]string{"langid": "/w/models/langid.kmod?site=demo", "intent": "/w/models/intent.kmod?site=demo", "sentiment": "/w/models/sentiment.kmod?site=demo"},
-		"faq_packs": packURLs})
+		"models": modelURLs, "faq_packs": packURLs})
 	mux.HandleFunc("GET /w/config", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("site") != "demo" {
 			http.Error(w, `{"code":"unknown_site"}`, http.StatusForbidden)
@@ -288,7 +304,6 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 		_ = json.NewEncoder(w).Encode(p)
 	})
 	mux.HandleFunc("GET /w/models/{file}", func(w http.ResponseWriter, r *http.Request) {
-		models := map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.IntentWeb(), "sentiment.kmod": artifacts.Sentiment()}
 		b, ok := models[r.PathValue("file")]
 		if !ok {
 			http.NotFound(w, r)
@@ -354,12 +369,23 @@ func TestWidgetInBrowser(t *testing.T) {
 			}
 			return nil
 		})
-		edge.mu.Lock()
-		got := strings.Join(edge.models, ",")
-		edge.mu.Unlock()
-		if strings.Contains(got, "sentiment") || !strings.Contains(got, "langid") {
-			t.Fatalf("models fetched: %s (want langid and intent only)", got)
-		}
+		// The page is English: langid and the English intent model pair
+		// only.
+		poll.Until(t, 10*time.Second, func() error {
+			if got := edge.modelsFetched(); got != "intent.en.2.kmod,intent.en.kmod,langid.kmod" {
+				return fmt.Errorf("models fetched: %s (want langid and the pair intent.en, intent.en.2 only)", got)
+			}
+			return nil
+		})
+		// The core averages the pair: intent.en alone says product_info
+		// (0.50), the pair warranty (0.52).
+		poll.Until(t, 10*time.Second, func() error {
+			const text = "does the smartwatch come with a warranty card and charger in the box"
+			if intent, err := eval[string](ctx, `kefuCore.analyze(`+strconv.Quote(text)+`).intent`); err != nil || intent != "warranty" {
+				return fmt.Errorf("%q: intent %q %v, want the pair's warranty", text, intent, err)
+			}
+			return nil
+		})
 	})
 
 	t.Run("the core answers through its exports", func(t *testing.T) {
@@ -415,6 +441,14 @@ func TestWidgetInBrowser(t *testing.T) {
 		if n := len(edge.received(chat.FrameMessage)); n != 0 {
 			t.Fatalf("%d message frames sent for local answers", n)
 		}
+		// The shopper wrote Chinese: the Chinese intent model pair came
+		// with its pack (zh-CN and zh-TW share intent.zh), and no other.
+		poll.Until(t, 10*time.Second, func() error {
+			if got := edge.modelsFetched(); got != "intent.en.2.kmod,intent.en.kmod,intent.zh.2.kmod,intent.zh.kmod,langid.kmod" {
+				return fmt.Errorf("models fetched: %s (want langid and the pairs intent.en and intent.zh)", got)
+			}
+			return nil
+		})
 		// Hits go by beacon, never on the socket.
 		if _, err := eval[bool](ctx, `dispatchEvent(new Event('pagehide'))`); err != nil {
 			t.Fatal(err)

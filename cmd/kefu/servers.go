@@ -361,7 +361,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		// Every site of central's configuration is served too; the last one
 		// seen is kept here for a start while central is unreachable.
 		SiteCache: filepath.Join(*data, "edge-sites-"+chat.SubjectToken(*region)+".json"),
-		Models:    map[string][]byte{"intent": artifacts.IntentWeb(), "langid": artifacts.LangIDWeb()},
+		Models:    artifacts.WidgetModels(),
 	}
 	site := cfg.Sites[*sites]
 	for _, o := range strings.Split(*siteOrigins, ",") {

@@ -206,7 +206,7 @@ func (s *Stack) start(ctx context.Context, o Options) (err error) {
 		SiteCache:     filepath.Join(o.DataDir, "edge-sites.json"),
 		WidgetFS:      widget.FS(),
 		DemoFS:        demo.FS(),
-		Models:        map[string][]byte{"intent": artifacts.IntentWeb(), "langid": artifacts.LangIDWeb()},
+		Models:        artifacts.WidgetModels(),
 		Logger:        o.Logger,
 		Channels:      o.channels(),
 		Registerer:    s.reg,

@@ -6,7 +6,12 @@
 // Retrain every file with `make models` (models/models.mk).
 package artifacts
 
-import _ "embed"
+import (
+	"embed"
+	"io/fs"
+	"path"
+	"strings"
+)
 
 //go:embed intent.kmod
 var intent []byte
@@ -25,6 +30,9 @@ var langidWeb []byte
 
 //go:embed intent-web.kmod
 var intentWeb []byte
+
+//go:embed intent-web
+var intentWebDir embed.FS
 
 // Intent returns the e-commerce intent model (labels such as order_status,
 // refund_status, human_agent and oos). The slice is shared: do not modify it.
@@ -55,3 +63,40 @@ func LangIDWeb() []byte { return langidWeb }
 // instead of 961 KB; intent-web.md).
 // Central keeps Intent. The slice is shared: do not modify it.
 func IntentWeb() []byte { return intentWeb }
+
+// IntentWebByLang returns the widget's per-language intent models by file
+// stem (intent-web/<stem>.kmod): for each language (ar, de, en, es, fr, it,
+// ja, ko, pt, ru, and zh for both Chinese scripts) a pair, <lang> and
+// <lang>.2, two models trained on its language's rows of intent-web's data
+// with different seeds, whose probabilities the widget averages
+// (textmodel.Ensemble; intent-web.md). The slices are shared: do not modify
+// them.
+func IntentWebByLang() map[string][]byte {
+	out := map[string][]byte{}
+	files, _ := fs.ReadDir(intentWebDir, "intent-web")
+	for _, f := range files {
+		lang, ok := strings.CutSuffix(f.Name(), ".kmod")
+		if !ok {
+			continue
+		}
+		b, err := intentWebDir.ReadFile(path.Join("intent-web", f.Name()))
+		if err != nil {
+			panic("artifacts: " + err.Error()) // embedded: cannot happen
+		}
+		out[lang] = b
+	}
+	return out
+}
+
+// WidgetModels returns the models the edge serves to the widget, by the
+// name the widget installs them under: "langid", "intent" (the
+// multilingual IntentWeb, for a language without its own) and
+// "intent.<lang>" and "intent.<lang>.2" (IntentWebByLang). The widget
+// fetches langid and the intent model pair of the shopper's language only.
+func WidgetModels() map[string][]byte {
+	out := map[string][]byte{"intent": IntentWeb(), "langid": LangIDWeb()}
+	for lang, b := range IntentWebByLang() {
+		out["intent."+lang] = b
+	}
+	return out
+}

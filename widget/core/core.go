@@ -13,11 +13,20 @@ type Classifier interface {
 	Classify(text string) (label string, score float32)
 }
 
-// Model names accepted by SetModel.
+// Model names accepted by SetModel. An intent model of one language is
+// installed as IntentModelOf(lang) ("intent.zh"): a text the core takes for
+// that language is classified by it rather than by the multilingual
+// ModelIntent (the widget fetches the model of the shopper's language only).
 const (
 	ModelLangID = "langid"
 	ModelIntent = "intent"
 )
+
+// intentPrefix starts the name of a per-language intent model.
+const intentPrefix = ModelIntent + "."
+
+// IntentModelOf returns the model name of lang's intent model ("intent.zh").
+func IntentModelOf(lang string) string { return intentPrefix + lang }
 
 // ErrUnknownModel is returned by SetModel for a name it does not use.
 var ErrUnknownModel = errors.New("core: unknown model name")
@@ -101,9 +110,18 @@ type Core struct {
 	ix     atomic.Pointer[index]
 	langID atomic.Pointer[classifierBox]
 	intent atomic.Pointer[classifierBox]
+	// byLang holds the per-language intent models, replaced as a whole
+	// (copy on write) so that run reads it without a lock.
+	byLang atomic.Pointer[[]langModel]
 }
 
 type classifierBox struct{ c Classifier }
+
+// langModel is one language's intent model.
+type langModel struct {
+	lang string
+	box  *classifierBox
+}
 
 // New returns a Core with the given thresholds and an empty FAQ cache.
 func New(cfg Config) *Core {
@@ -135,22 +153,65 @@ func (c *Core) Entries() int {
 	return 0
 }
 
-// SetModel installs a classifier under name (ModelLangID or ModelIntent);
-// a nil m removes it.
+// SetModel installs a classifier under name (ModelLangID, ModelIntent or
+// IntentModelOf(lang)); a nil m removes it.
 func (c *Core) SetModel(name string, m Classifier) error {
 	var box *classifierBox
 	if m != nil {
 		box = &classifierBox{m}
 	}
-	switch name {
-	case ModelLangID:
+	switch {
+	case name == ModelLangID:
 		c.langID.Store(box)
-	case ModelIntent:
+	case name == ModelIntent:
 		c.intent.Store(box)
+	case strings.HasPrefix(name, intentPrefix) && len(name) > len(intentPrefix):
+		c.setIntentOf(name[len(intentPrefix):], box)
 	default:
 		return &wrapError{msg: "core: set model " + quote(name), err: ErrUnknownModel}
 	}
 	return nil
+}
+
+// setIntentOf installs (or with a nil box removes) lang's intent model.
+func (c *Core) setIntentOf(lang string, box *classifierBox) {
+	for {
+		old := c.byLang.Load()
+		var next []langModel
+		if old != nil {
+			for _, m := range *old {
+				if m.lang != lang {
+					next = append(next, m)
+				}
+			}
+		}
+		if box != nil {
+			next = append(next, langModel{lang, box})
+		}
+		if c.byLang.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// intentFor returns the intent model for a text of lang: lang's own
+// (zh-TW, else zh), else the multilingual one, else nil.
+func (c *Core) intentFor(lang string) *classifierBox {
+	if ms := c.byLang.Load(); ms != nil && lang != "" {
+		var fallback *classifierBox
+		for _, m := range *ms {
+			if m.lang == lang {
+				return m.box
+			}
+			if len(lang) > len(m.lang) && lang[len(m.lang)] == '-' && lang[:len(m.lang)] == m.lang {
+				fallback = m.box
+			}
+		}
+		if fallback != nil {
+			return fallback
+		}
+	}
+	return c.intent.Load()
 }
 
 // Analyze returns language, intent and anger of text without choosing a
@@ -174,18 +235,10 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 	if text == "" || len(text) > MaxTextBytes {
 		return r, false
 	}
-	var langConf float32
-	r.Lang, langConf = DetectLanguage(text)
-	if b := c.langID.Load(); b != nil && langConf < 1 {
-		if l, s := b.c.Classify(text); l != "" && s >= c.cfg.MinLangConfidence {
-			r.Lang, langConf = l, s
-		}
-	}
+	var langConf, intentScore float32
+	r.Lang, langConf = c.language(text)
 	r.Anger = AngerScore(text)
-	var intentScore float32
-	if b := c.intent.Load(); b != nil {
-		r.Intent, intentScore = b.c.Classify(text)
-	}
+	r.Intent, intentScore = c.classifyIntent(text, r.Lang)
 	r.OrderSpecific = OrderSpecific(text)
 	mark(1)
 	ix := c.ix.Load()
@@ -218,6 +271,27 @@ func (c *Core) run(text string, answer bool) (Result, bool) {
 	r.FAQID = e.ID
 	r.Text, _ = e.Answer(r.Lang)
 	return r, true
+}
+
+// language returns the language of text and the confidence in it: the
+// writing system's, else the language model's when it is sure enough.
+func (c *Core) language(text string) (string, float32) {
+	lang, conf := DetectLanguage(text)
+	if b := c.langID.Load(); b != nil && conf < 1 {
+		if l, s := b.c.Classify(text); l != "" && s >= c.cfg.MinLangConfidence {
+			lang, conf = l, s
+		}
+	}
+	return lang, conf
+}
+
+// classifyIntent returns the intent label and probability of text, taken
+// for a text of lang, or "" and 0 without an intent model for it.
+func (c *Core) classifyIntent(text, lang string) (string, float32) {
+	if b := c.intentFor(lang); b != nil {
+		return b.c.Classify(text)
+	}
+	return "", 0
 }
 
 // wrapError adds context to a sentinel without fmt.

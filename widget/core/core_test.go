@@ -353,3 +353,40 @@ func FuzzAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestIntentModelOf: a text is classified by the intent model of the
+// language the core takes it for (intent.zh for zh and zh-TW), else by the
+// multilingual model, else by none.
+func TestIntentModelOf(t *testing.T) {
+	c := newCore(t)
+	_ = c.SetModel(ModelLangID, fakeModel{"我要退货": {"zh", 0.99}, "Wo ist mein Paket?": {"de", 0.9}, "where is my parcel": {"en", 0.9}})
+	zh := fakeModel{"我要退货": {"return_policy", 0.6}}
+	all := fakeModel{"我要退货": {"cancel_order", 0.6}, "Wo ist mein Paket?": {"order_status", 0.6}}
+	steps := []struct {
+		name   string
+		model  Classifier
+		text   string
+		intent string
+	}{
+		{"", nil, "我要退货", ""},
+		{ModelIntent, all, "我要退货", "cancel_order"},
+		{IntentModelOf("zh"), zh, "我要退货", "return_policy"},
+		{"", nil, "Wo ist mein Paket?", "order_status"}, // no de model: the multilingual one
+		{IntentModelOf("de"), fakeModel{}, "Wo ist mein Paket?", ""},
+		{IntentModelOf("zh"), nil, "我要退货", "cancel_order"}, // removed: the multilingual one again
+		{ModelIntent, nil, "我要退货", ""},
+	}
+	for i, s := range steps {
+		if s.name != "" {
+			if err := c.SetModel(s.name, s.model); err != nil {
+				t.Fatalf("step %d: SetModel(%s) = %v", i, s.name, err)
+			}
+		}
+		if r := c.Analyze(s.text); r.Intent != s.intent {
+			t.Errorf("step %d: Analyze(%q).Intent = %q want %q (lang %q)", i, s.text, r.Intent, s.intent, r.Lang)
+		}
+	}
+	if err := c.SetModel(IntentModelOf(""), zh); !errors.Is(err, ErrUnknownModel) {
+		t.Errorf("SetModel(%q) = %v, want ErrUnknownModel", IntentModelOf(""), err)
+	}
+}

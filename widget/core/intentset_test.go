@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,7 +20,11 @@ import (
 // intentSetDir is the product's intent set (models/data/intent/README.md).
 var intentSetDir = flag.String("intentset.dir", filepath.Join("..", "..", "models", "data", "intent"), "folder with the intent set's dev.jsonl and test.jsonl")
 
-var intentModelPath = flag.String("intentset.model", "", "intent model (*.kmod) for TestTuneOnDev and TestIntentSet instead of the shipped one, e.g. one trained on train.jsonl only or a candidate compact model")
+var intentModelPath = flag.String("intentset.model", "", "intent model (*.kmod) for TestTuneOnDev and TestIntentSet instead of the shipped one, e.g. one trained on train.jsonl only or a candidate compact model; TestIntentSet then uses it for every language")
+
+// intentModelDir gives TestIntentSet per-language intent models
+// (DIR/<lang>.kmod) instead of the shipped ones (artifacts.IntentWebByLang).
+var intentModelDir = flag.String("intentset.models", "", "folder of per-language intent models (<lang>.kmod) for TestIntentSet instead of the shipped ones")
 
 // intentSplits are the splits TestIntentSet reports: choosing between
 // candidates must read dev and dev2 only (-intentset.splits dev,dev2).
@@ -75,6 +81,75 @@ func loadIntentModel(t testing.TB, path string) *textmodel.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// intentModels installs in c the intent models TestIntentSet measures, as
+// the browser has them: the language model langid-web and the intent model
+// of each language (the shipped per-language models, or -intentset.models
+// DIR), the core choosing by the language it takes a text for; or the one
+// -intentset.model FILE for every language. It returns what they were.
+func intentModels(t testing.TB, c *Core) string {
+	t.Helper()
+	lid, err := textmodel.Load(artifacts.LangIDWeb())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetModel(ModelLangID, textClassifier{lid}); err != nil {
+		t.Fatal(err)
+	}
+	if *intentModelPath != "" {
+		if err := c.SetModel(ModelIntent, textClassifier{loadIntentModel(t, *intentModelPath)}); err != nil {
+			t.Fatal(err)
+		}
+		return *intentModelPath
+	}
+	byLang, what := artifacts.IntentWebByLang(), "the shipped per-language models (models/artifacts/intent-web)"
+	if *intentModelDir != "" {
+		files, err := filepath.Glob(filepath.Join(*intentModelDir, "*.kmod"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("-intentset.models %s: no *.kmod (%v)", *intentModelDir, err)
+		}
+		byLang, what = map[string][]byte{}, *intentModelDir+" (per language)"
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byLang[strings.TrimSuffix(filepath.Base(f), ".kmod")] = b
+		}
+	}
+	if len(byLang) == 0 {
+		t.Fatal("no per-language intent models")
+	}
+	// <lang>.2 is the second model of lang's pair: the core's model of
+	// lang averages the two, as the browser's (widget/wasm).
+	pairs := map[string][]*textmodel.Model{}
+	for _, name := range slices.Sorted(maps.Keys(byLang)) {
+		m, err := textmodel.Load(byLang[name])
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lang, _, _ := strings.Cut(name, ".")
+		pairs[lang] = append(pairs[lang], m)
+	}
+	for lang, ms := range pairs {
+		e, err := textmodel.NewEnsemble(ms...)
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		if err := c.SetModel(IntentModelOf(lang), ensembleClassifier{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return what
+}
+
+// ensembleClassifier adapts a textmodel.Ensemble to Classifier.
+type ensembleClassifier struct{ e *textmodel.Ensemble }
+
+func (c ensembleClassifier) Classify(text string) (string, float32) {
+	p := c.e.Predict(text)
+	return p.Label, p.Score
 }
 
 // localIntents are the intents of the pack the browser may answer: those
@@ -144,12 +219,14 @@ type prepared struct {
 	usable bool // within MaxTextBytes and not blank
 }
 
-func prepare(ix *index, m *textmodel.Model, rows []intentRow) []prepared {
+// prepare computes what the rules need for rows; classify gives a text's
+// intent label and probability (a model's, or the core's choice of model).
+func prepare(ix *index, classify func(string) (string, float32), rows []intentRow) []prepared {
 	out := make([]prepared, len(rows))
 	for i, r := range rows {
 		text := strings.TrimSpace(r.Text)
-		pr := m.Predict(text)
-		out[i] = prepared{row: r, label: pr.Label, p: pr.Score, order: OrderSpecific(text),
+		label, p := classify(text)
+		out[i] = prepared{row: r, label: label, p: p, order: OrderSpecific(text),
 			usable: text != "" && len(text) <= MaxTextBytes}
 		if out[i].usable {
 			out[i].ms = ix.match(text, new(matchScratch))
@@ -222,7 +299,8 @@ func langsOf(st map[string]*setStats) []string {
 
 // TestIntentSet answers every row of the intent set's test split (written
 // independently of train and dev) with the default pack, the shipped intent
-// model and DefaultConfig, and reports per language and overall:
+// models (intentModels: langid-web and each language's intent model, the
+// core choosing as in the browser) and DefaultConfig, and reports per language and overall:
 // precision (answered with an entry of the row's intent / all local
 // answers), coverage (answered / rows whose intent has an answerable entry)
 // and the false-answer rate (rows of other intents — order_status,
@@ -253,13 +331,16 @@ func TestIntentSet(t *testing.T) {
 // intentSet is TestIntentSet with cfg.
 func intentSet(t *testing.T, cfg Config) {
 	entries := defaultPack(t)
-	m := loadIntentModel(t, *intentModelPath)
 	c := New(cfg)
 	if err := c.LoadFAQ(entries); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.SetModel(ModelIntent, textClassifier{m}); err != nil {
-		t.Fatal(err)
+	t.Logf("intent models: %s", intentModels(t, c))
+	// The core's own choice of model: that of the language it takes the
+	// text for.
+	classify := func(text string) (string, float32) {
+		lang, _ := c.language(text)
+		return c.classifyIntent(text, lang)
 	}
 	t.Logf("MinIntent %.3f", cfg.MinIntent)
 	ix := c.ix.Load()
@@ -268,7 +349,7 @@ func intentSet(t *testing.T, cfg Config) {
 	// templates): choose between models on it, report test once.
 	for _, split := range strings.Split(*intentSplits, ",") {
 		rows := readIntentRows(t, split)
-		xs := prepare(ix, m, rows)
+		xs := prepare(ix, classify, rows)
 		// The product path (Core.Answer) must decide as the harness does.
 		for i := range xs {
 			r, ok := c.Answer(rows[i].Text)

@@ -30,7 +30,7 @@ func TestTuneOnDev(t *testing.T) {
 		t.Fatal(err)
 	}
 	local := localIntents(ix)
-	xs := prepare(ix, loadIntentModel(t, *intentModelPath), readIntentRows(t, "dev"))
+	xs := prepare(ix, textClassifier{loadIntentModel(t, *intentModelPath)}.Classify, readIntentRows(t, "dev"))
 	type result struct {
 		cfg Config
 		st  setStats

@@ -4,7 +4,7 @@
 // binds package widget/core to the page through syscall/js and registers
 //
 //	globalThis.kefuCore = {
-//	  load(name, Uint8Array) → null | "error text",   // "langid" or "intent" model (*.kmod)
+//	  load(name, Uint8Array) → null | "error text",   // "langid", "intent" or "intent.<lang>" model (*.kmod)
 //	  loadFAQ(entries, decline?) → null | "error text", // chat.FAQEntry-shaped plain objects; decline: chat.FAQPack.Decline
 //	  ready: true,
 //	}

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/kefu-io/kefu/models/textmodel"
 	"github.com/kefu-io/kefu/widget/core"
 )
@@ -15,14 +17,64 @@ func (c classifier) Classify(text string) (string, float32) {
 	return p.Label, p.Score
 }
 
-// loadModel installs the model called name ("langid", "intent") from the
-// bytes of a *.kmod file (models/textmodel format). A two-head file (e.g.
-// intent with language id over one embedding) installs both heads, each
-// under its task. Corrupt or truncated files are refused and the previous
-// model, if any, stays.
+// ensemble adapts a textmodel.Ensemble to core.Classifier.
+type ensemble struct{ e *textmodel.Ensemble }
+
+func (c ensemble) Classify(text string) (string, float32) {
+	p := c.e.Predict(text)
+	return p.Label, p.Score
+}
+
+// pairs are the per-language intent models loaded so far, by language: the
+// files intent.<lang> and intent.<lang>.2, whose probabilities the core's
+// model of that language averages (either may arrive first).
+var pairs = map[string]*[2]*textmodel.Model{}
+
+// loadModel installs the model called name ("langid", "intent", or
+// "intent.<lang>" and "intent.<lang>.2": the intent model pair of one
+// language) from the bytes of a *.kmod file (models/textmodel format). A two-head file (e.g. intent with
+// language id over one embedding) installs both heads, each under its task.
+// Corrupt or truncated files are refused and the previous model, if any,
+// stays.
 func loadModel(c *core.Core, name string, data []byte) error {
-	if name != core.ModelLangID && name != core.ModelIntent {
+	perLang := strings.HasPrefix(name, core.IntentModelOf(""))
+	if name != core.ModelLangID && name != core.ModelIntent && !perLang {
 		return c.SetModel(name, nil) // the error names the unknown model
+	}
+	if perLang {
+		m, err := textmodel.Load(data)
+		if err != nil {
+			return err
+		}
+		if h := m.Head(core.ModelIntent); h != nil {
+			m = h
+		}
+		lang, slot := strings.TrimPrefix(name, core.IntentModelOf("")), 0
+		if l, ok := strings.CutSuffix(lang, ".2"); ok {
+			lang, slot = l, 1
+		}
+		p := pairs[lang]
+		if p == nil {
+			p = new([2]*textmodel.Model)
+		}
+		next := *p
+		next[slot] = m
+		var ms []*textmodel.Model
+		for _, x := range next {
+			if x != nil {
+				ms = append(ms, x)
+			}
+		}
+		e, err := textmodel.NewEnsemble(ms...)
+		if err != nil {
+			return err
+		}
+		if err := c.SetModel(core.IntentModelOf(lang), ensemble{e}); err != nil {
+			return err
+		}
+		*p = next
+		pairs[lang] = p
+		return nil
 	}
 	m, err := textmodel.Load(data)
 	if err != nil {

@@ -71,8 +71,8 @@ func run(srcDir, distDir string) error {
 	for _, a := range b.Assets {
 		bodies[a.Name] = a.Body
 	}
-	for name, m := range map[string][]byte{"langid.kmod": artifacts.LangIDWeb(), "intent.kmod": artifacts.IntentWeb()} {
-		bodies[name] = m
+	for name, m := range artifacts.WidgetModels() {
+		bodies[name+".kmod"] = m
 	}
 	for _, body := range bodies {
 		for _, ext := range []string{".br", ".gz"} {
