@@ -262,10 +262,10 @@ func (n *Node) serveConfig(c *fiber.Ctx) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		cfg.Models[name] = "/w/models/" + name + ".kmod" + q + "&v=" + strings.Trim(n.models[name].etag, `"`)
+		cfg.Models[name] = "/w/models/" + name + ".kmod" + q + "&v=" + n.models[name].version()
 	}
 	for lang, a := range n.faqPacks(ref) {
-		cfg.FAQPacks[lang] = "/w/faq/" + lang + ".json" + q + "&v=" + strings.Trim(a.etag, `"`)
+		cfg.FAQPacks[lang] = "/w/faq/" + lang + ".json" + q + "&v=" + a.version()
 	}
 	c.Set(fiber.HeaderCacheControl, cacheConfig)
 	body, err := json.Marshal(cfg)
@@ -303,10 +303,19 @@ func (cc *configCache) get(site string, body []byte) asset {
 	return a
 }
 
-// versioned sets the cache of a file addressed with &v=<etag>: immutable
+// versionLen is how many hex digits of a file's etag name its version in
+// /w/config's URLs (&v=): 48 bits tell one file's versions apart, and the
+// config lists every model and FAQ pack, so each digit is paid 36 times on
+// the wire (issue 13).
+const versionLen = 12
+
+// version is the &v= of a's URL: the first versionLen hex digits of its etag.
+func (a asset) version() string { return strings.Trim(a.etag, `"`)[:versionLen] }
+
+// versioned sets the cache of a file addressed with &v=<version>: immutable
 // when v names this content, else short.
 func versioned(c *fiber.Ctx, a asset) {
-	if v := c.Query("v"); v != "" && v == strings.Trim(a.etag, `"`) {
+	if v := c.Query("v"); v != "" && v == a.version() {
 		c.Set(fiber.HeaderCacheControl, cacheImmutable)
 	} else {
 		c.Set(fiber.HeaderCacheControl, cacheShort)
