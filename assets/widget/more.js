@@ -509,7 +509,7 @@
     // model fetches the model called name (a key of the config's models)
     // once and installs it in the core; a failed fetch is tried again on
     // the next call.
-    var modelP = {};
+    var modelP = {}, langIn = false;
     function model(name) {
       var k = S.core, url = S.config && S.config.models && S.config.models[name];
       if (!k || !url || modelP[name]) return;
@@ -520,6 +520,7 @@
         var e = k.load(name, new Uint8Array(b));
         if (e) throw new Error(e);
         warm(k);
+        if (name === 'langid') langIn = true;
         I.emit('model', { name: name });
       }).catch(function (e) { delete modelP[name]; if (W.console) console.info('kefu: model ' + name + ' not loaded', e); });
     }
@@ -626,6 +627,12 @@
       var core = S.core, text = m.text, r = null, an = null, config = S.config;
       try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
       var lang = an && an.lang;
+      // Until the language model is in, the core guesses a Latin-script
+      // text's language from a few stop words ("Quanto tempo demora a
+      // entrega?" reads as English): such a guess changes neither the
+      // labels nor the pack and model (the page's language stays); a
+      // writing system (kana, Hangul, Cyrillic…) is not a guess.
+      if (!langIn && !/[^\u0000-\u024f]/.test(text)) lang = '';
       if (lang && (guess || text.length >= 12)) follow(lang); // a word or two says too little
       var pl = lang ? packLang(uiLang(lang)) : '';
       if (pl) intentModel(pl); // once per language: for the next questions
