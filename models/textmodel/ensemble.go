@@ -38,11 +38,16 @@ func (e *Ensemble) Models() int { return len(e.models) }
 // Predict is Model.Predict with the mean of the models' probabilities: the
 // most probable label, or the first model's fallback label when the mean
 // probability is below its threshold (still with that probability).
-func (e *Ensemble) Predict(text string) Prediction {
-	first := e.models[0]
+func (e *Ensemble) Predict(text string) Prediction { return predictMean(e.models, text) }
+
+// predictMean is Predict over the mean of ms's probabilities (ms share one
+// label table; ms[0]'s threshold and fallback apply). Model.Predict is its
+// one-model case, so the widget's core holds one copy of this code.
+func predictMean(ms []*Model, text string) Prediction {
+	first := ms[0]
 	sum := first.getScratch()
 	first.forward(sum, text)
-	for _, m := range e.models[1:] {
+	for _, m := range ms[1:] {
 		s := m.getScratch()
 		m.forward(s, text)
 		for c, p := range s.logits {
@@ -56,7 +61,10 @@ func (e *Ensemble) Predict(text string) Prediction {
 			best = c
 		}
 	}
-	p := Prediction{Label: first.labels[best], Score: sum.logits[best] / float32(len(e.models))}
+	p := Prediction{Label: first.labels[best], Score: sum.logits[best]}
+	if len(ms) > 1 {
+		p.Score /= float32(len(ms))
+	}
 	if first.fallback >= 0 && p.Score < first.threshold {
 		p.Label = first.labels[first.fallback]
 	}

@@ -433,20 +433,8 @@ func softmax(z []float32) {
 // label (e.g. "oos") is returned instead, still with the best probability so
 // that callers see how unsure the model was.
 func (m *Model) Predict(text string) Prediction {
-	s := m.getScratch()
-	m.forward(s, text)
-	best := 0
-	for c, p := range s.logits {
-		if p > s.logits[best] {
-			best = c
-		}
-	}
-	p := Prediction{Label: m.labels[best], Score: s.logits[best]}
-	if m.fallback >= 0 && p.Score < m.threshold {
-		p.Label = m.labels[m.fallback]
-	}
-	m.pool.put(s)
-	return p
+	one := [1]*Model{m}
+	return predictMean(one[:], text)
 }
 
 // PredictTopK returns the k most probable labels of text, best first, with

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -113,6 +114,7 @@ type Core struct {
 	// byLang holds the per-language intent models, replaced as a whole
 	// (copy on write) so that run reads it without a lock.
 	byLang atomic.Pointer[[]langModel]
+	mu     sync.Mutex // setIntentOf's writers
 }
 
 type classifierBox struct{ c Classifier }
@@ -174,24 +176,24 @@ func (c *Core) SetModel(name string, m Classifier) error {
 }
 
 // setIntentOf installs (or with a nil box removes) lang's intent model.
+// Writers take mu; run reads byLang without it.
 func (c *Core) setIntentOf(lang string, box *classifierBox) {
-	for {
-		old := c.byLang.Load()
-		var next []langModel
-		if old != nil {
-			for _, m := range *old {
-				if m.lang != lang {
-					next = append(next, m)
-				}
-			}
-		}
-		if box != nil {
-			next = append(next, langModel{lang, box})
-		}
-		if c.byLang.CompareAndSwap(old, &next) {
-			return
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var old []langModel
+	if p := c.byLang.Load(); p != nil {
+		old = *p
+	}
+	next := make([]langModel, 0, len(old)+1)
+	for _, m := range old {
+		if m.lang != lang {
+			next = append(next, m)
 		}
 	}
+	if box != nil {
+		next = append(next, langModel{lang, box})
+	}
+	c.byLang.Store(&next)
 }
 
 // intentFor returns the intent model for a text of lang: lang's own

@@ -80,8 +80,11 @@ func buildCore(t *testing.T, flags ...string) []byte {
 // maxCoreBrotli is the ceiling of the core's brotli-11 size with Go 1.26
 // (4 December: 485,169 B; an empty js/wasm program with the same flags is
 // ~412 KB). A new Go release may move it: measure an empty program with
-// the same flags before raising it.
-const maxCoreBrotli = 490_000
+// the same flags before raising it. 5 December: 491,114 B with the intent
+// model of the shopper's language and its pair averaged (487,399 before;
+// every page's total after three questions stays within 600,000 B, `kefu
+// bench widget --lang L`, README "Widget on the wire"), so 492,000.
+const maxCoreBrotli = 492_000
 
 // TestWASMCoreSize builds the core as `make wasm` does and fails when its
 // brotli size passes maxCoreBrotli: every byte of it is on the wire of

@@ -3,8 +3,6 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/kefu-io/kefu/models/textmodel"
 	"github.com/kefu-io/kefu/widget/core"
 )
@@ -37,7 +35,8 @@ var pairs = map[string]*[2]*textmodel.Model{}
 // Corrupt or truncated files are refused and the previous model, if any,
 // stays.
 func loadModel(c *core.Core, name string, data []byte) error {
-	perLang := strings.HasPrefix(name, core.IntentModelOf(""))
+	prefix := core.IntentModelOf("")
+	perLang := len(name) > len(prefix) && name[:len(prefix)] == prefix
 	if name != core.ModelLangID && name != core.ModelIntent && !perLang {
 		return c.SetModel(name, nil) // the error names the unknown model
 	}
@@ -49,9 +48,9 @@ func loadModel(c *core.Core, name string, data []byte) error {
 		if h := m.Head(core.ModelIntent); h != nil {
 			m = h
 		}
-		lang, slot := strings.TrimPrefix(name, core.IntentModelOf("")), 0
-		if l, ok := strings.CutSuffix(lang, ".2"); ok {
-			lang, slot = l, 1
+		lang, slot := name[len(prefix):], 0
+		if n := len(lang); n > 2 && lang[n-2:] == ".2" {
+			lang, slot = lang[:n-2], 1
 		}
 		p := pairs[lang]
 		if p == nil {
