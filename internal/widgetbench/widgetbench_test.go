@@ -40,28 +40,35 @@ func TestFirstPaintBudget(t *testing.T) {
 	}
 }
 
-// TestAfterThreeQuestionsBudget opens the chat, asks three questions (the
-// first before the core is ready: it must go over the WebSocket at once)
-// and checks every widget byte received by then, the core and the models
-// included.
+// TestAfterThreeQuestionsBudget opens the chat on every UI language's
+// page, asks three questions in the page's language (the first before the
+// core is ready: it must go over the WebSocket at once) and checks every
+// widget byte received by then, the core and the models (each page fetches
+// its language's intent pair) included.
 func TestAfterThreeQuestionsBudget(t *testing.T) {
-	r, err := Run(t.Context(), Options{Chromium: browsertest.Exec(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("before the launcher %d B, after three questions %d B", r.FirstPaint, r.AfterThree)
-	if !r.RemoteFirst {
-		t.Error("the first question waited for the core instead of going over the WebSocket")
-	}
-	var core bool
-	for _, q := range r.Requests {
-		core = core || strings.HasSuffix(q.URL, ".wasm")
-	}
-	if !core {
-		t.Errorf("no WASM core among the requests after three questions: %+v", r.Requests)
-	}
-	if r.AfterThree > afterThreeBudget {
-		t.Errorf("%d B on the wire after three questions, budget %d", r.AfterThree, afterThreeBudget)
+	exe := browsertest.Exec(t)
+	for _, lang := range UILangs {
+		t.Run(lang, func(t *testing.T) {
+			r, err := Run(t.Context(), Options{Chromium: exe, Lang: lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: before the launcher %d B, after three questions %d B", lang, r.FirstPaint, r.AfterThree)
+			if !r.RemoteFirst {
+				t.Error("the first question waited for the core instead of going over the WebSocket")
+			}
+			var core, intent bool
+			for _, q := range r.Requests {
+				core = core || strings.HasSuffix(q.URL, ".wasm")
+				intent = intent || strings.Contains(q.URL, "/w/models/intent")
+			}
+			if !core || !intent {
+				t.Errorf("core fetched %v, intent model fetched %v after three questions: %+v", core, intent, r.Requests)
+			}
+			if r.AfterThree > afterThreeBudget {
+				t.Errorf("%d B on the wire after three questions, budget %d", r.AfterThree, afterThreeBudget)
+			}
+		})
 	}
 }
 
