@@ -145,7 +145,7 @@ postgres:
 	@./scripts/pg-start.sh >/dev/null
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(TESTBUILD) ./...
 
 # Packages that compile many wasm modules with wazero's compiler (the full
 # stack, the host benchmarks) run without -race: the race detector slows the
@@ -166,6 +166,17 @@ SLOWFIRST := ./central ./cmd/kefu ./central/store ./widget/core ./edge ./edge/pl
 	./models/textmodel ./internal/natsembed ./assets/widget ./edge/pluginhost/cli ./models/cli \
 	./plugins/pii/plugintest ./plugins/pii-redact ./central/demo
 
+# TESTBUILD: vet and the test runs compile with -trimpath, so a package's
+# compiled code does not depend on the folder the repository is in: without
+# it go's build cache keys each package of this module by its absolute
+# folder, and every clean clone (CI) compiled all of them again for vet,
+# the race run and the lanes after it, though only the changed packages
+# differ from the last run on the machine. TESTRUN adds -count=1: with the
+# same test binary as a previous clone's, go test would otherwise print
+# that clone's cached result instead of running the tests.
+TESTBUILD := -trimpath
+TESTRUN := -vet=off -count=1 $(TESTBUILD)
+
 ## test: installs what tests need, starts it, runs every test. The test runs
 ## do not vet again (-vet=off): the vet prerequisite ran go vet's full set of
 ## analyzers, a superset of go test's, over every package and its tests.
@@ -176,9 +187,9 @@ SLOWFIRST := ./central ./cmd/kefu ./central/store ./widget/core ./edge ./edge/pl
 test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe
 	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$({ $(GO) list $(SLOWFIRST); $(GO) list ./...; } | awk '!seen[$$0]++' | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
-	$(GO) test -vet=off -race -timeout 25m $$pkgs; rc=$$?; mkdir -p build; \
-	{ $(GO) test -vet=off -p 1 -timeout 20m $(NORACE) >build/norace.log 2>&1; echo $$? >build/norace.rc; } & \
-	$(GO) test -vet=off -p 1 -count=1 $(ALLOCS) || rc=1; $(GO) test -vet=off -p 1 -count=1 $(EXHAUSTIVE) || rc=1; \
+	$(GO) test $(TESTRUN) -race -timeout 25m $$pkgs; rc=$$?; mkdir -p build; \
+	{ $(GO) test $(TESTRUN) -p 1 -timeout 20m $(NORACE) >build/norace.log 2>&1; echo $$? >build/norace.rc; } & \
+	$(GO) test $(TESTRUN) -p 1 $(ALLOCS) || rc=1; $(GO) test $(TESTRUN) -p 1 $(EXHAUSTIVE) || rc=1; \
 	wait; cat build/norace.log; [ "$$(cat build/norace.rc)" = 0 ] || rc=1; exit $$rc
 
 ## fuzz-channels: a short fuzz budget for every platform-channel parser (corpus in edge/channels/testdata/fuzz);
@@ -192,7 +203,7 @@ FUZZTIME ?= 10000x
 FUZZBIN := build/tools/channels.fuzz.test
 fuzz-channels:
 	@mkdir -p build/tools
-	@$(GO) test -c -fuzz '^Fuzz' -o $(FUZZBIN) ./edge/channels
+	@$(GO) test -c $(TESTBUILD) -fuzz '^Fuzz' -o $(FUZZBIN) ./edge/channels
 	@cache="$$($(GO) env GOCACHE)/fuzz/github.com/kefu-io/kefu/edge/channels"; \
 	for f in $$(./$(FUZZBIN) -test.list '^Fuzz'); do echo "==> $$f ($(FUZZTIME))"; \
 		(cd edge/channels && ../../$(FUZZBIN) -test.run '^$$' -test.fuzz "^$$f$$" -test.fuzztime $(FUZZTIME) \

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -446,8 +445,10 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 	dir := os.Getenv("KEFU_ARTIFACTS")
 	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "test-artifacts")
+		// test-artifacts/ at the repository root: go test runs a package's
+		// tests in its folder (runtime.Caller's file name is not a path
+		// under -trimpath, which make test builds with).
+		dir = filepath.Join("..", "..", "test-artifacts")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
