@@ -24,7 +24,8 @@ import (
 // long as such a message can wait) before it tells the edges, and drops
 // an inbound message of a noted visitor written (Message.At, set by the
 // edge) at or before the erasure. What the visitor writes after the
-// erasure is a new conversation and is kept.
+// erasure is a new conversation and is kept. The check reads a local copy
+// of the bucket while it is known to be current (erasedview.go).
 
 // startErasedBucket creates or updates the bucket chat.BucketErased.
 func (s *Service) startErasedBucket(ctx context.Context) error {
@@ -35,30 +36,44 @@ func (s *Service) startErasedBucket(ctx context.Context) error {
 		return fmt.Errorf("central: bucket %s: %w", chat.BucketErased, err)
 	}
 	s.erased = kv
+	s.bg.Add(1)
+	go s.watchErased() // the local view (erasedview.go)
 	return nil
 }
 
+var (
+	errWatchEnded   = errors.New("central: bucket watch ended")
+	errNoStreamInfo = errors.New("central: bucket status without stream info")
+)
+
 // noteErased records that visitor of tenant was erased at at.
 func (s *Service) noteErased(ctx context.Context, tenant, visitor string, at time.Time) error {
-	if _, err := s.erased.Put(ctx, chat.ErasedKey(tenant, visitor), []byte(at.UTC().Format(time.RFC3339Nano))); err != nil {
+	key := chat.ErasedKey(tenant, visitor)
+	if _, err := s.erased.Put(ctx, key, []byte(at.UTC().Format(time.RFC3339Nano))); err != nil {
 		return fmt.Errorf("central: note the erasure in %s: %w", chat.BucketErased, err)
 	}
+	s.erasedView.note(key, at)
 	return nil
 }
 
 // writtenBeforeErasure reports whether env's visitor was erased at or
 // after its message was written; an error leaves the message for a retry.
+// It answers from the local view while that is current (erasedview.go),
+// and asks the bucket otherwise.
 func (s *Service) writtenBeforeErasure(ctx context.Context, env chat.Envelope) (bool, error) {
-	e, err := s.erased.Get(ctx, chat.ErasedKey(env.Tenant, env.Visitor))
+	key := chat.ErasedKey(env.Tenant, env.Visitor)
+	if at, found, current := s.erasedView.lookup(key, time.Now()); current {
+		return found && !env.Message.At.After(at), nil
+	}
+	s.m.erasedFallbacks.Inc()
+	e, err := s.erased.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("central: %s: %w", chat.BucketErased, err)
 	}
-	at, err := time.Parse(time.RFC3339Nano, string(e.Value()))
-	if err != nil {
-		return true, nil // an entry we cannot read: the visitor was erased, keep nothing older
-	}
-	return !env.Message.At.After(at), nil
+	// An entry that cannot be read: the visitor was erased, keep nothing
+	// older (parseErasedAt).
+	return !env.Message.At.After(parseErasedAt(e.Value())), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -159,6 +160,13 @@ func (s *Service) executeErasure(ctx context.Context, tenant, id, agent, conv st
 	at := time.Now()
 	if err := s.noteErased(ctx, tenant, visitor, at); err != nil {
 		return store.ErasureRequest{}, err
+	}
+	// Every replica's view of the bucket has the note once erasedViewLag
+	// has passed, or that replica asks the bucket (erasedview.go).
+	select {
+	case <-time.After(erasedViewLag):
+	case <-ctx.Done():
+		return store.ErasureRequest{}, fmt.Errorf("central: erasure waiting for the replicas' views: %w", ctx.Err())
 	}
 	done, changed, err := s.st.Erase(ctx, tenant, req.ID, agent, erasedVisitorPrefix+chat.NewID(), at)
 	if err != nil {

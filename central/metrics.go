@@ -25,6 +25,7 @@ type metrics struct {
 	webhookAttempts *metric.CounterVec
 	webhookLatency  *metric.Histogram
 	webhookEnqueue  *metric.Counter
+	erasedFallbacks *metric.Counter
 }
 
 // newMetrics makes a Service's collectors and registers them on reg (nil:
@@ -92,6 +93,10 @@ func newMetrics(reg metric.Registerer) *metrics {
 			Namespace: "kefu", Subsystem: "central", Name: "webhook_enqueue_errors_total",
 			Help: "Events that could not be written to the webhook outbox.",
 		}),
+		erasedFallbacks: metric.NewCounter(metric.CounterOpts{
+			Namespace: "kefu", Subsystem: "central", Name: "erased_bucket_gets_total",
+			Help: "Inbound messages whose erasure check asked the bucket KEFU_ERASED because the local view was not current (erasedview.go).",
+		}),
 	}
 	if reg == nil {
 		return m
@@ -111,6 +116,7 @@ func newMetrics(reg metric.Registerer) *metrics {
 	m.webhookAttempts = metric.MustShare(reg, m.webhookAttempts)
 	m.webhookLatency = metric.MustShare(reg, m.webhookLatency)
 	m.webhookEnqueue = metric.MustShare(reg, m.webhookEnqueue)
+	m.erasedFallbacks = metric.MustShare(reg, m.erasedFallbacks)
 	return m
 }
 

@@ -212,6 +212,8 @@ type Service struct {
 	rt        router.Router
 	nc        *nats.Conn
 	js        jetstream.JetStream
+	// erasedView is the local copy of erased (erasedview.go).
+	erasedView erasedView
 	// stopConsume ends consumeLoop (consume.go), which closes consumeDone.
 	stopConsume context.CancelFunc
 	consumeDone chan struct{}
