@@ -14,6 +14,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kefu-io/kefu/central/store"
@@ -422,13 +423,55 @@ func TestConsoleWebSocket(t *testing.T) {
 			}
 		}
 	}
+	// An edge's subscription (one token after the prefix) gets only what
+	// an edge acts on: not the system message of the handoff (chat.EdgeEvent).
+	edgeEvs := make(chan chat.Event, 16)
+	sub, err := e.nc.Subscribe(chat.SubjectEventsPrefix+"*", func(m *nats.Msg) {
+		var ev chat.Event
+		if json.Unmarshal(m.Data, &ev) == nil && ev.Type != chat.EventPresence {
+			edgeEvs <- ev
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := e.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	e.publish(envelope("demo", "v1", "", chat.NewID(), "转人工", "zh"))
-	want := []chat.EventType{chat.EventOpened, chat.EventMessage, chat.EventMessage, chat.EventHandoff}
+	want := []struct {
+		typ  chat.EventType
+		role chat.Role
+	}{{chat.EventOpened, ""}, {chat.EventMessage, chat.RoleShopper}, {chat.EventMessage, chat.RoleSystem}, {chat.EventHandoff, ""}}
 	for _, w := range want {
 		ev := read(wsAnn)
-		if ev.Type != w || ev.Tenant != "demo" {
-			t.Fatalf("got %s (%s) want %s", ev.Type, ev.Tenant, w)
+		var role chat.Role
+		if ev.Message != nil {
+			role = ev.Message.Role
 		}
+		if ev.Type != w.typ || ev.Tenant != "demo" || role != w.role {
+			t.Fatalf("console got %s %s (%s) want %s %s", ev.Type, role, ev.Tenant, w.typ, w.role)
+		}
+		if w.role == chat.RoleSystem {
+			continue
+		}
+		select {
+		case got := <-edgeEvs:
+			if got.Type != w.typ || got.Message != nil && got.Message.Role != w.role {
+				t.Fatalf("edge subscription got %+v, want %s %s", got, w.typ, w.role)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("edge subscription: no %s", w.typ)
+		}
+	}
+	if err := e.nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-edgeEvs:
+		t.Fatalf("edge subscription got an extra event %+v", got)
+	default:
 	}
 	// Eve's first event is about her own tenant, not demo's.
 	e.publish(envelope("shop-b", "w1", "", chat.NewID(), "hello", "en"))

@@ -1033,7 +1033,8 @@ func (s *Service) emit(ev chat.Event) {
 		s.log.Error("event: marshal", "err", err)
 		return
 	}
-	if err := s.nc.Publish(chat.EventsSubject(ev.Tenant), data); err != nil {
+	// The events no edge acts on go where edges do not subscribe.
+	if err := s.nc.Publish(chat.EventSubject(&ev), data); err != nil {
 		s.log.Warn("event: publish", "type", ev.Type, "err", err)
 	}
 	s.webhookEvent(ev) // outbound webhooks (webhooks.go)
@@ -1054,7 +1055,7 @@ func (s *Service) onEvent(m *nats.Msg) {
 	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Tenant == "" {
 		return
 	}
-	if chat.EventsSubject(ev.Tenant) != m.Subject {
+	if es := chat.EventsSubject(ev.Tenant); m.Subject != es && m.Subject != es+chat.SubjectConsoleSuffix {
 		return // a tenant field that does not match its subject is not trusted
 	}
 	if ev.Type == chat.EventQueuePosition {

@@ -102,3 +102,49 @@ func TestAuthVerifyReplyOK(t *testing.T) {
 		t.Fatalf("error reply = %s, %v", b, err)
 	}
 }
+
+// TestEventSubject: the events an edge acts on go to EventsSubject (one
+// token after the prefix, what edges subscribe to), every other one to
+// ConsoleEventsSubject, which the edges' subscription does not match.
+func TestEventSubject(t *testing.T) {
+	msg := func(r Role) *Message { return &Message{ID: "m", Role: r} }
+	tests := []struct {
+		name string
+		ev   Event
+		edge bool
+	}{
+		{"shopper message", Event{Type: EventMessage, Message: msg(RoleShopper)}, true},
+		{"bot message", Event{Type: EventMessage, Message: msg(RoleBot)}, false},
+		{"agent message", Event{Type: EventMessage, Message: msg(RoleAgent)}, false},
+		{"system message", Event{Type: EventMessage, Message: msg(RoleSystem)}, false},
+		{"message without a message", Event{Type: EventMessage}, false},
+		{"opened", Event{Type: EventOpened}, true},
+		{"handoff", Event{Type: EventHandoff}, true},
+		{"assigned", Event{Type: EventAssigned}, true},
+		{"closed", Event{Type: EventClosed}, true},
+		{"erasure", Event{Type: EventErasure}, true},
+		{"queue position", Event{Type: EventQueuePosition}, true},
+		{"typing", Event{Type: EventTyping}, true},
+		{"csat request", Event{Type: EventCSATRequest}, true},
+		{"csat submitted", Event{Type: EventCSAT}, false},
+		{"note", Event{Type: EventNote}, false},
+		{"tags", Event{Type: EventTags}, false},
+		{"transferred", Event{Type: EventTransferred}, false},
+		{"presence", Event{Type: EventPresence}, false},
+		{"sla", Event{Type: EventSLABreach}, false},
+		{"shown", Event{Type: EventShown, Message: msg(RoleBot)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.ev.Tenant = "demo shop"
+			if got := EdgeEvent(&tt.ev); got != tt.edge {
+				t.Fatalf("EdgeEvent = %v, want %v", got, tt.edge)
+			}
+			subj := EventSubject(&tt.ev)
+			edgeSees := strings.HasPrefix(subj, SubjectEventsPrefix) && !strings.Contains(subj[len(SubjectEventsPrefix):], ".")
+			if edgeSees != tt.edge || !strings.HasPrefix(subj, EventsSubject(tt.ev.Tenant)) {
+				t.Fatalf("EventSubject = %q: an edge's %s* matches it: %v, want %v", subj, SubjectEventsPrefix, edgeSees, tt.edge)
+			}
+		})
+	}
+}

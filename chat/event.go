@@ -29,6 +29,30 @@ const (
 	EventShown         EventType = "message.shown"            // the shopper was shown another text than the stored reply (Message: id, shown)
 )
 
+// ShopperEvent reports whether a shopper's sockets get events of type t
+// (the edge forwards them as event frames); the workspace's (notes, tags,
+// transfers, presence, SLA, shown texts) stay with agents.
+func ShopperEvent(t EventType) bool {
+	switch t {
+	case EventOpened, EventHandoff, EventAssigned, EventClosed, EventErasure,
+		EventQueuePosition, EventTyping, EventCSATRequest:
+		return true
+	}
+	return false
+}
+
+// EdgeEvent reports whether an edge acts on ev: the ShopperEvent types and
+// a shopper's message (echoed to the visitor's other connections). Central
+// publishes every other event on ConsoleEventsSubject, which edges do not
+// receive: a bot's or an agent's message reaches the shopper as a reply,
+// not as an event.
+func EdgeEvent(ev *Event) bool {
+	if ev.Type == EventMessage {
+		return ev.Message != nil && ev.Message.Role == RoleShopper
+	}
+	return ShopperEvent(ev.Type)
+}
+
 // Event is something that happened to a conversation.
 type Event struct {
 	V              int       `json:"v"`

@@ -43,8 +43,14 @@ const (
 	// SubjectHistory is the request-reply subject edges use on resume:
 	// request HistoryRequest, reply HistoryReply.
 	SubjectHistory = "kefu.history"
-	// SubjectEventsPrefix + tenant carries conversation Events.
+	// SubjectEventsPrefix + tenant carries conversation Events for edges
+	// and consoles; SubjectEventsPrefix + tenant + SubjectConsoleSuffix
+	// those for consoles only (EdgeEvent false). Edges subscribe to
+	// SubjectEventsPrefix + "*" (one token), central to
+	// SubjectEventsPrefix + ">" (both, in the order published).
 	SubjectEventsPrefix = "kefu.events."
+	// SubjectConsoleSuffix ends ConsoleEventsSubject.
+	SubjectConsoleSuffix = ".console"
 	// SubjectStaffPrefix + tenant carries Events for the agents' consoles
 	// only (staff alerts): edges never subscribe, so shoppers never see them.
 	SubjectStaffPrefix = "kefu.staff."
@@ -92,8 +98,24 @@ func OutboundSubject(region, tenant string) string {
 // StaffSubject is the subject for a tenant's staff-only events.
 func StaffSubject(tenant string) string { return SubjectStaffPrefix + SubjectToken(tenant) }
 
-// EventsSubject is the subject for a tenant's conversation events.
+// EventsSubject is the subject for a tenant's conversation events that
+// edges act on (EdgeEvent).
 func EventsSubject(tenant string) string { return SubjectEventsPrefix + SubjectToken(tenant) }
+
+// ConsoleEventsSubject is the subject for a tenant's conversation events
+// that no edge acts on (EdgeEvent false: a bot's or an agent's message, the
+// workspace's events): EventsSubject(tenant) + SubjectConsoleSuffix, a
+// token more than the edges' subscription matches.
+func ConsoleEventsSubject(tenant string) string { return EventsSubject(tenant) + SubjectConsoleSuffix }
+
+// EventSubject is the subject central publishes ev on: EventsSubject, or
+// ConsoleEventsSubject when no edge acts on it.
+func EventSubject(ev *Event) string {
+	if EdgeEvent(ev) {
+		return EventsSubject(ev.Tenant)
+	}
+	return ConsoleEventsSubject(ev.Tenant)
+}
 
 // SubjectToken makes s safe as one NATS subject token: characters other
 // than [0-9A-Za-z_-] become '_'; an empty s becomes "_".

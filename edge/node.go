@@ -494,7 +494,7 @@ func (n *Node) onEvent(m *nats.Msg) {
 		n.echoShopper(ev)
 		return
 	}
-	if ev.ConversationID == "" || !shopperEvents[ev.Type] {
+	if ev.ConversationID == "" || !chat.ShopperEvent(ev.Type) {
 		return
 	}
 	var buf [4]*session
@@ -554,7 +554,7 @@ func (n *Node) skipEvent(data []byte) bool {
 	case h.Type == chat.EventErasure:
 		return false // the edge acts on it with or without sockets
 	case h.Type != chat.EventMessage:
-		return h.ConversationID == "" || !shopperEvents[h.Type] || !n.hub.watched(h.Tenant, h.ConversationID)
+		return h.ConversationID == "" || !chat.ShopperEvent(h.Type) || !n.hub.watched(h.Tenant, h.ConversationID)
 	case !h.Message || h.Role != chat.RoleShopper || h.ConversationID == "":
 		return true
 	}
@@ -609,13 +609,6 @@ func (n *Node) history(ctx context.Context, req chat.HistoryRequest) (chat.Histo
 		return rep, fmt.Errorf("edge: decode history of %q: %w", req.ConversationID, err)
 	}
 	return rep, nil
-}
-
-// shopperEvents are the conversation events a shopper's sockets get;
-// the workspace's (notes, tags, transfers, presence, SLA) stay with agents.
-var shopperEvents = map[chat.EventType]bool{
-	chat.EventOpened: true, chat.EventHandoff: true, chat.EventAssigned: true, chat.EventClosed: true, chat.EventErasure: true,
-	chat.EventQueuePosition: true, chat.EventTyping: true, chat.EventCSATRequest: true,
 }
 
 func messageFrame(m chat.Message) chat.Frame {
