@@ -28,11 +28,13 @@ import (
 //   - EdgeUser(region) ("edge-REGION"): an edge of one region. It publishes
 //     shoppers' inbound envelopes, history, auth-verify and channel-lookup
 //     requests, hits and typing notices, and its own region's channel
-//     outbox; it receives its own region's outbound replies, conversation
-//     events and replies to its requests. It can never publish a reply to
-//     a shopper (kefu.outbound.>), an event or a staff notice, never read
-//     another region's replies or the inbound stream, and never write the
-//     sites or knowledge buckets;
+//     outbox; it receives its own region's outbound replies, the
+//     conversation events edges act on (kefu.events.TENANT, not the
+//     consoles' kefu.events.TENANT.console: agents' notes, bots' and
+//     agents' messages) and replies to its requests. It can never publish
+//     a reply to a shopper (kefu.outbound.>), an event or a staff notice,
+//     never read another region's replies or the inbound stream, and never
+//     write the sites or knowledge buckets;
 //   - anyone else, including an anonymous client, is refused.
 //
 // Leaf connections to a hub's leaf port present user LeafUserOf(region)
@@ -224,9 +226,13 @@ func edgePermissions(region string) *server.Permissions {
 		Subscribe: &server.SubjectPermission{
 			Allow: []string{
 				chat.SubjectOutboundPrefix + region + ".>",
-				chat.SubjectEventsPrefix + ">",
+				chat.SubjectEventsPrefix + "*", // not the consoles' (chat.ConsoleEventsSubject)
 				EdgeInbox(region) + ".>",
 			},
+			// A wildcard such as kefu.events.> passes the allow list (the
+			// server matches it as a literal); this keeps the consoles'
+			// events out of its deliveries.
+			Deny: []string{chat.SubjectEventsPrefix + "*.>"},
 		},
 	}
 }
@@ -337,7 +343,7 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 	}
 	sub := []string{
 		chat.SubjectOutboundPrefix + region + ".>",
-		chat.SubjectEventsPrefix + ">",
+		chat.SubjectEventsPrefix + "*", // not the consoles' (chat.ConsoleEventsSubject)
 		EdgeInbox(region) + ".>",
 		// Its own domain's API: central's sourcing asks it.
 		"$JS." + domain + ".API.>",
@@ -373,7 +379,7 @@ func leafPermissions(region, hubDomain string) *server.Permissions {
 			}, edgeJetStream(api, region)...),
 			Deny: deny,
 		},
-		Subscribe: &server.SubjectPermission{Allow: sub},
+		Subscribe: &server.SubjectPermission{Allow: sub, Deny: []string{chat.SubjectEventsPrefix + "*.>"}},
 	}
 }
 

@@ -242,8 +242,9 @@ func TestAuthRolesAndPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer edge.Close()
-	allowedSub := []string{"kefu.outbound.eu.demo", "kefu.events.demo"}
-	deniedSub := []string{"kefu.outbound.us.demo", "kefu.inbound.demo", "kefu.staff.demo", "kefu.history", ">"}
+	allowedSub := []string{"kefu.outbound.eu.demo", "kefu.events.demo", "kefu.events.*"}
+	deniedSub := []string{"kefu.outbound.us.demo", "kefu.inbound.demo", "kefu.staff.demo", "kefu.history", ">",
+		chat.ConsoleEventsSubject("demo")}
 	allowedPub := []string{"kefu.inbound.demo", "kefu.history", "kefu.chout.eu.demo", chat.ShownSubject("demo"), chat.PageSubject("demo"),
 		chat.NoticeOpenedSubject("demo"), chat.TypingSubject("demo"), chat.SubjectAuthVerify, chat.SubjectChannelLookup}
 	deniedPub := []string{"kefu.outbound.eu.demo", "kefu.events.demo", "kefu.staff.demo", "kefu.chout.us.demo",
@@ -278,6 +279,23 @@ func TestAuthRolesAndPermissions(t *testing.T) {
 		_ = edge.Publish(subj, []byte("x"))
 		_ = edge.Flush()
 		expectPermissionError(t, errs, "PUB "+subj)
+	}
+	// A wildcard past the events' token is allowed, and delivers no
+	// console event (chat.ConsoleEventsSubject).
+	wide, err := edge.SubscribeSync("kefu.events.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edge.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for _, subj := range []string{chat.ConsoleEventsSubject("demo"), chat.EventsSubject("demo")} {
+		if err := cen.Publish(subj, []byte(subj)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, err := wide.NextMsg(5 * time.Second); err != nil || m.Subject != chat.EventsSubject("demo") {
+		t.Fatalf("edge's kefu.events.>: first delivery %v (%v), want %s alone", m, err, chat.EventsSubject("demo"))
 	}
 	// Central may do what the edge may not.
 	sub, err := cen.SubscribeSync("kefu.inbound.>")
@@ -478,7 +496,8 @@ func checkLeafLinkOfEU(t *testing.T, cen *nats.Conn, leaf *Server) {
 		}
 	}
 	for _, subj := range []string{"kefu.outbound.us.demo", "kefu.inbound.demo.0123456789abcdef", "kefu.staff.demo",
-		"$JS.central.API.STREAM.INFO.X", "kefu.events.demo", "$JS.edge-us.API.STREAM.INFO.KEFU_REGION", "_INBOX.edge-us.reply", "_INBOX.x"} {
+		"$JS.central.API.STREAM.INFO.X", "kefu.events.demo", chat.ConsoleEventsSubject("demo"), "$JS.edge-us.API.STREAM.INFO.KEFU_REGION",
+		"_INBOX.edge-us.reply", "_INBOX.x"} {
 		_ = cen.Publish(subj, []byte("secret"))
 	}
 	_ = cen.Publish("kefu.outbound.eu.end", nil)
