@@ -569,6 +569,10 @@ const (
 // returned: the websocket library recycles conn when the handler returns.
 func (s *Service) consoleWS(conn *websocket.Conn) {
 	p := conn.Locals("principal").(principal)
+	if err := s.feedJoin(); err != nil { // the events' subscriptions (consolefeed.go)
+		s.log.Warn("console: no live events", "err", err)
+	}
+	defer s.feedLeave()
 	cl := s.hub.join(p.agent.Tenant, p.tokenHash)
 	defer s.hub.leave(p.agent.Tenant, cl)
 	conn.SetReadLimit(maxConsoleFrame)

@@ -3,6 +3,7 @@ package central
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -617,5 +618,58 @@ func TestEdgeURLsConfig(t *testing.T) {
 	a := newApp(t, s)
 	if code := a.do("GET", "/v1/console/config", a.login("demo", demoEmail, demoPassword), nil, &cc); code != 200 || fmt.Sprint(cc["edges"]) != "map[]" {
 		t.Fatalf("no edges configured: %d %v", code, cc)
+	}
+}
+
+// TestConsoleFeedFollowsTheSockets: central subscribes to the events only
+// while a console socket is open on it (consolefeed.go): none before the
+// first, events flow to a console, none after the last has left, and a
+// console that connects again gets events again.
+func TestConsoleFeedFollowsTheSockets(t *testing.T) {
+	e := newEnv(t)
+	s := e.start(e.config())
+	a := newApp(t, s)
+	ann := a.login("demo", demoEmail, demoPassword)
+	addr := listen(t, a.app)
+	if s.feedSubscribed() {
+		t.Fatal("subscribed to the events with no console connected")
+	}
+	openedOnce := func(visitor string) {
+		t.Helper()
+		c, _, err := fws.DefaultDialer.Dial("ws://"+addr+"/v1/console/ws?token="+ann, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		poll.Until(t, 5*time.Second, func() error {
+			if !s.feedSubscribed() {
+				return errors.New("not subscribed yet")
+			}
+			return nil
+		})
+		e.publish(envelope("demo", visitor, "", chat.NewID(), "hello", "en"))
+		for {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, data, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("console of %s: %v", visitor, err)
+			}
+			var ev chat.Event
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Type == chat.EventOpened {
+				return
+			}
+		}
+	}
+	for _, v := range []string{"v-first", "v-again"} {
+		openedOnce(v)
+		poll.Until(t, 5*time.Second, func() error {
+			if s.feedSubscribed() {
+				return errors.New("still subscribed after the last console left")
+			}
+			return nil
+		})
 	}
 }

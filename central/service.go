@@ -214,6 +214,8 @@ type Service struct {
 	js        jetstream.JetStream
 	// erasedView is the local copy of erased (erasedview.go).
 	erasedView erasedView
+	// feed holds the consoles' event subscriptions (consolefeed.go).
+	feed consoleFeed
 	// stopConsume ends consumeLoop (consume.go), which closes consumeDone.
 	stopConsume context.CancelFunc
 	consumeDone chan struct{}
@@ -372,18 +374,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 
-	// Console events: from every replica, through NATS.
-	sub, err := s.nc.Subscribe(chat.SubjectEventsPrefix+">", s.onEvent)
-	if err != nil {
-		return nil, fmt.Errorf("central: subscribe events: %w", err)
-	}
-	s.subs = append(s.subs, sub)
-	sub, err = s.nc.Subscribe(chat.SubjectStaffPrefix+">", s.onStaffEvent)
-	if err != nil {
-		return nil, fmt.Errorf("central: subscribe staff events: %w", err)
-	}
-	s.subs = append(s.subs, sub)
-	sub, err = s.nc.QueueSubscribe(subjectHits+">", ConsumerName, s.onHits)
+	// Console events: from every replica, through NATS, subscribed while
+	// a console is connected here (consolefeed.go).
+	sub, err := s.nc.QueueSubscribe(subjectHits+">", ConsumerName, s.onHits)
 	if err != nil {
 		return nil, fmt.Errorf("central: subscribe hits: %w", err)
 	}
@@ -521,6 +514,9 @@ func (s *Service) shutdown() error {
 	for _, sub := range s.subs {
 		_ = sub.Unsubscribe()
 	}
+	s.feed.mu.Lock()
+	s.feed.unsubscribe()
+	s.feed.mu.Unlock()
 	s.inflight.Wait()
 	if s.lanes != nil {
 		close(s.lanes) // no batch in flight sends to the lane workers any more
@@ -1040,7 +1036,8 @@ func (s *Service) emit(ev chat.Event) {
 	s.webhookEvent(ev) // outbound webhooks (webhooks.go)
 }
 
-// onEvent forwards an event from NATS to the tenant's consoles.
+// onEvent forwards an event from NATS to the tenant's consoles; it is
+// subscribed while a console is connected here (consolefeed.go).
 func (s *Service) onEvent(m *nats.Msg) {
 	if s.hub.idle() {
 		return // no console connected to this replica: nobody to forward to
