@@ -173,7 +173,10 @@ SLOWFIRST := ./central ./cmd/kefu ./central/store ./widget/core ./edge ./edge/pl
 # the race run and the lanes after it, though only the changed packages
 # differ from the last run on the machine. TESTRUN adds -count=1: with the
 # same test binary as a previous clone's, go test would otherwise print
-# that clone's cached result instead of running the tests.
+# that clone's cached result instead of running the tests. A -trimpath
+# binary's runtime.GOROOT() is "" unless GOROOT is set, and tests use it
+# (assets/widget copies lib/wasm/wasm_exec.js, widget/core runs bin/go), so
+# the test runs get GOROOT exported.
 TESTBUILD := -trimpath
 TESTRUN := -vet=off -count=1 $(TESTBUILD)
 
@@ -185,7 +188,7 @@ TESTRUN := -vet=off -count=1 $(TESTBUILD)
 ## one after another with internal/stack or the standing answers alone on
 ## the machine.
 test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe
-	@export KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
+	@export GOROOT="$(GOROOT)" KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$({ $(GO) list $(SLOWFIRST); $(GO) list ./...; } | awk '!seen[$$0]++' | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
 	$(GO) test $(TESTRUN) -race -timeout 25m $$pkgs; rc=$$?; mkdir -p build; \
 	{ $(GO) test $(TESTRUN) -p 1 -timeout 20m $(NORACE) >build/norace.log 2>&1; echo $$? >build/norace.rc; } & \
