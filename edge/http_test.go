@@ -129,6 +129,15 @@ func TestWidgetRoutes(t *testing.T) {
 		len(zh.Entries[0].Questions["zh"]) != 1 || !strings.Contains(rh.Get("Cache-Control"), "immutable") {
 		t.Fatalf("zh pack %s %v (%q)", b, err, rh.Get("Cache-Control"))
 	}
+	// &lang= of a pack language adds that language's suggestions (and
+	// only then: any other value gets the plain config).
+	for _, tt := range []struct{ lang, want string }{{"zh", "退货政策是什么?"}, {"en", "What is your return policy?"}, {"xx", ""}, {"zh", "退货政策是什么?"}} {
+		_, b, _ := h.doFull("GET", "/w/config?site=demo&lang="+tt.lang, nil, "")
+		var sc edge.SiteConfig
+		if err := json.Unmarshal(b, &sc); err != nil || strings.Join(sc.Suggest, "|") != tt.want || (tt.want != "") != (sc.Lang == tt.lang) || len(sc.FAQPacks) != 2 {
+			t.Fatalf("config &lang=%s: %s %v", tt.lang, b, err)
+		}
+	}
 	if st, _ := h.do("GET", "/w/faq/xx.json?site=demo", nil, ""); st != 404 {
 		t.Fatalf("unknown pack language got %d", st)
 	}

@@ -88,5 +88,5 @@ func (n *Node) sitePack(site Site, lang string) chat.FAQPack {
 func (pc *packCache) reset() {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
-	pc.sites = nil
+	pc.sites, pc.suggest = nil, nil
 }

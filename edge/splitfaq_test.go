@@ -1,6 +1,7 @@
 package edge_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kefu-io/kefu/chat"
@@ -60,5 +61,29 @@ func TestSplitFAQ(t *testing.T) {
 				t.Fatalf("answers %v", e.Answers)
 			}
 		})
+	}
+}
+
+// TestSuggest: the chips of a language are the first paraphrases of its
+// pack's first local entries, at most n; an entry the browser does not
+// answer is never suggested.
+func TestSuggest(t *testing.T) {
+	e := func(id string, local bool, q ...string) chat.FAQEntry {
+		return chat.FAQEntry{ID: id, Local: local, Questions: map[string][]string{"en": q}}
+	}
+	p := chat.FAQPack{Entries: []chat.FAQEntry{e("a", true, "A?", "A2?"), e("b", false, "B?"), e("c", true), e("d", true, "D?"), e("f", true, "F?"), e("g", true, "G?")}}
+	tests := []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 3, "A?|D?|F?"},
+		{"en", 1, "A?"},
+		{"zh", 3, ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(edge.Suggest(p, tt.lang, tt.n), "|"); got != tt.want {
+			t.Errorf("Suggest(%s, %d) = %q, want %q", tt.lang, tt.n, got, tt.want)
+		}
 	}
 }

@@ -41,6 +41,32 @@ type SiteConfig struct {
 	Settings map[string]string `json:"settings,omitempty"`
 	// Identify says the site verifies identify() hashes.
 	Identify bool `json:"identify,omitempty"`
+	// Lang and Suggest answer /w/config?site=S&lang=L for a language L of
+	// the FAQ packs: the chips under the greeting, up to SuggestN questions
+	// of that language (Suggest), so the widget shows them without
+	// fetching the pack, which waits for the shopper's first keystroke and
+	// then is the pack of the language typed (issue 13).
+	Lang    string   `json:"lang,omitempty"`
+	Suggest []string `json:"suggest,omitempty"`
+}
+
+// SuggestN is how many questions /w/config suggests (SiteConfig.Suggest).
+const SuggestN = 3
+
+// Suggest returns up to n questions of a language's pack (SplitFAQ) for
+// the chips under the greeting: the first paraphrase in lang of its first
+// entries answered in the browser.
+func Suggest(p chat.FAQPack, lang string, n int) []string {
+	var out []string
+	for _, e := range p.Entries {
+		if len(out) == n {
+			break
+		}
+		if q := e.Questions[lang]; e.Local && len(q) > 0 && q[0] != "" {
+			out = append(out, q[0])
+		}
+	}
+	return out
 }
 
 // asset is a file served from memory with its compressed copies.
@@ -264,20 +290,26 @@ func (n *Node) serveConfig(c *fiber.Ctx) error {
 	for _, name := range names {
 		cfg.Models[name] = "/w/models/" + name + ".kmod" + q + "&v=" + n.models[name].version()
 	}
-	for lang, a := range n.faqPacks(ref) {
+	packs, suggest := n.faqPacks(ref)
+	for lang, a := range packs {
 		cfg.FAQPacks[lang] = "/w/faq/" + lang + ".json" + q + "&v=" + a.version()
+	}
+	// Only a language of the packs names a body of its own: the cache
+	// holds at most one body per pack language and site.
+	if lang := c.Query("lang"); len(suggest[lang]) > 0 {
+		cfg.Lang, cfg.Suggest = lang, suggest[lang]
 	}
 	c.Set(fiber.HeaderCacheControl, cacheConfig)
 	body, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("edge: site config %q: %w", ref.key, err)
 	}
-	a := n.configs.get(ref.key, body)
+	a := n.configs.get(ref.key+"\x00"+cfg.Lang, body)
 	a.ctype = fiber.MIMEApplicationJSON
 	return sendBody(c, a)
 }
 
-// configCache keeps each site's last /w/config body with its brotli and
+// configCache keeps each site's (and suggestion language's) last /w/config body with its brotli and
 // gzip copies: the body changes only with the site's settings, models or
 // FAQ packs, and compressing it on every page load would cost the edge
 // more than it saves on the wire (~1 KB of JSON, ~40% of it the
@@ -289,17 +321,17 @@ type configCache struct {
 
 // get returns body with its compressed copies, made once per distinct
 // body of a site.
-func (cc *configCache) get(site string, body []byte) asset {
+func (cc *configCache) get(key string, body []byte) asset {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
-	if a, ok := cc.sites[site]; ok && bytes.Equal(a.body, body) {
+	if a, ok := cc.sites[key]; ok && bytes.Equal(a.body, body) {
 		return a
 	}
 	a := asset{body: body, br: compress(body, ".br"), gz: compress(body, ".gz")}
 	if cc.sites == nil {
 		cc.sites = map[string]asset{}
 	}
-	cc.sites[site] = a
+	cc.sites[key] = a
 	return a
 }
 
@@ -337,7 +369,8 @@ func (n *Node) serveFAQ(c *fiber.Ctx) error {
 	ref := c.Locals(localSite).(siteRef)
 	file := c.Params("file")
 	lang, ok := strings.CutSuffix(file, ".json")
-	a, found := n.faqPacks(ref)[lang]
+	packs, _ := n.faqPacks(ref)
+	a, found := packs[lang]
 	if !ok || !found {
 		return jsonError(c, fiber.StatusNotFound, "not_found", fmt.Sprintf("no FAQ pack %q for site %q", clip(file), ref.key))
 	}
@@ -345,25 +378,33 @@ func (n *Node) serveFAQ(c *fiber.Ctx) error {
 	return sendAsset(c, a)
 }
 
-// packCache holds each site's per-language FAQ packs, made on first use.
+// packCache holds each site's per-language FAQ packs, made on first use,
+// and each language's suggestions (Suggest).
 type packCache struct {
-	mu    sync.Mutex
-	sites map[string]map[string]asset
+	mu      sync.Mutex
+	sites   map[string]map[string]asset
+	suggest map[string]map[string][]string
 }
 
-func (n *Node) faqPacks(ref siteRef) map[string]asset {
+// faqPacks returns the site's FAQ pack per language and the questions
+// /w/config suggests per language.
+func (n *Node) faqPacks(ref siteRef) (map[string]asset, map[string][]string) {
 	n.packs.mu.Lock()
 	defer n.packs.mu.Unlock()
 	if p, ok := n.packs.sites[ref.key]; ok {
-		return p
+		return p, n.packs.suggest[ref.key]
 	}
 	if n.packs.sites == nil {
 		n.packs.sites = map[string]map[string]asset{}
+		n.packs.suggest = map[string]map[string][]string{}
 	}
-	p := map[string]asset{}
+	p, sug := map[string]asset{}, map[string][]string{}
 	site := n.sitePack(ref.site, "")
 	for lang, pack := range SplitFAQ(site) {
 		pack.Decline = site.Decline
+		if s := Suggest(pack, lang, SuggestN); len(s) > 0 {
+			sug[lang] = s
+		}
 		b, err := json.Marshal(pack)
 		if err != nil {
 			n.log.Error("edge: FAQ pack not encoded", "site", ref.key, "lang", lang, "err", err)
@@ -372,7 +413,8 @@ func (n *Node) faqPacks(ref siteRef) map[string]asset {
 		p[lang] = newAsset(n.cfg.WidgetFS, b, "application/json", true)
 	}
 	n.packs.sites[ref.key] = p
-	return p
+	n.packs.suggest[ref.key] = sug
+	return p, sug
 }
 
 // SplitFAQ splits a FAQ pack into one pack per language of its questions:

@@ -576,7 +576,7 @@
         return Promise.reject(err);
       }
       var guess = scriptLang(text);
-      if (guess) x('follow', [guess]);
+      x('sent', [text, guess]); // its pack (the first question's) and the labels' language
       // Without the core (not there yet, or no chunk) the question goes over the WebSocket at once.
       if (X && S.core) return X.ask(m, guess);
       more();

@@ -33,6 +33,8 @@
     function chips(list) {
       I.removeChips();
       var box = ui.chips = h('div', 'chips'); box.setAttribute('role', 'group'); box.setAttribute('aria-label', t('suggest'));
+      // A pointer over a chip or the focus on one: its pack loads before the pick.
+      ['pointerover', 'focusin'].forEach(function (e) { box.addEventListener(e, function () { if (!primed) prime(list[0]); }); });
       list.forEach(function (q) {
         var b = h('button', 'chip', q); b.type = 'button';
         b.onclick = function () { I.removeChips(); ui.input.focus(); I.api.send(q).catch(function () {}); };
@@ -427,10 +429,12 @@
     /* ---------- config, FAQ packs, WASM core, local answers ---------- */
     var packs = {}, packP = {}, declines = {}, coreP = null, hits = [], hitTimer = 0;
     function packLang(l) { return l === 'zh-CN' ? 'zh' : l; }
-    // /w/config is small: settings, model URLs and one FAQ pack URL per
-    // language; the packs themselves are fetched for the shopper's language only.
+    // /w/config is small: settings, model URLs, one FAQ pack URL per
+    // language and (&lang=) the suggestions of the UI language; the packs
+    // themselves are fetched for the shopper's language only, once the
+    // shopper types (prime).
     function getConfig() {
-      if (!S.config) S.config = fetch(ROOT + 'w/config' + Q, { credentials: 'omit' }).then(function (r) {
+      if (!S.config) S.config = fetch(ROOT + 'w/config' + Q + '&lang=' + encodeURIComponent(packLang(I.v().lang)), { credentials: 'omit' }).then(function (r) {
         if (!r.ok) throw new Error('kefu: config ' + r.status);
         return r.json();
       }).then(function (c) {
@@ -439,6 +443,34 @@
       }, function (e) { S.config = null; throw e; });
       return S.config.then ? S.config : Promise.resolve(S.config);
     }
+    // typedLang is the pack language a text calls for: the page's (the UI
+    // language's) unless the text holds a writing system the page's
+    // language does not use: kana ja, Hangul ko, Han zh (zh-TW on a zh-TW
+    // page), Cyrillic ru, Arabic ar. Latin text keeps the page's language.
+    function typedLang(s) {
+      var l = packLang(I.v().lang);
+      if (/[\u3040-\u30ff]/.test(s)) return 'ja';
+      if (/[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/.test(s)) return 'ko';
+      if (/[\u3400-\u4dbf\u4e00-\u9fff]/.test(s)) return /^(zh|ja)/.test(l) ? l : 'zh';
+      if (/[\u0400-\u04ff]/.test(s)) return 'ru';
+      if (/[\u0600-\u06ff]/.test(s)) return 'ar';
+      return l;
+    }
+    // prime fetches, once, the FAQ pack and intent model pair of the
+    // language the shopper starts to write in (typedLang): at the first
+    // keystroke (an input method's text once composed), a pointer over a
+    // suggestion or the first question, not at open, so that a shopper
+    // writing another script than the page's fetches no pack of the
+    // page's language (issue 13: about 10 KB on the wire).
+    var primed = '';
+    function prime(text) {
+      if (primed || !/\S/.test(text || '')) return;
+      primed = typedLang(String(text));
+      pack(primed); intentModel(primed);
+    }
+    function typed(e) { if (!e.isComposing) prime(ui.input.value); }
+    ui.input.addEventListener('input', typed);
+    ui.input.addEventListener('compositionend', typed);
     // pack fetches the FAQ pack of one language (once) and hands every pack
     // fetched so far to the core; it resolves to the pack's entries or null.
     function pack(lang) {
@@ -568,7 +600,6 @@
     function loadCore() {
       if (coreP) return coreP;
       if (!W.WebAssembly || !ASSETS.wasm) return (coreP = Promise.resolve(null));
-      pack(packLang(I.v().lang));
       coreP = getConfig().then(function (c) {
         return (W.Go ? Promise.resolve() : loadScript(ROOT + ASSETS.exec)).then(function () {
           var go = new W.Go(), url = ROOT + ASSETS.wasm;
@@ -591,10 +622,10 @@
             S.core = k;
             // Models sharpen language and intent; FAQ answers work without
             // them, so they load in the background (only those the core
-            // uses): language id, and the intent model of the shopper's
-            // language (intentModel).
+            // uses): language id, and the intent model of the language the
+            // shopper writes in (intentModel) once known (prime, follow).
             model('langid');
-            intentModel(packLang(I.v().lang));
+            intentModel(primed);
             I.emit('ready', { core: true });
             return k;
           });
@@ -606,15 +637,16 @@
       return coreP;
     }
     // suggestions shows up to three popular questions of the shopper's
-    // language under the greeting, until the shopper writes.
+    // language under the greeting, until the shopper writes: /w/config's
+    // (&lang=, no pack needed), or the pack's of a language set since.
     function suggestions() {
-      var l = packLang(I.v().lang), entries = packs[l] || [];
-      if (!ui.greeted || !entries.length || I.v().history.some(function (m) { return m.role === 'shopper'; })) return;
-      var picks = [];
-      entries.forEach(function (e) {
+      var l = packLang(I.v().lang), entries = packs[l], c = S.config, picks = [];
+      if (!ui.greeted || I.v().history.some(function (m) { return m.role === 'shopper'; })) return;
+      if (entries) entries.forEach(function (e) {
         var q = e.local && e.questions && e.questions[l];
         if (q && q[0] && picks.length < 3) picks.push(q[0]);
       });
+      else if (c && c.lang === l && c.suggest) picks = c.suggest.slice(0, 3);
       if (!picks.length) return;
       // Always right under the greeting (or at the end of a restored log).
       var g = ui.log.querySelector('[data-id="greet"]');
@@ -695,13 +727,16 @@
     I.style(STYLE, ASSETS.css2);
     flushLocal();
     loadCore();
-    if (ui.greeted) pack(packLang(I.v().lang));
+    function suggest() { getConfig().then(suggestions, function () {}); }
+    if (ui.greeted) suggest();
+    if (ui.input.value) prime(ui.input.value);
     return {
       quick: quick, cards: cards, csat: csat, csatPrompt: csatPrompt, callback: callback, event: event, error: error, track: track, context: context, typing: typing, hideTyping: hideTyping,
       follow: follow, setLanguage: setLanguage, label: label, instant: instant,
       identify: identify, welcomed: welcomed, refused: refused,
       sendPhoto: sendPhoto, reupload: reupload,
-      suggestions: suggestions, ask: ask, open: function () { pack(packLang(I.v().lang)); loadCore(); }, flushLocal: flushLocal
+      suggestions: suggestions, ask: ask, open: function () { loadCore(); suggest(); }, flushLocal: flushLocal,
+      sent: function (text, guess) { prime(text); if (guess) follow(guess); }
     };
   });
 })(window, document);

@@ -102,6 +102,14 @@ type fakeEdge struct {
 	holdPack atomic.Pointer[chan struct{}]
 }
 
+// packsFetched lists the FAQ pack files fetched so far, sorted, comma
+// separated.
+func (e *fakeEdge) packsFetched() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return strings.Join(slices.Sorted(slices.Values(e.packs)), ",")
+}
+
 // modelsFetched lists the model files fetched so far, sorted, comma
 // separated.
 func (e *fakeEdge) modelsFetched() string {
@@ -274,15 +282,19 @@ func newServer(t *testing.T) (*httptest.Server, *fakeEdge) {
 		models[name+".kmod"] = b
 		modelURLs[name] = "/w/models/" + name + ".kmod?site=demo"
 	}
-	config, _ := json.Marshal(map[string]any{"v": 1, "site": "demo", "ws": "/ws?site=demo", "hits": "/w/hits?site=demo", "max_text": 200,
-		"models": modelURLs, "faq_packs": packURLs})
 	mux.HandleFunc("GET /w/config", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("site") != "demo" {
 			http.Error(w, `{"code":"unknown_site"}`, http.StatusForbidden)
 			return
 		}
+		config := map[string]any{"v": 1, "site": "demo", "ws": "/ws?site=demo", "hits": "/w/hits?site=demo", "max_text": 200,
+			"models": modelURLs, "faq_packs": packURLs}
+		// The edge's suggestions of the UI language (edge.Suggest).
+		if l := r.URL.Query().Get("lang"); len(edgepkg.Suggest(packs[l], l, edgepkg.SuggestN)) > 0 {
+			config["lang"], config["suggest"] = l, edgepkg.Suggest(packs[l], l, edgepkg.SuggestN)
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(config)
+		_ = json.NewEncoder(w).Encode(config)
 	})
 	mux.HandleFunc("GET /w/faq/{file}", func(w http.ResponseWriter, r *http.Request) {
 		p, ok := packs[strings.TrimSuffix(r.PathValue("file"), ".json")]
@@ -360,6 +372,7 @@ func TestWidgetInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	typeKey(t, ctx, "W") // the English pack and intent pair come at the first keystroke
 
 	t.Run("models load in the background", func(t *testing.T) {
 		poll.Until(t, 20*time.Second, func() error {
@@ -676,6 +689,7 @@ func openWithEnglishPack(t *testing.T, ctx context.Context, url string) {
 		t.Fatal(err)
 	}
 	waitCore(t, ctx)
+	typeKey(t, ctx, "W")
 	poll.Until(t, 20*time.Second, func() error {
 		if ok, err := eval[bool](ctx, `!!(kefuCore.answer("What is your return policy?") || {}).text`); err != nil || !ok {
 			return fmt.Errorf("English pack not in the core yet (%v)", err)
@@ -723,5 +737,72 @@ func TestNewAnswerInView(t *testing.T) {
 	}
 	if got["short"] != "" || got["scroll"] != "auto" {
 		t.Fatalf("answers not fully in view after their frame (question:source:pixels left to scroll): %q; the log's scroll-behavior %v", got["short"], got["scroll"])
+	}
+}
+
+// typeKey types text into the widget's input as a keyboard would (its
+// input event; no composition), then empties the input again.
+func typeKey(t *testing.T, ctx context.Context, text string) {
+	t.Helper()
+	if err := browsertest.Do(ctx, chromedp.Poll[chromedp.Void](shadow(`!!w.querySelector('textarea')`))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eval[bool](ctx, shadow(`(() => { const i = w.querySelector('textarea'); i.value = `+jsString(text)+`;
+		i.dispatchEvent(new InputEvent('input', {bubbles: true, data: `+jsString(text)+`, inputType: 'insertText'})); i.value = ''; return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPackOfTheTypedScript: the chips under the greeting come with
+// /w/config (&lang=, no FAQ pack fetched at open), and the first
+// keystroke fetches the pack and the intent pair of the language its
+// writing system says (the page's for Latin text) and no other; a shopper
+// who writes Chinese on the English page from the first question on
+// (Kefu.send, no keystroke) fetches no English pack nor pair either.
+func TestPackOfTheTypedScript(t *testing.T) {
+	tests := []struct {
+		name, text, send, packs, models string
+	}{
+		{"latin keeps the page's", "Wh", "", "en.json", "intent.en.2.kmod,intent.en.kmod,langid.kmod"},
+		{"han", "退", "", "zh.json", "intent.zh.2.kmod,intent.zh.kmod,langid.kmod"},
+		{"kana", "へ", "", "ja.json", "intent.ja.2.kmod,intent.ja.kmod,langid.kmod"},
+		{"first question in Chinese", "", "退货政策是什么?", "zh.json", "intent.zh.2.kmod,intent.zh.kmod,langid.kmod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, edge := newServer(t)
+			ctx := browser(t)
+			open(t, ctx, srv.URL+"/demo/")
+			if _, err := eval[bool](ctx, `Kefu.open(), true`); err != nil {
+				t.Fatal(err)
+			}
+			poll.Until(t, 10*time.Second, func() error {
+				got, err := eval[[]string](ctx, shadow(`[...w.querySelectorAll('.chips .chip')].map(b => b.textContent)`))
+				if err != nil || strings.Join(got, "|") != "What is your return policy?|How long does shipping take?|How much is shipping?" {
+					return fmt.Errorf("chips %q %v, want the config's three English suggestions", got, err)
+				}
+				return nil
+			})
+			waitCore(t, ctx)
+			time.Sleep(300 * time.Millisecond) // anything fetched at open is in by now
+			if got := edge.packsFetched(); got != "" {
+				t.Fatalf("packs fetched before the shopper typed: %s", got)
+			}
+			if tt.text != "" {
+				typeKey(t, ctx, tt.text)
+			} else if _, err := eval[jsMsg](ctx, `Kefu.send(`+jsString(tt.send)+`)`); err != nil {
+				t.Fatal(err)
+			}
+			poll.Until(t, 20*time.Second, func() error {
+				if got := edge.modelsFetched(); got != tt.models {
+					return fmt.Errorf("models fetched: %s, want %s", got, tt.models)
+				}
+				return nil
+			})
+			time.Sleep(300 * time.Millisecond)
+			if got := edge.packsFetched(); got != tt.packs {
+				t.Fatalf("packs fetched: %s, want %s", got, tt.packs)
+			}
+		})
 	}
 }
