@@ -656,6 +656,14 @@
     // sends it over the WebSocket with what the core found.
     function ask(m, guess) {
       if (emitting) return Promise.resolve().then(function () { return ask(m, guess); });
+      // The core is ready, and the pack of the language this question is
+      // written in was asked for by this very question (a first question
+      // nobody typed: Kefu.send, a chip picked at once): it waits for
+      // that pack, at most 500 ms, then answers as below.
+      if (!m.waited && primed && !packs[primed] && packP[primed] && typedLang(m.text) === primed) {
+        m.waited = true;
+        return Promise.race([packP[primed], new Promise(function (ok) { setTimeout(ok, 500); })]).then(function () { return ask(m, guess); });
+      }
       var core = S.core, text = m.text, r = null, an = null, config = S.config;
       try { r = core.answer(text); an = r || core.analyze(text); } catch (e) { r = null; }
       var lang = an && an.lang;

@@ -44,12 +44,24 @@ func TestFirstPaintBudget(t *testing.T) {
 // page, asks three questions in the page's language (the first before the
 // core is ready: it must go over the WebSocket at once) and checks every
 // widget byte received by then, the core and the models (each page fetches
-// its language's intent pair) included.
+// its language's intent pair) included. A shopper who writes Chinese on
+// the English page fits too: the widget fetches no English pack for them.
 func TestAfterThreeQuestionsBudget(t *testing.T) {
 	exe := browsertest.Exec(t)
+	type page struct{ lang, ask string }
+	var pages []page
 	for _, lang := range UILangs {
-		t.Run(lang, func(t *testing.T) {
-			r, err := Run(t.Context(), Options{Chromium: exe, Lang: lang})
+		pages = append(pages, page{lang, AskPage})
+	}
+	pages = append(pages, page{"en", "zh"})
+	for _, p := range pages {
+		lang := p.lang
+		name := lang
+		if p.ask != AskPage {
+			name += "/ask-" + p.ask
+		}
+		t.Run(name, func(t *testing.T) {
+			r, err := Run(t.Context(), Options{Chromium: exe, Lang: lang, Ask: p.ask})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,6 +73,9 @@ func TestAfterThreeQuestionsBudget(t *testing.T) {
 			for _, q := range r.Requests {
 				core = core || strings.HasSuffix(q.URL, ".wasm")
 				intent = intent || strings.Contains(q.URL, "/w/models/intent")
+				if p.ask != AskPage && strings.Contains(q.URL, "/w/faq/"+lang+".json") {
+					t.Errorf("the page's FAQ pack fetched for a shopper writing %s: %s", p.ask, q.URL)
+				}
 			}
 			if !core || !intent {
 				t.Errorf("core fetched %v, intent model fetched %v after three questions: %+v", core, intent, r.Requests)
