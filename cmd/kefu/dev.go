@@ -41,6 +41,7 @@ func runDev(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	adviseHugePages(ctx, log)
 	if *pprofAddr != "" {
 		if _, err := stack.ServePprof(ctx, *pprofAddr, log); err != nil {
 			fmt.Fprintln(stderr, "kefu dev:", err)

@@ -25,6 +25,7 @@ import (
 	"github.com/kefu-io/kefu/edge"
 	"github.com/kefu-io/kefu/edge/intentcheck"
 	"github.com/kefu-io/kefu/edge/pluginhost"
+	"github.com/kefu-io/kefu/internal/hugepages"
 	"github.com/kefu-io/kefu/internal/metric"
 	"github.com/kefu-io/kefu/internal/natsembed"
 	"github.com/kefu-io/kefu/internal/stack"
@@ -103,6 +104,18 @@ func (f *serverFlags) app(ctx context.Context, reg *metric.Registry, log *slog.L
 		return nil, err
 	}
 	return stack.NewAppWithoutMetrics(), nil
+}
+
+// adviseHugePages backs the server's heap with transparent huge pages where
+// the kernel leaves that to the process (internal/hugepages; off with
+// KEFU_HUGE_PAGES=off).
+func adviseHugePages(ctx context.Context, log *slog.Logger) {
+	on, err := hugepages.Advise(ctx)
+	if err != nil {
+		log.Warn("huge pages not advised", "err", err)
+		return
+	}
+	log.Debug("huge pages", "advised", on)
 }
 
 func (f *serverFlags) logger(w io.Writer) *slog.Logger {
@@ -195,6 +208,7 @@ func runCentral(ctx context.Context, args []string, _ io.Reader, _, stderr io.Wr
 		return fail(stderr, fmt.Errorf("--leaf-tls-cert, --leaf-tls-key and --leaf-tls-ca need --leaf-port"))
 	}
 	log := sf.logger(stderr)
+	adviseHugePages(ctx, log)
 	if *embedPort > 0 {
 		// The embedded NATS refuses anonymous clients (SECURITY.md):
 		// central connects as its role, edges with the credentials `kefu
@@ -301,6 +315,7 @@ func runEdge(ctx context.Context, args []string, _ io.Reader, _, stderr io.Write
 		return fail(stderr, fmt.Errorf("--vault-dir and --vault-key-file need --plugins (the vault belongs to the plugin host)"))
 	}
 	log := sf.logger(stderr)
+	adviseHugePages(ctx, log)
 	pack, err := sf.pack()
 	if err != nil {
 		return fail(stderr, err)
