@@ -213,9 +213,13 @@ func TestEdgeAnswerRetryAndResume(t *testing.T) {
 	if e := c.expectError(chat.CodeUnavailable); e.ID != id {
 		t.Fatalf("unavailable for %q", e.ID)
 	}
-	if err := h.srv.EnableJetStream(&server.JetStreamConfig{StoreDir: t.TempDir()}); err != nil {
+	store := t.TempDir()
+	if err := h.srv.EnableJetStream(&server.JetStreamConfig{StoreDir: store}); err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last first: the server stops writing to store before it
+	// is removed (CI saw "unlinkat …/streams: directory not empty").
+	t.Cleanup(func() { h.srv.Shutdown(); h.srv.WaitForShutdown() })
 	for range 2 { // the client's retry, and a retry after accepted
 		c.send(msg)
 		if a := c.expect(chat.FrameAccepted); a.ID != id {
