@@ -568,6 +568,7 @@ const (
 // or the service stops. It returns only after its reader goroutine has
 // returned: the websocket library recycles conn when the handler returns.
 func (s *Service) consoleWS(conn *websocket.Conn) {
+	defer conn.Close() // last: an HTTP server that keeps hijacked connections (the edge's, kefu dev) leaves it to us
 	p := conn.Locals("principal").(principal)
 	if err := s.feedJoin(); err != nil { // the events' subscriptions (consolefeed.go)
 		s.log.Warn("console: no live events", "err", err)

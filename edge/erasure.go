@@ -1,7 +1,7 @@
 package edge
 
 import (
-	"github.com/gofiber/contrib/websocket"
+	"github.com/fasthttp/websocket"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"

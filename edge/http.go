@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
+	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kefu-io/kefu/chat"
@@ -87,25 +87,13 @@ func (n *Node) Register(app *fiber.App) {
 	for name, a := range n.widget {
 		app.Get("/"+name, n.serveWidget(a))
 	}
+	app.Server().KeepHijackedConns = true // upgradeWS: a socket is closed by its own goroutine
 	app.Get("/ws", n.guard, func(c *fiber.Ctx) error {
-		if !websocket.IsWebSocketUpgrade(c) {
+		if !websocket.FastHTTPIsWebSocketUpgrade(c.Context()) {
 			return jsonError(c, fiber.StatusUpgradeRequired, "upgrade_required", "this route speaks WebSocket (docs/PROTOCOL.md)")
 		}
 		return c.Next()
-	}, n.admitConn, websocket.New(n.serveLimited, websocket.Config{
-		// The site guard checked Origin already; the library default would refuse nothing either.
-		ReadBufferSize:  4096,
-		WriteBufferSize: 4096,
-		// Write buffers come from a pool for the length of a write only,
-		// so an idle connection holds none.
-		WriteBufferPool: writeBuffers,
-		RecoverHandler: func(c *websocket.Conn) {
-			if r := recover(); r != nil {
-				n.m.errors.WithLabelValues("panic").Inc()
-				n.log.Error("edge: websocket handler panicked", "panic", r)
-			}
-		},
-	}))
+	}, n.admitConn, n.upgradeWS)
 	app.Options("/w/*", n.guard, func(c *fiber.Ctx) error {
 		c.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		c.Set("Access-Control-Allow-Headers", "Content-Type")

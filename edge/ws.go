@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/contrib/websocket"
+	"github.com/fasthttp/websocket"
 
 	"github.com/kefu-io/kefu/chat"
 	"github.com/kefu-io/kefu/edge/pluginhost"
@@ -96,12 +96,7 @@ type pendingFrame struct {
 	b   []byte
 }
 
-func (n *Node) serveWS(c *websocket.Conn) {
-	ref, _ := c.Locals(localSite).(siteRef)
-	ch := chat.ChannelWeb
-	if q := c.Query("channel"); q != "" {
-		ch = chat.Channel(q) // validated by the route guard
-	}
+func (n *Node) serveWS(c *websocket.Conn, ref siteRef, ch chat.Channel) {
 	now := time.Now()
 	s := &session{
 		n: n, conn: c, out: socketWriter{c}, siteKey: ref.key, site: ref.site, channel: ch,
