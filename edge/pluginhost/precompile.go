@@ -10,14 +10,24 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	"github.com/kefu-io/kefu/edge/pluginhost/internal/datasegs"
 	"github.com/kefu-io/kefu/edge/pluginhost/internal/fuel"
 )
 
-// guestCode is the code a deployment with limits l compiles: wasm with a
-// loop budget under TerminationFuel (and true), else wasm itself. A module
-// that cannot take the budget is returned unchanged, with false and
-// the reason.
+// coalesceGap is the longest run of zeros guestCode fills to merge two
+// data segments: a Go plugin's ~40,000 segments become one or a few, its
+// data ~30% longer (zeros its memory holds anyway).
+const coalesceGap = 4096
+
+// guestCode is the code a deployment with limits l compiles: wasm with its
+// data segments coalesced (a module datasegs cannot rewrite stays as it
+// is; compiling reports what is malformed), and with a loop budget under
+// TerminationFuel (and true). A module that cannot take the budget is
+// returned without it, with false and the reason.
 func guestCode(wasm []byte, l Limits) ([]byte, bool, error) {
+	if c, err := datasegs.Coalesce(wasm, coalesceGap); err == nil {
+		wasm = c
+	}
 	if l.Termination != TerminationFuel {
 		return wasm, false, nil
 	}
