@@ -12,9 +12,11 @@
 package datasegs
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"slices"
+
+	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbin"
 )
 
 // ErrUnsupported is returned for modules whose data section Coalesce
@@ -24,7 +26,7 @@ import (
 var ErrUnsupported = errors.New("datasegs: unsupported data section")
 
 // ErrMalformed is returned for bytes that are not a well-formed module.
-var ErrMalformed = errors.New("datasegs: malformed module")
+var ErrMalformed = wasmbin.ErrMalformed
 
 const (
 	sectionData      = 11
@@ -41,37 +43,23 @@ type segment struct {
 // merged module writes the same bytes to memory at instantiation. When
 // nothing merges, wasm itself is returned.
 func Coalesce(wasm []byte, maxGap int) ([]byte, error) {
-	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
-		return nil, ErrMalformed
+	secs, err := wasmbin.Sections(wasm)
+	if err != nil {
+		return nil, err
 	}
-	r := &reader{b: wasm, i: 8}
-	dataStart, dataEnd := -1, -1
-	var body []byte
-	for r.i < len(wasm) {
-		start := r.i
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		b, err := r.take(int(n))
-		if err != nil {
-			return nil, err
-		}
-		switch id {
+	data := -1
+	for i, s := range secs {
+		switch s.ID {
 		case sectionDataCount:
 			return nil, ErrUnsupported
 		case sectionData:
-			dataStart, dataEnd, body = start, r.i, b
+			data = i
 		}
 	}
-	if body == nil {
+	if data < 0 {
 		return wasm, nil
 	}
-	segs, err := parse(body)
+	segs, err := parse(secs[data].Body)
 	if err != nil {
 		return nil, err
 	}
@@ -79,56 +67,71 @@ func Coalesce(wasm []byte, maxGap int) ([]byte, error) {
 	if len(merged) == len(segs) {
 		return wasm, nil
 	}
-	sec := encode(merged)
-	out := make([]byte, 0, len(wasm)-(dataEnd-dataStart)+len(sec)+6)
-	out = append(out, wasm[:dataStart]...)
-	out = append(out, sectionData)
-	out = appendU32(out, uint32(len(sec)))
-	out = append(out, sec...)
-	return append(out, wasm[dataEnd:]...), nil
+	secs[data].Body = encode(merged)
+	return wasmbin.Encode(wasm, secs), nil
 }
 
 // parse reads a data section of active memory-0 segments with i32.const
 // offsets, sorted by offset; it refuses overlapping segments.
 func parse(body []byte) ([]segment, error) {
-	r := &reader{b: body}
-	n, err := r.u32()
+	r := &wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	segs := make([]segment, 0, min(int(n), len(body)/4))
 	for range n {
 		var s segment
-		if s.offset, err = r.activeOffset(); err != nil {
+		if s.offset, err = activeOffset(r); err != nil {
 			return nil, err
 		}
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		if s.init, err = r.take(int(size)); err != nil {
+		if s.init, err = r.Take(int(size)); err != nil {
 			return nil, err
 		}
 		segs = append(segs, s)
 	}
-	if r.i != len(body) {
+	if r.I != len(body) {
 		return nil, ErrMalformed
 	}
-	slices.SortStableFunc(segs, func(a, b segment) int {
-		switch {
-		case a.offset < b.offset:
-			return -1
-		case a.offset > b.offset:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(segs, func(a, b segment) int { return cmp.Compare(a.offset, b.offset) })
 	for i := 1; i < len(segs); i++ {
 		if uint64(segs[i-1].offset)+uint64(len(segs[i-1].init)) > uint64(segs[i].offset) {
 			return nil, ErrUnsupported
 		}
 	}
 	return segs, nil
+}
+
+// activeOffset reads a segment's header: flag 0 (active, memory 0) and
+// an offset of i32.const N end, returned as the unsigned address N.
+func activeOffset(r *wasmbin.Reader) (uint32, error) {
+	flag, err := r.U32()
+	if err != nil {
+		return 0, err
+	}
+	if flag != 0 {
+		return 0, ErrUnsupported
+	}
+	op, err := r.Byte()
+	if err != nil {
+		return 0, err
+	}
+	v, err := r.S32()
+	if err != nil {
+		return 0, err
+	}
+	end, err := r.Byte()
+	if err != nil {
+		return 0, err
+	}
+	if op != 0x41 || end != 0x0b {
+		return 0, ErrUnsupported
+	}
+	return uint32(v), nil
 }
 
 // merge joins sorted, disjoint segments whose gap is at most maxGap.
@@ -158,12 +161,12 @@ func encode(segs []segment) []byte {
 	for _, s := range segs {
 		size += 13 + len(s.init)
 	}
-	b := appendU32(make([]byte, 0, size), uint32(len(segs)))
+	b := wasmbin.AppendU32(make([]byte, 0, size), uint32(len(segs)))
 	for _, s := range segs {
 		b = append(b, 0x00, 0x41) // active, memory 0; i32.const
-		b = appendS32(b, int32(s.offset))
+		b = wasmbin.AppendS64(b, int64(int32(s.offset)))
 		b = append(b, 0x0b) // end
-		b = appendU32(b, uint32(len(s.init)))
+		b = wasmbin.AppendU32(b, uint32(len(s.init)))
 		b = append(b, s.init...)
 	}
 	return b

@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbin"
 	"github.com/kefu-io/kefu/internal/wasmbuild"
 )
 
@@ -23,7 +24,7 @@ func module(sections ...[]byte) []byte {
 	b := []byte("\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01") // memory: min 1
 	for _, s := range sections {
 		b = append(b, s[0])
-		b = appendU32(b, uint32(len(s)-1))
+		b = wasmbin.AppendU32(b, uint32(len(s)-1))
 		b = append(b, s[1:]...)
 	}
 	return b
@@ -39,44 +40,32 @@ func seg(offset uint32, init string) segment { return segment{offset, []byte(ini
 // image is the memory a module's data section writes (up to limit bytes).
 func image(t testing.TB, wasm []byte, limit int) []byte {
 	t.Helper()
-	r := &reader{b: wasm, i: 8}
 	mem := make([]byte, limit)
-	for r.i < len(wasm) {
-		id, _ := r.byte()
-		n, _ := r.u32()
-		body, err := r.take(int(n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if id != sectionData {
-			continue
-		}
-		segs, err := parse(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range segs {
-			if int64(s.offset) < int64(limit) {
-				copy(mem[s.offset:], s.init)
-			}
+	for _, s := range dataSegments(t, wasm) {
+		if int64(s.offset) < int64(limit) {
+			copy(mem[s.offset:], s.init)
 		}
 	}
 	return mem
 }
 
-func segments(t testing.TB, wasm []byte) int {
+// dataSegments are the segments of wasm's data section (none without one).
+func dataSegments(t testing.TB, wasm []byte) []segment {
 	t.Helper()
-	r := &reader{b: wasm, i: 8}
-	for r.i < len(wasm) {
-		id, _ := r.byte()
-		n, _ := r.u32()
-		body, _ := r.take(int(n))
-		if id == sectionData {
-			c, _ := (&reader{b: body}).u32()
-			return int(c)
+	secs, err := wasmbin.Sections(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secs {
+		if s.ID == sectionData {
+			segs, err := parse(s.Body)
+			if err != nil {
+				t.Fatalf("data section: %v", err)
+			}
+			return segs
 		}
 	}
-	return 0
+	return nil
 }
 
 func TestCoalesce(t *testing.T) {
@@ -111,7 +100,7 @@ func TestCoalesce(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if got := segments(t, out); got != tt.want {
+			if got := len(dataSegments(t, out)); got != tt.want {
 				t.Fatalf("%d segments, want %d", got, tt.want)
 			}
 			if changed := !bytes.Equal(out, tt.in); changed != tt.changed {
@@ -152,7 +141,7 @@ func TestCoalesceGoPlugin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, after := segments(t, wasm), segments(t, out)
+	before, after := len(dataSegments(t, wasm)), len(dataSegments(t, out))
 	t.Logf("%d segments -> %d; %d -> %d bytes", before, after, len(wasm), len(out))
 	if before < 1000 || after*100 > before {
 		t.Fatalf("%d segments -> %d: want a Go module's thousands cut a hundredfold", before, after)
@@ -268,24 +257,9 @@ func FuzzCoalesce(f *testing.F) {
 			return
 		}
 		// A change keeps the memory image (checked where it is small).
-		r := &reader{b: out, i: 8}
-		for r.i < len(out) {
-			id, _ := r.byte()
-			n, _ := r.u32()
-			body, err := r.take(int(n))
-			if err != nil {
-				t.Fatalf("coalesced module malformed: %v", err)
-			}
-			if id == sectionData {
-				segs, err := parse(body)
-				if err != nil {
-					t.Fatalf("coalesced data section: %v", err)
-				}
-				for _, s := range segs {
-					if uint64(s.offset)+uint64(len(s.init)) > 1<<16 {
-						return
-					}
-				}
+		for _, s := range dataSegments(t, out) {
+			if uint64(s.offset)+uint64(len(s.init)) > 1<<16 {
+				return
 			}
 		}
 		if !bytes.Equal(image(t, out, 1<<16), image(t, wasm, 1<<16)) {

@@ -17,9 +17,10 @@
 package fuel
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+
+	"github.com/kefu-io/kefu/edge/pluginhost/internal/wasmbin"
 )
 
 // ExportName is the export of the budget global.
@@ -28,120 +29,26 @@ const ExportName = "kefu_fuel"
 // ErrUnsupported is returned for modules the instrumenter cannot rewrite.
 var ErrUnsupported = errors.New("fuel: unsupported module")
 
-var errMalformed = errors.New("fuel: malformed module")
-
-type reader struct {
-	b []byte
-	i int
-}
-
-func (r *reader) byte() (byte, error) {
-	if r.i >= len(r.b) {
-		return 0, errMalformed
-	}
-	c := r.b[r.i]
-	r.i++
-	return c, nil
-}
-
-func (r *reader) u32() (uint32, error) {
-	var v uint32
-	for shift := 0; shift < 35; shift += 7 {
-		c, err := r.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint32(c&0x7f) << shift
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errMalformed
-}
-
-// skipLEB skips a LEB128 of at most max bytes.
-func (r *reader) skipLEB(max int) error {
-	for n := 0; n < max; n++ {
-		c, err := r.byte()
-		if err != nil {
-			return err
-		}
-		if c&0x80 == 0 {
-			return nil
-		}
-	}
-	return errMalformed
-}
-
-func (r *reader) skip(n int) error {
-	if n < 0 || r.i+n > len(r.b) {
-		return errMalformed
-	}
-	r.i += n
-	return nil
-}
-
-func (r *reader) name() error {
-	n, err := r.u32()
-	if err != nil {
-		return err
-	}
-	return r.skip(int(n))
-}
-
-func appendU32(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
-
-type section struct {
-	id   byte
-	body []byte
-}
-
 // Instrument returns a copy of wasm with the loop budget; the budget
 // starts at initial (what start functions may spend) and traps when it
 // reaches zero.
 func Instrument(wasm []byte, initial int64) ([]byte, error) {
-	if len(wasm) < 8 || !bytes.Equal(wasm[:4], []byte("\x00asm")) {
-		return nil, fmt.Errorf("%w: not a wasm module", errMalformed)
-	}
-	r := &reader{b: wasm, i: 8}
-	var secs []section
-	for r.i < len(wasm) {
-		id, err := r.byte()
-		if err != nil {
-			return nil, err
-		}
-		n, err := r.u32()
-		if err != nil {
-			return nil, err
-		}
-		start := r.i
-		if err := r.skip(int(n)); err != nil {
-			return nil, err
-		}
-		secs = append(secs, section{id, wasm[start:r.i]})
+	secs, err := wasmbin.Sections(wasm)
+	if err != nil {
+		return nil, err
 	}
 	// Count globals (imported + defined): the new one comes after them.
 	var globals uint32
 	for _, s := range secs {
-		switch s.id {
+		switch s.ID {
 		case 2:
-			n, err := countImportedGlobals(s.body)
+			n, err := countImportedGlobals(s.Body)
 			if err != nil {
 				return nil, err
 			}
 			globals += n
 		case 6:
-			n, err := (&reader{b: s.body}).u32()
+			n, err := (&wasmbin.Reader{B: s.Body}).U32()
 			if err != nil {
 				return nil, err
 			}
@@ -149,65 +56,59 @@ func Instrument(wasm []byte, initial int64) ([]byte, error) {
 		}
 	}
 	g := globals
-	newGlobal := appendS64([]byte{0x7e, 0x01, 0x42}, initial) // mut i64 = initial
+	newGlobal := wasmbin.AppendS64([]byte{0x7e, 0x01, 0x42}, initial) // mut i64 = initial
 	newGlobal = append(newGlobal, 0x0b)
-	export := appendU32(nil, uint32(len(ExportName)))
+	export := wasmbin.AppendU32(nil, uint32(len(ExportName)))
 	export = append(export, ExportName...)
 	export = append(export, 0x03)
-	export = appendU32(export, g)
+	export = wasmbin.AppendU32(export, g)
 
-	var out []section
+	var out []wasmbin.Section
 	haveGlobal, haveExport := false, false
 	for _, s := range secs {
-		switch s.id {
+		switch s.ID {
 		case 6:
-			body, err := appendEntry(s.body, newGlobal)
+			body, err := appendEntry(s.Body, newGlobal)
 			if err != nil {
 				return nil, err
 			}
-			s.body, haveGlobal = body, true
+			s.Body, haveGlobal = body, true
 		case 7:
 			if !haveGlobal {
-				out = append(out, section{6, append([]byte{1}, newGlobal...)})
+				out = append(out, wasmbin.Section{ID: 6, Body: append([]byte{1}, newGlobal...)})
 				haveGlobal = true
 			}
-			body, err := appendEntry(s.body, export)
+			body, err := appendEntry(s.Body, export)
 			if err != nil {
 				return nil, err
 			}
-			s.body, haveExport = body, true
+			s.Body, haveExport = body, true
 		case 10:
-			body, err := instrumentCode(s.body, g)
+			body, err := instrumentCode(s.Body, g)
 			if err != nil {
 				return nil, err
 			}
-			s.body = body
+			s.Body = body
 		}
 		// Sections after globals/exports in the canonical order: insert the
 		// missing ones first.
-		if order(s.id) > order(6) && !haveGlobal {
-			out = append(out, section{6, append([]byte{1}, newGlobal...)})
+		if order(s.ID) > order(6) && !haveGlobal {
+			out = append(out, wasmbin.Section{ID: 6, Body: append([]byte{1}, newGlobal...)})
 			haveGlobal = true
 		}
-		if order(s.id) > order(7) && !haveExport {
-			out = append(out, section{7, append([]byte{1}, export...)})
+		if order(s.ID) > order(7) && !haveExport {
+			out = append(out, wasmbin.Section{ID: 7, Body: append([]byte{1}, export...)})
 			haveExport = true
 		}
 		out = append(out, s)
 	}
 	if !haveGlobal {
-		out = append(out, section{6, append([]byte{1}, newGlobal...)})
+		out = append(out, wasmbin.Section{ID: 6, Body: append([]byte{1}, newGlobal...)})
 	}
 	if !haveExport {
-		out = append(out, section{7, append([]byte{1}, export...)})
+		out = append(out, wasmbin.Section{ID: 7, Body: append([]byte{1}, export...)})
 	}
-	res := append([]byte(nil), wasm[:8]...)
-	for _, s := range out {
-		res = append(res, s.id)
-		res = appendU32(res, uint32(len(s.body)))
-		res = append(res, s.body...)
-	}
-	return res, nil
+	return wasmbin.Encode(wasm, out), nil
 }
 
 // order is a section's position in the binary (custom sections: 0, they
@@ -228,50 +129,50 @@ func order(id byte) int {
 
 // appendEntry bumps a vector's count and appends one encoded entry.
 func appendEntry(body, entry []byte) ([]byte, error) {
-	r := &reader{b: body}
-	n, err := r.u32()
+	r := &wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n+1)
-	out = append(out, body[r.i:]...)
+	out := wasmbin.AppendU32(nil, n+1)
+	out = append(out, body[r.I:]...)
 	return append(out, entry...), nil
 }
 
 func countImportedGlobals(body []byte) (uint32, error) {
-	r := &reader{b: body}
-	n, err := r.u32()
+	r := &wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return 0, err
 	}
 	var globals uint32
 	for range n {
-		if err := r.name(); err != nil {
+		if err := r.Name(); err != nil {
 			return 0, err
 		}
-		if err := r.name(); err != nil {
+		if err := r.Name(); err != nil {
 			return 0, err
 		}
-		kind, err := r.byte()
+		kind, err := r.Byte()
 		if err != nil {
 			return 0, err
 		}
 		switch kind {
 		case 0: // func: type index
-			err = r.skipLEB(5)
+			err = r.SkipLEB(5)
 		case 1: // table: reftype, limits
-			if _, err = r.byte(); err == nil {
+			if _, err = r.Byte(); err == nil {
 				err = skipLimits(r)
 			}
 		case 2: // memory: limits
 			err = skipLimits(r)
 		case 3: // global: valtype, mut
 			globals++
-			err = r.skip(2)
+			err = r.Skip(2)
 		case 4: // tag
-			_, err = r.byte()
+			_, err = r.Byte()
 			if err == nil {
-				err = r.skipLEB(5)
+				err = r.SkipLEB(5)
 			}
 		default:
 			return 0, fmt.Errorf("%w: import kind %d", ErrUnsupported, kind)
@@ -283,16 +184,16 @@ func countImportedGlobals(body []byte) (uint32, error) {
 	return globals, nil
 }
 
-func skipLimits(r *reader) error {
-	flags, err := r.byte()
+func skipLimits(r *wasmbin.Reader) error {
+	flags, err := r.Byte()
 	if err != nil {
 		return err
 	}
-	if err := r.skipLEB(10); err != nil {
+	if err := r.SkipLEB(10); err != nil {
 		return err
 	}
 	if flags&1 != 0 {
-		return r.skipLEB(10)
+		return r.SkipLEB(10)
 	}
 	return nil
 }
@@ -302,125 +203,114 @@ func skipLimits(r *reader) error {
 //	global.get G; i64.const 1; i64.sub; global.set G
 //	global.get G; i64.const 0; i64.le_s; if; unreachable; end
 func check(g uint32) []byte {
-	b := appendU32([]byte{0x23}, g)
+	b := wasmbin.AppendU32([]byte{0x23}, g)
 	b = append(b, 0x42, 0x01, 0x7d, 0x24)
-	b = appendU32(b, g)
+	b = wasmbin.AppendU32(b, g)
 	b = append(b, 0x23)
-	b = appendU32(b, g)
+	b = wasmbin.AppendU32(b, g)
 	return append(b, 0x42, 0x00, 0x57, 0x04, 0x40, 0x00, 0x0b)
 }
 
-func appendS64(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
 func instrumentCode(body []byte, g uint32) ([]byte, error) {
-	r := &reader{b: body}
-	n, err := r.u32()
+	r := &wasmbin.Reader{B: body}
+	n, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	chk := check(g)
-	out := appendU32(make([]byte, 0, len(body)+len(body)/8), n)
+	out := wasmbin.AppendU32(make([]byte, 0, len(body)+len(body)/8), n)
 	var fn []byte
 	for range n {
-		size, err := r.u32()
+		size, err := r.U32()
 		if err != nil {
 			return nil, err
 		}
-		start := r.i
-		if err := r.skip(int(size)); err != nil {
+		start := r.I
+		if err := r.Skip(int(size)); err != nil {
 			return nil, err
 		}
-		fn, err = instrumentFunc(fn[:0], body[start:r.i], chk)
+		fn, err = instrumentFunc(fn[:0], body[start:r.I], chk)
 		if err != nil {
 			return nil, err
 		}
-		out = appendU32(out, uint32(len(fn)))
+		out = wasmbin.AppendU32(out, uint32(len(fn)))
 		out = append(out, fn...)
 	}
 	return out, nil
 }
 
 func instrumentFunc(out, fn, chk []byte) ([]byte, error) {
-	r := &reader{b: fn}
-	nlocals, err := r.u32()
+	r := &wasmbin.Reader{B: fn}
+	nlocals, err := r.U32()
 	if err != nil {
 		return nil, err
 	}
 	for range nlocals {
-		if err := r.skipLEB(5); err != nil {
+		if err := r.SkipLEB(5); err != nil {
 			return nil, err
 		}
-		if _, err := r.byte(); err != nil {
+		if _, err := r.Byte(); err != nil {
 			return nil, err
 		}
 	}
-	out = append(out, fn[:r.i]...)
-	for r.i < len(fn) {
-		start := r.i
-		op, _ := r.byte()
+	out = append(out, fn[:r.I]...)
+	for r.I < len(fn) {
+		start := r.I
+		op, _ := r.Byte()
 		isLoop := false
 		switch {
 		case op == 0x02 || op == 0x03 || op == 0x04: // block, loop, if
 			err = skipBlockType(r)
 			isLoop = op == 0x03
 		case op == 0x0c || op == 0x0d || op == 0x10 || op == 0xd2 || (op >= 0x20 && op <= 0x26):
-			err = r.skipLEB(5)
+			err = r.SkipLEB(5)
 		case op == 0x0e: // br_table
 			var cnt uint32
-			if cnt, err = r.u32(); err == nil {
+			if cnt, err = r.U32(); err == nil {
 				for i := uint32(0); i <= cnt && err == nil; i++ {
-					err = r.skipLEB(5)
+					err = r.SkipLEB(5)
 				}
 			}
 		case op == 0x11: // call_indirect
-			if err = r.skipLEB(5); err == nil {
-				err = r.skipLEB(5)
+			if err = r.SkipLEB(5); err == nil {
+				err = r.SkipLEB(5)
 			}
 		case op == 0x1c: // select t*
 			var cnt uint32
-			if cnt, err = r.u32(); err == nil {
-				err = r.skip(int(cnt))
+			if cnt, err = r.U32(); err == nil {
+				err = r.Skip(int(cnt))
 			}
 		case op >= 0x28 && op <= 0x3e: // memarg
-			if err = r.skipLEB(5); err == nil {
-				err = r.skipLEB(10)
+			if err = r.SkipLEB(5); err == nil {
+				err = r.SkipLEB(10)
 			}
 		case op == 0x3f || op == 0x40:
-			err = r.skipLEB(5)
+			err = r.SkipLEB(5)
 		case op == 0x41:
-			err = r.skipLEB(5)
+			err = r.SkipLEB(5)
 		case op == 0x42:
-			err = r.skipLEB(10)
+			err = r.SkipLEB(10)
 		case op == 0x43:
-			err = r.skip(4)
+			err = r.Skip(4)
 		case op == 0x44:
-			err = r.skip(8)
+			err = r.Skip(8)
 		case op == 0xd0:
-			_, err = r.byte()
+			_, err = r.Byte()
 		case op == 0xfc:
 			var sub uint32
-			if sub, err = r.u32(); err == nil {
+			if sub, err = r.U32(); err == nil {
 				switch {
 				case sub <= 7:
 				case sub == 8: // memory.init data, mem
-					if err = r.skipLEB(5); err == nil {
-						err = r.skipLEB(5)
+					if err = r.SkipLEB(5); err == nil {
+						err = r.SkipLEB(5)
 					}
 				case sub == 10 || sub == 12 || sub == 14: // memory.copy, table.init, table.copy
-					if err = r.skipLEB(5); err == nil {
-						err = r.skipLEB(5)
+					if err = r.SkipLEB(5); err == nil {
+						err = r.SkipLEB(5)
 					}
 				case sub == 9 || sub == 11 || sub == 13 || (sub >= 15 && sub <= 17):
-					err = r.skipLEB(5)
+					err = r.SkipLEB(5)
 				default:
 					err = fmt.Errorf("%w: instruction 0xfc %d", ErrUnsupported, sub)
 				}
@@ -433,7 +323,7 @@ func instrumentFunc(out, fn, chk []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, fn[start:r.i]...)
+		out = append(out, fn[start:r.I]...)
 		if isLoop {
 			out = append(out, chk...)
 		}
@@ -441,8 +331,8 @@ func instrumentFunc(out, fn, chk []byte) ([]byte, error) {
 	return out, nil
 }
 
-func skipBlockType(r *reader) error {
-	c, err := r.byte()
+func skipBlockType(r *wasmbin.Reader) error {
+	c, err := r.Byte()
 	if err != nil {
 		return err
 	}
@@ -452,7 +342,7 @@ func skipBlockType(r *reader) error {
 	}
 	// s33 type index: c was its first byte.
 	for c&0x80 != 0 {
-		if c, err = r.byte(); err != nil {
+		if c, err = r.Byte(); err != nil {
 			return err
 		}
 	}
