@@ -71,3 +71,19 @@ func TestReadAll(t *testing.T) {
 		t.Fatal("a failing reader gave no error")
 	}
 }
+
+func TestProbeSpeed(t *testing.T) {
+	s := probeSpeed()
+	// Bounds any machine that runs the suite meets, even under -race and
+	// at load 20 (SHA-256 runs at ~10-2,000 MiB/s; a page fault takes
+	// ~0.1-100 µs): a probe that timed nothing, or the wrong unit, fails.
+	if s.shaMBps < 1 || s.shaMBps > 100_000 {
+		t.Errorf("SHA-256 at %.1f MiB/s", s.shaMBps)
+	}
+	if s.pageMicros <= 0.001 || s.pageMicros > 10_000 {
+		t.Errorf("%.4f µs per fresh page", s.pageMicros)
+	}
+	if got := s.String(); !strings.Contains(got, "MiB/s") || !strings.Contains(got, "µs per fresh 4 KiB page") {
+		t.Errorf("String() = %q", got)
+	}
+}

@@ -154,6 +154,8 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	// message table): collect it less often, for more of the shared CPU
 	// left to the server.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	machine := probeSpeed()
+	fmt.Fprintf(stderr, "kefu bench stack: machine speed before connecting: %s\n", machine)
 	before, _ := scrape(*addr)
 
 	// Connect every shopper.
@@ -375,6 +377,7 @@ func runStack(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fmt.Fprintf(stdout, "kefu bench stack: %d shoppers on %s, %g msg/s offered for %s (%d messages), same machine as the server\n",
 		open, *addr, *rate, *duration, total)
 	fmt.Fprintf(stdout, "| measure | value |\n| --- | --- |\n")
+	fmt.Fprintf(stdout, "| machine speed before connecting (compare runs only where it agrees) | %s |\n", machine)
 	fmt.Fprintf(stdout, "| shoppers connected (failed) | %d (%d) in %s |\n", open, connFailed.Load(), connected.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "| messages sent | %d in %s (%.0f msg/s) |\n", sent, sendTime.Round(time.Millisecond), float64(sent)/sendTime.Seconds())
 	fmt.Fprintf(stdout, "| accepted | %d |\n", accepted)
