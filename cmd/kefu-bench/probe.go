@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// speed is what fixed work costs this machine right now. The VM these
-// benchmarks share runs the same binary up to ~2× slower from one hour
-// (or restart) to the next, so a run's figures are comparable only with
-// runs whose probe agrees.
+// speed is what fixed work costs this machine right now. The shared VM
+// these benchmarks run on took ~8% more CPU per message for the same
+// binary from one hour to the next, and 2.4× the CPU for the same cold
+// build across a restart (session 20), so a run's figures are comparable
+// only with runs whose probe agrees.
 type speed struct {
 	shaMBps    float64 // one core hashing with SHA-256
 	pageMicros float64 // first touch of one fresh 4 KiB page (a page fault)
@@ -45,6 +46,7 @@ func probeSpeed() speed {
 	}
 }
 
+// String is the probe as the run's report prints it.
 func (s speed) String() string {
 	return fmt.Sprintf("SHA-256 %.0f MiB/s on one core; %.1f µs per fresh 4 KiB page", s.shaMBps, s.pageMicros)
 }
