@@ -570,12 +570,16 @@ const (
 func (s *Service) consoleWS(conn *websocket.Conn) {
 	defer conn.Close() // last: an HTTP server that keeps hijacked connections (the edge's, kefu dev) leaves it to us
 	p := conn.Locals("principal").(principal)
+	// In the hub first, then the feed: an event the feed delivers once it
+	// is subscribed reaches this socket too (joined after it, the socket
+	// missed what arrived in between: TestConsoleFeedFollowsTheSockets
+	// failed so under -race in CI).
+	cl := s.hub.join(p.agent.Tenant, p.tokenHash)
+	defer s.hub.leave(p.agent.Tenant, cl)
 	if err := s.feedJoin(); err != nil { // the events' subscriptions (consolefeed.go)
 		s.log.Warn("console: no live events", "err", err)
 	}
 	defer s.feedLeave()
-	cl := s.hub.join(p.agent.Tenant, p.tokenHash)
-	defer s.hub.leave(p.agent.Tenant, cl)
 	conn.SetReadLimit(maxConsoleFrame)
 	readerDone := make(chan struct{})
 	defer s.consoleGone(p.agent) // presence (api_queue.go)
