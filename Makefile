@@ -144,7 +144,7 @@ podman:
 
 ## size: bytes on the wire a shopper's browser receives for the widget (headless chromium on the
 ## demo page: before the launcher shows, after three questions) and the local-answer latency
-size: wasm plugins
+size: dist
 	@$(GO) run ./cmd/kefu bench widget
 
 -include models/models.mk
@@ -204,7 +204,7 @@ TESTRUN := -vet=off -count=1 $(TESTBUILD)
 ## printed when both end) beside ALLOCS and EXHAUSTIVE, instead of the three
 ## one after another with internal/stack or the standing answers alone on
 ## the machine.
-test: chromium podman postgres wasm plugins plugins-examples plugins-as vet fuzz-channels axe
+test: chromium podman postgres dist plugins-examples plugins-as vet fuzz-channels axe
 	@export GOROOT="$(GOROOT)" KEFU_TEST_POSTGRES_DSN="$$(./scripts/pg-start.sh)"; \
 	pkgs=$$({ $(GO) list $(SLOWFIRST); $(GO) list ./...; } | awk '!seen[$$0]++' | grep -v -x $(foreach p,$(NORACE),-e github.com/kefu-io/kefu/$(p:./%=%))); \
 	$(GO) test $(TESTRUN) -race -timeout 25m $$pkgs; rc=$$?; mkdir -p build; \
