@@ -99,7 +99,7 @@ plugins:
 # two at a time).
 build/plugins/%.wasm: FORCE
 	@echo "==> plugin $* (GOOS=wasip1)"
-	@GOOS=wasip1 GOARCH=wasm $(BUILDGO) build -buildmode=c-shared -trimpath $(NODWARF) -ldflags="-s -w" -o $@ ./plugins/$*
+	@$(WASIP1_BUILD) -o $@ ./plugins/$*
 
 build/tools/pluginpack: FORCE
 	@echo "==> build tool internal/tools/pluginpack"
@@ -114,9 +114,12 @@ plugins-examples:
 	@mkdir -p build/plugins
 	@for d in $(patsubst %/main.go,%,$(wildcard plugins/examples/*/main.go)); do $(call wasip1,$$d,$$(basename $$d)) || exit 1; done
 
-# wasip1 builds one plugin: $(1) its folder, $(2) its name.
+# WASIP1_BUILD is the go build of a plugin (a wasip1 reactor), for the
+# rule above and for wasip1, which builds one with its progress shown: $(1)
+# its folder, $(2) its name.
+WASIP1_BUILD = GOOS=wasip1 GOARCH=wasm $(BUILDGO) build -buildmode=c-shared -trimpath $(NODWARF) -ldflags="-s -w"
 wasip1 = echo "==> plugin $(2) (GOOS=wasip1)"; set -o pipefail; \
-	GOOS=wasip1 GOARCH=wasm $(BUILDGO) build -buildmode=c-shared -trimpath $(NODWARF) -ldflags="-s -w" -v -o build/plugins/$(2).wasm ./$(1) 2>&1 | $(PROGRESS)
+	$(WASIP1_BUILD) -v -o build/plugins/$(2).wasm ./$(1) 2>&1 | $(PROGRESS)
 
 ## plugins-as: example plugins in other languages (AssemblyScript from npm), each with its build.sh
 plugins-as:
